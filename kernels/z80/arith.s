@@ -399,7 +399,11 @@ sat32to16:
         bit 7,d
         ld hl,$7FFF
         ret z
+.ifdef SHORT_FORMS
+        inc hl                  ; $8000 (2 bytes fewer)
+.else
         ld hl,$8000
+.endif
         ret
 
 ; sra32 - DEHL >>= A (arithmetic), A = 0..31. Clobbers AF, B.

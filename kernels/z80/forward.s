@@ -260,7 +260,10 @@ kv_planes:      .res 2 * PL_LAYER_BYTES ; each key's planes (attention.s), [laye
 ; later positions need, layer 0 whole and layer 1's keys and values (as
 ; Engine.step leaves them in its cache). Inputs as forward_step; outputs: the
 ; cache at fw_pos (fw_logits, fw_next and layer 1's att_weights untouched).
-forward_prefill:
+; fw_layer_zero - (both entries' first steps) the embedding and layer 0, then layer 1's index
+; set and its tensors paged in: HL = its descriptor. SHORT_FORMS (the 48K's) calls it from both,
+; 14 bytes fewer for a call and a return (27 T-states) a position; else each has it in line.
+        .macro fw_layer_zero_body
         call fw_embed
         xor a
         ld (fw_layer_index),a
@@ -272,6 +275,22 @@ forward_prefill:
         call zx_page_data       ; layer 1's tensors lie in that bank (the 128K player)
 .endif
         ld hl,soul_layer1
+        .endmacro
+        .macro fw_run_layer_zero
+.ifdef SHORT_FORMS
+        call fw_layer_zero
+.else
+        fw_layer_zero_body
+.endif
+        .endmacro
+.ifdef SHORT_FORMS
+fw_layer_zero:
+        fw_layer_zero_body
+        ret
+.endif
+
+forward_prefill:
+        fw_run_layer_zero
         call fw_layer_kv
 .ifdef ZX_DATA_BANK
         call zx_page_top
@@ -281,17 +300,7 @@ forward_prefill:
         ret
 
 forward_step:
-        call fw_embed
-        xor a
-        ld (fw_layer_index),a
-        ld hl,soul_layer0
-        call fw_layer_step
-        ld a,1
-        ld (fw_layer_index),a
-.ifdef ZX_DATA_BANK
-        call zx_page_data
-.endif
-        ld hl,soul_layer1
+        fw_run_layer_zero
         call fw_layer_step
 .ifdef ZX_DATA_BANK
         call zx_page_top        ; norm and out lie in bank 0 (the logit lens reads them there)
@@ -469,13 +478,19 @@ fw_logits_bound:
         .include "logitsraw.s"
 .endif
 
-; fw_layer_step - one layer; HL = its descriptor.
+; fw_layer_step - one layer; HL = its descriptor. With SHORT_FORMS just before fw_attend, into
+; which it runs (3 bytes fewer).
+        .macro fw_layer_step_code
 fw_layer_step:
         call fw_layer_kv
         ld a,FD_Q               ; q = Wq xn
         ld hl,fw_q
         call fw_projection
+        .endmacro
+.ifndef SHORT_FORMS
+        fw_layer_step_code
         jp fw_attend
+.endif
 
 ; kv_layer_kept_sums - HL = the kept sums of layer fw_layer_index (kv_kept_sums + KV_KEPT_LAYER_BYTES
 ; layer: both layers' in one page); clobbers AF. (Both kv_values_kept forms, the 128K's and the 48K's.)
@@ -907,6 +922,9 @@ kv_values_kept_record:
 .endif
         .endmacro
 
+.ifdef SHORT_FORMS
+        fw_layer_step_code      ; (on into fw_attend)
+.endif
 ; fw_attend - the four heads, proj and the feed-forward of the layer at fw_layer.
 fw_attend:
         xor a                   ; the four heads

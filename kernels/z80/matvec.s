@@ -1153,7 +1153,11 @@ mv_clip:
         bit 7,e
         ld hl,$7FFF
         jr z,mv_store
+.ifdef SHORT_FORMS
+        inc hl                  ; $8000 (2 bytes fewer)
+.else
         ld hl,$8000
+.endif
         jr mv_store
 .ifdef MV_LOW_SLOTS
 ; mv_low_shift's head for the low slots' rows: their row end leaves the low byte

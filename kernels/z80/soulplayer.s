@@ -332,9 +332,19 @@ read_line:
         rst $10
         jr @key
 @done:
+put_enter:                      ; (reply's end too, with SHORT_FORMS)
         ld a,KEY_ENTER
+.ifdef SHORT_FORMS
+.ifdef SCREEN_THIRD
+        jp chat_put             ; (1 byte fewer)
+.else
         put_a
         ret
+.endif
+.else
+        put_a
+        ret
+.endif
 
 ; reply - context = [SEP] + the first PROMPT_IDS ids (the tokenizer's prompt
 ; budget, at most MAX_INPUT_IDS) + [SEP] through forward_step, then
@@ -402,9 +412,13 @@ reply:
         jr @generate
 @end:
         call border_back
+.ifdef SHORT_FORMS
+        jr put_enter            ; (4 bytes fewer)
+.else
         ld a,KEY_ENTER
         put_a
         ret
+.endif
 
 ; think_prompt - a prompt position: only the last one needs logits (forward_step);
 ; the others need just the cache (forward_prefill). Position 0 is always SEP,
@@ -438,6 +452,7 @@ think:
 
 show_position:
         ld a,(fw_pos)
+border_set:
         and 7
         out ($fe),a
         ret
@@ -448,9 +463,13 @@ border_back:
         rrca
         rrca
         rrca
+.ifdef SHORT_FORMS
+        jr border_set           ; (3 bytes fewer)
+.else
         and 7
         out ($fe),a
         ret
+.endif
 
 ; print_token - the text of token A, and a blip.
 print_token:
@@ -473,7 +492,11 @@ print_id:
         add hl,de
         ld a,(hl)
 .ifdef SCREEN_THIRD
+.ifdef SHORT_FORMS
+        jr chat_put
+.else
         jp chat_put
+.endif
 .else
         rst $10
         ret

@@ -925,6 +925,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                        "an overlay)")
         options.append("AT_LUT_IN_WEIGHTS = 1    ; (attention.s's at_lut the head's row of forward.s's att_weights, "
                        "patched in: no copy, 20 bytes fewer)")
+        options.append("SHORT_FORMS = 1          ; (shorter forms of code that runs rarely: a few T-states a "
+                       "position for the 48K's bytes, docs/spectrum.md, \"Thirtieth round\")")
         options.append("LOGITS_IN_PRINTER_BUFFER = 1   ; (forward.s's $5B00: soulplayer.s keeps 128 BASIC's page "
                        "in a bank meanwhile, where it runs)")
         options += [f"SCREEN_THIRD = ${SCREEN_THIRD:04X}     ; (the chat's window, the bottom third's "
