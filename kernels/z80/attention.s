@@ -1068,9 +1068,22 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         add hl,bc
         adc a,d
         ld d,a
+.ifdef AT_ONE_OWN_END
+; its own stride and loop end (thirtieth round): E' counted down here, its Z kept through the
+; stride's add, no `dec sp` twice back for @zero's and no exx there and back: 20 T-states a
+; weight-1 position-dimension fewer, 9 bytes more
+        dec e
+        exx
+        ld hl,AT_STRIDE - 2
+        add hl,sp
+        ld sp,hl                ; on v[j + 1][d]
+        jp nz,@position
+        jr @positions_done
+.else
         exx
         dec sp                  ; (back on v[j][d] for @zero's stride)
         dec sp
+.endif
 @zero:                          ; (its own loop's end: no jr back, twenty-third round; v unread)
         ld hl,AT_STRIDE
         add hl,sp

@@ -102,7 +102,12 @@ RET_OPCODE      = $C9
 .endif
         .endmacro
         .macro player_start
+.ifdef START_IN_KEY_CACHE
+        ld a,LD_BC_OPCODE       ; start's jp here a ld bc,nn from now on: a later RANDOMIZE USR
+        ld (start),a            ; start runs on into restart
+.else
 start:
+.endif
         player_screen
 .ifdef SOUL_QKV_PLANES
         ld hl,fw_xn             ; planes.s's x, every product's of the 48K's q, k and v (forward.s's
@@ -156,13 +161,17 @@ banner_text:                    ; (no colour codes: their parameter 0 would end 
         .endmacro
 
 .ifdef START_IN_KEY_CACHE
-; restart - the 48K's start again, after quit: the screen and the channel as player_start
-; sets them (no banner: it lay in the overlay), 128 BASIC's page kept again, then the prompt.
+; restart - the 48K's start again, each RANDOMIZE USR start after the first (after quit): the
+; screen and the channel as player_start sets them (no banner: it lay in the overlay), 128 BASIC's
+; page kept again, then the prompt.
 ; The cache's position 0 and the tables are still as the first start left them, but position
 ; 0's values of layer 1, which lie in the screen's bottom third (SCREEN_THIRD): BASIC may have
 ; written over them (its "0 OK" and editor in lines 22-23, a scroll or CLS), so the next turn
 ; computes position 0 again.
-restart:
+LD_BC_OPCODE    = $01           ; (ld bc,nn: its operand start's jp's, BC free at a start)
+start:                          ; (RANDOMIZE USR start) the overlay's start the first time, which makes
+        jp start_overlay        ; this jp a ld bc,nn: then restart (8 bytes fewer than quit's jp restart
+restart:                        ; over the overlay's first bytes)
         player_screen
 .ifdef LOGITS_IN_PRINTER_BUFFER
         call keep_printer_buffer
@@ -236,12 +245,6 @@ prompt:
         jr prompt
 
 quit:
-.ifdef START_IN_KEY_CACHE
-        ld a,$C3                ; jp restart over the start's first bytes: a second RANDOMIZE USR
-        ld (start),a            ; start finds it there even where a turn has written over the
-        ld hl,restart           ; overlay (layer 1's keys of positions 17..19)
-        ld (start + 1),hl
-.endif
         ld hl,goodbye_text
         call print
         exx
