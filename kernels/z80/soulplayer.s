@@ -495,11 +495,7 @@ print_id:
         add hl,de
         ld a,(hl)
 .ifdef SCREEN_THIRD
-.ifdef SHORT_FORMS
-        jr chat_put
-.else
-        jp chat_put
-.endif
+        jp chat_put             ; (chat_put lies where the layout puts it: no jr)
 .else
         rst $10
         ret
