@@ -1109,14 +1109,16 @@ def checked_head(bench, q, keys, values, count, head, enabled, case):
 
 
 
-def test_table_means_match_intmath():
+@pytest.mark.parametrize("own_end", ["", "AT_ONE_OWN_END = 1"])
+def test_table_means_match_intmath(own_end):
     """The 48K's AT_TABLE_MEANS (its means' weighted sums through matvec's squares table, and
     at_means_divide) with AT_SHORT_EXP (the exp table without its run of 1s): v in -256..255 by
     the table (since the nineteenth round; -128..127 before), wider v's dimensions by mul16s8u,
     weights of 0, 1 (LUT[83..126]), 255 and others; interrupts and IY kept (its edges:
     test_table_means_at_their_edges). (With AT_FAST_SCORES too: z80_token.py --kernel-bench
-    --fast-scores checks every step against the engine.)"""
-    bench = Z80Bench(options=TABLE_MEANS_OPTION + "\n" + SHORT_EXP_OPTION)
+    --fast-scores checks every step against the engine.) With and without AT_ONE_OWN_END (the weight-1
+    positions' own stride and loop end: the 48K player's since the thirtieth round)."""
+    bench = Z80Bench(options="\n".join(filter(None, [TABLE_MEANS_OPTION, SHORT_EXP_OPTION, own_end])))
     rng = np.random.default_rng(12)
     seen = set()
     for case in range(36):
@@ -1198,12 +1200,16 @@ def test_table_means_at_their_edges(gains):
     assert {0, 1, 255} < seen
 
 
-def test_table_means_add_a_weight_of_1s_v_whole():
+@pytest.mark.parametrize("own_end", ["", "AT_ONE_OWN_END = 1"])
+def test_table_means_add_a_weight_of_1s_v_whole(own_end):
     """The 48K's table means add a weight of 1's 2 v whole (attend_head@one, twenty-eighth round, zxatt48b: no table
     read, no N, whatever v's width) and its weights' loop leaves S(1) out of sum_j S(w): heads of weights 255, 1
     and 1 (lut_sum 257) whose sums lie one below a multiple of 257, where an S(1) counted twice would floor one
-    higher; v at int16's ends and either sign; twenty positions with weights of 1 among 0s and others."""
-    bench = Z80Bench(options=TABLE_MEANS_OPTION + "\n" + SHORT_EXP_OPTION)
+    higher; v at int16's ends and either sign; twenty positions with weights of 1 among 0s and others. With
+    AT_ONE_OWN_END (the 48K player's, thirtieth round) @one has its own stride and loop end: a weight of 1 last,
+    first or alone among the positions, or in a run, ends its dimension or walks on to the next position."""
+    bench = Z80Bench(options="\n".join(filter(None, [TABLE_MEANS_OPTION, SHORT_EXP_OPTION, own_end])))
+    assert ("AT_ONE_OWN_END" in bench.symbols) == bool(own_end)
     q = np.array([16384, 0, 0, 0, 0, 0, 0, 0])     # f = k[j][0]
     keys = np.zeros((20, 4, 8), dtype=np.int64)
     keys[:, :, 0] = 1000 - 83                       # max - f = 83: a weight of 1

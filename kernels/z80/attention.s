@@ -33,7 +33,8 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 1,762 (in the 48K player since zx48pos29, twenty-ninth round: at_lut a row of forward.s's att_weights,
+; Bytes: 1,796 (in the 48K player since zx48room30, thirtieth round: AT_FAST_RANGE_APART taken back in SHORT_FORMS'
+; room, 25, and AT_ONE_OWN_END, the weight-1 means' own stride and loop end, 9); 1,762 (since zx48pos29, twenty-ninth round: at_lut a row of forward.s's att_weights,
 ; AT_LUT_IN_WEIGHTS, 20 bytes fewer and the weights' loop's `ld bc,(at_means_walk + 1)` 1 more, and AT_FAST_DIMS_JP
 ; and AT_FAST_H4_APART taken back in the room, 37 more); 1,744 (since zxroom48e merged after zxscores48b, twenty-eighth round: MV_HZ_ENDS first,
 ; only AT_FAST_SUMS_JP of the cuts taken back (1,746 with zxroom48e alone); 1,894 since zxscores48b: the fast scores' keys' loop starts the bit-0 sum

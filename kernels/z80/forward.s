@@ -34,7 +34,8 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,197 (the 48K's since zx48pos29, twenty-ninth round: attention.s's at_lut a row of att_weights, patched
+; Bytes: 2,180 (the 48K's since zx48room30, thirtieth round: SHORT_FORMS, layer 0 one call from both entries, 14
+; bytes, fw_layer_step on into fw_attend, 3); 2,197 (since zx48pos29, twenty-ninth round: attention.s's at_lut a row of att_weights, patched
 ; into attend_head, AT_LUT_IN_WEIGHTS: no copy after each head, fw_head_weights by att_weights' low byte, 12 bytes
 ; fewer); 2,209 (since zxroom48e, twenty-eighth round: no fw_product_of_xn, FW_NO_XN_PRODUCT, 41 bytes;
 ; 2,250 since zxsparse48, twenty-seventh round: fc2 through nzmatvec.s's matvec_nz, FW_WIDE_SPARSE

@@ -36,7 +36,7 @@
 ; sign in C, the shift 43 at shift 6, the store 83, the loop 14: C the rows left); ~730 a nonzero
 ; column to write its pieces (pop de pushed with its l piece, the column and SP's place in IY; ~70
 ; more for a piece of h: ldir); ~49 a zero column's scan.
-; Bytes: 657 in the 48K player (zxsparse48: the once-a-call part, 542 with MV_SHORT_K's row constants
+; Bytes: 655 in the 48K player (zx48room30: SHORT_FORMS' jr to the fallback, 2 bytes fewer; 657 since zxsparse48: the once-a-call part, 542 with MV_SHORT_K's row constants
 ; and MV_LEAST_SHIFT's shifts, 4..7 on the shipped soul: no right chain, the left chain 3 steps, 87 bytes
 ; fewer, in the cold part below $8000; the rows' part 115 above, a jp to the chain, NZ_CHAIN_AT: the
 ; screen's middle third, 2,048 bytes, planes.s's tables' room, dead while fc2 runs, contended); 1,737 in the 128K
