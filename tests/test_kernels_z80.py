@@ -49,6 +49,23 @@ def test_matvec_saturates_both_ways(bench):
     assert list(got[:16]) == [32767] * 16 and list(got[16:]) == [-32768] * 16
 
 
+@pytest.mark.parametrize("short_forms", [False, True])
+def test_the_clips_to_int16_with_and_without_short_forms(short_forms):
+    """matvec's mv_clip and arith.s's sat32to16 clip to $7FFF and $8000 (SHORT_FORMS, the 48K player's since the
+    thirtieth round: $8000 as $7FFF's inc hl), and leave a value that fits as it is, at int16's edges."""
+    bench = Z80Bench(options="SHORT_FORMS = 1" if short_forms else "")
+    w = np.full((32, 32), 127)
+    w[16:] = -128
+    got, _ = run_matvec(bench, w, np.full(32, 32767), None, 0)
+    assert list(got[:16]) == [32767] * 16 and list(got[16:]) == [-32768] * 16
+    cpu = bench.cpu
+    for value in (2**31 - 1, 2**16, 2**15, 2**15 - 1, 1, 0, -1, -2**15, -2**15 - 1, -2**16, -2**31, 0x00FF8000):
+        bits = value & 0xFFFFFFFF
+        cpu.de, cpu.hl = bits >> 16, bits & 0xFFFF
+        bench.call("sat32to16")
+        assert cpu.hl == min(max(value, -32768), 32767) & 0xFFFF, value
+
+
 def test_matvec_floors_negative_sums(bench):
     w = np.zeros((8, 4), dtype=np.int64)
     w[:, 0] = -1
