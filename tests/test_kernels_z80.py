@@ -1126,7 +1126,7 @@ def checked_head(bench, q, keys, values, count, head, enabled, case):
 
 
 
-@pytest.mark.parametrize("own_end", ["", "AT_ONE_OWN_END = 1"])
+@pytest.mark.parametrize("own_end", ["", "AT_ONE_OWN_END = 1", "AT_ONE_OWN_END = 1\nSHORT_FORMS = 1"])
 def test_table_means_match_intmath(own_end):
     """The 48K's AT_TABLE_MEANS (its means' weighted sums through matvec's squares table, and
     at_means_divide) with AT_SHORT_EXP (the exp table without its run of 1s): v in -256..255 by
@@ -1134,8 +1134,15 @@ def test_table_means_match_intmath(own_end):
     weights of 0, 1 (LUT[83..126]), 255 and others; interrupts and IY kept (its edges:
     test_table_means_at_their_edges). (With AT_FAST_SCORES too: z80_token.py --kernel-bench
     --fast-scores checks every step against the engine.) With and without AT_ONE_OWN_END (the weight-1
-    positions' own stride and loop end: the 48K player's since the thirtieth round)."""
+    positions' own stride and loop end: the 48K player's since the thirtieth round), and with SHORT_FORMS,
+    whose exp_lut comes before attend_head (AT_EXP_FIRST): across a page on this bench, so its weights' loop's
+    16-bit index; the shipped 48K's lies in one page (its 8-bit index: the player's turns check it)."""
     bench = Z80Bench(options="\n".join(filter(None, [TABLE_MEANS_OPTION, SHORT_EXP_OPTION, own_end])))
+    exp_lut = bench.symbols["exp_lut"]
+    assert ("AT_EXP_FIRST" in bench.symbols) == ("SHORT_FORMS" in own_end) and (
+        exp_lut < bench.symbols["attend_head"]) == ("SHORT_FORMS" in own_end)
+    if "SHORT_FORMS" in own_end:
+        assert (exp_lut & 255) + bench.symbols["AT_EXP_ONES"] > 256
     rng = np.random.default_rng(12)
     seen = set()
     for case in range(36):

@@ -384,6 +384,9 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, unplaned
     # at_lut in att_weights, AT_LUT_IN_WEIGHTS, 21 bytes more: AT_FAST_DIMS_JP and AT_FAST_H4_APART too; with zx48room30's
     # SHORT_FORMS and start's jp, 31 bytes more after AT_ONE_OWN_END's 9: AT_FAST_RANGE_APART too)
     assert [name for name in spends if name in built.program.symbols] == list(spends[:2]) + list(spends[3:6])
+    sym = built.program.symbols       # (and SHORT_FORMS' exp_lut before attend_head, in one page: its 8-bit index)
+    assert sym["SHORT_FORMS"] == sym["AT_ONE_OWN_END"] == sym["AT_EXP_FIRST"] == 1
+    assert sym["exp_lut"] < sym["attend_head"] and (sym["exp_lut"] & 255) + sym["AT_EXP_ONES"] <= 256
     assert "matvec_nz" in built.program.symbols and "fw_wide_sparse" not in built.program.symbols
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     no_planes(monkeypatch)
