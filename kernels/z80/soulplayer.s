@@ -196,8 +196,10 @@ prompt:
         cp 'q'
         jr z,quit
 @chat:
+.ifndef SHORT_FORMS                     ; (with it tokenize reads line_buffer itself)
         ld hl,line_buffer
         ld (tk_line),hl
+.endif
 .if SP_WORD_COUNT
 .ifdef AT_KEPT_MEANS
 .ifdef AT_TABLE_MEANS                  ; (the 48K's kept means: layer 0's values dimension-major, layer 1's in the third)
