@@ -196,7 +196,7 @@ prompt:
         cp 'q'
         jr z,quit
 @chat:
-.ifndef SHORT_FORMS                     ; (with it tokenize reads line_buffer itself)
+.ifndef TK_FIXED_LINE                   ; (with it tokenize reads line_buffer itself)
         ld hl,line_buffer
         ld (tk_line),hl
 .endif

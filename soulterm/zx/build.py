@@ -927,6 +927,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                        "patched in: no copy, 20 bytes fewer)")
         options.append("AT_ONE_OWN_END = 1       ; (attention.s's weight-1 means with their own stride and loop "
                        "end: 20 T-states a weight-1 position-dimension for 9 bytes of SHORT_FORMS' room)")
+        options.append("TK_FIXED_LINE = 1        ; (tokenizer.s reads soulplayer.s's line_buffer: no tk_line, 8 bytes)")
         options.append("SHORT_FORMS = 1          ; (shorter forms of code that runs rarely: a few T-states a "
                        "position for the 48K's bytes, docs/spectrum.md, \"Thirtieth round\")")
         options.append("LOGITS_IN_PRINTER_BUFFER = 1   ; (forward.s's $5B00: soulplayer.s keeps 128 BASIC's page "
