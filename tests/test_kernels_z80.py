@@ -49,6 +49,23 @@ def test_matvec_saturates_both_ways(bench):
     assert list(got[:16]) == [32767] * 16 and list(got[16:]) == [-32768] * 16
 
 
+@pytest.mark.parametrize("short_forms", [False, True])
+def test_the_clips_to_int16_with_and_without_short_forms(short_forms):
+    """matvec's mv_clip and arith.s's sat32to16 clip to $7FFF and $8000 (SHORT_FORMS, the 48K player's since the
+    thirtieth round: $8000 as $7FFF's inc hl), and leave a value that fits as it is, at int16's edges."""
+    bench = Z80Bench(options="SHORT_FORMS = 1" if short_forms else "")
+    w = np.full((32, 32), 127)
+    w[16:] = -128
+    got, _ = run_matvec(bench, w, np.full(32, 32767), None, 0)
+    assert list(got[:16]) == [32767] * 16 and list(got[16:]) == [-32768] * 16
+    cpu = bench.cpu
+    for value in (2**31 - 1, 2**16, 2**15, 2**15 - 1, 1, 0, -1, -2**15, -2**15 - 1, -2**16, -2**31, 0x00FF8000):
+        bits = value & 0xFFFFFFFF
+        cpu.de, cpu.hl = bits >> 16, bits & 0xFFFF
+        bench.call("sat32to16")
+        assert cpu.hl == min(max(value, -32768), 32767) & 0xFFFF, value
+
+
 def test_matvec_floors_negative_sums(bench):
     w = np.zeros((8, 4), dtype=np.int64)
     w[:, 0] = -1
@@ -1109,14 +1126,23 @@ def checked_head(bench, q, keys, values, count, head, enabled, case):
 
 
 
-def test_table_means_match_intmath():
+@pytest.mark.parametrize("own_end", ["", "AT_ONE_OWN_END = 1", "AT_ONE_OWN_END = 1\nSHORT_FORMS = 1"])
+def test_table_means_match_intmath(own_end):
     """The 48K's AT_TABLE_MEANS (its means' weighted sums through matvec's squares table, and
     at_means_divide) with AT_SHORT_EXP (the exp table without its run of 1s): v in -256..255 by
     the table (since the nineteenth round; -128..127 before), wider v's dimensions by mul16s8u,
     weights of 0, 1 (LUT[83..126]), 255 and others; interrupts and IY kept (its edges:
     test_table_means_at_their_edges). (With AT_FAST_SCORES too: z80_token.py --kernel-bench
-    --fast-scores checks every step against the engine.)"""
-    bench = Z80Bench(options=TABLE_MEANS_OPTION + "\n" + SHORT_EXP_OPTION)
+    --fast-scores checks every step against the engine.) With and without AT_ONE_OWN_END (the weight-1
+    positions' own stride and loop end: the 48K player's since the thirtieth round), and with SHORT_FORMS,
+    whose exp_lut comes before attend_head (AT_EXP_FIRST): across a page on this bench, so its weights' loop's
+    16-bit index; the shipped 48K's lies in one page (its 8-bit index: the player's turns check it)."""
+    bench = Z80Bench(options="\n".join(filter(None, [TABLE_MEANS_OPTION, SHORT_EXP_OPTION, own_end])))
+    exp_lut = bench.symbols["exp_lut"]
+    assert ("AT_EXP_FIRST" in bench.symbols) == ("SHORT_FORMS" in own_end) and (
+        exp_lut < bench.symbols["attend_head"]) == ("SHORT_FORMS" in own_end)
+    if "SHORT_FORMS" in own_end:
+        assert (exp_lut & 255) + bench.symbols["AT_EXP_ONES"] > 256
     rng = np.random.default_rng(12)
     seen = set()
     for case in range(36):
@@ -1198,12 +1224,16 @@ def test_table_means_at_their_edges(gains):
     assert {0, 1, 255} < seen
 
 
-def test_table_means_add_a_weight_of_1s_v_whole():
+@pytest.mark.parametrize("own_end", ["", "AT_ONE_OWN_END = 1"])
+def test_table_means_add_a_weight_of_1s_v_whole(own_end):
     """The 48K's table means add a weight of 1's 2 v whole (attend_head@one, twenty-eighth round, zxatt48b: no table
     read, no N, whatever v's width) and its weights' loop leaves S(1) out of sum_j S(w): heads of weights 255, 1
     and 1 (lut_sum 257) whose sums lie one below a multiple of 257, where an S(1) counted twice would floor one
-    higher; v at int16's ends and either sign; twenty positions with weights of 1 among 0s and others."""
-    bench = Z80Bench(options=TABLE_MEANS_OPTION + "\n" + SHORT_EXP_OPTION)
+    higher; v at int16's ends and either sign; twenty positions with weights of 1 among 0s and others. With
+    AT_ONE_OWN_END (the 48K player's, thirtieth round) @one has its own stride and loop end: a weight of 1 last,
+    first or alone among the positions, or in a run, ends its dimension or walks on to the next position."""
+    bench = Z80Bench(options="\n".join(filter(None, [TABLE_MEANS_OPTION, SHORT_EXP_OPTION, own_end])))
+    assert ("AT_ONE_OWN_END" in bench.symbols) == bool(own_end)
     q = np.array([16384, 0, 0, 0, 0, 0, 0, 0])     # f = k[j][0]
     keys = np.zeros((20, 4, 8), dtype=np.int64)
     keys[:, :, 0] = 1000 - 83                       # max - f = 83: a weight of 1

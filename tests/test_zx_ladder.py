@@ -121,10 +121,11 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     assert rung.get("planes_48k", False) == (which != "vectors")        # (the planes' rung: twenty-sixth round)
     # (since zx48pos29's at_lut in att_weights, AT_LUT_IN_WEIGHTS, 21 bytes more: the shipped soul takes AT_FAST_DIMS_JP
     # and AT_FAST_H4_APART, the shorter list AT_FAST_RANGE_APART, then no room for AT_FAST_H4_APART; the vectors
-    # soul both; since zx48logits30's logits 34 bytes shorter the shipped soul AT_FAST_RANGE_APART too, the shorter
-    # list AT_FAST_H4_APART and AT_FAST_MAX_PATCHED too)
-    assert skipped == {"shipped": on_planes[3:],
-                       "shorter list": on_planes[3::2],
+    # soul both; since zx48logits30's logits 34 bytes shorter and zx48room30's SHORT_FORMS, start's jp, TK_FIXED_LINE
+    # and exp_lut's place, 49 bytes, less AT_ONE_OWN_END's 9: the shipped soul takes AT_FAST_RANGE_APART and
+    # AT_FAST_MAX_PATCHED too, the shorter list every cut but AT_FAST_MAX_PATCHED and AT_FAST_SUMS_PAIRS)
+    assert skipped == {"shipped": on_planes[3::2],
+                       "shorter list": on_planes[4:],
                        "vectors": list(zx_build.FAST_TAKEBACKS_48K[4:])}[which]     # (FW_WIDE_SPARSE, ~77 T-states a
     # byte, fits beside MV_HZ_ENDS since zxroom48e's mv_k_toggle table and takes the later cuts' room)
     assert zx_build._assemble_48k(soul, tokenizer, True, **rung, **zx_build._spent_48k(taken)).data == program.data

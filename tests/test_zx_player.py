@@ -68,9 +68,11 @@ def test_the_48k_runs_its_start_from_the_key_caches_last_positions(built):
 
     sym = built.program.symbols
     overlay = sym["kv_keys"] + KEY_CACHE_BYTES - START_OVERLAY_BYTES
-    assert sym["start_overlay"] == sym["start"] == overlay
+    assert sym["start_overlay"] == overlay and sym["start"] < sym["kv_keys"]      # (start: jp start_overlay, thirtieth round)
+    assert built.program.data[sym["start"] - ORIGIN:sym["start"] - ORIGIN + 3] == bytes([0xC3, overlay & 0xFF, overlay >> 8])
     assert overlay < sym["banner_text"] < sym["kv_keys"] + KEY_CACHE_BYTES
-    assert built.program.data[overlay - ORIGIN:overlay - ORIGIN + 3] == bytes([0xD9, 0xE5, 0xD9])   # exx, push hl, exx
+    assert built.program.data[overlay - ORIGIN:overlay - ORIGIN + 5] == bytes([0x3E, 0x01, 0x32, sym["start"] & 0xFF,
+                                                                           sym["start"] >> 8])     # ld a,$01; ld (start),a
     assert sym["TK_SCRATCH"] + sym["TK_SCRATCH_BYTES"] <= overlay and sym["line_buffer"] < overlay
     assert sym["prompt"] < sym["kv_keys"]
     doc = json.loads(built.map_text)
@@ -84,21 +86,23 @@ def test_the_48k_runs_its_start_from_the_key_caches_last_positions(built):
 def test_a_second_randomize_usr_after_q_starts_the_48k_again_though_a_turn_wrote_over_its_start(built):
     """A turn that reaches position 17 writes layer 1's keys there, where the 48K's start ran from
     (START_IN_KEY_CACHE): the shipped soul's replies end sooner, so the keys are written over here
-    by hand between two lines. q leaves a jp to soulplayer.s's restart at start, so that RANDOMIZE
-    USR start (the loader's line, typed again on a real 48K) clears the screen and chats again."""
+    by hand between two lines. The overlay's first run makes start's jp to it a ld bc,nn (thirtieth
+    round: no patch at q), so that RANDOMIZE USR start (the loader's line, typed again on a real 48K)
+    runs on into restart, which clears the screen and chats again."""
     from soulterm.zx import Spectrum
     from soulterm.zx.build import START_OVERLAY_BYTES
 
-    start, restart = built.program.symbols["start"], built.program.symbols["restart"]
+    start, overlay = built.program.symbols["start"], built.program.symbols["start_overlay"]
+    assert built.program.symbols["restart"] == start + 3
     engine, tokenizer = Engine(load_soul(DEFAULT_SOUL)), Tokenizer.load(DEFAULT_TOKENIZER)
     machine = Spectrum()
     machine.load_tap(built.tape)
     machine.type_line("hello")
     assert machine.run(max_cycles=600_000_000, until_idle=True) == "idle"
-    machine.memory[start:start + START_OVERLAY_BYTES] = bytes(range(START_OVERLAY_BYTES))   # a turn's keys
+    assert bytes(machine.memory[start:start + 3]) == bytes([0x01, overlay & 0xFF, overlay >> 8])     # ld bc,start_overlay
+    machine.memory[overlay:overlay + START_OVERLAY_BYTES] = bytes(range(START_OVERLAY_BYTES))   # a turn's keys
     machine.type_line("q")
     assert machine.run(max_cycles=600_000_000) == "halted" and not machine.crashed
-    assert bytes(machine.memory[start:start + 3]) == bytes([0xC3, restart & 0xFF, restart >> 8])
     machine.stop_message = ""           # back in BASIC: RANDOMIZE USR start
     machine.call(start)
     machine.type_line("what is your name")
@@ -378,8 +382,13 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, unplaned
     # zxplanes28's planes.s without classes, WP_NO_CLASSES, AT_FAST_MAX_PATCHED back: all but AT_FAST_SUMS_PAIRS; with
     # zxroom48e's room, MV_HZ_ENDS first with matvec_nz: MV_HZ_ENDS and AT_FAST_SUMS_JP, no other cut; with zx48pos29's
     # at_lut in att_weights, AT_LUT_IN_WEIGHTS, 21 bytes more: AT_FAST_DIMS_JP and AT_FAST_H4_APART too; with
-    # zx48logits30's 34 bytes fewer in the logits, AT_FAST_RANGE_APART too)
-    assert [name for name in spends if name in built.program.symbols] == list(spends[:2]) + list(spends[3:6])
+    # zx48logits30's 34 bytes fewer in the logits and zx48room30's SHORT_FORMS and start's jp, 31 bytes more after
+    # AT_ONE_OWN_END's 9: AT_FAST_RANGE_APART and AT_FAST_MAX_PATCHED too)
+    assert [name for name in spends if name in built.program.symbols] == (list(spends[:2]) + list(spends[3:6])
+                                                                          + list(spends[7:8]))
+    sym = built.program.symbols       # (and SHORT_FORMS' exp_lut before attend_head, in one page: its 8-bit index)
+    assert sym["SHORT_FORMS"] == sym["AT_ONE_OWN_END"] == sym["AT_EXP_FIRST"] == 1
+    assert sym["exp_lut"] < sym["attend_head"] and (sym["exp_lut"] & 255) + sym["AT_EXP_ONES"] <= 256
     assert "matvec_nz" in built.program.symbols and "fw_wide_sparse" not in built.program.symbols
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     no_planes(monkeypatch)

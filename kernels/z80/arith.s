@@ -22,7 +22,7 @@
 ; scores ~60-100 each), div32s_floor 3,871, isqrt24 1,510 (1,506 before it skipped
 ; a zero top byte, sixteenth round: 4 rounds fewer for m < 2^16, RMSNorm's usual);
 ; each is checked in tests/test_kernels_z80.py.
-; Bytes: 305 (in the 48K player, code and variables; 300 before the nineteenth round's
+; Bytes: 303 (in the 48K player, code and variables, since zx48room30: SHORT_FORMS' inc hl for $8000; 305 before; 300 before the nineteenth round's
 ; mul16u merged (385 with it alone); 380 before the nineteenth round left mul16s8u out of it,
 ; docs/spectrum.md "Nineteenth round: the 48K's means"; 415 before the sixteenth round
 ; gave RMSNorm its own inverse, 528 before its means divided on their own,
@@ -399,7 +399,11 @@ sat32to16:
         bit 7,d
         ld hl,$7FFF
         ret z
+.ifdef SHORT_FORMS
+        inc hl                  ; $8000 (2 bytes fewer)
+.else
         ld hl,$8000
+.endif
         ret
 
 ; sra32 - DEHL >>= A (arithmetic), A = 0..31. Clobbers AF, B.

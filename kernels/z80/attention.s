@@ -33,8 +33,10 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 1,787 (in the 48K player since zx48logits30, thirtieth round: AT_FAST_RANGE_APART taken back, 25, in the room
-; of the logits' 34 bytes fewer); 1,762 (since zx48pos29, twenty-ninth round: at_lut a row of forward.s's att_weights,
+; Bytes: 1,815 (in the 48K player since zx48logits30 and zx48room30, thirtieth round: AT_FAST_RANGE_APART, 25, and
+; AT_FAST_MAX_PATCHED, 21, taken back in the room of the logits' 34 bytes fewer and zx48room30's SHORT_FORMS;
+; AT_ONE_OWN_END, the weight-1 means' own stride and loop end, 9; exp_lut before attend_head, AT_EXP_FIRST, read in
+; its page, 2 fewer); 1,762 (since zx48pos29, twenty-ninth round: at_lut a row of forward.s's att_weights,
 ; AT_LUT_IN_WEIGHTS, 20 bytes fewer and the weights' loop's `ld bc,(at_means_walk + 1)` 1 more, and AT_FAST_DIMS_JP
 ; and AT_FAST_H4_APART taken back in the room, 37 more); 1,744 (since zxroom48e merged after zxscores48b, twenty-eighth round: MV_HZ_ENDS first,
 ; only AT_FAST_SUMS_JP of the cuts taken back (1,746 with zxroom48e alone); 1,894 since zxscores48b: the fast scores' keys' loop starts the bit-0 sum
@@ -432,6 +434,12 @@ exp_lut_end:
 .ifndef AT_FAST_MEANS                   ; (with it: after the means' squares table,
         at_variables                    ; so that the code before it keeps its page)
 at_count:       .byte 0
+.ifdef SHORT_FORMS
+.ifdef AT_TABLE_MEANS
+AT_EXP_FIRST    = 1                     ; (exp_lut before the code: the weights' loop reads it in one page
+        at_exp_table                    ; where it lies in one, 2 bytes and 8 T-states a near weight fewer)
+.endif
+.endif
 .ifndef AT_LUT_IN_WEIGHTS               ; (the 48K player's: at_lut a row of forward.s's att_weights)
 .ifdef AT_FAST_SCORES
         .if (* & 255) + AT_MAX_POSITIONS > 256
@@ -853,11 +861,21 @@ AT_WEIGHT_INDEX = 128           ; (twenty-eighth round, zxatt128) max f + 128 pa
         cp AT_EXP_ONES          ; past the table: 1 (its run of 1s, not stored) or 0 (127 on)
         jr nc,@past
 @near:                          ; (the TUI's score steps: the weight from the table)
-        add a,exp_lut & 255     ; HL = exp_lut + A (the table may cross a page)
+        add a,exp_lut & 255     ; HL = exp_lut + A
         ld l,a
-        adc a,exp_lut >> 8
+.ifdef AT_EXP_FIRST
+.if (exp_lut & 255) + AT_EXP_ONES <= 256
+        ld h,exp_lut >> 8       ; (the table lies in one page)
+.else
+        adc a,exp_lut >> 8      ; (the table crosses a page)
         sub l
         ld h,a
+.endif
+.else
+        adc a,exp_lut >> 8      ; (the table may cross a page)
+        sub l
+        ld h,a
+.endif
         ld a,(hl)
 @weighed:                       ; A = w: S(w) at AT_SQ_0 + w (its high byte 512 on)
         ld l,a
@@ -1069,9 +1087,22 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         add hl,bc
         adc a,d
         ld d,a
+.ifdef AT_ONE_OWN_END
+; its own stride and loop end (thirtieth round): E' counted down here, its Z kept through the
+; stride's add, no `dec sp` twice back for @zero's and no exx there and back: 20 T-states a
+; weight-1 position-dimension fewer, 9 bytes more
+        dec e
+        exx
+        ld hl,AT_STRIDE - 2
+        add hl,sp
+        ld sp,hl                ; on v[j + 1][d]
+        jp nz,@position
+        jr @positions_done
+.else
         exx
         dec sp                  ; (back on v[j][d] for @zero's stride)
         dec sp
+.endif
 @zero:                          ; (its own loop's end: no jr back, twenty-third round; v unread)
         ld hl,AT_STRIDE
         add hl,sp
@@ -3183,6 +3214,7 @@ pl_store:
 
 ; The attention exp table (at_exp_table, above).
 .ifndef AT_FAST_MEANS                   ; (with it: beside at_lut, after the means' table)
+.ifndef AT_EXP_FIRST                    ; (with it: before attend_head)
 .ifdef AT_KEYS_BY_SP
 .ifndef AT_TABLE_MEANS                  ; (its weights' loop adds the index in 16 bits)
         .if (* & 255) > 128
@@ -3191,4 +3223,5 @@ pl_store:
 .endif
 .endif
         at_exp_table
+.endif
 .endif

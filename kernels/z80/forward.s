@@ -34,7 +34,9 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,197 (the 48K's since zx48pos29, twenty-ninth round: attention.s's at_lut a row of att_weights, patched
+; Bytes: 2,194 (the 48K's with zx48room30 and zx48logits30 merged, thirtieth round: the padding that steps att_weights
+; to its row and the .align 2s follow where forward.s lands, 12 bytes of it here); 2,180 (zx48room30 alone: SHORT_FORMS,
+; layer 0 one call from both entries, 14 bytes, fw_layer_step on into fw_attend, 3); 2,197 (since zx48pos29, twenty-ninth round: attention.s's at_lut a row of att_weights, patched
 ; into attend_head, AT_LUT_IN_WEIGHTS: no copy after each head, fw_head_weights by att_weights' low byte, 12 bytes
 ; fewer); 2,209 (since zxroom48e, twenty-eighth round: no fw_product_of_xn, FW_NO_XN_PRODUCT, 41 bytes;
 ; 2,250 since zxsparse48, twenty-seventh round: fc2 through nzmatvec.s's matvec_nz, FW_WIDE_SPARSE
@@ -260,7 +262,10 @@ kv_planes:      .res 2 * PL_LAYER_BYTES ; each key's planes (attention.s), [laye
 ; later positions need, layer 0 whole and layer 1's keys and values (as
 ; Engine.step leaves them in its cache). Inputs as forward_step; outputs: the
 ; cache at fw_pos (fw_logits, fw_next and layer 1's att_weights untouched).
-forward_prefill:
+; fw_layer_zero - (both entries' first steps) the embedding and layer 0, then layer 1's index
+; set and its tensors paged in: HL = its descriptor. SHORT_FORMS (the 48K's) calls it from both,
+; 14 bytes fewer for a call and a return (27 T-states) a position; else each has it in line.
+        .macro fw_layer_zero_body
         call fw_embed
         xor a
         ld (fw_layer_index),a
@@ -272,6 +277,22 @@ forward_prefill:
         call zx_page_data       ; layer 1's tensors lie in that bank (the 128K player)
 .endif
         ld hl,soul_layer1
+        .endmacro
+        .macro fw_run_layer_zero
+.ifdef SHORT_FORMS
+        call fw_layer_zero
+.else
+        fw_layer_zero_body
+.endif
+        .endmacro
+.ifdef SHORT_FORMS
+fw_layer_zero:
+        fw_layer_zero_body
+        ret
+.endif
+
+forward_prefill:
+        fw_run_layer_zero
         call fw_layer_kv
 .ifdef ZX_DATA_BANK
         call zx_page_top
@@ -281,17 +302,7 @@ forward_prefill:
         ret
 
 forward_step:
-        call fw_embed
-        xor a
-        ld (fw_layer_index),a
-        ld hl,soul_layer0
-        call fw_layer_step
-        ld a,1
-        ld (fw_layer_index),a
-.ifdef ZX_DATA_BANK
-        call zx_page_data
-.endif
-        ld hl,soul_layer1
+        fw_run_layer_zero
         call fw_layer_step
 .ifdef ZX_DATA_BANK
         call zx_page_top        ; norm and out lie in bank 0 (the logit lens reads them there)
@@ -469,13 +480,19 @@ fw_logits_bound:
         .include "logitsraw.s"
 .endif
 
-; fw_layer_step - one layer; HL = its descriptor.
+; fw_layer_step - one layer; HL = its descriptor. With SHORT_FORMS just before fw_attend, into
+; which it runs (3 bytes fewer).
+        .macro fw_layer_step_code
 fw_layer_step:
         call fw_layer_kv
         ld a,FD_Q               ; q = Wq xn
         ld hl,fw_q
         call fw_projection
+        .endmacro
+.ifndef SHORT_FORMS
+        fw_layer_step_code
         jp fw_attend
+.endif
 
 ; kv_layer_kept_sums - HL = the kept sums of layer fw_layer_index (kv_kept_sums + KV_KEPT_LAYER_BYTES
 ; layer: both layers' in one page); clobbers AF. (Both kv_values_kept forms, the 128K's and the 48K's.)
@@ -907,6 +924,9 @@ kv_values_kept_record:
 .endif
         .endmacro
 
+.ifdef SHORT_FORMS
+        fw_layer_step_code      ; (on into fw_attend)
+.endif
 ; fw_attend - the four heads, proj and the feed-forward of the layer at fw_layer.
 fw_attend:
         xor a                   ; the four heads

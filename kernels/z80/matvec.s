@@ -120,7 +120,8 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 3,960 (the shipped 48K player's since zxroom48e, twenty-eighth round: MV_HZ_ENDS back, 368 bytes, in the room of
+; Bytes: 3,958 (the shipped 48K player's since zx48room30, thirtieth round: SHORT_FORMS' mv_clip by inc hl, 2 fewer;
+; 3,960 since zxroom48e, twenty-eighth round: MV_HZ_ENDS back, 368 bytes, in the room of
 ; mv_k_toggle's forms as a table, 61, the ungated coarse call's pairs (SOUL_OUT_PLANES: it runs exact), 30, and matvec_again's
 ; x kept (MV_NO_AGAIN), 24; 3,707 since zxsparse48, twenty-seventh round: no MV_SPARSE, 463 bytes with MV_PAIR_REWALK,
 ; fc2 through nzmatvec.s's matvec_nz, whose fallback runs dense; 4,170 since zxlogits48: no mv_exact_row, 71 bytes, whose
@@ -1153,7 +1154,11 @@ mv_clip:
         bit 7,e
         ld hl,$7FFF
         jr z,mv_store
+.ifdef SHORT_FORMS
+        inc hl                  ; $8000 (2 bytes fewer)
+.else
         ld hl,$8000
+.endif
         jr mv_store
 .ifdef MV_LOW_SLOTS
 ; mv_low_shift's head for the low slots' rows: their row end leaves the low byte

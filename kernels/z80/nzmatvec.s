@@ -35,8 +35,8 @@
 ; add hl,hl, its sign in C, the shift 43 at shift 6, the store 83, the loop 14: C the rows left); ~730 a
 ; nonzero column to write its pieces (pop de pushed with its l piece, the column and SP's place in IY;
 ; ~70 more for a piece of h: ldir); ~49 a zero column's scan.
-; Bytes: 657 in the 48K player (zxsparse48: the once-a-call part, 542 with MV_SHORT_K's row constants and
-; MV_LEAST_SHIFT's shifts, 4..7 on the shipped soul: no right chain, the left chain 3 steps, 87 bytes
+; Bytes: 655 in the 48K player (zx48room30: SHORT_FORMS' jr to the fallback, 2 bytes fewer; 657 since
+; zxsparse48: the once-a-call part, 542 with MV_SHORT_K's row constants and MV_LEAST_SHIFT's shifts, 4..7 on the shipped soul: no right chain, the left chain 3 steps, 87 bytes
 ; fewer, in the cold part below $8000; the rows' part 115 above, a jp to the chain, NZ_CHAIN_AT: the
 ; screen's middle third, 2,048 bytes, planes.s's tables' room, dead while fc2 runs, contended); 1,908 in
 ; the 128K player's (the once-a-call part, nz_prepare_routines, 572 in the cold part below $8000; the
@@ -237,13 +237,21 @@ nz_nonzero:
         ld a,b
         adc a,0
         cp 2
-        jp nc,nz_fallback       ; (x < -127, x > 384: -127..-1 are h = 0 and l = x)
+.ifdef SHORT_FORMS
+        jr nc,nz_fallback       ; (x < -127, x > 384: -127..-1 are h = 0 and l = x; SHORT_FORMS: 1 byte
+.else                           ; and 3 T-states a column fewer)
+        jp nc,nz_fallback
+.endif
         ld b,a                  ; B: h
         ld a,<NZ_ROOM_END       ; room for this column's pieces (and the end's)
         sub e
         ld a,>NZ_ROOM_END
         sbc a,d
+.ifdef SHORT_FORMS
+        jr c,nz_fallback
+.else
         jp c,nz_fallback
+.endif
 ; the skip from nz_pos to the column
         .byte $FD,$7D           ; ld a,iyl: j
         .byte $FD,$94           ; sub iyh: the gap from nz_pos

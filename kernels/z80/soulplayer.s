@@ -102,7 +102,12 @@ RET_OPCODE      = $C9
 .endif
         .endmacro
         .macro player_start
+.ifdef START_IN_KEY_CACHE
+        ld a,LD_BC_OPCODE       ; start's jp here a ld bc,nn from now on: a later RANDOMIZE USR
+        ld (start),a            ; start runs on into restart
+.else
 start:
+.endif
         player_screen
 .ifdef SOUL_QKV_PLANES
         ld hl,fw_xn             ; planes.s's x, every product's of the 48K's q, k and v (forward.s's
@@ -156,13 +161,17 @@ banner_text:                    ; (no colour codes: their parameter 0 would end 
         .endmacro
 
 .ifdef START_IN_KEY_CACHE
-; restart - the 48K's start again, after quit: the screen and the channel as player_start
-; sets them (no banner: it lay in the overlay), 128 BASIC's page kept again, then the prompt.
+; restart - the 48K's start again, each RANDOMIZE USR start after the first (after quit): the
+; screen and the channel as player_start sets them (no banner: it lay in the overlay), 128 BASIC's
+; page kept again, then the prompt.
 ; The cache's position 0 and the tables are still as the first start left them, but position
 ; 0's values of layer 1, which lie in the screen's bottom third (SCREEN_THIRD): BASIC may have
 ; written over them (its "0 OK" and editor in lines 22-23, a scroll or CLS), so the next turn
 ; computes position 0 again.
-restart:
+LD_BC_OPCODE    = $01           ; (ld bc,nn: its operand start's jp's, BC free at a start)
+start:                          ; (RANDOMIZE USR start) the overlay's start the first time, which makes
+        jp start_overlay        ; this jp a ld bc,nn: then restart (8 bytes fewer than quit's jp restart
+restart:                        ; over the overlay's first bytes)
         player_screen
 .ifdef LOGITS_IN_PRINTER_BUFFER
         call keep_printer_buffer
@@ -187,8 +196,10 @@ prompt:
         cp 'q'
         jr z,quit
 @chat:
+.ifndef TK_FIXED_LINE                   ; (with it tokenize reads line_buffer itself)
         ld hl,line_buffer
         ld (tk_line),hl
+.endif
 .if SP_WORD_COUNT
 .ifdef AT_KEPT_MEANS
 .ifdef AT_TABLE_MEANS                  ; (the 48K's kept means: layer 0's values dimension-major, layer 1's in the third)
@@ -236,12 +247,6 @@ prompt:
         jr prompt
 
 quit:
-.ifdef START_IN_KEY_CACHE
-        ld a,$C3                ; jp restart over the start's first bytes: a second RANDOMIZE USR
-        ld (start),a            ; start finds it there even where a turn has written over the
-        ld hl,restart           ; overlay (layer 1's keys of positions 17..19)
-        ld (start + 1),hl
-.endif
         ld hl,goodbye_text
         call print
         exx
@@ -332,9 +337,19 @@ read_line:
         rst $10
         jr @key
 @done:
+put_enter:                      ; (reply's end too, with SHORT_FORMS)
         ld a,KEY_ENTER
+.ifdef SHORT_FORMS
+.ifdef SCREEN_THIRD
+        jp chat_put             ; (1 byte fewer)
+.else
         put_a
         ret
+.endif
+.else
+        put_a
+        ret
+.endif
 
 ; reply - context = [SEP] + the first PROMPT_IDS ids (the tokenizer's prompt
 ; budget, at most MAX_INPUT_IDS) + [SEP] through forward_step, then
@@ -402,9 +417,13 @@ reply:
         jr @generate
 @end:
         call border_back
+.ifdef SHORT_FORMS
+        jr put_enter            ; (4 bytes fewer)
+.else
         ld a,KEY_ENTER
         put_a
         ret
+.endif
 
 ; think_prompt - a prompt position: only the last one needs logits (forward_step);
 ; the others need just the cache (forward_prefill). Position 0 is always SEP,
@@ -438,6 +457,7 @@ think:
 
 show_position:
         ld a,(fw_pos)
+border_set:
         and 7
         out ($fe),a
         ret
@@ -448,9 +468,13 @@ border_back:
         rrca
         rrca
         rrca
+.ifdef SHORT_FORMS
+        jr border_set           ; (3 bytes fewer)
+.else
         and 7
         out ($fe),a
         ret
+.endif
 
 ; print_token - the text of token A, and a blip.
 print_token:
@@ -473,7 +497,7 @@ print_id:
         add hl,de
         ld a,(hl)
 .ifdef SCREEN_THIRD
-        jp chat_put
+        jp chat_put             ; (chat_put lies where the layout puts it: no jr)
 .else
         rst $10
         ret

@@ -1,6 +1,7 @@
 ; tokenizer.s - SPEC tokenizer on the Z80: characters to ids, the spelling rule, then every merge in order.
 ;
 ; tokenize     tk_ids[0..tk_count) = the ids of the tk_len ASCII characters at tk_line
+;              (TK_FIXED_LINE, the 48K player's: at soulplayer.s's line_buffer, no tk_line)
 ;              (lower-cased; characters outside the alphabet dropped), with the
 ;              spelling rule applied when the tokenizer has a word list (spell,
 ;              below: as Tokenizer.encode_prompt), then each merge of tk_merges
@@ -49,7 +50,9 @@ SP_GROWTH       = (TK_MAX + 1) / (SP_MIN_CORRECTED + 1)
 SP_GROWTH       = 0
 .endif
 
+.ifndef TK_FIXED_LINE                   ; (with it the line is always soulplayer.s's line_buffer: 8 bytes fewer)
 tk_line:        .word 0
+.endif
 tk_len:         .byte 0
 tk_count:       .byte 0
 
@@ -87,7 +90,11 @@ sp_lengths      = sp_decoded + 1                ; the listed words' lengths, the
 .endif
 
 tokenize:
+.ifdef TK_FIXED_LINE
+        ld hl,line_buffer
+.else
         ld hl,(tk_line)
+.endif
         ld de,tk_ids + SP_GROWTH
         ld a,(tk_len)
         ld b,a

@@ -947,6 +947,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                        "an overlay)")
         options.append("AT_LUT_IN_WEIGHTS = 1    ; (attention.s's at_lut the head's row of forward.s's att_weights, "
                        "patched in: no copy, 20 bytes fewer)")
+        options.append("AT_ONE_OWN_END = 1       ; (attention.s's weight-1 means with their own stride and loop "
+                       "end: 20 T-states a weight-1 position-dimension for 9 bytes of SHORT_FORMS' room)")
+        options.append("TK_FIXED_LINE = 1        ; (tokenizer.s reads soulplayer.s's line_buffer: no tk_line, 8 bytes)")
+        options.append("SHORT_FORMS = 1          ; (shorter forms of code that runs rarely: a few T-states a "
+                       "position for the 48K's bytes, docs/spectrum.md, \"Thirtieth round\")")
         options.append("LOGITS_IN_PRINTER_BUFFER = 1   ; (forward.s's $5B00: soulplayer.s keeps 128 BASIC's page "
                        "in a bank meanwhile, where it runs)")
         options += [f"SCREEN_THIRD = ${SCREEN_THIRD:04X}     ; (the chat's window, the bottom third's "
@@ -1216,8 +1221,8 @@ def _start_in_key_cache() -> str:
         f'.assert start_overlay == kv_keys + 2 * KV_LAYER_BYTES - {START_OVERLAY_POSITIONS} * KV_POSITION_BYTES, '
         f'"the start\'s overlay must be layer 1\'s keys of the last {START_OVERLAY_POSITIONS} positions (forward.s\'s layout)"',
         f'.assert TK_SCRATCH + TK_SCRATCH_BYTES <= start_overlay && line_buffer < start_overlay, '
-        '"the line and the tokenizer\'s memory must stay below the start\'s overlay: a second RANDOMIZE USR '
-        'start after a short chat (no turn past position 16) finds the start there still"'])
+        '"the line and the tokenizer\'s memory must stay below the start\'s overlay: they are layer 0\'s keys, '
+        'the overlay layer 1\'s"'])
 
 
 def assemble_spectrum_player(soul_path, tokenizer_path, model: str = "48k") -> SpectrumBuild:
