@@ -77,7 +77,11 @@ wp_rows_wide:
         inc l
         djnz @clear
         ld de,(wp_w)            ; its masks in plane_bytes' order
+.ifdef WP_NARROW_WORDS
+        call wp_wide_row_order  ; (planes.s's, in bank 6: a narrow row's order has no plane 6)
+.else
         ld ix,wp_wide_order
+.endif
 @plane: ld c,(ix+0)             ; 1 << b
         xor a                   ; 8 i for the plane's i-th mask
 @group: push af
@@ -105,6 +109,9 @@ wp_rows_wide:
         ld a,(ix+0)
         or a
         jr nz,@plane
+.ifdef WP_NARROW_WORDS
+        call wp_wide_narrow_fix ; (a narrow row's bit 6: the complement of bit 7; A = 0)
+.endif
         ld (wp_w),de            ; (the next row)
         ld h,a                  ; sum w x from 0 in 32 bits
         ld l,a
@@ -126,8 +133,10 @@ wp_rows_wide:
         dec (hl)
         jp nz,@row
         ret
+.ifndef WP_NARROW_WORDS                 ; (planes.s's, in bank 6, with WP_NARROW_WORDS)
 wp_wide_order:                  ; soul_layout.PLANE_ORDER: 1 << b, then 24 where the groups run down
         .byte 1 << 7, 0, 1 << 6, 24, 1 << 5, 0, 1 << 4, 24, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0, 0
+.endif
 wp_wide_sum:    .res 4
 
 .ifdef SOUL_OUT_PLANES
