@@ -92,9 +92,14 @@ WP_GROUP_PAGES  = 2             ; a group's table: a page of low bytes, then one
 ; run from its last: g from 0 up where the plane is one of PLANES_DOWN (6 and 4: a row's bytes 4..7 and
 ; 12..15, p & $14 == 4 for p = E & 31), else from 3 down. The 128K player's bank places it at the end of
 ; the tables' pages (on the tape, dead after: the first build's fill writes over it).
-; WP_NARROW_WORDS (thirtieth round, zxnarrow30): a narrow row's plane 6 (its bytes 4..7) gets no words, so
-; the words end 8 WP_NARROW_ROWS bytes sooner; IX walks the rows' classes (WP_SPLIT_CLASSES, a byte a row in
-; the masks' order) down, a row at its last plane (p = 31).
+; WP_NARROW_WORDS (thirtieth round, zxnarrow30; the 128K player's): a narrow row's plane 6 (its bytes 4..7) gets no
+; words, so the words end 8 WP_NARROW_ROWS bytes sooner (the shipped soul's 121 narrow rows: 968 bytes of bank 6);
+; IX walks the rows' classes (WP_SPLIT_CLASSES, a byte a row in the masks' order) down, a row at its last plane
+; (p = 31). wp_expand_first 618,625 T-states on the kernels' bench's 192 rows, 127 of them narrow, and 92 bytes
+; (tests/test_kernels_z80_word_masks.py); the 128K's first RUN 7,895,837 -> 7,910,646. wp_rows' narrow path then
+; has no skip (27 T-states a narrow row less), and planes_wide.s's wp_rows_wide reads such rows through
+; wp_wide_row_order and wp_wide_narrow_fix (below: in bank 6 with their orders, out of the room below $8000):
+; planes.s's code in bank 6 71 bytes more (81 for them, 10 fewer for the skips), its block from 29 bytes lower.
 wp_expand_first:
         call wp_interrupts_off
         ld (wp_saved_sp),sp
@@ -819,7 +824,7 @@ wp_tops_row:
 ; plane 6 words, here in bank 6 where it runs, out of the room below $8000:
 ; wp_wide_row_order - at a row's start: IX its masks' order, wp_wide_order_narrow (no plane 6) where the row's class
 ; (at (wp_classes), which steps on) is narrow, else wp_wide_order; a row below wp_planes (fw_out_wide's out row,
-; in fw_att) has no class: all 8 planes. Clobbers AF, HL.
+; in fw_att) has no class: all 8 planes. Clobbers AF and L (H back on the row's u: WP_PAGE).
 wp_wide_row_order:
         ld ix,wp_wide_order
         ld a,(wp_w + 1)
@@ -829,6 +834,7 @@ wp_wide_row_order:
         ld a,(hl)
         inc hl
         ld (wp_classes),hl
+        ld h,WP_PAGE            ; (wp_rows_wide's u: wp_table_pages)
         rra
         ret nc
         ld ix,wp_wide_order_narrow

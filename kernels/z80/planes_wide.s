@@ -18,7 +18,10 @@
 ; xn ~1.24M, against wp_rows' ~1,750): correctness first, for a call no shipped prompt makes.
 ; Bytes: 384 (in the 48K player: wp_rows_wide 172, and the logits' fw_out_logits, 212, with SOUL_OUT_PLANES: below;
 ; 365 in the 128K player since the twenty-eighth round: wp_rows_wide's and fw_out_exact's 144, SOUL_OUT_APART;
-; its rows by logitplanes.s's lg_row_logit since zxlogits128, where lg_select took xn).
+; its rows by logitplanes.s's lg_row_logit since zxlogits128, where lg_select took xn). With WP_NARROW_WORDS (the 128K's
+; since the thirtieth round, zxnarrow30: a narrow row's words have no plane 6) wp_rows_wide takes each row's order and
+; a narrow row's bit 6 from planes.s's wp_wide_row_order and wp_wide_narrow_fix in bank 6, its order there too:
+; wp_rows_wide and its sum 178 -> 163 bytes in the 128K player.
 
 ; mask_bits_into_row - (wp_rows_wide's and fc1wide.s's fg_rows_wide's) OR C, a plane's bit, into the row's u
 ; at (HL) for each set bit of the mask A, lowest column first (L counts the columns); clobbers AF, B, L.
