@@ -98,7 +98,8 @@ WP_GROUP_PAGES  = 2             ; a group's table: a page of low bytes, then one
 ; (p = 31). wp_expand_first 618,625 T-states on the kernels' bench's 192 rows, 127 of them narrow, and 92 bytes
 ; (tests/test_kernels_z80_word_masks.py); the 128K's first RUN 7,895,837 -> 7,910,646. wp_rows' narrow path then
 ; has no skip (27 T-states a narrow row less), and planes_wide.s's wp_rows_wide reads such rows through
-; wp_wide_row_order and wp_wide_narrow_fix (below: in bank 6 with their orders, out of the room below $8000):
+; wp_wide_row_order and wp_wide_narrow_fix (after wp_code_end: in bank 6 with their orders, out of the room below
+; $8000; the cycles panel names them apart from wp_rows):
 ; planes.s's code in bank 6 71 bytes more (81 for them, 10 fewer for the skips), its block from 29 bytes lower.
 wp_expand_first:
         call wp_interrupts_off
@@ -819,6 +820,8 @@ wp_tops_row:
         jp wp_back
 .endif
 
+wp_code_end:
+
 .ifdef WP_NARROW_WORDS
 ; (WP_NARROW_WORDS, thirtieth round, zxnarrow30) planes_wide.s's wp_rows_wide on rows whose narrow ones have no
 ; plane 6 words, here in bank 6 where it runs, out of the room below $8000:
@@ -865,9 +868,8 @@ wp_wide_order_narrow:           ; (the same without plane 6)
 wp_wide_narrow_end:
         .byte 0
         .assert (wp_wide_narrow_end & 255) != ((wp_wide_order_narrow - 1) & 255), "wp_wide_narrow_fix tells the orders' ends apart"
+wp_narrow_code_end:
 .endif
-
-wp_code_end:
 
 .ifdef WP_MAKE
 ; wp_make - (the 128K player's: its first RUN, records128.s's planes_first_run) one matrix's 32 rows from
