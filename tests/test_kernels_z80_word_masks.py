@@ -179,3 +179,141 @@ def test_a_broken_expansion_fails(bench):
             bench.poke(start, code)
     finally:
         bench.poke(start, code)
+
+
+# WP_NARROW_WORDS (thirtieth round, zxnarrow30; the 128K player's): a narrow row (plane_classes 1) gets no plane 6
+# words, the expansion walking the rows' classes (WP_SPLIT_CLASSES, a byte a row); planes_wide.s's wp_rows_wide reads
+# such rows through planes.s's wp_wide_row_order and wp_wide_narrow_fix. The bench's rows are fixed (WP_NARROW_ROWS
+# is the layout's constant): random rows of 6, 7 and 8 planes, about a third narrow-free matrices' worth of each.
+SPLIT_CLASSES_AT = 0x9D00       # (a page of its own: the 192 classes)
+NARROW_W = mixed_rows(np.random.default_rng(3031))
+NARROW_CLASSES = plane_classes(NARROW_W)
+NARROW_WORDS_END = MASKS_AT + 2 * MASK_BYTES - 8 * sum(NARROW_CLASSES)
+WIDE_ROW_AT = 0x9C00            # (below wp_planes: a row without a class, fw_out_wide's)
+
+
+@pytest.fixture(scope="module")
+def narrow_bench():
+    source = (f"WP_WORDS_FROM_SPLIT = 1\nWP_NARROW_WORDS = 1\nWP_SPLIT_BYTES = {MASK_BYTES}\n"
+              f"WP_NARROW_ROWS = {sum(NARROW_CLASSES)}\nWP_SPLIT_CLASSES = ${SPLIT_CLASSES_AT:04X}\n"
+              f"wp_planes = ${MASKS_AT:04X}\nwp_table_pages = ${TABLES_AT:04X}\n" + WORD_TABLES_SOURCE
+              + '.include "planes_wide.s"\n')
+    return Z80Bench(extra_source=source, options=player_kernel_options("128k"))
+
+
+def narrow_first_build(bench, x, classes: bytes = NARROW_CLASSES) -> int:
+    """first_build with the rows' classes at WP_SPLIT_CLASSES."""
+    bench.poke(SPLIT_CLASSES_AT, classes)
+    return first_build(bench, NARROW_W, x)
+
+
+def narrow_made_right(bench) -> bool:
+    words = plane_words(NARROW_W, bench.sym("WP_PAGE"), narrow=True)
+    return (len(words) == NARROW_WORDS_END - MASKS_AT and bench.peek(MASKS_AT, len(words)) == words
+            and bench.peek(MASKS_AT - len(GUARD), len(GUARD)) == GUARD
+            and bench.peek(MASKS_AT + 2 * MASK_BYTES, len(GUARD)) == GUARD)
+
+
+def matrix_words_at(matrix: int) -> int:
+    """Where matrix `matrix`'s (32 rows) words start: 64 bytes a row, 56 a narrow one."""
+    return MASKS_AT + 2048 * matrix - 8 * sum(NARROW_CLASSES[:32 * matrix])
+
+
+def test_the_narrow_rows_first_build_leaves_out_their_plane_6_words(narrow_bench):
+    assert 0 < sum(NARROW_CLASSES) < ROWS
+    rng = np.random.default_rng(3032)
+    for trial in range(2):
+        x = rng.integers(-120, 120, 32)
+        narrow_first_build(narrow_bench, x)
+        assert not narrow_bench.cpu.f & 1 and narrow_made_right(narrow_bench), trial
+        assert call_target(narrow_bench) == narrow_bench.sym("wp_interrupts_off")
+        build(narrow_bench, x)
+        assert narrow_made_right(narrow_bench)
+
+
+def test_the_narrow_rows_words_are_bit_exact_in_wp_rows_and_wp_rows_wide(narrow_bench):
+    """Each matrix on the made words: wp_rows with its classes at every kind of shift, and wp_rows_wide (the path of a
+    declined xn, here on sum |x| past 4,095 and below it) against intmath.matvec."""
+    rng = np.random.default_rng(3033)
+    x = rng.integers(-100, 100, 32)
+    narrow_first_build(narrow_bench, x)
+    big = rng.integers(-2000, 2000, 32)
+    for matrix in range(ROWS // 32):
+        rows = NARROW_W[32 * matrix:32 * (matrix + 1)]
+        shift = int(rng.integers(LEAST_SHIFT, MOST_SHIFT + 1))
+
+        def classes_in(bench, rows=rows):
+            bench.poke(CLASSES_AT, plane_classes(rows))
+            bench.poke_word(bench.sym("wp_classes"), CLASSES_AT)
+        got, _, _ = run_tables_and_rows(narrow_bench, "wp", matrix_words_at(matrix), X_AT, 32, x, shift,
+                                        before_rows=classes_in)     # (wp_rows_wide's u lie on the tables' first page)
+        assert np.array_equal(got, intmath.matvec(rows, 0, x, post=shift)), matrix
+        for vector in (x, big):
+            classes_in(narrow_bench)
+            assert np.array_equal(run_wide(narrow_bench, matrix_words_at(matrix), vector, shift, 32),
+                                  intmath.matvec(rows, 0, vector, post=shift)), matrix
+            assert narrow_bench.peek(narrow_bench.sym("wp_classes"), 2) == (CLASSES_AT + 32).to_bytes(2, "little")
+
+
+def run_wide(bench, w_at: int, x, shift: int, rows: int) -> np.ndarray:
+    """wp_rows_wide on `rows` rows of words at `w_at`, x at X_AT, out after it; wp_w steps past the rows."""
+    bench.write_words(X_AT, np.asarray(x, dtype=np.int64))
+    for name, value in (("wp_x", X_AT), ("wp_w", w_at), ("wp_out", X_AT + 64)):
+        bench.poke_word(bench.sym(name), value)
+    bench.poke(bench.sym("wp_rows_count"), [rows])
+    bench.poke(bench.sym("wp_shift"), [shift])
+    bench.call("wp_rows_wide", max_t_states=50_000_000)
+    return bench.read_words(X_AT + 64, rows)
+
+
+def test_a_row_below_wp_planes_has_no_class_in_wp_rows_wide(narrow_bench):
+    """fw_out_wide's row (out's, in fw_att below wp_planes) keeps its 8 planes' words whatever wp_classes holds."""
+    rng = np.random.default_rng(3034)
+    rows = mixed_rows(rng, 4)
+    rows[0] = rng.integers(-64, 64, 32)         # (a narrow one too)
+    narrow_bench.poke(WIDE_ROW_AT, plane_words(rows, narrow_bench.sym("WP_PAGE")))
+    narrow_bench.poke(CLASSES_AT, bytes([1] * 4))
+    narrow_bench.poke_word(narrow_bench.sym("wp_classes"), CLASSES_AT)
+    x = rng.integers(-3000, 3000, 32)
+    assert np.array_equal(run_wide(narrow_bench, WIDE_ROW_AT, x, 9, 4), intmath.matvec(rows, 0, x, post=9))
+
+
+def test_a_broken_narrow_walk_fails(narrow_bench):
+    """The expansion's narrow test (bit 0,(ix+0)'s jr z as nops: every row's plane 6 left out), its class walk (dec ix
+    as nops: one class for all) and wp_wide_narrow_fix's complement (cpl as a nop) each fail."""
+    rng = np.random.default_rng(3035)
+    x = rng.integers(-100, 100, 32)
+    start = narrow_bench.sym("wp_expand_first")
+    code = narrow_bench.peek(start, narrow_bench.sym("wp_expand_end") - start)
+    try:
+        for at, patch in ((code.index(bytes([0xDD, 0xCB, 0x00, 0x46])) + 4, bytes(2)),    # bit 0,(ix+0) / jr z
+                          (code.index(bytes([0xDD, 0x2B])), bytes(2))):                 # dec ix
+            narrow_bench.poke(start + at, patch)
+            narrow_first_build(narrow_bench, x)
+            assert not narrow_made_right(narrow_bench), at
+            narrow_bench.poke(start, code)
+    finally:
+        narrow_bench.poke(start, code)
+    narrow_first_build(narrow_bench, x)
+    fix = narrow_bench.sym("wp_wide_narrow_fix")
+    fix += narrow_bench.peek(fix, 32).index(bytes([0x2F, 0xE6, 0x80]))      # cpl / and $80
+    narrow_bench.poke(fix, [0x00])
+    try:
+        rows = NARROW_W[:32]
+        assert sum(plane_classes(rows)) > 0
+        narrow_bench.poke(CLASSES_AT, plane_classes(rows))
+        narrow_bench.poke_word(narrow_bench.sym("wp_classes"), CLASSES_AT)
+        assert not np.array_equal(run_wide(narrow_bench, MASKS_AT, x, 7, 32), intmath.matvec(rows, 0, x, post=7))
+    finally:
+        narrow_bench.poke(fix, [0x2F])
+
+
+def test_the_header_states_the_narrow_expansions_t_states_and_bytes(narrow_bench):
+    text = " ".join(line.lstrip("; ") for line in (KERNELS_DIR / "z80" / "planes.s").read_text().splitlines()
+                    if line.startswith(";")).split("WP_NARROW_WORDS (thirtieth round", 1)[1]
+    rng = np.random.default_rng(3036)
+    x = rng.integers(-100, 100, 32)
+    cost = narrow_first_build(narrow_bench, x) - build(narrow_bench, x)
+    assert f"wp_expand_first {cost:,} T-states" in text
+    size = narrow_bench.sym("wp_expand_end") - narrow_bench.sym("wp_expand_first")
+    assert re.search(rf"\b{size} bytes\b", text)

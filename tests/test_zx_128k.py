@@ -22,8 +22,8 @@ from soulterm.zx import build as zx_build
 from soulterm.zx.build import (BANK_CONTENTS, BuildError, DATA_BANK, EMBED_BANK, EMBED_CONTENTS, EMBED_START, L0_BANK_TENSORS, l0_bank_symbols, ORIGINS, UNCONTENDED,
                                PLANES_BANK, PLANES_CONTENTS, PLANES_START, RECORD_BANKS, planes_take,
                                assemble_spectrum_player, embed_in_bank)
-from soulterm.zx.kernelbench import TurnCost, forward_turn, player_bench
-from soulterm.zx.soul_layout import MATVEC_SLOTS, QKV_MATRICES, bias_of, is_matvec_matrix, matvec_bytes, matvec_size
+from soulterm.zx.kernelbench import KernelTimeout, TurnCost, forward_turn, player_bench
+from soulterm.zx.soul_layout import MATVEC_SLOTS, QKV_MATRICES, bias_of, is_matvec_matrix, matvec_bytes, matvec_size, plane_classes
 
 TOP = slice(paging.PAGED_START, paging.PAGED_START + paging.BANK_SIZE)
 
@@ -565,7 +565,7 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it
     Twenty-sixth round (zxplanes128b): each matrix's row classes (plane_classes: its narrow rows skip plane
     6) at wp_class_lists' words, on the tape in the block, each list within a page; wrong classes fail."""
     from soulterm.zx.kernelbench import make_word_masks
-    from soulterm.zx.soul_layout import plane_bytes, plane_classes, plane_words
+    from soulterm.zx.soul_layout import plane_bytes, plane_words
     from soulterm.zx.weight_planes import plane_tables, turn_inputs
 
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
@@ -580,8 +580,12 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it
     # (since the twenty-ninth round, zxqkv128c, WP_WORD_TABLES: each mask its entry's address, 64 bytes a row; since
     # the thirtieth, zxmask30, made by the first wp_tables from the split masks the tape carries, from wp_expand_first
     # at the tables' pages' end: the block ends with the split masks, the words' first half)
-    assert sym["WP_WORD_TABLES"] == 1 and block_at == sym["wp_expand_first"] < PLANES_START
-    assert block_at + len(block) == sym["wp_l0_q"] + 6 * 1024 and sym["wp_l1_v"] == sym["wp_l0_q"] + 5 * 2048
+    # (since zxnarrow30, WP_NARROW_WORDS: a narrow row's plane 6 gets no words, 8 bytes fewer a narrow row)
+    assert sym["WP_WORD_TABLES"] == 1 and sym["WP_NARROW_WORDS"] == 1 and block_at == sym["wp_expand_first"] < PLANES_START
+    narrow_rows = [sum(plane_classes(soul[name].values)) for name in zx_build.PLANES_MATRICES]
+    assert sum(narrow_rows) > 0
+    assert block_at + len(block) == sym["wp_l0_q"] + 6 * 1024
+    assert sym["wp_l1_v"] == sym["wp_l0_q"] + 5 * 2048 - 8 * sum(narrow_rows[:5])
     bank = bench.banks[PLANES_BANK]
     for layer in range(2):
         for i, name in enumerate("qkv"):
@@ -595,8 +599,9 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it
     for layer in range(2):
         for i, name in enumerate("qkv"):
             at = word(sym["wp_matrices"] + 2 * (9 * layer + 3 * i))
-            assert bank[at - 0xC000:at - 0xC000 + 2048] == plane_words(soul[f"l{layer}.{name}"].values,
-                                                                       zx_build.PLANES_TABLES >> 8), (layer, name)
+            words = plane_words(soul[f"l{layer}.{name}"].values, zx_build.PLANES_TABLES >> 8, narrow=True)
+            assert len(words) == 2048 - 8 * narrow_rows[3 * layer + i]
+            assert bank[at - 0xC000:at - 0xC000 + len(words)] == words, (layer, name)
             classes = word(sym["wp_class_lists"] + 2 * (9 * layer + 3 * i))       # (on the tape, one page)
             assert bank[classes - 0xC000:classes - 0xC000 + 32] == plane_classes(soul[f"l{layer}.{name}"].values)
             assert block_at + len(block) >= classes + 32 and classes >> 8 == (classes + 31) >> 8
@@ -625,6 +630,16 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it
     make_word_masks(broken)
     broken.banks[PLANES_BANK][at:at + 2] = bytes([0x37, 0xC9])
     broken.memory[flip + 1] = 0x00
+    with pytest.raises(AssertionError):
+        forward_turn(broken, engine, short)
+    # (WP_NARROW_WORDS) so does a narrow row's bit 6 left 0 (wp_wide_narrow_fix's cpl as a nop: bit 6 = bit 7)
+    assert declined.sym("wp_wide_row_order") > PLANES_START and declined.sym("wp_wide_narrow_fix") > PLANES_START
+    broken = player_bench(soul, tokenizer, "128k")
+    make_word_masks(broken)
+    broken.banks[PLANES_BANK][at:at + 2] = bytes([0x37, 0xC9])
+    fix = broken.sym("wp_wide_narrow_fix") - 0xC000
+    fix += bytes(broken.banks[PLANES_BANK][fix:fix + 32]).index(bytes([0x2F, 0xE6, 0x80]))     # cpl / and $80
+    broken.banks[PLANES_BANK][fix] = 0x00
     with pytest.raises(AssertionError):
         forward_turn(broken, engine, short)
     # a broken wp_rows fails the turn's check
@@ -689,7 +704,7 @@ def test_the_128k_players_logits_argmax_runs_on_the_out_matrix_s_planes_and_the_
     page = sym["fw_out_wide"] + wrong_bank.peek(sym["fw_out_wide"], 64).index(
         bytes([0x3E, sym["ZX_PAGE_ROM_48"] | PLANES_BANK]))
     wrong_bank.poke(page + 1, [sym["ZX_PAGE_ROM_48"]])
-    with pytest.raises(AssertionError):
+    with pytest.raises((AssertionError, KernelTimeout)):     # (since zxnarrow30 wp_rows_wide calls into bank 6 too)
         forward_turn(wrong_bank, engine, context)
     broken = player_bench(soul, tokenizer, "128k")
     at = sym["lg_row"] + broken.peek(sym["lg_row"], 512).index(bytes([0xDD, 0x71, 0x00]))
@@ -774,8 +789,13 @@ def test_the_128k_players_bank_6_keeps_no_wp_make_when_every_matrix_comes_on_the
     # bank 6's free bytes at run time: 64 before zxqkv128b, 512 after it; 128 since zxqkv128c (the word masks, 6,144
     # bytes more, in the room logitplanes.s and out's masks left for bank 0), and since zxmask30 (wp_expand_first on
     # the tables' pages) too; the block ends with the split masks, the word masks' second half past it
-    assert 0 <= paging.PAGED_START + paging.BANK_SIZE - shipped.symbols["planes_bank_end"] >= 128
-    assert shipped.symbols["planes_bank_end"] == address + len(planes) + 6 * 1024
+    # since zxnarrow30 (WP_NARROW_WORDS: no plane 6 words for the shipped soul's 121 narrow rows, 968 bytes, less
+    # wp_rows_wide's narrow rows' code, 71 bytes with the skips gone) 1,288 past planes_bank_end ($FAF8): 1,032 of it
+    # below $FF00, where 128 were
+    narrow_rows = sum(sum(plane_classes(soul[name].values)) for name in zx_build.PLANES_MATRICES)
+    assert narrow_rows == 121 and shipped.symbols["WP_NARROW_ROWS"] == narrow_rows
+    assert paging.PAGED_START + paging.BANK_SIZE - shipped.symbols["planes_bank_end"] >= 1_288
+    assert shipped.symbols["planes_bank_end"] == address + len(planes) + 6 * 1024 - 8 * narrow_rows
     made = zx_build.planes_bank(soul, qkv_apart=True)       # (out's planes made by the first RUN: wp_make stays)
     assert "wp_make" in made.symbols and "wp_make_at" in made.symbols
 

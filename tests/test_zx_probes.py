@@ -328,6 +328,11 @@ def test_the_128k_cycles_panel_names_every_pc_of_planes_rows_wp_rows():
     list's data labels over (Z80 rules' data_labels), so every PC there is wp_rows', matvec's work, not the
     tokenizer's. Without data_labels the PCs past sp_words would name the word list."""
     s = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "128k").program.symbols
-    assert any(s["wp_rows"] < s[name] < s["wp_code_end"] for name in WORD_LIST_SYMBOLS)
+    # (since zxnarrow30, WP_NARROW_WORDS: planes_wide.s's narrow rows' routines follow, to wp_narrow_code_end, each
+    # PC named by them: the word list's symbols now lie over them too)
+    end = s["wp_narrow_code_end"]
+    assert any(s["wp_rows"] < s[name] < end for name in WORD_LIST_SYMBOLS)
     attribution = Attribution(s, RULES["zx"])
     assert {attribution.routine_at(pc) for pc in range(s["wp_rows"], s["wp_code_end"])} == {"wp_rows"}
+    assert ({attribution.routine_at(pc) for pc in range(s["wp_code_end"], end)}
+            == {"wp_wide_row_order", "wp_wide_narrow_fix"})

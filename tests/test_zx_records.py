@@ -74,7 +74,7 @@ def test_the_first_run_records_the_openers_and_each_record_gives_the_computed_by
     # (since zxmask30 the first RUN's first wp_tables makes q, k and v's word masks from the tape's split masks)
     from soulterm.zx.build import PLANES_BANK, PLANES_MATRICES, PLANES_TABLES
     from soulterm.zx.soul_layout import plane_words
-    words = b"".join(plane_words(soul[name].values, PLANES_TABLES >> 8) for name in PLANES_MATRICES)
+    words = b"".join(plane_words(soul[name].values, PLANES_TABLES >> 8, narrow=True) for name in PLANES_MATRICES)
     at = bench.sym("wp_l0_q") - paging.PAGED_START
     assert bench.banks[PLANES_BANK][at:at + len(words)] == words
     assert records_first_run(bench) < 200, "a second RUN keeps the records"

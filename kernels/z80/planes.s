@@ -93,12 +93,45 @@ WP_GROUP_PAGES  = 2             ; a group's table: a page of low bytes, then one
 ; run from its last: g from 0 up where the plane is one of PLANES_DOWN (6 and 4: a row's bytes 4..7 and
 ; 12..15, p & $14 == 4 for p = E & 31), else from 3 down. The 128K player's bank places it at the end of
 ; the tables' pages (on the tape, dead after: the first build's fill writes over it).
+; WP_NARROW_WORDS (thirtieth round, zxnarrow30; the 128K player's): a narrow row's plane 6 (its bytes 4..7) gets no
+; words, so the words end 8 WP_NARROW_ROWS bytes sooner (the shipped soul's 121 narrow rows: 968 bytes of bank 6);
+; IX walks the rows' classes (WP_SPLIT_CLASSES, a byte a row in the masks' order) down, a row at its last plane
+; (p = 31). wp_expand_first 618,625 T-states on the kernels' bench's 192 rows, 127 of them narrow, and 92 bytes
+; (tests/test_kernels_z80_word_masks.py); the 128K's first RUN 7,895,837 -> 7,910,646. wp_rows' narrow path then
+; has no skip (27 T-states a narrow row less), and planes_wide.s's wp_rows_wide reads such rows through
+; wp_wide_row_order and wp_wide_narrow_fix (after wp_code_end: in bank 6 with their orders, out of the room below
+; $8000; the cycles panel names them apart from wp_rows):
+; planes.s's code in bank 6 71 bytes more (81 for them, 10 fewer for the skips), its block from 29 bytes lower.
 wp_expand_first:
         call wp_interrupts_off
         ld (wp_saved_sp),sp
+.ifdef WP_NARROW_WORDS
+        ld sp,wp_planes + 2 * (WP_SPLIT_BYTES - 4 * WP_NARROW_ROWS)
+        ld ix,WP_SPLIT_CLASSES + WP_SPLIT_BYTES / 32    ; (past the last row's class)
+.else
         ld sp,wp_planes + 2 * WP_SPLIT_BYTES
+.endif
         ld de,wp_planes + WP_SPLIT_BYTES - 1
-@plane: ld a,e                  ; (its last mask: p & 3 = 3)
+@plane:
+.ifdef WP_NARROW_WORDS
+        ld a,e
+        and 31
+        cp 31
+        jr nz,@in_row
+        dec ix                  ; (a row's last plane: the row's class)
+@in_row:
+        cp 7
+        jr nz,@kept             ; (not plane 6)
+        bit 0,(ix+0)
+        jr z,@kept
+        dec de                  ; (a narrow row's plane 6: no words)
+        dec de
+        dec de
+        dec de
+        jr @plane               ; (plane 7 follows: never the masks' start)
+@kept:
+.endif
+        ld a,e                  ; (its last mask: p & 3 = 3)
         and $14
         cp 4
         ld bc,WP_PAGE / 2 | 1 << 8      ; (group 0 up: C = WP_PAGE / 2 + g, B its step)
@@ -572,9 +605,11 @@ start:
         wp_word_plane
         .endmacro
         .macro wp_skip_plane
+.ifndef WP_NARROW_WORDS                 ; (WP_NARROW_WORDS: a narrow row has no plane 6 words)
         ld hl,4 * 2
         add hl,sp
         ld sp,hl
+.endif
         .endmacro
 .else
 ; wp_row_top: a row's plane 7 (up) from Q's start at `start` (wp_tables patches its immediate).
@@ -794,6 +829,55 @@ wp_tops_row:
 .endif
 
 wp_code_end:
+
+.ifdef WP_NARROW_WORDS
+; (WP_NARROW_WORDS, thirtieth round, zxnarrow30) planes_wide.s's wp_rows_wide on rows whose narrow ones have no
+; plane 6 words, here in bank 6 where it runs, out of the room below $8000:
+; wp_wide_row_order - at a row's start: IX its masks' order, wp_wide_order_narrow (no plane 6) where the row's class
+; (at (wp_classes), which steps on) is narrow, else wp_wide_order; a row below wp_planes (fw_out_wide's out row,
+; in fw_att) has no class: all 8 planes. Clobbers AF and L (H back on the row's u: WP_PAGE).
+wp_wide_row_order:
+        ld ix,wp_wide_order
+        ld a,(wp_w + 1)
+        cp wp_planes >> 8
+        ret c                   ; (no class: out's row)
+        ld hl,(wp_classes)
+        ld a,(hl)
+        inc hl
+        ld (wp_classes),hl
+        ld h,WP_PAGE            ; (wp_rows_wide's u: wp_table_pages)
+        rra
+        ret nc
+        ld ix,wp_wide_order_narrow
+        ret
+; wp_wide_narrow_fix - after a row's planes, IX at its order's end: a narrow row's u (its 32 at wp_table_pages)
+; get bit 6 as the complement of bit 7 (u in 64..191); A = 0 after. Clobbers F, B, HL.
+wp_wide_narrow_fix:
+        .byte $DD,$7D           ; ld a,ixl
+        cp wp_wide_narrow_end & 255
+        ld a,0
+        ret nz                  ; (a wide row's or out's)
+        ld hl,wp_table_pages
+        ld b,32
+@bit_6: ld a,(hl)
+        cpl
+        and $80
+        rrca
+        or (hl)
+        ld (hl),a
+        inc l
+        djnz @bit_6
+        xor a
+        ret
+wp_wide_order:                  ; soul_layout.PLANE_ORDER: 1 << b, then 24 where the groups run down
+        .byte 1 << 7, 0, 1 << 6, 24, 1 << 5, 0, 1 << 4, 24, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0, 0
+wp_wide_order_narrow:           ; (the same without plane 6)
+        .byte 1 << 7, 0, 1 << 5, 0, 1 << 4, 24, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0
+wp_wide_narrow_end:
+        .byte 0
+        .assert (wp_wide_narrow_end & 255) != ((wp_wide_order_narrow - 1) & 255), "wp_wide_narrow_fix tells the orders' ends apart"
+wp_narrow_code_end:
+.endif
 
 .ifdef WP_MAKE
 ; wp_make - (the 128K player's: its first RUN, records128.s's planes_first_run) one matrix's 32 rows from

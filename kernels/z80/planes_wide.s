@@ -19,7 +19,10 @@
 ; Bytes: 362 (in the 48K player: wp_rows_wide 172, and the logits' fw_out_logits, 190, with SOUL_OUT_PLANES: below;
 ; 384 with fw_out_logits' 212 before the thirtieth round, its D by four 16-bit shifts and wp_rows_count set a row kept;
 ; 365 in the 128K player since the twenty-eighth round: wp_rows_wide's and fw_out_exact's 144, SOUL_OUT_APART;
-; its rows by logitplanes.s's lg_row_logit since zxlogits128, where lg_select took xn).
+; its rows by logitplanes.s's lg_row_logit since zxlogits128, where lg_select took xn). With WP_NARROW_WORDS (the 128K's
+; since the thirtieth round, zxnarrow30: a narrow row's words have no plane 6) wp_rows_wide takes each row's order and
+; a narrow row's bit 6 from planes.s's wp_wide_row_order and wp_wide_narrow_fix in bank 6, its order there too:
+; wp_rows_wide and its sum 178 -> 163 bytes in the 128K player.
 
 ; mask_bits_into_row - (wp_rows_wide's and fc1wide.s's fg_rows_wide's) OR C, a plane's bit, into the row's u
 ; at (HL) for each set bit of the mask A, lowest column first (L counts the columns); clobbers AF, B, L.
@@ -78,7 +81,11 @@ wp_rows_wide:
         inc l
         djnz @clear
         ld de,(wp_w)            ; its masks in plane_bytes' order
+.ifdef WP_NARROW_WORDS
+        call wp_wide_row_order  ; (planes.s's, in bank 6: a narrow row's order has no plane 6)
+.else
         ld ix,wp_wide_order
+.endif
 @plane: ld c,(ix+0)             ; 1 << b
         xor a                   ; 8 i for the plane's i-th mask
 @group: push af
@@ -106,6 +113,9 @@ wp_rows_wide:
         ld a,(ix+0)
         or a
         jr nz,@plane
+.ifdef WP_NARROW_WORDS
+        call wp_wide_narrow_fix ; (a narrow row's bit 6: the complement of bit 7; A = 0)
+.endif
         ld (wp_w),de            ; (the next row)
         ld h,a                  ; sum w x from 0 in 32 bits
         ld l,a
@@ -127,8 +137,10 @@ wp_rows_wide:
         dec (hl)
         jp nz,@row
         ret
+.ifndef WP_NARROW_WORDS                 ; (planes.s's, in bank 6, with WP_NARROW_WORDS)
 wp_wide_order:                  ; soul_layout.PLANE_ORDER: 1 << b, then 24 where the groups run down
         .byte 1 << 7, 0, 1 << 6, 24, 1 << 5, 0, 1 << 4, 24, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0, 0
+.endif
 wp_wide_sum:    .res 4
 
 .ifdef SOUL_OUT_PLANES

@@ -167,7 +167,7 @@ PLANES_MATRICES = ("l0.q", "l0.k", "l0.v", "l1.q", "l1.k", "l1.v")
 PLANES_MATRIX_BYTES = spec.EMBED_DIM * spec.EMBED_DIM     # (plane_bytes': 32 bytes a row)
 PLANES_IMPORTS = ("wp_tables", "wp_rows", "wp_x", "wp_w", "wp_out", "wp_rows_count", "wp_shift", "wp_matrices",
                   "wp_classes", "wp_class_lists", "wp_code_end",
-                  "wp_make", "wp_make_out", "wp_expand_first") + tuple(f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES)
+                  "wp_make", "wp_make_out", "wp_expand_first", "wp_wide_row_order", "wp_wide_narrow_fix", "wp_narrow_code_end") + tuple(f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES)
 PLANES_CONTENTS = ("planes.s, its tables, both layers' q, k, v by bit planes (the 128K's as word masks; logitplanes.s "
                    "and out's in bank 0, LG_BANK_0)")
 assert PLANES_BANK not in paging.CONTENDED_BANKS and PLANES_BANK not in RECORD_BANKS
@@ -585,8 +585,11 @@ def _planes_block(soul, qkv_apart: bool, out_apart: bool, logits: bool, words: b
     # tape, records128.s has no planes_first_run, and bank 6 keeps their 421 bytes; twenty-ninth round, zxqkv128b)
     make = ["WP_MAKE = 1"] * (not out_apart)
     assert not words or (qkv_apart and not make), "the word masks come on the tape"
-    make += ["WP_WORD_TABLES = 1", "WP_WORDS_FROM_SPLIT = 1",
-             f"WP_SPLIT_BYTES = {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES}"] * words
+    # (words: a narrow row's plane 6 gets no words, WP_NARROW_WORDS, thirtieth round, zxnarrow30)
+    narrow_rows = [sum(plane_classes(soul[name].values)) for name in PLANES_MATRICES]
+    make += ["WP_WORD_TABLES = 1", "WP_WORDS_FROM_SPLIT = 1", "WP_NARROW_WORDS = 1",
+             f"WP_SPLIT_BYTES = {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES}", f"WP_NARROW_ROWS = {sum(narrow_rows)}",
+             f"WP_SPLIT_CLASSES = {label(PLANES_MATRICES[0], '_classes')}"] * words
     lines = [".cpu z80", *make, f"wp_table_pages = ${PLANES_TABLES:04X}", f".org ${start:04X}",
              '.include "planes.s"']
     if make:
@@ -601,6 +604,9 @@ def _planes_block(soul, qkv_apart: bool, out_apart: bool, logits: bool, words: b
     for name in PLANES_MATRICES:
         lines += [f"{label(name, '_classes')}:     ; soul_layout.plane_classes: 1 where the row skips plane 6",
                   f"        .byte {', '.join(map(str, plane_classes(soul[name].values)))}"]
+    if words:       # (wp_expand_first reads them as one list in the masks' row order)
+        lines.append(f'.assert * == WP_SPLIT_CLASSES + {len(PLANES_MATRICES) * spec.EMBED_DIM}, '
+                     '"the six class lists in a row"')
     if out_apart:       # (out's masks come split on the tape: logitplanes.s leaves lg_split out)
         lines.append("SOUL_OUT_APART = 1")
     logits = logits and logit_planes_take(soul)
@@ -610,8 +616,10 @@ def _planes_block(soul, qkv_apart: bool, out_apart: bool, logits: bool, words: b
         lines += ["        .res (32 - (* & 31)) & 31", "wp_planes:     ; the six matrices in plane_bytes' layout "
                   "(32-byte aligned rows), on the tape (SOUL_QKV_APART)"]
         for index, name in enumerate(PLANES_MATRICES):
-            if words:       # (WP_WORDS_FROM_SPLIT: the split masks in a row, each matrix's label its words')
-                lines.append(f"wp_{name.replace('.', '_')} = wp_planes + {2 * index * PLANES_MATRIX_BYTES}")
+            if words:       # (WP_WORDS_FROM_SPLIT: the split masks in a row, each matrix's label its words', 8 bytes
+                # fewer a narrow row before it: WP_NARROW_WORDS)
+                words_before = 2 * index * PLANES_MATRIX_BYTES - 8 * sum(narrow_rows[:index])
+                lines.append(f"wp_{name.replace('.', '_')} = wp_planes + {words_before}")
             else:
                 lines.append(f"wp_{name.replace('.', '_')}:")
             data = plane_bytes(soul[name].values)
@@ -622,6 +630,8 @@ def _planes_block(soul, qkv_apart: bool, out_apart: bool, logits: bool, words: b
         lines += [f"wp_{name.replace('.', '_')} = wp_planes + {i * PLANES_MATRIX_BYTES}"
                   for i, name in enumerate(PLANES_MATRICES)]
     matrices_end = f"wp_planes + {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES * (2 if words else 1)}"
+    if words:
+        matrices_end += f" - {8 * sum(narrow_rows)}"
     if logits:      # (out's rows: 32-byte aligned after the matrices, as they are)
         rows = soul[CHOOSABLE_ROWS_MATRIX].values.shape[0]
         if out_apart:
@@ -1022,7 +1032,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if banked and weight_planes and planes_take(soul):
         planes = planes_bank(soul, apart, fc1_l0, logits=not lg_bank_0, words=word_tables)
         if word_tables:
-            options += ["WP_WORD_TABLES = 1     ; (planes.s's word tables in that bank: planes_wide.s reads the word masks)"]
+            options += ["WP_WORD_TABLES = 1     ; (planes.s's word tables in that bank: planes_wide.s reads the word masks)",
+                        "WP_NARROW_WORDS = 1    ; (a narrow row has no plane 6 words: planes_wide.s asks planes.s's "
+                        "wp_wide_row_order)"]
         options += [f"FW_PLANES_BANK = {PLANES_BANK}     ; (planes.s, its tables and both layers' q, k, v by bit planes)"]
         if apart:
             options += ["SOUL_QKV_APART = 1       ; (q, k and v by their planes alone: no matvec copy, planes_wide.s "

@@ -151,13 +151,19 @@ def plane_bytes(weights) -> bytes:
 PLANE_ROW_BYTES = PLANE_GROUPS * len(PLANE_ORDER)     # a row of plane_bytes: 32
 
 
-def plane_words(weights, page: int) -> bytes:
+def plane_words(weights, page: int, narrow: bool = False) -> bytes:
     """planes.s's WP_WORD_TABLES layout (twenty-ninth round, zxqkv128): plane_bytes' masks in their order, each
     as its entry's address in word tables whose group g has its 256 words on pages `page` + 2 g and the next
-    (fc1planes.s's form): 2 m mod 256, then `page` + 2 g + (m >> 7). 64 bytes a row."""
+    (fc1planes.s's form): 2 m mod 256, then `page` + 2 g + (m >> 7). 64 bytes a row. With `narrow`
+    (WP_NARROW_WORDS, thirtieth round, zxnarrow30) a narrow row (plane_classes 1) leaves plane 6's 4 words out:
+    56 bytes (wp_rows never reads them: P'_6 = S - P'_7)."""
     groups = [group for plane in PLANE_ORDER for group in plane_groups(plane)]
+    planes = [plane for plane in PLANE_ORDER for _ in plane_groups(plane)]
+    classes = plane_classes(weights) if narrow else bytes(len(weights))
     out = bytearray()
     for at, mask in enumerate(plane_bytes(weights)):
+        if planes[at % PLANE_ROW_BYTES] == 6 and classes[at // PLANE_ROW_BYTES]:
+            continue
         out += bytes((2 * mask & 255, page + 2 * groups[at % PLANE_ROW_BYTES] + (mask >> 7)))
     return bytes(out)
 
