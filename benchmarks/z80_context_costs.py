@@ -22,7 +22,10 @@ at each v >= 0, gone where a flag says the layer's cache has no such v) and
 `paged` (a value cache whose high byte is the squares' page for w - v, so that
 neither the sign's dispatch, 22 T-states at a v >= 0 and 16 at a v < 0, nor the
 page's load, 7 where w - v borrows, is run). Both are bounds: the flag's or the
-encoding's own cost is not in them. Prints a line a prompt and the medians;
+encoding's own cost is not in them. `net` is `paged` less one such encoding's own
+costs, counted (PAGED_FORM, below: the thirtieth round's zxvpage30): the cache's
+high byte P = AT_SQ_PAGE - rlca(vh + 1), each store's work, a layer's flag of a
+wide v, the walks' other paths and the fast walk's dispatch on P. Prints a line a prompt and the medians;
 then, from the integer engine's turns of the same prompts, what fewer planes or
 cheaper pieces could rely on: how many bits each cached key needs (a key's four
 heads' words each in -2^(n-1)..2^(n-1)-1: pl_store's 11 planes take n <= 11, 12
@@ -52,13 +55,32 @@ GOAL = 1_500_000                # T-states a token (issue 16)
 COUNTED = {"keys": "pl_keys@key", "twelve": "pl_keys@twelve", "weights": "attend_head@weight",
            "zeros": "at_zero_weight", "kept": "at_kept_dimension@position", "neg": "at_kept_negative",
            "above": "at_kept_above", "far": "at_kept_far", "fast": "at_fast_dimension@position",
-           "nz": "nz_nonzero"}
+           "nz": "nz_nonzero", "fast_neg": "at_fast_negative", "fast_zero": "at_fast_zero",
+           "heads": "at_weight_squares", "stores": "kv_values_kept"}
 WALK_ROUTINES = ("at_kept_dimension", "at_kept_negative", "at_kept_above", "at_kept_far", "at_kept_borrow",
                  "at_fast_dimension", "at_fast_negative", "at_fast_zero")
 WIDE_TEST = 11                  # dec h (4), jr nz not taken (7): a kept position with v >= 0
 DISPATCH_POSITIVE = 22          # inc h, jr z (not taken), dec h, jr nz: v >= 0
 DISPATCH_NEGATIVE = 16          # inc h, jr z (taken): v < 0
 PAGE_LOAD = 7                   # ld h,n where w - v borrows (either sign)
+
+# PAGED_FORM (zxvpage30): the value cache's high byte P = AT_SQ_PAGE - X, X = rlca(vh + 1) (2 for vh = 0,
+# 0 for vh = -1: P the walk's page for w - v below 0, AT_SQ_PAGE - 2 and AT_SQ_PAGE; a byte bijection, so a
+# wide v's vh = rrca(AT_SQ_PAGE - P) - 1 for its readers). Each form's T-states against today's, per visit:
+STORE_WORD = 65 - 26            # kv_kept_store_words a word: ld a,b / inc a / rlca / ld b,a (16), or ixl /
+                                # ld ixl,a (16: X's bits but bit 1 are a wide v's), ld a,AT_SQ_PAGE / sub b /
+                                # ld (hl),a (18), ld a,b / add a,AT_SQ_PAGE - 2 / ld b,a (15: S(v)'s page)
+                                # against ld (hl),b (7) and ld a,b / add a,a / add a,AT_SQ_PAGE / ld b,a (19)
+STORE_CALL = 11 + 8 + 7 + 7 + 7 + 7   # ld ixl,0, then ld a,ixl / and $FD / ld hl,flag / or (hl) / ld (hl),a: the
+                                # layer's flag kept for the turn (a wide v stays in its cache)
+HEAD_FLAG = 13 + 4 + 7          # at_weight_squares: ld a,(flag) / or a / jr nz (a layer with a wide v: neither
+                                # walk, attend_head's product loop, not counted here)
+ABOVE = 60 - 66                 # v >= 0, w - v >= 0: jr nc taken, bit 1,h / jr nz / inc h / inc h (P's bit 1 is
+                                # vh's sign where AT_SQ_PAGE & 3 = 3: the 128K's $A7)
+FAR = 72 - 49                   # v < 0, w - v >= 256: the same test's jr nz taken, and vl again for at_kept_far
+                                # (L holds w - vl: ld h,l / ld a,(de) / sub l, 15)
+FAST_POSITIVE = 15 - 19         # the fast walk's dispatch on P (bit 1 of P is vh's sign, as above):
+FAST_NEGATIVE = 27 - 16         # bit 1,b / jr nz (and ld b,0 for at_fast_negative) against inc b / jr z / djnz
 
 
 def counted_step(bench, counts: dict, spent: dict) -> int:
@@ -89,15 +111,20 @@ def counted_step(bench, counts: dict, spent: dict) -> int:
     return total + 2 * CALL_T_STATES
 
 
-def bounds(counts: dict) -> tuple[int, int]:
-    """The two kept-walk changes' most a step saves (module docstring), from a step's counts."""
+def bounds(counts: dict) -> tuple[int, int, int]:
+    """The two kept-walk changes' most a step saves and PAGED_FORM's net saving (module docstring),
+    from a step's counts."""
     positive = counts["kept"] - counts["neg"]
     positive_borrow = positive - counts["above"]
     negative_borrow = counts["neg"] - counts["far"]
     wide = WIDE_TEST * positive
     paged = (DISPATCH_POSITIVE * positive + DISPATCH_NEGATIVE * counts["neg"]
              + PAGE_LOAD * (positive_borrow + negative_borrow))
-    return wide, paged
+    fast_positive = counts["fast"] - counts["fast_zero"] - counts["fast_neg"]
+    costs = (STORE_WORD * 32 * counts["stores"] + STORE_CALL * counts["stores"] + HEAD_FLAG * counts["heads"]
+             + (DISPATCH_POSITIVE + ABOVE) * counts["above"] + (DISPATCH_NEGATIVE + FAR) * counts["far"]
+             + FAST_POSITIVE * fast_positive + FAST_NEGATIVE * counts["fast_neg"])
+    return wide, paged, paged - costs
 
 
 def engine_operands(engine, tokenizer, prompts) -> str:
@@ -142,7 +169,7 @@ def main() -> None:
     plain_call = bench.call
     rows = []
     print(f"{'prompt':20} {'a step':>10} {'over':>8} {'keys':>5} {'12':>3} {'zeros':>5} {'kept':>5} {'neg':>4} "
-          f"{'above':>5} {'far':>3} {'fast':>4} {'nz':>4} {'pl_keys':>8} {'walks':>7} {'wide':>6} {'paged':>6}")
+          f"{'above':>5} {'far':>3} {'fast':>4} {'nz':>4} {'pl_keys':>8} {'walks':>7} {'wide':>6} {'paged':>6} {'net':>6}")
     for prompt in prompts:
         counts = dict.fromkeys(COUNTED, 0)
         spent = {"pl_keys": 0, "walks": 0}
@@ -160,17 +187,18 @@ def main() -> None:
         n = len(steps)
         step = sum(steps) / n
         per = {what: count / n for what, count in counts.items()}
-        wide, paged = bounds(per)
-        rows.append((step, wide, paged))
+        wide, paged, net = bounds(per)
+        rows.append((step, wide, paged, net))
         print(f"{prompt[:20]:20} {step:>10,.0f} {step - GOAL:>+8,.0f} {per['keys']:>5.0f} {per['twelve']:>3.0f} "
               f"{per['zeros']:>5.0f} {per['kept']:>5.0f} {per['neg']:>4.0f} {per['above']:>5.0f} {per['far']:>3.0f} "
               f"{per['fast']:>4.0f} {per['nz']:>4.1f} {spent['pl_keys'] / n:>8,.0f} {spent['walks'] / n:>7,.0f} "
-              f"{wide:>6,.0f} {paged:>6,.0f}")
+              f"{wide:>6,.0f} {paged:>6,.0f} {net:>6,.0f}")
     over = [row for row in rows if row[0] > GOAL]
     print(f"{len(prompts)} prompts (each figure a reply step's mean): median {statistics.median(r[0] for r in rows):,.0f}; "
           f"{len(over)} over {GOAL:,}; with `wide`'s bound {sum(r[0] - r[1] > GOAL for r in rows)} over, "
-          f"with `paged`'s {sum(r[0] - r[2] > GOAL for r in rows)}; the bounds' medians "
-          f"{statistics.median(r[1] for r in rows):,.0f} and {statistics.median(r[2] for r in rows):,.0f}")
+          f"with `paged`'s {sum(r[0] - r[2] > GOAL for r in rows)}, with `net`'s {sum(r[0] - r[3] > GOAL for r in rows)}; "
+          f"the medians {statistics.median(r[1] for r in rows):,.0f}, {statistics.median(r[2] for r in rows):,.0f} "
+          f"and {statistics.median(r[3] for r in rows):,.0f}")
     print(engine_operands(engine, tokenizer, prompts))
 
 
