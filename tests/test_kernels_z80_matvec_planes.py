@@ -21,7 +21,7 @@ from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
 from soulterm.zx.soul_layout import plane_classes
-from soulterm.zx.weight_planes import (LEAST_SHIFT, MOST_SHIFT, MOST_SUM, PLANES_SOURCE, planes_fit,
+from soulterm.zx.weight_planes import (LEAST_SHIFT, MOST_SHIFT, MOST_SUM, PLANES_SOURCE, mixed_plane_rows, planes_fit,
                                        planes_matvec, qkv_matrices, run_planes, turn_inputs)
 
 
@@ -56,16 +56,6 @@ def test_random_calls_are_bit_exact(bench):
         check(bench, w, x, int(rng.integers(LEAST_SHIFT, MOST_SHIFT + 1)))
 
 
-def mixed_rows(rng, rows: int) -> np.ndarray:
-    """Rows whose weights need 6 planes (-32..31), 7 (-64..63, the ends among them) or 8 (-128..127)."""
-    w = np.empty((rows, 32), int)
-    for row in range(rows):
-        low = int(rng.choice([-32, -64, -128]))
-        w[row] = rng.integers(low, -low, 32)
-        w[row, rng.integers(32)] = low if rng.integers(2) else -low - 1
-    return w
-
-
 def test_rows_of_6_7_and_8_planes_are_bit_exact_with_and_without_classes(bench):
     """Twenty-sixth round (zxplanes128b): a row whose weights all lie in -64..63 (plane_classes' 1: the
     6- and 7-plane rows) reads plane 7 and skips plane 6 (P'_6 = S - P'_7); the others and any row
@@ -74,7 +64,7 @@ def test_rows_of_6_7_and_8_planes_are_bit_exact_with_and_without_classes(bench):
     rng = np.random.default_rng(2626)
     for trial in range(30):
         rows = int(rng.integers(1, 48))
-        w = mixed_rows(rng, rows)
+        w = mixed_plane_rows(rng, rows)
         x = vector_with_sum(rng, int(rng.integers(1, MOST_SUM + 1)), -300, 300)
         shift = int(rng.integers(LEAST_SHIFT, MOST_SHIFT + 1))
         narrow = sum(plane_classes(w))
@@ -94,12 +84,12 @@ def test_rows_without_classes_are_bit_exact_and_22_t_states_a_row_faster(bench):
     rng = np.random.default_rng(2828)
     for trial in range(20):
         rows = int(rng.integers(1, 48))
-        w = mixed_rows(rng, rows)
+        w = mixed_plane_rows(rng, rows)
         x = vector_with_sum(rng, int(rng.integers(1, MOST_SUM + 1)), -300, 300)
         shift = int(rng.integers(LEAST_SHIFT, MOST_SHIFT + 1))
         without, lean = check(bench, w, x, shift, classes=False), check(unclassed, w, x, shift)
         assert shift == LEAST_SHIFT or without - lean == 22 * rows + 147, rows
-    w, x = mixed_rows(rng, 8), vector_with_sum(rng, 2000)
+    w, x = mixed_plane_rows(rng, 8), vector_with_sum(rng, 2000)
     want = intmath.matvec(w, 0, x, post=LEAST_SHIFT)
     loop = unclassed.sym("wp_chain_end")
     code = unclassed.peek(loop, 64)
@@ -119,7 +109,7 @@ def test_a_call_at_shift_4_runs_the_loop_without_the_chain(bench):
     and without classes, bit-exact both."""
     rng = np.random.default_rng(284)
     for rows in (1, 7, 32):
-        w, x = mixed_rows(rng, rows), vector_with_sum(rng, 1500)
+        w, x = mixed_plane_rows(rng, rows), vector_with_sum(rng, 1500)
         for classes in (True, False):
             at_5, at_4 = check(bench, w, x, 5, classes), check(bench, w, x, LEAST_SHIFT, classes)
             assert at_5 - at_4 == 42 * rows + 73, (rows, classes)
@@ -209,7 +199,7 @@ def test_a_broken_narrow_path_fails(bench):
     nop), plane 7's first lookup dropped (add ix,bc as two nops) or S left out of Q (wp_tables's patch of
     it as nops, the immediate zero) each make a call differ."""
     rng = np.random.default_rng(26)
-    w = mixed_rows(rng, 24)
+    w = mixed_plane_rows(rng, 24)
     assert 0 < sum(plane_classes(w)) < 24
     x = vector_with_sum(rng, 2000)
     patch_at = bench.sym("wp_tables")

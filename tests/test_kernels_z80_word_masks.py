@@ -19,8 +19,8 @@ from soulterm.paths import KERNELS_DIR
 from soulterm.soul import intmath
 from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
 from soulterm.zx.soul_layout import plane_bytes, plane_classes, plane_words
-from soulterm.zx.weight_planes import (CLASSES_AT, LEAST_SHIFT, MOST_SHIFT, MOST_SUM, WORD_TABLES_SOURCE, plane_tables,
-                                       run_tables_and_rows)
+from soulterm.zx.weight_planes import (CLASSES_AT, LEAST_SHIFT, MOST_SHIFT, MOST_SUM, WORD_TABLES_SOURCE,
+                                       mixed_plane_rows, plane_tables, run_tables_and_rows)
 
 MASKS_AT = 0xA000       # wp_planes on the bench (32-byte aligned, as planes_bank's)
 ROWS = 192              # the 128K's six 32-row matrices
@@ -40,16 +40,6 @@ def bench():
 @pytest.fixture(scope="module")
 def words():
     return Z80Bench(extra_source=WORD_TABLES_SOURCE, options=player_kernel_options("128k"))
-
-
-def mixed_rows(rng, rows: int = ROWS) -> np.ndarray:
-    """Rows whose weights need 6 planes (-32..31), 7 (-64..63) or 8 (-128..127), each with an end of its range."""
-    w = np.empty((rows, 32), int)
-    for row in range(rows):
-        low = int(rng.choice([-32, -64, -128]))
-        w[row] = rng.integers(low, -low, 32)
-        w[row, rng.integers(32)] = low if rng.integers(2) else -low - 1
-    return w
 
 
 def build(bench, x, interrupts: bool = False) -> int:
@@ -82,7 +72,7 @@ def made_right(bench, w) -> bool:
 def test_the_first_build_makes_the_word_masks_in_place_and_its_tables(bench):
     rng = np.random.default_rng(30)
     for trial in range(3):
-        w = mixed_rows(rng)
+        w = mixed_plane_rows(rng, ROWS)
         x = rng.integers(-120, 120, 32)
         first_build(bench, w, x)
         assert not bench.cpu.f & 1 and made_right(bench, w), trial
@@ -96,7 +86,7 @@ def test_the_first_build_makes_the_word_masks_in_place_and_its_tables(bench):
 def test_the_rows_on_the_made_words_are_bit_exact(bench):
     """Each of the six 32-row matrices on the made words, every class form, shifts across wp_rows' range."""
     rng = np.random.default_rng(3030)
-    w = mixed_rows(rng)
+    w = mixed_plane_rows(rng, ROWS)
     x = rng.integers(-100, 100, 32)
     first_build(bench, w, x)
     for matrix in range(ROWS // 32):
@@ -113,7 +103,7 @@ def test_the_rows_on_the_made_words_are_bit_exact(bench):
 
 def test_a_later_build_leaves_the_masks_and_costs_the_word_forms(bench, words):
     rng = np.random.default_rng(31)
-    w = mixed_rows(rng)
+    w = mixed_plane_rows(rng, ROWS)
     first_build(bench, w, rng.integers(-50, 50, 32))
     for total in (0, 700, MOST_SUM, MOST_SUM + 1):
         x = rng.integers(-300, 300, 32)
@@ -128,7 +118,7 @@ def test_the_interrupt_state_and_iy_come_back_built_or_declined(bench):
     """The first build does wp_interrupts_off's work in its place: the state it found comes back at wp_tables'
     end, declined (sum |x| > 4,095: the masks made all the same) or built."""
     rng = np.random.default_rng(32)
-    w = mixed_rows(rng)
+    w = mixed_plane_rows(rng, ROWS)
     for interrupts in (False, True):
         for x in (np.full(32, 5), np.full(32, -128)):
             bench.cpu.iy = 0x5C3A
@@ -140,7 +130,7 @@ def test_the_interrupt_state_and_iy_come_back_built_or_declined(bench):
 def expansion_t_states(bench) -> int:
     """The first build's T-states less a later one's on the same x: wp_expand_first's, the call and return in."""
     rng = np.random.default_rng(33)
-    w, x = mixed_rows(rng), rng.integers(-100, 100, 32)
+    w, x = mixed_plane_rows(rng, ROWS), rng.integers(-100, 100, 32)
     first = first_build(bench, w, x)
     return first - build(bench, x)
 
@@ -160,7 +150,7 @@ def test_a_broken_expansion_fails(bench):
     add a,a) and the written-back call (its ld (nn),hl as nops: a later build expands the words again) each leave
     other masks than plane_words'."""
     rng = np.random.default_rng(34)
-    w, x = mixed_rows(rng), rng.integers(-100, 100, 32)
+    w, x = mixed_plane_rows(rng, ROWS), rng.integers(-100, 100, 32)
     start = bench.sym("wp_expand_first")
     code = bench.peek(start, bench.sym("wp_expand_end") - start)
     tables_call = (bench.sym("wp_tables") + 1).to_bytes(2, "little")
@@ -186,7 +176,7 @@ def test_a_broken_expansion_fails(bench):
 # such rows through planes.s's wp_wide_row_order and wp_wide_narrow_fix. The bench's rows are fixed (WP_NARROW_ROWS
 # is the layout's constant): random rows of 6, 7 and 8 planes, about a third narrow-free matrices' worth of each.
 SPLIT_CLASSES_AT = 0x9D00       # (a page of its own: the 192 classes)
-NARROW_W = mixed_rows(np.random.default_rng(3031))
+NARROW_W = mixed_plane_rows(np.random.default_rng(3031), ROWS)
 NARROW_CLASSES = plane_classes(NARROW_W)
 NARROW_WORDS_END = MASKS_AT + 2 * MASK_BYTES - 8 * sum(NARROW_CLASSES)
 WIDE_ROW_AT = 0x9C00            # (below wp_planes: a row without a class, fw_out_wide's)
@@ -269,7 +259,7 @@ def run_wide(bench, w_at: int, x, shift: int, rows: int) -> np.ndarray:
 def test_a_row_below_wp_planes_has_no_class_in_wp_rows_wide(narrow_bench):
     """fw_out_wide's row (out's, in fw_att below wp_planes) keeps its 8 planes' words whatever wp_classes holds."""
     rng = np.random.default_rng(3034)
-    rows = mixed_rows(rng, 4)
+    rows = mixed_plane_rows(rng, 4)
     rows[0] = rng.integers(-64, 64, 32)         # (a narrow one too)
     narrow_bench.poke(WIDE_ROW_AT, plane_words(rows, narrow_bench.sym("WP_PAGE")))
     narrow_bench.poke(CLASSES_AT, bytes([1] * 4))

@@ -22,7 +22,8 @@ from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
 from soulterm.zx.soul_layout import PLANE_ROW_BYTES, plane_bytes, plane_classes, plane_words
 from soulterm.zx.weight_planes import (LEAST_SHIFT, MOST_SHIFT, MOST_SUM, PLANES_SOURCE, WORD_TABLES_SOURCE,
-                                       plane_tables, planes_fit, qkv_matrices, run_planes, turn_inputs)
+                                       mixed_plane_rows, plane_tables, planes_fit, qkv_matrices, run_planes,
+                                       turn_inputs)
 
 X_AT = 0x9F00
 
@@ -41,16 +42,6 @@ def vector_with_sum(rng, total: int, low: int = -300, high: int = 300) -> np.nda
     x = rng.integers(low, high, 32)
     size = int(np.abs(x).sum())
     return x * total // size if size > total else x
-
-
-def mixed_rows(rng, rows: int) -> np.ndarray:
-    """Rows whose weights need 6 planes (-32..31), 7 (-64..63, the ends among them) or 8 (-128..127)."""
-    w = np.empty((rows, 32), int)
-    for row in range(rows):
-        low = int(rng.choice([-32, -64, -128]))
-        w[row] = rng.integers(low, -low, 32)
-        w[row, rng.integers(32)] = low if rng.integers(2) else -low - 1
-    return w
 
 
 def same(bench, w, x, shift: int, classes: bool = True) -> bool:
@@ -88,7 +79,7 @@ def test_random_and_mixed_calls_are_bit_exact(words):
     rng = np.random.default_rng(2916)
     for trial in range(50):
         rows = int(rng.integers(1, 48))
-        w = mixed_rows(rng, rows) if trial % 2 else rng.integers(-128, 128, (rows, 32))
+        w = mixed_plane_rows(rng, rows) if trial % 2 else rng.integers(-128, 128, (rows, 32))
         x = vector_with_sum(rng, int(rng.integers(1, MOST_SUM + 1)))
         shift = int(rng.integers(LEAST_SHIFT, MOST_SHIFT + 1))
         assert same(words, w, x, shift), trial
@@ -164,7 +155,7 @@ def test_a_broken_kernel_fails(words):
     planes' first doubling (add ix,ix as two nops) and the narrow rows' skip of plane 6 (ld hl,8 as ld hl,6)
     each make a call differ from intmath: the tests above can fail."""
     rng = np.random.default_rng(7)
-    w, x = mixed_rows(rng, 16), vector_with_sum(rng, 2000)
+    w, x = mixed_plane_rows(rng, 16), vector_with_sum(rng, 2000)
     assert 0 < sum(plane_classes(w)) < 16
     start = words.sym("wp_tables")
     code = words.peek(start, words.sym("wp_code_end") - start)

@@ -28,6 +28,17 @@ def planes_fit(x, shift: int) -> bool:
     return len(x) == COLS and int(np.abs(x).sum()) <= MOST_SUM and LEAST_SHIFT <= shift <= MOST_SHIFT
 
 
+def mixed_plane_rows(rng, rows: int) -> np.ndarray:
+    """Test rows whose weights need 6 planes (-32..31), 7 (-64..63) or 8 (-128..127), each with an end of its range:
+    the kernels' tests' mix of planes.s's row classes."""
+    w = np.empty((rows, COLS), int)
+    for row in range(rows):
+        low = int(rng.choice([-32, -64, -128]))
+        w[row] = rng.integers(low, -low, COLS)
+        w[row, rng.integers(COLS)] = low if rng.integers(2) else -low - 1
+    return w
+
+
 def plane_tables(x) -> tuple[list[list[int]], int, int]:
     """wp_tables' work: the four tables E_g[m] = sum of group g's x over m's bits - N_g, and
     (c_lo, c_hi) with 16 c_hi + c_lo = -128 S - N, S = sum |x|, N the sum of the negative x."""
