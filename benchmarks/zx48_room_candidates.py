@@ -8,8 +8,9 @@ each on a fresh build of the shipped 48K player (`python -m soulterm build --mac
   and the bytes no region holds;
 - te and pe: today's packing (soul_layout.packed_rows, em_unpack's) against one Huffman code of their values
   (the data to the bit, each row to whole bytes, and the code's symbols at a byte each), before any decoder;
-- the word list: today's bits (soul_layout.word_list_data) against front coding (a word's characters shared with
-  the word before it, in 2 bits), in the list's own order and sorted (the list's order is the spelling rule's:
+- the word list: its bits without and with FIRST_SHARED_OPTION (soul_layout.word_list_data: a bit says a word's
+  first character is the word before's; the 48K player's since zx48pack30) against front coding (a word's first
+  0..3 characters shared with the word before it, in 2 bits), in the list's own order and sorted (the list's order is the spelling rule's:
   "the first listed word within one edit", so a sorted list would change replies);
 - the cold code and tables that run only at a turn's start (the alphabet, tokenizer.s, the merges) and the whole
   program-and-tokenizer block at $5DB0, as a decompressor's input: raw deflate (zlib -9) and a greedy LZ77
@@ -98,7 +99,7 @@ def embeddings(soul) -> None:
     print(f"  one Huffman code: {len(counts)} symbols, codes of up to {max(lengths.values())} bits; the data "
           f"{(bits + 7) // 8:,} bytes to the bit, {row_bytes:,} a row to whole bytes; + {len(rows)} size bytes "
           f"+ {len(counts)} symbols = {row_bytes + len(rows) + len(counts):,} "
-          f"({today - row_bytes - len(rows) - len(counts):+,} against today, before the decoder)")
+          f"({today - row_bytes - len(rows) - len(counts):,} fewer than today, before the decoder)")
 
 
 def character_bits(rank: int) -> int:
@@ -107,11 +108,13 @@ def character_bits(rank: int) -> int:
 
 def word_list(tokenizer) -> None:
     ranked, bits = soul_layout.word_list_data(tokenizer)
+    shared_bits = soul_layout.word_list_data(tokenizer, first_shared=True)[1]
     words = list(tokenizer.words)
     counts = collections.Counter("".join(words))
     rank = {ch: r for r, ch in enumerate(sorted(counts, key=lambda ch: (-counts[ch], ch)))}
-    print(f"\nThe word list ({len(words)} words): today {len(ranked) + len(bits):,} bytes "
-          f"({len(ranked)} character ids, {len(bits):,} of bits)")
+    print(f"\nThe word list ({len(words)} words): without FIRST_SHARED_OPTION {len(ranked) + len(bits):,} bytes "
+          f"({len(ranked)} character ids, {len(bits):,} of bits); with FIRST_SHARED_OPTION "
+          f"{len(ranked) + len(shared_bits):,}")
     for label, order in (("in the list's order", words), ("sorted (changes replies)", sorted(words))):
         total, before = 0, ""
         for word in order:
@@ -143,7 +146,9 @@ def lz77_bytes(data: bytes, offset_bits: int, length_bits: int, least_match: int
 
 
 def cold_code(code: bytes, chart: dict) -> None:
-    symbols = {region["name"]: (region["start"], region["end"]) for region in chart["regions"]}
+    symbols = {}                # (a region's name to its first span: "program and tokenizer" names two)
+    for region in chart["regions"]:
+        symbols.setdefault(region["name"], (region["start"], region["end"]))
     lines = collections.defaultdict(list)
     for address, source, _ in chart["lines"]:
         lines[source].append(address)
