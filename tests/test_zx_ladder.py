@@ -66,8 +66,9 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     AT_FAST_RANGE_APART and AT_FAST_MAX_PATCHED too; since zxsparse48's fc2 by matvec_nz, whose rung comes
     first, no FW_WIDE_SPARSE, and AT_FAST_MAX_PATCHED skipped; since zxnzrow AT_FAST_MAX_PATCHED back; since zxatt48b's
     weights of 1 added whole skipped again, and back with zxplanes28's planes.s without classes: MV_HZ_ENDS and
-    AT_FAST_SUMS_PAIRS skipped; since zx48logits30 AT_FAST_RANGE_APART back), the shipped soul with its word list ten
-    words shorter (the same but AT_FAST_SUMS_PAIRS, which its room takes), the vectors soul (FW_WIDE_SPARSE skipped, the rest taken, until zxroom48e: since then FW_WIDE_SPARSE and the
+    AT_FAST_SUMS_PAIRS skipped; since zx48logits30 AT_FAST_RANGE_APART back; since zx48pack30 AT_FAST_PIECE_PAIRS taken
+    and AT_FAST_MAX_PATCHED skipped), the shipped soul with its word list ten
+    words shorter (every spend but AT_FAST_SUMS_PAIRS since zx48pack30), the vectors soul (FW_WIDE_SPARSE skipped, the rest taken, until zxroom48e: since then FW_WIDE_SPARSE and the
     first two cuts taken, the other five skipped; since zx48pos29's at_lut in att_weights the first four, three
     skipped; the size model's tests above skip between taken ones on a bare clone): the spends assemble_player takes are what one
     by one on the same rung takes, and its tape the one built from those; the shipped tape is disk/'s.
@@ -123,9 +124,11 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     # and AT_FAST_H4_APART, the shorter list AT_FAST_RANGE_APART, then no room for AT_FAST_H4_APART; the vectors
     # soul both; since zx48logits30's logits 34 bytes shorter and zx48room30's SHORT_FORMS, start's jp, TK_FIXED_LINE
     # and exp_lut's place, 49 bytes, less AT_ONE_OWN_END's 9: the shipped soul takes AT_FAST_RANGE_APART and
-    # AT_FAST_MAX_PATCHED too, the shorter list every cut but AT_FAST_MAX_PATCHED and AT_FAST_SUMS_PAIRS)
-    assert skipped == {"shipped": on_planes[3::2],
-                       "shorter list": on_planes[4:],
+    # AT_FAST_MAX_PATCHED too, the shorter list every cut but AT_FAST_MAX_PATCHED and AT_FAST_SUMS_PAIRS; since
+    # zx48pack30's word list with first characters shared, SP_FIRST_SHARED, 30 bytes more: the shipped soul
+    # AT_FAST_PIECE_PAIRS in AT_FAST_MAX_PATCHED's place, the shorter list every cut but AT_FAST_SUMS_PAIRS)
+    assert skipped == {"shipped": on_planes[4:],
+                       "shorter list": on_planes[5:],
                        "vectors": list(zx_build.FAST_TAKEBACKS_48K[4:])}[which]     # (FW_WIDE_SPARSE, ~77 T-states a
     # byte, fits beside MV_HZ_ENDS since zxroom48e's mv_k_toggle table and takes the later cuts' room)
     assert zx_build._assemble_48k(soul, tokenizer, True, **rung, **zx_build._spent_48k(taken)).data == program.data

@@ -18,6 +18,7 @@ from soulterm.soul.wordings import noisy_wording, one_typo
 from soulterm.zx import Spectrum
 from soulterm.zx.build import BuildError, assemble_spectrum_player
 from soulterm.zx.kernelbench import Z80_KERNELS_DIR, Z80Bench
+from soulterm.zx.soul_layout import FIRST_SHARED_OPTION, word_list_bytes
 
 BUDGET = SHIPPED_SPELLING_CHARS   # the shipped list; it fits the 48K Spectrum player with 33 bytes to spare (docs/spectrum.md)
 LINE_MAX = 64           # tokenizer.s's TK_MAX: the player keeps 64 characters of a line
@@ -122,6 +123,29 @@ def test_the_packing_edges(words):
     for _ in range(200):
         lines.append(" ".join(one_typo(rng.choice(words) + " " + rng.choice(words), rng).split())[:LINE_MAX])
     check_lines(bench, tokenizer, lines)
+
+
+@pytest.mark.parametrize("words", [
+    ["aaa", "aab", "abb", "bbb", "bab"],                   # shared, shared, own, shared: every bit both ways
+    ["sad", "sand", "sea", "angry", "abcdefghijklmno", "aaa", "you're", "yyy", "don't", "dont"],
+    ["qqq'", "zzzjjj", "xxx", "abcdefghijklmno", "pqrstuvwxyz'", "vvvkk", "eee"],  # none shared
+])
+def test_the_first_shared_packing_reads_as_the_tokenizer_does(words):
+    """FIRST_SHARED_OPTION (the 48K player's): a word's first character the word before's in a bit."""
+    tokenizer = Tokenizer.load(DEFAULT_TOKENIZER).with_words(words)
+    bench = Z80Bench(tokenizer=tokenizer, options=FIRST_SHARED_OPTION)
+    assert "SP_FIRST_SHARED" in bench.symbols
+    rng = random.Random(len(words))
+    lines = [" ".join(words)[:LINE_MAX]]
+    for _ in range(200):
+        lines.append(" ".join(one_typo(rng.choice(words) + " " + rng.choice(words), rng).split())[:LINE_MAX])
+    check_lines(bench, tokenizer, lines)
+
+
+def test_the_shipped_list_first_shared_reads_typed_prompts_as_the_tokenizer_does(listed, prompts):
+    bench = Z80Bench(tokenizer=listed, options=FIRST_SHARED_OPTION)
+    check_lines(bench, listed, typed_lines(prompts, 200, seed=30))
+    assert word_list_bytes(listed, first_shared=True) < word_list_bytes(listed) - 50     # (825 against 879)
 
 
 def test_without_a_word_list_the_tokenizer_has_no_spell_and_its_cycles():

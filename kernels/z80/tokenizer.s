@@ -15,7 +15,9 @@
 ; holds the ids of its characters, the most frequent first; sp_word_bits, most
 ; significant bit first, per word its length - SP_MIN_WORD as that many 0s and
 ; a 1 (twenty-third round: a fixed SP_LENGTH_BITS before, 37 bytes more on the
-; shipped list), then per character its rank in SP_SHORT_BITS bits when below
+; shipped list), with SP_FIRST_SHARED (the 48K player's) a bit, 1 where the word's
+; first character is the word before's and left out (54 bytes fewer on the shipped
+; list, 24 more here), then per character its rank in SP_SHORT_BITS bits when below
 ; SP_SHORT_CODES, else a prefix SP_SHORT_CODES.. and SP_LONG_BITS more; after
 ; the last word, SP_MAX_WORD - SP_MIN_WORD + 1 0s.
 ; The first word a line needs checked unpacks it into borrowed memory
@@ -361,6 +363,25 @@ sp_decode:
         jr nc,@length           ; a 0: one character more
         ld (ix+0),a
         inc ix
+.ifdef SP_FIRST_SHARED
+        sla c                   ; the next bit: 1 where the word's first character is the word before's
+        call z,sp_load
+        jr nc,@character
+        dec a                   ; (SP_MIN_WORD or more: characters of its own are left)
+        push hl
+        push af
+        ld a,e
+        sub (ix-2)              ; back the word before's length: its first character
+        ld l,a
+        ld a,d
+        sbc a,0
+        ld h,a
+        ld a,(hl)
+        ld (de),a
+        inc de
+        pop af
+        pop hl
+.endif
 @character:
         push af                 ; A = characters left (C is the bit buffer)
         ld b,SP_SHORT_BITS

@@ -63,7 +63,7 @@ from soulterm.paths import ZX_MAP_SUFFIX
 
 from . import fc1_planes, logit_planes, paging, tap
 from .contention import CONTENDED_END
-from .soul_layout import (PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, WORD_LIST_SYMBOLS, plane_bytes, plane_classes, plane_words,
+from .soul_layout import (FIRST_SHARED_OPTION, PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, WORD_LIST_SYMBOLS, plane_bytes, plane_classes, plane_words,
                           plane_groups)
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
 from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options,
@@ -960,6 +960,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         options.append("AT_ONE_OWN_END = 1       ; (attention.s's weight-1 means with their own stride and loop "
                        "end: 20 T-states a weight-1 position-dimension for 9 bytes of SHORT_FORMS' room)")
         options.append("TK_FIXED_LINE = 1        ; (tokenizer.s reads soulplayer.s's line_buffer: no tk_line, 8 bytes)")
+        options.append(FIRST_SHARED_OPTION)
         options.append("SHORT_FORMS = 1          ; (shorter forms of code that runs rarely: a few T-states a "
                        "position for the 48K's bytes, docs/spectrum.md, \"Thirtieth round\")")
         options.append("LOGITS_IN_PRINTER_BUFFER = 1   ; (forward.s's $5B00: soulplayer.s keeps 128 BASIC's page "
@@ -1075,7 +1076,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     lines += [f'.include "{name}"' for name in cold_files]
     if coarse and not banked:       # (the embedding, once a position: below UNCONTENDED with vecops.s's unpacking)
         lines += ["embedrows_start:", '.include "embedrows.s"', '.include "logitsraw.s"', "embedrows_end:"]
-    words_low, words_top = word_list_parts(tokenizer, top_bytes, word_list and not in_bank)
+    words_low, words_top = word_list_parts(tokenizer, top_bytes, word_list and not in_bank, first_shared=not banked)
     lines.append('.include "soulplayer.s"')
     # soulplayer.s's window (run a character at a time) in the cold part where fc1's biases leave it
     # (MV_FOLDED_BIAS: their 256 bytes against its ~115, twenty-fifth round), else above UNCONTENDED
@@ -1439,7 +1440,7 @@ def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = Fals
         if "runs past" in str(exc):     # the code past $FFFF, or the cold part past UNCONTENDED
             return False
         raise
-    needed = word_list_bytes(tokenizer) if tokenizer.words and word_list else 0
+    needed = word_list_bytes(tokenizer, first_shared=True) if tokenizer.words and word_list else 0     # (the 48K's form)
     return bare.end <= TOP and TOP - bare.end + UNCONTENDED - _cold_end(bare.symbols) >= needed
 
 
@@ -1474,7 +1475,7 @@ def _check_word_list_fits(soul, tokenizer) -> None:
     """A LayoutError naming the word list's bytes and the room it has, when it is
     the list that does not fit below the top of RAM."""
     bare = assemble_player(soul, tokenizer.with_words(tokenizer.words[:1]), word_list=False)   # the code, no list
-    needed = word_list_bytes(tokenizer)
+    needed = word_list_bytes(tokenizer, first_shared=True)     # (the 48K's form)
     free = TOP - bare.end + UNCONTENDED - _cold_end(bare.symbols)     # the top and the cold part's end
     if needed > free:
         raise LayoutError(f"the word list needs {needed:,} bytes and {max(0, free):,} are free "

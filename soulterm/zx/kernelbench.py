@@ -323,11 +323,12 @@ class Z80Bench:
         the 64K's own $C000-$FFFF are bank 0."""
         from soulterm.soul.tokenizer import Tokenizer, base_vocab
 
-        from .soul_layout import alphabet_include, vocab_constants, vocab_include
+        from .soul_layout import FIRST_SHARED_OPTION, alphabet_include, vocab_constants, vocab_include
 
         if program is None:
             tokenizer = tokenizer or Tokenizer(base_vocab(), [])
-            extra_source = alphabet_include(tokenizer) + vocab_include(tokenizer) + extra_source
+            extra_source = (alphabet_include(tokenizer)          # (the word list packed as `options` read it)
+                            + vocab_include(tokenizer, first_shared=FIRST_SHARED_OPTION in options) + extra_source)
             program = assemble(kernel_source(extra_source, options + "\n" + vocab_constants(tokenizer)),
                                filename="<z80 kernel bench>", include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
         if stack_top is None:
