@@ -44,7 +44,7 @@ from collections import Counter
 import numpy as np
 
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
-from soulterm.player.bench import EVERYDAY_PROMPTS, prompts_in
+from soulterm.player.bench import add_prompt_arguments, chosen_prompts
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
@@ -158,12 +158,10 @@ def engine_operands(engine, tokenizer, prompts) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("text", nargs="?", default="hello")
-    parser.add_argument("--everyday", action="store_true", help="the ten everyday prompts, in order")
-    parser.add_argument("--prompts", metavar="FILE", help="a prompts file (one a line, # comments), in order")
+    add_prompt_arguments(parser)
     args = parser.parse_args()
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
-    prompts = prompts_in(args.prompts) if args.prompts else list(EVERYDAY_PROMPTS) if args.everyday else [args.text]
+    prompts = chosen_prompts(args)
     bench = player_bench(soul, tokenizer, "128k")
     engine = Engine(soul)
     plain_call = bench.call

@@ -34,7 +34,7 @@ import statistics
 import numpy as np
 
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
-from soulterm.player.bench import EVERYDAY_PROMPTS, prompts_in
+from soulterm.player.bench import add_prompt_arguments, chosen_prompts
 from soulterm.soul import intmath, spec
 from soulterm.soul.engine import D, H, Engine
 from soulterm.soul.soulfile import load_soul
@@ -152,13 +152,11 @@ def ceiling(zero: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("text", nargs="?", default="hello")
-    parser.add_argument("--everyday", action="store_true", help="the ten everyday prompts")
-    parser.add_argument("--prompts", metavar="FILE", help="a prompts file (one a line, # comments)")
+    add_prompt_arguments(parser)
     args = parser.parse_args()
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     engine = Engine(soul)
-    prompts = prompts_in(args.prompts) if args.prompts else list(EVERYDAY_PROMPTS) if args.everyday else [args.text]
+    prompts = chosen_prompts(args)
     print(f"{'prompt':20} {'keys':>5} {'zero':>5} {'ceil':>7} {'norm':>5} " + " ".join(f"{'r' + str(r):>5}" for r in LOW_PLANES)
           + "  best net (r)")
     rows = []
