@@ -20,7 +20,7 @@ from soulterm.soul import intmath
 from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
 from soulterm.zx.soul_layout import plane_bytes, plane_classes, plane_words
 from soulterm.zx.weight_planes import (CLASSES_AT, LEAST_SHIFT, MOST_SHIFT, MOST_SUM, WORD_TABLES_SOURCE,
-                                       mixed_plane_rows, plane_tables, run_tables_and_rows)
+                                       mixed_plane_rows, plane_tables, run_tables_and_rows, word_table)
 
 MASKS_AT = 0xA000       # wp_planes on the bench (32-byte aligned, as planes_bank's)
 ROWS = 192              # the 128K's six 32-row matrices
@@ -79,8 +79,7 @@ def test_the_first_build_makes_the_word_masks_in_place_and_its_tables(bench):
         assert call_target(bench) == bench.sym("wp_interrupts_off")
         tables, _, _ = plane_tables(x)
         for group in range(4):
-            got = bench.read_words((bench.sym("WP_PAGE") + 2 * group) << 8, 256)
-            assert list(got) == tables[group], (trial, group)
+            assert word_table(bench, group) == tables[group], (trial, group)
 
 
 def test_the_rows_on_the_made_words_are_bit_exact(bench):

@@ -23,7 +23,7 @@ from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
 from soulterm.zx.soul_layout import PLANE_ROW_BYTES, plane_bytes, plane_classes, plane_words
 from soulterm.zx.weight_planes import (LEAST_SHIFT, MOST_SHIFT, MOST_SUM, PLANES_SOURCE, WORD_TABLES_SOURCE,
                                        mixed_plane_rows, plane_tables, planes_fit, qkv_matrices, run_planes,
-                                       turn_inputs)
+                                       turn_inputs, word_table)
 
 X_AT = 0x9F00
 
@@ -71,8 +71,7 @@ def test_the_tables_hold_plane_tables_words(words):
         assert not words.cpu.f & 1
         tables, _, _ = plane_tables(x)
         for group in range(4):
-            got = words.read_words((words.sym("WP_PAGE") + 2 * group) << 8, 256)
-            assert list(got) == tables[group], (total, group)
+            assert word_table(words, group) == tables[group], (total, group)
 
 
 def test_random_and_mixed_calls_are_bit_exact(words):

@@ -53,6 +53,11 @@ def plane_tables(x) -> tuple[list[list[int]], int, int]:
     return tables, constant & 15, constant >> 4
 
 
+def word_table(bench, group: int) -> list[int]:
+    """Group GROUP's 256 subset sums as WP_WORD_TABLES' wp_tables leaves them: words on its two pages from WP_PAGE."""
+    return list(bench.read_words((bench.sym("WP_PAGE") + 2 * group) << 8, 256))
+
+
 def planes_matvec(weights, x, shift: int, classes: bool = True) -> np.ndarray:
     """planes.s's out for W x at `shift` (planes_fit must hold), by its own steps; with `classes`
     (wp_classes set: plane_classes) a narrow row's Q starts at S + P'_7 and plane 6 goes unread."""
