@@ -37,14 +37,13 @@ many of fc2's nonzero inputs are 1 or 2.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 from collections import Counter
 
 import numpy as np
 
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
-from soulterm.player.bench import add_prompt_arguments, chosen_prompts
+from soulterm.player.bench import prompts_from_command_line
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
@@ -157,11 +156,8 @@ def engine_operands(engine, tokenizer, prompts) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_prompt_arguments(parser)
-    args = parser.parse_args()
+    prompts = prompts_from_command_line(__doc__.splitlines()[0])
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
-    prompts = chosen_prompts(args)
     bench = player_bench(soul, tokenizer, "128k")
     engine = Engine(soul)
     plain_call = bench.call

@@ -28,13 +28,12 @@ and the instructions a form would add (the constants below), not a built kernel'
 
 from __future__ import annotations
 
-import argparse
 import statistics
 
 import numpy as np
 
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
-from soulterm.player.bench import add_prompt_arguments, chosen_prompts
+from soulterm.player.bench import prompts_from_command_line
 from soulterm.soul import intmath, spec
 from soulterm.soul.engine import D, H, Engine
 from soulterm.soul.soulfile import load_soul
@@ -151,12 +150,9 @@ def ceiling(zero: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_prompt_arguments(parser)
-    args = parser.parse_args()
+    prompts = prompts_from_command_line(__doc__.splitlines()[0])
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     engine = Engine(soul)
-    prompts = chosen_prompts(args)
     print(f"{'prompt':20} {'keys':>5} {'zero':>5} {'ceil':>7} {'norm':>5} " + " ".join(f"{'r' + str(r):>5}" for r in LOW_PLANES)
           + "  best net (r)")
     rows = []
