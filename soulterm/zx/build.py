@@ -63,8 +63,8 @@ from soulterm.paths import ZX_MAP_SUFFIX
 
 from . import fc1_planes, logit_planes, paging, tap
 from .contention import CONTENDED_END
-from .soul_layout import (FIRST_SHARED_OPTION, PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, WORD_LIST_SYMBOLS, plane_bytes, plane_classes, plane_words,
-                          plane_groups)
+from .soul_layout import (FIRST_SHARED_OPTION, PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, WORD_LIST_SYMBOLS, plane_bytes,
+                          plane_classes, plane_groups, plane_words)
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
 from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options,
                           runs_coarse, runs_narrow)
@@ -167,7 +167,8 @@ PLANES_MATRICES = ("l0.q", "l0.k", "l0.v", "l1.q", "l1.k", "l1.v")
 PLANES_MATRIX_BYTES = spec.EMBED_DIM * spec.EMBED_DIM     # (plane_bytes': 32 bytes a row)
 PLANES_IMPORTS = ("wp_tables", "wp_rows", "wp_x", "wp_w", "wp_out", "wp_rows_count", "wp_shift", "wp_matrices",
                   "wp_classes", "wp_class_lists", "wp_code_end",
-                  "wp_make", "wp_make_out", "wp_expand_first", "wp_wide_row_order", "wp_wide_narrow_fix", "wp_narrow_code_end") + tuple(f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES)
+                  "wp_make", "wp_make_out", "wp_expand_first", "wp_wide_row_order", "wp_wide_narrow_fix",
+                  "wp_narrow_code_end") + tuple(f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES)
 PLANES_CONTENTS = ("planes.s, its tables, both layers' q, k, v by bit planes (the 128K's as word masks; logitplanes.s "
                    "and out's in bank 0, LG_BANK_0)")
 assert PLANES_BANK not in paging.CONTENDED_BANKS and PLANES_BANK not in RECORD_BANKS
