@@ -11,7 +11,7 @@ weighed"):
   the 48K kernels' bench (fc1_planes.run_gate, every output checked against the engine's relu(matvec) and
   the model), without a player's wrapper. Then the same gate counted for the only form whose rows are
   no longer than matvec's (a plane's 4 masks as bytes, the tables' low and high bytes on pages of their
-  own, filled in two passes: SPLIT_*, counted from the instructions it would add, not built).
+  own, filled in two passes, a page each: SPLIT_*, counted from the instructions it would add, not built).
 - Bytes: fc1planes.s's code (the bench's fg_code_end - fg_x) and fc1wide.s's (the shipped 128K player's,
   fw_fc1_planes to its end), both layers' rows in fc1planes.s's layout (gate_bytes) and as byte masks
   against the 48K map's matvec rows, the room MV_COARSE leaves (the shipped 48K rung assembled without
@@ -46,16 +46,19 @@ BYTE_PLANE = len(GROUP_COLS)     # a plane's 4 masks as bytes (fc1planes.s's: 8,
 SPLIT_PLANE = 2 * 10 + 4 * 4 + 7 + 7 * 4 + 4 * 7 + 4 * 7 + 4 * 15 - 4 * (10 + 7 + 4 + 7 + 15)
 # C no longer free to keep c2 + bl through the planes (pop bc): in C' again, exx at a row's start and end
 SPLIT_ROW = 2 * 4
-# the fill: a group's 256 entries as 128 pairs (m, m + 1), m even, E[m + 1] = E[m] + x_0, each pair's
-# two low bytes pushed in a pass of 8-bit steps (`add a,r / ld l,a / add a,r / ld h,a / push hl / ld a,l`,
-# 31) and its two high bytes in a second pass of 16-bit ones (`add hl,bc / ld a,l / add a,n / ld a,h /
-# adc a,n / ld e,h / ld d,a / push de`, 52), against fc1planes.s's 16 rows of 16 pushed entries (475 a row:
-# its header)
-SPLIT_LOW_PAIR = 4 + 4 + 4 + 4 + 11 + 4
-SPLIT_HIGH_PAIR = 11 + 4 + 7 + 4 + 7 + 4 + 4 + 11
+# the fill: a row of 16 entries (b = 15..0 over x_0..x_3) as 8 pairs (b, b - 1), b odd, E[b - 1] = E[b] - x_0,
+# pushed down each page from its end in two passes, a row at a time from A'[a] (fg_a, IX stepping down):
+# the low bytes in A by 8-bit steps, B = x_0's low byte, C, D, E d1..d3's (a pair `ld h,a / sub b / ld
+# l,a / push hl`, 23; a step `add a,r`, 4; the row's `ld a,(ix+0)`, 19), then the high bytes from HL =
+# A'[a] by 16-bit steps (a pair `ld a,l / add a,c / ld a,h / adc a,b / ld d,h / ld e,a / push de`, 35,
+# BC = -x_0; a step `ld de,d_t / add hl,de`, 21; the row's `ld l,(ix+0) / ld h,(ix+1)`, 38); each pass's
+# loop `dec ix / dec ix / ld a,ixl / cp n / jr nz`, 47. fc1planes.s's row of 16 pushed entries: 475 (its
+# header, with its loop). The steps a row: d1 4 times, d2 twice, d3 once (t, the lowest set bit of b - 1).
+PAIRS_A_ROW, STEPS_A_ROW, ROW_LOOP = 8, 7, 10 + 10 + 8 + 7 + 12
+SPLIT_LOW_ROW = PAIRS_A_ROW * (4 + 4 + 4 + 11) + STEPS_A_ROW * 4 + 19 + ROW_LOOP
+SPLIT_HIGH_ROW = PAIRS_A_ROW * (4 + 4 + 4 + 4 + 4 + 4 + 11) + STEPS_A_ROW * (10 + 11) + 38 + ROW_LOOP
 FILL_ROW = 475
-SPLIT_FILL = len(GROUP_COLS) * (sum(1 << cols for cols in GROUP_COLS) // len(GROUP_COLS) // 2
-                                * (SPLIT_LOW_PAIR + SPLIT_HIGH_PAIR) - 16 * FILL_ROW)
+SPLIT_FILL = sum(1 << cols for cols in GROUP_COLS) // 16 * (SPLIT_LOW_ROW + SPLIT_HIGH_ROW - FILL_ROW)
 
 
 def planes_run(kind: int, fate: tuple) -> int:
