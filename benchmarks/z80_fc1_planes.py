@@ -51,10 +51,11 @@ def counted_on_planes_s(weights, fates) -> int:
     return t
 
 
-def measured_fc1_calls(prompts):
-    """Each fc1 call of the turns on the 128K player: (layer, x, T-states today)."""
+def measured_fc1_calls(prompts, model: str = "128k"):
+    """Each fc1 call of the turns on the `model` player (both go through fw_dense_via's gated coarse call
+    where fc1planes.s does not run: the 48K's both layers): (layer, x, T-states today)."""
     soul, engine, tokenizer = shipped_engine()
-    bench = player_bench(soul, tokenizer, "128k")
+    bench = player_bench(soul, tokenizer, model)
     cpu, calls = bench.cpu, []
     fc1, layer_index, xn = bench.sym("fw_dense_via"), bench.sym("fw_layer_index"), bench.sym("fw_xn")
     store_op, relu = bench.sym("MV_STORE_OP") + 1, bench.sym("mv_store_relu")     # (proj and fc2 enter it too)
