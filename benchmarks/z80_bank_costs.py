@@ -22,7 +22,8 @@ fewest instructions it could take, not a built kernel's):
   FILL_ENTRY an entry over the column's weights' range (u's least to most in
   the soul's matrix); summed over the engine's fc2 inputs of the same steps
   (the player's columns are the engine's: it is exact) whose column takes an l
-  piece (x not 0, 256 or 1..NZ_SHORT_MOST).
+  piece (x not 0, 256 or 1..NZ_SHORT_MOST); by layer too (layer 1's fc2 runs
+  with bank 4, layer 0's with bank 7).
 
 Prints a line a prompt (a reply step's means) and the medians, then each
 bank's routines over all the steps, and the room each bank has for code.
@@ -140,7 +141,7 @@ def main() -> None:
     all_routines = {bank: collections.Counter() for bank in BANKS}
     rows, total_steps = [], 0
     print(f"{'prompt':20} {'a step':>10} {'over':>8} " + " ".join(f"{'bank ' + str(b):>8}" for b in BANKS)
-          + f" {'pl_keys':>8} {'keys1':>7} {'nzprod':>7} {'nz':>4}")
+          + f" {'pl_keys':>8} {'keys1':>7} {'nzprod':>7} {'(l0':>7} {'l1)':>7} {'nz':>4}")
     for prompt in prompts:
         spent = collections.Counter()
         routines = {bank: collections.Counter() for bank in BANKS}
@@ -159,22 +160,26 @@ def main() -> None:
         n = len(steps)
         fc2 = engine_steps_fc2(engine, context)
         assert len(fc2) == n, "the engine's reply steps are the player's"
-        nz = sum(product_table_bound(x, *ranges[layer]) for step in fc2 for layer, x in step)
+        nz_layers = [sum(product_table_bound(x, *ranges[layer]) for step in fc2 for at, x in step if at == layer)
+                     for layer in (0, 1)]
+        nz = sum(nz_layers)
         columns = sum(int(np.count_nonzero(x)) for step in fc2 for _, x in step)
         for bank in BANKS:
             all_routines[bank].update(routines[bank])
         total_steps += n
         step = sum(steps) / n
         keys_bound = one_table_bound(keys, spent["prepare"]) / n
-        rows.append((step, keys_bound, nz / n, *(spent[b] / n for b in BANKS)))
+        rows.append((step, keys_bound, nz / n, *(spent[b] / n for b in BANKS), *(t / n for t in nz_layers)))
         print(f"{prompt[:20]:20} {step:>10,.0f} {step - GOAL:>+8,.0f} "
               + " ".join(f"{spent[b] / n:>8,.0f}" for b in BANKS)
-              + f" {routines[4]['pl_keys'] / n:>8,.0f} {keys_bound:>+7,.0f} {nz / n:>+7,.0f} {columns / n:>4.1f}")
+              + f" {routines[4]['pl_keys'] / n:>8,.0f} {keys_bound:>+7,.0f} {nz / n:>+7,.0f} "
+              f"{nz_layers[0] / n:>+7,.0f} {nz_layers[1] / n:>+7,.0f} {columns / n:>4.1f}")
     median = [statistics.median(row[i] for row in rows) for i in range(len(rows[0]))]
     print(f"{len(prompts)} prompts (a reply step's means): median {median[0]:,.0f}, "
           f"{sum(row[0] > GOAL for row in rows)} over {GOAL:,}; by bank (medians) "
-          + ", ".join(f"{b} {m:,.0f}" for b, m in zip(BANKS, median[3:]))
-          + f"; keys1 {median[1]:+,.0f}, nzprod {median[2]:+,.0f} (medians); with both bounds "
+          + ", ".join(f"{b} {m:,.0f}" for b, m in zip(BANKS, median[3:3 + len(BANKS)]))
+          + f"; keys1 {median[1]:+,.0f}, nzprod {median[2]:+,.0f} (layer 0's {median[-2]:+,.0f}, layer 1's "
+          f"{median[-1]:+,.0f}) (medians); with both bounds "
           f"{sum(row[0] - max(0, row[1]) - max(0, row[2]) > GOAL for row in rows)} over")
     for bank in BANKS:
         top = ", ".join(f"{name} {t / total_steps:,.0f}" for name, t in all_routines[bank].most_common(8))
