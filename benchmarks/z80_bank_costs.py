@@ -23,7 +23,11 @@ fewest instructions it could take, not a built kernel's):
   the soul's matrix); summed over the engine's fc2 inputs of the same steps
   (the player's columns are the engine's: it is exact) whose column takes an l
   piece (x not 0, 256 or 1..NZ_SHORT_MOST); by layer too (layer 1's fc2 runs
-  with bank 4, layer 0's with bank 7).
+  with bank 4, layer 0's with bank 7), and layer 1's with SPLIT_FILL_ENTRY an
+  entry (`l1@42`: a table whose low and high bytes lie a page apart, as the
+  piece's (ix+d) and (iy+d) read them, and only in the columns whose range
+  lets it pay; the pieces' IXH and IYH switches between tables and the
+  squares still not counted).
 
 Prints a line a prompt (a reply step's means) and the medians, then each
 bank's routines over all the steps, and the room each bank has for code.
@@ -54,6 +58,8 @@ ONE_TABLE_PLANE = 59            # one table's plane: half a pop de, sra c / rra,
                                 # ld e,a / ld a,c / adc a,(hl) / ld c,a / dec h / ld a,e
 KEY_PLANES = 11                 # an 11-plane key's planes (a 12-plane key one more)
 FILL_ENTRY = 22                 # add hl,rr / push hl: the least a table's entry can take
+SPLIT_FILL_ENTRY = 42           # a product table's entry as (ix+d) and (iy+d) read it, its bytes a page apart:
+                                # ld (hl),a / inc h / ld (hl),b / dec h / inc l / add a,c / jr nc (inc b on a carry)
 ONE_TABLE_ENTRIES = 255         # 256 subset sums, T[0] = 0
 L_PIECE = 136                   # nzmatvec.s's l piece a row (pop de ... sbc a,b)
 PRODUCT_PIECE = 79              # pop de, ld ixl,e / ld iyl,e, ld e,(ix+d) / ld d,(iy+d), add hl,de / adc a,b
@@ -106,12 +112,14 @@ def column_ranges(soul) -> dict:
     return ranges
 
 
-def product_table_bound(x, ranges, rows: int) -> int:
-    """`nzprod` (module docstring): what one fc2 call's l pieces by product tables save at most."""
+def product_table_bound(x, ranges, rows: int, fill: int = FILL_ENTRY, chosen: bool = False) -> int:
+    """`nzprod` (module docstring): what one fc2 call's l pieces by product tables save at most, each table's
+    entry filled in `fill` T-states; `chosen`: only the columns where a table pays take one (the build knows
+    each column's range)."""
     x = np.asarray(x, dtype=np.int64)
     l_piece = (x != 0) & (x != 256) & ~((x >= 1) & (x <= NZ_SHORT_MOST))
-    gains = rows * (L_PIECE - PRODUCT_PIECE) - FILL_ENTRY * ranges
-    return int(gains[l_piece].sum())
+    gains = rows * (L_PIECE - PRODUCT_PIECE) - fill * ranges
+    return int(np.maximum(gains, 0)[l_piece].sum() if chosen else gains[l_piece].sum())
 
 
 def engine_steps_fc2(engine, context: list) -> list:
@@ -141,7 +149,7 @@ def main() -> None:
     all_routines = {bank: collections.Counter() for bank in BANKS}
     rows, total_steps = [], 0
     print(f"{'prompt':20} {'a step':>10} {'over':>8} " + " ".join(f"{'bank ' + str(b):>8}" for b in BANKS)
-          + f" {'pl_keys':>8} {'keys1':>7} {'nzprod':>7} {'(l0':>7} {'l1)':>7} {'nz':>4}")
+          + f" {'pl_keys':>8} {'keys1':>7} {'nzprod':>7} {'(l0':>7} {'l1)':>7} {'l1@42':>7} {'nz':>4}")
     for prompt in prompts:
         spent = collections.Counter()
         routines = {bank: collections.Counter() for bank in BANKS}
@@ -163,23 +171,24 @@ def main() -> None:
         nz_layers = [sum(product_table_bound(x, *ranges[layer]) for step in fc2 for at, x in step if at == layer)
                      for layer in (0, 1)]
         nz = sum(nz_layers)
+        split = sum(product_table_bound(x, *ranges[1], SPLIT_FILL_ENTRY, chosen=True) for step in fc2 for at, x in step if at == 1)
         columns = sum(int(np.count_nonzero(x)) for step in fc2 for _, x in step)
         for bank in BANKS:
             all_routines[bank].update(routines[bank])
         total_steps += n
         step = sum(steps) / n
         keys_bound = one_table_bound(keys, spent["prepare"]) / n
-        rows.append((step, keys_bound, nz / n, *(spent[b] / n for b in BANKS), *(t / n for t in nz_layers)))
+        rows.append((step, keys_bound, nz / n, *(spent[b] / n for b in BANKS), *(t / n for t in nz_layers), split / n))
         print(f"{prompt[:20]:20} {step:>10,.0f} {step - GOAL:>+8,.0f} "
               + " ".join(f"{spent[b] / n:>8,.0f}" for b in BANKS)
               + f" {routines[4]['pl_keys'] / n:>8,.0f} {keys_bound:>+7,.0f} {nz / n:>+7,.0f} "
-              f"{nz_layers[0] / n:>+7,.0f} {nz_layers[1] / n:>+7,.0f} {columns / n:>4.1f}")
+              f"{nz_layers[0] / n:>+7,.0f} {nz_layers[1] / n:>+7,.0f} {split / n:>+7,.0f} {columns / n:>4.1f}")
     median = [statistics.median(row[i] for row in rows) for i in range(len(rows[0]))]
     print(f"{len(prompts)} prompts (a reply step's means): median {median[0]:,.0f}, "
           f"{sum(row[0] > GOAL for row in rows)} over {GOAL:,}; by bank (medians) "
           + ", ".join(f"{b} {m:,.0f}" for b, m in zip(BANKS, median[3:3 + len(BANKS)]))
-          + f"; keys1 {median[1]:+,.0f}, nzprod {median[2]:+,.0f} (layer 0's {median[-2]:+,.0f}, layer 1's "
-          f"{median[-1]:+,.0f}) (medians); with both bounds "
+          + f"; keys1 {median[1]:+,.0f}, nzprod {median[2]:+,.0f} (layer 0's {median[-3]:+,.0f}, layer 1's "
+          f"{median[-2]:+,.0f}; layer 1's at {SPLIT_FILL_ENTRY} an entry {median[-1]:+,.0f}) (medians); with both bounds "
           f"{sum(row[0] - max(0, row[1]) - max(0, row[2]) > GOAL for row in rows)} over")
     for bank in BANKS:
         top = ", ".join(f"{name} {t / total_steps:,.0f}" for name, t in all_routines[bank].most_common(8))

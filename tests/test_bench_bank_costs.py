@@ -31,6 +31,12 @@ def test_the_product_bound_counts_the_l_pieces_columns_only():
     assert costs.product_table_bound(x, ranges, 32) == 0
     x = np.array([costs.NZ_SHORT_MOST + 1, -1, 300, 257, 0, 0, 0, 0, 0, 0])     # four l pieces
     assert costs.product_table_bound(x, ranges, 32) == 4 * gain
+    split = 32 * (costs.L_PIECE - costs.PRODUCT_PIECE) - costs.SPLIT_FILL_ENTRY * 10
+    assert costs.product_table_bound(x, ranges, 32, costs.SPLIT_FILL_ENTRY) == 4 * split
+    wide = np.full(10, 100)             # no table pays over a range of 100 at either fill: chosen, none is taken
+    assert costs.product_table_bound(x, wide, 32) < 0 and costs.product_table_bound(x, wide, 32, chosen=True) == 0
+    ranges[0] = 100                     # one column's table left out of the chosen ones
+    assert costs.product_table_bound(x, ranges, 32, chosen=True) == 3 * gain
 
 
 def test_the_one_table_bound_follows_its_planes_and_fill():
