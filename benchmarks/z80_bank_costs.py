@@ -30,7 +30,8 @@ fewest instructions it could take, not a built kernel's):
   squares still not counted).
 
 Prints a line a prompt (a reply step's means) and the medians, then each
-bank's routines over all the steps, and the room each bank has for code.
+bank's routines over all the steps, fc2's columns' weight ranges and bank 4's
+room for code.
 
     python benchmarks/z80_bank_costs.py [TEXT | --everyday | --prompts FILE]
 """
@@ -195,6 +196,9 @@ def main() -> None:
         print(f"  bank {bank} at $C000: {sum(all_routines[bank].values()) / total_steps:,.0f} a step ({top})")
     sym = bench.symbols
     keys_end = sym["kv_planes"] + 2 * sym["PL_LAYER_BYTES"]
+    for layer in (0, 1):
+        spans = ranges[layer][0]
+        print(f"layer {layer}'s fc2 columns' weight ranges: median {np.median(spans):g}, {spans.min()}..{spans.max()}")
     print(f"bank 4's room for code at run time: ${keys_end:04X}-$F3FF, {0xF400 - keys_end} bytes (past the keys' "
           f"planes; fc1planes.s's tables, rmsnorm.s's squares and products fill $F400-$FFFF)")
 
