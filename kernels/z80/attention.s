@@ -1221,7 +1221,15 @@ AT_MEANS_DIVISOR = @divisor + 1
 @position:
         ld e,(hl)
         inc hl
+.ifdef AT_PAGED_VALUES
+        ld a,AT_SQ_PAGE         ; the cache's high byte P = AT_SQ_PAGE - rlca(vh + 1):
+        sub (hl)                ; vh = rrca(AT_SQ_PAGE - P) - 1
+        rrca
+        dec a
+        ld d,a                  ; DE = v[j][d]
+.else
         ld d,(hl)               ; DE = v[j][d]
+.endif
         push hl
         ld a,(ix+0)             ; A = lut[j]: 255, 1 and 0 (the most frequent) need no multiply
         inc ix
@@ -1831,9 +1839,23 @@ at_dims_h4:
         exx
         .endmacro
 
+.ifdef AT_PAGED_VALUES
+; at_paged_negative_jr: after `bit 1` of a cache's high byte P (AT_SQ_PAGE for vh = -1, AT_SQ_PAGE
+; - 2 for vh = 0: 2 apart, so bit 1 differs), to `target` where P is AT_SQ_PAGE: jr nz where
+; AT_SQ_PAGE's bit 1 is set, else jr z (the table's page is the layout's)
+        .macro at_paged_negative_jr target
+        .byte $20 | (~AT_SQ_PAGE & 2) << 2
+        .assert target - * - 1 >= -128 && target - * - 1 <= 127, "at_paged_negative_jr's target lies past jr's reach"
+        .byte (target - * - 1) & 255
+        .endmacro
+.endif
+
 ; at_fast_dimension's positions with vh = -1, and its way out for a wide v, before it:
 ; its setup then runs straight into its loop.
 at_fast_negative:               ; v = vl - 256: 2 w v = 2 w vl - 512 w (A = w, B = 0, C = vl)
+.ifdef AT_PAGED_VALUES
+        ld b,0                  ; (B held P, AT_SQ_PAGE)
+.endif
         ld l,c
         ld c,a                  ; BC = w
         add iy,bc               ; IY = sum w over the vh = -1 (no carry out: <= 20 * 255)
@@ -1845,6 +1867,21 @@ at_fast_negative:               ; v = vl - 256: 2 w v = 2 w vl - 512 w (A = w, B
         jp at_fast_dimension@positions_done
 at_fast_wide:                   ; (djnz's reach: the way out itself lies past the table, to keep
         jp at_fast_wide_out     ; the code before it short enough for every soul's layout)
+.ifdef AT_PAGED_VALUES
+; at_fast_checked - at_fast_dimension@dispatch's way for a layer whose cache holds a v beyond
+; -256..255 (at_values_width patches its jr in): P tested whole (A = w, B = P, C = vl).
+at_fast_checked:
+        ld h,a
+        ld a,b
+        cp AT_SQ_PAGE - 2       ; vh = 0
+        ld a,h
+        jr z,at_fast_dimension@low_byte
+        ld a,b
+        cp AT_SQ_PAGE           ; vh = -1
+        ld a,h
+        jr z,at_fast_negative
+        jr at_fast_wide
+.endif
 at_fast_zero:                   ; w = 0: nothing to add, whatever v is (v unread: SP steps past it)
         pop hl                  ; v[j - 1][d] next
         dec e
@@ -1881,10 +1918,17 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         ld a,(de)               ; w
         or a
         jr z,at_fast_zero       ; w = 0: v is not read
+.ifdef AT_PAGED_VALUES
+        pop bc                  ; C = vl, B = P (SP on v[j - 1][d])
+@dispatch:
+        bit 1,b                 ; (patched: at_values_width's jr at_fast_checked) P's bit 1
+        at_paged_negative_jr at_fast_negative ; tells AT_SQ_PAGE (vh = -1) from AT_SQ_PAGE - 2
+.else
         pop bc                  ; C = vl, B = vh (SP on v[j - 1][d])
         inc b
         jr z,at_fast_negative   ; vh = -1
         djnz at_fast_wide       ; vh beyond 0 and -1
+.endif
 @low_byte:
         sub c
         at_fast_position_sum
@@ -2135,7 +2179,9 @@ at_weight_squares:
         add a,a
         ld hl,at_count
         cp (hl)
-        jp c,at_kept_head
+@kept_choice:
+        jp c,at_kept_head       ; (AT_PAGED_VALUES: at_values_width's `ld hl,nn` where the layer
+                                ; holds a v beyond -256..255: the kept walk cannot tell it)
         ld hl,AT_STORE_FAST     ; (at_fast_store: its own store, AT_DST's)
         ld (at_fast_store),hl
 .endif
@@ -2195,6 +2241,21 @@ at_kept_far:                    ; w - v = 256 + A (A = w - vl, 0..255): S(w - v)
         ld h,AT_SQ_PAGE         ; HL = &S(A), low byte
         at_kept_position_sum
         jp at_kept_dimension@positions_done
+.ifdef AT_PAGED_VALUES
+at_kept_borrow:                 ; at_kept_position_sum's borrow into the top byte (~1 position in 9)
+        .byte $DD,$25           ; dec ixh
+        dec e
+        jp nz,at_kept_dimension@position
+        jp at_kept_dimension@positions_done
+at_kept_no_borrow:              ; w - vl 0 or more (A; L = vl, H = P): w - v = w - vl for vh = 0 (v >= 0),
+        bit 1,h                 ; on AT_SQ_PAGE, 2 pages above P (~1 position in 4 with v >= 0);
+        at_paged_negative_jr at_kept_far ; w - vl + 256 for vh = -1 (at_kept_far)
+        ld l,a
+        inc h
+        inc h                   ; HL = &S(w - v), low byte
+        at_kept_position_sum
+        jp at_kept_dimension@positions_done
+.else
 at_kept_above:                  ; w - v 0 or more (v >= 0; a branch on its borrow: no page reckoned
         ld h,AT_SQ_PAGE         ; from it): HL = &S(w - v), low byte (~1 position in 4 with v >= 0)
         at_kept_position_sum
@@ -2217,6 +2278,7 @@ at_kept_negative:               ; v = vl - 256 (A = w, L = vl): w - v = w - vl +
         ld h,AT_SQ_PAGE         ; HL = &S(w - v), low byte (its own copy: no jump back to the walk)
         at_kept_position_sum
         jp at_kept_dimension@positions_done
+.endif
 
 ; at_kept_dimension - at_fast_dimension's work for a head whose walk this is: IXH:B:C starts
 ; at sum_j S(w) + the dimension's kept sum_j S(v), each position takes its S(w - v) off,
@@ -2250,6 +2312,13 @@ at_kept_dimension:
         ld de,at_lut & $FF00    ; (its low byte patched: at_count) E = j + 1
 @position:
         ld a,(de)               ; w
+.ifdef AT_PAGED_VALUES
+        pop hl                  ; L = vl, H = P (no v beyond -256..255: at_weight_squares)
+        sub l                   ; w - vl
+        jr nc,at_kept_no_borrow ; (below 0 the walk's own, the more usual)
+        ld l,a                  ; HL = &S(w - v), low byte: w - v = w - vl below 0 on P = AT_SQ_PAGE - 2
+        at_kept_position_sum    ; for vh = 0, w - vl + 256 (1..255) on P = AT_SQ_PAGE for vh = -1
+.else
         pop hl                  ; L = vl, H = vh
         inc h
         jr z,at_kept_negative   ; vh = -1
@@ -2260,6 +2329,7 @@ at_kept_dimension:
         jr nc,at_kept_above     ; (twenty-ninth round: below 0 the walk's own, the more usual)
         ld h,AT_SQ_PAGE - 2     ; HL = &S(w - v), low byte, page AT_SQ_PAGE - 2
         at_kept_position_sum
+.endif
 @positions_done:                ; n = IXH:B:C (2 sum w v) into at_fast_dimension's division (H:L = n >> 8,
         .byte $DD,$7C           ; ld a,ixh: A its low byte, the carry n's sign), which runs in this set
         ld h,a
@@ -2284,6 +2354,29 @@ at_kept_head:
         exx
         pop hl                  ; (at_weight_squares' return: attend_head's @dimension, which a wide
         jp at_kept_dimension    ; v's at_fast_wide_out patches on for the product loop)
+
+.ifdef AT_PAGED_VALUES
+; at_values_width - the walks for a layer's heads (A = forward.s's kv_wide byte of the layer: 0
+; where every v in its cache lies in -256..255): with a wider v no head takes the kept walk
+; (at_weight_squares' jp c,at_kept_head an `ld hl,nn`) and the fast walk's dispatch tests P whole
+; (at_fast_checked), else the kept walk's choice back and the dispatch on P's bit 1. Clobbers AF, HL.
+at_values_width:
+        or a
+        ld hl,AT_DISPATCH_NARROW
+        ld a,AT_KEPT_CHOICE_NARROW
+        jr z,@patch
+        ld hl,AT_DISPATCH_CHECKED
+        ld a,AT_KEPT_CHOICE_CHECKED
+@patch:
+        ld (at_fast_dimension@dispatch),hl
+        ld (at_weight_squares@kept_choice),a
+        ret
+AT_DISPATCH_NARROW = $48CB      ; bit 1,b
+AT_DISPATCH_CHECKED = $18 | ((at_fast_checked - at_fast_dimension@dispatch - 2) & 255) << 8 ; jr at_fast_checked
+        .assert at_fast_checked - at_fast_dimension@dispatch - 2 >= -128, "at_fast_checked lies past the dispatch's jr"
+AT_KEPT_CHOICE_NARROW = $DA     ; jp c,nn
+AT_KEPT_CHOICE_CHECKED = $21    ; ld hl,nn (at_weight_squares loads HL next)
+.endif
 
 .ifndef AT_EXP_AT_INDEX                 ; (with it: in the room before pl_tables)
         at_zero_weight_code

@@ -725,8 +725,41 @@ kv_values_gather:
         jr nz,@word
         ret
 
+.ifdef AT_PAGED_VALUES
+; record_values_gather - kv_values_gather for records128.s's record: B words of the value cache at HL, HL +
+; AT_DIMENSION_BYTES, ... into DE on, each high byte P (attention.s's AT_PAGED_VALUES: AT_SQ_PAGE
+; - rlca(vh + 1)) back to vh, so that a record holds v (kv_values_kept_record stores it again).
+; Ends on Z. Clobbers AF, B, DE, HL.
+record_values_gather:
+        ld a,(hl)
+        ld (de),a               ; vl
+        inc hl
+        inc de
+        ld a,AT_SQ_PAGE
+        sub (hl)
+        rrca
+        dec a
+        ld (de),a               ; vh = rrca(AT_SQ_PAGE - P) - 1
+        inc de
+        ld a,l
+        add a,AT_DIMENSION_BYTES - 1
+        ld l,a
+        jr nc,* + 3
+        inc h
+        djnz record_values_gather
+        xor a                   ; (Z)
+        ret
+.endif
+
+
 .ifdef AT_KEPT_MEANS
 .ifndef AT_TABLE_MEANS                  ; (the 128K's; the 48K's kv_values_kept is above)
+KV_PASS_WORDS   = 4             ; kv_kept_store_words' words a pass; position 1's (and a record's), once a turn:
+.ifdef AT_PAGED_VALUES
+KV_FIRST_PASS_WORDS = 1         ; 1 with AT_PAGED_VALUES's longer store (~100 bytes fewer below $C000)
+.else
+KV_FIRST_PASS_WORDS = 4
+.endif
         .macro kv_kept_store_words from_first   ; kv_values_kept's store (interrupts off): HL = fw_att,
                                 ; DE = the cache, HL' the sums it adds to (with from_first: HL' position
                                 ; 0's, DE' the sums it writes, A the passes of 4 words)
@@ -735,16 +768,39 @@ kv_values_gather:
         ex de,hl                ; HL = the cache
         ld de,AT_DIMENSION_BYTES - 1
 .if !from_first
-        ld a,FW_DIM / 4
+        ld a,FW_DIM / KV_PASS_WORDS
+.endif
+.ifdef AT_PAGED_VALUES
+        .byte $DD,$2E,0         ; ld ixl,0: the words' X, or-ed (kv_wide)
 .endif
 @words:
         ex af,af'               ; (the count: A' while A carries S(v) over)
-        .repeat 4
+        .repeat KV_PASS_WORDS - (KV_PASS_WORDS - KV_FIRST_PASS_WORDS) * from_first
+.ifdef AT_PAGED_VALUES
+        pop bc                  ; C = vl, B = vh
+        ld (hl),c
+        inc l                   ; (a word never crosses a page: the cache and its dimensions are word aligned)
+        ld a,b
+        inc a
+        rlca                    ; X = rlca(vh + 1): 2 for vh = 0, 0 for vh = -1, other bits a wider v's
+        ld b,a
+        .byte $DD,$B5           ; or ixl
+        .byte $DD,$6F           ; ld ixl,a
+        ld a,AT_SQ_PAGE
+        sub b
+        ld (hl),a               ; the cache's high byte P = AT_SQ_PAGE - X: the kept walk's page of
+        add hl,de               ; S(w - v) where w - vl borrows (attention.s)
+        ld a,b
+        add a,AT_SQ_PAGE - 2    ; BC = &S(v), low byte: page AT_SQ_PAGE + 2 vh (v = -256 reads 0,
+        ld b,a                  ; at_kept_far's to mend; a wide v's page is any, its sum never read:
+                                ; kv_wide sends its layer's heads to the fast walk, P tested whole)
+.else
         kv_value_word
         ld a,b                  ; BC = &S(v), low byte: page AT_SQ_PAGE + 2 vh (vh 0 or -1; v = -256
         add a,a                 ; reads 0, at_kept_far's to mend; a wide v's page is any, its sum
         add a,AT_SQ_PAGE        ; never read: at_kept_dimension leaves for at_kept_wide first)
         ld b,a
+.endif
         ld a,(bc)
         exx
         add a,(hl)
@@ -820,9 +876,31 @@ kv_values_kept:
         exx
         pop hl                  ; HL = fw_att
         kv_kept_store_words 0
+.ifdef AT_PAGED_VALUES
+        .byte $DD,$7D           ; ld a,ixl: the words' X or-ed
+        and $FD                 ; (bit 1: a narrow v's own)
+        ld c,a
+        ld a,(fw_layer_index)
+        add a,kv_wide & 255
+        ld l,a
+        ld h,kv_wide >> 8       ; HL = the layer's kv_wide
+        ld a,(fw_pos)
+        or a
+        jr z,@first_wide
+        ld a,c
+        or (hl)
+        ld (hl),a
+        jr @done
+@first_wide:
+        ld (hl),c               ; position 0's own,
+        inc l
+        inc l
+        ld (hl),c               ; kept for each turn's position 1 (kv_wide_first)
+.else
         ld a,(fw_pos)
         or a
         jr nz,@done
+.endif
 @copied:
         ld hl,0                 ; (patched: the layer's sums) position 0's, for each turn's position 1
         ld de,kv_kept_first - kv_kept_sums
@@ -837,8 +915,11 @@ kv_values_kept:
         ei
         ret
 @from_first:                    ; position 1: position 0's sums and its own into the sums
-        ld a,FW_DIM / 4         ; (kv_kept_store_words 1's passes)
+        ld a,FW_DIM / KV_FIRST_PASS_WORDS ; (kv_kept_store_words 1's passes)
 @from_first_passes:
+.ifdef AT_PAGED_VALUES
+        ld (@first_passes + 1),a
+.endif
         push hl
         ld bc,kv_kept_first - kv_kept_sums
         add hl,bc
@@ -849,6 +930,31 @@ kv_values_kept:
         exx
         pop hl                  ; HL = fw_att
         kv_kept_store_words 1
+.ifdef AT_PAGED_VALUES
+        .byte $DD,$7D           ; ld a,ixl: the words' X or-ed
+        and $FD                 ; (bit 1: a narrow v's own)
+        ld c,a
+        ld hl,kv_wide
+        ld b,2                  ; a record's: both layers' from their position 0's
+@first_passes:
+        ld a,0                  ; (patched: the passes)
+        cp 2 * FW_DIM / KV_FIRST_PASS_WORDS
+        jr z,@wide_from_first
+        ld a,(fw_layer_index)   ; position 1: its layer's
+        add a,l
+        ld l,a
+        dec b
+@wide_from_first:
+        inc l
+        inc l
+        ld a,(hl)               ; kv_wide_first: position 0's
+        or c
+        dec l
+        dec l
+        ld (hl),a
+        inc l
+        djnz @wide_from_first
+.endif
         jp @done
 
 ; kv_values_kept_record - kv_values_scatter for a position 1 copied from its record (records128.s's
@@ -862,10 +968,18 @@ kv_values_kept_record:
         push de
         ex de,hl                ; DE = the cache
         ld hl,kv_kept_sums
-        ld a,2 * FW_DIM / 4     ; both layers' words
+        ld a,2 * FW_DIM / KV_FIRST_PASS_WORDS ; both layers' words
         jp kv_values_kept@from_first_passes
         .assert KV_LAYER_BYTES == FW_DIM * AT_DIMENSION_BYTES, "layer 1's dimensions go on AT_DIMENSION_BYTES after layer 0's"
         .assert (kv_kept_first & 255) + 2 * KV_KEPT_LAYER_BYTES <= 256, "kv_values_kept steps position 0's sums by inc l"
+.ifdef AT_PAGED_VALUES
+; kv_wide - each layer's X bits but bit 1 or-ed over the v in its cache (kv_kept_store_words: 0
+; where every v lies in -256..255), read by fw_attend for attention.s's at_values_width; then
+; position 0's (kv_wide_first), from which a turn's position 1 starts.
+kv_wide:        .byte 0, 0
+kv_wide_first:  .byte 0, 0
+        .assert (kv_wide & 255) <= 252, "kv_values_kept steps kv_wide by inc l"
+.endif
         .assert kv_values % 2 == 0 && AT_DIMENSION_BYTES % 2 == 0, "kv_values_kept steps within a word by its low byte"
 .endif
 .endif
@@ -930,6 +1044,14 @@ kv_values_kept_record:
 .endif
 ; fw_attend - the four heads, proj and the feed-forward of the layer at fw_layer.
 fw_attend:
+.ifdef AT_PAGED_VALUES
+        ld a,(fw_layer_index)   ; the walks for the layer's cache (attention.s: its kv_wide)
+        add a,kv_wide & 255
+        ld l,a
+        ld h,kv_wide >> 8
+        ld a,(hl)
+        call at_values_width
+.endif
         xor a                   ; the four heads
         ld (fw_head),a
 @head:

@@ -195,7 +195,11 @@ record_move:
         ld b,2 * FW_DIM                         ; both layers' (AT_DIMENSION_BYTES apart throughout),
         ld a,(@back)                            ; in the record after the keys, in their order
         or a                    ; (RECORD_FROM_CACHE: 0)
+.ifdef AT_PAGED_VALUES
+        call z,record_values_gather ; (it ends on Z: the call nz after it stays out)
+.else
         call z,kv_values_gather ; (it ends on Z: the call nz after it stays out)
+.endif
 .ifdef AT_KEPT_MEANS
         call nz,kv_values_kept_record ; (and both layers' kept sums of S(vl): attention.s's AT_KEPT_MEANS)
 .else

@@ -102,6 +102,7 @@ COLD_KERNEL_FILES_48K = COLD_KERNEL_FILES + ("vecops.s",)
 BANK_0_KERNEL_FILES = ("vecops.s", "embedrows.s", "logitsraw.s")     # (logitsraw.s: the logits' bound, eighteenth round)
 KEY_CACHE_BYTES = 2 * spec.N_LAYERS * spec.CONTEXT * spec.EMBED_DIM     # forward.s's kv_keys
 KEPT_SUMS_BYTES = 3 * spec.N_LAYERS * spec.EMBED_DIM     # forward.s's kv_kept_sums (AT_KEPT_MEANS)
+PAGED_VALUES_OPTION = "AT_PAGED_VALUES = 1      ; (attention.s's value cache by the squares' page: P = AT_SQ_PAGE - rlca(vh + 1))"
 # the 48K's start and banner (run once) in the key cache's last bytes: layer 1's keys of the last
 # START_OVERLAY_POSITIONS positions (_start_in_key_cache; three since the twenty-third round: the start's
 # test for 128 BASIC, zxtl48)
@@ -1025,6 +1026,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         if kept_means:
             options.append("AT_KEPT_MEANS = 1        ; (attention.s's means off each dimension's kept sum of S(v): "
                            "forward.s's kv_kept_sums in the cold part)")
+            options.append(PAGED_VALUES_OPTION)
         if coarse_pairs:
             options.append("MV_COARSE_PAIRS = 1      ; (matvec.s's coarse pairs in A where they cannot carry: the "
                            "coarse matrices' column ranges in front of them)")

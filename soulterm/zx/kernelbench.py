@@ -278,7 +278,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [SHORT_SHIFTS_OPTION] * clamped_unit
                + [(FAST_MEANS_KEPT_OPTION if kept_means else FAST_MEANS_OPTION) if bench else FAST_MEANS,
                   FAST_SQUARES_OPTION] * fast_means
-               + [KEPT_MEANS] * (kept_means and not bench)
+               + [KEPT_MEANS] * (kept_means and not bench) + [paged_values_option()] * (kept_means and fast_means)
                + [KEPT_MEANS_OPTION] * (kept_means and bench and table_means)
                + [TABLE_MEANS_OPTION] * table_means + [EMBED_BY_SP_OPTION]
                + [SHORT_EXP_OPTION] * (not is_128k and (table_means or not (fast_scores or plane_scores)))
@@ -497,12 +497,50 @@ def values_by_dimension(bench: Z80Bench) -> bool:
     return "AT_VALUES_BY_DIMENSION" in bench.symbols
 
 
+def paged_values_option() -> str:
+    """build.py's AT_PAGED_VALUES line (the 128K's with AT_KEPT_MEANS, thirty-first round): the value cache's
+    high byte the kept walk's page of S(w - v)."""
+    from .build import PAGED_VALUES_OPTION
+
+    return PAGED_VALUES_OPTION
+
+
+def paged_values(bench: Z80Bench) -> bool:
+    """Whether the bench's value cache holds each v's high byte as attention.s's page P = AT_SQ_PAGE -
+    rlca(vh + 1) (AT_PAGED_VALUES), not vh."""
+    return "AT_PAGED_VALUES" in bench.symbols
+
+
+def _rlca(byte):
+    return ((byte << 1) | (byte >> 7)) & 255
+
+
+def encoded_values(bench: Z80Bench, values) -> np.ndarray:
+    """Values (any shape, int16) as words of the bench's value cache: with AT_PAGED_VALUES the high
+    byte P = AT_SQ_PAGE - rlca(vh + 1), else the words themselves."""
+    words = np.asarray(values, dtype=np.int64) & 0xFFFF
+    if not paged_values(bench):
+        return words
+    page = (bench.sym("AT_SQ_PAGE") - _rlca((words >> 8) + 1 & 255)) & 255
+    return (words & 255) | page << 8
+
+
+def cached_values(bench: Z80Bench, words) -> np.ndarray:
+    """Words read from the bench's value cache (any shape) -> the values (int64): with AT_PAGED_VALUES
+    vh = rrca(AT_SQ_PAGE - P) - 1, encoded_values' other way."""
+    words = np.asarray(words, dtype=np.int64) & 0xFFFF
+    if paged_values(bench):
+        x = (bench.sym("AT_SQ_PAGE") - (words >> 8)) & 255
+        words = (words & 255) | (((x >> 1) | (x << 7)) - 1 & 255) << 8
+    return words - ((words & 0x8000) << 1)
+
+
 def value_cache_words(bench: Z80Bench, values) -> np.ndarray:
     """One layer's values, (20 positions, 32) or (20, 4 heads, 8), in the order the bench's cache holds them."""
     from soulterm.soul import spec
 
     values = np.asarray(values).reshape(spec.CONTEXT, spec.EMBED_DIM)
-    return (values.T[:, ::-1] if values_by_dimension(bench) else values).reshape(-1)
+    return encoded_values(bench, (values.T[:, ::-1] if values_by_dimension(bench) else values).reshape(-1))
 
 
 def value_addresses(bench: Z80Bench, layer: int, position: int) -> np.ndarray:
@@ -557,6 +595,10 @@ def load_head(bench: Z80Bench, q, keys, values, count: int, head: int, sums: boo
         bench.poke(HEAD_KEPT, kept_sums(np.asarray(values).reshape(-1, 4, 8)[:, head], count, kept_signed(bench)))
         bench.poke_word(bench.sym("at_kept"), HEAD_KEPT)
     bench.poke(bench.sym("at_count"), [count])
+    if paged_values(bench):     # (as fw_attend for its layer: forward.s's kv_wide of the cache's v)
+        words = np.asarray(values, dtype=np.int64).reshape(-1)
+        bench.cpu.a = int(((words < -256) | (words > 255)).any())
+        bench.call("at_values_width")
     return t_states
 
 
@@ -659,7 +701,7 @@ def cache_at(bench: Z80Bench, position: int) -> np.ndarray:
         address = bench.sym("kv_keys") + layer * layer_bytes + position * 2 * spec.EMBED_DIM
         out[layer, 0] = unflipped_keys(bench, bench.read_words(address, spec.EMBED_DIM))
         for dimension, address in enumerate(value_addresses(bench, layer, position)):
-            out[layer, 1, dimension] = bench.read_words(int(address), 1)[0]
+            out[layer, 1, dimension] = cached_values(bench, bench.read_words(int(address), 1))[0]
     return out
 
 
