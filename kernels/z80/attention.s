@@ -1868,8 +1868,8 @@ at_fast_negative:               ; v = vl - 256: 2 w v = 2 w vl - 512 w (A = w, B
 at_fast_wide:                   ; (djnz's reach: the way out itself lies past the table, to keep
         jp at_fast_wide_out     ; the code before it short enough for every soul's layout)
 .ifdef AT_PAGED_VALUES
-; at_fast_checked - at_fast_dimension@dispatch's way for a layer whose cache holds a v beyond
-; -256..255 (at_values_width patches its jr in): P tested whole (A = w, B = P, C = vl).
+; at_fast_checked - at_fast_dimension@dispatch's way for a head whose cache holds a v beyond
+; -256..255 (at_weight_squares patches its jr in): P tested whole (A = w, B = P, C = vl).
 at_fast_checked:
         ld h,a
         ld a,b
@@ -1921,7 +1921,7 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
 .ifdef AT_PAGED_VALUES
         pop bc                  ; C = vl, B = P (SP on v[j - 1][d])
 @dispatch:
-        bit 1,b                 ; (patched: at_values_width's jr at_fast_checked) P's bit 1
+        bit 1,b                 ; (patched: at_weight_squares' jr at_fast_checked) P's bit 1
         at_paged_negative_jr at_fast_negative ; tells AT_SQ_PAGE (vh = -1) from AT_SQ_PAGE - 2
 .else
         pop bc                  ; C = vl, B = vh (SP on v[j - 1][d])
@@ -2178,10 +2178,20 @@ at_weight_squares:
         ld (hl),0               ; more, any other ~70 fewer since zxatt128c), else at_fast_dimension
         add a,a
         ld hl,at_count
-        cp (hl)
-@kept_choice:
-        jp c,at_kept_head       ; (AT_PAGED_VALUES: at_values_width's `ld hl,nn` where the layer
-                                ; holds a v beyond -256..255: the kept walk cannot tell it)
+        cp (hl)                 ; (C: the kept walk)
+.ifdef AT_PAGED_VALUES
+        ld hl,(at_kept)         ; a head with a v beyond -256..255 (forward.s's kv_wide_check: bit 7 of
+        inc l                   ; its first kept sum's top byte) takes the fast walk, its dispatch
+        inc l                   ; at_fast_checked's (the kept walk cannot tell a wide P); inc l and
+        bit 7,(hl)              ; bit keep the carry
+        ld hl,AT_DISPATCH_NARROW
+        jr z,@dispatch_set
+        ld hl,AT_DISPATCH_CHECKED
+        or a                    ; (NC)
+@dispatch_set:
+        ld (at_fast_dimension@dispatch),hl
+.endif
+        jp c,at_kept_head
         ld hl,AT_STORE_FAST     ; (at_fast_store: its own store, AT_DST's)
         ld (at_fast_store),hl
 .endif
@@ -2313,7 +2323,7 @@ at_kept_dimension:
 @position:
         ld a,(de)               ; w
 .ifdef AT_PAGED_VALUES
-        pop hl                  ; L = vl, H = P (no v beyond -256..255: at_weight_squares)
+        pop hl                  ; L = vl, H = P (no v beyond -256..255 in a head on this walk)
         sub l                   ; w - vl
         jr nc,at_kept_no_borrow ; (below 0 the walk's own, the more usual)
         ld l,a                  ; HL = &S(w - v), low byte: w - v = w - vl below 0 on P = AT_SQ_PAGE - 2
@@ -2356,26 +2366,9 @@ at_kept_head:
         jp at_kept_dimension    ; v's at_fast_wide_out patches on for the product loop)
 
 .ifdef AT_PAGED_VALUES
-; at_values_width - the walks for a layer's heads (A = forward.s's kv_wide byte of the layer: 0
-; where every v in its cache lies in -256..255): with a wider v no head takes the kept walk
-; (at_weight_squares' jp c,at_kept_head an `ld hl,nn`) and the fast walk's dispatch tests P whole
-; (at_fast_checked), else the kept walk's choice back and the dispatch on P's bit 1. Clobbers AF, HL.
-at_values_width:
-        or a
-        ld hl,AT_DISPATCH_NARROW
-        ld a,AT_KEPT_CHOICE_NARROW
-        jr z,@patch
-        ld hl,AT_DISPATCH_CHECKED
-        ld a,AT_KEPT_CHOICE_CHECKED
-@patch:
-        ld (at_fast_dimension@dispatch),hl
-        ld (at_weight_squares@kept_choice),a
-        ret
-AT_DISPATCH_NARROW = $48CB      ; bit 1,b
+AT_DISPATCH_NARROW = $48CB      ; bit 1,b (at_fast_dimension@dispatch's, as assembled)
 AT_DISPATCH_CHECKED = $18 | ((at_fast_checked - at_fast_dimension@dispatch - 2) & 255) << 8 ; jr at_fast_checked
         .assert at_fast_checked - at_fast_dimension@dispatch - 2 >= -128, "at_fast_checked lies past the dispatch's jr"
-AT_KEPT_CHOICE_NARROW = $DA     ; jp c,nn
-AT_KEPT_CHOICE_CHECKED = $21    ; ld hl,nn (at_weight_squares loads HL next)
 .endif
 
 .ifndef AT_EXP_AT_INDEX                 ; (with it: in the room before pl_tables)

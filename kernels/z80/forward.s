@@ -771,7 +771,7 @@ KV_FIRST_PASS_WORDS = 4
         ld a,FW_DIM / KV_PASS_WORDS
 .endif
 .ifdef AT_PAGED_VALUES
-        .byte $DD,$2E,0         ; ld ixl,0: the words' X, or-ed (kv_wide)
+        .byte $DD,$2E,0         ; ld ixl,0: the words' X, or-ed (kv_wide_check)
 .endif
 @words:
         ex af,af'               ; (the count: A' while A carries S(v) over)
@@ -793,7 +793,7 @@ KV_FIRST_PASS_WORDS = 4
         ld a,b
         add a,AT_SQ_PAGE - 2    ; BC = &S(v), low byte: page AT_SQ_PAGE + 2 vh (v = -256 reads 0,
         ld b,a                  ; at_kept_far's to mend; a wide v's page is any, its sum never read:
-                                ; kv_wide sends its layer's heads to the fast walk, P tested whole)
+                                ; kv_wide_check marks its head for the fast walk, P tested whole)
 .else
         kv_value_word
         ld a,b                  ; BC = &S(v), low byte: page AT_SQ_PAGE + 2 vh (vh 0 or -1; v = -256
@@ -870,6 +870,10 @@ kv_values_kept:
         djnz @clear
         ld hl,(@copied + 1)
 @started:
+.ifdef AT_PAGED_VALUES
+        ld (kv_wide_check@cache + 1),de
+        ld (kv_wide_check@sums + 1),hl
+.endif
         push hl
         exx
         pop hl                  ; HL' walks the layer's sums
@@ -877,30 +881,12 @@ kv_values_kept:
         pop hl                  ; HL = fw_att
         kv_kept_store_words 0
 .ifdef AT_PAGED_VALUES
-        .byte $DD,$7D           ; ld a,ixl: the words' X or-ed
-        and $FD                 ; (bit 1: a narrow v's own)
-        ld c,a
-        ld a,(fw_layer_index)
-        add a,kv_wide & 255
-        ld l,a
-        ld h,kv_wide >> 8       ; HL = the layer's kv_wide
-        ld a,(fw_pos)
-        or a
-        jr z,@first_wide
-        ld a,c
-        or (hl)
-        ld (hl),a
-        jr @done
-@first_wide:
-        ld (hl),c               ; position 0's own,
-        inc l
-        inc l
-        ld (hl),c               ; kept for each turn's position 1 (kv_wide_first)
-.else
+        ld b,FW_DIM
+        call kv_wide_check      ; (a head with a v beyond -256..255 marked in its kept sums)
+.endif
         ld a,(fw_pos)
         or a
         jr nz,@done
-.endif
 @copied:
         ld hl,0                 ; (patched: the layer's sums) position 0's, for each turn's position 1
         ld de,kv_kept_first - kv_kept_sums
@@ -918,7 +904,10 @@ kv_values_kept:
         ld a,FW_DIM / KV_FIRST_PASS_WORDS ; (kv_kept_store_words 1's passes)
 @from_first_passes:
 .ifdef AT_PAGED_VALUES
-        ld (@first_passes + 1),a
+        ld (@first_dimensions + 1),a
+        ld (kv_wide_check@cache + 1),de
+        ld (kv_wide_check@sums + 1),hl
+        .assert KV_FIRST_PASS_WORDS == 1, "kv_wide_check's dimensions are kv_kept_store_words 1's passes"
 .endif
         push hl
         ld bc,kv_kept_first - kv_kept_sums
@@ -931,29 +920,9 @@ kv_values_kept:
         pop hl                  ; HL = fw_att
         kv_kept_store_words 1
 .ifdef AT_PAGED_VALUES
-        .byte $DD,$7D           ; ld a,ixl: the words' X or-ed
-        and $FD                 ; (bit 1: a narrow v's own)
-        ld c,a
-        ld hl,kv_wide
-        ld b,2                  ; a record's: both layers' from their position 0's
-@first_passes:
-        ld a,0                  ; (patched: the passes)
-        cp 2 * FW_DIM / KV_FIRST_PASS_WORDS
-        jr z,@wide_from_first
-        ld a,(fw_layer_index)   ; position 1: its layer's
-        add a,l
-        ld l,a
-        dec b
-@wide_from_first:
-        inc l
-        inc l
-        ld a,(hl)               ; kv_wide_first: position 0's
-        or c
-        dec l
-        dec l
-        ld (hl),a
-        inc l
-        djnz @wide_from_first
+@first_dimensions:
+        ld b,0                  ; (patched: the passes, a word each)
+        call kv_wide_check
 .endif
         jp @done
 
@@ -973,12 +942,54 @@ kv_values_kept_record:
         .assert KV_LAYER_BYTES == FW_DIM * AT_DIMENSION_BYTES, "layer 1's dimensions go on AT_DIMENSION_BYTES after layer 0's"
         .assert (kv_kept_first & 255) + 2 * KV_KEPT_LAYER_BYTES <= 256, "kv_values_kept steps position 0's sums by inc l"
 .ifdef AT_PAGED_VALUES
-; kv_wide - each layer's X bits but bit 1 or-ed over the v in its cache (kv_kept_store_words: 0
-; where every v lies in -256..255), read by fw_attend for attention.s's at_values_width; then
-; position 0's (kv_wide_first), from which a turn's position 1 starts.
-kv_wide:        .byte 0, 0
-kv_wide_first:  .byte 0, 0
-        .assert (kv_wide & 255) <= 252, "kv_values_kept steps kv_wide by inc l"
+; kv_wide_check - after kv_kept_store_words (IXL: its words' X = rlca(vh + 1) or-ed, bits other than bit 1
+; a v beyond -256..255's): where one is, each head among the B dimensions stored (a multiple of 8,
+; from the cache's word at @cache, their kept sums from @sums, both patched) that holds one gets bit 7
+; of its first dimension's kept top byte set (a sum of 20 squares stays below 2^21: attention.s's
+; at_weight_squares reads the mark and sends the head to the fast walk with P tested whole). The mark
+; stays with the sums: position 0's into kv_kept_first, and on through adc into each later position's.
+; Clobbers AF, BC, DE, HL.
+kv_wide_check:
+        .byte $DD,$7D           ; ld a,ixl
+        and $FD
+        ret z                   ; (every v in -256..255: the usual)
+@cache:
+        ld de,0                 ; (patched: the word of the first dimension)
+@sums:
+        ld hl,0                 ; (patched: its kept sum)
+        inc de                  ; (the words' high bytes, P)
+@head:
+        push hl                 ; the head's first kept sum
+        ld c,AT_HEAD_DIM
+@dimension:
+        ld a,(de)
+        sub AT_SQ_PAGE - 2      ; 0 or 2 for vh 0 or -1
+        and $FD
+        jr z,@narrow
+        ex (sp),hl
+        inc l
+        inc l
+        set 7,(hl)              ; the head's mark
+        dec l
+        dec l
+        ex (sp),hl
+@narrow:
+        ld a,e
+        add a,AT_DIMENSION_BYTES
+        ld e,a
+        jr nc,* + 3
+        inc d
+        inc l                   ; (the kept sums lie in one page)
+        inc l
+        inc l
+        dec b
+        dec c
+        jr nz,@dimension
+        pop af                  ; (the head's first sum)
+        inc b
+        dec b
+        jr nz,@head
+        ret
 .endif
         .assert kv_values % 2 == 0 && AT_DIMENSION_BYTES % 2 == 0, "kv_values_kept steps within a word by its low byte"
 .endif
@@ -1044,14 +1055,6 @@ kv_wide_first:  .byte 0, 0
 .endif
 ; fw_attend - the four heads, proj and the feed-forward of the layer at fw_layer.
 fw_attend:
-.ifdef AT_PAGED_VALUES
-        ld a,(fw_layer_index)   ; the walks for the layer's cache (attention.s: its kv_wide)
-        add a,kv_wide & 255
-        ld l,a
-        ld h,kv_wide >> 8
-        ld a,(hl)
-        call at_values_width
-.endif
         xor a                   ; the four heads
         ld (fw_head),a
 @head:

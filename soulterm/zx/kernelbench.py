@@ -457,13 +457,14 @@ HEAD_PLANES = 0xD000            # AT_PLANE_SCORES's planes of the keys (one laye
 HEAD_KEPT = 0xA400              # AT_KEPT_MEANS's kept sums of the head's 8 dimensions (3 bytes each)
 
 
-def kept_sums(values, count: int, signed: bool = False) -> bytes:
+def kept_sums(values, count: int, signed: bool = False, marked: bool = False) -> bytes:
     """AT_KEPT_MEANS's kept sums (forward.s's kv_kept_sums) of `values` (positions, ..., dimensions),
     each dimension's sum of S(v & 255) over the first `count` positions (the 48K's form, AT_KEPT_TABLE),
     or with `signed` (the 128K's since the twenty-ninth round) of S(v) mod 65536 (kv_values_kept reads
     S(v) at AT_SQ_PAGE + 2 vh: v = -256's as 0), 3 bytes each, the low first. A dimension with a v
-    beyond -256..255 has its signed sum from whatever its page holds, never read (at_kept_wide): 0 here
-    (`kept_sums_agree` leaves it out)."""
+    beyond -256..255 has its signed sum from whatever its page holds, never read: 0 here
+    (`kept_sums_agree` leaves it out). With `marked` (AT_PAGED_VALUES, thirty-first round) each head of
+    8 dimensions that holds such a v has bit 7 of its first dimension's top byte set (kv_wide_check)."""
     words = np.asarray(values, dtype=np.int64)[:count]
     if signed:
         words = np.where((words >= -256) & (words <= 255), words, 0)
@@ -471,7 +472,19 @@ def kept_sums(values, count: int, signed: bool = False) -> bytes:
     else:
         squares = (words & 255) ** 2
     sums = squares.sum(axis=0).reshape(-1)
-    return bytes(int(total) >> shift & 255 for total in sums for shift in (0, 8, 16))
+    out = bytearray(int(total) >> shift & 255 for total in sums for shift in (0, 8, 16))
+    if marked:
+        for head in np.flatnonzero(wide_heads(values, count)):
+            out[3 * 8 * head + 2] |= 0x80
+    return bytes(out)
+
+
+def wide_heads(values, count: int) -> np.ndarray:
+    """Which heads (groups of 8 of the last axes' dimensions, in order) hold a v beyond -256..255 among
+    the first `count` positions of `values` (positions, ..., dimensions)."""
+    words = np.asarray(values, dtype=np.int64)
+    wide = ((words[:count] < -256) | (words[:count] > 255)).reshape(count, words[0].size).any(axis=0)
+    return wide.reshape(-1, 8).any(axis=1)
 
 
 def kept_signed(bench: Z80Bench) -> bool:
@@ -481,13 +494,15 @@ def kept_signed(bench: Z80Bench) -> bool:
 
 def kept_sums_agree(bench: Z80Bench, got: bytes, values, count: int) -> bool:
     """Whether `got` (kv_kept_sums' bytes of `values`' dimensions) holds `kept_sums` of the first `count`
-    positions in the bench's form, each dimension with a v beyond -256..255 left out in the signed one."""
+    positions in the bench's form, each dimension with a v beyond -256..255 left out in the signed one
+    (each head's mark, AT_PAGED_VALUES's, compared even so)."""
     signed = kept_signed(bench)
     words = np.asarray(values, dtype=np.int64)[:count].reshape(count, -1)
-    want = kept_sums(words, count, signed)
+    want = kept_sums(words, count, signed, paged_values(bench))
     narrow = ((words >= -256) & (words <= 255)).all(axis=0) if signed else np.ones(words.shape[1], bool)
-    return len(got) == len(want) and all(got[3 * d:3 * d + 3] == want[3 * d:3 * d + 3]
-                                         for d in range(words.shape[1]) if narrow[d])
+    marks_agree = all(got[3 * d + 2] & 0x80 == want[3 * d + 2] & 0x80 for d in range(0, words.shape[1], 8))
+    return len(got) == len(want) and marks_agree and all(got[3 * d:3 * d + 3] == want[3 * d:3 * d + 3]
+                                                         for d in range(words.shape[1]) if narrow[d])
 
 
 def values_by_dimension(bench: Z80Bench) -> bool:
@@ -592,13 +607,10 @@ def load_head(bench: Z80Bench, q, keys, values, count: int, head: int, sums: boo
     if "pl_planes" in bench.symbols:
         bench.poke_word(bench.sym("pl_planes"), HEAD_PLANES + bench.sym("PL_HEAD_BYTES") * head)
     if "at_kept" in bench.symbols:              # (as forward.s's kv_kept_store leaves them)
-        bench.poke(HEAD_KEPT, kept_sums(np.asarray(values).reshape(-1, 4, 8)[:, head], count, kept_signed(bench)))
+        bench.poke(HEAD_KEPT, kept_sums(np.asarray(values).reshape(-1, 4, 8)[:, head], count, kept_signed(bench),
+                                        paged_values(bench)))
         bench.poke_word(bench.sym("at_kept"), HEAD_KEPT)
     bench.poke(bench.sym("at_count"), [count])
-    if paged_values(bench):     # (as fw_attend for its layer: forward.s's kv_wide of the cache's v)
-        words = np.asarray(values, dtype=np.int64).reshape(-1)
-        bench.cpu.a = int(((words < -256) | (words > 255)).any())
-        bench.call("at_values_width")
     return t_states
 
 
