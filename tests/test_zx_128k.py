@@ -135,8 +135,9 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_092_300
-# (1,082,530 a computed position + 0.9%, zxlong30: nzmatvec.s's short pieces for fc2's x of 1..8; 1,099,700 for
+PLAYER_128K_MEAN_BUDGET = 1_088_000
+# (1,078,240 a computed position + 0.9%, zxvpage31: the value cache's high byte the kept walk's page,
+# AT_PAGED_VALUES; 1,092,300 for 1,082,530, zxlong30: nzmatvec.s's short pieces for fc2's x of 1..8; 1,099,700 for
 # 1,089,857, zxqkv128c: planes.s's word tables in the 128K player, layer 0's proj and
 # fc2 in bank 7, logitplanes.s and out's masks in bank 0; 1,150,500 for 1,140,191, zxqkv128b merged after zxdiv128:
 # the 128K without matvec.s's coarse pairs; 1,156,400 for 1,146,130, zxqkv128b alone; 1,150,500 for 1,140,280, zxdiv128's means' division: -M and M in two pairs, the kept

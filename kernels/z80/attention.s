@@ -304,6 +304,23 @@
 ; --fast-scores with AT_FAST_MEANS 13,743 and 71,017 (13,940 and 71,220 measured before). Bytes:
 ; the division 105 (138), its stores 37 (20), attend_head's patch of -M 9 more, at_kept_wide's
 ; and at_kept_head's HL' 10 more after the table (the 128K's map: fw_h $B228 -> $B232).
+; AT_PAGED_VALUES (with AT_KEPT_MEANS, the 128K player's since the thirty-first round, zxvpage31:
+; docs/spectrum.md, "Thirty-first round: the paged value cache"): the value cache keeps each v's high
+; byte as P = AT_SQ_PAGE - rlca(vh + 1) (forward.s's kv_kept_store_words), AT_SQ_PAGE - 2 for vh = 0
+; and AT_SQ_PAGE for vh = -1: the page of S(w - v) where w - vl borrows, so that the kept walk runs
+; no sign dispatch and loads no page there (`pop hl / sub l / jr nc / ld l,a`); w - vl of 0 or more
+; goes out of line (at_kept_no_borrow: P's bit 1 tells vh, two pages up for v >= 0, at_kept_far for
+; v < 0). A head with a v beyond -256..255 has bit 7 of its first kept sum's top byte set (forward.s's
+; kv_wide_check, from the store's X's or-ed): at_weight_squares sends it to the fast walk with its
+; dispatch on P whole (at_fast_checked, the product loop from the wide v's dimension on, vh decoded as
+; rrca(AT_SQ_PAGE - P) - 1), others dispatch on P's bit 1 (at_paged_negative_jr: jr nz or jr z by the
+; table's page). T-states (--kept-means): 9,961 and 56,965 with most weights above 0 (9,893 and 58,744
+; unpaged, --unpaged), 10,086 and 70,448 with most weights 0 (10,018 and 70,291): the head's mark read
+; and the dispatch set ~70 a head, the kept walk 29 fewer a position with v >= 0 below zero, 23 fewer
+; with v < 0, 6 fewer above zero, the fast walk's 4 fewer a v >= 0 and 11 more a v < 0. Bytes (the
+; 128K's map): the kept walk's ways after the table 72 (97), at_kept_dimension 62 (70), at_weight_squares
+; 86 (67), at_fast_checked 22 and at_fast_negative's ld b,0 2 before the table, the product loop's
+; decode 5; forward.s's kv_values_kept 345 (355), kv_wide_check 50, record_values_gather 22.
 ; AT_KEPT_MEANS with AT_TABLE_MEANS (AT_KEPT_TABLE, the 48K's form, twenty-first round: not in the
 ; 48K player: its code 481 bytes more than the shipped 48K has, 24 free, and its kept sums 192 bytes,
 ; 128 free in the screen's third; python benchmarks/zx48_kept_means.py, docs/spectrum.md "Twenty-first round: the

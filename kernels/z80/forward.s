@@ -95,6 +95,12 @@
 ; round's zxatt128c, 18 T-states a word more than S(vl)'s 4,553, 9,151 and 5,279; 4,690 and 9,272
 ; before the twentieth round's zxkept2 read S(vl)'s high byte through D'E'); fw_attend sets
 ; attention.s's at_kept for each head.
+; With AT_PAGED_VALUES (thirty-first round, zxvpage31) kv_kept_store_words stores each word's high
+; byte as attention.s's page P = AT_SQ_PAGE - rlca(vh + 1) and or-s X = rlca(vh + 1) into IXL (39
+; T-states a word more), and kv_wide_check marks each head whose words hold a v beyond -256..255 (X
+; other than 0 and 2: seldom) in its first kept sum's top byte; position 1's loop (and a record's)
+; stores a word a pass for room below $C000: 11,090 T-states a layer at position 0, 7,638 at
+; position 1, 6,474 later (python benchmarks/z80_kernels.py --kept-means).
 ; kv_values_kept_record (zxkept2) stores a position 1 copied from its record (records128.s) by
 ; the same loop, both layers at once, no pass of its own after the copy.
 ; kv_values_kept 355 bytes (its two loops, kv_kept_store_words, 4 words a pass; 325 before zxatt128c, 327),
