@@ -877,12 +877,16 @@ def test_the_128k_keeps_matvecs_fc1_where_fc1planes_does_not_fit_bank_4(monkeypa
     rows and code would run the keys' planes past its tables (here: the tables moved down to $E000), the
     player keeps layer 1's fc1 as matvec's and the rung's other options (q, k, v apart, the kept means); matvec's
     fc1 leaves no room below $C000 for nzmatvec.s's short pieces (NZ_SHORT_PIECES, 164 bytes, thirtieth round),
-    which the shipped player has: the rung is taken without them (with them it fell to one without the kept means)."""
+    which the shipped player has: the rung is taken without them (with them it fell to one without the kept means),
+    and without the kept means' AT_PAGED_VALUES (thirty-first round: with it that layout ran 65 bytes past $C000),
+    which the shipped player has too."""
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
-    assert zx_build.assemble_player(soul, tokenizer, model="128k").symbols["NZ_SHORT_PIECES"] == 1
+    shipped = zx_build.assemble_player(soul, tokenizer, model="128k").symbols
+    assert shipped["NZ_SHORT_PIECES"] == 1 and shipped["AT_PAGED_VALUES"] == 1
     monkeypatch.setattr(zx_build, "FC1_PLANES_TABLES", 0xE000)
     sym = zx_build.assemble_player(soul, tokenizer, model="128k").symbols
     assert "FW_FC1_PLANES" not in sym and sym["SOUL_QKV_APART"] == 1 and sym["AT_KEPT_MEANS"] == 1
+    assert "AT_PAGED_VALUES" not in sym
     assert "NZ_SHORT_PIECES" not in sym and sym["MV_NZ"] == 1
 
 
