@@ -11,8 +11,12 @@ context and fc2's with z's nonzero count:
 - weights: the weights' loop (attend_head@weight), zeros: at_zero_weight;
 - kept: the kept walk's positions and dimensions (at_kept_dimension@position),
   of which neg: v < 0 (at_kept_negative), above: v >= 0 with w - v >= 0
-  (at_kept_above), far: v < 0 with w - v >= 256 (at_kept_far);
-- fast: the fast walk's positions and dimensions (at_fast_dimension@position);
+  (at_kept_above), far: v < 0 with w - v >= 256 (at_kept_far); with the
+  thirty-first round's paged cache (AT_PAGED_VALUES, the 128K player's since
+  zxvpage31) nob: w - vl >= 0 (at_kept_no_borrow, far's way too) in place of
+  neg and above;
+- fast: the fast walk's positions and dimensions (at_fast_dimension@position),
+  chk: those of a head with a v beyond -256..255 (at_fast_checked, paged);
 - nz: fc2's nonzero columns (nz_nonzero, both layers' calls);
 
 and the T-states spent in pl_keys and in the two walks' routines. Then, for each
@@ -25,7 +29,9 @@ page's load, 7 where w - v borrows, is run). Both are bounds: the flag's or the
 encoding's own cost is not in them. `net` is `paged` less one such encoding's own
 costs, counted (PAGED_FORM, below: the thirtieth round's zxvpage30): the cache's
 high byte P = AT_SQ_PAGE - rlca(vh + 1), each store's work, a layer's flag of a
-wide v, the walks' other paths and the fast walk's dispatch on P. Prints a line a prompt and the medians;
+wide v, the walks' other paths and the fast walk's dispatch on P. The three are
+the unpaged player's (counted from its neg and above): on a paged player they
+print as 0. Prints a line a prompt and the medians;
 then, from the integer engine's turns of the same prompts, what fewer planes or
 cheaper pieces could rely on: how many bits each cached key needs (a key's four
 heads' words each in -2^(n-1)..2^(n-1)-1: pl_store's 11 planes take n <= 11, 12
@@ -55,9 +61,12 @@ COUNTED = {"keys": "pl_keys@key", "twelve": "pl_keys@twelve", "weights": "attend
            "zeros": "at_zero_weight", "kept": "at_kept_dimension@position", "neg": "at_kept_negative",
            "above": "at_kept_above", "far": "at_kept_far", "fast": "at_fast_dimension@position",
            "nz": "nz_nonzero", "fast_neg": "at_fast_negative", "fast_zero": "at_fast_zero",
-           "heads": "at_weight_squares", "stores": "kv_values_kept"}
+           "heads": "at_weight_squares", "stores": "kv_values_kept",
+           "no_borrow": "at_kept_no_borrow", "checked": "at_fast_checked"}    # (AT_PAGED_VALUES's, the 128K's
+                                # since the thirty-first round: no at_kept_negative, at_kept_above; COUNTED's
+                                # places the player lacks count 0)
 WALK_ROUTINES = ("at_kept_dimension", "at_kept_negative", "at_kept_above", "at_kept_far", "at_kept_borrow",
-                 "at_fast_dimension", "at_fast_negative", "at_fast_zero")
+                 "at_kept_no_borrow", "at_fast_dimension", "at_fast_negative", "at_fast_zero", "at_fast_checked")
 WIDE_TEST = 11                  # dec h (4), jr nz not taken (7): a kept position with v >= 0
 DISPATCH_POSITIVE = 22          # inc h, jr z (not taken), dec h, jr nz: v >= 0
 DISPATCH_NEGATIVE = 16          # inc h, jr z (taken): v < 0
@@ -87,7 +96,7 @@ def counted_step(bench, counts: dict, spent: dict) -> int:
     `counts`, the T-states of pl_keys and the walks to `spent`; returns its T-states as
     Z80Bench.call counts them."""
     cpu, name_of = bench.cpu, routine_of(bench)
-    places = {bench.sym(label): what for what, label in COUNTED.items()}
+    places = {bench.sym(label): what for what, label in COUNTED.items() if label in bench.symbols}
     bench.poke_word(bench.stack_top - 2, bench.trap)
     cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym("forward_step")
     cpu.iff1 = cpu.iff2 = 0
@@ -163,7 +172,9 @@ def main() -> None:
     plain_call = bench.call
     rows = []
     print(f"{'prompt':20} {'a step':>10} {'over':>8} {'keys':>5} {'12':>3} {'zeros':>5} {'kept':>5} {'neg':>4} "
-          f"{'above':>5} {'far':>3} {'fast':>4} {'nz':>4} {'pl_keys':>8} {'walks':>7} {'wide':>6} {'paged':>6} {'net':>6}")
+          f"{'above':>5} {'far':>3} {'nob':>4} {'fast':>4} {'chk':>3} {'nz':>4} {'pl_keys':>8} {'walks':>7} {'wide':>6} "
+          f"{'paged':>6} {'net':>6}")
+    unpaged = "at_kept_negative" in bench.symbols     # (the bounds are the unpaged walk's)
     for prompt in prompts:
         counts = dict.fromkeys(COUNTED, 0)
         spent = {"pl_keys": 0, "walks": 0}
@@ -181,11 +192,12 @@ def main() -> None:
         n = len(steps)
         step = sum(steps) / n
         per = {what: count / n for what, count in counts.items()}
-        wide, paged, net = bounds(per)
+        wide, paged, net = bounds(per) if unpaged else (0, 0, 0)
         rows.append((step, wide, paged, net))
         print(f"{prompt[:20]:20} {step:>10,.0f} {step - GOAL:>+8,.0f} {per['keys']:>5.0f} {per['twelve']:>3.0f} "
               f"{per['zeros']:>5.0f} {per['kept']:>5.0f} {per['neg']:>4.0f} {per['above']:>5.0f} {per['far']:>3.0f} "
-              f"{per['fast']:>4.0f} {per['nz']:>4.1f} {spent['pl_keys'] / n:>8,.0f} {spent['walks'] / n:>7,.0f} "
+              f"{per['no_borrow']:>4.0f} {per['fast']:>4.0f} {per['checked']:>3.0f} {per['nz']:>4.1f} "
+              f"{spent['pl_keys'] / n:>8,.0f} {spent['walks'] / n:>7,.0f} "
               f"{wide:>6,.0f} {paged:>6,.0f} {net:>6,.0f}")
     over = [row for row in rows if row[0] > GOAL]
     print(f"{len(prompts)} prompts (each figure a reply step's mean): median {statistics.median(r[0] for r in rows):,.0f}; "

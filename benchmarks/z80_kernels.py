@@ -17,9 +17,10 @@ forward_step / forward_prefill.
 `--kept-means` prints attention with AT_KEPT_MEANS (the 128K's means off each dimension's
 kept sum of S(vl)) against AT_FAST_MEANS alone, both with AT_PLANE_SCORES, on q and k in -300..300
 (most weights above 0, as the shipped soul's) and in -2048..2047 (most of them 0), and
-kv_values_kept against kv_values_scatter (a position's 32 values of a layer).
+kv_values_kept against kv_values_scatter (a position's 32 values of a layer). The kept bench
+has the 128K's AT_PAGED_VALUES (thirty-first round); `--unpaged` leaves it out (its head before).
 
-    python benchmarks/z80_kernels.py [--unrolled | --fast-scores | --plane-scores | --kept-means]
+    python benchmarks/z80_kernels.py [--unrolled | --fast-scores | --plane-scores | --kept-means [--unpaged]]
 
 `--unrolled` adds AT_DIVIDE_UNROLLED (the shipped 48K's unrolled division rounds) to the
 AT_TABLE_MEANS heads.
@@ -137,8 +138,12 @@ def plane_scores() -> None:
 def kept_means() -> None:
     """AT_KEPT_MEANS's figures (attention.s's header): a head on the bench against AT_FAST_MEANS alone,
     both with AT_PLANE_SCORES, and the store of a position's values with the kept sums."""
+    from soulterm.zx.build import PAGED_VALUES_OPTION
+
     planes = PLANE_SCORES_OPTION + "\n" + FAST_MEANS_OPTION.replace("$4C80", "$4A00")
-    benches = {"kept": Z80Bench(options=planes + "\n" + KEPT_MEANS_OPTION), "fast": Z80Bench(options=planes)}
+    kept = planes + "\n" + KEPT_MEANS_OPTION + "\n" + PAGED_VALUES_OPTION * ("--unpaged" not in sys.argv[1:])
+    benches = {"kept": Z80Bench(options=kept), "fast": Z80Bench(options=planes)}     # (the 128K's form: AT_PAGED_VALUES
+                                                                                   # since the thirty-first round)
     for reach, what in ((300, "most weights above 0"), (2048, "most weights 0")):
         rng = np.random.default_rng(2040)
         for count in (1, 20):

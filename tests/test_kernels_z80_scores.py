@@ -14,11 +14,12 @@ import pytest
 from conftest import step_z80_forward
 from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
+from soulterm.zx.build import PAGED_VALUES_OPTION
 from soulterm.zx.kernelbench import (FAST_MEANS_OPTION, FAST_PREPARE_LOOP_OPTION, FAST_SCORES_OPTION,
                                      FAST_SMALL_OPTION, FAST_TAKEBACK_OPTIONS, HEAD_KEYS, HEAD_OUT, HEAD_Q, HEAD_SUMS, HEAD_KEPT,
                                      HEAD_VALUES, KEPT_MEANS_OPTION, SHORT_EXP_OPTION, TABLE_MEANS_OPTION,
                                      Z80Bench, kept_sums_agree, load_head, player_kernel_options, run_head,
-                                     store_keys)
+                                     store_keys, wide_heads)
 
 Q, KEYS, VALUES, OUT, SUMS = HEAD_Q, HEAD_KEYS, HEAD_VALUES, HEAD_OUT, HEAD_SUMS
 # attend_head's options in the 48K player (build.py: the shipped soul's unit gains leave mul16s8u out)
@@ -410,9 +411,16 @@ def test_fast_means_pass_over_a_wide_v_of_weight_0(fast_bench, means_bench):
 
 # ----- AT_KEPT_MEANS (the 128K's since the twentieth round): the walk off each dimension's kept S(vl) -----
 
+# the 128K's kept means: since the thirty-first round with AT_PAGED_VALUES (the value cache's high byte the
+# kept walk's page of S(w - v), P = AT_SQ_PAGE - rlca(vh + 1); a head with a v beyond -256..255 marked in its
+# first kept sum's top byte takes the fast walk with P tested whole, at_fast_checked)
+KEPT_128K_OPTIONS = (FAST_SCORES_OPTION + "\n" + FAST_MEANS_OPTION + "\n" + KEPT_MEANS_OPTION + "\n"
+                     + PAGED_VALUES_OPTION)
+
+
 @pytest.fixture(scope="module")
 def kept_bench():
-    return Z80Bench(options=FAST_SCORES_OPTION + "\n" + FAST_MEANS_OPTION + "\n" + KEPT_MEANS_OPTION)
+    return Z80Bench(options=KEPT_128K_OPTIONS)
 
 
 def walk_taken(bench) -> str:
@@ -458,9 +466,10 @@ def test_kept_means_match_intmath_by_the_heads_weights_of_0(kept_bench):
     walks off its kept sums where its weights of 0 are under half its positions (a third before the
     twenty-ninth round), a weight
     of 0 read as any other, else at_fast_dimension's walk, which skips them), counts 1 and 20, v at
-    -256..255's edges, a wide v of weight 255 or 0 (the product loop from at_kept_wide), against
-    intmath; the kept sums are each dimension's S(v) over the head's positions (kernelbench.kept_sums,
-    as forward.s keeps them)."""
+    -256..255's edges, a wide v of weight 255 or 0 (since the thirty-first round's AT_PAGED_VALUES its head
+    marked in its kept sums: the fast walk, P tested whole by at_fast_checked, and the product loop from
+    that dimension on), against intmath; the kept sums are each dimension's S(v) over the head's positions
+    (kernelbench.kept_sums, as forward.s keeps them)."""
     rng = np.random.default_rng(41)
     walks = []
     for case in range(48):
@@ -470,7 +479,8 @@ def test_kept_means_match_intmath_by_the_heads_weights_of_0(kept_bench):
         assert np.array_equal(kept_bench.read_words(OUT, 8), want), case
         assert int((np.asarray(weights) == 0).sum()) == zeros, case
         walks.append(walk_taken(kept_bench))
-        assert walks[-1] == ("kept" if 2 * zeros < count else "fast"), (case, count, zeros)
+        wide = wide_heads(values[:, head], count)[0]     # (the paged cache's mark: the fast walk, P tested whole)
+        assert walks[-1] == ("kept" if 2 * zeros < count and not wide else "fast"), (case, count, zeros, wide)
         assert kept_bench.peek(kept_bench.sym("at_zeros"))[0] == 0, "at_weight_squares sets the count back"
     assert walks[:4] == ["kept", "kept", "kept", "fast"]
     assert {"kept", "fast"} <= set(walks[4:])
@@ -498,13 +508,14 @@ def test_a_broken_kept_borrow_fails(break_at):
     """at_kept_position_sum's borrow into the top byte, out of line at at_kept_borrow (twenty-sixth
     round, zxproj128): its `dec ixh` as two nops, or the first position sum's `jr c` as `jr nc`,
     gives means other than intmath's on the kept walk's cases."""
-    bench = Z80Bench(options=FAST_SCORES_OPTION + "\n" + FAST_MEANS_OPTION + "\n" + KEPT_MEANS_OPTION)
+    bench = Z80Bench(options=KEPT_128K_OPTIONS)
     borrow = bench.sym("at_kept_borrow")
     if break_at == "dec ixh":
         assert bench.peek(borrow, 2) == bytes([0xDD, 0x25])
         bench.poke(borrow, [0, 0])
     else:
-        above = bench.sym("at_kept_above")     # (at_kept_below's before the twenty-ninth round)
+        above = bench.sym("at_kept_no_borrow")     # (at_kept_above's before AT_PAGED_VALUES, at_kept_below's
+                                                    # before the twenty-ninth round)
         jr_at = next(a for a in range(above, above + 24) if bench.peek(a, 1)[0] == 0x38
                      and a + 2 + int.from_bytes(bench.peek(a + 1, 1), "little", signed=True) == borrow)
         bench.poke(jr_at, [0x30])
@@ -534,9 +545,9 @@ def test_a_broken_kept_far_fails(break_at):
     (its S(v) kept as the table's 0). Each of its three `dec ixh` as two nops (the 65536; 512 A's carry,
     A >= 128; B's borrow from 2 A), or its test of v = -256 as two nops, gives means other than
     intmath's on the kept walk's cases (case 6's v all -256)."""
-    bench = Z80Bench(options=FAST_SCORES_OPTION + "\n" + FAST_MEANS_OPTION + "\n" + KEPT_MEANS_OPTION)
+    bench = Z80Bench(options=KEPT_128K_OPTIONS)
     far = bench.sym("at_kept_far")
-    decs = dec_ixh_at(bench, far, bench.sym("at_kept_above"))
+    decs = dec_ixh_at(bench, far, bench.sym("at_kept_borrow"))     # (at_kept_above's before AT_PAGED_VALUES)
     assert len(decs) == 3
     if break_at == "v = -256":
         jr_z = next(a for a in range(far, far + 8) if bench.peek(a, 1)[0] == 0x28)
@@ -604,7 +615,7 @@ def test_a_broken_fast_division_fails(break_at):
     sign: the chain a division starts in and the quotient's high byte) as or a, the store's sbc a,a
     and the P chain's last add hl,de as nops, the N chain's first jr c as jr nc: the edges above
     then fail."""
-    bench = Z80Bench(options=FAST_SCORES_OPTION + "\n" + FAST_MEANS_OPTION + "\n" + KEPT_MEANS_OPTION)
+    bench = Z80Bench(options=KEPT_128K_OPTIONS)
     division = bench.sym("at_fast_dimension@divisor")
     code = bench.peek(division, bench.sym("at_fast_store") + 16 - division)
     if break_at == "sign's rla":
@@ -633,9 +644,11 @@ def test_kept_means_are_cheaper_without_weights_of_0(kept_bench, means_bench):
     position and dimension less the kept sum's read a dimension (53 before the twenty-ninth round's
     S(v): these v, uniform in -256..255 beside weights of 6..255, a third of them 255, take
     at_kept_far in ~1 position in 3, the shipped soul's in ~1 in 19); with 10 weights of 0 the head
-    keeps at_fast_dimension's walk (its zeros skipped) and pays only the choice."""
+    keeps at_fast_dimension's walk (its zeros skipped) and pays the choice (since the thirty-first round's
+    AT_PAGED_VALUES also the head's mark read and the dispatch set, ~70, and the paged dispatch, 4 fewer a v
+    >= 0 and 11 more a v < 0 of the 80 weighed: -649 on these)."""
     rng = np.random.default_rng(47)
-    for zeros, (least, most) in ((0, (20 * 8 * 30, 20 * 8 * 60)), (10, (-400, 0))):
+    for zeros, (least, most) in ((0, (20 * 8 * 30, 20 * 8 * 60)), (10, (-800, 0))):
         q, keys = weighted_head(rng, 20, zeros, 2)
         values = rng.integers(-256, 256, (20, 4, 8))
         fast = run_head(means_bench, q, keys, values, 20, 2)
@@ -695,9 +708,10 @@ def test_forward_steps_keep_the_sums_through_a_new_turn(model):
 
 def test_the_128ks_kept_sums_fail_with_the_square_of_vl():
     """The 128K's kept sums are of S(v), read at AT_SQ_PAGE + 2 vh (twenty-ninth round): with the page's
-    2 vh left out (each `add a,a` of kv_kept_store_words a nop: a v < 0's square read a page low) a turn
-    of the shipped soul fails kernelbench.forward_turn's checks (layer 1's keys at position 0 already:
-    layer 0's means off the wrong sums)."""
+    2 vh left out (since the thirty-first round's AT_PAGED_VALUES, AT_SQ_PAGE - 2 + X with X = rlca(vh + 1):
+    each `ld a,b` before kv_kept_store_words' `add a,AT_SQ_PAGE - 2` an `xor a`, a v >= 0's square read two
+    pages low) a turn of the shipped soul fails kernelbench.forward_turn's checks (layer 1's keys at
+    position 0 already: layer 0's means off the wrong sums)."""
     from soulterm.soul.engine import Engine
     from soulterm.soul.soulfile import load_soul
     from soulterm.soul.tokenizer import Tokenizer
@@ -709,13 +723,13 @@ def test_the_128ks_kept_sums_fail_with_the_square_of_vl():
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     options = player_kernel_options("128k", kept_means=True) + f"\nRN_UNIT_GAIN_BITS = {unit_gain_bits(soul, SHORT_SHIFTS)}"
     forward = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)
-    page_add = bytes([0x87, 0xC6, forward.sym("AT_SQ_PAGE")])   # add a,a; add a,AT_SQ_PAGE
+    page_add = bytes([0x78, 0xC6, forward.sym("AT_SQ_PAGE") - 2])   # ld a,b; add a,AT_SQ_PAGE - 2
     start, end = forward.sym("kv_values_kept"), forward.sym("kv_values_kept_record")
     code = forward.peek(start, end - start)
     at = [start + i for i in range(len(code) - 2) if code[i:i + 3] == page_add]
-    assert len(at) == 8                 # (4 words a pass, in both of kv_kept_store_words' forms)
+    assert len(at) == forward.sym("KV_PASS_WORDS") + forward.sym("KV_FIRST_PASS_WORDS")     # (both forms' words)
     for address in at:
-        forward.poke(address, [0])
+        forward.poke(address, [0xAF])   # xor a
     with pytest.raises(AssertionError):
         forward_turn(forward, Engine(soul), tokenizer.encode_turn("hello"))
 

@@ -304,6 +304,23 @@
 ; --fast-scores with AT_FAST_MEANS 13,743 and 71,017 (13,940 and 71,220 measured before). Bytes:
 ; the division 105 (138), its stores 37 (20), attend_head's patch of -M 9 more, at_kept_wide's
 ; and at_kept_head's HL' 10 more after the table (the 128K's map: fw_h $B228 -> $B232).
+; AT_PAGED_VALUES (with AT_KEPT_MEANS, the 128K player's since the thirty-first round, zxvpage31:
+; docs/spectrum.md, "Thirty-first round: the paged value cache"): the value cache keeps each v's high
+; byte as P = AT_SQ_PAGE - rlca(vh + 1) (forward.s's kv_kept_store_words), AT_SQ_PAGE - 2 for vh = 0
+; and AT_SQ_PAGE for vh = -1: the page of S(w - v) where w - vl borrows, so that the kept walk runs
+; no sign dispatch and loads no page there (`pop hl / sub l / jr nc / ld l,a`); w - vl of 0 or more
+; goes out of line (at_kept_no_borrow: P's bit 1 tells vh, two pages up for v >= 0, at_kept_far for
+; v < 0). A head with a v beyond -256..255 has bit 7 of its first kept sum's top byte set (forward.s's
+; kv_wide_check, from the store's X's or-ed): at_weight_squares sends it to the fast walk with its
+; dispatch on P whole (at_fast_checked, the product loop from the wide v's dimension on, vh decoded as
+; rrca(AT_SQ_PAGE - P) - 1), others dispatch on P's bit 1 (at_paged_negative_jr: jr nz or jr z by the
+; table's page). T-states (--kept-means): 9,961 and 56,965 with most weights above 0 (9,893 and 58,744
+; unpaged, --unpaged), 10,086 and 70,448 with most weights 0 (10,018 and 70,291): the head's mark read
+; and the dispatch set ~70 a head, the kept walk 29 fewer a position with v >= 0 below zero, 23 fewer
+; with v < 0, 6 fewer above zero, the fast walk's 4 fewer a v >= 0 and 11 more a v < 0. Bytes (the
+; 128K's map): the kept walk's ways after the table 72 (97), at_kept_dimension 62 (70), at_weight_squares
+; 86 (67), at_fast_checked 22 and at_fast_negative's ld b,0 2 before the table, the product loop's
+; decode 5; forward.s's kv_values_kept 345 (355), kv_wide_check 50, record_values_gather 22.
 ; AT_KEPT_MEANS with AT_TABLE_MEANS (AT_KEPT_TABLE, the 48K's form, twenty-first round: not in the
 ; 48K player: its code 481 bytes more than the shipped 48K has, 24 free, and its kept sums 192 bytes,
 ; 128 free in the screen's third; python benchmarks/zx48_kept_means.py, docs/spectrum.md "Twenty-first round: the
@@ -1221,7 +1238,15 @@ AT_MEANS_DIVISOR = @divisor + 1
 @position:
         ld e,(hl)
         inc hl
+.ifdef AT_PAGED_VALUES
+        ld a,AT_SQ_PAGE         ; the cache's high byte P = AT_SQ_PAGE - rlca(vh + 1):
+        sub (hl)                ; vh = rrca(AT_SQ_PAGE - P) - 1
+        rrca
+        dec a
+        ld d,a                  ; DE = v[j][d]
+.else
         ld d,(hl)               ; DE = v[j][d]
+.endif
         push hl
         ld a,(ix+0)             ; A = lut[j]: 255, 1 and 0 (the most frequent) need no multiply
         inc ix
@@ -1831,9 +1856,23 @@ at_dims_h4:
         exx
         .endmacro
 
+.ifdef AT_PAGED_VALUES
+; at_paged_negative_jr: after `bit 1` of a cache's high byte P (AT_SQ_PAGE for vh = -1, AT_SQ_PAGE
+; - 2 for vh = 0: 2 apart, so bit 1 differs), to `target` where P is AT_SQ_PAGE: jr nz where
+; AT_SQ_PAGE's bit 1 is set, else jr z (the table's page is the layout's)
+        .macro at_paged_negative_jr target
+        .byte $20 | (~AT_SQ_PAGE & 2) << 2
+        .assert target - * - 1 >= -128 && target - * - 1 <= 127, "at_paged_negative_jr's target lies past jr's reach"
+        .byte (target - * - 1) & 255
+        .endmacro
+.endif
+
 ; at_fast_dimension's positions with vh = -1, and its way out for a wide v, before it:
 ; its setup then runs straight into its loop.
 at_fast_negative:               ; v = vl - 256: 2 w v = 2 w vl - 512 w (A = w, B = 0, C = vl)
+.ifdef AT_PAGED_VALUES
+        ld b,0                  ; (B held P, AT_SQ_PAGE)
+.endif
         ld l,c
         ld c,a                  ; BC = w
         add iy,bc               ; IY = sum w over the vh = -1 (no carry out: <= 20 * 255)
@@ -1845,6 +1884,21 @@ at_fast_negative:               ; v = vl - 256: 2 w v = 2 w vl - 512 w (A = w, B
         jp at_fast_dimension@positions_done
 at_fast_wide:                   ; (djnz's reach: the way out itself lies past the table, to keep
         jp at_fast_wide_out     ; the code before it short enough for every soul's layout)
+.ifdef AT_PAGED_VALUES
+; at_fast_checked - at_fast_dimension@dispatch's way for a head whose cache holds a v beyond
+; -256..255 (at_weight_squares patches its jr in): P tested whole (A = w, B = P, C = vl).
+at_fast_checked:
+        ld h,a
+        ld a,b
+        cp AT_SQ_PAGE - 2       ; vh = 0
+        ld a,h
+        jr z,at_fast_dimension@low_byte
+        ld a,b
+        cp AT_SQ_PAGE           ; vh = -1
+        ld a,h
+        jr z,at_fast_negative
+        jr at_fast_wide
+.endif
 at_fast_zero:                   ; w = 0: nothing to add, whatever v is (v unread: SP steps past it)
         pop hl                  ; v[j - 1][d] next
         dec e
@@ -1881,10 +1935,17 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         ld a,(de)               ; w
         or a
         jr z,at_fast_zero       ; w = 0: v is not read
+.ifdef AT_PAGED_VALUES
+        pop bc                  ; C = vl, B = P (SP on v[j - 1][d])
+@dispatch:
+        bit 1,b                 ; (patched: at_weight_squares' jr at_fast_checked) P's bit 1
+        at_paged_negative_jr at_fast_negative ; tells AT_SQ_PAGE (vh = -1) from AT_SQ_PAGE - 2
+.else
         pop bc                  ; C = vl, B = vh (SP on v[j - 1][d])
         inc b
         jr z,at_fast_negative   ; vh = -1
         djnz at_fast_wide       ; vh beyond 0 and -1
+.endif
 @low_byte:
         sub c
         at_fast_position_sum
@@ -2134,7 +2195,19 @@ at_weight_squares:
         ld (hl),0               ; more, any other ~70 fewer since zxatt128c), else at_fast_dimension
         add a,a
         ld hl,at_count
-        cp (hl)
+        cp (hl)                 ; (C: the kept walk)
+.ifdef AT_PAGED_VALUES
+        ld hl,(at_kept)         ; a head with a v beyond -256..255 (forward.s's kv_wide_check: bit 7 of
+        inc l                   ; its first kept sum's top byte) takes the fast walk, its dispatch
+        inc l                   ; at_fast_checked's (the kept walk cannot tell a wide P); inc l and
+        bit 7,(hl)              ; bit keep the carry
+        ld hl,AT_DISPATCH_NARROW
+        jr z,@dispatch_set
+        ld hl,AT_DISPATCH_CHECKED
+        or a                    ; (NC)
+@dispatch_set:
+        ld (at_fast_dimension@dispatch),hl
+.endif
         jp c,at_kept_head
         ld hl,AT_STORE_FAST     ; (at_fast_store: its own store, AT_DST's)
         ld (at_fast_store),hl
@@ -2195,6 +2268,21 @@ at_kept_far:                    ; w - v = 256 + A (A = w - vl, 0..255): S(w - v)
         ld h,AT_SQ_PAGE         ; HL = &S(A), low byte
         at_kept_position_sum
         jp at_kept_dimension@positions_done
+.ifdef AT_PAGED_VALUES
+at_kept_borrow:                 ; at_kept_position_sum's borrow into the top byte (~1 position in 9)
+        .byte $DD,$25           ; dec ixh
+        dec e
+        jp nz,at_kept_dimension@position
+        jp at_kept_dimension@positions_done
+at_kept_no_borrow:              ; w - vl 0 or more (A; L = vl, H = P): w - v = w - vl for vh = 0 (v >= 0),
+        bit 1,h                 ; on AT_SQ_PAGE, 2 pages above P (~1 position in 4 with v >= 0);
+        at_paged_negative_jr at_kept_far ; w - vl + 256 for vh = -1 (at_kept_far)
+        ld l,a
+        inc h
+        inc h                   ; HL = &S(w - v), low byte
+        at_kept_position_sum
+        jp at_kept_dimension@positions_done
+.else
 at_kept_above:                  ; w - v 0 or more (v >= 0; a branch on its borrow: no page reckoned
         ld h,AT_SQ_PAGE         ; from it): HL = &S(w - v), low byte (~1 position in 4 with v >= 0)
         at_kept_position_sum
@@ -2217,6 +2305,7 @@ at_kept_negative:               ; v = vl - 256 (A = w, L = vl): w - v = w - vl +
         ld h,AT_SQ_PAGE         ; HL = &S(w - v), low byte (its own copy: no jump back to the walk)
         at_kept_position_sum
         jp at_kept_dimension@positions_done
+.endif
 
 ; at_kept_dimension - at_fast_dimension's work for a head whose walk this is: IXH:B:C starts
 ; at sum_j S(w) + the dimension's kept sum_j S(v), each position takes its S(w - v) off,
@@ -2250,6 +2339,13 @@ at_kept_dimension:
         ld de,at_lut & $FF00    ; (its low byte patched: at_count) E = j + 1
 @position:
         ld a,(de)               ; w
+.ifdef AT_PAGED_VALUES
+        pop hl                  ; L = vl, H = P (no v beyond -256..255 in a head on this walk)
+        sub l                   ; w - vl
+        jr nc,at_kept_no_borrow ; (below 0 the walk's own, the more usual)
+        ld l,a                  ; HL = &S(w - v), low byte: w - v = w - vl below 0 on P = AT_SQ_PAGE - 2
+        at_kept_position_sum    ; for vh = 0, w - vl + 256 (1..255) on P = AT_SQ_PAGE for vh = -1
+.else
         pop hl                  ; L = vl, H = vh
         inc h
         jr z,at_kept_negative   ; vh = -1
@@ -2260,6 +2356,7 @@ at_kept_dimension:
         jr nc,at_kept_above     ; (twenty-ninth round: below 0 the walk's own, the more usual)
         ld h,AT_SQ_PAGE - 2     ; HL = &S(w - v), low byte, page AT_SQ_PAGE - 2
         at_kept_position_sum
+.endif
 @positions_done:                ; n = IXH:B:C (2 sum w v) into at_fast_dimension's division (H:L = n >> 8,
         .byte $DD,$7C           ; ld a,ixh: A its low byte, the carry n's sign), which runs in this set
         ld h,a
@@ -2284,6 +2381,12 @@ at_kept_head:
         exx
         pop hl                  ; (at_weight_squares' return: attend_head's @dimension, which a wide
         jp at_kept_dimension    ; v's at_fast_wide_out patches on for the product loop)
+
+.ifdef AT_PAGED_VALUES
+AT_DISPATCH_NARROW = $48CB      ; bit 1,b (at_fast_dimension@dispatch's, as assembled)
+AT_DISPATCH_CHECKED = $18 | ((at_fast_checked - at_fast_dimension@dispatch - 2) & 255) << 8 ; jr at_fast_checked
+        .assert at_fast_checked - at_fast_dimension@dispatch - 2 >= -128, "at_fast_checked lies past the dispatch's jr"
+.endif
 
 .ifndef AT_EXP_AT_INDEX                 ; (with it: in the room before pl_tables)
         at_zero_weight_code

@@ -95,6 +95,12 @@
 ; round's zxatt128c, 18 T-states a word more than S(vl)'s 4,553, 9,151 and 5,279; 4,690 and 9,272
 ; before the twentieth round's zxkept2 read S(vl)'s high byte through D'E'); fw_attend sets
 ; attention.s's at_kept for each head.
+; With AT_PAGED_VALUES (thirty-first round, zxvpage31) kv_kept_store_words stores each word's high
+; byte as attention.s's page P = AT_SQ_PAGE - rlca(vh + 1) and or-s X = rlca(vh + 1) into IXL (39
+; T-states a word more), and kv_wide_check marks each head whose words hold a v beyond -256..255 (X
+; other than 0 and 2: seldom) in its first kept sum's top byte; position 1's loop (and a record's)
+; stores a word a pass for room below $C000: 11,090 T-states a layer at position 0, 7,638 at
+; position 1, 6,474 later (python benchmarks/z80_kernels.py --kept-means).
 ; kv_values_kept_record (zxkept2) stores a position 1 copied from its record (records128.s) by
 ; the same loop, both layers at once, no pass of its own after the copy.
 ; kv_values_kept 355 bytes (its two loops, kv_kept_store_words, 4 words a pass; 325 before zxatt128c, 327),
@@ -725,8 +731,41 @@ kv_values_gather:
         jr nz,@word
         ret
 
+.ifdef AT_PAGED_VALUES
+; record_values_gather - kv_values_gather for records128.s's record: B words of the value cache at HL, HL +
+; AT_DIMENSION_BYTES, ... into DE on, each high byte P (attention.s's AT_PAGED_VALUES: AT_SQ_PAGE
+; - rlca(vh + 1)) back to vh, so that a record holds v (kv_values_kept_record stores it again).
+; Ends on Z. Clobbers AF, B, DE, HL.
+record_values_gather:
+        ld a,(hl)
+        ld (de),a               ; vl
+        inc hl
+        inc de
+        ld a,AT_SQ_PAGE
+        sub (hl)
+        rrca
+        dec a
+        ld (de),a               ; vh = rrca(AT_SQ_PAGE - P) - 1
+        inc de
+        ld a,l
+        add a,AT_DIMENSION_BYTES - 1
+        ld l,a
+        jr nc,* + 3
+        inc h
+        djnz record_values_gather
+        xor a                   ; (Z)
+        ret
+.endif
+
+
 .ifdef AT_KEPT_MEANS
 .ifndef AT_TABLE_MEANS                  ; (the 128K's; the 48K's kv_values_kept is above)
+KV_PASS_WORDS   = 4             ; kv_kept_store_words' words a pass; position 1's (and a record's), once a turn:
+.ifdef AT_PAGED_VALUES
+KV_FIRST_PASS_WORDS = 1         ; 1 with AT_PAGED_VALUES's longer store (~100 bytes fewer below $C000)
+.else
+KV_FIRST_PASS_WORDS = 4
+.endif
         .macro kv_kept_store_words from_first   ; kv_values_kept's store (interrupts off): HL = fw_att,
                                 ; DE = the cache, HL' the sums it adds to (with from_first: HL' position
                                 ; 0's, DE' the sums it writes, A the passes of 4 words)
@@ -735,16 +774,39 @@ kv_values_gather:
         ex de,hl                ; HL = the cache
         ld de,AT_DIMENSION_BYTES - 1
 .if !from_first
-        ld a,FW_DIM / 4
+        ld a,FW_DIM / KV_PASS_WORDS
+.endif
+.ifdef AT_PAGED_VALUES
+        .byte $DD,$2E,0         ; ld ixl,0: the words' X, or-ed (kv_wide_check)
 .endif
 @words:
         ex af,af'               ; (the count: A' while A carries S(v) over)
-        .repeat 4
+        .repeat KV_PASS_WORDS - (KV_PASS_WORDS - KV_FIRST_PASS_WORDS) * from_first
+.ifdef AT_PAGED_VALUES
+        pop bc                  ; C = vl, B = vh
+        ld (hl),c
+        inc l                   ; (a word never crosses a page: the cache and its dimensions are word aligned)
+        ld a,b
+        inc a
+        rlca                    ; X = rlca(vh + 1): 2 for vh = 0, 0 for vh = -1, other bits a wider v's
+        ld b,a
+        .byte $DD,$B5           ; or ixl
+        .byte $DD,$6F           ; ld ixl,a
+        ld a,AT_SQ_PAGE
+        sub b
+        ld (hl),a               ; the cache's high byte P = AT_SQ_PAGE - X: the kept walk's page of
+        add hl,de               ; S(w - v) where w - vl borrows (attention.s)
+        ld a,b
+        add a,AT_SQ_PAGE - 2    ; BC = &S(v), low byte: page AT_SQ_PAGE + 2 vh (v = -256 reads 0,
+        ld b,a                  ; at_kept_far's to mend; a wide v's page is any, its sum never read:
+                                ; kv_wide_check marks its head for the fast walk, P tested whole)
+.else
         kv_value_word
         ld a,b                  ; BC = &S(v), low byte: page AT_SQ_PAGE + 2 vh (vh 0 or -1; v = -256
         add a,a                 ; reads 0, at_kept_far's to mend; a wide v's page is any, its sum
         add a,AT_SQ_PAGE        ; never read: at_kept_dimension leaves for at_kept_wide first)
         ld b,a
+.endif
         ld a,(bc)
         exx
         add a,(hl)
@@ -814,12 +876,20 @@ kv_values_kept:
         djnz @clear
         ld hl,(@copied + 1)
 @started:
+.ifdef AT_PAGED_VALUES
+        ld (kv_wide_check@cache + 1),de
+        ld (kv_wide_check@sums + 1),hl
+.endif
         push hl
         exx
         pop hl                  ; HL' walks the layer's sums
         exx
         pop hl                  ; HL = fw_att
         kv_kept_store_words 0
+.ifdef AT_PAGED_VALUES
+        ld b,FW_DIM
+        call kv_wide_check      ; (a head with a v beyond -256..255 marked in its kept sums)
+.endif
         ld a,(fw_pos)
         or a
         jr nz,@done
@@ -837,8 +907,14 @@ kv_values_kept:
         ei
         ret
 @from_first:                    ; position 1: position 0's sums and its own into the sums
-        ld a,FW_DIM / 4         ; (kv_kept_store_words 1's passes)
+        ld a,FW_DIM / KV_FIRST_PASS_WORDS ; (kv_kept_store_words 1's passes)
 @from_first_passes:
+.ifdef AT_PAGED_VALUES
+        ld (@first_dimensions + 1),a
+        ld (kv_wide_check@cache + 1),de
+        ld (kv_wide_check@sums + 1),hl
+        .assert KV_FIRST_PASS_WORDS == 1, "kv_wide_check's dimensions are kv_kept_store_words 1's passes"
+.endif
         push hl
         ld bc,kv_kept_first - kv_kept_sums
         add hl,bc
@@ -849,6 +925,11 @@ kv_values_kept:
         exx
         pop hl                  ; HL = fw_att
         kv_kept_store_words 1
+.ifdef AT_PAGED_VALUES
+@first_dimensions:
+        ld b,0                  ; (patched: the passes, a word each)
+        call kv_wide_check
+.endif
         jp @done
 
 ; kv_values_kept_record - kv_values_scatter for a position 1 copied from its record (records128.s's
@@ -862,10 +943,60 @@ kv_values_kept_record:
         push de
         ex de,hl                ; DE = the cache
         ld hl,kv_kept_sums
-        ld a,2 * FW_DIM / 4     ; both layers' words
+        ld a,2 * FW_DIM / KV_FIRST_PASS_WORDS ; both layers' words
         jp kv_values_kept@from_first_passes
         .assert KV_LAYER_BYTES == FW_DIM * AT_DIMENSION_BYTES, "layer 1's dimensions go on AT_DIMENSION_BYTES after layer 0's"
         .assert (kv_kept_first & 255) + 2 * KV_KEPT_LAYER_BYTES <= 256, "kv_values_kept steps position 0's sums by inc l"
+.ifdef AT_PAGED_VALUES
+; kv_wide_check - after kv_kept_store_words (IXL: its words' X = rlca(vh + 1) or-ed, bits other than bit 1
+; a v beyond -256..255's): where one is, each head among the B dimensions stored (a multiple of 8,
+; from the cache's word at @cache, their kept sums from @sums, both patched) that holds one gets bit 7
+; of its first dimension's kept top byte set (a sum of 20 squares stays below 2^21: attention.s's
+; at_weight_squares reads the mark and sends the head to the fast walk with P tested whole). The mark
+; stays with the sums: position 0's into kv_kept_first, and on through adc into each later position's.
+; Clobbers AF, BC, DE, HL.
+kv_wide_check:
+        .byte $DD,$7D           ; ld a,ixl
+        and $FD
+        ret z                   ; (every v in -256..255: the usual)
+@cache:
+        ld de,0                 ; (patched: the word of the first dimension)
+@sums:
+        ld hl,0                 ; (patched: its kept sum)
+        inc de                  ; (the words' high bytes, P)
+@head:
+        push hl                 ; the head's first kept sum
+        ld c,AT_HEAD_DIM
+@dimension:
+        ld a,(de)
+        sub AT_SQ_PAGE - 2      ; 0 or 2 for vh 0 or -1
+        and $FD
+        jr z,@narrow
+        ex (sp),hl
+        inc l
+        inc l
+        set 7,(hl)              ; the head's mark
+        dec l
+        dec l
+        ex (sp),hl
+@narrow:
+        ld a,e
+        add a,AT_DIMENSION_BYTES
+        ld e,a
+        jr nc,* + 3
+        inc d
+        inc l                   ; (the kept sums lie in one page)
+        inc l
+        inc l
+        dec b
+        dec c
+        jr nz,@dimension
+        pop af                  ; (the head's first sum)
+        inc b
+        dec b
+        jr nz,@head
+        ret
+.endif
         .assert kv_values % 2 == 0 && AT_DIMENSION_BYTES % 2 == 0, "kv_values_kept steps within a word by its low byte"
 .endif
 .endif

@@ -22,7 +22,9 @@
 ; and lies after the matrices.
 ;
 ; T-states (python benchmarks/z80_token.py --model 128k [--no-records | --everyday]): a
-; record copied into the cache 33,762 since the twentieth round's zxkept2 (its words stored
+; record copied into the cache 38,544 on the ten since the thirty-first round's AT_PAGED_VALUES
+; (kv_values_kept_record a word a pass, the words' high bytes paged; the record holds v, gathered
+; by forward.s's record_values_gather), 33,762 since the twentieth round's zxkept2 (its words stored
 ; through forward.s's kv_values_kept_record, which writes both layers' kept sums of S(vl) from
 ; position 0's as it stores them: AT_KEPT_MEANS), 37,453 with AT_KEPT_MEANS's record_kept
 ; (a pass of its own over the copied words, ~11,000), 26,406 before
@@ -195,7 +197,11 @@ record_move:
         ld b,2 * FW_DIM                         ; both layers' (AT_DIMENSION_BYTES apart throughout),
         ld a,(@back)                            ; in the record after the keys, in their order
         or a                    ; (RECORD_FROM_CACHE: 0)
+.ifdef AT_PAGED_VALUES
+        call z,record_values_gather ; (it ends on Z: the call nz after it stays out)
+.else
         call z,kv_values_gather ; (it ends on Z: the call nz after it stays out)
+.endif
 .ifdef AT_KEPT_MEANS
         call nz,kv_values_kept_record ; (and both layers' kept sums of S(vl): attention.s's AT_KEPT_MEANS)
 .else

@@ -102,6 +102,7 @@ COLD_KERNEL_FILES_48K = COLD_KERNEL_FILES + ("vecops.s",)
 BANK_0_KERNEL_FILES = ("vecops.s", "embedrows.s", "logitsraw.s")     # (logitsraw.s: the logits' bound, eighteenth round)
 KEY_CACHE_BYTES = 2 * spec.N_LAYERS * spec.CONTEXT * spec.EMBED_DIM     # forward.s's kv_keys
 KEPT_SUMS_BYTES = 3 * spec.N_LAYERS * spec.EMBED_DIM     # forward.s's kv_kept_sums (AT_KEPT_MEANS)
+PAGED_VALUES_OPTION = "AT_PAGED_VALUES = 1      ; (attention.s's value cache by the squares' page: P = AT_SQ_PAGE - rlca(vh + 1))"
 # the 48K's start and banner (run once) in the key cache's last bytes: layer 1's keys of the last
 # START_OVERLAY_POSITIONS positions (_start_in_key_cache; three since the twenty-third round: the start's
 # test for 128 BASIC, zxtl48)
@@ -795,7 +796,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   short_ends: bool = False, row_marks: bool = False, weight_planes: bool = True,
                   planes_48k: bool = False, nz: bool | None = None, qkv_apart: bool = True,
                   fc1_planes: bool = True, fc1_planes_l0: bool = False, l0_bank: bool = True,
-                  lg_bank_0: bool = True, word_tables: bool = True, nz_short: bool = True) -> str:
+                  lg_bank_0: bool = True, word_tables: bool = True, nz_short: bool = True,
+                  paged_values: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -860,7 +862,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     `kept_means`: the 128K's
     AT_KEPT_MEANS (attention.s's means walk off each dimension's kept sum of S(vl), twentieth
     round, of S(v) since the twenty-ninth: ~250 bytes of code below $C000 and forward.s's kv_kept_sums, 192 bytes in one page of
-    the cold part), with MV_COARSE_PAIRS's rung.
+    the cold part), with MV_COARSE_PAIRS's rung; with `paged_values` AT_PAGED_VALUES too (thirty-first round,
+    zxvpage31: the value cache's high byte the kept walk's page, ~50 bytes more below $C000).
 
     `fast_scores`: the 48K's (with `coarse`) attention.s's AT_FAST_SCORES (twentieth round: the scores
     through matvec's squares table, with AT_TABLE_MEANS's weights' loop, AT_FAST_PREPARE_LOOP and
@@ -1025,6 +1028,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         if kept_means:
             options.append("AT_KEPT_MEANS = 1        ; (attention.s's means off each dimension's kept sum of S(v): "
                            "forward.s's kv_kept_sums in the cold part)")
+            if paged_values:
+                options.append(PAGED_VALUES_OPTION)
         if coarse_pairs:
             options.append("MV_COARSE_PAIRS = 1      ; (matvec.s's coarse pairs in A where they cannot carry: the "
                            "coarse matrices' column ranges in front of them)")
@@ -1353,28 +1358,33 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     # ~560 bytes below $8000, its rows and chain in FW_WIDE_SPARSE's and MV_SPARSE_PAIR_SKIP's room) with every
     # rung first, then every rung without it (a soul whose te and pe lie below $8000 has no room for it there).
     rungs = tuple((True,) + rung for rung in rungs) * NZ_128K + tuple((False,) + rung for rung in rungs)
+    # Each rung with the kept means has AT_PAGED_VALUES first (thirty-first round, zxvpage31: ~7,000 T-states a
+    # reply step for ~50 bytes below $C000), then the rung without it (a layout whose layer 1 fc1 is matvec's ran
+    # 65 bytes past $C000 with it).
     for nz, weight_planes, kept_means, coarse_pairs, unit_products, in_page, inverse_table in rungs:
-        try:
-            choice = dict(in_page=in_page, unit_products=unit_products, inverse_table=inverse_table,
-                          coarse_pairs=coarse_pairs, kept_means=kept_means, weight_planes=weight_planes, nz=nz)
-            if weight_planes and fc1_planes_take(soul):     # (FW_FC1_PLANES first, then the rung without it;
-                for l0 in (True, False)[not FC1_PLANES_L0:]:  # FW_FC1_PLANES_L0 first where it is on)
-                    for nz_short in (True, False)[not nz:]:     # (nzmatvec.s's short pieces first: 164 bytes)
-                        try:
-                            return _assemble(player_source(soul, tokenizer, word_list, model, fc1_planes_l0=l0,
-                                                           nz_short=nz_short, **choice))
-                        except (AsmError, LayoutError):
-                            pass
-            if nz:
-                try:
-                    return _assemble(player_source(soul, tokenizer, word_list, model, fc1_planes=False, **choice))
-                except AsmError:
-                    pass
-            return _assemble(player_source(soul, tokenizer, word_list, model, fc1_planes=False, nz_short=False,
-                                           **choice))
-        except AsmError:
-            if (nz, weight_planes, kept_means, coarse_pairs, unit_products, in_page, inverse_table) == rungs[-1]:
-                raise
+        for paged_values in (True, False)[not kept_means:]:
+            try:
+                choice = dict(in_page=in_page, unit_products=unit_products, inverse_table=inverse_table,
+                              coarse_pairs=coarse_pairs, kept_means=kept_means, weight_planes=weight_planes, nz=nz,
+                              paged_values=paged_values)
+                if weight_planes and fc1_planes_take(soul):     # (FW_FC1_PLANES first, then the rung without it;
+                    for l0 in (True, False)[not FC1_PLANES_L0:]:  # FW_FC1_PLANES_L0 first where it is on)
+                        for nz_short in (True, False)[not nz:]:     # (nzmatvec.s's short pieces first: 164 bytes)
+                            try:
+                                return _assemble(player_source(soul, tokenizer, word_list, model, fc1_planes_l0=l0,
+                                                               nz_short=nz_short, **choice))
+                            except (AsmError, LayoutError):
+                                pass
+                if nz:
+                    try:
+                        return _assemble(player_source(soul, tokenizer, word_list, model, fc1_planes=False, **choice))
+                    except AsmError:
+                        pass
+                return _assemble(player_source(soul, tokenizer, word_list, model, fc1_planes=False, nz_short=False,
+                                               **choice))
+            except AsmError:
+                if (nz, weight_planes, kept_means, coarse_pairs, unit_products, in_page, inverse_table) == rungs[-1]:
+                    raise
 
 
 def spends_that_fit(fits, spends: tuple = SPENDS_48K) -> tuple:

@@ -278,7 +278,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [SHORT_SHIFTS_OPTION] * clamped_unit
                + [(FAST_MEANS_KEPT_OPTION if kept_means else FAST_MEANS_OPTION) if bench else FAST_MEANS,
                   FAST_SQUARES_OPTION] * fast_means
-               + [KEPT_MEANS] * (kept_means and not bench)
+               + [KEPT_MEANS] * (kept_means and not bench) + [paged_values_option()] * (kept_means and fast_means)
                + [KEPT_MEANS_OPTION] * (kept_means and bench and table_means)
                + [TABLE_MEANS_OPTION] * table_means + [EMBED_BY_SP_OPTION]
                + [SHORT_EXP_OPTION] * (not is_128k and (table_means or not (fast_scores or plane_scores)))
@@ -457,13 +457,14 @@ HEAD_PLANES = 0xD000            # AT_PLANE_SCORES's planes of the keys (one laye
 HEAD_KEPT = 0xA400              # AT_KEPT_MEANS's kept sums of the head's 8 dimensions (3 bytes each)
 
 
-def kept_sums(values, count: int, signed: bool = False) -> bytes:
+def kept_sums(values, count: int, signed: bool = False, marked: bool = False) -> bytes:
     """AT_KEPT_MEANS's kept sums (forward.s's kv_kept_sums) of `values` (positions, ..., dimensions),
     each dimension's sum of S(v & 255) over the first `count` positions (the 48K's form, AT_KEPT_TABLE),
     or with `signed` (the 128K's since the twenty-ninth round) of S(v) mod 65536 (kv_values_kept reads
     S(v) at AT_SQ_PAGE + 2 vh: v = -256's as 0), 3 bytes each, the low first. A dimension with a v
-    beyond -256..255 has its signed sum from whatever its page holds, never read (at_kept_wide): 0 here
-    (`kept_sums_agree` leaves it out)."""
+    beyond -256..255 has its signed sum from whatever its page holds, never read: 0 here
+    (`kept_sums_agree` leaves it out). With `marked` (AT_PAGED_VALUES, thirty-first round) each head of
+    8 dimensions that holds such a v has bit 7 of its first dimension's top byte set (kv_wide_check)."""
     words = np.asarray(values, dtype=np.int64)[:count]
     if signed:
         words = np.where((words >= -256) & (words <= 255), words, 0)
@@ -471,7 +472,19 @@ def kept_sums(values, count: int, signed: bool = False) -> bytes:
     else:
         squares = (words & 255) ** 2
     sums = squares.sum(axis=0).reshape(-1)
-    return bytes(int(total) >> shift & 255 for total in sums for shift in (0, 8, 16))
+    out = bytearray(int(total) >> shift & 255 for total in sums for shift in (0, 8, 16))
+    if marked:
+        for head in np.flatnonzero(wide_heads(values, count)):
+            out[3 * 8 * head + 2] |= 0x80
+    return bytes(out)
+
+
+def wide_heads(values, count: int) -> np.ndarray:
+    """Which heads (groups of 8 of the last axes' dimensions, in order) hold a v beyond -256..255 among
+    the first `count` positions of `values` (positions, ..., dimensions)."""
+    words = np.asarray(values, dtype=np.int64)
+    wide = ((words[:count] < -256) | (words[:count] > 255)).reshape(count, words[0].size).any(axis=0)
+    return wide.reshape(-1, 8).any(axis=1)
 
 
 def kept_signed(bench: Z80Bench) -> bool:
@@ -481,13 +494,15 @@ def kept_signed(bench: Z80Bench) -> bool:
 
 def kept_sums_agree(bench: Z80Bench, got: bytes, values, count: int) -> bool:
     """Whether `got` (kv_kept_sums' bytes of `values`' dimensions) holds `kept_sums` of the first `count`
-    positions in the bench's form, each dimension with a v beyond -256..255 left out in the signed one."""
+    positions in the bench's form, each dimension with a v beyond -256..255 left out in the signed one
+    (each head's mark, AT_PAGED_VALUES's, compared even so)."""
     signed = kept_signed(bench)
     words = np.asarray(values, dtype=np.int64)[:count].reshape(count, -1)
-    want = kept_sums(words, count, signed)
+    want = kept_sums(words, count, signed, paged_values(bench))
     narrow = ((words >= -256) & (words <= 255)).all(axis=0) if signed else np.ones(words.shape[1], bool)
-    return len(got) == len(want) and all(got[3 * d:3 * d + 3] == want[3 * d:3 * d + 3]
-                                         for d in range(words.shape[1]) if narrow[d])
+    marks_agree = all(got[3 * d + 2] & 0x80 == want[3 * d + 2] & 0x80 for d in range(0, words.shape[1], 8))
+    return len(got) == len(want) and marks_agree and all(got[3 * d:3 * d + 3] == want[3 * d:3 * d + 3]
+                                                         for d in range(words.shape[1]) if narrow[d])
 
 
 def values_by_dimension(bench: Z80Bench) -> bool:
@@ -497,12 +512,50 @@ def values_by_dimension(bench: Z80Bench) -> bool:
     return "AT_VALUES_BY_DIMENSION" in bench.symbols
 
 
+def paged_values_option() -> str:
+    """build.py's AT_PAGED_VALUES line (the 128K's with AT_KEPT_MEANS, thirty-first round): the value cache's
+    high byte the kept walk's page of S(w - v)."""
+    from .build import PAGED_VALUES_OPTION
+
+    return PAGED_VALUES_OPTION
+
+
+def paged_values(bench: Z80Bench) -> bool:
+    """Whether the bench's value cache holds each v's high byte as attention.s's page P = AT_SQ_PAGE -
+    rlca(vh + 1) (AT_PAGED_VALUES), not vh."""
+    return "AT_PAGED_VALUES" in bench.symbols
+
+
+def _rlca(byte):
+    return ((byte << 1) | (byte >> 7)) & 255
+
+
+def encoded_values(bench: Z80Bench, values) -> np.ndarray:
+    """Values (any shape, int16) as words of the bench's value cache: with AT_PAGED_VALUES the high
+    byte P = AT_SQ_PAGE - rlca(vh + 1), else the words themselves."""
+    words = np.asarray(values, dtype=np.int64) & 0xFFFF
+    if not paged_values(bench):
+        return words
+    page = (bench.sym("AT_SQ_PAGE") - _rlca((words >> 8) + 1 & 255)) & 255
+    return (words & 255) | page << 8
+
+
+def cached_values(bench: Z80Bench, words) -> np.ndarray:
+    """Words read from the bench's value cache (any shape) -> the values (int64): with AT_PAGED_VALUES
+    vh = rrca(AT_SQ_PAGE - P) - 1, encoded_values' other way."""
+    words = np.asarray(words, dtype=np.int64) & 0xFFFF
+    if paged_values(bench):
+        x = (bench.sym("AT_SQ_PAGE") - (words >> 8)) & 255
+        words = (words & 255) | (((x >> 1) | (x << 7)) - 1 & 255) << 8
+    return words - ((words & 0x8000) << 1)
+
+
 def value_cache_words(bench: Z80Bench, values) -> np.ndarray:
     """One layer's values, (20 positions, 32) or (20, 4 heads, 8), in the order the bench's cache holds them."""
     from soulterm.soul import spec
 
     values = np.asarray(values).reshape(spec.CONTEXT, spec.EMBED_DIM)
-    return (values.T[:, ::-1] if values_by_dimension(bench) else values).reshape(-1)
+    return encoded_values(bench, (values.T[:, ::-1] if values_by_dimension(bench) else values).reshape(-1))
 
 
 def value_addresses(bench: Z80Bench, layer: int, position: int) -> np.ndarray:
@@ -554,7 +607,8 @@ def load_head(bench: Z80Bench, q, keys, values, count: int, head: int, sums: boo
     if "pl_planes" in bench.symbols:
         bench.poke_word(bench.sym("pl_planes"), HEAD_PLANES + bench.sym("PL_HEAD_BYTES") * head)
     if "at_kept" in bench.symbols:              # (as forward.s's kv_kept_store leaves them)
-        bench.poke(HEAD_KEPT, kept_sums(np.asarray(values).reshape(-1, 4, 8)[:, head], count, kept_signed(bench)))
+        bench.poke(HEAD_KEPT, kept_sums(np.asarray(values).reshape(-1, 4, 8)[:, head], count, kept_signed(bench),
+                                        paged_values(bench)))
         bench.poke_word(bench.sym("at_kept"), HEAD_KEPT)
     bench.poke(bench.sym("at_count"), [count])
     return t_states
@@ -659,7 +713,7 @@ def cache_at(bench: Z80Bench, position: int) -> np.ndarray:
         address = bench.sym("kv_keys") + layer * layer_bytes + position * 2 * spec.EMBED_DIM
         out[layer, 0] = unflipped_keys(bench, bench.read_words(address, spec.EMBED_DIM))
         for dimension, address in enumerate(value_addresses(bench, layer, position)):
-            out[layer, 1, dimension] = bench.read_words(int(address), 1)[0]
+            out[layer, 1, dimension] = cached_values(bench, bench.read_words(int(address), 1))[0]
     return out
 
 

@@ -1,0 +1,207 @@
+"""The 128K's paged value cache (attention.s's AT_PAGED_VALUES, thirty-first round): each cached v's high
+byte is P = AT_SQ_PAGE - rlca(vh + 1), the page the kept walk reads S(w - v) on where w - vl borrows; a
+head with a v beyond -256..255 is marked in its first kept sum's top byte (forward.s's kv_wide_check) and
+takes the fast walk with P tested whole (at_fast_checked) and the product loop from that dimension on
+(P decoded); records hold v itself (record_values_gather). Souls with narrow and wide heads and v of both
+signs (the shipped soul with its heads 3 widened), every step against the engine, and each broken piece
+failing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from soulterm.paths import DEFAULT_TOKENIZER
+from soulterm.soul import intmath, spec
+from soulterm.soul.engine import Engine
+from soulterm.soul.soulfile import Soul
+from soulterm.soul.tokenizer import Tokenizer
+from soulterm.zx.kernelbench import (HEAD_OUT, Z80Bench, cached_values, encoded_values, forward_turn, has_records,
+                                     player_bench, run_head, wide_heads)
+from test_kernels_z80_scores import KEPT_128K_OPTIONS, kept_means_case, kept_means_cases_wrong
+
+WIDE_HEAD_SCALE = 4    # wide_head_soul's head 3 value rows, times this
+
+
+def wide_head_soul() -> Soul:
+    """The shipped soul with each layer's head 3 value rows (24..31) WIDE_HEAD_SCALE times as large (clipped
+    to int8), so that head 3's v go beyond -256..255 on everyday lines while heads 0..2's stay in it, v of
+    both signs."""
+    from soulterm.paths import DEFAULT_SOUL
+    from soulterm.soul.soulfile import load_soul
+
+    arrays = {name: (tensor.values, tensor.shift) for name, tensor in load_soul(DEFAULT_SOUL).tensors.items()}
+    for layer in range(spec.N_LAYERS):
+        values, shift = arrays[f"l{layer}.v"]
+        values = values.copy()
+        values[3 * 8:] = np.clip(values[3 * 8:] * WIDE_HEAD_SCALE, -128, 127)
+        arrays[f"l{layer}.v"] = (values, shift)
+    return Soul.from_arrays(arrays)
+
+
+def test_the_cache_form_is_a_bijection_with_the_walks_pages():
+    """encoded_values and cached_values (the bench's and the TUI's one way in and out) over every int16,
+    and P = AT_SQ_PAGE - 2 for vh = 0 (w - v below 0 on the negative half's page), AT_SQ_PAGE for vh = -1."""
+    bench = Z80Bench(options=KEPT_128K_OPTIONS)
+    page = bench.sym("AT_SQ_PAGE")
+    every = np.arange(-32768, 32768)
+    words = encoded_values(bench, every)
+    assert len(np.unique(words)) == 65536 and np.array_equal(cached_values(bench, words), every)
+    assert set((words[(every >= 0) & (every <= 255)] >> 8).tolist()) == {page - 2}
+    assert set((words[(every >= -256) & (every < 0)] >> 8).tolist()) == {page}
+
+
+@pytest.mark.parametrize("broken", ["dispatch", "checked", "no borrow", "decode", "negative"])
+def test_a_broken_paged_walk_fails(broken):
+    """On kept_means_case's heads (counts 1 and 20, v at -256..255's edges, wide v's): the fast walk's
+    dispatch on P's bit 1 the other way, at_fast_checked's test of vh = 0 against the wrong page,
+    at_kept_no_borrow's page one page low (an `inc h` a nop), the product loop's decoded vh one off (its
+    `dec a` a nop), or at_fast_negative's B left as P (its `ld b,0` two nops) each gives means other than
+    intmath's."""
+    bench = Z80Bench(options=KEPT_128K_OPTIONS)
+    assert kept_means_cases_wrong(bench) == 0
+    page = bench.sym("AT_SQ_PAGE")
+    if broken == "dispatch":
+        at = bench.sym("at_fast_dimension@dispatch") + 2           # jr nz <-> jr z
+        bench.poke(at, [bench.peek(at)[0] ^ 0x08])
+    elif broken == "checked":
+        at = bench.sym("at_fast_checked")
+        cp = next(a for a in range(at, at + 8) if bench.peek(a, 2) == bytes([0xFE, page - 2]))
+        bench.poke(cp + 1, [page - 4])
+    elif broken == "no borrow":
+        at = bench.sym("at_kept_no_borrow")
+        inc_h = next(a for a in range(at, at + 8) if bench.peek(a, 2) == bytes([0x24, 0x24]))
+        bench.poke(inc_h, [0])
+    elif broken == "decode":
+        loop = bench.sym("attend_head@position")
+        dec_a = next(a for a in range(loop, loop + 12) if bench.peek(a, 3) == bytes([0x0F, 0x3D, 0x57]))
+        bench.poke(dec_a + 1, [0])
+    else:
+        at = bench.sym("at_fast_negative")
+        assert bench.peek(at, 2) == bytes([0x06, 0])
+        bench.poke(at, [0, 0])
+    assert kept_means_cases_wrong(bench) > 0
+
+
+def test_a_wide_heads_mark_sends_it_to_the_checked_fast_walk():
+    """A head whose values hold one v beyond -256..255 (kept_means_case's case 5: its kept sums marked as
+    forward.s marks them) is exact, and without the mark (its first top byte's bit 7 cleared, as if
+    kv_wide_check had missed it) the kept walk reads the wide P as a page: wrong means."""
+    from soulterm.zx.kernelbench import HEAD_KEPT, load_head
+
+    bench = Z80Bench(options=KEPT_128K_OPTIONS)
+    rng = np.random.default_rng(41)
+    cases = [kept_means_case(rng, case) for case in range(48)]
+    marked = [case for case in cases if wide_heads(case[5][:, case[2]], case[0])[0] and 2 * case[1] < case[0]]
+    assert marked
+    wrong = 0
+    for count, _, head, q, keys, values in marked:
+        want = intmath.attention_head(q, keys[:count, head], values[:count, head])[0]
+        run_head(bench, q, keys, values, count, head)
+        assert np.array_equal(bench.read_words(HEAD_OUT, 8), want)
+        load_head(bench, q, keys, values, count, head)
+        bench.poke(HEAD_KEPT + 2, [bench.peek(HEAD_KEPT + 2)[0] & 0x7F])
+        bench.call("attend_head")
+        wrong += not np.array_equal(bench.read_words(HEAD_OUT, 8), want)
+    assert wrong > 0
+
+
+def visits(bench, labels: list[str]):
+    """Z80Bench.call single-stepped, counting each of `labels`' visits (a dict the bench's calls add to)."""
+    places = {bench.sym(label): label for label in labels}
+    counts = dict.fromkeys(labels, 0)
+    plain_call = bench.call
+
+    def counted_call(routine, max_t_states: int = 50_000_000, interrupts: bool = False) -> int:
+        address = bench.sym(routine) if isinstance(routine, str) else routine
+        cpu = bench.cpu
+        bench.poke_word(bench.stack_top - 2, bench.trap)
+        cpu.sp, cpu.pc = bench.stack_top - 2, address
+        cpu.iff1 = cpu.iff2 = int(interrupts)
+        while cpu.pc != bench.trap:
+            if cpu.pc in places:
+                counts[places[cpu.pc]] += 1
+            cpu.ticks_to_stop = 1
+            cpu.run()
+        return 0
+
+    bench.call = counted_call
+    return counts, plain_call
+
+
+PATHS = ["at_kept_dimension@position", "at_kept_no_borrow", "at_kept_far", "at_fast_dimension@position",
+         "at_fast_negative", "at_fast_checked", "at_fast_wide_out", "kv_wide_check@head"]
+
+
+def test_a_wide_heads_turns_are_the_engines_on_every_path():
+    """The 128K's forward pass (forward.s with player_kernel_options' AT_KEPT_MEANS: AT_PAGED_VALUES, as
+    test_kernels_z80_scores' kept sums' turns) on wide_head_soul (head 3 wide, heads 0..2 narrow, v of both
+    signs): two turns, the second from position 1 over the first's cache, every step against Engine.step
+    (forward_turn: logits, both layers' keys and values read back through cached_values, the kept sums and
+    each head's mark), single-stepped so that every path of the paged cache is seen to run: the kept walk's
+    borrow, no-borrow and far ways, the fast walk and its negative way, the checked dispatch and the
+    product loop, the marks."""
+    from soulterm.zx.build import unit_gain_bits
+    from soulterm.zx.kernelbench import SHORT_SHIFTS, player_kernel_options
+    from soulterm.zx.soul_layout import soul_include
+
+    soul, tokenizer = wide_head_soul(), Tokenizer.load(DEFAULT_TOKENIZER)
+    options = player_kernel_options("128k", kept_means=True) + f"\nRN_UNIT_GAIN_BITS = {unit_gain_bits(soul, SHORT_SHIFTS)}"
+    bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)
+    assert "AT_PAGED_VALUES" in bench.symbols
+    counts, _ = visits(bench, PATHS)
+    engine = Engine(soul)
+    for line in ("hello", "do you like music"):
+        context = tokenizer.encode_turn(line)
+        state = engine.new_state()
+        for token in context:
+            engine.step(state, token)
+        values = state.values[:, :len(context)].reshape(spec.N_LAYERS, len(context), -1)
+        assert wide_heads(values[0], len(context)).tolist() == [False, False, False, True]
+        assert (values < 0).any() and ((values >= 0) & (values <= 255)).any()
+        forward_turn(bench, engine, context)
+    assert all(counts[label] > 0 for label in PATHS), counts
+
+
+def test_a_record_holds_v_and_a_broken_gather_fails():
+    """The shipped 128K player: a turn's position 1 recorded (record_values_gather: P back to vh) and
+    copied into the next turn's cache (kv_values_kept_record stores it paged again), checked against the
+    engine by forward_turn; with the gather's `dec a` a nop (vh one off in the record) the copied turn
+    fails."""
+    from soulterm.paths import DEFAULT_SOUL
+    from soulterm.soul.soulfile import load_soul
+    from soulterm.zx.kernelbench import RECORD_COPIED
+
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    engine = Engine(soul)
+    for broken in (False, True):
+        bench = player_bench(soul, tokenizer, "128k")
+        assert "AT_PAGED_VALUES" in bench.symbols and has_records(bench)
+        if broken:
+            at = bench.sym("record_values_gather")
+            dec_a = next(a for a in range(at, at + 12) if bench.peek(a, 2) == bytes([0x0F, 0x3D]))
+            bench.poke(dec_a + 1, [0])
+        forward_turn(bench, engine, tokenizer.encode_turn("how are you"), records=True)
+        if broken:
+            with pytest.raises(AssertionError):
+                forward_turn(bench, engine, tokenizer.encode_turn("how old are you"), records=True)
+        else:
+            rows, _ = forward_turn(bench, engine, tokenizer.encode_turn("how old are you"), records=True)
+            assert rows[1][2] == RECORD_COPIED
+
+
+def test_a_wide_head_left_unmarked_fails():
+    """kv_wide_check's mark is what keeps a wide head off the kept walk: with its `set 7,(hl)` two nops a
+    turn of wide_head_soul fails forward_turn's checks (the kept sums' marks, then the means)."""
+    from soulterm.zx.build import unit_gain_bits
+    from soulterm.zx.kernelbench import SHORT_SHIFTS, player_kernel_options
+    from soulterm.zx.soul_layout import soul_include
+
+    soul, tokenizer = wide_head_soul(), Tokenizer.load(DEFAULT_TOKENIZER)
+    options = player_kernel_options("128k", kept_means=True) + f"\nRN_UNIT_GAIN_BITS = {unit_gain_bits(soul, SHORT_SHIFTS)}"
+    bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)
+    at = bench.sym("kv_wide_check")
+    mark = next(a for a in range(at, at + 40) if bench.peek(a, 2) == bytes([0xCB, 0xFE]))
+    bench.poke(mark, [0, 0])
+    with pytest.raises(AssertionError):
+        forward_turn(bench, Engine(soul), tokenizer.encode_turn("do you like music"))
