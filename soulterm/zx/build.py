@@ -588,7 +588,8 @@ def _planes_block(soul, qkv_apart: bool, out_apart: bool, logits: bool, words: b
     assert not words or (qkv_apart and not make), "the word masks come on the tape"
     # (words: a narrow row's plane 6 gets no words, WP_NARROW_WORDS, thirtieth round, zxnarrow30)
     narrow_rows = [sum(plane_classes(soul[name].values)) for name in PLANES_MATRICES]
-    make += ["WP_WORD_TABLES = 1", "WP_WORDS_FROM_SPLIT = 1", "WP_NARROW_WORDS = 1",
+    # (and the tape leaves a narrow row's plane 6 masks out too: WP_NARROW_SPLIT, thirty-first round, zxtape31)
+    make += ["WP_WORD_TABLES = 1", "WP_WORDS_FROM_SPLIT = 1", "WP_NARROW_WORDS = 1", "WP_NARROW_SPLIT = 1",
              f"WP_SPLIT_BYTES = {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES}", f"WP_NARROW_ROWS = {sum(narrow_rows)}",
              f"WP_SPLIT_CLASSES = {label(PLANES_MATRICES[0], '_classes')}"] * words
     lines = [".cpu z80", *make, f"wp_table_pages = ${PLANES_TABLES:04X}", f".org ${start:04X}",
@@ -623,7 +624,7 @@ def _planes_block(soul, qkv_apart: bool, out_apart: bool, logits: bool, words: b
                 lines.append(f"wp_{name.replace('.', '_')} = wp_planes + {words_before}")
             else:
                 lines.append(f"wp_{name.replace('.', '_')}:")
-            data = plane_bytes(soul[name].values)
+            data = plane_bytes(soul[name].values, narrow=words)     # (WP_NARROW_SPLIT: 28 bytes a narrow row)
             lines += [f"        .byte {', '.join(map(str, data[i:i + 32]))}" for i in range(0, len(data), 32)]
     else:
         lines += ["wp_planes = (* + 31) & $FFE0     ; the six matrices in plane_bytes' layout, made by the first RUN "
