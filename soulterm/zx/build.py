@@ -1240,6 +1240,47 @@ def _start_in_key_cache() -> str:
         'the overlay layer 1\'s"'])
 
 
+# The 128K's tape leaves matvec's squares table out of the main block (thirty-first round, zxtape31): its place
+# carries the block's last SQUARES_BYTES bytes, the block ends that much sooner, and squaresfirst.s's squares_first,
+# on the tape in SQUARES_FIRST_HOME (z: fw_ffn, which fc1 writes before fc2 reads it), moves them back and makes the
+# table; the tape's start calls it where its first `call rn_swap_squares` stands. The run-time layout is the
+# program's, byte for byte (tests/test_zx_squares_first.py).
+SQUARES_BYTES = 1023            # squares.s's mv_sq_lo .. mv_sq_hi + 511
+SQUARES_FIRST_HOME = "fw_ffn"
+
+
+def squares_first(program):
+    """squaresfirst.s's squares_first assembled at the program's SQUARES_FIRST_HOME, for its tape."""
+    sym = program.symbols
+    tail = program.end - SQUARES_BYTES
+    lines = [".cpu z80", *(f"{name} = ${sym[name]:04X}" for name in ("mv_sq_lo", "mv_sq_hi", "rn_swap_squares",
+                                                                     "start_squares_call")),
+             f"SQ_TAIL = ${tail:04X}", f"SQ_TAIL_BYTES = {SQUARES_BYTES}", f".org ${sym[SQUARES_FIRST_HOME]:04X}",
+             '.include "squaresfirst.s"']
+    block = _assemble("\n".join(lines) + "\n")
+    if isinstance(block, AsmError):
+        raise block
+    home = sym[SQUARES_FIRST_HOME]
+    assert block.end <= home + 2 * spec.FFN_DIM, "squares_first must fit z"
+    assert sym["mv_sq_lo"] + SQUARES_BYTES <= home and block.end <= tail, "squares_first lies between the table and the tail"
+    return block
+
+
+def tape_main_block(program) -> bytes:
+    """The 128K's main block as its tape carries it (squares_first above): the program's bytes with the squares'
+    place holding its last SQUARES_BYTES, squares_first in z, the start's first call its; SQUARES_BYTES shorter."""
+    origin, sym = program.origin, program.symbols
+    image = bytearray(program.data)
+    table = sym["mv_sq_lo"] - origin
+    image[table:table + SQUARES_BYTES] = image[-SQUARES_BYTES:]
+    builder = squares_first(program)
+    image[builder.origin - origin:builder.end - origin] = builder.data
+    call = sym["start_squares_call"] - origin
+    assert image[call] == 0xCD and image[call + 1:call + 3] == sym["rn_swap_squares"].to_bytes(2, "little")
+    image[call + 1:call + 3] = builder.symbols["squares_first"].to_bytes(2, "little")
+    return bytes(image[:-SQUARES_BYTES])
+
+
 def assemble_spectrum_player(soul_path, tokenizer_path, model: str = "48k") -> SpectrumBuild:
     try:
         soul = load_soul(soul_path)
@@ -1267,7 +1308,8 @@ def assemble_spectrum_player(soul_path, tokenizer_path, model: str = "48k") -> S
         raise BuildError(f"the Spectrum player runs to ${program.end - 1:04X}, past ${TOP - 1:04X} "
                          f"({program.end - TOP} bytes too many)")
     sym = program.symbols
-    tape = tap.write_tap(TAPE_NAMES[model], program.data, ORIGINS[model], entry=sym["start"], banks=banks)
+    code = tape_main_block(program) if model == "128k" else program.data
+    tape = tap.write_tap(TAPE_NAMES[model], code, ORIGINS[model], entry=sym["start"], banks=banks)
     regions = _regions(sym, program.end, banked=bool(banks))
     return SpectrumBuild(program, tape, map_json(program, regions, tokenizer, model, soul), regions, model, banks)
 
