@@ -20,7 +20,7 @@ from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import Spectrum, paging, tap
 from soulterm.zx import build as zx_build
 from soulterm.zx.build import (BANK_CONTENTS, BuildError, DATA_BANK, EMBED_BANK, EMBED_CONTENTS, EMBED_START, L0_BANK_TENSORS, l0_bank_symbols, ORIGINS, UNCONTENDED,
-                               PLANES_BANK, PLANES_CONTENTS, PLANES_START, RECORD_BANKS, planes_take,
+                               PLANES_BANK, PLANES_CONTENTS, PLANES_START, RECORD_BANKS, SQUARES_BYTES, planes_take,
                                assemble_spectrum_player, embed_in_bank)
 from soulterm.zx.kernelbench import KernelTimeout, TurnCost, forward_turn, player_bench
 from soulterm.zx.soul_layout import MATVEC_SLOTS, QKV_MATRICES, bias_of, is_matvec_matrix, matvec_bytes, matvec_size, plane_classes
@@ -390,9 +390,10 @@ def test_the_128k_players_te_pe_and_embedding_lie_in_bank_7_and_the_tape_loads_t
     assert sym["kv_values"] + 2 * sym["KV_LAYER_BYTES"] <= UNCONTENDED
     assert not {"te", "pe"} & {region.name for region in built.regions}
     blocks = tap.files(tap.decode_blocks(built.tape))
+    main_block = len(built.program.data) - SQUARES_BYTES       # (zxtape31: the squares made by the first start)
     assert [(f.header.param1, len(f.data)) for f in blocks[1:]] == [(paging.PAGED_START, len(_data[1])),
                                                                      (address, len(data)), (planes_at, len(planes)),
-                                                                     (ORIGINS["128k"], len(built.program.data))]
+                                                                     (ORIGINS["128k"], main_block)]
     machine, _ = play_zx_prompts(built.tape, ["hi"], "soulplayer 128")
     loaded = machine.bank(EMBED_BANK)[address - paging.PAGED_START:][:len(data)]
     code = sym["EMBED_ENTRY"] - address        # (te and pe, and fw_embed's first bytes: its rows patch their own SP)
