@@ -16,7 +16,7 @@ from __future__ import annotations
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul.soulfile import load_soul
 from soulterm.zx import paging, tap
-from soulterm.zx.build import (PLANES_BANK, PLANES_MATRICES, SQUARES_BYTES, assemble_spectrum_player, planes_bank,
+from soulterm.zx.build import (PLANES_MATRICES, SQUARES_BYTES, assemble_spectrum_player, data_bank_block, planes_bank,
                                squares_first)
 from soulterm.zx.soul_layout import plane_bytes, plane_classes
 
@@ -41,7 +41,7 @@ def main() -> None:
     def program_bytes(start: int, end: int) -> bytes:
         return program.data[start - program.origin:end - program.origin]
 
-    (_, data_bank), *_ = built.banks
+    data_bank = data_bank_block(built.banks)
     fc1_copy = program_bytes(sym["fg_x"], sym["fg_code_end"])
     fc1_bank_4 = data_bank[sym["fg_x"] - paging.PAGED_START:sym["fg_code_end"] - paging.PAGED_START]
     narrow_masks = b"".join(plane_bytes(soul[name].values)[32 * row + 4:32 * row + 8]
@@ -49,10 +49,10 @@ def main() -> None:
                             if narrow)
     planes = planes_bank(soul, qkv_apart=True, out_apart=True, logits=False, words=True)
     classes = b"".join(plane_classes(soul[name].values) for name in PLANES_MATRICES)
-    builder = squares_first(program)
+    builder = squares_first(program, data_bank)
     rows = [
         ("matvec's squares table (squares.s)", program_bytes(sym["mv_sq_lo"], sym["mv_sq_lo"] + SQUARES_BYTES),
-         f"off since zxtape31: squaresfirst.s, {builder.end - builder.origin} bytes in z"),
+         f"off since zxtape31: squaresfirst.s, {builder.end - builder.origin} bytes in z for both"),
         ("narrow rows' plane 6 split masks", narrow_masks, "off since zxtape31: WP_NARROW_SPLIT"),
         ("q, k, v's class lists (bank 6)", classes,
          "kept: made from full masks only (a narrow row's plane 6 is off)" if "WP_NARROW_SPLIT" in planes.symbols
@@ -61,8 +61,7 @@ def main() -> None:
          "kept: 2^19 // r and roots (a divider and a root's search)"),
         ("attention's exp LUT", program_bytes(sym["exp_lut"], sym["exp_lut_end"]), "kept: the LUT's exp and rounding"),
         ("bank 0's fc1planes.s copy", fc1_copy,
-         f"kept: bank 4's bytes but {sum(a != b for a, b in zip(fc1_copy, fc1_bank_4))} (table pages); "
-         "a bank-to-bank copy"),
+         f"off since zxtape31: bank 4's bytes copied, {sum(a != b for a, b in zip(fc1_copy, fc1_bank_4))} patched"),
     ]
     print(f"{'derived region':<38} {'bytes':>6} {'LOAD s':>7}  on this tape")
     for name, data, note in rows:

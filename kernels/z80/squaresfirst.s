@@ -1,23 +1,56 @@
-; squaresfirst.s - squares.s's table made by the 128K player's first start, off the tape (Z80; thirty-first
-; round, zxtape31, docs/spectrum.md).
-; The 128K's tape leaves matvec's squares table (mv_sq_lo's 1,023 bytes, S(n) = n*n for n = -255..255 and
-; the pad byte) out of the main block: its place on the tape carries the block's last SQ_TAIL_BYTES bytes
+; squaresfirst.s - the 128K player's first start makes what its tape leaves out of the main block (Z80;
+; thirty-first round, zxtape31, docs/spectrum.md "Thirty-first round: the 128K's tape, shorter").
+; The tape's main block leaves out matvec's squares table (mv_sq_lo's 1,023 bytes: S(n) = n*n for n =
+; -255..255 and the pad byte) and bank 0's copy of fc1planes.s (fg_x..fg_code_end: bank 4's bytes at the
+; same addresses but its table pages' few, FC1_PLANES_L0); the block's last bytes stand in those holes
 ; instead, and the block ends that much sooner (build.tape_main_block). This routine lies on the tape in a
 ; run-time buffer the forward pass writes before it reads (build.SQUARES_FIRST_HOME: forward.s's fw_ffn, z),
-; assembled there by itself (build.squares_first); the tape's start calls it where its first
-; `call rn_swap_squares` stands (start_squares_call), before anything reads the table.
-; squares_first moves the tail to its place (SQ_TAIL, the block's end less SQ_TAIL_BYTES), writes the table
-; (n from 0 up, S(n)'s low byte at mv_sq_lo + 255 +- n, its high byte 512 on; S(n + 1) = S(n) + 2 n + 1)
-; and the pad byte, writes rn_swap_squares back into the start's call (a later start goes straight there)
-; and jumps to it. Entry: bank 0 paged at $C000 (the start's). Clobbers AF, BC, DE, HL (as rn_swap_squares).
-; 65 bytes; 66,130 T-states more than the start's call of rn_swap_squares alone (tests/test_zx_squares_first.py,
-; on the player's bench), 0.02 s once a LOAD, for 1,023 bytes (~5.4 s of LOAD) off the tape.
+; assembled there by itself (build.squares_first, which defines first_start_steps: its sq_move,
+; sq_bank_copy and sq_patch lines); the tape's start calls it where its first `call rn_swap_squares`
+; stands (start_squares_call), before anything reads either.
+; squares_first moves the block's last bytes to their places, copies bank 4's fc1planes.s into bank 0 a
+; byte at a time and patches its differing bytes, writes the table (n from 0 up, S(n)'s low byte at mv_sq_lo
+; + 255 +- n, its high byte 512 on; S(n + 1) = S(n) + 2 n + 1) and the pad byte, writes rn_swap_squares
+; back into the start's call (a later start goes straight there) and jumps to it. Entry: bank 0 paged at
+; $C000 (the start's), left so. Clobbers AF, BC, DE, HL (as rn_swap_squares).
+; 123 bytes; 200,353 T-states more than the start's call of rn_swap_squares alone (tests/test_zx_squares_first.py,
+; on the player's bench), 0.06 s once a LOAD, for 2,369 bytes (13.3 s of LOAD) off the tape.
+
+; sq_move - count bytes from `from` (in a hole, on the tape) to `to` (past the tape's block)
+        .macro sq_move from, to, count
+        ld hl,from
+        ld de,to
+        ld bc,count
+        ldir
+        .endmacro
+
+; sq_bank_copy - bank ZX_DATA_BANK's bytes start..end - 1 into bank 0's, a byte at a time (bank 0 left paged)
+        .macro sq_bank_copy start, end
+        ld hl,start
+        ld bc,ZX_PAGING_PORT
+@copy:  ld a,ZX_PAGE_ROM_48 | ZX_DATA_BANK
+        out (c),a
+        ld e,(hl)
+        ld a,ZX_PAGE_ROM_48
+        out (c),a
+        ld (hl),e
+        inc hl
+        ld a,l
+        cp (end) & 255
+        jr nz,@copy
+        ld a,h
+        cp (end) >> 8
+        jr nz,@copy
+        .endmacro
+
+; sq_patch - one byte where bank 0's copy differs from bank 4's
+        .macro sq_patch address, value
+        ld a,value
+        ld (address),a
+        .endmacro
 
 squares_first:
-        ld hl,mv_sq_lo          ; (the tape's tail, in the table's place)
-        ld de,SQ_TAIL
-        ld bc,SQ_TAIL_BYTES
-        ldir
+        first_start_steps
         ld hl,0                 ; S(n)
         ld de,mv_sq_lo + 255    ; n's low byte (n up)
         ld bc,mv_sq_lo + 255    ; -n's (n down)
@@ -56,4 +89,3 @@ squares_first:
         ld (start_squares_call + 1),hl
         jp rn_swap_squares
 squares_first_end:
-        .assert SQ_TAIL_BYTES == mv_sq_hi + 511 - mv_sq_lo, "squares_first moves as many bytes as the table holds"
