@@ -20,7 +20,7 @@ from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import Spectrum, paging, tap
 from soulterm.zx import build as zx_build
 from soulterm.zx.build import (BANK_CONTENTS, BuildError, DATA_BANK, EMBED_BANK, EMBED_CONTENTS, EMBED_START, L0_BANK_TENSORS, l0_bank_symbols, ORIGINS, UNCONTENDED,
-                               PLANES_BANK, PLANES_CONTENTS, PLANES_START, RECORD_BANKS, SQUARES_BYTES, planes_take,
+                               PLANES_BANK, PLANES_CONTENTS, PLANES_START, RECORD_BANKS, planes_take, tape_holes,
                                assemble_spectrum_player, embed_in_bank)
 from soulterm.zx.kernelbench import KernelTimeout, TurnCost, forward_turn, player_bench
 from soulterm.zx.soul_layout import MATVEC_SLOTS, QKV_MATRICES, bias_of, is_matvec_matrix, matvec_bytes, matvec_size, plane_classes
@@ -390,7 +390,8 @@ def test_the_128k_players_te_pe_and_embedding_lie_in_bank_7_and_the_tape_loads_t
     assert sym["kv_values"] + 2 * sym["KV_LAYER_BYTES"] <= UNCONTENDED
     assert not {"te", "pe"} & {region.name for region in built.regions}
     blocks = tap.files(tap.decode_blocks(built.tape))
-    main_block = len(built.program.data) - SQUARES_BYTES       # (zxtape31: the squares made by the first start)
+    # (zxtape31: the squares table and bank 0's fc1planes.s made by the first start, build.tape_holes)
+    main_block = len(built.program.data) - sum(length for _, length in tape_holes(built.program))
     assert [(f.header.param1, len(f.data)) for f in blocks[1:]] == [(paging.PAGED_START, len(_data[1])),
                                                                      (address, len(data)), (planes_at, len(planes)),
                                                                      (ORIGINS["128k"], main_block)]
@@ -585,7 +586,7 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it
     assert sym["WP_WORD_TABLES"] == 1 and sym["WP_NARROW_WORDS"] == 1 and block_at == sym["wp_expand_first"] < PLANES_START
     narrow_rows = [sum(plane_classes(soul[name].values)) for name in zx_build.PLANES_MATRICES]
     assert sum(narrow_rows) > 0
-    # (since zxtape31, WP_NARROW_SPLIT: the tape leaves a narrow row's plane 6 masks out too, 4 bytes fewer a narrow row)
+    # (since zxtape31, WP_NARROW_SPLIT: the tape leaves a narrow row's plane 6 masks out too, 4 bytes a narrow row)
     assert block_at + len(block) == sym["wp_l0_q"] + 6 * 1024 - 4 * sum(narrow_rows)
     assert sym["wp_l1_v"] == sym["wp_l0_q"] + 5 * 2048 - 8 * sum(narrow_rows[:5])
     bank = bench.banks[PLANES_BANK]
@@ -798,7 +799,8 @@ def test_the_128k_players_bank_6_keeps_no_wp_make_when_every_matrix_comes_on_the
     # wp_rows_wide's narrow rows' code, 71 bytes with the skips gone) 1,288 past planes_bank_end ($FAF8): 1,032 of it
     # below $FF00, where 128 were
     narrow_rows = sum(sum(plane_classes(soul[name].values)) for name in zx_build.PLANES_MATRICES)
-    assert narrow_rows == 121 and shipped.symbols["WP_NARROW_ROWS"] == narrow_rows and shipped.symbols["WP_NARROW_SPLIT"] == 1
+    assert narrow_rows == 121 and shipped.symbols["WP_NARROW_ROWS"] == narrow_rows
+    assert shipped.symbols["WP_NARROW_SPLIT"] == 1
     assert paging.PAGED_START + paging.BANK_SIZE - shipped.symbols["planes_bank_end"] >= 1_288
     # (since zxtape31, WP_NARROW_SPLIT: the block's split masks 4 bytes fewer a narrow row, 484)
     assert shipped.symbols["planes_bank_end"] == address + len(planes) + 6 * 1024 - 4 * narrow_rows

@@ -72,7 +72,7 @@ def test_the_tape_carries_the_runs_past_its_end_in_the_holes_and_is_shorter(buil
     assert block[home:home + len(builder.data)] == builder.data and builder.origin == sym[SQUARES_FIRST_HOME]
     call = sym["start_squares_call"] - program.origin
     assert block[call:call + 3] == bytes([0xCD]) + builder.symbols["squares_first"].to_bytes(2, "little")
-    in_hole = lambda at: any(hole - program.origin <= at < hole - program.origin + length for hole, length in holes)  # noqa: E731
+    in_hole = lambda at: any(0 <= at + program.origin - hole < length for hole, length in holes)  # noqa: E731
     assert all(in_hole(at) or home <= at < home + len(builder.data) or call < at < call + 3
                for at in range(len(block)) if block[at] != program.data[at])
 
@@ -153,6 +153,7 @@ def test_a_broken_builder_fails(built):
         where = home + builder.data.index(pattern)
         broken[where:where + len(patch)] = patch
         machine = Spectrum()
-        machine.load_tap(tap.encode_blocks(tap.decode_blocks(built.tape)[:-1] + [tap.Block(tap.DATA_FLAG, bytes(broken))]))
+        blocks = tap.decode_blocks(built.tape)[:-1] + [tap.Block(tap.DATA_FLAG, bytes(broken))]
+        machine.load_tap(tap.encode_blocks(blocks))
         machine.run(max_cycles=100_000_000, until_idle=True)
         assert ram(machine) != reference, pattern

@@ -1280,15 +1280,17 @@ def squares_first(program, data_bank: bytes):
     """squaresfirst.s's squares_first assembled at the program's SQUARES_FIRST_HOME, for its tape (`data_bank`: bank
     DATA_BANK's block, whose fc1planes.s bank 0's copy is made from)."""
     sym = program.symbols
-    steps = [f"        sq_move ${source:04X}, ${target:04X}, {length}" for source, target, length in tape_moves(program)]
+    steps = [f"        sq_move ${source:04X}, ${target:04X}, {length}"
+             for source, target, length in tape_moves(program)]
     if "FW_FC1_PLANES_L0" in sym:
         start, end = sym["fg_x"], sym["fg_code_end"]
         bank = data_bank[start - paging.PAGED_START:end - paging.PAGED_START]
         copy = program.data[start - program.origin:end - program.origin]
         steps.append(f"        sq_bank_copy ${start:04X}, ${end:04X}")
-        steps += [f"        sq_patch ${start + at:04X}, ${copy[at]:02X}" for at in range(len(copy)) if copy[at] != bank[at]]
-    lines = [".cpu z80", *(f"{name} = ${sym[name]:04X}" for name in ("mv_sq_lo", "rn_swap_squares", "start_squares_call",
-                                                                     "ZX_PAGING_PORT", "ZX_PAGE_ROM_48", "ZX_DATA_BANK")),
+        steps += [f"        sq_patch ${start + at:04X}, ${copy[at]:02X}"
+                  for at in range(len(copy)) if copy[at] != bank[at]]
+    names = ("mv_sq_lo", "rn_swap_squares", "start_squares_call", "ZX_PAGING_PORT", "ZX_PAGE_ROM_48", "ZX_DATA_BANK")
+    lines = [".cpu z80", *(f"{name} = ${sym[name]:04X}" for name in names),
              "        .macro first_start_steps", *steps, "        .endmacro",
              f".org ${sym[SQUARES_FIRST_HOME]:04X}", '.include "squaresfirst.s"']
     block = _assemble("\n".join(lines) + "\n")
@@ -1296,7 +1298,8 @@ def squares_first(program, data_bank: bytes):
         raise block
     home, tape_end = sym[SQUARES_FIRST_HOME], program.end - sum(length for _, length in tape_holes(program))
     assert block.end <= home + 2 * spec.FFN_DIM, "squares_first must fit z"
-    assert not any(at < block.end and home < at + length for at, length in tape_holes(program)) and block.end <= tape_end
+    assert block.end <= tape_end and not any(at < block.end and home < at + length
+                                             for at, length in tape_holes(program)), "squares_first lies in no hole"
     return block
 
 
