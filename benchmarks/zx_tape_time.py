@@ -20,7 +20,8 @@ from soulterm.soul import spec
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import tap
-from soulterm.zx.build import ORIGINS, RECORD_BANKS, TAPE_NAMES, assemble_spectrum_player
+from soulterm.zx.build import (ORIGINS, RECORD_BANKS, TAPE_NAMES, assemble_spectrum_player, data_bank_block,
+                               tape_main_block)
 from soulterm.zx.kernelbench import player_bench, record_known, records_first_run
 
 RECORDS_A_BANK = spec.VOCAB_SIZE // len(RECORD_BANKS)
@@ -52,7 +53,8 @@ def main() -> None:
     record = built.program.symbols["RECORD_BYTES"]
     name, entry = TAPE_NAMES["128k"], built.program.symbols["start"]
     shipped = tap.load_seconds(built.tape)
-    every = tap.write_tap(name, built.program.data, ORIGINS["128k"], entry, list(built.banks) + list(banks.items()))
+    every = tap.write_tap(name, tape_main_block(built.program, data_bank_block(built.banks)), ORIGINS["128k"], entry,
+                          list(built.banks) + list(banks.items()))
     opener_bytes = b"".join(banks[RECORD_BANKS[i // RECORDS_A_BANK]][(i % RECORDS_A_BANK) * record:][:record]
                             for i in openers)
     opener_blocks = [tap.Block(tap.HEADER_FLAG, tap.Header(tap.CODE, "openers", len(opener_bytes), 0xC000,

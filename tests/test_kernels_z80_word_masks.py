@@ -17,7 +17,7 @@ import pytest
 
 from soulterm.paths import KERNELS_DIR
 from soulterm.soul import intmath
-from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
+from soulterm.zx.kernelbench import KernelTimeout, Z80Bench, player_kernel_options
 from soulterm.zx.soul_layout import plane_bytes, plane_classes, plane_words
 from soulterm.zx.weight_planes import (CLASSES_AT, LEAST_SHIFT, MOST_SHIFT, MOST_SUM, WORD_TABLES_SOURCE,
                                        mixed_plane_rows, plane_tables, run_tables_and_rows, word_table)
@@ -305,4 +305,122 @@ def test_the_header_states_the_narrow_expansions_t_states_and_bytes(narrow_bench
     cost = narrow_first_build(narrow_bench, x) - build(narrow_bench, x)
     assert f"wp_expand_first {cost:,} T-states" in text
     size = narrow_bench.sym("wp_expand_end") - narrow_bench.sym("wp_expand_first")
+    assert re.search(rf"\b{size} bytes\b", text)
+
+
+# WP_NARROW_SPLIT (thirty-first round, zxtape31; the 128K player's): the tape leaves a narrow row's plane 6 masks out
+# too (soul_layout.plane_bytes(narrow=True)); the expansion counts a mask's place in its row (B') and makes the same
+# words as WP_NARROW_WORDS's from the full masks.
+PACKED_MASKS = plane_bytes(NARROW_W, narrow=True)
+
+
+def make_packed_bench() -> Z80Bench:
+    source = (f"WP_WORDS_FROM_SPLIT = 1\nWP_NARROW_WORDS = 1\nWP_NARROW_SPLIT = 1\nWP_SPLIT_BYTES = {MASK_BYTES}\n"
+              f"WP_NARROW_ROWS = {sum(NARROW_CLASSES)}\nWP_SPLIT_CLASSES = ${SPLIT_CLASSES_AT:04X}\n"
+              f"wp_planes = ${MASKS_AT:04X}\nwp_table_pages = ${TABLES_AT:04X}\n" + WORD_TABLES_SOURCE
+              + '.include "planes_wide.s"\n')
+    return Z80Bench(extra_source=source, options=player_kernel_options("128k"))
+
+
+@pytest.fixture(scope="module")
+def packed_bench():
+    return make_packed_bench()
+
+
+def packed_first_build(bench, x, masks: bytes = PACKED_MASKS, classes: bytes = NARROW_CLASSES) -> int:
+    """As the tape leaves bank 6 with WP_NARROW_SPLIT: the packed masks at wp_planes, garbage up to the words' end,
+    the guards around, the classes at WP_SPLIT_CLASSES; then the first wp_tables on x. Its T-states."""
+    bench.poke(SPLIT_CLASSES_AT, classes)
+    bench.poke(MASKS_AT - len(GUARD), GUARD)
+    bench.poke(MASKS_AT, masks)
+    bench.poke(MASKS_AT + len(masks), bytes([0x5A]) * (2 * MASK_BYTES - len(masks)) + GUARD)
+    bench.poke_word(bench.sym("wp_tables") + 1, bench.sym("wp_expand_first"))
+    return build(bench, x)
+
+
+def test_the_packed_masks_leave_out_the_narrow_rows_plane_6_alone():
+    full = plane_bytes(NARROW_W)
+    kept = bytes(mask for at, mask in enumerate(full)
+                 if not (NARROW_CLASSES[at // 32] and 4 <= at % 32 < 8))     # (plane 6: a row's bytes 4..7)
+    assert PACKED_MASKS == kept and len(PACKED_MASKS) == MASK_BYTES - 4 * sum(NARROW_CLASSES)
+
+
+def test_the_packed_first_build_makes_the_narrow_words(packed_bench, narrow_bench):
+    """The same words as WP_NARROW_WORDS's from the full masks, the tables as the word form's, the call written back;
+    a later build leaves the words."""
+    rng = np.random.default_rng(3131)
+    for trial in range(2):
+        x = rng.integers(-120, 120, 32)
+        packed_first_build(packed_bench, x)
+        assert not packed_bench.cpu.f & 1 and narrow_made_right(packed_bench), trial
+        assert call_target(packed_bench) == packed_bench.sym("wp_interrupts_off")
+        tables, _, _ = plane_tables(x)
+        for group in range(4):
+            assert word_table(packed_bench, group) == tables[group], (trial, group)
+        build(packed_bench, x)
+        assert narrow_made_right(packed_bench)
+
+
+def test_the_packed_forms_rows_are_bit_exact(packed_bench):
+    """Each matrix on the words made from the packed masks, wp_rows with its classes, against intmath.matvec."""
+    rng = np.random.default_rng(3132)
+    x = rng.integers(-100, 100, 32)
+    packed_first_build(packed_bench, x)
+    for matrix in range(ROWS // 32):
+        rows = NARROW_W[32 * matrix:32 * (matrix + 1)]
+        shift = int(rng.integers(LEAST_SHIFT, MOST_SHIFT + 1))
+
+        def classes_in(bench, rows=rows):
+            bench.poke(CLASSES_AT, plane_classes(rows))
+            bench.poke_word(bench.sym("wp_classes"), CLASSES_AT)
+        got, _, _ = run_tables_and_rows(packed_bench, "wp", matrix_words_at(matrix), X_AT, 32, x, shift,
+                                        before_rows=classes_in)
+        assert np.array_equal(got, intmath.matvec(rows, 0, x, post=shift)), matrix
+
+
+def test_the_packed_expansion_keeps_the_interrupt_state_and_iy(packed_bench):
+    rng = np.random.default_rng(3133)
+    for interrupts in (False, True):
+        for x in (rng.integers(-20, 20, 32), np.full(32, -128)):
+            packed_bench.cpu.iy = 0x5C3A
+            packed_bench.poke(SPLIT_CLASSES_AT, NARROW_CLASSES)
+            packed_bench.poke(MASKS_AT, PACKED_MASKS)
+            packed_bench.poke_word(packed_bench.sym("wp_tables") + 1, packed_bench.sym("wp_expand_first"))
+            build(packed_bench, x, interrupts=interrupts)
+            assert packed_bench.cpu.iff1 == int(interrupts) and packed_bench.cpu.iy == 0x5C3A
+            assert bool(packed_bench.cpu.f & 1) == (int(np.abs(x).sum()) > MOST_SUM) and narrow_made_right(packed_bench)
+
+
+def test_a_broken_packed_walk_fails():
+    """The narrow test (bit 0,(ix+0)'s jr nz as nops: no row skips plane 6), the row's plane count (ld b,8 as ld b,7)
+    and the down planes' choice (and 5 as and 7) each leave other words, or run on past the masks' start (a
+    timeout: each on a bench of its own, which a runaway walk's pushes may have written over)."""
+    rng = np.random.default_rng(3134)
+    x = rng.integers(-100, 100, 32)
+    bench = make_packed_bench()
+    packed_first_build(bench, x)
+    assert narrow_made_right(bench)
+    start = bench.sym("wp_expand_first")
+    code = bench.peek(start, bench.sym("wp_expand_end") - start)
+    breaks = ((code.index(bytes([0xDD, 0xCB, 0x00, 0x46])) + 4, bytes(2)),     # bit 0,(ix+0) / jr nz,@plane
+              (code.index(bytes([0x06, 0x08])) + 1, bytes([7])),                # ld b,8
+              (code.index(bytes([0xE6, 0x05])) + 1, bytes([7])))                # and 5
+    for at, patch in breaks:
+        bench = make_packed_bench()
+        bench.poke(start + at, patch)
+        try:
+            packed_first_build(bench, x)
+        except KernelTimeout:
+            continue
+        assert not narrow_made_right(bench), at
+
+
+def test_the_header_states_the_packed_expansions_t_states_and_bytes(packed_bench):
+    text = " ".join(line.lstrip("; ") for line in (KERNELS_DIR / "z80" / "planes.s").read_text().splitlines()
+                    if line.startswith(";")).split("WP_NARROW_SPLIT (thirty-first round", 1)[1]
+    rng = np.random.default_rng(3136)
+    x = rng.integers(-100, 100, 32)
+    cost = packed_first_build(packed_bench, x) - build(packed_bench, x)
+    assert f"wp_expand_first {cost:,} T-states" in text
+    size = packed_bench.sym("wp_expand_end") - packed_bench.sym("wp_expand_first")
     assert re.search(rf"\b{size} bytes\b", text)

@@ -20,7 +20,7 @@ from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import Spectrum, paging, tap
 from soulterm.zx import build as zx_build
 from soulterm.zx.build import (BANK_CONTENTS, BuildError, DATA_BANK, EMBED_BANK, EMBED_CONTENTS, EMBED_START, L0_BANK_TENSORS, l0_bank_symbols, ORIGINS, UNCONTENDED,
-                               PLANES_BANK, PLANES_CONTENTS, PLANES_START, RECORD_BANKS, planes_take,
+                               PLANES_BANK, PLANES_CONTENTS, PLANES_START, RECORD_BANKS, planes_take, tape_holes,
                                assemble_spectrum_player, embed_in_bank)
 from soulterm.zx.kernelbench import KernelTimeout, TurnCost, forward_turn, player_bench
 from soulterm.zx.soul_layout import MATVEC_SLOTS, QKV_MATRICES, bias_of, is_matvec_matrix, matvec_bytes, matvec_size, plane_classes
@@ -391,9 +391,11 @@ def test_the_128k_players_te_pe_and_embedding_lie_in_bank_7_and_the_tape_loads_t
     assert sym["kv_values"] + 2 * sym["KV_LAYER_BYTES"] <= UNCONTENDED
     assert not {"te", "pe"} & {region.name for region in built.regions}
     blocks = tap.files(tap.decode_blocks(built.tape))
+    # (zxtape31: the squares table and bank 0's fc1planes.s made by the first start, build.tape_holes)
+    main_block = len(built.program.data) - sum(length for _, length in tape_holes(built.program))
     assert [(f.header.param1, len(f.data)) for f in blocks[1:]] == [(paging.PAGED_START, len(_data[1])),
                                                                      (address, len(data)), (planes_at, len(planes)),
-                                                                     (ORIGINS["128k"], len(built.program.data))]
+                                                                     (ORIGINS["128k"], main_block)]
     machine, _ = play_zx_prompts(built.tape, ["hi"], "soulplayer 128")
     loaded = machine.bank(EMBED_BANK)[address - paging.PAGED_START:][:len(data)]
     code = sym["EMBED_ENTRY"] - address        # (te and pe, and fw_embed's first bytes: its rows patch their own SP)
@@ -585,13 +587,17 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it
     assert sym["WP_WORD_TABLES"] == 1 and sym["WP_NARROW_WORDS"] == 1 and block_at == sym["wp_expand_first"] < PLANES_START
     narrow_rows = [sum(plane_classes(soul[name].values)) for name in zx_build.PLANES_MATRICES]
     assert sum(narrow_rows) > 0
-    assert block_at + len(block) == sym["wp_l0_q"] + 6 * 1024
+    # (since zxtape31, WP_NARROW_SPLIT: the tape leaves a narrow row's plane 6 masks out too, 4 bytes a narrow row)
+    assert block_at + len(block) == sym["wp_l0_q"] + 6 * 1024 - 4 * sum(narrow_rows)
     assert sym["wp_l1_v"] == sym["wp_l0_q"] + 5 * 2048 - 8 * sum(narrow_rows[:5])
     bank = bench.banks[PLANES_BANK]
+    at = sym["wp_l0_q"] - 0xC000
     for layer in range(2):
         for i, name in enumerate("qkv"):
-            at = sym["wp_l0_q"] + 1024 * (3 * layer + i) - 0xC000
-            assert bank[at:at + 1024] == plane_bytes(soul[f"l{layer}.{name}"].values), (layer, name)
+            masks = plane_bytes(soul[f"l{layer}.{name}"].values, narrow=True)
+            assert len(masks) == 1024 - 4 * narrow_rows[3 * layer + i]
+            assert bank[at:at + len(masks)] == masks, (layer, name)
+            at += len(masks)
     word = lambda address: bank[address - 0xC000] | bank[address - 0xC000 + 1] << 8     # noqa: E731
     assert word(sym["wp_tables"] + 1) == sym["wp_expand_first"]        # (the tape's call)
     rows, reply = forward_turn(bench, engine, context)          # checks every step against the engine
@@ -795,8 +801,10 @@ def test_the_128k_players_bank_6_keeps_no_wp_make_when_every_matrix_comes_on_the
     # below $FF00, where 128 were
     narrow_rows = sum(sum(plane_classes(soul[name].values)) for name in zx_build.PLANES_MATRICES)
     assert narrow_rows == 121 and shipped.symbols["WP_NARROW_ROWS"] == narrow_rows
+    assert shipped.symbols["WP_NARROW_SPLIT"] == 1
     assert paging.PAGED_START + paging.BANK_SIZE - shipped.symbols["planes_bank_end"] >= 1_288
-    assert shipped.symbols["planes_bank_end"] == address + len(planes) + 6 * 1024 - 8 * narrow_rows
+    # (since zxtape31, WP_NARROW_SPLIT: the block's split masks 4 bytes fewer a narrow row, 484)
+    assert shipped.symbols["planes_bank_end"] == address + len(planes) + 6 * 1024 - 4 * narrow_rows
     made = zx_build.planes_bank(soul, qkv_apart=True)       # (out's planes made by the first RUN: wp_make stays)
     assert "wp_make" in made.symbols and "wp_make_at" in made.symbols
 

@@ -102,9 +102,38 @@ WP_GROUP_PAGES  = 2             ; a group's table: a page of low bytes, then one
 ; wp_wide_row_order and wp_wide_narrow_fix (after wp_code_end: in bank 6 with their orders, out of the room below
 ; $8000; the cycles panel names them apart from wp_rows):
 ; planes.s's code in bank 6 71 bytes more (81 for them, 10 fewer for the skips), its block from 29 bytes lower.
+.ifdef WP_NARROW_SPLIT
+; WP_NARROW_SPLIT (thirty-first round, zxtape31; the 128K player's, with WP_NARROW_WORDS): the tape leaves a narrow
+; row's plane 6 masks out too (soul_layout.plane_bytes(narrow=True): 28 bytes a narrow row, the shipped soul's 121
+; rows 484 bytes fewer), so a mask's place in its row is counted, not read from E: B' holds the plane's place (7
+; down to 0, from the row's last), a row starts a class lower (IX), and the masks' words land where they did
+; (mask i's at 2 i: the packed masks are the words' own order). The planes still open at multiples of 4 (E & 3
+; counts a plane's masks). wp_expand_first 601,186 T-states on the kernels' bench's 192 rows, 127 of them narrow,
+; and 92 bytes, as WP_NARROW_WORDS's alone (tests/test_kernels_z80_word_masks.py).
+WP_PACKED_BYTES = WP_SPLIT_BYTES - 4 * WP_NARROW_ROWS
+.endif
 wp_expand_first:
         call wp_interrupts_off
         ld (wp_saved_sp),sp
+.ifdef WP_NARROW_SPLIT
+        ld sp,wp_planes + 2 * WP_PACKED_BYTES
+        ld ix,WP_SPLIT_CLASSES + WP_SPLIT_BYTES / 32    ; (past the last row's class)
+        ld de,wp_planes + WP_PACKED_BYTES - 1
+@row:   dec ix                  ; (the row's class)
+        exx
+        ld b,8
+        exx
+@plane: exx
+        dec b                   ; B': the plane's place in its row
+        ld a,b
+        exx
+        cp 1
+        jr nz,@kept             ; (not plane 6)
+        bit 0,(ix+0)
+        jr nz,@plane            ; (a narrow row's plane 6: not on the tape; plane 7 follows)
+@kept:  and 5
+        cp 1                    ; (places 1 and 3: planes 6 and 4, PLANES_DOWN)
+.else
 .ifdef WP_NARROW_WORDS
         ld sp,wp_planes + 2 * (WP_SPLIT_BYTES - 4 * WP_NARROW_ROWS)
         ld ix,WP_SPLIT_CLASSES + WP_SPLIT_BYTES / 32    ; (past the last row's class)
@@ -134,6 +163,7 @@ wp_expand_first:
         ld a,e                  ; (its last mask: p & 3 = 3)
         and $14
         cp 4
+.endif
         ld bc,WP_PAGE / 2 | 1 << 8      ; (group 0 up: C = WP_PAGE / 2 + g, B its step)
         jr z,@mask
         ld bc,WP_PAGE / 2 + 3 | $FF << 8        ; (group 3 down)
@@ -151,18 +181,32 @@ wp_expand_first:
         dec de
         and 3
         jr nz,@mask             ; (the plane's 4 masks)
+.ifdef WP_NARROW_SPLIT
+        exx
+        ld a,b
+        exx
+        or a
+        jr nz,@plane            ; (the row's planes)
+        ld a,e
+        cp (wp_planes - 1) & 255
+        jr nz,@row
+        ld a,d
+        cp (wp_planes - 1) >> 8
+        jr nz,@row
+.else
         ld a,e
         cp (wp_planes - 1) & 255
         jr nz,@plane
         ld a,d
         cp (wp_planes - 1) >> 8
         jr nz,@plane
+.endif
         ld sp,(wp_saved_sp)
         ld hl,wp_interrupts_off
         ld (wp_tables + 1),hl   ; (the next builds: straight to it)
         ret
 wp_expand_end:
-        .assert (wp_planes & 31) == 0, "wp_expand_first reads a mask's place in its row from E"
+        .assert (wp_planes & 31) == 0, "wp_expand_first reads a mask's place in its row from E (a plane's from E & 3)"
         .assert WP_GROUP_PAGES == 2 && (WP_PAGE & 1) == 0, "wp_expand_first's pages: WP_PAGE / 2 + g, doubled"
 .endif
 

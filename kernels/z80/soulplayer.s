@@ -137,6 +137,7 @@ start:
         ld hl,banner_text
         call print
 .ifdef RN_SWAPPED_SQUARES
+start_squares_call:             ; (the 128K's tape: squaresfirst.s's squares_first, which writes this back)
         call rn_swap_squares    ; rmsnorm.s's squares by swapped nibbles, off the tape: in bank 0
         call zx_page_data       ; and in the bank the layer 1 norms run with
         call rn_swap_squares

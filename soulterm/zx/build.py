@@ -589,7 +589,8 @@ def _planes_block(soul, qkv_apart: bool, out_apart: bool, logits: bool, words: b
     assert not words or (qkv_apart and not make), "the word masks come on the tape"
     # (words: a narrow row's plane 6 gets no words, WP_NARROW_WORDS, thirtieth round, zxnarrow30)
     narrow_rows = [sum(plane_classes(soul[name].values)) for name in PLANES_MATRICES]
-    make += ["WP_WORD_TABLES = 1", "WP_WORDS_FROM_SPLIT = 1", "WP_NARROW_WORDS = 1",
+    # (and the tape leaves a narrow row's plane 6 masks out too: WP_NARROW_SPLIT, thirty-first round, zxtape31)
+    make += ["WP_WORD_TABLES = 1", "WP_WORDS_FROM_SPLIT = 1", "WP_NARROW_WORDS = 1", "WP_NARROW_SPLIT = 1",
              f"WP_SPLIT_BYTES = {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES}", f"WP_NARROW_ROWS = {sum(narrow_rows)}",
              f"WP_SPLIT_CLASSES = {label(PLANES_MATRICES[0], '_classes')}"] * words
     lines = [".cpu z80", *make, f"wp_table_pages = ${PLANES_TABLES:04X}", f".org ${start:04X}",
@@ -624,7 +625,7 @@ def _planes_block(soul, qkv_apart: bool, out_apart: bool, logits: bool, words: b
                 lines.append(f"wp_{name.replace('.', '_')} = wp_planes + {words_before}")
             else:
                 lines.append(f"wp_{name.replace('.', '_')}:")
-            data = plane_bytes(soul[name].values)
+            data = plane_bytes(soul[name].values, narrow=words)     # (WP_NARROW_SPLIT: 28 bytes a narrow row)
             lines += [f"        .byte {', '.join(map(str, data[i:i + 32]))}" for i in range(0, len(data), 32)]
     else:
         lines += ["wp_planes = (* + 31) & $FFE0     ; the six matrices in plane_bytes' layout, made by the first RUN "
@@ -1244,6 +1245,90 @@ def _start_in_key_cache() -> str:
         'the overlay layer 1\'s"'])
 
 
+# The 128K's tape leaves two holes in its main block (thirty-first round, zxtape31): matvec's squares table and bank
+# 0's copy of fc1planes.s (FW_FC1_PLANES_L0: bank 4's bytes at the same addresses but its table pages' few). The
+# block's last bytes stand in them, the block ends that much sooner, and squaresfirst.s's squares_first, on the tape
+# in SQUARES_FIRST_HOME (z: fw_ffn, which fc1 writes before fc2 reads it), moves them back, copies and patches the
+# code and makes the table; the tape's start calls it where its first `call rn_swap_squares` stands. The run-time
+# layout is the program's, byte for byte (tests/test_zx_squares_first.py).
+SQUARES_BYTES = 1023            # squares.s's mv_sq_lo .. mv_sq_hi + 511
+SQUARES_FIRST_HOME = "fw_ffn"
+
+
+def tape_holes(program) -> list:
+    """(address, bytes) of what the 128K's main block leaves out, in address order."""
+    sym = program.symbols
+    holes = [(sym["mv_sq_lo"], SQUARES_BYTES)]
+    if "FW_FC1_PLANES_L0" in sym:
+        holes.append((sym["fg_x"], sym["fg_code_end"] - sym["fg_x"]))
+    return sorted(holes)
+
+
+def tape_moves(program) -> list:
+    """(from, to, bytes): the runs past the tape's block end and the hole bytes below it that carry them."""
+    holes = tape_holes(program)
+    end = program.end - sum(length for _, length in holes)     # (the tape's block's end)
+    in_hole = lambda address: any(at <= address < at + length for at, length in holes)  # noqa: E731
+    carried = [address for address in range(end, program.end) if not in_hole(address)]
+    slots = [address for at, length in holes for address in range(at, min(at + length, end))]
+    assert len(slots) == len(carried), "the holes below the block's end hold what lies past it"
+    moves = []
+    for slot, address in zip(slots, carried):
+        if moves and moves[-1][0] + moves[-1][2] == slot and moves[-1][1] + moves[-1][2] == address:
+            moves[-1][2] += 1
+        else:
+            moves.append([slot, address, 1])
+    return [tuple(move) for move in moves]
+
+
+def squares_first(program, data_bank: bytes):
+    """squaresfirst.s's squares_first assembled at the program's SQUARES_FIRST_HOME, for its tape (`data_bank`: bank
+    DATA_BANK's block, whose fc1planes.s bank 0's copy is made from)."""
+    sym = program.symbols
+    steps = [f"        sq_move ${source:04X}, ${target:04X}, {length}"
+             for source, target, length in tape_moves(program)]
+    if "FW_FC1_PLANES_L0" in sym:
+        start, end = sym["fg_x"], sym["fg_code_end"]
+        bank = data_bank[start - paging.PAGED_START:end - paging.PAGED_START]
+        copy = program.data[start - program.origin:end - program.origin]
+        steps.append(f"        sq_bank_copy ${start:04X}, ${end:04X}")
+        steps += [f"        sq_patch ${start + at:04X}, ${copy[at]:02X}"
+                  for at in range(len(copy)) if copy[at] != bank[at]]
+    names = ("mv_sq_lo", "rn_swap_squares", "start_squares_call", "ZX_PAGING_PORT", "ZX_PAGE_ROM_48", "ZX_DATA_BANK")
+    lines = [".cpu z80", *(f"{name} = ${sym[name]:04X}" for name in names),
+             "        .macro first_start_steps", *steps, "        .endmacro",
+             f".org ${sym[SQUARES_FIRST_HOME]:04X}", '.include "squaresfirst.s"']
+    block = _assemble("\n".join(lines) + "\n")
+    if isinstance(block, AsmError):
+        raise block
+    home, tape_end = sym[SQUARES_FIRST_HOME], program.end - sum(length for _, length in tape_holes(program))
+    assert block.end <= home + 2 * spec.FFN_DIM, "squares_first must fit z"
+    assert block.end <= tape_end and not any(at < block.end and home < at + length
+                                             for at, length in tape_holes(program)), "squares_first lies in no hole"
+    return block
+
+
+def data_bank_block(banks) -> bytes:
+    """Bank DATA_BANK's block among a build's `banks` (loaded at $C000)."""
+    (data,) = [data for bank, data, address in map(tap.bank_block, banks) if bank == DATA_BANK]
+    return data
+
+
+def tape_main_block(program, data_bank: bytes) -> bytes:
+    """The 128K's main block as its tape carries it (squares_first above): the program's bytes with the runs past
+    the block's end in the holes, squares_first in z, the start's first call its."""
+    origin, sym = program.origin, program.symbols
+    image = bytearray(program.data)
+    for source, target, length in tape_moves(program):
+        image[source - origin:source - origin + length] = program.data[target - origin:target - origin + length]
+    builder = squares_first(program, data_bank)
+    image[builder.origin - origin:builder.end - origin] = builder.data
+    call = sym["start_squares_call"] - origin
+    assert image[call] == 0xCD and image[call + 1:call + 3] == sym["rn_swap_squares"].to_bytes(2, "little")
+    image[call + 1:call + 3] = builder.symbols["squares_first"].to_bytes(2, "little")
+    return bytes(image[:len(image) - sum(length for _, length in tape_holes(program))])
+
+
 def assemble_spectrum_player(soul_path, tokenizer_path, model: str = "48k") -> SpectrumBuild:
     try:
         soul = load_soul(soul_path)
@@ -1271,7 +1356,8 @@ def assemble_spectrum_player(soul_path, tokenizer_path, model: str = "48k") -> S
         raise BuildError(f"the Spectrum player runs to ${program.end - 1:04X}, past ${TOP - 1:04X} "
                          f"({program.end - TOP} bytes too many)")
     sym = program.symbols
-    tape = tap.write_tap(TAPE_NAMES[model], program.data, ORIGINS[model], entry=sym["start"], banks=banks)
+    code = tape_main_block(program, data_bank_block(banks)) if model == "128k" else program.data
+    tape = tap.write_tap(TAPE_NAMES[model], code, ORIGINS[model], entry=sym["start"], banks=banks)
     regions = _regions(sym, program.end, banked=bool(banks))
     return SpectrumBuild(program, tape, map_json(program, regions, tokenizer, model, soul), regions, model, banks)
 

@@ -131,17 +131,22 @@ def plane_groups(plane: int) -> range:
     return range(PLANE_GROUPS - 1, -1, -1) if plane in PLANES_DOWN else range(PLANE_GROUPS)
 
 
-def plane_bytes(weights) -> bytes:
+def plane_bytes(weights, narrow: bool = False) -> bytes:
     """kernels/z80/planes.s's layout of a 32-column matrix: each row as 8 planes of 4 bytes, in
     PLANE_ORDER (PLANES_DOWN's groups 3 to 0, the others' 0 to 3); plane b's byte for group g has bit j = bit b of u = w + 128 (w xor $80, as
-    matvec_bytes stores it) for column 8 g + j. 32 bytes a row, the weights' own size."""
+    matvec_bytes stores it) for column 8 g + j. 32 bytes a row, the weights' own size. With `narrow`
+    (WP_NARROW_SPLIT, thirty-first round, zxtape31: the 128K's tape) a narrow row (plane_classes 1) leaves plane
+    6's 4 masks out (28 bytes: plane 6 is plane 7's complement there, and plane_words has no words for it)."""
     w = [[int(v) for v in row] for row in weights]
     if any(len(row) != PLANE_GROUPS * PLANE_GROUP_COLS for row in w):
         raise LayoutError(f"planes.s takes {PLANE_GROUPS * PLANE_GROUP_COLS} columns")
+    classes = plane_classes(w) if narrow else bytes(len(w))
     out = bytearray()
-    for row in w:
+    for row, narrow_row in zip(w, classes):
         u = [(v + 128) & 255 for v in row]
         for plane in PLANE_ORDER:
+            if plane == 6 and narrow_row:
+                continue
             for group in plane_groups(plane):
                 cols = u[PLANE_GROUP_COLS * group:PLANE_GROUP_COLS * (group + 1)]
                 out.append(sum((v >> plane & 1) << j for j, v in enumerate(cols)))
