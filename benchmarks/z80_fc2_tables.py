@@ -40,7 +40,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import Z80Bench
-from z80_bank_costs import NZ_SHORT_MOST, engine_steps_fc2
+from z80_bank_costs import NZ_SHORT_MOST, engine_steps_fc2, short_pieces
 
 SQUARES_LO = 0x9080             # S(n) for n in -255..255 at SQUARES_LO + 255 + n (squares.s's layout)
 SQUARES_HI = SQUARES_LO + 512   # its high bytes
@@ -204,9 +204,9 @@ class TableBench:
 
 
 def l_piece_columns(x) -> np.ndarray:
-    """The columns whose pieces are l pieces (nzmatvec.s: not x of 0, 256 or 1..NZ_SHORT_MOST)."""
+    """The columns whose pieces are l pieces (nzmatvec.s: not x of 0, 256 or a short piece's)."""
     x = np.asarray(x, dtype=np.int64)
-    return (x != 0) & (x != 256) & ~((x >= 1) & (x <= NZ_SHORT_MOST))
+    return (x != 0) & (x != 256) & ~short_pieces(x)
 
 
 def column_gains(x, ranges, rows: int, piece_saving: int, fill_entry: float, switch: int = 0) -> np.ndarray:

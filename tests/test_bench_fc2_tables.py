@@ -67,3 +67,16 @@ def test_the_gains_count_the_l_pieces_columns_and_choose_only_paying_tables():
     # the switch's 22 a row makes the narrower limit
     assert tables.break_even_range(rows, saving, fill, tables.SWITCH) < limit
     assert tables.chosen_gain(x, ranges, rows, saving, fill, tables.SWITCH) < gains[4] + gains[7]
+
+
+def test_the_benchmarks_short_pieces_are_the_kernels():
+    """z80_bank_costs.short_pieces (both benchmarks' l-piece columns) must be nzmatvec.s's: x in 1..NZ_SHORT_MOST
+    with a template (nz_short_places' length not 0)."""
+    from soulterm.zx.kernelbench import NZ_BENCH, Z80Bench, player_kernel_options
+
+    bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
+    most = bench.sym("NZ_SHORT_MOST")
+    assert most == bank_costs.NZ_SHORT_MOST
+    lengths = bench.peek(bench.sym("nz_short_places"), 2 * most)[1::2]
+    x = np.arange(-3, most + 10)
+    assert list(x[bank_costs.short_pieces(x)]) == [l for l in range(1, most + 1) if lengths[l - 1]]
