@@ -638,9 +638,9 @@ nz_short:
 ; = u, 14 T-states a row), DE doubled (`sla e / rl d`, 4 bytes, 16 T-states) and added (`add hl,de / adc a,b`,
 ; 2 bytes, 15) so that the adds sum 2 l u: 44, 60, 75, 76, 91, 91, 106, 92, 107, 107, 122, 107, 122, 122, -,
 ; 108 T-states a row for l = 1..16, for an l piece's 136. A template that ends another's is its tail (16's
-; holds 8's, 4's, 2's and 1's): nz_short_places, an offset and a length an l. l = 15 has none (its length 0):
-; its cheapest (32u - 2u, `sbc hl,de / sbc a,b` after the first doubling) saves 8 a row, 256 a call, less than
-; its 25 bytes' writing costs more than its l piece's (114 a call more, measured): its l piece.
+; holds 8's, 4's, 2's and 1's): nz_short_places, an offset and a length an l. l = 15 has none (its length 0,
+; its l piece): its cheapest (32u - 2u, `sbc hl,de / sbc a,b` after the first doubling, 128 a row) would take
+; 25 bytes, past the 10 left below $C000, to save ~40 T-states a call (counted) over the look-up and its l piece.
 ; ($CB,$23,$CB,$12: sla e, rl d; $19,$88: add hl,de, adc a,b)
 nz_short_places:
         .byte nz_short_1 - nz_short_pieces, nz_short_16_end - nz_short_1

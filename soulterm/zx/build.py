@@ -1359,7 +1359,7 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                           coarse_pairs=coarse_pairs, kept_means=kept_means, weight_planes=weight_planes, nz=nz)
             if weight_planes and fc1_planes_take(soul):     # (FW_FC1_PLANES first, then the rung without it;
                 for l0 in (True, False)[not FC1_PLANES_L0:]:  # FW_FC1_PLANES_L0 first where it is on)
-                    for nz_short in (True, False)[not nz:]:     # (nzmatvec.s's short pieces first: 164 bytes)
+                    for nz_short in (True, False)[not nz:]:     # (nzmatvec.s's short pieces first: 224 bytes)
                         try:
                             return _assemble(player_source(soul, tokenizer, word_list, model, fc1_planes_l0=l0,
                                                            nz_short=nz_short, **choice))

@@ -213,7 +213,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     wp_rows_wide where wp_tables declines the xn. `nz`: MV_NZ (the 128K player's since the twenty-seventh round,
     the 48K's on the planes' rung since zxsparse48, without `sparse` there; build.py's `nz`: forward.s's fc2 through
     nzmatvec.s's matvec_nz; the kernels' bench includes the file itself, NZ_BENCH). `nz_short`: nzmatvec.s's
-    NZ_SHORT_PIECES (None: the 128K's, thirtieth round; build.py's ladder leaves it out where its 164 bytes
+    NZ_SHORT_PIECES (None: the 128K's, thirtieth round; build.py's ladder leaves it out where its 224 bytes
     do not fit)."""
     is_128k = model == "128k"
     if nz and bench:
