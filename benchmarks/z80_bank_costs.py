@@ -22,7 +22,7 @@ fewest instructions it could take, not a built kernel's):
   FILL_ENTRY an entry over the column's weights' range (u's least to most in
   the soul's matrix); summed over the engine's fc2 inputs of the same steps
   (the player's columns are the engine's: it is exact) whose column takes an l
-  piece (x not 0, 256 or 1..NZ_SHORT_MOST); by layer too (layer 1's fc2 runs
+  piece (x not 0, 256 or short_pieces'); by layer too (layer 1's fc2 runs
   with bank 4, layer 0's with bank 7), and layer 1's with SPLIT_FILL_ENTRY an
   entry (`l1@42`: a table whose low and high bytes lie a page apart, as the
   piece's (ix+d) and (iy+d) read them, and only in the columns whose range
@@ -64,7 +64,8 @@ SPLIT_FILL_ENTRY = 42           # a product table's entry as (ix+d) and (iy+d) r
 ONE_TABLE_ENTRIES = 255         # 256 subset sums, T[0] = 0
 L_PIECE = 136                   # nzmatvec.s's l piece a row (pop de ... sbc a,b)
 PRODUCT_PIECE = 79              # pop de, ld ixl,e / ld iyl,e, ld e,(ix+d) / ld d,(iy+d), add hl,de / adc a,b
-NZ_SHORT_MOST = 8               # nzmatvec.s's short pieces: x in 1..8
+NZ_SHORT_MOST = 16              # nzmatvec.s's short pieces: x in 1..16 (1..8 before the thirty-first round)
+NZ_SHORT_NONE = (15,)           # but these (nz_short_places' length 0: their l pieces)
 PL_PREPARE = ("pl_prepare", "pl_wide_q")
 
 
@@ -113,12 +114,18 @@ def column_ranges(soul) -> dict:
     return ranges
 
 
+def short_pieces(x) -> np.ndarray:
+    """The columns nzmatvec.s gives a short piece: x in 1..NZ_SHORT_MOST but NZ_SHORT_NONE."""
+    x = np.asarray(x, dtype=np.int64)
+    return (x >= 1) & (x <= NZ_SHORT_MOST) & ~np.isin(x, NZ_SHORT_NONE)
+
+
 def product_table_bound(x, ranges, rows: int, fill: int = FILL_ENTRY, chosen: bool = False) -> int:
     """`nzprod` (module docstring): what one fc2 call's l pieces by product tables save at most, each table's
     entry filled in `fill` T-states; `chosen`: only the columns where a table pays take one (the build knows
     each column's range)."""
     x = np.asarray(x, dtype=np.int64)
-    l_piece = (x != 0) & (x != 256) & ~((x >= 1) & (x <= NZ_SHORT_MOST))
+    l_piece = (x != 0) & (x != 256) & ~short_pieces(x)
     gains = rows * (L_PIECE - PRODUCT_PIECE) - fill * ranges
     return int(np.maximum(gains, 0)[l_piece].sum() if chosen else gains[l_piece].sum())
 

@@ -147,9 +147,11 @@ def test_a_broken_piece_fails():
 
 
 def test_a_call_with_ten_nonzero_inputs_costs():
-    """32 x 64, a bias, shift 6, 10 nonzero x in every third column, of 5 (the 128K's short pieces) and of 50
-    (l pieces): the figures in nzmatvec.s's header (67,104 for x of 5 before the thirtieth round's short
-    pieces; 67,344 since for an l piece's column, the short pieces' test 24 T-states a nonzero column)."""
+    """32 x 64, a bias, shift 6, 10 nonzero x in every third column, of 5 and 12 (the 128K's short pieces) and of
+    50 (l pieces): the figures in nzmatvec.s's header (67,104 for x of 5 before the thirtieth round's short
+    pieces; 67,344 since for an l piece's column, the short pieces' test 24 T-states a nonzero column; 54,134 for
+    x of 5 and 67,344 for x of 12 before the thirty-first round's, whose nz_short writes `pop de / ld d,b` itself:
+    6 T-states a short column fewer, and x of 12 a short piece)."""
     bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
     rng = np.random.default_rng(5)
     w = rng.integers(-128, 128, (32, 64))
@@ -158,27 +160,35 @@ def test_a_call_with_ten_nonzero_inputs_costs():
     x = np.zeros(64, np.int64)
     x[np.arange(10) * 3] = 5
     short_t_states = check(bench, w, x, bias, 6, out)
+    x[np.arange(10) * 3] = 12
+    twelve_t_states = check(bench, w, x, bias, 6, out)
     x[np.arange(10) * 3] = 50
     t_states = check(bench, w, x, bias, 6, out)
     x[:] = 0
     zero_t_states = check(bench, w, x, bias, 6, out)
-    assert (short_t_states, t_states, zero_t_states) == (54_134, 67_344, 14_819)
+    assert (short_t_states, twelve_t_states, t_states, zero_t_states) == (54_074, 60_034, 67_344, 14_819)
 
 
-# nzmatvec.s's short pieces (NZ_SHORT_PIECES, the 128K's, thirtieth round): T-states a row and template bytes, l = 1..8
-SHORT_ROW_T_STATES = (44, 60, 75, 76, 91, 91, 106, 92)
-SHORT_PIECE_BYTES = (6, 10, 12, 14, 16, 16, 18, 18)
+# nzmatvec.s's short pieces (NZ_SHORT_PIECES, the 128K's, thirtieth round; l = 9..16 since the thirty-first): T-states a
+# row and piece bytes (`pop de / ld d,b` and the template), l = 1..16; l = 15 has none (None: its l piece)
+SHORT_ROW_T_STATES = (44, 60, 75, 76, 91, 91, 106, 92, 107, 107, 122, 107, 122, 122, None, 108)
+SHORT_PIECE_BYTES = (6, 10, 12, 14, 16, 16, 18, 18, 20, 20, 22, 20, 22, 22, None, 22)
+SHORT_MOST = len(SHORT_ROW_T_STATES)
 
 
-def test_the_128ks_short_pieces_are_exact_and_cost_their_templates():
-    """x of 1..8 (h = 0) takes a short piece, 257..264 (h = 1) and 9 the l piece: exact in either part, beside
-    other columns, at the weights' and biases' extremes; a call of one column of l costs that of l = 1 plus 32
-    rows of its template's T-states more and 21 (ldir) a byte more of its writing; the 48K's kernels have none."""
-    bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
+@pytest.mark.parametrize("most", [SHORT_MOST, 8])
+def test_the_128ks_short_pieces_are_exact_and_cost_their_templates(most):
+    """x of 1..16 but 15 (h = 0) takes a short piece, 15, 17, 257..272 (h = 1) the l piece: exact in either part,
+    beside other columns, at the weights' and biases' extremes; a call of one column of l costs that of l = 1 plus 32
+    rows of its template's T-states more and 21 (ldir) a byte more of its writing; l = 15 what l = 17 costs and the
+    look-up of its template's length (0); the 48K's kernels have none. The same for NZ_SHORT_EIGHT's form (x of
+    1..8 alone, the 128K's where 9..16's bytes do not fit: 9..16 take the l piece)."""
+    bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k", nz_short=True if most == SHORT_MOST else most))
+    assert bench.sym("NZ_SHORT_MOST") == most
     assert "nz_short" not in Z80Bench(NZ_BENCH, options=player_kernel_options("48k")).symbols
     rng = np.random.default_rng(30)
-    for values in ([1], [2], [8], [9], [257], [264], list(range(1, 10)), [1, 2, 3, 4, 5, 6, 7, 8] * 5,
-                   [1, 257, 8, 264, 100, 384, 2, 129]):
+    for values in ([1], [2], [8], [9], [12], [15], [16], [17], [257], [264], [265], [271], [272], list(range(1, 18)),
+                   [1, 2, 3, 4, 5, 6, 7, 8] * 5, list(range(9, 17)) * 4, [1, 257, 8, 264, 100, 384, 2, 129, 16, 272, 15]):
         for w_value in (127, -128, None):
             w = rng.integers(-128, 128, (32, 64)) if w_value is None else np.full((32, 64), w_value)
             x = np.zeros(64, np.int64)
@@ -189,39 +199,56 @@ def test_the_128ks_short_pieces_are_exact_and_cost_their_templates():
     w = rng.integers(-128, 128, (32, 64))
     bias = rng.integers(-3000, 3000, 32)
     costs = []
-    for l in range(1, 9):
+    for l in range(1, SHORT_MOST + 2):
         x = np.zeros(64, np.int64)
         x[5] = l
         costs.append(check(bench, w, x, bias, 6, np.zeros(32, np.int64)))
-    assert [cost - costs[0] for cost in costs] == [32 * (t - SHORT_ROW_T_STATES[0]) + 21 * (n - SHORT_PIECE_BYTES[0])
-                                                   for t, n in zip(SHORT_ROW_T_STATES, SHORT_PIECE_BYTES)]
+    assert [cost - costs[0] for l, cost in enumerate(costs[:most], 1) if SHORT_ROW_T_STATES[l - 1]] == [
+        32 * (t - SHORT_ROW_T_STATES[0]) + 21 * (n - SHORT_PIECE_BYTES[0])
+        for t, n in zip(SHORT_ROW_T_STATES[:most], SHORT_PIECE_BYTES[:most]) if t]
+    l_piece = costs[SHORT_MOST]
+    assert all(cost < l_piece for l, cost in enumerate(costs[:most], 1) if l != 15)
+    if most == SHORT_MOST:
+        assert 0 < costs[15 - 1] - l_piece < 150      # (nz_short's look-up, then the l piece)
+    else:                                               # (9..16: nz_short_test's compare, then the l piece)
+        assert all(0 <= cost - l_piece < 150 for cost in costs[most:SHORT_MOST])
 
 
 def test_a_broken_short_piece_fails():
-    """Each template's `ld d,b` as a nop (D then the next column's weight byte), the constant's 256 l left out
-    (nz_short's `ld ixh,a` as two nops) and the h = 1 test's `jp nz` as `jp z` (x of 257..264 in a short piece,
-    whose piece of h reads a stale IXL): each fails against intmath."""
+    """nz_short's `ld d,b` as a nop (D then the next column's weight byte), each template's last byte (`adc a,b`) as
+    a nop (no carry into A), the constant's 256 l left out (nz_short's `ld ixh,a` as two nops) and the h = 1
+    test's `jp nz` as `jp z` (x of 257..272 in a short piece, whose piece of h reads a stale IXL): each fails against
+    intmath."""
     rng = np.random.default_rng(31)
     w = rng.integers(-128, 128, (32, 64))
     bias = rng.integers(-3000, 3000, 32)
     out = np.zeros(32, np.int64)
-    for l in range(1, 9):
-        bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
+    for l in range(1, SHORT_MOST + 1):
+        if not SHORT_ROW_T_STATES[l - 1]:
+            continue
         x = np.zeros(64, np.int64)
         x[[4, 20, 40]] = l
-        check(bench, w, x, bias, 0, out)
-        at = bench.sym(f"nz_short_{l}") + 1
-        assert bench.memory[at] == 0x50                 # ld d,b
-        bench.poke(at, [0x00])
-        with pytest.raises(AssertionError):
+        for broken in ("ld d,b", "adc a,b"):
+            bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
             check(bench, w, x, bias, 0, out)
+            if broken == "ld d,b":
+                start = bench.sym("nz_short")
+                at = start + bytes(bench.memory[start:bench.sym("nz_short_places")]).index(bytes([0x36, 0x50])) + 1
+                assert bench.memory[at] == 0x50
+            else:
+                places = bench.sym("nz_short_places") + 2 * (l - 1)
+                at = bench.sym("nz_short_pieces") + bench.memory[places] + bench.memory[places + 1] - 1
+                assert bench.memory[at] == 0x88
+            bench.poke(at, [0x00])
+            with pytest.raises(AssertionError):
+                check(bench, w, x, bias, 0, out)
     x = np.zeros(64, np.int64)
     x[[4, 20, 40]] = [3, 260, 7]
     for instruction, broken in ((bytes([0xDD, 0x67]), [0x00, 0x00]), (bytes([0xC2]), [0xCA])):
         bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
         check(bench, w, x, bias, 0, out)
         start = bench.sym("nz_short")
-        at = start + bytes(bench.memory[start:bench.sym("nz_short_starts")]).index(instruction)
+        at = start + bytes(bench.memory[start:bench.sym("nz_short_places")]).index(instruction)
         bench.poke(at, broken)
         with pytest.raises(AssertionError):
             check(bench, w, x, bias, 0, out)

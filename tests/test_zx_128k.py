@@ -884,7 +884,7 @@ def test_the_128k_keeps_matvecs_fc1_where_fc1planes_does_not_fit_bank_4(monkeypa
     """assemble_player tries each planes rung with FW_FC1_PLANES first, then without it: where fc1planes.s's
     rows and code would run the keys' planes past its tables (here: the tables moved down to $E000), the
     player keeps layer 1's fc1 as matvec's and the rung's other options (q, k, v apart, the kept means); matvec's
-    fc1 leaves no room below $C000 for nzmatvec.s's short pieces (NZ_SHORT_PIECES, 164 bytes, thirtieth round),
+    fc1 leaves no room below $C000 for nzmatvec.s's short pieces (NZ_SHORT_PIECES, 224 bytes since the thirty-first round),
     which the shipped player has: the rung is taken without them (with them it fell to one without the kept means),
     and without the kept means' AT_PAGED_VALUES (thirty-first round: with it that layout ran 65 bytes past $C000),
     which the shipped player has too."""

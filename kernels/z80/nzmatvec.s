@@ -24,10 +24,11 @@
 ; the scan), its end adds 2 b (SP walks the bias), shifts the 24-bit 2 (W x + b) left 7 - shift bits (a
 ; signed overflow saturates) and takes A:H (right for shifts of 8 or more) and adds it into out (reached
 ; from the bias's walk: mv_out - mv_bias). x <= 384 keeps |2 (W x + b)| below 2^23. With NZ_SHORT_PIECES
-; (the 128K's, thirtieth round) a column of x in 1..8 takes a short piece (nz_short, at the file's end).
+; (the 128K's, thirtieth round) a column of x in 1..8 takes a short piece (nz_short, at the file's end), since
+; the thirty-first round x in 1..16 but 15.
 ;
 ; T-states (tests/test_kernels_z80_nz.py, CALL and RET included, the 128K's options): 32 x 64, a bias,
-; shift 6, 10 nonzero x of 5 in every third column: 54,134 (short pieces; 67,104 before them; x of 50:
+; shift 6, 10 nonzero x of 5 in every third column: 54,074 (short pieces; 67,104 before them; x of 12 60,034, 67,344 before the thirty-first round; x of 50:
 ; 67,344); every x 0: 14,819 (matvec's sparse call ~78,000-86,000 with every x 0; the 128K player's layer
 ; 1's fc2 a reply step on "hello" 103,464 -> ~74,000, benchmarks/z80_step_phases.py --model 128k). ~136 a
 ; product (pop 10, ld ixl,e and ld iyl,e 16, the reads 76, the adds 34; a skip 6 to 35 more); ~307 a row
@@ -38,9 +39,9 @@
 ; Bytes: 655 in the 48K player (zx48room30: SHORT_FORMS' jr to the fallback, 2 bytes fewer; 657 since
 ; zxsparse48: the once-a-call part, 542 with MV_SHORT_K's row constants and MV_LEAST_SHIFT's shifts, 4..7 on the shipped soul: no right chain, the left chain 3 steps, 87 bytes
 ; fewer, in the cold part below $8000; the rows' part 115 above, a jp to the chain, NZ_CHAIN_AT: the
-; screen's middle third, 2,048 bytes, planes.s's tables' room, dead while fc2 runs, contended); 1,908 in
+; screen's middle third, 2,048 bytes, planes.s's tables' room, dead while fc2 runs, contended); 1,968 in
 ; the 128K player's (the once-a-call part, nz_prepare_routines, 572 in the cold part below $8000; the
-; rows' part, nz_row_routines, 1,336 with the chain's 1,000 and nz_short's 164, above; 1,737 before
+; rows' part, nz_row_routines, 1,396 with the chain's 1,000 and nz_short's 224 (164 before l = 9..16), above; 1,737 before
 ; them).
 
 NZ_PIECE_BYTES  = 44            ; the most a column writes: a skip of 7, pop, an l piece of 22, a piece of h of 14
@@ -589,34 +590,40 @@ nz_scan_next:
 ; round, the 128K's): its piece adds 2 u l = 2 w l + 256 l by doublings and adds of DE = u (`pop de /
 ; ld d,b`, B the rows' 0): nz_short_pieces' template for l, copied; the rows' constant takes 256 l for it
 ; (IX), not S(l). A piece adds at most 2 * 255 * NZ_SHORT_MOST < 65536, so that A (from $80) still cannot
-; carry out before a piece of h. With h = 1 (x 257..264) the l piece: its piece of h reads u from IXL.
+; carry out before a piece of h. With h = 1 (x 257..272) the l piece: its piece of h reads u from IXL; l = 15
+; the l piece too (nz_short_places: no template).
 ; nz_nonzero's test of l (nz_short_test, below: 7 bytes, 24 T-states a nonzero column) and the pieces
 ; lie after the 48K's lines, which keep their places (its map unchanged).
 nz_short:
         inc b
         dec b
         jp nz,NZ_L_PIECE        ; (h = 1: nz_h1_piece takes u from the l piece's IXL)
-        push bc
-        push de
-        ld e,a
-        ld d,0
-        ld hl,nz_short_starts
-        add hl,de
+        push bc                 ; (B: 0, C: 127 + l)
+        ld hl,nz_short_places
+        ld c,a
+        ld b,0                  ; BC: l - 1
+        add hl,bc
+        add hl,bc
         ld c,(hl)               ; the template's offset
         inc hl
-        ld a,(hl)
-        sub c                   ; its length: the next's offset less its own
-        ld b,d
+        ld a,(hl)               ; its length
+        or a
+        jr z,@l_piece           ; (none: l's l piece, l = 15's)
         ld hl,nz_short_pieces
-        add hl,bc
+        add hl,bc               ; HL: the template (B: 0)
         ld c,a
-        inc e
-        ld a,e                  ; l
-        pop de
-        ldir                    ; the piece into the chain, DE past it (the carry kept)
+        ex de,hl
+        ld (hl),$D1             ; pop de
+        inc hl
+        ld (hl),$50             ; ld d,b: DE = u
+        inc hl
+        ex de,hl
+        ldir                    ; the template into the chain, DE past it
+        pop bc
+        ld a,c
+        sub 127                 ; l
         .byte $DD,$84           ; add a,ixh: the rows' constant's 256 l
         .byte $DD,$67           ; ld ixh,a
-        pop bc
         jr nc,@done
         ld hl,nz_const_top
         inc (hl)
@@ -624,26 +631,76 @@ nz_short:
         pop hl
         pop bc
         jp nz_scan_next
-; The templates, l = 1..8: after `pop de / ld d,b` (DE = u, 14 T-states), DE doubled (`sla e / rl d`, 4
-; bytes, 16 T-states) and added (`add hl,de / adc a,b`, 2 bytes, 15) so that the adds sum 2 l u:
-; 44, 60, 75, 76, 91, 91, 106, 92 T-states a row, for an l piece's 136.
-; ($D1,$50: pop de, ld d,b; $CB,$23,$CB,$12: sla e, rl d; $19,$88: add hl,de, adc a,b)
-nz_short_starts:
-        .byte nz_short_1 - nz_short_pieces, nz_short_2 - nz_short_pieces, nz_short_3 - nz_short_pieces
-        .byte nz_short_4 - nz_short_pieces, nz_short_5 - nz_short_pieces, nz_short_6 - nz_short_pieces
-        .byte nz_short_7 - nz_short_pieces, nz_short_8 - nz_short_pieces, nz_short_end - nz_short_pieces
+@l_piece:
+        pop bc
+        jp NZ_L_PIECE
+; The templates, l = 1..16 (9..16 since the thirty-first round): after the `pop de / ld d,b` nz_short writes (DE
+; = u, 14 T-states a row), DE doubled (`sla e / rl d`, 4 bytes, 16 T-states) and added (`add hl,de / adc a,b`,
+; 2 bytes, 15) so that the adds sum 2 l u: 44, 60, 75, 76, 91, 91, 106, 92, 107, 107, 122, 107, 122, 122, -,
+; 108 T-states a row for l = 1..16, for an l piece's 136. A template that ends another's is its tail (16's
+; holds 8's, 4's, 2's and 1's): nz_short_places, an offset and a length an l. l = 15 has none (its length 0,
+; its l piece): its cheapest (32u - 2u, `sbc hl,de / sbc a,b` after the first doubling, 128 a row) would take
+; 25 bytes, past the 10 left below $C000, to save ~40 T-states a call (counted) over the look-up and its l piece.
+; ($CB,$23,$CB,$12: sla e, rl d; $19,$88: add hl,de, adc a,b)
+nz_short_places:
+        .byte nz_short_1 - nz_short_pieces, nz_short_16_end - nz_short_1
+        .byte nz_short_2 - nz_short_pieces, nz_short_16_end - nz_short_2
+        .byte nz_short_3 - nz_short_pieces, nz_short_12_end - nz_short_3
+        .byte nz_short_4 - nz_short_pieces, nz_short_16_end - nz_short_4
+        .byte nz_short_5 - nz_short_pieces, nz_short_10_end - nz_short_5
+        .byte nz_short_6 - nz_short_pieces, nz_short_12_end - nz_short_6
+        .byte nz_short_7 - nz_short_pieces, nz_short_14_end - nz_short_7
+        .byte nz_short_8 - nz_short_pieces, nz_short_16_end - nz_short_8
+.ifndef NZ_SHORT_EIGHT
+        .byte nz_short_9 - nz_short_pieces, nz_short_9_end - nz_short_9
+        .byte nz_short_10 - nz_short_pieces, nz_short_10_end - nz_short_10
+        .byte nz_short_11 - nz_short_pieces, nz_short_11_end - nz_short_11
+        .byte nz_short_12 - nz_short_pieces, nz_short_12_end - nz_short_12
+        .byte nz_short_13 - nz_short_pieces, nz_short_13_end - nz_short_13
+        .byte nz_short_14 - nz_short_pieces, nz_short_14_end - nz_short_14
+        .byte 0, 0                                      ; 15: its l piece
+        .byte nz_short_16 - nz_short_pieces, nz_short_16_end - nz_short_16
+.endif
 nz_short_pieces:
-nz_short_1:     .byte $D1,$50, $19,$88, $19,$88                                         ; u + u
-nz_short_2:     .byte $D1,$50, $CB,$23,$CB,$12, $19,$88, $19,$88                        ; 2u + 2u
-nz_short_3:     .byte $D1,$50, $CB,$23,$CB,$12, $19,$88, $19,$88, $19,$88               ; 3 x 2u
-nz_short_4:     .byte $D1,$50, $CB,$23,$CB,$12, $CB,$23,$CB,$12, $19,$88, $19,$88       ; 4u + 4u
-nz_short_5:     .byte $D1,$50, $CB,$23,$CB,$12, $19,$88, $CB,$23,$CB,$12, $19,$88, $19,$88      ; 2u + 2 x 4u
-nz_short_6:     .byte $D1,$50, $CB,$23,$CB,$12, $CB,$23,$CB,$12, $19,$88, $19,$88, $19,$88      ; 3 x 4u
-nz_short_7:     .byte $D1,$50, $CB,$23,$CB,$12, $19,$88, $CB,$23,$CB,$12, $19,$88, $19,$88, $19,$88 ; 2u + 3 x 4u
-nz_short_8:     .byte $D1,$50, $CB,$23,$CB,$12, $CB,$23,$CB,$12, $CB,$23,$CB,$12, $19,$88, $19,$88 ; 8u + 8u
-nz_short_end:
-NZ_SHORT_MOST   = 8
-        .assert nz_short_end - nz_short_pieces < 256 && nz_short_end - nz_short_8 <= 1 + NZ_L_OR_BYTES, "nz_short's templates: byte offsets, none longer than the room nz_nonzero checks for an l piece"
+.ifndef NZ_SHORT_EIGHT
+nz_short_16:    .byte $CB,$23,$CB,$12           ; 16u + 16u
+.endif
+nz_short_8:     .byte $CB,$23,$CB,$12           ; 8u + 8u
+nz_short_4:     .byte $CB,$23,$CB,$12           ; 4u + 4u
+nz_short_2:     .byte $CB,$23,$CB,$12           ; 2u + 2u
+nz_short_1:     .byte $19,$88, $19,$88          ; u + u
+nz_short_16_end:
+.ifndef NZ_SHORT_EIGHT
+nz_short_12:    .byte $CB,$23,$CB,$12           ; 3 x 8u
+.endif
+nz_short_6:     .byte $CB,$23,$CB,$12           ; 3 x 4u
+nz_short_3:     .byte $CB,$23,$CB,$12, $19,$88, $19,$88, $19,$88        ; 3 x 2u
+nz_short_12_end:
+.ifndef NZ_SHORT_EIGHT
+nz_short_14:    .byte $CB,$23,$CB,$12           ; 4u + 3 x 8u
+.endif
+nz_short_7:     .byte $CB,$23,$CB,$12, $19,$88, $CB,$23,$CB,$12, $19,$88, $19,$88, $19,$88        ; 2u + 3 x 4u
+nz_short_14_end:
+.ifndef NZ_SHORT_EIGHT
+nz_short_10:    .byte $CB,$23,$CB,$12           ; 4u + 2 x 8u
+.endif
+nz_short_5:     .byte $CB,$23,$CB,$12, $19,$88, $CB,$23,$CB,$12, $19,$88, $19,$88       ; 2u + 2 x 4u
+nz_short_10_end:
+.ifndef NZ_SHORT_EIGHT
+nz_short_9:     .byte $CB,$23,$CB,$12, $19,$88, $CB,$23,$CB,$12, $CB,$23,$CB,$12, $19,$88, $19,$88     ; 2u + 2 x 8u
+nz_short_9_end:
+nz_short_11:    .byte $CB,$23,$CB,$12, $19,$88, $CB,$23,$CB,$12, $19,$88, $CB,$23,$CB,$12, $19,$88, $19,$88   ; 2u + 4u + 2 x 8u
+nz_short_11_end:
+nz_short_13:    .byte $CB,$23,$CB,$12, $19,$88, $CB,$23,$CB,$12, $CB,$23,$CB,$12, $19,$88, $19,$88, $19,$88   ; 2u + 3 x 8u
+nz_short_13_end:
+.endif
+.ifdef NZ_SHORT_EIGHT
+NZ_SHORT_MOST   = 8               ; (the thirtieth round's 1..8: where 9..16's 60 bytes do not fit)
+        .assert nz_short_14_end - nz_short_pieces < 256 && nz_short_16_end - nz_short_8 + 2 <= 1 + NZ_L_OR_BYTES && nz_short_14_end - nz_short_7 + 2 <= 1 + NZ_L_OR_BYTES, "nz_short's templates: byte offsets, none longer than the room nz_nonzero checks for an l piece (7 and 8 the longest)"
+.else
+NZ_SHORT_MOST   = 16
+        .assert nz_short_13_end - nz_short_pieces < 256 && nz_short_16_end - nz_short_16 + 2 <= 1 + NZ_L_OR_BYTES && nz_short_14_end - nz_short_14 + 2 <= 1 + NZ_L_OR_BYTES && nz_short_11_end - nz_short_11 + 2 <= 1 + NZ_L_OR_BYTES && nz_short_13_end - nz_short_13 + 2 <= 1 + NZ_L_OR_BYTES, "nz_short's templates: byte offsets, none longer than the room nz_nonzero checks for an l piece (11, 13, 14 and 16 the longest)"
+.endif
         .assert 2 * 255 * NZ_SHORT_MOST < 65536, "a short piece must not carry A out"
 .endif
         .endmacro

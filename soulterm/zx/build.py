@@ -797,7 +797,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   short_ends: bool = False, row_marks: bool = False, weight_planes: bool = True,
                   planes_48k: bool = False, nz: bool | None = None, qkv_apart: bool = True,
                   fc1_planes: bool = True, fc1_planes_l0: bool = False, l0_bank: bool = True,
-                  lg_bank_0: bool = True, word_tables: bool = True, nz_short: bool = True,
+                  lg_bank_0: bool = True, word_tables: bool = True, nz_short: bool | int = True,
                   paged_values: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
@@ -1455,7 +1455,8 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                               paged_values=paged_values)
                 if weight_planes and fc1_planes_take(soul):     # (FW_FC1_PLANES first, then the rung without it;
                     for l0 in (True, False)[not FC1_PLANES_L0:]:  # FW_FC1_PLANES_L0 first where it is on)
-                        for nz_short in (True, False)[not nz:]:     # (nzmatvec.s's short pieces first: 164 bytes)
+                        for nz_short in (True, 8, False)[2 * (not nz):]:  # (nzmatvec.s's short pieces first: 224
+                                                                          # bytes for 1..16, then 164 for 1..8)
                             try:
                                 return _assemble(player_source(soul, tokenizer, word_list, model, fc1_planes_l0=l0,
                                                                nz_short=nz_short, **choice))

@@ -75,6 +75,7 @@ PAIR_SKIP_BENCH = "\n        mv_pair_skip_routines"
 NZ_OPTION = "MV_NZ = 1"
 # nzmatvec.s's short pieces for a column of x 1 or 2 (the 128K's, thirtieth round: 44 and 60 T-states a row, not 136)
 NZ_SHORT_PIECES_OPTION = "NZ_SHORT_PIECES = 1"
+NZ_SHORT_EIGHT_OPTION = "NZ_SHORT_EIGHT = 1       ; (nzmatvec.s's short pieces for x of 1..8 only: 60 bytes fewer)"
 NZ_BENCH = '\n.include "nzmatvec.s"\n        nz_prepare_routines\n        nz_row_routines'
 # matvec.s's 2-byte row constants for the matrices whose constants' top byte is $FF (the 48K's with
 # MV_BIAS_IN_K, twenty-third round: soul_layout.short_constants; the descriptors' shift byte says which)
@@ -154,7 +155,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           short_k: bool | None = None, short_ends: bool = False,
                           folded_bias: bool = False, row_marks: bool = False,
                           weight_planes: bool | None = None, nz: bool = False,
-                          nz_short: bool | None = None) -> str:
+                          nz_short: bool | int | None = None) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -213,8 +214,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     wp_rows_wide where wp_tables declines the xn. `nz`: MV_NZ (the 128K player's since the twenty-seventh round,
     the 48K's on the planes' rung since zxsparse48, without `sparse` there; build.py's `nz`: forward.s's fc2 through
     nzmatvec.s's matvec_nz; the kernels' bench includes the file itself, NZ_BENCH). `nz_short`: nzmatvec.s's
-    NZ_SHORT_PIECES (None: the 128K's, thirtieth round; build.py's ladder leaves it out where its 164 bytes
-    do not fit)."""
+    NZ_SHORT_PIECES (None: the 128K's, thirtieth round; True: x of 1..16 but 15, 224 bytes; 8: x of 1..8 alone,
+    NZ_SHORT_EIGHT, 164 bytes; build.py's ladder takes the first that fits)."""
     is_128k = model == "128k"
     if nz and bench:
         raise ValueError("MV_NZ is the players' option: the kernels' bench includes nzmatvec.s itself (NZ_BENCH)")
@@ -292,7 +293,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [WIDE_SPARSE_OPTION] * wide_sparse + [PAIR_SKIP_OPTION] * pair_skip
                + [CT_RAW_OPTION] * raw_top + [SHORT_K_OPTION] * short_k + [HZ_ENDS_OPTION] * short_ends
                + [FOLDED_BIAS_OPTION] * folded_bias + [ROW_MARKS_OPTION] * row_marks
-               + [NZ_OPTION] * nz + [NZ_SHORT_PIECES_OPTION] * (is_128k if nz_short is None else nz_short)
+               + [NZ_OPTION] * nz + [NZ_SHORT_PIECES_OPTION] * bool(is_128k if nz_short is None else nz_short)
+               + [NZ_SHORT_EIGHT_OPTION] * (nz_short is not True and nz_short == 8)
                + [WEIGHT_PLANES_OPTION] * weight_planes + [WEIGHT_PLANES_48K_OPTION] * (weight_planes and not is_128k)
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
