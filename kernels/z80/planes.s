@@ -179,6 +179,9 @@ wp_ints:        .byte 0         ; 0: interrupts were off
 wp_neg_sum:     .word 0         ; -N so far
 wp_high_sums:   .res 34         ; A[0..15] (and the word wp_fill's last pop reads; WP_WORD_TABLES: A'[0..15])
 .ifdef WP_WORD_TABLES
+.ifdef WP_FILL_PAIRS
+WORD_FILL_PAIRS = 1             ; (wordfill.s's rows two a pass: word_fill_rows_paired)
+.endif
         .include "wordfill.s"   ; (fc1planes.s's fill, shared)
 .endif
 
@@ -331,7 +334,11 @@ wp_a_again:
         ld l,0
         ld sp,hl
         ld bc,(wp_d0)
+.ifdef WP_FILL_PAIRS
+        word_fill_rows_paired wp_fill_d1, wp_high_sums, wp_fill_row, wp_fill, wp_step_d2a, wp_step_d1a, wp_step_d3, wp_step_d1b, wp_step_d2b, wp_step_d1c
+.else
         word_fill_rows wp_fill_d1, wp_high_sums, wp_fill_row, wp_fill, wp_step_d2a, wp_step_d1a, wp_step_d3, wp_step_d1b, wp_step_d2b, wp_step_d1c
+.endif
         ld ix,(wp_sum)          ; S so far
 .else
         ld hl,(wp_group_x)
@@ -422,6 +429,9 @@ wp_fill:
         ld (wp_row_c_lo+1),a    ; c_lo + 16 r
 .ifndef WP_NO_CLASSES
         ld (wp_row_4_c_lo+1),a  ; (and the shift-4 loop's)
+.ifdef WP_NARROW_RUNS
+        ld (wp_row_4_narrow_c_lo+1),a   ; (and its narrow rows' copy)
+.endif
 .endif
         sra h
         rr l
@@ -676,8 +686,14 @@ wp_rows:
         ld ix,wp_row_4_class    ; (shift 4: wp_row_4's loop, no chain)
         jr z,@chain_set
 .endif
+.ifdef WP_CHAIN_A
+        ld c,a
+        add a,a
+        add a,c                 ; 3 bytes a step
+.else
         add a,a
         add a,a                 ; 4 bytes a step
+.endif
         ld c,a
         ld b,0
         ld hl,wp_chain_end
@@ -720,14 +736,25 @@ wp_row:
         .byte $DD,$4D           ; ld c,ixl      (|W x| <= 128 S < 2^19: no clip at any shift)
         .byte $DD,$44           ; ld b,ixh
         add hl,bc
+.ifdef WP_CHAIN_A
+; (WP_CHAIN_A, thirty-first round, zxrows31: the 128K's) the low byte shifted in A: 12 T-states a step, not 16,
+; and no ld a,l after it (4 fewer a row at any shift, 3 bytes a step)
+        ld a,l
+.endif
 wp_chain_at:
         jp wp_chain_end         ; (patched: shift - 4 steps of the chain)
         .repeat 15
         sra h
+.ifdef WP_CHAIN_A
+        rra
+.else
         rr l
+.endif
         .endrepeat
 wp_chain_end:
+.ifndef WP_CHAIN_A
         ld a,l
+.endif
         exx
         ld (de),a
         inc de
@@ -745,10 +772,8 @@ wp_chain_end:
 .else
         wp_row_next wp_row, wp_row_class, wp_class_step, wp_row_sum, wp_row_planes_5, wp_rows_done
 
-wp_row_4:                       ; (a call at shift 4) the same rows, the output Q + R in IX
-        wp_row_top wp_row_4_k
-        wp_top_down
-        wp_row_low wp_row_4_planes_5, wp_row_4_c_lo
+; wp_row_4_end: (wp_row_4's loop) the output Q + R in IX stored, the alternate set in.
+        .macro wp_row_4_end
         add ix,de               ; R + r + Q + 8 K = R + Q + c_hi: floor(W x / 16), the output at shift 4
         .byte $DD,$7D           ; ld a,ixl
         exx
@@ -757,7 +782,50 @@ wp_row_4:                       ; (a call at shift 4) the same rows, the output 
         .byte $DD,$7C           ; ld a,ixh
         ld (de),a
         inc de
+        .endmacro
+wp_row_4:                       ; (a call at shift 4) the same rows, the output Q + R in IX
+        wp_row_top wp_row_4_k
+        wp_top_down
+        wp_row_low wp_row_4_planes_5, wp_row_4_c_lo
+        wp_row_4_end
+.ifdef WP_NARROW_RUNS
+        dec b                   ; (wp_row_next's, a narrow row to wp_row_4_narrow's copy)
+        jr z,wp_row_4_done
+wp_row_4_class:
+        ld a,(hl)
+wp_row_4_class_step:
+        inc l                   ; (patched: nop where no classes)
+        rra
+        exx
+        jp nc,wp_row_4
+        jp wp_row_4_narrow
+wp_row_4_done:
+        exx
+        ld sp,(wp_saved_sp)
+        jp wp_back
+; wp_row_4_narrow: (WP_NARROW_RUNS, thirty-first round, zxrows31: the 128K's) wp_row_4's narrow rows in a copy of
+; its loop, whose next row, narrow again, is a `jp c` back here: a narrow row after a narrow one 10 T-states
+; fewer (no `jp planes_5`), a wide one after it 10 more (its `jp wp_row_4`), one after a wide row as before.
+wp_row_4_narrow:
+        wp_row_top wp_row_4_sum ; plane 7 (up) from S + 2 K, plane 6's masks unread
+        wp_skip_plane
+        wp_row_low wp_row_4_narrow_planes_5, wp_row_4_narrow_c_lo
+        wp_row_4_end
+        dec b
+        jr z,wp_row_4_narrow_done
+        ld a,(hl)
+        inc l                   ; (only a call with classes comes here)
+        rra
+        exx
+        jp c,wp_row_4_narrow
+        jp wp_row_4
+wp_row_4_narrow_done:
+        exx
+        ld sp,(wp_saved_sp)
+        jp wp_back
+.else
         wp_row_next wp_row_4, wp_row_4_class, wp_row_4_class_step, wp_row_4_sum, wp_row_4_planes_5, wp_row_4_done
+.endif
 
 wp_no_class:    .byte 0
 .endif
