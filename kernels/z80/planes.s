@@ -78,6 +78,14 @@
 ; the end of the tables' pages, dead after), which makes the word masks in place and writes wp_interrupts_off back
 ; into that call: wp_expand_first 580,764 T-states for the 128K's 6,144 masks (94.5 a mask), once a LOAD
 ; (tests/test_kernels_z80_word_masks.py); a later build costs what it costs without it.
+; WP_NARROW_RUNS, WP_FILL_PAIRS and WP_CHAIN_A (thirty-first round, zxrows31; the 128K player's, with WP_WORD_TABLES,
+; in bank 6's room; tests/test_kernels_z80_plane_runs.py): wp_row_4's narrow rows in a copy of its loop whose next
+; narrow row is its own `jp c` (10 T-states fewer a narrow row after a narrow one, 10 more a wide one after it);
+; wordfill.s's rows two a pass (word_fill_rows_paired: the even row from the odd one's last entry, 119 fewer a
+; group); wp_row's chain shifting the low byte in A (sra h / rra, 4 fewer a step). On the same x and rows as above:
+; wp_tables 40,145; 32 narrow rows at shift 4 47,305 (47,615 without); 32 rows at shift 7 54,476 (54,856 without);
+; 1,666 bytes in the bench (wp_tables 611, wp_rows 993); in the 128K player's bank 6 planes.s 1,590 bytes and
+; wordfill.s 241 (1,370 and 149 without: bank 6's room at run time 1,032 -> 712 bytes, $FC38-$FEFF).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)

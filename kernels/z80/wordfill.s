@@ -146,8 +146,8 @@ row:
 ; row's last entry, E[16 a] = A'[a] - B[15]: A'[a - 1] = A'[a] - x_4 (a odd: a - 1 is a without x_4), so
 ; E[16 a] + (B[15] - x_4) from the immediate at word_pair_k0, d1 back in DE from word_pair_d1's. The second row's
 ; immediates are word_pair_*'s (fixed names: one assembly includes this once), which word_fill_steps patches with
-; WORD_FILL_PAIRS (8 stores and the K0's sum more, 196 T-states a group). Per pass 108 T-states besides the
-; two rows' 802 against two of word_fill_rows' loop's 74: 40 fewer a pair, 320 a group, 124 a group net.
+; WORD_FILL_PAIRS (7 stores and K0's sum more, 196 T-states a group). Per pass 108 T-states besides the two
+; rows' 802, against word_fill_rows' loop's 74 a row (its last jr 5 less): 315 fewer a group, 119 net.
 ; Clobbers AF, DE, HL, IX.
         .macro word_fill_rows_paired d1, sums, row, after15, d2a, d1a, d3, d1b, d2b, d1c
 d1:
