@@ -78,14 +78,15 @@
 ; the end of the tables' pages, dead after), which makes the word masks in place and writes wp_interrupts_off back
 ; into that call: wp_expand_first 580,764 T-states for the 128K's 6,144 masks (94.5 a mask), once a LOAD
 ; (tests/test_kernels_z80_word_masks.py); a later build costs what it costs without it.
-; WP_NARROW_RUNS, WP_FILL_PAIRS and WP_CHAIN_A (thirty-first round, zxrows31; the 128K player's, with WP_WORD_TABLES,
-; in bank 6's room; tests/test_kernels_z80_plane_runs.py): wp_row_4's narrow rows in a copy of its loop whose next
-; narrow row is its own `jp c` (10 T-states fewer a narrow row after a narrow one, 10 more a wide one after it);
-; wordfill.s's rows two a pass (word_fill_rows_paired: the even row from the odd one's last entry, 119 fewer a
-; group); wp_row's chain shifting the low byte in A (sra h / rra, 4 fewer a step). On the same x and rows as above:
-; wp_tables 40,145; 32 narrow rows at shift 4 47,305 (47,615 without); 32 rows at shift 7 54,476 (54,856 without);
-; 1,666 bytes in the bench (wp_tables 611, wp_rows 993); in the 128K player's bank 6 planes.s 1,590 bytes and
-; wordfill.s 241 (1,370 and 149 without: bank 6's room at run time 1,032 -> 712 bytes, $FC38-$FEFF).
+; WP_NARROW_RUNS, WP_FILL_PAIRS and WP_CHAIN_A (thirty-first round, zxrows31; the 128K player's, with WP_WORD_TABLES
+; and WP_SUMS_UNROLLED, in bank 6's room; tests/test_kernels_z80_plane_runs.py): wp_row_4's narrow rows in a copy of
+; its loop whose next narrow row is its own `jp c` (10 T-states fewer a narrow row after a narrow one, 10 more a wide
+; one after it); wordfill.s's rows two a pass (word_fill_rows_paired: the even row from the odd one's last entry, 119
+; fewer a group); wp_row's chain shifting the low byte in A (sra h / rra, 4 fewer a step); WP_SUMS_UNROLLED: the sums
+; of |x| 8 wp_sum_word a group, no djnz (106 fewer a group). On the same x and rows as above: wp_tables 39,721;
+; 32 narrow rows at shift 4 47,305 (47,615 without); 32 rows at shift 7 54,476 (54,856 without); 1,809 bytes in the
+; bench (wp_tables 754, wp_rows 993); in the 128K player's bank 6 planes.s 1,733 bytes and wordfill.s 241 (1,370 and
+; 149 without: bank 6's room at run time 1,032 -> 584 bytes, $FCB8-$FEFF).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
@@ -258,6 +259,25 @@ WP_FILL_STEP    = 10            ; bytes an entry of wp_fill: its B's low byte at
         ld sp,hl
         .endmacro
 
+; wp_sum_word: the x at HL (HL past it) into S (IX) as |x|, and into -N_g (IY) where negative.
+        .macro wp_sum_word
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        bit 7,d
+        jr z,@plus
+        xor a                   ; |x| = -x
+        sub e
+        ld e,a
+        sbc a,a
+        sub d
+        ld d,a
+        add iy,de               ; -N_g += |x|
+@plus:  add ix,de
+        jp c,wp_wide            ; S past 16 bits (a wide |x|: S > 4095, found at the group's end, else)
+        .endmacro
+
 ; wp_tables: see the header. Per group: |x|, S and -N_g over its 8 x; A[a], the sums over x_4..x_7
 ; by a's bits from -N_g, into wp_high_sums; B[b], over x_0..x_3 from 0, into wp_fill's immediates
 ; (each in Gray order: one add or subtract and a store an entry, SP holding an x); then E_g[16 a + b]
@@ -278,23 +298,15 @@ wp_tables:
 wp_group:
         ld (wp_page),a
         ld iy,0                 ; -N_g
+.ifdef WP_SUMS_UNROLLED
+        .repeat 8               ; (WP_SUMS_UNROLLED, thirty-first round, zxrows31: no djnz, 106 T-states a group fewer)
+        wp_sum_word
+        .endrepeat
+.else
         ld b,8
-@each:  ld e,(hl)
-        inc hl
-        ld d,(hl)
-        inc hl
-        bit 7,d
-        jr z,@plus
-        xor a                   ; |x| = -x
-        sub e
-        ld e,a
-        sbc a,a
-        sub d
-        ld d,a
-        add iy,de               ; -N_g += |x|
-@plus:  add ix,de
-        jp c,wp_wide            ; S past 16 bits (a wide |x|: S > 4095, found at the group's end, else)
+@each:  wp_sum_word
         djnz @each
+.endif
         .byte $DD,$7C           ; ld a,ixh: S > 4095?
         and $F0
         jp nz,wp_wide
