@@ -108,9 +108,10 @@ def test_the_extremes_are_bit_exact(runs, shift):
 
 
 def test_the_t_states_move_by_the_forms_counts(runs, words):
-    """On the same x and rows: the build 887 fewer (a group's rows 315 fewer, 16 of word_fill_rows' 74, the last
-    one's jr 5 less, against 8 passes of 108, less the second rows' 7 patches, 16 each, and K0's 84: 119 a group;
-    its sums' loop 106, ld b,8 and 7 djnz taken, one not; 4 groups, less the narrow copy's c_lo patch, 13); at shift 4 a narrow row after a narrow one 10 fewer, a wide one after a narrow one 10 more;
+    """On the same x and rows: the build 1,495 fewer (a group's rows 355 fewer, 16 of word_fill_rows' 74, the last
+    one's jr 5 less, against 8 passes of 103, less the second rows' 7 patches, 16 each, and K0's 84: 159 a group; the
+    Gray code's 7 even A' unstored, 112; its sums' loop 106, ld b,8 and 7 djnz taken, one not; 4 groups, less the
+    narrow copy's c_lo patch, 13); at shift 4 a narrow row after a narrow one 10 fewer, a wide one after a narrow one 10 more;
     at shift s > 4 every row 4 (s - 4) + 4 fewer (wp_row's chain in A)."""
     rng = np.random.default_rng(3103)
     x = vector_with_sum(rng, 1660)
@@ -119,7 +120,7 @@ def test_the_t_states_move_by_the_forms_counts(runs, words):
     moves = transitions(classes)
     for shift in (LEAST_SHIFT, 5, 7, MOST_SHIFT):
         (_, base_tables, base_rows), (_, new_tables, new_rows) = (run_planes(b, w, x, shift) for b in (words, runs))
-        assert base_tables - new_tables == 4 * (16 * 74 - 5 - 8 * 108 - 7 * 16 - 84 + 7 + 7 * 13 + 8) - 13 == 887
+        assert base_tables - new_tables == 4 * (16 * 74 - 5 - 8 * 103 - 7 * 16 - 84 + 7 * 16 + 7 + 7 * 13 + 8) - 13 == 1_495
         want = 10 * (moves["nn"] - moves["nw"]) if shift == LEAST_SHIFT else len(w) * 4 * (shift - LEAST_SHIFT) - 4
         assert base_rows - new_rows == want, shift
 

@@ -81,12 +81,13 @@
 ; WP_NARROW_RUNS, WP_FILL_PAIRS and WP_CHAIN_A (thirty-first round, zxrows31; the 128K player's, with WP_WORD_TABLES
 ; and WP_SUMS_UNROLLED, in bank 6's room; tests/test_kernels_z80_plane_runs.py): wp_row_4's narrow rows in a copy of
 ; its loop whose next narrow row is its own `jp c` (10 T-states fewer a narrow row after a narrow one, 10 more a wide
-; one after it); wordfill.s's rows two a pass (word_fill_rows_paired: the even row from the odd one's last entry, 119
-; fewer a group); wp_row's chain shifting the low byte in A (sra h / rra, 4 fewer a step); WP_SUMS_UNROLLED: the sums
-; of |x| 8 wp_sum_word a group, no djnz (106 fewer a group). On the same x and rows as above: wp_tables 39,721;
-; 32 narrow rows at shift 4 47,305 (47,615 without); 32 rows at shift 7 54,476 (54,856 without); 1,809 bytes in the
-; bench (wp_tables 754, wp_rows 993); in the 128K player's bank 6 planes.s 1,733 bytes and wordfill.s 241 (1,370 and
-; 149 without: bank 6's room at run time 1,032 -> 584 bytes, $FCB8-$FEFF).
+; one after it); wordfill.s's rows two a pass (word_fill_rows_paired: the even row from the odd one's last entry, 159
+; fewer a group) and the Gray code's even A' unstored (112 fewer a group); wp_row's chain shifting the low byte in A
+; (sra h / rra, 4 fewer a step); WP_SUMS_UNROLLED: the sums of |x| 8 wp_sum_word a group, no djnz (106 fewer a group).
+; On the same x and rows as above: wp_tables 39,113; 32 narrow rows at shift 4 47,305 (47,615 without); 32 rows at
+; shift 7 54,476 (54,856 without); 1,787 bytes in the bench (wp_tables 732, wp_rows 993); in the 128K player's bank 6
+; planes.s 1,712 bytes and wordfill.s 240 (1,370 and 149 without: bank 6's room at run time 1,032 -> 584 bytes,
+; $FCB8-$FEFF).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
@@ -186,7 +187,7 @@ wp_shift:       .byte 0         ; WP_LEAST_SHIFT..WP_LEAST_SHIFT + 15
 wp_saved_sp:    .word 0
 wp_ints:        .byte 0         ; 0: interrupts were off
 wp_neg_sum:     .word 0         ; -N so far
-wp_high_sums:   .res 34         ; A[0..15] (and the word wp_fill's last pop reads; WP_WORD_TABLES: A'[0..15])
+wp_high_sums:   .res 34         ; A[0..15] (and the word wp_fill's last pop reads; WP_WORD_TABLES: A'[0..15]; WP_FILL_PAIRS: the odd A' from 0)
 .ifdef WP_WORD_TABLES
 .ifdef WP_FILL_PAIRS
 WORD_FILL_PAIRS = 1             ; (wordfill.s's rows two a pass: word_fill_rows_paired)
@@ -207,14 +208,25 @@ wp_interrupts_off:
 WP_FILL_STEP    = 10            ; bytes an entry of wp_fill: its B's low byte at +2, high byte at +6
 ; The subset sums in Gray order (each one x more or less than the one before, HL the sum): A[a] into
 ; wp_high_sums, B[b] into wp_fill's immediates.
+; (WP_FILL_PAIRS: word_fill_rows_paired reads the odd A'[a] alone, packed at wp_high_sums + a - 1: the even ones
+; go unstored, 7 stores fewer a group)
+        .macro wp_a_store index
+.ifdef WP_FILL_PAIRS
+.if ((index) & 1) == 1
+        ld (wp_high_sums + (index) - 1),hl
+.endif
+.else
+        ld (wp_high_sums + 2 * (index)),hl
+.endif
+        .endmacro
         .macro wp_a_add reg, index
         add hl,reg
-        ld (wp_high_sums + 2 * (index)),hl
+        wp_a_store index
         .endmacro
         .macro wp_a_sub reg, index
         or a
         sbc hl,reg
-        ld (wp_high_sums + 2 * (index)),hl
+        wp_a_store index
         .endmacro
         .macro wp_b_store index
         ld a,l
