@@ -78,6 +78,16 @@
 ; the end of the tables' pages, dead after), which makes the word masks in place and writes wp_interrupts_off back
 ; into that call: wp_expand_first 580,764 T-states for the 128K's 6,144 masks (94.5 a mask), once a LOAD
 ; (tests/test_kernels_z80_word_masks.py); a later build costs what it costs without it.
+; WP_NARROW_RUNS, WP_FILL_PAIRS and WP_CHAIN_A (thirty-first round, zxrows31; the 128K player's, with WP_WORD_TABLES
+; and WP_SUMS_UNROLLED, in bank 6's room; tests/test_kernels_z80_plane_runs.py): wp_row_4's narrow rows in a copy of
+; its loop whose next narrow row is its own `jp c` (10 T-states fewer a narrow row after a narrow one, 10 more a wide
+; one after it); wordfill.s's rows two a pass (word_fill_rows_paired: the even row from the odd one's last entry, 159
+; fewer a group) and the Gray code's even A' unstored (112 fewer a group); wp_row's chain shifting the low byte in A
+; (sra h / rra, 4 fewer a step); WP_SUMS_UNROLLED: the sums of |x| 8 wp_sum_word a group, no djnz (106 fewer a group).
+; On the same x and rows as above: wp_tables 39,113; 32 narrow rows at shift 4 47,305 (47,615 without); 32 rows at
+; shift 7 54,476 (54,856 without); 1,787 bytes in the bench (wp_tables 732, wp_rows 993); in the 128K player's bank 6
+; planes.s 1,712 bytes and wordfill.s 240 (1,370 and 149 without: bank 6's room at run time 1,032 -> 584 bytes,
+; $FCB8-$FEFF).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
@@ -221,8 +231,11 @@ wp_shift:       .byte 0         ; WP_LEAST_SHIFT..WP_LEAST_SHIFT + 15
 wp_saved_sp:    .word 0
 wp_ints:        .byte 0         ; 0: interrupts were off
 wp_neg_sum:     .word 0         ; -N so far
-wp_high_sums:   .res 34         ; A[0..15] (and the word wp_fill's last pop reads; WP_WORD_TABLES: A'[0..15])
+wp_high_sums:   .res 34         ; A[0..15] (and the word wp_fill's last pop reads; WP_WORD_TABLES: A'[0..15]; WP_FILL_PAIRS: the odd A' from 0)
 .ifdef WP_WORD_TABLES
+.ifdef WP_FILL_PAIRS
+WORD_FILL_PAIRS = 1             ; (wordfill.s's rows two a pass: word_fill_rows_paired)
+.endif
         .include "wordfill.s"   ; (fc1planes.s's fill, shared)
 .endif
 
@@ -239,14 +252,25 @@ wp_interrupts_off:
 WP_FILL_STEP    = 10            ; bytes an entry of wp_fill: its B's low byte at +2, high byte at +6
 ; The subset sums in Gray order (each one x more or less than the one before, HL the sum): A[a] into
 ; wp_high_sums, B[b] into wp_fill's immediates.
+; (WP_FILL_PAIRS: word_fill_rows_paired reads the odd A'[a] alone, packed at wp_high_sums + a - 1: the even ones
+; go unstored, 7 stores fewer a group)
+        .macro wp_a_store index
+.ifdef WP_FILL_PAIRS
+.if ((index) & 1) == 1
+        ld (wp_high_sums + (index) - 1),hl
+.endif
+.else
+        ld (wp_high_sums + 2 * (index)),hl
+.endif
+        .endmacro
         .macro wp_a_add reg, index
         add hl,reg
-        ld (wp_high_sums + 2 * (index)),hl
+        wp_a_store index
         .endmacro
         .macro wp_a_sub reg, index
         or a
         sbc hl,reg
-        ld (wp_high_sums + 2 * (index)),hl
+        wp_a_store index
         .endmacro
         .macro wp_b_store index
         ld a,l
@@ -291,6 +315,25 @@ WP_FILL_STEP    = 10            ; bytes an entry of wp_fill: its B's low byte at
         ld sp,hl
         .endmacro
 
+; wp_sum_word: the x at HL (HL past it) into S (IX) as |x|, and into -N_g (IY) where negative.
+        .macro wp_sum_word
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        bit 7,d
+        jr z,@plus
+        xor a                   ; |x| = -x
+        sub e
+        ld e,a
+        sbc a,a
+        sub d
+        ld d,a
+        add iy,de               ; -N_g += |x|
+@plus:  add ix,de
+        jp c,wp_wide            ; S past 16 bits (a wide |x|: S > 4095, found at the group's end, else)
+        .endmacro
+
 ; wp_tables: see the header. Per group: |x|, S and -N_g over its 8 x; A[a], the sums over x_4..x_7
 ; by a's bits from -N_g, into wp_high_sums; B[b], over x_0..x_3 from 0, into wp_fill's immediates
 ; (each in Gray order: one add or subtract and a store an entry, SP holding an x); then E_g[16 a + b]
@@ -311,23 +354,15 @@ wp_tables:
 wp_group:
         ld (wp_page),a
         ld iy,0                 ; -N_g
+.ifdef WP_SUMS_UNROLLED
+        .repeat 8               ; (WP_SUMS_UNROLLED, thirty-first round, zxrows31: no djnz, 106 T-states a group fewer)
+        wp_sum_word
+        .endrepeat
+.else
         ld b,8
-@each:  ld e,(hl)
-        inc hl
-        ld d,(hl)
-        inc hl
-        bit 7,d
-        jr z,@plus
-        xor a                   ; |x| = -x
-        sub e
-        ld e,a
-        sbc a,a
-        sub d
-        ld d,a
-        add iy,de               ; -N_g += |x|
-@plus:  add ix,de
-        jp c,wp_wide            ; S past 16 bits (a wide |x|: S > 4095, found at the group's end, else)
+@each:  wp_sum_word
         djnz @each
+.endif
         .byte $DD,$7C           ; ld a,ixh: S > 4095?
         and $F0
         jp nz,wp_wide
@@ -375,7 +410,11 @@ wp_a_again:
         ld l,0
         ld sp,hl
         ld bc,(wp_d0)
+.ifdef WP_FILL_PAIRS
+        word_fill_rows_paired wp_fill_d1, wp_high_sums, wp_fill_row, wp_fill, wp_step_d2a, wp_step_d1a, wp_step_d3, wp_step_d1b, wp_step_d2b, wp_step_d1c
+.else
         word_fill_rows wp_fill_d1, wp_high_sums, wp_fill_row, wp_fill, wp_step_d2a, wp_step_d1a, wp_step_d3, wp_step_d1b, wp_step_d2b, wp_step_d1c
+.endif
         ld ix,(wp_sum)          ; S so far
 .else
         ld hl,(wp_group_x)
@@ -466,6 +505,9 @@ wp_fill:
         ld (wp_row_c_lo+1),a    ; c_lo + 16 r
 .ifndef WP_NO_CLASSES
         ld (wp_row_4_c_lo+1),a  ; (and the shift-4 loop's)
+.ifdef WP_NARROW_RUNS
+        ld (wp_row_4_narrow_c_lo+1),a   ; (and its narrow rows' copy)
+.endif
 .endif
         sra h
         rr l
@@ -720,8 +762,14 @@ wp_rows:
         ld ix,wp_row_4_class    ; (shift 4: wp_row_4's loop, no chain)
         jr z,@chain_set
 .endif
+.ifdef WP_CHAIN_A
+        ld c,a
+        add a,a
+        add a,c                 ; 3 bytes a step
+.else
         add a,a
         add a,a                 ; 4 bytes a step
+.endif
         ld c,a
         ld b,0
         ld hl,wp_chain_end
@@ -764,14 +812,25 @@ wp_row:
         .byte $DD,$4D           ; ld c,ixl      (|W x| <= 128 S < 2^19: no clip at any shift)
         .byte $DD,$44           ; ld b,ixh
         add hl,bc
+.ifdef WP_CHAIN_A
+; (WP_CHAIN_A, thirty-first round, zxrows31: the 128K's) the low byte shifted in A: 12 T-states a step, not 16,
+; and no ld a,l after it (4 fewer a row at any shift, 3 bytes a step)
+        ld a,l
+.endif
 wp_chain_at:
         jp wp_chain_end         ; (patched: shift - 4 steps of the chain)
         .repeat 15
         sra h
+.ifdef WP_CHAIN_A
+        rra
+.else
         rr l
+.endif
         .endrepeat
 wp_chain_end:
+.ifndef WP_CHAIN_A
         ld a,l
+.endif
         exx
         ld (de),a
         inc de
@@ -789,10 +848,8 @@ wp_chain_end:
 .else
         wp_row_next wp_row, wp_row_class, wp_class_step, wp_row_sum, wp_row_planes_5, wp_rows_done
 
-wp_row_4:                       ; (a call at shift 4) the same rows, the output Q + R in IX
-        wp_row_top wp_row_4_k
-        wp_top_down
-        wp_row_low wp_row_4_planes_5, wp_row_4_c_lo
+; wp_row_4_end: (wp_row_4's loop) the output Q + R in IX stored, the alternate set in.
+        .macro wp_row_4_end
         add ix,de               ; R + r + Q + 8 K = R + Q + c_hi: floor(W x / 16), the output at shift 4
         .byte $DD,$7D           ; ld a,ixl
         exx
@@ -801,7 +858,50 @@ wp_row_4:                       ; (a call at shift 4) the same rows, the output 
         .byte $DD,$7C           ; ld a,ixh
         ld (de),a
         inc de
+        .endmacro
+wp_row_4:                       ; (a call at shift 4) the same rows, the output Q + R in IX
+        wp_row_top wp_row_4_k
+        wp_top_down
+        wp_row_low wp_row_4_planes_5, wp_row_4_c_lo
+        wp_row_4_end
+.ifdef WP_NARROW_RUNS
+        dec b                   ; (wp_row_next's, a narrow row to wp_row_4_narrow's copy)
+        jr z,wp_row_4_done
+wp_row_4_class:
+        ld a,(hl)
+wp_row_4_class_step:
+        inc l                   ; (patched: nop where no classes)
+        rra
+        exx
+        jp nc,wp_row_4
+        jp wp_row_4_narrow
+wp_row_4_done:
+        exx
+        ld sp,(wp_saved_sp)
+        jp wp_back
+; wp_row_4_narrow: (WP_NARROW_RUNS, thirty-first round, zxrows31: the 128K's) wp_row_4's narrow rows in a copy of
+; its loop, whose next row, narrow again, is a `jp c` back here: a narrow row after a narrow one 10 T-states
+; fewer (no `jp planes_5`), a wide one after it 10 more (its `jp wp_row_4`), one after a wide row as before.
+wp_row_4_narrow:
+        wp_row_top wp_row_4_sum ; plane 7 (up) from S + 2 K, plane 6's masks unread
+        wp_skip_plane
+        wp_row_low wp_row_4_narrow_planes_5, wp_row_4_narrow_c_lo
+        wp_row_4_end
+        dec b
+        jr z,wp_row_4_narrow_done
+        ld a,(hl)
+        inc l                   ; (only a call with classes comes here)
+        rra
+        exx
+        jp c,wp_row_4_narrow
+        jp wp_row_4
+wp_row_4_narrow_done:
+        exx
+        ld sp,(wp_saved_sp)
+        jp wp_back
+.else
         wp_row_next wp_row_4, wp_row_4_class, wp_row_4_class_step, wp_row_4_sum, wp_row_4_planes_5, wp_row_4_done
+.endif
 
 wp_no_class:    .byte 0
 .endif

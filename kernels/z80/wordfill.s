@@ -30,6 +30,12 @@
         ld (d1a + 1),hl
         ld (d1b + 1),hl
         ld (d1c + 1),hl
+.ifdef WORD_FILL_PAIRS
+        ld (word_pair_d1 + 1),hl        ; (word_fill_rows_paired's second row)
+        ld (word_pair_d1a + 1),hl
+        ld (word_pair_d1b + 1),hl
+        ld (word_pair_d1c + 1),hl
+.endif
         add hl,de
         add hl,de               ; s = x_0 + x_1
         ld e,(ix+4)
@@ -38,6 +44,10 @@
         sbc hl,de
         ld (d2a + 1),hl
         ld (d2b + 1),hl
+.ifdef WORD_FILL_PAIRS
+        ld (word_pair_d2a + 1),hl
+        ld (word_pair_d2b + 1),hl
+.endif
         add hl,de
         add hl,de
         ld e,(ix+6)
@@ -45,8 +55,19 @@
         or a
         sbc hl,de
         ld (d3 + 1),hl
+.ifdef WORD_FILL_PAIRS
+        ld (word_pair_d3 + 1),hl
+.endif
         add hl,de
         add hl,de               ; B[15] = x_0 + x_1 + x_2 + x_3
+.ifdef WORD_FILL_PAIRS
+        ld e,(ix+8)
+        ld d,(ix+9)             ; x_4 (A's first x)
+        or a
+        sbc hl,de
+        ld (word_pair_k0 + 1),hl        ; B[15] - x_4: an odd row's last entry to the next row's first
+        add hl,de
+.endif
         ld de,(a0)
         add hl,de
         ld (a0),hl              ; A'[0] = A[0] + B[15]
@@ -118,4 +139,34 @@ row:
         dec ix
         dec a
         jr nz,row
+        .endmacro
+
+; word_fill_rows_paired (WORD_FILL_PAIRS: planes.s's WP_FILL_PAIRS, thirty-first round, zxrows31): word_fill_rows' 16
+; rows two a pass, a odd then a - 1. The odd row starts at A'[a] read by IX, the odd ones alone packed at `sums` + a - 1
+; (planes.s's Gray code stores no even one: A'[0] is its start); the even row from the odd
+; row's last entry, E[16 a] = A'[a] - B[15]: A'[a - 1] = A'[a] - x_4 (a odd: a - 1 is a without x_4), so
+; E[16 a] + (B[15] - x_4) from the immediate at word_pair_k0, d1 back in DE from word_pair_d1's. The second row's
+; immediates are word_pair_*'s (fixed names: one assembly includes this once), which word_fill_steps patches with
+; WORD_FILL_PAIRS (7 stores and K0's sum more, 196 T-states a group). Per pass 103 T-states besides the two
+; rows' 802, against word_fill_rows' loop's 74 a row (its last jr 5 less): 355 fewer a group, 159 net.
+; Clobbers AF, DE, HL, IX.
+        .macro word_fill_rows_paired d1, sums, row, after15, d2a, d1a, d3, d1b, d2b, d1c
+d1:
+        ld de,0                 ; d1 (patched)
+        ld ix,sums + 14         ; (A'[15])
+        ld a,8
+row:
+        ld l,(ix+0)
+        ld h,(ix+1)             ; A'[a], a odd
+        word_fill_row after15, d2a, d1a, d3, d1b, d2b, d1c
+        dec ix
+        dec ix                  ; (the next pass's A'[a - 2])
+word_pair_k0:
+        ld de,0                 ; B[15] - x_4 (patched)
+        add hl,de               ; A'[a - 1]
+word_pair_d1:
+        ld de,0                 ; d1 (patched)
+        word_fill_row word_pair_after15, word_pair_d2a, word_pair_d1a, word_pair_d3, word_pair_d1b, word_pair_d2b, word_pair_d1c
+        dec a
+        jp nz,row
         .endmacro

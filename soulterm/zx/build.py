@@ -592,7 +592,11 @@ def _planes_block(soul, qkv_apart: bool, out_apart: bool, logits: bool, words: b
     # (and the tape leaves a narrow row's plane 6 masks out too: WP_NARROW_SPLIT, thirty-first round, zxtape31)
     make += ["WP_WORD_TABLES = 1", "WP_WORDS_FROM_SPLIT = 1", "WP_NARROW_WORDS = 1", "WP_NARROW_SPLIT = 1",
              f"WP_SPLIT_BYTES = {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES}", f"WP_NARROW_ROWS = {sum(narrow_rows)}",
-             f"WP_SPLIT_CLASSES = {label(PLANES_MATRICES[0], '_classes')}"] * words
+             f"WP_SPLIT_CLASSES = {label(PLANES_MATRICES[0], '_classes')}",
+             # (thirty-first round, zxrows31: wp_row_4's narrow rows in a loop of their own, WP_NARROW_RUNS, the
+             # fill's rows two a pass, WP_FILL_PAIRS, in bank 6's room, wp_row's chain in A, WP_CHAIN_A, and the sums
+             # of |x| without a djnz, WP_SUMS_UNROLLED)
+             "WP_NARROW_RUNS = 1", "WP_FILL_PAIRS = 1", "WP_CHAIN_A = 1", "WP_SUMS_UNROLLED = 1"] * words
     lines = [".cpu z80", *make, f"wp_table_pages = ${PLANES_TABLES:04X}", f".org ${start:04X}",
              '.include "planes.s"']
     if make:
