@@ -211,6 +211,33 @@ record_move:
 .endif
         jp zx_page_top
 
+.ifdef AT_PAGED_VALUES
+; record_values_gather - kv_values_gather for records128.s's record: B words of the value cache at HL, HL +
+; AT_DIMENSION_BYTES, ... into DE on, each high byte P (attention.s's AT_PAGED_VALUES: AT_SQ_PAGE
+; - rlca(vh + 1)) back to vh, so that a record holds v (kv_values_kept_record stores it again).
+; Ends on Z. Clobbers AF, B, DE, HL. (Here, below $8000 with record_move, which runs it with a record's bank in:
+; forward.s had it below $C000 until the thirty-first round's zxroom31, 22 bytes.)
+record_values_gather:
+        ld a,(hl)
+        ld (de),a               ; vl
+        inc hl
+        inc de
+        ld a,AT_SQ_PAGE
+        sub (hl)
+        rrca
+        dec a
+        ld (de),a               ; vh = rrca(AT_SQ_PAGE - P) - 1
+        inc de
+        ld a,l
+        add a,AT_DIMENSION_BYTES - 1
+        ld l,a
+        jr nc,* + 3
+        inc h
+        djnz record_values_gather
+        xor a                   ; (Z)
+        ret
+.endif
+
 ; Where position 1's pieces lie in the cache, in a record's order, and their bytes.
 record_pieces:
         .word kv_keys + KV_POSITION_BYTES
