@@ -737,7 +737,8 @@ kv_values_gather:
 .ifndef AT_TABLE_MEANS                  ; (the 128K's; the 48K's kv_values_kept is above)
 KV_PASS_WORDS   = 4             ; kv_kept_store_words' words a pass; position 1's (and a record's), once a turn:
 .ifdef AT_PAGED_VALUES
-KV_FIRST_PASS_WORDS = 2         ; 1 with AT_PAGED_VALUES's longer store (~100 bytes fewer below $C000)
+KV_FIRST_PASS_WORDS = 2         ; 2 with AT_PAGED_VALUES's longer store (1 in zxvpage31, ~100 bytes fewer below $C000
+                                ; than 4; 2 since zxroom31: 43 bytes more, ~700 T-states fewer at position 1 and a record's copy)
 .else
 KV_FIRST_PASS_WORDS = 4
 .endif
@@ -1649,8 +1650,8 @@ fw_planes_back:
 ; logits' call as before). Bank 0 at $C000 again either way. fw_logits is left as it was when it chose
 ; (the player reads fw_next alone; kernelbench.forward_turn checks fw_next then).
 ; (With FW_LOGITS_APART, LG_BANK_0's: fw_logit_planes, its setup and fw_lg_chose lie where build.py expands their
-; macro, in bank 0 above $C000 with logitplanes.s, out of the room below $C000: thirty-first round, zxroom31. They run
-; with bank 0 in, lg_select's and fw_out_exact's; 60 bytes.)
+; macro, in bank 0 above $C000 after the bank 0 kernels (vecops.s), out of the room below $C000: thirty-first round,
+; zxroom31. They run with bank 0 in, as lg_select and fw_out_exact; 60 bytes.)
         .macro fw_logit_planes_routines
 fw_logit_planes:
 .ifndef LG_BANK_0               ; (bank 0 in already where it lies there: twenty-ninth round, zxqkv128c)

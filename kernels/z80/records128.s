@@ -53,7 +53,8 @@
 ; 10,036,902 before the sixteenth's last merges, 10,084,627 before AT_PLANE_SCORES; 7,808,987
 ; with six openers, 8,075,833 before the fifteenth round's matvec and attention
 ; branches merged).
-; Bytes: 225 (in the 128K player: 166 below $8000, no planes_first_run since the twenty-eighth round's out planes on
+; Bytes: 247 (in the 128K player: 188 below $8000, forward.s's record_values_gather, 22, here since the thirty-first
+; round, zxroom31; 225, 166 below $8000, no planes_first_run since the twenty-eighth round's out planes on
 ; the tape, SOUL_OUT_APART, zxfc1l0, 92 fewer; 317, 254 below $8000, planes_sources without q, k and v's 6 entries, 30, since the
 ; twenty-seventh round, SOUL_QKV_APART; 347, 284 below $8000, planes_first_run's call of lg_split, 13, since zxstep128c;
 ; 334, 271 below $8000, planes_sources' 4 entries of out's planes, 20, since the twenty-sixth round (FW_LOGIT_PLANES); 314 before, 251 below $8000, planes_first_run's 85 since the twenty-fifth round
