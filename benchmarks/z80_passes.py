@@ -16,7 +16,7 @@ from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.kernelbench import _CORE_FRAME, STACK_TOP, TRAP_ADDRESS, Z80Bench, forward_turn, player_kernel_options
+from soulterm.zx.kernelbench import _CORE_FRAME, Z80Bench, forward_turn, player_kernel_options
 from soulterm.zx.soul_layout import soul_include
 
 
@@ -36,10 +36,10 @@ def main() -> None:
     entries = {sym("matvec"): "matvec", sym("matvec_again"): "matvec_again"}
     vectors = {sym(name): name for name in ("fw_xn", "fw_att", "fw_ffn", "fw_h", "fw_q") if name in bench.symbols}
     calls = []
-    bench.poke_word(STACK_TOP - 2, TRAP_ADDRESS)
-    cpu.sp, cpu.pc = STACK_TOP - 2, sym("forward_step")
+    bench.poke_word(bench.stack_top - 2, bench.trap)     # (the bench's own: BENCH_STACK_TOP, BENCH_TRAP)
+    cpu.sp, cpu.pc = bench.stack_top - 2, sym("forward_step")
     cpu.iff1 = cpu.iff2 = 0
-    while cpu.pc != TRAP_ADDRESS:
+    while cpu.pc != bench.trap:
         pc, before = cpu.pc, cpu.frame_tick
         if pc in entries:
             x = int.from_bytes(bench.peek(sym("mv_x"), 2), "little")

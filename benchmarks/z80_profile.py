@@ -35,7 +35,7 @@ from soulterm.soul.soulfile import load_soul
 from soulterm.soul.benchmark import add_soul_arguments, soul_files
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.build import FAST_TAKEBACKS_48K, least_shift, raw_rows_take, unit_gain_bits
-from soulterm.zx.kernelbench import (_CORE_FRAME, SHORT_SHIFTS, STACK_TOP, TRAP_ADDRESS, Z80Bench, forward_turn,
+from soulterm.zx.kernelbench import (_CORE_FRAME, SHORT_SHIFTS, Z80Bench, forward_turn,
                                      player_kernel_options)
 from soulterm.zx.soul_layout import WORD_LIST_SYMBOLS, soul_include
 
@@ -94,10 +94,10 @@ def profile_call(bench: Z80Bench, routine: str) -> tuple[collections.Counter, co
     counts, phases = collections.Counter(), collections.Counter()
     head, means, norm = bench.sym("attend_head"), bench.sym("attend_head@means"), bench.sym("rmsnorm")
     phase = None
-    bench.poke_word(STACK_TOP - 2, TRAP_ADDRESS)
-    cpu.sp, cpu.pc = STACK_TOP - 2, bench.sym(routine)
+    bench.poke_word(bench.stack_top - 2, bench.trap)     # (the bench's own: BENCH_STACK_TOP, BENCH_TRAP)
+    cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym(routine)
     cpu.iff1 = cpu.iff2 = 0
-    while cpu.pc != TRAP_ADDRESS:
+    while cpu.pc != bench.trap:
         pc, before = cpu.pc, cpu.frame_tick
         name = name_of(pc)
         if pc in (head, means, norm):

@@ -43,12 +43,18 @@ def reference_tape(built) -> bytes:
 
 
 FRAMES = 0x5C78         # the ROM's frame count (3 bytes): the builder's ~80,000 T-states take a frame or two longer
+STACK_DEAD = 128        # the stack's bytes below SP counted dead: deeper than the player's calls and an interrupt's push
 
 
 def ram(machine) -> bytes:
-    """All of the 128K's RAM (the eight banks), FRAMES as 0."""
+    """All of the 128K's RAM (the eight banks), FRAMES as 0 and the STACK_DEAD bytes below SP as 0: the builder's
+    longer start moves where the interrupts fall, and each leaves its PC below the stack (zxroom31's layout: an
+    interrupt's return address 12 bytes below the prompt's SP)."""
     banks = [bytearray(machine.bank(bank)) for bank in range(8)]
     banks[5][FRAMES - 0x4000:FRAMES - 0x4000 + 3] = bytes(3)      # (bank 5: $4000-$7FFF)
+    sp = machine.cpu.sp
+    assert FRAMES + 3 <= sp - STACK_DEAD and sp <= ORIGINS["128k"]
+    banks[5][sp - STACK_DEAD - 0x4000:sp - 0x4000] = bytes(STACK_DEAD)
     return b"".join(map(bytes, banks))
 
 

@@ -731,38 +731,14 @@ kv_values_gather:
         jr nz,@word
         ret
 
-.ifdef AT_PAGED_VALUES
-; record_values_gather - kv_values_gather for records128.s's record: B words of the value cache at HL, HL +
-; AT_DIMENSION_BYTES, ... into DE on, each high byte P (attention.s's AT_PAGED_VALUES: AT_SQ_PAGE
-; - rlca(vh + 1)) back to vh, so that a record holds v (kv_values_kept_record stores it again).
-; Ends on Z. Clobbers AF, B, DE, HL.
-record_values_gather:
-        ld a,(hl)
-        ld (de),a               ; vl
-        inc hl
-        inc de
-        ld a,AT_SQ_PAGE
-        sub (hl)
-        rrca
-        dec a
-        ld (de),a               ; vh = rrca(AT_SQ_PAGE - P) - 1
-        inc de
-        ld a,l
-        add a,AT_DIMENSION_BYTES - 1
-        ld l,a
-        jr nc,* + 3
-        inc h
-        djnz record_values_gather
-        xor a                   ; (Z)
-        ret
-.endif
 
 
 .ifdef AT_KEPT_MEANS
 .ifndef AT_TABLE_MEANS                  ; (the 128K's; the 48K's kv_values_kept is above)
 KV_PASS_WORDS   = 4             ; kv_kept_store_words' words a pass; position 1's (and a record's), once a turn:
 .ifdef AT_PAGED_VALUES
-KV_FIRST_PASS_WORDS = 1         ; 1 with AT_PAGED_VALUES's longer store (~100 bytes fewer below $C000)
+KV_FIRST_PASS_WORDS = 2         ; 2 with AT_PAGED_VALUES's longer store (1 in zxvpage31, ~100 bytes fewer below $C000
+                                ; than 4; 2 since zxroom31: 43 bytes more, ~700 T-states fewer at position 1 and a record's copy)
 .else
 KV_FIRST_PASS_WORDS = 4
 .endif
@@ -913,7 +889,7 @@ kv_values_kept:
         ld (@first_dimensions + 1),a
         ld (kv_wide_check@cache + 1),de
         ld (kv_wide_check@sums + 1),hl
-        .assert KV_FIRST_PASS_WORDS == 1, "kv_wide_check's dimensions are kv_kept_store_words 1's passes"
+        .assert KV_FIRST_PASS_WORDS == 1 || KV_FIRST_PASS_WORDS == 2 || KV_FIRST_PASS_WORDS == 4, "kv_wide_check's dimensions are kv_kept_store_words 1's passes' words (@first_dimensions)"
 .endif
         push hl
         ld bc,kv_kept_first - kv_kept_sums
@@ -927,7 +903,10 @@ kv_values_kept:
         kv_kept_store_words 1
 .ifdef AT_PAGED_VALUES
 @first_dimensions:
-        ld b,0                  ; (patched: the passes, a word each)
+        ld b,0                  ; (patched: the passes, KV_FIRST_PASS_WORDS words each)
+        .repeat (KV_FIRST_PASS_WORDS > 1) + (KV_FIRST_PASS_WORDS > 2)
+        sla b                   ; (the dimensions stored)
+        .endrepeat
         call kv_wide_check
 .endif
         jp @done
@@ -1670,6 +1649,10 @@ fw_planes_back:
 ; strictly below it), else NC and fw_lg_chose 0 (declined, or rows within the planes' slack: the
 ; logits' call as before). Bank 0 at $C000 again either way. fw_logits is left as it was when it chose
 ; (the player reads fw_next alone; kernelbench.forward_turn checks fw_next then).
+; (With FW_LOGITS_APART, LG_BANK_0's: fw_logit_planes, its setup and fw_lg_chose lie where build.py expands their
+; macro, in bank 0 above $C000 after the bank 0 kernels (vecops.s), out of the room below $C000: thirty-first round,
+; zxroom31. They run with bank 0 in, as lg_select and fw_out_exact; 60 bytes.)
+        .macro fw_logit_planes_routines
 fw_logit_planes:
 .ifndef LG_BANK_0               ; (bank 0 in already where it lies there: twenty-ninth round, zxqkv128c)
         ld a,ZX_PAGE_ROM_48 | FW_PLANES_BANK
@@ -1713,6 +1696,10 @@ fw_lg_setup:
         .word lg_masks_low + FIRST_CHOOSABLE * FW_DIM / 2     ; (planes 7..4 then 0..3, 16 bytes a row each)
 FW_LG_SETUP_BYTES = * - fw_lg_setup
 fw_lg_chose:    .byte 0         ; 1: the last step's token came from lg_select
+        .endmacro
+.ifndef FW_LOGITS_APART
+        fw_logit_planes_routines
+.endif
 .ifdef LG_BANK_0
 ; fw_out_wide - (LG_BANK_0, twenty-ninth round, zxqkv128c: planes_wide.s's fw_out_exact where lg_select declined)
 ; HL = the logit of the plane_bytes row at FW_OUT_ROW (bank 0) by planes_wide.s's wp_rows_wide: the row to fw_att

@@ -53,7 +53,8 @@
 ; 10,036,902 before the sixteenth's last merges, 10,084,627 before AT_PLANE_SCORES; 7,808,987
 ; with six openers, 8,075,833 before the fifteenth round's matvec and attention
 ; branches merged).
-; Bytes: 225 (in the 128K player: 166 below $8000, no planes_first_run since the twenty-eighth round's out planes on
+; Bytes: 247 (in the 128K player: 188 below $8000, forward.s's record_values_gather, 22, here since the thirty-first
+; round, zxroom31; 225, 166 below $8000, no planes_first_run since the twenty-eighth round's out planes on
 ; the tape, SOUL_OUT_APART, zxfc1l0, 92 fewer; 317, 254 below $8000, planes_sources without q, k and v's 6 entries, 30, since the
 ; twenty-seventh round, SOUL_QKV_APART; 347, 284 below $8000, planes_first_run's call of lg_split, 13, since zxstep128c;
 ; 334, 271 below $8000, planes_sources' 4 entries of out's planes, 20, since the twenty-sixth round (FW_LOGIT_PLANES); 314 before, 251 below $8000, planes_first_run's 85 since the twenty-fifth round
@@ -210,6 +211,33 @@ record_move:
         .assert KV_LAYER_BYTES == FW_DIM * AT_DIMENSION_BYTES, "layer 1's dimensions go on AT_DIMENSION_BYTES after layer 0's"
 .endif
         jp zx_page_top
+
+.ifdef AT_PAGED_VALUES
+; record_values_gather - kv_values_gather for records128.s's record: B words of the value cache at HL, HL +
+; AT_DIMENSION_BYTES, ... into DE on, each high byte P (attention.s's AT_PAGED_VALUES: AT_SQ_PAGE
+; - rlca(vh + 1)) back to vh, so that a record holds v (kv_values_kept_record stores it again).
+; Ends on Z. Clobbers AF, B, DE, HL. (Here, below $8000 with record_move, which runs it with a record's bank in:
+; forward.s had it below $C000 until the thirty-first round's zxroom31, 22 bytes.)
+record_values_gather:
+        ld a,(hl)
+        ld (de),a               ; vl
+        inc hl
+        inc de
+        ld a,AT_SQ_PAGE
+        sub (hl)
+        rrca
+        dec a
+        ld (de),a               ; vh = rrca(AT_SQ_PAGE - P) - 1
+        inc de
+        ld a,l
+        add a,AT_DIMENSION_BYTES - 1
+        ld l,a
+        jr nc,* + 3
+        inc h
+        djnz record_values_gather
+        xor a                   ; (Z)
+        ret
+.endif
 
 ; Where position 1's pieces lie in the cache, in a record's order, and their bytes.
 record_pieces:

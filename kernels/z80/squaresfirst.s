@@ -13,8 +13,8 @@
 ; + 255 +- n, its high byte 512 on; S(n + 1) = S(n) + 2 n + 1) and the pad byte, writes rn_swap_squares
 ; back into the start's call (a later start goes straight there) and jumps to it. Entry: bank 0 paged at
 ; $C000 (the start's), left so. Clobbers AF, BC, DE, HL (as rn_swap_squares).
-; 123 bytes; 200,353 T-states more than the start's call of rn_swap_squares alone (tests/test_zx_squares_first.py,
-; on the player's bench), 0.06 s once a LOAD, for 2,369 bytes (13.3 s of LOAD) off the tape.
+; 123 bytes; 201,613 T-states more than the start's call of rn_swap_squares alone (tests/test_zx_squares_first.py,
+; on the player's bench; 200,353 before the thirty-first round's zxroom31 moved 60 more bytes past the tape's end), 0.06 s once a LOAD, for 2,369 bytes (13.3 s of LOAD) off the tape.
 
 ; sq_move - count bytes from `from` (in a hole, on the tape) to `to` (past the tape's block)
         .macro sq_move from, to, count

@@ -1056,6 +1056,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         if lg_bank_0:
             options += ["FW_LOGIT_PLANES = 1      ; (the logits' argmax by logitplanes.s first)",
                         "LG_BANK_0 = 1      ; (logitplanes.s and out's masks in bank 0, its tables on layer 0's fc1's)",
+                        "FW_LOGITS_APART = 1      ; (forward.s's fw_logit_planes in bank 0 after vecops.s: "
+                        "run with bank 0 in, out of the room below $C000)",
                         f"LG_TABLES = ${FC1_PLANES_L0_TABLES:04X}     ; in bank 0, run time only (dead from layer 0's "
                         "fc2 to the next position's fc1)",
                         f"LG_SUMS = ${FC1_PLANES_L0_TABLES + 0x400:04X}", f"LG_LIST = ${FC1_PLANES_L0_TABLES + 0x500:04X}"]
@@ -1176,6 +1178,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
             lines.append(f'.assert kv_planes + 2 * PL_LAYER_BYTES <= ${FC1_PLANES_TABLES:04X}, '
                          f'"fc1planes.s\'s tables (run time) must lie past the keys\' planes in bank {DATA_BANK}"')
         openers = opener_ids(tokenizer, RECORD_OPENERS)
+        if lg_bank_0:   # (forward.s's fw_logit_planes, run with bank 0 in: FW_LOGITS_APART, thirty-first round, zxroom31:
+            # its 60 bytes below $C000 for fc2's short pieces of x 9..16 and position 1's store of two words a pass)
+            lines += ["        fw_logit_planes_routines     ; (FW_LOGITS_APART: run with bank 0 in)"]
         lines += ["records_top", f"record_banks: .byte {', '.join(map(str, RECORD_BANKS))}",
                   "record_openers:     ; the ids whose record the first RUN makes (opener_ids)",
                   f"        .byte {', '.join(str(i) for i in openers + [0])}"]
@@ -1474,7 +1479,8 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                 return _assemble(player_source(soul, tokenizer, word_list, model, fc1_planes=False, nz_short=False,
                                                **choice))
             except AsmError:
-                if (nz, weight_planes, kept_means, coarse_pairs, unit_products, in_page, inverse_table) == rungs[-1]:
+                if not paged_values and (nz, weight_planes, kept_means, coarse_pairs, unit_products, in_page,
+                                         inverse_table) == rungs[-1]:
                     raise
 
 

@@ -119,8 +119,13 @@ KEPT_MEANS_OPTION = KEPT_MEANS + "\nkv_kept_first = $3F00\nkv_kept_sums = $5700"
 # bytes after the kept sums (BENCH_STACK_TOP, which Z80Bench takes: twenty-ninth round, zxatt128c's
 # kept walk ran the forward pass from $5900 to $FFB9, into the room below STACK_TOP)
 FAST_MEANS_KEPT_STACK_TOP = 0x5800
+# The return trap there too (BENCH_TRAP, which Z80Bench takes), in the 128 bytes between the value cache's end ($5680)
+# and the kept sums: the forward pass ran from $5900 past TRAP_ADDRESS to $FFFE with position 1's store of two words a
+# pass (thirty-first round, zxroom31)
+FAST_MEANS_KEPT_TRAP = 0x56F0
 FAST_MEANS_KEPT_OPTION = (FAST_MEANS + f"\nkv_values = $4C80\nfw_logits = ${FAST_MEANS_KEPT_STACK_TOP:04X}\n"
-                          + f"BENCH_STACK_TOP = ${FAST_MEANS_KEPT_STACK_TOP:04X}\n.org ${FAST_MEANS_ORIGIN - 0x100:04X}\n"
+                          + f"BENCH_STACK_TOP = ${FAST_MEANS_KEPT_STACK_TOP:04X}\nBENCH_TRAP = ${FAST_MEANS_KEPT_TRAP:04X}\n"
+                          + f".org ${FAST_MEANS_ORIGIN - 0x100:04X}\n"
                           + KEPT_MEANS_OPTION)
 # attention.s's means with their narrow products through matvec's squares table and their own
 # division (the 48K player's: docs/spectrum.md, "Fifteenth round: the 48K's means")
@@ -315,11 +320,12 @@ class Z80Bench:
     """One Z80 with the kernels loaded; call routines and count their T-states."""
 
     def __init__(self, extra_source: str = "", tokenizer=None, program=None,
-                 stack_top: int | None = None, trap: int = TRAP_ADDRESS, options: str = "", banks=()):
+                 stack_top: int | None = None, trap: int | None = None, options: str = "", banks=()):
         """Assemble the kernels with `tokenizer`'s data (default: the alphabet and no merges)
         and `options` (e.g. LOW_SLOTS_OPTION) before them, or load an assembled `program`
         (`player_bench`), with the stack below `stack_top` (None: the program's BENCH_STACK_TOP where
-        its options set one, FAST_MEANS_KEPT_OPTION's, else STACK_TOP) and the return trap at `trap`.
+        its options set one, FAST_MEANS_KEPT_OPTION's, else STACK_TOP) and the return trap at `trap` (None: the
+        program's BENCH_TRAP where its options set one, FAST_MEANS_KEPT_OPTION's, else TRAP_ADDRESS).
         `banks`: (bank, data) a 128K's port $7FFD pages in at $C000 (the 128K player's; or
         (bank, data, address), tap.write_tap's);
         the 64K's own $C000-$FFFF are bank 0."""
@@ -335,6 +341,8 @@ class Z80Bench:
                                filename="<z80 kernel bench>", include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
         if stack_top is None:
             stack_top = program.symbols.get("BENCH_STACK_TOP", STACK_TOP)
+        if trap is None:
+            trap = program.symbols.get("BENCH_TRAP", TRAP_ADDRESS)
         if program.origin <= trap < program.end:
             raise ValueError(f"the program (${program.origin:04X}-${program.end:04X}) covers the return trap ${trap:04X}")
         if program.origin < stack_top and program.end > stack_top - STACK_ROOM:
