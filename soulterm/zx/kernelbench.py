@@ -299,7 +299,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [CT_RAW_OPTION] * raw_top + [SHORT_K_OPTION] * short_k + [HZ_ENDS_OPTION] * short_ends
                + [FOLDED_BIAS_OPTION] * folded_bias + [ROW_MARKS_OPTION] * row_marks
                + [NZ_OPTION] * nz + [NZ_SHORT_PIECES_OPTION] * bool(is_128k if nz_short is None else nz_short)
-               + [NZ_SHORT_EIGHT_OPTION] * (nz_short is not True and nz_short == 8)
+               + [NZ_SHORT_EIGHT_OPTION] * (nz_short == 8)
                + [WEIGHT_PLANES_OPTION] * weight_planes + [WEIGHT_PLANES_48K_OPTION] * (weight_planes and not is_128k)
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
