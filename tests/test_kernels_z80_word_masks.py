@@ -297,15 +297,20 @@ def test_a_broken_narrow_walk_fails(narrow_bench):
         narrow_bench.poke(fix, [0x2F])
 
 
-def test_the_header_states_the_narrow_expansions_t_states_and_bytes(narrow_bench):
+def assert_header_states_the_expansion(bench, first_build, section: str, seed: int) -> None:
+    """planes.s's header, from `section` on, gives wp_expand_first's T-states (`first_build`'s first table build
+    less a later one's, on one x) and bytes as `bench` measures them."""
     text = " ".join(line.lstrip("; ") for line in (KERNELS_DIR / "z80" / "planes.s").read_text().splitlines()
-                    if line.startswith(";")).split("WP_NARROW_WORDS (thirtieth round", 1)[1]
-    rng = np.random.default_rng(3036)
-    x = rng.integers(-100, 100, 32)
-    cost = narrow_first_build(narrow_bench, x) - build(narrow_bench, x)
+                    if line.startswith(";")).split(section, 1)[1]
+    x = np.random.default_rng(seed).integers(-100, 100, 32)
+    cost = first_build(bench, x) - build(bench, x)
     assert f"wp_expand_first {cost:,} T-states" in text
-    size = narrow_bench.sym("wp_expand_end") - narrow_bench.sym("wp_expand_first")
+    size = bench.sym("wp_expand_end") - bench.sym("wp_expand_first")
     assert re.search(rf"\b{size} bytes\b", text)
+
+
+def test_the_header_states_the_narrow_expansions_t_states_and_bytes(narrow_bench):
+    assert_header_states_the_expansion(narrow_bench, narrow_first_build, "WP_NARROW_WORDS (thirtieth round", 3036)
 
 
 # WP_NARROW_SPLIT (thirty-first round, zxtape31; the 128K player's): the tape leaves a narrow row's plane 6 masks out
@@ -327,7 +332,8 @@ def packed_bench():
     return make_packed_bench()
 
 
-def packed_first_build(bench, x, masks: bytes = PACKED_MASKS, classes: bytes = NARROW_CLASSES) -> int:
+def packed_first_build(bench, x, masks: bytes = PACKED_MASKS, classes: bytes = NARROW_CLASSES,
+                       interrupts: bool = False) -> int:
     """As the tape leaves bank 6 with WP_NARROW_SPLIT: the packed masks at wp_planes, garbage up to the words' end,
     the guards around, the classes at WP_SPLIT_CLASSES; then the first wp_tables on x. Its T-states."""
     bench.poke(SPLIT_CLASSES_AT, classes)
@@ -335,7 +341,7 @@ def packed_first_build(bench, x, masks: bytes = PACKED_MASKS, classes: bytes = N
     bench.poke(MASKS_AT, masks)
     bench.poke(MASKS_AT + len(masks), bytes([0x5A]) * (2 * MASK_BYTES - len(masks)) + GUARD)
     bench.poke_word(bench.sym("wp_tables") + 1, bench.sym("wp_expand_first"))
-    return build(bench, x)
+    return build(bench, x, interrupts)
 
 
 def test_the_packed_masks_leave_out_the_narrow_rows_plane_6_alone():
@@ -383,10 +389,7 @@ def test_the_packed_expansion_keeps_the_interrupt_state_and_iy(packed_bench):
     for interrupts in (False, True):
         for x in (rng.integers(-20, 20, 32), np.full(32, -128)):
             packed_bench.cpu.iy = 0x5C3A
-            packed_bench.poke(SPLIT_CLASSES_AT, NARROW_CLASSES)
-            packed_bench.poke(MASKS_AT, PACKED_MASKS)
-            packed_bench.poke_word(packed_bench.sym("wp_tables") + 1, packed_bench.sym("wp_expand_first"))
-            build(packed_bench, x, interrupts=interrupts)
+            packed_first_build(packed_bench, x, interrupts=interrupts)     # (its guards too: the test alone)
             assert packed_bench.cpu.iff1 == int(interrupts) and packed_bench.cpu.iy == 0x5C3A
             assert bool(packed_bench.cpu.f & 1) == (int(np.abs(x).sum()) > MOST_SUM) and narrow_made_right(packed_bench)
 
@@ -416,11 +419,4 @@ def test_a_broken_packed_walk_fails():
 
 
 def test_the_header_states_the_packed_expansions_t_states_and_bytes(packed_bench):
-    text = " ".join(line.lstrip("; ") for line in (KERNELS_DIR / "z80" / "planes.s").read_text().splitlines()
-                    if line.startswith(";")).split("WP_NARROW_SPLIT (thirty-first round", 1)[1]
-    rng = np.random.default_rng(3136)
-    x = rng.integers(-100, 100, 32)
-    cost = packed_first_build(packed_bench, x) - build(packed_bench, x)
-    assert f"wp_expand_first {cost:,} T-states" in text
-    size = packed_bench.sym("wp_expand_end") - packed_bench.sym("wp_expand_first")
-    assert re.search(rf"\b{size} bytes\b", text)
+    assert_header_states_the_expansion(packed_bench, packed_first_build, "WP_NARROW_SPLIT (thirty-first round", 3136)
