@@ -21,7 +21,7 @@ from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.fc1_planes import (FG_SOURCE, LEAST_SHIFT, MOST_SHIFT, MOST_SUM, gate_rows, row_class,
                                     run_gate, takes)
 from soulterm.zx.kernelbench import Z80_KERNELS_DIR, KernelTimeout, Z80Bench, player_kernel_options
-from soulterm.zx.weight_planes import turn_inputs
+from soulterm.zx.weight_planes import turn_inputs, vector_with_sum
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +35,6 @@ def relu_fc1(w, b, x, shift: int) -> np.ndarray:
     return intmath.relu(intmath.sat16(intmath.shift_right(acc, shift)))
 
 
-def vector_with_sum(rng, total: int, low: int = -300, high: int = 300) -> np.ndarray:
-    x = rng.integers(low, high, 32)
-    size = int(np.abs(x).sum())
-    return x * total // size if size > total else x
 
 
 def mixed_rows(rng, rows: int) -> np.ndarray:

@@ -18,6 +18,7 @@ from soulterm.soul import intmath, spec
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
+from soulterm.zx import weight_planes
 from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
 from soulterm.zx.logit_planes import (MOST_SUM, SELECT_SOURCE, place_masks, run_select, select_rows, select_tables,
                                       split_masks, takes)
@@ -32,9 +33,8 @@ def bench():
 
 
 def vector_with_sum(rng, total: int, low: int = -200, high: int = 200) -> np.ndarray:
-    x = rng.integers(low, high, 32)
-    size = int(np.abs(x).sum())
-    return x * total // size if size > total else x
+    """weight_planes.vector_with_sum with this file's bounds (-200..199) unless told."""
+    return weight_planes.vector_with_sum(rng, total, low, high)
 
 
 def argmax_row(w, x, shift: int) -> int:

@@ -19,6 +19,7 @@ from soulterm.soul import intmath
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
+from soulterm.zx import weight_planes
 from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
 from soulterm.zx.soul_layout import plane_classes
 from soulterm.zx.weight_planes import (LEAST_SHIFT, MOST_SHIFT, MOST_SUM, PLANES_SOURCE, mixed_plane_rows, planes_fit,
@@ -31,10 +32,8 @@ def bench():
 
 
 def vector_with_sum(rng, total: int, low: int = -128, high: int = 128) -> np.ndarray:
-    """32 words in low..high-1 scaled so that sum |x| is at most `total`."""
-    x = rng.integers(low, high, 32)
-    size = int(np.abs(x).sum())
-    return x * total // size if size > total else x
+    """weight_planes.vector_with_sum with this file's bounds (-128..127) unless told."""
+    return weight_planes.vector_with_sum(rng, total, low, high)
 
 
 def check(bench, w, x, shift: int, classes: bool = True) -> int:

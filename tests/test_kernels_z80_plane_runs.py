@@ -19,7 +19,7 @@ from soulterm.zx import build as zx_build
 from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
 from soulterm.zx.soul_layout import plane_classes
 from soulterm.zx.weight_planes import (LEAST_SHIFT, MOST_SHIFT, MOST_SUM, WORD_TABLES_SOURCE, mixed_plane_rows,
-                                       plane_tables, run_planes, word_table)
+                                       plane_tables, run_planes, vector_with_sum, word_table)
 
 X_AT = 0x9F00
 FLAGS = ("WP_NARROW_RUNS", "WP_FILL_PAIRS", "WP_CHAIN_A", "WP_SUMS_UNROLLED")
@@ -36,10 +36,6 @@ def words():
     return Z80Bench(extra_source=WORD_TABLES_SOURCE, options=player_kernel_options("128k"))
 
 
-def vector_with_sum(rng, total: int, low: int = -300, high: int = 300) -> np.ndarray:
-    x = rng.integers(low, high, 32)
-    size = int(np.abs(x).sum())
-    return x * total // size if size > total else x
 
 
 def rows_of_classes(rng, classes: list[int]) -> np.ndarray:

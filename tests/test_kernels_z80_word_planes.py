@@ -23,7 +23,7 @@ from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
 from soulterm.zx.soul_layout import PLANE_ROW_BYTES, plane_bytes, plane_classes, plane_words
 from soulterm.zx.weight_planes import (LEAST_SHIFT, MOST_SHIFT, MOST_SUM, PLANES_SOURCE, WORD_TABLES_SOURCE,
                                        mixed_plane_rows, plane_tables, planes_fit, qkv_matrices, run_planes,
-                                       turn_inputs, word_table)
+                                       turn_inputs, vector_with_sum, word_table)
 
 X_AT = 0x9F00
 
@@ -38,10 +38,6 @@ def split():
     return Z80Bench(extra_source=PLANES_SOURCE, options=player_kernel_options("128k"))
 
 
-def vector_with_sum(rng, total: int, low: int = -300, high: int = 300) -> np.ndarray:
-    x = rng.integers(low, high, 32)
-    size = int(np.abs(x).sum())
-    return x * total // size if size > total else x
 
 
 def same(bench, w, x, shift: int, classes: bool = True) -> bool:

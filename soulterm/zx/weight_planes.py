@@ -39,6 +39,13 @@ def mixed_plane_rows(rng, rows: int) -> np.ndarray:
     return w
 
 
+def vector_with_sum(rng, total: int, low: int = -300, high: int = 300) -> np.ndarray:
+    """The tests' input: 32 words drawn in low..high-1, scaled down so that sum |x| is at most `total`."""
+    x = rng.integers(low, high, 32)
+    size = int(np.abs(x).sum())
+    return x * total // size if size > total else x
+
+
 def plane_tables(x) -> tuple[list[list[int]], int, int]:
     """wp_tables' work: the four tables E_g[m] = sum of group g's x over m's bits - N_g, and
     (c_lo, c_hi) with 16 c_hi + c_lo = -128 S - N, S = sum |x|, N the sum of the negative x."""
