@@ -91,10 +91,10 @@ def measured_fc1_calls(prompts, model: str = "128k"):
     return engine, calls
 
 
-def main() -> None:
-    prompts = prompts_from_command_line(__doc__.splitlines()[0])
-    engine, calls = measured_fc1_calls(prompts)
-    bench = Z80Bench(extra_source=FG_SOURCE, options=player_kernel_options("128k"))
+def gated_calls_by_layer(engine, calls, bench, extra) -> dict:
+    """measured_fc1_calls' `calls` run through fc1planes.s's fg_gate on `bench`, each checked against the engine:
+    {layer: [(T-states today, fg_tables', fg_rows', the rows' fates, extra(weights, fates))]}; a call fg_gate
+    declines keeps today's T-states alone (None, None, None, today)."""
     by_layer = collections.defaultdict(list)
     for layer, x, today in calls:
         parts = engine.layers[layer]
@@ -106,17 +106,31 @@ def main() -> None:
         model, fates = gate_rows(weights, bias, x, shift)
         got, tables_t, rows_t = run_gate(bench, weights, bias, x, shift)
         assert np.array_equal(model, want) and np.array_equal(got, want), (layer, x)
-        by_layer[layer].append((today, tables_t, rows_t, fates, counted_on_planes_s(weights, fates)))
+        by_layer[layer].append((today, tables_t, rows_t, fates, extra(weights, fates)))
+    return by_layer
+
+
+def rows_left_after_planes(taken) -> list[str]:
+    """For each of ZERO_AFTER's planes, "plane rows": the mean rows of the `taken` calls not yet proved 0 there."""
+    left, steps = 64.0, []
+    for plane in ZERO_AFTER:
+        left -= np.mean([sum(f == ("zero", plane) for f in call[3]) for call in taken])
+        steps.append(f"{plane} {left:.1f}")
+    return steps
+
+
+def main() -> None:
+    prompts = prompts_from_command_line(__doc__.splitlines()[0])
+    engine, calls = measured_fc1_calls(prompts)
+    bench = Z80Bench(extra_source=FG_SOURCE, options=player_kernel_options("128k"))
+    by_layer = gated_calls_by_layer(engine, calls, bench, counted_on_planes_s)
     for layer in sorted(by_layer):
         rows = by_layer[layer]
         taken = [r for r in rows if r[1] is not None]
         today = np.mean([r[0] for r in rows])
         tables_t, rows_t = np.mean([r[1] for r in taken]), np.mean([r[2] for r in taken])
         kernel = np.mean([r[0] if r[1] is None else r[1] + r[2] for r in rows])
-        left, steps = 64.0, []
-        for plane in ZERO_AFTER:
-            left -= np.mean([sum(f == ("zero", plane) for f in r[3]) for r in taken])
-            steps.append(f"{plane} {left:.1f}")
+        steps = rows_left_after_planes(taken)
         sure = np.mean([sum(f == ("sure",) for f in r[3]) for r in taken])
         counted = np.mean([r[4] for r in rows])
         print(f"layer {layer}: {len(rows)} calls ({len(rows) - len(taken)} declined); "

@@ -30,13 +30,11 @@ import numpy as np
 import soulterm.zx.build as zx_build
 from soulterm import paths
 from soulterm.player.bench import prompts_from_command_line
-from soulterm.soul import intmath
 from soulterm.soul.benchmark import shipped_engine
-from soulterm.zx.fc1_planes import (FG_SOURCE, GROUP_COLS, HEAD_BYTES, ZERO_AFTER, gate_bytes, gate_rows,
-                                    row_class, row_planes, run_gate, takes)
+from soulterm.zx.fc1_planes import FG_SOURCE, GROUP_COLS, HEAD_BYTES, gate_bytes, row_class, row_planes
 from soulterm.zx.kernelbench import Z80_KERNELS_DIR, Z80Bench, player_kernel_options
 
-from z80_fc1_planes import measured_fc1_calls
+from z80_fc1_planes import gated_calls_by_layer, measured_fc1_calls, rows_left_after_planes
 
 FC1_MATRICES = ("l0.fc1_w", "l1.fc1_w")
 BYTE_PLANE = len(GROUP_COLS)     # a plane's 4 masks as bytes (fc1planes.s's: 8, their entries' addresses)
@@ -167,18 +165,7 @@ def main() -> None:
     prompts = prompts_from_command_line(__doc__.splitlines()[0])
     engine, calls = measured_fc1_calls(prompts, "48k")
     bench = Z80Bench(extra_source=FG_SOURCE, options=player_kernel_options("48k"))
-    by_layer = collections.defaultdict(list)
-    for layer, x, today in calls:
-        parts = engine.layers[layer]
-        weights, bias, shift = parts.fc1_t.T, parts.fc1_b, int(parts.s_fc1)
-        if not takes(x, shift):
-            by_layer[layer].append((today, None, None, None, None))
-            continue
-        want = intmath.relu(intmath.sat16(intmath.shift_right(weights.astype(np.int64) @ x + bias, shift)))
-        model, fates = gate_rows(weights, bias, x, shift)
-        got, tables_t, rows_t = run_gate(bench, weights, bias, x, shift)
-        assert np.array_equal(model, want) and np.array_equal(got, want), (layer, x)
-        by_layer[layer].append((today, tables_t, rows_t, fates, split_extra(weights, fates)))
+    by_layer = gated_calls_by_layer(engine, calls, bench, split_extra)
     gains, split_gains = {}, {}
     for layer in sorted(by_layer):
         rows = by_layer[layer]
@@ -186,10 +173,7 @@ def main() -> None:
         today = np.mean([r[0] for r in rows])
         kernel = np.mean([r[0] if r[1] is None else r[1] + r[2] for r in rows])
         split = kernel + np.mean([0 if r[1] is None else r[4] for r in rows])
-        left, steps = 64.0, []
-        for plane in ZERO_AFTER:
-            left -= np.mean([sum(f == ("zero", plane) for f in r[3]) for r in taken])
-            steps.append(f"{plane} {left:.1f}")
+        steps = rows_left_after_planes(taken)
         gains[layer], split_gains[layer] = kernel - today, split - today
         print(f"layer {layer}: {len(rows)} calls ({len(rows) - len(taken)} declined); today (the coarse gate) "
               f"{today:,.0f} T-states a call; fc1planes.s {kernel:,.0f} ({kernel - today:+,.0f}: fg_tables "
