@@ -1218,10 +1218,15 @@ AT_MEANS_DIVISOR = @divisor + 1
         ld (AT_DST),hl
 .ifdef AT_FAST_MEANS
         call at_weight_squares  ; sum_j S(lut[j]), the head's, into at_fast_dimension
+.ifdef AT_PAGED_VALUES
+@dimension:                     ; (thirty-second round: a wide v's dimension alone takes the product
+        jp at_fast_dimension    ; loop, @dimension_slow; the head's others go back to the fast walk)
+.else
         ld hl,at_fast_dimension
         ld (@dimension + 1),hl
 @dimension:
         jp at_fast_dimension    ; (patched: @dimension_slow for the head's dimensions after one
+.endif
 @dimension_slow:                ; with a v beyond -256..255; the fast ones end at @store)
 .else
 @dimension:
@@ -1296,6 +1301,19 @@ AT_MEANS_DIVISOR = @divisor + 1
         inc hl
         ld (AT_DST),hl
         ld hl,(at_row)
+.ifdef AT_PAGED_VALUES
+        inc hl                  ; the next dimension's block, past v[0][d] (at_fast_wide_out sets at_row
+        inc hl                  ; at v[0][d]): at_fast_dimension's at_row, where its walk starts
+        ld (at_row),hl
+        ld a,(at_values)        ; the last dimension done when it reaches the head's end
+        add a,(AT_HEAD_DIM * AT_DIMENSION_BYTES) & 255
+        .assert AT_HEAD_DIM * AT_DIMENSION_BYTES < 512 && ((AT_HEAD_DIM * AT_DIMENSION_BYTES) & 255) != 0, "the head's end is told by at_row's low byte alone"
+        cp l
+        jr z,@head_end
+@dimensions_left:
+        .byte $DD,$2E,0         ; ld ixl,n (patched: at_fast_wide_out, the fast walk's dimensions left)
+        jp at_fast_dimension    ; the next dimension by the fast walk (its dispatch still the checked one)
+.else
 .ifdef AT_VALUES_BY_DIMENSION
         ld de,AT_DIMENSION_BYTES ; v[0][d + 1] (at_fast_wide sets at_row at v[0][d])
         add hl,de
@@ -1311,6 +1329,7 @@ AT_MEANS_DIVISOR = @divisor + 1
 .endif
         cp l
         jr nz,@dimension
+.endif
 @head_end:
 .ifdef AT_KEYS_BY_SP
         pop af
@@ -2159,8 +2178,14 @@ at_fast_wide_out:
         add hl,de
         ld (at_row),hl
         ld sp,(at_fast_sp)
+.ifdef AT_PAGED_VALUES
+        .byte $DD,$7D           ; ld a,ixl: the dimensions left, this one's too (the product loop
+        dec a                   ; takes IX), for the fast walk after this dimension
+        ld (attend_head@dimensions_left + 2),a
+.else
         ld hl,attend_head@dimension_slow
         ld (attend_head@dimension + 1),hl
+.endif
         jp attend_head@dimension_slow
 
 ; at_weight_squares - sum_j S(lut[j]) over the head's at_count positions (<= 20 * 65025,
