@@ -446,8 +446,8 @@ def weighted_head(rng, count: int, zeros: int, head: int):
 def kept_means_case(rng, case: int):
     """A head for the kept means' tests: (count, zeros, head, q, keys, values). Counts 1 and 20
     first, then random, with `zeros` weights of 0 (weighted_head); v at -256..255's edges every
-    third case; a wide v every eighth from 5 (its dimension and the head's later ones by
-    products); the quotient's ends in cases 6 and 7."""
+    third case; a wide v every eighth from 5 (its dimension by products, and the head's later ones
+    too without AT_PAGED_VALUES); the quotient's ends in cases 6 and 7."""
     edges = np.array([-256, -255, -129, -128, -1, 0, 1, 127, 128, 254, 255])
     count = (1, 20, 20, 20)[case] if case < 4 else int(rng.integers(1, 21))
     zeros = (0, 0, 9, 10)[case] if case < 4 else int(rng.integers(0, count // 2 + 1)) if count > 1 else 0

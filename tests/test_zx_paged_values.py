@@ -205,3 +205,62 @@ def test_a_wide_head_left_unmarked_fails():
     bench.poke(mark, [0, 0])
     with pytest.raises(AssertionError):
         forward_turn(bench, Engine(soul), tokenizer.encode_turn("do you like music"))
+
+
+# Which dimensions of a head hold a wide v (of a nonzero weight) in the one-wide-dimension tests: the first, a middle
+# pair with narrow ones between and after, the last alone, two at the ends, all eight.
+WIDE_DIMENSION_SETS = ((0,), (2, 5), (7,), (0, 7), tuple(range(8)))
+
+
+def one_wide_dimension_heads(seed: int = 32):
+    """Heads (count, head, q, keys, values, wide_dimensions) on the kept benches' weighted_head, v in -256..255
+    but in each of WIDE_DIMENSION_SETS' dimensions, where one or two positions of a nonzero weight hold a v beyond
+    it (-257, 256, 300, -20000: both signs, vh of -2, 1 and beyond), some dimensions' other positions of weight 0
+    wide too (never read); each set at counts 2, 13 and 20, weights of 0 in some."""
+    from test_kernels_z80_scores import weighted_head
+
+    rng, heads = np.random.default_rng(seed), []
+    for dimensions in WIDE_DIMENSION_SETS:
+        for count in (2, 13, 20):
+            zeros = int(rng.integers(0, count // 2 + 1))
+            head = int(rng.integers(0, 4))
+            q, keys = weighted_head(rng, count, zeros, head)
+            values = rng.integers(-256, 256, (20, 4, 8))
+            weights = np.asarray(intmath.attention_head(q, keys[:count, head], values[:count, head])[1])
+            weighed, unweighed = np.flatnonzero(weights), np.flatnonzero(weights == 0)
+            for dimension in dimensions:
+                for position in rng.choice(weighed, min(2, len(weighed)), replace=False):
+                    values[position, head, dimension] = rng.choice([-257, 256, 300, -20000])
+                if len(unweighed) and rng.integers(0, 2):
+                    values[rng.choice(unweighed), head, dimension] = 9999
+            heads.append((count, head, q, keys, values, dimensions))
+    return heads
+
+
+def test_only_a_wide_vs_dimension_takes_the_product_loop():
+    """Thirty-second round: a marked head's dimension with a v beyond -256..255 (of a nonzero weight) runs the
+    product loop (attend_head@dimension_slow) alone; the head's other dimensions, before and after it, run the
+    fast walk (at_fast_wide_out keeps the dimensions left, the product loop's end hands at_row back to the walk):
+    every head's means are intmath's and the product loop runs once for each wide dimension, not from the first
+    to the head's end. With the product loop's end's at_row one byte short (an `inc hl` a nop) the walk after it
+    reads the wrong words: wrong means."""
+    heads = one_wide_dimension_heads()
+    for broken in (False, True):
+        bench = Z80Bench(options=KEPT_128K_OPTIONS)
+        if broken:
+            at = bench.sym("attend_head@dimension_slow")
+            end = bench.sym("attend_head@dimensions_left")
+            inc_hl = next(a for a in range(end - 16, end) if bench.peek(a, 2) == bytes([0x23, 0x23]))
+            bench.poke(inc_hl, [0])
+            assert at < inc_hl
+        counts, _ = visits(bench, ["attend_head@dimension_slow", "at_fast_dimension"])
+        wrong = 0
+        for count, head, q, keys, values, dimensions in heads:
+            before = counts["attend_head@dimension_slow"]
+            run_head(bench, q, keys, values, count, head)
+            want = intmath.attention_head(q, keys[:count, head], values[:count, head])[0]
+            wrong += not np.array_equal(bench.read_words(HEAD_OUT, 8), want)
+            if not broken:
+                assert counts["attend_head@dimension_slow"] - before == len(dimensions), (count, dimensions)
+        assert (wrong > 0) == broken, wrong
+    assert counts["at_fast_dimension"] > 0

@@ -312,8 +312,9 @@
 ; goes out of line (at_kept_no_borrow: P's bit 1 tells vh, two pages up for v >= 0, at_kept_far for
 ; v < 0). A head with a v beyond -256..255 has bit 7 of its first kept sum's top byte set (forward.s's
 ; kv_wide_check, from the store's X's or-ed): at_weight_squares sends it to the fast walk with its
-; dispatch on P whole (at_fast_checked, the product loop from the wide v's dimension on, vh decoded as
-; rrca(AT_SQ_PAGE - P) - 1), others dispatch on P's bit 1 (at_paged_negative_jr: jr nz or jr z by the
+; dispatch on P whole (at_fast_checked, the product loop for the wide v's dimension, vh decoded as
+; rrca(AT_SQ_PAGE - P) - 1, and since the thirty-second round, zxlong32, the fast walk again for the
+; head's next dimension: attend_head@dimensions_left, 2 bytes fewer), others dispatch on P's bit 1 (at_paged_negative_jr: jr nz or jr z by the
 ; table's page). T-states (--kept-means): 9,961 and 56,965 with most weights above 0 (9,893 and 58,744
 ; unpaged, --unpaged), 10,086 and 70,448 with most weights 0 (10,018 and 70,291): the head's mark read
 ; and the dispatch set ~70 a head, the kept walk 29 fewer a position with v >= 0 below zero, 23 fewer
@@ -1928,7 +1929,8 @@ at_fast_zero:                   ; w = 0: nothing to add, whatever v is (v unread
 ; head's first dimension (at at_row; @next_dimension: the next, from where SP's walk
 ; left off), stored through at_fast_store; to
 ; attend_head@dimension_slow (SP restored) for a v outside -256..255 with a
-; weight (w = 0 adds nothing, whatever its v). A position's S(vl) - S(w - vl)
+; weight (w = 0 adds nothing, whatever its v), which comes back here for the next dimension
+; (AT_PAGED_VALUES). A position's S(vl) - S(w - vl)
 ; is taken in 17 bits (the two planes' bytes with one borrow chain) and added to
 ; D':H':L', which starts at the head's sum_j S(w); a vh of -1 adds its w to IY,
 ; and 512 IY comes off the sum once, before the division.
@@ -2168,8 +2170,10 @@ at_lut:         .res AT_MAX_POSITIONS
 .endif
 
 ; at_fast_wide_out - at_fast_dimension's way out for a v beyond -256..255 (from at_fast_wide):
-; this dimension and the head's others by the product loop (a head with one such v likely
-; has more).
+; this dimension by the product loop, and with AT_PAGED_VALUES the head's next one by the fast
+; walk again (the dimensions left kept for it: a wide v's dimension seldom has wide neighbours;
+; thirty-second round, zxlong32: "are you a robot" -18,000 a reply step); without it the head's
+; others by the product loop too.
 at_fast_wide_out:
         ld hl,-4
         add hl,sp               ; at_row = &v[0][d] = SP - 2 + 2 j, SP just past v[j][d] and E = j + 1
