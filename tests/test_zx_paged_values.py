@@ -237,7 +237,7 @@ def one_wide_dimension_heads(seed: int = 32):
     return heads
 
 
-def test_only_a_wide_vs_dimension_takes_the_product_loop():
+def test_only_a_dimension_with_a_wide_v_takes_the_product_loop():
     """Thirty-second round: a marked head's dimension with a v beyond -256..255 (of a nonzero weight) runs the
     product loop (attend_head@dimension_slow) alone; the head's other dimensions, before and after it, run the
     fast walk (at_fast_wide_out keeps the dimensions left, the product loop's end hands at_row back to the walk):
