@@ -696,6 +696,27 @@ mv_rows:        .byte 0
 mv_cols:        .byte 0
 mv_shift:       .byte 0
 
+.ifdef MV_GATE_SHORT
+; (MV_GATE_SHORT, the 48K's, thirty-second round: the coarse slots' end is fc1's gate itself, so
+; every coarse call it runs is a gated one with ReLU's store: any other runs exact)
+.ifdef MV_LOW_HLA
+        .assert 0, "MV_GATE_SHORT is the 48K's coarse end (no MV_LOW_HLA: mv_hz_gate is the 128K's)"
+.endif
+.ifdef MV_COARSE_TOP
+        .assert 0, "MV_GATE_SHORT: the coarse slots' end is the gate's (no ungated call ends in mv_coarse_top)"
+.endif
+.ifdef MV_COARSE_PAIRS
+        .assert 0, "MV_GATE_SHORT: the coarse slots' end follows the slots (no pairs' form)"
+.endif
+.ifndef MV_BIAS_IN_K
+        .assert 0, "MV_GATE_SHORT: the coarse rows' start sets no h sum (mv_row_coarse_biased's would)"
+.endif
+MV_UNGATED_EXACT = 1
+.else
+.ifdef SOUL_OUT_PLANES
+MV_UNGATED_EXACT = 1
+.endif
+.endif
 .ifdef SOUL_OUT_PLANES
 .ifndef SOUL_QKV_PLANES
         .assert 0, "SOUL_OUT_PLANES: the 48K's logits by planes come with its q, k and v by planes (SOUL_QKV_PLANES)"
@@ -874,6 +895,10 @@ MV_ROW_SP       = * - 2         ; end leaves SP where the next row's start pops 
 .ifdef MV_HZ_ENDS
         ld hl,(MV_OUT_PTR)      ; the first row's word for mv_hz_store's short row ends (their
                                 ; rows keep no h sum in this set's HL: mv_hz_prepare)
+.else
+.ifdef MV_GATE_SHORT
+        ld hl,(MV_OUT_PTR)      ; the first row's word for the gate's zeroed rows (mv_coarse_end)
+.endif
 .endif
 .ifdef MV_LOW_HLA
         ld hl,0                 ; patched: the first row's word for mv_hz_store's short row ends
@@ -1260,6 +1285,7 @@ mv_store_relu:
         jp mv_stored
 
 .ifdef MV_COARSE
+.ifndef MV_GATE_SHORT                   ; (its coarse end stores the zeroed rows' 0 itself)
 ; mv_store_zero - (a gated call with mv_store_relu, fc1's) a row the gate zeroes: ReLU
 ; gives 0 (its exact output is <= 0), stored with no shift (mv_gate_prepare).
 mv_store_zero:
@@ -1269,6 +1295,7 @@ mv_store_zero:
         inc hl
         ld (hl),a
         jp mv_stored
+.endif
 .endif
 
 ; mv_next_slot - IX from a slot to the next: 25 bytes on, 26 to an odd one (24 and 25 with
@@ -4195,8 +4222,10 @@ MV_LOW_NC_H_TOP = * - 1
 MV_NARROW_NC_H  = MV_LOW_NC_H   ; (mv_row_narrow reads -Ch here)
 MV_NARROW_NC_H_TOP = MV_LOW_NC_H_TOP
 .else
+.ifndef MV_GATE_SHORT                   ; (its rows keep no h sum: this set's HL holds the row's word)
         ld hl,0                 ; C:HL = -Ch = 0
         ld c,l
+.endif
 .endif
 .ifdef MV_LOW_HLA
 ; mv_row_h_zero - a low or coarse row's start when the call has no wide column
@@ -4257,6 +4286,47 @@ mv_coarse_row_end:
 ; that take it (mv_coarse_prepare, which writes MV_COARSE_END_OP, $7D and $DD
 ; back for the others).
 mv_coarse_end:
+.ifdef MV_GATE_SHORT
+; The gate's short end (MV_GATE_SHORT, the 48K's, thirty-second round, zx48ffn32): every coarse call is
+; fc1's gated one with ReLU's store (mv_gate_prepare), and its rows keep no h sum (each wide column's
+; high piece is in the l sum: mv_coarse_wide), so the row's test is on the slots' H:L = V = D >> 8
+; as it stands, and a row ReLU zeroes stores its 0 through this set's HL, the row's word (mv_rows_run
+; loads it), and starts the next row: no move of V to the other set, no mv_gate, no mv_store_zero,
+; no output pointer in memory and no h sum set at the row's start (~130 T-states a zeroed row less).
+; V is within +-12,600 for any soul (|2 (W x + b)| < 2 * 32 * 128 * 384 + 2^17 with every |x| <=
+; 384, and the coarse sum at most 255 * 32 under it) and Tv = 2^(shift-7) - cols in -32..16,384
+; (shift <= MV_GATE_SHIFT_MOST), so V - Tv never wraps 16 bits: its sign is V < Tv's.
+        ld b,a                  ; B = D's low byte (mv_gate_slots' start)
+        ld a,l
+        sub 0                   ; patched: Tv's low byte
+MV_GATE_T0 = * - 1
+        ld a,h
+        sbc a,0                 ; patched: Tv's high byte
+MV_GATE_T1 = * - 1
+        jp p,@exact
+        exx                     ; V < Tv: ReLU zeroes the row (its exact output is <= 0 too)
+        xor a
+        ld (hl),a
+        inc hl
+        ld (hl),a
+        inc hl
+        dec b                   ; (the rows left)
+        jp nz,mv_row_coarse_start
+        jp mv_part_end
+@exact:                         ; E:H:L = V in the other set, the row's word in MV_OUT_PTR: its
+        ld a,l                  ; low bytes summed again (mv_gate_exact), a row's exact end
+        .byte $DD,$6F           ; ld ixl,a
+        ld a,h
+        exx
+        ld (MV_OUT_PTR),hl
+        ld d,a
+        .byte $DD,$5D           ; ld e,ixl
+        ex de,hl
+        rla
+        sbc a,a
+        ld e,a
+        jp mv_gate_exact
+.else
 .ifdef MV_LOW_SLOTS
         ex af,af'               ; A' = bits 0-7, as the low slots' row end (mv_low_shift_af, mv_gate)
 MV_COARSE_END_OP = $08          ; ex af,af' (then ld a,l and ld ixl,a's $DD)
@@ -4273,6 +4343,7 @@ MV_COARSE_H_ADD = *             ; (patched: ex de,hl and nop with mv_row_h_zero,
         ld e,a                  ; E:H:L = V
 mv_coarse_check:
         jp mv_flag_check        ; patched: mv_flag_check's target (a coarse call has no flagged column)
+.endif
 
 .ifdef MV_COARSE_TOP
 ; mv_coarse_top - (MV_COARSE_TOP, the 48K player's option since the seventeenth round
@@ -5331,7 +5402,7 @@ mv_coarse_prepare:
 .endif
         ld a,(hl)
         cp MV_COARSE_GATE
-.ifdef SOUL_OUT_PLANES                  ; (the 48K's logits by out's planes: fc1's gate is its one coarse call,
+.ifdef MV_UNGATED_EXACT               ; (the 48K's logits by out's planes: fc1's gate is its one coarse call,
         jr nz,@exact            ; an ungated one runs exact, twenty-eighth round, zxroom48e: 30 bytes)
 .else
         jr nz,@ungated
@@ -5355,7 +5426,7 @@ mv_coarse_prepare:
         ret
 .endif
 .endif
-.ifndef SOUL_OUT_PLANES
+.ifndef MV_UNGATED_EXACT
 @ungated:
         call mv_x_end
         ld ix,mv_coarse_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
@@ -5426,12 +5497,14 @@ mv_coarse_prepare:
 @first_set:
 .endif
         ld (MV_COARSE_FIRST),ix
+.ifndef MV_GATE_SHORT                   ; (its coarse end decides every row itself)
 .ifdef MV_LOW_SLOTS
         ld hl,(mv_low_check+1)  ; (the shift's target for a low byte in A', or mv_gate)
 .else
         ld hl,(mv_flag_check+1) ; (the shift's target, or mv_gate)
 .endif
         ld (mv_coarse_check+1),hl
+.endif
 .ifndef MV_LOW_HLA                      ; (with it, the column pass wrote it)
 .ifdef MV_HLA_NARROW_K
         ld a,(MV_NARROW_NC_L0)  ; -Cl into the coarse row starts (mv_narrow_k's has their form)
@@ -5604,6 +5677,48 @@ mv_low_deferred:
 ; call runs exact. Then the coarse slots' and the gate's displacements, IX at the
 ; first used coarse pair. Clobbers AF, BC, DE, IX, IY; keeps HL.
 mv_gate_prepare:
+.ifdef MV_GATE_SHORT
+; (MV_GATE_SHORT: the gate's short end, mv_coarse_end, stores its zeroed rows' 0 itself and tests V
+; against Tv in 16 bits: a call with another store, or a shift above MV_GATE_SHIFT_MOST, runs exact)
+MV_GATE_SHIFT_MOST = 21
+        push hl
+        ld hl,(MV_STORE_OP+1)   ; (mv_store_relu's jp: fc1's)
+        ld de,mv_store_relu
+        or a
+        sbc hl,de
+        pop hl
+        jr nz,@exact
+        ld a,(mv_shift)
+        cp MV_GATE_SHIFT_MOST + 1
+        jr c,@fits
+@exact:
+        ld (hl),0
+        or h                    ; NZ (H: mv_coarse_on's page)
+        ret
+@fits:
+        push hl
+        ld hl,0
+        sub 7
+        jr c,@ones
+        inc l                   ; HL = 2^(shift-7) (at most 2^14)
+        or a
+        jr z,@ones
+@double:
+        add hl,hl
+        dec a
+        jr nz,@double
+@ones:
+        ld a,b                  ; less cols
+        neg
+        ld e,a
+        ld d,$FF
+        ld (MV_GATE_BACK),de
+        add hl,de
+        ld a,h
+        ld (MV_GATE_T1),a       ; (two operands of mv_coarse_end's test, a byte each)
+        ld a,l
+        ld (MV_GATE_T0),a
+.else
         ld a,(mv_shift)
         cp 30
         jr c,@fits
@@ -5665,6 +5780,7 @@ mv_gate_prepare:
         ld (mv_low_check+1),hl  ; (the coarse rows' end reads it: the call runs no low slot)
 .endif
         ld (mv_flag_check+1),hl
+.endif
         call mv_x_end
         ld ix,mv_coarse_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
         ld iy,mv_gate_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
@@ -5711,6 +5827,7 @@ mv_x_end:
 ; row either way, and the coarse output stands. Else the row's low bytes are
 ; summed by slots of their own over its weights again (43 T-states a product)
 ; and added: D is exact, and the row ends as an exact one.
+.ifndef MV_GATE_SHORT                   ; (with it, mv_coarse_end's test: its rows come to mv_gate_exact)
 mv_gate:                        ; (the h sum's set) E:H:L = V, the other set's B = D's low byte (A' with MV_LOW_SLOTS)
         ld a,l
         sub 0                   ; patched: Tv
@@ -5724,6 +5841,7 @@ MV_GATE_T2 = * - 1
 mv_gate_zeroed:
         jp m,mv_shift_jump      ; V < Tv: ReLU zeroes the row (patched: mv_store_zero, or the shift:
                                 ; mv_low_check's target, A' the low byte, with MV_LOW_SLOTS)
+.endif
 mv_gate_exact:                  ; (mv_hz_gate's rows it does not zero)
         exx
         ld hl,0                 ; patched: -cols, SP back to the row's weights
