@@ -120,7 +120,9 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 3,958 (the shipped 48K player's since zx48room30, thirtieth round: SHORT_FORMS' mv_clip by inc hl, 2 fewer;
+; Bytes: 3,940 (the shipped 48K player's since zx48ffn32, thirty-second round: MV_GATE_SHORT, fc1's gate as the coarse
+; slots' end, its rows stored there and through mv_hz_left's chain: no mv_gate, mv_store_zero nor mv_coarse_check, 18 fewer;
+; 3,958 since zx48room30, thirtieth round: SHORT_FORMS' mv_clip by inc hl, 2 fewer;
 ; 3,960 since zxroom48e, twenty-eighth round: MV_HZ_ENDS back, 368 bytes, in the room of
 ; mv_k_toggle's forms as a table, 61, the ungated coarse call's pairs (SOUL_OUT_PLANES: it runs exact), 30, and matvec_again's
 ; x kept (MV_NO_AGAIN), 24; 3,707 since zxsparse48, twenty-seventh round: no MV_SPARSE, 463 bytes with MV_PAIR_REWALK,
@@ -711,6 +713,9 @@ mv_shift:       .byte 0
 .ifndef MV_BIAS_IN_K
         .assert 0, "MV_GATE_SHORT: the coarse rows' start sets no h sum (mv_row_coarse_biased's would)"
 .endif
+.ifndef MV_HZ_ENDS
+        .assert 0, "MV_GATE_SHORT: its rows store through MV_HZ_ENDS' row word and mv_hz_left's chain"
+.endif
 MV_UNGATED_EXACT = 1
 .else
 .ifdef SOUL_OUT_PLANES
@@ -895,10 +900,6 @@ MV_ROW_SP       = * - 2         ; end leaves SP where the next row's start pops 
 .ifdef MV_HZ_ENDS
         ld hl,(MV_OUT_PTR)      ; the first row's word for mv_hz_store's short row ends (their
                                 ; rows keep no h sum in this set's HL: mv_hz_prepare)
-.else
-.ifdef MV_GATE_SHORT
-        ld hl,(MV_OUT_PTR)      ; the first row's word for the gate's zeroed rows (mv_coarse_end)
-.endif
 .endif
 .ifdef MV_LOW_HLA
         ld hl,0                 ; patched: the first row's word for mv_hz_store's short row ends
@@ -4288,44 +4289,51 @@ mv_coarse_row_end:
 mv_coarse_end:
 .ifdef MV_GATE_SHORT
 ; The gate's short end (MV_GATE_SHORT, the 48K's, thirty-second round, zx48ffn32): every coarse call is
-; fc1's gated one with ReLU's store (mv_gate_prepare), and its rows keep no h sum (each wide column's
-; high piece is in the l sum: mv_coarse_wide), so the row's test is on the slots' H:L = V = D >> 8
-; as it stands, and a row ReLU zeroes stores its 0 through this set's HL, the row's word (mv_rows_run
-; loads it), and starts the next row: no move of V to the other set, no mv_gate, no mv_store_zero,
-; no output pointer in memory and no h sum set at the row's start (~130 T-states a zeroed row less).
-; V is within +-12,600 for any soul (|2 (W x + b)| < 2 * 32 * 128 * 384 + 2^17 with every |x| <=
-; 384, and the coarse sum at most 255 * 32 under it) and Tv = 2^(shift-7) - cols in -32..16,384
-; (shift <= MV_GATE_SHIFT_MOST), so V - Tv never wraps 16 bits: its sign is V < Tv's.
+; fc1's gated one with ReLU's store at a shift of 7 or less (mv_gate_prepare), and its rows keep no h
+; sum (each wide column's high piece is in the l sum: mv_coarse_wide), so a row is decided, summed
+; again and stored in the slots' register set: V = D >> 8 is the slots' H:L as it stands, a row ReLU
+; zeroes stores its 0 through the other set's HL, the row's word (mv_rows_run loads it: MV_HZ_ENDS'),
+; and starts the next row; a row it does not zero keeps V (MV_GATE_V), sums its low bytes again
+; (mv_gate_back) and ends through mv_hz_left's chain and mv_short_relu. No move of V to the other set,
+; no mv_gate, mv_store_zero, mv_low_shift or mv_store_relu, no output pointer in memory and no h sum
+; set at a row's start: ~130 T-states a zeroed row less, ~120 a row summed again. V is within
+; +-12,600 for any soul (|2 (W x + b)| < 2 * 32 * 128 * 384 + 2^17 with every |x| <= 384, and the
+; coarse sum at most 255 * 32 under it) and Tv = 2^(shift-7) - cols in -32..-1, so V - Tv never
+; wraps 16 bits: its sign is V < Tv's.
         ld b,a                  ; B = D's low byte (mv_gate_slots' start)
         ld a,l
-        sub 0                   ; patched: Tv's low byte
+        sub 0                   ; patched: Tv's low byte (its high byte $FF: Tv in -32..-1)
 MV_GATE_T0 = * - 1
         ld a,h
-        sbc a,0                 ; patched: Tv's high byte
-MV_GATE_T1 = * - 1
+        sbc a,$FF
         jp p,@exact
-        exx                     ; V < Tv: ReLU zeroes the row (its exact output is <= 0 too)
+@zero:                          ; V < Tv: ReLU zeroes the row (its exact output is <= 0 too)
+        exx
         xor a
         ld (hl),a
         inc hl
+@high:                          ; (mv_short_relu's high byte)
         ld (hl),a
         inc hl
         dec b                   ; (the rows left)
         jp nz,mv_row_coarse_start
         jp mv_part_end
-@exact:                         ; E:H:L = V in the other set, the row's word in MV_OUT_PTR: its
-        ld a,l                  ; low bytes summed again (mv_gate_exact), a row's exact end
-        .byte $DD,$6F           ; ld ixl,a
+@exact:                         ; V aside, the row's low bytes summed again
+        ld (MV_GATE_V),hl
+        jp mv_gate_back
+; mv_short_relu - (MV_GATE_SHORT: mv_hz_store's first bytes a jp here, mv_gate_prepare) a row summed
+; again, shifted by mv_hz_left's chain: ReLU of H:L into the row's word through the other set's HL.
+mv_short_relu:
+        bit 7,h
+        jr nz,mv_coarse_end@zero
+        ld a,l
+        exx
+        ld (hl),a
+        inc hl
+        exx
         ld a,h
         exx
-        ld (MV_OUT_PTR),hl
-        ld d,a
-        .byte $DD,$5D           ; ld e,ixl
-        ex de,hl
-        rla
-        sbc a,a
-        ld e,a
-        jp mv_gate_exact
+        jr mv_coarse_end@high
 .else
 .ifdef MV_LOW_SLOTS
         ex af,af'               ; A' = bits 0-7, as the low slots' row end (mv_low_shift_af, mv_gate)
@@ -5678,9 +5686,8 @@ mv_low_deferred:
 ; first used coarse pair. Clobbers AF, BC, DE, IX, IY; keeps HL.
 mv_gate_prepare:
 .ifdef MV_GATE_SHORT
-; (MV_GATE_SHORT: the gate's short end, mv_coarse_end, stores its zeroed rows' 0 itself and tests V
-; against Tv in 16 bits: a call with another store, or a shift above MV_GATE_SHIFT_MOST, runs exact)
-MV_GATE_SHIFT_MOST = 21
+; (MV_GATE_SHORT: the gate's short end, mv_coarse_end, stores its rows through mv_short_relu and
+; mv_hz_left's chain: a call with another store, or a shift above 7, runs exact)
         push hl
         ld hl,(MV_STORE_OP+1)   ; (mv_store_relu's jp: fc1's)
         ld de,mv_store_relu
@@ -5689,7 +5696,8 @@ MV_GATE_SHIFT_MOST = 21
         pop hl
         jr nz,@exact
         ld a,(mv_shift)
-        cp MV_GATE_SHIFT_MOST + 1
+        sub MV_CHAIN_BITS
+        jr z,@fits              ; (Z: shift 7)
         jr c,@fits
 @exact:
         ld (hl),0
@@ -5697,27 +5705,26 @@ MV_GATE_SHIFT_MOST = 21
         ret
 @fits:
         push hl
-        ld hl,0
-        sub 7
-        jr c,@ones
-        inc l                   ; HL = 2^(shift-7) (at most 2^14)
-        or a
-        jr z,@ones
-@double:
-        add hl,hl
-        dec a
-        jr nz,@double
-@ones:
+        ld hl,mv_hz_store       ; shift 7: the rows summed again straight to the store, Tv = 1 - cols
+        ld c,1
+        jr z,@chain_set
+        ld hl,(mv_left_jump+1)  ; below it: mv_hz_left's entry, 7 - shift steps as mv_prepare's
+        ld de,mv_hz_store - mv_store    ; left chain's (mv_hz_prepare's way), Tv = -cols
+        add hl,de
+        dec c
+@chain_set:
+        ld (MV_GATE_CHAIN),hl
+        ld hl,mv_short_relu     ; mv_hz_store's first bytes a jp to ReLU's store (the next call that
+        ld (mv_hz_store+1),hl   ; ends its rows there writes its own: mv_hz_prepare)
+        ld a,$C3
+        ld (mv_hz_store),a
         ld a,b                  ; less cols
         neg
         ld e,a
         ld d,$FF
         ld (MV_GATE_BACK),de
-        add hl,de
-        ld a,h
-        ld (MV_GATE_T1),a       ; (two operands of mv_coarse_end's test, a byte each)
-        ld a,l
-        ld (MV_GATE_T0),a
+        add a,c
+        ld (MV_GATE_T0),a       ; Tv's low byte (mv_coarse_end's test)
 .else
         ld a,(mv_shift)
         cp 30
@@ -5843,7 +5850,10 @@ mv_gate_zeroed:
                                 ; mv_low_check's target, A' the low byte, with MV_LOW_SLOTS)
 .endif
 mv_gate_exact:                  ; (mv_hz_gate's rows it does not zero)
+.ifndef MV_GATE_SHORT                   ; (with it, entered in the slots' set: mv_gate_back)
         exx
+.endif
+mv_gate_back:
         ld hl,0                 ; patched: -cols, SP back to the row's weights
 MV_GATE_BACK = * - 2
         add hl,sp
@@ -5860,6 +5870,22 @@ MV_GATE_FIRST = * - 2
 mv_gate_slots:
         mv_byte_pairs ix, $DD   ; S(w + l)'s low byte
         .assert * - mv_gate_slots == MV_MAX_COLS / 2 * MV_COARSE_PAIR, "the gate's slots are laid out as the coarse slots"
+.ifdef MV_GATE_SHORT
+        add a,l                 ; D's low byte + the low bytes' sum (below 2^13): the exact low byte
+        ld c,a
+        ld a,h
+        adc a,0                 ; A: its carry into V
+        ld hl,0                 ; patched: V (mv_coarse_end@exact)
+MV_GATE_V = * - 2
+        add a,l
+        ld l,a
+        jr nc,@v
+        inc h                   ; (the exact V fits 16 bits as the coarse one: mv_coarse_end)
+@v:
+        ld a,c                  ; H:L:A = the exact doubled sum
+        jp mv_hz_store          ; patched: mv_hz_left's entry for the shift (mv_gate_prepare)
+MV_GATE_CHAIN = * - 2
+.else
         add a,l                 ; D += the low bytes' sum (below 2^16)
         ld b,a
         ld a,h
@@ -5874,6 +5900,7 @@ mv_gate_slots:
 @added:
         jp mv_shift_jump        ; patched: mv_gate_relu with MV_LOW_HLA's short gate (mv_hz_prepare)
 MV_GATE_END     = * - 2
+.endif
 
 .ifdef MV_LOW_HLA
 ; The short row ends (seventeenth round, the 128K's): a low or coarse row that keeps

@@ -222,9 +222,10 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     nzmatvec.s's matvec_nz; the kernels' bench includes the file itself, NZ_BENCH). `nz_short`: nzmatvec.s's
     NZ_SHORT_PIECES (None: the 128K's, thirtieth round; True: x of 1..16 but 15, 224 bytes; 8: x of 1..8 alone,
     NZ_SHORT_EIGHT, 164 bytes; build.py's ladder takes the first that fits). `gate_short`: matvec.s's
-    MV_GATE_SHORT (None: the 48K's with its planes, SOUL_OUT_PLANES, and MV_COARSE without MV_COARSE_TOP;
-    thirty-second round, zx48ffn32): the coarse slots' end is fc1's gate, a zeroed row's 0 stored there; every
-    other coarse call, and a gated one without ReLU's store or above MV_GATE_SHIFT_MOST, runs exact."""
+    MV_GATE_SHORT (None: the 48K's with its planes, SOUL_OUT_PLANES, MV_COARSE and MV_HZ_ENDS, without
+    MV_COARSE_TOP; thirty-second round, zx48ffn32): the coarse slots' end is fc1's gate, its rows stored there
+    (a zeroed row's 0) or through mv_hz_left's chain and ReLU (a row summed again); every other coarse call,
+    and a gated one without ReLU's store or at a shift above 7, runs exact."""
     is_128k = model == "128k"
     if nz and bench:
         raise ValueError("MV_NZ is the players' option: the kernels' bench includes nzmatvec.s itself (NZ_BENCH)")
@@ -259,9 +260,10 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                          "program with its tables in the screen")
     if short_k and (is_128k or not coarse):
         raise ValueError("MV_SHORT_K is the 48K's row starts with MV_BIAS_IN_K (MV_COARSE)")
-    gate_short = (not is_128k and weight_planes and coarse and not coarse_top) if gate_short is None else gate_short
-    if gate_short and (is_128k or not coarse or coarse_top):
-        raise ValueError("MV_GATE_SHORT is the 48K's coarse end as fc1's gate (MV_COARSE, no MV_COARSE_TOP)")
+    gate_short = (not is_128k and weight_planes and coarse and not coarse_top and short_ends if gate_short is None
+                  else gate_short)
+    if gate_short and (is_128k or not coarse or coarse_top or not short_ends):
+        raise ValueError("MV_GATE_SHORT is the 48K's coarse end as fc1's gate (MV_COARSE with MV_HZ_ENDS, no MV_COARSE_TOP)")
     if short_ends and (is_128k or not coarse):
         raise ValueError("MV_HZ_ENDS is the 48K's short row ends for mv_narrow_k's rows (MV_BIAS_IN_K with MV_COARSE)")
     if folded_bias and (is_128k or not coarse):
