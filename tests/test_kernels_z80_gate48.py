@@ -15,6 +15,7 @@ import pytest
 from soulterm.soul import intmath
 from soulterm.zx.kernelbench import (Z80Bench, coarse_doubled, player_kernel_options, run_matvec, runs_coarse,
                                      set_matvec_store)
+import test_kernels_z80 as matvec_tests
 from test_kernels_z80_rowends import call, stored
 
 
@@ -109,6 +110,25 @@ def test_other_coarse_calls_run_exact(bench, store):
         assert np.array_equal(got, stored(store, intmath.matvec(w, shift, x, bias, post=0), out_before)), case
         dense, _ = run_matvec(bench, w, x, None, shift)
         assert np.array_equal(dense, intmath.matvec(w, shift, x, None, post=0)), case
+
+
+def test_every_matvec_test_holds_after_a_gated_call():
+    """After fc1's call (which leaves mv_hz_store's first bytes a jp to mv_short_relu and its own row
+    start and end in the coarse slots) the dense tests of test_kernels_z80 hold, the short row ends'
+    calls (proj's: mv_hz_prepare writes mv_hz_store's own bytes back) among them, each test after
+    another gated call (on the bench without MV_LEAST_SHIFT: the tests' shifts pass 7)."""
+    bench = gate_bench(False)
+    rng = np.random.default_rng(3206)
+    for test in (matvec_tests.test_matvec_matches_intmath_on_random_cases, matvec_tests.test_matvec_saturates_both_ways,
+                 matvec_tests.test_matvec_floors_negative_sums, matvec_tests.test_matvec_takes_every_split_edge,
+                 matvec_tests.test_matvec_narrow_mode_matches_intmath_across_mode_changes,
+                 matvec_tests.test_matvec_counts_up_to_255_rows_in_every_mode):
+        w, x = rng.integers(-48, 49, (64, 32)), rng.integers(-40, 41, 32)
+        bias = np.clip(-(w @ x) + rng.integers(-2000, 2000, 64), -32768, 32767)
+        shift = int(rng.choice(shifts(bench)))
+        got, _ = fc1_call(bench, w, x, bias, shift)
+        assert np.array_equal(got, np.maximum(intmath.matvec(w, shift, x, bias, post=0), 0)), test.__name__
+        test(bench)
 
 
 def fc1_call(bench, w, x, bias, shift: int) -> tuple[np.ndarray, int]:

@@ -4297,7 +4297,7 @@ mv_coarse_end:
 ; (mv_gate_back) and ends through mv_hz_left's chain and mv_short_relu. No move of V to the other set,
 ; no mv_gate, mv_store_zero, mv_low_shift or mv_store_relu, no output pointer in memory and no h sum
 ; set at a row's start: ~130 T-states a zeroed row less, ~120 a row summed again. V is within
-; +-12,600 for any soul (|2 (W x + b)| < 2 * 32 * 128 * 384 + 2^17 with every |x| <= 384, and the
+; +-12,600 for any soul (|2 (W x + b)| <= 2 * 32 * 128 * 384 + 2^16 with every |x| <= 384, and the
 ; coarse sum at most 255 * 32 under it) and Tv = 2^(shift-7) - cols in -32..-1, so V - Tv never
 ; wraps 16 bits: its sign is V < Tv's.
         ld b,a                  ; B = D's low byte (mv_gate_slots' start)
