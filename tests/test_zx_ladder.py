@@ -67,7 +67,7 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     first, no FW_WIDE_SPARSE, and AT_FAST_MAX_PATCHED skipped; since zxnzrow AT_FAST_MAX_PATCHED back; since zxatt48b's
     weights of 1 added whole skipped again, and back with zxplanes28's planes.s without classes: MV_HZ_ENDS and
     AT_FAST_SUMS_PAIRS skipped; since zx48logits30 AT_FAST_RANGE_APART back; since zx48pack30 AT_FAST_PIECE_PAIRS taken
-    and AT_FAST_MAX_PATCHED skipped), the shipped soul with its word list ten
+    and AT_FAST_MAX_PATCHED skipped; since zx48ffn32's short gate AT_FAST_MAX_PATCHED back), the shipped soul with its word list ten
     words shorter (every spend but AT_FAST_SUMS_PAIRS since zx48pack30), the vectors soul (FW_WIDE_SPARSE skipped, the rest taken, until zxroom48e: since then FW_WIDE_SPARSE and the
     first two cuts taken, the other five skipped; since zx48pos29's at_lut in att_weights the first four, three
     skipped; the size model's tests above skip between taken ones on a bare clone): the spends assemble_player takes are what one
@@ -126,8 +126,9 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     # and exp_lut's place, 49 bytes, less AT_ONE_OWN_END's 9: the shipped soul takes AT_FAST_RANGE_APART and
     # AT_FAST_MAX_PATCHED too, the shorter list every cut but AT_FAST_MAX_PATCHED and AT_FAST_SUMS_PAIRS; since
     # zx48pack30's word list with first characters shared, SP_FIRST_SHARED, 30 bytes more: the shipped soul
-    # AT_FAST_PIECE_PAIRS in AT_FAST_MAX_PATCHED's place, the shorter list every cut but AT_FAST_SUMS_PAIRS)
-    assert skipped == {"shipped": on_planes[4:],
+    # AT_FAST_PIECE_PAIRS in AT_FAST_MAX_PATCHED's place, the shorter list every cut but AT_FAST_SUMS_PAIRS; since
+    # zx48ffn32's short gate, MV_GATE_SHORT, ~30 bytes fewer: the shipped soul AT_FAST_MAX_PATCHED back too)
+    assert skipped == {"shipped": on_planes[5:],
                        "shorter list": on_planes[5:],
                        "vectors": list(zx_build.FAST_TAKEBACKS_48K[4:])}[which]     # (FW_WIDE_SPARSE, ~77 T-states a
     # byte, fits beside MV_HZ_ENDS since zxroom48e's mv_k_toggle table and takes the later cuts' room)

@@ -120,7 +120,9 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 3,958 (the shipped 48K player's since zx48room30, thirtieth round: SHORT_FORMS' mv_clip by inc hl, 2 fewer;
+; Bytes: 3,940 (the shipped 48K player's since zx48ffn32, thirty-second round: MV_GATE_SHORT, fc1's gate as the coarse
+; slots' end, its rows stored there and through mv_hz_left's chain: no mv_gate, mv_store_zero nor mv_coarse_check, 18 fewer;
+; 3,958 since zx48room30, thirtieth round: SHORT_FORMS' mv_clip by inc hl, 2 fewer;
 ; 3,960 since zxroom48e, twenty-eighth round: MV_HZ_ENDS back, 368 bytes, in the room of
 ; mv_k_toggle's forms as a table, 61, the ungated coarse call's pairs (SOUL_OUT_PLANES: it runs exact), 30, and matvec_again's
 ; x kept (MV_NO_AGAIN), 24; 3,707 since zxsparse48, twenty-seventh round: no MV_SPARSE, 463 bytes with MV_PAIR_REWALK,
@@ -696,6 +698,30 @@ mv_rows:        .byte 0
 mv_cols:        .byte 0
 mv_shift:       .byte 0
 
+.ifdef MV_GATE_SHORT
+; (MV_GATE_SHORT, the 48K's, thirty-second round: the coarse slots' end is fc1's gate itself, so
+; every coarse call it runs is a gated one with ReLU's store: any other runs exact)
+.ifdef MV_LOW_HLA
+        .assert 0, "MV_GATE_SHORT is the 48K's coarse end (no MV_LOW_HLA: mv_hz_gate is the 128K's)"
+.endif
+.ifdef MV_COARSE_TOP
+        .assert 0, "MV_GATE_SHORT: the coarse slots' end is the gate's (no ungated call ends in mv_coarse_top)"
+.endif
+.ifdef MV_COARSE_PAIRS
+        .assert 0, "MV_GATE_SHORT: the coarse slots' end follows the slots (no pairs' form)"
+.endif
+.ifndef MV_BIAS_IN_K
+        .assert 0, "MV_GATE_SHORT: the coarse rows' start sets no h sum (mv_row_coarse_biased's would)"
+.endif
+.ifndef MV_HZ_ENDS
+        .assert 0, "MV_GATE_SHORT: its rows store through MV_HZ_ENDS' row word and mv_hz_left's chain"
+.endif
+MV_UNGATED_EXACT = 1
+.else
+.ifdef SOUL_OUT_PLANES
+MV_UNGATED_EXACT = 1
+.endif
+.endif
 .ifdef SOUL_OUT_PLANES
 .ifndef SOUL_QKV_PLANES
         .assert 0, "SOUL_OUT_PLANES: the 48K's logits by planes come with its q, k and v by planes (SOUL_QKV_PLANES)"
@@ -1260,6 +1286,7 @@ mv_store_relu:
         jp mv_stored
 
 .ifdef MV_COARSE
+.ifndef MV_GATE_SHORT                   ; (its coarse end stores the zeroed rows' 0 itself)
 ; mv_store_zero - (a gated call with mv_store_relu, fc1's) a row the gate zeroes: ReLU
 ; gives 0 (its exact output is <= 0), stored with no shift (mv_gate_prepare).
 mv_store_zero:
@@ -1269,6 +1296,7 @@ mv_store_zero:
         inc hl
         ld (hl),a
         jp mv_stored
+.endif
 .endif
 
 ; mv_next_slot - IX from a slot to the next: 25 bytes on, 26 to an odd one (24 and 25 with
@@ -4195,8 +4223,10 @@ MV_LOW_NC_H_TOP = * - 1
 MV_NARROW_NC_H  = MV_LOW_NC_H   ; (mv_row_narrow reads -Ch here)
 MV_NARROW_NC_H_TOP = MV_LOW_NC_H_TOP
 .else
+.ifndef MV_GATE_SHORT                   ; (its rows keep no h sum: this set's HL holds the row's word)
         ld hl,0                 ; C:HL = -Ch = 0
         ld c,l
+.endif
 .endif
 .ifdef MV_LOW_HLA
 ; mv_row_h_zero - a low or coarse row's start when the call has no wide column
@@ -4257,6 +4287,54 @@ mv_coarse_row_end:
 ; that take it (mv_coarse_prepare, which writes MV_COARSE_END_OP, $7D and $DD
 ; back for the others).
 mv_coarse_end:
+.ifdef MV_GATE_SHORT
+; The gate's short end (MV_GATE_SHORT, the 48K's, thirty-second round, zx48ffn32): every coarse call is
+; fc1's gated one with ReLU's store at a shift of 7 or less (mv_gate_prepare), and its rows keep no h
+; sum (each wide column's high piece is in the l sum: mv_coarse_wide), so a row is decided, summed
+; again and stored in the slots' register set: V = D >> 8 is the slots' H:L as it stands, a row ReLU
+; zeroes stores its 0 through the other set's HL, the row's word (mv_rows_run loads it: MV_HZ_ENDS'),
+; and starts the next row; a row it does not zero keeps V (MV_GATE_V), sums its low bytes again
+; (mv_gate_back) and ends through mv_hz_left's chain and mv_short_relu. No move of V to the other set,
+; no mv_gate, mv_store_zero, mv_low_shift or mv_store_relu, no output pointer in memory and no h sum
+; set at a row's start: ~130 T-states a zeroed row less, ~120 a row summed again. V is within
+; +-12,600 for any soul (|2 (W x + b)| <= 2 * 32 * 128 * 384 + 2^16 with every |x| <= 384, and the
+; coarse sum at most 255 * 32 under it) and Tv = 2^(shift-7) - cols in -32..-1, so V - Tv never
+; wraps 16 bits: its sign is V < Tv's.
+        ld b,a                  ; B = D's low byte (mv_gate_slots' start)
+        ld a,l
+        sub 0                   ; patched: Tv's low byte (its high byte $FF: Tv in -32..-1)
+MV_GATE_T0 = * - 1
+        ld a,h
+        sbc a,$FF
+        jp p,@exact
+@zero:                          ; V < Tv: ReLU zeroes the row (its exact output is <= 0 too)
+        exx
+        xor a
+        ld (hl),a
+        inc hl
+@high:                          ; (mv_short_relu's high byte)
+        ld (hl),a
+        inc hl
+        dec b                   ; (the rows left)
+        jp nz,mv_row_coarse_start
+        jp mv_part_end
+@exact:                         ; V aside, the row's low bytes summed again
+        ld (MV_GATE_V),hl
+        jp mv_gate_back
+; mv_short_relu - (MV_GATE_SHORT: mv_hz_store's first bytes a jp here, mv_gate_prepare) a row summed
+; again, shifted by mv_hz_left's chain: ReLU of H:L into the row's word through the other set's HL.
+mv_short_relu:
+        bit 7,h
+        jr nz,mv_coarse_end@zero
+        ld a,l
+        exx
+        ld (hl),a
+        inc hl
+        exx
+        ld a,h
+        exx
+        jr mv_coarse_end@high
+.else
 .ifdef MV_LOW_SLOTS
         ex af,af'               ; A' = bits 0-7, as the low slots' row end (mv_low_shift_af, mv_gate)
 MV_COARSE_END_OP = $08          ; ex af,af' (then ld a,l and ld ixl,a's $DD)
@@ -4273,6 +4351,7 @@ MV_COARSE_H_ADD = *             ; (patched: ex de,hl and nop with mv_row_h_zero,
         ld e,a                  ; E:H:L = V
 mv_coarse_check:
         jp mv_flag_check        ; patched: mv_flag_check's target (a coarse call has no flagged column)
+.endif
 
 .ifdef MV_COARSE_TOP
 ; mv_coarse_top - (MV_COARSE_TOP, the 48K player's option since the seventeenth round
@@ -5331,7 +5410,7 @@ mv_coarse_prepare:
 .endif
         ld a,(hl)
         cp MV_COARSE_GATE
-.ifdef SOUL_OUT_PLANES                  ; (the 48K's logits by out's planes: fc1's gate is its one coarse call,
+.ifdef MV_UNGATED_EXACT               ; (the 48K's logits by out's planes: fc1's gate is its one coarse call,
         jr nz,@exact            ; an ungated one runs exact, twenty-eighth round, zxroom48e: 30 bytes)
 .else
         jr nz,@ungated
@@ -5355,7 +5434,7 @@ mv_coarse_prepare:
         ret
 .endif
 .endif
-.ifndef SOUL_OUT_PLANES
+.ifndef MV_UNGATED_EXACT
 @ungated:
         call mv_x_end
         ld ix,mv_coarse_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
@@ -5426,12 +5505,14 @@ mv_coarse_prepare:
 @first_set:
 .endif
         ld (MV_COARSE_FIRST),ix
+.ifndef MV_GATE_SHORT                   ; (its coarse end decides every row itself)
 .ifdef MV_LOW_SLOTS
         ld hl,(mv_low_check+1)  ; (the shift's target for a low byte in A', or mv_gate)
 .else
         ld hl,(mv_flag_check+1) ; (the shift's target, or mv_gate)
 .endif
         ld (mv_coarse_check+1),hl
+.endif
 .ifndef MV_LOW_HLA                      ; (with it, the column pass wrote it)
 .ifdef MV_HLA_NARROW_K
         ld a,(MV_NARROW_NC_L0)  ; -Cl into the coarse row starts (mv_narrow_k's has their form)
@@ -5604,6 +5685,47 @@ mv_low_deferred:
 ; call runs exact. Then the coarse slots' and the gate's displacements, IX at the
 ; first used coarse pair. Clobbers AF, BC, DE, IX, IY; keeps HL.
 mv_gate_prepare:
+.ifdef MV_GATE_SHORT
+; (MV_GATE_SHORT: the gate's short end, mv_coarse_end, stores its rows through mv_short_relu and
+; mv_hz_left's chain: a call with another store, or a shift above 7, runs exact)
+        push hl
+        ld hl,(MV_STORE_OP+1)   ; (mv_store_relu's jp: fc1's)
+        ld de,mv_store_relu
+        or a
+        sbc hl,de
+        pop hl
+        jr nz,@exact
+        ld a,(mv_shift)
+        sub MV_CHAIN_BITS
+        jr z,@fits              ; (Z: shift 7)
+        jr c,@fits
+@exact:
+        ld (hl),0
+        or h                    ; NZ (H: mv_coarse_on's page)
+        ret
+@fits:
+        push hl
+        ld hl,mv_hz_store       ; shift 7: the rows summed again straight to the store, Tv = 1 - cols
+        ld c,1
+        jr z,@chain_set
+        ld hl,(mv_left_jump+1)  ; below it: mv_hz_left's entry, 7 - shift steps as mv_prepare's
+        ld de,mv_hz_store - mv_store    ; left chain's (mv_hz_prepare's way), Tv = -cols
+        add hl,de
+        dec c
+@chain_set:
+        ld (MV_GATE_CHAIN),hl
+        ld hl,mv_short_relu     ; mv_hz_store's first bytes a jp to ReLU's store (the next call that
+        ld (mv_hz_store+1),hl   ; ends its rows there writes its own: mv_hz_prepare)
+        ld a,$C3
+        ld (mv_hz_store),a
+        ld a,b                  ; less cols
+        neg
+        ld e,a
+        ld d,$FF
+        ld (MV_GATE_BACK),de
+        add a,c
+        ld (MV_GATE_T0),a       ; Tv's low byte (mv_coarse_end's test)
+.else
         ld a,(mv_shift)
         cp 30
         jr c,@fits
@@ -5665,6 +5787,7 @@ mv_gate_prepare:
         ld (mv_low_check+1),hl  ; (the coarse rows' end reads it: the call runs no low slot)
 .endif
         ld (mv_flag_check+1),hl
+.endif
         call mv_x_end
         ld ix,mv_coarse_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
         ld iy,mv_gate_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
@@ -5711,6 +5834,7 @@ mv_x_end:
 ; row either way, and the coarse output stands. Else the row's low bytes are
 ; summed by slots of their own over its weights again (43 T-states a product)
 ; and added: D is exact, and the row ends as an exact one.
+.ifndef MV_GATE_SHORT                   ; (with it, mv_coarse_end's test: its rows come to mv_gate_exact)
 mv_gate:                        ; (the h sum's set) E:H:L = V, the other set's B = D's low byte (A' with MV_LOW_SLOTS)
         ld a,l
         sub 0                   ; patched: Tv
@@ -5724,8 +5848,12 @@ MV_GATE_T2 = * - 1
 mv_gate_zeroed:
         jp m,mv_shift_jump      ; V < Tv: ReLU zeroes the row (patched: mv_store_zero, or the shift:
                                 ; mv_low_check's target, A' the low byte, with MV_LOW_SLOTS)
+.endif
 mv_gate_exact:                  ; (mv_hz_gate's rows it does not zero)
+.ifndef MV_GATE_SHORT                   ; (with it, entered in the slots' set: mv_gate_back)
         exx
+.endif
+mv_gate_back:
         ld hl,0                 ; patched: -cols, SP back to the row's weights
 MV_GATE_BACK = * - 2
         add hl,sp
@@ -5742,6 +5870,22 @@ MV_GATE_FIRST = * - 2
 mv_gate_slots:
         mv_byte_pairs ix, $DD   ; S(w + l)'s low byte
         .assert * - mv_gate_slots == MV_MAX_COLS / 2 * MV_COARSE_PAIR, "the gate's slots are laid out as the coarse slots"
+.ifdef MV_GATE_SHORT
+        add a,l                 ; D's low byte + the low bytes' sum (below 2^13): the exact low byte
+        ld c,a
+        ld a,h
+        adc a,0                 ; A: its carry into V
+        ld hl,0                 ; patched: V (mv_coarse_end@exact)
+MV_GATE_V = * - 2
+        add a,l
+        ld l,a
+        jr nc,@v
+        inc h                   ; (the exact V fits 16 bits as the coarse one: mv_coarse_end)
+@v:
+        ld a,c                  ; H:L:A = the exact doubled sum
+        jp mv_hz_store          ; patched: mv_hz_left's entry for the shift (mv_gate_prepare)
+MV_GATE_CHAIN = * - 2
+.else
         add a,l                 ; D += the low bytes' sum (below 2^16)
         ld b,a
         ld a,h
@@ -5756,6 +5900,7 @@ mv_gate_slots:
 @added:
         jp mv_shift_jump        ; patched: mv_gate_relu with MV_LOW_HLA's short gate (mv_hz_prepare)
 MV_GATE_END     = * - 2
+.endif
 
 .ifdef MV_LOW_HLA
 ; The short row ends (seventeenth round, the 128K's): a low or coarse row that keeps

@@ -83,6 +83,7 @@ SHORT_K_OPTION = "MV_SHORT_K = 1"
 # matvec.s's short row ends for mv_slots' narrow rows with no wide column (the 48K's with MV_BIAS_IN_K where
 # it has the room, twenty-fourth round: the 128K's mv_hz_* in mv_slots' H:L:A form; build.py's SPENDS_48K)
 HZ_ENDS_OPTION = "MV_HZ_ENDS = 1"
+GATE_SHORT_OPTION = "MV_GATE_SHORT = 1"   # (the 48K's fc1 gate as the coarse slots' end, thirty-second round)
 # matvec.s's calls with their bias in their row constants alone, run narrow (the 48K's with MV_BIAS_IN_K and
 # MV_PAIR_SLOTS, twenty-fifth round: fc1's biases left out of the layout, soul_layout.FOLDED_BIASES)
 FOLDED_BIAS_OPTION = "MV_FOLDED_BIAS = 1"
@@ -160,7 +161,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           short_k: bool | None = None, short_ends: bool = False,
                           folded_bias: bool = False, row_marks: bool = False,
                           weight_planes: bool | None = None, nz: bool = False,
-                          nz_short: bool | int | None = None) -> str:
+                          nz_short: bool | int | None = None, gate_short: bool | None = None) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -220,7 +221,11 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     the 48K's on the planes' rung since zxsparse48, without `sparse` there; build.py's `nz`: forward.s's fc2 through
     nzmatvec.s's matvec_nz; the kernels' bench includes the file itself, NZ_BENCH). `nz_short`: nzmatvec.s's
     NZ_SHORT_PIECES (None: the 128K's, thirtieth round; True: x of 1..16 but 15, 224 bytes; 8: x of 1..8 alone,
-    NZ_SHORT_EIGHT, 164 bytes; build.py's ladder takes the first that fits)."""
+    NZ_SHORT_EIGHT, 164 bytes; build.py's ladder takes the first that fits). `gate_short`: matvec.s's
+    MV_GATE_SHORT (None: the 48K's with its planes, SOUL_OUT_PLANES, MV_COARSE and MV_HZ_ENDS, without
+    MV_COARSE_TOP; thirty-second round, zx48ffn32): the coarse slots' end is fc1's gate, its rows stored there
+    (a zeroed row's 0) or through mv_hz_left's chain and ReLU (a row summed again); every other coarse call,
+    and a gated one without ReLU's store or at a shift above 7, runs exact."""
     is_128k = model == "128k"
     if nz and bench:
         raise ValueError("MV_NZ is the players' option: the kernels' bench includes nzmatvec.s itself (NZ_BENCH)")
@@ -255,6 +260,10 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                          "program with its tables in the screen")
     if short_k and (is_128k or not coarse):
         raise ValueError("MV_SHORT_K is the 48K's row starts with MV_BIAS_IN_K (MV_COARSE)")
+    gate_short = (not is_128k and weight_planes and coarse and not coarse_top and short_ends if gate_short is None
+                  else gate_short)
+    if gate_short and (is_128k or not coarse or coarse_top or not short_ends):
+        raise ValueError("MV_GATE_SHORT is the 48K's coarse end as fc1's gate (MV_COARSE with MV_HZ_ENDS, no MV_COARSE_TOP)")
     if short_ends and (is_128k or not coarse):
         raise ValueError("MV_HZ_ENDS is the 48K's short row ends for mv_narrow_k's rows (MV_BIAS_IN_K with MV_COARSE)")
     if folded_bias and (is_128k or not coarse):
@@ -299,7 +308,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [CT_RAW_OPTION] * raw_top + [SHORT_K_OPTION] * short_k + [HZ_ENDS_OPTION] * short_ends
                + [FOLDED_BIAS_OPTION] * folded_bias + [ROW_MARKS_OPTION] * row_marks
                + [NZ_OPTION] * nz + [NZ_SHORT_PIECES_OPTION] * bool(is_128k if nz_short is None else nz_short)
-               + [NZ_SHORT_EIGHT_OPTION] * (nz_short == 8)
+               + [NZ_SHORT_EIGHT_OPTION] * (nz_short == 8) + [GATE_SHORT_OPTION] * gate_short
                + [WEIGHT_PLANES_OPTION] * weight_planes + [WEIGHT_PLANES_48K_OPTION] * (weight_planes and not is_128k)
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
