@@ -189,6 +189,12 @@ fw_layer:       .word 0
 .endif
 kv_values:      .res KV_LAYER_BYTES ; third, build.py: layer 0's here, before the activations, so that
 .endif                          ; the unpacked word list runs on from them into h, xn and q, soulplayer.s)
+.ifdef MV_COARSE_UNCALLED               ; (the 128K's: its code before fw_h moves with the room matvec.s's coarse
+.ifdef RN_IN_PAGE                       ; code left; fw_h and fw_xn, 4 FW_DIM bytes in a row there, each kept
+FW_H_AT         = * & 255               ; within a page by padding of 63 bytes or fewer)
+        .res (FW_H_AT > 256 - 4 * FW_DIM && FW_H_AT < 256 - 2 * FW_DIM) * (256 - 2 * FW_DIM - FW_H_AT) + (FW_H_AT > 256 - 2 * FW_DIM) * (256 - FW_H_AT)
+.endif
+.endif
 fw_h:           .res 2 * FW_DIM
 FW_WEIGHTS_AFTER_H = !FW_WEIGHTS_HERE && ((* & 255) + FW_WEIGHTS_BYTES <= 256 || (256 - (* & 255)) % FW_WEIGHTS_ROW == 0)
 .if FW_WEIGHTS_AFTER_H                  ; (the unpacked word list runs over them too: soulplayer.s)

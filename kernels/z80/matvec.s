@@ -3093,9 +3093,11 @@ MV_NARROW_START = * - 2
         ld (mv_first_row+1),hl
         ld (mv_row_jump+1),hl
 .ifdef MV_COARSE
+.ifndef MV_COARSE_UNCALLED
         ld a,(mv_coarse_on)
         or a
         call nz,mv_coarse_prepare       ; (with mv_jump and the row start set for an exact call)
+.endif
 .endif
 .ifdef MV_SPARSE
 ; Sparse (every column one piece, at most MV_SPARSE_MAX of them nonzero): a jr over
@@ -4227,8 +4229,13 @@ MV_COARSE_NC_L0 = * - 1
         ld bc,0                 ; patched: -Cl's top two bytes (H:L:A = the l sum:
 MV_COARSE_NC_L12 = * - 2        ; 17 T-states a row less than adding a byte at a time)
         adc hl,bc
+.ifdef MV_COARSE_UNCALLED
+        jp 0                    ; patched: the first used low slot (mv_low_prepare)
+.else
         jp mv_coarse_slots      ; patched: the first used pair (an even count: no preload), or
+.endif
 MV_COARSE_FIRST = * - 2         ; the first used low slot (mv_low_prepare)
+.ifndef MV_COARSE_UNCALLED      ; (the 128K's without a coarse call: no coarse slots, row ends or blocks)
 .ifdef MV_LOW_HLA
 ; mv_row_coarse_whole - (mv_hz_prepare) mv_row_h_zero's start for a coarse call of
 ; MV_MAX_COLS columns, run on into the first pair: no jp, 10 T-states a row less.
@@ -4373,6 +4380,7 @@ mv_coarse_wide:
         .endrepeat
         .assert * - mv_coarse_wide == MV_COARSE_WIDE_MAX * MV_CW_BLOCK, "wide block size does not match MV_CW_BLOCK"
 mv_cw_count:    .byte 0         ; the blocks the call before used (the next coarse call puts their slots back)
+.endif                          ; (MV_COARSE_UNCALLED)
 
 
 .ifdef MV_COARSE_PAIRS
@@ -5261,6 +5269,7 @@ mv_gate_quads:
         jp mv_prepare@quad_wide_3
         .endmacro
 
+.ifndef MV_COARSE_UNCALLED      ; (the 128K's without a coarse call: no coarse prepare, gate or deferred low slots)
 ; mv_coarse_prepare - (the end of mv_prepare) a call that asked for coarse runs
 ; coarse if it can (above; every wide column's h +-1): each used column's l - 1
 ; (its low byte - 1) into its coarse slot, the row pointers, -Cl and the first
@@ -5757,6 +5766,8 @@ mv_gate_slots:
         jp mv_shift_jump        ; patched: mv_gate_relu with MV_LOW_HLA's short gate (mv_hz_prepare)
 MV_GATE_END     = * - 2
 
+.endif                          ; (MV_COARSE_UNCALLED)
+
 .ifdef MV_LOW_HLA
 ; The short row ends (seventeenth round, the 128K's): a low or coarse row that keeps
 ; no h sum (mv_row_h_zero) ends with its whole doubled sum in the slots' H:L:A (24
@@ -5776,6 +5787,7 @@ MV_GATE_END     = * - 2
 ; The stores step a word's low byte with inc l (2 T-states a row; mv_out and mv_carry
 ; even, eighteenth round).
 
+.ifndef MV_COARSE_UNCALLED      ; (its gated rows: a coarse call's)
 ; mv_hz_gate - a gated coarse row's end (mv_gate's test, in the slots' set): V < Tv
 ; stores 0 (ReLU zeroes the row), else the row goes on as mv_gate's, its low bytes
 ; summed again (E:H:L = V in the h sum's set, A' = D's low byte, its word in MV_OUT_PTR).
@@ -5812,6 +5824,8 @@ MV_HZ_NEXT_4    = * - 2
         sbc a,a
         ld e,a                  ; E:H:L = V
         jp mv_gate_exact
+
+.endif                          ; (MV_COARSE_UNCALLED)
 
 ; mv_hz_left - H:L:A << (7 - shift), entered 6 bytes a step before its end (mv_prepare:
 ; the left chain's entry moved by mv_hz_store - mv_store): the sum's top bits change
@@ -6066,12 +6080,16 @@ mv_hz_prepare:
         cp MV_MAX_COLS
         jr nz,@start_set        ; (mv_row_h_zero and its jp to the first slot)
         ld de,(MV_COARSE_NC_L12)        ; -Cl into the copy that runs on into its slots
+.ifndef MV_COARSE_UNCALLED
         ld a,(mv_coarse_on)
         or a
+.endif
         ld a,(MV_COARSE_NC_L0)
         ld hl,MV_LOW_WHOLE_NC_L0
+.ifndef MV_COARSE_UNCALLED
         jr z,* + 5
         ld hl,MV_COARSE_WHOLE_NC_L0
+.endif
         ld (hl),a
         inc hl
         inc hl
@@ -6082,9 +6100,11 @@ mv_hz_prepare:
         add hl,de
 @start_set:                     ; HL: the rows' start, mv_first_row's and mv_row_jump's if
         push hl                 ; the short ends serve (@ends_set), and the MV_HZ_NEXT_* of the
-        ld a,(mv_coarse_on)     ; ends the call's rows take (each path writes its own)
+.ifndef MV_COARSE_UNCALLED      ; ends the call's rows take (each path writes its own)
+        ld a,(mv_coarse_on)
         cp MV_COARSE_GATE
         jr nc,@gated            ; (or MV_COARSE_RAW's, there)
+.endif
 .ifdef MV_COARSE_TOP
         dec a                   ; (an ungated coarse call's rows end in mv_coarse_top, a bound
         jp z,@general_pop       ; of its own: through the coarse slots' own end)
@@ -6139,11 +6159,14 @@ mv_hz_prepare:
 @ends_set:                      ; HL: the first row's word, DE: the slots' ends
         ld (MV_HZ_PTR),hl
         ld (MV_LOW_END_JP),de   ; (a gated call's: it runs no low slot)
+.ifndef MV_COARSE_UNCALLED
         ld (MV_COARSE_END_JP),de
+.endif
         pop hl
         ld (mv_first_row+1),hl
         ld (mv_row_jump+1),hl   ; (a gated row that mv_gate_exact ends, too)
         ret
+.ifndef MV_COARSE_UNCALLED
 @gated:
         jp nz,mv_hz_raw         ; (MV_COARSE_RAW: matvec_ends.s's)
         ld a,(MV_STORE_OP+1)    ; (mv_gate_prepare's test: its zeroed rows to mv_store_zero)
@@ -6167,6 +6190,7 @@ mv_hz_prepare:
         ld hl,(MV_OUT_PTR)
         ld de,mv_hz_gate
         jr @ends_set
+.endif
 @general_pop:
         pop hl
 @general:
@@ -6174,8 +6198,10 @@ mv_hz_prepare:
         ld (mv_hz_kept),a
         ld hl,mv_low_row_end
         ld (MV_LOW_END_JP),hl
+.ifndef MV_COARSE_UNCALLED
         ld hl,mv_coarse_row_end
         ld (MV_COARSE_END_JP),hl
+.endif
         ret
 @hzs_first:
         cp mv_row_sparse & 255
@@ -6220,8 +6246,12 @@ mv_hz_prepare:
         .assert (mv_row_resume & 255) != (mv_row & 255) && (mv_row_resume & 255) != (mv_row_narrow & 255), "mv_hz_prepare tells mv_row_resume by its low byte"
         .assert (mv_row_resume & 255) != (mv_row_any & 255) && (mv_row_resume & 255) != (mv_row_sparse & 255), "mv_hz_prepare tells mv_row_resume by its low byte"
         .assert (mv_row_resume & 255) != (mv_row_coarse_start & 255), "mv_hz_prepare tells mv_row_resume by its low byte"
-        .assert MV_LOW_WHOLE_NC_L0 + 3 - mv_row_low_whole == MV_WHOLE_NC_END && MV_COARSE_WHOLE_NC_L0 + 3 - mv_row_coarse_whole == MV_WHOLE_NC_END, "mv_hz_prepare finds the copies from their operands"
-        .assert (mv_row_low_whole & 255) != 0 && (mv_row_low_whole & 255) != (mv_row_h_zero & 255) && (mv_row_low_whole & 255) != (mv_row_coarse_whole & 255), "mv_hz_prepare tells mv_row_low_whole by its low byte"
+        .assert MV_LOW_WHOLE_NC_L0 + 3 - mv_row_low_whole == MV_WHOLE_NC_END, "mv_hz_prepare finds the copy from its operands"
+        .assert (mv_row_low_whole & 255) != 0 && (mv_row_low_whole & 255) != (mv_row_h_zero & 255), "mv_hz_prepare tells mv_row_low_whole by its low byte"
+.ifndef MV_COARSE_UNCALLED
+        .assert MV_COARSE_WHOLE_NC_L0 + 3 - mv_row_coarse_whole == MV_WHOLE_NC_END, "mv_hz_prepare finds the coarse copy from its operands"
+        .assert (mv_row_low_whole & 255) != (mv_row_coarse_whole & 255), "mv_hz_prepare tells mv_row_low_whole by its low byte"
+.endif
         .assert (mv_row_low_whole & 255) != (mv_row_hz_resume & 255) && (mv_row_low_whole & 255) != (mv_row_hzs_resume & 255), "mv_hz_prepare tells mv_row_low_whole by its low byte"
 mv_hz_again:    .byte 0         ; not 0: the call before (this x) took mv_row_low_whole's short ends (matvec clears it)
 mv_hz_kept:     .byte 0         ; not 0: the first part's rows kept their sums through mv_hz_keep

@@ -1014,7 +1014,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
             options += [f"{name} = ${bank.symbols[name]:04X}     ; in bank {DATA_BANK}" for name in names]
             if fc1_l0:
                 options += ["FW_FC1_PLANES_L0 = 1     ; (layer 0's fc1 by fc1planes.s's copy in bank 0, on soul_l0_fc1_w)",
-                            "SOUL_OUT_APART = 1       ; (out by its planes alone: on the tape in its bank, no matvec copy)"]
+                            "SOUL_OUT_APART = 1       ; (out by its planes alone: on the tape in its bank, no matvec copy)",
+                            "MV_COARSE_UNCALLED = 1   ; (no coarse call left: matvec.s's coarse slots, prepare, gate and "
+                            "exact row left out)"]
         # the keys' planes (attention.s's AT_PLANE_SCORES) in the bank's room after its block: layer 1
         # runs with the bank in, forward.s pages it in around layer 0's heads and planes' store; at an
         # even address (pl_store steps from a plane's first byte to its second by its low byte)
