@@ -742,11 +742,14 @@ kv_values_gather:
 .ifdef AT_KEPT_MEANS
 .ifndef AT_TABLE_MEANS                  ; (the 128K's; the 48K's kv_values_kept is above)
 KV_PASS_WORDS   = 4             ; kv_kept_store_words' words a pass; position 1's (and a record's), once a turn:
+.ifdef KV_FIRST_PASS_WORDS
+.else
 .ifdef AT_PAGED_VALUES
 KV_FIRST_PASS_WORDS = 2         ; 2 with AT_PAGED_VALUES's longer store (1 in zxvpage31, ~100 bytes fewer below $C000
                                 ; than 4; 2 since zxroom31: 43 bytes more, ~700 T-states fewer at position 1 and a record's copy)
 .else
 KV_FIRST_PASS_WORDS = 4
+.endif
 .endif
         .macro kv_kept_store_words from_first   ; kv_values_kept's store (interrupts off): HL = fw_att,
                                 ; DE = the cache, HL' the sums it adds to (with from_first: HL' position

@@ -711,8 +711,10 @@ MV_NO_AGAIN     = 1
 ; (q, k and v of one xn): its column patches are kept, only the rows differ.
 matvec_again:
 .ifdef MV_COARSE
+.ifndef MV_COARSE_UNCALLED
         xor a                   ; (a coarse call needs the column pass: matvec_again runs exact)
         ld (mv_coarse_on),a
+.endif
 .endif
         ld a,1
         jr mv_start
@@ -2229,6 +2231,7 @@ mv_prepare:
         jr nz,@main_pass
 .endif
 .ifdef MV_COARSE
+.ifndef MV_COARSE_UNCALLED
         ld a,(mv_coarse_on)
         rra                     ; (1 or MV_COARSE_RAW: an ungated call, which mv_exact_row may follow)
         .assert (MV_COARSE_GATE & 1) == 0, "mv_coarse_on's bit 0: a coarse call that mv_exact_row may follow"
@@ -2249,6 +2252,7 @@ mv_prepare:
 .else
         ld b,@one_piece - @piece_jr - 2     ; (the logits': its jps checked in the pass)
         jr c,@main_pass
+.endif
 .endif
 .endif
         ld a,(mv_cols)
@@ -2883,9 +2887,11 @@ MV_K_TOP_ADD    = * - 1         ; $FF, implied, goes into -Cl's there)
         jp @columns_setup
 @low_pass_done:
 .ifdef MV_COARSE
+.ifndef MV_COARSE_UNCALLED
         ld a,(mv_coarse_on)     ; (a call that asks for coarse: mv_low_deferred's if it runs exact)
         or a
         jr nz,@to_flag_jump
+.endif
 .endif
         call mv_low_prepare
 @to_flag_jump:
@@ -2962,6 +2968,7 @@ MV_FIRST_WIDE_K = * - 1
         jr nz,@low_set
 .endif
 .ifdef MV_COARSE
+.ifndef MV_COARSE_UNCALLED
         ld a,(mv_coarse_on)     ; (a call that asks for coarse: mv_coarse_prepare copies
         or a                    ; to the low slots only if it runs exact, mv_low_deferred)
         jr nz,@low_set
@@ -2969,6 +2976,7 @@ MV_FIRST_WIDE_K = * - 1
         ld a,(@piece_jr+1)      ; (mv_exact_row's pass after the logits': the main slots run,
         cp @one_piece - @piece_jr - 2       ; their jps checked)
         jr z,@low_set
+.endif
 .endif
 .endif
         ld a,(MV_WIDE_COUNT)
@@ -4141,7 +4149,9 @@ MV_COARSE_PAIR  = 13            ; bytes of an even and an odd coarse slot
 MV_COARSE_D1    = 5             ; their displacements, from the pair's start
 MV_COARSE_D2    = 11
 
+.ifndef MV_COARSE_UNCALLED              ; (no coarse call: no flag to ask for one, and no code that could)
 mv_coarse_on:   .byte 0
+.endif
 MV_COARSE_GATE  = 2             ; mv_coarse_on: a coarse call whose rows ReLU follows (mv_gate)
 .ifdef MV_LOW_HLA
 MV_COARSE_RAW   = 3             ; mv_coarse_on: an ungated call whose rows store D >> 8 (matvec_ends.s's mv_coarse_raw)
@@ -6259,6 +6269,7 @@ mv_hz_shift:    .word 0         ; mv_hz_left's entry for the call's shift (mv_pr
 .endif
 
 .ifndef SOUL_OUT_PLANES                 ; (the 48K's logits by out's planes, twenty-seventh round: no bound to call it)
+.ifndef MV_COARSE_UNCALLED              ; (nor the 128K's without a coarse call)
 ; mv_exact_row - row A of the coarse call before again, exactly, into its word
 ; of mv_out: the call's x, shift and slots stand (as for matvec_again), and one
 ; row runs from its own K, weights and output through the exact slots, which
@@ -6328,6 +6339,7 @@ mv_exact_row:
         ld a,1
         call mv_rows_run
         jp mv_finish
+.endif
 .endif
 .endif
 

@@ -1016,7 +1016,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                 options += ["FW_FC1_PLANES_L0 = 1     ; (layer 0's fc1 by fc1planes.s's copy in bank 0, on soul_l0_fc1_w)",
                             "SOUL_OUT_APART = 1       ; (out by its planes alone: on the tape in its bank, no matvec copy)",
                             "MV_COARSE_UNCALLED = 1   ; (no coarse call left: matvec.s's coarse slots, prepare, gate and "
-                            "exact row left out)"]
+                            "exact row left out)",
+                            "KV_FIRST_PASS_WORDS = 4   ; (position 1's store four words a pass: the room MV_COARSE_UNCALLED "
+                            "leaves)"]
         # the keys' planes (attention.s's AT_PLANE_SCORES) in the bank's room after its block: layer 1
         # runs with the bank in, forward.s pages it in around layer 0's heads and planes' store; at an
         # even address (pl_store steps from a plane's first byte to its second by its low byte)
