@@ -1018,7 +1018,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                             "MV_COARSE_UNCALLED = 1   ; (no coarse call left: matvec.s's coarse slots, prepare, gate and "
                             "exact row left out)",
                             "KV_FIRST_PASS_WORDS = 4   ; (position 1's store four words a pass: the room MV_COARSE_UNCALLED "
-                            "leaves)"]
+                            "leaves)"] + ["NZ_WIDE_X = 1            ; (nzmatvec.s's fast path for x of 385..503 too, in that room)"] * nz
         # the keys' planes (attention.s's AT_PLANE_SCORES) in the bank's room after its block: layer 1
         # runs with the bank in, forward.s pages it in around layer 0's heads and planes' store; at an
         # even address (pl_store steps from a plane's first byte to its second by its low byte)
