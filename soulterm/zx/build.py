@@ -329,8 +329,9 @@ class SpectrumBuild:
 
     @property
     def coarse(self) -> bool:
-        """Whether the player has the coarse calls (the 128K always; the 48K where coarse_fits)."""
-        return "mv_coarse_on" in self.program.symbols
+        """Whether the player has matvec.s's coarse options (MV_COARSE: the 128K always, whose coarse code is left
+        out where no call is left to run it, MV_COARSE_UNCALLED; the 48K where coarse_fits)."""
+        return "MV_COARSE" in self.program.symbols
 
 
 def _cold_end(sym: dict) -> int:
