@@ -209,6 +209,13 @@
 ; @next_slot; the first layout's sparse call rewalked past the dense call 80,876 -> 78,438, from
 ; a fresh bench 88,000 -> 85,493.
 ;
+; MV_COARSE_UNCALLED (thirty-second round, zxcoarse32: the 128K player's where both fc1s and the
+; logits run by their planes, FW_FC1_PLANES_L0 with SOUL_OUT_APART, so that no code asks for a coarse
+; call): the coarse slots, their wide blocks, row ends, prepare and gate, mv_low_deferred, mv_exact_row,
+; mv_hz_prepare's gated path, matvec_ends.s's gated and raw ends and mv_coarse_on itself left out (a
+; caller that writes it no longer assembles), and the pass's looks at it: matvec.s 6,477 -> 5,235 bytes
+; in the 128K player, matvec_ends.s 195 -> 90; the exact calls' low row start, mv_coarse_k, stays.
+;
 ; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,167 bytes
 ; here with the 128K's other options, MV_LOW_HLA's included, and with the 128K player's
 ; MV_COARSE_PAIRS (nineteenth round: a pair summed in A where it cannot carry, 79 T-states

@@ -5,7 +5,7 @@
 ; Inputs: matvec.s's (mv_w in its layout, mv_x, mv_bias, mv_out, mv_rows, mv_cols, mv_shift; MV_SHORT_K's
 ; flag in mv_shift's bit 7); call matvec_nz. Output: mv_out[r] += the row's output, saturated as
 ; mv_store_add does. The fast path takes a call of 33..64 columns (matvec's two parts) with a bias, a
-; shift of 0..15 and every x in -127..384 whose pieces fit the chain's room (NZ_CHAIN_BYTES: the player's
+; shift of 0..15 and every x in -127..384 (..503 with NZ_WIDE_X) whose pieces fit the chain's room (NZ_CHAIN_BYTES: the player's
 ; 1,000 bytes take ~40 columns); any other call jumps to matvec (the caller has set mv_store_add as
 ; matvec's store: forward.s's fw_dense_add), exact either way. Clobbers AF, BC, DE, HL, IX and the
 ; alternate set (IY kept); runs with interrupts off (SP walks the weights) and gives back the state it
@@ -23,7 +23,7 @@
 ; piece of h adds 2 u at A:H. Each row starts at -(sum S(l) + 256 * 256 the pieces of h) (summed in IX by
 ; the scan), its end adds 2 b (SP walks the bias), shifts the 24-bit 2 (W x + b) left 7 - shift bits (a
 ; signed overflow saturates) and takes A:H (right for shifts of 8 or more) and adds it into out (reached
-; from the bias's walk: mv_out - mv_bias). x <= 384 keeps |2 (W x + b)| below 2^23. With NZ_SHORT_PIECES
+; from the bias's walk: mv_out - mv_bias). x <= 384 (503) keeps |2 (W x + b)| below 2^23. With NZ_SHORT_PIECES
 ; (the 128K's, thirtieth round) a column of x in 1..8 takes a short piece (nz_short, at the file's end), since
 ; the thirty-first round x in 1..16 but 15.
 ;
@@ -42,7 +42,8 @@
 ; screen's middle third, 2,048 bytes, planes.s's tables' room, dead while fc2 runs, contended); 1,968 in
 ; the 128K player's (the once-a-call part, nz_prepare_routines, 572 in the cold part below $8000; the
 ; rows' part, nz_row_routines, 1,396 with the chain's 1,000 and nz_short's 224 (164 before l = 9..16), above; 1,737 before
-; them).
+; them); 2,023 since the thirty-second round's NZ_WIDE_X (the 128K's: nz_wide_x and nz_wide_done, 55 bytes above, for
+; x of 385..503 on the chain: a call of one such column 28,488 T-states, 224,686 through matvec before).
 
 NZ_PIECE_BYTES  = 44            ; the most a column writes: a skip of 7, pop, an l piece of 22, a piece of h of 14
 .ifdef NZ_WIDE_X

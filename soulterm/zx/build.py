@@ -1160,6 +1160,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                     # the benchmarks' prompts)
             lines.append('.include "fc1wide.s"     ; (layer 1\'s fc1 call, and its rows slow and exact where fg_tables '
                          'declines its x)')
+        if fc1_l0:      # (MV_COARSE_UNCALLED's room, thirty-second round: kept free below $C000 for code that runs
+            # with bank DATA_BANK or EMBED_BANK in, bank 0's tensors and code from $C000 on as before it, never lower)
+            lines += ["room_below_paged:", f"        .res (* < ${paging.PAGED_START:04X}) * (${paging.PAGED_START:04X} - *)",
+                      "room_below_paged_end:"]
         lines += [f'.assert * <= ${paging.PAGED_START:04X}, "layer 1 runs with bank {DATA_BANK} at '
                   f'${paging.PAGED_START:04X}: what it runs, reads and writes but its tensors must lie below"',
                   soul_include(soul, "matrices", leave_out=BANK_TENSORS)]
@@ -1742,6 +1746,10 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
             regions.append(Region("free (bank 0: past layer 0's fc1 rows" + ", logitplanes.s and out's planes 7..4"
                                   * ("LG_BANK_0" in sym) + f", before fc1planes.s's copy at bank {DATA_BANK}'s addresses)",
                                   "buffer", rows_end, sym["fg_x"]))
+    if sym.get("room_below_paged_end", 0) > sym.get("room_below_paged", 0):    # (MV_COARSE_UNCALLED's room)
+        regions.append(Region(f"free (below ${paging.PAGED_START:04X}: room for code that runs with bank {DATA_BANK} "
+                              f"or {EMBED_BANK} in; bank 0's tensors from ${paging.PAGED_START:04X})", "buffer",
+                              sym["room_below_paged"], sym["room_below_paged_end"]))
     if "rn_roots" in sym:       # (rmsnorm.s's RN_INVERSE_TABLE: seen with any bank in)
         regions.append(Region("inverses and roots (rmsnorm's, by the mean: build.rn_table_lines)", "table",
                               sym["rn_inverses"], sym["rn_roots_end"]))
