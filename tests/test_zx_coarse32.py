@@ -129,3 +129,26 @@ def test_a_wide_column_without_its_second_piece_of_h_fails(benches):
     assert not np.array_equal(got, expected(w, x, bias, 6, out))
     got, _ = run_matvec_nz(wide, w, x, bias, 6, out)
     np.testing.assert_array_equal(got, expected(w, x, bias, 6, out))
+
+
+def test_a_soul_with_random_proj_and_fc2_takes_the_room_and_runs_exact(shipped):
+    """The shipped soul with both layers' proj and fc2 (weights in -128..127, fc2's biases in int16's -4096..4096)
+    drawn at random: its fc1s and out still take their planes, so its 128K player has MV_COARSE_UNCALLED and
+    NZ_WIDE_X, and three turns run exact against the engine (forward_turn checks every step) through the low
+    slots' calls and matvec_nz's chain that the left-out code sat among."""
+    from soulterm.soul.engine import Engine
+    from soulterm.soul.soulfile import Soul
+    from soulterm.zx.kernelbench import forward_turn, player_bench
+
+    base, tokenizer = shipped
+    rng = np.random.default_rng(3232)
+    arrays = {name: (tensor.values, tensor.shift) for name, tensor in base.tensors.items()}
+    for name in ("l0.proj", "l1.proj", "l0.fc2_w", "l1.fc2_w"):
+        arrays[name] = (rng.integers(-128, 128, arrays[name][0].shape), arrays[name][1])
+    for name in ("l0.fc2_b", "l1.fc2_b"):
+        arrays[name] = (rng.integers(-4096, 4097, arrays[name][0].shape), arrays[name][1])
+    soul = Soul.from_arrays(arrays)
+    bench = player_bench(soul, tokenizer, "128k")
+    assert "MV_COARSE_UNCALLED" in bench.symbols and "NZ_WIDE_X" in bench.symbols
+    for text in ("hello", "how are you", "tell me a joke"):
+        forward_turn(bench, Engine(soul), tokenizer.encode_turn(text))
