@@ -23,8 +23,7 @@ LEFT_OUT = ("mv_coarse_on", "mv_coarse_prepare", "mv_gate_prepare", "mv_coarse_s
             "mv_hz_raw", "mv_row_coarse_whole")
 # (the 48K keeps its coarse calls: fc1's gate; its logits by out's planes have no mv_exact_row, and matvec_ends.s
 # is the 128K's alone)
-KEPT_48K = ("mv_coarse_on", "mv_coarse_prepare", "mv_gate_prepare", "mv_coarse_slots", "mv_coarse_wide", "mv_gate",
-            "mv_gate_slots")
+KEPT_48K = ("mv_coarse_on", "mv_coarse_prepare", "mv_gate_prepare", "mv_coarse_slots", "mv_coarse_wide")
 FIRST_RUNG = dict(fc1_planes_l0=True, nz_short=True, in_page=True, unit_products=True, inverse_table=True,
                   coarse_pairs=True, kept_means=True, weight_planes=True, nz=True, paged_values=True)
 
