@@ -329,7 +329,9 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     sym = built.program.symbols
     assert "mv_sparse_part" in sym and "mv_low_slots" in sym       # MV_SPARSE and MV_LOW_SLOTS
     assert "pl_store" in sym and "pl_keys" in sym and "at_dims" not in sym   # AT_PLANE_SCORES, not AT_FAST_SCORES
-    assert "mv_coarse_slots" in sym    # MV_COARSE (since the twenty-eighth round no coarse call runs: below)
+    # MV_COARSE (since the twenty-eighth round no coarse call runs: below), its coarse code left out since the
+    # thirty-second round (MV_COARSE_UNCALLED, zxcoarse32: tests/test_zx_coarse32.py)
+    assert "MV_COARSE" in sym and "MV_COARSE_UNCALLED" in sym and "mv_coarse_slots" not in sym
     # twenty-eighth round (zxfc1l0): out by its planes alone (SOUL_OUT_APART: no matvec copy, no bound) and
     # layer 0's fc1 by fc1planes.s's copy in bank 0 (FW_FC1_PLANES_L0: no matvec rows either)
     assert sym["SOUL_OUT_APART"] == 1 and sym["FW_FC1_PLANES_L0"] == 1 and "fw_logits_bound" not in sym

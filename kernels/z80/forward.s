@@ -189,6 +189,12 @@ fw_layer:       .word 0
 .endif
 kv_values:      .res KV_LAYER_BYTES ; third, build.py: layer 0's here, before the activations, so that
 .endif                          ; the unpacked word list runs on from them into h, xn and q, soulplayer.s)
+.ifdef MV_COARSE_UNCALLED               ; (the 128K's: its code before fw_h moves with the room matvec.s's coarse
+.ifdef RN_IN_PAGE                       ; code left; fw_h and fw_xn, 4 FW_DIM bytes in a row there, each kept
+FW_H_AT         = * & 255               ; within a page by padding of 63 bytes or fewer)
+        .res (FW_H_AT > 256 - 4 * FW_DIM && FW_H_AT < 256 - 2 * FW_DIM) * (256 - 2 * FW_DIM - FW_H_AT) + (FW_H_AT > 256 - 2 * FW_DIM) * (256 - FW_H_AT)
+.endif
+.endif
 fw_h:           .res 2 * FW_DIM
 FW_WEIGHTS_AFTER_H = !FW_WEIGHTS_HERE && ((* & 255) + FW_WEIGHTS_BYTES <= 256 || (256 - (* & 255)) % FW_WEIGHTS_ROW == 0)
 .if FW_WEIGHTS_AFTER_H                  ; (the unpacked word list runs over them too: soulplayer.s)
@@ -736,11 +742,14 @@ kv_values_gather:
 .ifdef AT_KEPT_MEANS
 .ifndef AT_TABLE_MEANS                  ; (the 128K's; the 48K's kv_values_kept is above)
 KV_PASS_WORDS   = 4             ; kv_kept_store_words' words a pass; position 1's (and a record's), once a turn:
+.ifdef KV_FIRST_PASS_WORDS
+.else
 .ifdef AT_PAGED_VALUES
 KV_FIRST_PASS_WORDS = 2         ; 2 with AT_PAGED_VALUES's longer store (1 in zxvpage31, ~100 bytes fewer below $C000
                                 ; than 4; 2 since zxroom31: 43 bytes more, ~700 T-states fewer at position 1 and a record's copy)
 .else
 KV_FIRST_PASS_WORDS = 4
+.endif
 .endif
         .macro kv_kept_store_words from_first   ; kv_values_kept's store (interrupts off): HL = fw_att,
                                 ; DE = the cache, HL' the sums it adds to (with from_first: HL' position

@@ -211,6 +211,13 @@
 ; @next_slot; the first layout's sparse call rewalked past the dense call 80,876 -> 78,438, from
 ; a fresh bench 88,000 -> 85,493.
 ;
+; MV_COARSE_UNCALLED (thirty-second round, zxcoarse32: the 128K player's where both fc1s and the
+; logits run by their planes, FW_FC1_PLANES_L0 with SOUL_OUT_APART, so that no code asks for a coarse
+; call): the coarse slots, their wide blocks, row ends, prepare and gate, mv_low_deferred, mv_exact_row,
+; mv_hz_prepare's gated path, matvec_ends.s's gated and raw ends and mv_coarse_on itself left out (a
+; caller that writes it no longer assembles), and the pass's looks at it: matvec.s 6,477 -> 5,235 bytes
+; in the 128K player, matvec_ends.s 195 -> 90; the exact calls' low row start, mv_coarse_k, stays.
+;
 ; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,167 bytes
 ; here with the 128K's other options, MV_LOW_HLA's included, and with the 128K player's
 ; MV_COARSE_PAIRS (nineteenth round: a pair summed in A where it cannot carry, 79 T-states
@@ -737,8 +744,10 @@ MV_NO_AGAIN     = 1
 ; (q, k and v of one xn): its column patches are kept, only the rows differ.
 matvec_again:
 .ifdef MV_COARSE
+.ifndef MV_COARSE_UNCALLED
         xor a                   ; (a coarse call needs the column pass: matvec_again runs exact)
         ld (mv_coarse_on),a
+.endif
 .endif
         ld a,1
         jr mv_start
@@ -2257,6 +2266,7 @@ mv_prepare:
         jr nz,@main_pass
 .endif
 .ifdef MV_COARSE
+.ifndef MV_COARSE_UNCALLED
         ld a,(mv_coarse_on)
         rra                     ; (1 or MV_COARSE_RAW: an ungated call, which mv_exact_row may follow)
         .assert (MV_COARSE_GATE & 1) == 0, "mv_coarse_on's bit 0: a coarse call that mv_exact_row may follow"
@@ -2277,6 +2287,7 @@ mv_prepare:
 .else
         ld b,@one_piece - @piece_jr - 2     ; (the logits': its jps checked in the pass)
         jr c,@main_pass
+.endif
 .endif
 .endif
         ld a,(mv_cols)
@@ -2911,9 +2922,11 @@ MV_K_TOP_ADD    = * - 1         ; $FF, implied, goes into -Cl's there)
         jp @columns_setup
 @low_pass_done:
 .ifdef MV_COARSE
+.ifndef MV_COARSE_UNCALLED
         ld a,(mv_coarse_on)     ; (a call that asks for coarse: mv_low_deferred's if it runs exact)
         or a
         jr nz,@to_flag_jump
+.endif
 .endif
         call mv_low_prepare
 @to_flag_jump:
@@ -2990,6 +3003,7 @@ MV_FIRST_WIDE_K = * - 1
         jr nz,@low_set
 .endif
 .ifdef MV_COARSE
+.ifndef MV_COARSE_UNCALLED
         ld a,(mv_coarse_on)     ; (a call that asks for coarse: mv_coarse_prepare copies
         or a                    ; to the low slots only if it runs exact, mv_low_deferred)
         jr nz,@low_set
@@ -2997,6 +3011,7 @@ MV_FIRST_WIDE_K = * - 1
         ld a,(@piece_jr+1)      ; (mv_exact_row's pass after the logits': the main slots run,
         cp @one_piece - @piece_jr - 2       ; their jps checked)
         jr z,@low_set
+.endif
 .endif
 .endif
         ld a,(MV_WIDE_COUNT)
@@ -3121,9 +3136,11 @@ MV_NARROW_START = * - 2
         ld (mv_first_row+1),hl
         ld (mv_row_jump+1),hl
 .ifdef MV_COARSE
+.ifndef MV_COARSE_UNCALLED
         ld a,(mv_coarse_on)
         or a
         call nz,mv_coarse_prepare       ; (with mv_jump and the row start set for an exact call)
+.endif
 .endif
 .ifdef MV_SPARSE
 ; Sparse (every column one piece, at most MV_SPARSE_MAX of them nonzero): a jr over
@@ -4167,7 +4184,9 @@ MV_COARSE_PAIR  = 13            ; bytes of an even and an odd coarse slot
 MV_COARSE_D1    = 5             ; their displacements, from the pair's start
 MV_COARSE_D2    = 11
 
+.ifndef MV_COARSE_UNCALLED              ; (no coarse call: no flag to ask for one, and no code that could)
 mv_coarse_on:   .byte 0
+.endif
 MV_COARSE_GATE  = 2             ; mv_coarse_on: a coarse call whose rows ReLU follows (mv_gate)
 .ifdef MV_LOW_HLA
 MV_COARSE_RAW   = 3             ; mv_coarse_on: an ungated call whose rows store D >> 8 (matvec_ends.s's mv_coarse_raw)
@@ -4257,8 +4276,13 @@ MV_COARSE_NC_L0 = * - 1
         ld bc,0                 ; patched: -Cl's top two bytes (H:L:A = the l sum:
 MV_COARSE_NC_L12 = * - 2        ; 17 T-states a row less than adding a byte at a time)
         adc hl,bc
+.ifdef MV_COARSE_UNCALLED
+        jp 0                    ; patched: the first used low slot (mv_low_prepare)
+.else
         jp mv_coarse_slots      ; patched: the first used pair (an even count: no preload), or
+.endif
 MV_COARSE_FIRST = * - 2         ; the first used low slot (mv_low_prepare)
+.ifndef MV_COARSE_UNCALLED      ; (the 128K's without a coarse call: no coarse slots, row ends or blocks)
 .ifdef MV_LOW_HLA
 ; mv_row_coarse_whole - (mv_hz_prepare) mv_row_h_zero's start for a coarse call of
 ; MV_MAX_COLS columns, run on into the first pair: no jp, 10 T-states a row less.
@@ -4452,6 +4476,7 @@ mv_coarse_wide:
         .endrepeat
         .assert * - mv_coarse_wide == MV_COARSE_WIDE_MAX * MV_CW_BLOCK, "wide block size does not match MV_CW_BLOCK"
 mv_cw_count:    .byte 0         ; the blocks the call before used (the next coarse call puts their slots back)
+.endif                          ; (MV_COARSE_UNCALLED)
 
 
 .ifdef MV_COARSE_PAIRS
@@ -5340,6 +5365,7 @@ mv_gate_quads:
         jp mv_prepare@quad_wide_3
         .endmacro
 
+.ifndef MV_COARSE_UNCALLED      ; (the 128K's without a coarse call: no coarse prepare, gate or deferred low slots)
 ; mv_coarse_prepare - (the end of mv_prepare) a call that asked for coarse runs
 ; coarse if it can (above; every wide column's h +-1): each used column's l - 1
 ; (its low byte - 1) into its coarse slot, the row pointers, -Cl and the first
@@ -5902,6 +5928,8 @@ MV_GATE_CHAIN = * - 2
 MV_GATE_END     = * - 2
 .endif
 
+.endif                          ; (MV_COARSE_UNCALLED)
+
 .ifdef MV_LOW_HLA
 ; The short row ends (seventeenth round, the 128K's): a low or coarse row that keeps
 ; no h sum (mv_row_h_zero) ends with its whole doubled sum in the slots' H:L:A (24
@@ -5921,6 +5949,7 @@ MV_GATE_END     = * - 2
 ; The stores step a word's low byte with inc l (2 T-states a row; mv_out and mv_carry
 ; even, eighteenth round).
 
+.ifndef MV_COARSE_UNCALLED      ; (its gated rows: a coarse call's)
 ; mv_hz_gate - a gated coarse row's end (mv_gate's test, in the slots' set): V < Tv
 ; stores 0 (ReLU zeroes the row), else the row goes on as mv_gate's, its low bytes
 ; summed again (E:H:L = V in the h sum's set, A' = D's low byte, its word in MV_OUT_PTR).
@@ -5957,6 +5986,8 @@ MV_HZ_NEXT_4    = * - 2
         sbc a,a
         ld e,a                  ; E:H:L = V
         jp mv_gate_exact
+
+.endif                          ; (MV_COARSE_UNCALLED)
 
 ; mv_hz_left - H:L:A << (7 - shift), entered 6 bytes a step before its end (mv_prepare:
 ; the left chain's entry moved by mv_hz_store - mv_store): the sum's top bits change
@@ -6211,12 +6242,16 @@ mv_hz_prepare:
         cp MV_MAX_COLS
         jr nz,@start_set        ; (mv_row_h_zero and its jp to the first slot)
         ld de,(MV_COARSE_NC_L12)        ; -Cl into the copy that runs on into its slots
+.ifndef MV_COARSE_UNCALLED
         ld a,(mv_coarse_on)
         or a
+.endif
         ld a,(MV_COARSE_NC_L0)
         ld hl,MV_LOW_WHOLE_NC_L0
+.ifndef MV_COARSE_UNCALLED
         jr z,* + 5
         ld hl,MV_COARSE_WHOLE_NC_L0
+.endif
         ld (hl),a
         inc hl
         inc hl
@@ -6227,9 +6262,11 @@ mv_hz_prepare:
         add hl,de
 @start_set:                     ; HL: the rows' start, mv_first_row's and mv_row_jump's if
         push hl                 ; the short ends serve (@ends_set), and the MV_HZ_NEXT_* of the
-        ld a,(mv_coarse_on)     ; ends the call's rows take (each path writes its own)
+.ifndef MV_COARSE_UNCALLED      ; ends the call's rows take (each path writes its own)
+        ld a,(mv_coarse_on)
         cp MV_COARSE_GATE
         jr nc,@gated            ; (or MV_COARSE_RAW's, there)
+.endif
 .ifdef MV_COARSE_TOP
         dec a                   ; (an ungated coarse call's rows end in mv_coarse_top, a bound
         jp z,@general_pop       ; of its own: through the coarse slots' own end)
@@ -6284,11 +6321,14 @@ mv_hz_prepare:
 @ends_set:                      ; HL: the first row's word, DE: the slots' ends
         ld (MV_HZ_PTR),hl
         ld (MV_LOW_END_JP),de   ; (a gated call's: it runs no low slot)
+.ifndef MV_COARSE_UNCALLED
         ld (MV_COARSE_END_JP),de
+.endif
         pop hl
         ld (mv_first_row+1),hl
         ld (mv_row_jump+1),hl   ; (a gated row that mv_gate_exact ends, too)
         ret
+.ifndef MV_COARSE_UNCALLED
 @gated:
         jp nz,mv_hz_raw         ; (MV_COARSE_RAW: matvec_ends.s's)
         ld a,(MV_STORE_OP+1)    ; (mv_gate_prepare's test: its zeroed rows to mv_store_zero)
@@ -6312,6 +6352,7 @@ mv_hz_prepare:
         ld hl,(MV_OUT_PTR)
         ld de,mv_hz_gate
         jr @ends_set
+.endif
 @general_pop:
         pop hl
 @general:
@@ -6319,8 +6360,10 @@ mv_hz_prepare:
         ld (mv_hz_kept),a
         ld hl,mv_low_row_end
         ld (MV_LOW_END_JP),hl
+.ifndef MV_COARSE_UNCALLED
         ld hl,mv_coarse_row_end
         ld (MV_COARSE_END_JP),hl
+.endif
         ret
 @hzs_first:
         cp mv_row_sparse & 255
@@ -6365,8 +6408,12 @@ mv_hz_prepare:
         .assert (mv_row_resume & 255) != (mv_row & 255) && (mv_row_resume & 255) != (mv_row_narrow & 255), "mv_hz_prepare tells mv_row_resume by its low byte"
         .assert (mv_row_resume & 255) != (mv_row_any & 255) && (mv_row_resume & 255) != (mv_row_sparse & 255), "mv_hz_prepare tells mv_row_resume by its low byte"
         .assert (mv_row_resume & 255) != (mv_row_coarse_start & 255), "mv_hz_prepare tells mv_row_resume by its low byte"
-        .assert MV_LOW_WHOLE_NC_L0 + 3 - mv_row_low_whole == MV_WHOLE_NC_END && MV_COARSE_WHOLE_NC_L0 + 3 - mv_row_coarse_whole == MV_WHOLE_NC_END, "mv_hz_prepare finds the copies from their operands"
-        .assert (mv_row_low_whole & 255) != 0 && (mv_row_low_whole & 255) != (mv_row_h_zero & 255) && (mv_row_low_whole & 255) != (mv_row_coarse_whole & 255), "mv_hz_prepare tells mv_row_low_whole by its low byte"
+        .assert MV_LOW_WHOLE_NC_L0 + 3 - mv_row_low_whole == MV_WHOLE_NC_END, "mv_hz_prepare finds the copy from its operands"
+        .assert (mv_row_low_whole & 255) != 0 && (mv_row_low_whole & 255) != (mv_row_h_zero & 255), "mv_hz_prepare tells mv_row_low_whole by its low byte"
+.ifndef MV_COARSE_UNCALLED
+        .assert MV_COARSE_WHOLE_NC_L0 + 3 - mv_row_coarse_whole == MV_WHOLE_NC_END, "mv_hz_prepare finds the coarse copy from its operands"
+        .assert (mv_row_low_whole & 255) != (mv_row_coarse_whole & 255), "mv_hz_prepare tells mv_row_low_whole by its low byte"
+.endif
         .assert (mv_row_low_whole & 255) != (mv_row_hz_resume & 255) && (mv_row_low_whole & 255) != (mv_row_hzs_resume & 255), "mv_hz_prepare tells mv_row_low_whole by its low byte"
 mv_hz_again:    .byte 0         ; not 0: the call before (this x) took mv_row_low_whole's short ends (matvec clears it)
 mv_hz_kept:     .byte 0         ; not 0: the first part's rows kept their sums through mv_hz_keep
@@ -6374,6 +6421,7 @@ mv_hz_shift:    .word 0         ; mv_hz_left's entry for the call's shift (mv_pr
 .endif
 
 .ifndef SOUL_OUT_PLANES                 ; (the 48K's logits by out's planes, twenty-seventh round: no bound to call it)
+.ifndef MV_COARSE_UNCALLED              ; (nor the 128K's without a coarse call)
 ; mv_exact_row - row A of the coarse call before again, exactly, into its word
 ; of mv_out: the call's x, shift and slots stand (as for matvec_again), and one
 ; row runs from its own K, weights and output through the exact slots, which
@@ -6443,6 +6491,7 @@ mv_exact_row:
         ld a,1
         call mv_rows_run
         jp mv_finish
+.endif
 .endif
 .endif
 

@@ -49,6 +49,7 @@ mv_hzs_first_prepare:
         ld de,mv_hzs_keep       ; the rows' end
         jp mv_hz_prepare@hzs_row_end_patch
 
+.ifndef MV_COARSE_UNCALLED      ; (the gated and raw coarse rows' ends: a coarse call's)
 ; mv_gate_relu - (MV_GATE_END, a gated call with mv_store_relu at shift 7 - MV_GATE_RELU_STEPS
 ; or more: fc1's) the end of a row mv_hz_gate did not zero, summed again by mv_gate_exact (the
 ; h sum's set, E:H:L = V exact, within 16 bits as every x is one piece: E is H's sign; the
@@ -150,4 +151,5 @@ mv_hz_raw:
         ld hl,(MV_OUT_PTR)
         ld de,mv_coarse_raw
         jp mv_hz_prepare@ends_set
+.endif                          ; (MV_COARSE_UNCALLED)
 .endif

@@ -5,7 +5,7 @@
 ; Inputs: matvec.s's (mv_w in its layout, mv_x, mv_bias, mv_out, mv_rows, mv_cols, mv_shift; MV_SHORT_K's
 ; flag in mv_shift's bit 7); call matvec_nz. Output: mv_out[r] += the row's output, saturated as
 ; mv_store_add does. The fast path takes a call of 33..64 columns (matvec's two parts) with a bias, a
-; shift of 0..15 and every x in -127..384 whose pieces fit the chain's room (NZ_CHAIN_BYTES: the player's
+; shift of 0..15 and every x in -127..384 (..503 with NZ_WIDE_X) whose pieces fit the chain's room (NZ_CHAIN_BYTES: the player's
 ; 1,000 bytes take ~40 columns); any other call jumps to matvec (the caller has set mv_store_add as
 ; matvec's store: forward.s's fw_dense_add), exact either way. Clobbers AF, BC, DE, HL, IX and the
 ; alternate set (IY kept); runs with interrupts off (SP walks the weights) and gives back the state it
@@ -23,7 +23,7 @@
 ; piece of h adds 2 u at A:H. Each row starts at -(sum S(l) + 256 * 256 the pieces of h) (summed in IX by
 ; the scan), its end adds 2 b (SP walks the bias), shifts the 24-bit 2 (W x + b) left 7 - shift bits (a
 ; signed overflow saturates) and takes A:H (right for shifts of 8 or more) and adds it into out (reached
-; from the bias's walk: mv_out - mv_bias). x <= 384 keeps |2 (W x + b)| below 2^23. With NZ_SHORT_PIECES
+; from the bias's walk: mv_out - mv_bias). x <= 384 (503) keeps |2 (W x + b)| below 2^23. With NZ_SHORT_PIECES
 ; (the 128K's, thirtieth round) a column of x in 1..8 takes a short piece (nz_short, at the file's end), since
 ; the thirty-first round x in 1..16 but 15.
 ;
@@ -42,10 +42,16 @@
 ; screen's middle third, 2,048 bytes, planes.s's tables' room, dead while fc2 runs, contended); 1,968 in
 ; the 128K player's (the once-a-call part, nz_prepare_routines, 572 in the cold part below $8000; the
 ; rows' part, nz_row_routines, 1,396 with the chain's 1,000 and nz_short's 224 (164 before l = 9..16), above; 1,737 before
-; them).
+; them); 2,023 since the thirty-second round's NZ_WIDE_X (the 128K's: nz_wide_x and nz_wide_done, 55 bytes above, for
+; x of 385..503 on the chain: a call of one such column 28,488 T-states, 224,686 through matvec before).
 
 NZ_PIECE_BYTES  = 44            ; the most a column writes: a skip of 7, pop, an l piece of 22, a piece of h of 14
-        .assert 2 * (64 * 128 * 384 + 32768) < $800000, "|2 (W x + b)| must fit A:HL's 24 bits (x <= 384)"
+.ifdef NZ_WIDE_X
+NZ_X_MOST       = 503           ; the fast path's largest x: h = 2 (x 385..503) takes two pieces of h
+.else
+NZ_X_MOST       = 384
+.endif
+        .assert 2 * (64 * 128 * NZ_X_MOST + 32768) < $800000, "|2 (W x + b)| must fit A:HL's 24 bits (x <= NZ_X_MOST)"
 .ifndef NZ_CHAIN_BYTES
 NZ_CHAIN_BYTES  = 1116          ; the chain's room (a player's build sets its own): 24 columns of the most bytes
 .endif
@@ -241,8 +247,13 @@ nz_nonzero:
 .ifdef SHORT_FORMS
         jr nc,nz_fallback       ; (x < -127, x > 384: -127..-1 are h = 0 and l = x; SHORT_FORMS: 1 byte
 .else                           ; and 3 T-states a column fewer)
+.ifdef NZ_WIDE_X
+        jp nc,nz_wide_x         ; (the 128K's: x of 385..NZ_X_MOST on, the rest to matvec)
+.else
         jp nc,nz_fallback
 .endif
+.endif
+nz_h_known:                     ; (nz_wide_x goes on here)
         ld b,a                  ; B: h
         ld a,<NZ_ROOM_END       ; room for this column's pieces (and the end's)
         sub e
@@ -394,7 +405,8 @@ NZ_PREP_SP = * - 2
 @done:
         pop hl
         pop bc
-        jp nz_scan_next
+        jp nz_scan_next         ; (patched: nz_wide_done after a column of x 385..NZ_X_MOST, NZ_WIDE_X)
+NZ_DONE_JP = * - 2
 
 ; The pieces the chain is made of (after its pop de, E = u):
 nz_pop_u_piece:
@@ -557,6 +569,44 @@ NZ_RIGHT_JP = * - 2
 nz_right_end:
         ex de,hl
         jr nz_shifted
+.endif
+
+.ifdef NZ_WIDE_X
+; nz_wide_x - (the 128K's, thirty-second round: room below $C000) nz_nonzero's column of h 2 or more
+; (A = h, B x's high byte, C = 127 + l, DE where the chain goes on): x of 385..NZ_X_MOST (high byte 1, h 2)
+; goes on as a column of h = 1, its pieces then one more piece of h (nz_wide_done: 2 w h = 4 u - 512 at
+; A:H, the rows' constant 256 * 256 more), where the chain has room for it; any other x is matvec's.
+; Their pieces run as any column's; the rare x past 384 (an fc2 input of layer 1 in 2 of the 80
+; benchmark prompts' turns) no longer sends the whole call to matvec.
+nz_wide_x:
+        dec b
+        jp nz,nz_fallback       ; (x >= 512, or below -127: high byte not 1)
+        ld a,c
+        cp 127 + NZ_X_MOST - 512 + 1
+        jp nc,nz_fallback       ; (x past NZ_X_MOST)
+        ld hl,NZ_ROOM_END - NZ_H1_BYTES
+        or a
+        sbc hl,de
+        jp c,nz_fallback        ; (no room for the second piece of h)
+        ld hl,nz_wide_done
+        ld (NZ_DONE_JP),hl
+        ld a,1
+        jp nz_h_known           ; (B = h = 1 there: its l piece and one piece of h)
+
+; nz_wide_done - nz_nonzero's end of that column (HL, B and C nz_scan's): the second piece of h.
+nz_wide_done:
+        push hl
+        push bc
+        ld hl,nz_h1_piece
+        ld bc,NZ_H1_BYTES
+        ldir
+        ld hl,nz_const_top
+        inc (hl)
+        ld hl,nz_scan_next
+        ld (NZ_DONE_JP),hl
+        pop bc
+        pop hl
+        jp nz_scan_next
 .endif
 
 ; nz_first - nz_nonzero's first nonzero column of a part: no skip before it, the rows' SP starts on it

@@ -329,8 +329,9 @@ class SpectrumBuild:
 
     @property
     def coarse(self) -> bool:
-        """Whether the player has the coarse calls (the 128K always; the 48K where coarse_fits)."""
-        return "mv_coarse_on" in self.program.symbols
+        """Whether the player has matvec.s's coarse options (MV_COARSE: the 128K always, whose coarse code is left
+        out where no call is left to run it, MV_COARSE_UNCALLED; the 48K where coarse_fits)."""
+        return "MV_COARSE" in self.program.symbols
 
 
 def _cold_end(sym: dict) -> int:
@@ -1014,7 +1015,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
             options += [f"{name} = ${bank.symbols[name]:04X}     ; in bank {DATA_BANK}" for name in names]
             if fc1_l0:
                 options += ["FW_FC1_PLANES_L0 = 1     ; (layer 0's fc1 by fc1planes.s's copy in bank 0, on soul_l0_fc1_w)",
-                            "SOUL_OUT_APART = 1       ; (out by its planes alone: on the tape in its bank, no matvec copy)"]
+                            "SOUL_OUT_APART = 1       ; (out by its planes alone: on the tape in its bank, no matvec copy)",
+                            "MV_COARSE_UNCALLED = 1   ; (no coarse call left: matvec.s's coarse slots, prepare, gate and "
+                            "exact row left out)",
+                            "KV_FIRST_PASS_WORDS = 4   ; (position 1's store four words a pass: the room MV_COARSE_UNCALLED "
+                            "leaves)"] + ["NZ_WIDE_X = 1            ; (nzmatvec.s's fast path for x of 385..503 too, in that room)"] * nz
         # the keys' planes (attention.s's AT_PLANE_SCORES) in the bank's room after its block: layer 1
         # runs with the bank in, forward.s pages it in around layer 0's heads and planes' store; at an
         # even address (pl_store steps from a plane's first byte to its second by its low byte)
@@ -1155,6 +1160,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                     # the benchmarks' prompts)
             lines.append('.include "fc1wide.s"     ; (layer 1\'s fc1 call, and its rows slow and exact where fg_tables '
                          'declines its x)')
+        if fc1_l0:      # (MV_COARSE_UNCALLED's room, thirty-second round: kept free below $C000 for code that runs
+            # with bank DATA_BANK or EMBED_BANK in, bank 0's tensors and code from $C000 on as before it, never lower)
+            lines += ["room_below_paged:", f"        .res (* < ${paging.PAGED_START:04X}) * (${paging.PAGED_START:04X} - *)",
+                      "room_below_paged_end:"]
         lines += [f'.assert * <= ${paging.PAGED_START:04X}, "layer 1 runs with bank {DATA_BANK} at '
                   f'${paging.PAGED_START:04X}: what it runs, reads and writes but its tensors must lie below"',
                   soul_include(soul, "matrices", leave_out=BANK_TENSORS)]
@@ -1737,6 +1746,10 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
             regions.append(Region("free (bank 0: past layer 0's fc1 rows" + ", logitplanes.s and out's planes 7..4"
                                   * ("LG_BANK_0" in sym) + f", before fc1planes.s's copy at bank {DATA_BANK}'s addresses)",
                                   "buffer", rows_end, sym["fg_x"]))
+    if sym.get("room_below_paged_end", 0) > sym.get("room_below_paged", 0):    # (MV_COARSE_UNCALLED's room)
+        regions.append(Region(f"free (below ${paging.PAGED_START:04X}: room for code that runs with bank {DATA_BANK} "
+                              f"or {EMBED_BANK} in; bank 0's tensors from ${paging.PAGED_START:04X})", "buffer",
+                              sym["room_below_paged"], sym["room_below_paged_end"]))
     if "rn_roots" in sym:       # (rmsnorm.s's RN_INVERSE_TABLE: seen with any bank in)
         regions.append(Region("inverses and roots (rmsnorm's, by the mean: build.rn_table_lines)", "table",
                               sym["rn_inverses"], sym["rn_roots_end"]))
