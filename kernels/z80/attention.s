@@ -860,7 +860,9 @@ AT_WEIGHT_INDEX = 128           ; (twenty-eighth round, zxatt128) max f + 128 pa
         .byte $DD,$26,0         ; ld ixh,0
         ld a,(at_count)
 .ifndef AT_KEPT_TABLE
+.ifndef AT_SKIP_LEADING_ZEROS           ; (with it the means' start stores the count past the leading 0s)
         ld (@positions + 1),a   ; (each dimension's count, twenty-third round: 10 T-states a dimension)
+.endif
 .endif
         .byte $DD,$6F           ; ld ixl,a: the positions left
         or a                    ; (the carry stays clear: the weights' sum's add never carries)
@@ -1071,7 +1073,11 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         jp at_kept_dimension
 .else
         ld ix,(at_values)       ; IX = &v[0][d], d advancing
+.ifdef AT_SKIP_LEADING_ZEROS
+        jp at_leading_zeros     ; (vecops.s's: IX, the walk's weights and count from the first nonzero weight)
+.else
         jr @dimension
+.endif
 .endif
 @past:                          ; the weights' loop: LUT[83..126] = 1, LUT[127] = 0
         cp 127
@@ -2459,10 +2465,18 @@ AT_DIVIDE_ROUNDS = 4                    ; a pass, two passes
 @wide:                          ; the mean beyond -256..255: 16 rounds
         bit 7,d
         jr z,@sixteen
-        call @complement        ; ~n = -n - 1 >= 0
-        ex de,hl
-        call @complement
-        ex de,hl
+        ld a,d                  ; ~n = -n - 1 >= 0 (thirty-second round: in line, 3 bytes fewer than
+        cpl                     ; a DE = ~DE called twice around ex de,hl)
+        ld d,a
+        ld a,e
+        cpl
+        ld e,a
+        ld a,h
+        cpl
+        ld h,a
+        ld a,l
+        cpl
+        ld l,a
         call @sixteen           ; ~n / m, then ~ of it
         cpl
         ld b,a
@@ -2470,14 +2484,6 @@ AT_DIVIDE_ROUNDS = 4                    ; a pass, two passes
         cpl
         ld c,a
         ld a,b
-        ret
-@complement:                    ; DE = ~DE
-        ld a,d
-        cpl
-        ld d,a
-        ld a,e
-        cpl
-        ld e,a
         ret
 @sixteen:                       ; D:E:H:L = n >= 0, n >> 16 < m: C:A = n / m
         ld a,l
