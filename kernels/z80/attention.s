@@ -33,7 +33,9 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 1,861 (in the 48K player since zx48pack30, thirtieth round: AT_FAST_PIECE_PAIRS, 67, in AT_FAST_MAX_PATCHED's
+; Bytes: 1,789 (in the 48K player since zx48att32, thirty-second round: AT_FAST_PIECE_PAIRS, 67, given up for
+; AT_SKIP_LEADING_ZEROS, whose jump to vecops.s's at_leading_zeros is 2 bytes fewer here than the count's store it
+; takes over, and EM_ROW_MARKS, both below $8000; at_means_divide's ~n in line, 3 fewer); 1,861 (since zx48pack30, thirtieth round: AT_FAST_PIECE_PAIRS, 67, in AT_FAST_MAX_PATCHED's
 ; place, in the room of the word list's first characters shared, SP_FIRST_SHARED); 1,815 (since zx48logits30 and zx48room30: AT_FAST_RANGE_APART, 25, and
 ; AT_FAST_MAX_PATCHED, 21, taken back in the room of the logits' 34 bytes fewer and zx48room30's SHORT_FORMS;
 ; AT_ONE_OWN_END, the weight-1 means' own stride and loop end, 9; exp_lut before attend_head, AT_EXP_FIRST, read in

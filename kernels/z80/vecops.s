@@ -43,7 +43,10 @@
 ; fourteenth round).
 ; at_wide_dimension (AT_TABLE_MEANS, the 48K's) attention.s's means for a dimension with a v
 ;              beyond -256..255, by the product loop: below, 68 bytes (nineteenth round).
-; Bytes: 161 (the shipped 48K's since zxroom48e, twenty-eighth round: no room left for te's and pe's marks beside
+; at_leading_zeros (AT_SKIP_LEADING_ZEROS, the 48K's) the table means' start past a head's leading
+;              0 weights: below, 26 bytes (thirty-second round).
+; Bytes: 206 (the shipped 48K's since zx48att32, thirty-second round: te's and pe's marks again, EM_ROW_MARKS, 19, and
+; at_leading_zeros, 26, in AT_FAST_PIECE_PAIRS' room); 161 (since zxroom48e, twenty-eighth round: no room left for te's and pe's marks beside
 ; MV_HZ_ENDS; 180 since zxatt48b and zxplanes28 merged, twenty-eighth round: te's and pe's marks every 8 rows
 ; again, EM_ROW_MARKS, in the room planes.s's classes leave; 161 since zxlogits48, twenty-seventh round: no argmax, 91 bytes
 ; (SOUL_OUT_PLANES: planes_wide.s's fw_out_logits keeps the best itself); 252 since the twenty-sixth round's planes' rung, zxplanes48: no MV_CT_RAW, whose argmax
@@ -594,8 +597,9 @@ em_unpack:
 ; DE, patched; at_wide_dimension's too) and its count (@positions') start at the first nonzero
 ; weight (the max's is 255, so there is one), then attend_head@dimension. BC = the row's end (the
 ; weights' loop's B'C', swapped in). 45 T-states a leading 0 here for 8 x 79 in the walk (@zero's),
-; 90 a head. Here, below $8000, as at_wide_dimension: above it the bytes would move att_weights past
-; a page's end (its padding, forward.s).
+; 81 a head (96 here, less attend_head's jp for jr and the weights' loop's count store). Here,
+; below $8000, as at_wide_dimension: above it its bytes moved att_weights past a page's end (13
+; bytes of forward.s's padding more).
 at_leading_zeros:
 .ifdef AT_LUT_IN_WEIGHTS
         ld hl,(attend_head@lut_means + 1) ; the head's row of weights (forward.s patches it in each head)
