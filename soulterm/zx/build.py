@@ -221,10 +221,10 @@ WIDE_SPARSE_48K = "FW_WIDE_SPARSE"
 # before AT_FAST_SUMS_JP's ~109 a byte, FW_WIDE_SPARSE's ~77 and the other cuts, which it may displace
 HZ_ENDS_48K = "MV_HZ_ENDS"
 # attention.s's table means from each head's first nonzero weight (AT_SKIP_LEADING_ZEROS, thirty-second round,
-# zx48att32: 24 bytes below $8000 for 8 x 79 T-states a leading 0 of a head less 45, 81 a head; layer 0's ~12 leading 0s a
-# held-out reply step) and te's and pe's marks (EM_ROW_MARKS: until then the room the spends left, after them) before
-# AT_FAST_PIECE_PAIRS, which buys less than either (python benchmarks/zx48_forced_spends.py, docs/spectrum.md,
-# "Thirty-second round")
+# zx48att32: 24 bytes below $8000 for 8 x 79 T-states a leading 0 of a head less 45, 81 a head; layer 0's ~11
+# leading 0s a held-out reply step) and te's and pe's marks (EM_ROW_MARKS: until then the room the spends left,
+# after them) before AT_FAST_PIECE_PAIRS, which buys less than either (python benchmarks/zx48_forced_spends.py,
+# docs/spectrum.md, "Thirty-second round")
 LEADING_ZEROS_48K = SKIP_LEADING_ZEROS
 ROW_MARKS_48K = "EM_ROW_MARKS"
 SPENDS_48K = ((HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:4]
