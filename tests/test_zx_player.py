@@ -368,7 +368,8 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, unplaned
     spends = zx_build.SPENDS_48K
     assert sorted(zx_build.FAST_TAKEBACKS_48K) == sorted(FAST_TAKEBACK_OPTIONS)
     assert spends == ((zx_build.HZ_ENDS_48K,) + zx_build.FAST_TAKEBACKS_48K[:1] + (zx_build.WIDE_SPARSE_48K,)
-                      + zx_build.FAST_TAKEBACKS_48K[1:])
+                      + zx_build.FAST_TAKEBACKS_48K[1:4] + (zx_build.LEADING_ZEROS_48K, zx_build.ROW_MARKS_48K)
+                      + zx_build.FAST_TAKEBACKS_48K[4:])     # (zx48att32: the leading 0s, the marks before the pairs)
     assert [name for name in spends if name in unplaned.program.symbols] == list(spends)
     assert "fw_wide_sparse" in unplaned.program.symbols and "mv_hz_wide" in unplaned.program.symbols
     assert "at_dims_h4" in unplaned.program.symbols and "at_fast_wide_q" in unplaned.program.symbols
@@ -385,7 +386,8 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, unplaned
     # zx48logits30's 34 bytes fewer in the logits and zx48room30's SHORT_FORMS and start's jp, 31 bytes more after
     # AT_ONE_OWN_END's 9: AT_FAST_RANGE_APART and AT_FAST_MAX_PATCHED too; with zx48pack30's word list, its first
     # characters shared, SP_FIRST_SHARED, 30 bytes more: AT_FAST_PIECE_PAIRS in AT_FAST_MAX_PATCHED's place; with
-    # zx48ffn32's short gate, MV_GATE_SHORT, ~30 bytes fewer in matvec.s: AT_FAST_MAX_PATCHED back too)
+    # zx48ffn32's short gate, MV_GATE_SHORT, ~30 bytes fewer in matvec.s: AT_FAST_MAX_PATCHED back too; with
+    # zx48att32's AT_SKIP_LEADING_ZEROS and EM_ROW_MARKS before them in SPENDS_48K, both in their place)
     assert [name for name in spends if name in built.program.symbols] == list(spends[:2]) + list(spends[3:8])
     assert built.program.symbols["SP_FIRST_SHARED"] == 1
     sym = built.program.symbols       # (and SHORT_FORMS' exp_lut before attend_head, in one page: its 8-bit index)
@@ -394,20 +396,24 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, unplaned
     assert "matvec_nz" in built.program.symbols and "fw_wide_sparse" not in built.program.symbols
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     no_planes(monkeypatch)
-    sizes = dict(zip(spends, (368, 3, 275, 16, 25, 21, 67, 21, 73)))     # (about their bytes)
-    for room, want in ((0, ()), (50, (spends[1],) + spends[3:5]), (90, (spends[1],) + spends[3:6] + spends[7:8]),
+    sizes = dict(zip(spends, (368, 3, 275, 16, 25, 21, 21, 57, 67, 21, 73)))     # (about their bytes)
+    apart = (zx_build.WIDE_SPARSE_48K, zx_build.HZ_ENDS_48K, zx_build.ROW_MARKS_48K)     # (not fast_takebacks)
+    for room, want in ((0, ()), (50, (spends[1],) + spends[3:5]), (90, (spends[1],) + spends[3:7]),
+                       (170, (spends[1],) + spends[3:8] + spends[9:10]),
                        (300, spends[1:4]), (400, spends[:2] + spends[3:4]), (662, spends[:4]),
-                       (869, spends)):   # (all at once where all fit)
+                       (947, spends)):   # (all at once where all fit)
         chosen = []
         monkeypatch.setattr(zx_build, "coarse_fits", lambda *args, fast_scores=False, fast_takebacks=(), room=room,
-                            wide_sparse=False, short_ends=False, **kwargs: fast_scores
+                            wide_sparse=False, short_ends=False, row_marks=False, **kwargs: fast_scores
                             and sum(sizes[name] for name in fast_takebacks) + sizes[zx_build.WIDE_SPARSE_48K]
-                            * wide_sparse + sizes[zx_build.HZ_ENDS_48K] * short_ends <= room)
+                            * wide_sparse + sizes[zx_build.HZ_ENDS_48K] * short_ends
+                            + sizes[zx_build.ROW_MARKS_48K] * row_marks <= room)
         monkeypatch.setattr(zx_build, "_assemble_48k", lambda *args, **kwargs: chosen.append(kwargs))
         zx_build.assemble_player(soul, tokenizer, word_list=False)
-        assert [(kwargs["fast_takebacks"], kwargs["wide_sparse"], kwargs["short_ends"]) for kwargs in chosen] == [
-            (tuple(name for name in want if name not in (zx_build.WIDE_SPARSE_48K, zx_build.HZ_ENDS_48K)),
-             zx_build.WIDE_SPARSE_48K in want, zx_build.HZ_ENDS_48K in want)], room
+        assert [(kwargs["fast_takebacks"], kwargs["wide_sparse"], kwargs["short_ends"], kwargs.get("row_marks", False))
+                for kwargs in chosen] == [
+            (tuple(name for name in want if name not in apart), zx_build.WIDE_SPARSE_48K in want,
+             zx_build.HZ_ENDS_48K in want, zx_build.ROW_MARKS_48K in want)], room
 
 
 def test_the_48k_keeps_the_pairs_jps_where_they_fit(unplaned, monkeypatch):
@@ -566,12 +572,17 @@ def test_the_48k_keeps_te_and_pe_marks_in_the_room_its_spends_leave(built, monke
     since fc1's biases folded (MV_FOLDED_BIAS) left the room, until the logits by out's planes (twenty-seventh
     round, zxlogits48) made room for FW_WIDE_SPARSE, which leaves too little for them; again since planes.s without
     classes (twenty-eighth round, zxplanes28, WP_NO_CLASSES) with zxatt48b's @one, where AT_FAST_SUMS_PAIRS does not fit;
-    not since MV_HZ_ENDS comes first with matvec_nz (zxroom48e), whose 368 bytes leave 1."""
+    not since MV_HZ_ENDS comes first with matvec_nz (zxroom48e), whose 368 bytes leave 1. Since zx48att32 a spend of
+    SPENDS_48K's itself (ROW_MARKS_48K, before AT_FAST_PIECE_PAIRS, which buys less: python
+    benchmarks/zx48_forced_spends.py), and the last rung's only on a rung without the spends; the shipped 48K has them
+    again, in AT_FAST_PIECE_PAIRS' room."""
     import soulterm.zx.build as zx_build
     from soulterm.zx.soul_layout import PACK_KEPT_MARK_ROWS
 
     sym = built.program.symbols
-    assert "EM_ROW_MARKS" not in sym and "MV_HZ_ENDS" in sym and PACK_KEPT_MARK_ROWS == 8
+    assert "EM_ROW_MARKS" in sym and "MV_HZ_ENDS" in sym and PACK_KEPT_MARK_ROWS == 8
+    assert "AT_FAST_PIECE_PAIRS" not in sym
+    takebacks = zx_build.FAST_TAKEBACKS_48K[:4] + (zx_build.LEADING_ZEROS_48K,) + zx_build.FAST_TAKEBACKS_48K[4:]
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     for room_for_it in (True, False):
         chosen = []
@@ -580,7 +591,7 @@ def test_the_48k_keeps_te_and_pe_marks_in_the_room_its_spends_leave(built, monke
         monkeypatch.setattr(zx_build, "_assemble_48k", lambda *args, **kwargs: chosen.append(kwargs))
         zx_build.assemble_player(soul, tokenizer, word_list=False)
         assert [(kwargs["fast_scores"], kwargs.get("row_marks", False), kwargs["fast_takebacks"])
-                for kwargs in chosen] == [(True, room_for_it, zx_build.FAST_TAKEBACKS_48K)]
+                for kwargs in chosen] == [(True, room_for_it, takebacks)]
 
 
 def test_print_id_prints_every_tokens_text_from_the_alphabet_and_the_merges(built):

@@ -33,8 +33,10 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 1,882 (in the 48K player since zx48ffn32, thirty-second round: AT_FAST_MAX_PATCHED, 21, back in the room of
-; matvec.s's short gate); 1,861 (since zx48pack30, thirtieth round: AT_FAST_PIECE_PAIRS, 67, in AT_FAST_MAX_PATCHED's
+; Bytes: 1,789 (in the 48K player since zx48att32, thirty-second round: AT_FAST_PIECE_PAIRS, 67, given up for
+; AT_SKIP_LEADING_ZEROS, whose jump to vecops.s's at_leading_zeros is 2 bytes fewer here than the count's store it
+; takes over, and EM_ROW_MARKS, both below $8000; at_means_divide's ~n in line, 3 fewer); 1,882 (with zx48ffn32's short
+; gate alone: AT_FAST_MAX_PATCHED, 21, back); 1,861 (since zx48pack30, thirtieth round: AT_FAST_PIECE_PAIRS, 67, in AT_FAST_MAX_PATCHED's
 ; place, in the room of the word list's first characters shared, SP_FIRST_SHARED); 1,815 (since zx48logits30 and zx48room30: AT_FAST_RANGE_APART, 25, and
 ; AT_FAST_MAX_PATCHED, 21, taken back in the room of the logits' 34 bytes fewer and zx48room30's SHORT_FORMS;
 ; AT_ONE_OWN_END, the weight-1 means' own stride and loop end, 9; exp_lut before attend_head, AT_EXP_FIRST, read in
@@ -862,7 +864,9 @@ AT_WEIGHT_INDEX = 128           ; (twenty-eighth round, zxatt128) max f + 128 pa
         .byte $DD,$26,0         ; ld ixh,0
         ld a,(at_count)
 .ifndef AT_KEPT_TABLE
+.ifndef AT_SKIP_LEADING_ZEROS           ; (with it the means' start stores the count past the leading 0s)
         ld (@positions + 1),a   ; (each dimension's count, twenty-third round: 10 T-states a dimension)
+.endif
 .endif
         .byte $DD,$6F           ; ld ixl,a: the positions left
         or a                    ; (the carry stays clear: the weights' sum's add never carries)
@@ -1073,7 +1077,11 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         jp at_kept_dimension
 .else
         ld ix,(at_values)       ; IX = &v[0][d], d advancing
+.ifdef AT_SKIP_LEADING_ZEROS
+        jp at_leading_zeros     ; (vecops.s's: IX, the walk's weights and count from the first nonzero weight)
+.else
         jr @dimension
+.endif
 .endif
 @past:                          ; the weights' loop: LUT[83..126] = 1, LUT[127] = 0
         cp 127
@@ -2489,10 +2497,18 @@ AT_DIVIDE_ROUNDS = 4                    ; a pass, two passes
 @wide:                          ; the mean beyond -256..255: 16 rounds
         bit 7,d
         jr z,@sixteen
-        call @complement        ; ~n = -n - 1 >= 0
-        ex de,hl
-        call @complement
-        ex de,hl
+        ld a,d                  ; ~n = -n - 1 >= 0 (thirty-second round: in line, 3 bytes fewer than
+        cpl                     ; a DE = ~DE called twice around ex de,hl)
+        ld d,a
+        ld a,e
+        cpl
+        ld e,a
+        ld a,h
+        cpl
+        ld h,a
+        ld a,l
+        cpl
+        ld l,a
         call @sixteen           ; ~n / m, then ~ of it
         cpl
         ld b,a
@@ -2500,14 +2516,6 @@ AT_DIVIDE_ROUNDS = 4                    ; a pass, two passes
         cpl
         ld c,a
         ld a,b
-        ret
-@complement:                    ; DE = ~DE
-        ld a,d
-        cpl
-        ld d,a
-        ld a,e
-        cpl
-        ld e,a
         ret
 @sixteen:                       ; D:E:H:L = n >= 0, n >> 16 < m: C:A = n / m
         ld a,l

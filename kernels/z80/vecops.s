@@ -43,7 +43,10 @@
 ; fourteenth round).
 ; at_wide_dimension (AT_TABLE_MEANS, the 48K's) attention.s's means for a dimension with a v
 ;              beyond -256..255, by the product loop: below, 68 bytes (nineteenth round).
-; Bytes: 161 (the shipped 48K's since zxroom48e, twenty-eighth round: no room left for te's and pe's marks beside
+; at_leading_zeros (AT_SKIP_LEADING_ZEROS, the 48K's) the table means' start past a head's leading
+;              0 weights: below, 26 bytes (thirty-second round).
+; Bytes: 206 (the shipped 48K's since zx48att32, thirty-second round: te's and pe's marks again, EM_ROW_MARKS, 19, and
+; at_leading_zeros, 26, in AT_FAST_PIECE_PAIRS' room); 161 (since zxroom48e, twenty-eighth round: no room left for te's and pe's marks beside
 ; MV_HZ_ENDS; 180 since zxatt48b and zxplanes28 merged, twenty-eighth round: te's and pe's marks every 8 rows
 ; again, EM_ROW_MARKS, in the room planes.s's classes leave; 161 since zxlogits48, twenty-seventh round: no argmax, 91 bytes
 ; (SOUL_OUT_PLANES: planes_wide.s's fw_out_logits keeps the best itself); 252 since the twenty-sixth round's planes' rung, zxplanes48: no MV_CT_RAW, whose argmax
@@ -587,6 +590,37 @@ em_unpack:
 .endif
 
 .ifdef AT_TABLE_MEANS
+.ifdef AT_SKIP_LEADING_ZEROS
+; at_leading_zeros - attention.s's table means (the 48K's) from the head's first nonzero weight on
+; (thirty-second round, zx48att32: layer 0's leading 0s, ~12 of its ~50 key-heads a held-out reply
+; step, the early positions): once a head, IX (&v[0][d]), the walk's weights (attend_head@lut_means'
+; DE, patched; at_wide_dimension's too) and its count (@positions') start at the first nonzero
+; weight (the max's is 255, so there is one), then attend_head@dimension. BC = the row's end (the
+; weights' loop's B'C', swapped in). 45 T-states a leading 0 here for 8 x 79 in the walk (@zero's),
+; 81 a head (96 here, less attend_head's jp for jr and the weights' loop's count store). Here,
+; below $8000, as at_wide_dimension: above it its bytes moved att_weights past a page's end (13
+; bytes of forward.s's padding more).
+at_leading_zeros:
+.ifdef AT_LUT_IN_WEIGHTS
+        ld hl,(attend_head@lut_means + 1) ; the head's row of weights (forward.s patches it in each head)
+.else
+        ld hl,at_lut
+.endif
+        ld de,AT_STRIDE
+        xor a
+@zero:
+        cp (hl)
+        jr nz,@first
+        inc l                   ; (the row lies in one page)
+        add ix,de               ; IX = &v[j + 1][d]
+        jr @zero
+@first:
+        ld (attend_head@lut_means + 1),hl ; the walk's weights from the first nonzero one
+        ld a,c
+        sub l                   ; the positions from it on
+        ld (attend_head@positions + 1),a
+        jp attend_head@dimension
+.endif
 ; at_wide_dimension - attention.s's table means (the 48K's) for a dimension with a v beyond
 ; -256..255 (attend_head@wide: none in "hello", 0.1% of the held-out prompts' values): out[d]
 ; by the product loop from v[0][d] (IX), a 32-bit sum in the other set, on into
@@ -602,12 +636,17 @@ at_wide_dimension:
         exx
         push ix
         pop hl                  ; &v[0][d]
+.ifdef AT_SKIP_LEADING_ZEROS          ; (IX, the walk's weights and count from the head's first nonzero weight)
+        ld iy,(attend_head@lut_means + 1) ; (IY is free: interrupts are off) the weights the walk reads
+        ld a,(attend_head@positions + 1)
+.else
 .ifdef AT_LUT_IN_WEIGHTS
         ld iy,(at_means_walk + 1) ; (IY is free: interrupts are off) the head's weights, patched there
 .else
         ld iy,at_lut            ; (IY is free: interrupts are off)
 .endif
         ld a,(at_count)
+.endif
         ld b,a
 @position:
         ld e,(hl)

@@ -66,8 +66,8 @@ from .contention import CONTENDED_END
 from .soul_layout import (FIRST_SHARED_OPTION, PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, WORD_LIST_SYMBOLS, plane_bytes,
                           plane_classes, plane_groups, plane_words)
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
-from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options,
-                          runs_coarse, runs_narrow)
+from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, SKIP_LEADING_ZEROS, Z80_KERNELS_DIR,
+                          player_kernel_options, runs_coarse, runs_narrow)
 from .soul_layout import (CHOOSABLE_ROWS_MATRIX, bias_of, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
                           is_matvec_matrix, lens_rows_apart, APART_128K, matvec_size, merges_include, soul_include, tensor_labels,
                           tensors_include, vocab_constants, word_list_bytes, word_list_include, word_list_parts)
@@ -220,12 +220,21 @@ WIDE_SPARSE_48K = "FW_WIDE_SPARSE"
 # mv_hz_wide those whose wide columns all have h = +-1 too, ~46,000 for 368 bytes, ~125 a byte): first,
 # before AT_FAST_SUMS_JP's ~109 a byte, FW_WIDE_SPARSE's ~77 and the other cuts, which it may displace
 HZ_ENDS_48K = "MV_HZ_ENDS"
-SPENDS_48K = (HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:]
+# attention.s's table means from each head's first nonzero weight (AT_SKIP_LEADING_ZEROS, thirty-second round,
+# zx48att32: 24 bytes below $8000 for 8 x 79 T-states a leading 0 of a head less 45, 81 a head; layer 0's ~11
+# leading 0s a held-out reply step) and te's and pe's marks (EM_ROW_MARKS: until then the room the spends left,
+# after them) before AT_FAST_PIECE_PAIRS, which buys less than either (python benchmarks/zx48_forced_spends.py,
+# docs/spectrum.md, "Thirty-second round")
+LEADING_ZEROS_48K = SKIP_LEADING_ZEROS
+ROW_MARKS_48K = "EM_ROW_MARKS"
+SPENDS_48K = ((HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:4]
+              + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:])
 # On the planes' rung (twenty-seventh round, zxlogits48: the logits by out's planes, whose room takes FW_WIDE_SPARSE
 # and five cuts, or MV_HZ_ENDS alone with nothing left) FW_WIDE_SPARSE before MV_HZ_ENDS, measured (python
 # benchmarks/z80_token.py, a position / a reply step): "hello" 1,518,369 / 1,898,445 against 1,529,848 / 1,922,855,
 # the ten's medians 1,632,522 / 2,003,026 against 1,644,680 / 2,024,565 (docs/spectrum.md)
-SPENDS_48K_PLANES = FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K, HZ_ENDS_48K) + FAST_TAKEBACKS_48K[1:]
+SPENDS_48K_PLANES = (FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K, HZ_ENDS_48K) + FAST_TAKEBACKS_48K[1:4]
+                     + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:])
 # With matvec_nz's fc2 too (no FW_WIDE_SPARSE) SPENDS_48K's order, MV_HZ_ENDS first: on the shipped soul it
 # displaces every cut taken back and te's and pe's marks (twenty-eighth round, zxroom48e, python
 # benchmarks/z80_token.py: "hello" 1,369,561 / 1,705,282 a position / a reply step against their 1,377,589 /
@@ -237,7 +246,7 @@ def spends_48k(fast_scores: bool, planes_48k: bool, nz: bool = False) -> tuple:
     SPENDS_48K_PLANES but with matvec_nz; without the fast scores their cuts left out; with matvec_nz, `nz`,
     no FW_WIDE_SPARSE: fc2 has no sparse call left to widen)."""
     spends = SPENDS_48K_PLANES if planes_48k and not nz else SPENDS_48K
-    return tuple(spend for spend in spends if (fast_scores or spend not in FAST_TAKEBACKS_48K)
+    return tuple(spend for spend in spends if (fast_scores or spend not in FAST_TAKEBACKS_48K + (LEADING_ZEROS_48K,))
                  and not (nz and spend == WIDE_SPARSE_48K))
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
@@ -1432,8 +1441,9 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                         rung.update(_spent_48k(spends_that_fit(     # where it still fits, in order; the cuts
                             lambda spends: coarse_fits(soul, tokenizer, word_list, **rung, **_spent_48k(spends)),
                             spends_48k(fast_scores, planes_48k, nz))))      # with the fast scores alone)
-                    if coarse_fits(soul, tokenizer, word_list, **rung, row_marks=True):
-                        rung["row_marks"] = True    # (te's and pe's marks: the room the spends leave)
+                    if not rung.get("row_marks") and coarse_fits(soul, tokenizer, word_list,
+                                                                 **{**rung, "row_marks": True}):
+                        rung["row_marks"] = True    # (te's and pe's marks: the room a rung without spends leaves)
                     return _assemble_48k(soul, tokenizer, word_list, **rung)
         return _assemble_48k(soul, tokenizer, word_list, coarse=False, coarse_top=False, pairs=False,
                              unrolled=False)
@@ -1521,9 +1531,12 @@ def spends_that_fit(fits, spends: tuple = SPENDS_48K) -> tuple:
 
 def _spent_48k(spends: tuple) -> dict:
     """coarse_fits's and _assemble_48k's arguments for SPENDS_48K's `spends`: the fast scores' cuts
-    taken back (fast_takebacks), FW_WIDE_SPARSE (wide_sparse) and MV_HZ_ENDS (short_ends)."""
-    return dict(fast_takebacks=tuple(name for name in spends if name not in (WIDE_SPARSE_48K, HZ_ENDS_48K)),
-                wide_sparse=WIDE_SPARSE_48K in spends, short_ends=HZ_ENDS_48K in spends)
+    taken back and AT_SKIP_LEADING_ZEROS (fast_takebacks), FW_WIDE_SPARSE (wide_sparse), MV_HZ_ENDS (short_ends)
+    and EM_ROW_MARKS (row_marks)."""
+    return dict(fast_takebacks=tuple(name for name in spends
+                                     if name not in (WIDE_SPARSE_48K, HZ_ENDS_48K, ROW_MARKS_48K)),
+                wide_sparse=WIDE_SPARSE_48K in spends, short_ends=HZ_ENDS_48K in spends,
+                row_marks=ROW_MARKS_48K in spends)
 
 
 def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_top: bool = True,

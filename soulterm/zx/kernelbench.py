@@ -142,6 +142,9 @@ FAST_SMALL_OPTION = "AT_FAST_SMALL = 1"
 # pieces' loop two pieces a pass, and at_key_sums's loop two dimensions a pass (twenty-second round)
 FAST_TAKEBACK_OPTIONS = ("AT_FAST_H4_APART", "AT_FAST_RANGE_APART", "AT_FAST_DIMS_JP", "AT_FAST_SUMS_JP",
                          "AT_FAST_MAX_PATCHED", "AT_FAST_PIECE_PAIRS", "AT_FAST_SUMS_PAIRS")
+# attention.s's table means from each head's first nonzero weight on (AT_SKIP_LEADING_ZEROS, thirty-second round,
+# zx48att32: the walk's leading 0s left out once a head): a spend of the 48K's ladder with those take-backs
+SKIP_LEADING_ZEROS = "AT_SKIP_LEADING_ZEROS"
 # te and pe in packed rows (vecops.s's em_unpack) and equal gains stored once (soul_layout.soul_include):
 # the 48K's, for room (docs/spectrum.md, "Sixteenth round")
 SOUL_PACKED_OPTION = "SOUL_PACKED = 1"
@@ -282,8 +285,10 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     kept_means = False if kept_means is None else kept_means
     if kept_means and not (fast_means or table_means):
         raise ValueError("AT_KEPT_MEANS is a walk of AT_FAST_MEANS or (the 48K's form) AT_TABLE_MEANS")
-    if any(name not in FAST_TAKEBACK_OPTIONS for name in fast_takebacks) or (fast_takebacks and not fast_scores):
-        raise ValueError(f"fast_takebacks: options of {FAST_TAKEBACK_OPTIONS}, with the fast scores")
+    if any(name not in FAST_TAKEBACK_OPTIONS + (SKIP_LEADING_ZEROS,) for name in fast_takebacks) or (
+            fast_takebacks and not fast_scores):
+        raise ValueError(f"fast_takebacks: options of {FAST_TAKEBACK_OPTIONS + (SKIP_LEADING_ZEROS,)}, with the fast "
+                         "scores")
     options = ([LOW_SLOTS_OPTION] * is_128k + [BIAS_IN_K_OPTION] * (is_128k or coarse) + [SPARSE_OPTION] * sparse
                + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores
                + [PLANE_SCORES_OPTION if bench else PLANE_SCORES] * plane_scores + [COARSE_OPTION] * coarse
