@@ -25,8 +25,8 @@ from soulterm.soul.tokenizer import Tokenizer
 from soulterm.soul.benchmark import add_soul_arguments, engine_and_tokenizer, soul_files
 
 
-def fc2_inputs(engine: Engine, tokenizer: Tokenizer) -> list[tuple[int, np.ndarray]]:
-    """(layer, z) of every fc2 call of the ten turns."""
+def fc2_inputs(engine: Engine, tokenizer: Tokenizer, prompts=EVERYDAY_PROMPTS) -> list[tuple[int, np.ndarray]]:
+    """(layer, z) of every fc2 call of the prompts' turns (the ten's unless given), in order, on the engine."""
     calls = []
     for index, layer in enumerate(engine.layers):
         def recording(h, layer=layer, index=index):
@@ -35,7 +35,7 @@ def fc2_inputs(engine: Engine, tokenizer: Tokenizer) -> list[tuple[int, np.ndarr
             calls.append((index, z))
             return sat16(h + sat16(shift_right(z @ layer.fc2_t + layer.fc2_b, layer.s_fc2)))
         layer.feed_forward = recording
-    for text in EVERYDAY_PROMPTS:
+    for text in prompts:
         engine.reply(tokenizer, text)
     return calls
 

@@ -20,28 +20,18 @@ import numpy as np
 
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.player.bench import EVERYDAY_PROMPTS, prompts_in
-from soulterm.soul import intmath
-from soulterm.soul.engine import Engine, sat16, shift_right
+from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
+from fc2_sparsity import fc2_inputs as recorded_fc2_inputs
 
 RANGES = ((1, 16), (17, 32), (33, 64), (65, 128), (129, 384), (385, 503), (504, 32767))
 SETS = ("benchmarks/everyday_heldout.txt", "benchmarks/everyday_more.txt")
 
 
 def fc2_inputs(soul, tokenizer, prompts) -> list[tuple[int, np.ndarray]]:
-    """(layer, z) of every fc2 call of the prompts' turns, in order, on one engine."""
-    engine, calls = Engine(soul), []
-    for index, layer in enumerate(engine.layers):
-        def recording(h, layer=layer, index=index):
-            yn = intmath.rmsnorm(h, layer.n2, layer.s_n2)
-            z = intmath.relu(sat16(shift_right(yn @ layer.fc1_t + layer.fc1_b, layer.s_fc1)))
-            calls.append((index, z))
-            return sat16(h + sat16(shift_right(z @ layer.fc2_t + layer.fc2_b, layer.s_fc2)))
-        layer.feed_forward = recording
-    for text in prompts:
-        engine.reply(tokenizer, text)
-    return calls
+    """(layer, z) of every fc2 call of the prompts' turns, in order, on one engine (fc2_sparsity's recording)."""
+    return recorded_fc2_inputs(Engine(soul), tokenizer, prompts)
 
 
 def player_fallbacks(soul, tokenizer, prompts) -> collections.Counter:
