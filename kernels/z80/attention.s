@@ -323,6 +323,13 @@
 ; 128K's map): the kept walk's ways after the table 72 (97), at_kept_dimension 62 (70), at_weight_squares
 ; 86 (67), at_fast_checked 22 and at_fast_negative's ld b,0 2 before the table, the product loop's
 ; decode 5; forward.s's kv_values_kept 345 (355), kv_wide_check 50, record_values_gather 22.
+; AT_KEPT_MARKED (thirty-second round, zxwalk32: the 128K's, in MV_COARSE_UNCALLED's room): kv_wide_check
+; marks each wide dimension too (bit 6 of its own kept top byte), and a marked head whose weights of 0 are
+; under half its positions walks its other dimensions on the kept walk (at_kept_marked_dimension: the
+; marks masked: 169 T-states a dimension's start against at_kept_dimension's 96), its marked ones on the
+; fast walk with P tested whole, then back (at_kept_marked_back: 373 a wide dimension's way there and back,
+; counted). "how do you feel" -5,972 a reply step, "are you a robot" -5,671. Bytes: at_kept_marked..at_kept_marked_back 154,
+; at_weight_squares 3 more, kv_wide_check 6 more.
 ; AT_KEPT_MEANS with AT_TABLE_MEANS (AT_KEPT_TABLE, the 48K's form, twenty-first round: not in the
 ; 48K player: its code 481 bytes more than the shipped 48K has, 24 free, and its kept sums 192 bytes,
 ; 128 free in the screen's third; python benchmarks/zx48_kept_means.py, docs/spectrum.md "Twenty-first round: the
