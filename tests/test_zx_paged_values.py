@@ -264,3 +264,133 @@ def test_only_a_dimension_with_a_wide_v_takes_the_product_loop():
                 assert counts["attend_head@dimension_slow"] - before == len(dimensions), (count, dimensions)
         assert (wrong > 0) == broken, wrong
     assert counts["at_fast_dimension"] > 0
+
+
+def marked_options() -> str:
+    """KEPT_128K_OPTIONS with AT_KEPT_MARKED (thirty-second round, zxwalk32: the shipped 128K's)."""
+    from soulterm.zx.build import KEPT_MARKED_OPTION
+
+    return KEPT_128K_OPTIONS + "\n" + KEPT_MARKED_OPTION
+
+
+def marked_heads(seed: int = 33):
+    """Heads (count, zeros, head, q, keys, values, wide_dimensions) on weighted_head: v in -256..255 (its edges
+    in some) but in the wide dimensions, each of the eight alone and WIDE_DIMENSION_SETS' sets, at counts 1, 2,
+    7, 13 and 20, weights of 0 under half the positions in most (the kept walk's heads) and half in some (the
+    fast walk's); a wide dimension's v beyond -256..255 at one or two positions of nonzero weight (-257, 256,
+    300, -20000, 32767, -32768), or in some only at positions of weight 0 (marked, never read)."""
+    from test_kernels_z80_scores import weighted_head
+
+    edges = np.array([-256, -255, -129, -128, -1, 0, 1, 127, 128, 254, 255])
+    rng, heads = np.random.default_rng(seed), []
+    for dimensions in tuple((d,) for d in range(8)) + WIDE_DIMENSION_SETS:
+        for count in (1, 2, 7, 13, 20):
+            zeros = count // 2 if rng.integers(0, 4) == 0 else int(rng.integers(0, (count + 1) // 2))
+            head = int(rng.integers(0, 4))
+            q, keys = weighted_head(rng, count, zeros, head)
+            values = rng.choice(edges, (20, 4, 8)) if rng.integers(0, 3) == 0 else rng.integers(-256, 256, (20, 4, 8))
+            weights = np.asarray(intmath.attention_head(q, keys[:count, head], values[:count, head])[1])
+            weighed, unweighed = np.flatnonzero(weights), np.flatnonzero(weights == 0)
+            for dimension in dimensions:
+                if len(unweighed) and rng.integers(0, 4) == 0:
+                    values[rng.choice(unweighed), head, dimension] = 9999
+                else:
+                    for position in rng.choice(weighed, min(int(rng.integers(1, 3)), len(weighed)), replace=False):
+                        values[position, head, dimension] = rng.choice([-257, 256, 300, -20000, 32767, -32768])
+            heads.append((count, zeros, head, q, keys, values, dimensions))
+    return heads
+
+
+MARKED_PATHS = ["at_kept_marked", "at_kept_dimension@next_row", "at_fast_dimension@next_dimension",
+                "attend_head@dimension_slow", "at_kept_marked_back", "at_kept_marked_back_row"]
+
+
+@pytest.mark.parametrize("broken", [None, "head mark", "dimension mark", "out's pointer"])
+def test_a_marked_heads_narrow_dimensions_take_the_kept_walk(broken):
+    """AT_KEPT_MARKED: a head with a v beyond -256..255 (its kept sums marked as kv_wide_check marks them: bit 7
+    of the head's first top byte, bit 6 of each wide dimension's) whose weights of 0 are under half its
+    positions walks each dimension without one on the kept walk (at_kept_dimension@next_row, from
+    at_kept_marked_dimension) and each wide one on the fast walk (its product loop where a wide v has a
+    nonzero weight), then the kept walk again; a head with half its weights 0 the fast walk throughout, as
+    before. Every head's means are intmath's, at every wide dimension and count. With the head's mark left in
+    the kept sum (`res 7,a` two nops), the dimension's mark not read (`bit 6,a` a `bit 5,a`) or out's pointer
+    not handed back to HL' after a wide dimension (at_kept_marked_back's `exx` a nop) the means are wrong."""
+    bench = Z80Bench(options=marked_options())
+    if broken == "head mark":
+        at = bench.sym("at_kept_marked_dimension@squares_high") - 2
+        assert bench.peek(at, 2) == bytes([0xCB, 0xBF])
+        bench.poke(at, [0, 0])
+    elif broken == "dimension mark":
+        at = next(a for a in range(bench.sym("at_kept_marked_dimension"), bench.sym("at_kept_marked_dimension@squares_high"))
+                  if bench.peek(a, 2) == bytes([0xCB, 0x77]))
+        bench.poke(at + 1, [0x6F])
+    elif broken == "out's pointer":
+        back, jump = bench.sym("at_kept_marked_back"), bytes([0xD9, 0xC3]) + bench.sym("at_kept_marked_dimension").to_bytes(2, "little")
+        bench.poke(next(a for a in range(back, back + 32) if bench.peek(a, 4) == jump), [0])
+    counts, _ = visits(bench, MARKED_PATHS)
+    wrong, kept_heads = 0, 0
+    for count, zeros, head, q, keys, values, dimensions in marked_heads():
+        before = dict(counts)
+        run_head(bench, q, keys, values, count, head)
+        want = intmath.attention_head(q, keys[:count, head], values[:count, head])[0]
+        wrong += not np.array_equal(bench.read_words(HEAD_OUT, 8), want)
+        if broken:
+            continue
+        ran = {label: counts[label] - before[label] for label in MARKED_PATHS}
+        if 2 * zeros < count:
+            kept_heads += 1
+            assert ran["at_kept_marked"] == 1, (count, zeros, dimensions, ran)
+            assert ran["at_kept_dimension@next_row"] == 8 - len(dimensions), (count, zeros, dimensions, ran)
+            assert ran["at_fast_dimension@next_dimension"] == len(dimensions), (count, zeros, dimensions, ran)
+        else:
+            assert ran["at_kept_marked"] == 0 and ran["at_kept_dimension@next_row"] == 0, (count, zeros, ran)
+    assert (wrong > 0) == bool(broken), wrong
+    if not broken:
+        assert kept_heads > 40 and all(counts[label] > 0 for label in MARKED_PATHS), (kept_heads, counts)
+
+
+def wide_dimensions_soul(rows=(25, 30)) -> Soul:
+    """The shipped soul with each layer's value rows `rows` (dimensions 1 and 6 of head 3)
+    WIDE_HEAD_SCALE times as large (clipped to int8): those dimensions' v go beyond -256..255 on everyday
+    lines, head 3's other six and heads 0..2's stay in it."""
+    from soulterm.paths import DEFAULT_SOUL
+    from soulterm.soul.soulfile import load_soul
+
+    arrays = {name: (tensor.values, tensor.shift) for name, tensor in load_soul(DEFAULT_SOUL).tensors.items()}
+    for layer in range(spec.N_LAYERS):
+        values, shift = arrays[f"l{layer}.v"]
+        values = values.copy()
+        values[list(rows)] = np.clip(values[list(rows)] * WIDE_HEAD_SCALE, -128, 127)
+        arrays[f"l{layer}.v"] = (values, shift)
+    return Soul.from_arrays(arrays)
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_a_marked_heads_turns_are_the_engines(broken):
+    """The 128K player built for wide_dimensions_soul (head 3's dimensions 1 and 6 wide, its others and heads
+    0..2 narrow; its ladder takes AT_KEPT_MARKED as the shipped soul's): two turns, every step against
+    Engine.step (forward_turn: the kept sums with both marks, the means), single-stepped so that a marked head
+    is seen on the kept walk and its wide dimensions on the fast one. With kv_wide_check's `set 6,(hl)` two
+    nops (the dimensions unmarked) the turn fails. (The kernels' bench of forward.s with this soul has no room
+    for AT_KEPT_MARKED's code.)"""
+    soul, tokenizer = wide_dimensions_soul(), Tokenizer.load(DEFAULT_TOKENIZER)
+    bench = player_bench(soul, tokenizer, "128k")
+    assert "AT_PAGED_VALUES" in bench.symbols and "AT_KEPT_MARKED" in bench.symbols
+    engine = Engine(soul)
+    if broken:
+        at = bench.sym("kv_wide_check")
+        mark = next(a for a in range(at, at + 40) if bench.peek(a, 2) == bytes([0xCB, 0xF6]))
+        bench.poke(mark, [0, 0])
+        with pytest.raises(AssertionError):
+            forward_turn(bench, engine, tokenizer.encode_turn("do you like music"))
+        return
+    counts, _ = visits(bench, ["at_kept_marked", "at_kept_marked_back", "at_fast_checked"])
+    for line in ("hello", "do you like music"):
+        context = tokenizer.encode_turn(line)
+        state = engine.new_state()
+        for token in context:
+            engine.step(state, token)
+        values = state.values[:, :len(context)].reshape(spec.N_LAYERS, len(context), -1)
+        assert wide_heads(values[0], len(context)).tolist() == [False, False, False, True]
+        forward_turn(bench, engine, context)
+    assert all(count > 0 for count in counts.values()), counts

@@ -58,6 +58,14 @@ def ram(machine) -> bytes:
     return b"".join(map(bytes, banks))
 
 
+def at_the_prompt(machine) -> bool:
+    """Whether the machine stopped with SP where the player's prompt keeps it (ram's reading); a broken start
+    may stop elsewhere, a difference too (zxwalk32's layout: test_a_broken_builder_fails' high bytes' page step
+    as a nop stops with SP at $AE5C and PC in the ROM, $0250)."""
+    sp = machine.cpu.sp
+    return FRAMES + 3 <= sp - STACK_DEAD and sp <= ORIGINS["128k"]
+
+
 def test_the_tape_carries_the_runs_past_its_end_in_the_holes_and_is_shorter(built):
     program, sym = built.program, built.program.symbols
     data_bank = data_bank_block(built.banks)
@@ -162,4 +170,4 @@ def test_a_broken_builder_fails(built):
         blocks = tap.decode_blocks(built.tape)[:-1] + [tap.Block(tap.DATA_FLAG, bytes(broken))]
         machine.load_tap(tap.encode_blocks(blocks))
         machine.run(max_cycles=100_000_000, until_idle=True)
-        assert ram(machine) != reference, pattern
+        assert not at_the_prompt(machine) or ram(machine) != reference, pattern

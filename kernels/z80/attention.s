@@ -325,6 +325,13 @@
 ; 128K's map): the kept walk's ways after the table 72 (97), at_kept_dimension 62 (70), at_weight_squares
 ; 86 (67), at_fast_checked 22 and at_fast_negative's ld b,0 2 before the table, the product loop's
 ; decode 5; forward.s's kv_values_kept 345 (355), kv_wide_check 50, record_values_gather 22.
+; AT_KEPT_MARKED (thirty-second round, zxwalk32: the 128K's, in MV_COARSE_UNCALLED's room): kv_wide_check
+; marks each wide dimension too (bit 6 of its own kept top byte), and a marked head whose weights of 0 are
+; under half its positions walks its other dimensions on the kept walk (at_kept_marked_dimension: the
+; marks masked: 169 T-states a dimension's start against at_kept_dimension's 96), its marked ones on the
+; fast walk with P tested whole, then back (at_kept_marked_back: 373 a wide dimension's way there and back,
+; counted). "how do you feel" -5,972 a reply step, "are you a robot" -5,671. Bytes: at_kept_marked..at_kept_marked_back 154,
+; at_weight_squares 3 more, kv_wide_check 6 more.
 ; AT_KEPT_MEANS with AT_TABLE_MEANS (AT_KEPT_TABLE, the 48K's form, twenty-first round: not in the
 ; 48K player: its code 481 bytes more than the shipped 48K has, 24 free, and its kept sums 192 bytes,
 ; 128 free in the screen's third; python benchmarks/zx48_kept_means.py, docs/spectrum.md "Twenty-first round: the
@@ -1322,7 +1329,9 @@ AT_MEANS_DIVISOR = @divisor + 1
         jr z,@head_end
 @dimensions_left:
         .byte $DD,$2E,0         ; ld ixl,n (patched: at_fast_wide_out, the fast walk's dimensions left)
-        jp at_fast_dimension    ; the next dimension by the fast walk (its dispatch still the checked one)
+@dimensions_left_jp:
+        jp at_fast_dimension    ; the next dimension by the fast walk (its dispatch still the checked one;
+                                ; AT_KEPT_MARKED's at_kept_marked_back_row for a marked kept head's)
 .else
 .ifdef AT_VALUES_BY_DIMENSION
         ld de,AT_DIMENSION_BYTES ; v[0][d + 1] (at_fast_wide sets at_row at v[0][d])
@@ -2083,6 +2092,7 @@ at_fast_store:
         inc hl
         exx
         .byte $DD,$2D           ; dec ixl: the dimensions left (at_weight_squares set 8)
+@kept_next:                     ; (AT_KEPT_MARKED: its operand at_kept_marked_dimension for a marked head)
         jp nz,at_kept_dimension@next_dimension
         jr @head_end
 @fast:
@@ -2092,6 +2102,8 @@ AT_DST          = @fast + 1
         ld sp,(at_fast_sp)
         jp attend_head@head_end
 AT_STORE_KEPT   = $77D9         ; exx, ld (hl),a
+AT_FAST_NEXT    = @head_end - 2 ; at_dst_store's `jp nz,next` operand (AT_KEPT_MARKED patches it)
+        .assert @head_end - @fast == 16, "at_dst_store is not 16 bytes, its jp nz last"
 AT_STORE_FAST   = $18 | (@fast - at_fast_store - 2) << 8 ; jr @fast
 .else
 at_fast_store:
@@ -2242,6 +2254,9 @@ at_weight_squares:
         ld hl,AT_DISPATCH_NARROW
         jr z,@dispatch_set
         ld hl,AT_DISPATCH_CHECKED
+.ifdef AT_KEPT_MARKED
+        jp c,at_kept_marked     ; (weights of 0 under half: the kept walk, its wide dimensions by the fast one)
+.endif
         or a                    ; (NC)
 @dispatch_set:
         ld (at_fast_dimension@dispatch),hl
@@ -2419,6 +2434,104 @@ at_kept_head:
         exx
         pop hl                  ; (at_weight_squares' return: attend_head's @dimension, which a wide
         jp at_kept_dimension    ; v's at_fast_wide_out patches on for the product loop)
+
+.ifdef AT_KEPT_MARKED
+.ifndef AT_PAGED_VALUES
+        .assert 0, "AT_KEPT_MARKED reads AT_PAGED_VALUES' marks"
+.endif
+; AT_KEPT_MARKED (thirty-second round, zxwalk32: the 128K's with MV_COARSE_UNCALLED's room) - a head
+; whose cache holds a v beyond -256..255 (kv_wide_check's mark) and whose weights of 0 are under half
+; its positions takes the kept walk for each dimension without such a v, and the fast walk with P tested
+; whole (and its product loop for a wide v of a nonzero weight) for each dimension kv_wide_check marked
+; (bit 6 of the dimension's own kept top byte), then the kept walk again: before it, the whole head took
+; the fast walk. at_kept_marked - at_weight_squares' way for such a head (HL = AT_DISPATCH_CHECKED,
+; IXH:IY = sum_j S(w)): both walks' constants set, the kept store's way on to at_kept_marked_dimension
+; (each dimension's start tells the walk), at_weight_squares' return dropped.
+at_kept_marked:
+        ld (at_fast_dimension@dispatch),hl
+        ld (at_fast_dimension@weight_squares + 1),iy
+        .byte $DD,$7C           ; ld a,ixh
+        ld (at_fast_dimension@weight_squares_high + 1),a
+        ld (at_kept_marked_dimension@squares_high + 1),a
+        .byte $FD,$7D           ; ld a,iyl
+        ld (at_kept_marked_dimension@squares_low + 1),a
+        .byte $FD,$7C           ; ld a,iyh
+        ld (at_kept_marked_dimension@squares_mid + 1),a
+        ld hl,AT_STORE_KEPT
+        ld (at_fast_store),hl
+        ld hl,at_kept_marked_dimension
+        ld (at_fast_store@kept_next + 1),hl
+        exx
+        ld hl,(AT_DST)          ; (out's pointer in HL', the kept walk's)
+        exx
+        pop hl                  ; (at_weight_squares' return)
+        ld sp,(at_row)          ; (the head's first dimension: as a walk before it would leave SP)
+; at_kept_marked_dimension - a marked head's dimension (SP at its block, as the walk before left it; IXL
+; the dimensions left, this one's too; HL' out's pointer): IXH:B:C = sum_j S(w) + its kept sum, the top
+; byte's marks masked (bit 7, the head's, on its first dimension), into at_kept_dimension's walk; a
+; dimension with bit 6 (a wide v) to the fast walk. The head's last dimension gives the kept store its
+; way on back (at_kept_dimension@next_dimension: every other head's).
+at_kept_marked_dimension:
+        .byte $DD,$7D           ; ld a,ixl
+        dec a
+        jr nz,@sums
+        ld hl,at_kept_dimension@next_dimension
+        ld (at_fast_store@kept_next + 1),hl
+@sums:
+        ld hl,(at_kept)         ; the dimension's kept sum
+        ld a,(hl)
+@squares_low:
+        add a,0                 ; (patched: sum_j S(w), the head's, byte by byte)
+        ld c,a
+        inc l                   ; (kv_kept_sums lie in one page)
+        ld a,(hl)
+@squares_mid:
+        adc a,0
+        ld b,a
+        inc l
+        ld a,(hl)
+        bit 6,a                 ; (bit and res keep the carry)
+        jr nz,@wide
+        res 7,a                 ; (the head's mark)
+@squares_high:
+        adc a,0
+        .byte $DD,$67           ; ld ixh,a
+        inc l
+        ld (at_kept),hl
+        jp at_kept_dimension@next_row
+@wide:                          ; the fast walk for this dimension, its store AT_DST's, then back here
+        inc l
+        ld (at_kept),hl
+        exx
+        ld (AT_DST),hl
+        exx
+        ld hl,AT_STORE_FAST
+        ld (at_fast_store),hl
+        .byte $DD,$7D           ; ld a,ixl
+        dec a
+        jp z,at_fast_dimension@next_dimension ; (the head's last: the fast store ends it as the fast head's)
+        ld hl,at_kept_marked_back
+        ld (AT_FAST_NEXT),hl
+        ld hl,at_kept_marked_back_row
+        ld (attend_head@dimensions_left_jp + 1),hl
+        jp at_fast_dimension@next_dimension
+; at_kept_marked_back_row - the product loop's end for a marked head's wide dimension (not its last: SP
+; attend_head's, at_row the next dimension's block); at_kept_marked_back - the fast walk's store's (SP
+; at the next dimension's block): the fast walk's ways on and the kept store put back, out's pointer
+; into HL', on to the next dimension.
+at_kept_marked_back_row:
+        ld sp,(at_row)
+at_kept_marked_back:
+        ld hl,at_fast_dimension@next_dimension
+        ld (AT_FAST_NEXT),hl
+        ld hl,at_fast_dimension
+        ld (attend_head@dimensions_left_jp + 1),hl
+        ld hl,AT_STORE_KEPT
+        ld (at_fast_store),hl
+        ld hl,(AT_DST)
+        exx
+        jp at_kept_marked_dimension
+.endif
 
 .ifdef AT_PAGED_VALUES
 AT_DISPATCH_NARROW = $48CB      ; bit 1,b (at_fast_dimension@dispatch's, as assembled)

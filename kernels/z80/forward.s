@@ -960,6 +960,13 @@ kv_wide_check:
         sub AT_SQ_PAGE - 2      ; 0 or 2 for vh 0 or -1
         and $FD
         jr z,@narrow
+.ifdef AT_KEPT_MARKED
+        inc l                   ; (AT_KEPT_MARKED, thirty-second round: the dimension's own mark too, bit 6
+        inc l                   ; of its top byte: attention.s's at_kept_marked_dimension sends it to the
+        set 6,(hl)              ; fast walk, the head's others to the kept walk)
+        dec l
+        dec l
+.endif
         ex (sp),hl
         inc l
         inc l

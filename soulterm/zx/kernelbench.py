@@ -481,14 +481,15 @@ HEAD_PLANES = 0xD000            # AT_PLANE_SCORES's planes of the keys (one laye
 HEAD_KEPT = 0xA400              # AT_KEPT_MEANS's kept sums of the head's 8 dimensions (3 bytes each)
 
 
-def kept_sums(values, count: int, signed: bool = False, marked: bool = False) -> bytes:
+def kept_sums(values, count: int, signed: bool = False, marked: bool = False, dimension_marks: bool = False) -> bytes:
     """AT_KEPT_MEANS's kept sums (forward.s's kv_kept_sums) of `values` (positions, ..., dimensions),
     each dimension's sum of S(v & 255) over the first `count` positions (the 48K's form, AT_KEPT_TABLE),
     or with `signed` (the 128K's since the twenty-ninth round) of S(v) mod 65536 (kv_values_kept reads
     S(v) at AT_SQ_PAGE + 2 vh: v = -256's as 0), 3 bytes each, the low first. A dimension with a v
     beyond -256..255 has its signed sum from whatever its page holds, never read: 0 here
     (`kept_sums_agree` leaves it out). With `marked` (AT_PAGED_VALUES, thirty-first round) each head of
-    8 dimensions that holds such a v has bit 7 of its first dimension's top byte set (kv_wide_check)."""
+    8 dimensions that holds such a v has bit 7 of its first dimension's top byte set (kv_wide_check), and with
+    `dimension_marks` too (AT_KEPT_MARKED, thirty-second round) each such dimension bit 6 of its own top byte."""
     words = np.asarray(values, dtype=np.int64)[:count]
     if signed:
         words = np.where((words >= -256) & (words <= 255), words, 0)
@@ -500,7 +501,23 @@ def kept_sums(values, count: int, signed: bool = False, marked: bool = False) ->
     if marked:
         for head in np.flatnonzero(wide_heads(values, count)):
             out[3 * 8 * head + 2] |= 0x80
+    if dimension_marks:
+        for dimension in np.flatnonzero(wide_dimensions(values, count)):
+            out[3 * dimension + 2] |= 0x40
     return bytes(out)
+
+
+def wide_dimensions(values, count: int) -> np.ndarray:
+    """Which of the last axes' dimensions (in order) hold a v beyond -256..255 among the first `count`
+    positions of `values` (positions, ..., dimensions)."""
+    words = np.asarray(values, dtype=np.int64)
+    return ((words[:count] < -256) | (words[:count] > 255)).reshape(count, words[0].size).any(axis=0)
+
+
+def kept_marked(bench: Z80Bench) -> bool:
+    """Whether the bench marks each dimension with a v beyond -256..255 too (AT_KEPT_MARKED, thirty-second
+    round: a marked head's other dimensions on the kept walk)."""
+    return "AT_KEPT_MARKED" in bench.symbols
 
 
 def wide_heads(values, count: int) -> np.ndarray:
@@ -522,9 +539,10 @@ def kept_sums_agree(bench: Z80Bench, got: bytes, values, count: int) -> bool:
     (each head's mark, AT_PAGED_VALUES's, compared even so)."""
     signed = kept_signed(bench)
     words = np.asarray(values, dtype=np.int64)[:count].reshape(count, -1)
-    want = kept_sums(words, count, signed, paged_values(bench))
+    want = kept_sums(words, count, signed, paged_values(bench), kept_marked(bench))
     narrow = ((words >= -256) & (words <= 255)).all(axis=0) if signed else np.ones(words.shape[1], bool)
     marks_agree = all(got[3 * d + 2] & 0x80 == want[3 * d + 2] & 0x80 for d in range(0, words.shape[1], 8))
+    marks_agree &= all(got[3 * d + 2] & 0x40 == want[3 * d + 2] & 0x40 for d in range(words.shape[1]))
     return len(got) == len(want) and marks_agree and all(got[3 * d:3 * d + 3] == want[3 * d:3 * d + 3]
                                                          for d in range(words.shape[1]) if narrow[d])
 
@@ -632,7 +650,7 @@ def load_head(bench: Z80Bench, q, keys, values, count: int, head: int, sums: boo
         bench.poke_word(bench.sym("pl_planes"), HEAD_PLANES + bench.sym("PL_HEAD_BYTES") * head)
     if "at_kept" in bench.symbols:              # (as forward.s's kv_kept_store leaves them)
         bench.poke(HEAD_KEPT, kept_sums(np.asarray(values).reshape(-1, 4, 8)[:, head], count, kept_signed(bench),
-                                        paged_values(bench)))
+                                        paged_values(bench), kept_marked(bench)))
         bench.poke_word(bench.sym("at_kept"), HEAD_KEPT)
     bench.poke(bench.sym("at_count"), [count])
     return t_states
