@@ -17,7 +17,7 @@ from soulterm.zx.kernelbench import Z80Bench
 sys.path.insert(0, str(CHECKOUT_DIR / "benchmarks"))
 import z80_context_costs as costs  # noqa: E402  (a benchmark script, beside z80_profile.py)
 
-SQ_PAGE = 0xA7                  # the shipped 128K's AT_SQ_PAGE (test_the_128ks_squares_page_suits_the_form)
+SQ_PAGE = 0xA3                  # the shipped 128K's AT_SQ_PAGE (test_the_128ks_squares_page_suits_the_form; $A7 before zxcoarse32)
 CACHE = 0x9000                  # where each store writes its word's high byte
 
 # Each store: B = vh, C = vl, HL = the cache's high byte; B comes back as S(v)'s page
