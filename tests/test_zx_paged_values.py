@@ -133,6 +133,14 @@ PATHS = ["at_kept_dimension@position", "at_kept_no_borrow", "at_kept_far", "at_f
          "at_fast_negative", "at_fast_checked", "at_fast_wide_out", "kv_wide_check@head"]
 
 
+def turn_values(engine: Engine, context) -> np.ndarray:
+    """The values a fresh turn of `context` caches on the engine: [layer, position, dimension]."""
+    state = engine.new_state()
+    for token in context:
+        engine.step(state, token)
+    return state.values[:, :len(context)].reshape(spec.N_LAYERS, len(context), -1)
+
+
 def test_a_wide_heads_turns_are_the_engines_on_every_path():
     """The 128K's forward pass (forward.s with player_kernel_options' AT_KEPT_MEANS: AT_PAGED_VALUES, as
     test_kernels_z80_scores' kept sums' turns) on wide_head_soul (head 3 wide, heads 0..2 narrow, v of both
@@ -153,10 +161,7 @@ def test_a_wide_heads_turns_are_the_engines_on_every_path():
     engine = Engine(soul)
     for line in ("hello", "do you like music"):
         context = tokenizer.encode_turn(line)
-        state = engine.new_state()
-        for token in context:
-            engine.step(state, token)
-        values = state.values[:, :len(context)].reshape(spec.N_LAYERS, len(context), -1)
+        values = turn_values(engine, context)
         assert wide_heads(values[0], len(context)).tolist() == [False, False, False, True]
         assert (values < 0).any() and ((values >= 0) & (values <= 255)).any()
         forward_turn(bench, engine, context)
@@ -387,10 +392,7 @@ def test_a_marked_heads_turns_are_the_engines(broken):
     counts, _ = visits(bench, ["at_kept_marked", "at_kept_marked_back", "at_fast_checked"])
     for line in ("hello", "do you like music"):
         context = tokenizer.encode_turn(line)
-        state = engine.new_state()
-        for token in context:
-            engine.step(state, token)
-        values = state.values[:, :len(context)].reshape(spec.N_LAYERS, len(context), -1)
+        values = turn_values(engine, context)
         assert wide_heads(values[0], len(context)).tolist() == [False, False, False, True]
         forward_turn(bench, engine, context)
     assert all(count > 0 for count in counts.values()), counts
