@@ -227,21 +227,34 @@ def test_the_narrow_rows_words_are_bit_exact_in_wp_rows_and_wp_rows_wide(narrow_
     x = rng.integers(-100, 100, 32)
     narrow_first_build(narrow_bench, x)
     big = rng.integers(-2000, 2000, 32)
-    for matrix in range(ROWS // 32):
-        rows = NARROW_W[32 * matrix:32 * (matrix + 1)]
-        shift = int(rng.integers(LEAST_SHIFT, MOST_SHIFT + 1))
 
-        def classes_in(bench, rows=rows):
-            bench.poke(CLASSES_AT, plane_classes(rows))
-            bench.poke_word(bench.sym("wp_classes"), CLASSES_AT)
-        got, _, _ = run_tables_and_rows(narrow_bench, "wp", matrix_words_at(matrix), X_AT, 32, x, shift,
-                                        before_rows=classes_in)     # (wp_rows_wide's u lie on the tables' first page)
-        assert np.array_equal(got, intmath.matvec(rows, 0, x, post=shift)), matrix
+    def wide_too(matrix, rows, shift):
         for vector in (x, big):
-            classes_in(narrow_bench)
+            classes_in(narrow_bench, rows)
             assert np.array_equal(run_wide(narrow_bench, matrix_words_at(matrix), vector, shift, 32),
                                   intmath.matvec(rows, 0, vector, post=shift)), matrix
             assert narrow_bench.peek(narrow_bench.sym("wp_classes"), 2) == (CLASSES_AT + 32).to_bytes(2, "little")
+    each_matrix_bit_exact(narrow_bench, rng, x, then=wide_too)
+
+
+def classes_in(bench, rows) -> None:
+    """The rows' classes (plane_classes) at CLASSES_AT, and wp_classes on them."""
+    bench.poke(CLASSES_AT, plane_classes(rows))
+    bench.poke_word(bench.sym("wp_classes"), CLASSES_AT)
+
+
+def each_matrix_bit_exact(bench, rng, x, then=None) -> None:
+    """Each matrix on the made words: wp_rows with its classes at a shift drawn from `rng`, against intmath.matvec;
+    then `then(matrix, rows, shift)` for more checks of the same matrix."""
+    for matrix in range(ROWS // 32):
+        rows = NARROW_W[32 * matrix:32 * (matrix + 1)]
+        shift = int(rng.integers(LEAST_SHIFT, MOST_SHIFT + 1))
+        got, _, _ = run_tables_and_rows(bench, "wp", matrix_words_at(matrix), X_AT, 32, x, shift,
+                                        before_rows=lambda bench, rows=rows: classes_in(bench, rows))
+        # (wp_rows_wide's u lie on the tables' first page)
+        assert np.array_equal(got, intmath.matvec(rows, 0, x, post=shift)), matrix
+        if then is not None:
+            then(matrix, rows, shift)
 
 
 def run_wide(bench, w_at: int, x, shift: int, rows: int) -> np.ndarray:
@@ -372,16 +385,7 @@ def test_the_packed_forms_rows_are_bit_exact(packed_bench):
     rng = np.random.default_rng(3132)
     x = rng.integers(-100, 100, 32)
     packed_first_build(packed_bench, x)
-    for matrix in range(ROWS // 32):
-        rows = NARROW_W[32 * matrix:32 * (matrix + 1)]
-        shift = int(rng.integers(LEAST_SHIFT, MOST_SHIFT + 1))
-
-        def classes_in(bench, rows=rows):
-            bench.poke(CLASSES_AT, plane_classes(rows))
-            bench.poke_word(bench.sym("wp_classes"), CLASSES_AT)
-        got, _, _ = run_tables_and_rows(packed_bench, "wp", matrix_words_at(matrix), X_AT, 32, x, shift,
-                                        before_rows=classes_in)
-        assert np.array_equal(got, intmath.matvec(rows, 0, x, post=shift)), matrix
+    each_matrix_bit_exact(packed_bench, rng, x)
 
 
 def test_the_packed_expansion_keeps_the_interrupt_state_and_iy(packed_bench):

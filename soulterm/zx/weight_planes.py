@@ -65,6 +65,15 @@ def word_table(bench, group: int) -> list[int]:
     return list(bench.read_words((bench.sym("WP_PAGE") + 2 * group) << 8, 256))
 
 
+def word_tables_built(bench, x, at: int) -> tuple[bool, list[list[int]]]:
+    """WP_WORD_TABLES' wp_tables on the words x (written at `at`): its carry (set: nothing built, sum |x| too large)
+    and the four groups' tables (word_table)."""
+    bench.write_words(at, x)
+    bench.poke_word(bench.sym("wp_x"), at)
+    bench.call("wp_tables")
+    return bool(bench.cpu.f & 1), [word_table(bench, group) for group in range(4)]
+
+
 def planes_matvec(weights, x, shift: int, classes: bool = True) -> np.ndarray:
     """planes.s's out for W x at `shift` (planes_fit must hold), by its own steps; with `classes`
     (wp_classes set: plane_classes) a narrow row's Q starts at S + P'_7 and plane 6 goes unread."""
