@@ -38,7 +38,11 @@ Prints, by layer and prompt set, the nonzeros a group (a histogram), the nonempt
 call; then a line a prompt (a reply step's means: both layers' fc2 by the chain, by the planes and the hybrid's
 gain, and its net) and the medians; the per-lookup and per-entry T-states measured.
 
-    python benchmarks/z80_fc2_planes.py [TEXT | --everyday | --prompts FILE] [--groups]
+With `--columns`, each layer's reply-step calls are also split into the chain's columns alone (each nonzero
+column's call by itself less the zero call: its 32 pieces and its writing) and the rest (the skips between
+columns and the scan's differences): what any form that keeps the chain's pieces could still take.
+
+    python benchmarks/z80_fc2_planes.py [TEXT | --everyday | --prompts FILE] [--groups] [--columns]
 """
 
 from __future__ import annotations
@@ -332,6 +336,19 @@ def unit_costs(w, seed: int = 33) -> dict:
     return {"lookup": lookup, "fill entry": fill_t / entries}
 
 
+def columns_alone(weigher, index: int, z) -> tuple[int, int, int]:
+    """(the chain's call less the zero call, the sum of its nonzero columns' calls alone less the zero call each,
+    the nonzero columns)."""
+    z = np.asarray(z, dtype=np.int64)
+    layer, zero = weigher.engine.layers[index], weigher.zero_call(index)
+    alone = 0
+    for column in np.flatnonzero(z):
+        single = np.zeros_like(z)
+        single[column] = z[column]
+        alone += chain_call(weigher.chain, layer, single) - zero
+    return chain_call(weigher.chain, layer, z) - zero, alone, int((z != 0).sum())
+
+
 def distribution(calls) -> str:
     """Nonzeros a group (shares of 0..8), nonempty groups and subset entries (2^|N_g|, less the empty set) a call."""
     counts = np.array([group_counts(z) for z in calls])
@@ -348,6 +365,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_prompt_arguments(parser)
     parser.add_argument("--groups", action="store_true", help="also the hybrid's gain (each group measured alone)")
+    parser.add_argument("--columns", action="store_true", help="also the chain's calls by their columns alone")
     args = parser.parse_args()
     prompts = chosen_prompts(args)
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
@@ -388,6 +406,15 @@ def main() -> None:
         print("the floor by layer (layer 0's fc2 runs with bank 7 in, layer 1's with bank 4): medians "
               + ", ".join(f"{statistics.median(line[8 + i] for line in lines):,.0f}" for i in (0, 1))
               + "; most " + ", ".join(f"{max(line[8 + i] for line in lines):,.0f}" for i in (0, 1)))
+    if args.columns:
+        for index in range(len(engine.layers)):
+            split = [columns_alone(weigher, index, z) for steps in steps_of.values() for step in steps
+                     for at, z in step if at == index]
+            full, alone, columns = (sum(part[i] for part in split) for i in range(3))
+            print(f"layer {index}'s chain: {full / len(split):,.0f} a call above the zero call "
+                  f"({weigher.zero_call(index):,}), its columns alone {alone / len(split):,.0f} "
+                  f"({alone / max(1, columns) / len(weigher.w[index]):.1f} a column and row), the rest "
+                  f"{(full - alone) / len(split):,.0f}")
     costs = unit_costs(weigher.w[1])
     print(f"(a reply step's means; the planes' calls declined, counted as the chain's: {declined}; measured: a "
           f"lookup {costs['lookup']:.1f} T-states with its half pop, a fill {costs['fill entry']:.1f} a subset entry; "

@@ -167,3 +167,19 @@ def test_the_benchmark_runs_a_prompt(monkeypatch, capsys):
     assert int(line.split()[6].replace(",", "").replace("+", "")) > 0       # planes - chain
     assert any(text.startswith("the floor by layer") for text in out)
     assert f"a lookup {planes.LOOKUP + 5:.1f} T-states" in out[-1] and "declined, counted as the chain's: 0" in out[-1]
+
+
+def test_the_chains_columns_alone_add_up(weigher):
+    """One nonzero column: the call is its column alone; columns far apart in each part: the rest is their skips
+    (more than 0), and the columns alone are each call's own figure."""
+    z = np.zeros(64, np.int64)
+    z[5] = 77
+    full, alone, columns = planes.columns_alone(weigher, 1, z)
+    assert full == alone > 0 and columns == 1
+    z[[20, 40, 60]] = [300, 9, 130]
+    full, alone, columns = planes.columns_alone(weigher, 1, z)
+    single = np.zeros(64, np.int64)
+    single[40] = 9
+    assert columns == 4 and full > alone
+    assert planes.columns_alone(weigher, 1, single)[1] == planes.chain_call(
+        weigher.chain, weigher.engine.layers[1], single) - weigher.zero_call(1)
