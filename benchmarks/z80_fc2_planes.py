@@ -35,7 +35,7 @@ outruns MERGE_ROW a row (a run-time choice by the groups' counts), MERGE_ROW's m
 net with each group's fill at FILL_FLOOR an entry, not the measured loop's.
 
 Prints, by layer and prompt set, the nonzeros a group (a histogram), the nonempty groups and the subset entries a
-call; then a line a prompt (a reply step's means: both layers' fc2 by the chain, by the planes and the hybrid's
+call, and each layer's narrow rows (weights in -64..63, whose plane 6 would need no lookup); then a line a prompt (a reply step's means: both layers' fc2 by the chain, by the planes and the hybrid's
 gain, and its net) and the medians; the per-lookup and per-entry T-states measured.
 
 With `--columns`, each layer's reply-step calls are also split into the chain's columns alone (each nonzero
@@ -375,6 +375,9 @@ def main() -> None:
     for index in range(len(engine.layers)):
         calls = [z for steps in steps_of.values() for step in steps for at, z in step if at == index]
         print(f"layer {index}, the reply steps' fc2: {distribution(calls)}")
+    narrow = [int(((w >= -64) & (w <= 63)).all(axis=1).sum()) for w in weigher.w.values()]
+    print("narrow rows (weights in -64..63: plane 6 the complement of plane 7): "
+          + ", ".join(f"layer {index} {count} of {len(weigher.w[index])}" for index, count in enumerate(narrow)))
     print(f"{'prompt':24} {'steps':>5} {'l0 chain':>9} {'l0 planes':>9} {'l1 chain':>9} {'l1 planes':>9} "
           f"{'planes-chain':>12}" + (f" {'hybrid gain':>11} {'net':>6} {'floor':>6}" if args.groups else ""))
     lines, declined = [], 0

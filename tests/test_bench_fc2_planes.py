@@ -163,6 +163,13 @@ def test_the_benchmark_runs_a_prompt(monkeypatch, capsys):
     planes.main()
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("layer 0, the reply steps' fc2:") and out[1].startswith("layer 1,")
+    from soulterm.paths import DEFAULT_SOUL
+    from soulterm.soul.soulfile import load_soul
+
+    soul = load_soul(DEFAULT_SOUL)
+    narrow = [int((np.abs(np.asarray(soul[f"l{i}.fc2_w"].values) + 0.5) <= 64).all(axis=1).sum()) for i in (0, 1)]
+    assert out[2] == ("narrow rows (weights in -64..63: plane 6 the complement of plane 7): "
+                      f"layer 0 {narrow[0]} of 32, layer 1 {narrow[1]} of 32")
     line = next(text for text in out if text.startswith("hi "))
     assert int(line.split()[6].replace(",", "").replace("+", "")) > 0       # planes - chain
     assert any(text.startswith("the floor by layer") for text in out)
