@@ -108,7 +108,7 @@ def bank_rows(player) -> list[tuple[int, int, int, str]]:
          planes["planes_bank_end"], "run time: the word masks' second half (wp_expand_first doubles the split masks "
                                      "in place)"),
         (build.PLANES_BANK, planes["planes_bank_end"], top,
-         "no block of the build (planes.s's header counts bank 6's room to $FEFF)"),
+         "past the word masks: no block of the build (planes.s's header counts bank 6's room as $FCB8-$FEFF)"),
         (build.EMBED_BANK, paging.PAGED_START, sym["L0_BANK_START"], "free (contended)"),
         (build.EMBED_BANK, blocks[build.EMBED_BANK].end, build.EMBED_EDITOR_ROOM, "free (contended)"),
         (build.EMBED_BANK, build.EMBED_EDITOR_ROOM, top, "the 128 ROM's editor's (its menu after \"q\")"),
