@@ -11,9 +11,12 @@ heads, proj, its second norm, fc1 (the coarse gate) and fc2, the final norm,
 and the logits (the coarse call, argmax, the bound's look or scan and any
 exact rows). Prints the means over the steps, and the mean forward_prefill
 of the same turns for comparison. (docs/spectrum.md, "Twenty-first round: a
-reply step's logits".)
+reply step's logits".) With `--layer-0` the prompt position's part is split too: layer 0's embedding,
+norm, q, k and v, heads, proj, second norm, fc1 and fc2, then layer 1's norm, keys and values
+(docs/spectrum-guide.md quotes it).
 
     python benchmarks/z80_step_phases.py [TEXT | --everyday | --prompts FILE] [--model 48k|128k] [--routines N]
+                                         [--layer-0]
 """
 
 from __future__ import annotations
@@ -39,19 +42,31 @@ PHASE_ENTRIES = (("fw_projection", 6, "layer 1's q"), ("fw_attend", 2, "layer 1'
 # (the 128K's FW_FC1_PLANES, twenty-seventh round: layer 1's fc1 by fc1planes.s, entered at fw_fc1_planes's
 # second call, layer 0's its first; fw_dense_via's fifth call is then fc2's own)
 FC1_PLANES_ENTRY = ("fw_fc1_planes", 2, "layer 1's fc1 (fc1planes.s)")
+# with --layer-0, the prompt position's part by phase too: the step starts in the embedding
+LAYER_0_START = "layer 0's embedding"
+LAYER_0_ENTRIES = (("rmsnorm", 1, "layer 0's norm"), ("fw_projection", 1, "layer 0's k, v and q"),
+                   ("fw_attend", 1, "layer 0's heads"), ("fw_dense_add", 1, "layer 0's proj"),
+                   ("rmsnorm", 2, "layer 0's second norm"), ("fw_dense_via", 2, "layer 0's fc1"),
+                   ("fw_dense_add", 2, "layer 0's fc2"), ("rmsnorm", 3, "layer 1's norm, keys and values"))
+# (the 128K's FW_FC1_PLANES_L0: layer 0's fc1 by fc1planes.s's copy, entered at fw_fc1_planes's first call)
+FC1_PLANES_L0_ENTRY = ("fw_fc1_planes", 1, "layer 0's fc1 (fc1planes.s)")
 LOOK = "the bound's look or scan"
 EXACT = "the exact rows"
 
 
-def step_phases(bench, counts: collections.Counter, routines: dict) -> int:
+def step_phases(bench, counts: collections.Counter, routines: dict, layer_0: bool = False) -> int:
     """forward_step single-stepped (as Z80Bench.call), T-states added to `counts` by phase and to
-    `routines[phase]` by routine; returns its T-states as Z80Bench.call counts them."""
+    `routines[phase]` by routine (`layer_0`: layer 0's phases apart too); returns its T-states as
+    Z80Bench.call counts them."""
     cpu, name_of = bench.cpu, routine_of(bench)
     entries = {}
     phase_entries = PHASE_ENTRIES
     if "FW_FC1_PLANES" in bench.symbols:
         phase_entries = tuple(FC1_PLANES_ENTRY if routine == "fw_dense_via" else (routine, nth, phase)
                               for routine, nth, phase in PHASE_ENTRIES)
+    if layer_0:
+        phase_entries = tuple(FC1_PLANES_L0_ENTRY if routine == "fw_dense_via" and "FW_FC1_PLANES_L0" in bench.symbols
+                              else (routine, nth, phase) for routine, nth, phase in LAYER_0_ENTRIES) + phase_entries
     for routine, nth, phase in phase_entries:
         if routine in bench.symbols:    # (the 48K's logits by out's planes since the twenty-seventh round: no argmax)
             entries.setdefault(bench.sym(routine), {})[nth] = phase
@@ -60,7 +75,7 @@ def step_phases(bench, counts: collections.Counter, routines: dict) -> int:
     bench.poke_word(bench.stack_top - 2, bench.trap)
     cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym("forward_step")
     cpu.iff1 = cpu.iff2 = 0
-    calls, phase, total = collections.Counter(), PREFILL_PART, 0
+    calls, phase, total = collections.Counter(), LAYER_0_START if layer_0 else PREFILL_PART, 0
     while cpu.pc != bench.trap:
         pc = cpu.pc
         if pc in entries:
@@ -88,6 +103,7 @@ def main() -> None:
     parser.add_argument("--prompts", metavar="FILE", help="a prompts file (one a line, # comments), in order")
     parser.add_argument("--model", choices=("48k", "128k"), default="48k")
     parser.add_argument("--routines", type=int, default=6, help="the routines shown a phase (default 6)")
+    parser.add_argument("--layer-0", action="store_true", help="layer 0's phases apart too")
     args = parser.parse_args()
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     prompts = list(EVERYDAY_PROMPTS) if args.everyday else [args.text]
@@ -106,7 +122,7 @@ def main() -> None:
                 prefills.append(t_states)
             return t_states
         steps += 1
-        return step_phases(bench, counts, routines)
+        return step_phases(bench, counts, routines, args.layer_0)
 
     bench.call = call
     engine = Engine(soul)
