@@ -931,3 +931,17 @@ def test_the_128k_players_layer_0_proj_and_fc2_run_with_bank_7_paged_in_and_a_wr
         broken.poke(patch[0], [patch[1]])
         with pytest.raises(AssertionError):
             forward_turn(broken, Engine(soul), context)
+
+
+def test_the_map_shows_the_room_past_the_program_as_free_and_no_region_overlaps(built):
+    """Past the program's end the map holds the run-time tables and the free bytes between them, not a filler of
+    "kernels" over them (the memory map lens reads these regions)."""
+    regions = sorted(built.regions, key=lambda region: region.start)
+    overlaps = [(a.name, b.name) for a, b in zip(regions, regions[1:]) if b.start < a.end]
+    assert overlaps == []
+    end = built.program.end
+    past_end = [region for region in regions if region.end > end]
+    assert all(region.kind != "code" for region in past_end)
+    free_past_end = sum(region.end - region.start for region in past_end if region.name.startswith("free (past"))
+    assert free_past_end == built.free_top > 0
+    assert max(region.end for region in regions) == 0x10000

@@ -1786,7 +1786,7 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
     # UNCONTENDED (with the bytes the cold part leaves before it), the kernels above.
     origin = ORIGINS["128k" if banked else "48k"]
     position = origin
-    for region in sorted(regions, key=lambda r: r.start) + [Region("", "", end, end)]:
+    for region in sorted((r for r in regions if r.start < end), key=lambda r: r.start) + [Region("", "", end, end)]:
         if region.start > position and position >= origin:
             name = "program and tokenizer" if position < UNCONTENDED else "kernels"
             regions.append(Region(name, "code", position, region.start))
@@ -1806,4 +1806,9 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         if "RN_UNIT_PRODUCTS" in sym:       # made by each unclamped norm in the bank it runs with
             regions.append(Region("inv's multiples (rmsnorm's unit products; each unclamped norm's, in bank 0 or "
                                   f"{DATA_BANK})", "table", sym["RN_UNIT_PRODUCTS"], sym["RN_UNIT_PRODUCTS"] + RN_PRODUCTS_BYTES))
+        position = end      # what no run-time table takes past the program's end is free (the map's room at the top)
+        for region in sorted((r for r in regions if r.end > end), key=lambda r: r.start) + [Region("", "", 0x10000, 0x10000)]:
+            if region.start > position:
+                regions.append(Region("free (past the program's end)", "buffer", position, region.start))
+            position = max(position, region.end)
     return sorted(regions, key=lambda r: r.start)
