@@ -35,9 +35,9 @@ FAST_SCORES = "AT_FAST_SCORES = 1"     # attention.s's scores through the square
 FAST_SCORES_OPTION = FAST_SCORES + "\nkv_keys = $4000\nkv_key_sums = $4A00"
 WEIGHT_PLANES_OPTION = "FW_PLANES = 1"   # forward.s's q, k, v by planes.s (the 128K player's, twenty-fifth round)
 # the 48K's FW_PLANES (twenty-sixth round, zxplanes48): q, k and v in plane_bytes' layout alone (soul_layout's
-# SOUL_QKV_PLANES) and planes.s's slow exact rows for the xn that wp_tables declines (WP_WIDE); its rows
+# SOUL_QKV_PLANES; planes.s's slow exact rows, wp_rows_wide, take the xn that wp_tables declines); its rows
 # without narrow classes (no room for their lists: WP_NO_CLASSES, twenty-eighth round, zxplanes28: no dispatch a row)
-WEIGHT_PLANES_48K_OPTION = "SOUL_QKV_PLANES = 1\nWP_WIDE = 1\nSOUL_OUT_PLANES = 1\nWP_NO_CLASSES = 1"
+WEIGHT_PLANES_48K_OPTION = "SOUL_QKV_PLANES = 1\nSOUL_OUT_PLANES = 1\nWP_NO_CLASSES = 1"
 PLANE_SCORES = "AT_PLANE_SCORES = 1"   # attention.s's scores by bit planes (instead of AT_FAST_SCORES)
 # on the bench, the key cache below its code and the planes (3,840 bytes) below it (a head alone: HEAD_PLANES)
 PLANE_SCORES_OPTION = PLANE_SCORES + "\nkv_keys = $4000\nkv_planes = $3000"
@@ -218,7 +218,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     `weight_planes`: FW_PLANES (None: the 128K player's; forward.s's q, k
     and v through planes.s's wp_tables and wp_rows in bank build.PLANES_BANK where wp_tables takes the xn,
     matvec where it declines: twenty-fifth round, zxplanes128; the kernels' bench has no such bank). On the
-    48K (build.py's where it fits, twenty-sixth round, zxplanes48) with SOUL_QKV_PLANES and WP_WIDE: planes.s
+    48K (build.py's where it fits, twenty-sixth round, zxplanes48) with SOUL_QKV_PLANES: planes.s
     in the program, its tables in the screen's middle third, q, k and v in the planes' layout alone and
     wp_rows_wide where wp_tables declines the xn. `nz`: MV_NZ (the 128K player's since the twenty-seventh round,
     the 48K's on the planes' rung since zxsparse48, without `sparse` there; build.py's `nz`: forward.s's fc2 through
