@@ -10,10 +10,11 @@ keys and values), then what only a reply step does: layer 1's q, its four
 heads, proj, its second norm, fc1 (the coarse gate) and fc2, the final norm,
 and the logits (the coarse call, argmax, the bound's look or scan and any
 exact rows). Prints the means over the steps, and the mean forward_prefill
-of the same turns for comparison. (docs/spectrum.md, "Twenty-first round: a
-reply step's logits".) With `--layer-0` the prompt position's part is split too: layer 0's embedding,
-norm, q, k and v, heads, proj, second norm, fc1 and fc2, then layer 1's norm, keys and values
-(docs/spectrum-guide.md quotes it).
+of the same turns past the first turn's position 0 (run once a session) for
+comparison. (docs/spectrum.md, "Twenty-first round: a reply step's logits".)
+With `--layer-0` the prompt position's part is split too: layer 0's
+embedding, norm, q, k and v, heads, proj, second norm, fc1 and fc2, then
+layer 1's norm, keys and values (docs/spectrum-guide.md quotes it).
 
     python benchmarks/z80_step_phases.py [TEXT | --everyday | --prompts FILE] [--model 48k|128k] [--routines N]
                                          [--layer-0]
@@ -119,7 +120,7 @@ def main() -> None:
         if routine != "forward_step":
             t_states = plain_call(routine, max_t_states, interrupts)
             if routine == "forward_prefill":
-                prefills.append(t_states)
+                prefills.append(t_states)   # (the first: position 0, once a session; left out below)
             return t_states
         steps += 1
         return step_phases(bench, counts, routines, args.layer_0)
@@ -129,7 +130,10 @@ def main() -> None:
     for prompt in prompts:
         forward_turn(bench, engine, tokenizer.encode_turn(prompt), records=has_records(bench))
     print(f"the {args.model} player, {len(prompts)} turn(s): {steps} reply steps, {sum(counts.values()) / steps:,.0f} "
-          f"T-states a step; {len(prefills)} forward_prefill, {sum(prefills) / max(1, len(prefills)):,.0f} each")
+          f"T-states a step; {len(prefills) - 1} forward_prefill past position 0, "
+          f"{sum(prefills[1:]) / max(1, len(prefills) - 1):,.0f} each")
+    # (position 0, SEP, runs once a session and stays cached; on the 128K's bench its call also runs planes.s's
+    # one-off wp_expand_first, which the player's first RUN does: 1,315,124 against the player's 694,861)
     for phase, t_states in counts.items():
         top = ", ".join(f"{name} {t / steps:,.0f}" for name, t in routines[phase].most_common(args.routines))
         print(f"  {phase:68} {t_states / steps:>9,.0f}  ({top})")
