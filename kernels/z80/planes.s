@@ -88,6 +88,12 @@
 ; shift 7 54,476 (54,856 without); 1,787 bytes in the bench (wp_tables 732, wp_rows 993); in the 128K player's bank 6
 ; planes.s 1,712 bytes and wordfill.s 240 (1,370 and 149 without: bank 6's room at run time 1,032 -> 584 bytes,
 ; $FCB8-$FEFF).
+; WP_LOW_START_IN_TABLE (thirty-third round, zxrows33; the 128K player's, with the forms above;
+; tests/test_kernels_z80_low_start.py): R's start c_lo + 16 r in group 3's table instead (wp_low_constants, called at
+; group 3's sums: its entries delta = -(c_lo + 16 r) mod 128 more, Q's start K' = K + (c_lo + 16 r + delta) / 128 - 2
+; delta, a narrow row's S + 2 K' + 2 delta), so a row's first low lookup loads DE: 26 T-states a row fewer, the build
+; 251 more. On the same x and rows as above: wp_tables 39,364; 32 narrow rows at shift 4 46,473; 32 rows at shift 7
+; 53,644; 1,794 bytes in the bench.
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
@@ -372,6 +378,11 @@ wp_group:
         ld hl,(wp_neg_sum)
         add hl,bc
         ld (wp_neg_sum),hl
+.ifdef WP_LOW_START_IN_TABLE
+        ld a,(wp_page)
+        cp WP_PAGE + 3 * WP_GROUP_PAGES
+        call z,wp_low_constants ; (group 3: S and N whole) the rows' starts, and delta onto A[0] = -N_3
+.endif
 .ifdef WP_WORD_TABLES
         ld (wp_sum),ix          ; (S so far: the steps and the fill take IX)
         ld ix,(wp_group_x)
@@ -471,6 +482,11 @@ wp_fill:
         add a,WP_GROUP_PAGES
         cp WP_PAGE + 4 * WP_GROUP_PAGES
         jp nz,wp_group
+.ifdef WP_LOW_START_IN_TABLE
+        ld iy,(wp_saved_iy)     ; (the starts were patched at group 3: wp_low_constants)
+        or a                    ; built: carry clear
+        jr wp_back
+.else
         ; c_lo, c_hi from -128 S - N: c_lo = -N & 15, c_hi = -8 S + (-N >> 4) = 8 K + r (r 0..7), into
         ; the rows' immediates once a build: Q starts at K (S + 2 K a narrow row's), R at c_lo + 16 r
         ld hl,(wp_neg_sum)
@@ -527,6 +543,7 @@ wp_fill:
         ld iy,(wp_saved_iy)
         or a                    ; built: carry clear
         jr wp_back
+.endif
 wp_wide:
         ld sp,(wp_saved_sp)
         ld iy,(wp_saved_iy)
@@ -537,6 +554,84 @@ wp_back:                        ; the interrupts as they were (BIT keeps the car
         ret z
         ei
         ret
+.ifdef WP_LOW_START_IN_TABLE
+.ifndef WP_WORD_TABLES
+        .error "WP_LOW_START_IN_TABLE patches the word-table rows' starts (the 128K's)"
+.endif
+.ifdef WP_NO_CLASSES
+        .error "WP_LOW_START_IN_TABLE patches the narrow rows' start too"
+.endif
+; wp_low_constants - (WP_LOW_START_IN_TABLE, thirty-third round, zxrows33: at group 3's sums, S in IX and -N whole
+; in wp_neg_sum) c_lo and c_hi = 8 K + r from -128 S - N as before, but R's start C = c_lo + 16 r goes into group 3's
+; table: its entries delta = -C mod 128 more (A[0] = -N_3 + delta), each of a row's 8 planes reads group 3 once, so
+; Q gets 15 delta and L = P'_0 + 2 P'_1 + 4 P'_2 + 8 P'_3 15 delta: 255 delta in all, and Q's start K' = K + (C +
+; delta) / 128 - 2 delta makes 128 K' + 255 delta = 16 c_hi + c_lo (weight_planes.low_start_in_table). R starts at
+; 0: a row's first low lookup loads DE (26 T-states a row fewer). A narrow row's P'_6 = S + 2 delta - P'_7: its
+; start S + 2 K' + 2 delta. Entries stay 0..S_3 + 127: L <= 15 (S + 127) < 2^16 for S <= WP_MOST_SUM.
+; Clobbers AF, BC, DE, HL (IX kept).
+wp_low_constants:
+        ld hl,(wp_neg_sum)
+        ld a,l
+        and 15
+        ld c,a                  ; c_lo
+        srl h
+        rr l
+        srl h
+        rr l
+        srl h
+        rr l
+        srl h
+        rr l
+        .byte $DD,$5D           ; ld e,ixl
+        .byte $DD,$54           ; ld d,ixh
+        ld (wp_sum),de          ; S
+        ex de,hl
+        add hl,hl
+        add hl,hl
+        add hl,hl
+        ex de,hl
+        or a
+        sbc hl,de               ; c_hi = 8 K + r
+        ld a,l
+        and 7
+        add a,a
+        add a,a
+        add a,a
+        add a,a
+        add a,c                 ; C = c_lo + 16 r, 0..127
+        ld b,a
+        neg
+        and 127
+        ld c,a                  ; delta = -C mod 128
+        sra h
+        rr l
+        sra h
+        rr l
+        sra h
+        rr l                    ; K
+        ld a,b
+        or a
+        jr z,@whole             ; (C + delta: 128, or 0 where C is 0)
+        inc hl
+@whole: ld b,0
+        push bc                 ; delta
+        sla c                   ; (2 delta <= 254)
+        or a
+        sbc hl,bc               ; K' = K + (C + delta) / 128 - 2 delta
+        ld (wp_row_k+2),hl
+        ld (wp_row_4_k+2),hl
+        add hl,hl
+        add hl,bc
+        ld de,(wp_sum)
+        add hl,de
+        ld (wp_row_sum+2),hl    ; S + 2 K' + 2 delta: a narrow row's start
+        ld (wp_row_4_sum+2),hl
+        pop bc
+        ld hl,(wp_high_sums)
+        add hl,bc
+        ld (wp_high_sums),hl    ; A[0] = -N_3 + delta: group 3's entries delta more
+        ret
+.endif
 
 wp_page:        .byte 0
 wp_sum:         .word 0         ; S = sum |x|
@@ -724,8 +819,20 @@ planes_5:
         wp_top_up               ; 5
         wp_top_down             ; 4
 c_lo:
+.ifdef WP_LOW_START_IN_TABLE
+        pop hl                  ; 0: R starts at 0, its first entry loaded (R's start is in group 3's table)
+        ld e,(hl)
+        inc l
+        ld d,(hl)
+        wp_word_low_lookup
+        wp_word_low_lookup
+        wp_word_low_lookup
+        srl d
+        rr e
+.else
         ld de,0                 ; R starts at c_lo + 16 r (wp_tables patches it)
         wp_low_plane_here       ; 0 (H on group 0's low page: plane 4 walked down to it)
+.endif
         wp_low_plane            ; 1
         wp_low_plane            ; 2
         wp_low_plane            ; 3

@@ -608,7 +608,9 @@ def _planes_block(soul, qkv_apart: bool, out_apart: bool, logits: bool, words: b
              # (thirty-first round, zxrows31: wp_row_4's narrow rows in a loop of their own, WP_NARROW_RUNS, the
              # fill's rows two a pass, WP_FILL_PAIRS, in bank 6's room, wp_row's chain in A, WP_CHAIN_A, and the sums
              # of |x| without a djnz, WP_SUMS_UNROLLED)
-             "WP_NARROW_RUNS = 1", "WP_FILL_PAIRS = 1", "WP_CHAIN_A = 1", "WP_SUMS_UNROLLED = 1"] * words
+             "WP_NARROW_RUNS = 1", "WP_FILL_PAIRS = 1", "WP_CHAIN_A = 1", "WP_SUMS_UNROLLED = 1",
+             # (thirty-third round, zxrows33: R's start in group 3's table, no row loads one: WP_LOW_START_IN_TABLE)
+             "WP_LOW_START_IN_TABLE = 1"] * words
     lines = [".cpu z80", *make, f"wp_table_pages = ${PLANES_TABLES:04X}", f".org ${start:04X}",
              '.include "planes.s"']
     if make:

@@ -74,13 +74,40 @@ def word_tables_built(bench, x, at: int) -> tuple[bool, list[list[int]]]:
     return bool(bench.cpu.f & 1), [word_table(bench, group) for group in range(4)]
 
 
-def planes_matvec(weights, x, shift: int, classes: bool = True) -> np.ndarray:
+def low_start_in_table(c_lo: int, c_hi: int) -> tuple[int, int]:
+    """planes.s's WP_LOW_START_IN_TABLE (thirty-third round, zxrows33): (delta, K') such that group 3's table E_3 + delta
+    and Q's start K' stand for both Horners' starts, R's start 0: 128 K' + 255 delta = 16 c_hi + c_lo (each of a
+    row's 8 planes reads group 3 once, 15 delta into Q and 15 into L, 16 Q + L the sum), delta = -(c_lo + 16 r) mod
+    128 (0..127, r = c_hi & 7), so that R's start is 0 and no row loads one."""
+    start = c_lo + 16 * (c_hi & 7)
+    delta = -start & 127
+    top = (c_hi >> 3) + (start + delta) // 128 - 2 * delta
+    assert 128 * top + 255 * delta == 16 * c_hi + c_lo
+    return delta, top
+
+
+def start_in_table_tables(x) -> list[list[int]]:
+    """WP_LOW_START_IN_TABLE's tables (the 128K player's since the thirty-third round): plane_tables' with group 3's
+    entries low_start_in_table's delta more."""
+    tables, c_lo, c_hi = plane_tables(x)
+    delta, _ = low_start_in_table(c_lo, c_hi)
+    return tables[:3] + [[entry + delta for entry in tables[3]]]
+
+
+def planes_matvec(weights, x, shift: int, classes: bool = True, start_in_table: bool = False) -> np.ndarray:
     """planes.s's out for W x at `shift` (planes_fit must hold), by its own steps; with `classes`
-    (wp_classes set: plane_classes) a narrow row's Q starts at S + P'_7 and plane 6 goes unread."""
+    (wp_classes set: plane_classes) a narrow row's Q starts at S + P'_7 and plane 6 goes unread; with
+    `start_in_table` (WP_LOW_START_IN_TABLE) group 3's table is biased by low_start_in_table's delta, Q starts at
+    its K' and R at 0."""
     if not planes_fit(x, shift):
         raise ValueError("planes.s does not take this call")
     tables, c_lo, c_hi = plane_tables(x)
     total = int(np.abs(np.asarray(x, dtype=np.int64)).sum())
+    delta, top_start, low_start = 0, c_hi >> 3, c_lo + 16 * (c_hi & 7)
+    if start_in_table:
+        delta, top_start = low_start_in_table(c_lo, c_hi)
+        tables = start_in_table_tables(x)
+        low_start = 0
     data = plane_bytes(weights)
     narrow = plane_classes(weights) if classes else bytes(len(data) // COLS)
     out = []
@@ -92,11 +119,12 @@ def planes_matvec(weights, x, shift: int, classes: bool = True) -> np.ndarray:
                 continue
             sums[plane] = sum(tables[g][masks[PLANE_GROUPS * i + k]] for k, g in enumerate(plane_groups(plane)))
         # Q from K = c_hi >> 3 and R from c_lo + 16 (c_hi & 7): c_hi folded into the Horners' starts
-        top = c_hi >> 3
-        top = 2 * top + total + sums[7] if narrow[row] else 2 * (top + sums[7]) + sums[6]    # P'_6 = S - P'_7
+        # (start_in_table: P'_6 = S + 2 delta - P'_7, group 3's entries each delta more)
+        top = top_start
+        top = 2 * top + total + 2 * delta + sums[7] if narrow[row] else 2 * (top + sums[7]) + sums[6]
         for plane in (5, 4):
             top = 2 * top + sums[plane]
-        low = c_lo + 16 * (c_hi & 7)
+        low = low_start
         for plane in (0, 1, 2, 3):
             assert low + sums[plane] < 65536         # (DE in planes.s; IX's Q may wrap, the sum cannot)
             low = (low + sums[plane]) >> 1
