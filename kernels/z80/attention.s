@@ -600,7 +600,11 @@ attend_head:
         jr nz,@old_dot
         ld hl,(at_q)
         call pl_prepare         ; C: the planes hold q, the head's scores made (pl_keys: at_max its own)
+.ifdef AT_SHORT_SCORES
+        jp c,at_short_weights   ; (pl_keys' scores are words: their own weights' loop)
+.else
         jp c,@weights
+.endif
 @old_dot:
 .endif
 .ifdef AT_FAST_SCORES
@@ -2533,6 +2537,73 @@ at_kept_marked_back:
         jp at_kept_marked_dimension
 .endif
 
+.ifdef AT_SHORT_SCORES
+.ifndef AT_KEPT_MEANS
+        .assert 0, "AT_SHORT_SCORES is the weights' loop of AT_PLANE_SCORES, AT_FAST_MEANS and AT_KEPT_MEANS"
+.endif
+.ifndef AT_EXP_AT_INDEX
+        .assert 0, "AT_SHORT_SCORES reads exp_lut at its page's byte 128 + (max f - f), AT_EXP_AT_INDEX"
+.endif
+; AT_SHORT_SCORES (thirty-third round, zxwalk33: the 128K's) - pl_keys keeps each f as a word (|f| <= 2048:
+; PL_SCORE_BYTES), not four bytes, 34 T-states a key fewer, and its heads take this weights' loop, which
+; pops one word a key and tests max f + 128 - f in 16 bits (128..8,320: exact), 17 T-states a key fewer
+; than attend_head@weight's; the old dot's heads keep that loop and their four bytes. The same weights,
+; sum_j S(w) and weights of 0 (counted in at_zeros) as attend_head's loop, on to its @weights_end.
+at_short_weights:
+        ld hl,(at_max)
+        ld de,AT_WEIGHT_INDEX
+        add hl,de
+        ld (@max_index + 1),hl
+        ld (at_fast_sp),sp
+        at_weights_start
+        ld iy,0                 ; IXH:IY = sum_j S(w), the means' (at_weight_squares)
+        .byte $DD,$26,0         ; ld ixh,0
+        ld a,(at_count)
+        .byte $DD,$6F           ; ld ixl,a: the positions left
+        or a                    ; (the carry stays clear: the sums' adds below never carry out of it)
+@weight:
+        pop de                  ; f
+@max_index:
+        ld hl,0                 ; (patched: max f + 128) 128 + (max f - f), 128..8,320
+        sbc hl,de
+        ld a,h
+        or a                    ; max f - f >= 128? then the weight is 0 (and the carry clear)
+        jr nz,@zero
+        ld h,exp_lut >> 8       ; (exp_lut at its page's byte 128: L is the place)
+        ld a,(hl)
+        ld l,a                  ; S(w) at AT_SQ_PAGE * 256 + w, its high byte a page on
+        ld h,AT_SQ_PAGE
+        ld e,(hl)
+        inc h
+        ld d,(hl)
+        add iy,de
+        jr nc,@squared
+        .byte $DD,$24           ; inc ixh
+@squared:
+        ld a,l
+        exx
+        ld (bc),a
+        inc c                   ; (at_lut lies in one page)
+        ld e,a
+        add hl,de               ; (clears the carry)
+        exx
+        .byte $DD,$2D           ; dec ixl
+        jp nz,@weight
+        jp attend_head@weights_end
+@zero:                          ; as at_zero_weight: stored, counted, not summed
+        exx
+        xor a
+        ld (bc),a               ; (at_lut's 0)
+        inc c
+        exx
+        ld hl,at_zeros
+        inc (hl)
+        .byte $DD,$2D           ; dec ixl
+        jp nz,@weight
+        jp attend_head@weights_end
+        .assert (at_scores & 255) + PL_SCORE_BYTES * AT_MAX_POSITIONS <= 256, "at_short_weights' scores lie in one page"
+.endif
+
 .ifdef AT_PAGED_VALUES
 AT_DISPATCH_NARROW = $48CB      ; bit 1,b (at_fast_dimension@dispatch's, as assembled)
 AT_DISPATCH_CHECKED = $18 | ((at_fast_checked - at_fast_dimension@dispatch - 2) & 255) << 8 ; jr at_fast_checked
@@ -3190,12 +3261,19 @@ pl_prepare:
         ld c,a
         ld a,d
         .endmacro
+.ifdef AT_SHORT_SCORES
+PL_SCORE_BYTES  = 2             ; a score in at_scores: f as a word (|f| <= 2048), else 4 bytes as the old dot's
+.else
+PL_SCORE_BYTES  = 4
+.endif
 PL_NO_MAX       = $F000         ; max f's start, -4096: below every f, and f - max stays in 16 bits
 PL_ELEVEN       = 1             ; an 11-plane key's mark: its plane-11 slot's first byte, odd (index bytes are even)
 pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_fast_sp)
         ld a,(at_count)
         add a,a
+.ifndef AT_SHORT_SCORES                 ; (with it a score is a word: PL_SCORE_BYTES)
         add a,a
+.endif
         add a,at_scores & 255
         ld (@end + 1),a         ; the score's low byte past the last key
         ld ix,PL_NO_MAX         ; IX = max f so far
@@ -3261,6 +3339,7 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         inc l
         ld (hl),c
         inc l
+.ifndef AT_SHORT_SCORES                 ; (with it f stays a word: at_short_weights reads it so)
         ld a,c
         rla
         sbc a,a                 ; f's top two bytes, its sign
@@ -3268,6 +3347,7 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         inc l
         ld (hl),a
         inc l
+.endif
         ld b,l
         ld a,l
 @end:
@@ -3455,7 +3535,7 @@ pl_store:
         or a                    ; (NC)
         ret
 
-        .assert (at_scores & 255) + 4 * AT_MAX_POSITIONS <= 256, "pl_keys steps the scores by their low byte"
+        .assert (at_scores & 255) + PL_SCORE_BYTES * AT_MAX_POSITIONS <= 256, "pl_keys steps the scores by their low byte"
 
 .ifndef AT_EXP_AT_INDEX                 ; (with it: in the room before exp_lut, after the means' table)
         .if (* & 255) > 192
