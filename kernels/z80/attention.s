@@ -550,6 +550,26 @@ at_zero_weight:
         jp attend_head@weights_end
         .endmacro
 
+; at_kept_head_code - at_kept_head (AT_KEPT_MEANS), at_weight_squares' end for a head that takes at_kept_dimension: its constants
+; patched in, the dimensions from it, not from attend_head's @dimension (this call's return dropped).
+; With AT_SHORT_SCORES in the room before exp_lut that pl_tables left, else after at_kept_dimension's ways.
+        .macro at_kept_head_code
+at_kept_head:
+        .byte $FD,$7D           ; ld a,iyl: sum_j S(w), the weights' loop's IXH:IY
+        ld (at_kept_dimension@squares_low + 1),a
+        .byte $FD,$7C           ; ld a,iyh
+        ld (at_kept_dimension@squares_mid + 1),a
+        .byte $DD,$7C           ; ld a,ixh
+        ld (at_kept_dimension@squares_high + 1),a
+        ld hl,AT_STORE_KEPT     ; (at_fast_store: the store through HL', out's pointer)
+        ld (at_fast_store),hl
+        exx
+        ld hl,(AT_DST)
+        exx
+        pop hl                  ; (at_weight_squares' return: attend_head's @dimension, which a wide
+        jp at_kept_dimension    ; v's at_fast_wide_out patches on for the product loop)
+        .endmacro
+
 ; at_table_position - the table means' (AT_TABLE_MEANS) position in a dimension: A = w, BC = vl
 ; (B = 0), the carry clear: S(vl) - S(w - vl) onto D':H':L' (in the other set at its end);
 ; `negative` (vh = -1, twenty-third round: a copy of its own, no jr back) adds w to N (IY) too.
@@ -2183,8 +2203,12 @@ at_lut:         .res AT_MAX_POSITIONS
 .ifdef AT_KEPT_MEANS                    ; the room before exp_lut, which opens the page's second half, so
         at_zero_weight_code             ; that the weights' loop reads it at 128 + max f - f as it is)
 .endif
+.ifndef AT_SHORT_SCORES                 ; (with it: in a page with the word scores, after at_short_weights)
         .align 32
         pl_tables_space
+.else
+        at_kept_head_code               ; (in the tables' room before exp_lut: 30 bytes fewer below $C000)
+.endif
         .assert (* & 255) <= AT_WEIGHT_INDEX && (at_lut & $FF00) == (* & $FF00), "the weights' loop reads exp_lut at its page's byte 128 + (max f - f)"
         .res AT_WEIGHT_INDEX - (* & 255)
 .endif
@@ -2422,22 +2446,9 @@ at_kept_dimension:
         ld a,c                  ; (the loads keep rla's carry)
         jp at_fast_dimension@divisor
 
-; at_kept_head - at_weight_squares' end for a head that takes at_kept_dimension: its constants
-; patched in, the dimensions from it, not from attend_head's @dimension (this call's return dropped).
-at_kept_head:
-        .byte $FD,$7D           ; ld a,iyl: sum_j S(w), the weights' loop's IXH:IY
-        ld (at_kept_dimension@squares_low + 1),a
-        .byte $FD,$7C           ; ld a,iyh
-        ld (at_kept_dimension@squares_mid + 1),a
-        .byte $DD,$7C           ; ld a,ixh
-        ld (at_kept_dimension@squares_high + 1),a
-        ld hl,AT_STORE_KEPT     ; (at_fast_store: the store through HL', out's pointer)
-        ld (at_fast_store),hl
-        exx
-        ld hl,(AT_DST)
-        exx
-        pop hl                  ; (at_weight_squares' return: attend_head's @dimension, which a wide
-        jp at_kept_dimension    ; v's at_fast_wide_out patches on for the product loop)
+.ifndef AT_SHORT_SCORES                 ; (with it: in the room before exp_lut)
+        at_kept_head_code
+.endif
 
 .ifdef AT_KEPT_MARKED
 .ifndef AT_PAGED_VALUES
@@ -2544,25 +2555,33 @@ at_kept_marked_back:
 .ifndef AT_EXP_AT_INDEX
         .assert 0, "AT_SHORT_SCORES reads exp_lut at its page's byte 128 + (max f - f), AT_EXP_AT_INDEX"
 .endif
+.ifdef AT_LUT_IN_WEIGHTS
+        .assert 0, "AT_SHORT_SCORES stores the weights at at_lut"
+.endif
 ; AT_SHORT_SCORES (thirty-third round, zxwalk33: the 128K's) - pl_keys keeps each f as a word (|f| <= 2048:
 ; PL_SCORE_BYTES), not four bytes, 34 T-states a key fewer, and its heads take this weights' loop, which
 ; pops one word a key and tests max f + 128 - f in 16 bits (128..8,320: exact), 17 T-states a key fewer
 ; than attend_head@weight's; the old dot's heads keep that loop and their four bytes. The same weights,
-; sum_j S(w) and weights of 0 (counted in at_zeros) as attend_head's loop, on to its @weights_end.
+; sum_j S(w) and weights of 0 (counted in at_zeros) as attend_head's loop, on to its @weights_end. Since pl_tables and pl_scores share a page (below), pl_keys keeps H at it: 14 more a key.
 at_short_weights:
         ld hl,(at_max)
         ld de,AT_WEIGHT_INDEX
         add hl,de
         ld (@max_index + 1),hl
         ld (at_fast_sp),sp
-        at_weights_start
+        ld sp,pl_scores         ; (at_weights_start's other set, from pl_scores)
+        exx
+        ld hl,0                 ; H'L' = the weights' sum (D' = 0)
+        ld d,h
+        ld bc,at_lut            ; B'C' = the weight's place
+        exx
         ld iy,0                 ; IXH:IY = sum_j S(w), the means' (at_weight_squares)
         .byte $DD,$26,0         ; ld ixh,0
         ld a,(at_count)
         .byte $DD,$6F           ; ld ixl,a: the positions left
         or a                    ; (the carry stays clear: the sums' adds below never carry out of it)
 @weight:
-        pop de                  ; f
+        pop de                  ; f (pl_scores')
 @max_index:
         ld hl,0                 ; (patched: max f + 128) 128 + (max f - f), 128..8,320
         sbc hl,de
@@ -2592,16 +2611,24 @@ at_short_weights:
         jp attend_head@weights_end
 @zero:                          ; as at_zero_weight: stored, counted, not summed
         exx
-        xor a
+        xor a                   ; (and the carry clear for the next weight's sbc)
         ld (bc),a               ; (at_lut's 0)
-        inc c
+        inc c                   ; (at_lut lies in one page)
         exx
         ld hl,at_zeros
         inc (hl)
         .byte $DD,$2D           ; dec ixl
         jp nz,@weight
         jp attend_head@weights_end
-        .assert (at_scores & 255) + PL_SCORE_BYTES * AT_MAX_POSITIONS <= 256, "at_short_weights' scores lie in one page"
+; pl_tables and pl_scores in one page (H the same for pl_keys' table reads and its score stores: 14 T-states
+; a key fewer than the tables before exp_lut and the scores in matvec's column flags)
+        .align 32
+        .if (* & 255) + 64 + 2 * AT_MAX_POSITIONS > 256
+        .res 256 - (* & 255)
+        .endif
+        pl_tables_space
+pl_scores:      .res 2 * AT_MAX_POSITIONS       ; pl_keys' f, words (at_short_weights pops them)
+        .assert (pl_scores & $FF00) == (pl_tables & $FF00) && (pl_scores & 255) + 2 * AT_MAX_POSITIONS <= 256, "pl_keys keeps H at the tables' page for its score stores"
 .endif
 
 .ifdef AT_PAGED_VALUES
@@ -3262,9 +3289,11 @@ pl_prepare:
         ld a,d
         .endmacro
 .ifdef AT_SHORT_SCORES
-PL_SCORE_BYTES  = 2             ; a score in at_scores: f as a word (|f| <= 2048), else 4 bytes as the old dot's
+PL_SCORE_BYTES  = 2             ; a score: f as a word (|f| <= 2048) in pl_scores, in the tables' page, else 4
+PL_SCORES       = pl_scores     ; bytes in at_scores as the old dot's
 .else
 PL_SCORE_BYTES  = 4
+PL_SCORES       = at_scores
 .endif
 PL_NO_MAX       = $F000         ; max f's start, -4096: below every f, and f - max stays in 16 bits
 PL_ELEVEN       = 1             ; an 11-plane key's mark: its plane-11 slot's first byte, odd (index bytes are even)
@@ -3274,13 +3303,18 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
 .ifndef AT_SHORT_SCORES                 ; (with it a score is a word: PL_SCORE_BYTES)
         add a,a
 .endif
-        add a,at_scores & 255
+        add a,PL_SCORES & 255
         ld (@end + 1),a         ; the score's low byte past the last key
         ld ix,PL_NO_MAX         ; IX = max f so far
-        ld b,at_scores & 255    ; B = key 0's score's low byte (the planes leave B alone)
+        ld b,PL_SCORES & 255    ; B = key 0's score's low byte (the planes leave B alone)
         ld sp,(pl_planes)       ; SP walks the head's planes, key by key
+.ifdef AT_SHORT_SCORES
+        ld h,pl_tables >> 8     ; H = the tables' page, the scores' too
+.endif
 @key:                           ; R = P_0, then R = (R >> 1) + P_b for b = 1..10 (11): R = q.k' >> 10 (11)
+.ifndef AT_SHORT_SCORES
         ld h,pl_tables >> 8     ; H = the tables' page (the key's end takes HL)
+.endif
         pop de                  ; E = T_lo's index byte, D = T_hi's (plane 0)
         ld l,e
         ld a,(hl)
@@ -3333,7 +3367,9 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         .byte $DD,$61           ; ld ixh,c
 @smaller:
 @score:                         ; key j's score at B (twenty-eighth round: B, not an operand patched)
+.ifndef AT_SHORT_SCORES
         ld h,at_scores >> 8
+.endif
         ld l,b
         ld (hl),e
         inc l
@@ -3535,7 +3571,7 @@ pl_store:
         or a                    ; (NC)
         ret
 
-        .assert (at_scores & 255) + PL_SCORE_BYTES * AT_MAX_POSITIONS <= 256, "pl_keys steps the scores by their low byte"
+        .assert (PL_SCORES & 255) + PL_SCORE_BYTES * AT_MAX_POSITIONS <= 256, "pl_keys steps the scores by their low byte"
 
 .ifndef AT_EXP_AT_INDEX                 ; (with it: in the room before exp_lut, after the means' table)
         .if (* & 255) > 192

@@ -134,7 +134,8 @@ class ProbeLayout:
     raw_by_dot: tuple[str, str, str] | None = None
     raw_by_dot_in: tuple[str, ...] = ()
     # Where a build has the symbol short_scores_in, a head whose q.k came by raw_by_dot keeps its
-    # shifted scores as short_scores (the 128K's AT_SHORT_SCORES: pl_keys' f as words, thirty-third round).
+    # shifted scores as short_scores, the old dot's heads as `shifted` (the 128K's AT_SHORT_SCORES:
+    # pl_keys' f as words, thirty-third round).
     short_scores: Numbers | None = None
     short_scores_in: str | None = None
     # The id a position computes and the turn's context (bytes): a machine that copies
@@ -192,7 +193,7 @@ PROBE_LAYOUTS = {
         raw_key=("at_row", "at_keys", "AT_STRIDE"),                   # attention.s walks the keys so
         raw_by_dot=("at_q", "at_keys", "AT_STRIDE"),    # the plane heads and the fast ones (the old dot's: attend_head@summed)
         raw_by_dot_in=("pl_keys", "at_fast_total"),     # AT_PLANE_SCORES (the 128K), AT_FAST_SCORES (the 48K)
-        short_scores=packed("at_scores", 2), short_scores_in="AT_SHORT_SCORES",    # (the 128K's pl_keys since zxwalk33)
+        short_scores=packed("pl_scores", 2), short_scores_in="AT_SHORT_SCORES",    # (the 128K's pl_keys since zxwalk33)
         token="fw_token", context="ctx_ids",
     ),
 }
