@@ -8,7 +8,8 @@ context and fc2's with z's nonzero count:
 
 - keys: pl_keys@key (a head's key scored by bit planes, both layers' heads),
   twelve: pl_keys@twelve (a key of 12 planes);
-- weights: the weights' loop (attend_head@weight), zeros: at_zero_weight;
+- weights: the weights' loop (attend_head@weight; at_short_weights@weight for pl_keys' heads since
+  the thirty-third round's AT_SHORT_SCORES), zeros: at_zero_weight (at_short_weights@zero);
 - kept: the kept walk's positions and dimensions (at_kept_dimension@position),
   of which neg: v < 0 (at_kept_negative), above: v >= 0 with w - v >= 0
   (at_kept_above), far: v < 0 with w - v >= 256 (at_kept_far); with the
@@ -65,6 +66,9 @@ COUNTED = {"keys": "pl_keys@key", "twelve": "pl_keys@twelve", "weights": "attend
            "no_borrow": "at_kept_no_borrow", "checked": "at_fast_checked"}    # (AT_PAGED_VALUES's, the 128K's
                                 # since the thirty-first round: no at_kept_negative, at_kept_above; COUNTED's
                                 # places the player lacks count 0)
+# more places of COUNTED's kinds: the weights' loop of the scores as words (AT_SHORT_SCORES, the 128K's since the
+# thirty-third round) and its weights of 0
+ALSO_COUNTED = {"at_short_weights@weight": "weights", "at_short_weights@zero": "zeros"}
 WALK_ROUTINES = ("at_kept_dimension", "at_kept_negative", "at_kept_above", "at_kept_far", "at_kept_borrow",
                  "at_kept_no_borrow", "at_fast_dimension", "at_fast_negative", "at_fast_zero", "at_fast_checked")
 WIDE_TEST = 11                  # dec h (4), jr nz not taken (7): a kept position with v >= 0
@@ -97,6 +101,7 @@ def counted_step(bench, counts: dict, spent: dict) -> int:
     Z80Bench.call counts them."""
     cpu, name_of = bench.cpu, routine_of(bench)
     places = {bench.sym(label): what for what, label in COUNTED.items() if label in bench.symbols}
+    places.update({bench.sym(label): what for label, what in ALSO_COUNTED.items() if label in bench.symbols})
     bench.poke_word(bench.stack_top - 2, bench.trap)
     cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym("forward_step")
     cpu.iff1 = cpu.iff2 = 0
