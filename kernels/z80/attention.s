@@ -2252,6 +2252,15 @@ at_weight_squares:
         ld (hl),a
 .ifdef AT_KEPT_MEANS
         ld (at_kept_dimension@count + 1),a
+.ifdef AT_KEPT_PAIRS
+        rra                     ; (the count's bit 0 into the carry)
+        ld a,AT_PAIR_EVEN       ; an even count enters the kept walk's pair at its first position,
+        jr nc,@pair_entry       ; an odd one at its second
+        ld a,AT_PAIR_ODD
+@pair_entry:
+        ld (at_kept_dimension@pair_entry),a
+        ld a,(hl)               ; (the count again)
+.endif
 .endif
         add a,a                 ; a walk starts at the last position's v, 2 (20 - count) bytes
         neg                     ; past the dimension's start, where the walk before it ended
@@ -2313,20 +2322,25 @@ at_weight_squares:
 ; 0 are under half its positions (at_weight_squares, from at_zero_weight's count), else
 ; at_fast_dimension's, which skips them.
 
-        .macro at_kept_position_sum     ; S(w - v) off IXH:B:C (HL = &S(w - v), low byte), then
-        ld a,c                  ; the next position (at_kept_dimension@position) or the division
-        sub (hl)
+        .macro at_kept_position_sum even ; S(w - v) off IXH:B:C (HL = &S(w - v), low byte), then
+        ld a,c                  ; the next position (at_kept_dimension@position) or the division;
+        sub (hl)                ; `even` (AT_KEPT_PAIRS: a pair's first position, E even) E - 1 on, no test
         ld c,a
         inc h                   ; the high plane, a page on
         ld a,b
         sbc a,(hl)
         ld b,a
+        .if even
+        jr c,at_kept_borrow_even
+        dec e                   ; (1 or more: the pair's second position next)
+        .else
         jr c,at_kept_borrow     ; (out of line: 5 T-states fewer a position without one)
         dec e
         jp nz,at_kept_dimension@position
+        .endif
         .endmacro
 
-at_kept_far:                    ; w - v = 256 + A (A = w - vl, 0..255): S(w - v) = S(A) + 512 A + 65536
+        .macro at_kept_far_code even    ; w - v = 256 + A (A = w - vl, 0..255): S(w - v) = S(A) + 512 A + 65536
         ld h,a
         ld a,l
         or a
@@ -2347,8 +2361,16 @@ at_kept_far:                    ; w - v = 256 + A (A = w - vl, 0..255): S(w - v)
         .byte $DD,$25           ; dec ixh
 @no_borrow:
         ld h,AT_SQ_PAGE         ; HL = &S(A), low byte
-        at_kept_position_sum
+        at_kept_position_sum even
+        .if even
+        jp at_kept_dimension@position_odd
+        .else
         jp at_kept_dimension@positions_done
+        .endif
+        .endmacro
+
+at_kept_far:
+        at_kept_far_code 0
 .ifdef AT_PAGED_VALUES
 at_kept_borrow:                 ; at_kept_position_sum's borrow into the top byte (~1 position in 9)
         .byte $DD,$25           ; dec ixh
@@ -2361,12 +2383,12 @@ at_kept_no_borrow:              ; w - vl 0 or more (A; L = vl, H = P): w - v = w
         ld l,a
         inc h
         inc h                   ; HL = &S(w - v), low byte
-        at_kept_position_sum
+        at_kept_position_sum 0
         jp at_kept_dimension@positions_done
 .else
 at_kept_above:                  ; w - v 0 or more (v >= 0; a branch on its borrow: no page reckoned
         ld h,AT_SQ_PAGE         ; from it): HL = &S(w - v), low byte (~1 position in 4 with v >= 0)
-        at_kept_position_sum
+        at_kept_position_sum 0
         jp at_kept_dimension@positions_done
 at_kept_borrow:                 ; at_kept_position_sum's borrow into the top byte (~1 position in 9)
         .byte $DD,$25           ; dec ixh
@@ -2384,7 +2406,7 @@ at_kept_negative:               ; v = vl - 256 (A = w, L = vl): w - v = w - vl +
         jr nc,at_kept_far
         ld l,a
         ld h,AT_SQ_PAGE         ; HL = &S(w - v), low byte (its own copy: no jump back to the walk)
-        at_kept_position_sum
+        at_kept_position_sum 0
         jp at_kept_dimension@positions_done
 .endif
 
@@ -2418,14 +2440,27 @@ at_kept_dimension:
         ld sp,hl                ; SP pops v[j][d] in order, j = count-1..0
 @count:
         ld de,at_lut & $FF00    ; (its low byte patched: at_count) E = j + 1
+.ifdef AT_KEPT_PAIRS
+@pair_entry:                    ; (patched by at_weight_squares: this jr for an odd count, `cp n` for an
+        jr @position_odd        ; even one, which falls into the pair's first position)
+.endif
 @position:
         ld a,(de)               ; w
 .ifdef AT_PAGED_VALUES
         pop hl                  ; L = vl, H = P (no v beyond -256..255 in a head on this walk)
         sub l                   ; w - vl
+.ifdef AT_KEPT_PAIRS                    ; (a pair's first position, E even: its own ways out, no test after it)
+        jr nc,at_kept_no_borrow_even
+        ld l,a
+        at_kept_position_sum 1
+@position_odd:                  ; (the pair's second: E odd, the loop's test after it)
+        ld a,(de)
+        pop hl
+        sub l
+.endif
         jr nc,at_kept_no_borrow ; (below 0 the walk's own, the more usual)
         ld l,a                  ; HL = &S(w - v), low byte: w - v = w - vl below 0 on P = AT_SQ_PAGE - 2
-        at_kept_position_sum    ; for vh = 0, w - vl + 256 (1..255) on P = AT_SQ_PAGE for vh = -1
+        at_kept_position_sum 0    ; for vh = 0, w - vl + 256 (1..255) on P = AT_SQ_PAGE for vh = -1
 .else
         pop hl                  ; L = vl, H = vh
         inc h
@@ -2436,7 +2471,7 @@ at_kept_dimension:
         ld l,a
         jr nc,at_kept_above     ; (twenty-ninth round: below 0 the walk's own, the more usual)
         ld h,AT_SQ_PAGE - 2     ; HL = &S(w - v), low byte, page AT_SQ_PAGE - 2
-        at_kept_position_sum
+        at_kept_position_sum 0
 .endif
 @positions_done:                ; n = IXH:B:C (2 sum w v) into at_fast_dimension's division (H:L = n >> 8,
         .byte $DD,$7C           ; ld a,ixh: A its low byte, the carry n's sign), which runs in this set
@@ -2445,6 +2480,30 @@ at_kept_dimension:
         ld l,b
         ld a,c                  ; (the loads keep rla's carry)
         jp at_fast_dimension@divisor
+.ifdef AT_KEPT_PAIRS
+.ifndef AT_PAGED_VALUES
+        .assert 0, "AT_KEPT_PAIRS is the paged walk's (AT_PAGED_VALUES)"
+.endif
+AT_PAIR_EVEN    = $FE           ; at_kept_dimension@pair_entry's opcodes: cp n (falls through), jr
+AT_PAIR_ODD     = $18
+; AT_KEPT_PAIRS (thirty-third round, zxwalk33: the 128K's) - the kept walk two positions a pass: the first
+; (E even) with no test of E after it, the second with the loop's; a head's odd count enters at the second.
+; A pair's first position's ways out of line are these copies, on to the second: 10 T-states a pair fewer.
+at_kept_borrow_even:            ; at_kept_position_sum's borrow into the top byte, E - 1 >= 1 on
+        .byte $DD,$25           ; dec ixh
+        dec e
+        jp at_kept_dimension@position_odd
+at_kept_no_borrow_even:         ; at_kept_no_borrow's copy (w - vl 0 or more)
+        bit 1,h
+        at_paged_negative_jr at_kept_far_even
+        ld l,a
+        inc h
+        inc h                   ; HL = &S(w - v), low byte
+        at_kept_position_sum 1
+        jp at_kept_dimension@position_odd
+at_kept_far_even:
+        at_kept_far_code 1
+.endif
 
 .ifndef AT_SHORT_SCORES                 ; (with it: in the room before exp_lut)
         at_kept_head_code
