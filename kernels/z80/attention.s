@@ -332,6 +332,20 @@
 ; fast walk with P tested whole, then back (at_kept_marked_back: 373 a wide dimension's way there and back,
 ; counted). "how do you feel" -5,972 a reply step, "are you a robot" -5,671. Bytes: at_kept_marked..at_kept_marked_back 154,
 ; at_weight_squares 3 more, kv_wide_check 6 more.
+; AT_SHORT_SCORES (thirty-third round, zxwalk33: the 128K's): pl_keys keeps each f as a word in pl_scores, in
+; pl_tables' page (H stays at it for a key's table reads and its score's store), and its heads take
+; at_short_weights (one pop a key, max f + 128 - f tested in 16 bits); the old dot's heads keep at_scores' four
+; bytes and attend_head's loop. 65 T-states a key fewer (pl_keys 48, the weights' loop 17; 2 more a weight above
+; 0 by its jp nc): "hello" 1,314,332 -> 1,310,715 a reply step, "do you like music" 1,558,778 -> 1,550,575.
+; Bytes (the 128K's map): at_short_weights 97, pl_tables and pl_scores 104 after it (18 of alignment), pl_keys
+; 10 fewer, at_kept_head (30) in pl_tables' old room before exp_lut: 176 fewer free below $C000.
+; AT_KEPT_PAIRS (thirty-third round, zxwalk33: the 128K's, with AT_PAGED_VALUES): the kept walk two positions a
+; pass, the first (E even) with no test of E after it and its own copies of the ways out of line
+; (at_kept_borrow_even, at_kept_no_borrow_even, at_kept_far_even, on to the second), the second with the
+; loop's; a head of an odd count enters at the second (@pair_entry: a jr, or `cp n` for an even count, that
+; at_weight_squares patches where the count changes): 10 T-states a pair's first position that stays in line,
+; 7 or 12 a dimension's entry. "do you like music" -1,847 a reply step, "hello" -536. Bytes: the walk 18 more,
+; the copies 66, at_weight_squares 11 (96 fewer free below $C000).
 ; AT_KEPT_MEANS with AT_TABLE_MEANS (AT_KEPT_TABLE, the 48K's form, twenty-first round: not in the
 ; 48K player: its code 481 bytes more than the shipped 48K has, 24 free, and its kept sums 192 bytes,
 ; 128 free in the screen's third; python benchmarks/zx48_kept_means.py, docs/spectrum.md "Twenty-first round: the
