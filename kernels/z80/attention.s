@@ -2635,7 +2635,8 @@ at_kept_marked_back:
 ; PL_SCORE_BYTES), not four bytes, 34 T-states a key fewer, and its heads take this weights' loop, which
 ; pops one word a key and tests max f + 128 - f in 16 bits (128..8,320: exact), 17 T-states a key fewer
 ; than attend_head@weight's; the old dot's heads keep that loop and their four bytes. The same weights,
-; sum_j S(w) and weights of 0 (counted in at_zeros) as attend_head's loop, on to its @weights_end. Since pl_tables and pl_scores share a page (below), pl_keys keeps H at it: 14 more a key.
+; sum_j S(w) and weights of 0 (counted in at_zeros) as attend_head's loop, on to its @weights_end. With
+; pl_tables and pl_scores in one page (below) pl_keys keeps H at it: 14 T-states a key fewer again.
 at_short_weights:
         ld hl,(at_max)
         ld de,AT_WEIGHT_INDEX
@@ -3311,7 +3312,8 @@ pl_prepare:
         ld (pl_keys@sum_back_high + 1),a
         .assert * == pl_keys, "pl_prepare falls into pl_keys"
 
-; pl_keys - the head's scores f[j] = q.k[j] >> 14 into at_scores and their max into at_max,
+; pl_keys - the head's scores f[j] = q.k[j] >> 14 into at_scores (with AT_SHORT_SCORES as words into
+; pl_scores, in the tables' page) and their max into at_max,
 ; as the old dot leaves them, from the planes at pl_planes and pl_prepare's tables (at_row
 ; is left as it was; at_sum40 is not written: the TUI's probe takes q.k from q and key j in
 ; RAM at attend_head@means and checks it against f there). A key
