@@ -8,8 +8,10 @@ context and fc2's with z's nonzero count:
 
 - keys: pl_keys@key (a head's key scored by bit planes, both layers' heads),
   twelve: pl_keys@twelve (a key of 12 planes);
-- weights: the weights' loop (attend_head@weight), zeros: at_zero_weight;
-- kept: the kept walk's positions and dimensions (at_kept_dimension@position),
+- weights: the weights' loop (attend_head@weight; at_short_weights@weight for pl_keys' heads since
+  the thirty-third round's AT_SHORT_SCORES), zeros: at_zero_weight (at_short_weights@zero);
+- kept: the kept walk's positions and dimensions (at_kept_dimension@position, and @position_odd
+  since the thirty-third round's AT_KEPT_PAIRS, whose copies of the ways out count as theirs),
   of which neg: v < 0 (at_kept_negative), above: v >= 0 with w - v >= 0
   (at_kept_above), far: v < 0 with w - v >= 256 (at_kept_far); with the
   thirty-first round's paged cache (AT_PAGED_VALUES, the 128K player's since
@@ -65,8 +67,15 @@ COUNTED = {"keys": "pl_keys@key", "twelve": "pl_keys@twelve", "weights": "attend
            "no_borrow": "at_kept_no_borrow", "checked": "at_fast_checked"}    # (AT_PAGED_VALUES's, the 128K's
                                 # since the thirty-first round: no at_kept_negative, at_kept_above; COUNTED's
                                 # places the player lacks count 0)
+# more places of COUNTED's kinds (the 128K's since the thirty-third round): the weights' loop of the scores as
+# words (AT_SHORT_SCORES) and its weights of 0; the kept walk's pair's second position and its first's ways out
+# of line (AT_KEPT_PAIRS)
+ALSO_COUNTED = {"at_short_weights@weight": "weights", "at_short_weights@zero": "zeros",
+                "at_kept_dimension@position_odd": "kept", "at_kept_no_borrow_even": "no_borrow",
+                "at_kept_far_even": "far"}
 WALK_ROUTINES = ("at_kept_dimension", "at_kept_negative", "at_kept_above", "at_kept_far", "at_kept_borrow",
-                 "at_kept_no_borrow", "at_fast_dimension", "at_fast_negative", "at_fast_zero", "at_fast_checked")
+                 "at_kept_no_borrow", "at_fast_dimension", "at_fast_negative", "at_fast_zero", "at_fast_checked",
+                 "at_kept_borrow_even", "at_kept_no_borrow_even", "at_kept_far_even")
 WIDE_TEST = 11                  # dec h (4), jr nz not taken (7): a kept position with v >= 0
 DISPATCH_POSITIVE = 22          # inc h, jr z (not taken), dec h, jr nz: v >= 0
 DISPATCH_NEGATIVE = 16          # inc h, jr z (taken): v < 0
@@ -97,6 +106,7 @@ def counted_step(bench, counts: dict, spent: dict) -> int:
     Z80Bench.call counts them."""
     cpu, name_of = bench.cpu, routine_of(bench)
     places = {bench.sym(label): what for what, label in COUNTED.items() if label in bench.symbols}
+    places.update({bench.sym(label): what for label, what in ALSO_COUNTED.items() if label in bench.symbols})
     bench.poke_word(bench.stack_top - 2, bench.trap)
     cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym("forward_step")
     cpu.iff1 = cpu.iff2 = 0

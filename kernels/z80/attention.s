@@ -332,6 +332,20 @@
 ; fast walk with P tested whole, then back (at_kept_marked_back: 373 a wide dimension's way there and back,
 ; counted). "how do you feel" -5,972 a reply step, "are you a robot" -5,671. Bytes: at_kept_marked..at_kept_marked_back 154,
 ; at_weight_squares 3 more, kv_wide_check 6 more.
+; AT_SHORT_SCORES (thirty-third round, zxwalk33: the 128K's): pl_keys keeps each f as a word in pl_scores, in
+; pl_tables' page (H stays at it for a key's table reads and its score's store), and its heads take
+; at_short_weights (one pop a key, max f + 128 - f tested in 16 bits); the old dot's heads keep at_scores' four
+; bytes and attend_head's loop. 65 T-states a key fewer (pl_keys 48, the weights' loop 17; 2 more a weight above
+; 0 by its jp nc): "hello" 1,314,332 -> 1,310,715 a reply step, "do you like music" 1,558,778 -> 1,550,575.
+; Bytes (the 128K's map): at_short_weights 97, pl_tables and pl_scores 104 after it (18 of alignment), pl_keys
+; 10 fewer, at_kept_head (30) in pl_tables' old room before exp_lut: 176 fewer free below $C000.
+; AT_KEPT_PAIRS (thirty-third round, zxwalk33: the 128K's, with AT_PAGED_VALUES): the kept walk two positions a
+; pass, the first (E even) with no test of E after it and its own copies of the ways out of line
+; (at_kept_borrow_even, at_kept_no_borrow_even, at_kept_far_even, on to the second), the second with the
+; loop's; a head of an odd count enters at the second (@pair_entry: a jr, or `cp n` for an even count, that
+; at_weight_squares patches where the count changes): 10 T-states a pair's first position that stays in line,
+; 7 or 12 a dimension's entry. "do you like music" -1,847 a reply step, "hello" -536. Bytes: the walk 18 more,
+; the copies 66, at_weight_squares 11 (96 fewer free below $C000).
 ; AT_KEPT_MEANS with AT_TABLE_MEANS (AT_KEPT_TABLE, the 48K's form, twenty-first round: not in the
 ; 48K player: its code 481 bytes more than the shipped 48K has, 24 free, and its kept sums 192 bytes,
 ; 128 free in the screen's third; python benchmarks/zx48_kept_means.py, docs/spectrum.md "Twenty-first round: the
@@ -550,6 +564,26 @@ at_zero_weight:
         jp attend_head@weights_end
         .endmacro
 
+; at_kept_head_code - at_kept_head (AT_KEPT_MEANS), at_weight_squares' end for a head that takes at_kept_dimension: its constants
+; patched in, the dimensions from it, not from attend_head's @dimension (this call's return dropped).
+; With AT_SHORT_SCORES in the room before exp_lut that pl_tables left, else after at_kept_dimension's ways.
+        .macro at_kept_head_code
+at_kept_head:
+        .byte $FD,$7D           ; ld a,iyl: sum_j S(w), the weights' loop's IXH:IY
+        ld (at_kept_dimension@squares_low + 1),a
+        .byte $FD,$7C           ; ld a,iyh
+        ld (at_kept_dimension@squares_mid + 1),a
+        .byte $DD,$7C           ; ld a,ixh
+        ld (at_kept_dimension@squares_high + 1),a
+        ld hl,AT_STORE_KEPT     ; (at_fast_store: the store through HL', out's pointer)
+        ld (at_fast_store),hl
+        exx
+        ld hl,(AT_DST)
+        exx
+        pop hl                  ; (at_weight_squares' return: attend_head's @dimension, which a wide
+        jp at_kept_dimension    ; v's at_fast_wide_out patches on for the product loop)
+        .endmacro
+
 ; at_table_position - the table means' (AT_TABLE_MEANS) position in a dimension: A = w, BC = vl
 ; (B = 0), the carry clear: S(vl) - S(w - vl) onto D':H':L' (in the other set at its end);
 ; `negative` (vh = -1, twenty-third round: a copy of its own, no jr back) adds w to N (IY) too.
@@ -600,7 +634,11 @@ attend_head:
         jr nz,@old_dot
         ld hl,(at_q)
         call pl_prepare         ; C: the planes hold q, the head's scores made (pl_keys: at_max its own)
+.ifdef AT_SHORT_SCORES
+        jp c,at_short_weights   ; (pl_keys' scores are words: their own weights' loop)
+.else
         jp c,@weights
+.endif
 @old_dot:
 .endif
 .ifdef AT_FAST_SCORES
@@ -2179,8 +2217,12 @@ at_lut:         .res AT_MAX_POSITIONS
 .ifdef AT_KEPT_MEANS                    ; the room before exp_lut, which opens the page's second half, so
         at_zero_weight_code             ; that the weights' loop reads it at 128 + max f - f as it is)
 .endif
+.ifndef AT_SHORT_SCORES                 ; (with it: in a page with the word scores, after at_short_weights)
         .align 32
         pl_tables_space
+.else
+        at_kept_head_code               ; (in the tables' room before exp_lut: 30 bytes fewer below $C000)
+.endif
         .assert (* & 255) <= AT_WEIGHT_INDEX && (at_lut & $FF00) == (* & $FF00), "the weights' loop reads exp_lut at its page's byte 128 + (max f - f)"
         .res AT_WEIGHT_INDEX - (* & 255)
 .endif
@@ -2224,6 +2266,15 @@ at_weight_squares:
         ld (hl),a
 .ifdef AT_KEPT_MEANS
         ld (at_kept_dimension@count + 1),a
+.ifdef AT_KEPT_PAIRS
+        rra                     ; (the count's bit 0 into the carry)
+        ld a,AT_PAIR_EVEN       ; an even count enters the kept walk's pair at its first position,
+        jr nc,@pair_entry       ; an odd one at its second
+        ld a,AT_PAIR_ODD
+@pair_entry:
+        ld (at_kept_dimension@pair_entry),a
+        ld a,(hl)               ; (the count again)
+.endif
 .endif
         add a,a                 ; a walk starts at the last position's v, 2 (20 - count) bytes
         neg                     ; past the dimension's start, where the walk before it ended
@@ -2285,20 +2336,25 @@ at_weight_squares:
 ; 0 are under half its positions (at_weight_squares, from at_zero_weight's count), else
 ; at_fast_dimension's, which skips them.
 
-        .macro at_kept_position_sum     ; S(w - v) off IXH:B:C (HL = &S(w - v), low byte), then
-        ld a,c                  ; the next position (at_kept_dimension@position) or the division
-        sub (hl)
+        .macro at_kept_position_sum even ; S(w - v) off IXH:B:C (HL = &S(w - v), low byte), then
+        ld a,c                  ; the next position (at_kept_dimension@position) or the division;
+        sub (hl)                ; `even` (AT_KEPT_PAIRS: a pair's first position, E even) E - 1 on, no test
         ld c,a
         inc h                   ; the high plane, a page on
         ld a,b
         sbc a,(hl)
         ld b,a
+        .if even
+        jr c,at_kept_borrow_even
+        dec e                   ; (1 or more: the pair's second position next)
+        .else
         jr c,at_kept_borrow     ; (out of line: 5 T-states fewer a position without one)
         dec e
         jp nz,at_kept_dimension@position
+        .endif
         .endmacro
 
-at_kept_far:                    ; w - v = 256 + A (A = w - vl, 0..255): S(w - v) = S(A) + 512 A + 65536
+        .macro at_kept_far_code even    ; w - v = 256 + A (A = w - vl, 0..255): S(w - v) = S(A) + 512 A + 65536
         ld h,a
         ld a,l
         or a
@@ -2319,8 +2375,16 @@ at_kept_far:                    ; w - v = 256 + A (A = w - vl, 0..255): S(w - v)
         .byte $DD,$25           ; dec ixh
 @no_borrow:
         ld h,AT_SQ_PAGE         ; HL = &S(A), low byte
-        at_kept_position_sum
+        at_kept_position_sum even
+        .if even
+        jp at_kept_dimension@position_odd
+        .else
         jp at_kept_dimension@positions_done
+        .endif
+        .endmacro
+
+at_kept_far:
+        at_kept_far_code 0
 .ifdef AT_PAGED_VALUES
 at_kept_borrow:                 ; at_kept_position_sum's borrow into the top byte (~1 position in 9)
         .byte $DD,$25           ; dec ixh
@@ -2333,12 +2397,12 @@ at_kept_no_borrow:              ; w - vl 0 or more (A; L = vl, H = P): w - v = w
         ld l,a
         inc h
         inc h                   ; HL = &S(w - v), low byte
-        at_kept_position_sum
+        at_kept_position_sum 0
         jp at_kept_dimension@positions_done
 .else
 at_kept_above:                  ; w - v 0 or more (v >= 0; a branch on its borrow: no page reckoned
         ld h,AT_SQ_PAGE         ; from it): HL = &S(w - v), low byte (~1 position in 4 with v >= 0)
-        at_kept_position_sum
+        at_kept_position_sum 0
         jp at_kept_dimension@positions_done
 at_kept_borrow:                 ; at_kept_position_sum's borrow into the top byte (~1 position in 9)
         .byte $DD,$25           ; dec ixh
@@ -2356,7 +2420,7 @@ at_kept_negative:               ; v = vl - 256 (A = w, L = vl): w - v = w - vl +
         jr nc,at_kept_far
         ld l,a
         ld h,AT_SQ_PAGE         ; HL = &S(w - v), low byte (its own copy: no jump back to the walk)
-        at_kept_position_sum
+        at_kept_position_sum 0
         jp at_kept_dimension@positions_done
 .endif
 
@@ -2390,14 +2454,27 @@ at_kept_dimension:
         ld sp,hl                ; SP pops v[j][d] in order, j = count-1..0
 @count:
         ld de,at_lut & $FF00    ; (its low byte patched: at_count) E = j + 1
+.ifdef AT_KEPT_PAIRS
+@pair_entry:                    ; (patched by at_weight_squares: this jr for an odd count, `cp n` for an
+        jr @position_odd        ; even one, which falls into the pair's first position)
+.endif
 @position:
         ld a,(de)               ; w
 .ifdef AT_PAGED_VALUES
         pop hl                  ; L = vl, H = P (no v beyond -256..255 in a head on this walk)
         sub l                   ; w - vl
+.ifdef AT_KEPT_PAIRS                    ; (a pair's first position, E even: its own ways out, no test after it)
+        jr nc,at_kept_no_borrow_even
+        ld l,a
+        at_kept_position_sum 1
+@position_odd:                  ; (the pair's second: E odd, the loop's test after it)
+        ld a,(de)
+        pop hl
+        sub l
+.endif
         jr nc,at_kept_no_borrow ; (below 0 the walk's own, the more usual)
         ld l,a                  ; HL = &S(w - v), low byte: w - v = w - vl below 0 on P = AT_SQ_PAGE - 2
-        at_kept_position_sum    ; for vh = 0, w - vl + 256 (1..255) on P = AT_SQ_PAGE for vh = -1
+        at_kept_position_sum 0    ; for vh = 0, w - vl + 256 (1..255) on P = AT_SQ_PAGE for vh = -1
 .else
         pop hl                  ; L = vl, H = vh
         inc h
@@ -2408,7 +2485,7 @@ at_kept_dimension:
         ld l,a
         jr nc,at_kept_above     ; (twenty-ninth round: below 0 the walk's own, the more usual)
         ld h,AT_SQ_PAGE - 2     ; HL = &S(w - v), low byte, page AT_SQ_PAGE - 2
-        at_kept_position_sum
+        at_kept_position_sum 0
 .endif
 @positions_done:                ; n = IXH:B:C (2 sum w v) into at_fast_dimension's division (H:L = n >> 8,
         .byte $DD,$7C           ; ld a,ixh: A its low byte, the carry n's sign), which runs in this set
@@ -2417,23 +2494,34 @@ at_kept_dimension:
         ld l,b
         ld a,c                  ; (the loads keep rla's carry)
         jp at_fast_dimension@divisor
+.ifdef AT_KEPT_PAIRS
+.ifndef AT_PAGED_VALUES
+        .assert 0, "AT_KEPT_PAIRS is the paged walk's (AT_PAGED_VALUES)"
+.endif
+AT_PAIR_EVEN    = $FE           ; at_kept_dimension@pair_entry's opcodes: cp n (falls through), jr
+AT_PAIR_ODD     = $18
+; AT_KEPT_PAIRS (thirty-third round, zxwalk33: the 128K's) - the kept walk two positions a pass: the first
+; (E even) with no test of E after it, the second with the loop's; a head's odd count enters at the second.
+; A pair's first position's ways out of line are these copies, on to the second: 10 T-states a pair fewer.
+at_kept_borrow_even:            ; at_kept_position_sum's borrow into the top byte, E - 1 >= 1 on
+        .byte $DD,$25           ; dec ixh
+        dec e
+        jp at_kept_dimension@position_odd
+at_kept_no_borrow_even:         ; at_kept_no_borrow's copy (w - vl 0 or more)
+        bit 1,h
+        at_paged_negative_jr at_kept_far_even
+        ld l,a
+        inc h
+        inc h                   ; HL = &S(w - v), low byte
+        at_kept_position_sum 1
+        jp at_kept_dimension@position_odd
+at_kept_far_even:
+        at_kept_far_code 1
+.endif
 
-; at_kept_head - at_weight_squares' end for a head that takes at_kept_dimension: its constants
-; patched in, the dimensions from it, not from attend_head's @dimension (this call's return dropped).
-at_kept_head:
-        .byte $FD,$7D           ; ld a,iyl: sum_j S(w), the weights' loop's IXH:IY
-        ld (at_kept_dimension@squares_low + 1),a
-        .byte $FD,$7C           ; ld a,iyh
-        ld (at_kept_dimension@squares_mid + 1),a
-        .byte $DD,$7C           ; ld a,ixh
-        ld (at_kept_dimension@squares_high + 1),a
-        ld hl,AT_STORE_KEPT     ; (at_fast_store: the store through HL', out's pointer)
-        ld (at_fast_store),hl
-        exx
-        ld hl,(AT_DST)
-        exx
-        pop hl                  ; (at_weight_squares' return: attend_head's @dimension, which a wide
-        jp at_kept_dimension    ; v's at_fast_wide_out patches on for the product loop)
+.ifndef AT_SHORT_SCORES                 ; (with it: in the room before exp_lut)
+        at_kept_head_code
+.endif
 
 .ifdef AT_KEPT_MARKED
 .ifndef AT_PAGED_VALUES
@@ -2531,6 +2619,90 @@ at_kept_marked_back:
         ld hl,(AT_DST)
         exx
         jp at_kept_marked_dimension
+.endif
+
+.ifdef AT_SHORT_SCORES
+.ifndef AT_KEPT_MEANS
+        .assert 0, "AT_SHORT_SCORES is the weights' loop of AT_PLANE_SCORES, AT_FAST_MEANS and AT_KEPT_MEANS"
+.endif
+.ifndef AT_EXP_AT_INDEX
+        .assert 0, "AT_SHORT_SCORES reads exp_lut at its page's byte 128 + (max f - f), AT_EXP_AT_INDEX"
+.endif
+.ifdef AT_LUT_IN_WEIGHTS
+        .assert 0, "AT_SHORT_SCORES stores the weights at at_lut"
+.endif
+; AT_SHORT_SCORES (thirty-third round, zxwalk33: the 128K's) - pl_keys keeps each f as a word (|f| <= 2048:
+; PL_SCORE_BYTES), not four bytes, 34 T-states a key fewer, and its heads take this weights' loop, which
+; pops one word a key and tests max f + 128 - f in 16 bits (128..8,320: exact), 17 T-states a key fewer
+; than attend_head@weight's; the old dot's heads keep that loop and their four bytes. The same weights,
+; sum_j S(w) and weights of 0 (counted in at_zeros) as attend_head's loop, on to its @weights_end. With
+; pl_tables and pl_scores in one page (below) pl_keys keeps H at it: 14 T-states a key fewer again.
+at_short_weights:
+        ld hl,(at_max)
+        ld de,AT_WEIGHT_INDEX
+        add hl,de
+        ld (@max_index + 1),hl
+        ld (at_fast_sp),sp
+        ld sp,pl_scores         ; (at_weights_start's other set, from pl_scores)
+        exx
+        ld hl,0                 ; H'L' = the weights' sum (D' = 0)
+        ld d,h
+        ld bc,at_lut            ; B'C' = the weight's place
+        exx
+        ld iy,0                 ; IXH:IY = sum_j S(w), the means' (at_weight_squares)
+        .byte $DD,$26,0         ; ld ixh,0
+        ld a,(at_count)
+        .byte $DD,$6F           ; ld ixl,a: the positions left
+        or a                    ; (the carry stays clear: the sums' adds below never carry out of it)
+@weight:
+        pop de                  ; f (pl_scores')
+@max_index:
+        ld hl,0                 ; (patched: max f + 128) 128 + (max f - f), 128..8,320
+        sbc hl,de
+        ld a,h
+        or a                    ; max f - f >= 128? then the weight is 0 (and the carry clear)
+        jr nz,@zero
+        ld h,exp_lut >> 8       ; (exp_lut at its page's byte 128: L is the place)
+        ld a,(hl)
+        ld l,a                  ; S(w) at AT_SQ_PAGE * 256 + w, its high byte a page on
+        ld h,AT_SQ_PAGE
+        ld e,(hl)
+        inc h
+        ld d,(hl)
+        add iy,de
+        jp nc,@squared          ; (jp: 2 T-states fewer than a jr taken, the usual)
+        .byte $DD,$24           ; inc ixh
+@squared:
+        ld a,l
+        exx
+        ld (bc),a
+        inc c                   ; (at_lut lies in one page)
+        ld e,a
+        add hl,de               ; (clears the carry)
+        exx
+        .byte $DD,$2D           ; dec ixl
+        jp nz,@weight
+        jp attend_head@weights_end
+@zero:                          ; as at_zero_weight: stored, counted, not summed
+        exx
+        xor a                   ; (and the carry clear for the next weight's sbc)
+        ld (bc),a               ; (at_lut's 0)
+        inc c                   ; (at_lut lies in one page)
+        exx
+        ld hl,at_zeros
+        inc (hl)
+        .byte $DD,$2D           ; dec ixl
+        jp nz,@weight
+        jp attend_head@weights_end
+; pl_tables and pl_scores in one page (H the same for pl_keys' table reads and its score stores: 14 T-states
+; a key fewer than the tables before exp_lut and the scores in matvec's column flags)
+        .align 32
+        .if (* & 255) + 64 + 2 * AT_MAX_POSITIONS > 256
+        .res 256 - (* & 255)
+        .endif
+        pl_tables_space
+pl_scores:      .res 2 * AT_MAX_POSITIONS       ; pl_keys' f, words (at_short_weights pops them)
+        .assert (pl_scores & $FF00) == (pl_tables & $FF00) && (pl_scores & 255) + 2 * AT_MAX_POSITIONS <= 256, "pl_keys keeps H at the tables' page for its score stores"
 .endif
 
 .ifdef AT_PAGED_VALUES
@@ -3140,7 +3312,8 @@ pl_prepare:
         ld (pl_keys@sum_back_high + 1),a
         .assert * == pl_keys, "pl_prepare falls into pl_keys"
 
-; pl_keys - the head's scores f[j] = q.k[j] >> 14 into at_scores and their max into at_max,
+; pl_keys - the head's scores f[j] = q.k[j] >> 14 into at_scores (with AT_SHORT_SCORES as words into
+; pl_scores, in the tables' page) and their max into at_max,
 ; as the old dot leaves them, from the planes at pl_planes and pl_prepare's tables (at_row
 ; is left as it was; at_sum40 is not written: the TUI's probe takes q.k from q and key j in
 ; RAM at attend_head@means and checks it against f there). A key
@@ -3190,19 +3363,33 @@ pl_prepare:
         ld c,a
         ld a,d
         .endmacro
+.ifdef AT_SHORT_SCORES
+PL_SCORE_BYTES  = 2             ; a score: f as a word (|f| <= 2048) in pl_scores, in the tables' page, else 4
+PL_SCORES       = pl_scores     ; bytes in at_scores as the old dot's
+.else
+PL_SCORE_BYTES  = 4
+PL_SCORES       = at_scores
+.endif
 PL_NO_MAX       = $F000         ; max f's start, -4096: below every f, and f - max stays in 16 bits
 PL_ELEVEN       = 1             ; an 11-plane key's mark: its plane-11 slot's first byte, odd (index bytes are even)
 pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_fast_sp)
         ld a,(at_count)
         add a,a
+.ifndef AT_SHORT_SCORES                 ; (with it a score is a word: PL_SCORE_BYTES)
         add a,a
-        add a,at_scores & 255
+.endif
+        add a,PL_SCORES & 255
         ld (@end + 1),a         ; the score's low byte past the last key
         ld ix,PL_NO_MAX         ; IX = max f so far
-        ld b,at_scores & 255    ; B = key 0's score's low byte (the planes leave B alone)
+        ld b,PL_SCORES & 255    ; B = key 0's score's low byte (the planes leave B alone)
         ld sp,(pl_planes)       ; SP walks the head's planes, key by key
+.ifdef AT_SHORT_SCORES
+        ld h,pl_tables >> 8     ; H = the tables' page, the scores' too
+.endif
 @key:                           ; R = P_0, then R = (R >> 1) + P_b for b = 1..10 (11): R = q.k' >> 10 (11)
+.ifndef AT_SHORT_SCORES
         ld h,pl_tables >> 8     ; H = the tables' page (the key's end takes HL)
+.endif
         pop de                  ; E = T_lo's index byte, D = T_hi's (plane 0)
         ld l,e
         ld a,(hl)
@@ -3255,12 +3442,15 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         .byte $DD,$61           ; ld ixh,c
 @smaller:
 @score:                         ; key j's score at B (twenty-eighth round: B, not an operand patched)
+.ifndef AT_SHORT_SCORES
         ld h,at_scores >> 8
+.endif
         ld l,b
         ld (hl),e
         inc l
         ld (hl),c
         inc l
+.ifndef AT_SHORT_SCORES                 ; (with it f stays a word: at_short_weights reads it so)
         ld a,c
         rla
         sbc a,a                 ; f's top two bytes, its sign
@@ -3268,6 +3458,7 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         inc l
         ld (hl),a
         inc l
+.endif
         ld b,l
         ld a,l
 @end:
@@ -3455,7 +3646,7 @@ pl_store:
         or a                    ; (NC)
         ret
 
-        .assert (at_scores & 255) + 4 * AT_MAX_POSITIONS <= 256, "pl_keys steps the scores by their low byte"
+        .assert (PL_SCORES & 255) + PL_SCORE_BYTES * AT_MAX_POSITIONS <= 256, "pl_keys steps the scores by their low byte"
 
 .ifndef AT_EXP_AT_INDEX                 ; (with it: in the room before exp_lut, after the means' table)
         .if (* & 255) > 192

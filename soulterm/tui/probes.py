@@ -28,7 +28,8 @@ The 6502 keeps a vector's low bytes and high bytes 128 apart and a score's
 five bytes in five planes; the Z80 keeps little-endian words and a score's
 bytes together, and sums one key's q.k (at_sum40) at a time, so its raw
 score is copied key by key. The numbers are the kernels' own: the 6502's
-q.k >> 14 in 24 bits, the Z80's in 32. The Z80's bit-plane scores (pl_keys,
+q.k >> 14 in 24 bits, the Z80's in 32 (the 128K's bit-plane heads' in 16 since the
+thirty-third round, AT_SHORT_SCORES). The Z80's bit-plane scores (pl_keys,
 AT_PLANE_SCORES) and its scores through the squares table (AT_FAST_SCORES,
 since the twenty-first round) keep only q.k >> 14, so for a head that took them q.k is
 computed here from the machine's own q (at_q) and cached keys (at_keys) at
@@ -132,6 +133,11 @@ class ProbeLayout:
     # at raw_by_dot[0]) and key j (at the word at [1] + j * the constant [2]), int16 words in RAM.
     raw_by_dot: tuple[str, str, str] | None = None
     raw_by_dot_in: tuple[str, ...] = ()
+    # Where a build has the symbol short_scores_in, a head whose q.k came by raw_by_dot keeps its
+    # shifted scores as short_scores, the old dot's heads as `shifted` (the 128K's AT_SHORT_SCORES:
+    # pl_keys' f as words, thirty-third round).
+    short_scores: Numbers | None = None
+    short_scores_in: str | None = None
     # The id a position computes and the turn's context (bytes): a machine that copies
     # positions from records (the 128K's and the C64's position 1) keeps an earlier turn's numbers of a
     # position only where that turn computed the same id there. None, or not in the
@@ -187,6 +193,7 @@ PROBE_LAYOUTS = {
         raw_key=("at_row", "at_keys", "AT_STRIDE"),                   # attention.s walks the keys so
         raw_by_dot=("at_q", "at_keys", "AT_STRIDE"),    # the plane heads and the fast ones (the old dot's: attend_head@summed)
         raw_by_dot_in=("pl_keys", "at_fast_total"),     # AT_PLANE_SCORES (the 128K), AT_FAST_SCORES (the 48K)
+        short_scores=packed("pl_scores", 2), short_scores_in="AT_SHORT_SCORES",    # (the 128K's pl_keys since zxwalk33)
         token="fw_token", context="ctx_ids",
     ),
 }
@@ -197,7 +204,7 @@ class ScoreSnapshot:
     """One head's scores at one position, as the CPU had them."""
 
     raw: tuple[int | None, ...] # q.k per key position j (40-bit, signed; None: raw_by_dot did not match f)
-    shifted: tuple[int, ...]    # q.k >> 14, as the kernel keeps it (6502: 24-bit, Z80: 32-bit)
+    shifted: tuple[int, ...]    # q.k >> 14, as the kernel keeps it (6502: 24-bit, Z80: 32-bit; 16 AT_SHORT_SCORES')
     best: int                   # the largest shifted score
     weights: tuple[int, ...]    # the exp-LUT weight of every key position
     weight_sum: int             # their sum
@@ -308,8 +315,9 @@ class ProbeRecorder:
             key = (t, ram[s[lay.layer]], ram[s[lay.head]])
             before = v.scores.get(key)
             raw = before.raw if before else ()
-            shifted = lay.shifted.read(ram, s, t + 1)
             by_dot = len(raw) <= t and lay.raw_by_dot is not None and any(n in s for n in lay.raw_by_dot_in)
+            short = by_dot and lay.short_scores is not None and lay.short_scores_in in s
+            shifted = (lay.short_scores if short else lay.shifted).read(ram, s, t + 1)
             if by_dot:
                 raw = self._raw_by_dot(ram, shifted)
             if WEIGHTS_SYMBOL not in s and WEIGHTS_POINTER in s:     # (the 48K's weights by a pointer)

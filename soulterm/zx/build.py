@@ -105,6 +105,10 @@ KEPT_SUMS_BYTES = 3 * spec.N_LAYERS * spec.EMBED_DIM     # forward.s's kv_kept_s
 PAGED_VALUES_OPTION = "AT_PAGED_VALUES = 1      ; (attention.s's value cache by the squares' page: P = AT_SQ_PAGE - rlca(vh + 1))"
 KEPT_MARKED_OPTION = ("AT_KEPT_MARKED = 1       ; (attention.s's kept walk for a marked head's dimensions without a "
                       "wide v: kv_wide_check marks each dimension)")
+KEPT_PAIRS_OPTION = ("AT_KEPT_PAIRS = 1        ; (attention.s's kept walk two positions a pass: no test after a "
+                     "pair's first)")
+SHORT_SCORES_OPTION = ("AT_SHORT_SCORES = 1      ; (attention.s's pl_keys keeps each score as a word in pl_tables' "
+                       "page, read by at_short_weights: 65 T-states a key fewer)")
 # the 48K's start and banner (run once) in the key cache's last bytes: layer 1's keys of the last
 # START_OVERLAY_POSITIONS positions (_start_in_key_cache; three since the twenty-third round: the start's
 # test for 128 BASIC, zxtl48)
@@ -1053,7 +1057,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                            "forward.s's kv_kept_sums in the cold part)")
             if paged_values:
                 options.append(PAGED_VALUES_OPTION)
-                options += [KEPT_MARKED_OPTION] * fc1_l0    # (in MV_COARSE_UNCALLED's room below $C000)
+                options += [KEPT_MARKED_OPTION, SHORT_SCORES_OPTION, KEPT_PAIRS_OPTION] * fc1_l0    # (in MV_COARSE_UNCALLED's
+                                # room below $C000)
         if coarse_pairs:
             options.append("MV_COARSE_PAIRS = 1      ; (matvec.s's coarse pairs in A where they cannot carry: the "
                            "coarse matrices' column ranges in front of them)")

@@ -1,0 +1,149 @@
+"""The 128K's scores as words (attention.s's AT_SHORT_SCORES, thirty-third round, zxwalk33): pl_keys keeps
+each f = q.k >> 14 as a word in pl_scores (|f| <= 2048; in pl_tables' page, so that pl_keys keeps H there), not
+four bytes in at_scores, and its heads take at_short_weights,
+which pops one word a key and tests max f + 128 - f in 16 bits; the old dot's heads (a key beyond
+-2048..2047 in the cache, or a q whose words the planes cannot hold) keep their four bytes and attend_head's
+loop. On the bench with the shipped 128K's attention options (AT_PLANE_SCORES, AT_FAST_MEANS, AT_KEPT_MEANS,
+AT_PAGED_VALUES, AT_KEPT_MARKED), with and without the option: every head's means and weights are intmath's,
+its scores and max the same numbers in either width, its walk the one its weights of 0 choose, and each broken
+piece of the new loop fails."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from test_kernels_z80_scores import walk_taken, weighted_head
+from soulterm.soul import intmath
+from soulterm.zx.build import KEPT_MARKED_OPTION, PAGED_VALUES_OPTION, SHORT_SCORES_OPTION
+from soulterm.zx.kernelbench import (FAST_MEANS_OPTION, HEAD_OUT, KEPT_MEANS_OPTION, PLANE_SCORES_OPTION,
+                                     Z80Bench, run_head)
+
+PLANES_128K_OPTIONS = "\n".join((PLANE_SCORES_OPTION, FAST_MEANS_OPTION.replace("kv_values = $4C80", "kv_values = $4A00"),
+                                 KEPT_MEANS_OPTION, PAGED_VALUES_OPTION, KEPT_MARKED_OPTION))
+PLANES_LIMIT = 16384        # attention.s's PL_SUM_LIMIT: q's positive words below it, its negative ones at or above -it
+
+
+@pytest.fixture(scope="module")
+def benches():
+    """(the bench with AT_SHORT_SCORES, the one without)."""
+    return (Z80Bench(options=PLANES_128K_OPTIONS + "\n" + SHORT_SCORES_OPTION), Z80Bench(options=PLANES_128K_OPTIONS))
+
+
+def planes_take(q, keys, count: int) -> bool:
+    """Whether pl_keys makes the head's scores: every cached key (all 4 heads', as pl_store sees them) in
+    -2048..2047 and q's positive and negative words' sums within the planes' limit."""
+    q = np.asarray(q)
+    return (bool((np.abs(keys[:count] + 0.5) < 2048).all()) and int(q[q > 0].sum()) < PLANES_LIMIT
+            and int(q[q < 0].sum()) >= -PLANES_LIMIT)
+
+
+def heads(seed: int = 333):
+    """(count, zeros or None, head, q, keys, values): weighted_head's heads (the kept and fast walks by their
+    weights of 0), random heads of 11- and 12-plane keys, the scores' ends (f = +-2047 beside each other,
+    max f - f up to 4,094), q beyond -2048..2047 that the planes hold, and the old dot's heads (a wide key,
+    a q past the planes' limit)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for count, zeros in ((1, 0), (2, 0), (20, 0), (20, 9), (20, 10), (13, 3), (7, 4)):
+        head = int(rng.integers(0, 4))
+        q, keys = weighted_head(rng, count, zeros, head)       # (keys past -2048..2047: the old dot's)
+        out.append((count, zeros, head, q, keys, rng.integers(-256, 256, (20, 4, 8))))
+        planes_keys = np.zeros_like(keys)                       # the same f less 900, from keys the planes hold
+        planes_keys[:, head, 0] = 16 * (keys[:, head, 0] // 8 - 900)
+        out.append((count, zeros, head, np.array([1024, 0, 0, 0, 0, 0, 0, 0]), planes_keys,
+                    rng.integers(-256, 256, (20, 4, 8))))
+    for count in (1, 3, 11, 17, 20):
+        q = rng.integers(-2048, 2048, 8)
+        keys = rng.integers(-2048, 2048, (20, 4, 8))
+        keys[::2] //= 2                                             # 11-plane keys among 12-plane ones
+        out.append((count, None, int(rng.integers(0, 4)), q, keys, rng.integers(-256, 256, (20, 4, 8))))
+    q = np.array([2047] * 8)
+    keys = np.full((20, 4, 8), -2048)
+    keys[::3] = 2047
+    out.append((20, None, 2, q, keys, rng.integers(-256, 256, (20, 4, 8))))
+    q = np.array([3000, -3000, 2500, 0, -2600, 100, 7, -1])        # (pl_wide_q's tables: the planes hold it)
+    out.append((15, None, 1, q, rng.integers(-2048, 2048, (20, 4, 8)), rng.integers(-256, 256, (20, 4, 8))))
+    keys = rng.integers(-2048, 2048, (20, 4, 8))
+    keys[4, 3, 6] = 2048                                            # a wide key: the old dot, four bytes
+    out.append((9, None, 0, rng.integers(-2048, 2048, 8), keys, rng.integers(-256, 256, (20, 4, 8))))
+    q = np.array([4000, 4000, 4000, 4000, 500, 0, -5, 9])          # past the limit: the old dot
+    out.append((12, None, 3, q, rng.integers(-2048, 2048, (20, 4, 8)), rng.integers(-256, 256, (20, 4, 8))))
+    return out
+
+
+def scores(bench, count: int, words: bool) -> list[int]:
+    """The head's f: pl_scores' words or at_scores' four bytes."""
+    width = 2 if words else 4
+    raw = bench.peek(bench.sym("pl_scores" if words else "at_scores"), width * count)
+    return [int.from_bytes(raw[width * j:width * (j + 1)], "little", signed=True) for j in range(count)]
+
+
+def check_head(bench, count, zeros, head, q, keys, values) -> int:
+    """One head on `bench` against intmath (means, weights, f and max f, and the walk its weights of 0
+    choose); its T-states."""
+    t_states = run_head(bench, q, keys, values, count, head)
+    want, weights = intmath.attention_head(q, keys[:count, head], values[:count, head])
+    assert np.array_equal(bench.read_words(HEAD_OUT, 8), want), (count, head)
+    assert list(bench.peek(bench.sym("at_lut"), count)) == list(weights), (count, head)
+    words = "AT_SHORT_SCORES" in bench.symbols and planes_take(q, keys, count)
+    f = [int(np.dot(np.asarray(q, dtype=np.int64), keys[j, head])) >> 14 for j in range(count)]
+    assert scores(bench, count, words) == f, (count, head, words)
+    assert int.from_bytes(bench.peek(bench.sym("at_max"), 4), "little", signed=True) == max(f)
+    if zeros is not None:
+        assert int((np.asarray(weights) == 0).sum()) == zeros
+        assert walk_taken(bench) == ("kept" if 2 * zeros < count else "fast"), (count, zeros)
+    assert bench.peek(bench.sym("at_zeros"))[0] == 0, "at_weight_squares sets the count back"
+    return t_states
+
+
+def test_the_word_scores_heads_are_intmaths_and_cheaper(benches):
+    """Every head on both benches is intmath's; a head the planes take costs the word scores' bench fewer
+    T-states (48 a key in pl_keys and 17 in the weights' loop, less the way in: at least 55 a key), an old
+    dot's head the same."""
+    short, plain = benches
+    assert "AT_SHORT_SCORES" in short.symbols and "AT_SHORT_SCORES" not in plain.symbols
+    took = set()
+    for count, zeros, head, q, keys, values in heads():
+        t_short = check_head(short, count, zeros, head, q, keys, values)
+        t_plain = check_head(plain, count, zeros, head, q, keys, values)
+        if planes_take(q, keys, count):
+            took.add("planes" if zeros is None else "planes, weighted")
+            assert t_plain - t_short >= 55 * count, (count, t_plain, t_short)
+        else:
+            took.add("dot")
+            assert t_short == t_plain, (count, t_plain, t_short)
+    assert took == {"planes", "planes, weighted", "dot"}
+
+
+@pytest.mark.parametrize("broken", ["loop", "far test", "zeros", "high byte", "page"])
+def test_a_broken_word_scores_loop_fails(benches, broken):
+    """attend_head's way in to the old loop (the four-byte scores' loop reading words), the far test on L
+    (`ld a,h` as `ld a,l`), @zero's count left out (`inc (hl)` a nop: the walk no longer the one its weights
+    of 0 choose), pl_keys' score stored with f's low byte as its high one (`ld (hl),c` as `ld (hl),e`) or
+    its tables' page, set once a head, a page low each fails a head."""
+    short, _ = benches
+    target, zeros = short.sym("at_short_weights"), short.sym("at_zeros")
+    routine, old, new = {
+        "loop": ("attend_head", (0xDA, target & 255, target >> 8),
+                 (0xDA, short.sym("attend_head@weights") & 255, short.sym("attend_head@weights") >> 8)),
+        "far test": ("at_short_weights", (0xED, 0x52, 0x7C, 0xB7), (0xED, 0x52, 0x7D, 0xB7)),
+        "zeros": ("at_short_weights", (0x21, zeros & 255, zeros >> 8, 0x34), (0x21, zeros & 255, zeros >> 8, 0x00)),
+        "high byte": ("pl_keys@score", (0x73, 0x2C, 0x71), (0x73, 0x2C, 0x73)),
+        "page": ("pl_keys", (0x26, short.sym("pl_tables") >> 8), (0x26, (short.sym("pl_tables") >> 8) - 1)),
+    }[broken]
+    start = short.sym(routine)
+    at = short.peek(start, 120).find(bytes(old))
+    assert at >= 0, broken
+    short.poke(start + at, list(new))
+    try:
+        failed = False
+        for case in heads():
+            try:
+                check_head(short, *case)
+            except AssertionError:
+                failed = True
+                break
+        assert failed, broken
+    finally:
+        short.poke(start + at, list(old))
