@@ -25,16 +25,18 @@
 ; from group g's first page, FG_PAGE + 2 g), W x = 127 X - 255 N - G with G = sum_b 2^b E'_b
 ; (X the sum of x, N of its negative words), so relu's 0 (W x + b < 2^shift) is G > T_r = 127 X
 ; - 255 N - 2^shift + b_r. The planes left out only add to G: a row whose planes 7..k already
-; make G exceed T_r is 0. In IX, from U = -s + E'_7 (s = ceil((T_r + 1) / 128)), U = 2 U + E'_b
+; make G exceed T_r is 0. In IX, from U = -s' + E'_7 (s' >= s = ceil((T_r + 1) / 128): below), U = 2 U + E'_b
 ; down the planes: U <= (G_k - T_r - 1) / 2^k, so U >= 0 proves the row 0 (tested after planes
 ; 4, 3, 2, 1 and 0; the row's store is then 0 and SP steps past its planes). After plane 4 a row
 ; with U < -2048 is positive and would wrap IX: fg_sure sums planes 3..0 into L apart, out =
-; (-U_4 + floor((2^shift - r - L) / 16)) >> (shift - 4), r = 128 s - T_r (1..128). A row left after
-; plane 0 ends from U_0 = G - 128 s exactly: W x + b = 2^shift - r - U_0, so out = (q + 2^shift -
-; U_0) >> shift - 2^(7 - shift), q = 128 - r, or 0 below 0. s = c1 + bh + (c2 + bl >= 128) with
-; 128 c1 + c2 = 128 S + R, R = 128 - 2^shift - P (P the sum of the positive x, c1 and c2 once a
-; call) and b = 128 bh + bl (the row's bytes). Every U stays in 16 bits for S <= 2047 and a shift
-; of 7 or less, whatever the bias.
+; (-U_4 + floor((2^shift - r' - L) / 16)) >> (shift - 4), r' = 128 s' - T_r (1..256). A row left after
+; plane 0 ends from U_0 = G - 128 s' exactly: W x + b = 2^shift - r' - U_0, so out = (W + 128) >> shift
+; - 2^(8 - shift), W + 128 = 256 - r' + 2^shift - U_0 = bl + c2 + 2^shift - U_0 (17..33,150: no sign to
+; shift), or 0 below 0. s = c1 + bh + (c2 + bl >= 128) with 128 c1 + c2 = 128 S + R, R = 128 - 2^shift
+; - P (P the sum of the positive x, c1 and c2 once a call) and b = 128 bh + bl (the row's bytes); the
+; rows take s' = c1 + 1 + bh (since the thirty-third round: no carry tested a row; U at most 128 / 2^k
+; lower after plane k). Every U stays in 16 bits for S <= 2047 and a shift of 7 or less, whatever the
+; bias (U_4 >= -8 s' > -18,400).
 ; A row: its class's start (fg_start_0, 1 or 2), bl, 0, -bh 2^class (a word), then its planes from 7
 ; down to 0, 8 bytes each: the 4 groups' masks m as their entries' addresses (2 m mod 256, then the
 ; page FG_PAGE + 2 g + (m >> 7)), so that a lookup is `pop hl / ld c,(hl) / inc l / ld b,(hl) / add
@@ -44,22 +46,24 @@
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_fc1_planes.py): on
 ; the shipped soul's fc1 calls of "hello" (the engine's, every position of the turn; the means) layer 0's
-; fg_tables 40,154 and fg_rows 71,814, layer 1's fg_tables 40,094 and fg_rows 66,954 (64 rows each).
+; fg_tables 40,154 and fg_rows 69,705, layer 1's fg_tables 40,094 and fg_rows 64,912 (64 rows each).
 ; fg_tables (its steps and rows of 16 wordfill.s's macros since the twenty-ninth round, zxqkv128, which planes.s's
 ; WP_WORD_TABLES shares): a group ~9,800: its 256 entries pushed down its pages, 475 a row of 16 (16 pushes, 12
 ; steps by BC or DE, 3 by an immediate, 31 each: E[b - 1] = E[b] + d_t, t the lowest set bit of b),
 ; its |x| ~100 a word, d0..d3 and A'[a] = A[a] + B[15] in Gray order ~1,050. fg_rows: 952 a call; a
-; row proved 0 after plane 4 941 (class 0), 754 (class 1), 557 (class 2): its start 94 (three pops,
-; jp (hl) to its class's start, s and C; 10 more for class 0 and 1's jp to plane 4), plane 7's sums
+; row proved 0 after plane 4 910 (class 0), 723 (class 1), 526 (class 2): its start 63 (three pops,
+; jp (hl) to its class's start, U's start from s' = c1 + 1 + bh; 10 more for class 0 and 1's jp to plane 4), plane 7's sums
 ; 172 (4 lookups of 43), each plane after it 187 with its doubling, the test 25 (the next plane's
 ; add ix,ix and a jp nc: its carry is U's sign), a 0 stored and the planes left passed over 79; each
-; further plane with its test 197; a row ended from U_0 ~190. (The first
+; further plane with its test 197; a row ended from U_0 ~190. (Before the thirty-third round's zxfc1p33, s = c1 + bh
+; + (c2 + bl >= 128) exact, its carry tested a row, C' then C holding c2 + bl: a start 94 to 114, fg_rows 71,814 and
+; 66,954, 1,340 bytes; s' = c1 + 1 + bh proves a few rows a plane later, ~100 T-states a call. The first
 ; form, 5 groups of 7, 7, 7, 7 and 4 columns on a page each, masks doubled, the class in a byte:
 ; fg_tables 29,586, fg_rows 96,282 and 91,790; 253 a plane, 5 lookups of 41. 4 groups with the class
 ; in a byte: fg_rows 77,085 and 74,110. Before the twenty-ninth round's zxffn29, each test a separate
 ; ld a,ixh / rla / jp nc, 22, the 0 stores one shared tail and c2 + bl in C': fg_tables 40,922 and 40,862, fg_rows
 ; 73,953 and 69,774.)
-; Size on the kernels' bench: 1,340 bytes of code and variables (fg_rows 842), the 8 table pages
+; Size on the kernels' bench: 1,297 bytes of code and variables (fg_rows 799), the 8 table pages
 ; (2,048 bytes, run time only) apart. A row of the layout: 70 bytes (class 0), 62 (1), 54 (2): the
 ; shipped soul's fc1 3,992 bytes (layer 0) and 3,624 (layer 1).
 
@@ -301,7 +305,7 @@ fg_back:                        ; the interrupts as they were (BIT keeps the car
         .endmacro
 
 ; fg_rows: see the header. The alternate set keeps the out pointer (DE') and the rows left (B'); C the
-; row's c2 + bl.
+; row's bl.
 fg_rows:
         call fg_interrupts_off
         ld (fg_saved_sp),sp
@@ -322,9 +326,7 @@ fg_rows:
         ld a,1
 @power: add a,a
         djnz @power
-        ld (fg_end_power + 1),a     ; 2^shift
-        ld (fg_sure_power + 1),a
-        ld c,a
+        ld c,a                  ; 2^shift
         ld b,a
         ld a,128
         ld e,0
@@ -333,7 +335,8 @@ fg_rows:
         jr nz,@less
         xor a
         sub e
-        ld (fg_end_less + 1),a
+        sub e
+        ld (fg_end_less + 1),a  ; -2^(8 - shift): the end's W + 128 shifted
         ld a,$FF
         ld (fg_end_less + 2),a
         ld hl,(fg_sum)          ; P = S - (-N)
@@ -349,9 +352,9 @@ fg_rows:
         sbc hl,de               ; R = 128 - 2^shift - P
         ld a,l
         and 127
-        ld (fg_c2_0 + 1),a      ; c2 = R mod 128, in each class's start
-        ld (fg_c2_1 + 1),a
-        ld (fg_c2_2 + 1),a
+        add a,c                 ; c2 + 2^shift (c2 = R mod 128): 16..255, for the ends
+        ld (fg_end_c2 + 1),a
+        ld (fg_sure_c2 + 1),a
         ld a,l
         rla
         ld a,h
@@ -361,18 +364,19 @@ fg_rows:
         ld d,a
         ld hl,(fg_sum)
         add hl,de               ; c1 = S + (R >> 7)
+        inc hl                  ; s' = c1 + 1 + bh: no rounding's carry a row
         ex de,hl
         ld hl,0
         or a
         sbc hl,de
-        ld (fg_k0 + 2),hl       ; K0 = -c1
+        ld (fg_k0 + 2),hl       ; K0 = -(c1 + 1)
         add hl,hl
         ld de,(fg_sum)
         add hl,de
-        ld (fg_k1 + 2),hl       ; K1 = -2 c1 + S
+        ld (fg_k1 + 2),hl       ; K1 = -2 (c1 + 1) + S
         add hl,hl
         add hl,de
-        ld (fg_k2 + 2),hl       ; K2 = -4 c1 + 3 S
+        ld (fg_k2 + 2),hl       ; K2 = -4 (c1 + 1) + 3 S
         ld hl,(fg_out)
         push hl
         ld a,(fg_rows_count)
@@ -383,53 +387,30 @@ fg_rows:
         ld sp,(fg_w)
 fg_row:
         pop hl                  ; the row's class's start
-        pop bc                  ; C = bl
+        pop bc                  ; C = bl (kept for the row's end)
         pop de                  ; -bh 2^class
         jp (hl)
-; Each class's start: U = -2^class s + (2^class - 1) S with s = c1 + bh + (c2 + bl >= 128), then
-; plane 7's sums; C keeps c2 + bl for the row's end.
+; Each class's start: U = -2^class s' + (2^class - 1) S with s' = c1 + 1 + bh (s rounded up whatever
+; c2 + bl: no carry to test, a proof at most 128 / 2^k short after plane k), then plane 7's sums.
 ; Class 2 (most of layer 1's rows) falls into plane 4, the others jump there.
 fg_start_0:
-fg_k0:  ld ix,0                 ; K0 = -c1 (patched)
+fg_k0:  ld ix,0                 ; K0 = -(c1 + 1) (patched)
         add ix,de
-        ld a,c
-fg_c2_0:
-        add a,0
-        ld c,a                  ; (C: c2 + bl, for the row's end)
-        rla
-        jr nc,@start
-        dec ix
-@start: fg_plane_sums           ; 7
+        fg_plane_sums           ; 7
         fg_plane                ; 6
         fg_plane                ; 5 (its own copy: no second jp)
         jp fg_plane_4
 fg_start_1:                     ; weights in -64..63: plane 6 is ~plane 7 (E'_6 = S - E'_7)
-fg_k1:  ld ix,0                 ; K1 = -2 c1 + S (patched)
+fg_k1:  ld ix,0                 ; K1 = -2 (c1 + 1) + S (patched)
         add ix,de
-        ld a,c
-fg_c2_1:
-        add a,0
-        ld c,a                  ; (C: c2 + bl, for the row's end)
-        rla
-        jr nc,@start
-        dec ix
-        dec ix
-@start: fg_plane_sums           ; 7: U_6 = -2 s + S + E'_7
+        fg_plane_sums           ; 7: U_6 = -2 s' + S + E'_7
 fg_plane_5:
         fg_plane                ; 5
         jp fg_plane_4
 fg_start_2:                     ; weights in -32..31: planes 6 and 5 are ~plane 7 (E' = S - E'_7)
-fg_k2:  ld ix,0                 ; K2 = -4 c1 + 3 S (patched)
+fg_k2:  ld ix,0                 ; K2 = -4 (c1 + 1) + 3 S (patched)
         add ix,de
-        ld a,c
-fg_c2_2:
-        add a,0                 ; c2 + bl (patched c2): 0..254
-        ld c,a                  ; (C: c2 + bl, for the row's end)
-        rla
-        jr nc,@start
-        ld de,-4
-        add ix,de
-@start: fg_plane_sums           ; 7: U_5 = -4 s + 3 S + E'_7
+        fg_plane_sums           ; 7: U_5 = -4 s' + 3 S + E'_7
 fg_plane_4:
         fg_plane                ; 4
         add ix,ix               ; (plane 3's doubling; C: U_4's sign)
@@ -442,12 +423,13 @@ fg_plane_4:
         fg_tested_plane fg_zero_2       ; 1
         fg_tested_plane fg_zero_1       ; 0
         fg_test fg_zero_0
-        ld a,c                  ; W = q + 2^shift - U_0, q = (c2 + bl) mod 128: 1..33,023
-        and 127
-fg_end_power:
-        add a,0                 ; + 2^shift (patched)
+        ld a,c                  ; W + 128 = bl + c2 + 2^shift - U_0': 17..33,150
+fg_end_c2:
+        add a,0                 ; + c2 + 2^shift (patched)
         ld l,a
-        ld h,0
+        ld a,0
+        adc a,a
+        ld h,a
         .byte $DD,$4D           ; ld c,ixl
         .byte $DD,$44           ; ld b,ixh
         or a
@@ -460,7 +442,7 @@ fg_end_chain_at:
         .endrepeat
 fg_end_chain_end:
 fg_end_less:
-        ld de,0                 ; -2^(7 - shift) (patched)
+        ld de,0                 ; -2^(8 - shift) (patched)
         add hl,de
         jr c,fg_store           ; (no carry: below 0, relu's 0)
         ld hl,0
@@ -509,13 +491,12 @@ fg_sure:                        ; V = -U_4 = (65536 - IX) / 2 (IX = 2 U_4 + 6553
         fg_plane                ; 1
         fg_plane                ; 0
         ld a,c
-        and 127
-fg_sure_power:
-        add a,0                 ; q + 2^shift (patched)
+fg_sure_c2:
+        add a,0                 ; bl + c2 + 2^shift (patched) - 256 = 2^shift - r'
         ld l,a
-        ld h,0
-        ld de,-128
-        add hl,de               ; 2^shift - r
+        sbc a,a
+        cpl
+        ld h,a
         .byte $DD,$4D           ; ld c,ixl
         .byte $DD,$44           ; ld b,ixh
         or a

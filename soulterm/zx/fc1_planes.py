@@ -1,8 +1,8 @@
 """fc1's ReLU gate by bit planes of the weights (kernels/z80/fc1planes.s): its integer model and its bench.
 
 `gate_rows` follows fg_rows step for step (the four tables E_g of 8 columns, a word an entry,
-u' = 127 - w in bit planes, U = -s + E'_7 then U = 2 U + E'_b, a row proved 0 where U >= 0 after
-planes 4..0, fg_sure's rows with U < -2048 after plane 4, the rest exact from U_0) so that a test can
+u' = 127 - w in bit planes, U = -s' + E'_7 (s' = c1 + 1 + bh: s rounded up, no carry a row, since the
+thirty-third round) then U = 2 U + E'_b, a row proved 0 where U >= 0 after planes 4..0, fg_sure's rows with U < -2048 after plane 4, the rest exact from U_0) so that a test can
 hold the kernel to the model and both to the engine's relu(matvec); `run_gate` calls the kernel on a
 Z80Bench that includes it (`FG_SOURCE`). In neither player (docs/spectrum.md, "Twenty-seventh round:
 fc1's gate by bit planes").
@@ -115,11 +115,11 @@ def gate_rows(weights, bias, x, shift: int, page: int = 0x80):
             sums[plane] = sum(tables[g][((where[2 * g + 1] - page - GROUP_PAGES * g) << 7) | (where[2 * g] >> 1)]
                               for g in range(len(GROUP_COLS)))
         at += HEAD_BYTES + PLANE_BYTES * len(planes)
-        kept = c2 + low                                   # C': c2 + bl
-        start = -c1
+        kept = c2 + low                                   # c2 + bl: the ends' (C = bl, c2 patched)
+        start = -(c1 + 1)                                 # s' = c1 + 1 + bh: s rounded up whatever c2 + bl
         for _ in range(kind):                             # planes 6 (and 5) from plane 7: S - E'_7
             start = 2 * start + total
-        u = wrap(start + high - ((kept >= 128) << kind) + sums[7])
+        u = wrap(start + high + sums[7])
         fate = None
         for plane in planes[1:]:
             u = wrap(2 * u + sums[plane])
@@ -131,12 +131,12 @@ def gate_rows(weights, bias, x, shift: int, page: int = 0x80):
                 low_sum = 0
                 for rest in (3, 2, 1, 0):
                     low_sum = 2 * low_sum + sums[rest]
-                w_part = ((kept & 127) + power - 128) - low_sum
+                w_part = (kept + power - 256) - low_sum     # 2^shift - r' - L, r' = 128 s' - T_r
                 value = (-u + (w_part >> 4)) >> (shift - 4)
                 break
         if fate is None:
             fate = ("exact",)
-            value = max(0, ((((kept & 127) + power - u) & 0xFFFF) >> shift) - (128 >> shift))
+            value = max(0, (((kept + power - u) & 0xFFFF) >> shift) - (256 >> shift))    # (W + 128) >> shift
         elif fate[0] == "zero":
             value = 0
         outputs.append(value)
