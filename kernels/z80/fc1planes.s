@@ -46,11 +46,13 @@
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_fc1_planes.py): on
 ; the shipped soul's fc1 calls of "hello" (the engine's, every position of the turn; the means) layer 0's
-; fg_tables 40,154 and fg_rows 69,705, layer 1's fg_tables 40,094 and fg_rows 64,912 (64 rows each).
+; fg_tables 38,994 and fg_rows 69,705, layer 1's fg_tables 38,934 and fg_rows 64,912 (64 rows each).
 ; fg_tables (its steps and rows of 16 wordfill.s's macros since the twenty-ninth round, zxqkv128, which planes.s's
-; WP_WORD_TABLES shares): a group ~9,800: its 256 entries pushed down its pages, 475 a row of 16 (16 pushes, 12
-; steps by BC or DE, 3 by an immediate, 31 each: E[b - 1] = E[b] + d_t, t the lowest set bit of b),
-; its |x| ~100 a word, d0..d3 and A'[a] = A[a] + B[15] in Gray order ~1,050. fg_rows: 952 a call; a
+; WP_WORD_TABLES shares): a group ~9,500: its 256 entries pushed down its pages, rows of 16 two a pass since the
+; thirty-third round (zxfc1p33: word_fill_rows_paired, the even row from the odd one's last entry; planes.s's
+; WP_FILL_PAIRS form), 401 a row (16 pushes, 12 steps by BC or DE, 3 by an immediate, 31 each: E[b - 1] = E[b] + d_t,
+; t the lowest set bit of b) and 103 a pass; its |x| ~100 a word, d0..d3 and the odd A'[a] = A[a] + B[15] in Gray
+; order ~1,050 (fg_tables 40,154 and 40,094 before, rows one a pass and every A' stored). fg_rows: 952 a call; a
 ; row proved 0 after plane 4 910 (class 0), 723 (class 1), 526 (class 2): its start 63 (three pops,
 ; jp (hl) to its class's start, U's start from s' = c1 + 1 + bh; 10 more for class 0 and 1's jp to plane 4), plane 7's sums
 ; 172 (4 lookups of 43), each plane after it 187 with its doubling, the test 25 (the next plane's
@@ -63,7 +65,7 @@
 ; in a byte: fg_rows 77,085 and 74,110. Before the twenty-ninth round's zxffn29, each test a separate
 ; ld a,ixh / rla / jp nc, 22, the 0 stores one shared tail and c2 + bl in C': fg_tables 40,922 and 40,862, fg_rows
 ; 73,953 and 69,774.)
-; Size on the kernels' bench: 1,297 bytes of code and variables (fg_rows 799), the 8 table pages
+; Size on the kernels' bench: 1,348 bytes of code and variables (fg_rows 799), the 8 table pages
 ; (2,048 bytes, run time only) apart. A row of the layout: 70 bytes (class 0), 62 (1), 54 (2): the
 ; shipped soul's fc1 3,992 bytes (layer 0) and 3,624 (layer 1).
 
@@ -74,6 +76,7 @@ FG_PLANE_BYTES  = 8             ; 4 masks as their entries' addresses
 FG_GROUPS       = 4
 FG_GROUP_PAGES  = 2             ; a group's 256 word entries
 
+WORD_FILL_PAIRS = 1             ; (wordfill.s's rows two a pass, word_fill_rows_paired: thirty-third round, zxfc1p33)
         .include "wordfill.s"   ; (the fill's macros, shared with planes.s's WP_WORD_TABLES)
 
 fg_x:           .word 0         ; the 32 words of x
@@ -88,7 +91,7 @@ fg_sum:         .word 0         ; S = sum |x|
 fg_negative:    .word 0         ; -N = sum of the negative x's |x|
 fg_group_x:     .word 0         ; the group's first x
 fg_page:        .byte 0         ; the group's table page
-fg_a:           .res 32         ; A[a], a = 0..15: the subset sums over the group's x_4..x_7, from -N_g
+fg_a:           .res 16         ; A[0], then A'[a] = A[a] + B[15] for the odd a alone at fg_a + a - 1 (A over x_4..x_7, from -N_g)
 fg_v:           .word 0         ; fg_sure's -U_4
 fg_d0:          .word 0         ; the fill's -x_0
 
@@ -102,14 +105,21 @@ fg_interrupts_off:
 @off:   ld (fg_ints),a
         ret
 
+; (word_fill_rows_paired reads the odd A'[a] alone, packed at fg_a + a - 1: the even ones go unstored, each
+; the step after its odd one's row, B[15] - x_4)
+        .macro fg_a_store index
+.if ((index) & 1) == 1
+        ld (fg_a + (index) - 1),hl
+.endif
+        .endmacro
         .macro fg_a_add reg, index
         add hl,reg
-        ld (fg_a + 2 * (index)),hl
+        fg_a_store index
         .endmacro
         .macro fg_a_sub reg, index
         or a
         sbc hl,reg
-        ld (fg_a + 2 * (index)),hl
+        fg_a_store index
         .endmacro
 
 ; fg_gray_x: from HL at a group's 4 x: BC the first (and the immediate at `again`), DE the second,
@@ -207,8 +217,7 @@ fg_a_again:
         fg_a_sub bc, 14
         fg_a_sub sp, 10
         fg_a_add bc, 11
-        fg_a_sub de, 9
-        fg_a_sub bc, 8
+        fg_a_sub de, 9          ; (A'[8], even, is its row pair's second: no sum of it)
         ld a,(fg_page)
         add a,FG_GROUP_PAGES
         ld h,a
@@ -217,7 +226,7 @@ fg_a_again:
         ld bc,(fg_d0)
         ; E[16 a + b] for b = 15..0 from A'[a], each a step from the one above: E[b - 1] - E[b] = d_t, t the
         ; lowest set bit of b
-        word_fill_rows fg_fill_d1, fg_a, fg_fill_row, fg_fill, fg_step_d2a, fg_step_d1a, fg_step_d3, fg_step_d1b, fg_step_d2b, fg_step_d1c
+        word_fill_rows_paired fg_fill_d1, fg_a, fg_fill_row, fg_fill, fg_step_d2a, fg_step_d1a, fg_step_d3, fg_step_d1b, fg_step_d2b, fg_step_d1c
         ld hl,(fg_group_x)
         ld de,16
         add hl,de               ; the next group's first x
