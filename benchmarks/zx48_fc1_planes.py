@@ -31,7 +31,7 @@ import soulterm.zx.build as zx_build
 from soulterm import paths
 from soulterm.player.bench import prompts_from_command_line
 from soulterm.soul.benchmark import shipped_engine
-from soulterm.zx.fc1_planes import FG_SOURCE, GROUP_COLS, HEAD_BYTES, gate_bytes, row_class, row_planes
+from soulterm.zx.fc1_planes import EDGE_BYTES, FG_SOURCE, GROUP_COLS, gate_bytes, row_class, row_planes
 from soulterm.zx.kernelbench import Z80_KERNELS_DIR, Z80Bench, player_kernel_options
 
 from z80_fc1_planes import gated_calls_by_layer, measured_fc1_calls, rows_left_after_planes
@@ -83,9 +83,9 @@ def planes_run(kind: int, fate: tuple) -> int:
 
 
 def byte_mask_row_bytes(weights) -> int:
-    """Rows of the byte-mask form: fc1planes.s's head, then a byte a group's mask for each plane its class
-    holds."""
-    return sum(HEAD_BYTES + BYTE_PLANE * len(row_planes(row_class(row))) for row in np.asarray(weights))
+    """Rows of the byte-mask form: fc1planes.s's head and tail, and a byte a group's mask for each plane its
+    class holds."""
+    return sum(EDGE_BYTES + BYTE_PLANE * len(row_planes(row_class(row))) for row in np.asarray(weights))
 
 
 def split_extra(weights, fates) -> int:

@@ -37,35 +37,37 @@
 ; rows take s' = c1 + 1 + bh (since the thirty-third round: no carry tested a row; U at most 128 / 2^k
 ; lower after plane k). Every U stays in 16 bits for S <= 2047 and a shift of 7 or less, whatever the
 ; bias (U_4 >= -8 s' > -18,400).
-; A row: its class's start (fg_start_0, 1 or 2), bl, 0, -bh 2^class (a word), then its planes from 7
+; A row: its class's start (fg_start_0, 1 or 2), -bh 2^class (a word), then its planes from 7
 ; down to 0, 8 bytes each: the 4 groups' masks m as their entries' addresses (2 m mod 256, then the
-; page FG_PAGE + 2 g + (m >> 7)), so that a lookup is `pop hl / ld c,(hl) / inc l / ld b,(hl) / add
-; ix,bc`. A row whose weights all lie in -64..63 (class 1) has plane 6 of u' the complement of plane 7, so E'_6 = S - E'_7 (E_g[~m] =
+; page FG_PAGE + 2 g + (m >> 7)), so that a lookup is `pop hl / ld e,(hl) / inc l / ld d,(hl) / add
+; ix,de`; then bl and 0 (since the thirty-third round after the planes, not in the head: the ends alone
+; read bl, no pop a row for it). A row whose weights all lie in -64..63 (class 1) has plane 6 of u' the complement of plane 7, so E'_6 = S - E'_7 (E_g[~m] =
 ; S_g - E_g[m]) and its plane 6 is left out (U_6 = -2 s + S + E'_7); in -32..31 (class 2) planes 6
 ; and 5 both (U_5 = -4 s + 3 S + E'_7).
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_fc1_planes.py): on
 ; the shipped soul's fc1 calls of "hello" (the engine's, every position of the turn; the means) layer 0's
-; fg_tables 38,994 and fg_rows 69,705, layer 1's fg_tables 38,934 and fg_rows 64,912 (64 rows each).
+; fg_tables 38,994 and fg_rows 69,199, layer 1's fg_tables 38,934 and fg_rows 64,430 (64 rows each).
 ; fg_tables (its steps and rows of 16 wordfill.s's macros since the twenty-ninth round, zxqkv128, which planes.s's
 ; WP_WORD_TABLES shares): a group ~9,500: its 256 entries pushed down its pages, rows of 16 two a pass since the
 ; thirty-third round (zxfc1p33: word_fill_rows_paired, the even row from the odd one's last entry; planes.s's
 ; WP_FILL_PAIRS form), 401 a row (16 pushes, 12 steps by BC or DE, 3 by an immediate, 31 each: E[b - 1] = E[b] + d_t,
 ; t the lowest set bit of b) and 103 a pass; its |x| ~100 a word, d0..d3 and the odd A'[a] = A[a] + B[15] in Gray
 ; order ~1,050 (fg_tables 40,154 and 40,094 before, rows one a pass and every A' stored). fg_rows: 952 a call; a
-; row proved 0 after plane 4 910 (class 0), 723 (class 1), 526 (class 2): its start 63 (three pops,
+; row proved 0 after plane 4 900 (class 0), 713 (class 1), 516 (class 2): its start 53 (two pops,
 ; jp (hl) to its class's start, U's start from s' = c1 + 1 + bh; 10 more for class 0 and 1's jp to plane 4), plane 7's sums
 ; 172 (4 lookups of 43), each plane after it 187 with its doubling, the test 25 (the next plane's
 ; add ix,ix and a jp nc: its carry is U's sign), a 0 stored and the planes left passed over 79; each
 ; further plane with its test 197; a row ended from U_0 ~190. (Before the thirty-third round's zxfc1p33, s = c1 + bh
-; + (c2 + bl >= 128) exact, its carry tested a row, C' then C holding c2 + bl: a start 94 to 114, fg_rows 71,814 and
-; 66,954, 1,340 bytes; s' = c1 + 1 + bh proves a few rows a plane later, ~100 T-states a call. The first
+; + (c2 + bl >= 128) exact, its carry tested a row, C' then C holding c2 + bl, bl popped a row from the head: a start
+; 94 to 114, fg_rows 71,814 and 66,954, 1,340 bytes; s' = c1 + 1 + bh proves a few rows a plane later, ~100 T-states a
+; call. The first
 ; form, 5 groups of 7, 7, 7, 7 and 4 columns on a page each, masks doubled, the class in a byte:
 ; fg_tables 29,586, fg_rows 96,282 and 91,790; 253 a plane, 5 lookups of 41. 4 groups with the class
 ; in a byte: fg_rows 77,085 and 74,110. Before the twenty-ninth round's zxffn29, each test a separate
 ; ld a,ixh / rla / jp nc, 22, the 0 stores one shared tail and c2 + bl in C': fg_tables 40,922 and 40,862, fg_rows
 ; 73,953 and 69,774.)
-; Size on the kernels' bench: 1,348 bytes of code and variables (fg_rows 799), the 8 table pages
+; Size on the kernels' bench: 1,350 bytes of code and variables (fg_rows 801), the 8 table pages
 ; (2,048 bytes, run time only) apart. A row of the layout: 70 bytes (class 0), 62 (1), 54 (2): the
 ; shipped soul's fc1 3,992 bytes (layer 0) and 3,624 (layer 1).
 
@@ -73,6 +75,7 @@ FG_MOST_SUM     = 2047          ; sum |x| above it and U could wrap 16 bits
 FG_LEAST_SHIFT  = 4             ; fg_sure's end shifts floor(value / 16) right by shift - 4
 FG_MOST_SHIFT   = 7             ; q + 2^shift fits a byte, and 2^(7 - shift) is whole
 FG_PLANE_BYTES  = 8             ; 4 masks as their entries' addresses
+FG_TAIL_BYTES   = 2             ; bl and 0 after a row's planes (the ends' alone)
 FG_GROUPS       = 4
 FG_GROUP_PAGES  = 2             ; a group's 256 word entries
 
@@ -306,15 +309,14 @@ fg_back:                        ; the interrupts as they were (BIT keeps the car
         jp nz,fg_row
         .endmacro
         .macro fg_zero_row planes
-        ld hl,planes * FG_PLANE_BYTES
+        ld hl,planes * FG_PLANE_BYTES + FG_TAIL_BYTES
         add hl,sp
-        ld sp,hl                ; past the planes left
+        ld sp,hl                ; past the planes left and the tail
         fg_zero_store
         jr fg_rows_done
         .endmacro
 
-; fg_rows: see the header. The alternate set keeps the out pointer (DE') and the rows left (B'); C the
-; row's bl.
+; fg_rows: see the header. The alternate set keeps the out pointer (DE') and the rows left (B').
 fg_rows:
         call fg_interrupts_off
         ld (fg_saved_sp),sp
@@ -396,8 +398,7 @@ fg_rows:
         ld sp,(fg_w)
 fg_row:
         pop hl                  ; the row's class's start
-        pop bc                  ; C = bl (kept for the row's end)
-        pop de                  ; -bh 2^class
+        pop de                  ; -bh 2^class (bl in the row's tail: the ends' alone)
         jp (hl)
 ; Each class's start: U = -2^class s' + (2^class - 1) S with s' = c1 + 1 + bh (s rounded up whatever
 ; c2 + bl: no carry to test, a proof at most 128 / 2^k short after plane k), then plane 7's sums.
@@ -432,6 +433,7 @@ fg_plane_4:
         fg_tested_plane fg_zero_2       ; 1
         fg_tested_plane fg_zero_1       ; 0
         fg_test fg_zero_0
+        pop bc                  ; C = bl (the row's tail)
         ld a,c                  ; W + 128 = bl + c2 + 2^shift - U_0': 17..33,150
 fg_end_c2:
         add a,0                 ; + c2 + 2^shift (patched)
@@ -480,6 +482,7 @@ fg_zero_1:
         add hl,sp
         ld sp,hl                ; past the plane left
 fg_zero_0:
+        pop hl                  ; past the tail
         fg_zero_store
 fg_rows_done:
         ld sp,(fg_saved_sp)
@@ -499,6 +502,7 @@ fg_sure:                        ; V = -U_4 = (65536 - IX) / 2 (IX = 2 U_4 + 6553
         fg_plane                ; 2
         fg_plane                ; 1
         fg_plane                ; 0
+        pop bc                  ; C = bl (the row's tail)
         ld a,c
 fg_sure_c2:
         add a,0                 ; bl + c2 + 2^shift (patched) - 256 = 2^shift - r'

@@ -719,7 +719,7 @@ def fc1_l0_rows_lines(soul, bank, between=()) -> list[str]:
     at = 0
     for row in weights:
         kind = fc1_planes.row_class(row)
-        size = fc1_planes.HEAD_BYTES + fc1_planes.PLANE_BYTES * len(fc1_planes.row_planes(kind))
+        size = fc1_planes.row_bytes(kind)
         lines += [f"        .word fg_start_{kind}", f"        .byte {', '.join(map(str, data[at + 2:at + size]))}"]
         at += size
     assert at == len(data)
@@ -758,7 +758,7 @@ def fc1_rows_lines(soul) -> list[str]:
     at = 0
     for row in weights:
         kind = fc1_planes.row_class(row)
-        size = fc1_planes.HEAD_BYTES + fc1_planes.PLANE_BYTES * len(fc1_planes.row_planes(kind))
+        size = fc1_planes.row_bytes(kind)
         assert data[at:at + 2] == bytes([kind, 0])
         lines += [f"        .word fg_start_{kind}", f"        .byte {', '.join(map(str, data[at + 2:at + size]))}"]
         at += size

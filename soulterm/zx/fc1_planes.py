@@ -21,7 +21,9 @@ COLS = 32
 GROUP_COLS = (8, 8, 8, 8)
 GROUP_PAGES = 2          # a group's 256 word entries: entry m at 2 m from its first page
 PLANE_BYTES = 8          # a plane's 4 masks, each its entry's address (offset, page)
-HEAD_BYTES = 6           # a row's class's start, bl, 0 and -bh 2^class
+HEAD_BYTES = 4           # a row's class's start and -bh 2^class
+TAIL_BYTES = 2           # bl and 0 after its planes (since the thirty-third round: the ends alone read bl)
+EDGE_BYTES = HEAD_BYTES + TAIL_BYTES     # a row's bytes besides its planes
 SURE_BELOW = -2048       # after plane 4, U below it: positive, its planes 3..0 apart (fg_sure)
 ZERO_AFTER = (4, 3, 2, 1, 0)     # the planes after which U >= 0 proves a row 0
 
@@ -51,6 +53,11 @@ def row_planes(kind: int) -> tuple:
     return (7,) + tuple(range(6 - kind, -1, -1))
 
 
+def row_bytes(kind: int) -> int:
+    """A row's bytes in gate_bytes' layout, by its class."""
+    return EDGE_BYTES + PLANE_BYTES * len(row_planes(kind))
+
+
 def group_pages(page) -> tuple:
     """Each group's first table page: from one page, 2 a group (the bench's FG_PAGE), or the four given
     (the 128K player's, groups 2 and 3 on pages of their own: fg_table_pages_high)."""
@@ -59,21 +66,23 @@ def group_pages(page) -> tuple:
 
 def gate_bytes(weights, bias, page, starts=(0, 1, 2)) -> bytes:
     """fg_rows' layout for tables from `page` (FG_PAGE) and the classes' starts at `starts` (fg_start_0,
-    1, 2): a row is its class's start (a word), bl, 0, -bh 2^class (a word: b = 128 bh + bl), then its
+    1, 2): a row is its class's start (a word), -bh 2^class (a word: b = 128 bh + bl), then its
     planes of u' = 127 - w from 7 down (row_planes), each the 4 groups' masks m as their entries'
-    addresses, 2 m mod 256 and the page page + 2 g + (m >> 7)."""
+    addresses, 2 m mod 256 and the page page + 2 g + (m >> 7), then bl and 0 (the ends' alone: no pop
+    a row for them, thirty-third round)."""
     w = np.asarray(weights, dtype=np.int64)
     out = bytearray()
     for row, b in zip(w, np.asarray(bias, dtype=np.int64)):
         b, kind = int(b), row_class(row)
         high = (-(b >> 7) << kind) & 0xFFFF
-        out += starts[kind].to_bytes(2, "little") + bytes([b & 127, 0, high & 255, high >> 8])
+        out += starts[kind].to_bytes(2, "little") + bytes([high & 255, high >> 8])
         complement = 127 - row
         for plane in row_planes(kind):
             bits = (complement >> plane) & 1
             for g, (start, cols) in enumerate(group_columns()):
                 mask = int((bits[start:start + cols] << np.arange(cols)).sum())
                 out += bytes([(2 * mask) & 255, group_pages(page)[g] + (mask >> 7)])
+        out += bytes([b & 127, 0])
     return bytes(out)
 
 
@@ -106,15 +115,15 @@ def gate_rows(weights, bias, x, shift: int, page: int = 0x80):
 
     for _ in range(len(weights)):
         kind = (0, 1, 2).index(int.from_bytes(data[at:at + 2], "little"))
-        low = data[at + 2]
-        high = int.from_bytes(data[at + 4:at + 6], "little", signed=True)     # bl, -bh 2^class
+        high = int.from_bytes(data[at + 2:at + 4], "little", signed=True)     # -bh 2^class
         planes = row_planes(kind)
+        low = data[at + HEAD_BYTES + PLANE_BYTES * len(planes)]               # bl, after the planes
         sums = {}
         for index, plane in enumerate(planes):
             where = data[at + HEAD_BYTES + PLANE_BYTES * index:at + HEAD_BYTES + PLANE_BYTES * (index + 1)]
             sums[plane] = sum(tables[g][((where[2 * g + 1] - page - GROUP_PAGES * g) << 7) | (where[2 * g] >> 1)]
                               for g in range(len(GROUP_COLS)))
-        at += HEAD_BYTES + PLANE_BYTES * len(planes)
+        at += row_bytes(kind)
         kept = c2 + low                                   # c2 + bl: the ends' (C = bl, c2 patched)
         start = -(c1 + 1)                                 # s' = c1 + 1 + bh: s rounded up whatever c2 + bl
         for _ in range(kind):                             # planes 6 (and 5) from plane 7: S - E'_7
