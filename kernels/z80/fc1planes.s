@@ -47,27 +47,27 @@
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_fc1_planes.py): on
 ; the shipped soul's fc1 calls of "hello" (the engine's, every position of the turn; the means) layer 0's
-; fg_tables 38,994 and fg_rows 69,199, layer 1's fg_tables 38,934 and fg_rows 64,430 (64 rows each).
+; fg_tables 38,994 and fg_rows 68,619, layer 1's fg_tables 38,934 and fg_rows 64,710 (64 rows each).
 ; fg_tables (its steps and rows of 16 wordfill.s's macros since the twenty-ninth round, zxqkv128, which planes.s's
 ; WP_WORD_TABLES shares): a group ~9,500: its 256 entries pushed down its pages, rows of 16 two a pass since the
 ; thirty-third round (zxfc1p33: word_fill_rows_paired, the even row from the odd one's last entry; planes.s's
 ; WP_FILL_PAIRS form), 401 a row (16 pushes, 12 steps by BC or DE, 3 by an immediate, 31 each: E[b - 1] = E[b] + d_t,
 ; t the lowest set bit of b) and 103 a pass; its |x| ~100 a word, d0..d3 and the odd A'[a] = A[a] + B[15] in Gray
 ; order ~1,050 (fg_tables 40,154 and 40,094 before, rows one a pass and every A' stored). fg_rows: 952 a call; a
-; row proved 0 after plane 4 900 (class 0), 713 (class 1), 516 (class 2): its start 53 (two pops,
-; jp (hl) to its class's start, U's start from s' = c1 + 1 + bh; 10 more for class 0 and 1's jp to plane 4), plane 7's sums
+; row proved 0 after plane 4 900 (class 0), 703 (class 1), 526 (class 2): its start 53 (two pops,
+; jp (hl) to its class's start, U's start from s' = c1 + 1 + bh; 10 more for class 0 and 2's jp to plane 5 or 4), plane 7's sums
 ; 172 (4 lookups of 43), each plane after it 187 with its doubling, the test 25 (the next plane's
 ; add ix,ix and a jp nc: its carry is U's sign), a 0 stored and the planes left passed over 79; each
 ; further plane with its test 197; a row ended from U_0 ~190. (Before the thirty-third round's zxfc1p33, s = c1 + bh
-; + (c2 + bl >= 128) exact, its carry tested a row, C' then C holding c2 + bl, bl popped a row from the head: a start
-; 94 to 114, fg_rows 71,814 and 66,954, 1,340 bytes; s' = c1 + 1 + bh proves a few rows a plane later, ~100 T-states a
+; + (c2 + bl >= 128) exact, its carry tested a row, C' then C holding c2 + bl, bl popped a row from the head, class 2
+; falling into plane 4 (classes 0 and 1 jumping): a start 94 to 114, fg_rows 71,814 and 66,954, 1,340 bytes; s' = c1 + 1 + bh proves a few rows a plane later, ~100 T-states a
 ; call. The first
 ; form, 5 groups of 7, 7, 7, 7 and 4 columns on a page each, masks doubled, the class in a byte:
 ; fg_tables 29,586, fg_rows 96,282 and 91,790; 253 a plane, 5 lookups of 41. 4 groups with the class
 ; in a byte: fg_rows 77,085 and 74,110. Before the twenty-ninth round's zxffn29, each test a separate
 ; ld a,ixh / rla / jp nc, 22, the 0 stores one shared tail and c2 + bl in C': fg_tables 40,922 and 40,862, fg_rows
 ; 73,953 and 69,774.)
-; Size on the kernels' bench: 1,350 bytes of code and variables (fg_rows 801), the 8 table pages
+; Size on the kernels' bench: 1,324 bytes of code and variables (fg_rows 775), the 8 table pages
 ; (2,048 bytes, run time only) apart. A row of the layout: 70 bytes (class 0), 62 (1), 54 (2): the
 ; shipped soul's fc1 3,992 bytes (layer 0) and 3,624 (layer 1).
 
@@ -402,13 +402,19 @@ fg_row:
         jp (hl)
 ; Each class's start: U = -2^class s' + (2^class - 1) S with s' = c1 + 1 + bh (s rounded up whatever
 ; c2 + bl: no carry to test, a proof at most 128 / 2^k short after plane k), then plane 7's sums.
-; Class 2 (most of layer 1's rows) falls into plane 4, the others jump there.
+; Class 1 (most of layer 0's rows, and of both layers' a reply step, on the shipped soul) falls into plane 5 and
+; plane 4, the others jump there (since the thirty-third round; class 2 fell into plane 4 before, class 0 with its
+; own copy of plane 5).
 fg_start_0:
 fg_k0:  ld ix,0                 ; K0 = -(c1 + 1) (patched)
         add ix,de
         fg_plane_sums           ; 7
         fg_plane                ; 6
-        fg_plane                ; 5 (its own copy: no second jp)
+        jp fg_plane_5
+fg_start_2:                     ; weights in -32..31: planes 6 and 5 are ~plane 7 (E' = S - E'_7)
+fg_k2:  ld ix,0                 ; K2 = -4 (c1 + 1) + 3 S (patched)
+        add ix,de
+        fg_plane_sums           ; 7: U_5 = -4 s' + 3 S + E'_7
         jp fg_plane_4
 fg_start_1:                     ; weights in -64..63: plane 6 is ~plane 7 (E'_6 = S - E'_7)
 fg_k1:  ld ix,0                 ; K1 = -2 (c1 + 1) + S (patched)
@@ -416,11 +422,6 @@ fg_k1:  ld ix,0                 ; K1 = -2 (c1 + 1) + S (patched)
         fg_plane_sums           ; 7: U_6 = -2 s' + S + E'_7
 fg_plane_5:
         fg_plane                ; 5
-        jp fg_plane_4
-fg_start_2:                     ; weights in -32..31: planes 6 and 5 are ~plane 7 (E' = S - E'_7)
-fg_k2:  ld ix,0                 ; K2 = -4 (c1 + 1) + 3 S (patched)
-        add ix,de
-        fg_plane_sums           ; 7: U_5 = -4 s' + 3 S + E'_7
 fg_plane_4:
         fg_plane                ; 4
         add ix,ix               ; (plane 3's doubling; C: U_4's sign)
