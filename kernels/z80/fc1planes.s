@@ -47,7 +47,7 @@
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_fc1_planes.py): on
 ; the shipped soul's fc1 calls of "hello" (the engine's, every position of the turn; the means) layer 0's
-; fg_tables 38,994 and fg_rows 68,619, layer 1's fg_tables 38,934 and fg_rows 64,710 (64 rows each).
+; fg_tables 38,994 and fg_rows 67,946, layer 1's fg_tables 38,934 and fg_rows 64,395 (64 rows each).
 ; fg_tables (its steps and rows of 16 wordfill.s's macros since the twenty-ninth round, zxqkv128, which planes.s's
 ; WP_WORD_TABLES shares): a group ~9,500: its 256 entries pushed down its pages, rows of 16 two a pass since the
 ; thirty-third round (zxfc1p33: word_fill_rows_paired, the even row from the odd one's last entry; planes.s's
@@ -58,7 +58,8 @@
 ; jp (hl) to its class's start, U's start from s' = c1 + 1 + bh; 10 more for class 0 and 2's jp to plane 5 or 4), plane 7's sums
 ; 172 (4 lookups of 43), each plane after it 187 with its doubling, the test 25 (the next plane's
 ; add ix,ix and a jp nc: its carry is U's sign), a 0 stored and the planes left passed over 79; each
-; further plane with its test 197; a row ended from U_0 ~190. (Before the thirty-third round's zxfc1p33, s = c1 + bh
+; further plane with its test 197; a row ended from U_0 ~200 with its shift by 8 - shift steps of 15 (shift steps of
+; 16 before the thirty-third round: with its xor a and ld l,h / ld h,a 54 fewer at shift 6, 85 at 7). (Before the thirty-third round's zxfc1p33, s = c1 + bh
 ; + (c2 + bl >= 128) exact, its carry tested a row, C' then C holding c2 + bl, bl popped a row from the head, class 2
 ; falling into plane 4 (classes 0 and 1 jumping): a start 94 to 114, fg_rows 71,814 and 66,954, 1,340 bytes; s' = c1 + 1 + bh proves a few rows a plane later, ~100 T-states a
 ; call. The first
@@ -67,7 +68,7 @@
 ; in a byte: fg_rows 77,085 and 74,110. Before the twenty-ninth round's zxffn29, each test a separate
 ; ld a,ixh / rla / jp nc, 22, the 0 stores one shared tail and c2 + bl in C': fg_tables 40,922 and 40,862, fg_rows
 ; 73,953 and 69,774.)
-; Size on the kernels' bench: 1,324 bytes of code and variables (fg_rows 775), the 8 table pages
+; Size on the kernels' bench: 1,306 bytes of code and variables (fg_rows 757), the 8 table pages
 ; (2,048 bytes, run time only) apart. A row of the layout: 70 bytes (class 0), 62 (1), 54 (2): the
 ; shipped soul's fc1 3,992 bytes (layer 0) and 3,624 (layer 1).
 
@@ -322,14 +323,14 @@ fg_rows:
         ld (fg_saved_sp),sp
         ld a,(fg_shift)
         ld b,a
-        add a,a
-        add a,a                 ; 4 bytes a step of the chains
+        add a,a                 ; 2 bytes a step of the end's chain, 8 - shift steps
         ld e,a
         ld d,0
-        ld hl,fg_end_chain_end
-        or a
-        sbc hl,de
+        ld hl,fg_end_chain_end - 2 * 8
+        add hl,de
         ld (fg_end_chain_at + 1),hl
+        add a,a                 ; 4 bytes a step of fg_sure's, shift - 4 steps
+        ld e,a
         ld hl,fg_sure_chain_end + 4 * FG_LEAST_SHIFT
         or a
         sbc hl,de
@@ -446,13 +447,16 @@ fg_end_c2:
         .byte $DD,$44           ; ld b,ixh
         or a
         sbc hl,bc
-fg_end_chain_at:
-        jp fg_end_chain_end     ; (patched: shift steps of the chain)
-        .repeat FG_MOST_SHIFT
-        srl h
-        rr l
+        xor a                   ; (W + 128) >> shift as ((W + 128) << (8 - shift)) >> 8, its top bits into A:
+fg_end_chain_at:                ; 15 T-states a step, not srl h / rr l's 16 for each of shift (thirty-third round)
+        jp fg_end_chain_end     ; (patched: 8 - shift steps of the chain)
+        .repeat 8 - FG_LEAST_SHIFT
+        add hl,hl
+        rla
         .endrepeat
 fg_end_chain_end:
+        ld l,h
+        ld h,a                  ; (W + 128) >> shift
 fg_end_less:
         ld de,0                 ; -2^(8 - shift) (patched)
         add hl,de
