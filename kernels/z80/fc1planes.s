@@ -47,17 +47,17 @@
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_fc1_planes.py): on
 ; the shipped soul's fc1 calls of "hello" (the engine's, every position of the turn; the means) layer 0's
-; fg_tables 38,994 and fg_rows 67,946, layer 1's fg_tables 38,934 and fg_rows 64,395 (64 rows each).
+; fg_tables 38,994 and fg_rows 67,728, layer 1's fg_tables 38,934 and fg_rows 64,169 (64 rows each).
 ; fg_tables (its steps and rows of 16 wordfill.s's macros since the twenty-ninth round, zxqkv128, which planes.s's
 ; WP_WORD_TABLES shares): a group ~9,500: its 256 entries pushed down its pages, rows of 16 two a pass since the
 ; thirty-third round (zxfc1p33: word_fill_rows_paired, the even row from the odd one's last entry; planes.s's
 ; WP_FILL_PAIRS form), 401 a row (16 pushes, 12 steps by BC or DE, 3 by an immediate, 31 each: E[b - 1] = E[b] + d_t,
 ; t the lowest set bit of b) and 103 a pass; its |x| ~100 a word, d0..d3 and the odd A'[a] = A[a] + B[15] in Gray
 ; order ~1,050 (fg_tables 40,154 and 40,094 before, rows one a pass and every A' stored). fg_rows: 952 a call; a
-; row proved 0 after plane 4 900 (class 0), 703 (class 1), 526 (class 2): its start 53 (two pops,
+; row proved 0 after plane 4 896 (class 0), 699 (class 1), 522 (class 2): its start 53 (two pops,
 ; jp (hl) to its class's start, U's start from s' = c1 + 1 + bh; 10 more for class 0 and 2's jp to plane 5 or 4), plane 7's sums
 ; 172 (4 lookups of 43), each plane after it 187 with its doubling, the test 25 (the next plane's
-; add ix,ix and a jp nc: its carry is U's sign), a 0 stored and the planes left passed over 79; each
+; add ix,ix and a jp nc: its carry is U's sign), a 0 stored and the planes left passed over 75 (79 before the thirty-third round: C' = 0 stored by HL'); each
 ; further plane with its test 197; a row ended from U_0 ~200 with its shift by 8 - shift steps of 15 (shift steps of
 ; 16 before the thirty-third round: with its xor a and ld l,h / ld h,a 54 fewer at shift 6, 85 at 7). (Before the thirty-third round's zxfc1p33, s = c1 + bh
 ; + (c2 + bl >= 128) exact, its carry tested a row, C' then C holding c2 + bl, bl popped a row from the head, class 2
@@ -68,7 +68,7 @@
 ; in a byte: fg_rows 77,085 and 74,110. Before the twenty-ninth round's zxffn29, each test a separate
 ; ld a,ixh / rla / jp nc, 22, the 0 stores one shared tail and c2 + bl in C': fg_tables 40,922 and 40,862, fg_rows
 ; 73,953 and 69,774.)
-; Size on the kernels' bench: 1,306 bytes of code and variables (fg_rows 757), the 8 table pages
+; Size on the kernels' bench: 1,304 bytes of code and variables (fg_rows 755), the 8 table pages
 ; (2,048 bytes, run time only) apart. A row of the layout: 70 bytes (class 0), 62 (1), 54 (2): the
 ; shipped soul's fc1 3,992 bytes (layer 0) and 3,624 (layer 1).
 
@@ -300,11 +300,10 @@ fg_back:                        ; the interrupts as they were (BIT keeps the car
 ; fg_zero_store: a row proved 0: out[r] = 0, on to the next row (or on past the macro after the last).
         .macro fg_zero_store
         exx
-        xor a
-        ld (de),a
-        inc de
-        ld (de),a
-        inc de
+        ld (hl),c               ; (C' = 0: 4 T-states fewer than xor a and DE', thirty-third round)
+        inc hl
+        ld (hl),c
+        inc hl
         dec b
         exx
         jp nz,fg_row
@@ -317,7 +316,7 @@ fg_back:                        ; the interrupts as they were (BIT keeps the car
         jr fg_rows_done
         .endmacro
 
-; fg_rows: see the header. The alternate set keeps the out pointer (DE') and the rows left (B').
+; fg_rows: see the header. The alternate set keeps the out pointer (HL'), the rows left (B') and 0 (C').
 fg_rows:
         call fg_interrupts_off
         ld (fg_saved_sp),sp
@@ -393,8 +392,9 @@ fg_rows:
         push hl
         ld a,(fg_rows_count)
         exx
-        pop de
+        pop hl                  ; HL' the out pointer, B' the rows left, C' 0 (the zero rows' stores)
         ld b,a
+        ld c,0
         exx
         ld sp,(fg_w)
 fg_row:
@@ -465,13 +465,13 @@ fg_end_less:
 fg_store:
         ld a,l
         exx
-        ld (de),a
-        inc de
+        ld (hl),a
+        inc hl
         exx
         ld a,h
         exx
-        ld (de),a
-        inc de
+        ld (hl),a
+        inc hl
         dec b
         exx
         jp nz,fg_row
