@@ -47,17 +47,19 @@
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_fc1_planes.py): on
 ; the shipped soul's fc1 calls of "hello" (the engine's, every position of the turn; the means) layer 0's
-; fg_tables 38,994 and fg_rows 67,728, layer 1's fg_tables 38,934 and fg_rows 64,169 (64 rows each).
+; fg_tables 38,994 and fg_rows 67,456, layer 1's fg_tables 38,934 and fg_rows 63,807 (64 rows each).
 ; fg_tables (its steps and rows of 16 wordfill.s's macros since the twenty-ninth round, zxqkv128, which planes.s's
 ; WP_WORD_TABLES shares): a group ~9,500: its 256 entries pushed down its pages, rows of 16 two a pass since the
 ; thirty-third round (zxfc1p33: word_fill_rows_paired, the even row from the odd one's last entry; planes.s's
 ; WP_FILL_PAIRS form), 401 a row (16 pushes, 12 steps by BC or DE, 3 by an immediate, 31 each: E[b - 1] = E[b] + d_t,
 ; t the lowest set bit of b) and 103 a pass; its |x| ~100 a word, d0..d3 and the odd A'[a] = A[a] + B[15] in Gray
-; order ~1,050 (fg_tables 40,154 and 40,094 before, rows one a pass and every A' stored). fg_rows: 952 a call; a
-; row proved 0 after plane 4 896 (class 0), 699 (class 1), 522 (class 2): its start 53 (two pops,
+; order ~1,050 (fg_tables 40,154 and 40,094 before, rows one a pass and every A' stored). fg_rows: 943 a call; a
+; row proved 0 after plane 4 898 (class 0), 701 (class 1), 524 (class 2): its start 53 (two pops,
 ; jp (hl) to its class's start, U's start from s' = c1 + 1 + bh; 10 more for class 0 and 2's jp to plane 5 or 4), plane 7's sums
 ; 172 (4 lookups of 43), each plane after it 187 with its doubling, the test 25 (the next plane's
-; add ix,ix and a jp nc: its carry is U's sign), a 0 stored and the planes left passed over 75 (79 before the thirty-third round: C' = 0 stored by HL'); each
+; add ix,ix and a jp nc: its carry is U's sign; after plane 4 a jr nc, 7 not taken, 12 taken, and the sure check's
+; ld a,ixh / cp / jr c 22, since the thirty-third round: fg_zero_4 and a jp to fg_sure before fg_start_1, in jr's
+; reach), a 0 stored and the planes left passed over 75 (79 before the thirty-third round: C' = 0 stored by HL'); each
 ; further plane with its test 197; a row ended from U_0 ~200 with its shift by 8 - shift steps of 15 (shift steps of
 ; 16 before the thirty-third round: with its xor a and ld l,h / ld h,a 54 fewer at shift 6, 85 at 7). (Before the thirty-third round's zxfc1p33, s = c1 + bh
 ; + (c2 + bl >= 128) exact, its carry tested a row, C' then C holding c2 + bl, bl popped a row from the head, class 2
@@ -68,7 +70,7 @@
 ; in a byte: fg_rows 77,085 and 74,110. Before the twenty-ninth round's zxffn29, each test a separate
 ; ld a,ixh / rla / jp nc, 22, the 0 stores one shared tail and c2 + bl in C': fg_tables 40,922 and 40,862, fg_rows
 ; 73,953 and 69,774.)
-; Size on the kernels' bench: 1,304 bytes of code and variables (fg_rows 755), the 8 table pages
+; Size on the kernels' bench: 1,308 bytes of code and variables (fg_rows 759), the 8 table pages
 ; (2,048 bytes, run time only) apart. A row of the layout: 70 bytes (class 0), 62 (1), 54 (2): the
 ; shipped soul's fc1 3,992 bytes (layer 0) and 3,624 (layer 1).
 
@@ -313,7 +315,7 @@ fg_back:                        ; the interrupts as they were (BIT keeps the car
         add hl,sp
         ld sp,hl                ; past the planes left and the tail
         fg_zero_store
-        jr fg_rows_done
+        jp fg_rows_done         ; (after the last row; jp: fg_zero_4 lies before the planes)
         .endmacro
 
 ; fg_rows: see the header. The alternate set keeps the out pointer (HL'), the rows left (B') and 0 (C').
@@ -417,6 +419,10 @@ fg_k2:  ld ix,0                 ; K2 = -4 (c1 + 1) + 3 S (patched)
         add ix,de
         fg_plane_sums           ; 7: U_5 = -4 s' + 3 S + E'_7
         jp fg_plane_4
+fg_zero_4:                      ; (here, in reach of plane 4's jr nc: 3 T-states fewer a row it does not take)
+        fg_zero_row 4
+fg_sure_near:
+        jp fg_sure              ; (in reach of the sure check's jr c, taken by ~0.05 rows a call)
 fg_start_1:                     ; weights in -64..63: plane 6 is ~plane 7 (E'_6 = S - E'_7)
 fg_k1:  ld ix,0                 ; K1 = -2 (c1 + 1) + S (patched)
         add ix,de
@@ -426,10 +432,10 @@ fg_plane_5:
 fg_plane_4:
         fg_plane                ; 4
         add ix,ix               ; (plane 3's doubling; C: U_4's sign)
-        jp nc,fg_zero_4         ; U_4 >= 0: the row is 0
+        jr nc,fg_zero_4         ; U_4 >= 0: the row is 0
         .byte $DD,$7C           ; ld a,ixh: IX = 2 U_4 + 65536
         cp $F0
-        jp c,fg_sure            ; U_4 < -2048 (IX < $F000): positive (planes 3..0 apart)
+        jr c,fg_sure_near       ; U_4 < -2048 (IX < $F000): positive (planes 3..0 apart)
         fg_plane_sums           ; 3
         fg_tested_plane fg_zero_3       ; 2
         fg_tested_plane fg_zero_2       ; 1
@@ -476,9 +482,7 @@ fg_store:
         exx
         jp nz,fg_row
         jr fg_rows_done
-fg_zero_4:                      ; (4, 3 and 2, the most rows, each its own store: no jr to a shared one)
-        fg_zero_row 4
-fg_zero_3:
+fg_zero_3:                      ; (4, 3 and 2, the most rows, each its own store: no jr to a shared one)
         fg_zero_row 3
 fg_zero_2:
         fg_zero_row 2
