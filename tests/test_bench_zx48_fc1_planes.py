@@ -12,7 +12,7 @@ import pytest
 from soulterm.paths import CHECKOUT_DIR, DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul.benchmark import shipped_engine
 from soulterm.zx import build as zx_build
-from soulterm.zx.fc1_planes import EDGE_BYTES, gate_bytes, gate_rows, row_class, row_planes
+from soulterm.zx.fc1_planes import EDGE_BYTES, END_BYTES, gate_bytes, gate_rows, row_class, row_planes
 
 sys.path.insert(0, str(CHECKOUT_DIR / "benchmarks"))
 import zx48_fc1_planes as weighed  # noqa: E402  (a benchmark script, beside z80_fc1_planes.py)
@@ -31,7 +31,7 @@ def random_gate(seed: int):
 @pytest.mark.parametrize("seed", range(3))
 def test_the_byte_masks_are_half_of_fc1planes_planes(seed):
     weights, bias, _, _ = random_gate(seed)
-    planes = len(gate_bytes(weights, bias, 0x80)) - EDGE_BYTES * len(weights)
+    planes = len(gate_bytes(weights, bias, 0x80)) - EDGE_BYTES * len(weights) - END_BYTES
     assert weighed.byte_mask_row_bytes(weights) == EDGE_BYTES * len(weights) + planes // 2     # (a byte, not an address's two)
 
 

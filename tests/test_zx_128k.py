@@ -735,7 +735,7 @@ def test_the_128k_players_layer_1_fc1_runs_on_fc1planes_in_bank_4_and_fc1wide_wh
     and a reply step ~29,000 T-states faster than matvec's gated call; where fg_tables declines (poked to
     scf / ret, as sum |x| > 2,047 does) fc1wide.s's fg_rows_wide runs the rows, exact and far slower; a
     broken fg_rows_wide (w = u' xor $80) or fg_rows (class 0's plane 6 not doubled) fails the turn's check."""
-    from soulterm.zx.fc1_planes import gate_bytes
+    from soulterm.zx.fc1_planes import gate_bytes, rows_marks
 
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     engine = Engine(soul)
@@ -757,8 +757,7 @@ def test_the_128k_players_layer_1_fc1_runs_on_fc1planes_in_bank_4_and_fc1wide_wh
     rows = sym["soul_l1_fc1_w"] - paging.PAGED_START           # (fc1_rows_lines' fg_l1_rows, in the bank)
     pages = (zx_build.FC1_PLANES_TABLES >> 8, (zx_build.FC1_PLANES_TABLES >> 8) + 2,
              zx_build.FC1_PLANES_TABLES_HIGH >> 8, (zx_build.FC1_PLANES_TABLES_HIGH >> 8) + 2)
-    expected = gate_bytes(soul["l1.fc1_w"].values, soul["l1.fc1_b"].values, pages,
-                          starts=tuple(sym[f"fg_start_{kind}"] for kind in range(3)))
+    expected = gate_bytes(soul["l1.fc1_w"].values, soul["l1.fc1_b"].values, pages, starts=rows_marks(sym.__getitem__))
     assert data[rows:rows + len(expected)] == expected
     assert sym["kv_planes"] + 2 * sym["PL_LAYER_BYTES"] <= zx_build.FC1_PLANES_TABLES
     bench = player_bench(soul, tokenizer, "128k")
@@ -828,7 +827,7 @@ def test_the_128k_players_layer_0_fc1_runs_on_fc1planes_in_bank_0_and_out_on_its
     0's fg_tables declines (poked to scf / ret) fc1wide.s's fg_rows_wide runs its rows, exact and far slower; a
     broken fg_rows_wide (its w = u' xor $7F made xor $80), bank 0's fg_rows (class 0's plane 6 not doubled) or
     fw_out_exact (the logit's sign not flipped for the comparison, with lg_select declining) fails the check."""
-    from soulterm.zx.fc1_planes import gate_bytes
+    from soulterm.zx.fc1_planes import gate_bytes, rows_marks
     from soulterm.zx.logit_planes import split_masks
 
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
@@ -842,8 +841,7 @@ def test_the_128k_players_layer_0_fc1_runs_on_fc1planes_in_bank_0_and_out_on_its
     origin = ORIGINS["128k"]
     pages = (zx_build.FC1_PLANES_L0_TABLES >> 8, (zx_build.FC1_PLANES_L0_TABLES >> 8) + 2,
              zx_build.FC1_PLANES_L0_TABLES_HIGH >> 8, (zx_build.FC1_PLANES_L0_TABLES_HIGH >> 8) + 2)
-    expected = gate_bytes(soul["l0.fc1_w"].values, soul["l0.fc1_b"].values, pages,
-                          starts=tuple(sym[f"fg_start_{kind}"] for kind in range(3)))
+    expected = gate_bytes(soul["l0.fc1_w"].values, soul["l0.fc1_b"].values, pages, starts=rows_marks(sym.__getitem__))
     at = sym["soul_l0_fc1_w"] - origin
     assert built.program.data[at:at + len(expected)] == expected and sym["soul_l0_fc1_w_end"] - at - origin == len(expected)
     # the two copies of fc1planes.s differ only in their table pages' bytes

@@ -14,7 +14,7 @@
 ; LD A,I; IY is kept (fg_tables uses it and puts it back); SP walks the sums and the rows and is put back):
 ;   fg_tables   builds the four tables from the 32 words at (fg_x) and the sums the rows need;
 ;               carry set (nothing built) where sum |x| > FG_MOST_SUM.
-;   fg_rows     (fg_rows_count) rows of the matrix at (fg_w) (soulterm/zx/fc1_planes.py's
+;   fg_rows     the rows of the matrix at (fg_w) to their end mark (soulterm/zx/fc1_planes.py's
 ;               gate_bytes) on the tables, relu(sat16((W x + b) >> shift)) to (fg_out) as
 ;               signed words, shift in (fg_shift).
 ; Clobbers AF, BC, DE, HL, IX and the alternate set.
@@ -47,19 +47,20 @@
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_fc1_planes.py): on
 ; the shipped soul's fc1 calls of "hello" (the engine's, every position of the turn; the means) layer 0's
-; fg_tables 38,994 and fg_rows 67,456, layer 1's fg_tables 38,934 and fg_rows 63,807 (64 rows each).
+; fg_tables 38,994 and fg_rows 67,196, layer 1's fg_tables 38,934 and fg_rows 63,550 (64 rows each).
 ; fg_tables (its steps and rows of 16 wordfill.s's macros since the twenty-ninth round, zxqkv128, which planes.s's
 ; WP_WORD_TABLES shares): a group ~9,500: its 256 entries pushed down its pages, rows of 16 two a pass since the
 ; thirty-third round (zxfc1p33: word_fill_rows_paired, the even row from the odd one's last entry; planes.s's
 ; WP_FILL_PAIRS form), 401 a row (16 pushes, 12 steps by BC or DE, 3 by an immediate, 31 each: E[b - 1] = E[b] + d_t,
 ; t the lowest set bit of b) and 103 a pass; its |x| ~100 a word, d0..d3 and the odd A'[a] = A[a] + B[15] in Gray
-; order ~1,050 (fg_tables 40,154 and 40,094 before, rows one a pass and every A' stored). fg_rows: 943 a call; a
-; row proved 0 after plane 4 898 (class 0), 701 (class 1), 524 (class 2): its start 53 (two pops,
+; order ~1,050 (fg_tables 40,154 and 40,094 before, rows one a pass and every A' stored). fg_rows: 940 a call; a
+; row proved 0 after plane 4 894 (class 0), 697 (class 1), 520 (class 2): its start 53 (two pops,
 ; jp (hl) to its class's start, U's start from s' = c1 + 1 + bh; 10 more for class 0 and 2's jp to plane 5 or 4), plane 7's sums
 ; 172 (4 lookups of 43), each plane after it 187 with its doubling, the test 25 (the next plane's
 ; add ix,ix and a jp nc: its carry is U's sign; after plane 4 a jr nc, 7 not taken, 12 taken, and the sure check's
 ; ld a,ixh / cp / jr c 22, since the thirty-third round: fg_zero_4 and a jp to fg_sure before fg_start_1, in jr's
-; reach), a 0 stored and the planes left passed over 75 (79 before the thirty-third round: C' = 0 stored by HL'); each
+; reach), a 0 stored and the planes left passed over 71 (79 before the thirty-third round: C' = 0 stored by HL', and the
+; rows' end mark, not a count in B'); each
 ; further plane with its test 197; a row ended from U_0 ~200 with its shift by 8 - shift steps of 15 (shift steps of
 ; 16 before the thirty-third round: with its xor a and ld l,h / ld h,a 54 fewer at shift 6, 85 at 7). (Before the thirty-third round's zxfc1p33, s = c1 + bh
 ; + (c2 + bl >= 128) exact, its carry tested a row, C' then C holding c2 + bl, bl popped a row from the head, class 2
@@ -70,9 +71,9 @@
 ; in a byte: fg_rows 77,085 and 74,110. Before the twenty-ninth round's zxffn29, each test a separate
 ; ld a,ixh / rla / jp nc, 22, the 0 stores one shared tail and c2 + bl in C': fg_tables 40,922 and 40,862, fg_rows
 ; 73,953 and 69,774.)
-; Size on the kernels' bench: 1,308 bytes of code and variables (fg_rows 759), the 8 table pages
-; (2,048 bytes, run time only) apart. A row of the layout: 70 bytes (class 0), 62 (1), 54 (2): the
-; shipped soul's fc1 3,992 bytes (layer 0) and 3,624 (layer 1).
+; Size on the kernels' bench: 1,288 bytes of code and variables (fg_rows 739), the 8 table pages
+; (2,048 bytes, run time only) apart. A row of the layout: 70 bytes (class 0), 62 (1), 54 (2), and the rows' end
+; mark 2: the shipped soul's fc1 3,994 bytes (layer 0) and 3,626 (layer 1).
 
 FG_MOST_SUM     = 2047          ; sum |x| above it and U could wrap 16 bits
 FG_LEAST_SHIFT  = 4             ; fg_sure's end shifts floor(value / 16) right by shift - 4
@@ -88,7 +89,7 @@ WORD_FILL_PAIRS = 1             ; (wordfill.s's rows two a pass, word_fill_rows_
 fg_x:           .word 0         ; the 32 words of x
 fg_w:           .word 0         ; the rows (gate_bytes' layout)
 fg_out:         .word 0         ; rows signed words
-fg_rows_count:  .byte 0         ; 1..255
+fg_rows_count:  .byte 0         ; 1..255 (fc1wide.s's fg_rows_wide; fg_rows ends at the rows' end mark)
 fg_shift:       .byte 0         ; FG_LEAST_SHIFT..FG_MOST_SHIFT
 fg_saved_sp:    .word 0
 fg_saved_iy:    .word 0
@@ -299,26 +300,25 @@ fg_back:                        ; the interrupts as they were (BIT keeps the car
         fg_plane_sums
         .endmacro
 
-; fg_zero_store: a row proved 0: out[r] = 0, on to the next row (or on past the macro after the last).
+; fg_zero_store: a row proved 0: out[r] = 0, on to the next row (the rows' end mark after the last: no count).
         .macro fg_zero_store
         exx
         ld (hl),c               ; (C' = 0: 4 T-states fewer than xor a and DE', thirty-third round)
         inc hl
         ld (hl),c
         inc hl
-        dec b
         exx
-        jp nz,fg_row
+        jp fg_row
         .endmacro
         .macro fg_zero_row planes
         ld hl,planes * FG_PLANE_BYTES + FG_TAIL_BYTES
         add hl,sp
         ld sp,hl                ; past the planes left and the tail
         fg_zero_store
-        jp fg_rows_done         ; (after the last row; jp: fg_zero_4 lies before the planes)
         .endmacro
 
-; fg_rows: see the header. The alternate set keeps the out pointer (HL'), the rows left (B') and 0 (C').
+; fg_rows: see the header. The alternate set keeps the out pointer (HL') and 0 (C'); the rows end at their end
+; mark, fg_rows_done's address where the next row's class's start would be (no count a row).
 fg_rows:
         call fg_interrupts_off
         ld (fg_saved_sp),sp
@@ -392,10 +392,8 @@ fg_rows:
         ld (fg_k2 + 2),hl       ; K2 = -4 (c1 + 1) + 3 S
         ld hl,(fg_out)
         push hl
-        ld a,(fg_rows_count)
         exx
-        pop hl                  ; HL' the out pointer, B' the rows left, C' 0 (the zero rows' stores)
-        ld b,a
+        pop hl                  ; HL' the out pointer, C' 0 (the zero rows' stores)
         ld c,0
         exx
         ld sp,(fg_w)
@@ -478,10 +476,8 @@ fg_store:
         exx
         ld (hl),a
         inc hl
-        dec b
         exx
-        jp nz,fg_row
-        jr fg_rows_done
+        jp fg_row
 fg_zero_3:                      ; (4, 3 and 2, the most rows, each its own store: no jr to a shared one)
         fg_zero_row 3
 fg_zero_2:
@@ -493,7 +489,7 @@ fg_zero_1:
 fg_zero_0:
         pop hl                  ; past the tail
         fg_zero_store
-fg_rows_done:
+fg_rows_done:                   ; (the rows' end mark: a row start after the last row, since the thirty-third round)
         ld sp,(fg_saved_sp)
         jp fg_back
 fg_sure:                        ; V = -U_4 = (65536 - IX) / 2 (IX = 2 U_4 + 65536), L = planes 3..0 from 0

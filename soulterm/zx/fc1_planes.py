@@ -24,6 +24,7 @@ PLANE_BYTES = 8          # a plane's 4 masks, each its entry's address (offset, 
 HEAD_BYTES = 4           # a row's class's start and -bh 2^class
 TAIL_BYTES = 2           # bl and 0 after its planes (since the thirty-third round: the ends alone read bl)
 EDGE_BYTES = HEAD_BYTES + TAIL_BYTES     # a row's bytes besides its planes
+END_BYTES = 2            # the rows' end mark after the last row: fg_rows_done's address (since the thirty-third round)
 SURE_BELOW = -2048       # after plane 4, U below it: positive, its planes 3..0 apart (fg_sure)
 ZERO_AFTER = (4, 3, 2, 1, 0)     # the planes after which U >= 0 proves a row 0
 
@@ -64,9 +65,15 @@ def group_pages(page) -> tuple:
     return tuple(page) if isinstance(page, (tuple, list)) else tuple(page + GROUP_PAGES * g for g in range(len(GROUP_COLS)))
 
 
-def gate_bytes(weights, bias, page, starts=(0, 1, 2)) -> bytes:
-    """fg_rows' layout for tables from `page` (FG_PAGE) and the classes' starts at `starts` (fg_start_0,
-    1, 2): a row is its class's start (a word), -bh 2^class (a word: b = 128 bh + bl), then its
+def rows_marks(symbol) -> tuple:
+    """gate_bytes' `starts` from an assembly's symbols (`symbol(name)`): fg_start_0, 1, 2 and fg_rows_done."""
+    return tuple(symbol(f"fg_start_{kind}") for kind in range(3)) + (symbol("fg_rows_done"),)
+
+
+def gate_bytes(weights, bias, page, starts=(0, 1, 2, 3)) -> bytes:
+    """fg_rows' layout for tables from `page` (FG_PAGE), the classes' starts at `starts` (fg_start_0,
+    1, 2) and the rows' end mark (its fourth, fg_rows_done: a word after the last row, where fg_rows' next
+    row's start would be, so that no count runs a row): a row is its class's start (a word), -bh 2^class (a word: b = 128 bh + bl), then its
     planes of u' = 127 - w from 7 down (row_planes), each the 4 groups' masks m as their entries'
     addresses, 2 m mod 256 and the page page + 2 g + (m >> 7), then bl and 0 (the ends' alone: no pop
     a row for them, thirty-third round)."""
@@ -83,7 +90,7 @@ def gate_bytes(weights, bias, page, starts=(0, 1, 2)) -> bytes:
                 mask = int((bits[start:start + cols] << np.arange(cols)).sum())
                 out += bytes([(2 * mask) & 255, group_pages(page)[g] + (mask >> 7)])
         out += bytes([b & 127, 0])
-    return bytes(out)
+    return bytes(out) + starts[3].to_bytes(2, "little")
 
 
 def gate_tables(x):
@@ -156,6 +163,6 @@ def gate_rows(weights, bias, x, shift: int, page: int = 0x80):
 def run_gate(bench, weights, bias, x, shift: int, buffers: int = 0xA000, tables: bool = True):
     """W at `buffers` (gate_bytes), x and out after it; fg_tables (unless `tables` is False) then fg_rows.
     Returns (out, tables' T-states or None, rows' T-states); out is None where fg_tables declined."""
-    data = gate_bytes(weights, bias, bench.sym("FG_PAGE"), [bench.sym(f"fg_start_{kind}") for kind in range(3)])
+    data = gate_bytes(weights, bias, bench.sym("FG_PAGE"), rows_marks(bench.sym))
     bench.poke(buffers, data)
     return run_tables_and_rows(bench, "fg", buffers, buffers + len(data), len(weights), x, shift, tables)
