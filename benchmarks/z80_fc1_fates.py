@@ -6,7 +6,8 @@ prompt position's and each reply position's; the player keeps position 0 and may
 record, whose calls are counted all the same) through fc1_planes.gate_rows, the kernel's model step for
 step (checked against the engine's relu(matvec)). Prints, by layer and for a prompt position's and a reply
 step's calls apart: the mean rows a call proved 0 after planes 4, 3, 2, 1 and 0, fg_sure's and those ended
-exact; the rows not yet proved 0 after each of those planes; and the same fates with the exact rounding s = c1
+exact; the rows not yet proved 0 after each of those planes; the rows whose U is >= 0 already after plane 5
+(what a test there, 10 T-states a row, would prove a plane sooner); and the same fates with the exact rounding s = c1
 + bh + (c2 + bl >= 128) that fc1planes.s tested a row before the thirty-third round (zxfc1p33), against its s'
 = c1 + 1 + bh now: the planes more that s' costs a call (a row proved a plane later, or not at all).
 
@@ -45,9 +46,11 @@ def player_fc1_inputs(engine, context) -> list:
     return calls
 
 
-def fates_rounded(weights, bias, x, shift: int, rounded_up: bool) -> list:
+def fates_rounded(weights, bias, x, shift: int, rounded_up: bool, early: list | None = None) -> list:
     """Each row's fate as gate_rows reaches it, with U's start from s' = c1 + 1 + bh (`rounded_up`, the kernel's
-    since the thirty-third round) or from the exact s = c1 + bh + (c2 + bl >= 128); sums by gate_tables."""
+    since the thirty-third round) or from the exact s = c1 + bh + (c2 + bl >= 128); sums by gate_tables. `early`
+    (a list) gets the rows whose U is already >= 0 after plane 5 (before plane 4's first test: a test there would
+    prove them 0 a plane sooner)."""
     tables, total, negative = fc1_planes.gate_tables(x)
     r_part = 128 - (1 << shift) - (total - negative)
     c1, c2 = total + (r_part >> 7), r_part & 127
@@ -64,6 +67,8 @@ def fates_rounded(weights, bias, x, shift: int, rounded_up: bool) -> list:
         fate = ("exact",)
         for plane in (6, 5, 4, 3, 2, 1, 0):
             u = 2 * u + sums[plane]
+            if plane == 5 and u >= 0 and early is not None:
+                early.append(len(fates))
             if plane <= 4 and u >= 0:
                 fate = ("zero", plane)
                 break
@@ -85,7 +90,7 @@ def main() -> None:
     prompts = prompts_from_command_line(__doc__.splitlines()[0])
     _, engine, tokenizer = shipped_engine()
     counts = collections.defaultdict(collections.Counter)
-    calls, extra_planes = collections.Counter(), collections.Counter()
+    calls, extra_planes, early = collections.Counter(), collections.Counter(), collections.Counter()
     for prompt in prompts:
         for layer, x, step in player_fc1_inputs(engine, tokenizer.encode_turn(prompt)):
             parts = engine.layers[layer]
@@ -96,7 +101,9 @@ def main() -> None:
             model, fates = fc1_planes.gate_rows(weights, bias, x, shift)
             want = intmath.relu(intmath.sat16(intmath.shift_right(weights.astype(np.int64) @ x + bias, shift)))
             assert np.array_equal(model, want), (prompt, layer)
-            assert fates_rounded(weights, bias, x, shift, True) == fates, "the model's fates are s' = c1 + 1 + bh's"
+            proved_at_5: list = []
+            assert fates_rounded(weights, bias, x, shift, True, proved_at_5) == fates, "the model's fates are s' = c1 + 1 + bh's"
+            early[key] += len(proved_at_5)
             exact = fates_rounded(weights, bias, x, shift, False)
             calls[key] += 1
             counts[key].update(fates)
@@ -111,7 +118,8 @@ def main() -> None:
               + " / ".join(f"{counts[key][fate] / n:.2f}" for fate in FATES[:5])
               + f", fg_sure {counts[key][('sure',)] / n:.2f}, exact {counts[key][('exact',)] / n:.2f}; "
               f"not yet proved 0 after plane " + ", ".join(steps)
-              + f"; s' = c1 + 1 + bh sums {extra_planes[key] / n:+.2f} planes a call over the exact s")
+              + f"; s' = c1 + 1 + bh sums {extra_planes[key] / n:+.2f} planes a call over the exact s; "
+              f"U >= 0 already after plane 5 {early[key] / n:.2f} rows a call")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """benchmarks/z80_fc1_fates.py (zxfc1p33): fc1planes.s's rows by their fates. Its fates with s' = c1 + 1 + bh
-must be the model's (fc1_planes.gate_rows, the kernel's step for step) for any rows, the exact s must never prove a
-row later than s', the planes a fate sums must follow the row's class, and the command line must print each layer's
+must be the model's (fc1_planes.gate_rows, the kernel's step for step) for any rows, a row it counts as >= 0 after
+plane 5 must be proved 0 after plane 4, the exact s must never prove a row later than s', the planes a fate sums must follow the row's class, and the command line must print each layer's
 calls."""
 
 from __future__ import annotations
@@ -32,9 +32,11 @@ def random_gate(seed: int):
 def test_the_rounded_up_fates_are_the_models_and_the_exact_s_never_proves_later(seed):
     weights, bias, x, shift = random_gate(seed)
     _, model = gate_rows(weights, bias, x, shift)
-    rounded_up = fates.fates_rounded(weights, bias, x, shift, True)
+    early: list = []
+    rounded_up = fates.fates_rounded(weights, bias, x, shift, True, early)
     exact = fates.fates_rounded(weights, bias, x, shift, False)
     assert rounded_up == model
+    assert all(model[row] == ("zero", 4) for row in early)      # (U >= 0 after plane 5: so after plane 4 too)
     order = {fate: at for at, fate in enumerate(fates.FATES)}      # (later planes, then sure and exact)
     assert all(order[e] <= order[r] or (e, r) == (("sure",), ("exact",)) for e, r in zip(exact, rounded_up))
     assert fates.planes_summed(weights, rounded_up) >= fates.planes_summed(weights, exact)
