@@ -31,7 +31,7 @@ import soulterm.zx.build as zx_build
 from soulterm import paths
 from soulterm.player.bench import prompts_from_command_line
 from soulterm.soul.benchmark import shipped_engine
-from soulterm.zx.fc1_planes import FG_SOURCE, GROUP_COLS, HEAD_BYTES, gate_bytes, row_class, row_planes
+from soulterm.zx.fc1_planes import EDGE_BYTES, FG_SOURCE, GROUP_COLS, gate_bytes, row_class, row_planes
 from soulterm.zx.kernelbench import Z80_KERNELS_DIR, Z80Bench, player_kernel_options
 
 from z80_fc1_planes import gated_calls_by_layer, measured_fc1_calls, rows_left_after_planes
@@ -60,7 +60,8 @@ FILL_ROW = 475
 SPLIT_FILL = sum(1 << cols for cols in GROUP_COLS) // 16 * (SPLIT_LOW_ROW + SPLIT_HIGH_ROW - FILL_ROW)
 # and its code, at least (the bodies alone: no setup nor loop counted): each of fg_rows' expansions of a
 # plane's sums 31 bytes, not 24 (`pop bc / ld l,c / ld h,n / ld e,(hl) / inc h / ld d,(hl) / add ix,de`, 9, then
-# 7, 8, 7: fg_start_0's 3, fg_start_1's 2, fg_start_2's 1, fg_plane_4's 5, fg_sure's 4), and the two passes' row
+# 7, 8, 7: fg_start_0's 2, fg_start_1's 2, fg_start_2's 1, fg_plane_4's 5, fg_sure's 4; 15 before the thirty-third
+# round, fg_start_0 with its own plane 5), and the two passes' row
 # bodies 8 * 4 + 7 and 8 * 7 + 7 * 4 bytes against word_fill_row's 49
 def plane_sums_expansions() -> int:
     """fg_rows' expansions of a plane's sums in kernels/z80/fc1planes.s (fg_plane_sums, alone or in fg_plane and
@@ -83,9 +84,9 @@ def planes_run(kind: int, fate: tuple) -> int:
 
 
 def byte_mask_row_bytes(weights) -> int:
-    """Rows of the byte-mask form: fc1planes.s's head, then a byte a group's mask for each plane its class
-    holds."""
-    return sum(HEAD_BYTES + BYTE_PLANE * len(row_planes(row_class(row))) for row in np.asarray(weights))
+    """Rows of the byte-mask form: fc1planes.s's head and tail, and a byte a group's mask for each plane its
+    class holds."""
+    return sum(EDGE_BYTES + BYTE_PLANE * len(row_planes(row_class(row))) for row in np.asarray(weights))
 
 
 def split_extra(weights, fates) -> int:

@@ -135,9 +135,11 @@ def test_the_interrupt_state_is_given_back(bench, interrupts):
 
 
 def test_a_broken_kernel_fails(bench):
-    """Each of four single-instruction breaks makes one of four random calls differ from the engine: the
-    row start's rounding (dec ix as two nops), a plane's doubling (the first add ix,ix after plane 7 as
-    two nops), the end's sbc hl,bc of U_0 as two nops, and the fill's first step add hl,bc as a nop."""
+    """Each of five single-instruction breaks makes one of four random calls differ from the engine: the
+    row start's bias (its add ix,de as two nops), a plane's doubling (the first add ix,ix after plane 7 as
+    two nops), the end's sbc hl,bc of U_0 as two nops, the end's carry of bl + c2 + 2^shift into H (adc a,a
+    as a nop: thirty-third round, zxfc1p33, the rows' start without the rounding's carry), and the fill's
+    first step add hl,bc as a nop."""
     rng = np.random.default_rng(11)
     calls = []
     for _ in range(4):
@@ -150,9 +152,11 @@ def test_a_broken_kernel_fails(bench):
     full = bench.sym("fg_start_0") - start
     chain = bench.sym("fg_end_chain_at") - start
     fill = bench.sym("fg_fill") - start
-    breaks = ((code.index(bytes([0xDD, 0x2B]), row), bytes([0, 0])),
+    end_carry = bench.sym("fg_end_c2") - start
+    breaks = ((code.index(bytes([0xDD, 0x19]), row), bytes([0, 0])),
               (code.index(bytes([0xDD, 0x29]), full), bytes([0, 0])),
               (code.rindex(bytes([0xED, 0x42]), 0, chain), bytes([0, 0])),
+              (code.index(bytes([0x8F]), end_carry), bytes([0])),
               (fill, bytes([0])))
     try:
         for at, patch in breaks:

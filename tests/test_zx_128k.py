@@ -135,10 +135,11 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_074_300
-# (1,064,691 a computed position + 0.9%, the thirty-third round's zxrows33 and zxwalk33 merged: planes.s's R start in
-# group 3's table, WP_LOW_START_IN_TABLE; pl_keys' scores as words in its tables' page and their own weights' loop,
-# AT_SHORT_SCORES, and the kept walk two positions a pass, AT_KEPT_PAIRS;
+PLAYER_128K_MEAN_BUDGET = 1_065_600
+# (1,056,085 a computed position + 0.9%, the thirty-third round's zxrows33, zxwalk33 and zxfc1p33 merged: planes.s's R
+# start in group 3's table, WP_LOW_START_IN_TABLE; pl_keys' scores as words, AT_SHORT_SCORES, and the kept walk two
+# positions a pass, AT_KEPT_PAIRS; fc1planes.s's rows from c1 + 1 + bh, its fill two rows a pass and its rows' ends;
+# 1,074,300 for 1,064,691, zxrows33 and zxwalk33; 1,072,500 for 1,062,907, zxfc1p33 alone;
 # 1,077,000 for 1,067,380, zxrows33 alone; 1,078,500 for 1,068,824, zxwalk33 alone; 1,079,200 for 1,069,563,
 # AT_SHORT_SCORES' first form; 1,081,500 for 1,071,817, the thirty-first round's zxvpage31, zxfc2t31, zxrows31 and
 # zxroom31 merged;
@@ -742,7 +743,7 @@ def test_the_128k_players_layer_1_fc1_runs_on_fc1planes_in_bank_4_and_fc1wide_wh
     and a reply step ~29,000 T-states faster than matvec's gated call; where fg_tables declines (poked to
     scf / ret, as sum |x| > 2,047 does) fc1wide.s's fg_rows_wide runs the rows, exact and far slower; a
     broken fg_rows_wide (w = u' xor $80) or fg_rows (class 0's plane 6 not doubled) fails the turn's check."""
-    from soulterm.zx.fc1_planes import gate_bytes
+    from soulterm.zx.fc1_planes import gate_bytes, rows_marks
 
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     engine = Engine(soul)
@@ -764,8 +765,7 @@ def test_the_128k_players_layer_1_fc1_runs_on_fc1planes_in_bank_4_and_fc1wide_wh
     rows = sym["soul_l1_fc1_w"] - paging.PAGED_START           # (fc1_rows_lines' fg_l1_rows, in the bank)
     pages = (zx_build.FC1_PLANES_TABLES >> 8, (zx_build.FC1_PLANES_TABLES >> 8) + 2,
              zx_build.FC1_PLANES_TABLES_HIGH >> 8, (zx_build.FC1_PLANES_TABLES_HIGH >> 8) + 2)
-    expected = gate_bytes(soul["l1.fc1_w"].values, soul["l1.fc1_b"].values, pages,
-                          starts=tuple(sym[f"fg_start_{kind}"] for kind in range(3)))
+    expected = gate_bytes(soul["l1.fc1_w"].values, soul["l1.fc1_b"].values, pages, starts=rows_marks(sym.__getitem__))
     assert data[rows:rows + len(expected)] == expected
     assert sym["kv_planes"] + 2 * sym["PL_LAYER_BYTES"] <= zx_build.FC1_PLANES_TABLES
     bench = player_bench(soul, tokenizer, "128k")
@@ -835,7 +835,7 @@ def test_the_128k_players_layer_0_fc1_runs_on_fc1planes_in_bank_0_and_out_on_its
     0's fg_tables declines (poked to scf / ret) fc1wide.s's fg_rows_wide runs its rows, exact and far slower; a
     broken fg_rows_wide (its w = u' xor $7F made xor $80), bank 0's fg_rows (class 0's plane 6 not doubled) or
     fw_out_exact (the logit's sign not flipped for the comparison, with lg_select declining) fails the check."""
-    from soulterm.zx.fc1_planes import gate_bytes
+    from soulterm.zx.fc1_planes import gate_bytes, rows_marks
     from soulterm.zx.logit_planes import split_masks
 
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
@@ -849,8 +849,7 @@ def test_the_128k_players_layer_0_fc1_runs_on_fc1planes_in_bank_0_and_out_on_its
     origin = ORIGINS["128k"]
     pages = (zx_build.FC1_PLANES_L0_TABLES >> 8, (zx_build.FC1_PLANES_L0_TABLES >> 8) + 2,
              zx_build.FC1_PLANES_L0_TABLES_HIGH >> 8, (zx_build.FC1_PLANES_L0_TABLES_HIGH >> 8) + 2)
-    expected = gate_bytes(soul["l0.fc1_w"].values, soul["l0.fc1_b"].values, pages,
-                          starts=tuple(sym[f"fg_start_{kind}"] for kind in range(3)))
+    expected = gate_bytes(soul["l0.fc1_w"].values, soul["l0.fc1_b"].values, pages, starts=rows_marks(sym.__getitem__))
     at = sym["soul_l0_fc1_w"] - origin
     assert built.program.data[at:at + len(expected)] == expected and sym["soul_l0_fc1_w_end"] - at - origin == len(expected)
     # the two copies of fc1planes.s differ only in their table pages' bytes

@@ -14,7 +14,7 @@
 ; LD A,I; IY is kept (fg_tables uses it and puts it back); SP walks the sums and the rows and is put back):
 ;   fg_tables   builds the four tables from the 32 words at (fg_x) and the sums the rows need;
 ;               carry set (nothing built) where sum |x| > FG_MOST_SUM.
-;   fg_rows     (fg_rows_count) rows of the matrix at (fg_w) (soulterm/zx/fc1_planes.py's
+;   fg_rows     the rows of the matrix at (fg_w) to their end mark (soulterm/zx/fc1_planes.py's
 ;               gate_bytes) on the tables, relu(sat16((W x + b) >> shift)) to (fg_out) as
 ;               signed words, shift in (fg_shift).
 ; Clobbers AF, BC, DE, HL, IX and the alternate set.
@@ -25,57 +25,71 @@
 ; from group g's first page, FG_PAGE + 2 g), W x = 127 X - 255 N - G with G = sum_b 2^b E'_b
 ; (X the sum of x, N of its negative words), so relu's 0 (W x + b < 2^shift) is G > T_r = 127 X
 ; - 255 N - 2^shift + b_r. The planes left out only add to G: a row whose planes 7..k already
-; make G exceed T_r is 0. In IX, from U = -s + E'_7 (s = ceil((T_r + 1) / 128)), U = 2 U + E'_b
+; make G exceed T_r is 0. In IX, from U = -s' + E'_7 (s' >= s = ceil((T_r + 1) / 128): below), U = 2 U + E'_b
 ; down the planes: U <= (G_k - T_r - 1) / 2^k, so U >= 0 proves the row 0 (tested after planes
 ; 4, 3, 2, 1 and 0; the row's store is then 0 and SP steps past its planes). After plane 4 a row
 ; with U < -2048 is positive and would wrap IX: fg_sure sums planes 3..0 into L apart, out =
-; (-U_4 + floor((2^shift - r - L) / 16)) >> (shift - 4), r = 128 s - T_r (1..128). A row left after
-; plane 0 ends from U_0 = G - 128 s exactly: W x + b = 2^shift - r - U_0, so out = (q + 2^shift -
-; U_0) >> shift - 2^(7 - shift), q = 128 - r, or 0 below 0. s = c1 + bh + (c2 + bl >= 128) with
-; 128 c1 + c2 = 128 S + R, R = 128 - 2^shift - P (P the sum of the positive x, c1 and c2 once a
-; call) and b = 128 bh + bl (the row's bytes). Every U stays in 16 bits for S <= 2047 and a shift
-; of 7 or less, whatever the bias.
-; A row: its class's start (fg_start_0, 1 or 2), bl, 0, -bh 2^class (a word), then its planes from 7
+; (-U_4 + floor((2^shift - r' - L) / 16)) >> (shift - 4), r' = 128 s' - T_r (1..256). A row left after
+; plane 0 ends from U_0 = G - 128 s' exactly: W x + b = 2^shift - r' - U_0, so out = (W + 128) >> shift
+; - 2^(8 - shift), W + 128 = 256 - r' + 2^shift - U_0 = bl + c2 + 2^shift - U_0 (17..33,150: no sign to
+; shift), or 0 below 0. s = c1 + bh + (c2 + bl >= 128) with 128 c1 + c2 = 128 S + R, R = 128 - 2^shift
+; - P (P the sum of the positive x, c1 and c2 once a call) and b = 128 bh + bl (the row's bytes); the
+; rows take s' = c1 + 1 + bh (since the thirty-third round: no carry tested a row; U at most 128 / 2^k
+; lower after plane k). Every U stays in 16 bits for S <= 2047 and a shift of 7 or less, whatever the
+; bias (U_4 >= -8 s' > -18,400).
+; A row: its class's start (fg_start_0, 1 or 2), -bh 2^class (a word), then its planes from 7
 ; down to 0, 8 bytes each: the 4 groups' masks m as their entries' addresses (2 m mod 256, then the
-; page FG_PAGE + 2 g + (m >> 7)), so that a lookup is `pop hl / ld c,(hl) / inc l / ld b,(hl) / add
-; ix,bc`. A row whose weights all lie in -64..63 (class 1) has plane 6 of u' the complement of plane 7, so E'_6 = S - E'_7 (E_g[~m] =
+; page FG_PAGE + 2 g + (m >> 7)), so that a lookup is `pop hl / ld e,(hl) / inc l / ld d,(hl) / add
+; ix,de`; then bl and 0 (since the thirty-third round after the planes, not in the head: the ends alone
+; read bl, no pop a row for it). A row whose weights all lie in -64..63 (class 1) has plane 6 of u' the complement of plane 7, so E'_6 = S - E'_7 (E_g[~m] =
 ; S_g - E_g[m]) and its plane 6 is left out (U_6 = -2 s + S + E'_7); in -32..31 (class 2) planes 6
 ; and 5 both (U_5 = -4 s + 3 S + E'_7).
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_fc1_planes.py): on
 ; the shipped soul's fc1 calls of "hello" (the engine's, every position of the turn; the means) layer 0's
-; fg_tables 40,154 and fg_rows 71,814, layer 1's fg_tables 40,094 and fg_rows 66,954 (64 rows each).
+; fg_tables 38,994 and fg_rows 67,196, layer 1's fg_tables 38,934 and fg_rows 63,550 (64 rows each).
 ; fg_tables (its steps and rows of 16 wordfill.s's macros since the twenty-ninth round, zxqkv128, which planes.s's
-; WP_WORD_TABLES shares): a group ~9,800: its 256 entries pushed down its pages, 475 a row of 16 (16 pushes, 12
-; steps by BC or DE, 3 by an immediate, 31 each: E[b - 1] = E[b] + d_t, t the lowest set bit of b),
-; its |x| ~100 a word, d0..d3 and A'[a] = A[a] + B[15] in Gray order ~1,050. fg_rows: 952 a call; a
-; row proved 0 after plane 4 941 (class 0), 754 (class 1), 557 (class 2): its start 94 (three pops,
-; jp (hl) to its class's start, s and C; 10 more for class 0 and 1's jp to plane 4), plane 7's sums
+; WP_WORD_TABLES shares): a group ~9,500: its 256 entries pushed down its pages, rows of 16 two a pass since the
+; thirty-third round (zxfc1p33: word_fill_rows_paired, the even row from the odd one's last entry; planes.s's
+; WP_FILL_PAIRS form), 401 a row (16 pushes, 12 steps by BC or DE, 3 by an immediate, 31 each: E[b - 1] = E[b] + d_t,
+; t the lowest set bit of b) and 103 a pass; its |x| ~100 a word, d0..d3 and the odd A'[a] = A[a] + B[15] in Gray
+; order ~1,050 (fg_tables 40,154 and 40,094 before, rows one a pass and every A' stored). fg_rows: 940 a call; a
+; row proved 0 after plane 4 894 (class 0), 697 (class 1), 520 (class 2): its start 53 (two pops,
+; jp (hl) to its class's start, U's start from s' = c1 + 1 + bh; 10 more for class 0 and 2's jp to plane 5 or 4), plane 7's sums
 ; 172 (4 lookups of 43), each plane after it 187 with its doubling, the test 25 (the next plane's
-; add ix,ix and a jp nc: its carry is U's sign), a 0 stored and the planes left passed over 79; each
-; further plane with its test 197; a row ended from U_0 ~190. (The first
+; add ix,ix and a jp nc: its carry is U's sign; after plane 4 a jr nc, 7 not taken, 12 taken, and the sure check's
+; ld a,ixh / cp / jr c 22, since the thirty-third round: fg_zero_4 and a jp to fg_sure before fg_start_1, in jr's
+; reach), a 0 stored and the planes left passed over 71 (79 before the thirty-third round: C' = 0 stored by HL', and the
+; rows' end mark, not a count in B'); each
+; further plane with its test 197; a row ended from U_0 ~200 with its shift by 8 - shift steps of 15 (shift steps of
+; 16 before the thirty-third round: with its xor a and ld l,h / ld h,a 54 fewer at shift 6, 85 at 7). (Before the thirty-third round's zxfc1p33, s = c1 + bh
+; + (c2 + bl >= 128) exact, its carry tested a row, C' then C holding c2 + bl, bl popped a row from the head, class 2
+; falling into plane 4 (classes 0 and 1 jumping): a start 94 to 114, fg_rows 71,814 and 66,954, 1,340 bytes; s' = c1 + 1 + bh proves a few rows a plane later, ~100 T-states a
+; call. The first
 ; form, 5 groups of 7, 7, 7, 7 and 4 columns on a page each, masks doubled, the class in a byte:
 ; fg_tables 29,586, fg_rows 96,282 and 91,790; 253 a plane, 5 lookups of 41. 4 groups with the class
 ; in a byte: fg_rows 77,085 and 74,110. Before the twenty-ninth round's zxffn29, each test a separate
 ; ld a,ixh / rla / jp nc, 22, the 0 stores one shared tail and c2 + bl in C': fg_tables 40,922 and 40,862, fg_rows
 ; 73,953 and 69,774.)
-; Size on the kernels' bench: 1,340 bytes of code and variables (fg_rows 842), the 8 table pages
-; (2,048 bytes, run time only) apart. A row of the layout: 70 bytes (class 0), 62 (1), 54 (2): the
-; shipped soul's fc1 3,992 bytes (layer 0) and 3,624 (layer 1).
+; Size on the kernels' bench: 1,288 bytes of code and variables (fg_rows 739), the 8 table pages
+; (2,048 bytes, run time only) apart. A row of the layout: 70 bytes (class 0), 62 (1), 54 (2), and the rows' end
+; mark 2: the shipped soul's fc1 3,994 bytes (layer 0) and 3,626 (layer 1).
 
 FG_MOST_SUM     = 2047          ; sum |x| above it and U could wrap 16 bits
 FG_LEAST_SHIFT  = 4             ; fg_sure's end shifts floor(value / 16) right by shift - 4
 FG_MOST_SHIFT   = 7             ; q + 2^shift fits a byte, and 2^(7 - shift) is whole
 FG_PLANE_BYTES  = 8             ; 4 masks as their entries' addresses
+FG_TAIL_BYTES   = 2             ; bl and 0 after a row's planes (the ends' alone)
 FG_GROUPS       = 4
 FG_GROUP_PAGES  = 2             ; a group's 256 word entries
 
+WORD_FILL_PAIRS = 1             ; (wordfill.s's rows two a pass, word_fill_rows_paired: thirty-third round, zxfc1p33)
         .include "wordfill.s"   ; (the fill's macros, shared with planes.s's WP_WORD_TABLES)
 
 fg_x:           .word 0         ; the 32 words of x
 fg_w:           .word 0         ; the rows (gate_bytes' layout)
 fg_out:         .word 0         ; rows signed words
-fg_rows_count:  .byte 0         ; 1..255
+fg_rows_count:  .byte 0         ; 1..255 (fc1wide.s's fg_rows_wide; fg_rows ends at the rows' end mark)
 fg_shift:       .byte 0         ; FG_LEAST_SHIFT..FG_MOST_SHIFT
 fg_saved_sp:    .word 0
 fg_saved_iy:    .word 0
@@ -84,7 +98,7 @@ fg_sum:         .word 0         ; S = sum |x|
 fg_negative:    .word 0         ; -N = sum of the negative x's |x|
 fg_group_x:     .word 0         ; the group's first x
 fg_page:        .byte 0         ; the group's table page
-fg_a:           .res 32         ; A[a], a = 0..15: the subset sums over the group's x_4..x_7, from -N_g
+fg_a:           .res 16         ; A[0], then A'[a] = A[a] + B[15] for the odd a alone at fg_a + a - 1 (A over x_4..x_7, from -N_g)
 fg_v:           .word 0         ; fg_sure's -U_4
 fg_d0:          .word 0         ; the fill's -x_0
 
@@ -98,14 +112,21 @@ fg_interrupts_off:
 @off:   ld (fg_ints),a
         ret
 
+; (word_fill_rows_paired reads the odd A'[a] alone, packed at fg_a + a - 1: the even ones go unstored, each
+; the step after its odd one's row, B[15] - x_4)
+        .macro fg_a_store index
+.if ((index) & 1) == 1
+        ld (fg_a + (index) - 1),hl
+.endif
+        .endmacro
         .macro fg_a_add reg, index
         add hl,reg
-        ld (fg_a + 2 * (index)),hl
+        fg_a_store index
         .endmacro
         .macro fg_a_sub reg, index
         or a
         sbc hl,reg
-        ld (fg_a + 2 * (index)),hl
+        fg_a_store index
         .endmacro
 
 ; fg_gray_x: from HL at a group's 4 x: BC the first (and the immediate at `again`), DE the second,
@@ -203,8 +224,7 @@ fg_a_again:
         fg_a_sub bc, 14
         fg_a_sub sp, 10
         fg_a_add bc, 11
-        fg_a_sub de, 9
-        fg_a_sub bc, 8
+        fg_a_sub de, 9          ; (A'[8], even, is its row pair's second: no sum of it)
         ld a,(fg_page)
         add a,FG_GROUP_PAGES
         ld h,a
@@ -213,7 +233,7 @@ fg_a_again:
         ld bc,(fg_d0)
         ; E[16 a + b] for b = 15..0 from A'[a], each a step from the one above: E[b - 1] - E[b] = d_t, t the
         ; lowest set bit of b
-        word_fill_rows fg_fill_d1, fg_a, fg_fill_row, fg_fill, fg_step_d2a, fg_step_d1a, fg_step_d3, fg_step_d1b, fg_step_d2b, fg_step_d1c
+        word_fill_rows_paired fg_fill_d1, fg_a, fg_fill_row, fg_fill, fg_step_d2a, fg_step_d1a, fg_step_d3, fg_step_d1b, fg_step_d2b, fg_step_d1c
         ld hl,(fg_group_x)
         ld de,16
         add hl,de               ; the next group's first x
@@ -280,41 +300,38 @@ fg_back:                        ; the interrupts as they were (BIT keeps the car
         fg_plane_sums
         .endmacro
 
-; fg_zero_store: a row proved 0: out[r] = 0, on to the next row (or on past the macro after the last).
+; fg_zero_store: a row proved 0: out[r] = 0, on to the next row (the rows' end mark after the last: no count).
         .macro fg_zero_store
         exx
-        xor a
-        ld (de),a
-        inc de
-        ld (de),a
-        inc de
-        dec b
+        ld (hl),c               ; (C' = 0: 4 T-states fewer than xor a and DE', thirty-third round)
+        inc hl
+        ld (hl),c
+        inc hl
         exx
-        jp nz,fg_row
+        jp fg_row
         .endmacro
         .macro fg_zero_row planes
-        ld hl,planes * FG_PLANE_BYTES
+        ld hl,planes * FG_PLANE_BYTES + FG_TAIL_BYTES
         add hl,sp
-        ld sp,hl                ; past the planes left
+        ld sp,hl                ; past the planes left and the tail
         fg_zero_store
-        jr fg_rows_done
         .endmacro
 
-; fg_rows: see the header. The alternate set keeps the out pointer (DE') and the rows left (B'); C the
-; row's c2 + bl.
+; fg_rows: see the header. The alternate set keeps the out pointer (HL') and 0 (C'); the rows end at their end
+; mark, fg_rows_done's address where the next row's class's start would be (no count a row).
 fg_rows:
         call fg_interrupts_off
         ld (fg_saved_sp),sp
         ld a,(fg_shift)
         ld b,a
-        add a,a
-        add a,a                 ; 4 bytes a step of the chains
+        add a,a                 ; 2 bytes a step of the end's chain, 8 - shift steps
         ld e,a
         ld d,0
-        ld hl,fg_end_chain_end
-        or a
-        sbc hl,de
+        ld hl,fg_end_chain_end - 2 * 8
+        add hl,de
         ld (fg_end_chain_at + 1),hl
+        add a,a                 ; 4 bytes a step of fg_sure's, shift - 4 steps
+        ld e,a
         ld hl,fg_sure_chain_end + 4 * FG_LEAST_SHIFT
         or a
         sbc hl,de
@@ -322,9 +339,7 @@ fg_rows:
         ld a,1
 @power: add a,a
         djnz @power
-        ld (fg_end_power + 1),a     ; 2^shift
-        ld (fg_sure_power + 1),a
-        ld c,a
+        ld c,a                  ; 2^shift
         ld b,a
         ld a,128
         ld e,0
@@ -333,7 +348,8 @@ fg_rows:
         jr nz,@less
         xor a
         sub e
-        ld (fg_end_less + 1),a
+        sub e
+        ld (fg_end_less + 1),a  ; -2^(8 - shift): the end's W + 128 shifted
         ld a,$FF
         ld (fg_end_less + 2),a
         ld hl,(fg_sum)          ; P = S - (-N)
@@ -349,9 +365,9 @@ fg_rows:
         sbc hl,de               ; R = 128 - 2^shift - P
         ld a,l
         and 127
-        ld (fg_c2_0 + 1),a      ; c2 = R mod 128, in each class's start
-        ld (fg_c2_1 + 1),a
-        ld (fg_c2_2 + 1),a
+        add a,c                 ; c2 + 2^shift (c2 = R mod 128): 16..255, for the ends
+        ld (fg_end_c2 + 1),a
+        ld (fg_sure_c2 + 1),a
         ld a,l
         rla
         ld a,h
@@ -361,126 +377,108 @@ fg_rows:
         ld d,a
         ld hl,(fg_sum)
         add hl,de               ; c1 = S + (R >> 7)
+        inc hl                  ; s' = c1 + 1 + bh: no rounding's carry a row
         ex de,hl
         ld hl,0
         or a
         sbc hl,de
-        ld (fg_k0 + 2),hl       ; K0 = -c1
+        ld (fg_k0 + 2),hl       ; K0 = -(c1 + 1)
         add hl,hl
         ld de,(fg_sum)
         add hl,de
-        ld (fg_k1 + 2),hl       ; K1 = -2 c1 + S
+        ld (fg_k1 + 2),hl       ; K1 = -2 (c1 + 1) + S
         add hl,hl
         add hl,de
-        ld (fg_k2 + 2),hl       ; K2 = -4 c1 + 3 S
+        ld (fg_k2 + 2),hl       ; K2 = -4 (c1 + 1) + 3 S
         ld hl,(fg_out)
         push hl
-        ld a,(fg_rows_count)
         exx
-        pop de
-        ld b,a
+        pop hl                  ; HL' the out pointer, C' 0 (the zero rows' stores)
+        ld c,0
         exx
         ld sp,(fg_w)
 fg_row:
         pop hl                  ; the row's class's start
-        pop bc                  ; C = bl
-        pop de                  ; -bh 2^class
+        pop de                  ; -bh 2^class (bl in the row's tail: the ends' alone)
         jp (hl)
-; Each class's start: U = -2^class s + (2^class - 1) S with s = c1 + bh + (c2 + bl >= 128), then
-; plane 7's sums; C keeps c2 + bl for the row's end.
-; Class 2 (most of layer 1's rows) falls into plane 4, the others jump there.
+; Each class's start: U = -2^class s' + (2^class - 1) S with s' = c1 + 1 + bh (s rounded up whatever
+; c2 + bl: no carry to test, a proof at most 128 / 2^k short after plane k), then plane 7's sums.
+; Class 1 (most of layer 0's rows, and of both layers' a reply step, on the shipped soul) falls into plane 5 and
+; plane 4, the others jump there (since the thirty-third round; class 2 fell into plane 4 before, class 0 with its
+; own copy of plane 5).
 fg_start_0:
-fg_k0:  ld ix,0                 ; K0 = -c1 (patched)
+fg_k0:  ld ix,0                 ; K0 = -(c1 + 1) (patched)
         add ix,de
-        ld a,c
-fg_c2_0:
-        add a,0
-        ld c,a                  ; (C: c2 + bl, for the row's end)
-        rla
-        jr nc,@start
-        dec ix
-@start: fg_plane_sums           ; 7
+        fg_plane_sums           ; 7
         fg_plane                ; 6
-        fg_plane                ; 5 (its own copy: no second jp)
-        jp fg_plane_4
-fg_start_1:                     ; weights in -64..63: plane 6 is ~plane 7 (E'_6 = S - E'_7)
-fg_k1:  ld ix,0                 ; K1 = -2 c1 + S (patched)
+        jp fg_plane_5
+fg_start_2:                     ; weights in -32..31: planes 6 and 5 are ~plane 7 (E' = S - E'_7)
+fg_k2:  ld ix,0                 ; K2 = -4 (c1 + 1) + 3 S (patched)
         add ix,de
-        ld a,c
-fg_c2_1:
-        add a,0
-        ld c,a                  ; (C: c2 + bl, for the row's end)
-        rla
-        jr nc,@start
-        dec ix
-        dec ix
-@start: fg_plane_sums           ; 7: U_6 = -2 s + S + E'_7
+        fg_plane_sums           ; 7: U_5 = -4 s' + 3 S + E'_7
+        jp fg_plane_4
+fg_zero_4:                      ; (here, in reach of plane 4's jr nc: 3 T-states fewer a row it does not take)
+        fg_zero_row 4
+fg_sure_near:
+        jp fg_sure              ; (in reach of the sure check's jr c, taken by ~0.05 rows a call)
+fg_start_1:                     ; weights in -64..63: plane 6 is ~plane 7 (E'_6 = S - E'_7)
+fg_k1:  ld ix,0                 ; K1 = -2 (c1 + 1) + S (patched)
+        add ix,de
+        fg_plane_sums           ; 7: U_6 = -2 s' + S + E'_7
 fg_plane_5:
         fg_plane                ; 5
-        jp fg_plane_4
-fg_start_2:                     ; weights in -32..31: planes 6 and 5 are ~plane 7 (E' = S - E'_7)
-fg_k2:  ld ix,0                 ; K2 = -4 c1 + 3 S (patched)
-        add ix,de
-        ld a,c
-fg_c2_2:
-        add a,0                 ; c2 + bl (patched c2): 0..254
-        ld c,a                  ; (C: c2 + bl, for the row's end)
-        rla
-        jr nc,@start
-        ld de,-4
-        add ix,de
-@start: fg_plane_sums           ; 7: U_5 = -4 s + 3 S + E'_7
 fg_plane_4:
         fg_plane                ; 4
         add ix,ix               ; (plane 3's doubling; C: U_4's sign)
-        jp nc,fg_zero_4         ; U_4 >= 0: the row is 0
+        jr nc,fg_zero_4         ; U_4 >= 0: the row is 0
         .byte $DD,$7C           ; ld a,ixh: IX = 2 U_4 + 65536
         cp $F0
-        jp c,fg_sure            ; U_4 < -2048 (IX < $F000): positive (planes 3..0 apart)
+        jr c,fg_sure_near       ; U_4 < -2048 (IX < $F000): positive (planes 3..0 apart)
         fg_plane_sums           ; 3
         fg_tested_plane fg_zero_3       ; 2
         fg_tested_plane fg_zero_2       ; 1
         fg_tested_plane fg_zero_1       ; 0
         fg_test fg_zero_0
-        ld a,c                  ; W = q + 2^shift - U_0, q = (c2 + bl) mod 128: 1..33,023
-        and 127
-fg_end_power:
-        add a,0                 ; + 2^shift (patched)
+        pop bc                  ; C = bl (the row's tail)
+        ld a,c                  ; W + 128 = bl + c2 + 2^shift - U_0': 17..33,150
+fg_end_c2:
+        add a,0                 ; + c2 + 2^shift (patched)
         ld l,a
-        ld h,0
+        ld a,0
+        adc a,a
+        ld h,a
         .byte $DD,$4D           ; ld c,ixl
         .byte $DD,$44           ; ld b,ixh
         or a
         sbc hl,bc
-fg_end_chain_at:
-        jp fg_end_chain_end     ; (patched: shift steps of the chain)
-        .repeat FG_MOST_SHIFT
-        srl h
-        rr l
+        xor a                   ; (W + 128) >> shift as ((W + 128) << (8 - shift)) >> 8, its top bits into A:
+fg_end_chain_at:                ; 15 T-states a step, not srl h / rr l's 16 for each of shift (thirty-third round)
+        jp fg_end_chain_end     ; (patched: 8 - shift steps of the chain)
+        .repeat 8 - FG_LEAST_SHIFT
+        add hl,hl
+        rla
         .endrepeat
 fg_end_chain_end:
+        ld l,h
+        ld h,a                  ; (W + 128) >> shift
 fg_end_less:
-        ld de,0                 ; -2^(7 - shift) (patched)
+        ld de,0                 ; -2^(8 - shift) (patched)
         add hl,de
         jr c,fg_store           ; (no carry: below 0, relu's 0)
         ld hl,0
 fg_store:
         ld a,l
         exx
-        ld (de),a
-        inc de
+        ld (hl),a
+        inc hl
         exx
         ld a,h
         exx
-        ld (de),a
-        inc de
-        dec b
+        ld (hl),a
+        inc hl
         exx
-        jp nz,fg_row
-        jr fg_rows_done
-fg_zero_4:                      ; (4, 3 and 2, the most rows, each its own store: no jr to a shared one)
-        fg_zero_row 4
-fg_zero_3:
+        jp fg_row
+fg_zero_3:                      ; (4, 3 and 2, the most rows, each its own store: no jr to a shared one)
         fg_zero_row 3
 fg_zero_2:
         fg_zero_row 2
@@ -489,8 +487,9 @@ fg_zero_1:
         add hl,sp
         ld sp,hl                ; past the plane left
 fg_zero_0:
+        pop hl                  ; past the tail
         fg_zero_store
-fg_rows_done:
+fg_rows_done:                   ; (the rows' end mark: a row start after the last row, since the thirty-third round)
         ld sp,(fg_saved_sp)
         jp fg_back
 fg_sure:                        ; V = -U_4 = (65536 - IX) / 2 (IX = 2 U_4 + 65536), L = planes 3..0 from 0
@@ -508,14 +507,14 @@ fg_sure:                        ; V = -U_4 = (65536 - IX) / 2 (IX = 2 U_4 + 6553
         fg_plane                ; 2
         fg_plane                ; 1
         fg_plane                ; 0
+        pop bc                  ; C = bl (the row's tail)
         ld a,c
-        and 127
-fg_sure_power:
-        add a,0                 ; q + 2^shift (patched)
+fg_sure_c2:
+        add a,0                 ; bl + c2 + 2^shift (patched) - 256 = 2^shift - r'
         ld l,a
-        ld h,0
-        ld de,-128
-        add hl,de               ; 2^shift - r
+        sbc a,a
+        cpl
+        ld h,a
         .byte $DD,$4D           ; ld c,ixl
         .byte $DD,$44           ; ld b,ixh
         or a

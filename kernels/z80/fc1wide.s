@@ -13,7 +13,7 @@
 ; found. Clobbers AF, BC, DE, HL and AF' (arith.s's mul16s).
 ;
 ; How: each row's class from its start's word (fg_start_0, 1 or 2), b = bl - 128 (high >> class) from
-; its head (high = -bh 2^class), its 32 u' = 127 - w from its planes (each mask m from its entry's
+; its head (high = -bh 2^class) and its tail (bl, since the thirty-third round), its 32 u' = 127 - w from its planes (each mask m from its entry's
 ; address: 2 m mod 256, then a page whose bit 0 is m's bit 7) into fc1planes.s's first table page (free:
 ; fg_tables declined this x), planes 6 (and 5) of class 1 (2) as ~plane 7; then b + sum w x by mul16s
 ; in 32 bits (w = u' xor $7F), sra32, sat32to16 and the ReLU: slow and exact.
@@ -65,10 +65,6 @@ fg_rows_wide:
         inc hl
         ld d,(hl)
         inc hl
-        ld a,(hl)               ; bl
-        ld (fg_wide_sum),a
-        inc hl
-        inc hl                  ; (its 0)
         ld c,(hl)               ; -bh 2^class
         inc hl
         ld b,(hl)
@@ -101,10 +97,7 @@ fg_rows_wide:
         ld h,a
         ld a,0
         rra
-        ld l,a
-        ld a,(fg_wide_sum)
-        or l
-        ld l,a                  ; 128 bh + bl
+        ld l,a                  ; 128 bh (bl from the row's tail, after its planes)
         ld (fg_wide_sum),hl
         ld a,h
         rla
@@ -148,7 +141,14 @@ fg_rows_wide:
         jr @plane
 @lower: srl c
         jr nz,@plane
+        ld a,(de)               ; bl (the row's tail: bl, 0)
+        inc de
+        inc de
         ld (fg_w),de            ; (the next row)
+        ld b,a
+        ld a,(fg_wide_sum)
+        or b
+        ld (fg_wide_sum),a      ; 128 bh + bl
         ld a,(fg_wide_kind)     ; class 1 (2): plane 6 (6 and 5) of u' = ~plane 7
         or a
         jr z,@sum

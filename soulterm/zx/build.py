@@ -725,10 +725,11 @@ def fc1_l0_rows_lines(soul, bank, between=()) -> list[str]:
     at = 0
     for row in weights:
         kind = fc1_planes.row_class(row)
-        size = fc1_planes.HEAD_BYTES + fc1_planes.PLANE_BYTES * len(fc1_planes.row_planes(kind))
+        size = fc1_planes.row_bytes(kind)
         lines += [f"        .word fg_start_{kind}", f"        .byte {', '.join(map(str, data[at + 2:at + size]))}"]
         at += size
-    assert at == len(data)
+    assert at + fc1_planes.END_BYTES == len(data)
+    lines.append("        .word fg_rows_done      ; (the rows' end mark)")
     start, end = bank.symbols["fg_l1_rows_end"], bank.symbols["fg_code_end"]
     copy = assemble(f".cpu z80\n{player_kernel_options('128k', bench=False)}\n"
                     f"fg_table_pages = ${FC1_PLANES_L0_TABLES:04X}\nfg_table_pages_high = ${FC1_PLANES_L0_TABLES_HIGH:04X}\n"
@@ -764,11 +765,12 @@ def fc1_rows_lines(soul) -> list[str]:
     at = 0
     for row in weights:
         kind = fc1_planes.row_class(row)
-        size = fc1_planes.HEAD_BYTES + fc1_planes.PLANE_BYTES * len(fc1_planes.row_planes(kind))
+        size = fc1_planes.row_bytes(kind)
         assert data[at:at + 2] == bytes([kind, 0])
         lines += [f"        .word fg_start_{kind}", f"        .byte {', '.join(map(str, data[at + 2:at + size]))}"]
         at += size
-    assert at == len(data)
+    assert at + fc1_planes.END_BYTES == len(data)
+    lines.append("        .word fg_rows_done      ; (the rows' end mark)")
     # the code after the rows: from ~$DF00, where the other banks hold data alone (bank 0's out matrix, bank
     # 6's planes, bank 7's te and pe), so that a PC there names fc1planes.s's own routine (tests/test_zx_probes.py)
     return lines + ["fg_l1_rows_end:", '.include "fc1planes.s"']

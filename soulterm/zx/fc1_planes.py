@@ -1,8 +1,8 @@
 """fc1's ReLU gate by bit planes of the weights (kernels/z80/fc1planes.s): its integer model and its bench.
 
 `gate_rows` follows fg_rows step for step (the four tables E_g of 8 columns, a word an entry,
-u' = 127 - w in bit planes, U = -s + E'_7 then U = 2 U + E'_b, a row proved 0 where U >= 0 after
-planes 4..0, fg_sure's rows with U < -2048 after plane 4, the rest exact from U_0) so that a test can
+u' = 127 - w in bit planes, U = -s' + E'_7 (s' = c1 + 1 + bh: s rounded up, no carry a row, since the
+thirty-third round) then U = 2 U + E'_b, a row proved 0 where U >= 0 after planes 4..0, fg_sure's rows with U < -2048 after plane 4, the rest exact from U_0) so that a test can
 hold the kernel to the model and both to the engine's relu(matvec); `run_gate` calls the kernel on a
 Z80Bench that includes it (`FG_SOURCE`). In neither player (docs/spectrum.md, "Twenty-seventh round:
 fc1's gate by bit planes").
@@ -21,7 +21,10 @@ COLS = 32
 GROUP_COLS = (8, 8, 8, 8)
 GROUP_PAGES = 2          # a group's 256 word entries: entry m at 2 m from its first page
 PLANE_BYTES = 8          # a plane's 4 masks, each its entry's address (offset, page)
-HEAD_BYTES = 6           # a row's class's start, bl, 0 and -bh 2^class
+HEAD_BYTES = 4           # a row's class's start and -bh 2^class
+TAIL_BYTES = 2           # bl and 0 after its planes (since the thirty-third round: the ends alone read bl)
+EDGE_BYTES = HEAD_BYTES + TAIL_BYTES     # a row's bytes besides its planes
+END_BYTES = 2            # the rows' end mark after the last row: fg_rows_done's address (since the thirty-third round)
 SURE_BELOW = -2048       # after plane 4, U below it: positive, its planes 3..0 apart (fg_sure)
 ZERO_AFTER = (4, 3, 2, 1, 0)     # the planes after which U >= 0 proves a row 0
 
@@ -51,30 +54,43 @@ def row_planes(kind: int) -> tuple:
     return (7,) + tuple(range(6 - kind, -1, -1))
 
 
+def row_bytes(kind: int) -> int:
+    """A row's bytes in gate_bytes' layout, by its class."""
+    return EDGE_BYTES + PLANE_BYTES * len(row_planes(kind))
+
+
 def group_pages(page) -> tuple:
     """Each group's first table page: from one page, 2 a group (the bench's FG_PAGE), or the four given
     (the 128K player's, groups 2 and 3 on pages of their own: fg_table_pages_high)."""
     return tuple(page) if isinstance(page, (tuple, list)) else tuple(page + GROUP_PAGES * g for g in range(len(GROUP_COLS)))
 
 
-def gate_bytes(weights, bias, page, starts=(0, 1, 2)) -> bytes:
-    """fg_rows' layout for tables from `page` (FG_PAGE) and the classes' starts at `starts` (fg_start_0,
-    1, 2): a row is its class's start (a word), bl, 0, -bh 2^class (a word: b = 128 bh + bl), then its
+def rows_marks(symbol) -> tuple:
+    """gate_bytes' `starts` from an assembly's symbols (`symbol(name)`): fg_start_0, 1, 2 and fg_rows_done."""
+    return tuple(symbol(f"fg_start_{kind}") for kind in range(3)) + (symbol("fg_rows_done"),)
+
+
+def gate_bytes(weights, bias, page, starts=(0, 1, 2, 3)) -> bytes:
+    """fg_rows' layout for tables from `page` (FG_PAGE), the classes' starts at `starts` (fg_start_0,
+    1, 2) and the rows' end mark (its fourth, fg_rows_done: a word after the last row, where fg_rows' next
+    row's start would be, so that no count runs a row): a row is its class's start (a word), -bh 2^class (a word: b = 128 bh + bl), then its
     planes of u' = 127 - w from 7 down (row_planes), each the 4 groups' masks m as their entries'
-    addresses, 2 m mod 256 and the page page + 2 g + (m >> 7)."""
+    addresses, 2 m mod 256 and the page page + 2 g + (m >> 7), then bl and 0 (the ends' alone: no pop
+    a row for them, thirty-third round)."""
     w = np.asarray(weights, dtype=np.int64)
     out = bytearray()
     for row, b in zip(w, np.asarray(bias, dtype=np.int64)):
         b, kind = int(b), row_class(row)
         high = (-(b >> 7) << kind) & 0xFFFF
-        out += starts[kind].to_bytes(2, "little") + bytes([b & 127, 0, high & 255, high >> 8])
+        out += starts[kind].to_bytes(2, "little") + bytes([high & 255, high >> 8])
         complement = 127 - row
         for plane in row_planes(kind):
             bits = (complement >> plane) & 1
             for g, (start, cols) in enumerate(group_columns()):
                 mask = int((bits[start:start + cols] << np.arange(cols)).sum())
                 out += bytes([(2 * mask) & 255, group_pages(page)[g] + (mask >> 7)])
-    return bytes(out)
+        out += bytes([b & 127, 0])
+    return bytes(out) + starts[3].to_bytes(2, "little")
 
 
 def gate_tables(x):
@@ -106,20 +122,20 @@ def gate_rows(weights, bias, x, shift: int, page: int = 0x80):
 
     for _ in range(len(weights)):
         kind = (0, 1, 2).index(int.from_bytes(data[at:at + 2], "little"))
-        low = data[at + 2]
-        high = int.from_bytes(data[at + 4:at + 6], "little", signed=True)     # bl, -bh 2^class
+        high = int.from_bytes(data[at + 2:at + 4], "little", signed=True)     # -bh 2^class
         planes = row_planes(kind)
+        low = data[at + HEAD_BYTES + PLANE_BYTES * len(planes)]               # bl, after the planes
         sums = {}
         for index, plane in enumerate(planes):
             where = data[at + HEAD_BYTES + PLANE_BYTES * index:at + HEAD_BYTES + PLANE_BYTES * (index + 1)]
             sums[plane] = sum(tables[g][((where[2 * g + 1] - page - GROUP_PAGES * g) << 7) | (where[2 * g] >> 1)]
                               for g in range(len(GROUP_COLS)))
-        at += HEAD_BYTES + PLANE_BYTES * len(planes)
-        kept = c2 + low                                   # C': c2 + bl
-        start = -c1
+        at += row_bytes(kind)
+        kept = c2 + low                                   # c2 + bl: the ends' (C = bl, c2 patched)
+        start = -(c1 + 1)                                 # s' = c1 + 1 + bh: s rounded up whatever c2 + bl
         for _ in range(kind):                             # planes 6 (and 5) from plane 7: S - E'_7
             start = 2 * start + total
-        u = wrap(start + high - ((kept >= 128) << kind) + sums[7])
+        u = wrap(start + high + sums[7])
         fate = None
         for plane in planes[1:]:
             u = wrap(2 * u + sums[plane])
@@ -131,12 +147,12 @@ def gate_rows(weights, bias, x, shift: int, page: int = 0x80):
                 low_sum = 0
                 for rest in (3, 2, 1, 0):
                     low_sum = 2 * low_sum + sums[rest]
-                w_part = ((kept & 127) + power - 128) - low_sum
+                w_part = (kept + power - 256) - low_sum     # 2^shift - r' - L, r' = 128 s' - T_r
                 value = (-u + (w_part >> 4)) >> (shift - 4)
                 break
         if fate is None:
             fate = ("exact",)
-            value = max(0, ((((kept & 127) + power - u) & 0xFFFF) >> shift) - (128 >> shift))
+            value = max(0, (((kept + power - u) & 0xFFFF) >> shift) - (256 >> shift))    # (W + 128) >> shift
         elif fate[0] == "zero":
             value = 0
         outputs.append(value)
@@ -147,6 +163,6 @@ def gate_rows(weights, bias, x, shift: int, page: int = 0x80):
 def run_gate(bench, weights, bias, x, shift: int, buffers: int = 0xA000, tables: bool = True):
     """W at `buffers` (gate_bytes), x and out after it; fg_tables (unless `tables` is False) then fg_rows.
     Returns (out, tables' T-states or None, rows' T-states); out is None where fg_tables declined."""
-    data = gate_bytes(weights, bias, bench.sym("FG_PAGE"), [bench.sym(f"fg_start_{kind}") for kind in range(3)])
+    data = gate_bytes(weights, bias, bench.sym("FG_PAGE"), rows_marks(bench.sym))
     bench.poke(buffers, data)
     return run_tables_and_rows(bench, "fg", buffers, buffers + len(data), len(weights), x, shift, tables)
