@@ -27,9 +27,24 @@ from soulterm.zx.soul_layout import plane_bytes
 SHIFT = 4                # the shipped soul's logits' shift
 
 
+PAIRED_OPTION = "LG_ROWS_PAIRED = 1"     # (the shipped 128K's, with LG_BANK_0: thirty-third round, zxlogit33)
+
+
+def paired_bench(paired: bool = True) -> Z80Bench:
+    options = player_kernel_options("128k") + ("\n" + PAIRED_OPTION) * paired
+    return Z80Bench(extra_source=SELECT_SOURCE, options=options)
+
+
+@pytest.fixture(scope="module", params=["paired", "plain"])
+def bench(request):
+    """The kernel with LG_ROWS_PAIRED (the row pass and the first list two rows a round, lg_floors computed:
+    the shipped 128K's) and without it (a player with logitplanes.s in bank 6)."""
+    return paired_bench(request.param == "paired")
+
+
 @pytest.fixture(scope="module")
-def bench():
-    return Z80Bench(extra_source=SELECT_SOURCE, options=player_kernel_options("128k"))
+def paired():
+    return paired_bench()
 
 
 def vector_with_sum(rng, total: int, low: int = -200, high: int = 200) -> np.ndarray:
@@ -187,12 +202,13 @@ def test_hello_s_reply_steps_leave_the_engine_s_token_alone(bench):
         assert check(bench, w, x, out.shift) == [token - spec.FIRST_CHOOSABLE]
 
 
-def test_a_broken_kernel_fails(bench):
+def test_a_broken_kernel_fails(paired):
     """Six single-instruction breaks (the row pass's last doubling add hl,hl as a nop, in lg_row and
     in lg_row_odd each, two rows a round; the first list's jr c as jr nc, in both of its copies; the
     fill's first add hl,bc as a nop, the further planes' doubling of Q as a nop, the step to an even
     row's start, lg_fill_row_step's add hl,de, as a nop) each make a random call differ from the
     model, the first list's leaving the argmax out: the tests above can fail."""
+    bench = paired      # (the shipped form's breaks and figures)
     rng = np.random.default_rng(12)
     calls = [(rng.integers(-128, 128, (125, 32)), vector_with_sum(rng, 1500)) for _ in range(4)]
     wants = [select_rows(w, x, SHIFT)[0] for w, x in calls]
@@ -232,9 +248,10 @@ def header_text() -> str:
     return " ".join(lines)
 
 
-def test_the_header_states_what_the_kernel_takes(bench):
+def test_the_header_states_what_the_kernel_takes(paired):
     """lg_select's T-states on "hello"'s four reply steps (the mean, and with one row: the tables and
     the list's steps) and the bytes the file assembles to (its tables' pages apart)."""
+    bench = paired      # (the shipped form's breaks and figures)
     _, calls = hello_calls()
     out = load_soul(DEFAULT_SOUL)["out"]
     w = out.values.astype(np.int64)[spec.FIRST_CHOOSABLE:]

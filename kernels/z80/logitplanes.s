@@ -47,7 +47,11 @@
 ; split by lg_split (the first RUN's): every row's planes 7..4 (16 bytes) from lg_top, every row's
 ; planes 0..3 from lg_low (logit_planes.split_masks).
 ;
-; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_logit_planes.py):
+; LG_ROWS_PAIRED (the 128K player's with LG_BANK_0, thirty-third round, zxlogit33): the row pass and the
+; first list two rows a round, lg_floors computed (bank 0's room: its 94 bytes more would overflow bank 6's
+; block in the forms that keep logitplanes.s there).
+;
+; T-states (the 128K kernels' bench with LG_ROWS_PAIRED, CALL and RET included; tests/test_kernels_z80_logit_planes.py):
 ; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 117,271
 ; (112,217 to 119,699; one row left each time); with one row 43,790 (the four tables: the fill
 ; 28,187, 459 a row of 16 entries: 51 a push of two and a step, an odd row's start 58 by IX, an
@@ -56,7 +60,8 @@
 ; every row's planes 7..4 ~467 a row (the plane 110 with its Horner step, the store 34 with Q_4's high
 ; byte left in A, the best 20 by that byte where it lies below the best's, 50 where it is the same, the
 ; loop 9: two rows a round, lg_row and lg_row_odd; SP reads the rows' planes 7..4 one after another,
-; lg_split's layout); the first list ~38 a row (SP reading the Q, -T added; two rows a round); each row left ~285 a further plane (its masks' address, its Q in the list's order by SP, the
+; lg_split's layout; ~480 without LG_ROWS_PAIRED: a row a round, Q_4 stored through HL, 24 the best);
+; the first list ~38 a row (SP reading the Q, -T added; two rows a round; 45 a row without it); each row left ~285 a further plane (its masks' address, its Q in the list's order by SP, the
 ; best) and ~56 for the list again. (zxlogits2's steps from zxcoarse's 150,959: the rows left's Q
 ; in the list's order 144,424 (read by their numbers, ~860 a row a plane, before); x scaled as SP
 ; reads it 137,826; S, s and the row's step 135,378; lg_threshold's table 133,872; the Gray sums
@@ -64,19 +69,20 @@
 ; other row's start by a step 123,800 (zxstep128c: each by IX before); planes 7..4 of every row
 ; apart from their planes 0..3 (lg_split) 120,470 (a row's step past its planes 0..3, 27, gone); the best
 ; in DE by its high byte first 119,592 (zxlogits128: 40 a row by IY before); a further plane's Q read
-; and written back by SP, 119,019 (by IY before, 45 more a row); thirty-third round (zxlogit33): the
-; row pass and the first list two rows a round, the row's Q_4 stored by DE' with its high byte left in A
-; for the best's test, 116,726 (~2,300: ~9 a row the loop, 4 the store, ~6 the first list), and
-; lg_floors' table computed in lg_threshold for its 44 bytes in bank 0, 117,271 (~270 a threshold).
+; and written back by SP, 119,019 (by IY before, 45 more a row; the form without LG_ROWS_PAIRED); with
+; LG_ROWS_PAIRED (the shipped 128K's, LG_BANK_0's: thirty-third round, zxlogit33) the row pass and the
+; first list two rows a round, the row's Q_4 stored by DE' with its high byte left in A for the best's
+; test, 116,726 (~2,300: ~9 a row the loop, 4 the store, ~6 the first list), and lg_floors' table
+; computed in lg_threshold for its bytes in bank 0, 117,271 (~270 a threshold).
 ; 160,104 with the rows kept
 ; in the row pass against a rising threshold: 5 to 88 rows kept, the best late (zxlogits128's form of it,
 ; each row's Q_4 against T = best - D_4 + 1 in IY, 120,692: ~48 rows kept, each dearer than a dropped one saves).
 ; 146,244 with a copy of planes 7..4, 16 bytes a row, on the tape (zxcoarse); 170,805 mean with D_k
 ; from T_s + 4 rather than S: 34.75 rows left after plane 4 against 11.25.)
-; Its bytes: 1,804 on the kernels' bench (the tables' 1,024 apart; the fill 142, the steps and the
-; Gray-order A' ~190, the 8 scaled words 184, lg_scaled and lg_a_sums 36, the row pass's second row
-; ~95 and the first list's ~40 (thirty-third round), lg_split 63, lg_row_logit 177 with its order; 1,710
-; before the thirty-third round, with lg_floors' table of 50). In bank 6 (SOUL_OUT_APART, out's masks split on the tape) no
+; Its bytes: 1,804 on the kernels' bench with LG_ROWS_PAIRED (the tables' 1,024 apart; the fill 142, the
+; steps and the Gray-order A' ~190, the 8 scaled words 184, lg_scaled and lg_a_sums 36, the row pass's
+; second row ~95 and the first list's ~40, lg_split 63, lg_row_logit 177 with its order); 1,710 without
+; it (lg_floors' table, 50, and its look-up; one row a round). In bank 6 (SOUL_OUT_APART, out's masks split on the tape) no
 ; lg_split, and 6 more where lg_row_logit sets planes.s's wp_x.
 
 LG_GROUPS       = 4
@@ -477,6 +483,7 @@ lg_fill_pairs_even:
         sub (hl)
         cp LG_GROUPS
         jp nz,lg_table
+.ifdef LG_ROWS_PAIRED
 ; every row's planes 7..4: Q_4 to lg_sums (H walks the pages up, down, up, down), two rows a round of
 ; the loop (lg_row, then lg_row_odd: an odd count enters at the second)
         exx
@@ -509,6 +516,60 @@ lg_row_odd:
 @best:  lg_row_best
 @below: .byte $DD,$2D           ; dec ixl (SP on the next row's planes 7..4: H is back on lg_page)
         jp nz,lg_row
+.else
+; every row's planes 7..4: Q_4 to lg_sums (H walks the pages up, down, up, down)
+        exx
+        ld de,(lg_sums)         ; DE' = the row's word
+        ld b,0                  ; B' = 0 (a plane's sum added as BC')
+        exx
+        ld a,(lg_rows)
+        .byte $DD,$6F           ; ld ixl,a: the rows
+        ld de,0                 ; the best Q_4 so far
+        ld a,(lg_page)
+        ld h,a
+        ld sp,(lg_top)
+lg_row:
+        lg_plane_up
+        exx
+        ld l,a
+        ld h,b
+        exx
+        lg_plane_down
+        lg_horner
+        lg_plane_up
+        lg_horner
+        lg_plane_down
+        exx
+        ld c,a
+        add hl,hl
+        add hl,bc
+        ex de,hl
+        ld (hl),e
+        inc hl
+        ld (hl),d
+        inc hl
+        ex de,hl
+        ld a,h                  ; Q_4 against the best (DE): by its high byte alone where that is lower
+        exx
+        cp d
+        jr c,@below             ; (most rows)
+        jr nz,@best
+        exx
+        ld a,l
+        exx
+        cp e
+        jr c,@below
+@best:  exx                     ; as large as the best or larger: the best
+        ld a,l
+        exx
+        ld e,a
+        exx
+        ld a,h
+        exx
+        ld d,a
+@below: .byte $DD,$2D           ; dec ixl (SP on the next row's planes 7..4: H is back on lg_page)
+        jp nz,lg_row
+.endif
         ld sp,(lg_saved_sp)
         ld a,4
         ld (lg_level),a
@@ -527,6 +588,7 @@ lg_row_odd:
         ld hl,(lg_sums)         ; HL' = where the next Q_4 left goes
         exx
         ld sp,(lg_sums)
+.ifdef LG_ROWS_PAIRED
         srl b                   ; two rows a round, an odd count entering at the second
         jr nc,@first
         inc b
@@ -561,6 +623,26 @@ lg_row_odd:
         jr lg_count_left
 @listed:
         ld sp,(lg_saved_sp)
+.else
+@first: pop hl
+        add hl,de
+        jr c,@kept
+        inc c
+        djnz @first
+        jr @listed
+@kept:  ld (ix+0),c
+        inc ix
+        lg_keep_q
+        inc c
+        djnz @first
+@listed:
+        ld sp,(lg_saved_sp)
+        jr lg_count_left
+@every: ld (ix+0),c
+        inc ix
+        inc c
+        djnz @every
+.endif
 ; the list's length (IX past its end); then, while more than one row is left and a plane is,
 ; that plane for the rows left (their Q in lg_sums in the list's order), their best, the list again
 lg_count_left:
@@ -705,8 +787,8 @@ lg_negate:
 
 
 ; lg_threshold: DE = max(0, DE - D_k + 1) (keeps B), D_k = ceil((2^(8-k) - 1) S / 2^(s+8-k)) +
-; ceil(4 (2^s - 1)(2^k - 1) / 2^s) (the entries' floors': 4 (2^k - 1) less
-; floor(4 (2^k - 1) / 2^s)) + t_k, t_k = 2^(shift + k - 8 - s) where that is at least 1,
+; ceil(4 (2^s - 1)(2^k - 1) / 2^s) (the entries' floors': lg_floors', or with LG_ROWS_PAIRED 4 (2^k - 1)
+; less floor(4 (2^k - 1) / 2^s), computed) + t_k, t_k = 2^(shift + k - 8 - s) where that is at least 1,
 ; else 1: each term bounds its part of (W_k + 2^shift) / M from above.
 lg_threshold:
         push bc
@@ -726,6 +808,7 @@ lg_threshold:
         add a,b
         ld b,a                  ; s + 8 - k
         call lg_ceil
+.ifdef LG_ROWS_PAIRED
         push hl                 ; (the planes left's term)
         ld hl,1                 ; the floors' term: 4 (2^k - 1) - floor(4 (2^k - 1) / 2^s)
         ld b,c
@@ -746,6 +829,28 @@ lg_threshold:
         sbc hl,de
         pop de
         add hl,de
+.else
+        ex de,hl
+        ld a,(lg_scale)         ; lg_floors[s][k - 4]
+        ld l,a
+        add a,a
+        add a,a
+        add a,l
+        add a,c
+        sub 4
+        add a,a
+        ld hl,lg_floors
+        add a,l
+        ld l,a
+        adc a,h
+        sub l
+        ld h,a
+        ld a,(hl)
+        inc hl
+        ld h,(hl)
+        ld l,a
+        add hl,de
+.endif
         ld a,(lg_scale)
         add a,8
         ld b,a
@@ -799,6 +904,16 @@ lg_ceil:
         add hl,bc
         pop bc
         ret
+
+.ifndef LG_ROWS_PAIRED
+; lg_floors: ceil(4 (2^s - 1)(2^k - 1) / 2^s), the entries' floors' part of D_k, for s 0..4, k 4..8.
+lg_floors:
+        .repeat 5, scale
+        .repeat 5, level
+        .word (4 * ((1 << scale) - 1) * ((1 << (level + 4)) - 1) + (1 << scale) - 1) >> scale
+        .endrepeat
+        .endrepeat
+.endif
 
 .ifndef SOUL_OUT_APART                  ; (twenty-eighth round, zxlogits128: out's masks come split on the tape)
 ; lg_split - (the first RUN's: records128.s's planes_first_run, after wp_make has made out's rows in

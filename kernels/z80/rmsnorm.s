@@ -143,6 +143,24 @@ RN_CLAMPED_SHIFTS = 15          ; the clamped loop's unrolled shifts (y >> 15 is
 ; after attention's scores: neither matvec nor attention runs while rmsnorm
 ; does, and every call sets them afresh (18 bytes fewer in the player; 12 bytes since
 ; the seventeenth round's general path walks rn_x, rn_gain and rn_out).
+.ifdef RN_UNIT_SHIFT
+; RN_UNIT_SHIFT = n (the 128K player's, thirty-third round, zxlogit33: build.unit_norm_shift, where every norm's
+; shift is RN_UNIT_GAIN_BITS + n, the shipped soul's 8 = 6 + 2): the unit loops take n shifts in place, no
+; patched jump into them (10 T-states an element, clamped or not), rn_unit_shift neither set nor read, and the
+; clamped loop takes two elements a round (its end's test and jump every other element: ~20 an element).
+; A call's rn_shift is not read: the build gives the option only where every norm's shift is the same.
+        .assert RN_UNIT_SHIFT >= 0 && RN_UNIT_SHIFT <= RN_CLAMPED_SHIFTS, "RN_UNIT_SHIFT: within the unit loops' shifts"
+        .assert RN_DIM % 2 == 0, "RN_UNIT_SHIFT's clamped loop takes two elements a round"
+.ifndef RN_UNIT_GAIN_BITS
+        .assert 0, "RN_UNIT_SHIFT is shift - RN_UNIT_GAIN_BITS"
+.endif
+.ifndef RN_UNIT_PRODUCTS
+        .assert 0, "RN_UNIT_SHIFT's loops are RN_UNIT_PRODUCTS's and RN_FAST_SQUARES's (the 128K's)"
+.endif
+.ifndef RN_CLAMPED_UNIT
+        .assert 0, "RN_UNIT_SHIFT's clamped loop is RN_CLAMPED_UNIT's"
+.endif
+.endif
 .ifdef RN_FAST_SQUARES
 RN_GAINS_A_ROUND = 4            ; the gains' check's unrolled compares (the 128K's: 8 bytes for ~100
 .else                           ; T-states a fixed-gain norm, eighteenth round)
@@ -478,9 +496,11 @@ rmsnorm:
         ld (rn_inv),hl
 
 .ifdef RN_UNIT_GAIN_BITS
+.ifndef RN_UNIT_SHIFT           ; (the fixed shift's loops take RN_UNIT_SHIFT straight)
         ld a,(rn_shift)         ; every gain 2^a, a = RN_UNIT_GAIN_BITS, 0 <= shift - a <=
         sub RN_UNIT_GAIN_BITS   ; RN_CLAMPED_SHIFTS (the build's option: build.unit_gain_bits):
         ld (rn_unit_shift),a    ; no check of the gains, no general path
+.endif
 .else
         ld hl,(rn_gain)         ; every gain one 2^a with a <= shift (fixed gains, narrowed
         ld a,(hl)               ; or not)? then out = y >> (shift - a), no gain product
@@ -649,7 +669,8 @@ rmsnorm:
                                 ; for x = -32768, which never has a clamped root: its own
         ld hl,@clamped_start    ; square's mean alone makes the root 362)
         push hl                 ; (the first element: SP to x first; the 48K's too since the
-        ld hl,@clamped_element  ; twenty-third round)
+.ifndef RN_UNIT_SHIFT           ; twenty-third round; RN_UNIT_SHIFT: no patches, its shifts in place)
+        ld hl,@clamped_element
 @loop_setup:
         ld (@clamped_loop + 1),hl
         ld a,(rn_unit_shift)
@@ -675,6 +696,7 @@ rmsnorm:
         ld hl,(rn_inv)
         ld (@unit_inv + 1),hl
 .endif
+.endif
 .ifdef RN_FAST_SQUARES
         ld de,(rn_x)            ; DE = x (SP for the clamped loop), HL = out (may be rn_x: each x
         ld hl,(rn_out)          ; is read before its y is stored)
@@ -696,6 +718,24 @@ rmsnorm:
         ld sp,hl                ; SP = x (HL; interrupts off since the squares): 16 T-states an
 .endif                          ; element fewer than its reads through HL (twenty-third round)
 @clamped_element:
+.ifdef RN_UNIT_SHIFT
+        .repeat 2               ; (two elements a round: RN_DIM is even)
+        pop bc
+        dec bc
+        bit 7,b
+        jr z,* + 3              ; x - 1 >= 0: x was positive
+        inc bc
+        .repeat RN_UNIT_SHIFT
+        sra b                   ; y >> (shift - a), floored
+        rr c
+        .endrepeat
+        ld (hl),c               ; (HL = out)
+        rn_step
+        ld (hl),b
+        rn_step
+        .endrepeat
+        ld a,l
+.else
         pop bc
         dec bc
         bit 7,b
@@ -717,6 +757,7 @@ rmsnorm:
 .else
         rn_store_bc
         ld a,e
+.endif
 .endif
 @clamped_end:
         cp 0                    ; (patched: out's end, low byte)
@@ -875,6 +916,7 @@ rmsnorm:
         rn_push_entries
         dec c
         jr nz,@multiples
+.ifndef RN_UNIT_SHIFT           ; (RN_UNIT_SHIFT: rn_table_loop's shifts in place)
         ld a,(rn_unit_shift)    ; y >> (shift - a) is (x inv) >> 16 shifted shift - a - 1 places, or
         ld hl,@table_doubled    ; doubled for shift = a (shift - a <= RN_SHORT_SHIFTS here)
         or a
@@ -887,6 +929,7 @@ rmsnorm:
         sbc hl,de               ; (carry clear from the add)
 @table_shift_set:
         ld (RN_TABLE_JUMP + 1),hl
+.endif
         ld hl,(rn_x)
         ld sp,hl                ; SP = x (rmsnorm's stack at @own_sp)
         exx
@@ -1008,11 +1051,22 @@ rn_table_loop:                  ; (rmsnorm@unit_products's jp: SP on x, HL' = ou
         ld b,a                  ; byte 3: BC = (x inv) >> 16
         ld a,e                  ; (A = byte 1: rmsnorm@table_doubled's bit 15)
 RN_TABLE_JUMP   = *             ; (rmsnorm@table_wide's way back)
+.ifdef RN_UNIT_SHIFT
+.if RN_UNIT_SHIFT == 0
+        jp rmsnorm@table_doubled        ; (shift = a)
+.else
+        .repeat RN_UNIT_SHIFT - 1
+        sra b                   ; y >> (shift - a), floored
+        rr c
+        .endrepeat
+.endif
+.else
         jp @shifts_end          ; (patched: shift - a - 1 of the shifts below, or rmsnorm@table_doubled)
         .repeat RN_CLAMPED_SHIFTS - 1
         sra b                   ; y >> (shift - a), floored
         rr c
         .endrepeat
+.endif
 @shifts_end:
 RN_TABLE_SHIFTS_END = *
         ld a,c                  ; y at out, in the other set
