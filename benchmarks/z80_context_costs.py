@@ -84,7 +84,7 @@ STORE_CALL = 11 + 8 + 7 + 7 + 7 + 7   # ld ixl,0, then ld a,ixl / and $FD / ld h
 HEAD_FLAG = 13 + 4 + 7          # at_weight_squares: ld a,(flag) / or a / jr nz (a layer with a wide v: neither
                                 # walk, attend_head's product loop, not counted here)
 ABOVE = 60 - 66                 # v >= 0, w - v >= 0: jr nc taken, bit 1,h / jr nz / inc h / inc h (P's bit 1 is
-                                # vh's sign where AT_SQ_PAGE & 2 = 2: the 128K's $A2, $A3 before zxlogit33)
+                                # vh's sign where AT_SQ_PAGE & 3 = 3: the 128K's $A3)
 FAR = 72 - 49                   # v < 0, w - v >= 256: the same test's jr nz taken, and vl again for at_kept_far
                                 # (L holds w - vl: ld h,l / ld a,(de) / sub l, 15)
 FAST_POSITIVE = 15 - 19         # the fast walk's dispatch on P (bit 1 of P is vh's sign, as above):

@@ -17,8 +17,7 @@ from soulterm.zx.kernelbench import Z80Bench
 sys.path.insert(0, str(CHECKOUT_DIR / "benchmarks"))
 import z80_context_costs as costs  # noqa: E402  (a benchmark script, beside z80_profile.py)
 
-SQ_PAGE = 0xA2                  # the shipped 128K's AT_SQ_PAGE (test_the_128ks_squares_page_suits_the_form; $A3 before
-                                # zxlogit33's RN_UNIT_SHIFT, its code before at_sq_table shorter; $A7 before zxcoarse32)
+SQ_PAGE = 0xA3                  # the shipped 128K's AT_SQ_PAGE (test_the_128ks_squares_page_suits_the_form; $A7 before zxcoarse32)
 CACHE = 0x9000                  # where each store writes its word's high byte
 
 # Each store: B = vh, C = vl, HL = the cache's high byte; B comes back as S(v)'s page
@@ -93,7 +92,7 @@ def test_store_word_is_the_forms_t_states_against_todays(bench):
 
 def test_the_128ks_squares_page_suits_the_form():
     symbols = json.loads((CHECKOUT_DIR / "disk" / "soulplayer128-zx.map.json").read_text())["symbols"]
-    assert symbols["AT_SQ_PAGE"] == SQ_PAGE and SQ_PAGE & 2 == 2     # (P's bit 1 vh's sign: 1 for vh = -1, 0 for 0)
+    assert symbols["AT_SQ_PAGE"] == SQ_PAGE and SQ_PAGE & 3 == 3
 
 
 def test_the_net_is_the_bound_less_the_forms_costs():

@@ -748,6 +748,31 @@ def test_rmsnorm_swapped_squares_match_intmath_and_save_four_rotations_an_elemen
         assert costs["fast"] - costs["swapped"] == 16 * narrow, (case, costs)   # (a wide one makes its byte as either does)
 
 
+def test_rmsnorm_squares_paired_match_intmath_and_take_one_djnz_a_round():
+    """RN_SQUARES_PAIRED (the 128K player's, thirty-third round, zxlogit33): RN_FAST_SQUARES's loop two
+    elements a round, the first's carry and wide paths ending at the second's start, its negative half
+    followed by a copy of the second's positive path: bit for bit intmath at the table's edges, beyond
+    them and for every kind of gain, and with no wide x exactly 16 djnz's (13 T-states each) less the
+    jr past the first element's paths (12) cheaper a call (10 less where the last round's first is
+    negative and its second not: that copy's jp past the loop). It fails with a round's count off, or
+    the first element's paths going to the round's end (one element left out)."""
+    options = [FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION, "RN_SWAPPED_SQUARES = $E400"]
+    benches = {name: Z80Bench("        rn_tables_routines", options="\n".join(options + extra))
+               for name, extra in (("swapped", []), ("paired", ["RN_SQUARES_PAIRED = 1"]))}
+    for bench in benches.values():
+        bench.call("rn_swap_squares")
+    rng = np.random.default_rng(34)
+    narrow_calls = 0
+    for case in range(40):
+        x, gain, shift = fast_squares_case(rng, case)
+        costs = {name: checked_rmsnorm(bench, x, gain, shift, (name, case)) for name, bench in benches.items()}
+        if np.all((x >= -3840) & (x < 4096)):            # (x's high byte $F1..$0F: no wide one)
+            narrow_calls += 1
+            last_round_jp = 10 * (x[30] < 0 <= x[31])      # (the negative first's copy ends in a jp past the loop)
+            assert costs["swapped"] - costs["paired"] == 16 * 13 - 12 - last_round_jp, (case, costs)
+    assert narrow_calls >= 10
+
+
 @pytest.mark.parametrize("unit_gain_bits", [False, True])
 def test_rmsnorm_unit_products_through_the_tables_match_intmath(unit_gain_bits):
     """RN_UNIT_PRODUCTS (the 128K player's, eighteenth round): an unclamped norm's unit products

@@ -161,6 +161,18 @@ RN_CLAMPED_SHIFTS = 15          ; the clamped loop's unrolled shifts (y >> 15 is
         .assert 0, "RN_UNIT_SHIFT's clamped loop is RN_CLAMPED_UNIT's"
 .endif
 .endif
+.ifdef RN_SQUARES_PAIRED
+; RN_SQUARES_PAIRED (the 128K player's, thirty-third round, zxlogit33): RN_FAST_SQUARES's loop two elements a
+; round, the first's paths (its carry, a wide one's way back) ending at the second's start, its negative half
+; followed by a copy of the second's positive path: one djnz every other element (6.5 T-states an element).
+RN_SQUARES_PAIRS = 1
+.ifndef RN_FAST_SQUARES
+        .assert 0, "RN_SQUARES_PAIRED is RN_FAST_SQUARES's loop"
+.endif
+        .assert RN_DIM % 2 == 0, "RN_SQUARES_PAIRED takes two elements a round"
+.else
+RN_SQUARES_PAIRS = 0
+.endif
 .ifdef RN_FAST_SQUARES
 RN_GAINS_A_ROUND = 4            ; the gains' check's unrolled compares (the 128K's: 8 bytes for ~100
 .else                           ; T-states a fixed-gain norm, eighteenth round)
@@ -305,7 +317,7 @@ rmsnorm:
 .ifndef AT_FAST_MEANS
         .assert 0, "RN_FAST_SQUARES reads AT_FAST_MEANS's squares table"
 .endif
-        ld b,RN_DIM
+        ld b,RN_DIM / (1 + RN_SQUARES_PAIRS)    ; (the rounds)
         ld a,i                  ; P/V = IFF2: were interrupts on? (SP walks x)
         push af
         di
@@ -313,7 +325,62 @@ rmsnorm:
         ld sp,hl
         ld hl,0                 ; C:H:L = the table's squares (24 bits: 32 * 65025 < 2^21)
         ld c,l
-@fast_square:                   ; (x >> 4)^2 from attention.s's table (AT_FAST_MEANS): no shifts,
+.ifdef RN_SQUARES_PAIRED
+        jr @fast_square         ; (the round's first element's paths first, within its jr's reach)
+@first_carry:
+        inc c
+        jr @fast_second
+@first_not_positive:
+        cp $F1
+        jr c,@first_wide
+        rn_squares_index
+        ld d,RN_SQ_PAGE - 2
+        ld a,(de)
+        add a,l
+        ld l,a
+        inc d
+        ld a,(de)
+        adc a,h
+        ld h,a
+        jr c,@first_carry
+        pop de                  ; (the round's second element again, here: no jump to it)
+        ld a,d
+        cp $10
+        jr nc,@fast_not_positive
+        rn_squares_index
+        ld d,RN_SQ_PAGE
+        ld a,(de)
+        add a,l
+        ld l,a
+        inc d
+        ld a,(de)
+        adc a,h
+        ld h,a
+        jr c,@fast_carry
+        djnz @fast_square
+        jp @own_sp
+@first_wide:
+        ld a,@fast_second & 255 ; (the wide path's way back: the round's second element)
+        jr @wide_from
+@fast_square:                   ; (RN_SQUARES_PAIRED: a round's first element, its paths ending at
+        pop de                  ; @fast_second, the second's the loop's as before)
+        ld a,d
+        cp $10
+        jr nc,@first_not_positive
+        rn_squares_index
+        ld d,RN_SQ_PAGE
+        ld a,(de)
+        add a,l
+        ld l,a
+        inc d
+        ld a,(de)
+        adc a,h
+        ld h,a
+        jr c,@first_carry
+@fast_second:
+.else
+@fast_square:
+.endif                          ; (x >> 4)^2 from attention.s's table (AT_FAST_MEANS): no shifts,
         pop de                  ; x popped (the 128K player's)
         ld a,d                  ; x >> 4 outside -255..255 (x's high byte not in $F1..$0F) is wide;
         cp $10                  ; each sign its own range check and page, the positive first and the
@@ -363,6 +430,11 @@ rmsnorm:
         djnz @fast_square
         jr @own_sp
 @fast_wide:                     ; a wider x >> 4: mul16s on rmsnorm's stack, its square into D'E':H'L'
+.ifdef RN_SQUARES_PAIRED
+        ld a,@fast_added & 255  ; (back to the round's end)
+@wide_from:
+        ld (@wide_back + 1),a
+.endif
         ld (@walk + 1),sp
         ld sp,(@own_sp + 1)
         push bc
@@ -383,8 +455,14 @@ rmsnorm:
         pop bc
 @walk:
         ld sp,0                 ; (patched: back to x)
+.ifdef RN_SQUARES_PAIRED
+@wide_back:
+        jp @fast_added          ; (patched low byte: @fast_added, or @fast_second from a round's first)
+        .assert (@fast_added >> 8) == (@fast_second >> 8), "RN_SQUARES_PAIRED: the wide path's ways back in one page"
+.else
         djnz @fast_square
         jr @own_sp
+.endif
 .else
         ld a,i                  ; P/V = IFF2: were interrupts on? (SP walks x: the 48K's since the
         push af                 ; twenty-third round, 37 T-states an element fewer)
