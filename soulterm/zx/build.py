@@ -1052,7 +1052,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
             if norm_shift is not None:      # (thirty-third round, zxlogit33)
                 options.append(f"RN_UNIT_SHIFT = {norm_shift}        ; (every norm's shift RN_UNIT_GAIN_BITS + {norm_shift}: "
                                "rmsnorm.s's unit loops take it in place, the clamped one two elements a round)")
-        options.append("RN_SQUARES_PAIRED = 1    ; (rmsnorm.s's squares two elements a round: thirty-third round)")
+            if fc1_l0:      # (its ~80 bytes before at_sq_table: where layer 0's fc1 runs by its planes, in the room
+                # MV_COARSE_UNCALLED leaves below $C000; a layout without it, or with general gains, is short there)
+                options.append("RN_SQUARES_PAIRED = 1    ; (rmsnorm.s's squares two elements a round: thirty-third round)")
         if inverse_table:
             options.append(f"RN_INVERSE_TABLE = {RN_INVERSE_ROOTS.stop}    ; (rmsnorm.s's root and inverse of a sum of squares "
                            "below 2^17 from rn_roots and rn_inverses)")
