@@ -110,6 +110,12 @@
 ; below 1,000 (the 128K's options, gains 64, shift 6, mean of 20): 21,448 -> 19,245 T-states;
 ; rmsnorm 7 bytes more, rn_tables_routines 39 (docs/spectrum.md "Nineteenth round: RMSNorm's
 ; root and inverse").
+; Thirty-third round (zxlogit33), the 128K player's: RN_UNIT_SHIFT (every norm's shift - a in the unit loops'
+; code, no patched jump: 10 T-states an element; the clamped loop two elements a round: ~10 more) and
+; RN_SQUARES_PAIRED (the squares two elements a round: 6.5 an element): a clamped norm of "hello" 8,220 ->
+; 7,220 T-states, a prompt position's three norms 24,764 -> 21,769 (python benchmarks/z80_step_phases.py
+; --model 128k); rmsnorm.s's bytes in the 128K player 627 -> 664 (its listing's, rn_tables_routines' and
+; rn_swap_squares' with it).
 ; Bytes: 356 (in the 48K player: code; its variables are in matvec's page, below; 327 before the
 ; twenty-third round's squares' loop popping x with interrupts off (23 more) and its clamped loop
 ; popping x, interrupts off to rmsnorm's end as in the 128K (6 more);
