@@ -21,7 +21,8 @@ page, a mask byte g 16 + m) or g = 8 (planes.s's 4 masks a plane, 4 pages of 256
 entries of one byte (scaled) or two (exact, for comparison), k = 3..6 planes; then fc1's gate
 the same way (a row that may be positive needs its exact sum). Then the form built,
 kernels/z80/logitplanes.s's lg_select (g = 8, one-byte entries, every row's planes 7..4, then
-plane 3, 2, 1, 0 for the rows left; its D_k from S, a little wider than the counts' W_k), runs
+plane 3, 2, 1, 0 for the rows left; its D_k from S, a little wider than the counts' W_k; LG_ROWS_PAIRED,
+the shipped form since the thirty-third round), runs
 on every call on the 128K kernels' bench, each call's rows checked against its model
 (soulterm/zx/logit_planes.py) and the argmax; its T-states against today's logits' call.
 
@@ -165,7 +166,8 @@ def main() -> None:
         print(f"  layer {index} ({len(calls)} calls): positive {positive:.1f}, today's gate {today:.1f}; "
               + ", ".join(line))
 
-    bench = Z80Bench(extra_source=SELECT_SOURCE, options=player_kernel_options("128k"))
+    # (LG_ROWS_PAIRED: the shipped 128K's form since the thirty-third round, zxlogit33)
+    bench = Z80Bench(extra_source=SELECT_SOURCE, options=player_kernel_options("128k") + "\nLG_ROWS_PAIRED = 1")
     rows = out[FIRST:]
     times, left, declined = [], [], 0
     for x in logits_x:

@@ -748,6 +748,31 @@ def test_rmsnorm_swapped_squares_match_intmath_and_save_four_rotations_an_elemen
         assert costs["fast"] - costs["swapped"] == 16 * narrow, (case, costs)   # (a wide one makes its byte as either does)
 
 
+def test_rmsnorm_squares_paired_match_intmath_and_take_one_djnz_a_round():
+    """RN_SQUARES_PAIRED (the 128K player's, thirty-third round, zxlogit33): RN_FAST_SQUARES's loop two
+    elements a round, the first's carry and wide paths ending at the second's start, its negative half
+    followed by a copy of the second's positive path: bit for bit intmath at the table's edges, beyond
+    them and for every kind of gain, and with no wide x exactly 16 djnz's (13 T-states each) less the
+    jr past the first element's paths (12) cheaper a call (10 less where the last round's first is
+    negative and its second not: that copy's jp past the loop). It fails with a round's count off, or
+    the first element's paths going to the round's end (one element left out)."""
+    options = [FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION, "RN_SWAPPED_SQUARES = $E400"]
+    benches = {name: Z80Bench("        rn_tables_routines", options="\n".join(options + extra))
+               for name, extra in (("swapped", []), ("paired", ["RN_SQUARES_PAIRED = 1"]))}
+    for bench in benches.values():
+        bench.call("rn_swap_squares")
+    rng = np.random.default_rng(34)
+    narrow_calls = 0
+    for case in range(40):
+        x, gain, shift = fast_squares_case(rng, case)
+        costs = {name: checked_rmsnorm(bench, x, gain, shift, (name, case)) for name, bench in benches.items()}
+        if np.all((x >= -3840) & (x < 4096)):            # (x's high byte $F1..$0F: no wide one)
+            narrow_calls += 1
+            last_round_jp = 10 * (x[30] < 0 <= x[31])      # (the negative first's copy ends in a jp past the loop)
+            assert costs["swapped"] - costs["paired"] == 16 * 13 - 12 - last_round_jp, (case, costs)
+    assert narrow_calls >= 10
+
+
 @pytest.mark.parametrize("unit_gain_bits", [False, True])
 def test_rmsnorm_unit_products_through_the_tables_match_intmath(unit_gain_bits):
     """RN_UNIT_PRODUCTS (the 128K player's, eighteenth round): an unclamped norm's unit products
@@ -820,6 +845,43 @@ def test_rmsnorm_in_page_steps_x_and_out_by_their_low_bytes():
         x_at, out = ((0xA000, 0xA200), (0xA0C0, 0xA2C0), (0xA040, 0xA040))[case % 3]
         costs = [run(bench, x, x_at, out) for bench in (plain, in_page)]
         assert costs[0] - costs[1] == 32 * 4, (case, root, costs)
+
+
+def test_rmsnorm_unit_shift_takes_its_shifts_in_place():
+    """RN_UNIT_SHIFT = n (the 128K player's, thirty-third round, zxlogit33: every norm's shift
+    RN_UNIT_GAIN_BITS + n, build.unit_norm_shift): the unit loops take n shifts in place (no patched
+    jump into them, no rn_unit_shift) and the clamped loop two elements a round. Bit for bit intmath
+    for n = 0, 1, 2 (the shipped soul's 2), clamped and not, x inside and outside the products'
+    tables' range, in place too; a clamped norm more than 25 T-states an element cheaper, an
+    unclamped one more than 10 (for n = 0 only its patch's work: the doubling's jump stays). It
+    fails where a call's shift is not 6 + n (the option reads none)."""
+    options = [FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION, CLAMPED_UNIT_OPTION, SHORT_SHIFTS_OPTION,
+               "RN_UNIT_GAIN_BITS = 6", "RN_UNIT_PRODUCTS = $E800", "RN_IN_PAGE = 1"]
+    plain = Z80Bench("        rn_tables_routines", options="\n".join(options))
+    rng = np.random.default_rng(33)
+    for unit_shift in (0, 1, 2):
+        fixed = Z80Bench("        rn_tables_routines", options="\n".join(options + [f"RN_UNIT_SHIFT = {unit_shift}"]))
+        assert "RN_TABLE_JUMP" in fixed.symbols and fixed.program.end <= 0xE800
+        for case in range(10):
+            root = (5, 16, 17, 40, 150)[case % 5]
+            x = 16 * root * rng.choice([-1, 1], 32) + rng.integers(0, 16, 32)   # the root stays `root`
+            if case % 4 == 3:
+                x[5:9] = (-20000, 9000, 4096, -4097)                            # past the tables: mul16s
+                x[0] = -16 * root                                               # (x >> 4 squared as before)
+            out = (0xA200, 0xA000)[case % 2]                                    # in place too
+            want = intmath.rmsnorm(x, np.full(32, 64), 6 + unit_shift)
+            costs = []
+            for bench in (plain, fixed):
+                costs.append(rmsnorm_with_gains_of(bench, x, 6, 6 + unit_shift, out=out))
+                assert np.array_equal(bench.read_words(out, 32), want), (unit_shift, case, root)
+            clamped = root <= 16 and case % 4 != 3
+            least = 32 * 25 if clamped else 32 * 10 if unit_shift else 50      # (n = 0 unclamped: its jump stays,
+            assert costs[0] - costs[1] > least, (unit_shift, case, costs)        # to table_doubled: the patch goes)
+        x = 16 * 40 * rng.choice([-1, 1], 32) + rng.integers(0, 16, 32)
+        for wrong in (unit_shift + 1, unit_shift - 1):                          # a call's shift it does not take
+            if 0 <= wrong <= 2:
+                rmsnorm_with_gains_of(fixed, x, 6, 6 + wrong)
+                assert not np.array_equal(fixed.read_words(0xA200, 32), intmath.rmsnorm(x, np.full(32, 64), 6 + wrong))
 
 
 @pytest.mark.parametrize("options", [[FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION],

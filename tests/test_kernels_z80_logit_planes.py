@@ -27,9 +27,24 @@ from soulterm.zx.soul_layout import plane_bytes
 SHIFT = 4                # the shipped soul's logits' shift
 
 
+PAIRED_OPTION = "LG_ROWS_PAIRED = 1"     # (the shipped 128K's, with LG_BANK_0: thirty-third round, zxlogit33)
+
+
+def paired_bench(paired: bool = True) -> Z80Bench:
+    options = player_kernel_options("128k") + ("\n" + PAIRED_OPTION) * paired
+    return Z80Bench(extra_source=SELECT_SOURCE, options=options)
+
+
+@pytest.fixture(scope="module", params=["paired", "plain"])
+def bench(request):
+    """The kernel with LG_ROWS_PAIRED (the row pass and the first list two rows a round, lg_floors computed:
+    the shipped 128K's) and without it (a player with logitplanes.s in bank 6)."""
+    return paired_bench(request.param == "paired")
+
+
 @pytest.fixture(scope="module")
-def bench():
-    return Z80Bench(extra_source=SELECT_SOURCE, options=player_kernel_options("128k"))
+def paired():
+    return paired_bench()
 
 
 def vector_with_sum(rng, total: int, low: int = -200, high: int = 200) -> np.ndarray:
@@ -187,12 +202,13 @@ def test_hello_s_reply_steps_leave_the_engine_s_token_alone(bench):
         assert check(bench, w, x, out.shift) == [token - spec.FIRST_CHOOSABLE]
 
 
-def test_a_broken_kernel_fails(bench):
-    """Five single-instruction breaks (the row pass's last doubling add hl,hl as a nop, the first
-    list's jr c as jr nc, the fill's first add hl,bc as a nop, the further planes' doubling of Q as a
-    nop, the step to an even row's start, lg_fill_row_step's add hl,de, as a nop)
-    each make a random call differ from the model, the second one leaving the argmax out: the tests
-    above can fail."""
+def test_a_broken_kernel_fails(paired):
+    """Six single-instruction breaks (the row pass's last doubling add hl,hl as a nop, in lg_row and
+    in lg_row_odd each, two rows a round; the first list's jr c as jr nc, in both of its copies; the
+    fill's first add hl,bc as a nop, the further planes' doubling of Q as a nop, the step to an even
+    row's start, lg_fill_row_step's add hl,de, as a nop) each make a random call differ from the
+    model, the first list's leaving the argmax out: the tests above can fail."""
+    bench = paired      # (the shipped form's breaks and figures)
     rng = np.random.default_rng(12)
     calls = [(rng.integers(-128, 128, (125, 32)), vector_with_sum(rng, 1500)) for _ in range(4)]
     wants = [select_rows(w, x, SHIFT)[0] for w, x in calls]
@@ -200,16 +216,21 @@ def test_a_broken_kernel_fails(bench):
     code = bench.peek(start, bench.sym("lg_done") - start)
     fill = bench.sym("lg_fill_pairs") - start
     assert code[bench.sym("lg_fill_row_step") + 2 - start] == 0x19       # add hl,de
-    breaks = ((code.index(bytes([0xD9, 0x4F, 0x29, 0x09, 0xEB])) + 2, bytes([0x00])),
-              (code.index(bytes([0xE1, 0x19, 0x38])) + 2, bytes([0x30])),
-              (fill + 1, bytes([0x00])),
-              (code.index(bytes([0x29, 0x4F, 0x09])), bytes([0x00])),
-              (bench.sym("lg_fill_row_step") + 2 - start, bytes([0x00])))
+    first_list = [at + 2 for at in range(len(code) - 2) if code[at:at + 3] == bytes([0xE1, 0x19, 0x38])]
+    assert len(first_list) == 2         # (two rows a round: both copies broken)
+    row_pass = [at + 2 for at in range(len(code) - 4) if code[at:at + 5] == bytes([0xD9, 0x4F, 0x29, 0x09, 0x7D])]
+    assert len(row_pass) == 2           # (lg_row and lg_row_odd: each broken alone)
+    breaks = (([row_pass[0]], bytes([0x00])), ([row_pass[1]], bytes([0x00])),
+              (first_list, bytes([0x30])),
+              ([fill + 1], bytes([0x00])),
+              ([code.index(bytes([0x29, 0x4F, 0x09]))], bytes([0x00])),
+              ([bench.sym("lg_fill_row_step") + 2 - start], bytes([0x00])))
     try:
-        for at, patch in breaks:
-            bench.poke(start + at, patch)
+        for ats, patch in breaks:
+            for at in ats:
+                bench.poke(start + at, patch)
             got = [run_select(bench, w, x, SHIFT)[0] for w, x in calls]
-            assert got != wants, at
+            assert got != wants, ats
             if patch == bytes([0x30]):
                 assert all(argmax_row(w, x, SHIFT) not in rows for (w, x), rows in zip(calls, got))
             bench.poke(start, code)
@@ -227,9 +248,10 @@ def header_text() -> str:
     return " ".join(lines)
 
 
-def test_the_header_states_what_the_kernel_takes(bench):
+def test_the_header_states_what_the_kernel_takes(paired):
     """lg_select's T-states on "hello"'s four reply steps (the mean, and with one row: the tables and
     the list's steps) and the bytes the file assembles to (its tables' pages apart)."""
+    bench = paired      # (the shipped form's breaks and figures)
     _, calls = hello_calls()
     out = load_soul(DEFAULT_SOUL)["out"]
     w = out.values.astype(np.int64)[spec.FIRST_CHOOSABLE:]

@@ -135,11 +135,13 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_065_600
-# (1,056,085 a computed position + 0.9%, the thirty-third round's zxrows33, zxwalk33 and zxfc1p33 merged: planes.s's R
-# start in group 3's table, WP_LOW_START_IN_TABLE; pl_keys' scores as words, AT_SHORT_SCORES, and the kept walk two
-# positions a pass, AT_KEPT_PAIRS; fc1planes.s's rows from c1 + 1 + bh, its fill two rows a pass and its rows' ends;
-# 1,074,300 for 1,064,691, zxrows33 and zxwalk33; 1,072,500 for 1,062,907, zxfc1p33 alone;
+PLAYER_128K_MEAN_BUDGET = 1_060_900
+# (1,051,409 a computed position + 0.9%, the thirty-third round's zxrows33, zxwalk33, zxfc1p33 and zxlogit33 merged:
+# planes.s's R start in group 3's table, WP_LOW_START_IN_TABLE; pl_keys' scores as words, AT_SHORT_SCORES, and the
+# kept walk two positions a pass, AT_KEPT_PAIRS; fc1planes.s's rows from c1 + 1 + bh, its fill two rows a pass and
+# its rows' ends; rmsnorm.s's RN_UNIT_SHIFT and RN_SQUARES_PAIRED, logitplanes.s's LG_ROWS_PAIRED;
+# 1,065,600 for 1,056,085, the first three; 1,076,500 for 1,066,838, zxlogit33 alone (1,077,300 for 1,067,628 before
+# RN_SQUARES_PAIRED); 1,074,300 for 1,064,691, zxrows33 and zxwalk33; 1,072,500 for 1,062,907, zxfc1p33 alone;
 # 1,077,000 for 1,067,380, zxrows33 alone; 1,078,500 for 1,068,824, zxwalk33 alone; 1,079,200 for 1,069,563,
 # AT_SHORT_SCORES' first form; 1,081,500 for 1,071,817, the thirty-first round's zxvpage31, zxfc2t31, zxrows31 and
 # zxroom31 merged;

@@ -47,16 +47,21 @@
 ; split by lg_split (the first RUN's): every row's planes 7..4 (16 bytes) from lg_top, every row's
 ; planes 0..3 from lg_low (logit_planes.split_masks).
 ;
-; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_logit_planes.py):
-; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 119,019
-; (114,028 to 121,450; one row left each time); with one row 43,469 (the four tables: the fill
+; LG_ROWS_PAIRED (the 128K player's with LG_BANK_0, thirty-third round, zxlogit33): the row pass and the
+; first list two rows a round, lg_floors computed (bank 0's room: its 94 bytes more would overflow bank 6's
+; block in the forms that keep logitplanes.s there).
+;
+; T-states (the 128K kernels' bench with LG_ROWS_PAIRED, CALL and RET included; tests/test_kernels_z80_logit_planes.py):
+; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 117,271
+; (112,217 to 119,699; one row left each time); with one row 43,790 (the four tables: the fill
 ; 28,187, 459 a row of 16 entries: 51 a push of two and a step, an odd row's start 58 by IX, an
 ; even row's 21 by a step from the row above; S and s ~3,000, the scaled x and -N ~4,800 with SP
 ; reading x, the steps and A'[a] in Gray order ~3,300);
-; every row's planes 7..4 ~480 a row (the plane 110 with its Horner step, the store 34, the best 24 by
-; Q_4's high byte where it lies below the best's, 54 where it is the same;
-; SP reads the rows' planes 7..4 one after another, lg_split's layout); the first list 45 a row (SP reading the Q, -T
-; added); each row left ~285 a further plane (its masks' address, its Q in the list's order by SP, the
+; every row's planes 7..4 ~467 a row (the plane 110 with its Horner step, the store 34 with Q_4's high
+; byte left in A, the best 20 by that byte where it lies below the best's, 50 where it is the same, the
+; loop 9: two rows a round, lg_row and lg_row_odd; SP reads the rows' planes 7..4 one after another,
+; lg_split's layout; ~480 without LG_ROWS_PAIRED: a row a round, Q_4 stored through HL, 24 the best);
+; the first list ~38 a row (SP reading the Q, -T added; two rows a round; 45 a row without it); each row left ~285 a further plane (its masks' address, its Q in the list's order by SP, the
 ; best) and ~56 for the list again. (zxlogits2's steps from zxcoarse's 150,959: the rows left's Q
 ; in the list's order 144,424 (read by their numbers, ~860 a row a plane, before); x scaled as SP
 ; reads it 137,826; S, s and the row's step 135,378; lg_threshold's table 133,872; the Gray sums
@@ -64,14 +69,20 @@
 ; other row's start by a step 123,800 (zxstep128c: each by IX before); planes 7..4 of every row
 ; apart from their planes 0..3 (lg_split) 120,470 (a row's step past its planes 0..3, 27, gone); the best
 ; in DE by its high byte first 119,592 (zxlogits128: 40 a row by IY before); a further plane's Q read
-; and written back by SP, 119,019 (by IY before, 45 more a row). 160,104 with the rows kept
+; and written back by SP, 119,019 (by IY before, 45 more a row; the form without LG_ROWS_PAIRED); with
+; LG_ROWS_PAIRED (the shipped 128K's, LG_BANK_0's: thirty-third round, zxlogit33) the row pass and the
+; first list two rows a round, the row's Q_4 stored by DE' with its high byte left in A for the best's
+; test, 116,726 (~2,300: ~9 a row the loop, 4 the store, ~6 the first list), and lg_floors' table
+; computed in lg_threshold for its bytes in bank 0, 117,271 (~270 a threshold).
+; 160,104 with the rows kept
 ; in the row pass against a rising threshold: 5 to 88 rows kept, the best late (zxlogits128's form of it,
 ; each row's Q_4 against T = best - D_4 + 1 in IY, 120,692: ~48 rows kept, each dearer than a dropped one saves).
 ; 146,244 with a copy of planes 7..4, 16 bytes a row, on the tape (zxcoarse); 170,805 mean with D_k
 ; from T_s + 4 rather than S: 34.75 rows left after plane 4 against 11.25.)
-; Its bytes: 1,710 on the kernels' bench (the tables' 1,024 apart; the fill 142, the steps and the
-; Gray-order A' ~190, the 8 scaled words 184, lg_scaled and lg_a_sums 36, lg_floors 50, lg_split 63,
-; lg_row_logit 177 with its order). In bank 6 (SOUL_OUT_APART, out's masks split on the tape) no
+; Its bytes: 1,804 on the kernels' bench with LG_ROWS_PAIRED (the tables' 1,024 apart; the fill 142, the
+; steps and the Gray-order A' ~190, the 8 scaled words 184, lg_scaled and lg_a_sums 36, the row pass's
+; second row ~95 and the first list's ~40, lg_split 63, lg_row_logit 177 with its order); 1,710 without
+; it (lg_floors' table, 50, and its look-up; one row a round). In bank 6 (SOUL_OUT_APART, out's masks split on the tape) no
 ; lg_split, and 6 more where lg_row_logit sets planes.s's wp_x.
 
 LG_GROUPS       = 4
@@ -209,6 +220,51 @@ LG_WORD_BYTES   = 23
         add hl,hl
         add hl,bc
         exx
+        .endmacro
+
+; lg_row_q: a row's planes 7..4 (SP on them, H on lg_page) to Q_4 in HL', stored at DE' (DE' past it);
+; A = Q_4's high byte, the main set in.
+        .macro lg_row_q
+        lg_plane_up
+        exx
+        ld l,a
+        ld h,b
+        exx
+        lg_plane_down
+        lg_horner
+        lg_plane_up
+        lg_horner
+        lg_plane_down
+        exx
+        ld c,a
+        add hl,hl
+        add hl,bc               ; Q_4
+        ld a,l
+        ld (de),a
+        inc de
+        ld a,h
+        ld (de),a
+        inc de
+        exx
+        .endmacro
+; lg_row_low_below: Q_4's high byte is the best's: on to `below` where its low byte is lower too.
+        .macro lg_row_low_below below
+        exx
+        ld a,l
+        exx
+        cp e
+        jr c,below
+        .endmacro
+; lg_row_best: Q_4 (HL') the best (DE).
+        .macro lg_row_best
+        exx
+        ld a,l
+        exx
+        ld e,a
+        exx
+        ld a,h
+        exx
+        ld d,a
         .endmacro
 
 lg_select:
@@ -427,6 +483,40 @@ lg_fill_pairs_even:
         sub (hl)
         cp LG_GROUPS
         jp nz,lg_table
+.ifdef LG_ROWS_PAIRED
+; every row's planes 7..4: Q_4 to lg_sums (H walks the pages up, down, up, down), two rows a round of
+; the loop (lg_row, then lg_row_odd: an odd count enters at the second)
+        exx
+        ld de,(lg_sums)         ; DE' = the row's word
+        ld b,0                  ; B' = 0 (a plane's sum added as BC')
+        exx
+        ld de,0                 ; the best Q_4 so far
+        ld a,(lg_page)
+        ld h,a
+        ld sp,(lg_top)
+        ld a,(lg_rows)
+        srl a                   ; the rounds: rows / 2, one more where rows is odd (carry)
+        .byte $DD,$6F           ; ld ixl,a
+        jr nc,lg_row
+        .byte $DD,$2C           ; inc ixl
+        jr lg_row_odd
+lg_row:
+        lg_row_q
+        cp d                    ; Q_4 against the best (DE): by its high byte alone where that is lower
+        jr c,lg_row_odd         ; (most rows)
+        jr nz,@best
+        lg_row_low_below lg_row_odd
+@best:  lg_row_best             ; (on to the round's second row)
+lg_row_odd:
+        lg_row_q
+        cp d
+        jr c,@below
+        jr nz,@best
+        lg_row_low_below @below
+@best:  lg_row_best
+@below: .byte $DD,$2D           ; dec ixl (SP on the next row's planes 7..4: H is back on lg_page)
+        jp nz,lg_row
+.else
 ; every row's planes 7..4: Q_4 to lg_sums (H walks the pages up, down, up, down)
         exx
         ld de,(lg_sums)         ; DE' = the row's word
@@ -479,6 +569,7 @@ lg_row:
         ld d,a
 @below: .byte $DD,$2D           ; dec ixl (SP on the next row's planes 7..4: H is back on lg_page)
         jp nz,lg_row
+.endif
         ld sp,(lg_saved_sp)
         ld a,4
         ld (lg_level),a
@@ -497,6 +588,42 @@ lg_row:
         ld hl,(lg_sums)         ; HL' = where the next Q_4 left goes
         exx
         ld sp,(lg_sums)
+.ifdef LG_ROWS_PAIRED
+        srl b                   ; two rows a round, an odd count entering at the second
+        jr nc,@first
+        inc b
+        jr @second
+@first: pop hl
+        add hl,de
+        jr c,@kept
+        inc c
+@second:
+        pop hl
+        add hl,de
+        jr c,@kept_second
+        inc c
+        djnz @first
+        jr @listed
+@kept:  ld (ix+0),c
+        inc ix
+        lg_keep_q
+        inc c
+        jr @second
+@kept_second:
+        ld (ix+0),c
+        inc ix
+        lg_keep_q
+        inc c
+        djnz @first
+        jr @listed
+@every: ld (ix+0),c
+        inc ix
+        inc c
+        djnz @every
+        jr lg_count_left
+@listed:
+        ld sp,(lg_saved_sp)
+.else
 @first: pop hl
         add hl,de
         jr c,@kept
@@ -515,6 +642,7 @@ lg_row:
         inc ix
         inc c
         djnz @every
+.endif
 ; the list's length (IX past its end); then, while more than one row is left and a plane is,
 ; that plane for the rows left (their Q in lg_sums in the list's order), their best, the list again
 lg_count_left:
@@ -659,7 +787,8 @@ lg_negate:
 
 
 ; lg_threshold: DE = max(0, DE - D_k + 1) (keeps B), D_k = ceil((2^(8-k) - 1) S / 2^(s+8-k)) +
-; ceil(4 (2^s - 1)(2^k - 1) / 2^s) (lg_floors') + t_k, t_k = 2^(shift + k - 8 - s) where that is at least 1,
+; ceil(4 (2^s - 1)(2^k - 1) / 2^s) (the entries' floors': lg_floors', or with LG_ROWS_PAIRED 4 (2^k - 1)
+; less floor(4 (2^k - 1) / 2^s), computed) + t_k, t_k = 2^(shift + k - 8 - s) where that is at least 1,
 ; else 1: each term bounds its part of (W_k + 2^shift) / M from above.
 lg_threshold:
         push bc
@@ -679,6 +808,28 @@ lg_threshold:
         add a,b
         ld b,a                  ; s + 8 - k
         call lg_ceil
+.ifdef LG_ROWS_PAIRED
+        push hl                 ; (the planes left's term)
+        ld hl,1                 ; the floors' term: 4 (2^k - 1) - floor(4 (2^k - 1) / 2^s)
+        ld b,c
+        call lg_shl
+        dec hl
+        add hl,hl
+        add hl,hl               ; 4 (2^k - 1)
+        ld d,h
+        ld e,l
+        ld a,(lg_scale)
+        ld b,a
+        inc b
+        jr @floor
+@halve: srl d
+        rr e
+@floor: djnz @halve
+        or a
+        sbc hl,de
+        pop de
+        add hl,de
+.else
         ex de,hl
         ld a,(lg_scale)         ; lg_floors[s][k - 4]
         ld l,a
@@ -699,6 +850,7 @@ lg_threshold:
         ld h,(hl)
         ld l,a
         add hl,de
+.endif
         ld a,(lg_scale)
         add a,8
         ld b,a
@@ -753,6 +905,7 @@ lg_ceil:
         pop bc
         ret
 
+.ifndef LG_ROWS_PAIRED
 ; lg_floors: ceil(4 (2^s - 1)(2^k - 1) / 2^s), the entries' floors' part of D_k, for s 0..4, k 4..8.
 lg_floors:
         .repeat 5, scale
@@ -760,6 +913,7 @@ lg_floors:
         .word (4 * ((1 << scale) - 1) * ((1 << (level + 4)) - 1) + (1 << scale) - 1) >> scale
         .endrepeat
         .endrepeat
+.endif
 
 .ifndef SOUL_OUT_APART                  ; (twenty-eighth round, zxlogits128: out's masks come split on the tape)
 ; lg_split - (the first RUN's: records128.s's planes_first_run, after wp_make has made out's rows in

@@ -110,6 +110,12 @@
 ; below 1,000 (the 128K's options, gains 64, shift 6, mean of 20): 21,448 -> 19,245 T-states;
 ; rmsnorm 7 bytes more, rn_tables_routines 39 (docs/spectrum.md "Nineteenth round: RMSNorm's
 ; root and inverse").
+; Thirty-third round (zxlogit33), the 128K player's: RN_UNIT_SHIFT (every norm's shift - a in the unit loops'
+; code, no patched jump: 10 T-states an element; the clamped loop two elements a round: ~10 more) and
+; RN_SQUARES_PAIRED (the squares two elements a round: 6.5 an element): a clamped norm of "hello" 8,220 ->
+; 7,220 T-states, a prompt position's three norms 24,764 -> 21,769 (python benchmarks/z80_step_phases.py
+; --model 128k); rmsnorm.s's bytes in the 128K player 627 -> 664 (its listing's, rn_tables_routines' and
+; rn_swap_squares' with it).
 ; Bytes: 356 (in the 48K player: code; its variables are in matvec's page, below; 327 before the
 ; twenty-third round's squares' loop popping x with interrupts off (23 more) and its clamped loop
 ; popping x, interrupts off to rmsnorm's end as in the 128K (6 more);
@@ -143,6 +149,36 @@ RN_CLAMPED_SHIFTS = 15          ; the clamped loop's unrolled shifts (y >> 15 is
 ; after attention's scores: neither matvec nor attention runs while rmsnorm
 ; does, and every call sets them afresh (18 bytes fewer in the player; 12 bytes since
 ; the seventeenth round's general path walks rn_x, rn_gain and rn_out).
+.ifdef RN_UNIT_SHIFT
+; RN_UNIT_SHIFT = n (the 128K player's, thirty-third round, zxlogit33: build.unit_norm_shift, where every norm's
+; shift is RN_UNIT_GAIN_BITS + n, the shipped soul's 8 = 6 + 2): the unit loops take n shifts in place, no
+; patched jump into them (10 T-states an element, clamped or not), rn_unit_shift neither set nor read, and the
+; clamped loop takes two elements a round (its end's test and jump every other element: ~20 an element).
+; A call's rn_shift is not read: the build gives the option only where every norm's shift is the same.
+        .assert RN_UNIT_SHIFT >= 0 && RN_UNIT_SHIFT <= RN_CLAMPED_SHIFTS, "RN_UNIT_SHIFT: within the unit loops' shifts"
+        .assert RN_DIM % 2 == 0, "RN_UNIT_SHIFT's clamped loop takes two elements a round"
+.ifndef RN_UNIT_GAIN_BITS
+        .assert 0, "RN_UNIT_SHIFT is shift - RN_UNIT_GAIN_BITS"
+.endif
+.ifndef RN_UNIT_PRODUCTS
+        .assert 0, "RN_UNIT_SHIFT's loops are RN_UNIT_PRODUCTS's and RN_FAST_SQUARES's (the 128K's)"
+.endif
+.ifndef RN_CLAMPED_UNIT
+        .assert 0, "RN_UNIT_SHIFT's clamped loop is RN_CLAMPED_UNIT's"
+.endif
+.endif
+.ifdef RN_SQUARES_PAIRED
+; RN_SQUARES_PAIRED (the 128K player's, thirty-third round, zxlogit33): RN_FAST_SQUARES's loop two elements a
+; round, the first's paths (its carry, a wide one's way back) ending at the second's start, its negative half
+; followed by a copy of the second's positive path: one djnz every other element (6.5 T-states an element).
+RN_SQUARES_PAIRS = 1
+.ifndef RN_FAST_SQUARES
+        .assert 0, "RN_SQUARES_PAIRED is RN_FAST_SQUARES's loop"
+.endif
+        .assert RN_DIM % 2 == 0, "RN_SQUARES_PAIRED takes two elements a round"
+.else
+RN_SQUARES_PAIRS = 0
+.endif
 .ifdef RN_FAST_SQUARES
 RN_GAINS_A_ROUND = 4            ; the gains' check's unrolled compares (the 128K's: 8 bytes for ~100
 .else                           ; T-states a fixed-gain norm, eighteenth round)
@@ -287,7 +323,7 @@ rmsnorm:
 .ifndef AT_FAST_MEANS
         .assert 0, "RN_FAST_SQUARES reads AT_FAST_MEANS's squares table"
 .endif
-        ld b,RN_DIM
+        ld b,RN_DIM / (1 + RN_SQUARES_PAIRS)    ; (the rounds)
         ld a,i                  ; P/V = IFF2: were interrupts on? (SP walks x)
         push af
         di
@@ -295,7 +331,62 @@ rmsnorm:
         ld sp,hl
         ld hl,0                 ; C:H:L = the table's squares (24 bits: 32 * 65025 < 2^21)
         ld c,l
-@fast_square:                   ; (x >> 4)^2 from attention.s's table (AT_FAST_MEANS): no shifts,
+.ifdef RN_SQUARES_PAIRED
+        jr @fast_square         ; (the round's first element's paths first, within its jr's reach)
+@first_carry:
+        inc c
+        jr @fast_second
+@first_not_positive:
+        cp $F1
+        jr c,@first_wide
+        rn_squares_index
+        ld d,RN_SQ_PAGE - 2
+        ld a,(de)
+        add a,l
+        ld l,a
+        inc d
+        ld a,(de)
+        adc a,h
+        ld h,a
+        jr c,@first_carry
+        pop de                  ; (the round's second element again, here: no jump to it)
+        ld a,d
+        cp $10
+        jr nc,@fast_not_positive
+        rn_squares_index
+        ld d,RN_SQ_PAGE
+        ld a,(de)
+        add a,l
+        ld l,a
+        inc d
+        ld a,(de)
+        adc a,h
+        ld h,a
+        jr c,@fast_carry
+        djnz @fast_square
+        jp @own_sp
+@first_wide:
+        ld a,@fast_second & 255 ; (the wide path's way back: the round's second element)
+        jr @wide_from
+@fast_square:                   ; (RN_SQUARES_PAIRED: a round's first element, its paths ending at
+        pop de                  ; @fast_second, the second's the loop's as before)
+        ld a,d
+        cp $10
+        jr nc,@first_not_positive
+        rn_squares_index
+        ld d,RN_SQ_PAGE
+        ld a,(de)
+        add a,l
+        ld l,a
+        inc d
+        ld a,(de)
+        adc a,h
+        ld h,a
+        jr c,@first_carry
+@fast_second:
+.else
+@fast_square:
+.endif                          ; (x >> 4)^2 from attention.s's table (AT_FAST_MEANS): no shifts,
         pop de                  ; x popped (the 128K player's)
         ld a,d                  ; x >> 4 outside -255..255 (x's high byte not in $F1..$0F) is wide;
         cp $10                  ; each sign its own range check and page, the positive first and the
@@ -345,6 +436,11 @@ rmsnorm:
         djnz @fast_square
         jr @own_sp
 @fast_wide:                     ; a wider x >> 4: mul16s on rmsnorm's stack, its square into D'E':H'L'
+.ifdef RN_SQUARES_PAIRED
+        ld a,@fast_added & 255  ; (back to the round's end)
+@wide_from:
+        ld (@wide_back + 1),a
+.endif
         ld (@walk + 1),sp
         ld sp,(@own_sp + 1)
         push bc
@@ -365,8 +461,14 @@ rmsnorm:
         pop bc
 @walk:
         ld sp,0                 ; (patched: back to x)
+.ifdef RN_SQUARES_PAIRED
+@wide_back:
+        jp @fast_added          ; (patched low byte: @fast_added, or @fast_second from a round's first)
+        .assert (@fast_added >> 8) == (@fast_second >> 8), "RN_SQUARES_PAIRED: the wide path's ways back in one page"
+.else
         djnz @fast_square
         jr @own_sp
+.endif
 .else
         ld a,i                  ; P/V = IFF2: were interrupts on? (SP walks x: the 48K's since the
         push af                 ; twenty-third round, 37 T-states an element fewer)
@@ -478,9 +580,11 @@ rmsnorm:
         ld (rn_inv),hl
 
 .ifdef RN_UNIT_GAIN_BITS
+.ifndef RN_UNIT_SHIFT           ; (the fixed shift's loops take RN_UNIT_SHIFT straight)
         ld a,(rn_shift)         ; every gain 2^a, a = RN_UNIT_GAIN_BITS, 0 <= shift - a <=
         sub RN_UNIT_GAIN_BITS   ; RN_CLAMPED_SHIFTS (the build's option: build.unit_gain_bits):
         ld (rn_unit_shift),a    ; no check of the gains, no general path
+.endif
 .else
         ld hl,(rn_gain)         ; every gain one 2^a with a <= shift (fixed gains, narrowed
         ld a,(hl)               ; or not)? then out = y >> (shift - a), no gain product
@@ -649,7 +753,8 @@ rmsnorm:
                                 ; for x = -32768, which never has a clamped root: its own
         ld hl,@clamped_start    ; square's mean alone makes the root 362)
         push hl                 ; (the first element: SP to x first; the 48K's too since the
-        ld hl,@clamped_element  ; twenty-third round)
+.ifndef RN_UNIT_SHIFT           ; twenty-third round; RN_UNIT_SHIFT: no patches, its shifts in place)
+        ld hl,@clamped_element
 @loop_setup:
         ld (@clamped_loop + 1),hl
         ld a,(rn_unit_shift)
@@ -675,6 +780,7 @@ rmsnorm:
         ld hl,(rn_inv)
         ld (@unit_inv + 1),hl
 .endif
+.endif
 .ifdef RN_FAST_SQUARES
         ld de,(rn_x)            ; DE = x (SP for the clamped loop), HL = out (may be rn_x: each x
         ld hl,(rn_out)          ; is read before its y is stored)
@@ -696,6 +802,24 @@ rmsnorm:
         ld sp,hl                ; SP = x (HL; interrupts off since the squares): 16 T-states an
 .endif                          ; element fewer than its reads through HL (twenty-third round)
 @clamped_element:
+.ifdef RN_UNIT_SHIFT
+        .repeat 2               ; (two elements a round: RN_DIM is even)
+        pop bc
+        dec bc
+        bit 7,b
+        jr z,* + 3              ; x - 1 >= 0: x was positive
+        inc bc
+        .repeat RN_UNIT_SHIFT
+        sra b                   ; y >> (shift - a), floored
+        rr c
+        .endrepeat
+        ld (hl),c               ; (HL = out)
+        rn_step
+        ld (hl),b
+        rn_step
+        .endrepeat
+        ld a,l
+.else
         pop bc
         dec bc
         bit 7,b
@@ -717,6 +841,7 @@ rmsnorm:
 .else
         rn_store_bc
         ld a,e
+.endif
 .endif
 @clamped_end:
         cp 0                    ; (patched: out's end, low byte)
@@ -875,6 +1000,7 @@ rmsnorm:
         rn_push_entries
         dec c
         jr nz,@multiples
+.ifndef RN_UNIT_SHIFT           ; (RN_UNIT_SHIFT: rn_table_loop's shifts in place)
         ld a,(rn_unit_shift)    ; y >> (shift - a) is (x inv) >> 16 shifted shift - a - 1 places, or
         ld hl,@table_doubled    ; doubled for shift = a (shift - a <= RN_SHORT_SHIFTS here)
         or a
@@ -887,6 +1013,7 @@ rmsnorm:
         sbc hl,de               ; (carry clear from the add)
 @table_shift_set:
         ld (RN_TABLE_JUMP + 1),hl
+.endif
         ld hl,(rn_x)
         ld sp,hl                ; SP = x (rmsnorm's stack at @own_sp)
         exx
@@ -1008,11 +1135,22 @@ rn_table_loop:                  ; (rmsnorm@unit_products's jp: SP on x, HL' = ou
         ld b,a                  ; byte 3: BC = (x inv) >> 16
         ld a,e                  ; (A = byte 1: rmsnorm@table_doubled's bit 15)
 RN_TABLE_JUMP   = *             ; (rmsnorm@table_wide's way back)
+.ifdef RN_UNIT_SHIFT
+.if RN_UNIT_SHIFT == 0
+        jp rmsnorm@table_doubled        ; (shift = a)
+.else
+        .repeat RN_UNIT_SHIFT - 1
+        sra b                   ; y >> (shift - a), floored
+        rr c
+        .endrepeat
+.endif
+.else
         jp @shifts_end          ; (patched: shift - a - 1 of the shifts below, or rmsnorm@table_doubled)
         .repeat RN_CLAMPED_SHIFTS - 1
         sra b                   ; y >> (shift - a), floored
         rr c
         .endrepeat
+.endif
 @shifts_end:
 RN_TABLE_SHIFTS_END = *
         ld a,c                  ; y at out, in the other set

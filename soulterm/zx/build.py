@@ -421,6 +421,14 @@ def unit_gain_bits(soul, most_shifts: int | None = None) -> int | None:
     return bits.pop() if len(bits) == 1 else None
 
 
+def unit_norm_shift(soul, gain_bits: int) -> int | None:
+    """n, when every RMSNorm of this soul (all of whose gains are 2^gain_bits: unit_gain_bits) has the
+    shift gain_bits + n: rmsnorm.s's RN_UNIT_SHIFT (the 128K's, thirty-third round, zxlogit33), its unit
+    loops' shifts in place; else None (the shipped soul's five norms: 8 = 6 + 2)."""
+    shifts = {soul[tensor.name].shift - gain_bits for tensor in spec.TENSORS if is_gain(tensor.name)}
+    return shifts.pop() if len(shifts) == 1 else None
+
+
 # the matrices whose products take their shift + 1 (the layer descriptors: soul_layout.soul_include);
 # out's take its shift (forward.s's fw_next_token)
 SHIFTED_PLUS_ONE = ("q", "k", "v", "proj", "fc1_w", "fc2_w")
@@ -1048,6 +1056,13 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         if gain_bits is not None and unit_products:     # (its ~130 bytes lie before at_sq_table: a soul with general gains has
             options.append(f"RN_UNIT_PRODUCTS = ${RN_UNIT_PRODUCTS:04X}   ; (rmsnorm.s's unit products "   # no room)
                            "through tables that each unclamped norm makes there)")
+            norm_shift = unit_norm_shift(soul, gain_bits)
+            if norm_shift is not None:      # (thirty-third round, zxlogit33)
+                options.append(f"RN_UNIT_SHIFT = {norm_shift}        ; (every norm's shift RN_UNIT_GAIN_BITS + {norm_shift}: "
+                               "rmsnorm.s's unit loops take it in place, the clamped one two elements a round)")
+            if fc1_l0:      # (its ~80 bytes before at_sq_table: where layer 0's fc1 runs by its planes, in the room
+                # MV_COARSE_UNCALLED leaves below $C000; a layout without it, or with general gains, is short there)
+                options.append("RN_SQUARES_PAIRED = 1    ; (rmsnorm.s's squares two elements a round: thirty-third round)")
         if inverse_table:
             options.append(f"RN_INVERSE_TABLE = {RN_INVERSE_ROOTS.stop}    ; (rmsnorm.s's root and inverse of a sum of squares "
                            "below 2^17 from rn_roots and rn_inverses)")
@@ -1082,6 +1097,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         if lg_bank_0:
             options += ["FW_LOGIT_PLANES = 1      ; (the logits' argmax by logitplanes.s first)",
                         "LG_BANK_0 = 1      ; (logitplanes.s and out's masks in bank 0, its tables on layer 0's fc1's)",
+                        "LG_ROWS_PAIRED = 1      ; (logitplanes.s's row pass and first list two rows a round, lg_floors "
+                        "computed: bank 0's room; thirty-third round)",
                         "FW_LOGITS_APART = 1      ; (forward.s's fw_logit_planes in bank 0 after vecops.s: "
                         "run with bank 0 in, out of the room below $C000)",
                         f"LG_TABLES = ${FC1_PLANES_L0_TABLES:04X}     ; in bank 0, run time only (dead from layer 0's "
