@@ -72,9 +72,17 @@ def test_the_first_run_records_the_openers_and_each_record_gives_the_computed_by
     # since the thirtieth round, zxmask30: the word masks made by the first wp_tables, +580,764)
     assert t_states < 3.5 * 3_500_000, "the first RUN must stay within a few seconds"
     # (since zxmask30 the first RUN's first wp_tables makes q, k and v's word masks from the tape's split masks)
-    from soulterm.zx.build import PLANES_BANK, PLANES_MATRICES, PLANES_TABLES
+    from soulterm.zx.build import PLANES_BANK, PLANES_MATRICES, PLANES_TABLES, planes_bank
     from soulterm.zx.soul_layout import plane_words
-    words = b"".join(plane_words(soul[name].values, PLANES_TABLES >> 8, narrow=True) for name in PLANES_MATRICES)
+    # (since zxnext33, WP_NEXT_ROW_WORDS, each row's words after its code's address, a matrix's after wp_rows_end's)
+    block = planes_bank(soul, qkv_apart=True, out_apart=True, logits=False, words=True).symbols
+    assert block["wp_rows"] == bench.sym("wp_rows")
+
+    def entries(index: int) -> tuple[int, int, int]:
+        loop = ("wp_row_4", "wp_row_4_narrow") if block["WP_SHIFT_4_MATRICES"] >> index & 1 else ("wp_row", "wp_row_narrow")
+        return tuple(block[label] for label in loop + ("wp_rows_end",))
+    words = b"".join(plane_words(soul[name].values, PLANES_TABLES >> 8, narrow=True, entries=entries(index))
+                     for index, name in enumerate(PLANES_MATRICES))
     at = bench.sym("wp_l0_q") - paging.PAGED_START
     assert bench.banks[PLANES_BANK][at:at + len(words)] == words
     assert records_first_run(bench) < 200, "a second RUN keeps the records"
