@@ -141,7 +141,8 @@ WP_PACKED_BYTES = WP_SPLIT_BYTES - 4 * WP_NARROW_ROWS
 ; wp_row_4's loops change, and where a shift-4 call's first row is narrow), a call 142 fewer at shift 4 and 156 at
 ; another besides (wp_rows' class set-up gone): 32 rows 838 to 984 fewer; wp_expand_first 611,218 T-states (601,168
 ; without) and 140 bytes (92 without: dead after the first build); planes.s's code 77 bytes fewer (wp_x..wp_code_end
-; 1,784 -> 1,707: no class dispatch, the loops' ends 3 bytes each).
+; 1,784 -> 1,707: no class dispatch, the loops' ends 3 bytes each). In the 128K player's bank 6: the entries 396 bytes
+; (192 rows and 6 matrices), planes.s 77 fewer: its room at run time 584 -> 284 bytes ($FDE4-$FEFF).
 WP_ROWS_A_MATRIX = 32           ; (the 128K's q, k and v: 32 rows each)
 WP_MATRICES     = WP_SPLIT_BYTES / (32 * WP_ROWS_A_MATRIX)
 WP_ENTRY_BYTES  = 2 * (WP_SPLIT_BYTES / 32 + WP_MATRICES)    ; (a word a row and a matrix)
