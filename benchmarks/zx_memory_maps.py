@@ -106,9 +106,10 @@ def bank_rows(player) -> list[tuple[int, int, int, str]]:
          "run time: planes.s's tables (8 pages; wp_expand_first's bytes too, after the first RUN)"),
         (build.PLANES_BANK, planes["wp_expand_first"] + (blocks[build.PLANES_BANK].end - planes["wp_expand_first"]),
          planes["planes_bank_end"], "run time: the word masks' second half (wp_expand_first doubles the split masks "
-                                     "in place)"),
+                                     "in place, each row after its entry's word: WP_NEXT_ROW_WORDS)"),
         (build.PLANES_BANK, planes["planes_bank_end"], top,
-         "past the word masks: no block of the build (planes.s's header counts bank 6's room as $FCB8-$FEFF)"),
+         "past the word masks: no block of the build (planes.s's header counts bank 6's room as "
+         f"${planes['planes_bank_end']:04X}-$FEFF)"),
         (build.EMBED_BANK, paging.PAGED_START, sym["L0_BANK_START"], "free (contended)"),
         (build.EMBED_BANK, blocks[build.EMBED_BANK].end, build.EMBED_EDITOR_ROOM, "free (contended)"),
         (build.EMBED_BANK, build.EMBED_EDITOR_ROOM, top, "the 128 ROM's editor's (its menu after \"q\")"),

@@ -135,12 +135,14 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_060_900
-# (1,051,409 a computed position + 0.9%, the thirty-third round's zxrows33, zxwalk33, zxfc1p33 and zxlogit33 merged:
-# planes.s's R start in group 3's table, WP_LOW_START_IN_TABLE; pl_keys' scores as words, AT_SHORT_SCORES, and the
+PLAYER_128K_MEAN_BUDGET = 1_056_100
+# (1,046,685 a computed position + 0.9%, the thirty-third round's zxrows33, zxwalk33, zxfc1p33, zxlogit33 and zxnext33
+# merged: planes.s's R start in group 3's table, WP_LOW_START_IN_TABLE, and each row's next entry in its data,
+# WP_NEXT_ROW_WORDS; pl_keys' scores as words, AT_SHORT_SCORES, and the
 # kept walk two positions a pass, AT_KEPT_PAIRS; fc1planes.s's rows from c1 + 1 + bh, its fill two rows a pass and
 # its rows' ends; rmsnorm.s's RN_UNIT_SHIFT and RN_SQUARES_PAIRED, logitplanes.s's LG_ROWS_PAIRED;
-# 1,065,600 for 1,056,085, the first three; 1,076,500 for 1,066,838, zxlogit33 alone (1,077,300 for 1,067,628 before
+# 1,060,900 for 1,051,409, the first four; 1,072,200 for 1,062,655, zxnext33 and zxrows33; 1,065,600 for 1,056,085,
+# the first three; 1,076,500 for 1,066,838, zxlogit33 alone (1,077,300 for 1,067,628 before
 # RN_SQUARES_PAIRED); 1,074,300 for 1,064,691, zxrows33 and zxwalk33; 1,072,500 for 1,062,907, zxfc1p33 alone;
 # 1,077,000 for 1,067,380, zxrows33 alone; 1,078,500 for 1,068,824, zxwalk33 alone; 1,079,200 for 1,069,563,
 # AT_SHORT_SCORES' first form; 1,081,500 for 1,071,817, the thirty-first round's zxvpage31, zxfc2t31, zxrows31 and
@@ -603,7 +605,8 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it
     assert sum(narrow_rows) > 0
     # (since zxtape31, WP_NARROW_SPLIT: the tape leaves a narrow row's plane 6 masks out too, 4 bytes a narrow row)
     assert block_at + len(block) == sym["wp_l0_q"] + 6 * 1024 - 4 * sum(narrow_rows)
-    assert sym["wp_l1_v"] == sym["wp_l0_q"] + 5 * 2048 - 8 * sum(narrow_rows[:5])
+    # (since zxnext33, WP_NEXT_ROW_WORDS: each row's words after its entry, a matrix's after its end's: 66 bytes a matrix)
+    assert sym["wp_l1_v"] == sym["wp_l0_q"] + 5 * 2048 - 8 * sum(narrow_rows[:5]) + 5 * 66
     bank = bench.banks[PLANES_BANK]
     at = sym["wp_l0_q"] - 0xC000
     for layer in range(2):
@@ -616,12 +619,18 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it
     assert word(sym["wp_tables"] + 1) == sym["wp_expand_first"]        # (the tape's call)
     rows, reply = forward_turn(bench, engine, context)          # checks every step against the engine
     planes = TurnCost(rows, reply)
+    block_sym = zx_build.planes_bank(soul, qkv_apart=True, out_apart=True, logits=False, words=True).symbols
+    assert block_sym["wp_rows"] == sym["wp_rows"]
     assert word(sym["wp_tables"] + 1) != sym["wp_expand_first"]        # (written back by the first build)
     for layer in range(2):
         for i, name in enumerate("qkv"):
             at = word(sym["wp_matrices"] + 2 * (9 * layer + 3 * i))
-            words = plane_words(soul[f"l{layer}.{name}"].values, zx_build.PLANES_TABLES >> 8, narrow=True)
-            assert len(words) == 2048 - 8 * narrow_rows[3 * layer + i]
+            at_4 = soul[f"l{layer}.{name}"].shift + 1 == 4     # (its products' shift: wp_row_4's loops)
+            entries = tuple(block_sym[label] for label in (("wp_row_4", "wp_row_4_narrow") if at_4 else ("wp_row", "wp_row_narrow"))
+                            + ("wp_rows_end",))
+            words = plane_words(soul[f"l{layer}.{name}"].values, zx_build.PLANES_TABLES >> 8, narrow=True,
+                                entries=entries)
+            assert len(words) == 2048 - 8 * narrow_rows[3 * layer + i] + 66
             assert bank[at - 0xC000:at - 0xC000 + len(words)] == words, (layer, name)
             classes = word(sym["wp_class_lists"] + 2 * (9 * layer + 3 * i))       # (on the tape, one page)
             assert bank[classes - 0xC000:classes - 0xC000 + 32] == plane_classes(soul[f"l{layer}.{name}"].values)
@@ -816,13 +825,17 @@ def test_the_128k_players_bank_6_keeps_no_wp_make_when_every_matrix_comes_on_the
     # wp_rows_wide's narrow rows' code, 71 bytes with the skips gone) 1,288 past planes_bank_end ($FAF8): 1,032 of it
     # below $FF00, where 128 were; since zxrows31 (WP_NARROW_RUNS, WP_FILL_PAIRS, WP_CHAIN_A, WP_SUMS_UNROLLED: planes.s
     # 342 bytes more, wordfill.s 91, and 15 of the class lists' alignment) 840 past it ($FCB8):
-    # 584 below $FF00
+    # 584 below $FF00; since zxnext33 (WP_NEXT_ROW_WORDS: the rows' entries, 396 bytes, less planes.s's class dispatch,
+    # 77, and 19 of the class lists' alignment) 540 past it ($FDE4): 284 below $FF00
     narrow_rows = sum(sum(plane_classes(soul[name].values)) for name in zx_build.PLANES_MATRICES)
     assert narrow_rows == 121 and shipped.symbols["WP_NARROW_ROWS"] == narrow_rows
     assert shipped.symbols["WP_NARROW_SPLIT"] == 1
-    assert paging.PAGED_START + paging.BANK_SIZE - shipped.symbols["planes_bank_end"] >= 840
+    assert paging.PAGED_START + paging.BANK_SIZE - shipped.symbols["planes_bank_end"] >= 540
+    assert shipped.symbols["WP_NEXT_ROW_WORDS"] == 1 and shipped.symbols["WP_SHIFT_4_MATRICES"] == sum(
+        1 << j for j, name in enumerate(zx_build.PLANES_MATRICES) if soul[name].shift + 1 == 4)
     # (since zxtape31, WP_NARROW_SPLIT: the block's split masks 4 bytes fewer a narrow row, 484)
-    assert shipped.symbols["planes_bank_end"] == address + len(planes) + 6 * 1024 - 4 * narrow_rows
+    # (since zxnext33 the rows' entries past them, 66 bytes a matrix, made by the first build)
+    assert shipped.symbols["planes_bank_end"] == address + len(planes) + 6 * 1024 - 4 * narrow_rows + 6 * 66
     made = zx_build.planes_bank(soul, qkv_apart=True)       # (out's planes made by the first RUN: wp_make stays)
     assert "wp_make" in made.symbols and "wp_make_at" in made.symbols
 

@@ -72,9 +72,17 @@ def test_the_first_run_records_the_openers_and_each_record_gives_the_computed_by
     # since the thirtieth round, zxmask30: the word masks made by the first wp_tables, +580,764)
     assert t_states < 3.5 * 3_500_000, "the first RUN must stay within a few seconds"
     # (since zxmask30 the first RUN's first wp_tables makes q, k and v's word masks from the tape's split masks)
-    from soulterm.zx.build import PLANES_BANK, PLANES_MATRICES, PLANES_TABLES
+    from soulterm.zx.build import PLANES_BANK, PLANES_MATRICES, PLANES_TABLES, planes_bank
     from soulterm.zx.soul_layout import plane_words
-    words = b"".join(plane_words(soul[name].values, PLANES_TABLES >> 8, narrow=True) for name in PLANES_MATRICES)
+    # (since zxnext33, WP_NEXT_ROW_WORDS, each row's words after its code's address, a matrix's after wp_rows_end's)
+    block = planes_bank(soul, qkv_apart=True, out_apart=True, logits=False, words=True).symbols
+    assert block["wp_rows"] == bench.sym("wp_rows")
+
+    def entries(index: int) -> tuple[int, int, int]:
+        loop = ("wp_row_4", "wp_row_4_narrow") if block["WP_SHIFT_4_MATRICES"] >> index & 1 else ("wp_row", "wp_row_narrow")
+        return tuple(block[label] for label in loop + ("wp_rows_end",))
+    words = b"".join(plane_words(soul[name].values, PLANES_TABLES >> 8, narrow=True, entries=entries(index))
+                     for index, name in enumerate(PLANES_MATRICES))
     at = bench.sym("wp_l0_q") - paging.PAGED_START
     assert bench.banks[PLANES_BANK][at:at + len(words)] == words
     assert records_first_run(bench) < 200, "a second RUN keeps the records"
@@ -129,8 +137,8 @@ def test_a_line_opening_with_an_id_seen_before_copies_its_record(soul_and_tokeni
     assert second.copied == 1 and first.copied == 0 and second.copied_t_states < 39_000
     assert second.per_computed > second.per_position
     # a prefill position (~0.67M since the thirty-third round's cheaper q, k, v rows, pl_keys' scores, fc1planes.s and
-    # norms, zxrows33, zxwalk33, zxfc1p33 and zxlogit33: the saving 671,585 measured with all four, 673,484 with the
-    # first three, 679,151 with zxrows33 alone, 677,564
+    # norms, zxrows33, zxwalk33, zxfc1p33, zxlogit33 and zxnext33: the saving 667,383 measured with all five, 671,585
+    # with the first four, 674,949 with zxnext33 and zxrows33, 673,484 with the first three, 679,151 with zxrows33 alone, 677,564
     # with zxfc1p33 alone, 682,809 before them: 680,000 here until then; ~0.72M since the twenty-ninth round's word
     # tables in the 128K player, zxqkv128c: the saving 689,288 measured, 730,000 here until then; ~0.77M since the twenty-ninth round's cheaper fc1 gate and kept sums of
     # S(v), zxffn29 and zxatt128c: the saving 739,735 measured, 740,000 here until then; ~0.78M since the twenty-eighth round's layer 0 fc1 by fc1planes.s, zxfc1l0: 748,389 less the
@@ -139,7 +147,7 @@ def test_a_line_opening_with_an_id_seen_before_copies_its_record(soul_and_tokeni
     # measured, 810,000 here until then; ~0.85M since the twenty-fifth round's q, k, v by planes.s, FW_PLANES: 819,926
     # measured, 860,000 here until then; ~0.90M since the twenty-third round's zero pairs in fc2, MV_SPARSE_PAIR_SKIP: 870,660
     # measured; ~0.92M since the nineteenth round, 880,000 here until then) less the copy and its planes (~27,000)
-    assert second.turn < first.turn - 665_000
+    assert second.turn < first.turn - 660_000
     # the records lie in their banks, 32 ids a bank, and nowhere else
     assert set(bench.banks) >= {0, 4, RECORD_BANKS[context[1] // 32]}
 

@@ -128,13 +128,59 @@ WP_GROUP_PAGES  = 2             ; a group's table: a page of low bytes, then one
 ; and 92 bytes, as WP_NARROW_WORDS's alone (tests/test_kernels_z80_word_masks.py).
 WP_PACKED_BYTES = WP_SPLIT_BYTES - 4 * WP_NARROW_ROWS
 .endif
+.ifdef WP_NEXT_ROW_WORDS
+; WP_NEXT_ROW_WORDS (thirty-third round, zxnext33; the 128K player's, with WP_NARROW_SPLIT and WP_NARROW_RUNS): each
+; row's words follow the address of its own code (its entry: wp_row_4 or wp_row_4_narrow where the matrix runs at
+; shift 4, else wp_row or wp_row_narrow, by the row's class), and a matrix's last row is followed by wp_rows_end's:
+; a row ends `exx / pop hl / jp (hl)` (18 T-states) for the count's and the class's test (40, 50 where the class
+; changes in wp_row_4's loops), and wp_rows needs no class list (wp_classes is planes_wide.s's alone). A matrix's
+; words: 2 + 64 bytes a row (56 a narrow one), and 2 (soul_layout.plane_words' `entries`). wp_expand_first pushes
+; them as it walks the rows down: WP_SHIFT_4_MATRICES (bit j: matrix j's calls at shift 4, the soul's shift + 1 =
+; WP_LEAST_SHIFT) chooses each matrix's pair of entries, a row's class its entry. On the kernels' bench (192 random
+; rows, 127 of them narrow; tests/test_kernels_z80_next_rows.py): a row after the first 22 T-states fewer (32 where
+; wp_row_4's loops change, and where a shift-4 call's first row is narrow), a call 142 fewer at shift 4 and 156 at
+; another besides (wp_rows' class set-up gone): 32 rows 838 to 984 fewer; wp_expand_first 611,218 T-states (601,168
+; without) and 140 bytes (92 without: dead after the first build); planes.s's code 77 bytes fewer (wp_x..wp_code_end
+; 1,784 -> 1,707: no class dispatch, the loops' ends 3 bytes each). In the 128K player's bank 6: the entries 396 bytes
+; (192 rows and 6 matrices), planes.s 77 fewer: its room at run time 584 -> 284 bytes ($FDE4-$FEFF).
+WP_ROWS_A_MATRIX = 32           ; (the 128K's q, k and v: 32 rows each)
+WP_MATRICES     = WP_SPLIT_BYTES / (32 * WP_ROWS_A_MATRIX)
+WP_ENTRY_BYTES  = 2 * (WP_SPLIT_BYTES / 32 + WP_MATRICES)    ; (a word a row and a matrix)
+        .assert WP_MATRICES <= 8 && WP_SPLIT_BYTES == 32 * WP_ROWS_A_MATRIX * WP_MATRICES, "wp_expand_first's matrices: a bit each of a byte"
+.ifndef WP_NARROW_SPLIT
+        .error "WP_NEXT_ROW_WORDS: wp_expand_first's form with WP_NARROW_SPLIT"
+.endif
+.ifndef WP_NARROW_RUNS
+        .error "WP_NEXT_ROW_WORDS: a narrow row's entry at shift 4 is wp_row_4_narrow (WP_NARROW_RUNS)"
+.endif
+.else
+WP_ENTRY_BYTES  = 0
+.endif
 wp_expand_first:
         call wp_interrupts_off
         ld (wp_saved_sp),sp
 .ifdef WP_NARROW_SPLIT
-        ld sp,wp_planes + 2 * WP_PACKED_BYTES
+        ld sp,wp_planes + 2 * WP_PACKED_BYTES + WP_ENTRY_BYTES
         ld ix,WP_SPLIT_CLASSES + WP_SPLIT_BYTES / 32    ; (past the last row's class)
         ld de,wp_planes + WP_PACKED_BYTES - 1
+.ifdef WP_NEXT_ROW_WORDS
+        ld a,(WP_SHIFT_4_MATRICES << (8 - WP_MATRICES)) & 255   ; (the last matrix's bit on top)
+        ld (wp_expand_loops),a
+@matrix:
+        ld hl,wp_rows_end       ; (after a matrix's last row: wp_rows' way out)
+        push hl
+        ld hl,wp_expand_loops
+        sla (hl)                ; carry: the matrix runs at shift 4
+        exx
+        ld c,WP_ROWS_A_MATRIX   ; C': its rows left
+        ld hl,wp_row            ; HL', DE': its wide and narrow rows' entries
+        ld de,wp_row_narrow
+        jr nc,@loop_set
+        ld hl,wp_row_4
+        ld de,wp_row_4_narrow
+@loop_set:
+        exx
+.endif
 @row:   dec ix                  ; (the row's class)
         exx
         ld b,8
@@ -203,12 +249,32 @@ wp_expand_first:
         exx
         or a
         jr nz,@plane            ; (the row's planes)
+.ifdef WP_NEXT_ROW_WORDS
+        exx
+        bit 0,(ix+0)
+        jr z,@wide_entry
+        push de                 ; (a narrow row's entry)
+        jr @entry_pushed
+@wide_entry:
+        push hl
+@entry_pushed:
+        dec c
+        exx
+        jr nz,@row              ; (the matrix's rows)
+        ld a,e
+        cp (wp_planes - 1) & 255
+        jr nz,@matrix
+        ld a,d
+        cp (wp_planes - 1) >> 8
+        jr nz,@matrix
+.else
         ld a,e
         cp (wp_planes - 1) & 255
         jr nz,@row
         ld a,d
         cp (wp_planes - 1) >> 8
         jr nz,@row
+.endif
 .else
         ld a,e
         cp (wp_planes - 1) & 255
@@ -221,6 +287,9 @@ wp_expand_first:
         ld hl,wp_interrupts_off
         ld (wp_tables + 1),hl   ; (the next builds: straight to it)
         ret
+.ifdef WP_NEXT_ROW_WORDS
+wp_expand_loops: .byte 0        ; (the matrices' shift-4 bits, the next one on top)
+.endif
 wp_expand_end:
         .assert (wp_planes & 31) == 0, "wp_expand_first reads a mask's place in its row from E (a plane's from E & 3)"
         .assert WP_GROUP_PAGES == 2 && (WP_PAGE & 1) == 0, "wp_expand_first's pages: WP_PAGE / 2 + g, doubled"
@@ -837,6 +906,15 @@ c_lo:
         wp_low_plane            ; 2
         wp_low_plane            ; 3
         .endmacro
+.ifdef WP_NEXT_ROW_WORDS
+; wp_next_row: (alternate set, the row stored; WP_NEXT_ROW_WORDS) the next row's entry, the word after this row's
+; masks: its code (wide or narrow, in the call's loop) or, after a matrix's last row, wp_rows_end.
+        .macro wp_next_row
+        exx
+        pop hl
+        jp (hl)
+        .endmacro
+.endif
 .ifndef WP_NO_CLASSES
 ; wp_row_next: (alternate set, the row stored) the next row by its class: `row` (wide) or the narrow path
 ; (plane 7 from S + 2 K at `sum`, plane 6's masks passed over) to `planes_5`; `class` the dispatch's
@@ -865,9 +943,13 @@ wp_rows:
         ld (wp_saved_sp),sp
         ld a,(wp_shift)         ; the chain's entry: shift - 4 steps before its end
         sub WP_LEAST_SHIFT
+.ifdef WP_NEXT_ROW_WORDS
+        jr z,@chain_set         ; (shift 4: the rows' entries are wp_row_4's loops', no chain)
+.else
 .ifndef WP_NO_CLASSES
         ld ix,wp_row_4_class    ; (shift 4: wp_row_4's loop, no chain)
         jr z,@chain_set
+.endif
 .endif
 .ifdef WP_CHAIN_A
         ld c,a
@@ -883,6 +965,15 @@ wp_rows:
         or a
         sbc hl,bc
         ld (wp_chain_at+1),hl
+.ifdef WP_NEXT_ROW_WORDS
+@chain_set:
+        exx
+        ld de,(wp_out)          ; (DE': the outputs)
+        exx
+        ld sp,(wp_w)
+        pop hl
+        jp (hl)                 ; (the first row's entry: the matrix's first word)
+.else
 .ifndef WP_NO_CLASSES
         ld ix,wp_row_class
 @chain_set:
@@ -909,6 +1000,7 @@ wp_rows:
         jp (ix)                 ; (the first row's class, in the call's loop)
 .else
         exx
+.endif
 .endif
 wp_row:
         ; the top planes: plane 7 (up) starts Q, then 6 (down), 5 (up), 4 (down)
@@ -953,7 +1045,20 @@ wp_chain_end:
         ld sp,(wp_saved_sp)
         jp wp_back
 .else
+.ifdef WP_NEXT_ROW_WORDS
+        wp_next_row
+; wp_row_narrow: (WP_NEXT_ROW_WORDS) a narrow row's entry in wp_row's loop: plane 7 (up) from S + 2 K, plane 6's
+; masks unread; wp_rows_end: the word after a matrix's last row.
+wp_row_narrow:
+        wp_row_top wp_row_sum
+        wp_skip_plane
+        jp wp_row_planes_5
+wp_rows_end:
+        ld sp,(wp_saved_sp)
+        jp wp_back
+.else
         wp_row_next wp_row, wp_row_class, wp_class_step, wp_row_sum, wp_row_planes_5, wp_rows_done
+.endif
 
 ; wp_row_4_end: (wp_row_4's loop) the output Q + R in IX stored, the alternate set in.
         .macro wp_row_4_end
@@ -971,7 +1076,11 @@ wp_row_4:                       ; (a call at shift 4) the same rows, the output 
         wp_top_down
         wp_row_low wp_row_4_planes_5, wp_row_4_c_lo
         wp_row_4_end
+.ifdef WP_NEXT_ROW_WORDS
+        wp_next_row
+.endif
 .ifdef WP_NARROW_RUNS
+.ifndef WP_NEXT_ROW_WORDS
         dec b                   ; (wp_row_next's, a narrow row to wp_row_4_narrow's copy)
         jr z,wp_row_4_done
 wp_row_4_class:
@@ -986,6 +1095,7 @@ wp_row_4_done:
         exx
         ld sp,(wp_saved_sp)
         jp wp_back
+.endif
 ; wp_row_4_narrow: (WP_NARROW_RUNS, thirty-first round, zxrows31: the 128K's) wp_row_4's narrow rows in a copy of
 ; its loop, whose next row, narrow again, is a `jp c` back here: a narrow row after a narrow one 10 T-states
 ; fewer (no `jp planes_5`), a wide one after it 10 more (its `jp wp_row_4`), one after a wide row as before.
@@ -994,6 +1104,9 @@ wp_row_4_narrow:
         wp_skip_plane
         wp_row_low wp_row_4_narrow_planes_5, wp_row_4_narrow_c_lo
         wp_row_4_end
+.ifdef WP_NEXT_ROW_WORDS
+        wp_next_row
+.else
         dec b
         jr z,wp_row_4_narrow_done
         ld a,(hl)
@@ -1006,11 +1119,14 @@ wp_row_4_narrow_done:
         exx
         ld sp,(wp_saved_sp)
         jp wp_back
+.endif
 .else
         wp_row_next wp_row_4, wp_row_4_class, wp_row_4_class_step, wp_row_4_sum, wp_row_4_planes_5, wp_row_4_done
 .endif
 
+.ifndef WP_NEXT_ROW_WORDS
 wp_no_class:    .byte 0
+.endif
 .endif
 
 .ifdef SOUL_OUT_PLANES
@@ -1086,12 +1202,17 @@ wp_code_end:
 ; plane 6 words, here in bank 6 where it runs, out of the room below $8000:
 ; wp_wide_row_order - at a row's start: IX its masks' order, wp_wide_order_narrow (no plane 6) where the row's class
 ; (at (wp_classes), which steps on) is narrow, else wp_wide_order; a row below wp_planes (fw_out_wide's out row,
-; in fw_att) has no class: all 8 planes. Clobbers AF and L (H back on the row's u: WP_PAGE).
+; in fw_att) has no class: all 8 planes; a row with a class has its entry first (WP_NEXT_ROW_WORDS): DE steps past it.
+; Clobbers AF and L (H back on the row's u: WP_PAGE).
 wp_wide_row_order:
         ld ix,wp_wide_order
         ld a,(wp_w + 1)
         cp wp_planes >> 8
         ret c                   ; (no class: out's row)
+.ifdef WP_NEXT_ROW_WORDS
+        inc de                  ; (past the row's entry: its masks follow)
+        inc de
+.endif
         ld hl,(wp_classes)
         ld a,(hl)
         inc hl

@@ -172,6 +172,7 @@ PLANES_TABLES = paging.PAGED_START
 PLANES_START = PLANES_TABLES + 8 * 256      # (planes.s's 4 groups x 2 pages)
 PLANES_MATRICES = ("l0.q", "l0.k", "l0.v", "l1.q", "l1.k", "l1.v")
 PLANES_MATRIX_BYTES = spec.EMBED_DIM * spec.EMBED_DIM     # (plane_bytes': 32 bytes a row)
+PLANES_ENTRY_BYTES = 2 * (spec.EMBED_DIM + 1)   # (WP_NEXT_ROW_WORDS: a matrix's rows' entries and its end's, 2 bytes each)
 PLANES_IMPORTS = ("wp_tables", "wp_rows", "wp_x", "wp_w", "wp_out", "wp_rows_count", "wp_shift", "wp_matrices",
                   "wp_classes", "wp_class_lists", "wp_code_end",
                   "wp_make", "wp_make_out", "wp_expand_first", "wp_wide_row_order", "wp_wide_narrow_fix",
@@ -573,6 +574,12 @@ def planes_pay(soul, tokenizer) -> bool:
     return 2 * sum(total <= PLANES_MOST_SUM for total in sums) >= len(sums) > 0
 
 
+def planes_shift_4_matrices(soul) -> int:
+    """planes.s's WP_SHIFT_4_MATRICES: bit j where PLANES_MATRICES[j]'s products run at WP_LEAST_SHIFT (their soul
+    shift + 1: forward.s's descriptors), whose rows' entries are then wp_row_4's loops'."""
+    return sum(1 << index for index, name in enumerate(PLANES_MATRICES) if soul[name].shift + 1 == PLANES_LEAST_SHIFT)
+
+
 def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False, logits: bool = True, words: bool = False):
     """The block of bank PLANES_BANK, assembled at PLANES_START: planes.s (its tables at PLANES_TABLES,
     off the tape) with wp_make and its offsets (not with `out_apart`: nothing for a first RUN to make), wp_matrices
@@ -622,7 +629,10 @@ def _planes_block(soul, qkv_apart: bool, out_apart: bool, logits: bool, words: b
              # of |x| without a djnz, WP_SUMS_UNROLLED)
              "WP_NARROW_RUNS = 1", "WP_FILL_PAIRS = 1", "WP_CHAIN_A = 1", "WP_SUMS_UNROLLED = 1",
              # (thirty-third round, zxrows33: R's start in group 3's table, no row loads one: WP_LOW_START_IN_TABLE)
-             "WP_LOW_START_IN_TABLE = 1"] * words
+             "WP_LOW_START_IN_TABLE = 1",
+             # (thirty-third round, zxnext33: each row's words after its code's address, a matrix's last row's
+             # followed by wp_rows_end's; the pair of entries by the matrix's shift, its products' soul shift + 1)
+             "WP_NEXT_ROW_WORDS = 1", f"WP_SHIFT_4_MATRICES = {planes_shift_4_matrices(soul)}"] * words
     lines = [".cpu z80", *make, f"wp_table_pages = ${PLANES_TABLES:04X}", f".org ${start:04X}",
              '.include "planes.s"']
     if make:
@@ -651,7 +661,8 @@ def _planes_block(soul, qkv_apart: bool, out_apart: bool, logits: bool, words: b
         for index, name in enumerate(PLANES_MATRICES):
             if words:       # (WP_WORDS_FROM_SPLIT: the split masks in a row, each matrix's label its words', 8 bytes
                 # fewer a narrow row before it: WP_NARROW_WORDS)
-                words_before = 2 * index * PLANES_MATRIX_BYTES - 8 * sum(narrow_rows[:index])
+                words_before = (2 * index * PLANES_MATRIX_BYTES - 8 * sum(narrow_rows[:index])
+                                + index * PLANES_ENTRY_BYTES)    # (WP_NEXT_ROW_WORDS: a word a row and one)
                 lines.append(f"wp_{name.replace('.', '_')} = wp_planes + {words_before}")
             else:
                 lines.append(f"wp_{name.replace('.', '_')}:")
@@ -664,7 +675,7 @@ def _planes_block(soul, qkv_apart: bool, out_apart: bool, logits: bool, words: b
                   for i, name in enumerate(PLANES_MATRICES)]
     matrices_end = f"wp_planes + {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES * (2 if words else 1)}"
     if words:
-        matrices_end += f" - {8 * sum(narrow_rows)}"
+        matrices_end += f" - {8 * sum(narrow_rows)} + {len(PLANES_MATRICES) * PLANES_ENTRY_BYTES}"
     if logits:      # (out's rows: 32-byte aligned after the matrices, as they are)
         rows = soul[CHOOSABLE_ROWS_MATRIX].values.shape[0]
         if out_apart:

@@ -156,20 +156,27 @@ def plane_bytes(weights, narrow: bool = False) -> bytes:
 PLANE_ROW_BYTES = PLANE_GROUPS * len(PLANE_ORDER)     # a row of plane_bytes: 32
 
 
-def plane_words(weights, page: int, narrow: bool = False) -> bytes:
+def plane_words(weights, page: int, narrow: bool = False, entries: tuple[int, int, int] | None = None) -> bytes:
     """planes.s's WP_WORD_TABLES layout (twenty-ninth round, zxqkv128): plane_bytes' masks in their order, each
     as its entry's address in word tables whose group g has its 256 words on pages `page` + 2 g and the next
     (fc1planes.s's form): 2 m mod 256, then `page` + 2 g + (m >> 7). 64 bytes a row. With `narrow`
     (WP_NARROW_WORDS, thirtieth round, zxnarrow30) a narrow row (plane_classes 1) leaves plane 6's 4 words out:
-    56 bytes (wp_rows never reads them: P'_6 = S - P'_7)."""
+    56 bytes (wp_rows never reads them: P'_6 = S - P'_7). With `entries` (wide, narrow, end: WP_NEXT_ROW_WORDS,
+    thirty-third round, zxnext33; `weights` one matrix) each row follows its code's address, wide or narrow by its
+    class, and the last row the end's: 2 bytes more a row, and 2."""
+    assert entries is None or narrow, "a row's entry by its class: the narrow layout's"
     groups = [group for plane in PLANE_ORDER for group in plane_groups(plane)]
     planes = [plane for plane in PLANE_ORDER for _ in plane_groups(plane)]
     classes = plane_classes(weights) if narrow else bytes(len(weights))
     out = bytearray()
     for at, mask in enumerate(plane_bytes(weights)):
+        if entries is not None and at % PLANE_ROW_BYTES == 0:
+            out += entries[classes[at // PLANE_ROW_BYTES]].to_bytes(2, "little")
         if planes[at % PLANE_ROW_BYTES] == 6 and classes[at // PLANE_ROW_BYTES]:
             continue
         out += bytes((2 * mask & 255, page + 2 * groups[at % PLANE_ROW_BYTES] + (mask >> 7)))
+    if entries is not None:
+        out += entries[2].to_bytes(2, "little")
     return bytes(out)
 
 
