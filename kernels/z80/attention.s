@@ -2642,8 +2642,14 @@ at_short_weights:
         ld de,AT_WEIGHT_INDEX
         add hl,de
         ld (@max_index + 1),hl
+        ld a,(at_count)
+        .byte $DD,$6F           ; ld ixl,a: the positions left
+        add a,a
+        neg
+        ld l,a
+        ld h,pl_scores >> 8     ; HL = key 0's score (the last ends at the page's end: pl_keys' loop)
         ld (at_fast_sp),sp
-        ld sp,pl_scores         ; (at_weights_start's other set, from pl_scores)
+        ld sp,hl                ; (at_weights_start's other set, from key 0's score)
         exx
         ld hl,0                 ; H'L' = the weights' sum (D' = 0)
         ld d,h
@@ -2651,8 +2657,6 @@ at_short_weights:
         exx
         ld iy,0                 ; IXH:IY = sum_j S(w), the means' (at_weight_squares)
         .byte $DD,$26,0         ; ld ixh,0
-        ld a,(at_count)
-        .byte $DD,$6F           ; ld ixl,a: the positions left
         or a                    ; (the carry stays clear: the sums' adds below never carry out of it)
 @weight:
         pop de                  ; f (pl_scores')
@@ -2701,8 +2705,10 @@ at_short_weights:
         .res 256 - (* & 255)
         .endif
         pl_tables_space
-pl_scores:      .res 2 * AT_MAX_POSITIONS       ; pl_keys' f, words (at_short_weights pops them)
-        .assert (pl_scores & $FF00) == (pl_tables & $FF00) && (pl_scores & 255) + 2 * AT_MAX_POSITIONS <= 256, "pl_keys keeps H at the tables' page for its score stores"
+        .res 256 - 2 * AT_MAX_POSITIONS - (* & 255)
+pl_scores:      .res 2 * AT_MAX_POSITIONS       ; pl_keys' f, words (at_short_weights pops them), the last
+pl_scores_end:                                  ; key's at the page's end: 2 count before it is key 0's
+        .assert (pl_scores & $FF00) == (pl_tables & $FF00) && (pl_scores_end & 255) == 0, "pl_keys keeps H at the tables' page for its score stores, and ends on inc l's wrap"
 .endif
 
 .ifdef AT_PAGED_VALUES
@@ -3375,13 +3381,16 @@ PL_ELEVEN       = 1             ; an 11-plane key's mark: its plane-11 slot's fi
 pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_fast_sp)
         ld a,(at_count)
         add a,a
-.ifndef AT_SHORT_SCORES                 ; (with it a score is a word: PL_SCORE_BYTES)
+.ifdef AT_SHORT_SCORES                  ; (a score is a word, the last at the page's end: inc l's wrap ends the keys)
+        neg
+        ld b,a                  ; B = key 0's score's low byte (the planes leave B alone)
+.else
         add a,a
-.endif
         add a,PL_SCORES & 255
         ld (@end + 1),a         ; the score's low byte past the last key
-        ld ix,PL_NO_MAX         ; IX = max f so far
         ld b,PL_SCORES & 255    ; B = key 0's score's low byte (the planes leave B alone)
+.endif
+        ld ix,PL_NO_MAX         ; IX = max f so far
         ld sp,(pl_planes)       ; SP walks the head's planes, key by key
 .ifdef AT_SHORT_SCORES
         ld h,pl_tables >> 8     ; H = the tables' page, the scores' too
@@ -3460,9 +3469,11 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         inc l
 .endif
         ld b,l
+.ifndef AT_SHORT_SCORES                 ; (with it the last score's inc l wraps L to 0: Z)
         ld a,l
 @end:
         cp 0                    ; (patched: the score's low byte past the last key)
+.endif
         jp nz,@key
         ld sp,(at_fast_sp)
         ld (at_max),ix
