@@ -135,8 +135,10 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_074_300
-# (1,064,691 a computed position + 0.9%, the thirty-third round's zxrows33 and zxwalk33 merged: planes.s's R start in
+PLAYER_128K_MEAN_BUDGET = 1_073_900
+# (1,064,332 a computed position + 0.9%, zxwalk33b: AT_SHORT_SCORES' scores at their page's end, pl_keys' keys
+# ending on inc l's wrap; 1,074,300 for the 1,064,691
+# before it, the thirty-third round's zxrows33 and zxwalk33 merged: planes.s's R start in
 # group 3's table, WP_LOW_START_IN_TABLE; pl_keys' scores as words in its tables' page and their own weights' loop,
 # AT_SHORT_SCORES, and the kept walk two positions a pass, AT_KEPT_PAIRS;
 # 1,077,000 for 1,067,380, zxrows33 alone; 1,078,500 for 1,068,824, zxwalk33 alone; 1,079,200 for 1,069,563,
