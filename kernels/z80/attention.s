@@ -338,7 +338,11 @@
 ; bytes and attend_head's loop. 65 T-states a key fewer (pl_keys 48, the weights' loop 17; 2 more a weight above
 ; 0 by its jp nc): "hello" 1,314,332 -> 1,310,715 a reply step, "do you like music" 1,558,778 -> 1,550,575.
 ; Bytes (the 128K's map): at_short_weights 97, pl_tables and pl_scores 104 after it (18 of alignment), pl_keys
-; 10 fewer, at_kept_head (30) in pl_tables' old room before exp_lut: 176 fewer free below $C000.
+; 10 fewer, at_kept_head (30) in pl_tables' old room before exp_lut: 176 fewer free below $C000. Since
+; zxwalk33b (thirty-third round) the last key's score ends at the page's end (pl_scores_end), key 0's 2 count
+; before it, so that pl_keys' keys end on the last store's `inc l` (L wraps to 0): no `ld a,l / cp n`, 11
+; T-states a key; pl_wide_q's held way (pl_wide_held_code, cold) fills the room between the tables and the
+; scores. "do you like music" 1,544,238 -> 1,542,994 a reply step; 2 bytes more free below $C000.
 ; AT_KEPT_PAIRS (thirty-third round, zxwalk33: the 128K's, with AT_PAGED_VALUES): the kept walk two positions a
 ; pass, the first (E even) with no test of E after it and its own copies of the ways out of line
 ; (at_kept_borrow_even, at_kept_no_borrow_even, at_kept_far_even, on to the second), the second with the
@@ -2184,6 +2188,54 @@ at_fast_p_rounds:
         .assert at_fast_p_rounds - at_fast_negative_rounds == AT_N_ROUND, "the N chain's first round is not AT_N_ROUND bytes"
         .assert * - at_fast_p_rounds == 6 * AT_P_ROUND + 8, "the P chain's rounds are not AT_P_ROUND bytes"
 .endif
+; pl_wide_held_code - pl_wide_q's way for a q the planes hold (52 bytes: PL_WIDE_HELD_BYTES): in
+; AT_SHORT_SCORES' room between pl_tables and pl_scores where it fits, else in pl_wide_q
+PL_WIDE_HELD_BYTES = 52
+        .macro pl_wide_held_code
+pl_wide_held:                   ; the planes hold this q: its tables again, looped (a head a turn or so)
+        ld sp,ix
+        ld hl,-2 * 4
+        add hl,sp
+        ld sp,hl                ; SP = q[0]
+        ld de,pl_tables
+@table:                         ; DE = a group's T[0] = 0; then each of its q doubles the entries,
+        xor a                   ; T[n + m] = T[m] + q for m < n
+        ld (de),a
+        inc e
+        ld (de),a
+        inc e
+@word:
+        pop bc                  ; the group's next q
+        ld a,e
+        ld (@copied + 1),a      ; the copy ends where it started writing, at T[n]
+        and $E0
+        ld l,a
+        ld h,d                  ; HL = the group's T[0] (the tables are 32-aligned)
+@copy:
+        ld a,(hl)
+        add a,c
+        ld (de),a
+        inc l
+        inc e
+        ld a,(hl)
+        adc a,b
+        ld (de),a
+        inc l
+        inc e
+        ld a,l
+@copied:
+        cp 0                    ; (patched: T[n]'s low byte)
+        jr nz,@copy
+        ld a,e
+        and 31
+        jr nz,@word             ; (a group's 16 entries end at its 32nd byte)
+        ld a,e
+        cp (pl_tables + 64) & 255
+        jr nz,@table
+        jp pl_prepare@sum_q
+        .assert * - pl_wide_held == PL_WIDE_HELD_BYTES, "pl_wide_held_code's size (the room's test)"
+        .endmacro
+
 .ifdef AT_FAST_MEANS
 
 ; S(n) = n * n for n = -256..255 (n = -256 is never read): low bytes at
@@ -2621,6 +2673,7 @@ at_kept_marked_back:
         jp at_kept_marked_dimension
 .endif
 
+
 .ifdef AT_SHORT_SCORES
 .ifndef AT_KEPT_MEANS
         .assert 0, "AT_SHORT_SCORES is the weights' loop of AT_PLANE_SCORES, AT_FAST_MEANS and AT_KEPT_MEANS"
@@ -2642,8 +2695,14 @@ at_short_weights:
         ld de,AT_WEIGHT_INDEX
         add hl,de
         ld (@max_index + 1),hl
+        ld a,(at_count)
+        .byte $DD,$6F           ; ld ixl,a: the positions left
+        add a,a
+        neg
+        ld l,a
+        ld h,pl_scores >> 8     ; HL = key 0's score (the last ends at the page's end: pl_keys' loop)
         ld (at_fast_sp),sp
-        ld sp,pl_scores         ; (at_weights_start's other set, from pl_scores)
+        ld sp,hl                ; (at_weights_start's other set, from key 0's score)
         exx
         ld hl,0                 ; H'L' = the weights' sum (D' = 0)
         ld d,h
@@ -2651,8 +2710,6 @@ at_short_weights:
         exx
         ld iy,0                 ; IXH:IY = sum_j S(w), the means' (at_weight_squares)
         .byte $DD,$26,0         ; ld ixh,0
-        ld a,(at_count)
-        .byte $DD,$6F           ; ld ixl,a: the positions left
         or a                    ; (the carry stays clear: the sums' adds below never carry out of it)
 @weight:
         pop de                  ; f (pl_scores')
@@ -2701,8 +2758,14 @@ at_short_weights:
         .res 256 - (* & 255)
         .endif
         pl_tables_space
-pl_scores:      .res 2 * AT_MAX_POSITIONS       ; pl_keys' f, words (at_short_weights pops them)
-        .assert (pl_scores & $FF00) == (pl_tables & $FF00) && (pl_scores & 255) + 2 * AT_MAX_POSITIONS <= 256, "pl_keys keeps H at the tables' page for its score stores"
+        .if 256 - 2 * AT_MAX_POSITIONS - (* & 255) >= PL_WIDE_HELD_BYTES
+PL_WIDE_HELD_IN_ROOM = 1                ; (cold code from after the page: the room is not lost)
+        pl_wide_held_code
+        .endif
+        .res 256 - 2 * AT_MAX_POSITIONS - (* & 255)
+pl_scores:      .res 2 * AT_MAX_POSITIONS       ; pl_keys' f, words (at_short_weights pops them), the last
+pl_scores_end:                                  ; key's at the page's end: 2 count before it is key 0's
+        .assert (pl_scores & $FF00) == (pl_tables & $FF00) && (pl_scores_end & 255) == 0, "pl_keys keeps H at the tables' page for its score stores, and ends on inc l's wrap"
 .endif
 
 .ifdef AT_PAGED_VALUES
@@ -3237,52 +3300,18 @@ pl_wide_q:                      ; a q beyond -2048..2047: the positive q's sum a
 @summed_word:
         dec a
         jr nz,@sum_word
-        jr @held
+.ifdef PL_WIDE_HELD_IN_ROOM
+        jp pl_wide_held         ; (in the room before pl_scores)
+.else
+        jr pl_wide_held
+.endif
 @too_wide:
         ld sp,(at_fast_sp)
         or a                    ; (NC: the old dot)
         ret
-@held:                          ; the planes hold this q: its tables again, looped (a head a turn or so)
-        ld sp,ix
-        ld hl,-2 * 4
-        add hl,sp
-        ld sp,hl                ; SP = q[0]
-        ld de,pl_tables
-@table:                         ; DE = a group's T[0] = 0; then each of its q doubles the entries,
-        xor a                   ; T[n + m] = T[m] + q for m < n
-        ld (de),a
-        inc e
-        ld (de),a
-        inc e
-@word:
-        pop bc                  ; the group's next q
-        ld a,e
-        ld (@copied + 1),a      ; the copy ends where it started writing, at T[n]
-        and $E0
-        ld l,a
-        ld h,d                  ; HL = the group's T[0] (the tables are 32-aligned)
-@copy:
-        ld a,(hl)
-        add a,c
-        ld (de),a
-        inc l
-        inc e
-        ld a,(hl)
-        adc a,b
-        ld (de),a
-        inc l
-        inc e
-        ld a,l
-@copied:
-        cp 0                    ; (patched: T[n]'s low byte)
-        jr nz,@copy
-        ld a,e
-        and 31
-        jr nz,@word             ; (a group's 16 entries end at its 32nd byte)
-        ld a,e
-        cp (pl_tables + 64) & 255
-        jr nz,@table
-        jp pl_prepare@sum_q
+.ifndef PL_WIDE_HELD_IN_ROOM
+        pl_wide_held_code
+.endif
 
 ; pl_prepare - HL = a head's q (8 words). C: the planes hold q, its tables built in Gray-code
 ; order (one add or sbc and one store an entry: pl_group_tables), -sum q patched into pl_keys
@@ -3375,13 +3404,16 @@ PL_ELEVEN       = 1             ; an 11-plane key's mark: its plane-11 slot's fi
 pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_fast_sp)
         ld a,(at_count)
         add a,a
-.ifndef AT_SHORT_SCORES                 ; (with it a score is a word: PL_SCORE_BYTES)
+.ifdef AT_SHORT_SCORES                  ; (a score is a word, the last at the page's end: inc l's wrap ends the keys)
+        neg
+        ld b,a                  ; B = key 0's score's low byte (the planes leave B alone)
+.else
         add a,a
-.endif
         add a,PL_SCORES & 255
         ld (@end + 1),a         ; the score's low byte past the last key
-        ld ix,PL_NO_MAX         ; IX = max f so far
         ld b,PL_SCORES & 255    ; B = key 0's score's low byte (the planes leave B alone)
+.endif
+        ld ix,PL_NO_MAX         ; IX = max f so far
         ld sp,(pl_planes)       ; SP walks the head's planes, key by key
 .ifdef AT_SHORT_SCORES
         ld h,pl_tables >> 8     ; H = the tables' page, the scores' too
@@ -3460,9 +3492,11 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         inc l
 .endif
         ld b,l
+.ifndef AT_SHORT_SCORES                 ; (with it the last score's inc l wraps L to 0: Z)
         ld a,l
 @end:
         cp 0                    ; (patched: the score's low byte past the last key)
+.endif
         jp nz,@key
         ld sp,(at_fast_sp)
         ld (at_max),ix

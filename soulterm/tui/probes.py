@@ -193,7 +193,8 @@ PROBE_LAYOUTS = {
         raw_key=("at_row", "at_keys", "AT_STRIDE"),                   # attention.s walks the keys so
         raw_by_dot=("at_q", "at_keys", "AT_STRIDE"),    # the plane heads and the fast ones (the old dot's: attend_head@summed)
         raw_by_dot_in=("pl_keys", "at_fast_total"),     # AT_PLANE_SCORES (the 128K), AT_FAST_SCORES (the 48K)
-        short_scores=packed("pl_scores", 2), short_scores_in="AT_SHORT_SCORES",    # (the 128K's pl_keys since zxwalk33)
+        short_scores=packed("pl_scores_end", 2), short_scores_in="AT_SHORT_SCORES",   # (the 128K's pl_keys since zxwalk33;
+                                        # the last key's ends at pl_scores_end since zxwalk33b)
         token="fw_token", context="ctx_ids",
     ),
 }
@@ -317,7 +318,10 @@ class ProbeRecorder:
             raw = before.raw if before else ()
             by_dot = len(raw) <= t and lay.raw_by_dot is not None and any(n in s for n in lay.raw_by_dot_in)
             short = by_dot and lay.short_scores is not None and lay.short_scores_in in s
-            shifted = (lay.short_scores if short else lay.shifted).read(ram, s, t + 1)
+            if short:                   # (the head's t + 1 words end at the symbol)
+                shifted = lay.short_scores.read(ram, s, t + 1, first=-(t + 1))
+            else:
+                shifted = lay.shifted.read(ram, s, t + 1)
             if by_dot:
                 raw = self._raw_by_dot(ram, shifted)
             if WEIGHTS_SYMBOL not in s and WEIGHTS_POINTER in s:     # (the 48K's weights by a pointer)
