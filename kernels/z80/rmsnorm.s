@@ -116,7 +116,12 @@
 ; 7,220 T-states, a prompt position's three norms 24,764 -> 21,769 (python benchmarks/z80_step_phases.py
 ; --model 128k); rmsnorm.s's bytes in the 128K player 627 -> 664 (its listing's, rn_tables_routines' and
 ; rn_swap_squares' with it).
-; Bytes: 356 (in the 48K player: code; its variables are in matvec's page, below; 327 before the
+; Thirty-third round (zx48norm33), the 48K player's RN_UNIT_SHIFT (no RN_FAST_SQUARES, no RN_UNIT_PRODUCTS: the
+; clamped loop's shifts in place, two elements a round; mul16u's unit loop its n - 1 in place with its own store
+; and end test; no patches but inv and the ends): a clamped norm 10,526 -> 9,648 T-states, an unclamped one 616
+; fewer (27,911 -> 27,295 for words of root 17; python benchmarks/zx48_norm_shift.py); 21 bytes fewer.
+; Bytes: 335 (in the 48K player: code; its variables are in matvec's page, below; 356 before the thirty-third
+; round's RN_UNIT_SHIFT; 327 before the
 ; twenty-third round's squares' loop popping x with interrupts off (23 more) and its clamped loop
 ; popping x, interrupts off to rmsnorm's end as in the 128K (6 more);
 ; 453 before the eighteenth round's RN_UNIT_GAIN_BITS; 448 before the eighteenth round's nibble swap (the squares' check 5 fewer, the wide
