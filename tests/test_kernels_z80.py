@@ -884,6 +884,42 @@ def test_rmsnorm_unit_shift_takes_its_shifts_in_place():
                 assert not np.array_equal(fixed.read_words(0xA200, 32), intmath.rmsnorm(x, np.full(32, 64), 6 + wrong))
 
 
+def test_rmsnorm_unit_shift_48k_takes_its_shifts_in_place():
+    """RN_UNIT_SHIFT = n in the 48K player's form (thirty-third round, zx48norm33: no RN_FAST_SQUARES, no
+    RN_UNIT_PRODUCTS): the clamped loop takes its n shifts in place, two elements a round, and the
+    unclamped loop (mul16u) its n - 1 (or its doubling for n = 0) with its own store and end test, with
+    no patched jumps. Bit for bit intmath for n = 0, 1, 2 (the shipped soul's 2), clamped and not, wide x
+    (mul16s's squares; mul16u's long pass), in place too; a clamped norm more than 20 T-states an element
+    cheaper than the patched form, an unclamped one more than 10, the form shorter; it fails where a
+    call's shift is not 6 + n (the option reads none)."""
+    options = [CLAMPED_UNIT_OPTION, SHORT_SHIFTS_OPTION, "RN_UNIT_GAIN_BITS = 6"]
+    plain = Z80Bench(options="\n".join(options))
+    rng = np.random.default_rng(48)
+    for unit_shift in (0, 1, 2):
+        fixed = Z80Bench(options="\n".join(options + [f"RN_UNIT_SHIFT = {unit_shift}"]))
+        assert "rmsnorm@unit_end" in fixed.symbols and "rmsnorm@clamped_jump" not in fixed.symbols
+        assert fixed.program.end < plain.program.end, unit_shift
+        for case in range(10):
+            root = (5, 16, 17, 40, 150)[case % 5]
+            x = 16 * root * rng.choice([-1, 1], 32) + rng.integers(0, 16, 32)   # the root stays `root`
+            if case % 4 == 3:
+                x[5:9] = (-20000, 9000, 4096, -4097)                            # wide: mul16s's squares
+                x[0] = -16 * root
+            out = (0xA200, 0xA000)[case % 2]                                    # in place too
+            want = intmath.rmsnorm(x, np.full(32, 64), 6 + unit_shift)
+            costs = []
+            for bench in (plain, fixed):
+                costs.append(rmsnorm_with_gains_of(bench, x, 6, 6 + unit_shift, out=out))
+                assert np.array_equal(bench.read_words(out, 32), want), (unit_shift, case, root)
+            clamped = root <= 16 and case % 4 != 3
+            assert costs[0] - costs[1] > 32 * (20 if clamped else 10), (unit_shift, case, costs)
+        x = 16 * 40 * rng.choice([-1, 1], 32) + rng.integers(0, 16, 32)
+        for wrong in (unit_shift + 1, unit_shift - 1):                          # a call's shift it does not take
+            if 0 <= wrong <= 2:
+                rmsnorm_with_gains_of(fixed, x, 6, 6 + wrong)
+                assert not np.array_equal(fixed.read_words(0xA200, 32), intmath.rmsnorm(x, np.full(32, 64), 6 + wrong))
+
+
 @pytest.mark.parametrize("options", [[FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION],
                                      [], [CLAMPED_UNIT_OPTION, SHORT_SHIFTS_OPTION]])
 def test_rmsnorm_fast_squares_leave_interrupts_as_they_found_them(options):

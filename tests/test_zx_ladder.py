@@ -72,7 +72,8 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     weights of 1 added whole skipped again, and back with zxplanes28's planes.s without classes: MV_HZ_ENDS and
     AT_FAST_SUMS_PAIRS skipped; since zx48logits30 AT_FAST_RANGE_APART back; since zx48pack30 AT_FAST_PIECE_PAIRS taken
     and AT_FAST_MAX_PATCHED skipped; since zx48ffn32's short gate AT_FAST_MAX_PATCHED back; since zx48att32
-    AT_SKIP_LEADING_ZEROS and EM_ROW_MARKS taken in AT_FAST_PIECE_PAIRS' and AT_FAST_MAX_PATCHED's place), the shipped soul with its word list ten
+    AT_SKIP_LEADING_ZEROS and EM_ROW_MARKS taken in AT_FAST_PIECE_PAIRS' and AT_FAST_MAX_PATCHED's place; since zx48norm33's
+    RN_UNIT_SHIFT AT_FAST_MAX_PATCHED back), the shipped soul with its word list ten
     words shorter (every spend but AT_FAST_SUMS_PAIRS since zx48pack30; since zx48att32 the shipped list's), the vectors soul (FW_WIDE_SPARSE skipped, the rest taken, until zxroom48e: since then FW_WIDE_SPARSE and the
     first two cuts taken, the other five skipped; since zx48pos29's at_lut in att_weights the first four, three
     skipped; the size model's tests above skip between taken ones on a bare clone): the spends assemble_player takes are what one
@@ -138,8 +139,10 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     # (since zx48att32 AT_SKIP_LEADING_ZEROS and EM_ROW_MARKS come before AT_FAST_PIECE_PAIRS: the shipped soul and the
     # shorter list take both in AT_FAST_PIECE_PAIRS' room and the shorter list's AT_FAST_MAX_PATCHED's, the vectors soul
     # both and AT_FAST_MAX_PATCHED, not AT_FAST_PIECE_PAIRS; with zx48ffn32's short gate, MV_GATE_SHORT, 18 bytes fewer
-    # in matvec.s: the shorter list AT_FAST_MAX_PATCHED back, the shipped soul 2 bytes short of it)
-    assert skipped == {"shipped": on_planes[3:],
+    # in matvec.s: the shorter list AT_FAST_MAX_PATCHED back, the shipped soul 2 bytes short of it; with zx48norm33's
+    # RN_UNIT_SHIFT, 21 bytes fewer in rmsnorm.s, the shipped soul AT_FAST_MAX_PATCHED too, both 27 short of
+    # AT_FAST_PIECE_PAIRS)
+    assert skipped == {"shipped": on_planes[3::2],
                        "shorter list": on_planes[3::2],
                        "vectors": list(zx_build.FAST_TAKEBACKS_48K[4::2])}[which]     # (FW_WIDE_SPARSE, ~77 T-states a
     # byte, fits beside MV_HZ_ENDS since zxroom48e's mv_k_toggle table and takes the later cuts' room)

@@ -387,8 +387,10 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, unplaned
     # AT_ONE_OWN_END's 9: AT_FAST_RANGE_APART and AT_FAST_MAX_PATCHED too; with zx48pack30's word list, its first
     # characters shared, SP_FIRST_SHARED, 30 bytes more: AT_FAST_PIECE_PAIRS in AT_FAST_MAX_PATCHED's place; with
     # zx48ffn32's short gate, MV_GATE_SHORT, ~30 bytes fewer in matvec.s: AT_FAST_MAX_PATCHED back too; with
-    # zx48att32's AT_SKIP_LEADING_ZEROS and EM_ROW_MARKS before them in SPENDS_48K, both in their place)
-    assert [name for name in spends if name in built.program.symbols] == list(spends[:2]) + list(spends[3:8])
+    # zx48att32's AT_SKIP_LEADING_ZEROS and EM_ROW_MARKS before them in SPENDS_48K, both in their place; with
+    # zx48norm33's RN_UNIT_SHIFT, 21 bytes fewer in rmsnorm.s, AT_FAST_MAX_PATCHED back, AT_FAST_PIECE_PAIRS 27 short)
+    assert [name for name in spends if name in built.program.symbols] == (list(spends[:2]) + list(spends[3:8])
+                                                                          + list(spends[9:10]))
     assert built.program.symbols["SP_FIRST_SHARED"] == 1
     sym = built.program.symbols       # (and SHORT_FORMS' exp_lut before attend_head, in one page: its 8-bit index)
     assert sym["SHORT_FORMS"] == sym["AT_ONE_OWN_END"] == sym["AT_EXP_FIRST"] == 1
@@ -704,6 +706,34 @@ def test_a_player_leaves_out_rmsnorms_general_path_only_when_every_gain_is_one_p
         save_soul(Soul.from_arrays(changed), path)
         for model in ("48k", "128k"):
             assert "rmsnorm@general" in assemble_spectrum_player(path, DEFAULT_TOKENIZER, model).program.symbols
+
+
+def test_the_48k_takes_rmsnorms_unit_shift_only_where_every_norm_has_the_same(tmp_path):
+    """RN_UNIT_SHIFT (the 48K's since the thirty-third round, zx48norm33: build.unit_norm_shift): the shipped soul's
+    five norms (gains 64, shift 8) give the 48K n = 2, every norm's shift in rmsnorm.s's loops; a soul whose five
+    norms all take shift 7 gives n = 1, and one whose final norm alone takes shift 7 (gains 64) none: the patched
+    form (RN_UNIT_GAIN_BITS still 6). Each player's own program runs "hello" exact against the engine."""
+    from soulterm.soul import spec
+    from soulterm.soul.soulfile import Soul, save_soul
+    from soulterm.zx.kernelbench import forward_turn, player_bench
+
+    shipped = load_soul(DEFAULT_SOUL)
+    tokenizer = Tokenizer.load(DEFAULT_TOKENIZER)
+    norms = ("l0.n1", "l0.n2", "l1.n1", "l1.n2", "norm")
+    arrays = {t.name: (shipped[t.name].values.copy(), shipped[t.name].shift) for t in spec.TENSORS}
+    all_seven = dict(arrays, **{name: (arrays[name][0], 7) for name in norms})
+    one_seven = dict(arrays, norm=(arrays["norm"][0], 7))
+    for name, changed, want in (("all seven", all_seven, 1), ("one seven", one_seven, None)):
+        path = tmp_path / f"{name.replace(' ', '_')}.bin"
+        save_soul(Soul.from_arrays(changed), path)
+        soul = load_soul(path)
+        bench = player_bench(soul, tokenizer)
+        sym = bench.symbols
+        assert sym["RN_UNIT_GAIN_BITS"] == 6 and sym.get("RN_UNIT_SHIFT") == want, name
+        assert ("rmsnorm@clamped_jump" in sym) == (want is None) and ("rmsnorm@unit_end" in sym) == (want is not None)
+        rows, reply = forward_turn(bench, Engine(soul), tokenizer.encode_turn("hello"))
+        assert rows and reply is not None, name
+    assert assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "48k").program.symbols["RN_UNIT_SHIFT"] == 2
 
 
 def test_the_48k_takes_the_fast_scores_in_the_room_the_screen_third_leaves(monkeypatch):

@@ -11,11 +11,13 @@ from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.build import FAST_TAKEBACKS_48K, least_shift, raw_rows_take, unit_gain_bits
+from soulterm.zx.build import FAST_TAKEBACKS_48K, least_shift, raw_rows_take, unit_gain_bits, unit_norm_shift
 from soulterm.zx.kernelbench import SHORT_SHIFTS, TurnCost, Z80Bench, forward_turn, player_kernel_options
 from soulterm.zx.soul_layout import soul_include
 
-SHIPPED_MEAN_BUDGET = 1_656_100     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
+SHIPPED_MEAN_BUDGET = 1_655_000     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
+                                    # 1,639,359 measured here with zx48norm33's RN_UNIT_SHIFT (the bench's 1,642,674 without it,
+                                    # the player's 1,339,952 with AT_FAST_MAX_PATCHED in the room it frees); 1,656,100 for
                                     # 1,640,536 measured here with zxatt48b's table means adding a weight of 1's 2 v whole;
                                     # 1,658,400 for 1,642,869 measured here with zxroom48b's te and pe without marks (zxwide48: the bench
                                     # has no FW_WIDE_SPARSE nor z in the third, the player's 1,623,343); 1,657,000 for 1,641,427 measured here with zxends48b's mv_hz_wide (MV_HZ_ENDS' short ends for rows
@@ -226,14 +228,16 @@ def bench_for(soul) -> Z80Bench:
     room the shipped 48K takes back (FAST_TAKEBACKS_48K) among them (every one here, room ignored), since the
     twenty-fourth round MV_HZ_ENDS (the narrow rows' short row ends) where the soul takes MV_LEAST_SHIFT (with
     the right chains and 7 left steps the bench's program would run into its stack);
-    MV_LEAST_SHIFT where the soul's products all shift by 7 or less, since the nineteenth round; RN_UNIT_GAIN_BITS where the soul's norms take it, as
-    build.py chooses) on the kernels' bench."""
+    MV_LEAST_SHIFT where the soul's products all shift by 7 or less, since the nineteenth round; RN_UNIT_GAIN_BITS where the soul's norms take it,
+    and since the thirty-third round RN_UNIT_SHIFT where their shifts are all one, as build.py chooses) on the kernels' bench."""
     options = player_kernel_options("48k", coarse_top=True, fast_scores=True, fast_takebacks=FAST_TAKEBACKS_48K,
                                     raw_top=raw_rows_take(soul), short_ends=least_shift(soul) is not None
                                     ) + "\nAT_DIVIDE_UNROLLED = 1"
     gain_bits = unit_gain_bits(soul, SHORT_SHIFTS)
     if gain_bits is not None:
         options += f"\nRN_UNIT_GAIN_BITS = {gain_bits}"
+        if unit_norm_shift(soul, gain_bits) is not None:        # (the 48K's since the thirty-third round, zx48norm33)
+            options += f"\nRN_UNIT_SHIFT = {unit_norm_shift(soul, gain_bits)}"
     if least_shift(soul) is not None:
         options += f"\nMV_LEAST_SHIFT = {least_shift(soul)}"
     return Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)

@@ -116,7 +116,12 @@
 ; 7,220 T-states, a prompt position's three norms 24,764 -> 21,769 (python benchmarks/z80_step_phases.py
 ; --model 128k); rmsnorm.s's bytes in the 128K player 627 -> 664 (its listing's, rn_tables_routines' and
 ; rn_swap_squares' with it).
-; Bytes: 356 (in the 48K player: code; its variables are in matvec's page, below; 327 before the
+; Thirty-third round (zx48norm33), the 48K player's RN_UNIT_SHIFT (no RN_FAST_SQUARES, no RN_UNIT_PRODUCTS: the
+; clamped loop's shifts in place, two elements a round; mul16u's unit loop its n - 1 in place with its own store
+; and end test; no patches but inv and the ends): a clamped norm 10,526 -> 9,648 T-states, an unclamped one 616
+; fewer (27,911 -> 27,295 for words of root 17; python benchmarks/zx48_norm_shift.py); 21 bytes fewer.
+; Bytes: 335 (in the 48K player: code; its variables are in matvec's page, below; 356 before the thirty-third
+; round's RN_UNIT_SHIFT; 327 before the
 ; twenty-third round's squares' loop popping x with interrupts off (23 more) and its clamped loop
 ; popping x, interrupts off to rmsnorm's end as in the 128K (6 more);
 ; 453 before the eighteenth round's RN_UNIT_GAIN_BITS; 448 before the eighteenth round's nibble swap (the squares' check 5 fewer, the wide
@@ -155,13 +160,13 @@ RN_CLAMPED_SHIFTS = 15          ; the clamped loop's unrolled shifts (y >> 15 is
 ; patched jump into them (10 T-states an element, clamped or not), rn_unit_shift neither set nor read, and the
 ; clamped loop takes two elements a round (its end's test and jump every other element: ~20 an element).
 ; A call's rn_shift is not read: the build gives the option only where every norm's shift is the same.
+; Without RN_UNIT_PRODUCTS (the 48K player's since the thirty-third round, zx48norm33) the unclamped unit loop
+; (mul16u) takes n - 1 shifts in place too (or doubles for n = 0) and has its own store and end test: no
+; patched jumps, only inv and the two loops' ends patched a call.
         .assert RN_UNIT_SHIFT >= 0 && RN_UNIT_SHIFT <= RN_CLAMPED_SHIFTS, "RN_UNIT_SHIFT: within the unit loops' shifts"
         .assert RN_DIM % 2 == 0, "RN_UNIT_SHIFT's clamped loop takes two elements a round"
 .ifndef RN_UNIT_GAIN_BITS
         .assert 0, "RN_UNIT_SHIFT is shift - RN_UNIT_GAIN_BITS"
-.endif
-.ifndef RN_UNIT_PRODUCTS
-        .assert 0, "RN_UNIT_SHIFT's loops are RN_UNIT_PRODUCTS's and RN_FAST_SQUARES's (the 128K's)"
 .endif
 .ifndef RN_CLAMPED_UNIT
         .assert 0, "RN_UNIT_SHIFT's clamped loop is RN_CLAMPED_UNIT's"
@@ -233,6 +238,19 @@ rn_unit_shift   = rn_vars + 11  ; byte: shift - a for gains of 2^a (the fixed-ga
         ld a,b
         ld (de),a
         inc de
+        .endmacro
+
+; rn_store_y - y (BC) at out, out stepped past it: through HL with RN_FAST_SQUARES (rn_step), else through
+; DE (rn_store_bc). Clobbers A.
+        .macro rn_store_y
+.ifdef RN_FAST_SQUARES
+        ld (hl),c               ; (HL = out)
+        rn_step
+        ld (hl),b
+        rn_step
+.else
+        rn_store_bc
+.endif
         .endmacro
 
 ; rn_step - HL to x's or out's next byte in the unit loops: inc l with RN_IN_PAGE (the 128K
@@ -745,6 +763,10 @@ rmsnorm:
         jp @unit_products       ; (x in -4096..4095 through this call's tables of inv's multiples,
                                 ; then rn_tables_routines's loop of their own)
 .else
+.ifdef RN_UNIT_SHIFT
+        ld hl,(rn_inv)          ; (the unit loop's own patch: the clamped loop reads no inv)
+        ld (@unit_inv + 1),hl
+.endif
         ld hl,@unit_element
         push hl                 ; (the first element: ret goes there)
         jr @loop_setup
@@ -753,7 +775,11 @@ rmsnorm:
                                 ; for x = -32768, which never has a clamped root: its own
         ld hl,@clamped_start    ; square's mean alone makes the root 362)
         push hl                 ; (the first element: SP to x first; the 48K's too since the
-.ifndef RN_UNIT_SHIFT           ; twenty-third round; RN_UNIT_SHIFT: no patches, its shifts in place)
+.ifdef RN_UNIT_SHIFT            ; twenty-third round; RN_UNIT_SHIFT: no patches, its shifts in place)
+.ifndef RN_UNIT_PRODUCTS
+@loop_setup:                    ; (the unit loop's too: each loop its own end test, no jump patched)
+.endif
+.else
         ld hl,@clamped_element
 @loop_setup:
         ld (@clamped_loop + 1),hl
@@ -792,6 +818,11 @@ rmsnorm:
 .endif
         add a,2 * RN_DIM
         ld (@clamped_end + 1),a ; the last element done when out's low byte reaches this
+.ifdef RN_UNIT_SHIFT
+.ifndef RN_UNIT_PRODUCTS
+        ld (@unit_end + 1),a
+.endif
+.endif
         ret                     ; (to the first element)
 @clamped_start:
 .ifdef RN_FAST_SQUARES
@@ -813,12 +844,13 @@ rmsnorm:
         sra b                   ; y >> (shift - a), floored
         rr c
         .endrepeat
-        ld (hl),c               ; (HL = out)
-        rn_step
-        ld (hl),b
-        rn_step
+        rn_store_y
         .endrepeat
+.ifdef RN_FAST_SQUARES
         ld a,l
+.else
+        ld a,e
+.endif
 .else
         pop bc
         dec bc
@@ -847,6 +879,7 @@ rmsnorm:
         cp 0                    ; (patched: out's end, low byte)
 @clamped_loop:
         jp nz,@clamped_element  ; (patched: @clamped_element or @unit_element)
+@clamped_done:
         ld sp,(@own_sp + 1)     ; rmsnorm's stack, the interrupts' state on it
 .ifdef RN_FAST_SQUARES
         jr @restore
@@ -903,7 +936,13 @@ rmsnorm:
 @unit_product:
         ld b,d                  ; BC = (x * inv) >> 16: y >> (shift - a) is (x * inv) >> (15 + shift - a),
         ld c,e                  ; BC shifted one place fewer
+.ifdef RN_UNIT_SHIFT
+.if RN_UNIT_SHIFT == 0
+        ld a,h                  ; (bit 15: shift = a doubles)
+.endif
+.else
         ld a,h                  ; (bit 15, for a shift of 0)
+.endif
 .ifdef RN_FAST_SQUARES
         pop de                  ; DE = x, HL = out
         pop hl
@@ -911,6 +950,28 @@ rmsnorm:
         pop hl
         pop de
 .endif
+.ifdef RN_UNIT_SHIFT
+.if RN_UNIT_SHIFT == 0
+        rla                     ; shift = a: y = (x * inv) >> 15, always within int16
+        rl c
+        rl b
+.else
+        .repeat RN_UNIT_SHIFT - 1
+        sra b                   ; y >> (shift - a), floored: one place fewer than the clamped loop's
+        rr c
+        .endrepeat
+.endif
+        rn_store_y
+.ifdef RN_FAST_SQUARES
+        ld a,l
+.else
+        ld a,e
+.endif
+@unit_end:
+        cp 0                    ; (patched: out's end, low byte)
+        jp nz,@unit_element
+        jr @clamped_done        ; (@restore past jr's reach; SP there already: the pushes and pops balance)
+.else
 @unit_jump:
         jp @clamped_shifts_end  ; (patched: shift - a - 1 of the clamped loop's shifts, or @unit_doubled)
 @unit_doubled:                  ; shift = a: y = (x * inv) >> 15, always within int16
@@ -918,6 +979,7 @@ rmsnorm:
         rl c
         rl b
         jp @clamped_shifts_end
+.endif
 @unit_negative:                 ; x < 0: -(|x| * inv), |x| unsigned (x = -32768 too)
         xor a
         sub e

@@ -1038,6 +1038,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if gain_bits is not None:
         options.append(f"RN_UNIT_GAIN_BITS = {gain_bits}   ; (every norm's gains 2^{gain_bits}: rmsnorm.s "
                        "takes shift - a straight, no general path)")
+    if gain_bits is not None and not banked:
+        norm_shift = unit_norm_shift(soul, gain_bits)
+        if norm_shift is not None:      # (thirty-third round, zx48norm33: the 48K's form, mul16u's unit loop)
+            options.append(f"RN_UNIT_SHIFT = {norm_shift}        ; (every norm's shift RN_UNIT_GAIN_BITS + {norm_shift}: "
+                           "rmsnorm.s's loops take it in place, the clamped one two elements a round)")
     if embed_chains_take(soul):
         options.append("EMBED_CHAINS_ONLY = 1    ; (te's and pe's shifts in 1..8: embedrows.s's chains, no vecops.s embed)")
     if banked:
