@@ -44,7 +44,7 @@ SQUARES = 0xA000                # S(n) = n * n: its low byte at SQUARES + n + 12
 WEIGHTS = 0x9000                # a row's two adjacent weights (u = w + 128)
 RESULT = 0x9100                 # A:HL after a fragment
 ROWS = 32                       # fc2's rows
-JP, RET = 10, 10                # (taken off the peek's and the patches' calls: the writer would run them inline)
+JP, RET = 10, 10                # (taken off the peek's stub and the patches' call: the writer would run them inline)
 
 L_PIECE_TAIL = """
         ld e,(ix+{d})
@@ -96,6 +96,7 @@ def source(l1: int, l2: int) -> str:
     parts = [
         fragment("frame", ""),
         fragment("one_l", "pop de\n" + U_FROM_E + first),
+        fragment("one_short", "pop de\nld d,b\n" + SHORT_FIVE),
         fragment("now_l", "pop de\n" + U_FROM_E + first + "dec sp\npop de\n" + U_FROM_E + second),
         fragment("pair_l", "pop de\nld c,d\n" + U_FROM_E + first + "ld e,c\n" + U_FROM_E + second),
         fragment("pair_l_best", "pop de\nld c,d\n" + U_FROM_E + first + U_FROM_C + second),
@@ -182,6 +183,8 @@ class Fragments:
         self.bench.poke(WEIGHTS, [128 + 77, 128])
         self.one_l = self.bench.call("one_l") - self.frame
         assert self.bench.peek(RESULT, 3) == (0x800000 + 2 * 77 * 37 + 37 * 37).to_bytes(3, "little")
+        self.one_short = self.bench.call("one_short") - self.frame
+        assert self.bench.peek(RESULT, 3) == (0x800000 + 2 * (77 + 128) * 5).to_bytes(3, "little")
         for name, (l1, l2) in (("now_l", (37, -90)), ("pair_l", (37, -90)), ("pair_l_best", (37, -90)),
                                ("pair_l_alternate", (37, -90)),
                                ("now_short", (37, 5)), ("pair_short", (37, 5))):
@@ -206,7 +209,7 @@ class Fragments:
         bench = self.bench
         bench.write_words(RESULT, np.array([1, next_x], np.int64))
         bench.poke(bench.sym("pair_flag"), [0])
-        spent = bench.call("peek_single") - bench.call("peek_stub") - JP - RET     # (the stub's jp, the peek's ret)
+        spent = bench.call("peek_single") - bench.call("peek_stub") - JP    # (the stub's jp; the rets pair off)
         assert bench.peek(bench.sym("pair_flag"))[0] == (1 if next_x else 0)
         return spent
 
@@ -242,17 +245,18 @@ def call_bound(fragments: Fragments, x, best: bool) -> tuple[float, float]:
                         - len(pairs) * (fragments.peek_pair + fragments.patches))
 
 
-def shipped_pair_cost(engine) -> tuple[int, int, int, int]:
+def shipped_pair_cost(engine) -> dict:
     """On the shipped 128K's matvec_nz (layer 1's fc2), each call exact: x = 37 in columns 10 and 11 (adjacent), in
-    10 and 12 (apart), in 10 alone, and every x 0: their T-states."""
+    10 and 12 (apart), in 10 alone, x = 5 in 10 alone (a short piece), and every x 0: their T-states."""
     bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k") + "\nNZ_WIDE_X = 1")
     layer = engine.layers[1]
-    spent = []
-    for columns in ([10, 11], [10, 12], [10], []):
+    spent = {}
+    for name, columns, value in (("adjacent", [10, 11], 37), ("apart", [10, 12], 37), ("alone", [10], 37),
+                                 ("short alone", [10], 5), ("zero", [], 0)):
         x = np.zeros(64, np.int64)
-        x[columns] = 37
-        spent.append(chain_call(bench, layer, x))
-    return tuple(spent)
+        x[columns] = value
+        spent[name] = chain_call(bench, layer, x)
+    return spent
 
 
 def main() -> None:
@@ -269,18 +273,24 @@ def main() -> None:
           f"instead of C), {rows['pair_short']}; "
           f"the rows' end by L {fragments.end_extra:+.1f} a row; the peek {fragments.peek_single} (none) / "
           f"{fragments.peek_pair} (a pair); a pair's patches {fragments.patches}")
-    adjacent, apart, alone, zero = shipped_pair_cost(engine)
+    shipped = shipped_pair_cost(engine)
+    adjacent, apart, alone, zero = (shipped[name] for name in ("adjacent", "apart", "alone", "zero"))
+    short = shipped["short alone"] - zero
     print(f"the shipped 128K's matvec_nz, layer 1's fc2, x = 37 in columns 10 and 11: {adjacent:,} T-states; "
           f"in 10 and 12: {apart:,} ({adjacent - apart:+,}); in 10 alone {alone:,}, every x 0 {zero:,}: the column "
           f"{alone - zero:,}, its {ROWS} l pieces {ROWS * fragments.one_l:,} ({fragments.one_l} a row), its writing "
-          f"and scan {alone - zero - ROWS * fragments.one_l:,}")
+          f"and scan {alone - zero - ROWS * fragments.one_l:,}; x = 5 alone {short:,}, its short pieces "
+          f"{ROWS * fragments.one_short:,} ({fragments.one_short} a row), its writing and scan "
+          f"{short - ROWS * fragments.one_short:,}")
     print(f"{'prompt':24} {'steps':>5} {'calls':>5} {'nonzero':>7} {'pairs':>6} {'ceiling':>8} {'bound':>8} "
           f"{'best':>8}  (nonzero and pairs a call's means; the rest a reply step's saving, both layers)")
-    lines = []
+    lines, short_share = [], []
     for prompt in prompts:
         steps = engine_steps_fc2(engine, tokenizer.encode_turn(prompt))
         calls = [x for step in steps for _, x in step]
         nonzero = sum(int(np.count_nonzero(np.asarray(x))) for x in calls) / len(calls)
+        short_share.append(sum(is_short(int(v)) for x in calls for v in np.asarray(x).ravel())
+                           / max(1, len(calls) * nonzero))
         pairs = sum(len(pairs_of(x)) for x in calls) / len(calls)
         bound = sum(call_bound(fragments, x, False)[1] for x in calls) / len(steps)
         ceiling, best = (sum(values) / len(steps) for values in zip(*(call_bound(fragments, x, True) for x in calls)))
@@ -291,6 +301,8 @@ def main() -> None:
         medians = [statistics.median(line[i] for line in lines) for i in range(5)]
         print(f"{'medians':24} {'':>5} {'':>5} {medians[0]:>7.2f} {medians[1]:>6.2f} "
               + " ".join(f"{v:>+8,.0f}" for v in medians[2:]))
+    print(f"(of the nonzero inputs, short pieces' x of 1..{SHORT_MOST} but 15: {statistics.median(short_share):.1%}, "
+          "the prompts' median)")
 
 
 if __name__ == "__main__":
