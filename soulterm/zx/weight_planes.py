@@ -158,6 +158,18 @@ def run_planes(bench, weights, x, shift: int, buffers: int = 0xA000, tables: boo
     return run_tables_and_rows(bench, "wp", buffers, x_address, len(weights), x, shift, tables, classes_in)
 
 
+def planes_header_figures(bench) -> list[str]:
+    """What a planes.s header paragraph states of a bench's form, measured on it: wp_tables on an x of sum |x|
+    1,660, 32 rows at shift 4 all narrow, 32 at shift 7 (random weights of seed 16) and the bench's bytes."""
+    rng = np.random.default_rng(16)
+    x = vector_with_sum(rng, 1660, -128, 128)
+    _, table_t, _ = run_planes(bench, rng.integers(-128, 128, (1, 32)), x, LEAST_SHIFT)
+    _, _, narrow_t = run_planes(bench, rng.integers(-64, 64, (32, 32)), x, LEAST_SHIFT, tables=False)
+    _, _, seven_t = run_planes(bench, rng.integers(-128, 128, (32, 32)), x, 7, tables=False)
+    return [f"wp_tables {table_t:,};", f"32 narrow rows at shift 4 {narrow_t:,}", f"32 rows at shift 7 {seven_t:,}",
+            f"{bench.sym('wp_code_end') - bench.sym('wp_x'):,} bytes in the bench"]
+
+
 def run_tables_and_rows(bench, prefix: str, w_address: int, x_address: int, rows: int, x, shift: int,
                         tables: bool = True, before_rows=None):
     """A plane kernel's call on the bench (planes.s's "wp", fc1planes.s's "fg": PREFIX_tables on x, then
