@@ -847,21 +847,13 @@ def test_rmsnorm_in_page_steps_x_and_out_by_their_low_bytes():
         assert costs[0] - costs[1] == 32 * 4, (case, root, costs)
 
 
-def test_rmsnorm_unit_shift_takes_its_shifts_in_place():
-    """RN_UNIT_SHIFT = n (the 128K player's, thirty-third round, zxlogit33: every norm's shift
-    RN_UNIT_GAIN_BITS + n, build.unit_norm_shift): the unit loops take n shifts in place (no patched
-    jump into them, no rn_unit_shift) and the clamped loop two elements a round. Bit for bit intmath
-    for n = 0, 1, 2 (the shipped soul's 2), clamped and not, x inside and outside the products'
-    tables' range, in place too; a clamped norm more than 25 T-states an element cheaper, an
-    unclamped one more than 10 (for n = 0 only its patch's work: the doubling's jump stays). It
-    fails where a call's shift is not 6 + n (the option reads none)."""
-    options = [FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION, CLAMPED_UNIT_OPTION, SHORT_SHIFTS_OPTION,
-               "RN_UNIT_GAIN_BITS = 6", "RN_UNIT_PRODUCTS = $E800", "RN_IN_PAGE = 1"]
-    plain = Z80Bench("        rn_tables_routines", options="\n".join(options))
-    rng = np.random.default_rng(33)
+def unit_shift_forms_exact(plain, fixed_for, seed: int, least) -> None:
+    """RN_UNIT_SHIFT = n for n = 0, 1, 2 (`fixed_for(n)`: its bench) against the patched form (`plain`): bit for bit
+    intmath on x whose root is 5..150, clamped and not, every fourth with words past the tables (mul16s), in place
+    too; the patched form dearer by more than least(n, clamped); and wrong where a call's shift is not 6 + n."""
+    rng = np.random.default_rng(seed)
     for unit_shift in (0, 1, 2):
-        fixed = Z80Bench("        rn_tables_routines", options="\n".join(options + [f"RN_UNIT_SHIFT = {unit_shift}"]))
-        assert "RN_TABLE_JUMP" in fixed.symbols and fixed.program.end <= 0xE800
+        fixed = fixed_for(unit_shift)
         for case in range(10):
             root = (5, 16, 17, 40, 150)[case % 5]
             x = 16 * root * rng.choice([-1, 1], 32) + rng.integers(0, 16, 32)   # the root stays `root`
@@ -875,13 +867,33 @@ def test_rmsnorm_unit_shift_takes_its_shifts_in_place():
                 costs.append(rmsnorm_with_gains_of(bench, x, 6, 6 + unit_shift, out=out))
                 assert np.array_equal(bench.read_words(out, 32), want), (unit_shift, case, root)
             clamped = root <= 16 and case % 4 != 3
-            least = 32 * 25 if clamped else 32 * 10 if unit_shift else 50      # (n = 0 unclamped: its jump stays,
-            assert costs[0] - costs[1] > least, (unit_shift, case, costs)        # to table_doubled: the patch goes)
+            assert costs[0] - costs[1] > least(unit_shift, clamped), (unit_shift, case, costs)
         x = 16 * 40 * rng.choice([-1, 1], 32) + rng.integers(0, 16, 32)
         for wrong in (unit_shift + 1, unit_shift - 1):                          # a call's shift it does not take
             if 0 <= wrong <= 2:
                 rmsnorm_with_gains_of(fixed, x, 6, 6 + wrong)
                 assert not np.array_equal(fixed.read_words(0xA200, 32), intmath.rmsnorm(x, np.full(32, 64), 6 + wrong))
+
+
+def test_rmsnorm_unit_shift_takes_its_shifts_in_place():
+    """RN_UNIT_SHIFT = n (the 128K player's, thirty-third round, zxlogit33: every norm's shift
+    RN_UNIT_GAIN_BITS + n, build.unit_norm_shift): the unit loops take n shifts in place (no patched
+    jump into them, no rn_unit_shift) and the clamped loop two elements a round. Bit for bit intmath
+    for n = 0, 1, 2 (the shipped soul's 2), clamped and not, x inside and outside the products'
+    tables' range, in place too; a clamped norm more than 25 T-states an element cheaper, an
+    unclamped one more than 10 (for n = 0 only its patch's work: the doubling's jump stays). It
+    fails where a call's shift is not 6 + n (the option reads none)."""
+    options = [FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION, CLAMPED_UNIT_OPTION, SHORT_SHIFTS_OPTION,
+               "RN_UNIT_GAIN_BITS = 6", "RN_UNIT_PRODUCTS = $E800", "RN_IN_PAGE = 1"]
+
+    def fixed_for(unit_shift):
+        fixed = Z80Bench("        rn_tables_routines", options="\n".join(options + [f"RN_UNIT_SHIFT = {unit_shift}"]))
+        assert "RN_TABLE_JUMP" in fixed.symbols and fixed.program.end <= 0xE800
+        return fixed
+
+    def least(unit_shift, clamped):     # (n = 0 unclamped: its jump stays, to table_doubled: the patch goes)
+        return 32 * 25 if clamped else 32 * 10 if unit_shift else 50
+    unit_shift_forms_exact(Z80Bench("        rn_tables_routines", options="\n".join(options)), fixed_for, 33, least)
 
 
 def test_rmsnorm_unit_shift_48k_takes_its_shifts_in_place():
@@ -894,61 +906,13 @@ def test_rmsnorm_unit_shift_48k_takes_its_shifts_in_place():
     call's shift is not 6 + n (the option reads none)."""
     options = [CLAMPED_UNIT_OPTION, SHORT_SHIFTS_OPTION, "RN_UNIT_GAIN_BITS = 6"]
     plain = Z80Bench(options="\n".join(options))
-    rng = np.random.default_rng(48)
-    for unit_shift in (0, 1, 2):
+
+    def fixed_for(unit_shift):
         fixed = Z80Bench(options="\n".join(options + [f"RN_UNIT_SHIFT = {unit_shift}"]))
         assert "rmsnorm@unit_end" in fixed.symbols and "rmsnorm@clamped_jump" not in fixed.symbols
         assert fixed.program.end < plain.program.end, unit_shift
-        for case in range(10):
-            root = (5, 16, 17, 40, 150)[case % 5]
-            x = 16 * root * rng.choice([-1, 1], 32) + rng.integers(0, 16, 32)   # the root stays `root`
-            if case % 4 == 3:
-                x[5:9] = (-20000, 9000, 4096, -4097)                            # wide: mul16s's squares
-                x[0] = -16 * root
-            out = (0xA200, 0xA000)[case % 2]                                    # in place too
-            want = intmath.rmsnorm(x, np.full(32, 64), 6 + unit_shift)
-            costs = []
-            for bench in (plain, fixed):
-                costs.append(rmsnorm_with_gains_of(bench, x, 6, 6 + unit_shift, out=out))
-                assert np.array_equal(bench.read_words(out, 32), want), (unit_shift, case, root)
-            clamped = root <= 16 and case % 4 != 3
-            assert costs[0] - costs[1] > 32 * (20 if clamped else 10), (unit_shift, case, costs)
-        x = 16 * 40 * rng.choice([-1, 1], 32) + rng.integers(0, 16, 32)
-        for wrong in (unit_shift + 1, unit_shift - 1):                          # a call's shift it does not take
-            if 0 <= wrong <= 2:
-                rmsnorm_with_gains_of(fixed, x, 6, 6 + wrong)
-                assert not np.array_equal(fixed.read_words(0xA200, 32), intmath.rmsnorm(x, np.full(32, 64), 6 + wrong))
-
-
-@pytest.mark.parametrize("options", [[FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION],
-                                     [], [CLAMPED_UNIT_OPTION, SHORT_SHIFTS_OPTION]])
-def test_rmsnorm_fast_squares_leave_interrupts_as_they_found_them(options):
-    """RN_FAST_SQUARES pops x with SP, so it runs with interrupts off and turns them back on only
-    if they were on (the players run with the ROM's interrupt), a wide x >> 4 (mul16s, on
-    rmsnorm's own stack) among the table's; general gains and fixed ones (since the eighteenth
-    round interrupts stay off to rmsnorm's end, whichever path ends it). Since the twenty-third
-    round the squares' loop without it (the 48K's, matvec's table; here also with the 48K's
-    RN_CLAMPED_UNIT and RN_SHORT_SHIFTS) pops x too, and with RN_CLAMPED_UNIT its clamped loop
-    (small x: a root of 16 or less), interrupts off to rmsnorm's end as in the 128K: a wide x's
-    mul16s on x's words (no switch to rmsnorm's stack), SP not back from x or interrupts left off
-    fails here."""
-    bench = Z80Bench(options="\n".join(options))
-    rng = np.random.default_rng(17)
-    wide = rng.integers(-4000, 4000, 32)
-    wide[[3, 30]] = (-32768, 9000)                  # x >> 4 beyond -255..255: the wide path
-    cpu = bench.cpu
-    for x, gain in ((wide, rng.integers(-128, 128, 32)), (wide, np.full(32, 64)),
-                    (rng.integers(-200, 200, 32), np.full(32, 64))):     # (the last clamped)
-        for enabled in (True, False):
-            words(bench, "rn_x", 0xA000, x)
-            bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())
-            bench.poke_word(bench.sym("rn_gain"), 0xA100)
-            bench.poke(bench.sym("rn_shift"), [7])
-            bench.poke_word(bench.sym("rn_out"), 0xA200)
-            bench.call("rmsnorm", interrupts=enabled)
-            assert cpu.iff1 == cpu.iff2 == enabled, enabled
-            assert cpu.sp == bench.stack_top, enabled
-            assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, 7)), enabled
+        return fixed
+    unit_shift_forms_exact(plain, fixed_for, 48, lambda unit_shift, clamped: 32 * (20 if clamped else 10))
 
 
 def test_vector_steps_match_intmath(bench):
