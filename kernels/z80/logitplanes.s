@@ -222,9 +222,9 @@ LG_WORD_BYTES   = 23
         exx
         .endmacro
 
-; lg_row_q: a row's planes 7..4 (SP on them, H on lg_page) to Q_4 in HL', stored at DE' (DE' past it);
-; A = Q_4's high byte, the main set in.
-        .macro lg_row_q
+; lg_q_4: a row's planes 7..4 (SP on them, H on lg_page) to Q_4 in HL (the other set's HL where the main set
+; came in).
+        .macro lg_q_4
         lg_plane_up
         exx
         ld l,a
@@ -239,6 +239,10 @@ LG_WORD_BYTES   = 23
         ld c,a
         add hl,hl
         add hl,bc               ; Q_4
+        .endmacro
+; lg_row_q: lg_q_4, stored at DE' (DE' past it); A = Q_4's high byte, the main set in.
+        .macro lg_row_q
+        lg_q_4
         ld a,l
         ld (de),a
         inc de
@@ -529,20 +533,7 @@ lg_row_odd:
         ld h,a
         ld sp,(lg_top)
 lg_row:
-        lg_plane_up
-        exx
-        ld l,a
-        ld h,b
-        exx
-        lg_plane_down
-        lg_horner
-        lg_plane_up
-        lg_horner
-        lg_plane_down
-        exx
-        ld c,a
-        add hl,hl
-        add hl,bc
+        lg_q_4
         ex de,hl
         ld (hl),e
         inc hl
