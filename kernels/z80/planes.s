@@ -390,6 +390,39 @@ WP_FILL_STEP    = 10            ; bytes an entry of wp_fill: its B's low byte at
         ld sp,hl
         .endmacro
 
+; wp_c_lo_16r: from -N (wp_neg_sum) and S (IX): C = c_lo = -N & 15, HL = c_hi = 8 K + r (r 0..7),
+; A = c_lo + 16 r (0..127), (wp_sum) = S. Clobbers DE.
+        .macro wp_c_lo_16r
+        ld hl,(wp_neg_sum)
+        ld a,l
+        and 15
+        ld c,a                  ; c_lo
+        srl h
+        rr l
+        srl h
+        rr l
+        srl h
+        rr l
+        srl h
+        rr l
+        .byte $DD,$5D           ; ld e,ixl
+        .byte $DD,$54           ; ld d,ixh
+        ld (wp_sum),de          ; S
+        ex de,hl
+        add hl,hl
+        add hl,hl
+        add hl,hl
+        ex de,hl
+        or a
+        sbc hl,de               ; c_hi = 8 K + r
+        ld a,l
+        and 7
+        add a,a
+        add a,a
+        add a,a
+        add a,a
+        add a,c                 ; c_lo + 16 r, 0..127
+        .endmacro
 ; wp_sum_word: the x at HL (HL past it) into S (IX) as |x|, and into -N_g (IY) where negative.
         .macro wp_sum_word
         ld e,(hl)
@@ -558,35 +591,7 @@ wp_fill:
 .else
         ; c_lo, c_hi from -128 S - N: c_lo = -N & 15, c_hi = -8 S + (-N >> 4) = 8 K + r (r 0..7), into
         ; the rows' immediates once a build: Q starts at K (S + 2 K a narrow row's), R at c_lo + 16 r
-        ld hl,(wp_neg_sum)
-        ld a,l
-        and 15
-        ld c,a                  ; c_lo
-        srl h
-        rr l
-        srl h
-        rr l
-        srl h
-        rr l
-        srl h
-        rr l
-        .byte $DD,$5D           ; ld e,ixl
-        .byte $DD,$54           ; ld d,ixh
-        ld (wp_sum),de          ; S
-        ex de,hl
-        add hl,hl
-        add hl,hl
-        add hl,hl
-        ex de,hl
-        or a
-        sbc hl,de               ; c_hi
-        ld a,l
-        and 7
-        add a,a
-        add a,a
-        add a,a
-        add a,a
-        add a,c
+        wp_c_lo_16r
         ld (wp_row_c_lo+1),a    ; c_lo + 16 r
 .ifndef WP_NO_CLASSES
         ld (wp_row_4_c_lo+1),a  ; (and the shift-4 loop's)
@@ -639,35 +644,7 @@ wp_back:                        ; the interrupts as they were (BIT keeps the car
 ; start S + 2 K' + 2 delta. Entries stay 0..S_3 + 127: L <= 15 (S + 127) < 2^16 for S <= WP_MOST_SUM.
 ; Clobbers AF, BC, DE, HL (IX kept).
 wp_low_constants:
-        ld hl,(wp_neg_sum)
-        ld a,l
-        and 15
-        ld c,a                  ; c_lo
-        srl h
-        rr l
-        srl h
-        rr l
-        srl h
-        rr l
-        srl h
-        rr l
-        .byte $DD,$5D           ; ld e,ixl
-        .byte $DD,$54           ; ld d,ixh
-        ld (wp_sum),de          ; S
-        ex de,hl
-        add hl,hl
-        add hl,hl
-        add hl,hl
-        ex de,hl
-        or a
-        sbc hl,de               ; c_hi = 8 K + r
-        ld a,l
-        and 7
-        add a,a
-        add a,a
-        add a,a
-        add a,a
-        add a,c                 ; C = c_lo + 16 r, 0..127
+        wp_c_lo_16r
         ld b,a
         neg
         and 127
