@@ -304,6 +304,20 @@ rn_unit_shift   = rn_vars + 11  ; byte: shift - a for gains of 2^a (the fixed-ga
 .endif
         .endmacro
 
+; rn_sum_square - C:H:L += S(x >> 4) from the squares table: E its index (rn_squares_index), PAGE the page of
+; its low bytes (RN_SQ_PAGE, or RN_SQ_PAGE - 2 for the negative half), the high bytes a page on. Ends with
+; carry set where HL passed a multiple of 2^16 (the caller adds it into C). Clobbers A, D.
+        .macro rn_sum_square page
+        ld d,page
+        ld a,(de)
+        add a,l
+        ld l,a
+        inc d
+        ld a,(de)
+        adc a,h
+        ld h,a
+        .endmacro
+
 ; rn_swap_squares's code (below): in rmsnorm.s, before attention's at_sq_table, with
 ; RN_UNIT_PRODUCTS (a soul whose norms leave the general path out: room there), else after
 ; attention.s in rn_tables_routines (eighteenth round: the room below $C000 is short).
@@ -358,28 +372,14 @@ rmsnorm:
         cp $F1
         jr c,@first_wide
         rn_squares_index
-        ld d,RN_SQ_PAGE - 2
-        ld a,(de)
-        add a,l
-        ld l,a
-        inc d
-        ld a,(de)
-        adc a,h
-        ld h,a
+        rn_sum_square RN_SQ_PAGE - 2
         jr c,@first_carry
         pop de                  ; (the round's second element again, here: no jump to it)
         ld a,d
         cp $10
         jr nc,@fast_not_positive
         rn_squares_index
-        ld d,RN_SQ_PAGE
-        ld a,(de)
-        add a,l
-        ld l,a
-        inc d
-        ld a,(de)
-        adc a,h
-        ld h,a
+        rn_sum_square RN_SQ_PAGE
         jr c,@fast_carry
         djnz @fast_square
         jp @own_sp
@@ -392,14 +392,7 @@ rmsnorm:
         cp $10
         jr nc,@first_not_positive
         rn_squares_index
-        ld d,RN_SQ_PAGE
-        ld a,(de)
-        add a,l
-        ld l,a
-        inc d
-        ld a,(de)
-        adc a,h
-        ld h,a
+        rn_sum_square RN_SQ_PAGE
         jr c,@first_carry
 @fast_second:
 .else
@@ -410,14 +403,7 @@ rmsnorm:
         cp $10                  ; each sign its own range check and page, the positive first and the
         jr nc,@fast_not_positive        ; byte made after it (nineteenth round)
         rn_squares_index
-        ld d,RN_SQ_PAGE         ; DE = &S(x >> 4), its low byte
-        ld a,(de)
-        add a,l
-        ld l,a
-        inc d                   ; its high byte, a page on
-        ld a,(de)
-        adc a,h
-        ld h,a
+        rn_sum_square RN_SQ_PAGE
         jr c,@fast_carry        ; (seldom: the sum passing a multiple of 2^16)
 @fast_added:
         djnz @fast_square
@@ -442,14 +428,7 @@ rmsnorm:
         cp $F1
         jr c,@fast_wide
         rn_squares_index        ; (E as above)
-        ld d,RN_SQ_PAGE - 2     ; the negative half's low bytes, two pages below zero's
-        ld a,(de)
-        add a,l
-        ld l,a
-        inc d
-        ld a,(de)
-        adc a,h
-        ld h,a
+        rn_sum_square RN_SQ_PAGE - 2
         jr c,@fast_carry
         djnz @fast_square
         jr @own_sp
