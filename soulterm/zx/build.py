@@ -1812,6 +1812,13 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         regions.append(Region(f"free (below ${paging.PAGED_START:04X}: room for code that runs with bank {DATA_BANK} "
                               f"or {EMBED_BANK} in; bank 0's tensors from ${paging.PAGED_START:04X})", "buffer",
                               sym["room_below_paged"], sym["room_below_paged_end"]))
+    if "at_sq_index" in sym and "AT_SQ_INDEX_APART" in sym:    # (attention.s's AT_SQUARES_BY_INDEX: its upper halves)
+        regions += [Region("S(exp_lut[d]), low bytes (attention's at_short_weights, by the weight's index)", "table",
+                           sym["at_sq_index"], sym["at_sq_index_gap"]),
+                    Region(f"free (below ${paging.PAGED_START:04X}: at_sq_index's gap, a page's lower half)", "buffer",
+                           sym["at_sq_index_gap"], sym["at_sq_index_high"]),
+                    Region("S(exp_lut[d]), high bytes (attention's at_short_weights, by the weight's index)", "table",
+                           sym["at_sq_index_high"], sym["at_sq_index_high"] + 128)]
     if "rn_roots" in sym:       # (rmsnorm.s's RN_INVERSE_TABLE: seen with any bank in)
         regions.append(Region("inverses and roots (rmsnorm's, by the mean: build.rn_table_lines)", "table",
                               sym["rn_inverses"], sym["rn_roots_end"]))
