@@ -350,6 +350,11 @@
 ; at_weight_squares patches where the count changes): 10 T-states a pair's first position that stays in line,
 ; 7 or 12 a dimension's entry. "do you like music" -1,847 a reply step, "hello" -536. Bytes: the walk 18 more,
 ; the copies 66, at_weight_squares 11 (96 fewer free below $C000).
+; AT_SQUARES_BY_INDEX (thirty-third round, zxsmall33: the 128K's, with AT_SHORT_SCORES): at_short_weights reads
+; S(w) at the weight's index L = 128 + d from at_sq_index's two upper halves (the player's at $BE80 and $BF80)
+; with no `ld l,a` and no `ld a,l`: 8 T-states a weight above 0, "hello" 1,282,698 -> 1,282,310 a reply step,
+; "good afternoon" 1,500,938 -> 1,500,290. Bytes: at_short_weights 2 fewer (95), the table 256 below $C000 (its gap,
+; a page's lower half between the halves, left free).
 ; AT_KEPT_MEANS with AT_TABLE_MEANS (AT_KEPT_TABLE, the 48K's form, twenty-first round: not in the
 ; 48K player: its code 481 bytes more than the shipped 48K has, 24 free, and its kept sums 192 bytes,
 ; 128 free in the screen's third; python benchmarks/zx48_kept_means.py, docs/spectrum.md "Twenty-first round: the
