@@ -351,6 +351,11 @@
 ; at_weight_squares patches where the count changes): 10 T-states a pair's first position that stays in line,
 ; 7 or 12 a dimension's entry. "do you like music" -1,847 a reply step, "hello" -536. Bytes: the walk 18 more,
 ; the copies 66, at_weight_squares 11 (96 fewer free below $C000).
+; AT_SQUARES_BY_INDEX (thirty-third round, zxsmall33: the 128K's, with AT_SHORT_SCORES): at_short_weights reads
+; S(w) at the weight's index L = 128 + d from at_sq_index's two upper halves (the player's at $BE80 and $BF80)
+; with no `ld l,a` and no `ld a,l`: 8 T-states a weight above 0, "hello" 1,282,698 -> 1,282,310 a reply step,
+; "good afternoon" 1,500,938 -> 1,500,290. Bytes: at_short_weights 2 fewer (95), the table 256 below $C000 (its gap,
+; a page's lower half between the halves, left free).
 ; AT_KEPT_MEANS with AT_TABLE_MEANS (AT_KEPT_TABLE, the 48K's form, twenty-first round: not in the
 ; 48K player: its code 481 bytes more than the shipped 48K has, 24 free, and its kept sums 192 bytes,
 ; 128 free in the screen's third; python benchmarks/zx48_kept_means.py, docs/spectrum.md "Twenty-first round: the
@@ -2722,8 +2727,12 @@ at_short_weights:
         jr nz,@zero
         ld h,exp_lut >> 8       ; (exp_lut at its page's byte 128: L is the place)
         ld a,(hl)
+.ifdef AT_SQUARES_BY_INDEX
+        ld h,at_sq_index >> 8   ; S(w) at the same L: at_sq_index's low bytes, its high bytes a page on
+.else
         ld l,a                  ; S(w) at AT_SQ_PAGE * 256 + w, its high byte a page on
         ld h,AT_SQ_PAGE
+.endif
         ld e,(hl)
         inc h
         ld d,(hl)
@@ -2731,7 +2740,9 @@ at_short_weights:
         jp nc,@squared          ; (jp: 2 T-states fewer than a jr taken, the usual)
         .byte $DD,$24           ; inc ixh
 @squared:
+.ifndef AT_SQUARES_BY_INDEX
         ld a,l
+.endif
         exx
         ld (bc),a
         inc c                   ; (at_lut lies in one page)
@@ -2767,6 +2778,35 @@ PL_WIDE_HELD_IN_ROOM = 1                ; (cold code from after the page: the ro
 pl_scores:      .res 2 * AT_MAX_POSITIONS       ; pl_keys' f, words (at_short_weights pops them), the last
 pl_scores_end:                                  ; key's at the page's end: 2 count before it is key 0's
         .assert (pl_scores & $FF00) == (pl_tables & $FF00) && (pl_scores_end & 255) == 0, "pl_keys keeps H at the tables' page for its score stores, and ends on inc l's wrap"
+.endif
+
+.ifdef AT_SQUARES_BY_INDEX
+.ifndef AT_SHORT_SCORES
+        .assert 0, "AT_SQUARES_BY_INDEX is at_short_weights' (AT_SHORT_SCORES)"
+.endif
+; AT_SQUARES_BY_INDEX (thirty-third round, zxsmall33: the 128K's) - at_short_weights reads S(w) for w =
+; exp_lut[d] straight from the weight's index L = 128 + d (d = max f - f, 0..127): the low bytes of
+; S(exp_lut[d]) at at_sq_index + d, at a page's byte 128, their high bytes a page on, so that no `ld l,a`
+; and no `ld a,l` (A keeps w): 8 T-states a weight above 0. The table is exp_lut's (at_exp_table's
+; LUT[d], 0 at 127) squared; its two halves leave the lower half of the second page (128 bytes) free.
+; at_sq_index_table opens them at the next page's byte 128 (the player's: at $BE80, its gap room).
+        .macro at_sq_index_table
+        .res (384 - (* & 255)) & 255
+at_sq_index:
+        .repeat 128, d
+        .byte ((d < 127) * clamp(round(255.0 * exp(-d / 16.0)), 1, 255)) * ((d < 127) * clamp(round(255.0 * exp(-d / 16.0)), 1, 255)) & 255
+        .endrepeat
+at_sq_index_gap:                        ; (free: the next page's lower half)
+        .res 128
+at_sq_index_high:
+        .repeat 128, d
+        .byte ((d < 127) * clamp(round(255.0 * exp(-d / 16.0)), 1, 255)) * ((d < 127) * clamp(round(255.0 * exp(-d / 16.0)), 1, 255)) >> 8
+        .endrepeat
+        .assert (at_sq_index & 255) == 128 && at_sq_index_high == at_sq_index + 256, "at_short_weights reads S(w) at L (128 + d), its high byte a page on"
+        .endmacro
+.ifndef AT_SQ_INDEX_APART
+        at_sq_index_table               ; (a bench's: the player places it below $C000)
+.endif
 .endif
 
 .ifdef AT_PAGED_VALUES

@@ -109,6 +109,9 @@ KEPT_PAIRS_OPTION = ("AT_KEPT_PAIRS = 1        ; (attention.s's kept walk two po
                      "pair's first)")
 SHORT_SCORES_OPTION = ("AT_SHORT_SCORES = 1      ; (attention.s's pl_keys keeps each score as a word in pl_tables' "
                        "page, read by at_short_weights: 65 T-states a key fewer)")
+SQUARES_BY_INDEX_OPTION = ("AT_SQUARES_BY_INDEX = 1  ; (attention.s's at_short_weights reads S(w) at the weight's index: "
+                           "8 T-states a weight above 0)")
+SQ_INDEX_APART_OPTION = "AT_SQ_INDEX_APART = 1    ; (at_sq_index_table placed by the player: the end of the room below $C000)"
 # the 48K's start and banner (run once) in the key cache's last bytes: layer 1's keys of the last
 # START_OVERLAY_POSITIONS positions (_start_in_key_cache; three since the twenty-third round: the start's
 # test for 128 BASIC, zxtl48)
@@ -841,7 +844,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   planes_48k: bool = False, nz: bool | None = None, qkv_apart: bool = True,
                   fc1_planes: bool = True, fc1_planes_l0: bool = False, l0_bank: bool = True,
                   lg_bank_0: bool = True, word_tables: bool = True, nz_short: bool | int = True,
-                  paged_values: bool = True) -> str:
+                  paged_values: bool = True, squares_by_index: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -1091,7 +1094,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
             if paged_values:
                 options.append(PAGED_VALUES_OPTION)
                 options += [KEPT_MARKED_OPTION, SHORT_SCORES_OPTION, KEPT_PAIRS_OPTION] * fc1_l0    # (in MV_COARSE_UNCALLED's
-                                # room below $C000)
+                                # room below $C000; AT_SQUARES_BY_INDEX's table at its end)
+                options += [SQUARES_BY_INDEX_OPTION, SQ_INDEX_APART_OPTION] * (fc1_l0 and squares_by_index)
         if coarse_pairs:
             options.append("MV_COARSE_PAIRS = 1      ; (matvec.s's coarse pairs in A where they cannot carry: the "
                            "coarse matrices' column ranges in front of them)")
@@ -1216,8 +1220,13 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                          'declines its x)')
         if fc1_l0:      # (MV_COARSE_UNCALLED's room, thirty-second round: kept free below $C000 for code that runs
             # with bank DATA_BANK or EMBED_BANK in, bank 0's tensors and code from $C000 on as before it, never lower)
-            lines += ["room_below_paged:", f"        .res (* < ${paging.PAGED_START:04X}) * (${paging.PAGED_START:04X} - *)",
+            # (AT_SQUARES_BY_INDEX: at_sq_index's two upper halves end the room, at PAGED_START - 384 and - 128; the
+            # lower half between them, at_sq_index_gap, is room too)
+            squares_at = paging.PAGED_START - 384 * (SQUARES_BY_INDEX_OPTION in options)
+            lines += ["room_below_paged:", f"        .res (* < ${squares_at:04X}) * (${squares_at:04X} - *)",
                       "room_below_paged_end:"]
+            lines += ["        at_sq_index_table     ; (attention.s's AT_SQUARES_BY_INDEX: seen with any bank in)"] * (
+                squares_at < paging.PAGED_START)
         lines += [f'.assert * <= ${paging.PAGED_START:04X}, "layer 1 runs with bank {DATA_BANK} at '
                   f'${paging.PAGED_START:04X}: what it runs, reads and writes but its tensors must lie below"',
                   soul_include(soul, "matrices", leave_out=BANK_TENSORS)]
@@ -1808,6 +1817,13 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         regions.append(Region(f"free (below ${paging.PAGED_START:04X}: room for code that runs with bank {DATA_BANK} "
                               f"or {EMBED_BANK} in; bank 0's tensors from ${paging.PAGED_START:04X})", "buffer",
                               sym["room_below_paged"], sym["room_below_paged_end"]))
+    if "at_sq_index" in sym and "AT_SQ_INDEX_APART" in sym:    # (attention.s's AT_SQUARES_BY_INDEX: its upper halves)
+        regions += [Region("S(exp_lut[d]), low bytes (attention's at_short_weights, by the weight's index)", "table",
+                           sym["at_sq_index"], sym["at_sq_index_gap"]),
+                    Region(f"free (below ${paging.PAGED_START:04X}: at_sq_index's gap, a page's lower half)", "buffer",
+                           sym["at_sq_index_gap"], sym["at_sq_index_high"]),
+                    Region("S(exp_lut[d]), high bytes (attention's at_short_weights, by the weight's index)", "table",
+                           sym["at_sq_index_high"], sym["at_sq_index_high"] + 128)]
     if "rn_roots" in sym:       # (rmsnorm.s's RN_INVERSE_TABLE: seen with any bank in)
         regions.append(Region("inverses and roots (rmsnorm's, by the mean: build.rn_table_lines)", "table",
                               sym["rn_inverses"], sym["rn_roots_end"]))
