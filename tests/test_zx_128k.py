@@ -136,19 +136,18 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
 PLAYER_128K_MEAN_BUDGET = 1_055_500
-# (1,046,064 a computed position + 0.9%, zxsmall33's S(w) by the weight's index, AT_SQUARES_BY_INDEX;
-# 1,055,700 for 1,046,327, the thirty-third round's zxrows33, zxwalk33, zxfc1p33, zxlogit33, zxnext33
-# and zxwalk33b merged (zxwalk33b: pl_scores at the end of its page, pl_keys' loop without its end test);
-# 1,056,100 for 1,046,685, the first five; 1,073,900 for 1,064,332, zxwalk33b on zxrows33 and zxwalk33; planes.s's R start in group 3's table, WP_LOW_START_IN_TABLE, and each row's next entry in its data,
-# WP_NEXT_ROW_WORDS; pl_keys' scores as words, AT_SHORT_SCORES, and the
-# kept walk two positions a pass, AT_KEPT_PAIRS; fc1planes.s's rows from c1 + 1 + bh, its fill two rows a pass and
-# its rows' ends; rmsnorm.s's RN_UNIT_SHIFT and RN_SQUARES_PAIRED, logitplanes.s's LG_ROWS_PAIRED;
-# 1,060,900 for 1,051,409, the first four; 1,072,200 for 1,062,655, zxnext33 and zxrows33; 1,065,600 for 1,056,085,
-# the first three; 1,076,500 for 1,066,838, zxlogit33 alone (1,077,300 for 1,067,628 before
-# RN_SQUARES_PAIRED); 1,074,300 for 1,064,691, zxrows33 and zxwalk33; 1,072,500 for 1,062,907, zxfc1p33 alone;
-# 1,077,000 for 1,067,380, zxrows33 alone; 1,078,500 for 1,068,824, zxwalk33 alone; 1,079,200 for 1,069,563,
-# AT_SHORT_SCORES' first form; 1,081,500 for 1,071,817, the thirty-first round's zxvpage31, zxfc2t31, zxrows31 and
-# zxroom31 merged;
+# (1,046,064 a computed position + 0.9%, the thirty-third round's seven 128K merges: planes.s's R start in group 3's
+# table, WP_LOW_START_IN_TABLE, and each row's next entry in its data, WP_NEXT_ROW_WORDS (zxrows33, zxnext33);
+# pl_keys' scores as words, AT_SHORT_SCORES, the kept walk two positions a pass, AT_KEPT_PAIRS, pl_scores at the end
+# of its page and S(w) by the weight's index, AT_SQUARES_BY_INDEX (zxwalk33, zxwalk33b, zxsmall33); fc1planes.s's
+# rows from c1 + 1 + bh, its fill two rows a pass and its rows' ends (zxfc1p33); rmsnorm.s's RN_UNIT_SHIFT and
+# RN_SQUARES_PAIRED, logitplanes.s's LG_ROWS_PAIRED (zxlogit33). On the way: 1,055,700 for 1,046,327 before
+# zxsmall33; 1,056,100 for 1,046,685 before zxwalk33b; 1,060,900 for 1,051,409 before zxnext33; 1,065,600 for
+# 1,056,085 before zxlogit33; 1,074,300 for 1,064,691, zxrows33 and zxwalk33. Each alone on the round's start:
+# zxrows33 1,077,000 for 1,067,380, zxwalk33 1,078,500 for 1,068,824 (1,079,200 for 1,069,563, AT_SHORT_SCORES'
+# first form), zxfc1p33 1,072,500 for 1,062,907, zxlogit33 1,076,500 for 1,066,838 (1,077,300 for 1,067,628 before
+# RN_SQUARES_PAIRED), zxnext33 on zxrows33 1,072,200 for 1,062,655, zxwalk33b on zxrows33 and zxwalk33 1,073,900
+# for 1,064,332; 1,081,500 for 1,071,817, the thirty-first round's zxvpage31, zxfc2t31, zxrows31 and zxroom31 merged;
 # 1,086,100 for 1,076,389, zxroom31 before zxrows31: fw_logit_planes in bank 0 and record_values_gather below $8000
 # leave fc2's short pieces for x of 9..16 and position 1's store of two words a pass their room below $C000;
 # 1,084,700 for 1,075,014, zxrows31 alone: planes.s's WP_NARROW_RUNS, WP_FILL_PAIRS, WP_CHAIN_A and WP_SUMS_UNROLLED;
