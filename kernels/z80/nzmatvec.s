@@ -150,11 +150,7 @@ matvec_nz:
         exx
 ; The scan: each part's columns, a nonzero one written into the chain (IY free till the rows: IYL the
 ; column j, IYH nz_pos, where SP stands in the row's part).
-.ifdef NZ_SCAN_ALT
-        ld hl,-4                ; nz_nonzero's SP: nz_scan_parts' return and nz_scan's
-.else
         ld hl,-6                ; nz_nonzero's SP: nz_scan's return and its push bc, push hl
-.endif
         add hl,sp
         ld (NZ_PREP_SP),hl
         xor a
@@ -164,9 +160,6 @@ matvec_nz:
         ld (NZ_OR_JR),a         ; (no piece of h yet: the l pieces without or a)
         ld ix,0                 ; IX: sum S(l)'s low 16 bits (nz_const_top: the rest, with 256 * 256 an h)
         ld de,nz_chain          ; DE: where the chain goes on
-.ifdef NZ_SCAN_ALT
-        call nz_scan_parts      ; (with the rows, above: the cold part's room)
-.else
         ld hl,(mv_x)
         ld a,(nz_cols1)
         ld b,a
@@ -186,7 +179,6 @@ matvec_nz:
         exx
         ex de,hl
         exx
-.endif
         ex de,hl
         ld (hl),$C3             ; jp nz_end
         inc hl
@@ -242,18 +234,6 @@ nz_nonzero:
         ld a,c
         sub b
         .byte $FD,$6F           ; ld iyl,a: j, the column in its part
-.ifdef NZ_SCAN_ALT
-        dec hl                  ; (NZ_SCAN_ALT: HL', B', C' the scan's, kept by the exx's, not pushes)
-        ld a,(hl)               ; x = 256 hi + A: l = A, or A - 256 with h = hi + 1 where A > 128
-        inc hl
-        add a,127
-        exx
-        ld c,a                  ; C: 127 + l, S(l)'s place in its page (C: h one more)
-        exx
-        ld a,(hl)               ; hi
-        exx                     ; (the main set till the column's end)
-        adc a,0
-.else
         push bc
         push hl
         ld a,(hl)
@@ -264,7 +244,6 @@ nz_nonzero:
         ld c,a                  ; C: 127 + l, S(l)'s place in its page (C: h one more)
         ld a,b
         adc a,0
-.endif
         cp 2
 .ifdef SHORT_FORMS
         jr nc,nz_fallback       ; (x < -127, x > 384: -127..-1 are h = 0 and l = x; SHORT_FORMS: 1 byte
@@ -425,12 +404,8 @@ NZ_PREP_SP = * - 2
         ld bc,NZ_H1_BYTES
         ldir
 @done:
-.ifdef NZ_SCAN_ALT
-        exx                     ; (the scan's set)
-.else
         pop hl
         pop bc
-.endif
         jp nz_scan_next         ; (patched: nz_wide_done after a column of x 385..NZ_X_MOST, NZ_WIDE_X)
 NZ_DONE_JP = * - 2
 
@@ -605,14 +580,7 @@ nz_right_end:
 ; Their pieces run as any column's; the rare x past 384 (an fc2 input of layer 1 in 2 of the 80
 ; benchmark prompts' turns) no longer sends the whole call to matvec.
 nz_wide_x:
-.ifdef NZ_SCAN_ALT
-        exx
-        ld a,(hl)               ; (x's high byte: HL' the scan's)
-        exx
-        dec a
-.else
         dec b
-.endif
         jp nz,nz_fallback       ; (x >= 512, or below -127: high byte not 1)
         ld a,c
         cp 127 + NZ_X_MOST - 512 + 1
@@ -628,12 +596,8 @@ nz_wide_x:
 
 ; nz_wide_done - nz_nonzero's end of that column (HL, B and C nz_scan's): the second piece of h.
 nz_wide_done:
-.ifdef NZ_SCAN_ALT
-        exx                     ; (the writing's set: the scan's kept in the alternate)
-.else
         push hl
         push bc
-.endif
         ld hl,nz_h1_piece
         ld bc,NZ_H1_BYTES
         ldir
@@ -641,12 +605,8 @@ nz_wide_done:
         inc (hl)
         ld hl,nz_scan_next
         ld (NZ_DONE_JP),hl
-.ifdef NZ_SCAN_ALT
-        exx
-.else
         pop bc
         pop hl
-.endif
         jp nz_scan_next
 .endif
 
@@ -654,15 +614,6 @@ nz_wide_done:
 ; (HL', the part's rows' pointer, this far on). (Here with the rows: the 128K's room below $8000 is short.)
 nz_first:
         .byte $FD,$7D           ; ld a,iyl: j
-.ifdef NZ_SCAN_ALT
-        ld hl,(nz_part_row)     ; (HL free here: the scan's in the alternate set)
-        add a,l
-        ld l,a
-        adc a,h
-        sub l
-        ld h,a
-        ld (nz_part_row),hl
-.else
         exx
         add a,l
         ld l,a
@@ -670,9 +621,7 @@ nz_first:
         sub l
         ld h,a
         exx
-.endif
         jp NZ_AT
-
 
 ; nz_scan - B columns of x at HL (C of them in the part): each nonzero one's pieces into the
 ; chain at DE (IYH: where SP stands in the row's part). HL ends past them. (Here with the rows:
@@ -757,13 +706,9 @@ nz_short:
         jr nc,@done
         ld hl,nz_const_top
         inc (hl)
-@done:                          ; (h = 0: no piece of h; nz_nonzero's pushes, or NZ_SCAN_ALT's set)
-.ifdef NZ_SCAN_ALT
-        exx
-.else
+@done:                          ; (h = 0: no piece of h; nz_nonzero's pushes)
         pop hl
         pop bc
-.endif
         jp nz_scan_next
 @l_piece:
         pop bc
@@ -817,43 +762,6 @@ NZ_SHORT_MOST   = 16
         .assert nz_short_13_end - nz_short_pieces < 256 && nz_short_16_end - nz_short_16 + 2 <= 1 + NZ_L_OR_BYTES && nz_short_14_end - nz_short_14 + 2 <= 1 + NZ_L_OR_BYTES && nz_short_11_end - nz_short_11 + 2 <= 1 + NZ_L_OR_BYTES && nz_short_13_end - nz_short_13 + 2 <= 1 + NZ_L_OR_BYTES, "nz_short's templates: byte offsets, none longer than the room nz_nonzero checks for an l piece (11, 13, 14 and 16 the longest)"
 .endif
         .assert 2 * 255 * NZ_SHORT_MOST < 65536, "a short piece must not carry A out"
-.endif
-
-.ifdef NZ_SCAN_ALT
-; nz_scan_parts - (NZ_SCAN_ALT, the 128K's, thirty-third round) matvec_nz's scan of both parts with HL', B'
-; and C' the scan's, so that nz_nonzero keeps them by exx's, not by pushes and pops (34 T-states a nonzero
-; column fewer): the rows' pointers (HL' the first part's row, DE' the second's, BC' their stride) kept in
-; memory till the scan ends (nz_first moves the scanned part's), then back. DE: where the chain goes on.
-nz_scan_parts:
-        exx
-        ld (nz_stride),bc
-        ld (nz_other_row),de
-        ld (nz_part_row),hl
-        ld hl,(mv_x)
-        ld a,(nz_cols1)
-        ld b,a
-        ld c,a
-        call nz_scan
-        exx
-        ld hl,nz_step           ; the parts' step: SP to the row's second part
-        call nz_copy_end - 2 * NZ_STEP_BYTES
-        ld hl,(nz_part_row)     ; the second part's pointer for nz_first, the first's kept
-        ld bc,(nz_other_row)
-        ld (nz_other_row),hl
-        ld (nz_part_row),bc
-        .byte $FD,$26,NZ_FIRST          ; ld iyh,NZ_FIRST: the second part's
-        exx
-        ld b,MV_MAX_COLS
-        ld c,b
-        call nz_scan
-        ld hl,(nz_other_row)    ; HL': the first part's row, DE' the second's, BC' the stride (the rows')
-        ld de,(nz_part_row)
-        ld bc,(nz_stride)
-        exx
-        ret
-nz_part_row:    .word 0         ; the scanned part's rows' pointer (nz_first moves it), then the other's
-nz_other_row:   .word 0
-nz_stride:      .word 0         ; the first part's row stride
 .endif
         .endmacro
 

@@ -75,9 +75,6 @@ PAIR_SKIP_BENCH = "\n        mv_pair_skip_routines"
 NZ_OPTION = "MV_NZ = 1"
 # nzmatvec.s's short pieces for a column of x 1 or 2 (the 128K's, thirtieth round: 44 and 60 T-states a row, not 136)
 NZ_SHORT_PIECES_OPTION = "NZ_SHORT_PIECES = 1"
-# nzmatvec.s's scan in the alternate set (the 128K's, thirty-third round: no pushes a nonzero column; the 48K's
-# shared code and tape unchanged)
-NZ_SCAN_ALT_OPTION = "NZ_SCAN_ALT = 1"
 NZ_SHORT_EIGHT_OPTION = "NZ_SHORT_EIGHT = 1       ; (nzmatvec.s's short pieces for x of 1..8 only: 60 bytes fewer)"
 NZ_BENCH = '\n.include "nzmatvec.s"\n        nz_prepare_routines\n        nz_row_routines'
 # matvec.s's 2-byte row constants for the matrices whose constants' top byte is $FF (the 48K's with
@@ -167,8 +164,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           short_k: bool | None = None, short_ends: bool = False,
                           folded_bias: bool = False, row_marks: bool = False,
                           weight_planes: bool | None = None, nz: bool = False,
-                          nz_short: bool | int | None = None, gate_short: bool | None = None,
-                          nz_scan_alt: bool | None = None) -> str:
+                          nz_short: bool | int | None = None, gate_short: bool | None = None) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -318,7 +314,6 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [FOLDED_BIAS_OPTION] * folded_bias + [ROW_MARKS_OPTION] * row_marks
                + [NZ_OPTION] * nz + [NZ_SHORT_PIECES_OPTION] * bool(is_128k if nz_short is None else nz_short)
                + [NZ_SHORT_EIGHT_OPTION] * (nz_short == 8) + [GATE_SHORT_OPTION] * gate_short
-               + [NZ_SCAN_ALT_OPTION] * (is_128k if nz_scan_alt is None else nz_scan_alt)
                + [WEIGHT_PLANES_OPTION] * weight_planes + [WEIGHT_PLANES_48K_OPTION] * (weight_planes and not is_128k)
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
