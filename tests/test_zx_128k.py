@@ -135,8 +135,9 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_055_700
-# (1,046,327 a computed position + 0.9%, the thirty-third round's zxrows33, zxwalk33, zxfc1p33, zxlogit33, zxnext33
+PLAYER_128K_MEAN_BUDGET = 1_055_600
+# (1,046,169 a computed position + 0.9%, zxnzscan33's nz_short look-up by its table's low byte; 1,055,700 for
+# 1,046,327, the thirty-third round's zxrows33, zxwalk33, zxfc1p33, zxlogit33, zxnext33
 # and zxwalk33b merged (zxwalk33b: pl_scores at the end of its page, pl_keys' loop without its end test);
 # 1,056,100 for 1,046,685, the first five; 1,073,900 for 1,064,332, zxwalk33b on zxrows33 and zxwalk33; planes.s's R start in group 3's table, WP_LOW_START_IN_TABLE, and each row's next entry in its data,
 # WP_NEXT_ROW_WORDS; pl_keys' scores as words, AT_SHORT_SCORES, and the

@@ -28,7 +28,7 @@
 ; the thirty-first round x in 1..16 but 15.
 ;
 ; T-states (tests/test_kernels_z80_nz.py, CALL and RET included, the 128K's options): 32 x 64, a bias,
-; shift 6, 10 nonzero x of 5 in every third column: 54,074 (short pieces; 67,104 before them; x of 12 60,034, 67,344 before the thirty-first round; x of 50:
+; shift 6, 10 nonzero x of 5 in every third column: 53,844 (short pieces; 54,074 before the thirty-third round's look-up, 67,104 before them; x of 12 59,804, 67,344 before the thirty-first round; x of 50:
 ; 67,344); every x 0: 14,819 (matvec's sparse call ~78,000-86,000 with every x 0; the 128K player's layer
 ; 1's fc2 a reply step on "hello" 103,464 -> ~74,000, benchmarks/z80_step_phases.py --model 128k). ~136 a
 ; product (pop 10, ld ixl,e and ld iyl,e 16, the reads 76, the adds 34; a skip 6 to 35 more); ~307 a row
