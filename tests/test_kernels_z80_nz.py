@@ -151,7 +151,8 @@ def test_a_call_with_ten_nonzero_inputs_costs():
     50 (l pieces): the figures in nzmatvec.s's header (67,104 for x of 5 before the thirtieth round's short
     pieces; 67,344 since for an l piece's column, the short pieces' test 24 T-states a nonzero column; 54,134 for
     x of 5 and 67,344 for x of 12 before the thirty-first round's, whose nz_short writes `pop de / ld d,b` itself:
-    6 T-states a short column fewer, and x of 12 a short piece)."""
+    6 T-states a short column fewer, and x of 12 a short piece; 54,074 and 60,034 before the thirty-third round's
+    look-up of the short template by its table's low byte, 23 T-states a short column fewer)."""
     bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
     rng = np.random.default_rng(5)
     w = rng.integers(-128, 128, (32, 64))
@@ -166,7 +167,7 @@ def test_a_call_with_ten_nonzero_inputs_costs():
     t_states = check(bench, w, x, bias, 6, out)
     x[:] = 0
     zero_t_states = check(bench, w, x, bias, 6, out)
-    assert (short_t_states, twelve_t_states, t_states, zero_t_states) == (54_074, 60_034, 67_344, 14_819)
+    assert (short_t_states, twelve_t_states, t_states, zero_t_states) == (53_844, 59_804, 67_344, 14_819)
 
 
 # nzmatvec.s's short pieces (NZ_SHORT_PIECES, the 128K's, thirtieth round; l = 9..16 since the thirty-first): T-states a
@@ -214,6 +215,45 @@ def test_the_128ks_short_pieces_are_exact_and_cost_their_templates(most):
         assert all(0 <= cost - l_piece < 150 for cost in costs[most:SHORT_MOST])
 
 
+def short_bench_across_a_page(most: int = SHORT_MOST) -> Z80Bench:
+    """The 128K's nz_short with its table (nz_short_places) moved to end 8 bytes into the next page: its general
+    look-up (`ld hl,nz_short_places / add hl,bc` twice), not the one-page form's low byte alone."""
+    options = player_kernel_options("128k", nz_short=True if most == SHORT_MOST else most)
+    places = Z80Bench(NZ_BENCH, options=options).sym("nz_short_places")
+    pad = (0x100 + 8 - 2 * most - places) % 0x100
+    bench = Z80Bench(NZ_BENCH.replace("nz_row_routines", f".res {pad}\n        nz_row_routines"), options=options)
+    places = bench.sym("nz_short_places")
+    assert places >> 8 != (places + 2 * most - 1) >> 8
+    return bench
+
+
+@pytest.mark.parametrize("most", [SHORT_MOST, 8])
+def test_the_short_look_up_in_one_page_saves_16_t_states_a_short_column(most):
+    """nz_short's look-up where its table lies in one page (the player's and the bench's: thirty-third round) reads
+    its entry by its low byte alone: each column of l in 1..most costs 16 T-states fewer than the general look-up's
+    (a table across a page; both without the `ld b,0` before them, 7 more: 23 in all), which is exact too; the l
+    piece's columns (17, and 15 where it has no template: the look-up of its length too) cost what they cost there."""
+    one_page = Z80Bench(NZ_BENCH, options=player_kernel_options("128k", nz_short=True if most == SHORT_MOST else most))
+    places = one_page.sym("nz_short_places")
+    assert places >> 8 == (places + 2 * most - 1) >> 8
+    across = short_bench_across_a_page(most)
+    rng = np.random.default_rng(33)
+    w = rng.integers(-128, 128, (32, 64))
+    bias = rng.integers(-3000, 3000, 32)
+    out = rng.integers(-32768, 32768, 32)
+    for values in (list(range(1, 18)), [1, 257, 8, 264, 100, 384, 2, 129, 16, 272, 15]):
+        x = np.zeros(64, np.int64)
+        x[rng.choice(64, len(values), replace=False)] = values
+        for bench in (one_page, across):
+            check(bench, w, x, bias, 4, out)
+    for l in range(1, SHORT_MOST + 2):
+        x = np.zeros(64, np.int64)
+        x[[5, 30]] = l
+        saving = check(across, w, x, bias, 6, out) - check(one_page, w, x, bias, 6, out)
+        looked_up = l <= most and l <= SHORT_MOST
+        assert saving == (2 * 16 if looked_up else 0), (l, saving)
+
+
 def test_a_broken_short_piece_fails():
     """nz_short's `ld d,b` as a nop (D then the next column's weight byte), each template's last byte (`adc a,b`) as
     a nop (no carry into A), the constant's 256 l left out (nz_short's `ld ixh,a` as two nops) and the h = 1
@@ -233,7 +273,7 @@ def test_a_broken_short_piece_fails():
             check(bench, w, x, bias, 0, out)
             if broken == "ld d,b":
                 start = bench.sym("nz_short")
-                at = start + bytes(bench.memory[start:bench.sym("nz_short_places")]).index(bytes([0x36, 0x50])) + 1
+                at = start + bytes(bench.memory[start:bench.sym("nz_short_pieces")]).index(bytes([0x36, 0x50])) + 1
                 assert bench.memory[at] == 0x50
             else:
                 places = bench.sym("nz_short_places") + 2 * (l - 1)
@@ -248,7 +288,7 @@ def test_a_broken_short_piece_fails():
         bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
         check(bench, w, x, bias, 0, out)
         start = bench.sym("nz_short")
-        at = start + bytes(bench.memory[start:bench.sym("nz_short_places")]).index(instruction)
+        at = start + bytes(bench.memory[start:bench.sym("nz_short_pieces")]).index(instruction)
         bench.poke(at, broken)
         with pytest.raises(AssertionError):
             check(bench, w, x, bias, 0, out)

@@ -135,14 +135,15 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_055_500
-# (1,046,064 a computed position + 0.9%, the thirty-third round's seven 128K merges: planes.s's R start in group 3's
+PLAYER_128K_MEAN_BUDGET = 1_055_300
+# (1,045,906 a computed position + 0.9%, the thirty-third round's eight 128K merges: nzmatvec.s's nz_short look-up by
+# its table's low byte (zxnzscan33); planes.s's R start in group 3's
 # table, WP_LOW_START_IN_TABLE, and each row's next entry in its data, WP_NEXT_ROW_WORDS (zxrows33, zxnext33);
 # pl_keys' scores as words, AT_SHORT_SCORES, the kept walk two positions a pass, AT_KEPT_PAIRS, pl_scores at the end
 # of its page and S(w) by the weight's index, AT_SQUARES_BY_INDEX (zxwalk33, zxwalk33b, zxsmall33); fc1planes.s's
 # rows from c1 + 1 + bh, its fill two rows a pass and its rows' ends (zxfc1p33); rmsnorm.s's RN_UNIT_SHIFT and
-# RN_SQUARES_PAIRED, logitplanes.s's LG_ROWS_PAIRED (zxlogit33). On the way: 1,055,700 for 1,046,327 before
-# zxsmall33; 1,056,100 for 1,046,685 before zxwalk33b; 1,060,900 for 1,051,409 before zxnext33; 1,065,600 for
+# RN_SQUARES_PAIRED, logitplanes.s's LG_ROWS_PAIRED (zxlogit33). On the way: 1,055,500 for 1,046,064 before
+# zxnzscan33; 1,055,700 for 1,046,327 before zxsmall33; 1,056,100 for 1,046,685 before zxwalk33b; 1,060,900 for 1,051,409 before zxnext33; 1,065,600 for
 # 1,056,085 before zxlogit33; 1,074,300 for 1,064,691, zxrows33 and zxwalk33. Each alone on the round's start:
 # zxrows33 1,077,000 for 1,067,380, zxwalk33 1,078,500 for 1,068,824 (1,079,200 for 1,069,563, AT_SHORT_SCORES'
 # first form), zxfc1p33 1,072,500 for 1,062,907, zxlogit33 1,076,500 for 1,066,838 (1,077,300 for 1,067,628 before

@@ -138,7 +138,8 @@ def test_a_line_opening_with_an_id_seen_before_copies_its_record(soul_and_tokeni
     assert second.per_computed > second.per_position
     # a prefill position (~0.67M since the thirty-third round's cheaper q, k, v rows, pl_keys' scores, fc1planes.s and
     # norms, zxrows33, zxwalk33, zxfc1p33, zxlogit33, zxnext33 and zxwalk33b: the saving 667,311 measured with all six
-    # (667,247 with zxsmall33's S(w) by the weight's index, AT_SQUARES_BY_INDEX, too), 667,383
+    # (667,247 with zxsmall33's S(w) by the weight's index, AT_SQUARES_BY_INDEX, too; 667,224 with
+    # zxnzscan33's nz_short look-up as well), 667,383
     # with the first five, 671,585
     # with the first four, 674,949 with zxnext33 and zxrows33, 673,484 with the first three, 679,151 with zxrows33 alone, 677,564
     # with zxfc1p33 alone, 682,809 before them: 680,000 here until then; ~0.72M since the twenty-ninth round's word

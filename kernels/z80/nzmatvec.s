@@ -28,7 +28,7 @@
 ; the thirty-first round x in 1..16 but 15.
 ;
 ; T-states (tests/test_kernels_z80_nz.py, CALL and RET included, the 128K's options): 32 x 64, a bias,
-; shift 6, 10 nonzero x of 5 in every third column: 54,074 (short pieces; 67,104 before them; x of 12 60,034, 67,344 before the thirty-first round; x of 50:
+; shift 6, 10 nonzero x of 5 in every third column: 53,844 (short pieces; 54,074 before the thirty-third round's look-up, 67,104 before them; x of 12 59,804, 67,344 before the thirty-first round; x of 50:
 ; 67,344); every x 0: 14,819 (matvec's sparse call ~78,000-86,000 with every x 0; the 128K player's layer
 ; 1's fc2 a reply step on "hello" 103,464 -> ~74,000, benchmarks/z80_step_phases.py --model 128k). ~136 a
 ; product (pop 10, ld ixl,e and ld iyl,e 16, the reads 76, the adds 34; a skip 6 to 35 more); ~307 a row
@@ -43,7 +43,8 @@
 ; the 128K player's (the once-a-call part, nz_prepare_routines, 572 in the cold part below $8000; the
 ; rows' part, nz_row_routines, 1,396 with the chain's 1,000 and nz_short's 224 (164 before l = 9..16), above; 1,737 before
 ; them); 2,023 since the thirty-second round's NZ_WIDE_X (the 128K's: nz_wide_x and nz_wide_done, 55 bytes above, for
-; x of 385..503 on the chain: a call of one such column 28,488 T-states, 224,686 through matvec before).
+; x of 385..503 on the chain: a call of one such column 28,488 T-states, 224,686 through matvec before);
+; 2,021 since the thirty-third round's (nz_short's table in one page, read by its low byte: 222 bytes).
 
 NZ_PIECE_BYTES  = 44            ; the most a column writes: a skip of 7, pop, an l piece of 22, a piece of h of 14
 .ifdef NZ_WIDE_X
@@ -644,18 +645,46 @@ nz_scan_next:
 ; the l piece too (nz_short_places: no template).
 ; nz_nonzero's test of l (nz_short_test, below: 7 bytes, 24 T-states a nonzero column) and the pieces
 ; lie after the 48K's lines, which keep their places (its map unchanged).
+nz_short_places:
+        .byte nz_short_1 - nz_short_pieces, nz_short_16_end - nz_short_1
+        .byte nz_short_2 - nz_short_pieces, nz_short_16_end - nz_short_2
+        .byte nz_short_3 - nz_short_pieces, nz_short_12_end - nz_short_3
+        .byte nz_short_4 - nz_short_pieces, nz_short_16_end - nz_short_4
+        .byte nz_short_5 - nz_short_pieces, nz_short_10_end - nz_short_5
+        .byte nz_short_6 - nz_short_pieces, nz_short_12_end - nz_short_6
+        .byte nz_short_7 - nz_short_pieces, nz_short_14_end - nz_short_7
+        .byte nz_short_8 - nz_short_pieces, nz_short_16_end - nz_short_8
+.ifndef NZ_SHORT_EIGHT
+        .byte nz_short_9 - nz_short_pieces, nz_short_9_end - nz_short_9
+        .byte nz_short_10 - nz_short_pieces, nz_short_10_end - nz_short_10
+        .byte nz_short_11 - nz_short_pieces, nz_short_11_end - nz_short_11
+        .byte nz_short_12 - nz_short_pieces, nz_short_12_end - nz_short_12
+        .byte nz_short_13 - nz_short_pieces, nz_short_13_end - nz_short_13
+        .byte nz_short_14 - nz_short_pieces, nz_short_14_end - nz_short_14
+        .byte 0, 0                                      ; 15: its l piece
+        .byte nz_short_16 - nz_short_pieces, nz_short_16_end - nz_short_16
+.endif
+nz_short_places_end:
 nz_short:
         inc b
         dec b
         jp nz,NZ_L_PIECE        ; (h = 1: nz_h1_piece takes u from the l piece's IXL)
         push bc                 ; (B: 0, C: 127 + l)
+.if >nz_short_places == >(nz_short_places_end - 1)
+        add a,a                 ; (thirty-third round: the table in one page, its entry's low byte alone;
+        add a,<nz_short_places  ; 23 T-states and 2 bytes fewer than the general look-up)
+        ld l,a
+        ld h,>nz_short_places
+        ld c,(hl)               ; the template's offset (B: 0, tested above)
+        inc l
+.else
         ld hl,nz_short_places
-        ld c,a
-        ld b,0                  ; BC: l - 1
+        ld c,a                  ; BC: l - 1 (B: 0, tested above)
         add hl,bc
         add hl,bc
         ld c,(hl)               ; the template's offset
         inc hl
+.endif
         ld a,(hl)               ; its length
         or a
         jr z,@l_piece           ; (none: l's l piece, l = 15's)
@@ -692,25 +721,6 @@ nz_short:
 ; its l piece): its cheapest (32u - 2u, `sbc hl,de / sbc a,b` after the first doubling, 128 a row) would take
 ; 25 bytes, past the 10 left below $C000, to save ~40 T-states a call (counted) over the look-up and its l piece.
 ; ($CB,$23,$CB,$12: sla e, rl d; $19,$88: add hl,de, adc a,b)
-nz_short_places:
-        .byte nz_short_1 - nz_short_pieces, nz_short_16_end - nz_short_1
-        .byte nz_short_2 - nz_short_pieces, nz_short_16_end - nz_short_2
-        .byte nz_short_3 - nz_short_pieces, nz_short_12_end - nz_short_3
-        .byte nz_short_4 - nz_short_pieces, nz_short_16_end - nz_short_4
-        .byte nz_short_5 - nz_short_pieces, nz_short_10_end - nz_short_5
-        .byte nz_short_6 - nz_short_pieces, nz_short_12_end - nz_short_6
-        .byte nz_short_7 - nz_short_pieces, nz_short_14_end - nz_short_7
-        .byte nz_short_8 - nz_short_pieces, nz_short_16_end - nz_short_8
-.ifndef NZ_SHORT_EIGHT
-        .byte nz_short_9 - nz_short_pieces, nz_short_9_end - nz_short_9
-        .byte nz_short_10 - nz_short_pieces, nz_short_10_end - nz_short_10
-        .byte nz_short_11 - nz_short_pieces, nz_short_11_end - nz_short_11
-        .byte nz_short_12 - nz_short_pieces, nz_short_12_end - nz_short_12
-        .byte nz_short_13 - nz_short_pieces, nz_short_13_end - nz_short_13
-        .byte nz_short_14 - nz_short_pieces, nz_short_14_end - nz_short_14
-        .byte 0, 0                                      ; 15: its l piece
-        .byte nz_short_16 - nz_short_pieces, nz_short_16_end - nz_short_16
-.endif
 nz_short_pieces:
 .ifndef NZ_SHORT_EIGHT
 nz_short_16:    .byte $CB,$23,$CB,$12           ; 16u + 16u
