@@ -203,6 +203,25 @@ def test_inside_layer_panel_shows_the_engines_units_and_lens(run, engine_run):
         assert f"   {panel.token_text(pick)[:10]:<10} {int(engine.logits_of(expected['hidden'][(last, stage)])[pick]):>6}" in line
 
 
+def test_inside_layer_panel_puts_the_ffn_counts_on_their_own_line_where_the_strip_leaves_no_room(run, engine_run):
+    """At 80 columns (a 76-column panel) each FFN line's count goes under its strip instead of being cut off."""
+    from soulterm.tui.widgets.inside_layer import InsideLayerPanel
+
+    reply, tokens, expected, _engine = engine_run
+    panel, wide = _panel(InsideLayerPanel, run)
+    panel.available_width = lambda: 76
+    narrow = panel.render().plain
+    last = len(tokens) - (1 if reply.ended else 2)
+    for layer in range(spec.N_LAYERS):
+        zeros = int((expected["ffn"][(last, layer)] == 0).sum())
+        count = f"{zeros}/{spec.FFN_DIM} zero"
+        assert any(line.startswith(f"FFN {layer} ") and count in line for line in wide.splitlines())
+        lines = narrow.splitlines()
+        at = next(i for i, line in enumerate(lines) if line.startswith(f"FFN {layer} "))
+        assert count not in lines[at] and lines[at + 1].strip().startswith(count)
+    assert max(len(line) for line in narrow.splitlines() if line.startswith("FFN")) <= 76
+
+
 def test_score_panel_shows_the_engines_steps(run, engine_run):
     from soulterm.tui.widgets.score_steps import ScoreStepsPanel
 

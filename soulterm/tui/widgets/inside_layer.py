@@ -68,6 +68,10 @@ class InsideLayerPanel(InsightPanel):
         full = [t for (t, stage) in view.hidden if stage == N_LAYERS]
         return max(full) if full else None
 
+    def available_width(self) -> int:
+        """The columns the panel's text has (0 before it is laid out: nothing is wrapped then)."""
+        return self.content_size.width
+
     def render_view(self, view: ProbeView) -> Text:
         text = Text(no_wrap=True, overflow="crop")
         position = self.shown_position(view)
@@ -82,9 +86,14 @@ class InsideLayerPanel(InsightPanel):
             if units is None:
                 continue
             zeros = sum(1 for u in units if u == 0)
-            text.append(f"FFN {layer} ", style="bold")
-            text.append(unit_strip(units), style="green")
-            text.append(f"  {zeros}/{FFN_DIM} zero, max {max(units) / 256:.2f}\n")
+            label, strip = f"FFN {layer} ", unit_strip(units)
+            stats = f"  {zeros}/{FFN_DIM} zero, max {max(units) / 256:.2f}"
+            text.append(label, style="bold")
+            text.append(strip, style="green")
+            width = self.available_width()
+            if width and len(label) + len(strip) + len(stats) > width:     # (80 columns: the count on its own line)
+                stats = "\n" + " " * (len(label) - 2) + stats
+            text.append(stats + "\n")
         stages = [s for s in range(N_LAYERS + 1) if (position, s) in view.hidden]
         sizes = {s: rms(view.hidden[(position, s)]) for s in stages}
         top = max(sizes.values(), default=1.0) or 1.0
