@@ -433,6 +433,15 @@ def unit_norm_shift(soul, gain_bits: int) -> int | None:
     return shifts.pop() if len(shifts) == 1 else None
 
 
+def unit_shift_option(soul, gain_bits: int) -> list[str]:
+    """rmsnorm.s's RN_UNIT_SHIFT line where every norm of this soul has one shift (unit_norm_shift), else none."""
+    norm_shift = unit_norm_shift(soul, gain_bits)
+    if norm_shift is None:
+        return []
+    return [f"RN_UNIT_SHIFT = {norm_shift}        ; (every norm's shift RN_UNIT_GAIN_BITS + {norm_shift}: rmsnorm.s's "
+            "unit loops take it in place, the clamped one two elements a round)"]
+
+
 # the matrices whose products take their shift + 1 (the layer descriptors: soul_layout.soul_include);
 # out's take its shift (forward.s's fw_next_token)
 SHIFTED_PLUS_ONE = ("q", "k", "v", "proj", "fc1_w", "fc2_w")
@@ -1041,11 +1050,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if gain_bits is not None:
         options.append(f"RN_UNIT_GAIN_BITS = {gain_bits}   ; (every norm's gains 2^{gain_bits}: rmsnorm.s "
                        "takes shift - a straight, no general path)")
-    if gain_bits is not None and not banked:
-        norm_shift = unit_norm_shift(soul, gain_bits)
-        if norm_shift is not None:      # (thirty-third round, zx48norm33: the 48K's form, mul16u's unit loop)
-            options.append(f"RN_UNIT_SHIFT = {norm_shift}        ; (every norm's shift RN_UNIT_GAIN_BITS + {norm_shift}: "
-                           "rmsnorm.s's loops take it in place, the clamped one two elements a round)")
+    if gain_bits is not None and not banked:        # (thirty-third round, zx48norm33: the 48K's form, mul16u's unit loop)
+        options += unit_shift_option(soul, gain_bits)
     if embed_chains_take(soul):
         options.append("EMBED_CHAINS_ONLY = 1    ; (te's and pe's shifts in 1..8: embedrows.s's chains, no vecops.s embed)")
     if banked:
@@ -1075,10 +1081,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         if gain_bits is not None and unit_products:     # (its ~130 bytes lie before at_sq_table: a soul with general gains has
             options.append(f"RN_UNIT_PRODUCTS = ${RN_UNIT_PRODUCTS:04X}   ; (rmsnorm.s's unit products "   # no room)
                            "through tables that each unclamped norm makes there)")
-            norm_shift = unit_norm_shift(soul, gain_bits)
-            if norm_shift is not None:      # (thirty-third round, zxlogit33)
-                options.append(f"RN_UNIT_SHIFT = {norm_shift}        ; (every norm's shift RN_UNIT_GAIN_BITS + {norm_shift}: "
-                               "rmsnorm.s's unit loops take it in place, the clamped one two elements a round)")
+            options += unit_shift_option(soul, gain_bits)       # (thirty-third round, zxlogit33)
             if fc1_l0:      # (its ~80 bytes before at_sq_table: where layer 0's fc1 runs by its planes, in the room
                 # MV_COARSE_UNCALLED leaves below $C000; a layout without it, or with general gains, is short there)
                 options.append("RN_SQUARES_PAIRED = 1    ; (rmsnorm.s's squares two elements a round: thirty-third round)")
