@@ -155,6 +155,9 @@ WP_ENTRY_BYTES  = 2 * (WP_SPLIT_BYTES / 32 + WP_MATRICES)    ; (a word a row and
 .endif
 .else
 WP_ENTRY_BYTES  = 0
+.ifdef WP_NEXT_BY_RET
+        .error "WP_NEXT_BY_RET: the rows' entry words are WP_NEXT_ROW_WORDS'"
+.endif
 .endif
 wp_expand_first:
         call wp_interrupts_off
@@ -306,7 +309,14 @@ wp_shift:       .byte 0         ; WP_LEAST_SHIFT..WP_LEAST_SHIFT + 15
 wp_saved_sp:    .word 0
 wp_ints:        .byte 0         ; 0: interrupts were off
 wp_neg_sum:     .word 0         ; -N so far
+.ifdef WP_FILL_LINKED
+wp_high_sums:   .res 2          ; A[0] (WP_FILL_LINKED: the odd A' go into word_fill_rows_linked's stubs)
+.ifndef WP_FILL_PAIRS
+        .error "WP_FILL_LINKED: word_fill_rows_paired's passes, linked"
+.endif
+.else
 wp_high_sums:   .res 34         ; A[0..15] (and the word wp_fill's last pop reads; WP_WORD_TABLES: A'[0..15]; WP_FILL_PAIRS: the odd A' from 0)
+.endif
 .ifdef WP_WORD_TABLES
 .ifdef WP_FILL_PAIRS
 WORD_FILL_PAIRS = 1             ; (wordfill.s's rows two a pass: word_fill_rows_paired)
@@ -330,12 +340,18 @@ WP_FILL_STEP    = 10            ; bytes an entry of wp_fill: its B's low byte at
 ; (WP_FILL_PAIRS: word_fill_rows_paired reads the odd A'[a] alone, packed at wp_high_sums + a - 1: the even ones
 ; go unstored, 7 stores fewer a group)
         .macro wp_a_store index
+.ifdef WP_FILL_LINKED
+.if ((index) & 1) == 1
+        ld (wp_fill_stubs + WORD_STUB_BYTES * ((15 - (index)) / 2) + 1),hl     ; (pass (15 - a) / 2's stub)
+.endif
+.else
 .ifdef WP_FILL_PAIRS
 .if ((index) & 1) == 1
         ld (wp_high_sums + (index) - 1),hl
 .endif
 .else
         ld (wp_high_sums + 2 * (index)),hl
+.endif
 .endif
         .endmacro
         .macro wp_a_add reg, index
@@ -523,10 +539,14 @@ wp_a_again:
         ld l,0
         ld sp,hl
         ld bc,(wp_d0)
+.ifdef WP_FILL_LINKED
+        word_fill_rows_linked wp_fill_d1, wp_fill_stubs, wp_fill_done, wp_fill_row, wp_fill, wp_step_d2a, wp_step_d1a, wp_step_d3, wp_step_d1b, wp_step_d2b, wp_step_d1c
+.else
 .ifdef WP_FILL_PAIRS
         word_fill_rows_paired wp_fill_d1, wp_high_sums, wp_fill_row, wp_fill, wp_step_d2a, wp_step_d1a, wp_step_d3, wp_step_d1b, wp_step_d2b, wp_step_d1c
 .else
         word_fill_rows wp_fill_d1, wp_high_sums, wp_fill_row, wp_fill, wp_step_d2a, wp_step_d1a, wp_step_d3, wp_step_d1b, wp_step_d2b, wp_step_d1c
+.endif
 .endif
         ld ix,(wp_sum)          ; S so far
 .else
@@ -888,8 +908,12 @@ c_lo:
 ; masks: its code (wide or narrow, in the call's loop) or, after a matrix's last row, wp_rows_end.
         .macro wp_next_row
         exx
+.ifdef WP_NEXT_BY_RET
+        ret                     ; (WP_NEXT_BY_RET: the entry word popped straight into PC)
+.else
         pop hl
         jp (hl)
+.endif
         .endmacro
 .endif
 .ifndef WP_NO_CLASSES
@@ -948,8 +972,12 @@ wp_rows:
         ld de,(wp_out)          ; (DE': the outputs)
         exx
         ld sp,(wp_w)
+.ifdef WP_NEXT_BY_RET
+        ret                     ; (the first row's entry: the matrix's first word)
+.else
         pop hl
         jp (hl)                 ; (the first row's entry: the matrix's first word)
+.endif
 .else
 .ifndef WP_NO_CLASSES
         ld ix,wp_row_class

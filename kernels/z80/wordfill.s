@@ -9,6 +9,8 @@
 ; pushes, 12 steps by BC or DE, 3 by an immediate in DE: zxffn29's; 475 a row with word_fill_rows' loop). Size:
 ; word_fill_steps 78 bytes, word_fill_row 49, word_fill_rows 22 with its row's (each expansion's, in its caller's count).
 
+WORD_STUB_BYTES = 10            ; (word_fill_rows_linked: a pass's stub, ld hl,nn 3 + ld ix,nn 4 + jp nn 3)
+
 ; word_fill_steps: from the group's 8 x at IX, d0 to `d0` (a word), d1 into the immediates at `d1` and
 ; `d1a`..`d1c` + 1, d2 into `d2a` and `d2b` + 1, d3 into `d3` + 1; A'[0] = the word at `a0` + B[15] back to `a0`.
 ; Clobbers AF, DE, HL.
@@ -169,4 +171,35 @@ word_pair_d1:
         word_fill_row word_pair_after15, word_pair_d2a, word_pair_d1a, word_pair_d3, word_pair_d1b, word_pair_d2b, word_pair_d1c
         dec a
         jp nz,row
+        .endmacro
+
+; word_fill_rows_linked (WORD_FILL_LINKED: planes.s's WP_FILL_LINKED, thirty-fourth round, zxqkv34; with WORD_FILL_PAIRS,
+; whose word_pair_* immediates it keeps): word_fill_rows_paired's 8 passes without their loop. Pass k (a = 15 - 2 k, odd)
+; starts at its own stub, `ld hl,A'[a] / ld ix,<the next stub> / jp row`, whose immediate the caller's Gray code writes
+; (at `stubs` + WORD_STUB_BYTES k + 1: no list of the odd A' to read back), and ends `jp (ix)`; the last stub falls
+; into the pass and links to `done`, past it. A pass's own work is word_fill_rows_paired's; its overhead 42 T-states (32 the last)
+; against 72 (ld l,(ix+0) / ld h,(ix+1) 38, dec ix twice 20, dec a / jp nz 14), and no ld ix / ld a before the first:
+; 271 T-states fewer a group, for 59 bytes more code. Clobbers AF, DE, HL, IX.
+        .macro word_fill_rows_linked d1, stubs, done, row, after15, d2a, d1a, d3, d1b, d2b, d1c
+d1:
+        ld de,0                 ; d1 (patched)
+stubs:
+        .repeat 7, pass
+        ld hl,0                 ; A'[15 - 2 pass] (patched by the Gray code)
+        ld ix,stubs + WORD_STUB_BYTES * (pass + 1)
+        jp row
+        .endrepeat
+        ld hl,0                 ; A'[1] (patched)
+        ld ix,done
+        .assert * - stubs == 8 * WORD_STUB_BYTES - 3, "word_fill_rows_linked: the stubs' immediates at WORD_STUB_BYTES k + 1"
+row:
+        word_fill_row after15, d2a, d1a, d3, d1b, d2b, d1c
+word_pair_k0:
+        ld de,0                 ; B[15] - x_4 (patched)
+        add hl,de               ; A'[a - 1]
+word_pair_d1:
+        ld de,0                 ; d1 (patched)
+        word_fill_row word_pair_after15, word_pair_d2a, word_pair_d1a, word_pair_d3, word_pair_d1b, word_pair_d2b, word_pair_d1c
+        jp (ix)                 ; (the next pass's stub, or `done`, past the last)
+done:
         .endmacro

@@ -644,7 +644,10 @@ def _planes_block(soul, qkv_apart: bool, out_apart: bool, logits: bool, words: b
              "WP_LOW_START_IN_TABLE = 1",
              # (thirty-third round, zxnext33: each row's words after its code's address, a matrix's last row's
              # followed by wp_rows_end's; the pair of entries by the matrix's shift, its products' soul shift + 1)
-             "WP_NEXT_ROW_WORDS = 1", f"WP_SHIFT_4_MATRICES = {planes_shift_4_matrices(soul)}"] * words
+             "WP_NEXT_ROW_WORDS = 1", f"WP_SHIFT_4_MATRICES = {planes_shift_4_matrices(soul)}",
+             # (thirty-fourth round, zxqkv34: the fill's passes by stubs that hold their A' and link to the next,
+             # WP_FILL_LINKED, and a row's next entry by `ret`, WP_NEXT_BY_RET)
+             "WP_FILL_LINKED = 1", "WP_NEXT_BY_RET = 1"] * words
     lines = [".cpu z80", *make, f"wp_table_pages = ${PLANES_TABLES:04X}", f".org ${start:04X}",
              '.include "planes.s"']
     if make:
