@@ -94,6 +94,16 @@
 ; delta, a narrow row's S + 2 K' + 2 delta), so a row's first low lookup loads DE: 26 T-states a row fewer, the build
 ; 251 more. On the same x and rows as above: wp_tables 39,364; 32 narrow rows at shift 4 46,473; 32 rows at shift 7
 ; 53,644; 1,794 bytes in the bench.
+; WP_FILL_LINKED (thirty-fourth round, zxqkv34; the 128K player's, with WP_FILL_PAIRS; tests/test_kernels_z80_fill_linked.py):
+; wordfill.s's word_fill_rows_linked, the fill's 8 passes a group by stubs: the Gray code stores each odd A'[a] into
+; its pass's stub (`ld hl,A'[a] / ld ix,<next stub> / jp`, wp_fill_stubs) instead of wp_high_sums (2 bytes now, A[0]
+; alone), and a pass ends `jp (ix)`: 271 T-states a group fewer (a pass's overhead 42, the last 32, against 72), 1,084
+; a build. On the same x and rows as above: wp_tables 38,280; 32 narrow rows at shift 4 46,473; 32 rows at shift 7
+; 53,644; 1,821 bytes in the bench (wp_high_sums 32 bytes fewer, the stubs 59 more than the loop's reads).
+; WP_NEXT_BY_RET (the same round; with WP_NEXT_ROW_WORDS): a row's next entry, the word SP points at, by `ret` (10
+; T-states) instead of `pop hl / jp (hl)` (14), at each row's end and wp_rows' first: 4 a row and 4 a call fewer,
+; 1 byte fewer each of the 4 places. In the 128K player's bank 6: planes.s 23 bytes more (1,707 -> 1,730), its block
+; 32 longer (the class lists' and the masks' 32-byte alignment), bank 6's room at run time 284 -> 252 ($FE04-$FEFF).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
