@@ -1,9 +1,9 @@
 """planes.s's WP_FILL_LINKED and WP_NEXT_BY_RET (thirty-fourth round, zxqkv34; the 128K player's, in bank 6).
 
 WP_FILL_LINKED: wordfill.s's word_fill_rows_linked runs a group's 8 fill passes from stubs that hold each pass's A'[a]
-(the Gray code stores it there) and link to the next (`jp (ix)`), not a loop reading a list: the tables hold the same
-words (start_in_table_tables'), every row stays bit-exact against intmath.matvec, a build costs 271 T-states a group
-fewer (1,084), and a stub's link or its A' left wrong makes other tables. WP_NEXT_BY_RET: a row's next entry (the word
+(the Gray code stores it there) and link to the next (`jp (ix)`), not a loop reading a list, and the Gray code makes the odd A' alone: the tables
+hold the same words (start_in_table_tables'), every row stays bit-exact against intmath.matvec, a build costs 410
+T-states a group fewer (1,640), and a stub's link or its A' left wrong makes other tables. WP_NEXT_BY_RET: a row's next entry (the word
 after its masks, WP_NEXT_ROW_WORDS) by `ret`: every matrix bit-exact, 4 T-states a row fewer and 4 a call. The header
 states the figures; the players' forms: the 128K's bank 6 has both, the 48K's planes.s neither."""
 
@@ -86,15 +86,19 @@ def test_random_rows_of_every_class_at_every_shift_are_bit_exact(linked):
         assert same(linked, mixed_plane_rows(rng, 16), x, 7)
 
 
-def test_a_build_costs_271_fewer_a_group(linked, looped):
-    """A pass's overhead 42 T-states (ld hl,nn 10, ld ix,nn 14, jp 10, jp (ix) 8), the last's 32 (it falls into the
-    pass), against 72 (ld l,(ix+0) / ld h,(ix+1) 38, dec ix twice 20, dec a / jp nz 14); no ld ix / ld a before the
-    first (21): 8 x 72 + 21 - (7 x 42 + 32) = 271 a group, the Gray code's stores as many and as long."""
+def test_a_build_costs_410_fewer_a_group(linked, looped):
+    """The passes: a pass's overhead 42 T-states (ld hl,nn 10, ld ix,nn 14, jp 10, jp (ix) 8), the last's 32 (it falls
+    into the pass), against 72 (ld l,(ix+0) / ld h,(ix+1) 38, dec ix twice 20, dec a / jp nz 14); no ld ix / ld a before
+    the first (21): 8 x 72 + 21 - (7 x 42 + 32) = 271 a group. The Gray code: the odd A' alone, 5 adds (11) and 3
+    subtractions (19) against 8 and 7, one ld bc,nn (10) against two, as many stores, and wp_gray_x's store of x_4
+    (ld (nn),bc 20) gone: 139. 410 a group."""
     rng = np.random.default_rng(3404)
     w = mixed_plane_rows(rng, 8)
     for x in [vector_with_sum(rng, 1660), np.zeros(32, int), np.full(32, -127)]:
         (_, old_tables, old_rows), (_, new_tables, new_rows) = (run_planes(b, w, x, 7) for b in (looped, linked))
-        assert old_tables - new_tables == (8 * 72 + 21 - (7 * 42 + 32)) * GROUPS == 1084
+        passes = 8 * 72 + 21 - (7 * 42 + 32)
+        gray = (8 - 5) * 11 + (7 - 3) * 19 + 10 + 20
+        assert old_tables - new_tables == (passes + gray) * GROUPS == 1640
         assert old_rows == new_rows
 
 
@@ -179,7 +183,7 @@ def test_the_header_states_the_figures(linked):
     shipped = zx_build.planes_bank(load_soul(DEFAULT_SOUL), qkv_apart=True, out_apart=True, logits=False, words=True)
     code = shipped.symbols["wp_code_end"] - shipped.symbols["wp_x"]
     room = 0xFF00 - shipped.symbols["planes_bank_end"]
-    assert f"({1707:,} -> {code:,})" in text and f"-> {room} (${shipped.symbols['planes_bank_end']:04X}-$FEFF)" in text
+    assert f"(1,707 -> {code:,}," in text and f"-> {room} (${shipped.symbols['planes_bank_end']:04X}-$FEFF)" in text
 
 
 def test_the_players_forms():

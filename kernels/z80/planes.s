@@ -92,18 +92,22 @@
 ; tests/test_kernels_z80_low_start.py): R's start c_lo + 16 r in group 3's table instead (wp_low_constants, called at
 ; group 3's sums: its entries delta = -(c_lo + 16 r) mod 128 more, Q's start K' = K + (c_lo + 16 r + delta) / 128 - 2
 ; delta, a narrow row's S + 2 K' + 2 delta), so a row's first low lookup loads DE: 26 T-states a row fewer, the build
-; 251 more. On the same x and rows as above: wp_tables 39,364; 32 narrow rows at shift 4 46,473; 32 rows at shift 7
-; 53,644; 1,794 bytes in the bench.
+; 247 more (251 before zxqkv34). On the same x and rows as above: wp_tables 39,360; 32 narrow rows at shift 4
+; 46,473; 32 rows at shift 7 53,644; 1,793 bytes in the bench (39,364 and 1,794 before zxqkv34 dropped
+; wp_low_constants' `or a`: sla c leaves no carry).
 ; WP_FILL_LINKED (thirty-fourth round, zxqkv34; the 128K player's, with WP_FILL_PAIRS; tests/test_kernels_z80_fill_linked.py):
 ; wordfill.s's word_fill_rows_linked, the fill's 8 passes a group by stubs: the Gray code stores each odd A'[a] into
 ; its pass's stub (`ld hl,A'[a] / ld ix,<next stub> / jp`, wp_fill_stubs) instead of wp_high_sums (2 bytes now, A[0]
-; alone), and a pass ends `jp (ix)`: 271 T-states a group fewer (a pass's overhead 42, the last 32, against 72), 1,084
-; a build. On the same x and rows as above: wp_tables 38,280; 32 narrow rows at shift 4 46,473; 32 rows at shift 7
-; 53,644; 1,821 bytes in the bench (wp_high_sums 32 bytes fewer, the stubs 59 more than the loop's reads).
+; alone), and a pass ends `jp (ix)`: 271 T-states a group fewer (a pass's overhead 42, the last 32, against 72). And the
+; Gray code makes the odd A' alone, A'[1] = A'[0] + x_4, then x_5, x_6 and x_7 in Gray order (8 steps, 3 of them
+; subtractions, against 15 and 7), without wp_gray_x's second x_4: 139 a group fewer. 410 a group, 1,640 a build. On
+; the same x and rows as above: wp_tables 37,720; 32 narrow rows at shift 4 46,473; 32 rows at shift 7 53,644; 1,798
+; bytes in the bench (wp_high_sums 32 bytes fewer, the stubs 59 more than the loop's reads, the Gray code 22 fewer).
 ; WP_NEXT_BY_RET (the same round; with WP_NEXT_ROW_WORDS): a row's next entry, the word SP points at, by `ret` (10
 ; T-states) instead of `pop hl / jp (hl)` (14), at each row's end and wp_rows' first: 4 a row and 4 a call fewer,
-; 1 byte fewer each of the 4 places. In the 128K player's bank 6: planes.s 23 bytes more (1,707 -> 1,730), its block
-; 32 longer (the class lists' and the masks' 32-byte alignment), bank 6's room at run time 284 -> 252 ($FE04-$FEFF).
+; 1 byte fewer each of the 4 places. In the 128K player's bank 6 with both: planes.s as long as before (1,707 ->
+; 1,707, with wp_low_constants' `or a` gone: a byte more would cost 32, the class lists' and the masks' 32-byte
+; alignment), bank 6's room at run time 284 -> 284 ($FDE4-$FEFF).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
@@ -324,6 +328,9 @@ wp_high_sums:   .res 2          ; A[0] (WP_FILL_LINKED: the odd A' go into word_
 .ifndef WP_FILL_PAIRS
         .error "WP_FILL_LINKED: word_fill_rows_paired's passes, linked"
 .endif
+.ifndef WP_WORD_TABLES
+        .error "WP_FILL_LINKED: the word tables' fill (wordfill.s)"
+.endif
 .else
 wp_high_sums:   .res 34         ; A[0..15] (and the word wp_fill's last pop reads; WP_WORD_TABLES: A'[0..15]; WP_FILL_PAIRS: the odd A' from 0)
 .endif
@@ -395,7 +402,9 @@ WP_FILL_STEP    = 10            ; bytes an entry of wp_fill: its B's low byte at
         inc hl
         ld b,(hl)
         inc hl
+.ifndef WP_FILL_LINKED          ; (its odd A' add x_4 once: no second load)
         ld (again + 1),bc
+.endif
         ld e,(hl)
         inc hl
         ld d,(hl)
@@ -522,6 +531,21 @@ wp_group:
         ld de,-8
         add hl,de               ; x_4
         wp_gray_x wp_a_fourth, wp_a_again   ; (SP: interrupts are off)
+.ifdef WP_FILL_LINKED
+; (WP_FILL_LINKED: the stubs take the odd A' alone, A'[1] = A'[0] + x_4 and on by x_5, x_6 and x_7 in Gray order, 8
+; steps: 1 3 7 5 13 15 11 9, BC x_4 then x_7)
+        ld hl,(wp_high_sums)    ; A'[0]
+        wp_a_add bc, 1
+        wp_a_add de, 3
+        wp_a_add sp, 7
+        wp_a_sub de, 5
+wp_a_fourth:
+        ld bc,0                 ; x_7 (patched)
+        wp_a_add bc, 13
+        wp_a_add de, 15
+        wp_a_sub sp, 11
+        wp_a_sub de, 9
+.else
         ld hl,(wp_high_sums)    ; A[0] = -N_g, then the Gray code's 15 steps
         wp_a_add bc, 1
         wp_a_add de, 3
@@ -542,6 +566,7 @@ wp_a_again:
         wp_a_add bc, 11
         wp_a_sub de, 9
         wp_a_sub bc, 8
+.endif
 .ifdef WP_WORD_TABLES
         ld a,(wp_page)          ; the table: E[16 a + b] pushed down the group's pages from their end
         add a,WP_GROUP_PAGES
@@ -691,8 +716,7 @@ wp_low_constants:
         inc hl
 @whole: ld b,0
         push bc                 ; delta
-        sla c                   ; (2 delta <= 254)
-        or a
+        sla c                   ; (2 delta <= 254: no carry out, sbc's carry clear)
         sbc hl,bc               ; K' = K + (C + delta) / 128 - 2 delta
         ld (wp_row_k+2),hl
         ld (wp_row_4_k+2),hl

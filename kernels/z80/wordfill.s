@@ -179,7 +179,7 @@ word_pair_d1:
 ; (at `stubs` + WORD_STUB_BYTES k + 1: no list of the odd A' to read back), and ends `jp (ix)`; the last stub falls
 ; into the pass and links to `done`, past it. A pass's own work is word_fill_rows_paired's; its overhead 42 T-states (32 the last)
 ; against 72 (ld l,(ix+0) / ld h,(ix+1) 38, dec ix twice 20, dec a / jp nz 14), and no ld ix / ld a before the first:
-; 271 T-states fewer a group, for 59 bytes more code. Clobbers AF, DE, HL, IX.
+; 271 T-states fewer a group, for 59 bytes more code (planes.s's list of the A' 32 fewer). Clobbers AF, DE, HL, IX.
         .macro word_fill_rows_linked d1, stubs, done, row, after15, d2a, d1a, d3, d1b, d2b, d1c
 d1:
         ld de,0                 ; d1 (patched)
