@@ -16,7 +16,8 @@ about TABLE_BUILD T-states (15 adds and stores, S_g apart), twice a reply step.
 This script (1) checks the regrouped Q bit-exact against the Horner planes.s runs (weight_planes' tables, biased
 group 3, K' and the narrow start) on random rows of every group mix and random x, and the out against
 intmath.matvec; (2) counts on the shipped soul's six matrices (each once a reply step; all but layer 1's q a prompt
-position) the rows of each form and the T-states they would save, less the table builds. It builds nothing: the
+position) the rows of each form and the T-states they would save, less the table builds, and the masks that are
+constant (all 0 or all 1: their lookup a constant of the build). It builds nothing: the
 forms need a row's words in another order by its groups (wp_expand_first and the tape's split masks too).
 
     python benchmarks/z80_group_narrow.py
@@ -132,6 +133,11 @@ def main() -> None:
     print(f"model: {check_model():,} random rows bit-exact (the grouped Q against planes.s's Horner, the out against "
           "intmath.matvec at shift 4)")
     soul = load_soul(DEFAULT_SOUL)
+    all_masks = [mask for name in zx_build.PLANES_MATRICES for row in np.asarray(soul[name].values, dtype=np.int64)
+                 for mask in masks(row).values()]
+    constant = sum(mask in (0, 255) for mask in all_masks)
+    print(f"the shipped soul's q, k, v: {constant} of {len(all_masks):,} masks all 0 or all 1 (a lookup a build could "
+          "fold into a row's start: too few to pay)")
     step_saving, position_saving = 0, 0
     forms: dict[str, int] = {}
     for name in zx_build.PLANES_MATRICES:
