@@ -3505,21 +3505,22 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         sra c
         rra
         .endrepeat
-        ld e,a                  ; f = sum >> 14 = C:E (|f| <= 4096: its top bytes C's sign)
-@summed:                        ; f = C:E (the TUI's probe reads q and key j from RAM at attend_head@means)
-        .byte $DD,$95           ; sub ixl: f - max f so far < 0? then max (IX) stays (C:E, 16 bits)
-        ld a,c
-        .byte $DD,$9C           ; sbc a,ixh
-        jp m,@smaller
-        .byte $DD,$6B           ; ld ixl,e
-        .byte $DD,$61           ; ld ixh,c
-@smaller:
+@summed:                        ; f = C:A, sum >> 14 (|f| <= 4096: its top bytes C's sign; the TUI's probe
+                                ; reads q and key j from RAM at attend_head@means)
 @score:                         ; key j's score at B (twenty-eighth round: B, not an operand patched)
 .ifndef AT_SHORT_SCORES
         ld h,at_scores >> 8
 .endif
         ld l,b
-        ld (hl),e
+        ld (hl),a               ; f's low byte stored first (thirty-fourth round: no `ld e,a` a key to keep it)
+        .byte $DD,$95           ; sub ixl: f - max f so far < 0? then max (IX) stays (16 bits)
+        ld a,c
+        .byte $DD,$9C           ; sbc a,ixh
+        jp m,@smaller
+        ld a,(hl)               ; (a new max: its low byte back from the score, the rare way)
+        .byte $DD,$6F           ; ld ixl,a
+        .byte $DD,$61           ; ld ixh,c
+@smaller:
         inc l
         ld (hl),c
         inc l
