@@ -17,8 +17,8 @@ import pytest
 from test_kernels_z80_scores import walk_taken, weighted_head
 from soulterm.soul import intmath
 from soulterm.zx.build import KEPT_MARKED_OPTION, PAGED_VALUES_OPTION, SHORT_SCORES_OPTION
-from soulterm.zx.kernelbench import (FAST_MEANS_OPTION, HEAD_OUT, KEPT_MEANS_OPTION, PLANE_SCORES_OPTION,
-                                     Z80Bench, run_head)
+from soulterm.zx.kernelbench import (_CORE_FRAME, FAST_MEANS_OPTION, HEAD_OUT, KEPT_MEANS_OPTION,
+                                     PLANE_SCORES_OPTION, Z80Bench, load_head, run_head)
 
 PLANES_128K_OPTIONS = "\n".join((PLANE_SCORES_OPTION, FAST_MEANS_OPTION.replace("kv_values = $4C80", "kv_values = $4A00"),
                                  KEPT_MEANS_OPTION, PAGED_VALUES_OPTION, KEPT_MARKED_OPTION))
@@ -118,11 +118,13 @@ def test_the_word_scores_heads_are_intmaths_and_cheaper(benches):
     assert took == {"planes", "planes, weighted", "dot"}
 
 
-@pytest.mark.parametrize("broken", ["loop", "far test", "zeros", "high byte", "page", "first score", "keys' start"])
+@pytest.mark.parametrize("broken", ["loop", "far test", "zeros", "high byte", "new max", "page", "first score",
+                                    "keys' start"])
 def test_a_broken_word_scores_loop_fails(benches, broken):
     """attend_head's way in to the old loop (the four-byte scores' loop reading words), the far test on L
     (`ld a,h` as `ld a,l`), @zero's count left out (`inc (hl)` a nop: the walk no longer the one its weights
-    of 0 choose), pl_keys' score stored with f's low byte as its high one (`ld (hl),c` as `ld (hl),e`) or
+    of 0 choose), pl_keys' score stored with the max's test's byte as its high one (`ld (hl),c` as `ld (hl),a`),
+    a new max's low byte not read back from the score (`ld a,(hl)` as `ld a,c`, since the thirty-fourth round) or
     its tables' page, set once a head, a page low, at_short_weights' first score or pl_keys' first store at
     2 count from the page's start, not its end (`neg` as two `nop`s), each fails a head."""
     short, _ = benches
@@ -132,7 +134,8 @@ def test_a_broken_word_scores_loop_fails(benches, broken):
                  (0xDA, short.sym("attend_head@weights") & 255, short.sym("attend_head@weights") >> 8)),
         "far test": ("at_short_weights", (0xED, 0x52, 0x7C, 0xB7), (0xED, 0x52, 0x7D, 0xB7)),
         "zeros": ("at_short_weights", (0x21, zeros & 255, zeros >> 8, 0x34), (0x21, zeros & 255, zeros >> 8, 0x00)),
-        "high byte": ("pl_keys@score", (0x73, 0x2C, 0x71), (0x73, 0x2C, 0x73)),
+        "high byte": ("pl_keys@score", (0x2C, 0x71, 0x2C), (0x2C, 0x77, 0x2C)),
+        "new max": ("pl_keys@score", (0x7E, 0xDD, 0x6F), (0x79, 0xDD, 0x6F)),
         "page": ("pl_keys", (0x26, short.sym("pl_tables") >> 8), (0x26, (short.sym("pl_tables") >> 8) - 1)),
         "first score": ("at_short_weights", (0x87, 0xED, 0x44), (0x87, 0x00, 0x00)),
         "keys' start": ("pl_keys", (0x87, 0xED, 0x44, 0x47), (0x87, 0x00, 0x00, 0x47)),
@@ -152,3 +155,59 @@ def test_a_broken_word_scores_loop_fails(benches, broken):
         assert failed, broken
     finally:
         short.poke(start + at, list(old))
+
+
+# pl_keys' cost a key, counted from its instructions (attention.s): plane 0 70, planes 1..9 98 each, plane 10
+# (complemented, subtracted) 98, the mark's pop and test 21, the four shifts 48 and the key's end 70 (f's low byte
+# stored from A, the max's 16-bit test, the high byte, the loop): 1,189 (1,193 before the thirty-fourth round,
+# with `ld e,a`). A new max reads its low byte back and loads IX: 23 more. A 12-plane key: the mark's jr taken
+# (5), sum q added back (30), one more shift (12), its last plane (80: pl_sub_plane's `inc l` again) and the jp
+# back (10), one shift fewer (-12): 125 more.
+# Without AT_SHORT_SCORES a key costs 59 more: the tables' page loaded again (7) and the score's (7), its top
+# two bytes (34) and the loop's end test (11).
+KEY_ELEVEN_PLANES = 1_189
+NEW_MAX = 23
+TWELVE_PLANES_MORE = 125
+FOUR_BYTE_SCORES_MORE = 59
+
+
+def pl_keys_costs(bench, q, keys, count: int, head: int) -> list[int]:
+    """attend_head on the planes; the T-states between pl_keys' visits to @key: each key's but the last."""
+    load_head(bench, q, keys, np.zeros((20, 4, 8), dtype=np.int64), count, head)
+    cpu, key = bench.cpu, bench.sym("pl_keys@key")
+    bench.poke_word(bench.stack_top - 2, bench.trap)
+    cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym("attend_head")
+    cpu.iff1 = cpu.iff2 = 0
+    ticks = []
+    cpu.set_breakpoint(key)
+    try:
+        while cpu.pc != bench.trap:
+            if cpu.pc == key:
+                ticks.append(cpu.frame_tick)
+                cpu.step_over_breakpoint()
+            else:
+                cpu.ticks_to_stop = 50_000
+                cpu.run()
+    finally:
+        cpu.clear_breakpoint(key)
+    assert np.array_equal(bench.read_words(HEAD_OUT, 8),
+                          intmath.attention_head(q, keys[:count, head], values=np.zeros((count, 8), np.int64))[0])
+    return [(after - before) % _CORE_FRAME for before, after in zip(ticks, ticks[1:])]
+
+
+def test_a_keys_cost_in_pl_keys(benches):
+    """pl_keys' T-states a key are its instructions' (KEY_ELEVEN_PLANES' comment), on both benches (the four-byte
+    scores' FOUR_BYTE_SCORES_MORE more): keys of 11
+    planes whose f falls key by key (no new max after key 0's), one of them of 12 planes, and a new max."""
+    q = np.array([1024, -700, 0, 5, 0, 0, 300, -2])
+    keys = np.zeros((20, 4, 8), dtype=np.int64)
+    keys[:, 1, 0] = np.arange(1000, 1000 - 100 * 20, -100)     # f falls key by key: 1000 .. -900 (11 planes)
+    keys[5, 1, 1] = 1500                                       # a 12-plane key, its f below key 4's
+    keys[9, 1, 0] = 1023                                       # a new max at key 9
+    keys[9, 1, 1] = -1024
+    for bench, more in zip(benches, (0, FOUR_BYTE_SCORES_MORE)):
+        costs = pl_keys_costs(bench, q, keys, 12, 1)
+        want = [KEY_ELEVEN_PLANES + more + NEW_MAX] + [KEY_ELEVEN_PLANES + more] * 10
+        want[5] += TWELVE_PLANES_MORE
+        want[9] += NEW_MAX
+        assert costs == want, (costs, want)

@@ -174,7 +174,8 @@
 ; positive words summing to 16,384 or more, or its negative ones below -16,384), or while a
 ; key beyond -2048..2047 is in the cache (at_wide_planes), takes the old dot. T-states (python
 ; benchmarks/z80_kernels.py --plane-scores; q, k in -2048..2047, v in -256..255, with
-; AT_FAST_MEANS): 9,928 for one position, 47,051 for 20 since the twenty-ninth round's zxdiv128 (the
+; AT_FAST_MEANS): 9,931 for one position, 46,999 for 20 since the thirty-fourth round's f stored from A (11
+; planes 9,840 and 49,344); 9,928 and 47,051 since the twenty-ninth round's zxdiv128 (the
 ; means' division below; 11 planes 9,837 and 49,394); 10,152 and 47,258 since its exp_lut at its
 ; page's byte 128 (zxatt128c, AT_EXP_AT_INDEX: the weights' loop reads a weight at L, 15 T-states
 ; fewer a weight above 0; 10,167 and 47,286 before it; 10,211 and 47,540 measured on main before the
@@ -3392,7 +3393,9 @@ pl_prepare:
 ; R lies in C:A (its low byte in A, so that a table's byte adds to it straight from (HL), H
 ; the tables' page) and the bits it shifts out are dropped: 98 T-states a plane (106 before
 ; the eighteenth round kept them in B by `rr b` for the probe's at_sum40; 114 with R in HL).
-; |f| <= 2048 (|q|, |k| <= 2048): the max is kept in 16 bits. Runs with interrupts off (SP
+; |f| <= 2048 (|q|, |k| <= 2048): the max is kept in 16 bits. f's low byte goes to its score
+; straight from A before the max's test (thirty-fourth round: 4 T-states a key; a new max, the rare
+; way, reads it back, 7). Runs with interrupts off (SP
 ; walks the planes, IX the max); returns C, the end of pl_prepare's way. Clobbers AF, BC,
 ; DE, HL, IX.
 ; pl_add_high - C:A += T_hi[D] (the table's word at L = D, H its page; D keeps A's low byte
@@ -3505,21 +3508,22 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         sra c
         rra
         .endrepeat
-        ld e,a                  ; f = sum >> 14 = C:E (|f| <= 4096: its top bytes C's sign)
-@summed:                        ; f = C:E (the TUI's probe reads q and key j from RAM at attend_head@means)
-        .byte $DD,$95           ; sub ixl: f - max f so far < 0? then max (IX) stays (C:E, 16 bits)
-        ld a,c
-        .byte $DD,$9C           ; sbc a,ixh
-        jp m,@smaller
-        .byte $DD,$6B           ; ld ixl,e
-        .byte $DD,$61           ; ld ixh,c
-@smaller:
+@summed:                        ; f = C:A, sum >> 14 (|f| <= 4096: its top bytes C's sign; the TUI's probe
+                                ; reads q and key j from RAM at attend_head@means)
 @score:                         ; key j's score at B (twenty-eighth round: B, not an operand patched)
 .ifndef AT_SHORT_SCORES
         ld h,at_scores >> 8
 .endif
         ld l,b
-        ld (hl),e
+        ld (hl),a               ; f's low byte stored first (thirty-fourth round: no `ld e,a` a key to keep it)
+        .byte $DD,$95           ; sub ixl: f - max f so far < 0? then max (IX) stays (16 bits)
+        ld a,c
+        .byte $DD,$9C           ; sbc a,ixh
+        jp m,@smaller
+        ld a,(hl)               ; (a new max: its low byte back from the score, the rare way)
+        .byte $DD,$6F           ; ld ixl,a
+        .byte $DD,$61           ; ld ixh,c
+@smaller:
         inc l
         ld (hl),c
         inc l
