@@ -4,26 +4,26 @@ The 48K takes attention's scores through matvec's squares table (attention.s's A
 table reads a dimension a key, each key's sums KS[j] in the screen's bottom third, its keys as words
 in the key cache below $8000); the 128K by bit planes of the keys (AT_PLANE_SCORES: pl_store keeps each
 key as 12 planes of k + 2048, or 11 of k + 1024 and a mark, two index bytes a plane a head; pl_prepare
-makes two 16-entry tables of q's subset sums; pl_keys two reads a plane). This measures what the
-planes would give the 48K and what they would take of its room, if they replaced the keys it stores
-rather than came beside them (docs/spectrum.md, "Thirty-fourth round: the 48K's scores by key planes,
-weighed"):
+makes two 16-entry tables of q's subset sums; pl_keys two reads a plane). The 48K has room for planes
+only where they replace the keys it stores, and only a byte a plane a head: PL_PACKED (kernels/z80/
+planekeys48.s), 16 planes so that every key stays exact. This measures what that form would give the
+48K and what it would take of its room (docs/spectrum.md, "Thirty-fourth round: the 48K's scores by
+packed key planes"):
 
-- T-states, measured: the turns of "hello" (or TEXT, the ten, a prompts file's) on both shipped
+- The packed kernels on the 48K's kernels' bench (their table means, every head checked against
+  intmath): pl_keys a key and head and a head, pl_prepare a head (and with a wide q), pl_store a
+  position's 4 heads, pl_rebuild_key a key's head; each routine's bytes.
+- The players, measured: the turns of "hello" (or TEXT, the ten, a prompts file's) on both shipped
   players (kernelbench.player_bench, every step checked against the engine), each reply step and each
-  prompt position past 0 single-stepped, the T-states of each form's own routines summed (SQUARES_ROUTINES
-  on the 48K, PLANES_ROUTINES on the 128K: the keys' store, the head's preparation, the keys' loop), and
-  the keys pl_keys ran (its @key entries) and those of 12 planes (@twelve). The keys, q and contexts are
-  the engine's on both, so the 128K's figures are what its form costs on the same work.
-- T-states, counted: the 48K cannot keep the 128K's form (two index bytes a plane: STORE_FORMS), only a
-  byte a plane a head (both groups' 4-bit masks, 16 planes, PACKED_*), whose masks pl_keys must take apart
-  (PACKED_PLANE against PLANE_128K, from the instructions listed below); its scores as the 48K's weights'
-  loop reads them (4 bytes, SCORES_4_BYTES); every key in 12 planes (a packed byte has no free value for
-  the 11-plane mark); pl_store's packed form (PACKED_STORE_HEAD a head).
+  prompt position past 1 single-stepped, the T-states of each form's own routines summed (SQUARES_ROUTINES
+  on the 48K, PLANES_ROUTINES on the 128K), and what the 128K's ran: its keys and heads (pl_keys@key),
+  heads (pl_prepare), wide q's (pl_wide_q) and stores (pl_store). The keys, q and contexts are the
+  engine's on both, so the packed form's cost on the 48K's work is the kernels' figures times those counts
+  (forward.s's share as the 128K's).
 - Bytes: each form's code as the shipped players assemble it (the listing's bytes of the lines under
   AT_FAST_SCORES and its take-backs in the 48K, under AT_PLANE_SCORES in the 128K, records128.s's and
-  the data bank's paging left out), by routine; the storage each form needs (STORE_FORMS) against the
-  48K's key cache and key sums; the packed pl_keys' and pl_store's bytes counted; the room left.
+  the data bank's paging left out), by routine; the room the squares take (the shipped 48K rung assembled
+  without them); the storage each form needs against the 48K's key cache and key sums; the room left.
 
     python benchmarks/zx48_key_planes.py [TEXT | --everyday | --prompts FILE]
 """
@@ -68,45 +68,53 @@ INDEX_FORM = HEADS * 12 * 2                             # the 128K's pl_store: 1
 PACKED_LOW = HEADS * 12                                 # packed: planes 0..11, a byte each (both groups' masks)
 PACKED_HIGH = HEADS * 4                                 # packed: planes 12..15 (only the old dot's rebuild reads them)
 
-# The packed form's pl_keys, counted. Tables (pl_prepare's, in two pages of the screen's middle third, free while
-# the heads run: planes.s's tables are made again from the next xn): T_lo's entries at offsets n (0..15), T_hi's
-# at 16 m (m 0..15; T[0] = 0 shared); T_lo's low bytes and T_hi's high bytes in page P, T_lo's high bytes and
-# T_hi's low bytes in page P + 1, so that a plane's four reads take one `inc h` and one `dec h`. R in D:E, H = P,
-# a plane's byte in C (then B: one `pop bc` two planes). (instruction, T-states, bytes):
-PACKED_PLANE_CODE = (("sra d", 8, 2), ("rr e", 8, 2),                       # R >>= 1 (not plane 0's)
-                     ("ld a,c", 4, 1), ("and $0F", 7, 2), ("ld l,a", 4, 1),  # L = n_lo
-                     ("ld a,e", 4, 1), ("add a,(hl)", 7, 1), ("ld e,a", 4, 1),       # T_lo's low byte (P)
-                     ("inc h", 4, 1), ("ld a,d", 4, 1), ("adc a,(hl)", 7, 1), ("ld d,a", 4, 1),  # its high (P + 1)
-                     ("ld a,c", 4, 1), ("and $F0", 7, 2), ("ld l,a", 4, 1),  # L = 16 n_hi
-                     ("ld a,e", 4, 1), ("add a,(hl)", 7, 1), ("ld e,a", 4, 1),       # T_hi's low byte (P + 1)
-                     ("dec h", 4, 1), ("ld a,d", 4, 1), ("adc a,(hl)", 7, 1), ("ld d,a", 4, 1))  # its high (P)
-POP_HALF = 10 / 2                                       # `pop bc`: two planes' bytes
-PACKED_PLANE = sum(t for _, t, _ in PACKED_PLANE_CODE) + POP_HALF
-PACKED_PLANE_BYTES = sum(b for _, _, b in PACKED_PLANE_CODE) + 0.5
-# pl_keys' plane in the 128K (attention.s, its .repeat body: `pop de`, `sra c / rra`, two table adds)
-PLANE_128K = 10 + 8 + 4 + 2 * (4 + 7 + 4 + 4 + 4 + 7 + 4 + 4)
-PLANE_128K_BYTES = 1 + 2 + 1 + 2 * 8
-# the 48K's weights' loop reads 4-byte scores at at_scores (pl_keys without AT_SHORT_SCORES): a key's
-# `ld h,pl_tables >> 8`, `ld h,at_scores >> 8`, the sign's two bytes (`ld a,c / rla / sbc a,a / ld (hl),a /
-# inc l / ld (hl),a / inc l`) and the end's test (`ld a,l / cp n`)
-SCORES_4_BYTES = 7 + 7 + (4 + 4 + 4 + 7 + 4 + 7 + 4) + (4 + 7)
-# pl_prepare's 30 entries a head in two pages: `ld a,l / ld (nn),a / ld a,h / ld (nn),a` (34 T-states, 8 bytes)
-# where the 128K's store a word (`ld (nn),hl`, 16 and 3)
-PREPARE_ENTRIES = 30
-PREPARE_SPLIT_T = PREPARE_ENTRIES * (34 - 16)
-PREPARE_SPLIT_BYTES = PREPARE_ENTRIES * (8 - 3)
-# pl_store's packed form, a head: its 8 words' 16 bytes loaded (`ld r,(ix+d)`, 19; the high bytes + 8 for k +
-# 2048: `add a,8` and the moves, 11), then 16 planes of 8 bits (`srl r / rla`, 12 each, half in the other set:
-# 2 exx), each plane's byte stored (`ld (hl),a / inc hl`, 13; planes 12..15 through DE, the same)
-PACKED_STORE_HEAD = 16 * 19 + 8 * 11 + 16 * (8 * 12 + 2 * 4 + 13) + 40
-# its code unrolled over the 16 planes (8 `srl r / rla` of 3 bytes, 2 exx, the store's 2), the loads (16 x 3),
-# the head's loop and the high planes' address (40)
-PACKED_STORE_BYTES = 16 * (8 * 3 + 2 + 2) + 16 * 3 + 40
-# The old dot's fallback (a q beyond the planes' sums, a key beyond -2048..2047): a key's 8 words rebuilt from its
-# 16 planes into a scratch row (`ld a,(hl) / inc hl` a plane, then a dimension's bit `rrca / rr (ix+o+1) / rr
-# (ix+o)`, 50), 2048 taken off each word; then the old dot as today. Counted; it runs on no prompt of the sets.
-REBUILD_KEY_HEAD = 16 * (7 + 6 + HEAD_DIM * 50) + HEAD_DIM * 40
-REBUILD_BYTES = 3 + HEAD_DIM * 7 + 20 + 30      # (a plane unrolled over the dimensions, the loops, the offset)
+PACKED_OPTION = "PL_PACKED = 1"         # attention.s's 48K form (kernels/z80/planekeys48.s)
+PACKED_ROUTINES = ("pl_wide_q", "pl_prepare", "pl_keys", "pl_store", "pl_rebuild_key", "pl_store_high")
+SPAN = 20                               # the keys of the bench's long head (its short one: 1)
+
+
+def kernel_figures() -> dict:
+    """PL_PACKED on the 48K's kernels' bench (their table means), each head exact against intmath: pl_keys a key
+    and head and its rest a head (a head of 1 and of SPAN keys), pl_prepare a head, its wide q's way a head,
+    pl_store a position's 4 heads, pl_rebuild_key a key's head; and each routine's bytes."""
+    import numpy as np
+
+    from soulterm.soul import intmath
+    from soulterm.zx.kernelbench import HEAD_OUT, HEAD_PLANES, HEAD_PLANES_HIGH, Z80Bench, load_head, player_kernel_options
+
+    bench = Z80Bench(options=player_kernel_options("48k", plane_scores=True, fast_scores=False, bench=True)
+                     + "\n" + PACKED_OPTION)
+    name_of, cpu = routine_of(bench), bench.cpu
+
+    def head(q, keys, count: int) -> tuple[collections.Counter, int]:
+        values = np.zeros((20, 4, 8), dtype=np.int64)
+        store = load_head(bench, q, keys, values, count, 0)
+        bench.poke_word(bench.stack_top - 2, bench.trap)
+        cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym("attend_head")
+        cpu.iff1 = cpu.iff2 = 0
+        counts = collections.Counter()
+        while cpu.pc != bench.trap:
+            pc, before = cpu.pc, cpu.frame_tick
+            cpu.ticks_to_stop = 1
+            cpu.run()
+            counts[name_of(pc)] += (cpu.frame_tick - before) % _CORE_FRAME
+        want, _ = intmath.attention_head(q, keys[:count, 0], values[:count, 0])
+        assert np.array_equal(bench.read_words(HEAD_OUT, 8), want), "the packed planes' head is not exact"
+        return counts, store
+
+    rng = np.random.default_rng(34)
+    q, keys = rng.integers(-2048, 2048, 8), rng.integers(-2048, 2048, (20, 4, 8))
+    short, store = head(q, keys, 1)
+    long, _ = head(q, keys, SPAN)
+    wide, _ = head(np.array((2600, -1256, 900, 0, 0, 41, -3, 300)), keys, 1)
+    per_key = (long["pl_keys"] - short["pl_keys"]) / (SPAN - 1)
+    cpu.hl, cpu.de, cpu.ix = HEAD_PLANES, HEAD_PLANES_HIGH, 0xA600
+    rebuild = bench.call("pl_rebuild_key")
+    symbols = bench.symbols
+    sizes = {name: symbols[after] - symbols[name] for name, after in zip(PACKED_ROUTINES, PACKED_ROUTINES[1:])}
+    return {"key": per_key, "head": short["pl_keys"] - per_key, "prepare": short["pl_prepare"],
+            "wide_q": wide["pl_wide_q"] + wide["pl_prepare"] - short["pl_prepare"], "store": store,
+            "rebuild": rebuild, "sizes": sizes}
 
 
 def _conditions(path: Path) -> dict[int, tuple]:
@@ -150,18 +158,20 @@ def code_under(program, flags, left_out=()) -> collections.Counter:
 
 
 def measured(model: str, prompts: list[str], soul, tokenizer) -> dict:
-    """Each reply step and prompt position past 0 single-stepped on `model`'s shipped player: the mean T-states a
+    """Each reply step and prompt position past 1 (the 128K copies position 1 from its records) single-stepped on
+    `model`'s shipped player: the mean T-states a
     reply step and a computed position of the form's routines, the step's own, and pl_keys' key count."""
     bench = player_bench(soul, tokenizer, model)
     name_of, cpu = routine_of(bench), bench.cpu
     own = set(SQUARES_ROUTINES if model == "48k" else PLANES_ROUTINES) & set(bench.symbols)
     hits = {bench.symbols[label]: name for label, name in (("pl_keys@key", "@key"), ("pl_keys@twelve", "@twelve"),
-                                                              ("pl_prepare", "@prepare")) if label in bench.symbols}
+                                                              ("pl_prepare", "@prepare"), ("pl_wide_q", "@wide_q"),
+                                                              ("pl_store", "@store")) if label in bench.symbols}
     sums = {"forward_step": [], "forward_prefill": []}
     plain_call = bench.call
 
     def call(routine, max_t_states=50_000_000, interrupts=False):
-        if routine not in sums or (routine == "forward_prefill" and not bench.peek(bench.sym("fw_pos"))[0]):
+        if routine not in sums or (routine == "forward_prefill" and bench.peek(bench.sym("fw_pos"))[0] < 2):
             return plain_call(routine, max_t_states, interrupts)
         bench.poke_word(bench.stack_top - 2, bench.trap)
         cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym(routine)
@@ -193,25 +203,20 @@ def measured(model: str, prompts: list[str], soul, tokenizer) -> dict:
         n = max(1, len(rows))
         out[routine] = {"count": len(rows), "all": total["all"] / n, "keys": total["@key"] / n,
                         "twelve": total["@twelve"] / n, "prepares": total["@prepare"] / n,
+                        "wide_qs": total["@wide_q"] / n, "stores": total["@store"] / n,
                         "routines": {name: total[name] / n for name in sorted(own) if total[name]}}
     return out
 
 
-def packed_estimate(planes: dict) -> dict:
-    """The packed form's T-states a call (reply step or position) from the 128K's measured ones: pl_keys with
-    every key in 12 packed planes and 4-byte scores, pl_store in its packed form, pl_prepare's tables in two
-    pages, the rest as measured."""
-    keys, twelve = planes["keys"], planes["twelve"]
-    planes_read = 11 * keys + twelve
-    routines = planes["routines"]
-    keys_now = routines.get("pl_keys", 0)
-    keys_packed = keys_now + planes_read * (PACKED_PLANE - PLANE_128K) + (keys - twelve) * PACKED_PLANE \
-        + keys * SCORES_4_BYTES
-    store_packed = spec.N_LAYERS * HEADS * PACKED_STORE_HEAD    # (a computed position stores both layers' keys)
-    others = sum(t for name, t in routines.items() if name not in ("pl_keys", "pl_store")) \
-        + planes["prepares"] * PREPARE_SPLIT_T
-    return {"pl_keys": keys_packed, "pl_store": store_packed, "others": others,
-            "total": keys_packed + store_packed + others, "planes_read": planes_read}
+def packed_estimate(planes: dict, kernels: dict) -> dict:
+    """The packed form's T-states a call (reply step or position): the kernels' measured figures times what the
+    128K's call ran (its keys and heads, wide q's heads and keys' stores), forward.s's share as the 128K's."""
+    keys = planes["keys"] * kernels["key"] + planes["prepares"] * kernels["head"]
+    prepare = planes["prepares"] * kernels["prepare"] + planes["wide_qs"] * (kernels["wide_q"] - kernels["prepare"])
+    store = planes["stores"] * kernels["store"]
+    glue = sum(t for name, t in planes["routines"].items() if name.startswith("fw_"))
+    return {"pl_keys": keys, "pl_prepare": prepare, "pl_store": store, "glue": glue,
+            "total": keys + prepare + store + glue}
 
 
 def main() -> None:
@@ -219,26 +224,34 @@ def main() -> None:
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     print(f"{len(prompts)} prompt(s): {', '.join(prompts[:3])}{' ...' if len(prompts) > 3 else ''}")
 
+    # --- the packed kernels on the bench ---
+    kernels = kernel_figures()
+    print(f"PL_PACKED on the 48K's kernels' bench (every head exact): pl_keys {kernels['key']:,.1f} a key and head + "
+          f"{kernels['head']:,.0f} a head; pl_prepare {kernels['prepare']:,} a head ({kernels['wide_q']:,} with a wide "
+          f"q's tables by doubling); pl_store {kernels['store']:,} a position's 4 heads; pl_rebuild_key "
+          f"{kernels['rebuild']:,} a key's head (the old dot's way, on no prompt here)")
+    print("  bytes: " + ", ".join(f"{name} {size}" for name, size in kernels["sizes"].items())
+          + f" ({sum(kernels['sizes'].values()):,}); its tables two pages (512) of the screen's middle third")
+
     # --- T-states ---
     squares, planes = measured("48k", prompts, soul, tokenizer), measured("128k", prompts, soul, tokenizer)
-    print(f"\ncounted: the packed form's plane {PACKED_PLANE:.0f} T-states against pl_keys' {PLANE_128K}; "
-          f"4-byte scores +{SCORES_4_BYTES} a key; pl_store packed {PACKED_STORE_HEAD:,} a head; the fallback's "
-          f"rebuild {REBUILD_KEY_HEAD:,} a key and head (on no prompt here)")
-    for routine, title in (("forward_step", "a reply step"), ("forward_prefill", "a prompt position past 0")):
+    for routine, title in (("forward_step", "a reply step"), ("forward_prefill", "a prompt position past 1")):
         fast, pl = squares[routine], planes[routine]
-        packed = packed_estimate(pl)
+        packed = packed_estimate(pl, kernels)
         fast_total = sum(fast["routines"].values())
         pl_total = sum(pl["routines"].values())
-        print(f"\n{title} (48K {fast['count']}, 128K {pl['count']} calls; 48K's all {fast['all']:,.0f}):")
-        print(f"  48K squares (AT_FAST_SCORES), measured: {fast_total:>9,.0f}  (" + ", ".join(
+        print(f"\n{title} (48K {fast['count']}, 128K {pl['count']} calls; the 48K's {fast['all']:,.0f} in all):")
+        print(f"  48K squares (AT_FAST_SCORES), measured:  {fast_total:>9,.0f}  (" + ", ".join(
             f"{n} {t:,.0f}" for n, t in sorted(fast["routines"].items(), key=lambda i: -i[1])) + ")")
-        print(f"  128K planes (AT_PLANE_SCORES), measured: {pl_total:>8,.0f}  (" + ", ".join(
+        print(f"  128K planes (AT_PLANE_SCORES), measured: {pl_total:>9,.0f}  (" + ", ".join(
             f"{n} {t:,.0f}" for n, t in sorted(pl["routines"].items(), key=lambda i: -i[1]))
-            + f"; {pl['keys']:.1f} keys and heads, {pl['twelve']:.1f} of 12 planes)")
+            + f"; {pl['keys']:.1f} keys and heads, {pl['prepares']:.1f} heads, {pl['wide_qs']:.2f} wide q's, "
+            f"{pl['stores']:.1f} stores)")
         print(f"  the 128K's form on the 48K's work: {pl_total - fast_total:+,.0f} "
               f"({100 * (pl_total - fast_total) / fast['all']:+.2f}% of the 48K's)")
-        print(f"  the packed form, counted: {packed['total']:>9,.0f}  (pl_keys {packed['pl_keys']:,.0f}, pl_store "
-              f"{packed['pl_store']:,.0f}, the rest {packed['others']:,.0f}): {packed['total'] - fast_total:+,.0f} "
+        print(f"  the packed form (the kernels' figures x the 128K's counts): {packed['total']:>9,.0f}  (pl_keys "
+              f"{packed['pl_keys']:,.0f}, pl_prepare {packed['pl_prepare']:,.0f}, pl_store {packed['pl_store']:,.0f}, "
+              f"forward.s {packed['glue']:,.0f}): {packed['total'] - fast_total:+,.0f} "
               f"({100 * (packed['total'] - fast_total) / fast['all']:+.2f}%)")
 
     # --- bytes ---
@@ -257,11 +270,11 @@ def main() -> None:
     skip = dict(rung, fast_takebacks=tuple(name for name in rung["fast_takebacks"] if name != SKIP_LEADING_ZEROS))
     skip_top, skip_cold = room(soul, tokenizer, skip)
     words = word_list_bytes(tokenizer, first_shared=True)
-    print(f"  the 48K's room, the word list ({words:,}) left out: shipped {top:,} at the top + {cold:,} below $8000 "
+    print(f"  the 48K's room, its word list ({words:,}) left out: shipped {top:,} at the top + {cold:,} below $8000 "
           f"({top + cold - words:,} free with the list; the build's {built48.free_bytes}); without the squares and "
-          f"their take-backs {plain_top:,} + {plain_cold:,}: the squares take {plain_top - skip_top:,} above $8000, "
-          f"{plain_cold - skip_cold:,} below; {SKIP_LEADING_ZEROS} (a take-back, kept by the planes) "
-          f"{skip_top - top:+,} and {skip_cold - cold:+,}")
+          f"their take-backs {plain_top:,} + {plain_cold:,}: the squares take {plain_top - skip_top:,} above $8000 "
+          f"and {plain_cold - skip_cold:,} below ({SKIP_LEADING_ZEROS}, a take-back the planes would keep: "
+          f"{cold - skip_cold:+,} and {top - skip_top:+,})")
     keys_now = POSITION_LAYERS * (KEYS_AS_WORDS + KEY_SUMS)
     print(f"\nstorage, {POSITION_LAYERS} positions and layers: the 48K now {POSITION_LAYERS * KEYS_AS_WORDS:,} "
           f"(key cache, below $8000) + {POSITION_LAYERS * KEY_SUMS:,} (key sums, the screen's bottom third) = "
@@ -275,18 +288,21 @@ def main() -> None:
     print(f"  packed: planes 0..11 {packed_low:,} (in the key cache's {POSITION_LAYERS * KEYS_AS_WORDS:,}: "
           f"{cold_freed:,} freed below $8000) + planes 12..15 {packed_high:,} (in the key sums' "
           f"{POSITION_LAYERS * KEY_SUMS:,}): {packed_low + packed_high - keys_now:+,} against now")
-    keys_code = plane_code["pl_keys"] + 12 * (PACKED_PLANE_BYTES - PLANE_128K_BYTES)    # (12 packed planes for its 12)
-    prepare_code = plane_code["pl_prepare"] + PREPARE_SPLIT_BYTES
-    reused = sum(b for n, b in plane_code.items() if n not in ("pl_keys", "pl_store", "pl_prepare"))
-    hot = keys_code + prepare_code + reused
+    sizes = kernels["sizes"]
+    glue = sum(b for n, b in plane_code.items() if not n.startswith("pl_"))
     hot_room = plain_top - skip_top
     cold_room = cold_freed + plain_cold - skip_cold + built48.free_cold
-    print(f"  packed code, counted: above $8000 pl_keys ~{keys_code:.0f}, pl_prepare ~{prepare_code} (its tables in "
-          f"the middle third), the rest as the 128K's {reused:,}: ~{hot:.0f} in the squares' {hot_room:,} "
-          f"({hot_room - hot:+,.0f}); below $8000 pl_store ~{PACKED_STORE_BYTES} (run twice a position) and the old "
-          f"dot's rebuild ~{REBUILD_BYTES} (run on no prompt) in {cold_room:,} (the packed planes' {cold_freed:,}, the "
-          f"squares' {plain_cold - skip_cold:,}, the {built48.free_cold} free): "
-          f"{cold_room - PACKED_STORE_BYTES - REBUILD_BYTES:+,}")
+    print(f"  room for the packed code: the squares' {hot_room:,} above $8000; below it the packed planes' "
+          f"{cold_freed:,}, the squares' {plain_cold - skip_cold:,} and the {built48.free_cold} free: {cold_room:,}")
+    # pl_store (run twice a position) and pl_rebuild_key (on no prompt) below $8000; pl_wide_q's way (a head with a
+    # wide q, about one a turn) above, or below too
+    for cold_names in (("pl_store", "pl_rebuild_key", "pl_store_high"),
+                       ("pl_store", "pl_rebuild_key", "pl_store_high", "pl_wide_q")):
+        cold_code = sum(sizes.get(name, 2) for name in cold_names)     # (pl_store_high: a word)
+        hot = sum(sizes[name] for name in ("pl_wide_q", "pl_prepare", "pl_keys") if name not in cold_names) + glue
+        print(f"  below $8000 {', '.join(cold_names)}: {cold_code:,} ({cold_room - cold_code:+,}); above it the rest "
+              f"and forward.s's share as the 128K's ({glue}): {hot:,} ({hot_room - hot:+,}); in all "
+              f"{hot_room - hot + cold_room - cold_code:+,}")
 
 
 def shipped_rung(soul, tokenizer) -> dict:

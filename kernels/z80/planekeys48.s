@@ -18,10 +18,12 @@
 ; high byte at pl_tables + 16 m (T[0] = 0 shared by both at offset 0). A plane is then `and $0F` and `and $F0`
 ; of its byte and four reads with one `inc h` and one `dec h` between them: 119 T-states a plane (pl_keys'
 ; 98 in the 128K's form, whose index bytes take two bytes a plane a head).
-; T-states (the kernels' bench, tests/test_kernels_z80_packed_planes.py): pl_keys 1,514 a key and head and 77
-; a head (with the 4-byte scores the 48K's weights' loop reads), pl_prepare 2,072 a head, pl_store 9,433 a
-; position's 4 heads. Bytes: pl_prepare 449, pl_wide_q and its held way 142, pl_keys 462, pl_store 609,
-; pl_rebuild_key 75 (python benchmarks/zx48_key_planes.py prints them from a build).
+; T-states (the 48K's kernels' bench, python benchmarks/zx48_key_planes.py): pl_keys 1,576 a key and head and
+; 211 a head, with the 4-byte scores the 48K's weights' loop reads; pl_prepare 1,901
+; a head (2,421 with a wide q: its tables by doubling); pl_store 11,738 a position's 4 heads; pl_rebuild_key 7,846
+; a key's head. Its bytes (the same command): pl_wide_q 136 (with its doubling way), pl_prepare 392, pl_keys 402,
+; pl_store 298, pl_rebuild_key 174; the tables two pages, outside the program in a player (the 48K's screen's
+; middle third, free while the heads run). Calling conventions: each routine's own lines below.
 
 PL_PLANES       = 12            ; the planes pl_keys reads (k' = k + 2048 in 0..4095)
 PL_KEY_BYTES    = PL_PLANES     ; a key's head: planes 0..11, a byte each
@@ -365,8 +367,10 @@ pl_keys:
 ; at that position (head h's PL_HEAD_BYTES * h on), pl_store_high = head 0's planes 12..15 there (head h's
 ; PL_HIGH_HEAD_BYTES * h on). A plane's byte: bit d = bit b of k'[d], k' = k + 2048 (16 bits); plane 11
 ; complemented. C: every k in -2048..2047; NC: not (at_wide_planes set; every plane stored all the same).
-; Unrolled: a plane's byte from B, C, D, E (dimensions 0-3) and B', C', D', E' (4-7), shifted out bit 0 first
-; (planes 0..7 from the low bytes, 8..15 from the high bytes + 8). Clobbers AF, BC, DE, HL, IX and the other set.
+; A plane's byte from B, C, D, E (dimensions 0-3) and B', C', D', E' (4-7), shifted out bit 0 first (planes 0..7
+; from the low bytes, 8..15 from the high bytes + 8), in loops for room (each ends at its stores' low byte: the
+; unrolled form took 307 bytes more for 1,640 T-states a position's 4 heads fewer). Clobbers AF, BC, DE, HL, IX and the
+; other set.
 ; pl_store_plane - the next plane's byte into A (dimension 7 first: bit 7), from both sets (main set after).
         .macro pl_store_plane
         exx
@@ -419,6 +423,9 @@ pl_store:
         xor a
         ld (@wide + 1),a        ; the OR of every high byte + 8's top nibble (0: every k in -2048..2047)
 @head:
+        ld a,l
+        add a,8
+        ld (@low_end + 1),a     ; (the planes' loops end at their last store's low byte + 1)
         ld b,(ix+0)             ; the low bytes: planes 0..7
         ld c,(ix+2)
         ld d,(ix+4)
@@ -429,11 +436,14 @@ pl_store:
         ld d,(ix+12)
         ld e,(ix+14)
         exx
-        .repeat 8
+@low_plane:
         pl_store_plane
         ld (hl),a
         inc hl
-        .endrepeat
+        ld a,l
+@low_end:
+        cp 0                    ; (patched)
+        jr nz,@low_plane
         exx                     ; the high bytes + 8 (k + 2048): dimensions 4-7 in the other set
         pl_high_bytes 4
         exx
@@ -444,22 +454,36 @@ pl_store:
 @wide:
         or 0                    ; (patched: the heads' before)
         ld (@wide + 1),a
-        .repeat 3               ; planes 8..10
+        ld a,l
+        add a,3
+        ld (@middle_end + 1),a
+@middle_plane:                  ; planes 8..10
         pl_store_plane
         ld (hl),a
         inc hl
-        .endrepeat
+        ld a,l
+@middle_end:
+        cp 0                    ; (patched)
+        jr nz,@middle_plane
         pl_store_plane
         cpl                     ; plane 11, complemented (pl_keys' last plane)
         ld (hl),a
         inc hl
-        .repeat 4               ; planes 12..15
+        exx
+        ld a,l
+        add a,PL_HIGH_KEY_BYTES
+        ld (@high_end + 1),a
+        exx
+@high_plane:                    ; planes 12..15
         pl_store_plane
         exx
         ld (hl),a
         inc hl
+        ld a,l
         exx
-        .endrepeat
+@high_end:
+        cp 0                    ; (patched)
+        jr nz,@high_plane
         ld de,PL_HEAD_BYTES - PL_KEY_BYTES
         add hl,de
         exx
