@@ -59,7 +59,7 @@ PLANES_FLAGS = ("AT_PLANE_SCORES",)
 NOT_THE_48KS = ("ZX_DATA_BANK",)        # (the 128K's paging inside AT_PLANE_SCORES's lines)
 NOT_THE_48KS_FILES = ("records128.s",)  # (the 128K's position 1 records)
 
-HEADS, HEAD_DIM = 4, spec.EMBED_DIM // 4
+HEADS = spec.N_HEADS
 POSITION_LAYERS = spec.N_LAYERS * spec.CONTEXT
 # Storage a position a layer (4 heads) of each form, bytes:
 KEYS_AS_WORDS = 2 * spec.EMBED_DIM                      # the 48K's key cache (kv_keys)
@@ -80,7 +80,8 @@ def kernel_figures() -> dict:
     import numpy as np
 
     from soulterm.soul import intmath
-    from soulterm.zx.kernelbench import HEAD_OUT, HEAD_PLANES, HEAD_PLANES_HIGH, Z80Bench, load_head, player_kernel_options
+    from soulterm.zx.kernelbench import (HEAD_OUT, HEAD_PLANES, HEAD_PLANES_HIGH, Z80Bench, load_head,
+                                         player_kernel_options)
 
     bench = Z80Bench(options=player_kernel_options("48k", plane_scores=True, fast_scores=False, bench=True)
                      + "\n" + PACKED_OPTION)

@@ -13,7 +13,7 @@ import pytest
 
 from test_kernels_z80_planes import took_the_planes
 from soulterm.soul import intmath
-from soulterm.zx.kernelbench import (HEAD_KEYS, HEAD_OUT, HEAD_PLANES, HEAD_PLANES_HIGH, Z80Bench, load_head,
+from soulterm.zx.kernelbench import (HEAD_OUT, HEAD_PLANES, HEAD_PLANES_HIGH, Z80Bench, load_head,
                                      player_kernel_options, run_head)
 
 PACKED = "PL_PACKED = 1"
