@@ -3219,6 +3219,9 @@ at_dims_toggle:
 .endif
 
 .ifdef AT_PLANE_SCORES
+.ifdef PL_PACKED                        ; (the 48K's form, a byte a plane a head: thirty-fourth round)
+        .include "planekeys48.s"
+.else
 ; ----- the scores by bit planes (the option AT_PLANE_SCORES) -----
 ; q.k = sum_b 2^b P_b, P_b = the sum of the q[d] whose key word has bit b set. A key
 ; enters as k' = k + 2048 (0..4095 for k in -2048..2047: 12 planes, all added;
@@ -3735,6 +3738,7 @@ pl_store:
         pl_tables_space
 .endif
         .assert (pl_tables & 255) + 64 <= 256 && (pl_tables & 31) == 0, "pl_keys reads the tables by their low byte, pl_store writes it from bit 5"
+.endif
 .endif
 
 ; The attention exp table (at_exp_table, above).

@@ -478,6 +478,7 @@ def make_word_masks(bench: Z80Bench) -> int:
 # (20 positions, 4 heads, 8) keys and values, the head's output and AT_FAST_SCORES's key sums.
 HEAD_Q, HEAD_KEYS, HEAD_VALUES, HEAD_OUT, HEAD_SUMS = 0xA000, 0xB000, 0xC000, 0xA100, 0xA200
 HEAD_PLANES = 0xD000            # AT_PLANE_SCORES's planes of the keys (one layer's, [head][position])
+HEAD_PLANES_HIGH = 0xD800       # PL_PACKED's planes 12..15 (one layer's, [head][position]: pl_store_high)
 HEAD_KEPT = 0xA400              # AT_KEPT_MEANS's kept sums of the head's 8 dimensions (3 bytes each)
 
 
@@ -614,7 +615,8 @@ def value_addresses(bench: Z80Bench, layer: int, position: int) -> np.ndarray:
 def store_keys(bench: Z80Bench, keys, count: int) -> int:
     """The keys (20 x 4 x 8 words) and, through at_key_sums, the first `count` positions' key sums
     as forward.s keeps them (with AT_PLANE_SCORES their planes, through pl_store, at_wide_planes
-    cleared first); returns the last at_key_sums (pl_store) call's T-states (0 for none)."""
+    cleared first; with PL_PACKED planes 12..15 at HEAD_PLANES_HIGH); returns the last at_key_sums (pl_store) call's
+    T-states (0 for none)."""
     bench.write_words(HEAD_KEYS, np.asarray(keys).reshape(-1))
     t_states = 0
     if "pl_store" in bench.symbols:
@@ -622,6 +624,8 @@ def store_keys(bench: Z80Bench, keys, count: int) -> int:
         plane_bytes = bench.sym("PL_KEY_BYTES")
         for position in range(count):
             bench.cpu.hl, bench.cpu.de = HEAD_KEYS + 64 * position, HEAD_PLANES + plane_bytes * position
+            if "pl_store_high" in bench.symbols:    # (PL_PACKED: planes 12..15 apart)
+                bench.poke_word(bench.sym("pl_store_high"), HEAD_PLANES_HIGH + bench.sym("PL_HIGH_KEY_BYTES") * position)
             t_states = bench.call("pl_store")
         return t_states
     for position in range(count):
