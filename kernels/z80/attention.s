@@ -567,8 +567,10 @@ at_zero_weight:
         ld (bc),a
         inc c                   ; (at_lut lies in one page)
         exx
+.ifndef AT_KEPT_EVERY_HEAD              ; (with it no walk is chosen by the count)
         ld hl,at_zeros
         inc (hl)
+.endif
         .byte $DD,$2D           ; dec ixl
         jp nz,attend_head@weight
         jp attend_head@weights_end
@@ -2348,6 +2350,15 @@ at_weight_squares:
         ld hl,2                 ; attend_head's SP, the same for each dimension (past this
         add hl,sp               ; call's return): at_fast_dimension's to restore
         ld (at_fast_sp),hl
+.ifdef AT_KEPT_EVERY_HEAD
+        ld hl,(at_kept)         ; every head on the kept walk (counted on the eighty prompts: it pays over
+        inc l                   ; the fast walk's until ~3 of 4 weights are 0, and no weight of 0 is counted):
+        inc l                   ; a head with a v beyond -256..255 (kv_wide_check's mark, bit 7 of its first
+        bit 7,(hl)              ; kept sum's top byte) through at_kept_marked, its wide dimensions by the fast
+        ld hl,AT_DISPATCH_CHECKED ; walk with P tested whole
+        jp nz,at_kept_marked
+        jp at_kept_head         ; (neither returns: at_weight_squares' return dropped)
+.else
 .ifdef AT_KEPT_MEANS
         ld hl,at_zeros          ; the head's walk: at_kept_dimension where its weights of 0 are
         ld a,(hl)               ; under half its positions (a weight of 0 costs it ~70 T-states
@@ -2378,6 +2389,7 @@ at_weight_squares:
         .byte $DD,$7C           ; ld a,ixh
         ld (at_fast_dimension@weight_squares_high + 1),a
         ret
+.endif
 
 .ifdef AT_KEPT_MEANS
 ; ----- the means with each dimension's sum_j S(v) kept (the option AT_KEPT_MEANS, the 128K's) -----
@@ -2585,6 +2597,13 @@ at_kept_far_even:
 .ifndef AT_PAGED_VALUES
         .assert 0, "AT_KEPT_MARKED reads AT_PAGED_VALUES' marks"
 .endif
+.endif
+.ifdef AT_KEPT_EVERY_HEAD
+.ifndef AT_KEPT_MARKED
+        .assert 0, "AT_KEPT_EVERY_HEAD sends a marked head (a v beyond -256..255) to AT_KEPT_MARKED's at_kept_marked"
+.endif
+.endif
+.ifdef AT_KEPT_MARKED
 ; AT_KEPT_MARKED (thirty-second round, zxwalk32: the 128K's with MV_COARSE_UNCALLED's room) - a head
 ; whose cache holds a v beyond -256..255 (kv_wide_check's mark) and whose weights of 0 are under half
 ; its positions takes the kept walk for each dimension without such a v, and the fast walk with P tested
@@ -2758,8 +2777,10 @@ at_short_weights:
         ld (bc),a               ; (at_lut's 0)
         inc c                   ; (at_lut lies in one page)
         exx
+.ifndef AT_KEPT_EVERY_HEAD              ; (with it no walk is chosen by the count)
         ld hl,at_zeros
         inc (hl)
+.endif
         .byte $DD,$2D           ; dec ixl
         jp nz,@weight
         jp attend_head@weights_end
@@ -2821,7 +2842,9 @@ AT_DISPATCH_CHECKED = $18 | ((at_fast_checked - at_fast_dimension@dispatch - 2) 
 
 at_kept = at_kept_dimension@next_dimension + 1 ; the head's kept sums (forward.s's kv_kept_sums + 24 (4 layer
                                 ; + head)), set by fw_attend where the walk reads and steps them
+.ifndef AT_KEPT_EVERY_HEAD
 at_zeros:       .byte 0         ; the head's weights of 0 (at_zero_weight)
+.endif
 .endif
 .endif
 
