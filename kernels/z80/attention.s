@@ -2719,7 +2719,10 @@ at_short_weights:
         ld hl,(at_max)
         ld de,AT_WEIGHT_INDEX
         add hl,de
-        ld (@max_index + 1),hl
+        ld a,l
+        ld (@max_index + 1),a
+        ld a,h
+        ld (@max_index_high + 1),a
         ld a,(at_count)
         .byte $DD,$6F           ; ld ixl,a: the positions left
         add a,a
@@ -2735,14 +2738,15 @@ at_short_weights:
         exx
         ld iy,0                 ; IXH:IY = sum_j S(w), the means' (at_weight_squares)
         .byte $DD,$26,0         ; ld ixh,0
-        or a                    ; (the carry stays clear: the sums' adds below never carry out of it)
 @weight:
         pop de                  ; f (pl_scores')
 @max_index:
-        ld hl,0                 ; (patched: max f + 128) 128 + (max f - f), 128..8,320
-        sbc hl,de
-        ld a,h
-        or a                    ; max f - f >= 128? then the weight is 0 (and the carry clear)
+        ld a,0                  ; (patched: max f + 128's low byte) 128 + (max f - f), 128..8,320, a byte
+        sub e                   ; at a time (thirty-fourth round, zxwalk34: 7 T-states a key fewer than
+        ld l,a                  ; ld hl,nn / sbc hl,de / ld a,h / or a)
+@max_index_high:
+        ld a,0                  ; (patched: its high byte)
+        sbc a,d                 ; max f - f >= 128? then the weight is 0
         jr nz,@zero
         ld h,exp_lut >> 8       ; (exp_lut at its page's byte 128: L is the place)
         ld a,(hl)
@@ -2766,14 +2770,14 @@ at_short_weights:
         ld (bc),a
         inc c                   ; (at_lut lies in one page)
         ld e,a
-        add hl,de               ; (clears the carry)
+        add hl,de
         exx
         .byte $DD,$2D           ; dec ixl
         jp nz,@weight
         jp attend_head@weights_end
 @zero:                          ; as at_zero_weight: stored, counted, not summed
         exx
-        xor a                   ; (and the carry clear for the next weight's sbc)
+        xor a
         ld (bc),a               ; (at_lut's 0)
         inc c                   ; (at_lut lies in one page)
         exx
