@@ -356,6 +356,18 @@
 ; with no `ld l,a` and no `ld a,l`: 8 T-states a weight above 0, "hello" 1,282,698 -> 1,282,310 a reply step,
 ; "good afternoon" 1,500,938 -> 1,500,290. Bytes: at_short_weights 2 fewer (95), the table 256 below $C000 (its gap,
 ; a page's lower half between the halves, left free).
+; AT_KEPT_EVERY_HEAD (thirty-fourth round, zxwalk34: the 128K's, with AT_KEPT_MARKED) - every head on the kept
+; walk, whatever its weights of 0: at_weight_squares sends a marked head (a v beyond -256..255) to at_kept_marked
+; and every other to at_kept_head, and no weight of 0 is counted (at_short_weights' and at_zero_weight's `inc (hl)`
+; on at_zeros left out, 21 T-states each; at_zeros not assembled). The kept walk costs ~82 T-states a position
+; whatever its weight, the fast walk ~174 a weight above 0 and ~47 a weight of 0 (counted from the code): the kept
+; one pays until ~3 in 4 weights are 0, and the count of them costs more than the heads past that gain (counted on
+; the eighty prompts: docs/spectrum.md, "Thirty-fourth round"). The fast walk runs only for a marked head's wide
+; dimensions now. "hello" 1,282,108 -> 1,281,308 a reply step, "do you like music" 1,519,861 -> 1,516,136, every
+; prompt of the eighty cheaper (by 398..9,922). Bytes: at_weight_squares 36 fewer, at_zero_weight 4 and
+; at_short_weights' zero 4 fewer, at_zeros 1: in pl_tables' page, whose alignment before pl_scores takes them (the
+; 128K's free count unchanged). at_short_weights' index max f + 128 - f is made a byte at a time since this round
+; (ld a,n / sub e / ld l,a / ld a,n / sbc a,d, no `or a`): 7 T-states a key fewer, 5 bytes more.
 ; AT_KEPT_MEANS with AT_TABLE_MEANS (AT_KEPT_TABLE, the 48K's form, twenty-first round: not in the
 ; 48K player: its code 481 bytes more than the shipped 48K has, 24 free, and its kept sums 192 bytes,
 ; 128 free in the screen's third; python benchmarks/zx48_kept_means.py, docs/spectrum.md "Twenty-first round: the
@@ -2712,7 +2724,7 @@ at_kept_marked_back:
 ; AT_SHORT_SCORES (thirty-third round, zxwalk33: the 128K's) - pl_keys keeps each f as a word (|f| <= 2048:
 ; PL_SCORE_BYTES), not four bytes, 34 T-states a key fewer, and its heads take this weights' loop, which
 ; pops one word a key and tests max f + 128 - f in 16 bits (128..8,320: exact), 17 T-states a key fewer
-; than attend_head@weight's; the old dot's heads keep that loop and their four bytes. The same weights,
+; than attend_head@weight's (24 since zxwalk34's index a byte at a time); the old dot's heads keep that loop and their four bytes. The same weights,
 ; sum_j S(w) and weights of 0 (counted in at_zeros) as attend_head's loop, on to its @weights_end. With
 ; pl_tables and pl_scores in one page (below) pl_keys keeps H at it: 14 T-states a key fewer again.
 at_short_weights:
