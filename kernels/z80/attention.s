@@ -367,7 +367,7 @@
 ; prompt of the eighty cheaper (by 398..9,922). Bytes: at_weight_squares 36 fewer, at_zero_weight 4 and
 ; at_short_weights' zero 4 fewer, at_zeros 1: in pl_tables' page, whose alignment before pl_scores takes them (the
 ; 128K's free count unchanged). at_short_weights' index max f + 128 - f is made a byte at a time since this round
-; (ld a,n / sub e / ld l,a / ld a,n / sbc a,d, no `or a`): 7 T-states a key fewer, 5 bytes more.
+; (ld a,n / sub e / ld l,a / ld a,n / sbc a,d, no `or a`): 7 T-states a key fewer, 4 bytes more.
 ; AT_KEPT_MEANS with AT_TABLE_MEANS (AT_KEPT_TABLE, the 48K's form, twenty-first round: not in the
 ; 48K player: its code 481 bytes more than the shipped 48K has, 24 free, and its kept sums 192 bytes,
 ; 128 free in the screen's third; python benchmarks/zx48_kept_means.py, docs/spectrum.md "Twenty-first round: the
