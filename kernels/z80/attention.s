@@ -357,6 +357,18 @@
 ; with no `ld l,a` and no `ld a,l`: 8 T-states a weight above 0, "hello" 1,282,698 -> 1,282,310 a reply step,
 ; "good afternoon" 1,500,938 -> 1,500,290. Bytes: at_short_weights 2 fewer (95), the table 256 below $C000 (its gap,
 ; a page's lower half between the halves, left free).
+; AT_KEPT_EVERY_HEAD (thirty-fourth round, zxwalk34: the 128K's, with AT_KEPT_MARKED) - every head on the kept
+; walk, whatever its weights of 0: at_weight_squares sends a marked head (a v beyond -256..255) to at_kept_marked
+; and every other to at_kept_head, and no weight of 0 is counted (at_short_weights' and at_zero_weight's `inc (hl)`
+; on at_zeros left out, 21 T-states each; at_zeros not assembled). The kept walk costs ~82 T-states a position
+; whatever its weight, the fast walk ~174 a weight above 0 and ~47 a weight of 0 (counted from the code): the kept
+; one pays until ~3 in 4 weights are 0, and the count of them costs more than the heads past that gain (counted on
+; the eighty prompts: docs/spectrum.md, "Thirty-fourth round"). The fast walk runs only for a marked head's wide
+; dimensions now. "hello" 1,282,108 -> 1,281,308 a reply step, "do you like music" 1,519,861 -> 1,516,136, every
+; prompt of the eighty cheaper (by 398..9,922). Bytes: at_weight_squares 36 fewer, at_zero_weight 4 and
+; at_short_weights' zero 4 fewer, at_zeros 1: in pl_tables' page, whose alignment before pl_scores takes them (the
+; 128K's free count unchanged). at_short_weights' index max f + 128 - f is made a byte at a time since this round
+; (ld a,n / sub e / ld l,a / ld a,n / sbc a,d, no `or a`): 7 T-states a key fewer, 4 bytes more.
 ; AT_KEPT_MEANS with AT_TABLE_MEANS (AT_KEPT_TABLE, the 48K's form, twenty-first round: not in the
 ; 48K player: its code 481 bytes more than the shipped 48K has, 24 free, and its kept sums 192 bytes,
 ; 128 free in the screen's third; python benchmarks/zx48_kept_means.py, docs/spectrum.md "Twenty-first round: the
@@ -568,8 +580,10 @@ at_zero_weight:
         ld (bc),a
         inc c                   ; (at_lut lies in one page)
         exx
+.ifndef AT_KEPT_EVERY_HEAD              ; (with it no walk is chosen by the count)
         ld hl,at_zeros
         inc (hl)
+.endif
         .byte $DD,$2D           ; dec ixl
         jp nz,attend_head@weight
         jp attend_head@weights_end
@@ -2349,6 +2363,15 @@ at_weight_squares:
         ld hl,2                 ; attend_head's SP, the same for each dimension (past this
         add hl,sp               ; call's return): at_fast_dimension's to restore
         ld (at_fast_sp),hl
+.ifdef AT_KEPT_EVERY_HEAD
+        ld hl,(at_kept)         ; every head on the kept walk (counted on the eighty prompts: it pays over
+        inc l                   ; the fast walk's until ~3 of 4 weights are 0, and no weight of 0 is counted):
+        inc l                   ; a head with a v beyond -256..255 (kv_wide_check's mark, bit 7 of its first
+        bit 7,(hl)              ; kept sum's top byte) through at_kept_marked, its wide dimensions by the fast
+        ld hl,AT_DISPATCH_CHECKED ; walk with P tested whole
+        jp nz,at_kept_marked
+        jp at_kept_head         ; (neither returns: at_weight_squares' return dropped)
+.else
 .ifdef AT_KEPT_MEANS
         ld hl,at_zeros          ; the head's walk: at_kept_dimension where its weights of 0 are
         ld a,(hl)               ; under half its positions (a weight of 0 costs it ~70 T-states
@@ -2379,6 +2402,7 @@ at_weight_squares:
         .byte $DD,$7C           ; ld a,ixh
         ld (at_fast_dimension@weight_squares_high + 1),a
         ret
+.endif
 
 .ifdef AT_KEPT_MEANS
 ; ----- the means with each dimension's sum_j S(v) kept (the option AT_KEPT_MEANS, the 128K's) -----
@@ -2586,6 +2610,13 @@ at_kept_far_even:
 .ifndef AT_PAGED_VALUES
         .assert 0, "AT_KEPT_MARKED reads AT_PAGED_VALUES' marks"
 .endif
+.endif
+.ifdef AT_KEPT_EVERY_HEAD
+.ifndef AT_KEPT_MARKED
+        .assert 0, "AT_KEPT_EVERY_HEAD sends a marked head (a v beyond -256..255) to AT_KEPT_MARKED's at_kept_marked"
+.endif
+.endif
+.ifdef AT_KEPT_MARKED
 ; AT_KEPT_MARKED (thirty-second round, zxwalk32: the 128K's with MV_COARSE_UNCALLED's room) - a head
 ; whose cache holds a v beyond -256..255 (kv_wide_check's mark) and whose weights of 0 are under half
 ; its positions takes the kept walk for each dimension without such a v, and the fast walk with P tested
@@ -2694,14 +2725,17 @@ at_kept_marked_back:
 ; AT_SHORT_SCORES (thirty-third round, zxwalk33: the 128K's) - pl_keys keeps each f as a word (|f| <= 2048:
 ; PL_SCORE_BYTES), not four bytes, 34 T-states a key fewer, and its heads take this weights' loop, which
 ; pops one word a key and tests max f + 128 - f in 16 bits (128..8,320: exact), 17 T-states a key fewer
-; than attend_head@weight's; the old dot's heads keep that loop and their four bytes. The same weights,
+; than attend_head@weight's (24 since zxwalk34's index a byte at a time); the old dot's heads keep that loop and their four bytes. The same weights,
 ; sum_j S(w) and weights of 0 (counted in at_zeros) as attend_head's loop, on to its @weights_end. With
 ; pl_tables and pl_scores in one page (below) pl_keys keeps H at it: 14 T-states a key fewer again.
 at_short_weights:
         ld hl,(at_max)
         ld de,AT_WEIGHT_INDEX
         add hl,de
-        ld (@max_index + 1),hl
+        ld a,l
+        ld (@max_index + 1),a
+        ld a,h
+        ld (@max_index_high + 1),a
         ld a,(at_count)
         .byte $DD,$6F           ; ld ixl,a: the positions left
         add a,a
@@ -2717,14 +2751,15 @@ at_short_weights:
         exx
         ld iy,0                 ; IXH:IY = sum_j S(w), the means' (at_weight_squares)
         .byte $DD,$26,0         ; ld ixh,0
-        or a                    ; (the carry stays clear: the sums' adds below never carry out of it)
 @weight:
         pop de                  ; f (pl_scores')
 @max_index:
-        ld hl,0                 ; (patched: max f + 128) 128 + (max f - f), 128..8,320
-        sbc hl,de
-        ld a,h
-        or a                    ; max f - f >= 128? then the weight is 0 (and the carry clear)
+        ld a,0                  ; (patched: max f + 128's low byte) 128 + (max f - f), 128..8,320, a byte
+        sub e                   ; at a time (thirty-fourth round, zxwalk34: 7 T-states a key fewer than
+        ld l,a                  ; ld hl,nn / sbc hl,de / ld a,h / or a)
+@max_index_high:
+        ld a,0                  ; (patched: its high byte)
+        sbc a,d                 ; max f - f >= 128? then the weight is 0
         jr nz,@zero
         ld h,exp_lut >> 8       ; (exp_lut at its page's byte 128: L is the place)
         ld a,(hl)
@@ -2748,19 +2783,21 @@ at_short_weights:
         ld (bc),a
         inc c                   ; (at_lut lies in one page)
         ld e,a
-        add hl,de               ; (clears the carry)
+        add hl,de
         exx
         .byte $DD,$2D           ; dec ixl
         jp nz,@weight
         jp attend_head@weights_end
 @zero:                          ; as at_zero_weight: stored, counted, not summed
         exx
-        xor a                   ; (and the carry clear for the next weight's sbc)
+        xor a
         ld (bc),a               ; (at_lut's 0)
         inc c                   ; (at_lut lies in one page)
         exx
+.ifndef AT_KEPT_EVERY_HEAD              ; (with it no walk is chosen by the count)
         ld hl,at_zeros
         inc (hl)
+.endif
         .byte $DD,$2D           ; dec ixl
         jp nz,@weight
         jp attend_head@weights_end
@@ -2822,7 +2859,9 @@ AT_DISPATCH_CHECKED = $18 | ((at_fast_checked - at_fast_dimension@dispatch - 2) 
 
 at_kept = at_kept_dimension@next_dimension + 1 ; the head's kept sums (forward.s's kv_kept_sums + 24 (4 layer
                                 ; + head)), set by fw_attend where the walk reads and steps them
+.ifndef AT_KEPT_EVERY_HEAD
 at_zeros:       .byte 0         ; the head's weights of 0 (at_zero_weight)
+.endif
 .endif
 .endif
 

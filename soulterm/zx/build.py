@@ -107,6 +107,8 @@ KEPT_MARKED_OPTION = ("AT_KEPT_MARKED = 1       ; (attention.s's kept walk for a
                       "wide v: kv_wide_check marks each dimension)")
 KEPT_PAIRS_OPTION = ("AT_KEPT_PAIRS = 1        ; (attention.s's kept walk two positions a pass: no test after a "
                      "pair's first)")
+KEPT_EVERY_HEAD_OPTION = ("AT_KEPT_EVERY_HEAD = 1   ; (attention.s's kept walk for every head, whatever its weights of 0: "
+                          "none counted)")
 SHORT_SCORES_OPTION = ("AT_SHORT_SCORES = 1      ; (attention.s's pl_keys keeps each score as a word in pl_tables' "
                        "page, read by at_short_weights: 65 T-states a key fewer)")
 SQUARES_BY_INDEX_OPTION = ("AT_SQUARES_BY_INDEX = 1  ; (attention.s's at_short_weights reads S(w) at the weight's index: "
@@ -1099,7 +1101,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                            "forward.s's kv_kept_sums in the cold part)")
             if paged_values:
                 options.append(PAGED_VALUES_OPTION)
-                options += [KEPT_MARKED_OPTION, SHORT_SCORES_OPTION, KEPT_PAIRS_OPTION] * fc1_l0    # (in MV_COARSE_UNCALLED's
+                options += [KEPT_MARKED_OPTION, SHORT_SCORES_OPTION, KEPT_PAIRS_OPTION, KEPT_EVERY_HEAD_OPTION] * fc1_l0    # (in MV_COARSE_UNCALLED's
                                 # room below $C000; AT_SQUARES_BY_INDEX's table at its end)
                 options += [SQUARES_BY_INDEX_OPTION, SQ_INDEX_APART_OPTION] * (fc1_l0 and squares_by_index)
         if coarse_pairs:
