@@ -28,10 +28,11 @@ SHIFT = 4                # the shipped soul's logits' shift
 
 
 PAIRED_OPTION = "LG_ROWS_PAIRED = 1"     # (the shipped 128K's, with LG_BANK_0: thirty-third round, zxlogit33)
+STARTS_OPTION = "LG_STARTS_IN_PAGE = 1"  # (the shipped 128K's too: thirty-fourth round, zxlogit34)
 
 
 def paired_bench(paired: bool = True) -> Z80Bench:
-    options = player_kernel_options("128k") + ("\n" + PAIRED_OPTION) * paired
+    options = player_kernel_options("128k") + ("\n" + PAIRED_OPTION + "\n" + STARTS_OPTION) * paired
     return Z80Bench(extra_source=SELECT_SOURCE, options=options)
 
 
@@ -203,11 +204,13 @@ def test_hello_s_reply_steps_leave_the_engine_s_token_alone(bench):
 
 
 def test_a_broken_kernel_fails(paired):
-    """Six single-instruction breaks (the row pass's last doubling add hl,hl as a nop, in lg_row and
+    """Eight single-instruction breaks (the row pass's last doubling add hl,hl as a nop, in lg_row and
     in lg_row_odd each, two rows a round; the first list's jr c as jr nc, in both of its copies; the
     fill's first add hl,bc as a nop, the further planes' doubling of Q as a nop, the step to an even
-    row's start, lg_fill_row_step's add hl,de, as a nop) each make a random call differ from the
-    model, the first list's leaving the argmax out: the tests above can fail."""
+    row's start, lg_fill_row_step's add hl,de, as a nop; LG_STARTS_IN_PAGE's: an odd row's start read
+    a byte off, its first dec sp as a nop, and one group's stores left on the page before, the patch
+    of row 9's page byte as a nop) each make a random call differ from the model, the first list's
+    leaving the argmax out: the tests above can fail."""
     bench = paired      # (the shipped form's breaks and figures)
     rng = np.random.default_rng(12)
     calls = [(rng.integers(-128, 128, (125, 32)), vector_with_sum(rng, 1500)) for _ in range(4)]
@@ -216,6 +219,8 @@ def test_a_broken_kernel_fails(paired):
     code = bench.peek(start, bench.sym("lg_done") - start)
     fill = bench.sym("lg_fill_pairs") - start
     assert code[bench.sym("lg_fill_row_step") + 2 - start] == 0x19       # add hl,de
+    assert code[bench.sym("lg_fill") - start:bench.sym("lg_fill") + 3 - start] == bytes([0x3B, 0x3B, 0xE1])
+    patch_9 = start + code.index(bytes([0x32]) + bench.sym("lg_start_page_9").to_bytes(2, "little"))
     first_list = [at + 2 for at in range(len(code) - 2) if code[at:at + 3] == bytes([0xE1, 0x19, 0x38])]
     assert len(first_list) == 2         # (two rows a round: both copies broken)
     row_pass = [at + 2 for at in range(len(code) - 4) if code[at:at + 5] == bytes([0xD9, 0x4F, 0x29, 0x09, 0x7D])]
@@ -224,7 +229,9 @@ def test_a_broken_kernel_fails(paired):
               (first_list, bytes([0x30])),
               ([fill + 1], bytes([0x00])),
               ([code.index(bytes([0x29, 0x4F, 0x09]))], bytes([0x00])),
-              ([bench.sym("lg_fill_row_step") + 2 - start], bytes([0x00])))
+              ([bench.sym("lg_fill_row_step") + 2 - start], bytes([0x00])),
+              ([bench.sym("lg_fill") - start], bytes([0x00])),
+              ([patch_9 - start + offset for offset in range(3)], bytes([0x00])))
     try:
         for ats, patch in breaks:
             for at in ats:

@@ -49,12 +49,16 @@
 ;
 ; LG_ROWS_PAIRED (the 128K player's with LG_BANK_0, thirty-third round, zxlogit33): the row pass and the
 ; first list two rows a round, lg_floors computed (bank 0's room: its 94 bytes more would overflow bank 6's
-; block in the forms that keep logitplanes.s there).
+; block in the forms that keep logitplanes.s there). LG_STARTS_IN_PAGE (with it in the 128K player, thirty-fourth
+; round, zxlogit34): the fill reads each odd row's start A'[a] + B'[15] from the page itself, where the Gray sums
+; stored it (16 a + 14: the row's first push writes over it), by dec sp / dec sp / pop hl, 22 T-states for the 58
+; of IX's reads from lg_a_sums; the Gray sums' 8 stores take the group's page, patched a group (117). The same
+; bytes: lg_a_sums' 16 and IX's reads' 14 for the patches' 27 and the reads' 3.
 ;
-; T-states (the 128K kernels' bench with LG_ROWS_PAIRED, CALL and RET included; tests/test_kernels_z80_logit_planes.py):
-; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 117,271
-; (112,217 to 119,699; one row left each time); with one row 43,790 (the four tables: the fill
-; 28,187, 459 a row of 16 entries: 51 a push of two and a step, an odd row's start 58 by IX, an
+; T-states (the 128K kernels' bench with LG_ROWS_PAIRED and LG_STARTS_IN_PAGE, CALL and RET included; tests/test_kernels_z80_logit_planes.py):
+; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 116,531
+; (111,477 to 118,959; one row left each time); with one row 43,050 (the four tables: the fill
+; ~27,000, 459 a row of 16 entries: 51 a push of two and a step, an odd row's start 22 from its page, an
 ; even row's 21 by a step from the row above; S and s ~3,000, the scaled x and -N ~4,800 with SP
 ; reading x, the steps and A'[a] in Gray order ~3,300);
 ; every row's planes 7..4 ~467 a row (the plane 110 with its Horner step, the store 34 with Q_4's high
@@ -73,16 +77,17 @@
 ; LG_ROWS_PAIRED (the shipped 128K's, LG_BANK_0's: thirty-third round, zxlogit33) the row pass and the
 ; first list two rows a round, the row's Q_4 stored by DE' with its high byte left in A for the best's
 ; test, 116,726 (~2,300: ~9 a row the loop, 4 the store, ~6 the first list), and lg_floors' table
-; computed in lg_threshold for its bytes in bank 0, 117,271 (~270 a threshold).
+; computed in lg_threshold for its bytes in bank 0, 117,271 (~270 a threshold); with LG_STARTS_IN_PAGE
+; (thirty-fourth round, zxlogit34) each odd row's start from its page, 116,531 (36 an odd row, 117 a group's patches).
 ; 160,104 with the rows kept
 ; in the row pass against a rising threshold: 5 to 88 rows kept, the best late (zxlogits128's form of it,
 ; each row's Q_4 against T = best - D_4 + 1 in IY, 120,692: ~48 rows kept, each dearer than a dropped one saves).
 ; 146,244 with a copy of planes 7..4, 16 bytes a row, on the tape (zxcoarse); 170,805 mean with D_k
 ; from T_s + 4 rather than S: 34.75 rows left after plane 4 against 11.25.)
-; Its bytes: 1,804 on the kernels' bench with LG_ROWS_PAIRED (the tables' 1,024 apart; the fill 142, the
-; steps and the Gray-order A' ~190, the 8 scaled words 184, lg_scaled and lg_a_sums 36, the row pass's
+; Its bytes: 1,804 on the kernels' bench with LG_ROWS_PAIRED and LG_STARTS_IN_PAGE (the tables' 1,024 apart; the
+; fill 131, the steps, the Gray-order A' and their page patches ~217, the 8 scaled words 184, lg_scaled 20, the row pass's
 ; second row ~95 and the first list's ~40, lg_split 63, lg_row_logit 177 with its order); 1,710 without
-; it (lg_floors' table, 50, and its look-up; one row a round). In bank 6 (SOUL_OUT_APART, out's masks split on the tape) no
+; either (lg_floors' table, 50, and its look-up; one row a round). In bank 6 (SOUL_OUT_APART, out's masks split on the tape) no
 ; lg_split, and 6 more where lg_row_logit sets planes.s's wp_x.
 
 LG_GROUPS       = 4
@@ -112,24 +117,44 @@ lg_table_page:  .byte 0
 lg_group_x:     .word 0
 lg_sizes:       .res 2 * LG_GROUPS      ; S_g
 lg_scaled:      .res 20         ; the group's 8 x, then -N_lo and -N_hi, scaled by 2^(8-s)
+.ifndef LG_STARTS_IN_PAGE
 lg_a_sums:      .res 16         ; A'[a] + B'[15], a odd (1, 3, .., 15)
+.endif
 
 ; The subset sums A'[a] in Gray order (planes.s's way: each one x more or less than the one before,
 ; HL the sum) into lg_a_sums.
 ; Only odd a's are kept (A'[a] at lg_a_sums + a - 1): the fill steps from row a to a - 1.
-        .macro lg_a_add reg, index
+        .macro lg_a_add reg
         add hl,reg
-        .if (index) & 1
-        ld (lg_a_sums + (index) - 1),hl
-        .endif
         .endmacro
-        .macro lg_a_sub reg, index
+        .macro lg_a_sub reg
         or a
         sbc hl,reg
-        .if (index) & 1
-        ld (lg_a_sums + (index) - 1),hl
-        .endif
         .endmacro
+; lg_a_add_kept, lg_a_sub_kept: the same, a odd: A'[a] + B'[15] kept (lg_a_store), its store's page byte
+; at `site`.
+        .macro lg_a_add_kept reg, index, site
+        add hl,reg
+site = * + 2
+        lg_a_store index
+        .endmacro
+        .macro lg_a_sub_kept reg, index, site
+        or a
+        sbc hl,reg
+site = * + 2
+        lg_a_store index
+        .endmacro
+.ifdef LG_STARTS_IN_PAGE
+; lg_a_store: A'[a] + B'[15] where row a's first push writes it (16 a + 14 in the group's page: the fill
+; reads it by dec sp / dec sp / pop hl); its page byte patched a group (lg_start_pages)
+        .macro lg_a_store index
+        ld (16 * (index) + 14),hl       ; patched: + the group's page, 256 times
+        .endmacro
+.else
+        .macro lg_a_store index
+        ld (lg_a_sums + (index) - 1),hl
+        .endmacro
+.endif
 ; lg_plane_up: A = a plane's four entries, the masks popped (groups 0 and 1, then 2 and 3), H
 ; from group 0's page up to group 3's; lg_plane_down from group 3's down (masks 3 and 2, 1 and 0).
         .macro lg_plane_up
@@ -369,6 +394,17 @@ lg_select:
 ; -N_hi (x_4..x_7's) scaled by 2^(8-s) into lg_scaled; B'[b] from -N_lo into lg_fill's
 ; immediates, A'[a] from -N_hi into lg_a_sums; then the fill.
 lg_table:
+.ifdef LG_STARTS_IN_PAGE
+        ld a,(lg_table_page)    ; the row starts' stores into this group's page
+        ld (lg_start_page_1),a
+        ld (lg_start_page_3),a
+        ld (lg_start_page_5),a
+        ld (lg_start_page_7),a
+        ld (lg_start_page_9),a
+        ld (lg_start_page_11),a
+        ld (lg_start_page_13),a
+        ld (lg_start_page_15),a
+.endif
         ld sp,(lg_group_x)      ; SP reads the group's x (nothing pushed while it does)
         ld de,0
 lg_words_lo:
@@ -432,23 +468,23 @@ lg_words_hi:
         ld de,(lg_scaled + 10)
         ld sp,(lg_scaled + 12)      ; (nothing pushed: interrupts off)
         ld hl,(lg_scaled + 18)  ; A'[0] + B'[15] (row 0's start is stepped to)
-        lg_a_add bc, 1
-        lg_a_add de, 3
-        lg_a_sub bc, 2
-        lg_a_add sp, 6
-        lg_a_add bc, 7
-        lg_a_sub de, 5
-        lg_a_sub bc, 4
+        lg_a_add_kept bc, 1, lg_start_page_1
+        lg_a_add_kept de, 3, lg_start_page_3
+        lg_a_sub bc                     ; 2
+        lg_a_add sp                     ; 6
+        lg_a_add_kept bc, 7, lg_start_page_7
+        lg_a_sub_kept de, 5, lg_start_page_5
+        lg_a_sub bc                     ; 4
         ld bc,(lg_scaled + 14)
-        lg_a_add bc, 12
+        lg_a_add bc                     ; 12
         ld bc,(lg_scaled + 8)
-        lg_a_add bc, 13
-        lg_a_add de, 15
-        lg_a_sub bc, 14
-        lg_a_sub sp, 10
-        lg_a_add bc, 11
-        lg_a_sub de, 9
-        lg_a_sub bc, 8
+        lg_a_add_kept bc, 13, lg_start_page_13
+        lg_a_add_kept de, 15, lg_start_page_15
+        lg_a_sub bc                     ; 14
+        lg_a_sub sp                     ; 10
+        lg_a_add_kept bc, 11, lg_start_page_11
+        lg_a_sub_kept de, 9, lg_start_page_9
+        lg_a_sub bc                     ; 8
         ; e_g[m] = the high byte of A'[a] + B'[b], m = 16 a + b from 255 down, SP pushing two entries
         ; a push: a row from lg_a_sums, then one step an entry
         ld bc,(lg_scaled)
@@ -463,6 +499,13 @@ lg_words_hi:
         ld h,a
         ld l,0
         ld sp,hl                ; the page's end
+.ifdef LG_STARTS_IN_PAGE
+        ld a,8
+lg_fill:
+        dec sp                  ; row a's start, a odd: where its first push writes
+        dec sp
+        pop hl
+.else
         ld ix,lg_a_sums + 14
         ld a,8
 lg_fill:
@@ -470,6 +513,7 @@ lg_fill:
         ld h,(ix+1)
         dec ix
         dec ix
+.endif
 lg_fill_pairs:
         lg_fill_row
 lg_fill_row_step = * + 1
