@@ -28,11 +28,12 @@ SHIFT = 4                # the shipped soul's logits' shift
 
 
 PAIRED_OPTION = "LG_ROWS_PAIRED = 1"     # (the shipped 128K's, with LG_BANK_0: thirty-third round, zxlogit33)
-STARTS_OPTION = "LG_STARTS_IN_PAGE = 1"  # (the shipped 128K's too: thirty-fourth round, zxlogit34)
+STARTS_OPTIONS = "LG_STARTS_IN_PAGE = 1\nLG_NEGATIVES_SUBTRACTED = 1"  # (the shipped 128K's too: thirty-fourth
+                                                                    # round, zxlogit34)
 
 
 def paired_bench(paired: bool = True) -> Z80Bench:
-    options = player_kernel_options("128k") + ("\n" + PAIRED_OPTION + "\n" + STARTS_OPTION) * paired
+    options = player_kernel_options("128k") + ("\n" + PAIRED_OPTION + "\n" + STARTS_OPTIONS) * paired
     return Z80Bench(extra_source=SELECT_SOURCE, options=options)
 
 
@@ -105,10 +106,13 @@ def test_ties_and_the_extremes(bench):
 
 
 def test_calls_it_cannot_take_are_declined(bench):
-    """sum |x| above MOST_SUM (one word, every word, or a sum that wraps 16 bits), -32768, 32767."""
+    """sum |x| above MOST_SUM (one word, every word, or a sum that wraps 16 bits, of positive or negative
+    words: a group's own |x| summing to 2^16 or past it, LG_NEGATIVES_SUBTRACTED's borrow), -32768, 32767."""
     w = np.ones((4, 32), int)
     wraps = np.r_[np.full(16, 4095), [116], np.zeros(15, int)]      # S = 65,636: 100 in 16 bits
-    for x in (np.r_[[MOST_SUM + 1], np.zeros(31, int)], np.full(32, 128), wraps,
+    group_wraps = [np.r_[np.zeros(8, int), np.full(8, -value), np.zeros(16, int)] for value in (8192, 9000)]
+    for x in (np.r_[[MOST_SUM + 1], np.zeros(31, int)], np.full(32, 128), wraps, -wraps, np.full(32, -3000),
+              *group_wraps, np.r_[np.full(7, -8000), [9000], np.zeros(24, int)],
               np.r_[[-32768], np.zeros(31, int)], np.r_[np.zeros(31, int), [32767]]):
         assert not takes(x) and select_rows(w, x, SHIFT) is None
         assert run_select(bench, w, x, SHIFT)[0] is None

@@ -53,11 +53,13 @@
 ; round, zxlogit34): the fill reads each odd row's start A'[a] + B'[15] from the page itself, where the Gray sums
 ; stored it (16 a + 14: the row's first push writes over it), by dec sp / dec sp / pop hl, 22 T-states for the 58
 ; of IX's reads from lg_a_sums; the Gray sums' 8 stores take the group's page, patched a group (117). The same
-; bytes: lg_a_sums' 16 and IX's reads' 14 for the patches' 27 and the reads' 3.
+; bytes: lg_a_sums' 16 and IX's reads' 14 for the patches' 27 and the reads' 3. LG_NEGATIVES_SUBTRACTED (with them,
+; the same round): S_g adds a negative x's |x| as HL - x (or a / sbc hl,de, no borrow where the sum passes 16
+; bits) for its negation and add: 11 T-states fewer a negative x, 5 a positive one (the jr's sense), 4 bytes more.
 ;
-; T-states (the 128K kernels' bench with LG_ROWS_PAIRED and LG_STARTS_IN_PAGE, CALL and RET included; tests/test_kernels_z80_logit_planes.py):
-; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 116,531
-; (111,477 to 118,959; one row left each time); with one row 43,050 (the four tables: the fill
+; T-states (the 128K kernels' bench with LG_ROWS_PAIRED, LG_STARTS_IN_PAGE and LG_NEGATIVES_SUBTRACTED, CALL and RET included; tests/test_kernels_z80_logit_planes.py):
+; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 116,297
+; (111,245 to 118,721; one row left each time); with one row 42,812 (the four tables: the fill
 ; ~27,000, 459 a row of 16 entries: 51 a push of two and a step, an odd row's start 22 from its page, an
 ; even row's 21 by a step from the row above; S and s ~3,000, the scaled x and -N ~4,800 with SP
 ; reading x, the steps and A'[a] in Gray order ~3,300);
@@ -78,13 +80,15 @@
 ; first list two rows a round, the row's Q_4 stored by DE' with its high byte left in A for the best's
 ; test, 116,726 (~2,300: ~9 a row the loop, 4 the store, ~6 the first list), and lg_floors' table
 ; computed in lg_threshold for its bytes in bank 0, 117,271 (~270 a threshold); with LG_STARTS_IN_PAGE
-; (thirty-fourth round, zxlogit34) each odd row's start from its page, 116,531 (36 an odd row, 117 a group's patches).
+; (thirty-fourth round, zxlogit34) each odd row's start from its page, 116,531 (36 an odd row, 117 a group's patches);
+; with LG_NEGATIVES_SUBTRACTED a negative x's |x| subtracted in S_g, 116,297.
 ; 160,104 with the rows kept
 ; in the row pass against a rising threshold: 5 to 88 rows kept, the best late (zxlogits128's form of it,
 ; each row's Q_4 against T = best - D_4 + 1 in IY, 120,692: ~48 rows kept, each dearer than a dropped one saves).
 ; 146,244 with a copy of planes 7..4, 16 bytes a row, on the tape (zxcoarse); 170,805 mean with D_k
 ; from T_s + 4 rather than S: 34.75 rows left after plane 4 against 11.25.)
-; Its bytes: 1,804 on the kernels' bench with LG_ROWS_PAIRED and LG_STARTS_IN_PAGE (the tables' 1,024 apart; the
+; Its bytes: 1,808 on the kernels' bench with LG_ROWS_PAIRED, LG_STARTS_IN_PAGE and LG_NEGATIVES_SUBTRACTED (1,804
+; without the last; the tables' 1,024 apart; the
 ; fill 131, the steps, the Gray-order A' and their page patches ~217, the 8 scaled words 184, lg_scaled 20, the row pass's
 ; second row ~95 and the first list's ~40, lg_split 63, lg_row_logit 177 with its order); 1,710 without
 ; either (lg_floors' table, 50, and its look-up; one row a round). In bank 6 (SOUL_OUT_APART, out's masks split on the tape) no
@@ -312,6 +316,15 @@ lg_select:
         ld c,LG_GROUPS
 @group: ld hl,0
         ld b,8
+.ifdef LG_NEGATIVES_SUBTRACTED
+@col:   pop de
+        bit 7,d
+        jr nz,@minus            ; (a negative x's |x| subtracted: below, past @length's loop)
+        add hl,de
+        jp c,lg_decline         ; (SP put back there)
+        djnz @col
+@sized:
+.else
 @col:   pop de
         bit 7,d
         jr z,@plus
@@ -324,6 +337,7 @@ lg_select:
 @plus:  add hl,de
         jp c,lg_decline         ; (SP put back there)
         djnz @col
+.endif
         ld (ix+0),l
         ld (ix+1),h
         inc ix
@@ -354,6 +368,13 @@ lg_select:
         srl a
         inc c
         jr @length
+.ifdef LG_NEGATIVES_SUBTRACTED
+@minus: or a                    ; |x| = -x added as HL - x: no borrow where the sum passes 16 bits
+        sbc hl,de
+        jp nc,lg_decline
+        djnz @col
+        jr @sized
+.endif
 @long:  ld a,c
         or a
         jr z,@scaled            ; S below 256: s = 0

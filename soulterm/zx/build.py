@@ -1124,6 +1124,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                         "computed: bank 0's room; thirty-third round)",
                         "LG_STARTS_IN_PAGE = 1      ; (logitplanes.s's fill reads each odd row's start where its "
                         "first push writes it: thirty-fourth round)",
+                        "LG_NEGATIVES_SUBTRACTED = 1      ; (logitplanes.s's sizes subtract a negative x: "
+                        "thirty-fourth round)",
                         "FW_LOGITS_APART = 1      ; (forward.s's fw_logit_planes in bank 0 after vecops.s: "
                         "run with bank 0 in, out of the room below $C000)",
                         f"LG_TABLES = ${FC1_PLANES_L0_TABLES:04X}     ; in bank 0, run time only (dead from layer 0's "
