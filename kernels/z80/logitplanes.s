@@ -218,14 +218,26 @@ site = * + 2
         add hl,hl
         .endrepeat
         ld (lg_scaled + at),hl
+.ifdef LG_NEGATIVES_SUBTRACTED
+        jr z,* + 4              ; (LG_NEGATIVES_SUBTRACTED: N, the negative words' sum, in DE, subtracted once
+        add hl,de               ; a group)
+        ex de,hl
+.else
         jr z,* + 7
         ex de,hl
         or a
         sbc hl,de
         ex de,hl
+.endif
         .endmacro
 LG_WORD_JR      = 4             ; lg_scale_word's jr displacement from its start
+.ifdef LG_NEGATIVES_SUBTRACTED
+LG_WORD_BYTES   = 20
+LG_WORDS_PATCHED = 8            ; a group's 8 words one after another: one lg_patch_words
+.else
 LG_WORD_BYTES   = 23
+LG_WORDS_PATCHED = 4            ; lg_words_lo's, then lg_words_hi's
+.endif
 ; lg_fill_row: a row of 16 entries from HL (A'[a] + B'[15]) down, SP pushing two entries a push; HL
 ; ends at A'[a] + B'[0].
         .macro lg_fill_row
@@ -405,8 +417,10 @@ lg_select:
         ld (lg_scale),a
         ld hl,lg_words_lo + LG_WORD_JR  ; each word's jr past s of its 8 doublings
         call lg_patch_words
+.ifndef LG_NEGATIVES_SUBTRACTED
         ld hl,lg_words_hi + LG_WORD_JR
         call lg_patch_words
+.endif
         ld hl,(lg_x)
         ld (lg_group_x),hl
         ld a,(lg_page)
@@ -432,6 +446,14 @@ lg_words_lo:
         .repeat 4, i
         lg_scale_word 2 * i
         .endrepeat
+.ifdef LG_NEGATIVES_SUBTRACTED
+lg_words_hi:
+        .assert lg_words_hi - lg_words_lo == 4 * LG_WORD_BYTES, "lg_scale_word: LG_WORD_BYTES"
+        .repeat 4, i
+        lg_scale_word 8 + 2 * i
+        .endrepeat
+        ld (lg_scaled + 16),de  ; N = N_lo + N_hi scaled (the group's negative words' sum)
+.else
         ld (lg_scaled + 16),de  ; -N_lo scaled
         ld de,0
 lg_words_hi:
@@ -440,6 +462,7 @@ lg_words_hi:
         lg_scale_word 8 + 2 * i
         .endrepeat
         ld (lg_scaled + 18),de  ; -N_hi scaled
+.endif
         ld (lg_group_x),sp
         ; the fill's steps (b down by one: -x_0 in BC, one of x_0 - x_1, x_0 + x_1 - x_2 and x_0 + x_1 +
         ; x_2 - x_3 in its immediates, b's lowest set bit's) and B'[15] = -N_lo + x_0 + .. + x_3, added
@@ -478,10 +501,16 @@ lg_words_hi:
         sbc hl,de
         ld (lg_fill_row_step),hl
         add hl,de
+.ifdef LG_NEGATIVES_SUBTRACTED
+        ld de,(lg_scaled + 16)
+        or a
+        sbc hl,de               ; A'[0] + B'[15] = x_0 + .. + x_3 - N_lo - N_hi
+.else
         ld de,(lg_scaled + 16)
         add hl,de               ; B'[15]
         ld de,(lg_scaled + 18)
         add hl,de
+.endif
         ld (lg_scaled + 18),hl
         ; A'[a] + B'[15] over x_4..x_7 in Gray order: BC, DE and SP the first three x (BC the
         ; fourth for one step), HL the sum
@@ -822,10 +851,10 @@ lg_back:                        ; the interrupts as they were (BIT keeps the car
         ei
         ret
 
-; lg_patch_words: A (s) into the jr of 4 lg_scale_word from HL (that jr's displacement).
+; lg_patch_words: A (s) into the jr of LG_WORDS_PATCHED lg_scale_word from HL (that jr's displacement).
 lg_patch_words:
         ld de,LG_WORD_BYTES
-        ld b,4
+        ld b,LG_WORDS_PATCHED
 @each:  ld (hl),a
         add hl,de
         djnz @each
