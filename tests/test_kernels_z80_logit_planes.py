@@ -28,19 +28,20 @@ SHIFT = 4                # the shipped soul's logits' shift
 
 
 PAIRED_OPTION = "LG_ROWS_PAIRED = 1"     # (the shipped 128K's, with LG_BANK_0: thirty-third round, zxlogit33)
-STARTS_OPTIONS = "LG_STARTS_IN_PAGE = 1\nLG_NEGATIVES_SUBTRACTED = 1"  # (the shipped 128K's too: thirty-fourth
-                                                                    # round, zxlogit34)
+ZXLOGIT34_OPTIONS = "LG_STARTS_IN_PAGE = 1\nLG_NEGATIVES_SUBTRACTED = 1"  # (the shipped
+                                                                    # 128K's too: thirty-fourth round, zxlogit34)
 
 
 def paired_bench(paired: bool = True) -> Z80Bench:
-    options = player_kernel_options("128k") + ("\n" + PAIRED_OPTION + "\n" + STARTS_OPTIONS) * paired
+    options = player_kernel_options("128k") + ("\n" + PAIRED_OPTION + "\n" + ZXLOGIT34_OPTIONS) * paired
     return Z80Bench(extra_source=SELECT_SOURCE, options=options)
 
 
 @pytest.fixture(scope="module", params=["paired", "plain"])
 def bench(request):
-    """The kernel with LG_ROWS_PAIRED (the row pass and the first list two rows a round, lg_floors computed:
-    the shipped 128K's) and without it (a player with logitplanes.s in bank 6)."""
+    """The kernel with LG_ROWS_PAIRED (the row pass and the first list two rows a round) and the thirty-fourth
+    round's LG_STARTS_IN_PAGE and LG_NEGATIVES_SUBTRACTED (the shipped 128K's), and without them (a player with
+    logitplanes.s in bank 6)."""
     return paired_bench(request.param == "paired")
 
 
@@ -224,7 +225,7 @@ def test_a_broken_kernel_fails(paired):
     fill = bench.sym("lg_fill_pairs") - start
     assert code[bench.sym("lg_fill_row_step") + 2 - start] == 0x19       # add hl,de
     assert code[bench.sym("lg_fill") - start:bench.sym("lg_fill") + 3 - start] == bytes([0x3B, 0x3B, 0xE1])
-    patch_9 = start + code.index(bytes([0x32]) + bench.sym("lg_start_page_9").to_bytes(2, "little"))
+    patch_9 = start + code.index(bytes([0x32]) + bench.sym("LG_START_PAGE_9").to_bytes(2, "little"))
     first_list = [at + 2 for at in range(len(code) - 2) if code[at:at + 3] == bytes([0xE1, 0x19, 0x38])]
     assert len(first_list) == 2         # (two rows a round: both copies broken)
     row_pass = [at + 2 for at in range(len(code) - 4) if code[at:at + 5] == bytes([0xD9, 0x4F, 0x29, 0x09, 0x7D])]

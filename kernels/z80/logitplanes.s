@@ -48,21 +48,26 @@
 ; planes 0..3 from lg_low (logit_planes.split_masks).
 ;
 ; LG_ROWS_PAIRED (the 128K player's with LG_BANK_0, thirty-third round, zxlogit33): the row pass and the
-; first list two rows a round, lg_floors computed (bank 0's room: its 94 bytes more would overflow bank 6's
-; block in the forms that keep logitplanes.s there). LG_STARTS_IN_PAGE (with it in the 128K player, thirty-fourth
-; round, zxlogit34): the fill reads each odd row's start A'[a] + B'[15] from the page itself, where the Gray sums
-; stored it (16 a + 14: the row's first push writes over it), by dec sp / dec sp / pop hl, 22 T-states for the 58
-; of IX's reads from lg_a_sums; the Gray sums' 8 stores take the group's page, patched a group (117). The same
-; bytes: lg_a_sums' 16 and IX's reads' 14 for the patches' 27 and the reads' 3. LG_NEGATIVES_SUBTRACTED (with them,
-; the same round): S_g adds a negative x's |x| as HL - x (or a / sbc hl,de, no borrow where the sum passes 16
-; bits) for its negation and add: 11 T-states fewer a negative x, 5 a positive one (the jr's sense), 4 bytes more.
+; first list two rows a round (its 94 bytes more would overflow bank 6's block in the forms that keep
+; logitplanes.s there). With it in the 128K player since the thirty-fourth round (zxlogit34):
+; LG_STARTS_IN_PAGE: the fill reads each odd row's start A'[a] + B'[15] from the page itself, where the Gray
+; sums stored it (16 a + 14: the row's first push writes over it), by dec sp / dec sp / pop hl, 22 T-states for
+; the 58 of IX's reads from lg_a_sums; the Gray sums' 8 stores take the group's page, patched a group (117). The
+; same bytes: lg_a_sums' 16 and IX's reads' 14 for the patches' 27 and the reads' 3.
+; LG_NEGATIVES_SUBTRACTED: S_g adds a negative x's |x| as HL - x (or a / sbc hl,de: no borrow where the sum
+; passes 16 bits) for its negation and add, 11 T-states fewer a negative x, 5 a positive one (the jr's sense); the
+; scaled words add a negative one to N (add hl,de / ex de,hl, 12 fewer than taking it from -N) and A'[0] + B'[15]
+; subtracts a group's N once (N_lo and N_hi one sum: the group's 8 words one run, one lg_patch_words): 36 bytes
+; fewer.
 ;
-; T-states (the 128K kernels' bench with LG_ROWS_PAIRED, LG_STARTS_IN_PAGE and LG_NEGATIVES_SUBTRACTED, CALL and RET included; tests/test_kernels_z80_logit_planes.py):
-; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 116,297
-; (111,245 to 118,721; one row left each time); with one row 42,812 (the four tables: the fill
+; T-states (the 128K kernels' bench with LG_ROWS_PAIRED, LG_STARTS_IN_PAGE and LG_NEGATIVES_SUBTRACTED, CALL and
+; RET included; tests/test_kernels_z80_logit_planes.py):
+; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 115,290
+; (110,247 to 117,735; one row left each time); with one row 42,064 (the four tables: the fill
 ; ~27,000, 459 a row of 16 entries: 51 a push of two and a step, an odd row's start 22 from its page, an
-; even row's 21 by a step from the row above; S and s ~3,000, the scaled x and -N ~4,800 with SP
-; reading x, the steps and A'[a] in Gray order ~3,300);
+; even row's 21 by a step from the row above; S, s and the words' patches 3,720, the scaled x and N with SP
+; reading x, the steps and A'[a] in Gray order 8,340: a reply step's, z80_step_phases.py's lg_select and
+; lg_words_lo and lg_words_hi);
 ; every row's planes 7..4 ~467 a row (the plane 110 with its Horner step, the store 34 with Q_4's high
 ; byte left in A, the best 20 by that byte where it lies below the best's, 50 where it is the same, the
 ; loop 9: two rows a round, lg_row and lg_row_odd; SP reads the rows' planes 7..4 one after another,
@@ -79,19 +84,20 @@
 ; LG_ROWS_PAIRED (the shipped 128K's, LG_BANK_0's: thirty-third round, zxlogit33) the row pass and the
 ; first list two rows a round, the row's Q_4 stored by DE' with its high byte left in A for the best's
 ; test, 116,726 (~2,300: ~9 a row the loop, 4 the store, ~6 the first list), and lg_floors' table
-; computed in lg_threshold for its bytes in bank 0, 117,271 (~270 a threshold); with LG_STARTS_IN_PAGE
-; (thirty-fourth round, zxlogit34) each odd row's start from its page, 116,531 (36 an odd row, 117 a group's patches);
-; with LG_NEGATIVES_SUBTRACTED a negative x's |x| subtracted in S_g, 116,297.
+; computed in lg_threshold for its bytes in bank 0, 117,271 (~270 a threshold); thirty-fourth round (zxlogit34):
+; LG_STARTS_IN_PAGE each odd row's start from its page, 116,531 (36 an odd row, 117 a group's patches);
+; LG_NEGATIVES_SUBTRACTED's S_g, 116,297, and its words' N, 115,835 (40 bytes fewer); lg_floors' table
+; again in those bytes, 115,290.
 ; 160,104 with the rows kept
 ; in the row pass against a rising threshold: 5 to 88 rows kept, the best late (zxlogits128's form of it,
 ; each row's Q_4 against T = best - D_4 + 1 in IY, 120,692: ~48 rows kept, each dearer than a dropped one saves).
 ; 146,244 with a copy of planes 7..4, 16 bytes a row, on the tape (zxcoarse); 170,805 mean with D_k
 ; from T_s + 4 rather than S: 34.75 rows left after plane 4 against 11.25.)
-; Its bytes: 1,808 on the kernels' bench with LG_ROWS_PAIRED, LG_STARTS_IN_PAGE and LG_NEGATIVES_SUBTRACTED (1,804
-; without the last; the tables' 1,024 apart; the
-; fill 131, the steps, the Gray-order A' and their page patches ~217, the 8 scaled words 184, lg_scaled 20, the row pass's
-; second row ~95 and the first list's ~40, lg_split 63, lg_row_logit 177 with its order); 1,710 without
-; either (lg_floors' table, 50, and its look-up; one row a round). In bank 6 (SOUL_OUT_APART, out's masks split on the tape) no
+; Its bytes: 1,812 on the kernels' bench with LG_ROWS_PAIRED, LG_STARTS_IN_PAGE and LG_NEGATIVES_SUBTRACTED (the
+; tables' 1,024 apart; the fill 131, the steps, the Gray-order A' and their page patches ~217, the 8 scaled words
+; 160, lg_scaled 20, lg_floors 50, the row pass's second row ~95 and the first list's ~40, lg_split 63,
+; lg_row_logit 177 with its order); 1,710 without them (one row a round; lg_a_sums and IX's reads; S_g by
+; negation, -N_lo and -N_hi apart). In bank 6 (SOUL_OUT_APART, out's masks split on the tape) no
 ; lg_split, and 6 more where lg_row_logit sets planes.s's wp_x.
 
 LG_GROUPS       = 4
@@ -150,7 +156,7 @@ site = * + 2
         .endmacro
 .ifdef LG_STARTS_IN_PAGE
 ; lg_a_store: A'[a] + B'[15] where row a's first push writes it (16 a + 14 in the group's page: the fill
-; reads it by dec sp / dec sp / pop hl); its page byte patched a group (lg_start_pages)
+; reads it by dec sp / dec sp / pop hl); its page byte patched a group (lg_table's, at LG_START_PAGE_a)
         .macro lg_a_store index
         ld (16 * (index) + 14),hl       ; patched: + the group's page, 256 times
         .endmacro
@@ -431,14 +437,14 @@ lg_select:
 lg_table:
 .ifdef LG_STARTS_IN_PAGE
         ld a,(lg_table_page)    ; the row starts' stores into this group's page
-        ld (lg_start_page_1),a
-        ld (lg_start_page_3),a
-        ld (lg_start_page_5),a
-        ld (lg_start_page_7),a
-        ld (lg_start_page_9),a
-        ld (lg_start_page_11),a
-        ld (lg_start_page_13),a
-        ld (lg_start_page_15),a
+        ld (LG_START_PAGE_1),a
+        ld (LG_START_PAGE_3),a
+        ld (LG_START_PAGE_5),a
+        ld (LG_START_PAGE_7),a
+        ld (LG_START_PAGE_9),a
+        ld (LG_START_PAGE_11),a
+        ld (LG_START_PAGE_13),a
+        ld (LG_START_PAGE_15),a
 .endif
         ld sp,(lg_group_x)      ; SP reads the group's x (nothing pushed while it does)
         ld de,0
@@ -518,22 +524,22 @@ lg_words_hi:
         ld de,(lg_scaled + 10)
         ld sp,(lg_scaled + 12)      ; (nothing pushed: interrupts off)
         ld hl,(lg_scaled + 18)  ; A'[0] + B'[15] (row 0's start is stepped to)
-        lg_a_add_kept bc, 1, lg_start_page_1
-        lg_a_add_kept de, 3, lg_start_page_3
+        lg_a_add_kept bc, 1, LG_START_PAGE_1
+        lg_a_add_kept de, 3, LG_START_PAGE_3
         lg_a_sub bc                     ; 2
         lg_a_add sp                     ; 6
-        lg_a_add_kept bc, 7, lg_start_page_7
-        lg_a_sub_kept de, 5, lg_start_page_5
+        lg_a_add_kept bc, 7, LG_START_PAGE_7
+        lg_a_sub_kept de, 5, LG_START_PAGE_5
         lg_a_sub bc                     ; 4
         ld bc,(lg_scaled + 14)
         lg_a_add bc                     ; 12
         ld bc,(lg_scaled + 8)
-        lg_a_add_kept bc, 13, lg_start_page_13
-        lg_a_add_kept de, 15, lg_start_page_15
+        lg_a_add_kept bc, 13, LG_START_PAGE_13
+        lg_a_add_kept de, 15, LG_START_PAGE_15
         lg_a_sub bc                     ; 14
         lg_a_sub sp                     ; 10
-        lg_a_add_kept bc, 11, lg_start_page_11
-        lg_a_sub_kept de, 9, lg_start_page_9
+        lg_a_add_kept bc, 11, LG_START_PAGE_11
+        lg_a_sub_kept de, 9, LG_START_PAGE_9
         lg_a_sub bc                     ; 8
         ; e_g[m] = the high byte of A'[a] + B'[b], m = 16 a + b from 255 down, SP pushing two entries
         ; a push: a row from lg_a_sums, then one step an entry
@@ -872,8 +878,8 @@ lg_negate:
 
 
 ; lg_threshold: DE = max(0, DE - D_k + 1) (keeps B), D_k = ceil((2^(8-k) - 1) S / 2^(s+8-k)) +
-; ceil(4 (2^s - 1)(2^k - 1) / 2^s) (the entries' floors': lg_floors', or with LG_ROWS_PAIRED 4 (2^k - 1)
-; less floor(4 (2^k - 1) / 2^s), computed) + t_k, t_k = 2^(shift + k - 8 - s) where that is at least 1,
+; ceil(4 (2^s - 1)(2^k - 1) / 2^s) (the entries' floors': lg_floors'; computed with LG_ROWS_PAIRED in the
+; thirty-third round, for bank 0's room, and from the table again since the thirty-fourth's) + t_k, t_k = 2^(shift + k - 8 - s) where that is at least 1,
 ; else 1: each term bounds its part of (W_k + 2^shift) / M from above.
 lg_threshold:
         push bc
@@ -893,28 +899,6 @@ lg_threshold:
         add a,b
         ld b,a                  ; s + 8 - k
         call lg_ceil
-.ifdef LG_ROWS_PAIRED
-        push hl                 ; (the planes left's term)
-        ld hl,1                 ; the floors' term: 4 (2^k - 1) - floor(4 (2^k - 1) / 2^s)
-        ld b,c
-        call lg_shl
-        dec hl
-        add hl,hl
-        add hl,hl               ; 4 (2^k - 1)
-        ld d,h
-        ld e,l
-        ld a,(lg_scale)
-        ld b,a
-        inc b
-        jr @floor
-@halve: srl d
-        rr e
-@floor: djnz @halve
-        or a
-        sbc hl,de
-        pop de
-        add hl,de
-.else
         ex de,hl
         ld a,(lg_scale)         ; lg_floors[s][k - 4]
         ld l,a
@@ -935,7 +919,6 @@ lg_threshold:
         ld h,(hl)
         ld l,a
         add hl,de
-.endif
         ld a,(lg_scale)
         add a,8
         ld b,a
@@ -990,7 +973,6 @@ lg_ceil:
         pop bc
         ret
 
-.ifndef LG_ROWS_PAIRED
 ; lg_floors: ceil(4 (2^s - 1)(2^k - 1) / 2^s), the entries' floors' part of D_k, for s 0..4, k 4..8.
 lg_floors:
         .repeat 5, scale
@@ -998,7 +980,6 @@ lg_floors:
         .word (4 * ((1 << scale) - 1) * ((1 << (level + 4)) - 1) + (1 << scale) - 1) >> scale
         .endrepeat
         .endrepeat
-.endif
 
 .ifndef SOUL_OUT_APART                  ; (twenty-eighth round, zxlogits128: out's masks come split on the tape)
 ; lg_split - (the first RUN's: records128.s's planes_first_run, after wp_make has made out's rows in

@@ -1120,12 +1120,12 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         if lg_bank_0:
             options += ["FW_LOGIT_PLANES = 1      ; (the logits' argmax by logitplanes.s first)",
                         "LG_BANK_0 = 1      ; (logitplanes.s and out's masks in bank 0, its tables on layer 0's fc1's)",
-                        "LG_ROWS_PAIRED = 1      ; (logitplanes.s's row pass and first list two rows a round, lg_floors "
-                        "computed: bank 0's room; thirty-third round)",
+                        "LG_ROWS_PAIRED = 1      ; (logitplanes.s's row pass and first list two rows a round: "
+                        "thirty-third round)",
                         "LG_STARTS_IN_PAGE = 1      ; (logitplanes.s's fill reads each odd row's start where its "
                         "first push writes it: thirty-fourth round)",
-                        "LG_NEGATIVES_SUBTRACTED = 1      ; (logitplanes.s's sizes subtract a negative x: "
-                        "thirty-fourth round)",
+                        "LG_NEGATIVES_SUBTRACTED = 1      ; (logitplanes.s's sizes subtract a negative x, its "
+                        "words sum the negative ones: thirty-fourth round)",
                         "FW_LOGITS_APART = 1      ; (forward.s's fw_logit_planes in bank 0 after vecops.s: "
                         "run with bank 0 in, out of the room below $C000)",
                         f"LG_TABLES = ${FC1_PLANES_L0_TABLES:04X}     ; in bank 0, run time only (dead from layer 0's "
