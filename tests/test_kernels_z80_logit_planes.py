@@ -20,20 +20,15 @@ from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import weight_planes
 from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
-from soulterm.zx.logit_planes import (MOST_SUM, SELECT_SOURCE, place_masks, run_select, select_rows, select_tables,
+from soulterm.zx.logit_planes import (BANK_0_FORM, MOST_SUM, SELECT_SOURCE, place_masks, run_select, select_rows, select_tables,
                                       split_masks, takes)
 from soulterm.zx.soul_layout import plane_bytes
 
 SHIFT = 4                # the shipped soul's logits' shift
 
 
-PAIRED_OPTION = "LG_ROWS_PAIRED = 1"     # (the shipped 128K's, with LG_BANK_0: thirty-third round, zxlogit33)
-ZXLOGIT34_OPTIONS = "LG_STARTS_IN_PAGE = 1\nLG_NEGATIVES_SUBTRACTED = 1"  # (the shipped
-                                                                    # 128K's too: thirty-fourth round, zxlogit34)
-
-
 def paired_bench(paired: bool = True) -> Z80Bench:
-    options = player_kernel_options("128k") + ("\n" + PAIRED_OPTION + "\n" + ZXLOGIT34_OPTIONS) * paired
+    options = player_kernel_options("128k") + BANK_0_FORM * paired     # (the shipped 128K's, LG_BANK_0's)
     return Z80Bench(extra_source=SELECT_SOURCE, options=options)
 
 

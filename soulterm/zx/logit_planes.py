@@ -19,6 +19,10 @@ COLS = 32
 GROUPS, GROUP_COLS = 4, 8
 ROW_BYTES = 32           # LG_ROW_BYTES: a row's masks (soul_layout.plane_bytes'; split_masks' two halves)
 TOP_PLANES = 4           # every row takes planes 7..4
+# the 128K player's forms of lg_select with LG_BANK_0 (build.py gives each): the row pass two rows a round
+# (thirty-third round), each odd row's start from its table page and a negative x subtracted (thirty-fourth)
+BANK_0_OPTIONS = ("LG_ROWS_PAIRED", "LG_STARTS_IN_PAGE", "LG_NEGATIVES_SUBTRACTED")
+BANK_0_FORM = "".join(f"\n{name} = 1" for name in BANK_0_OPTIONS)    # (a Z80Bench's options' lines)
 
 
 def takes(x) -> bool:
