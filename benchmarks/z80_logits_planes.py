@@ -23,7 +23,7 @@ the same way (a row that may be positive needs its exact sum). Then the form bui
 kernels/z80/logitplanes.s's lg_select (g = 8, one-byte entries, every row's planes 7..4, then
 plane 3, 2, 1, 0 for the rows left; its D_k from S, a little wider than the counts' W_k; LG_ROWS_PAIRED,
 the shipped form since the thirty-third round, with the thirty-fourth's LG_STARTS_IN_PAGE and
-LG_NEGATIVES_SUBTRACTED: logit_planes.BANK_0_FORM), runs
+LG_NEGATIVES_SUBTRACTED and LG_BEST_LOWER: logit_planes.BANK_0_FORM), runs
 on every call on the 128K kernels' bench, each call's rows checked against its model
 (soulterm/zx/logit_planes.py) and the argmax; its T-states against today's logits' call.
 
@@ -174,7 +174,7 @@ def main() -> None:
     times, left, declined = [], [], 0
     for x in logits_x:
         got, t_states = run_select(bench, rows, x, shift)
-        want = select_rows(rows, x, shift)
+        want = select_rows(rows, x, shift, best_lower=True)      # (BANK_0_FORM: LG_BEST_LOWER)
         if got is None:
             assert want is None
             declined += 1

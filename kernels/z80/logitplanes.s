@@ -58,12 +58,19 @@
 ; passes 16 bits) for its negation and add, 11 T-states fewer a negative x, 5 a positive one (the jr's sense); the
 ; scaled words add a negative one to N (add hl,de / ex de,hl, 12 fewer than taking it from -N) and A'[0] + B'[15]
 ; subtracts a group's N once (N_lo and N_hi one sum: the group's 8 words one run, one lg_patch_words): 36 bytes
-; fewer.
+; fewer. LG_BEST_LOWER: the first list against T' from the best row's own planes 3..0 (lg_best_lower, below) for
+; T = best - D_4 + 1: D_4 takes the best's sum as at least Q_4 M, as if its planes 3..0 added nothing, though they
+; add about half of the 15 S that bounds a row's from above. On the engine's logits inputs (python
+; benchmarks/z80_logits_kept.py [--everyday | --prompts F]) the rows left at k = 4 go from 11.94 to 1.28 a call
+; on the ten (15.12 to 1.88 on the thirty held out), one row left there in 53 of 64 calls (144 of 201): no further
+; plane, no lg_threshold. lg_row_best keeps SP past the best's planes 7..4 (lg_best_at); lg_best_lower lies
+; past out's planes 0..3 in the player (LG_BEST_LOWER_APART: 145 bytes, bank 0's room before fc1planes.s's copy
+; has 10).
 ;
-; T-states (the 128K kernels' bench with LG_ROWS_PAIRED, LG_STARTS_IN_PAGE and LG_NEGATIVES_SUBTRACTED, CALL and
-; RET included; tests/test_kernels_z80_logit_planes.py):
-; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 115,290
-; (110,247 to 117,735; one row left each time); with one row 42,064 (the four tables: the fill
+; T-states (the 128K kernels' bench with logit_planes.BANK_0_FORM's options, the shipped 128K's, CALL and RET
+; included; tests/test_kernels_z80_logit_planes.py):
+; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 108,474
+; (107,181 to 109,819; one row left each time, at the first list); with one row 42,848 (the four tables: the fill
 ; ~27,000, 459 a row of 16 entries: 51 a push of two and a step, an odd row's start 22 from its page, an
 ; even row's 21 by a step from the row above; S, s and the words' patches 3,720, the scaled x and N with SP
 ; reading x, the steps and A'[a] in Gray order 8,340: a reply step's, z80_step_phases.py's lg_select and
@@ -87,13 +94,14 @@
 ; computed in lg_threshold for its bytes in bank 0, 117,271 (~270 a threshold); thirty-fourth round (zxlogit34):
 ; LG_STARTS_IN_PAGE each odd row's start from its page, 116,531 (36 an odd row, 117 a group's patches);
 ; LG_NEGATIVES_SUBTRACTED's S_g, 116,297, and its words' N, 115,835 (40 bytes fewer); lg_floors' table
-; again in those bytes, 115,290.
+; again in those bytes, 115,290; LG_BEST_LOWER's first list, 108,474 (lg_count_left's further planes and
+; lg_threshold gone where one row is left: ~6,800 a call on "hello").
 ; 160,104 with the rows kept
 ; in the row pass against a rising threshold: 5 to 88 rows kept, the best late (zxlogits128's form of it,
 ; each row's Q_4 against T = best - D_4 + 1 in IY, 120,692: ~48 rows kept, each dearer than a dropped one saves).
 ; 146,244 with a copy of planes 7..4, 16 bytes a row, on the tape (zxcoarse); 170,805 mean with D_k
 ; from T_s + 4 rather than S: 34.75 rows left after plane 4 against 11.25.)
-; Its bytes: 1,812 on the kernels' bench with LG_ROWS_PAIRED, LG_STARTS_IN_PAGE and LG_NEGATIVES_SUBTRACTED (the
+; Its bytes: 1,967 on the kernels' bench with BANK_0_FORM's options (lg_best_lower's 145 with them; the
 ; tables' 1,024 apart; the fill 131, the steps, the Gray-order A' and their page patches ~217, the 8 scaled words
 ; 160, lg_scaled 20, lg_floors 50, the row pass's second row ~95 and the first list's ~40, lg_split 63,
 ; lg_row_logit 177 with its order); 1,710 without them (one row a round; lg_a_sums and IX's reads; S_g by
@@ -117,6 +125,12 @@ lg_low:         .word 0         ; the first row's planes 0..3, LG_ROW_BYTES / 2 
         .assert lg_low == lg_x + 11, "lg_x..lg_low in this order: forward.s's fw_logit_planes sets them by one ldir"
 lg_count:       .byte 0         ; out: the rows left
 lg_saved_sp:    .word 0
+.ifdef LG_BEST_LOWER
+.ifndef LG_ROWS_PAIRED
+        .assert 0, "LG_BEST_LOWER: lg_row_best (LG_ROWS_PAIRED's row pass) keeps the best's row"
+.endif
+lg_best_at:     .word 0         ; SP past the best row's planes 7..4 (the last of the largest Q_4)
+.endif
 lg_saved_iy:    .word 0
 lg_ints:        .byte 0
 lg_scale:       .byte 0         ; s
@@ -316,6 +330,9 @@ LG_WORDS_PATCHED = 4            ; lg_words_lo's, then lg_words_hi's
         ld a,h
         exx
         ld d,a
+.ifdef LG_BEST_LOWER
+        ld (lg_best_at),sp      ; (past its planes 7..4: lg_best_lower's row)
+.endif
         .endmacro
 
 lg_select:
@@ -666,7 +683,12 @@ lg_row:
         ld (lg_level),a
         ; the rows left at k = 4: every row against the best, their Q_4 moved down to the list's
         ; positions in lg_sums (a word a row left, in the list's order, from here on)
+.ifdef LG_BEST_LOWER
+        jp lg_best_lower        ; DE = the least Q_4 kept from the best's Q_8 (at least 0), back to lg_first_list
+lg_first_list:
+.else
         call lg_threshold       ; DE = the least Q_k kept (best - D_k + 1, at least 0)
+.endif
         ld a,(lg_rows)
         ld b,a
         ld c,0                  ; the row's number
@@ -980,6 +1002,89 @@ lg_floors:
         .word (4 * ((1 << scale) - 1) * ((1 << (level + 4)) - 1) + (1 << scale) - 1) >> scale
         .endrepeat
         .endrepeat
+
+;   lg_best_lower (LG_BEST_LOWER, thirty-fourth round, zxlogit34; lg_select's jp after the row pass, DE the best
+; Q_4, SP the caller's): the first list's least Q_4, T' = max(0, floor((Q_8 - c) / 16) + 1) in DE, Q_8 = 16 Q_4 +
+; 8 A_3 + 4 A_2 + 2 A_1 + A_0 the best row's (its planes 3..0 from lg_low, Horner in HL'), c = 960 - (960 >> s) +
+; ceil(15 S / 2^s) + 2^(shift - s) (logit_planes.best_lower_threshold: the best's sum is at least 2^s Q_8 + C, a
+; row's at most 2^(s+4) Q_4 + 960 (2^s - 1) + 15 S + C; c < 2^16 as S <= 255 where s = 0). Back by jp
+; lg_first_list. In bank 0 past out's planes 0..3 (build.py's LG_BEST_LOWER_APART: lg_best_lower_routine there).
+        .macro lg_best_lower_routine
+lg_best_lower:
+        push de
+        exx
+        pop hl                  ; HL' = Q_4 (B' = 0 from the row pass)
+        exx
+        ld hl,(lg_best_at)      ; lg_top + 16 (r + 1)
+        ld de,(lg_top)
+        or a
+        sbc hl,de
+        ld de,(lg_low)
+        add hl,de
+        ld de,-4
+        add hl,de
+        ld sp,hl                ; row r's plane 3 at lg_low: 16 r + 12
+        ld a,(lg_page)
+        ld e,a
+        .byte $DD,$2E,4         ; ld ixl,4: planes 3, 2, 1, 0
+@plane: ld h,e
+        lg_plane_up
+        lg_horner               ; Q = 2 Q + A
+        ld hl,-8
+        add hl,sp
+        ld sp,hl                ; the plane below's masks
+        .byte $DD,$2D           ; dec ixl
+        jr nz,@plane
+        ld sp,(lg_saved_sp)
+        ld a,(lg_scale)
+        ld b,a
+        ld hl,(lg_size)
+        ld d,h
+        ld e,l
+        add hl,hl
+        add hl,hl
+        add hl,hl
+        add hl,hl
+        sbc hl,de               ; 15 S (16 S < 2^16: no carry from the adds)
+        call lg_ceil            ; ceil(15 S / 2^s) (keeps B and DE)
+        ex de,hl
+        ld hl,960
+        call lg_ceil            ; 960 >> s (2^s divides 960: s <= 4)
+        ex de,hl
+        or a
+        sbc hl,de
+        ld de,960
+        add hl,de               ; 960 - (960 >> s) + ceil(15 S / 2^s)
+        push hl
+        ld a,(lg_shift)
+        sub b
+        ld b,a
+        ld hl,1
+        call lg_shl             ; 2^(shift - s) (shift >= 4 >= s)
+        pop de
+        add hl,de
+        ex de,hl                ; c
+        exx
+        push hl
+        exx
+        pop hl                  ; Q_8
+        or a
+        sbc hl,de
+        ld de,0
+        jp c,lg_first_list      ; Q_8 < c: 0, every row
+        .repeat 4
+        srl h
+        rr l
+        .endrepeat
+        inc hl
+        ex de,hl
+        jp lg_first_list
+        .endmacro
+.ifdef LG_BEST_LOWER
+.ifndef LG_BEST_LOWER_APART
+        lg_best_lower_routine   ; (the kernels' bench: here)
+.endif
+.endif
 
 .ifndef SOUL_OUT_APART                  ; (twenty-eighth round, zxlogits128: out's masks come split on the tape)
 ; lg_split - (the first RUN's: records128.s's planes_first_run, after wp_make has made out's rows in

@@ -1126,6 +1126,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                         "first push writes it: thirty-fourth round)",
                         "LG_NEGATIVES_SUBTRACTED = 1      ; (logitplanes.s's sizes subtract a negative x, its "
                         "words sum the negative ones: thirty-fourth round)",
+                        "LG_BEST_LOWER = 1      ; (logitplanes.s's first list against the best row's own lower end: "
+                        "thirty-fourth round)",
+                        "LG_BEST_LOWER_APART = 1      ; (its lg_best_lower_routine past out's planes 0..3, in bank 0)",
                         "FW_LOGITS_APART = 1      ; (forward.s's fw_logit_planes in bank 0 after vecops.s: "
                         "run with bank 0 in, out of the room below $C000)",
                         f"LG_TABLES = ${FC1_PLANES_L0_TABLES:04X}     ; in bank 0, run time only (dead from layer 0's "
@@ -1276,6 +1279,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
             lines += ["lg_masks_low:     ; out's rows' planes 0..3 (lg_split's second half), on the tape"]
             lines += _byte_lines(logit_planes.split_masks(soul[CHOOSABLE_ROWS_MATRIX].values)[
                 len(logit_planes.split_masks(soul[CHOOSABLE_ROWS_MATRIX].values)) // 2:]) + ["lg_masks_low_end:"]
+            lines += ["        lg_best_lower_routine     ; (LG_BEST_LOWER_APART: logitplanes.s's, run with bank 0 in, "
+                      "out of bank 0's room before fc1planes.s's copy)"]
         lines += [
                   "record_known = * + ((* & 255) > 256 - FW_VOCAB) * (256 - (* & 255))     "
                   "; which ids have a record (records128.s): in one page, off the tape",
