@@ -20,8 +20,8 @@ from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import weight_planes
 from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
-from soulterm.zx.logit_planes import (BANK_0_FORM, MOST_SUM, SELECT_SOURCE, place_masks, run_select, select_rows, select_tables,
-                                      split_masks, takes)
+from soulterm.zx.logit_planes import (BANK_0_FORM, MOST_SUM, SELECT_SOURCE, best_lower_threshold, place_masks,
+                                      plane_sums, run_select, select_rows, select_tables, split_masks, takes, threshold)
 from soulterm.zx.soul_layout import plane_bytes
 
 SHIFT = 4                # the shipped soul's logits' shift
@@ -212,7 +212,7 @@ def test_hello_s_reply_steps_leave_the_engine_s_token_alone(bench):
 
 
 def test_a_broken_kernel_fails(paired):
-    """Ten single-instruction breaks (the row pass's last doubling add hl,hl as a nop, in lg_row and
+    """Nine single-instruction breaks (the row pass's last doubling add hl,hl as a nop, in lg_row and
     in lg_row_odd each, two rows a round; the first list's jr c as jr nc, in both of its copies; the
     fill's first add hl,bc as a nop, the further planes' doubling of Q as a nop, the step to an even
     row's start, lg_fill_row_step's add hl,de, as a nop; LG_STARTS_IN_PAGE's: an odd row's start read
@@ -286,6 +286,29 @@ def test_best_lower_s_first_list_leaves_hello_s_token_alone(paired):
             assert levels() != [4] * len(calls), at
         finally:
             paired.poke(start, code)
+
+
+def test_best_lower_s_threshold_keeps_every_largest_logit():
+    """The model's T' (logit_planes.best_lower_threshold: LG_BEST_LOWER's first list) never drops a row whose logit
+    is the largest (ties included) on random calls of every size and shift, nor the best row it is taken from; and
+    it leaves fewer rows than T = best - D_4 + 1 on most of them (it is the tighter bound it is meant to be)."""
+    rng = np.random.default_rng(3434)
+    tighter = 0
+    for trial in range(600):
+        rows = int(rng.integers(2, 130))
+        w = rng.integers(-128, 128, (rows, 32))
+        w[rng.integers(0, rows, 3)] = w[0]                          # (ties)
+        x = vector_with_sum(rng, int(rng.integers(1, MOST_SUM + 1)), -400, 400)
+        shift = int(rng.integers(4, 16))
+        tables, scale, size = select_tables(x)
+        planes = plane_sums(w, tables)
+        q4 = 8 * planes[:, 0] + 4 * planes[:, 1] + 2 * planes[:, 2] + planes[:, 3]
+        least = best_lower_threshold(q4, planes, scale, size, shift)
+        logits = intmath.matvec(w, 0, x, post=shift)
+        assert all(q4[r] >= least for r in np.flatnonzero(logits == logits.max())), trial
+        assert q4.max() >= least
+        tighter += (q4 >= least).sum() < (q4 >= threshold(int(q4.max()), 4, scale, size, shift)).sum()
+    assert tighter >= 300, tighter
 
 
 def header_text() -> str:
