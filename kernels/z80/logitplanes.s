@@ -64,8 +64,8 @@
 ; benchmarks/z80_logits_kept.py [--everyday | --prompts F]) the rows left at k = 4 go from 11.94 to 1.28 a call
 ; on the ten (15.12 to 1.88 on the thirty held out), one row left there in 53 of 64 calls (144 of 201): no further
 ; plane, no lg_threshold. lg_row_best keeps SP past the best's planes 7..4 (lg_best_at); lg_best_lower lies
-; past out's planes 0..3 in the player (LG_BEST_LOWER_APART: 145 bytes, bank 0's room before fc1planes.s's copy
-; has 10).
+; past out's planes 0..3 in the player (LG_BEST_LOWER_APART: 147 bytes with lg_best_at, bank 0's room before
+; fc1planes.s's copy has 10).
 ;
 ; T-states (the 128K kernels' bench with logit_planes.BANK_0_FORM's options, the shipped 128K's, CALL and RET
 ; included; tests/test_kernels_z80_logit_planes.py):
@@ -101,7 +101,7 @@
 ; each row's Q_4 against T = best - D_4 + 1 in IY, 120,692: ~48 rows kept, each dearer than a dropped one saves).
 ; 146,244 with a copy of planes 7..4, 16 bytes a row, on the tape (zxcoarse); 170,805 mean with D_k
 ; from T_s + 4 rather than S: 34.75 rows left after plane 4 against 11.25.)
-; Its bytes: 1,967 on the kernels' bench with BANK_0_FORM's options (lg_best_lower's 145 with them; the
+; Its bytes: 1,967 on the kernels' bench with BANK_0_FORM's options (lg_best_lower's 147 with lg_best_at; the
 ; tables' 1,024 apart; the fill 131, the steps, the Gray-order A' and their page patches ~217, the 8 scaled words
 ; 160, lg_scaled 20, lg_floors 50, the row pass's second row ~95 and the first list's ~40, lg_split 63,
 ; lg_row_logit 177 with its order); 1,710 without them (one row a round; lg_a_sums and IX's reads; S_g by
@@ -129,7 +129,6 @@ lg_saved_sp:    .word 0
 .ifndef LG_ROWS_PAIRED
         .assert 0, "LG_BEST_LOWER: lg_row_best (LG_ROWS_PAIRED's row pass) keeps the best's row"
 .endif
-lg_best_at:     .word 0         ; SP past the best row's planes 7..4 (the last of the largest Q_4)
 .endif
 lg_saved_iy:    .word 0
 lg_ints:        .byte 0
@@ -1079,6 +1078,8 @@ lg_best_lower:
         inc hl
         ex de,hl
         jp lg_first_list
+lg_best_at:     .word 0         ; SP past the best row's planes 7..4 (the last of the largest Q_4: lg_row_best's)
+lg_best_lower_end:
         .endmacro
 .ifdef LG_BEST_LOWER
 .ifndef LG_BEST_LOWER_APART

@@ -1821,6 +1821,9 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
                                sym["lg_masks_top"], sym["lg_masks_top_end"]),
                         Region("out's planes 0..3 (lg_split's second half: logitplanes.s's lg_low)", "weights",
                                sym["lg_masks_low"], sym["lg_masks_low_end"])]
+            if "LG_BEST_LOWER_APART" in sym:    # (thirty-fourth round, zxlogit34: past out's planes 0..3)
+                regions.append(Region("logitplanes.s's lg_best_lower (LG_BEST_LOWER_APART: the first list's bound, "
+                                      "in bank 0)", "code", sym["lg_masks_low_end"], sym["lg_best_lower_end"]))
         if "mv_pairs_prepare" not in sym and rows_end < sym["fg_x"]:   # (zxqkv128b: no coarse pairs)
             regions.append(Region("free (bank 0: past layer 0's fc1 rows" + ", logitplanes.s and out's planes 7..4"
                                   * ("LG_BANK_0" in sym) + f", before fc1planes.s's copy at bank {DATA_BANK}'s addresses)",
