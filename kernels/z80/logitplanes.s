@@ -64,8 +64,8 @@
 ; benchmarks/z80_logits_kept.py [--everyday | --prompts F]) the rows left at k = 4 go from 11.94 to 1.28 a call
 ; on the ten (15.12 to 1.88 on the thirty held out), one row left there in 53 of 64 calls (144 of 201): no further
 ; plane, no lg_threshold. lg_row_best keeps SP past the best's planes 7..4 (lg_best_at); lg_best_lower lies
-; past out's planes 0..3 in the player (LG_BEST_LOWER_APART: 147 bytes with lg_best_at, bank 0's room before
-; fc1planes.s's copy has 10).
+; past out's planes 0..3 in the player (LG_BEST_LOWER_APART: 147 bytes with lg_best_at; bank 0's room before
+; fc1planes.s's copy has 2 left after the row pass's 8).
 ;
 ; T-states (the 128K kernels' bench with logit_planes.BANK_0_FORM's options, the shipped 128K's, CALL and RET
 ; included; tests/test_kernels_z80_logit_planes.py):
@@ -139,13 +139,14 @@ lg_left:        .byte 0         ; rows of the list still to take the next plane
 lg_table_page:  .byte 0
 lg_group_x:     .word 0
 lg_sizes:       .res 2 * LG_GROUPS      ; S_g
-lg_scaled:      .res 20         ; the group's 8 x, then -N_lo and -N_hi, scaled by 2^(8-s)
+lg_scaled:      .res 20         ; the group's 8 x, then -N_lo and -N_hi, scaled by 2^(8-s) (LG_NEGATIVES_SUBTRACTED:
+                                ; N_lo + N_hi, then A'[0] + B'[15])
 .ifndef LG_STARTS_IN_PAGE
 lg_a_sums:      .res 16         ; A'[a] + B'[15], a odd (1, 3, .., 15)
 .endif
 
 ; The subset sums A'[a] in Gray order (planes.s's way: each one x more or less than the one before,
-; HL the sum) into lg_a_sums.
+; HL the sum) into lg_a_sums (LG_STARTS_IN_PAGE: into the group's page, lg_a_store).
 ; Only odd a's are kept (A'[a] at lg_a_sums + a - 1): the fill steps from row a to a - 1.
         .macro lg_a_add reg
         add hl,reg
