@@ -22,7 +22,8 @@ entries of one byte (scaled) or two (exact, for comparison), k = 3..6 planes; th
 the same way (a row that may be positive needs its exact sum). Then the form built,
 kernels/z80/logitplanes.s's lg_select (g = 8, one-byte entries, every row's planes 7..4, then
 plane 3, 2, 1, 0 for the rows left; its D_k from S, a little wider than the counts' W_k; LG_ROWS_PAIRED,
-the shipped form since the thirty-third round), runs
+the shipped form since the thirty-third round, with the thirty-fourth's LG_STARTS_IN_PAGE and
+LG_NEGATIVES_SUBTRACTED and LG_BEST_LOWER: logit_planes.BANK_0_FORM), runs
 on every call on the 128K kernels' bench, each call's rows checked against its model
 (soulterm/zx/logit_planes.py) and the argmax; its T-states against today's logits' call.
 
@@ -37,7 +38,7 @@ from soulterm.player.bench import prompts_from_command_line
 from soulterm.soul import intmath, spec
 from soulterm.soul.benchmark import shipped_engine
 from soulterm.zx.kernelbench import Z80Bench, player_kernel_options, run_matvec
-from soulterm.zx.logit_planes import SELECT_SOURCE, run_select, select_rows
+from soulterm.zx.logit_planes import BANK_0_FORM, SELECT_SOURCE, run_select, select_rows
 from z80_cheap_bounds import engine_vectors
 from z80_coarse_pairs import coarse_call, gate_rows_again
 
@@ -166,13 +167,14 @@ def main() -> None:
         print(f"  layer {index} ({len(calls)} calls): positive {positive:.1f}, today's gate {today:.1f}; "
               + ", ".join(line))
 
-    # (LG_ROWS_PAIRED: the shipped 128K's form since the thirty-third round, zxlogit33)
-    bench = Z80Bench(extra_source=SELECT_SOURCE, options=player_kernel_options("128k") + "\nLG_ROWS_PAIRED = 1")
+    # (BANK_0_FORM: the shipped 128K's form, LG_ROWS_PAIRED since the thirty-third round, zxlogit33, and
+    # LG_STARTS_IN_PAGE and LG_NEGATIVES_SUBTRACTED since the thirty-fourth, zxlogit34)
+    bench = Z80Bench(extra_source=SELECT_SOURCE, options=player_kernel_options("128k") + BANK_0_FORM)
     rows = out[FIRST:]
     times, left, declined = [], [], 0
     for x in logits_x:
         got, t_states = run_select(bench, rows, x, shift)
-        want = select_rows(rows, x, shift)
+        want = select_rows(rows, x, shift, best_lower=True)      # (BANK_0_FORM: LG_BEST_LOWER)
         if got is None:
             assert want is None
             declined += 1

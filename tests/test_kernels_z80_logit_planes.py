@@ -20,25 +20,31 @@ from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import weight_planes
 from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
-from soulterm.zx.logit_planes import (MOST_SUM, SELECT_SOURCE, place_masks, run_select, select_rows, select_tables,
-                                      split_masks, takes)
+from soulterm.zx.logit_planes import (BANK_0_FORM, MOST_SUM, SELECT_SOURCE, best_lower_threshold, place_masks,
+                                      plane_sums, run_select, select_rows, select_tables, split_masks, takes, threshold)
 from soulterm.zx.soul_layout import plane_bytes
 
 SHIFT = 4                # the shipped soul's logits' shift
 
 
-PAIRED_OPTION = "LG_ROWS_PAIRED = 1"     # (the shipped 128K's, with LG_BANK_0: thirty-third round, zxlogit33)
-
-
 def paired_bench(paired: bool = True) -> Z80Bench:
-    options = player_kernel_options("128k") + ("\n" + PAIRED_OPTION) * paired
-    return Z80Bench(extra_source=SELECT_SOURCE, options=options)
+    options = player_kernel_options("128k") + BANK_0_FORM * paired     # (the shipped 128K's, LG_BANK_0's)
+    bench = Z80Bench(extra_source=SELECT_SOURCE, options=options)
+    bench.best_lower = paired       # (LG_BEST_LOWER's first list: select_rows' best_lower)
+    return bench
+
+
+def model_rows(bench, w, x, shift: int):
+    """select_rows' rows left for the bench's form (None where it declines)."""
+    chosen = select_rows(w, x, shift, bench.best_lower)
+    return None if chosen is None else chosen[0]
 
 
 @pytest.fixture(scope="module", params=["paired", "plain"])
 def bench(request):
-    """The kernel with LG_ROWS_PAIRED (the row pass and the first list two rows a round, lg_floors computed:
-    the shipped 128K's) and without it (a player with logitplanes.s in bank 6)."""
+    """The kernel with LG_ROWS_PAIRED (the row pass and the first list two rows a round) and the thirty-fourth
+    round's LG_STARTS_IN_PAGE and LG_NEGATIVES_SUBTRACTED (the shipped 128K's), and without them (a player with
+    logitplanes.s in bank 6)."""
     return paired_bench(request.param == "paired")
 
 
@@ -59,7 +65,7 @@ def argmax_row(w, x, shift: int) -> int:
 
 
 def check(bench, w, x, shift: int = SHIFT) -> list[int]:
-    rows, _ = select_rows(w, x, shift)
+    rows = model_rows(bench, w, x, shift)
     got, _ = run_select(bench, w, x, shift)
     assert got == rows, (got, rows)
     assert argmax_row(w, x, shift) in got
@@ -104,10 +110,13 @@ def test_ties_and_the_extremes(bench):
 
 
 def test_calls_it_cannot_take_are_declined(bench):
-    """sum |x| above MOST_SUM (one word, every word, or a sum that wraps 16 bits), -32768, 32767."""
+    """sum |x| above MOST_SUM (one word, every word, or a sum that wraps 16 bits, of positive or negative
+    words: a group's own |x| summing to 2^16 or past it, LG_NEGATIVES_SUBTRACTED's borrow), -32768, 32767."""
     w = np.ones((4, 32), int)
     wraps = np.r_[np.full(16, 4095), [116], np.zeros(15, int)]      # S = 65,636: 100 in 16 bits
-    for x in (np.r_[[MOST_SUM + 1], np.zeros(31, int)], np.full(32, 128), wraps,
+    group_wraps = [np.r_[np.zeros(8, int), np.full(8, -value), np.zeros(16, int)] for value in (8192, 9000)]
+    for x in (np.r_[[MOST_SUM + 1], np.zeros(31, int)], np.full(32, 128), wraps, -wraps, np.full(32, -3000),
+              *group_wraps, np.r_[np.full(7, -8000), [9000], np.zeros(24, int)],
               np.r_[[-32768], np.zeros(31, int)], np.r_[np.zeros(31, int), [32767]]):
         assert not takes(x) and select_rows(w, x, SHIFT) is None
         assert run_select(bench, w, x, SHIFT)[0] is None
@@ -160,7 +169,7 @@ def test_the_interrupt_state_is_given_back(bench):
     w = rng.integers(-128, 128, (8, 32))
     x = vector_with_sum(rng, 900)
     for interrupts in (False, True):
-        top_rows = select_rows(w, x, SHIFT)[0]
+        top_rows = model_rows(bench, w, x, SHIFT)
         place_masks(bench, w, 0xA000)
         bench.write_words(0xB000, x)
         for name, value in (("lg_x", 0xB000), ("lg_sums", 0xB100), ("lg_list", 0xB200)):
@@ -203,19 +212,25 @@ def test_hello_s_reply_steps_leave_the_engine_s_token_alone(bench):
 
 
 def test_a_broken_kernel_fails(paired):
-    """Six single-instruction breaks (the row pass's last doubling add hl,hl as a nop, in lg_row and
+    """Nine single-instruction breaks (the row pass's last doubling add hl,hl as a nop, in lg_row and
     in lg_row_odd each, two rows a round; the first list's jr c as jr nc, in both of its copies; the
     fill's first add hl,bc as a nop, the further planes' doubling of Q as a nop, the step to an even
-    row's start, lg_fill_row_step's add hl,de, as a nop) each make a random call differ from the
-    model, the first list's leaving the argmax out: the tests above can fail."""
+    row's start, lg_fill_row_step's add hl,de, as a nop; LG_STARTS_IN_PAGE's: an odd row's start read
+    a byte off, its first dec sp as a nop, and one group's stores left on the page before, the patch
+    of row 9's page byte as a nop; LG_BEST_LOWER's c without 960 - (960 >> s) + ceil(15 S / 2^s), its add as a
+    nop) each make a random call differ from the model, the first list's leaving the argmax out: the tests
+    above can fail. (A break that lowers T' leaves the same row in the end: the next test holds it.)"""
     bench = paired      # (the shipped form's breaks and figures)
     rng = np.random.default_rng(12)
     calls = [(rng.integers(-128, 128, (125, 32)), vector_with_sum(rng, 1500)) for _ in range(4)]
-    wants = [select_rows(w, x, SHIFT)[0] for w, x in calls]
+    wants = [model_rows(bench, w, x, SHIFT) for w, x in calls]
     start = bench.sym("lg_select")
-    code = bench.peek(start, bench.sym("lg_done") - start)
+    code = bench.peek(start, bench.sym("lg_split") - start)    # (lg_best_lower's routine before lg_split here)
     fill = bench.sym("lg_fill_pairs") - start
     assert code[bench.sym("lg_fill_row_step") + 2 - start] == 0x19       # add hl,de
+    assert code[bench.sym("lg_fill") - start:bench.sym("lg_fill") + 3 - start] == bytes([0x3B, 0x3B, 0xE1])
+    best_lower = bench.sym("lg_best_lower") - start
+    patch_9 = start + code.index(bytes([0x32]) + bench.sym("LG_START_PAGE_9").to_bytes(2, "little"))
     first_list = [at + 2 for at in range(len(code) - 2) if code[at:at + 3] == bytes([0xE1, 0x19, 0x38])]
     assert len(first_list) == 2         # (two rows a round: both copies broken)
     row_pass = [at + 2 for at in range(len(code) - 4) if code[at:at + 5] == bytes([0xD9, 0x4F, 0x29, 0x09, 0x7D])]
@@ -224,7 +239,10 @@ def test_a_broken_kernel_fails(paired):
               (first_list, bytes([0x30])),
               ([fill + 1], bytes([0x00])),
               ([code.index(bytes([0x29, 0x4F, 0x09]))], bytes([0x00])),
-              ([bench.sym("lg_fill_row_step") + 2 - start], bytes([0x00])))
+              ([bench.sym("lg_fill_row_step") + 2 - start], bytes([0x00])),
+              ([bench.sym("lg_fill") - start], bytes([0x00])),
+              ([patch_9 - start + offset for offset in range(3)], bytes([0x00])),
+              ([best_lower + code[best_lower:].index(bytes([0xD1, 0x19, 0xEB])) + 1], bytes([0x00])))
     try:
         for ats, patch in breaks:
             for at in ats:
@@ -237,6 +255,60 @@ def test_a_broken_kernel_fails(paired):
         assert [run_select(bench, w, x, SHIFT)[0] for w, x in calls] == wants
     finally:
         bench.poke(start, code)
+
+
+def test_best_lower_s_first_list_leaves_hello_s_token_alone(paired):
+    """LG_BEST_LOWER (thirty-fourth round): on "hello"'s four reply steps the first list, against the best row's
+    own lower end, leaves the engine's token alone, with no further plane (lg_level still 4; against D_4 every
+    call takes plane 3 at least, as the plain form's do); with the best's planes 3..0 summed without Horner's
+    doubling (T' at 0: every row kept) the calls take further planes: this test fails for it."""
+    _, calls = hello_calls()
+    out = load_soul(DEFAULT_SOUL)["out"]
+    w = out.values.astype(np.int64)[spec.FIRST_CHOOSABLE:]
+    start = paired.sym("lg_best_lower")
+    code = paired.peek(start, paired.sym("lg_split") - start)
+    breaks = (code.index(bytes([0xD9, 0x4F, 0x29, 0x09, 0xD9])) + 2,)      # (lg_horner's add hl,hl)
+
+    def levels() -> list[int]:
+        found = []
+        for x, token in calls:
+            assert check(paired, w, x, out.shift) == [token - spec.FIRST_CHOOSABLE]
+            found.append(paired.peek(paired.sym("lg_level"))[0])
+        return found
+    assert levels() == [4] * len(calls)
+    plain = paired_bench(False)
+    for x, token in calls:
+        assert check(plain, w, x, out.shift) == [token - spec.FIRST_CHOOSABLE]
+        assert plain.peek(plain.sym("lg_level"))[0] > 4
+    for at in breaks:
+        paired.poke(start + at, bytes([0x00]))
+        try:
+            assert levels() != [4] * len(calls), at
+        finally:
+            paired.poke(start, code)
+
+
+def test_best_lower_s_threshold_keeps_every_largest_logit():
+    """The model's T' (logit_planes.best_lower_threshold: LG_BEST_LOWER's first list) never drops a row whose logit
+    is the largest (ties included) on random calls of every size and shift, nor the best row it is taken from; and
+    it leaves fewer rows than T = best - D_4 + 1 on most of them (it is the tighter bound it is meant to be)."""
+    rng = np.random.default_rng(3434)
+    tighter = 0
+    for trial in range(600):
+        rows = int(rng.integers(2, 130))
+        w = rng.integers(-128, 128, (rows, 32))
+        w[rng.integers(0, rows, 3)] = w[0]                          # (ties)
+        x = vector_with_sum(rng, int(rng.integers(1, MOST_SUM + 1)), -400, 400)
+        shift = int(rng.integers(4, 16))
+        tables, scale, size = select_tables(x)
+        planes = plane_sums(w, tables)
+        q4 = 8 * planes[:, 0] + 4 * planes[:, 1] + 2 * planes[:, 2] + planes[:, 3]
+        least = best_lower_threshold(q4, planes, scale, size, shift)
+        logits = intmath.matvec(w, 0, x, post=shift)
+        assert all(q4[r] >= least for r in np.flatnonzero(logits == logits.max())), trial
+        assert q4.max() >= least
+        tighter += (q4 >= least).sum() < (q4 >= threshold(int(q4.max()), 4, scale, size, shift)).sum()
+    assert tighter >= 300, tighter
 
 
 def header_text() -> str:

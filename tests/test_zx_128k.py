@@ -709,7 +709,7 @@ def test_the_128k_players_logits_argmax_runs_on_the_out_matrix_s_planes_and_the_
     one row, and the coarse call then gives the engine's token: the kernel's own test holds it to its
     model, tests/test_kernels_z80_logit_planes.py.)"""
     from soulterm.zx.build import FC1_PLANES_L0_TABLES, planes_bank
-    from soulterm.zx.logit_planes import split_masks
+    from soulterm.zx.logit_planes import BANK_0_OPTIONS, split_masks
 
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     engine = Engine(soul)
@@ -724,6 +724,7 @@ def test_the_128k_players_logits_argmax_runs_on_the_out_matrix_s_planes_and_the_
     # tables, sums and list on layer 0's fc1's table pages; bank 6 keeps neither
     half = len(masks) // 2
     assert sym["LG_BANK_0"] == 1 and "lg_select" not in block.symbols and "lg_masks" not in block.symbols
+    assert all(sym[name] == 1 for name in BANK_0_OPTIONS)    # (the form the kernel's tests run: BANK_0_FORM)
     assert bench.peek(sym["lg_masks_top"], half) == masks[:half] and bench.peek(sym["lg_masks_low"], half) == masks[half:]
     assert paging.PAGED_START < sym["lg_select"] < sym["lg_masks_top"] < sym["fg_x"] and sym["LG_TABLES"] == FC1_PLANES_L0_TABLES
     chosen = []

@@ -48,15 +48,33 @@
 ; planes 0..3 from lg_low (logit_planes.split_masks).
 ;
 ; LG_ROWS_PAIRED (the 128K player's with LG_BANK_0, thirty-third round, zxlogit33): the row pass and the
-; first list two rows a round, lg_floors computed (bank 0's room: its 94 bytes more would overflow bank 6's
-; block in the forms that keep logitplanes.s there).
+; first list two rows a round (its 94 bytes more would overflow bank 6's block in the forms that keep
+; logitplanes.s there). With it in the 128K player since the thirty-fourth round (zxlogit34):
+; LG_STARTS_IN_PAGE: the fill reads each odd row's start A'[a] + B'[15] from the page itself, where the Gray
+; sums stored it (16 a + 14: the row's first push writes over it), by dec sp / dec sp / pop hl, 22 T-states for
+; the 58 of IX's reads from lg_a_sums; the Gray sums' 8 stores take the group's page, patched a group (117). The
+; same bytes: lg_a_sums' 16 and IX's reads' 14 for the patches' 27 and the reads' 3.
+; LG_NEGATIVES_SUBTRACTED: S_g adds a negative x's |x| as HL - x (or a / sbc hl,de: no borrow where the sum
+; passes 16 bits) for its negation and add, 11 T-states fewer a negative x, 5 a positive one (the jr's sense); the
+; scaled words add a negative one to N (add hl,de / ex de,hl, 12 fewer than taking it from -N) and A'[0] + B'[15]
+; subtracts a group's N once (N_lo and N_hi one sum: the group's 8 words one run, one lg_patch_words): 36 bytes
+; fewer. LG_BEST_LOWER: the first list against T' from the best row's own planes 3..0 (lg_best_lower, below) for
+; T = best - D_4 + 1: D_4 takes the best's sum as at least Q_4 M, as if its planes 3..0 added nothing, though they
+; add about half of the 15 S that bounds a row's from above. On the engine's logits inputs (python
+; benchmarks/z80_logits_kept.py [--everyday | --prompts F]) the rows left at k = 4 go from 11.94 to 1.28 a call
+; on the ten (15.12 to 1.88 on the thirty held out), one row left there in 53 of 64 calls (144 of 201): no further
+; plane, no lg_threshold. lg_row_best keeps SP past the best's planes 7..4 (lg_best_at); lg_best_lower lies
+; past out's planes 0..3 in the player (LG_BEST_LOWER_APART: 147 bytes with lg_best_at; bank 0's room before
+; fc1planes.s's copy has 2 left after the row pass's 8).
 ;
-; T-states (the 128K kernels' bench with LG_ROWS_PAIRED, CALL and RET included; tests/test_kernels_z80_logit_planes.py):
-; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 117,271
-; (112,217 to 119,699; one row left each time); with one row 43,790 (the four tables: the fill
-; 28,187, 459 a row of 16 entries: 51 a push of two and a step, an odd row's start 58 by IX, an
-; even row's 21 by a step from the row above; S and s ~3,000, the scaled x and -N ~4,800 with SP
-; reading x, the steps and A'[a] in Gray order ~3,300);
+; T-states (the 128K kernels' bench with logit_planes.BANK_0_FORM's options, the shipped 128K's, CALL and RET
+; included; tests/test_kernels_z80_logit_planes.py):
+; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 108,474
+; (107,181 to 109,819; one row left each time, at the first list); with one row 42,848 (the four tables: the fill
+; ~27,000, 459 a row of 16 entries: 51 a push of two and a step, an odd row's start 22 from its page, an
+; even row's 21 by a step from the row above; S, s and the words' patches 3,720, the scaled x and N with SP
+; reading x, the steps and A'[a] in Gray order 8,340: a reply step's, z80_step_phases.py's lg_select and
+; lg_words_lo and lg_words_hi);
 ; every row's planes 7..4 ~467 a row (the plane 110 with its Horner step, the store 34 with Q_4's high
 ; byte left in A, the best 20 by that byte where it lies below the best's, 50 where it is the same, the
 ; loop 9: two rows a round, lg_row and lg_row_odd; SP reads the rows' planes 7..4 one after another,
@@ -73,16 +91,21 @@
 ; LG_ROWS_PAIRED (the shipped 128K's, LG_BANK_0's: thirty-third round, zxlogit33) the row pass and the
 ; first list two rows a round, the row's Q_4 stored by DE' with its high byte left in A for the best's
 ; test, 116,726 (~2,300: ~9 a row the loop, 4 the store, ~6 the first list), and lg_floors' table
-; computed in lg_threshold for its bytes in bank 0, 117,271 (~270 a threshold).
+; computed in lg_threshold for its bytes in bank 0, 117,271 (~270 a threshold); thirty-fourth round (zxlogit34):
+; LG_STARTS_IN_PAGE each odd row's start from its page, 116,531 (36 an odd row, 117 a group's patches);
+; LG_NEGATIVES_SUBTRACTED's S_g, 116,297, and its words' N, 115,835 (40 bytes fewer); lg_floors' table
+; again in those bytes, 115,290; LG_BEST_LOWER's first list, 108,474 (lg_count_left's further planes and
+; lg_threshold gone where one row is left: ~6,800 a call on "hello").
 ; 160,104 with the rows kept
 ; in the row pass against a rising threshold: 5 to 88 rows kept, the best late (zxlogits128's form of it,
 ; each row's Q_4 against T = best - D_4 + 1 in IY, 120,692: ~48 rows kept, each dearer than a dropped one saves).
 ; 146,244 with a copy of planes 7..4, 16 bytes a row, on the tape (zxcoarse); 170,805 mean with D_k
 ; from T_s + 4 rather than S: 34.75 rows left after plane 4 against 11.25.)
-; Its bytes: 1,804 on the kernels' bench with LG_ROWS_PAIRED (the tables' 1,024 apart; the fill 142, the
-; steps and the Gray-order A' ~190, the 8 scaled words 184, lg_scaled and lg_a_sums 36, the row pass's
-; second row ~95 and the first list's ~40, lg_split 63, lg_row_logit 177 with its order); 1,710 without
-; it (lg_floors' table, 50, and its look-up; one row a round). In bank 6 (SOUL_OUT_APART, out's masks split on the tape) no
+; Its bytes: 1,967 on the kernels' bench with BANK_0_FORM's options (lg_best_lower's 147 with lg_best_at; the
+; tables' 1,024 apart; the fill 131, the steps, the Gray-order A' and their page patches ~217, the 8 scaled words
+; 160, lg_scaled 20, lg_floors 50, the row pass's second row ~95 and the first list's ~40, lg_split 63,
+; lg_row_logit 177 with its order); 1,710 without them (one row a round; lg_a_sums and IX's reads; S_g by
+; negation, -N_lo and -N_hi apart). In bank 6 (SOUL_OUT_APART, out's masks split on the tape) no
 ; lg_split, and 6 more where lg_row_logit sets planes.s's wp_x.
 
 LG_GROUPS       = 4
@@ -102,6 +125,11 @@ lg_low:         .word 0         ; the first row's planes 0..3, LG_ROW_BYTES / 2 
         .assert lg_low == lg_x + 11, "lg_x..lg_low in this order: forward.s's fw_logit_planes sets them by one ldir"
 lg_count:       .byte 0         ; out: the rows left
 lg_saved_sp:    .word 0
+.ifdef LG_BEST_LOWER
+.ifndef LG_ROWS_PAIRED
+        .assert 0, "LG_BEST_LOWER: lg_row_best (LG_ROWS_PAIRED's row pass) keeps the best's row"
+.endif
+.endif
 lg_saved_iy:    .word 0
 lg_ints:        .byte 0
 lg_scale:       .byte 0         ; s
@@ -111,25 +139,46 @@ lg_left:        .byte 0         ; rows of the list still to take the next plane
 lg_table_page:  .byte 0
 lg_group_x:     .word 0
 lg_sizes:       .res 2 * LG_GROUPS      ; S_g
-lg_scaled:      .res 20         ; the group's 8 x, then -N_lo and -N_hi, scaled by 2^(8-s)
+lg_scaled:      .res 20         ; the group's 8 x, then -N_lo and -N_hi, scaled by 2^(8-s) (LG_NEGATIVES_SUBTRACTED:
+                                ; N_lo + N_hi, then A'[0] + B'[15])
+.ifndef LG_STARTS_IN_PAGE
 lg_a_sums:      .res 16         ; A'[a] + B'[15], a odd (1, 3, .., 15)
+.endif
 
 ; The subset sums A'[a] in Gray order (planes.s's way: each one x more or less than the one before,
-; HL the sum) into lg_a_sums.
+; HL the sum) into lg_a_sums (LG_STARTS_IN_PAGE: into the group's page, lg_a_store).
 ; Only odd a's are kept (A'[a] at lg_a_sums + a - 1): the fill steps from row a to a - 1.
-        .macro lg_a_add reg, index
+        .macro lg_a_add reg
         add hl,reg
-        .if (index) & 1
-        ld (lg_a_sums + (index) - 1),hl
-        .endif
         .endmacro
-        .macro lg_a_sub reg, index
+        .macro lg_a_sub reg
         or a
         sbc hl,reg
-        .if (index) & 1
-        ld (lg_a_sums + (index) - 1),hl
-        .endif
         .endmacro
+; lg_a_add_kept, lg_a_sub_kept: the same, a odd: A'[a] + B'[15] kept (lg_a_store), its store's page byte
+; at `site`.
+        .macro lg_a_add_kept reg, index, site
+        add hl,reg
+site = * + 2
+        lg_a_store index
+        .endmacro
+        .macro lg_a_sub_kept reg, index, site
+        or a
+        sbc hl,reg
+site = * + 2
+        lg_a_store index
+        .endmacro
+.ifdef LG_STARTS_IN_PAGE
+; lg_a_store: A'[a] + B'[15] where row a's first push writes it (16 a + 14 in the group's page: the fill
+; reads it by dec sp / dec sp / pop hl); its page byte patched a group (lg_table's, at LG_START_PAGE_a)
+        .macro lg_a_store index
+        ld (16 * (index) + 14),hl       ; patched: + the group's page, 256 times
+        .endmacro
+.else
+        .macro lg_a_store index
+        ld (lg_a_sums + (index) - 1),hl
+        .endmacro
+.endif
 ; lg_plane_up: A = a plane's four entries, the masks popped (groups 0 and 1, then 2 and 3), H
 ; from group 0's page up to group 3's; lg_plane_down from group 3's down (masks 3 and 2, 1 and 0).
         .macro lg_plane_up
@@ -189,14 +238,26 @@ lg_a_sums:      .res 16         ; A'[a] + B'[15], a odd (1, 3, .., 15)
         add hl,hl
         .endrepeat
         ld (lg_scaled + at),hl
+.ifdef LG_NEGATIVES_SUBTRACTED
+        jr z,* + 4              ; (LG_NEGATIVES_SUBTRACTED: N, the negative words' sum, in DE, subtracted once
+        add hl,de               ; a group)
+        ex de,hl
+.else
         jr z,* + 7
         ex de,hl
         or a
         sbc hl,de
         ex de,hl
+.endif
         .endmacro
 LG_WORD_JR      = 4             ; lg_scale_word's jr displacement from its start
+.ifdef LG_NEGATIVES_SUBTRACTED
+LG_WORD_BYTES   = 20
+LG_WORDS_PATCHED = 8            ; a group's 8 words one after another: one lg_patch_words
+.else
 LG_WORD_BYTES   = 23
+LG_WORDS_PATCHED = 4            ; lg_words_lo's, then lg_words_hi's
+.endif
 ; lg_fill_row: a row of 16 entries from HL (A'[a] + B'[15]) down, SP pushing two entries a push; HL
 ; ends at A'[a] + B'[0].
         .macro lg_fill_row
@@ -269,6 +330,9 @@ LG_WORD_BYTES   = 23
         ld a,h
         exx
         ld d,a
+.ifdef LG_BEST_LOWER
+        ld (lg_best_at),sp      ; (past its planes 7..4: lg_best_lower's row)
+.endif
         .endmacro
 
 lg_select:
@@ -287,6 +351,15 @@ lg_select:
         ld c,LG_GROUPS
 @group: ld hl,0
         ld b,8
+.ifdef LG_NEGATIVES_SUBTRACTED
+@col:   pop de
+        bit 7,d
+        jr nz,@minus            ; (a negative x's |x| subtracted: below, past @length's loop)
+        add hl,de
+        jp c,lg_decline         ; (SP put back there)
+        djnz @col
+@sized:
+.else
 @col:   pop de
         bit 7,d
         jr z,@plus
@@ -299,6 +372,7 @@ lg_select:
 @plus:  add hl,de
         jp c,lg_decline         ; (SP put back there)
         djnz @col
+.endif
         ld (ix+0),l
         ld (ix+1),h
         inc ix
@@ -329,6 +403,13 @@ lg_select:
         srl a
         inc c
         jr @length
+.ifdef LG_NEGATIVES_SUBTRACTED
+@minus: or a                    ; |x| = -x added as HL - x: no borrow where the sum passes 16 bits
+        sbc hl,de
+        jp nc,lg_decline
+        djnz @col
+        jr @sized
+.endif
 @long:  ld a,c
         or a
         jr z,@scaled            ; S below 256: s = 0
@@ -359,8 +440,10 @@ lg_select:
         ld (lg_scale),a
         ld hl,lg_words_lo + LG_WORD_JR  ; each word's jr past s of its 8 doublings
         call lg_patch_words
+.ifndef LG_NEGATIVES_SUBTRACTED
         ld hl,lg_words_hi + LG_WORD_JR
         call lg_patch_words
+.endif
         ld hl,(lg_x)
         ld (lg_group_x),hl
         ld a,(lg_page)
@@ -369,12 +452,31 @@ lg_select:
 ; -N_hi (x_4..x_7's) scaled by 2^(8-s) into lg_scaled; B'[b] from -N_lo into lg_fill's
 ; immediates, A'[a] from -N_hi into lg_a_sums; then the fill.
 lg_table:
+.ifdef LG_STARTS_IN_PAGE
+        ld a,(lg_table_page)    ; the row starts' stores into this group's page
+        ld (LG_START_PAGE_1),a
+        ld (LG_START_PAGE_3),a
+        ld (LG_START_PAGE_5),a
+        ld (LG_START_PAGE_7),a
+        ld (LG_START_PAGE_9),a
+        ld (LG_START_PAGE_11),a
+        ld (LG_START_PAGE_13),a
+        ld (LG_START_PAGE_15),a
+.endif
         ld sp,(lg_group_x)      ; SP reads the group's x (nothing pushed while it does)
         ld de,0
 lg_words_lo:
         .repeat 4, i
         lg_scale_word 2 * i
         .endrepeat
+.ifdef LG_NEGATIVES_SUBTRACTED
+lg_words_hi:
+        .assert lg_words_hi - lg_words_lo == 4 * LG_WORD_BYTES, "lg_scale_word: LG_WORD_BYTES"
+        .repeat 4, i
+        lg_scale_word 8 + 2 * i
+        .endrepeat
+        ld (lg_scaled + 16),de  ; N = N_lo + N_hi scaled (the group's negative words' sum)
+.else
         ld (lg_scaled + 16),de  ; -N_lo scaled
         ld de,0
 lg_words_hi:
@@ -383,6 +485,7 @@ lg_words_hi:
         lg_scale_word 8 + 2 * i
         .endrepeat
         ld (lg_scaled + 18),de  ; -N_hi scaled
+.endif
         ld (lg_group_x),sp
         ; the fill's steps (b down by one: -x_0 in BC, one of x_0 - x_1, x_0 + x_1 - x_2 and x_0 + x_1 +
         ; x_2 - x_3 in its immediates, b's lowest set bit's) and B'[15] = -N_lo + x_0 + .. + x_3, added
@@ -421,10 +524,16 @@ lg_words_hi:
         sbc hl,de
         ld (lg_fill_row_step),hl
         add hl,de
+.ifdef LG_NEGATIVES_SUBTRACTED
+        ld de,(lg_scaled + 16)
+        or a
+        sbc hl,de               ; A'[0] + B'[15] = x_0 + .. + x_3 - N_lo - N_hi
+.else
         ld de,(lg_scaled + 16)
         add hl,de               ; B'[15]
         ld de,(lg_scaled + 18)
         add hl,de
+.endif
         ld (lg_scaled + 18),hl
         ; A'[a] + B'[15] over x_4..x_7 in Gray order: BC, DE and SP the first three x (BC the
         ; fourth for one step), HL the sum
@@ -432,23 +541,23 @@ lg_words_hi:
         ld de,(lg_scaled + 10)
         ld sp,(lg_scaled + 12)      ; (nothing pushed: interrupts off)
         ld hl,(lg_scaled + 18)  ; A'[0] + B'[15] (row 0's start is stepped to)
-        lg_a_add bc, 1
-        lg_a_add de, 3
-        lg_a_sub bc, 2
-        lg_a_add sp, 6
-        lg_a_add bc, 7
-        lg_a_sub de, 5
-        lg_a_sub bc, 4
+        lg_a_add_kept bc, 1, LG_START_PAGE_1
+        lg_a_add_kept de, 3, LG_START_PAGE_3
+        lg_a_sub bc                     ; 2
+        lg_a_add sp                     ; 6
+        lg_a_add_kept bc, 7, LG_START_PAGE_7
+        lg_a_sub_kept de, 5, LG_START_PAGE_5
+        lg_a_sub bc                     ; 4
         ld bc,(lg_scaled + 14)
-        lg_a_add bc, 12
+        lg_a_add bc                     ; 12
         ld bc,(lg_scaled + 8)
-        lg_a_add bc, 13
-        lg_a_add de, 15
-        lg_a_sub bc, 14
-        lg_a_sub sp, 10
-        lg_a_add bc, 11
-        lg_a_sub de, 9
-        lg_a_sub bc, 8
+        lg_a_add_kept bc, 13, LG_START_PAGE_13
+        lg_a_add_kept de, 15, LG_START_PAGE_15
+        lg_a_sub bc                     ; 14
+        lg_a_sub sp                     ; 10
+        lg_a_add_kept bc, 11, LG_START_PAGE_11
+        lg_a_sub_kept de, 9, LG_START_PAGE_9
+        lg_a_sub bc                     ; 8
         ; e_g[m] = the high byte of A'[a] + B'[b], m = 16 a + b from 255 down, SP pushing two entries
         ; a push: a row from lg_a_sums, then one step an entry
         ld bc,(lg_scaled)
@@ -463,6 +572,13 @@ lg_words_hi:
         ld h,a
         ld l,0
         ld sp,hl                ; the page's end
+.ifdef LG_STARTS_IN_PAGE
+        ld a,8
+lg_fill:
+        dec sp                  ; row a's start, a odd: where its first push writes
+        dec sp
+        pop hl
+.else
         ld ix,lg_a_sums + 14
         ld a,8
 lg_fill:
@@ -470,6 +586,7 @@ lg_fill:
         ld h,(ix+1)
         dec ix
         dec ix
+.endif
 lg_fill_pairs:
         lg_fill_row
 lg_fill_row_step = * + 1
@@ -566,7 +683,12 @@ lg_row:
         ld (lg_level),a
         ; the rows left at k = 4: every row against the best, their Q_4 moved down to the list's
         ; positions in lg_sums (a word a row left, in the list's order, from here on)
+.ifdef LG_BEST_LOWER
+        jp lg_best_lower        ; DE = the least Q_4 kept from the best's Q_8 (at least 0), back to lg_first_list
+lg_first_list:
+.else
         call lg_threshold       ; DE = the least Q_k kept (best - D_k + 1, at least 0)
+.endif
         ld a,(lg_rows)
         ld b,a
         ld c,0                  ; the row's number
@@ -757,10 +879,10 @@ lg_back:                        ; the interrupts as they were (BIT keeps the car
         ei
         ret
 
-; lg_patch_words: A (s) into the jr of 4 lg_scale_word from HL (that jr's displacement).
+; lg_patch_words: A (s) into the jr of LG_WORDS_PATCHED lg_scale_word from HL (that jr's displacement).
 lg_patch_words:
         ld de,LG_WORD_BYTES
-        ld b,4
+        ld b,LG_WORDS_PATCHED
 @each:  ld (hl),a
         add hl,de
         djnz @each
@@ -778,8 +900,8 @@ lg_negate:
 
 
 ; lg_threshold: DE = max(0, DE - D_k + 1) (keeps B), D_k = ceil((2^(8-k) - 1) S / 2^(s+8-k)) +
-; ceil(4 (2^s - 1)(2^k - 1) / 2^s) (the entries' floors': lg_floors', or with LG_ROWS_PAIRED 4 (2^k - 1)
-; less floor(4 (2^k - 1) / 2^s), computed) + t_k, t_k = 2^(shift + k - 8 - s) where that is at least 1,
+; ceil(4 (2^s - 1)(2^k - 1) / 2^s) (the entries' floors': lg_floors'; computed with LG_ROWS_PAIRED in the
+; thirty-third round, for bank 0's room, and from the table again since the thirty-fourth's) + t_k, t_k = 2^(shift + k - 8 - s) where that is at least 1,
 ; else 1: each term bounds its part of (W_k + 2^shift) / M from above.
 lg_threshold:
         push bc
@@ -799,28 +921,6 @@ lg_threshold:
         add a,b
         ld b,a                  ; s + 8 - k
         call lg_ceil
-.ifdef LG_ROWS_PAIRED
-        push hl                 ; (the planes left's term)
-        ld hl,1                 ; the floors' term: 4 (2^k - 1) - floor(4 (2^k - 1) / 2^s)
-        ld b,c
-        call lg_shl
-        dec hl
-        add hl,hl
-        add hl,hl               ; 4 (2^k - 1)
-        ld d,h
-        ld e,l
-        ld a,(lg_scale)
-        ld b,a
-        inc b
-        jr @floor
-@halve: srl d
-        rr e
-@floor: djnz @halve
-        or a
-        sbc hl,de
-        pop de
-        add hl,de
-.else
         ex de,hl
         ld a,(lg_scale)         ; lg_floors[s][k - 4]
         ld l,a
@@ -841,7 +941,6 @@ lg_threshold:
         ld h,(hl)
         ld l,a
         add hl,de
-.endif
         ld a,(lg_scale)
         add a,8
         ld b,a
@@ -896,7 +995,6 @@ lg_ceil:
         pop bc
         ret
 
-.ifndef LG_ROWS_PAIRED
 ; lg_floors: ceil(4 (2^s - 1)(2^k - 1) / 2^s), the entries' floors' part of D_k, for s 0..4, k 4..8.
 lg_floors:
         .repeat 5, scale
@@ -904,6 +1002,90 @@ lg_floors:
         .word (4 * ((1 << scale) - 1) * ((1 << (level + 4)) - 1) + (1 << scale) - 1) >> scale
         .endrepeat
         .endrepeat
+
+;   lg_best_lower (LG_BEST_LOWER, thirty-fourth round, zxlogit34; lg_select's jp after the row pass, DE the best
+; Q_4, SP the caller's): the first list's least Q_4, T' = max(0, floor((Q_8 - c) / 16) + 1) in DE, Q_8 = 16 Q_4 +
+; 8 A_3 + 4 A_2 + 2 A_1 + A_0 the best row's (its planes 3..0 from lg_low, Horner in HL'), c = 960 - (960 >> s) +
+; ceil(15 S / 2^s) + 2^(shift - s) (logit_planes.best_lower_threshold: the best's sum is at least 2^s Q_8 + C, a
+; row's at most 2^(s+4) Q_4 + 960 (2^s - 1) + 15 S + C; c < 2^16 as S <= 255 where s = 0). Back by jp
+; lg_first_list. In bank 0 past out's planes 0..3 (build.py's LG_BEST_LOWER_APART: lg_best_lower_routine there).
+        .macro lg_best_lower_routine
+lg_best_lower:
+        push de
+        exx
+        pop hl                  ; HL' = Q_4 (B' = 0 from the row pass)
+        exx
+        ld hl,(lg_best_at)      ; lg_top + 16 (r + 1)
+        ld de,(lg_top)
+        or a
+        sbc hl,de
+        ld de,(lg_low)
+        add hl,de
+        ld de,-4
+        add hl,de
+        ld sp,hl                ; row r's plane 3 at lg_low: 16 r + 12
+        ld a,(lg_page)
+        ld e,a
+        .byte $DD,$2E,4         ; ld ixl,4: planes 3, 2, 1, 0
+@plane: ld h,e
+        lg_plane_up
+        lg_horner               ; Q = 2 Q + A
+        ld hl,-8
+        add hl,sp
+        ld sp,hl                ; the plane below's masks
+        .byte $DD,$2D           ; dec ixl
+        jr nz,@plane
+        ld sp,(lg_saved_sp)
+        ld a,(lg_scale)
+        ld b,a
+        ld hl,(lg_size)
+        ld d,h
+        ld e,l
+        add hl,hl
+        add hl,hl
+        add hl,hl
+        add hl,hl
+        sbc hl,de               ; 15 S (16 S < 2^16: no carry from the adds)
+        call lg_ceil            ; ceil(15 S / 2^s) (keeps B and DE)
+        ex de,hl
+        ld hl,960
+        call lg_ceil            ; 960 >> s (2^s divides 960: s <= 4)
+        ex de,hl
+        or a
+        sbc hl,de
+        ld de,960
+        add hl,de               ; 960 - (960 >> s) + ceil(15 S / 2^s)
+        push hl
+        ld a,(lg_shift)
+        sub b
+        ld b,a
+        ld hl,1
+        call lg_shl             ; 2^(shift - s) (shift >= 4 >= s)
+        pop de
+        add hl,de
+        ex de,hl                ; c
+        exx
+        push hl
+        exx
+        pop hl                  ; Q_8
+        or a
+        sbc hl,de
+        ld de,0
+        jp c,lg_first_list      ; Q_8 < c: 0, every row
+        .repeat 4
+        srl h
+        rr l
+        .endrepeat
+        inc hl
+        ex de,hl
+        jp lg_first_list
+lg_best_at:     .word 0         ; SP past the best row's planes 7..4 (the last of the largest Q_4: lg_row_best's)
+lg_best_lower_end:
+        .endmacro
+.ifdef LG_BEST_LOWER
+.ifndef LG_BEST_LOWER_APART
+        lg_best_lower_routine   ; (the kernels' bench: here)
+.endif
 .endif
 
 .ifndef SOUL_OUT_APART                  ; (twenty-eighth round, zxlogits128: out's masks come split on the tape)

@@ -1125,8 +1125,15 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         if lg_bank_0:
             options += ["FW_LOGIT_PLANES = 1      ; (the logits' argmax by logitplanes.s first)",
                         "LG_BANK_0 = 1      ; (logitplanes.s and out's masks in bank 0, its tables on layer 0's fc1's)",
-                        "LG_ROWS_PAIRED = 1      ; (logitplanes.s's row pass and first list two rows a round, lg_floors "
-                        "computed: bank 0's room; thirty-third round)",
+                        "LG_ROWS_PAIRED = 1      ; (logitplanes.s's row pass and first list two rows a round: "
+                        "thirty-third round)",
+                        "LG_STARTS_IN_PAGE = 1      ; (logitplanes.s's fill reads each odd row's start where its "
+                        "first push writes it: thirty-fourth round)",
+                        "LG_NEGATIVES_SUBTRACTED = 1      ; (logitplanes.s's sizes subtract a negative x, its "
+                        "words sum the negative ones: thirty-fourth round)",
+                        "LG_BEST_LOWER = 1      ; (logitplanes.s's first list against the best row's own lower end: "
+                        "thirty-fourth round)",
+                        "LG_BEST_LOWER_APART = 1      ; (its lg_best_lower_routine past out's planes 0..3, in bank 0)",
                         "FW_LOGITS_APART = 1      ; (forward.s's fw_logit_planes in bank 0 after vecops.s: "
                         "run with bank 0 in, out of the room below $C000)",
                         f"LG_TABLES = ${FC1_PLANES_L0_TABLES:04X}     ; in bank 0, run time only (dead from layer 0's "
@@ -1277,6 +1284,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
             lines += ["lg_masks_low:     ; out's rows' planes 0..3 (lg_split's second half), on the tape"]
             lines += _byte_lines(logit_planes.split_masks(soul[CHOOSABLE_ROWS_MATRIX].values)[
                 len(logit_planes.split_masks(soul[CHOOSABLE_ROWS_MATRIX].values)) // 2:]) + ["lg_masks_low_end:"]
+            lines += ["        lg_best_lower_routine     ; (LG_BEST_LOWER_APART: logitplanes.s's, run with bank 0 in, "
+                      "out of bank 0's room before fc1planes.s's copy)"]
         lines += [
                   "record_known = * + ((* & 255) > 256 - FW_VOCAB) * (256 - (* & 255))     "
                   "; which ids have a record (records128.s): in one page, off the tape",
@@ -1817,6 +1826,9 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
                                sym["lg_masks_top"], sym["lg_masks_top_end"]),
                         Region("out's planes 0..3 (lg_split's second half: logitplanes.s's lg_low)", "weights",
                                sym["lg_masks_low"], sym["lg_masks_low_end"])]
+            if "LG_BEST_LOWER_APART" in sym:    # (thirty-fourth round, zxlogit34: past out's planes 0..3)
+                regions.append(Region("logitplanes.s's lg_best_lower (LG_BEST_LOWER_APART: the first list's bound, "
+                                      "in bank 0)", "code", sym["lg_masks_low_end"], sym["lg_best_lower_end"]))
         if "mv_pairs_prepare" not in sym and rows_end < sym["fg_x"]:   # (zxqkv128b: no coarse pairs)
             regions.append(Region("free (bank 0: past layer 0's fc1 rows" + ", logitplanes.s and out's planes 7..4"
                                   * ("LG_BANK_0" in sym) + f", before fc1planes.s's copy at bank {DATA_BANK}'s addresses)",

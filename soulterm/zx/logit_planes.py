@@ -19,6 +19,11 @@ COLS = 32
 GROUPS, GROUP_COLS = 4, 8
 ROW_BYTES = 32           # LG_ROW_BYTES: a row's masks (soul_layout.plane_bytes'; split_masks' two halves)
 TOP_PLANES = 4           # every row takes planes 7..4
+# the 128K player's forms of lg_select with LG_BANK_0 (build.py gives each): the row pass two rows a round
+# (thirty-third round), each odd row's start from its table page, a negative x subtracted and the first list
+# against the best row's own lower end (thirty-fourth: select_rows' best_lower)
+BANK_0_OPTIONS = ("LG_ROWS_PAIRED", "LG_STARTS_IN_PAGE", "LG_NEGATIVES_SUBTRACTED", "LG_BEST_LOWER")
+BANK_0_FORM = "".join(f"\n{name} = 1" for name in BANK_0_OPTIONS)    # (a Z80Bench's options' lines)
 
 
 def takes(x) -> bool:
@@ -64,16 +69,34 @@ def threshold(best: int, level: int, scale: int, size: int, shift: int) -> int:
     return max(0, best - distance + 1)
 
 
-def select_rows(weights, x, shift: int):
+def best_lower_threshold(q4, planes, scale: int, size: int, shift: int) -> int:
+    """lg_select's first list's least Q_4 with LG_BEST_LOWER (thirty-fourth round): max(0, floor((Q_8 - c) / 16)
+    + 1), Q_8 = 16 Q_4 + 8 A_3 + 4 A_2 + 2 A_1 + A_0 the best row's (the last of the largest Q_4, as lg_row keeps
+    it), c = 960 - (960 >> s) + ceil(15 S / 2^s) + 2^(shift - s). The best's sum is at least 2^s Q_8 + C (each
+    entry's floor from below); a row's at most 2^(s+4) Q_4 + 960 (2^s - 1) + 15 S + C (planes 7..4's floors, planes
+    3..0 at most S each): one below the least lies 2^shift or more below the best, its logit strictly smaller. The
+    best's own Q_4 is never below it (its planes 3..0 add at most 15 S / 2^s < c)."""
+    best = len(q4) - 1 - int(np.argmax(q4[::-1]))
+    q8 = int(q4[best])
+    for plane in range(TOP_PLANES, 8):
+        q8 = 2 * q8 + int(planes[best, plane])
+    below = 960 - (960 >> scale) + ceil_shift(15 * size, scale) + (1 << (shift - scale))
+    return max(0, (q8 - below) // 16 + 1)
+
+
+def select_rows(weights, x, shift: int, best_lower: bool = False):
     """lg_select's (rows left, each row's Q at its last plane) for `weights` (its rows numbered
-    from 0); None where it declines x."""
+    from 0); None where it declines x. `best_lower`: LG_BEST_LOWER's first list (best_lower_threshold)."""
     if not takes(x):
         return None
     tables, scale, size = select_tables(x)
     planes = plane_sums(weights, tables)
     q = (8 * planes[:, 0] + 4 * planes[:, 1] + 2 * planes[:, 2] + planes[:, 3]).astype(np.int64)
     level = TOP_PLANES
-    least = threshold(int(q.max()), level, scale, size, shift)
+    if best_lower:
+        least = best_lower_threshold(q, planes, scale, size, shift)
+    else:
+        least = threshold(int(q.max()), level, scale, size, shift)
     rows = [r for r in range(len(q)) if q[r] >= least]
     while len(rows) > 1 and level < 8:
         level += 1
