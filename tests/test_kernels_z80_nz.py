@@ -154,7 +154,8 @@ def test_a_call_with_ten_nonzero_inputs_costs():
     6 T-states a short column fewer, and x of 12 a short piece; 54,074 and 60,034 before the thirty-third round's
     look-up of the short template by its table's low byte, 23 T-states a short column fewer; 53,844, 59,804, 67,344
     and 14,819 before the thirty-fourth round's scan in the other register set, NZ_SCAN_IN_ALT_SET: 28 T-states a
-    nonzero column fewer, 15 more for a part's first, 39 more a call)."""
+    nonzero column fewer, 15 more for a part's first, 39 more a call; 53,588, 59,548, 67,088 and 14,858 before its
+    NZ_SCAN_IN_PAGE, the scan's steps inc l where x lies in one page, as here: 201 fewer a call)."""
     bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
     rng = np.random.default_rng(5)
     w = rng.integers(-128, 128, (32, 64))
@@ -169,7 +170,7 @@ def test_a_call_with_ten_nonzero_inputs_costs():
     t_states = check(bench, w, x, bias, 6, out)
     x[:] = 0
     zero_t_states = check(bench, w, x, bias, 6, out)
-    assert (short_t_states, twelve_t_states, t_states, zero_t_states) == (53_588, 59_548, 67_088, 14_858)
+    assert (short_t_states, twelve_t_states, t_states, zero_t_states) == (53_387, 59_347, 66_887, 14_657)
 
 
 # nzmatvec.s's short pieces (NZ_SHORT_PIECES, the 128K's, thirtieth round; l = 9..16 since the thirty-first): T-states a
@@ -370,7 +371,8 @@ def test_the_scan_in_the_other_set_saves_28_t_states_a_nonzero_column():
     with it a call costs 39 T-states more, 28 fewer a nonzero column of any kind and 15 fewer a part with one
     (nz_first's store of j for its add through HL'); with nz_nonzero's last exx a nop (the scan going on in the
     writing's set) the check fails."""
-    benches = {alt: Z80Bench(NZ_BENCH, options=player_kernel_options("128k", nz_scan_alt=alt)) for alt in (False, True)}
+    benches = {alt: Z80Bench(NZ_BENCH, options=player_kernel_options("128k", nz_scan_alt=alt, nz_scan_page=False))
+               for alt in (False, True)}
     assert "NZ_SCAN_IN_ALT_SET" in benches[True].symbols and "NZ_SCAN_IN_ALT_SET" not in benches[False].symbols
     rng = np.random.default_rng(34)
     for trial in range(16):
@@ -398,3 +400,39 @@ def test_the_scan_in_the_other_set_saves_28_t_states_a_nonzero_column():
     x[[3, 40]] = [50, 90]
     with pytest.raises(AssertionError):
         check(bench, w, x, bias, 6, out)
+
+
+def test_the_scans_steps_by_xs_place():
+    """NZ_SCAN_IN_PAGE (the 128K's, thirty-fourth round): where x's 128 bytes lie in one page (its low byte 128 or
+    less) the scan's two steps a column are inc l, patched once a call (55 T-states): 64 columns 256 T-states
+    fewer, 201 net; x anywhere else keeps inc hl (55 T-states more a call). Exact either way, x across a page with
+    nonzero columns on both sides of it included; with the steps forced to inc l for an x across a page, the call
+    reads the page's start for x's end: it comes out wrong, or through matvec where those bytes are no x of the
+    fast path."""
+    from soulterm.zx.soul_layout import matvec_bytes
+    benches = {page: Z80Bench(NZ_BENCH, options=player_kernel_options("128k", nz_scan_page=page))
+               for page in (False, True)}
+    rng = np.random.default_rng(3434)
+    w = rng.integers(-128, 128, (32, 64))
+    bias = rng.integers(-3000, 3000, 32)
+    out = rng.integers(-3000, 3000, 32)
+    before_page = 0xA900 - len(matvec_bytes(w, None))      # (run_matvec_nz's x right after the matrix)
+    for x_low, in_page in ((0x00, True), (0x62, True), (0x80, True), (0x81, False), (0xC0, False), (0xFE, False)):
+        for trial in range(4):
+            x = np.zeros(64, np.int64)
+            x[rng.choice(64, 12, replace=False)] = rng.integers(1, 300, 12)
+            x[[0, 63]] = rng.integers(1, 300, 2)
+            got = {}
+            for page, bench in benches.items():
+                got[page] = run_matvec_nz(bench, w, x, bias, 6, out, buffers=before_page + x_low)
+                np.testing.assert_array_equal(got[page][0], expected(w, x, bias, 6, out))
+            assert got[True][1] - got[False][1] == (-201 if in_page else 55), (x_low, got[True][1], got[False][1])
+    bench = benches[True]
+    at = bench.sym("nz_scan_x") + 2         # (ld a,l, then cp n's n)
+    assert bench.memory[at] == 129
+    bench.poke(at, [0xFF])                  # (inc l for x from any low byte but $FF)
+    x = np.zeros(64, np.int64)
+    x[[1, 60]] = [90, 120]
+    _, fast_t = run_matvec_nz(benches[False], w, x, bias, 6, out, buffers=before_page + 0xC0)
+    got, broken_t = run_matvec_nz(bench, w, x, bias, 6, out, buffers=before_page + 0xC0)
+    assert not np.array_equal(got, expected(w, x, bias, 6, out)) or broken_t > fast_t + 10_000

@@ -28,9 +28,9 @@
 ; the thirty-first round x in 1..16 but 15.
 ;
 ; T-states (tests/test_kernels_z80_nz.py, CALL and RET included, the 128K's options): 32 x 64, a bias,
-; shift 6, 10 nonzero x of 5 in every third column: 53,588 (short pieces; 53,844 before the thirty-fourth round's
-; NZ_SCAN_IN_ALT_SET, 54,074 before the thirty-third round's look-up, 67,104 before them; x of 12 59,548, 67,344 before the thirty-first round; x of 50:
-; 67,088, 67,344 before NZ_SCAN_IN_ALT_SET); every x 0: 14,858 (14,819 before) (matvec's sparse call ~78,000-86,000 with every x 0; the 128K player's layer
+; shift 6, 10 nonzero x of 5 in every third column: 53,387 (short pieces; 53,844 before the thirty-fourth round's
+; NZ_SCAN_IN_ALT_SET and NZ_SCAN_IN_PAGE, 54,074 before the thirty-third round's look-up, 67,104 before them; x of 12 59,347, 67,344 before the thirty-first round; x of 50:
+; 66,887, 67,344 before the thirty-fourth round); every x 0: 14,657 (14,819 before) (matvec's sparse call ~78,000-86,000 with every x 0; the 128K player's layer
 ; 1's fc2 a reply step on "hello" 103,464 -> ~74,000, benchmarks/z80_step_phases.py --model 128k). ~136 a
 ; product (pop 10, ld ixl,e and ld iyl,e 16, the reads 76, the adds 34; a skip 6 to 35 more); ~307 a row
 ; (its start 42, the parts' step 43, the chain's jp 10, the bias 84: its walk a patched ld sp,nn, 2 b by
@@ -38,7 +38,8 @@
 ; nonzero column to write its pieces (pop de pushed with its l piece, the column and SP's place in IY;
 ; ~70 more for a piece of h: ldir; 28 fewer with NZ_SCAN_IN_ALT_SET, the 128K's since the thirty-fourth round:
 ; the scan's HL, B and C in the other register set, kept by exx's, not pushes; 39 more a call, its rows' pointers
-; worked out after the scan from each part's first nonzero column); ~49 a zero column's scan.
+; worked out after the scan from each part's first nonzero column); ~49 a zero column's scan (45 with
+; NZ_SCAN_IN_PAGE, the 128K's too: the scan's steps inc l where x lies in one page, patched for 55 a call).
 ; Bytes: 655 in the 48K player (zx48room30: SHORT_FORMS' jr to the fallback, 2 bytes fewer; 657 since
 ; zxsparse48: the once-a-call part, 542 with MV_SHORT_K's row constants and MV_LEAST_SHIFT's shifts, 4..7 on the shipped soul: no right chain, the left chain 3 steps, 87 bytes
 ; fewer, in the cold part below $8000; the rows' part 115 above, a jp to the chain, NZ_CHAIN_AT: the
@@ -49,7 +50,8 @@
 ; x of 385..503 on the chain: a call of one such column 28,488 T-states, 224,686 through matvec before);
 ; 2,021 since the thirty-third round's (nz_short's table in one page, read by its low byte: 222 bytes); 2,024
 ; since the thirty-fourth round's NZ_SCAN_IN_ALT_SET (the 128K's: the once-a-call part 567, 5 fewer; the rows'
-; part 8 more, nz_h1_piece's 13 bytes moved there for the cold part's room).
+; part 8 more, nz_h1_piece's 13 bytes moved there for the cold part's room); 2,038 with its NZ_SCAN_IN_PAGE
+; (nz_scan_x, 14 bytes in the rows' part).
 
 NZ_PIECE_BYTES  = 44            ; the most a column writes: a skip of 7, pop, an l piece of 22, a piece of h of 14
 .ifdef NZ_WIDE_X
@@ -215,7 +217,11 @@ matvec_nz:
         ld a,(nz_cols1)
         ld b,a
         ld c,a
+.ifdef NZ_SCAN_IN_PAGE
+        call nz_scan_x          ; (its steps by x's place)
+.else
         call nz_scan
+.endif
         exx
         ld hl,nz_step           ; the parts' step: SP to the row's second part
         call nz_copy_end - 2 * NZ_STEP_BYTES
@@ -723,12 +729,27 @@ nz_first:
 ; nz_scan - B columns of x at HL (C of them in the part): each nonzero one's pieces into the
 ; chain at DE (IYH: where SP stands in the row's part). HL ends past them. (Here with the rows:
 ; its loop runs once a column.)
+.ifdef NZ_SCAN_IN_PAGE
+; nz_scan_x - (the 128K's, thirty-fourth round) the first part's nz_scan, its two steps first patched: inc l
+; where x's words lie in one page (x at HL, its two parts' 4 * MV_MAX_COLS bytes from L <= 128: 4 T-states a
+; column fewer), inc hl where they may not.
+nz_scan_x:
+        ld a,l
+        cp 256 - 4 * MV_MAX_COLS + 1
+        sbc a,a                 ; $FF where x lies in one page
+        and $2C ^ $23
+        xor $23                 ; inc l, or inc hl
+        ld (NZ_SCAN_STEP_1),a
+        ld (NZ_SCAN_STEP_2),a
+.endif
 nz_scan:
         ld a,(hl)
-        inc hl
+NZ_SCAN_STEP_1 = *
+        inc hl                  ; (NZ_SCAN_IN_PAGE: inc l where x lies in one page)
         or (hl)
         jp nz,nz_nonzero
 nz_scan_next:
+NZ_SCAN_STEP_2 = *
         inc hl
         djnz nz_scan
         ret
