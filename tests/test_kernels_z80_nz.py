@@ -154,8 +154,8 @@ def test_a_call_with_ten_nonzero_inputs_costs():
     6 T-states a short column fewer, and x of 12 a short piece; 54,074 and 60,034 before the thirty-third round's
     look-up of the short template by its table's low byte, 23 T-states a short column fewer; 53,844, 59,804, 67,344
     and 14,819 before the thirty-fourth round's scan in the other register set, NZ_SCAN_IN_ALT_SET: 28 T-states a
-    nonzero column fewer, 15 more for a part's first, 39 more a call; 53,588, 59,548, 67,088 and 14,858 before its
-    NZ_SCAN_IN_PAGE, the scan's steps inc l where x lies in one page, as here: 201 fewer a call)."""
+    nonzero column fewer, 15 more for a part's first, 421 fewer a call, the second part's row by the bits of
+    mv_rows; 201 fewer a call with NZ_SCAN_IN_PAGE, the scan's steps inc l where x lies in one page, as here)."""
     bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
     rng = np.random.default_rng(5)
     w = rng.integers(-128, 128, (32, 64))
@@ -170,7 +170,7 @@ def test_a_call_with_ten_nonzero_inputs_costs():
     t_states = check(bench, w, x, bias, 6, out)
     x[:] = 0
     zero_t_states = check(bench, w, x, bias, 6, out)
-    assert (short_t_states, twelve_t_states, t_states, zero_t_states) == (53_387, 59_347, 66_887, 14_657)
+    assert (short_t_states, twelve_t_states, t_states, zero_t_states) == (52_927, 58_887, 66_427, 14_197)
 
 
 # nzmatvec.s's short pieces (NZ_SHORT_PIECES, the 128K's, thirtieth round; l = 9..16 since the thirty-first): T-states a
@@ -368,9 +368,10 @@ def test_the_scan_in_the_other_set_saves_28_t_states_a_nonzero_column():
     exx's across a nonzero column's writing instead of `push bc / push hl` and their pops, and the rows' pointers
     worked out after the scan (nz_row_pointers, from nz_first's j of each part). Exact with and without it on random
     calls of every kind of column (l pieces, short pieces, l = 0 and h = 1, negative x, x past 384 through matvec);
-    with it a call costs 39 T-states more, 28 fewer a nonzero column of any kind and 15 fewer a part with one
-    (nz_first's store of j for its add through HL'); with nz_nonzero's last exx a nop (the scan going on in the
-    writing's set) the check fails."""
+    with it a call of 32 rows costs 421 T-states fewer (the second part's first row by the bits of mv_rows, 6 rounds
+    and 307 T-states, not 32 rounds of 24: 460 fewer; the pointers' other work 39 more), 28 fewer a nonzero column of
+    any kind and 15 fewer a part with one (nz_first's store of j for its add through HL'); with nz_nonzero's last exx
+    a nop (the scan going on in the writing's set) the check fails."""
     benches = {alt: Z80Bench(NZ_BENCH, options=player_kernel_options("128k", nz_scan_alt=alt, nz_scan_page=False))
                for alt in (False, True)}
     assert "NZ_SCAN_IN_ALT_SET" in benches[True].symbols and "NZ_SCAN_IN_ALT_SET" not in benches[False].symbols
@@ -388,7 +389,7 @@ def test_the_scan_in_the_other_set_saves_28_t_states_a_nonzero_column():
             x = np.zeros(64, np.int64)
             x[columns] = value
             old, new = (check(benches[alt], w, x, bias, 6, out) for alt in (False, True))
-            assert new - old == 39 - 28 * len(columns) - 15 * parts, (columns, value, old, new)
+            assert new - old == -421 - 28 * len(columns) - 15 * parts, (columns, value, old, new)
     x = np.zeros(64, np.int64)
     x[[3, 40]] = [50, 400]                  # (matvec's: no pointers worked out before the scan declines the call)
     old, new = (check(benches[alt], w, x, bias, 6, out) for alt in (False, True))
@@ -436,3 +437,20 @@ def test_the_scans_steps_by_xs_place():
     _, fast_t = run_matvec_nz(benches[False], w, x, bias, 6, out, buffers=before_page + 0xC0)
     got, broken_t = run_matvec_nz(bench, w, x, bias, 6, out, buffers=before_page + 0xC0)
     assert not np.array_equal(got, expected(w, x, bias, 6, out)) or broken_t > fast_t + 10_000
+
+
+@pytest.mark.parametrize("rows", [1, 2, 5, 31, 32, 33, 64, 100, 127])
+def test_the_second_parts_row_by_the_bits_of_mv_rows(rows):
+    """NZ_SCAN_IN_ALT_SET's nz_row_pointers finds the second part's first row as mv_w + rows * stride by the bits of
+    mv_rows, lowest first (not a round a row): exact for any count of rows, with and without the form, nonzero
+    columns in both parts (the second part's pointer popped from) and in the second alone."""
+    benches = [Z80Bench(NZ_BENCH, options=player_kernel_options("128k", nz_scan_alt=alt)) for alt in (False, True)]
+    rng = np.random.default_rng(rows)
+    w = rng.integers(-128, 128, (rows, 64))
+    bias = rng.integers(-32768, 32768, rows)
+    out = rng.integers(-32768, 32768, rows)
+    for columns in ([2, 17, 33, 50, 63], [40, 41, 60]):
+        x = np.zeros(64, np.int64)
+        x[columns] = rng.integers(1, 384, len(columns))
+        for bench in benches:
+            check(bench, w, x, bias, 6, out)

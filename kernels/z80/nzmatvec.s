@@ -28,9 +28,9 @@
 ; the thirty-first round x in 1..16 but 15.
 ;
 ; T-states (tests/test_kernels_z80_nz.py, CALL and RET included, the 128K's options): 32 x 64, a bias,
-; shift 6, 10 nonzero x of 5 in every third column: 53,387 (short pieces; 53,844 before the thirty-fourth round's
-; NZ_SCAN_IN_ALT_SET and NZ_SCAN_IN_PAGE, 54,074 before the thirty-third round's look-up, 67,104 before them; x of 12 59,347, 67,344 before the thirty-first round; x of 50:
-; 66,887, 67,344 before the thirty-fourth round); every x 0: 14,657 (14,819 before) (matvec's sparse call ~78,000-86,000 with every x 0; the 128K player's layer
+; shift 6, 10 nonzero x of 5 in every third column: 52,927 (short pieces; 53,844 before the thirty-fourth round's
+; NZ_SCAN_IN_ALT_SET and NZ_SCAN_IN_PAGE, 54,074 before the thirty-third round's look-up, 67,104 before them; x of 12 58,887, 67,344 before the thirty-first round; x of 50:
+; 66,427, 67,344 before the thirty-fourth round); every x 0: 14,197 (14,819 before) (matvec's sparse call ~78,000-86,000 with every x 0; the 128K player's layer
 ; 1's fc2 a reply step on "hello" 103,464 -> ~74,000, benchmarks/z80_step_phases.py --model 128k). ~136 a
 ; product (pop 10, ld ixl,e and ld iyl,e 16, the reads 76, the adds 34; a skip 6 to 35 more); ~307 a row
 ; (its start 42, the parts' step 43, the chain's jp 10, the bias 84: its walk a patched ld sp,nn, 2 b by
@@ -38,7 +38,8 @@
 ; nonzero column to write its pieces (pop de pushed with its l piece, the column and SP's place in IY;
 ; ~70 more for a piece of h: ldir; 28 fewer with NZ_SCAN_IN_ALT_SET, the 128K's since the thirty-fourth round:
 ; the scan's HL, B and C in the other register set, kept by exx's, not pushes; 39 more a call, its rows' pointers
-; worked out after the scan from each part's first nonzero column); ~49 a zero column's scan (45 with
+; worked out after the scan from each part's first nonzero column, the second part's row by the bits of mv_rows:
+; 460 fewer a call of 32 rows); ~49 a zero column's scan (45 with
 ; NZ_SCAN_IN_PAGE, the 128K's too: the scan's steps inc l where x lies in one page, patched for 55 a call).
 ; Bytes: 655 in the 48K player (zx48room30: SHORT_FORMS' jr to the fallback, 2 bytes fewer; 657 since
 ; zxsparse48: the once-a-call part, 542 with MV_SHORT_K's row constants and MV_LEAST_SHIFT's shifts, 4..7 on the shipped soul: no right chain, the left chain 3 steps, 87 bytes
@@ -51,7 +52,8 @@
 ; 2,021 since the thirty-third round's (nz_short's table in one page, read by its low byte: 222 bytes); 2,024
 ; since the thirty-fourth round's NZ_SCAN_IN_ALT_SET (the 128K's: the once-a-call part 567, 5 fewer; the rows'
 ; part 8 more, nz_h1_piece's 13 bytes moved there for the cold part's room); 2,038 with its NZ_SCAN_IN_PAGE
-; (nz_scan_x, 14 bytes in the rows' part).
+; (nz_scan_x, 14 bytes in the rows' part); 2,044 with nz_row_pointers' second part by the bits of mv_rows (the
+; once-a-call part 573).
 
 NZ_PIECE_BYTES  = 44            ; the most a column writes: a skip of 7, pop, an l piece of 22, a piece of h of 14
 .ifdef NZ_WIDE_X
@@ -101,6 +103,20 @@ NZ_FIRST_J1 = * - 2
 NZ_FIRST_J2 = * - 2
         add hl,bc
 .endif
+.ifdef NZ_SCAN_IN_ALT_SET
+        ld b,d
+        ld c,e                  ; BC': the first part's row stride (DE doubles below)
+        ld a,(mv_rows)
+@rows_bits:                     ; HL += rows * stride by rows' bits, the lowest first (32 rows: 6 rounds,
+        srl a                   ; 307 T-states, not a round a row's 24)
+        jr nc,@no_add
+        add hl,de
+@no_add:
+        ex de,hl
+        add hl,hl               ; (add hl,hl keeps srl a's Z)
+        ex de,hl
+        jr nz,@rows_bits        ; (Z: no bits of rows left)
+.else
         ld a,(mv_rows)
         ld b,a
 @rows_bytes:
@@ -108,6 +124,7 @@ NZ_FIRST_J2 = * - 2
         djnz @rows_bytes
         ld b,d
         ld c,e                  ; BC': the first part's row stride
+.endif
         ex de,hl                ; DE': the second part's first row
         pop hl                  ; HL': the first part's
         exx
