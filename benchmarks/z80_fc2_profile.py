@@ -12,7 +12,7 @@ and the rows' ends (the bias, the shift, the store into out). Prints the phases 
 prompts' reply steps), a nonzero column's writing and its rows by kind, and the chain's and the writing's
 instructions that cost the most.
 
-    python benchmarks/z80_fc2_profile.py [TEXT | --everyday | --prompts FILE] [--top N] [--phase PHASE]
+    python benchmarks/z80_fc2_profile.py [TEXT | --everyday | --prompts FILE] [--top N] [--phase PHASE] [--old-scan]
 """
 
 from __future__ import annotations
@@ -43,8 +43,9 @@ def column_kind(x: int) -> str:
 class Profiler:
     """matvec_nz single-stepped on the 128K's kernels' bench: T-states by phase and by instruction."""
 
-    def __init__(self):
-        self.bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k") + "\nNZ_WIDE_X = 1")
+    def __init__(self, old_scan: bool = False):
+        options = player_kernel_options("128k", **(dict(nz_scan_alt=False, nz_scan_page=False) if old_scan else {}))
+        self.bench = Z80Bench(NZ_BENCH, options=options + "\nNZ_WIDE_X = 1")
         sym = self.bench.symbols
         self.sym = sym
         self.chain = range(sym["nz_chain"], sym["nz_chain_end"])
@@ -157,10 +158,12 @@ def main() -> None:
     add_prompt_arguments(parser)
     parser.add_argument("--top", type=int, default=12, help="the costliest instructions to list (default 12)")
     parser.add_argument("--phase", help="every instruction of this phase, in the code's order (e.g. 'writing l')")
+    parser.add_argument("--old-scan", action="store_true",
+                        help="matvec_nz as before the thirty-fourth round (no NZ_SCAN_IN_ALT_SET, NZ_SCAN_IN_PAGE)")
     args = parser.parse_args()
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     engine = Engine(soul)
-    profiler = Profiler()
+    profiler = Profiler(args.old_scan)
     phases, instructions, columns = collections.Counter(), collections.Counter(), collections.Counter()
     steps = total = 0
     for prompt in chosen_prompts(args):
