@@ -102,8 +102,6 @@ NZ_FIRST_J1 = * - 2
         ld bc,0                 ; the second part's (patched by nz_first): + j before the rows' strides
 NZ_FIRST_J2 = * - 2
         add hl,bc
-.endif
-.ifdef NZ_SCAN_IN_ALT_SET
         ld b,d
         ld c,e                  ; BC': the first part's row stride (DE doubles below)
         ld a,(mv_rows)
