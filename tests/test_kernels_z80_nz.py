@@ -152,7 +152,10 @@ def test_a_call_with_ten_nonzero_inputs_costs():
     pieces; 67,344 since for an l piece's column, the short pieces' test 24 T-states a nonzero column; 54,134 for
     x of 5 and 67,344 for x of 12 before the thirty-first round's, whose nz_short writes `pop de / ld d,b` itself:
     6 T-states a short column fewer, and x of 12 a short piece; 54,074 and 60,034 before the thirty-third round's
-    look-up of the short template by its table's low byte, 23 T-states a short column fewer)."""
+    look-up of the short template by its table's low byte, 23 T-states a short column fewer; 53,844, 59,804, 67,344
+    and 14,819 before the thirty-fourth round's scan in the other register set, NZ_SCAN_IN_ALT_SET: 28 T-states a
+    nonzero column fewer, 15 more for a part's first, 421 fewer a call, the second part's row by the bits of
+    mv_rows; 201 fewer a call with NZ_SCAN_IN_PAGE, the scan's steps inc l where x lies in one page, as here)."""
     bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
     rng = np.random.default_rng(5)
     w = rng.integers(-128, 128, (32, 64))
@@ -167,7 +170,7 @@ def test_a_call_with_ten_nonzero_inputs_costs():
     t_states = check(bench, w, x, bias, 6, out)
     x[:] = 0
     zero_t_states = check(bench, w, x, bias, 6, out)
-    assert (short_t_states, twelve_t_states, t_states, zero_t_states) == (53_844, 59_804, 67_344, 14_819)
+    assert (short_t_states, twelve_t_states, t_states, zero_t_states) == (52_927, 58_887, 66_427, 14_197)
 
 
 # nzmatvec.s's short pieces (NZ_SHORT_PIECES, the 128K's, thirtieth round; l = 9..16 since the thirty-first): T-states a
@@ -294,12 +297,14 @@ def test_a_broken_short_piece_fails():
             check(bench, w, x, bias, 0, out)
 
 
-def test_each_parts_rows_start_on_its_first_nonzero_column():
+@pytest.mark.parametrize("scan_alt", [True, False])
+def test_each_parts_rows_start_on_its_first_nonzero_column(scan_alt):
     """zxnz28's nz_first: a part's rows' pointer moves on to its first nonzero column, so no skip is written before
     it: a call whose nonzero columns lie 20 columns further into each part costs what the same gaps from each part's
     first column cost (the skip before them ~35 T-states a row and part before), exact either way; with nz_first
-    broken (its add a,l an xor a: the pointer's low byte j, not its own plus j) the check fails."""
-    bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
+    broken the check fails (its add a,l an xor a: the pointer's low byte j, not its own plus j; with
+    NZ_SCAN_IN_ALT_SET, the 128K's since the thirty-fourth round, its store of j for nz_row_pointers nops)."""
+    bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k", nz_scan_alt=scan_alt))
     rng = np.random.default_rng(28)
     w = rng.integers(-128, 128, (32, 64))
     bias = rng.integers(-3000, 3000, 32)
@@ -310,9 +315,15 @@ def test_each_parts_rows_start_on_its_first_nonzero_column():
         x[[first, first + 5, first + 9, 32 + first, 32 + first + 1, 32 + first + 11]] = [7, 100, 128, 1, 60, 90]
         costs.append(check(bench, w, x, bias, 6, out))
     assert costs[0] == costs[1]
-    at = bench.sym("nz_first") + 3          # (ld a,iyl, exx, then add a,l)
-    assert bench.memory[at] == 0x85
-    bench.poke(at, [0xAF])
+    if scan_alt:    # (the last call's j, 20, stays where nz_row_pointers reads it: the columns from 0 fail)
+        at = bench.sym("nz_first") + 2      # (ld a,iyl, then ld (NZ_FIRST_J2),a)
+        assert list(bench.memory[at:at + 3]) == [0x32, bench.sym("NZ_FIRST_J2") & 255, bench.sym("NZ_FIRST_J2") >> 8]
+        bench.poke(at, [0x00, 0x00, 0x00])
+        x = np.roll(x, -20)
+    else:
+        at = bench.sym("nz_first") + 3      # (ld a,iyl, exx, then add a,l)
+        assert bench.memory[at] == 0x85
+        bench.poke(at, [0xAF])
     with pytest.raises(AssertionError):
         check(bench, w, x, bias, 6, out)
 
@@ -350,3 +361,96 @@ def test_the_48k_players_least_shift_form_is_exact():
         x[:len(values)] = values
         for shift in (4, 7):
             check(bench, np.full((32, 64), -128), x, np.full(32, 32767), shift, np.full(32, -32768))
+
+
+def test_the_scan_in_the_other_set_saves_28_t_states_a_nonzero_column():
+    """NZ_SCAN_IN_ALT_SET (the 128K's, thirty-fourth round): the scan's HL, B and C in the other register set, kept by
+    exx's across a nonzero column's writing instead of `push bc / push hl` and their pops, and the rows' pointers
+    worked out after the scan (nz_row_pointers, from nz_first's j of each part). Exact with and without it on random
+    calls of every kind of column (l pieces, short pieces, l = 0 and h = 1, negative x, x past 384 through matvec);
+    with it a call of 32 rows costs 421 T-states fewer (the second part's first row by the bits of mv_rows, 6 rounds
+    and 307 T-states, not 32 rounds of 24: 460 fewer; the pointers' other work 39 more), 28 fewer a nonzero column of
+    any kind and 15 fewer a part with one (nz_first's store of j for its add through HL'); with nz_nonzero's last exx
+    a nop (the scan going on in the writing's set) the check fails."""
+    benches = {alt: Z80Bench(NZ_BENCH, options=player_kernel_options("128k", nz_scan_alt=alt, nz_scan_page=False))
+               for alt in (False, True)}
+    assert "NZ_SCAN_IN_ALT_SET" in benches[True].symbols and "NZ_SCAN_IN_ALT_SET" not in benches[False].symbols
+    rng = np.random.default_rng(34)
+    for trial in range(16):
+        w, x, bias, out = random_call(rng, 30, [17, 129, 300, 390][trial % 4])
+        x[rng.choice(64, 2, replace=False)] = [-int(rng.integers(1, 128)), 256]
+        for bench in benches.values():
+            check(bench, w, x, bias, trial % 16, out)
+    w = rng.integers(-128, 128, (32, 64))
+    bias = rng.integers(-3000, 3000, 32)
+    out = rng.integers(-3000, 3000, 32)
+    for columns, parts in (([], 0), ([3], 1), ([40], 1), ([3, 9], 1), ([3, 9, 40], 2), ([0, 31, 32, 63], 2)):
+        for value in (50, 5, 15, 256, 300, -5):
+            x = np.zeros(64, np.int64)
+            x[columns] = value
+            old, new = (check(benches[alt], w, x, bias, 6, out) for alt in (False, True))
+            assert new - old == -421 - 28 * len(columns) - 15 * parts, (columns, value, old, new)
+    x = np.zeros(64, np.int64)
+    x[[3, 40]] = [50, 400]                  # (matvec's: no pointers worked out before the scan declines the call)
+    old, new = (check(benches[alt], w, x, bias, 6, out) for alt in (False, True))
+    assert new < old
+    bench = benches[True]
+    at = bench.sym("NZ_DONE_JP") - 2        # (nz_nonzero's end: exx, then jp nz_scan_next, patched)
+    assert bench.memory[at] == 0xD9 and bench.memory[at + 1] == 0xC3
+    bench.poke(at, [0x00])
+    x[[3, 40]] = [50, 90]
+    with pytest.raises(AssertionError):
+        check(bench, w, x, bias, 6, out)
+
+
+def test_the_scans_steps_by_xs_place():
+    """NZ_SCAN_IN_PAGE (the 128K's, thirty-fourth round): where x's 128 bytes lie in one page (its low byte 128 or
+    less) the scan's two steps a column are inc l, patched once a call (55 T-states): 64 columns 256 T-states
+    fewer, 201 net; x anywhere else keeps inc hl (55 T-states more a call). Exact either way, x across a page with
+    nonzero columns on both sides of it included; with the steps forced to inc l for an x across a page, the call
+    reads the page's start for x's end: it comes out wrong, or through matvec where those bytes are no x of the
+    fast path."""
+    from soulterm.zx.soul_layout import matvec_bytes
+    benches = {page: Z80Bench(NZ_BENCH, options=player_kernel_options("128k", nz_scan_page=page))
+               for page in (False, True)}
+    rng = np.random.default_rng(3434)
+    w = rng.integers(-128, 128, (32, 64))
+    bias = rng.integers(-3000, 3000, 32)
+    out = rng.integers(-3000, 3000, 32)
+    before_page = 0xA900 - len(matvec_bytes(w, None))      # (run_matvec_nz's x right after the matrix)
+    for x_low, in_page in ((0x00, True), (0x62, True), (0x80, True), (0x81, False), (0xC0, False), (0xFE, False)):
+        for trial in range(4):
+            x = np.zeros(64, np.int64)
+            x[rng.choice(64, 12, replace=False)] = rng.integers(1, 300, 12)
+            x[[0, 63]] = rng.integers(1, 300, 2)
+            got = {}
+            for page, bench in benches.items():
+                got[page] = run_matvec_nz(bench, w, x, bias, 6, out, buffers=before_page + x_low)
+                np.testing.assert_array_equal(got[page][0], expected(w, x, bias, 6, out))
+            assert got[True][1] - got[False][1] == (-201 if in_page else 55), (x_low, got[True][1], got[False][1])
+    bench = benches[True]
+    at = bench.sym("nz_scan_x") + 2         # (ld a,l, then cp n's n)
+    assert bench.memory[at] == 129
+    bench.poke(at, [0xFF])                  # (inc l for x from any low byte but $FF)
+    x = np.zeros(64, np.int64)
+    x[[1, 60]] = [90, 120]
+    _, fast_t = run_matvec_nz(benches[False], w, x, bias, 6, out, buffers=before_page + 0xC0)
+    got, broken_t = run_matvec_nz(bench, w, x, bias, 6, out, buffers=before_page + 0xC0)
+    assert not np.array_equal(got, expected(w, x, bias, 6, out)) or broken_t > fast_t + 10_000
+
+
+@pytest.mark.parametrize("rows", [1, 2, 5, 31, 32, 33, 64, 100, 127])
+def test_the_second_parts_row_by_the_bits_of_mv_rows(rows):
+    """NZ_SCAN_IN_ALT_SET's nz_row_pointers finds the second part's first row as mv_w + rows * stride by the bits of
+    mv_rows, lowest first (not a round a row): exact for any count of rows, with and without the form, nonzero
+    columns in both parts (the second part's pointer popped from) and in the second alone."""
+    benches = [Z80Bench(NZ_BENCH, options=player_kernel_options("128k", nz_scan_alt=alt)) for alt in (False, True)]
+    rng = np.random.default_rng(rows)
+    w = rng.integers(-128, 128, (rows, 64))
+    bias = rng.integers(-32768, 32768, rows)
+    out = rng.integers(-32768, 32768, rows)
+    for columns in ([2, 17, 33, 50, 63], [40, 41, 60]):
+        x = np.zeros(64, np.int64)
+        x[columns] = rng.integers(1, 384, len(columns))
+        for bench in benches:
+            check(bench, w, x, bias, 6, out)

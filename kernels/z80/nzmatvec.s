@@ -28,14 +28,19 @@
 ; the thirty-first round x in 1..16 but 15.
 ;
 ; T-states (tests/test_kernels_z80_nz.py, CALL and RET included, the 128K's options): 32 x 64, a bias,
-; shift 6, 10 nonzero x of 5 in every third column: 53,844 (short pieces; 54,074 before the thirty-third round's look-up, 67,104 before them; x of 12 59,804, 67,344 before the thirty-first round; x of 50:
-; 67,344); every x 0: 14,819 (matvec's sparse call ~78,000-86,000 with every x 0; the 128K player's layer
+; shift 6, 10 nonzero x of 5 in every third column: 52,927 (short pieces; 53,844 before the thirty-fourth round's
+; NZ_SCAN_IN_ALT_SET and NZ_SCAN_IN_PAGE, 54,074 before the thirty-third round's look-up, 67,104 before them; x of 12 58,887, 67,344 before the thirty-first round; x of 50:
+; 66,427, 67,344 before the thirty-fourth round); every x 0: 14,197 (14,819 before) (matvec's sparse call ~78,000-86,000 with every x 0; the 128K player's layer
 ; 1's fc2 a reply step on "hello" 103,464 -> ~74,000, benchmarks/z80_step_phases.py --model 128k). ~136 a
 ; product (pop 10, ld ixl,e and ld iyl,e 16, the reads 76, the adds 34; a skip 6 to 35 more); ~307 a row
 ; (its start 42, the parts' step 43, the chain's jp 10, the bias 84: its walk a patched ld sp,nn, 2 b by
 ; add hl,hl, its sign in C, the shift 43 at shift 6, the store 83, the loop 14: C the rows left); ~730 a
 ; nonzero column to write its pieces (pop de pushed with its l piece, the column and SP's place in IY;
-; ~70 more for a piece of h: ldir); ~49 a zero column's scan.
+; ~70 more for a piece of h: ldir; 28 fewer with NZ_SCAN_IN_ALT_SET, the 128K's since the thirty-fourth round:
+; the scan's HL, B and C in the other register set, kept by exx's, not pushes; 39 more a call, its rows' pointers
+; worked out after the scan from each part's first nonzero column, the second part's row by the bits of mv_rows:
+; 460 fewer a call of 32 rows); ~49 a zero column's scan (45 with
+; NZ_SCAN_IN_PAGE, the 128K's too: the scan's steps inc l where x lies in one page, patched for 55 a call).
 ; Bytes: 655 in the 48K player (zx48room30: SHORT_FORMS' jr to the fallback, 2 bytes fewer; 657 since
 ; zxsparse48: the once-a-call part, 542 with MV_SHORT_K's row constants and MV_LEAST_SHIFT's shifts, 4..7 on the shipped soul: no right chain, the left chain 3 steps, 87 bytes
 ; fewer, in the cold part below $8000; the rows' part 115 above, a jp to the chain, NZ_CHAIN_AT: the
@@ -44,7 +49,11 @@
 ; rows' part, nz_row_routines, 1,396 with the chain's 1,000 and nz_short's 224 (164 before l = 9..16), above; 1,737 before
 ; them); 2,023 since the thirty-second round's NZ_WIDE_X (the 128K's: nz_wide_x and nz_wide_done, 55 bytes above, for
 ; x of 385..503 on the chain: a call of one such column 28,488 T-states, 224,686 through matvec before);
-; 2,021 since the thirty-third round's (nz_short's table in one page, read by its low byte: 222 bytes).
+; 2,021 since the thirty-third round's (nz_short's table in one page, read by its low byte: 222 bytes); 2,024
+; since the thirty-fourth round's NZ_SCAN_IN_ALT_SET (the 128K's: the once-a-call part 567, 5 fewer; the rows'
+; part 8 more, nz_h1_piece's 13 bytes moved there for the cold part's room); 2,038 with its NZ_SCAN_IN_PAGE
+; (nz_scan_x, 14 bytes in the rows' part); 2,044 with nz_row_pointers' second part by the bits of mv_rows (the
+; once-a-call part 573).
 
 NZ_PIECE_BYTES  = 44            ; the most a column writes: a skip of 7, pop, an l piece of 22, a piece of h of 14
 .ifdef NZ_WIDE_X
@@ -60,6 +69,84 @@ NZ_CHAIN_BYTES  = 1116          ; the chain's room (a player's build sets its ow
 NZ_SQUARES      = mv_sq_lo + 128        ; (page-aligned: squares.s)
 NZ_FIRST        = $80           ; nz_pos before a part's first nonzero column (j - it + 1 is never 0: j <= 31)
 NZ_LONG_SKIP    = 7             ; a skip of this many bytes or more: ld hl,n / add hl,sp (35 T-states)
+
+; nz_row_pointers - the rows' pointers: HL' the first part's row (past its constant), BC' its stride, DE' the
+; second part's row; with NZ_SCAN_IN_ALT_SET worked out after the scan, each on its part's first nonzero
+; column (NZ_FIRST_J1, NZ_FIRST_J2: nz_first's), else before it (the scan moves each on: nz_first). Leaves the
+; other set in.
+        .macro nz_row_pointers
+        ld a,(mv_shift)
+.ifdef MV_SHORT_K
+        rlca
+        and 1                   ; (MV_SHORT_FLAG: 2-byte row constants)
+        cpl
+        add a,4                 ; 3 or 2
+.else
+        ld a,3
+.endif
+        ld e,a
+        ld d,0
+        ld hl,(mv_w)
+        add hl,de
+.ifdef NZ_SCAN_IN_ALT_SET
+        ld bc,0                 ; the first part's first nonzero column j (patched: the scan's, nz_first's)
+NZ_FIRST_J1 = * - 2
+        add hl,bc
+.endif
+        push hl                 ; row 0's first weight (NZ_SCAN_IN_ALT_SET: its part's first nonzero one)
+        ld a,(nz_cols1)
+        add a,e
+        ld e,a                  ; the first part's row: its constant and columns
+        ld hl,(mv_w)
+.ifdef NZ_SCAN_IN_ALT_SET
+        ld bc,0                 ; the second part's (patched by nz_first): + j before the rows' strides
+NZ_FIRST_J2 = * - 2
+        add hl,bc
+        ld b,d
+        ld c,e                  ; BC': the first part's row stride (DE doubles below)
+        ld a,(mv_rows)
+@rows_bits:                     ; HL += rows * stride by rows' bits, the lowest first (32 rows: 6 rounds,
+        srl a                   ; 307 T-states, not a round a row's 24)
+        jr nc,@no_add
+        add hl,de
+@no_add:
+        ex de,hl
+        add hl,hl               ; (add hl,hl keeps srl a's Z)
+        ex de,hl
+        jr nz,@rows_bits        ; (Z: no bits of rows left)
+.else
+        ld a,(mv_rows)
+        ld b,a
+@rows_bytes:
+        add hl,de
+        djnz @rows_bytes
+        ld b,d
+        ld c,e                  ; BC': the first part's row stride
+.endif
+        ex de,hl                ; DE': the second part's first row
+        pop hl                  ; HL': the first part's
+        exx
+        .endmacro
+
+; nz_h1_template - the piece of h a column of h = 1 copies into the chain (in the cold part; with
+; NZ_SCAN_IN_ALT_SET in the rows' part, for the room its lines take below $8000)
+        .macro nz_h1_template
+nz_h1_piece:                    ; h = 1: A:H += 2 u (2 w + 256), u twice (C kept: the rows' count)
+        .byte $DD,$5D           ; ld e,ixl
+        ld d,a
+        ld a,h
+        add a,e
+        ld h,a
+        ld a,d
+        adc a,b
+        ld d,a
+        ld a,h
+        add a,e
+        ld h,a
+        ld a,d
+        adc a,b
+NZ_H1_BYTES = * - nz_h1_piece
+        .endmacro
 
 ; nz_prepare_routines - matvec_nz's entry and the chain's writing (once a call: a player's cold part)
         .macro nz_prepare_routines
@@ -118,39 +205,16 @@ matvec_nz:
         jp nc,nz_fallback       ; (33..64 columns: two parts)
         inc a
         ld (nz_cols1),a
-; The pointers: HL' the first part's row (past its constant), BC' its stride, DE' the second part's row
-; (the scan moves each on to its part's first nonzero column: nz_first).
-        ld a,(mv_shift)
-.ifdef MV_SHORT_K
-        rlca
-        and 1                   ; (MV_SHORT_FLAG: 2-byte row constants)
-        cpl
-        add a,4                 ; 3 or 2
-.else
-        ld a,3
+.ifndef NZ_SCAN_IN_ALT_SET
+        nz_row_pointers
 .endif
-        ld e,a
-        ld d,0
-        ld hl,(mv_w)
-        add hl,de
-        push hl                 ; row 0's first weight
-        ld a,(nz_cols1)
-        add a,e
-        ld e,a                  ; the first part's row: its constant and columns
-        ld hl,(mv_w)
-        ld a,(mv_rows)
-        ld b,a
-@rows_bytes:
-        add hl,de
-        djnz @rows_bytes
-        ld b,d
-        ld c,e                  ; BC': the first part's row stride
-        ex de,hl                ; DE': the second part's first row
-        pop hl                  ; HL': the first part's
-        exx
 ; The scan: each part's columns, a nonzero one written into the chain (IY free till the rows: IYL the
 ; column j, IYH nz_pos, where SP stands in the row's part).
+.ifdef NZ_SCAN_IN_ALT_SET
+        ld hl,-2                ; nz_nonzero's SP: nz_scan's return (the scan's registers kept by exx)
+.else
         ld hl,-6                ; nz_nonzero's SP: nz_scan's return and its push bc, push hl
+.endif
         add hl,sp
         ld (NZ_PREP_SP),hl
         xor a
@@ -160,6 +224,31 @@ matvec_nz:
         ld (NZ_OR_JR),a         ; (no piece of h yet: the l pieces without or a)
         ld ix,0                 ; IX: sum S(l)'s low 16 bits (nz_const_top: the rest, with 256 * 256 an h)
         ld de,nz_chain          ; DE: where the chain goes on
+.ifdef NZ_SCAN_IN_ALT_SET
+; (thirty-fourth round: the scan's HL, B and C in the other set, the writing's in this one, nz_nonzero
+; crossing by exx's for pushes and pops; the rows' pointers worked out after: nz_row_pointers)
+        exx
+        ld hl,(mv_x)
+        ld a,(nz_cols1)
+        ld b,a
+        ld c,a
+.ifdef NZ_SCAN_IN_PAGE
+        call nz_scan_x          ; (its steps by x's place)
+.else
+        call nz_scan
+.endif
+        exx
+        ld hl,nz_step           ; the parts' step: SP to the row's second part
+        call nz_copy_end - 2 * NZ_STEP_BYTES
+        ld a,(NZ_FIRST_J2)      ; the first part's j where nz_row_pointers reads it (a part without a nonzero
+        ld (NZ_FIRST_J1),a      ; column leaves its j as it was: its rows' pointer is never popped from)
+        .byte $FD,$26,NZ_FIRST          ; ld iyh,NZ_FIRST: the second part's
+        exx
+        ld b,MV_MAX_COLS
+        ld c,b
+        call nz_scan
+        exx
+.else
         ld hl,(mv_x)
         ld a,(nz_cols1)
         ld b,a
@@ -179,12 +268,16 @@ matvec_nz:
         exx
         ex de,hl
         exx
+.endif
         ex de,hl
         ld (hl),$C3             ; jp nz_end
         inc hl
         ld (hl),<nz_end
         inc hl
         ld (hl),>nz_end
+.ifdef NZ_SCAN_IN_ALT_SET
+        nz_row_pointers
+.endif
 ; The rows' start: -(sum S(l) + 256 * 256 * the pieces of h) in A:HL, A from $80 (its top byte at the end).
         .byte $DD,$7D           ; ld a,ixl
         cpl
@@ -234,6 +327,18 @@ nz_nonzero:
         ld a,c
         sub b
         .byte $FD,$6F           ; ld iyl,a: j, the column in its part
+.ifdef NZ_SCAN_IN_ALT_SET
+        dec hl                  ; (the scan's set: HL, B and C kept by the exx's, no pushes)
+        ld a,(hl)               ; x = 256 hi + A: l = A, or A - 256 with h = hi + 1 where A > 128
+        inc hl
+        add a,127
+        exx
+        ld c,a                  ; C: 127 + l, S(l)'s place in its page (C: h one more)
+        exx
+        ld a,(hl)               ; hi
+        exx                     ; (the writing's set till the column's end)
+        adc a,0
+.else
         push bc
         push hl
         ld a,(hl)
@@ -244,6 +349,7 @@ nz_nonzero:
         ld c,a                  ; C: 127 + l, S(l)'s place in its page (C: h one more)
         ld a,b
         adc a,0
+.endif
         cp 2
 .ifdef SHORT_FORMS
         jr nc,nz_fallback       ; (x < -127, x > 384: -127..-1 are h = 0 and l = x; SHORT_FORMS: 1 byte
@@ -404,8 +510,12 @@ NZ_PREP_SP = * - 2
         ld bc,NZ_H1_BYTES
         ldir
 @done:
+.ifdef NZ_SCAN_IN_ALT_SET
+        exx                     ; (the scan's set)
+.else
         pop hl
         pop bc
+.endif
         jp nz_scan_next         ; (patched: nz_wide_done after a column of x 385..NZ_X_MOST, NZ_WIDE_X)
 NZ_DONE_JP = * - 2
 
@@ -428,21 +538,9 @@ NZ_L_D2 = * - 1 - nz_l_piece
         sbc a,b
 NZ_L_BYTES = * - nz_l_piece
 NZ_L_OR_BYTES = NZ_L_BYTES + 1  ; (with an or a before its sbc hl,de: after a piece of h, which may move A anywhere)
-nz_h1_piece:                    ; h = 1: A:H += 2 u (2 w + 256), u twice (C kept: the rows' count)
-        .byte $DD,$5D           ; ld e,ixl
-        ld d,a
-        ld a,h
-        add a,e
-        ld h,a
-        ld a,d
-        adc a,b
-        ld d,a
-        ld a,h
-        add a,e
-        ld h,a
-        ld a,d
-        adc a,b
-NZ_H1_BYTES = * - nz_h1_piece
+.ifndef NZ_SCAN_IN_ALT_SET
+        nz_h1_template
+.endif
 nz_step:                        ; the parts' step: SP to the second part's row, DE' on to the next (HL' kept)
         exx
         ex de,hl
@@ -580,7 +678,11 @@ nz_right_end:
 ; Their pieces run as any column's; the rare x past 384 (an fc2 input of layer 1 in 2 of the 80
 ; benchmark prompts' turns) no longer sends the whole call to matvec.
 nz_wide_x:
+.ifdef NZ_SCAN_IN_ALT_SET
+        cp 2                    ; (A = hi + l's carry: 2 with C < 119 below is hi = 1 alone)
+.else
         dec b
+.endif
         jp nz,nz_fallback       ; (x >= 512, or below -127: high byte not 1)
         ld a,c
         cp 127 + NZ_X_MOST - 512 + 1
@@ -596,8 +698,12 @@ nz_wide_x:
 
 ; nz_wide_done - nz_nonzero's end of that column (HL, B and C nz_scan's): the second piece of h.
 nz_wide_done:
+.ifdef NZ_SCAN_IN_ALT_SET
+        exx                     ; (the writing's set: the scan's kept in the other)
+.else
         push hl
         push bc
+.endif
         ld hl,nz_h1_piece
         ld bc,NZ_H1_BYTES
         ldir
@@ -605,15 +711,26 @@ nz_wide_done:
         inc (hl)
         ld hl,nz_scan_next
         ld (NZ_DONE_JP),hl
+.ifdef NZ_SCAN_IN_ALT_SET
+        exx
+.else
         pop bc
         pop hl
+.endif
         jp nz_scan_next
+.endif
+
+.ifdef NZ_SCAN_IN_ALT_SET
+        nz_h1_template
 .endif
 
 ; nz_first - nz_nonzero's first nonzero column of a part: no skip before it, the rows' SP starts on it
 ; (HL', the part's rows' pointer, this far on). (Here with the rows: the 128K's room below $8000 is short.)
 nz_first:
         .byte $FD,$7D           ; ld a,iyl: j
+.ifdef NZ_SCAN_IN_ALT_SET
+        ld (NZ_FIRST_J2),a      ; (nz_row_pointers adds it after the scan; the first part's moved on there)
+.else
         exx
         add a,l
         ld l,a
@@ -621,17 +738,33 @@ nz_first:
         sub l
         ld h,a
         exx
+.endif
         jp NZ_AT
 
 ; nz_scan - B columns of x at HL (C of them in the part): each nonzero one's pieces into the
 ; chain at DE (IYH: where SP stands in the row's part). HL ends past them. (Here with the rows:
 ; its loop runs once a column.)
+.ifdef NZ_SCAN_IN_PAGE
+; nz_scan_x - (the 128K's, thirty-fourth round) the first part's nz_scan, its two steps first patched: inc l
+; where x's words lie in one page (x at HL, its two parts' 4 * MV_MAX_COLS bytes from L <= 128: 4 T-states a
+; column fewer), inc hl where they may not.
+nz_scan_x:
+        ld a,l
+        cp 256 - 4 * MV_MAX_COLS + 1
+        sbc a,a                 ; $FF where x lies in one page
+        and $2C ^ $23
+        xor $23                 ; inc l, or inc hl
+        ld (NZ_SCAN_STEP_1),a
+        ld (NZ_SCAN_STEP_2),a
+.endif
 nz_scan:
         ld a,(hl)
-        inc hl
+NZ_SCAN_STEP_1 = *
+        inc hl                  ; (NZ_SCAN_IN_PAGE: inc l where x lies in one page)
         or (hl)
         jp nz,nz_nonzero
 nz_scan_next:
+NZ_SCAN_STEP_2 = *
         inc hl
         djnz nz_scan
         ret
@@ -706,9 +839,13 @@ nz_short:
         jr nc,@done
         ld hl,nz_const_top
         inc (hl)
-@done:                          ; (h = 0: no piece of h; nz_nonzero's pushes)
+@done:                          ; (h = 0: no piece of h; nz_nonzero's pushes, or NZ_SCAN_IN_ALT_SET's set)
+.ifdef NZ_SCAN_IN_ALT_SET
+        exx
+.else
         pop hl
         pop bc
+.endif
         jp nz_scan_next
 @l_piece:
         pop bc

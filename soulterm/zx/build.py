@@ -1009,7 +1009,12 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      folded_bias=folded_bias(coarse, pairs, banked),
                                      row_marks=row_marks and coarse and not banked,
                                      weight_planes=(banked and weight_planes or planes_48k and coarse and not banked)
-                                     and planes_take(soul), nz_short=banked and nz and nz_short),
+                                     and planes_take(soul), nz_short=banked and nz and nz_short,
+                                     # (nzmatvec.s's scan in the other set and by x's page, thirty-fourth round: 22
+                                     # bytes below $C000, on the rungs with its short pieces; a rung without them,
+                                     # short of room there, keeps main's scan)
+                                     nz_scan_alt=banked and nz and bool(nz_short),
+                                     nz_scan_page=banked and nz and bool(nz_short)),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     least = least_shift(soul)
     if least is not None and not banked:

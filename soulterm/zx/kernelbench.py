@@ -75,6 +75,11 @@ PAIR_SKIP_BENCH = "\n        mv_pair_skip_routines"
 NZ_OPTION = "MV_NZ = 1"
 # nzmatvec.s's short pieces for a column of x 1 or 2 (the 128K's, thirtieth round: 44 and 60 T-states a row, not 136)
 NZ_SHORT_PIECES_OPTION = "NZ_SHORT_PIECES = 1"
+# nzmatvec.s's scan in the other register set, the rows' pointers worked out after it (the 128K's, thirty-fourth
+# round: no pushes and pops a nonzero column; the 48K's shared code and tape unchanged)
+NZ_SCAN_IN_ALT_SET_OPTION = "NZ_SCAN_IN_ALT_SET = 1"
+# and its steps inc l where x lies in one page (the 128K's, thirty-fourth round: 4 T-states a column of x fewer)
+NZ_SCAN_IN_PAGE_OPTION = "NZ_SCAN_IN_PAGE = 1"
 NZ_SHORT_EIGHT_OPTION = "NZ_SHORT_EIGHT = 1       ; (nzmatvec.s's short pieces for x of 1..8 only: 60 bytes fewer)"
 NZ_BENCH = '\n.include "nzmatvec.s"\n        nz_prepare_routines\n        nz_row_routines'
 # matvec.s's 2-byte row constants for the matrices whose constants' top byte is $FF (the 48K's with
@@ -164,7 +169,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           short_k: bool | None = None, short_ends: bool = False,
                           folded_bias: bool = False, row_marks: bool = False,
                           weight_planes: bool | None = None, nz: bool = False,
-                          nz_short: bool | int | None = None, gate_short: bool | None = None) -> str:
+                          nz_short: bool | int | None = None, gate_short: bool | None = None,
+                          nz_scan_alt: bool | None = None, nz_scan_page: bool | None = None) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -228,7 +234,11 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     MV_GATE_SHORT (None: the 48K's with its planes, SOUL_OUT_PLANES, MV_COARSE and MV_HZ_ENDS, without
     MV_COARSE_TOP; thirty-second round, zx48ffn32): the coarse slots' end is fc1's gate, its rows stored there
     (a zeroed row's 0) or through mv_hz_left's chain and ReLU (a row summed again); every other coarse call,
-    and a gated one without ReLU's store or at a shift above 7, runs exact."""
+    and a gated one without ReLU's store or at a shift above 7, runs exact. `nz_scan_alt`: nzmatvec.s's
+    NZ_SCAN_IN_ALT_SET (None: the 128K's, thirty-fourth round): the scan's registers in the other set, kept by
+    exx's instead of pushes a nonzero column, the rows' pointers worked out after the scan. `nz_scan_page`:
+    NZ_SCAN_IN_PAGE (None: the 128K's, thirty-fourth round; needs NZ_SCAN_IN_ALT_SET): the scan's steps inc l where
+    x lies in one page, patched once a call."""
     is_128k = model == "128k"
     if nz and bench:
         raise ValueError("MV_NZ is the players' option: the kernels' bench includes nzmatvec.s itself (NZ_BENCH)")
@@ -314,6 +324,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [FOLDED_BIAS_OPTION] * folded_bias + [ROW_MARKS_OPTION] * row_marks
                + [NZ_OPTION] * nz + [NZ_SHORT_PIECES_OPTION] * bool(is_128k if nz_short is None else nz_short)
                + [NZ_SHORT_EIGHT_OPTION] * (nz_short == 8) + [GATE_SHORT_OPTION] * gate_short
+               + [NZ_SCAN_IN_ALT_SET_OPTION] * (is_128k if nz_scan_alt is None else nz_scan_alt)
+               + [NZ_SCAN_IN_PAGE_OPTION] * (is_128k if nz_scan_page is None else nz_scan_page)
                + [WEIGHT_PLANES_OPTION] * weight_planes + [WEIGHT_PLANES_48K_OPTION] * (weight_planes and not is_128k)
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
