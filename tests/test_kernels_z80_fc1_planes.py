@@ -4,7 +4,8 @@ biases and vectors (rows of every class, every shift it takes), the extremes (w 
 the ends of int16, sum |x| exactly 2047 with one sign and both, all zeros), the shipped soul's real fc1
 inputs of "hello" (both layers, every position of the turn), declining the calls it cannot take (sum |x|
 > 2047, an x of -32768); the interrupt state and IY given back; a kernel with one instruction broken
-fails; and the header's T-states and size are what the kernel takes."""
+fails; the fill's linked passes make every table entry (thirty-fourth round, zxgroup34), and a stub linked or stored
+wrong fails; and the header's T-states and size are what the kernel takes."""
 
 from __future__ import annotations
 
@@ -207,6 +208,78 @@ def test_the_tests_in_the_next_planes_doubling_and_fg_sure_can_fail(bench):
             bench.poke(start, code)
     finally:
         bench.poke(start, code)
+
+
+FILL_PASSES = 8                 # (a group's fill passes, a stub each: word_fill_rows_linked)
+X_AT = 0x9F00
+
+
+def built_tables(bench, x) -> list[np.ndarray] | None:
+    """fg_tables on x: the 4 groups' 256 word entries as the kernel left them, or None where it declined."""
+    bench.write_words(X_AT, np.asarray(x, dtype=np.int64))
+    bench.poke_word(bench.sym("fg_x"), X_AT)
+    bench.call("fg_tables")
+    if bench.cpu.f & 1:
+        return None
+    page = bench.sym("FG_PAGE")
+    return [bench.read_words((page + 2 * group) << 8, 256) for group in range(4)]
+
+
+def subset_sum_tables(x) -> list[np.ndarray]:
+    """E_g[m]: the sum of group g's x over m's bits (bit j: x_{8 g + j}) less the group's negative x's sum."""
+    x = np.asarray(x, dtype=np.int64)
+    bits = (np.arange(256)[:, None] >> np.arange(8)) & 1
+    tables = []
+    for group in range(4):
+        xs = x[8 * group:8 * group + 8]
+        tables.append(bits @ xs - xs[xs < 0].sum())
+    return tables
+
+
+def same_tables(got, want) -> bool:
+    return got is not None and all(np.array_equal(np.asarray(g, dtype=np.int64) & 0xFFFF, w & 0xFFFF)
+                                   for g, w in zip(got, want))
+
+
+def test_the_linked_fill_makes_the_subset_sums(bench):
+    """Thirty-fourth round (zxgroup34): the fill's 8 passes a group by word_fill_rows_linked's stubs, the Gray code
+    storing the odd A' alone into them: every entry of the 4 tables is its subset sum, on random x, the extremes and
+    one sign only; a call over FG_MOST_SUM still declines."""
+    rng = np.random.default_rng(3441)
+    vectors = [vector_with_sum(rng, total, -600, 600) for total in (1, 700, 1500, 1900)]     # (about the total)
+    vectors += [np.full(32, -63), np.full(32, 63), np.tile([-64, 63], 16), np.zeros(32, int),
+                np.r_[np.zeros(31, int), -MOST_SUM]]
+    for x in vectors:
+        assert np.abs(x).sum() <= MOST_SUM
+        assert same_tables(built_tables(bench, x), subset_sum_tables(x)), x
+    assert built_tables(bench, np.full(32, 128)) is None
+
+
+def test_a_broken_link_or_stub_fails(bench):
+    """A stub linking past the next pass (its ld ix two stubs on) leaves a group's rows unwritten; a Gray store to
+    the wrong stub's immediate gives a pass another pass's A'. Each makes other tables."""
+    rng = np.random.default_rng(3442)
+    x = vector_with_sum(rng, 1800, -600, 600)
+    want = subset_sum_tables(x)
+    stubs, stub_bytes = bench.sym("fg_fill_stubs"), bench.sym("WORD_STUB_BYTES")
+    code = bench.peek(stubs, FILL_PASSES * stub_bytes)
+    assert code[0] == 0x21 and code[3:5] == bytes([0xDD, 0x21])       # (ld hl,nn / ld ix,nn)
+    assert [int.from_bytes(code[k * stub_bytes + 5:k * stub_bytes + 7], "little") for k in range(FILL_PASSES - 1)] \
+        == [stubs + stub_bytes * (k + 1) for k in range(FILL_PASSES - 1)]
+    try:
+        bench.poke(stubs + 5, (stubs + 2 * stub_bytes).to_bytes(2, "little"))
+        assert not same_tables(built_tables(bench, x), want)
+    finally:
+        bench.poke(stubs, code)
+    start = bench.sym("fg_tables")
+    gray = bench.peek(start, stubs - start)
+    at = gray.index(bytes([0x22]) + (stubs + 1).to_bytes(2, "little"))     # (A'[15]'s store into pass 0's stub)
+    try:
+        bench.poke(start + at + 1, (stubs + stub_bytes + 1).to_bytes(2, "little"))
+        assert not same_tables(built_tables(bench, x), want)
+    finally:
+        bench.poke(start, gray)
+    assert same_tables(built_tables(bench, x), want)
 
 
 def header_text() -> str:

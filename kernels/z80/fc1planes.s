@@ -47,13 +47,18 @@
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_fc1_planes.py): on
 ; the shipped soul's fc1 calls of "hello" (the engine's, every position of the turn; the means) layer 0's
-; fg_tables 38,994 and fg_rows 67,196, layer 1's fg_tables 38,934 and fg_rows 63,550 (64 rows each).
+; fg_tables 37,222 and fg_rows 67,196, layer 1's fg_tables 37,162 and fg_rows 63,550 (64 rows each).
 ; fg_tables (its steps and rows of 16 wordfill.s's macros since the twenty-ninth round, zxqkv128, which planes.s's
-; WP_WORD_TABLES shares): a group ~9,500: its 256 entries pushed down its pages, rows of 16 two a pass since the
-; thirty-third round (zxfc1p33: word_fill_rows_paired, the even row from the odd one's last entry; planes.s's
-; WP_FILL_PAIRS form), 401 a row (16 pushes, 12 steps by BC or DE, 3 by an immediate, 31 each: E[b - 1] = E[b] + d_t,
-; t the lowest set bit of b) and 103 a pass; its |x| ~100 a word, d0..d3 and the odd A'[a] = A[a] + B[15] in Gray
-; order ~1,050 (fg_tables 40,154 and 40,094 before, rows one a pass and every A' stored). fg_rows: 940 a call; a
+; WP_WORD_TABLES shares): a group ~9,300: its 256 entries pushed down its pages, rows of 16 two a pass since the
+; thirty-third round (zxfc1p33: the even row from the odd one's last entry; planes.s's WP_FILL_PAIRS form), the 8
+; passes linked by stubs since the thirty-fourth (zxgroup34: word_fill_rows_linked, planes.s's WP_FILL_LINKED form:
+; each stub `ld hl,A'[a] / ld ix,<next stub> / jp`, a pass ending `jp (ix)`), 401 a row (16 pushes, 12 steps by BC
+; or DE, 3 by an immediate, 31 each: E[b - 1] = E[b] + d_t, t the lowest set bit of b) and 42 a pass (32 the last;
+; 103 in word_fill_rows_paired's loop); its |x| ~100 a word (fg_sum_word two a pass since zxgroup34: 52 a group fewer
+; than one, 21 bytes more), d0..d3 and the odd A'[a] = A[a] + B[15] alone, stored
+; into the stubs, in 8 Gray steps from A'[0] by x_4..x_7 ~930 (fg_tables 38,994 and 38,934 before zxgroup34, 443 a
+; group more: 391 the passes' loop reading a list of the A' and a 15-step Gray code, 52 the sums one a pass; 40,154
+; and 40,094 before the thirty-third round, rows one a pass and every A' stored). fg_rows: 940 a call; a
 ; row proved 0 after plane 4 894 (class 0), 697 (class 1), 520 (class 2): its start 53 (two pops,
 ; jp (hl) to its class's start, U's start from s' = c1 + 1 + bh; 10 more for class 0 and 2's jp to plane 5 or 4), plane 7's sums
 ; 172 (4 lookups of 43), each plane after it 187 with its doubling, the test 25 (the next plane's
@@ -71,7 +76,7 @@
 ; in a byte: fg_rows 77,085 and 74,110. Before the twenty-ninth round's zxffn29, each test a separate
 ; ld a,ixh / rla / jp nc, 22, the 0 stores one shared tail and c2 + bl in C': fg_tables 40,922 and 40,862, fg_rows
 ; 73,953 and 69,774.)
-; Size on the kernels' bench: 1,288 bytes of code and variables (fg_rows 739), the 8 table pages
+; Size on the kernels' bench: 1,335 bytes of code and variables (fg_rows 739; 1,288 before the linked passes and the sums two a pass), the 8 table pages
 ; (2,048 bytes, run time only) apart. A row of the layout: 70 bytes (class 0), 62 (1), 54 (2), and the rows' end
 ; mark 2: the shipped soul's fc1 3,994 bytes (layer 0) and 3,626 (layer 1).
 
@@ -82,8 +87,9 @@ FG_PLANE_BYTES  = 8             ; 4 masks as their entries' addresses
 FG_TAIL_BYTES   = 2             ; bl and 0 after a row's planes (the ends' alone)
 FG_GROUPS       = 4
 FG_GROUP_PAGES  = 2             ; a group's 256 word entries
+FG_GROUP_COLUMNS = 8
 
-WORD_FILL_PAIRS = 1             ; (wordfill.s's rows two a pass, word_fill_rows_paired: thirty-third round, zxfc1p33)
+WORD_FILL_PAIRS = 1             ; (wordfill.s's rows two a pass, thirty-third round, zxfc1p33; linked by stubs since the thirty-fourth, zxgroup34)
         .include "wordfill.s"   ; (the fill's macros, shared with planes.s's WP_WORD_TABLES)
 
 fg_x:           .word 0         ; the 32 words of x
@@ -98,7 +104,7 @@ fg_sum:         .word 0         ; S = sum |x|
 fg_negative:    .word 0         ; -N = sum of the negative x's |x|
 fg_group_x:     .word 0         ; the group's first x
 fg_page:        .byte 0         ; the group's table page
-fg_a:           .res 16         ; A[0], then A'[a] = A[a] + B[15] for the odd a alone at fg_a + a - 1 (A over x_4..x_7, from -N_g)
+fg_a:           .res 2          ; A[0] = -N_g, then A'[0] = A[0] + B[15] (the odd A'[a] go into word_fill_rows_linked's stubs)
 fg_v:           .word 0         ; fg_sure's -U_4
 fg_d0:          .word 0         ; the fill's -x_0
 
@@ -112,12 +118,11 @@ fg_interrupts_off:
 @off:   ld (fg_ints),a
         ret
 
-; (word_fill_rows_paired reads the odd A'[a] alone, packed at fg_a + a - 1: the even ones go unstored, each
-; the step after its odd one's row, B[15] - x_4)
+; (word_fill_rows_linked's passes read the odd A'[a] alone, each from its stub's immediate, pass (15 - a) / 2's:
+; the even ones are each the step after its odd one's row, B[15] - x_4)
         .macro fg_a_store index
-.if ((index) & 1) == 1
-        ld (fg_a + (index) - 1),hl
-.endif
+        .assert ((index) & 1) == 1, "fg_a_store: the stubs take the odd A' alone"
+        ld (fg_fill_stubs + WORD_STUB_BYTES * ((15 - (index)) / 2) + 1),hl
         .endmacro
         .macro fg_a_add reg, index
         add hl,reg
@@ -129,14 +134,13 @@ fg_interrupts_off:
         fg_a_store index
         .endmacro
 
-; fg_gray_x: from HL at a group's 4 x: BC the first (and the immediate at `again`), DE the second,
-; SP the third, the fourth into the immediate at `fourth` (HL lost).
-        .macro fg_gray_x fourth, again
+; fg_gray_x: from HL at a group's 4 x: BC the first, DE the second, SP the third, the fourth into the
+; immediate at `fourth` (HL lost).
+        .macro fg_gray_x fourth
         ld c,(hl)
         inc hl
         ld b,(hl)
         inc hl
-        ld (again + 1),bc
         ld e,(hl)
         inc hl
         ld d,(hl)
@@ -157,6 +161,25 @@ fg_interrupts_off:
         ld sp,hl
         .endmacro
 
+; fg_sum_word: the x at HL (HL past it) into the group's sum (IX) as |x|, and into -N_g (IY) where negative.
+        .macro fg_sum_word
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        bit 7,d
+        jr z,@plus
+        xor a                   ; |x| = -x
+        sub e
+        ld e,a
+        sbc a,a
+        sub d
+        ld d,a
+        add iy,de
+@plus:  add ix,de
+        jp c,fg_wide
+        .endmacro
+
 ; fg_tables: see the header. Per group: |x|, S and -N_g over its 7 (or 4) x; A[a] over x_4..x_6
 ; from -N_g into fg_a (the last group: A[0] = -N_g alone), B[b] over x_0..x_3 from 0 into fg_fill's
 ; immediates (both in Gray order, SP holding an x); then E_g[16 a + b] = A[a] + B[b] pushed down the
@@ -173,24 +196,11 @@ fg_tables:
 fg_group:
         ld (fg_page),a
         ld (fg_group_x),hl
-        ld b,8
+        ld b,FG_GROUP_COLUMNS / 2
         ld ix,0                 ; the group's sum |x|
         ld iy,0                 ; -N_g
-@each:  ld e,(hl)
-        inc hl
-        ld d,(hl)
-        inc hl
-        bit 7,d
-        jr z,@plus
-        xor a                   ; |x| = -x
-        sub e
-        ld e,a
-        sbc a,a
-        sub d
-        ld d,a
-        add iy,de
-@plus:  add ix,de
-        jp c,fg_wide
+@each:  fg_sum_word
+        fg_sum_word             ; (two a pass, thirty-fourth round, zxgroup34: 52 T-states a group fewer, 21 bytes more)
         djnz @each
         ld de,(fg_sum)
         add ix,de
@@ -205,26 +215,18 @@ fg_group:
         ld hl,(fg_group_x)
         ld de,8
         add hl,de               ; x_4
-        fg_gray_x fg_a_fourth, fg_a_again   ; (SP: interrupts are off)
-        ld hl,(fg_a)            ; A'[a] = A[a] + B[15] in Gray order
-        fg_a_add bc, 1
+        fg_gray_x fg_a_fourth   ; (SP: interrupts are off)
+        ld hl,(fg_a)            ; A'[0]; the odd A'[a] = A[a] + B[15] alone, A'[1] = A'[0] + x_4 and on by x_5, x_6
+        fg_a_add bc, 1          ; and x_7 in Gray order (8 steps, BC x_4 then x_7: the even A' are their pairs' second rows)
         fg_a_add de, 3
-        fg_a_sub bc, 2
-        fg_a_add sp, 6
-        fg_a_add bc, 7
+        fg_a_add sp, 7
         fg_a_sub de, 5
-        fg_a_sub bc, 4
 fg_a_fourth:
         ld bc,0                 ; x_7 (patched)
-        fg_a_add bc, 12
-fg_a_again:
-        ld bc,0                 ; x_4 again (patched)
         fg_a_add bc, 13
         fg_a_add de, 15
-        fg_a_sub bc, 14
-        fg_a_sub sp, 10
-        fg_a_add bc, 11
-        fg_a_sub de, 9          ; (A'[8], even, is its row pair's second: no sum of it)
+        fg_a_sub sp, 11
+        fg_a_sub de, 9
         ld a,(fg_page)
         add a,FG_GROUP_PAGES
         ld h,a
@@ -233,7 +235,7 @@ fg_a_again:
         ld bc,(fg_d0)
         ; E[16 a + b] for b = 15..0 from A'[a], each a step from the one above: E[b - 1] - E[b] = d_t, t the
         ; lowest set bit of b
-        word_fill_rows_paired fg_fill_d1, fg_a, fg_fill_row, fg_fill, fg_step_d2a, fg_step_d1a, fg_step_d3, fg_step_d1b, fg_step_d2b, fg_step_d1c
+        word_fill_rows_linked fg_fill_d1, fg_fill_stubs, fg_fill_done, fg_fill_row, fg_fill, fg_step_d2a, fg_step_d1a, fg_step_d3, fg_step_d1b, fg_step_d2b, fg_step_d1c
         ld hl,(fg_group_x)
         ld de,16
         add hl,de               ; the next group's first x

@@ -173,8 +173,8 @@ word_pair_d1:
         jp nz,row
         .endmacro
 
-; word_fill_rows_linked (WORD_FILL_LINKED: planes.s's WP_FILL_LINKED, thirty-fourth round, zxqkv34; with WORD_FILL_PAIRS,
-; whose word_pair_* immediates it keeps): word_fill_rows_paired's 8 passes without their loop. Pass k (a = 15 - 2 k, odd)
+; word_fill_rows_linked (WORD_FILL_LINKED: planes.s's WP_FILL_LINKED, thirty-fourth round, zxqkv34, and fc1planes.s's fill
+; since zxgroup34; with WORD_FILL_PAIRS, whose word_pair_* immediates it keeps): word_fill_rows_paired's 8 passes without their loop. Pass k (a = 15 - 2 k, odd)
 ; starts at its own stub, `ld hl,A'[a] / ld ix,<the next stub> / jp row`, whose immediate the caller's Gray code writes
 ; (at `stubs` + WORD_STUB_BYTES k + 1: no list of the odd A' to read back), and ends `jp (ix)`; the last stub falls
 ; into the pass and links to `done`, past it. A pass's own work is word_fill_rows_paired's; its overhead 42 T-states (32 the last)
