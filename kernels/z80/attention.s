@@ -659,7 +659,11 @@ attend_head:
 .endif
         ld hl,AT_NO_MAX
         ld (at_max+2),hl        ; max f starts below every f (|f| <= 2^19): the first f replaces it
+.ifdef PL_PACKED
+        call pl_old_keys        ; (the 48K's planes alone hold the keys: rebuilt into rows 16 bytes apart)
+.else
         ld hl,(at_keys)
+.endif
         ld (at_row),hl          ; (and HL: each score takes its key's row from HL)
         ld a,(at_q)
         add a,2 * AT_HEAD_DIM
@@ -811,8 +815,12 @@ attend_head:
         ld de,4
         add ix,de
         exx                     ; DE = k[j]'s end (the dot's pointers, in this set since the sum's exx)
+.ifdef PL_PACKED
+        ex de,hl                ; (pl_old_keys' rows follow one another)
+.else
         ld hl,AT_STRIDE - 2 * AT_HEAD_DIM
         add hl,de
+.endif
         ld (at_row),hl          ; (and HL: the next score's row)
         pop bc
         dec b

@@ -268,7 +268,14 @@ kv_key_sums:    .res 2 * KV_SUMS_LAYER_BYTES    ; each key's KS (attention.s), [
         .res * & 1
 kv_planes:      .res 2 * PL_LAYER_BYTES ; each key's planes (attention.s), [layer][head][position]
 .endif
+.ifdef PL_PACKED
+.ifndef kv_high_planes          ; (the 48K player places them: the screen's bottom third)
+kv_high_planes: .res 2 * PL_HIGH_LAYER_BYTES    ; planes 12..15 (planekeys48.s), [layer][head][position]
+.endif
+.endif
+.ifndef PL_PACKED                       ; (planekeys48.s's pl_store steps by inc hl)
         .assert (kv_planes & 1) == 0 && PL_KEY_BYTES % 2 == 0 && PL_HEAD_BYTES % 2 == 0, "pl_store steps from a plane's first byte to its second by inc l"
+.endif
 .endif
 
 ; forward_prefill - a prompt position whose logits nobody reads: only what
@@ -540,6 +547,9 @@ fw_layer_kv:
         call fw_norm            ; xn = rmsnorm(h, n1)
         call fw_cache_slot      ; HL = this position's slot in the key cache
         push hl
+.ifdef PL_PACKED
+        ld hl,fw_ffn            ; (the 48K's planes alone keep the keys: k in z's room, free until fc1)
+.endif
         ld a,FD_K
         call fw_projection
 .ifdef AT_FAST_SCORES
@@ -548,8 +558,12 @@ fw_layer_kv:
         call fw_key_sums
 .endif
 .ifdef AT_PLANE_SCORES
+.ifdef PL_PACKED
+        ld hl,fw_ffn
+.else
         pop hl
         push hl
+.endif
         call fw_key_planes
 .endif
         pop hl
@@ -1109,6 +1123,28 @@ fw_attend:
         jr nz,@planes_step
 @planes_found:
         ld (pl_planes),hl
+.ifdef PL_PACKED                        ; pl_high_planes = kv_high_planes + (4 layer + head) * PL_HIGH_HEAD_BYTES
+        ld a,(fw_layer_index)
+        add a,a
+        add a,a
+        ld hl,fw_head
+        add a,(hl)
+        add a,a
+        add a,a
+        add a,a
+        add a,a
+        ld l,a
+        ld h,0                  ; (4 layer + head) * 16, below 256
+        ld d,h
+        ld e,l
+        add hl,hl
+        add hl,hl
+        add hl,de               ; * 5
+        ld de,kv_high_planes
+        add hl,de
+        ld (pl_high_planes),hl
+        .assert PL_HIGH_HEAD_BYTES == 80 && PL_HIGH_LAYER_BYTES == 4 * PL_HIGH_HEAD_BYTES && FW_HEADS == 4, "pl_high_planes: (4 layer + head) * 16 * 5"
+.endif
 .ifdef ZX_DATA_BANK
         ld a,(fw_layer_index)   ; layer 0's heads: the planes' bank in (layer 1 runs with it)
         or a
@@ -1585,6 +1621,30 @@ fw_key_planes:
 @flag:
         ld (at_wide_planes),a
 @stored_afresh:
+.ifdef PL_PACKED                        ; (the 48K's: planes 12..15 apart, at pl_store_high)
+        ld a,(fw_pos)
+        add a,a
+        add a,a                 ; pos * PL_HIGH_KEY_BYTES
+        ld l,a
+        ld h,0
+        push hl
+        ld de,kv_high_planes
+        add hl,de
+        ld a,(fw_layer_index)
+        or a
+        jr z,@high_found
+        ld de,PL_HIGH_LAYER_BYTES
+        add hl,de
+@high_found:
+        ld (pl_store_high),hl
+        pop hl
+        ld d,h
+        ld e,l
+        add hl,hl
+        add hl,de               ; DE = pos * PL_KEY_BYTES
+        ex de,hl
+        .assert PL_HIGH_KEY_BYTES == 4 && PL_KEY_BYTES == 12, "pos * 4, then * 3"
+.else
         ld a,(fw_pos)           ; DE = the layer's planes + pos * PL_KEY_BYTES
         ld l,a
         ld h,0
@@ -1597,6 +1657,7 @@ fw_key_planes:
         add hl,hl
         add hl,de
         ex de,hl
+.endif
         call fw_planes_of_layer
         add hl,de
         ex de,hl

@@ -548,7 +548,36 @@ pl_rebuild_key:
         .endrepeat
         ret
 
+; pl_old_keys - the old dot's keys (attention.s, a head the planes do not take): each of the head's at_count keys
+; rebuilt from its 16 planes (pl_planes, pl_high_planes) by pl_rebuild_key into pl_tables' pages, 16 bytes apart
+; (free: the planes did not take the head; 20 keys take 320 of their 512 bytes). HL = key 0's row. Clobbers AF, BC,
+; DE, HL.
+pl_old_keys:
+        push ix
+        ld hl,(pl_planes)
+        ld de,(pl_high_planes)
+        ld ix,pl_tables
+        ld a,(at_count)
+        ld b,a
+@key:
+        push bc
+        push hl
+        call pl_rebuild_key     ; (HL = DE + PL_HIGH_KEY_BYTES after it: the next key's planes 12..15)
+        ex de,hl
+        pop hl
+        ld bc,PL_KEY_BYTES
+        add hl,bc
+        ld bc,2 * AT_HEAD_DIM
+        add ix,bc
+        pop bc
+        djnz @key
+        pop ix
+        ld hl,pl_tables
+        ret
+        .assert 2 * AT_HEAD_DIM * AT_MAX_POSITIONS <= 512, "pl_old_keys' rows must fit pl_tables' two pages"
+
 pl_store_high:  .word 0         ; pl_store's planes 12..15 for head 0 (the program sets it, as DE)
+pl_high_planes: .word 0         ; the head's planes 12..15 at position 0 (the program sets it, as pl_planes)
 
 .ifndef pl_tables               ; (the program may place them: the 48K's in the screen's middle third)
         .res (256 - (* & 255)) & 255
