@@ -235,8 +235,11 @@ def test_score_panel_shows_the_z80s_steps_and_their_lines(run, engine_run):
     from soulterm.tui.widgets.score_steps import RAW_BY_DOT_NOTE
     q_k = next(line for line in lines if line.startswith("q.k"))
     assert RAW_BY_DOT_NOTE in q_k and "32-bit at_scores" in text, q_k
-    # (the 48K's scores through the squares table since the twentieth round: AT_FAST_SCORES's lines)
-    for source in ("S(wl + qh)", "sum >> 14", "max f so far", "difference", "add a,exp_lut", "call at_means_divide"):
+    # (the 48K's scores by packed key planes since the thirty-fourth round, zx48wire34: planekeys48.s's lines; the
+    # squares table's before, AT_FAST_SCORES's, since the twentieth round)
+    for source in ("(R >> 1) + P_b", "q.k >> 14", "max f so far"):
+        assert any(line.lstrip().startswith("planekeys48.s:") and source in line for line in lines), source
+    for source in ("difference", "add a,exp_lut", "call at_means_divide"):
         assert any(line.lstrip().startswith("attention.s:") and source in line for line in lines), source
 
 

@@ -22,8 +22,9 @@
 ; 211 a head, with the 4-byte scores the 48K's weights' loop reads; pl_prepare 1,901
 ; a head (2,421 with a wide q: its tables by doubling); pl_store 11,738 a position's 4 heads; pl_rebuild_key 7,846
 ; a key's head. Its bytes (the same command): pl_wide_q 136 (with its doubling way), pl_prepare 392, pl_keys 402,
-; pl_store 298, pl_rebuild_key 174; the tables two pages, outside the program in a player (the 48K's screen's
-; middle third, free while the heads run). Calling conventions: each routine's own lines below.
+; pl_store 298, pl_rebuild_key 174, pl_old_keys 42 (the old dot's keys, zx48wire34), its two words 4 (1,448 in the 48K
+; player since zx48wire34, thirty-fourth round, all above $8000); the tables two pages, outside the program in a player
+; (the 48K's screen's middle third, free while the heads run). Calling conventions: each routine's own lines below.
 
 PL_PLANES       = 12            ; the planes pl_keys reads (k' = k + 2048 in 0..4095)
 PL_KEY_BYTES    = PL_PLANES     ; a key's head: planes 0..11, a byte each
@@ -243,7 +244,7 @@ pl_prepare:
 ; pl_plane - R = (R >> 1) + T_lo[n_lo] + T_hi[n_hi] for the plane's byte in `byte` (`last`: R = (R >> 1) -
 ; T_lo[n_lo] - T_hi[n_hi], plane 11 complemented).
         .macro pl_plane byte, last
-        sra d
+        sra d                   ; R = (R >> 1) + P_b: P_b = T_lo[n_lo] + T_hi[n_hi]
         rr e
         ld a,byte
         and $0F
@@ -321,12 +322,14 @@ pl_keys:
         pop bc                  ; plane 10, and plane 11 complemented
         pl_plane c, 0
         pl_plane b, 1           ; R = q.k >> 11
+@shift:
         .repeat 3
-        sra d
+        sra d                   ; f = R >> 3 = q.k >> 14 (|f| <= 4096)
         rr e
-        .endrepeat              ; f = R >> 3 = q.k >> 14 (|f| <= 4096)
-        ld a,e
-        .byte $DD,$95           ; sub ixl: f - max f so far < 0? then max (IX) stays
+        .endrepeat
+@summed:
+        ld a,e                  ; f - max f so far < 0? then max (IX) stays
+        .byte $DD,$95           ; sub ixl
         ld a,d
         .byte $DD,$9C           ; sbc a,ixh
         jp m,@smaller

@@ -1773,11 +1773,15 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
     """The map's regions: the 64K as bank 0 has it (`banked`: the 128K player,
     whose bank holds layer 1's tensors and the word list at $C000, left out)."""
     att_on_tables = sym["fw_att"] == PLANES_TABLES_48K   # (the 48K's FW_PLANES since zxroom48d: attention's output)
+    packed = "PL_PACKED" in sym     # (the 48K's packed key planes, zx48wire34: no key cache, no key sums)
     if "SCREEN_THIRD" in sym and "CHAT_TOP_THIRD" in sym:   # (the 48K's FW_PLANES: the chat in lines 0..7)
         window = [Region("screen: bitmap (the chat: lines 0..7)", "screen", 0x4000, PLANES_TABLES_48K),
                   Region("planes.s's tables (in the screen's middle third, hidden: ink = paper; run time only)"
                          + "; their first 64 bytes attention's output between v and the next xn" * att_on_tables
-                         + "; all of the third nzmatvec.s's chain while fc2 runs" * (sym.get("nz_chain") == PLANES_TABLES_48K),
+                         + "; all of the third nzmatvec.s's chain while fc2 runs" * (sym.get("nz_chain") == PLANES_TABLES_48K)
+                         + (f"; from ${sym.get('pl_tables', 0):04X} pl_prepare's two pages while the heads run, from "
+                            f"${sym.get('line_buffer', 0):04X} the typed line and the tokenizer's memory between a turn's "
+                            "prompt and its reply") * packed,
                          "table", PLANES_TABLES_48K + 64 * att_on_tables, SCREEN_THIRD),
                   Region("screen: attributes (the chat)", "screen", 0x5800, MIDDLE_ATTRIBUTES),
                   Region("screen: attributes of the middle and bottom thirds (ink = paper)", "screen",
@@ -1790,7 +1794,9 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         screen = [*window,
                   Region("KV cache: values of layer 1 (in the screen's bottom third, hidden: ink = paper; "
                          "run time only)", "kv-cache", sym["kv_values_layer_1"], THIRD_KEY_SUMS),
-                  *([Region("attention's key sums (in the screen's bottom third, hidden: run time only)", "kv-cache",
+                  *([Region("attention's packed key planes 12..15 (in the screen's bottom third, hidden: run time "
+                            "only)", "kv-cache", THIRD_KEY_SUMS, THIRD_FREE)] if sym.get("kv_high_planes") == THIRD_KEY_SUMS
+                    else [Region("attention's key sums (in the screen's bottom third, hidden: run time only)", "kv-cache",
                             THIRD_KEY_SUMS, THIRD_FREE),
                      Region("free (the screen's bottom third, hidden: run time only)", "buffer", THIRD_FREE,
                             THIRD_FFN)] if sym.get("kv_key_sums") == THIRD_KEY_SUMS else
@@ -1811,7 +1817,8 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         Region("matvec variables", "buffer", sym["mv_vars"], sym["mv_sq_lo"]),
         Region("squares (matvec)", "table", sym["mv_sq_lo"], sym["mv_sq_hi"] + 511),
         Region("exp LUT", "table", sym["exp_lut"], sym["exp_lut_end"]),
-        Region("KV cache: keys", "kv-cache", sym["kv_keys"], sym.get("start_overlay", sym["kv_keys"] + KEY_CACHE_BYTES)),
+        Region("attention's packed key planes 0..11 (the keys: no key cache)" if packed else "KV cache: keys", "kv-cache",
+               sym["kv_keys"], sym.get("start_overlay", sym["kv_keys"] + KEY_CACHE_BYTES)),
         Region("attention weights", "attention", sym["att_weights"], sym["att_weights"] + 160),
         Region("h (hidden state)", "activations", sym["fw_h"], sym["fw_h"] + 64),
         Region("xn (normalised input)", "activations", sym["fw_xn"], sym["fw_xn"] + 64),
@@ -1824,7 +1831,11 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
                sym["fw_logits"], sym["fw_logits"] + 256),
         Region("layer descriptors", "table", sym["soul_layer0"], sym["soul_layer0"] + spec.N_LAYERS * sym["FD_SIZE"]),
     ]
-    if "start_overlay" in sym:          # (the 48K's: START_IN_KEY_CACHE)
+    if "start_overlay" in sym and packed:   # (the 48K's START_IN_KEY_CACHE with the packed planes)
+        regions.append(Region("attention's packed key planes, layer 1's head 3's last positions (the start and banner "
+                              "until a turn reaches them: run once)", "kv-cache", sym["start_overlay"],
+                              sym["kv_planes"] + PACKED_PLANES_BYTES))
+    elif "start_overlay" in sym:        # (the 48K's: START_IN_KEY_CACHE)
         regions.append(Region(f"KV cache: keys, its last {START_OVERLAY_POSITIONS} positions of layer 1 (the start and banner "
                               "until a turn reaches them: run once)", "kv-cache", sym["start_overlay"],
                               sym["kv_keys"] + KEY_CACHE_BYTES))
