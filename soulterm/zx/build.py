@@ -143,6 +143,7 @@ PACKED_PLANES_BYTES = spec.N_LAYERS * spec.N_HEADS * spec.CONTEXT * 12     # (pl
 PACKED_HIGH_BYTES = spec.N_LAYERS * spec.N_HEADS * spec.CONTEXT * 4        # (2 * PL_HIGH_LAYER_BYTES)
 assert PACKED_HIGH_BYTES == THIRD_KEY_SUMS_BYTES
 PACKED_TABLES_48K = 0x4900
+PACKED_KEYS_48K = True          # (the ladder's packed planes' rungs on; the tests turn them off to reach the squares')
 PACKED_LINE_48K = PACKED_TABLES_48K + 512
 assert THIRD_FREE <= SCREEN_THIRD_END
 # forward.s's z (fw_ffn, 128 bytes, run time only) in the third's last 128 bytes (twenty-fourth round,
@@ -1532,7 +1533,8 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
         # tables and the line on planes.s's room in the screen), then the squares', then neither
         ladder = [(planes, nz, packed_keys, fast_scores) for planes in (True,) * with_planes + (False,)
                   for nz in (True, False)[not planes:]
-                  for packed_keys, fast_scores in ((True, False), (False, True), (False, False))[not planes:]]
+                  for packed_keys, fast_scores in ((True, False), (False, True), (False, False))[
+                      not (planes and PACKED_KEYS_48K):]]
         for planes_48k, nz, packed_keys, fast_scores in ladder:
             for pairs, coarse_top, unrolled in planes_rungs(rungs) if planes_48k else rungs:
                 rung = dict(coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores,
