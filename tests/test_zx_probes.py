@@ -262,9 +262,9 @@ def test_cycles_panel_counts_the_z80s_t_states(run):
 
 
 def test_score_panel_names_the_line_each_player_computes_q_k_with():
-    """The 128K player computes q.k by bit planes (AT_PLANE_SCORES), the 48K through the squares
-    table (AT_FAST_SCORES, twentieth round; mul16s before): the panel's q.k line follows the build
-    it reads (the shipped maps)."""
+    """The 128K player computes q.k by bit planes (AT_PLANE_SCORES), the 48K by packed key planes (PL_PACKED's
+    planekeys48.s, thirty-fourth round, zx48wire34; through the squares table before, AT_FAST_SCORES, twentieth round;
+    mul16s before that): the panel's q.k line follows the build it reads (the shipped maps)."""
     from pathlib import Path
 
     from soulterm.paths import DISK_DIR, TAP_NAME, TAP_NAME_128K, ZX_MAP_SUFFIX
@@ -275,7 +275,7 @@ def test_score_panel_names_the_line_each_player_computes_q_k_with():
         panel = ScoreStepsPanel()
         panel._map = BuildMap.load(DISK_DIR / (Path(tape).stem + ZX_MAP_SUFFIX))
         lines[tape] = panel._source("q.k")
-    assert lines[TAP_NAME].startswith("attention.s:") and "S(wl + qh)" in lines[TAP_NAME]
+    assert lines[TAP_NAME].startswith("planekeys48.s:") and "(R >> 1) + P_b" in lines[TAP_NAME]
     assert lines[TAP_NAME_128K].startswith("attention.s:") and "(R >> 1) + P_b" in lines[TAP_NAME_128K]
 
 
