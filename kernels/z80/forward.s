@@ -1088,10 +1088,12 @@ fw_attend:
         add hl,de
         ld (at_out),hl
         ld ix,(fw_layer)
+.ifndef PL_PACKED                       ; (the 48K's packed planes: no key cache, pl_planes is the head's keys)
         ld l,(ix+FD_KEYS)
         ld h,(ix+FD_KEYS+1)
         add hl,de
         ld (at_keys),hl
+.endif
         ld l,(ix+FD_VALUES)
         ld h,(ix+FD_VALUES+1)
 .ifdef AT_VALUES_BY_DIMENSION
