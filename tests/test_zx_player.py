@@ -801,7 +801,7 @@ def test_the_48k_takes_its_scores_by_packed_key_planes_exact_and_faster_than_the
     shipped 48K's rung above the squares' (AT_FAST_SCORES). No key cache: planes 0..11 in its room (kv_planes),
     12..15 in the key sums' (THIRD_KEY_SUMS), pl_prepare's pages in the screen's middle third; every step of "hello"
     exact against the engine, each key read back from its planes (kernelbench.cache_at), and fewer T-states a reply
-    step than the squares' rung (1,665,590 -> 1,619,518, python benchmarks/z80_token.py). Every head made to take the
+    step than the squares' rung (1,665,590 -> 1,618,998, python benchmarks/z80_token.py). Every head made to take the
     old dot (pl_prepare declining, as for a q whose sums pass +-16,384) rebuilds its keys from the planes
     (pl_old_keys) and stays exact; with the rebuild's offset broken the turn's check fails."""
     import soulterm.zx.build as zx_build
@@ -835,3 +835,37 @@ def test_the_48k_takes_its_scores_by_packed_key_planes_exact_and_faster_than_the
     broken.memory[offset + 1] = 0x07
     with pytest.raises(AssertionError):
         forward_turn(broken, engine, context)
+
+
+@pytest.mark.parametrize("matrix, factor", [("l1.k", 2), ("l1.q", 3)])
+def test_the_48ks_packed_planes_stay_exact_with_wide_keys_and_wide_q(matrix, factor):
+    """The shipped soul with layer 1's k (or q) weights scaled (clipped to int8: planes.s still takes them, the
+    ladder still the packed planes' rung): keys beyond -2048..2047 (to 2,921 on "hello") are stored whole in all
+    16 planes, set at_wide_planes (position 0's kept for position 1, fw_wide_at_0) and send layer 1's heads to the
+    old dot on keys pl_old_keys rebuilds; q beyond -2048..2047 whose sums stay within +-16,384 (to 3,915 on "do you
+    like music") takes pl_wide_q's tables by doubling. Every step exact against the engine, every key read back
+    from its planes (kernelbench.cache_at)."""
+    import numpy as np
+
+    from soulterm.soul.soulfile import Soul
+    from soulterm.zx.kernelbench import forward_turn, player_bench
+
+    shipped, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    arrays = {tensor.name: (shipped[tensor.name].values, shipped[tensor.name].shift) for tensor in spec.TENSORS}
+    values, shift = arrays[matrix]
+    arrays[matrix] = (np.clip(np.asarray(values) * factor, -127, 127), shift)
+    soul = Soul.from_arrays(arrays)
+    bench = player_bench(soul, tokenizer)
+    assert "PL_PACKED" in bench.symbols
+    engine = Engine(soul)
+    for text in ("hello", "do you like music"):
+        rows, reply = forward_turn(bench, engine, tokenizer.encode_turn(text))
+        assert rows and reply
+        wide = bench.peek(bench.sym("at_wide_planes"), 1)[0]
+        q = np.asarray(bench.read_words(bench.sym("fw_q"), spec.EMBED_DIM))   # (layer 1's, the last position's)
+        if matrix == "l1.k":
+            assert wide and bench.peek(bench.sym("fw_wide_at_0"), 1)[0]
+        else:
+            heads = q.reshape(spec.N_HEADS, spec.HEAD_DIM)
+            assert not wide and (text == "hello" or np.abs(q).max() > 2047)
+            assert all(row[row > 0].sum() < 16384 and row[row < 0].sum() >= -16384 for row in heads)
