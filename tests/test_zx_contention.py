@@ -71,7 +71,9 @@ def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_dat
     (planes_wide.s's fw_out_logits, once a reply step) lies there as well; and since zxsparse48 nzmatvec.s's:
     its once-a-call part (the scan's writing of the chain: matvec_nz to nz_prepare_end) in the cold part, and the
     chain it writes and every row runs over the planes' tables (the middle third, its whole: dead while fc2 runs),
-    ~15,000 T-states more of the ULA's wait a position of "hello"."""
+    ~15,000 T-states more of the ULA's wait a position of "hello". Since the thirty-fourth round (zx48wire34) no key
+    cache: the packed key planes 0..11 in its room (kv_planes), 12..15 in the bottom third and pl_prepare's tables in the
+    middle third (40,571 -> 41,838 contended cycles a position of "hi" here)."""
     from soulterm.soul.engine import Engine
     from soulterm.zx.kernelbench import forward_turn
 
@@ -86,11 +88,13 @@ def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_dat
     cold = [(sym["soul_te"], sym["soul_layer1"] + sym["FD_SIZE"]),      # te, pe, the biases, the descriptors
             (sym["vecops_start"], sym["vecops_end"]),                           # vecops.s
             (sym["embedrows_start"], sym["embedrows_end"]),                     # embedrows.s
-            (sym["kv_keys"], sym["kv_keys"] + 2 * sym["KV_LAYER_BYTES"]),
+            (sym["kv_planes"], sym["kv_planes"] + 2 * sym["PL_LAYER_BYTES"]),        # (the packed key planes 0..11)
             (SCREEN_THIRD, SCREEN_THIRD_END),       # layer 1's values (and a fast-scores 48K's key sums) there
             (sym["fw_logits"], sym["fw_logits"] + 256),
             (ORIGIN - 64, ORIGIN)]                                       # the stack
     assert sym["wp_table_pages"] == PLANES_TABLES_48K       # (planes.s's tables: the screen's middle third)
+    assert PLANES_TABLES_48K < sym["pl_tables"] and sym["pl_tables"] + 512 <= SCREEN_THIRD   # (pl_prepare's: there too)
+    assert sym["kv_high_planes"] + 2 * sym["PL_HIGH_LAYER_BYTES"] <= SCREEN_THIRD_END     # (planes 12..15: the third)
     cold.append((PLANES_TABLES_48K, SCREEN_THIRD))
     cold.append((sym["fw_out_logits"], sym["fw_out_logits_end"]))      # (planes_wide.s's logits' scan, once a step)
     assert sym["nz_chain"] == PLANES_TABLES_48K and sym["nz_chain_end"] == SCREEN_THIRD    # (fc2's chain: the third)

@@ -98,7 +98,8 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
         program = zx_build.assemble_player(soul, tokenizer)
     [kwargs] = chosen
     rung = {key: value for key, value in kwargs.items() if key not in SPEND_KEYS}
-    assert rung["fast_scores"]
+    # (since zx48wire34 the packed key planes on the planes' rung, above the squares' fast scores)
+    assert rung.get("packed_keys", False) == (which != "vectors") and rung["fast_scores"] == (which == "vectors")
 
     def ends(spends, **changed):
         """The bare program's end and the cold part's (coarse_fits's assembly, kept), None past $FFFF."""
@@ -115,8 +116,9 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
                                 and (more[1] == before[1]) == (spends[-1] not in BELOW_UNCONTENDED)), spends
         return zx_build.coarse_fits(soul, tokenizer, True, **rung, **zx_build._spent_48k(spends))
 
-    spends = zx_build.spends_48k(True, rung.get("planes_48k", False), rung.get("nz", False))    # (FW_WIDE_SPARSE first
-    # on the planes, none with matvec_nz)
+    spends = zx_build.spends_48k(rung["fast_scores"], rung.get("planes_48k", False), rung.get("nz", False),
+                                 rung.get("packed_keys", False))    # (FW_WIDE_SPARSE first on the planes, none with
+    # matvec_nz; with the packed key planes no cut of the squares' to take back, AT_SKIP_LEADING_ZEROS kept)
     taken = one_by_one(fits, spends)
     assert {key: kwargs[key] for key in SPEND_KEYS} == zx_build._spent_48k(taken)
     skipped = [name for name in spends if name not in taken]
@@ -125,6 +127,8 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     # alone, the shorter list's AT_FAST_DIMS_JP's too; before it MV_HZ_ENDS and AT_FAST_SUMS_PAIRS were skipped)
     assert rung.get("nz", False) == (which != "vectors")        # (matvec_nz's rung first on the planes': zxsparse48)
     assert zx_build.WIDE_SPARSE_48K not in zx_build.spends_48k(True, True, True)
+    assert zx_build.spends_48k(False, True, True, True) == (zx_build.HZ_ENDS_48K, zx_build.LEADING_ZEROS_48K,
+                                                          zx_build.ROW_MARKS_48K)
     assert zx_build.spends_48k(True, False) == zx_build.SPENDS_48K and sorted(zx_build.SPENDS_48K_PLANES) == sorted(
         zx_build.SPENDS_48K) and zx_build.spends_48k(False, True) == (
         zx_build.WIDE_SPARSE_48K, zx_build.HZ_ENDS_48K, zx_build.ROW_MARKS_48K)
@@ -142,8 +146,10 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     # in matvec.s: the shorter list AT_FAST_MAX_PATCHED back, the shipped soul 2 bytes short of it; with zx48norm33's
     # RN_UNIT_SHIFT, 21 bytes fewer in rmsnorm.s, the shipped soul AT_FAST_MAX_PATCHED too, both 27 short of
     # AT_FAST_PIECE_PAIRS)
-    assert skipped == {"shipped": on_planes[3::2],
-                       "shorter list": on_planes[3::2],
+    # (since zx48wire34 the shipped soul and the shorter list on the packed key planes' rung: MV_HZ_ENDS,
+    # AT_SKIP_LEADING_ZEROS and EM_ROW_MARKS, all taken; before it the squares' cuts, on_planes[3::2] skipped)
+    assert on_planes and skipped == {"shipped": [],
+                       "shorter list": [],
                        "vectors": list(zx_build.FAST_TAKEBACKS_48K[4::2])}[which]     # (FW_WIDE_SPARSE, ~77 T-states a
     # byte, fits beside MV_HZ_ENDS since zxroom48e's mv_k_toggle table and takes the later cuts' room)
     assert zx_build._assemble_48k(soul, tokenizer, True, **rung, **zx_build._spent_48k(taken)).data == program.data

@@ -63,22 +63,31 @@ def test_the_48k_runs_its_start_from_the_key_caches_last_positions(built):
     test for 128 BASIC), where nothing else of the player lies and only a turn that reaches
     position 17 writes; the line and the tokenizer's
     memory stay below them; the map and the debugger's line map name them; the 128K keeps its
-    start in its program."""
-    from soulterm.zx.build import KEY_CACHE_BYTES, START_OVERLAY_BYTES
+    start in its program. Since the thirty-fourth round (zx48wire34) the 48K keeps no key cache: its packed key
+    planes 0..11 lie in that room, the start and banner in their last bytes (layer 1's head 3's planes of its last
+    positions, past positions 0 and 1, which a turn keeps), and the line and the tokenizer's memory in the screen's
+    middle third (PACKED_LINE_48K: free between a turn's prompt and its reply)."""
+    from soulterm.zx.build import (KEY_CACHE_BYTES, PACKED_LINE_48K, PACKED_PLANES_BYTES, SCREEN_THIRD,
+                                   START_OVERLAY_BYTES)
 
     sym = built.program.symbols
-    overlay = sym["kv_keys"] + KEY_CACHE_BYTES - START_OVERLAY_BYTES
+    assert "PL_PACKED" in sym and sym["kv_keys"] == sym["kv_planes"]
+    end = sym["kv_planes"] + PACKED_PLANES_BYTES
+    overlay = end - START_OVERLAY_BYTES
+    assert overlay >= sym["kv_planes"] + 2 * sym["PL_LAYER_BYTES"] - sym["PL_HEAD_BYTES"] + 2 * sym["PL_KEY_BYTES"]
     assert sym["start_overlay"] == overlay and sym["start"] < sym["kv_keys"]      # (start: jp start_overlay, thirtieth round)
     assert built.program.data[sym["start"] - ORIGIN:sym["start"] - ORIGIN + 3] == bytes([0xC3, overlay & 0xFF, overlay >> 8])
-    assert overlay < sym["banner_text"] < sym["kv_keys"] + KEY_CACHE_BYTES
+    assert overlay < sym["banner_text"] < end <= sym["kv_keys"] + KEY_CACHE_BYTES
     assert built.program.data[overlay - ORIGIN:overlay - ORIGIN + 5] == bytes([0x3E, 0x01, 0x32, sym["start"] & 0xFF,
                                                                            sym["start"] >> 8])     # ld a,$01; ld (start),a
-    assert sym["TK_SCRATCH"] + sym["TK_SCRATCH_BYTES"] <= overlay and sym["line_buffer"] < overlay
+    assert sym["line_buffer"] == PACKED_LINE_48K and sym["TK_SCRATCH"] == sym["line_buffer"] + sym["TK_MAX"]
+    assert sym["TK_SCRATCH"] + sym["TK_SCRATCH_BYTES"] <= SCREEN_THIRD and sym["line_buffer"] >= sym["pl_tables"] + 512
     assert sym["prompt"] < sym["kv_keys"]
     doc = json.loads(built.map_text)
     assert any(line[0] == overlay and line[1].endswith("soulplayer.s") for line in doc["lines"])
     named = [region for region in doc["regions"] if region["start"] <= overlay < region["end"]]
-    assert [region["name"].startswith("KV cache: keys, its last 3 positions") for region in named] == [True]
+    assert [region["name"].startswith("attention's packed key planes, layer 1's head 3's last positions")
+            for region in named] == [True]
     banked = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "128k").program.symbols
     assert "start_overlay" not in banked and banked["start"] < banked["prompt"] < banked["kv_keys"]
 
@@ -389,8 +398,9 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, unplaned
     # zx48ffn32's short gate, MV_GATE_SHORT, ~30 bytes fewer in matvec.s: AT_FAST_MAX_PATCHED back too; with
     # zx48att32's AT_SKIP_LEADING_ZEROS and EM_ROW_MARKS before them in SPENDS_48K, both in their place; with
     # zx48norm33's RN_UNIT_SHIFT, 21 bytes fewer in rmsnorm.s, AT_FAST_MAX_PATCHED back, AT_FAST_PIECE_PAIRS 27 short)
-    assert [name for name in spends if name in built.program.symbols] == (list(spends[:2]) + list(spends[3:8])
-                                                                          + list(spends[9:10]))
+    # (since zx48wire34 the shipped 48K's scores by packed key planes: no cut of the squares' to take back; MV_HZ_ENDS,
+    # AT_SKIP_LEADING_ZEROS and EM_ROW_MARKS)
+    assert [name for name in spends if name in built.program.symbols] == [spends[0], spends[6], spends[7]]
     assert built.program.symbols["SP_FIRST_SHARED"] == 1
     sym = built.program.symbols       # (and SHORT_FORMS' exp_lut before attend_head, in one page: its 8-bit index)
     assert sym["SHORT_FORMS"] == sym["AT_ONE_OWN_END"] == sym["AT_EXP_FIRST"] == 1
@@ -592,8 +602,14 @@ def test_the_48k_keeps_te_and_pe_marks_in_the_room_its_spends_leave(built, monke
                             **kwargs: fits or not row_marks)
         monkeypatch.setattr(zx_build, "_assemble_48k", lambda *args, **kwargs: chosen.append(kwargs))
         zx_build.assemble_player(soul, tokenizer, word_list=False)
-        assert [(kwargs["fast_scores"], kwargs.get("row_marks", False), kwargs["fast_takebacks"])
-                for kwargs in chosen] == [(True, room_for_it, takebacks)]
+        assert [(kwargs["packed_keys"], kwargs["fast_scores"], kwargs.get("row_marks", False), kwargs["fast_takebacks"])
+                for kwargs in chosen] == [(True, False, room_for_it, (zx_build.LEADING_ZEROS_48K,))]  # (zx48wire34)
+        chosen.clear()
+        with monkeypatch.context() as squares:      # (the squares' rung, below the packed planes')
+            squares.setattr(zx_build, "PACKED_KEYS_48K", False)
+            zx_build.assemble_player(soul, tokenizer, word_list=False)
+        assert [(kwargs["packed_keys"], kwargs["fast_scores"], kwargs.get("row_marks", False), kwargs["fast_takebacks"])
+                for kwargs in chosen] == [(False, True, room_for_it, takebacks)]
 
 
 def test_print_id_prints_every_tokens_text_from_the_alphabet_and_the_merges(built):
@@ -748,9 +764,10 @@ def test_the_48k_takes_the_fast_scores_in_the_room_the_screen_third_leaves(monke
     from soulterm.zx.kernelbench import TurnCost, forward_turn, player_bench
 
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    monkeypatch.setattr(zx_build, "PACKED_KEYS_48K", False)     # (the packed key planes' rung above it: zx48wire34)
     bench = player_bench(soul, tokenizer)
     sym = bench.symbols
-    assert "at_key_sums" in sym and "at_fast_prepare@piece" in sym
+    assert "at_key_sums" in sym and "at_fast_prepare@piece" in sym and "PL_PACKED" not in sym
     assert sym["AT_DIM_SIZE"] == (50 if "AT_FAST_DIMS_JP" in sym else 48)     # (that cut not taken back beside the planes)
     assert sym["kv_key_sums"] == zx_build.THIRD_KEY_SUMS and sym["kv_values_layer_1"] == zx_build.THIRD_VALUES
     assert bench.program.origin == ORIGIN
@@ -777,3 +794,78 @@ def test_delete_back_over_the_echos_wrap_rubs_out_the_line_above(built):
     turn = chat_turn(machine, prompt, built.program.symbols)
     expected = Engine(load_soul(DEFAULT_SOUL)).reply(Tokenizer.load(DEFAULT_TOKENIZER), shown(prompt)).text
     assert turn.reply == expected.rstrip() and "friend" not in "".join(machine.screen_lines())
+
+
+def test_the_48k_takes_its_scores_by_packed_key_planes_exact_and_faster_than_the_squares(monkeypatch):
+    """attention.s's scores by packed key planes (PL_PACKED, planekeys48.s; thirty-fourth round, zx48wire34): the
+    shipped 48K's rung above the squares' (AT_FAST_SCORES). No key cache: planes 0..11 in its room (kv_planes),
+    12..15 in the key sums' (THIRD_KEY_SUMS), pl_prepare's pages in the screen's middle third; every step of "hello"
+    exact against the engine, each key read back from its planes (kernelbench.cache_at), and fewer T-states a reply
+    step than the squares' rung (1,665,590 -> 1,618,998, python benchmarks/z80_token.py). Every head made to take the
+    old dot (pl_prepare declining, as for a q whose sums pass +-16,384) rebuilds its keys from the planes
+    (pl_old_keys) and stays exact; with the rebuild's offset broken the turn's check fails."""
+    import soulterm.zx.build as zx_build
+    from soulterm.zx.kernelbench import TurnCost, forward_turn, player_bench
+
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    engine, context = Engine(soul), tokenizer.encode_turn("hello")
+    packed = player_bench(soul, tokenizer)
+    sym = packed.symbols
+    assert "PL_PACKED" in sym and "at_key_sums" not in sym and "kv_key_sums" not in sym
+    assert sym["kv_high_planes"] == zx_build.THIRD_KEY_SUMS and sym["pl_tables"] == zx_build.PACKED_TABLES_48K
+    assert sym["fw_att"] + 64 <= sym["pl_tables"] and sym["pl_tables"] + 512 <= sym["line_buffer"] < zx_build.SCREEN_THIRD
+    assert sym["kv_planes"] + zx_build.PACKED_PLANES_BYTES <= sym["kv_planes"] + zx_build.KEY_CACHE_BYTES <= 0x8000
+    rows, reply = forward_turn(packed, engine, context)
+    planes_cost = TurnCost(rows, reply)
+    with monkeypatch.context() as squares_only:
+        squares_only.setattr(zx_build, "PACKED_KEYS_48K", False)
+        squares = player_bench(soul, tokenizer)
+    assert "at_key_sums" in squares.symbols
+    rows, again = forward_turn(squares, engine, context)
+    assert again == reply and TurnCost(rows, again).per_step > planes_cost.per_step + 30_000
+    declined = player_bench(soul, tokenizer)
+    at = declined.sym("pl_prepare")
+    declined.memory[at:at + 2] = bytes([0xB7, 0xC9])           # or a / ret: NC, the old dot
+    rows, old_dot = forward_turn(declined, engine, context)
+    assert old_dot == reply and TurnCost(rows, old_dot).per_step > planes_cost.per_step
+    broken = player_bench(soul, tokenizer)
+    broken.memory[at:at + 2] = bytes([0xB7, 0xC9])
+    memory = bytes(broken.memory)
+    offset = memory.index(bytes([0xD6, 0x08]), broken.sym("pl_rebuild_key"))   # sub 8: k = k' - 2048
+    broken.memory[offset + 1] = 0x07
+    with pytest.raises(AssertionError):
+        forward_turn(broken, engine, context)
+
+
+@pytest.mark.parametrize("matrix, factor", [("l1.k", 2), ("l1.q", 3)])
+def test_the_48ks_packed_planes_stay_exact_with_wide_keys_and_wide_q(matrix, factor):
+    """The shipped soul with layer 1's k (or q) weights scaled (clipped to int8: planes.s still takes them, the
+    ladder still the packed planes' rung): keys beyond -2048..2047 (to 2,921 on "hello") are stored whole in all
+    16 planes, set at_wide_planes (position 0's kept for position 1, fw_wide_at_0) and send layer 1's heads to the
+    old dot on keys pl_old_keys rebuilds; q beyond -2048..2047 whose sums stay within +-16,384 (to 3,915 on "do you
+    like music") takes pl_wide_q's tables by doubling. Every step exact against the engine, every key read back
+    from its planes (kernelbench.cache_at)."""
+    import numpy as np
+
+    from soulterm.soul.soulfile import Soul
+    from soulterm.zx.kernelbench import forward_turn, player_bench
+
+    shipped, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    arrays = {tensor.name: (shipped[tensor.name].values, shipped[tensor.name].shift) for tensor in spec.TENSORS}
+    values, shift = arrays[matrix]
+    arrays[matrix] = (np.clip(np.asarray(values) * factor, -127, 127), shift)
+    soul = Soul.from_arrays(arrays)
+    bench = player_bench(soul, tokenizer)
+    assert "PL_PACKED" in bench.symbols
+    engine = Engine(soul)
+    for text in ("hello", "do you like music"):
+        rows, reply = forward_turn(bench, engine, tokenizer.encode_turn(text))
+        assert rows and reply
+        wide = bench.peek(bench.sym("at_wide_planes"), 1)[0]
+        q = np.asarray(bench.read_words(bench.sym("fw_q"), spec.EMBED_DIM))   # (layer 1's, the last position's)
+        if matrix == "l1.k":
+            assert wide and bench.peek(bench.sym("fw_wide_at_0"), 1)[0]
+        else:
+            heads = q.reshape(spec.N_HEADS, spec.HEAD_DIM)
+            assert not wide and (text == "hello" or np.abs(q).max() > 2047)
+            assert all(row[row > 0].sum() < 16384 and row[row < 0].sum() >= -16384 for row in heads)

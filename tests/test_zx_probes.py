@@ -235,8 +235,11 @@ def test_score_panel_shows_the_z80s_steps_and_their_lines(run, engine_run):
     from soulterm.tui.widgets.score_steps import RAW_BY_DOT_NOTE
     q_k = next(line for line in lines if line.startswith("q.k"))
     assert RAW_BY_DOT_NOTE in q_k and "32-bit at_scores" in text, q_k
-    # (the 48K's scores through the squares table since the twentieth round: AT_FAST_SCORES's lines)
-    for source in ("S(wl + qh)", "sum >> 14", "max f so far", "difference", "add a,exp_lut", "call at_means_divide"):
+    # (the 48K's scores by packed key planes since the thirty-fourth round, zx48wire34: planekeys48.s's lines; the
+    # squares table's before, AT_FAST_SCORES's, since the twentieth round)
+    for source in ("(R >> 1) + P_b", "q.k >> 14", "max f so far"):
+        assert any(line.lstrip().startswith("planekeys48.s:") and source in line for line in lines), source
+    for source in ("difference", "add a,exp_lut", "call at_means_divide"):
         assert any(line.lstrip().startswith("attention.s:") and source in line for line in lines), source
 
 
@@ -259,9 +262,9 @@ def test_cycles_panel_counts_the_z80s_t_states(run):
 
 
 def test_score_panel_names_the_line_each_player_computes_q_k_with():
-    """The 128K player computes q.k by bit planes (AT_PLANE_SCORES), the 48K through the squares
-    table (AT_FAST_SCORES, twentieth round; mul16s before): the panel's q.k line follows the build
-    it reads (the shipped maps)."""
+    """The 128K player computes q.k by bit planes (AT_PLANE_SCORES), the 48K by packed key planes (PL_PACKED's
+    planekeys48.s, thirty-fourth round, zx48wire34; through the squares table before, AT_FAST_SCORES, twentieth round;
+    mul16s before that): the panel's q.k line follows the build it reads (the shipped maps)."""
     from pathlib import Path
 
     from soulterm.paths import DISK_DIR, TAP_NAME, TAP_NAME_128K, ZX_MAP_SUFFIX
@@ -272,7 +275,7 @@ def test_score_panel_names_the_line_each_player_computes_q_k_with():
         panel = ScoreStepsPanel()
         panel._map = BuildMap.load(DISK_DIR / (Path(tape).stem + ZX_MAP_SUFFIX))
         lines[tape] = panel._source("q.k")
-    assert lines[TAP_NAME].startswith("attention.s:") and "S(wl + qh)" in lines[TAP_NAME]
+    assert lines[TAP_NAME].startswith("planekeys48.s:") and "(R >> 1) + P_b" in lines[TAP_NAME]
     assert lines[TAP_NAME_128K].startswith("attention.s:") and "(R >> 1) + P_b" in lines[TAP_NAME_128K]
 
 

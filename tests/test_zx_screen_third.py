@@ -139,7 +139,10 @@ def test_the_map_names_the_thirds_regions_and_the_128k_keeps_its_screen(built):
     sym = built.program.symbols
     assert sym["kv_values_layer_1"] == SCREEN_THIRD and sym["kv_values"] >= 0x8000
     assert regions[(SCREEN_THIRD, THIRD_KEY_SUMS)].startswith("KV cache: values of layer 1 (in the screen's bottom third")
-    if sym.get("kv_key_sums") == THIRD_KEY_SUMS:      # (a 48K with attention's fast scores: their key sums there)
+    if sym.get("kv_high_planes") == THIRD_KEY_SUMS:   # (a 48K with the packed key planes, zx48wire34: planes 12..15)
+        assert regions[(THIRD_KEY_SUMS, THIRD_FREE)].startswith("attention's packed key planes 12..15 (in the screen's")
+        assert THIRD_FREE == THIRD_FFN and (THIRD_FREE, THIRD_FFN) not in regions
+    elif sym.get("kv_key_sums") == THIRD_KEY_SUMS:    # (a 48K with attention's fast scores: their key sums there)
         assert regions[(THIRD_KEY_SUMS, THIRD_FREE)].startswith("attention's key sums (in the screen's bottom third")
         assert THIRD_FREE == THIRD_FFN and (THIRD_FREE, THIRD_FFN) not in regions    # (no free bytes left there)
     else:

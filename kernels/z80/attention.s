@@ -33,7 +33,8 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 1,810 (in the 48K player since zx48norm33, thirty-third round: AT_FAST_MAX_PATCHED, 21, back in the room
+; Bytes: 801 (in the 48K player since zx48wire34, thirty-fourth round: the scores by packed key planes, PL_PACKED,
+; planekeys48.s's 1,448 bytes apart, in place of the squares' AT_FAST_SCORES and its take-backs); 1,810 (since zx48norm33, thirty-third round: AT_FAST_MAX_PATCHED, 21, back in the room
 ; of rmsnorm.s's RN_UNIT_SHIFT); 1,789 (since zx48att32, thirty-second round: AT_FAST_PIECE_PAIRS, 67, given up for
 ; AT_SKIP_LEADING_ZEROS, whose jump to vecops.s's at_leading_zeros is 2 bytes fewer here than the count's store it
 ; takes over, and EM_ROW_MARKS, both below $8000; at_means_divide's ~n in line, 3 fewer); 1,882 (with zx48ffn32's short
@@ -673,7 +674,11 @@ attend_head:
 .endif
         ld hl,AT_NO_MAX
         ld (at_max+2),hl        ; max f starts below every f (|f| <= 2^19): the first f replaces it
+.ifdef PL_PACKED
+        call pl_old_keys        ; (the 48K's planes alone hold the keys: rebuilt into rows 16 bytes apart)
+.else
         ld hl,(at_keys)
+.endif
         ld (at_row),hl          ; (and HL: each score takes its key's row from HL)
         ld a,(at_q)
         add a,2 * AT_HEAD_DIM
@@ -825,8 +830,12 @@ attend_head:
         ld de,4
         add ix,de
         exx                     ; DE = k[j]'s end (the dot's pointers, in this set since the sum's exx)
+.ifdef PL_PACKED
+        ex de,hl                ; (pl_old_keys' rows follow one another)
+.else
         ld hl,AT_STRIDE - 2 * AT_HEAD_DIM
         add hl,de
+.endif
         ld (at_row),hl          ; (and HL: the next score's row)
         pop bc
         dec b

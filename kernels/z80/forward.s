@@ -34,7 +34,8 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,180 (the 48K's since zx48pack30, thirtieth round: attention.s 46 bytes longer, AT_FAST_PIECE_PAIRS, moves
+; Bytes: 2,287 (the 48K's since zx48wire34, thirty-fourth round: PL_PACKED's fw_key_planes, fw_planes_of_layer and
+; pl_high_planes' and k's glue in place of AT_FAST_SCORES's fw_key_sums and fw_sums_at, no at_keys a head); 2,180 (since zx48pack30, thirtieth round: attention.s 46 bytes longer, AT_FAST_PIECE_PAIRS, moves
 ; the padding before att_weights: 14 bytes fewer of it); 2,194 (the 48K's with zx48room30 and zx48logits30 merged: the padding that steps att_weights
 ; to its row and the .align 2s follow where forward.s lands, 12 bytes of it here); 2,180 (zx48room30 alone: SHORT_FORMS,
 ; layer 0 one call from both entries, 14 bytes, fw_layer_step on into fw_attend, 3); 2,197 (since zx48pos29, twenty-ninth round: attention.s's at_lut a row of att_weights, patched
@@ -268,7 +269,14 @@ kv_key_sums:    .res 2 * KV_SUMS_LAYER_BYTES    ; each key's KS (attention.s), [
         .res * & 1
 kv_planes:      .res 2 * PL_LAYER_BYTES ; each key's planes (attention.s), [layer][head][position]
 .endif
+.ifdef PL_PACKED
+.ifndef kv_high_planes          ; (the 48K player places them: the screen's bottom third)
+kv_high_planes: .res 2 * PL_HIGH_LAYER_BYTES    ; planes 12..15 (planekeys48.s), [layer][head][position]
+.endif
+.endif
+.ifndef PL_PACKED                       ; (planekeys48.s's pl_store steps by inc hl)
         .assert (kv_planes & 1) == 0 && PL_KEY_BYTES % 2 == 0 && PL_HEAD_BYTES % 2 == 0, "pl_store steps from a plane's first byte to its second by inc l"
+.endif
 .endif
 
 ; forward_prefill - a prompt position whose logits nobody reads: only what
@@ -540,6 +548,9 @@ fw_layer_kv:
         call fw_norm            ; xn = rmsnorm(h, n1)
         call fw_cache_slot      ; HL = this position's slot in the key cache
         push hl
+.ifdef PL_PACKED
+        ld hl,fw_ffn            ; (the 48K's planes alone keep the keys: k in z's room, free until fc1)
+.endif
         ld a,FD_K
         call fw_projection
 .ifdef AT_FAST_SCORES
@@ -548,8 +559,12 @@ fw_layer_kv:
         call fw_key_sums
 .endif
 .ifdef AT_PLANE_SCORES
+.ifdef PL_PACKED
+        ld hl,fw_ffn
+.else
         pop hl
         push hl
+.endif
         call fw_key_planes
 .endif
         pop hl
@@ -1073,10 +1088,12 @@ fw_attend:
         add hl,de
         ld (at_out),hl
         ld ix,(fw_layer)
+.ifndef PL_PACKED                       ; (the 48K's packed planes: no key cache, pl_planes is the head's keys)
         ld l,(ix+FD_KEYS)
         ld h,(ix+FD_KEYS+1)
         add hl,de
         ld (at_keys),hl
+.endif
         ld l,(ix+FD_VALUES)
         ld h,(ix+FD_VALUES+1)
 .ifdef AT_VALUES_BY_DIMENSION
@@ -1109,6 +1126,28 @@ fw_attend:
         jr nz,@planes_step
 @planes_found:
         ld (pl_planes),hl
+.ifdef PL_PACKED                        ; pl_high_planes = kv_high_planes + (4 layer + head) * PL_HIGH_HEAD_BYTES
+        ld a,(fw_layer_index)
+        add a,a
+        add a,a
+        ld hl,fw_head
+        add a,(hl)
+        add a,a
+        add a,a
+        add a,a
+        add a,a
+        ld l,a
+        ld h,0                  ; (4 layer + head) * 16, below 256
+        ld d,h
+        ld e,l
+        add hl,hl
+        add hl,hl
+        add hl,de               ; * 5
+        ld de,kv_high_planes
+        add hl,de
+        ld (pl_high_planes),hl
+        .assert PL_HIGH_HEAD_BYTES == 80 && PL_HIGH_LAYER_BYTES == 4 * PL_HIGH_HEAD_BYTES && FW_HEADS == 4, "pl_high_planes: (4 layer + head) * 16 * 5"
+.endif
 .ifdef ZX_DATA_BANK
         ld a,(fw_layer_index)   ; layer 0's heads: the planes' bank in (layer 1 runs with it)
         or a
@@ -1585,6 +1624,30 @@ fw_key_planes:
 @flag:
         ld (at_wide_planes),a
 @stored_afresh:
+.ifdef PL_PACKED                        ; (the 48K's: planes 12..15 apart, at pl_store_high)
+        ld a,(fw_pos)
+        add a,a
+        add a,a                 ; pos * PL_HIGH_KEY_BYTES
+        ld l,a
+        ld h,0
+        push hl
+        ld de,kv_high_planes
+        add hl,de
+        ld a,(fw_layer_index)
+        or a
+        jr z,@high_found
+        ld de,PL_HIGH_LAYER_BYTES
+        add hl,de
+@high_found:
+        ld (pl_store_high),hl
+        pop hl
+        ld d,h
+        ld e,l
+        add hl,hl
+        add hl,de               ; DE = pos * PL_KEY_BYTES
+        ex de,hl
+        .assert PL_HIGH_KEY_BYTES == 4 && PL_KEY_BYTES == 12, "pos * 4, then * 3"
+.else
         ld a,(fw_pos)           ; DE = the layer's planes + pos * PL_KEY_BYTES
         ld l,a
         ld h,0
@@ -1597,6 +1660,7 @@ fw_key_planes:
         add hl,hl
         add hl,de
         ex de,hl
+.endif
         call fw_planes_of_layer
         add hl,de
         ex de,hl

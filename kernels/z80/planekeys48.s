@@ -22,8 +22,9 @@
 ; 211 a head, with the 4-byte scores the 48K's weights' loop reads; pl_prepare 1,901
 ; a head (2,421 with a wide q: its tables by doubling); pl_store 11,738 a position's 4 heads; pl_rebuild_key 7,846
 ; a key's head. Its bytes (the same command): pl_wide_q 136 (with its doubling way), pl_prepare 392, pl_keys 402,
-; pl_store 298, pl_rebuild_key 174; the tables two pages, outside the program in a player (the 48K's screen's
-; middle third, free while the heads run). Calling conventions: each routine's own lines below.
+; pl_store 298, pl_rebuild_key 174, pl_old_keys 42 (the old dot's keys, zx48wire34), its two words 4 (1,448 in the 48K
+; player since zx48wire34, thirty-fourth round, all above $8000); the tables two pages, outside the program in a player
+; (the 48K's screen's middle third, free while the heads run). Calling conventions: each routine's own lines below.
 
 PL_PLANES       = 12            ; the planes pl_keys reads (k' = k + 2048 in 0..4095)
 PL_KEY_BYTES    = PL_PLANES     ; a key's head: planes 0..11, a byte each
@@ -243,7 +244,7 @@ pl_prepare:
 ; pl_plane - R = (R >> 1) + T_lo[n_lo] + T_hi[n_hi] for the plane's byte in `byte` (`last`: R = (R >> 1) -
 ; T_lo[n_lo] - T_hi[n_hi], plane 11 complemented).
         .macro pl_plane byte, last
-        sra d
+        sra d                   ; R = (R >> 1) + P_b: P_b = T_lo[n_lo] + T_hi[n_hi]
         rr e
         ld a,byte
         and $0F
@@ -321,12 +322,14 @@ pl_keys:
         pop bc                  ; plane 10, and plane 11 complemented
         pl_plane c, 0
         pl_plane b, 1           ; R = q.k >> 11
+@shift:
         .repeat 3
-        sra d
+        sra d                   ; f = R >> 3 = q.k >> 14 (|f| <= 4096)
         rr e
-        .endrepeat              ; f = R >> 3 = q.k >> 14 (|f| <= 4096)
-        ld a,e
-        .byte $DD,$95           ; sub ixl: f - max f so far < 0? then max (IX) stays
+        .endrepeat
+@summed:
+        ld a,e                  ; f - max f so far < 0? then max (IX) stays
+        .byte $DD,$95           ; sub ixl
         ld a,d
         .byte $DD,$9C           ; sbc a,ixh
         jp m,@smaller
@@ -548,7 +551,36 @@ pl_rebuild_key:
         .endrepeat
         ret
 
+; pl_old_keys - the old dot's keys (attention.s, a head the planes do not take): each of the head's at_count keys
+; rebuilt from its 16 planes (pl_planes, pl_high_planes) by pl_rebuild_key into pl_tables' pages, 16 bytes apart
+; (free: the planes did not take the head; 20 keys take 320 of their 512 bytes). HL = key 0's row. Clobbers AF, BC,
+; DE, HL.
+pl_old_keys:
+        push ix
+        ld hl,(pl_planes)
+        ld de,(pl_high_planes)
+        ld ix,pl_tables
+        ld a,(at_count)
+        ld b,a
+@key:
+        push bc
+        push hl
+        call pl_rebuild_key     ; (HL = DE + PL_HIGH_KEY_BYTES after it: the next key's planes 12..15)
+        ex de,hl
+        pop hl
+        ld bc,PL_KEY_BYTES
+        add hl,bc
+        ld bc,2 * AT_HEAD_DIM
+        add ix,bc
+        pop bc
+        djnz @key
+        pop ix
+        ld hl,pl_tables
+        ret
+        .assert 2 * AT_HEAD_DIM * AT_MAX_POSITIONS <= 512, "pl_old_keys' rows must fit pl_tables' two pages"
+
 pl_store_high:  .word 0         ; pl_store's planes 12..15 for head 0 (the program sets it, as DE)
+pl_high_planes: .word 0         ; the head's planes 12..15 at position 0 (the program sets it, as pl_planes)
 
 .ifndef pl_tables               ; (the program may place them: the 48K's in the screen's middle third)
         .res (256 - (* & 255)) & 255

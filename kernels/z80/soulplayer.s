@@ -664,10 +664,12 @@ ctx_ids:        .res CONTEXT_SIZE
 ; dimension's last word: the list runs over them all; with SCREEN_THIRD, the 48K's since
 ; the twentieth round, layer 1's values lie in the screen's third and the list runs on
 ; from layer 0's into the activations h, xn and q, which forward.s lays out after them).
+.ifndef line_buffer                    ; (the 48K's packed key planes keep no key cache: the build places both)
 line_buffer     = kv_keys + KV_POSITION_BYTES
         .assert TK_MAX <= KV_POSITION_BYTES, "the line must fit in one position of the key cache"
         .assert TK_SCRATCH == kv_keys + 2 * KV_POSITION_BYTES, "TK_SCRATCH is position 2 of the key cache"
         .assert TK_SCRATCH_BYTES <= KV_LAYER_BYTES - 2 * KV_POSITION_BYTES, "the tokenizer's memory must fit in the key cache"
+.endif
 .if SP_WORD_COUNT
         .assert SP_CHARS == kv_values + KV_POSITION_BYTES, "SP_CHARS is position 1 of the value cache"
         .assert SP_LIST_CHARS <= 2 * KV_LAYER_BYTES - KV_POSITION_BYTES, "the unpacked word list must fit in the value cache"

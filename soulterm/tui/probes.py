@@ -159,6 +159,24 @@ class ProbeLayout:
                                     *(s for n in numbers for s in n.symbols))))
 
 
+# The 48K's packed key planes (attention.s's PL_PACKED, planekeys48.s, thirty-fourth round): no key cache; the head's
+# keys are its planes 0..11 from the word at pl_planes (PL_KEY_BYTES a key, plane 11 complemented) and 12..15 from the
+# word at pl_high_planes (PL_HIGH_KEY_BYTES a key), and the old dot walks them rebuilt at pl_tables, 16 bytes apart
+PACKED_PLANES = "PL_PACKED"
+PACKED_ROWS = "pl_tables"
+
+
+def _packed_key(ram, s, j: int) -> list[int]:
+    """Key j of the running head from the 48K's packed planes (PACKED_PLANES): bit d of plane b is bit b of
+    k[d] + 2048."""
+    low = _word(ram, s["pl_planes"]) + j * s["PL_KEY_BYTES"]
+    high = _word(ram, s["pl_high_planes"]) + j * s["PL_HIGH_KEY_BYTES"]
+    planes = [ram[low + b] for b in range(s["PL_KEY_BYTES"])] + [ram[high + b] for b in range(s["PL_HIGH_KEY_BYTES"])]
+    planes[11] ^= 0xFF
+    return [_int16((sum(((plane >> d) & 1) << b for b, plane in enumerate(planes)) - 2048) & 0xFFFF)
+            for d in range(HEAD_DIM)]
+
+
 # The Z80's head's weights (attention.s's at_lut): where a build has no at_lut (the 48K player's
 # AT_LUT_IN_WEIGHTS, twenty-ninth round: each head's weights written in place in att_weights), the
 # operand at WEIGHTS_POINTER + 1 holds the running head's (forward.s patches it in)
@@ -305,7 +323,10 @@ class ProbeRecorder:
                 raw = lay.raw.read(ram, s, t + 1)
             else:   # one key's sum: key j follows the keys before it
                 at, first, stride = lay.raw_key
-                j = (_word(ram, s[at]) - _word(ram, s[first])) // s[stride]
+                if PACKED_PLANES in s:      # (the 48K's old dot walks the keys pl_old_keys rebuilt in pl_tables)
+                    j = (_word(ram, s[at]) - s[PACKED_ROWS]) // (2 * HEAD_DIM)
+                else:
+                    j = (_word(ram, s[at]) - _word(ram, s[first])) // s[stride]
                 before = v.scores.get(key)
                 earlier = before.raw if before else ()
                 if not 0 <= j <= t or len(earlier) < j:
@@ -340,7 +361,8 @@ class ProbeRecorder:
         flip = s.get("AT_KEYS_FLIPPED", 0)     # (AT_FAST_SCORES's cache keeps k ^ $8000)
         raw = []
         for j, f in enumerate(shifted):
-            dot = sum(a * b for a, b in zip(q, words(first + j * s[stride], flip)))
+            key = _packed_key(ram, s, j) if PACKED_PLANES in s else words(first + j * s[stride], flip)
+            dot = sum(a * b for a, b in zip(q, key))
             raw.append(dot if dot >> 14 == f else None)
         return tuple(raw)
 

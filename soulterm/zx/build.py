@@ -135,6 +135,18 @@ THIRD_VALUES = SCREEN_THIRD
 THIRD_KEY_SUMS = THIRD_VALUES + KEY_CACHE_BYTES // 2
 THIRD_KEY_SUMS_BYTES = 2 * spec.CONTEXT * 4 * 4       # (attention.s's KV_SUMS_LAYER_BYTES: 4 heads' 4 bytes)
 THIRD_FREE = THIRD_KEY_SUMS + THIRD_KEY_SUMS_BYTES
+# the 48K's packed key planes (PL_PACKED, thirty-fourth round, zx48wire34: attention.s's AT_PLANE_SCORES in
+# planekeys48.s's form) in place of the key cache and the key sums: planes 0..11 (PACKED_PLANES_BYTES) in the key
+# cache's room, planes 12..15 in the key sums' (THIRD_KEY_SUMS: the same 640 bytes), pl_prepare's two table pages in
+# the screen's middle third after the attention output (planes.s's tables' room: dead while the heads run), and
+# soulplayer.s's line and the tokenizer's memory (needed between a turn's prompt and its reply, while no table is
+# live) there too, past them
+PACKED_PLANES_BYTES = spec.N_LAYERS * spec.N_HEADS * spec.CONTEXT * 12     # (planekeys48.s's 2 * PL_LAYER_BYTES)
+PACKED_HIGH_BYTES = spec.N_LAYERS * spec.N_HEADS * spec.CONTEXT * 4        # (2 * PL_HIGH_LAYER_BYTES)
+assert PACKED_HIGH_BYTES == THIRD_KEY_SUMS_BYTES
+PACKED_TABLES_48K = 0x4900
+PACKED_KEYS_48K = True          # (the ladder's packed planes' rungs on; the tests turn them off to reach the squares')
+PACKED_LINE_48K = PACKED_TABLES_48K + 512
 assert THIRD_FREE <= SCREEN_THIRD_END
 # forward.s's z (fw_ffn, 128 bytes, run time only) in the third's last 128 bytes (twenty-fourth round,
 # zxwide48): 128 bytes above UNCONTENDED for the ladder's FW_WIDE_SPARSE, for ~1,100 T-states of a real
@@ -253,12 +265,14 @@ SPENDS_48K_PLANES = (FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K, HZ_ENDS_48K) + F
 # 1,716,258; docs/spectrum.md)
 
 
-def spends_48k(fast_scores: bool, planes_48k: bool, nz: bool = False) -> tuple:
+def spends_48k(fast_scores: bool, planes_48k: bool, nz: bool = False, packed_keys: bool = False) -> tuple:
     """The 48K's spends for a rung, in the order the ladder tries them (SPENDS_48K, on the planes
-    SPENDS_48K_PLANES but with matvec_nz; without the fast scores their cuts left out; with matvec_nz, `nz`,
-    no FW_WIDE_SPARSE: fc2 has no sparse call left to widen)."""
+    SPENDS_48K_PLANES but with matvec_nz; without the fast scores their cuts left out, AT_SKIP_LEADING_ZEROS kept
+    with the packed key planes, `packed_keys`; with matvec_nz, `nz`, no FW_WIDE_SPARSE: fc2 has no sparse call left
+    to widen)."""
     spends = SPENDS_48K_PLANES if planes_48k and not nz else SPENDS_48K
-    return tuple(spend for spend in spends if (fast_scores or spend not in FAST_TAKEBACKS_48K + (LEADING_ZEROS_48K,))
+    return tuple(spend for spend in spends if (fast_scores or spend not in FAST_TAKEBACKS_48K + (LEADING_ZEROS_48K,)
+                                               or packed_keys and spend == LEADING_ZEROS_48K)
                  and not (nz and spend == WIDE_SPARSE_48K))
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
@@ -358,7 +372,7 @@ class SpectrumBuild:
 def _cold_end(sym: dict) -> int:
     """Where the cold part ends: the 48K's word list's low part, else the key cache (and the
     value cache after it where te and pe lie in bank EMBED_BANK, embed_in_bank)."""
-    end = sym["kv_keys"] + KEY_CACHE_BYTES
+    end = sym["kv_keys"] + (PACKED_PLANES_BYTES if "PL_PACKED" in sym else KEY_CACHE_BYTES)
     if sym["kv_values"] == end:
         end += KEY_CACHE_BYTES
     end = sym.get("sp_words_low_end", sym.get("rn_roots_end", end))    # (rmsnorm.s's tables after the caches)
@@ -858,7 +872,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   planes_48k: bool = False, nz: bool | None = None, qkv_apart: bool = True,
                   fc1_planes: bool = True, fc1_planes_l0: bool = False, l0_bank: bool = True,
                   lg_bank_0: bool = True, word_tables: bool = True, nz_short: bool | int = True,
-                  paged_values: bool = True, squares_by_index: bool = True) -> str:
+                  paged_values: bool = True, squares_by_index: bool = True, packed_keys: bool = False) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -970,6 +984,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         bank_0_files.sort(key="logitsraw.s".__ne__)
     in_bank = _words_in_bank(tokenizer, word_list, model)
     fast_scores = fast_scores and coarse and not banked
+    # the 48K's scores by packed key planes (PL_PACKED, thirty-fourth round): instead of the squares', with the planes
+    packed_keys = packed_keys and coarse and planes_48k and not banked and not fast_scores
     # the 128K's q, k and v by their planes alone (SOUL_QKV_APART, twenty-seventh round, zxgate128b): on the
     # tape in bank PLANES_BANK, no matvec copy in banks 0 and DATA_BANK, a declined xn's by planes_wide.s
     apart = banked and weight_planes and planes_take(soul) and qkv_apart
@@ -996,8 +1012,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      coarse_top=coarse_top and not banked, pair_slots=pairs and not banked,
                                      jps_kept=jps_kept and pairs and not banked,
                                      raw_top=raw_top and coarse_top and coarse and not banked,
-                                     fast_scores=True if fast_scores else None,
-                                     fast_takebacks=tuple(fast_takebacks) if fast_scores else (),
+                                     fast_scores=True if fast_scores else None, plane_scores=packed_keys or None,
+                                     fast_takebacks=tuple(fast_takebacks) if fast_scores else tuple(
+                                         name for name in fast_takebacks if packed_keys and name == LEADING_ZEROS_48K),
                                      kept_means=kept_48k and coarse and not banked,
                                      raw_pass=coarse and coarse_pairs if banked else False,
                                      gate_quads=coarse and coarse_pairs and banked,
@@ -1053,6 +1070,17 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         options.append("SOUL_OUT_CHOOSABLE = 1   ; (out from row FW_FIRST_ROW: rows 0..2 are the lens's, in the map)")
     if unrolled and coarse and not banked:
         options.append("AT_DIVIDE_UNROLLED = 1   ; (the means' division rounds unrolled: 28 bytes above $8000)")
+    if packed_keys:
+        options += ["PL_PACKED = 1            ; (attention.s's scores by packed key planes: planekeys48.s, the 48K's form)",
+                    f"kv_high_planes = ${THIRD_KEY_SUMS:04X}     ; (planes 12..15, run time only: the key sums' room in "
+                    "the screen's bottom third)",
+                    f"pl_tables = ${PACKED_TABLES_48K:04X}     ; (pl_prepare's two pages in the screen's middle third, "
+                    "after the attention output: planes.s's tables are dead while the heads run)",
+                    f"line_buffer = ${PACKED_LINE_48K:04X}     ; (soulplayer.s's line and the tokenizer's memory after "
+                    "them: needed only between a turn's prompt and its reply)",
+                    "kv_keys = kv_planes     ; (the layer descriptors' key slots: forward.s's value slot is its offset)",
+                    f'.assert line_buffer + TK_MAX + TK_SCRATCH_BYTES <= ${SCREEN_THIRD:04X} && fw_att + 2 * FW_DIM <= '
+                    'pl_tables, "the packed planes\' tables and the line must fit the screen\'s middle third"']
     if fast_scores and key_sums is not None:
         options.append(f"kv_key_sums = ${key_sums:04X}     ; (attention.s's key sums, run-time only: where the layout "
                        "has room for them, outside the program)")
@@ -1166,6 +1194,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         cold_tensors = ()           # (below UNCONTENDED: the layer descriptors alone)
     origin = ORIGINS[model]
     lines = [".cpu z80", *options, f".org ${origin:04X}", vocab_constants(tokenizer),
+             "TK_SCRATCH = line_buffer + TK_MAX     ; free between turns (soulplayer.s)" if packed_keys else
              "TK_SCRATCH = kv_keys + 2 * KV_POSITION_BYTES     ; free between turns (soulplayer.s)",
              "SP_CHARS = kv_values + KV_POSITION_BYTES",
              alphabet_include(tokenizer)]
@@ -1186,7 +1215,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     lines += [merges_include(tokenizer), soul_include(soul, "embeddings", cold=cold_tensors),
               "        .align 2     ; (the 128K's matvec stores k at even addresses: forward.s asserts it)" * banked,
               f"kv_keys: .res {KEY_CACHE_BYTES}     ; forward.s leaves the key cache to the program" * banked,
-              _start_in_key_cache() * (not banked)]
+              _start_in_key_cache(packed_keys) * (not banked)]
     if embed_apart:     # (a real 128K's ULA waits on its reads here: ~+810 T-states a position, docs/spectrum.md)
         lines.append(f"kv_values: .res {KEY_CACHE_BYTES}     ; and the value cache, in te's and pe's room")
     if not in_bank:
@@ -1327,11 +1356,27 @@ def folded_bias(coarse: bool, pairs: bool, banked: bool) -> bool:
     return coarse and pairs and not banked
 
 
-def _start_in_key_cache() -> str:
+def _start_in_key_cache(packed_keys: bool = False) -> str:
     """The 48K's key cache with soulplayer.s's start and banner (START_IN_KEY_CACHE) in its last
     START_OVERLAY_BYTES: layer 1's keys of the last START_OVERLAY_POSITIONS positions, which only a turn that reaches
     them writes (the line and the tokenizer's memory lie in layer 0's), so that the tape loads the
-    code that runs once where the cache is empty until then."""
+    code that runs once where the cache is empty until then. With `packed_keys` (PL_PACKED) the key cache's room
+    holds the packed planes 0..11 (kv_planes, PACKED_PLANES_BYTES), the start and banner in their last bytes
+    (layer 1's head 3's planes of the last positions, written only by a turn that reaches them), and the room after
+    them the program's cold part goes on in."""
+    if packed_keys:
+        return "\n".join([
+            f"kv_planes: .res {PACKED_PLANES_BYTES - START_OVERLAY_BYTES}     ; the packed key planes 0..11 (planekeys48.s)",
+            "start_overlay:      ; (run once from here: then the planes')",
+            "        player_start",
+            "        jp prompt",
+            "        player_banner",
+            f'.assert * <= kv_planes + {PACKED_PLANES_BYTES}, "soulplayer.s\'s start and banner must fit the planes\' '
+            f'last {START_OVERLAY_BYTES} bytes"',
+            f".res kv_planes + {PACKED_PLANES_BYTES} - *",
+            f'.assert {PACKED_PLANES_BYTES} == 2 * PL_LAYER_BYTES && start_overlay >= kv_planes + 2 * PL_LAYER_BYTES - '
+            'PL_HEAD_BYTES + 2 * PL_KEY_BYTES, "the start\'s overlay must lie past layer 1\'s head 3\'s positions 0 '
+            'and 1 (kept from turn to turn)"'])
     return "\n".join([
         f"kv_keys: .res {KEY_CACHE_BYTES - START_OVERLAY_BYTES}     ; forward.s leaves the key cache to the program",
         "start_overlay:      ; (run once from here: then the key cache's)",
@@ -1499,12 +1544,17 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
         with_planes = planes_take(soul) and planes_pay(soul, tokenizer)
         # nzmatvec.s's fc2 (twenty-seventh round, zxsparse48: ~127,000 T-states a position of "hello" for ~220
         # bytes, its chain on the planes' tables) first on the planes' rungs, before the fast scores and every spend
-        ladder = [(planes, nz, fast_scores) for planes in (True,) * with_planes + (False,)
-                  for nz in (True, False)[not planes:] for fast_scores in (True, False)]
-        for planes_48k, nz, fast_scores in ladder:
+        # The scores by packed key planes (PL_PACKED, thirty-fourth round, zx48wire34: ~41,000 T-states a reply step
+        # of "hello" against the squares', in their room and the key cache's) first on the planes' rungs (their
+        # tables and the line on planes.s's room in the screen), then the squares', then neither
+        ladder = [(planes, nz, packed_keys, fast_scores) for planes in (True,) * with_planes + (False,)
+                  for nz in (True, False)[not planes:]
+                  for packed_keys, fast_scores in ((True, False), (False, True), (False, False))[
+                      not (planes and PACKED_KEYS_48K):]]
+        for planes_48k, nz, packed_keys, fast_scores in ladder:
             for pairs, coarse_top, unrolled in planes_rungs(rungs) if planes_48k else rungs:
                 rung = dict(coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores,
-                            planes_48k=planes_48k, nz=nz)
+                            planes_48k=planes_48k, nz=nz, packed_keys=packed_keys)
                 if coarse_fits(soul, tokenizer, word_list, **rung):
                     if pairs and coarse_fits(soul, tokenizer, word_list, **rung, jps_kept=True):
                         rung["jps_kept"] = True     # (before the cuts taken back: more T-states a byte)
@@ -1516,7 +1566,7 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                     if fast_scores or planes_48k:   # (the cuts taken back, FW_WIDE_SPARSE and MV_HZ_ENDS: each
                         rung.update(_spent_48k(spends_that_fit(     # where it still fits, in order; the cuts
                             lambda spends: coarse_fits(soul, tokenizer, word_list, **rung, **_spent_48k(spends)),
-                            spends_48k(fast_scores, planes_48k, nz))))      # with the fast scores alone)
+                            spends_48k(fast_scores, planes_48k, nz, packed_keys))))     # with the fast scores alone)
                     if not rung.get("row_marks") and coarse_fits(soul, tokenizer, word_list,
                                                                  **{**rung, "row_marks": True}):
                         rung["row_marks"] = True    # (te's and pe's marks: the room a rung without spends leaves)
@@ -1618,10 +1668,11 @@ def _spent_48k(spends: tuple) -> dict:
 def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_top: bool = True,
                   pairs: bool = True, unrolled: bool = True, fast_scores: bool = False, fast_takebacks: tuple = (),
                   jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False, short_ends: bool = False,
-                  row_marks: bool = False, planes_48k: bool = False, nz: bool = False):
+                  row_marks: bool = False, planes_48k: bool = False, nz: bool = False, packed_keys: bool = False):
     choice = dict(coarse=coarse, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores,
                   key_sums=KEY_SUMS_48K, fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top,
-                  wide_sparse=wide_sparse, short_ends=short_ends, row_marks=row_marks, planes_48k=planes_48k, nz=nz)
+                  wide_sparse=wide_sparse, short_ends=short_ends, row_marks=row_marks, planes_48k=planes_48k, nz=nz,
+                  packed_keys=packed_keys)
     top_bytes = TOP
     if tokenizer.words and word_list:
         top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, **choice)).end)
@@ -1631,7 +1682,8 @@ def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_
 def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = False, pairs: bool = True,
                 unrolled: bool = False, fast_scores: bool = False, fast_takebacks: tuple = (),
                 jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False,
-                short_ends: bool = False, row_marks: bool = False, planes_48k: bool = False, nz: bool = False) -> bool:
+                short_ends: bool = False, row_marks: bool = False, planes_48k: bool = False, nz: bool = False,
+                packed_keys: bool = False) -> bool:
     """Whether the 48K player with MV_COARSE (and MV_COARSE_TOP with `coarse_top`, MV_PAIR_SLOTS
     with `pairs`, MV_PAIR_JPS_KEPT with them and `jps_kept`, AT_DIVIDE_UNROLLED with `unrolled`, AT_FAST_SCORES with `fast_scores`, its key
     sums at KEY_SUMS_48K, and `fast_takebacks` with them; forward.s's FW_WIDE_SPARSE with `wide_sparse`; its layout: vecops.s and the biases below UNCONTENDED too) fits: the
@@ -1641,7 +1693,7 @@ def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = Fals
                                        unrolled=unrolled, fast_scores=fast_scores, key_sums=KEY_SUMS_48K,
                                        fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top,
                                        wide_sparse=wide_sparse, short_ends=short_ends, row_marks=row_marks,
-                                       planes_48k=planes_48k, nz=nz))
+                                       planes_48k=planes_48k, nz=nz, packed_keys=packed_keys))
     except AsmError as exc:
         if "runs past" in str(exc):     # the code past $FFFF, or the cold part past UNCONTENDED
             return False
@@ -1739,11 +1791,15 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
     """The map's regions: the 64K as bank 0 has it (`banked`: the 128K player,
     whose bank holds layer 1's tensors and the word list at $C000, left out)."""
     att_on_tables = sym["fw_att"] == PLANES_TABLES_48K   # (the 48K's FW_PLANES since zxroom48d: attention's output)
+    packed = "PL_PACKED" in sym     # (the 48K's packed key planes, zx48wire34: no key cache, no key sums)
     if "SCREEN_THIRD" in sym and "CHAT_TOP_THIRD" in sym:   # (the 48K's FW_PLANES: the chat in lines 0..7)
         window = [Region("screen: bitmap (the chat: lines 0..7)", "screen", 0x4000, PLANES_TABLES_48K),
                   Region("planes.s's tables (in the screen's middle third, hidden: ink = paper; run time only)"
                          + "; their first 64 bytes attention's output between v and the next xn" * att_on_tables
-                         + "; all of the third nzmatvec.s's chain while fc2 runs" * (sym.get("nz_chain") == PLANES_TABLES_48K),
+                         + "; all of the third nzmatvec.s's chain while fc2 runs" * (sym.get("nz_chain") == PLANES_TABLES_48K)
+                         + (f"; from ${sym.get('pl_tables', 0):04X} pl_prepare's two pages while the heads run, from "
+                            f"${sym.get('line_buffer', 0):04X} the typed line and the tokenizer's memory between a turn's "
+                            "prompt and its reply") * packed,
                          "table", PLANES_TABLES_48K + 64 * att_on_tables, SCREEN_THIRD),
                   Region("screen: attributes (the chat)", "screen", 0x5800, MIDDLE_ATTRIBUTES),
                   Region("screen: attributes of the middle and bottom thirds (ink = paper)", "screen",
@@ -1756,7 +1812,9 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         screen = [*window,
                   Region("KV cache: values of layer 1 (in the screen's bottom third, hidden: ink = paper; "
                          "run time only)", "kv-cache", sym["kv_values_layer_1"], THIRD_KEY_SUMS),
-                  *([Region("attention's key sums (in the screen's bottom third, hidden: run time only)", "kv-cache",
+                  *([Region("attention's packed key planes 12..15 (in the screen's bottom third, hidden: run time "
+                            "only)", "kv-cache", THIRD_KEY_SUMS, THIRD_FREE)] if sym.get("kv_high_planes") == THIRD_KEY_SUMS
+                    else [Region("attention's key sums (in the screen's bottom third, hidden: run time only)", "kv-cache",
                             THIRD_KEY_SUMS, THIRD_FREE),
                      Region("free (the screen's bottom third, hidden: run time only)", "buffer", THIRD_FREE,
                             THIRD_FFN)] if sym.get("kv_key_sums") == THIRD_KEY_SUMS else
@@ -1777,7 +1835,8 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         Region("matvec variables", "buffer", sym["mv_vars"], sym["mv_sq_lo"]),
         Region("squares (matvec)", "table", sym["mv_sq_lo"], sym["mv_sq_hi"] + 511),
         Region("exp LUT", "table", sym["exp_lut"], sym["exp_lut_end"]),
-        Region("KV cache: keys", "kv-cache", sym["kv_keys"], sym.get("start_overlay", sym["kv_keys"] + KEY_CACHE_BYTES)),
+        Region("attention's packed key planes 0..11 (the keys: no key cache)" if packed else "KV cache: keys", "kv-cache",
+               sym["kv_keys"], sym.get("start_overlay", sym["kv_keys"] + KEY_CACHE_BYTES)),
         Region("attention weights", "attention", sym["att_weights"], sym["att_weights"] + 160),
         Region("h (hidden state)", "activations", sym["fw_h"], sym["fw_h"] + 64),
         Region("xn (normalised input)", "activations", sym["fw_xn"], sym["fw_xn"] + 64),
@@ -1790,7 +1849,11 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
                sym["fw_logits"], sym["fw_logits"] + 256),
         Region("layer descriptors", "table", sym["soul_layer0"], sym["soul_layer0"] + spec.N_LAYERS * sym["FD_SIZE"]),
     ]
-    if "start_overlay" in sym:          # (the 48K's: START_IN_KEY_CACHE)
+    if "start_overlay" in sym and packed:   # (the 48K's START_IN_KEY_CACHE with the packed planes)
+        regions.append(Region("attention's packed key planes, layer 1's head 3's last positions (the start and banner "
+                              "until a turn reaches them: run once)", "kv-cache", sym["start_overlay"],
+                              sym["kv_planes"] + PACKED_PLANES_BYTES))
+    elif "start_overlay" in sym:        # (the 48K's: START_IN_KEY_CACHE)
         regions.append(Region(f"KV cache: keys, its last {START_OVERLAY_POSITIONS} positions of layer 1 (the start and banner "
                               "until a turn reaches them: run once)", "kv-cache", sym["start_overlay"],
                               sym["kv_keys"] + KEY_CACHE_BYTES))

@@ -296,9 +296,10 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     if kept_means and not (fast_means or table_means):
         raise ValueError("AT_KEPT_MEANS is a walk of AT_FAST_MEANS or (the 48K's form) AT_TABLE_MEANS")
     if any(name not in FAST_TAKEBACK_OPTIONS + (SKIP_LEADING_ZEROS,) for name in fast_takebacks) or (
-            fast_takebacks and not fast_scores):
+            fast_takebacks and not fast_scores and fast_takebacks != (SKIP_LEADING_ZEROS,)) or (
+            fast_takebacks and not (fast_scores or plane_scores)):
         raise ValueError(f"fast_takebacks: options of {FAST_TAKEBACK_OPTIONS + (SKIP_LEADING_ZEROS,)}, with the fast "
-                         "scores")
+                         f"scores ({SKIP_LEADING_ZEROS} with the planes' too)")
     options = ([LOW_SLOTS_OPTION] * is_128k + [BIAS_IN_K_OPTION] * (is_128k or coarse) + [SPARSE_OPTION] * sparse
                + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores
                + [PLANE_SCORES_OPTION if bench else PLANE_SCORES] * plane_scores + [COARSE_OPTION] * coarse
@@ -664,6 +665,8 @@ def load_head(bench: Z80Bench, q, keys, values, count: int, head: int, sums: boo
             bench.poke_word(bench.sym(name), address)
     if "pl_planes" in bench.symbols:
         bench.poke_word(bench.sym("pl_planes"), HEAD_PLANES + bench.sym("PL_HEAD_BYTES") * head)
+    if "pl_high_planes" in bench.symbols:      # (PL_PACKED: the old dot rebuilds the keys from all 16 planes)
+        bench.poke_word(bench.sym("pl_high_planes"), HEAD_PLANES_HIGH + bench.sym("PL_HIGH_HEAD_BYTES") * head)
     if "at_kept" in bench.symbols:              # (as forward.s's kv_kept_store leaves them)
         bench.poke(HEAD_KEPT, kept_sums(np.asarray(values).reshape(-1, 4, 8)[:, head], count, kept_signed(bench),
                                         paged_values(bench), kept_marked(bench)))
@@ -761,15 +764,39 @@ def unflipped_keys(bench: Z80Bench, words):
     return words - ((words & 0x8000) << 1)
 
 
+def packed_planes_keys(bench: Z80Bench, layer: int, position: int) -> np.ndarray:
+    """The 48K's packed key planes (PL_PACKED, planekeys48.s) -> layer `layer`'s 32 key words at `position`: each
+    head's planes 0..11 at kv_planes (plane 11 complemented) and 12..15 at kv_high_planes, [layer][head][position],
+    bit d of plane b bit b of k[d] + 2048."""
+    from soulterm.soul import spec
+
+    low_key, high_key = bench.sym("PL_KEY_BYTES"), bench.sym("PL_HIGH_KEY_BYTES")
+    words = np.zeros(spec.EMBED_DIM, np.int64)
+    for head in range(spec.N_HEADS):
+        low = bench.peek(bench.sym("kv_planes") + layer * bench.sym("PL_LAYER_BYTES")
+                         + head * bench.sym("PL_HEAD_BYTES") + position * low_key, low_key)
+        high = bench.peek(bench.sym("kv_high_planes") + layer * bench.sym("PL_HIGH_LAYER_BYTES")
+                          + head * bench.sym("PL_HIGH_HEAD_BYTES") + position * high_key, high_key)
+        planes = list(low[:11]) + [low[11] ^ 0xFF] + list(high)
+        for dim in range(spec.HEAD_DIM):
+            offset = sum(((plane >> dim) & 1) << bit for bit, plane in enumerate(planes))
+            words[head * spec.HEAD_DIM + dim] = (offset - 2048 + 0x8000) % 0x10000 - 0x8000
+    return words
+
+
 def cache_at(bench: Z80Bench, position: int) -> np.ndarray:
-    """Both layers' keys and values at `position` in forward.s's cache: (layers, 2 [keys, values], 32)."""
+    """Both layers' keys and values at `position` in forward.s's cache: (layers, 2 [keys, values], 32) (the 48K's
+    keys from its packed planes where it has them, PL_PACKED)."""
     from soulterm.soul import spec
 
     layer_bytes = 2 * spec.CONTEXT * spec.EMBED_DIM
     out = np.zeros((spec.N_LAYERS, 2, spec.EMBED_DIM), np.int64)
     for layer in range(spec.N_LAYERS):
-        address = bench.sym("kv_keys") + layer * layer_bytes + position * 2 * spec.EMBED_DIM
-        out[layer, 0] = unflipped_keys(bench, bench.read_words(address, spec.EMBED_DIM))
+        if "PL_PACKED" in bench.symbols:
+            out[layer, 0] = packed_planes_keys(bench, layer, position)
+        else:
+            address = bench.sym("kv_keys") + layer * layer_bytes + position * 2 * spec.EMBED_DIM
+            out[layer, 0] = unflipped_keys(bench, bench.read_words(address, spec.EMBED_DIM))
         for dimension, address in enumerate(value_addresses(bench, layer, position)):
             out[layer, 1, dimension] = cached_values(bench, bench.read_words(int(address), 1))[0]
     return out

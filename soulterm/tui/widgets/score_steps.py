@@ -45,6 +45,7 @@ STEP_SOURCES = {
                 ("attend_head@dims", "S(wl + qh)"),         # AT_FAST_SCORES (its before the sixteenth round)
                 ("attend_head@dot", "mul16s")),
         ">> 14": (("pl_keys@sum_q", "sum >> 14"),            # AT_PLANE_SCORES
+                  ("pl_keys@shift", "q.k >> 14"),            # PL_PACKED (the 48K player since zx48wire34)
                   ("attend_head@fast_shift", "sum >> 14"),   # AT_FAST_SCORES
                   ("attend_head@shift", "sum >> 14")),
         "max": (("pl_keys@summed", "max f so far"),          # AT_PLANE_SCORES
