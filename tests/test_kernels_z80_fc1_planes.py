@@ -139,8 +139,9 @@ def test_a_broken_kernel_fails(bench):
     """Each of six single-instruction breaks makes one of four random calls differ from the engine: the
     row start's K for class 1 (its add ix,bc as two nops: BC holds K1 through the rows since the thirty-fourth
     round) and for class 2 (K2 in DE', its exx / add ix,de / exx's add as two nops), a plane's doubling (the first
-    add ix,ix after plane 7 as two nops), the end's sbc hl,de of U_0 as two nops, the end's carry of bl + c2 + 2^shift into H (adc a,a
-    as a nop: thirty-third round, zxfc1p33, the rows' start without the rounding's carry), and the fill's
+    add ix,ix after plane 7 as two nops), the end's sbc hl,de of U_0 as two nops, the end's bl + c2 + 2^shift (its add hl,de
+    of the tail's bl as a nop: thirty-third round, zxfc1p33, the rows' start without the rounding's carry; since
+    zxfc1rows34 the tail's bl and 0 popped into DE, added to c2 + 2^shift as a word), and the fill's
     first step add hl,bc as a nop."""
     rng = np.random.default_rng(11)
     calls = []
@@ -156,11 +157,12 @@ def test_a_broken_kernel_fails(bench):
     chain = bench.sym("fg_end_chain_at") - start
     fill = bench.sym("fg_fill") - start
     end_carry = bench.sym("fg_end_c2") - start
+    assert code[end_carry] == 0x21 and code[end_carry + 3] == 0x19       # (ld hl,c2 + 2^shift / add hl,de)
     breaks = ((k1, bytes([0, 0])),
               (k2, bytes([0, 0])),
               (code.index(bytes([0xDD, 0x29]), full), bytes([0, 0])),
               (code.rindex(bytes([0xED, 0x52]), 0, chain), bytes([0, 0])),
-              (code.index(bytes([0x8F]), end_carry), bytes([0])),
+              (end_carry + 3, bytes([0])),
               (fill, bytes([0])))
     try:
         for at, patch in breaks:

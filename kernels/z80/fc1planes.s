@@ -47,9 +47,9 @@
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_fc1_planes.py): on
 ; the shipped soul's fc1 calls of "hello" (the engine's, every position of the turn; the means) layer 0's
-; fg_tables 37,222 and fg_rows 65,920, layer 1's fg_tables 37,162 and fg_rows 62,614 (64 rows each; fg_rows 67,196
+; fg_tables 37,222 and fg_rows 65,849, layer 1's fg_tables 37,162 and fg_rows 62,562 (64 rows each; fg_rows 67,196
 ; and 63,550 before the thirty-fourth round's zxfc1rows34: K1 in BC and K2 in DE' through the rows, the next row's
-; start inlined where a row ends, the exact end's `or a` gone).
+; start inlined where a row ends, the ends' bl + c2 + 2^shift as one add hl,de of the tail's bl and 0).
 ; fg_tables (its steps and rows of 16 wordfill.s's macros since the twenty-ninth round, zxqkv128, which planes.s's
 ; WP_WORD_TABLES shares): a group ~9,300: its 256 entries pushed down its pages, rows of 16 two a pass since the
 ; thirty-third round (zxfc1p33: the even row from the odd one's last entry; planes.s's WP_FILL_PAIRS form), the 8
@@ -80,7 +80,7 @@
 ; in a byte: fg_rows 77,085 and 74,110. Before the twenty-ninth round's zxffn29, each test a separate
 ; ld a,ixh / rla / jp nc, 22, the 0 stores one shared tail and c2 + bl in C': fg_tables 40,922 and 40,862, fg_rows
 ; 73,953 and 69,774.)
-; Size on the kernels' bench: 1,325 bytes of code and variables (fg_rows 729; 1,335 and 739 before zxfc1rows34; 1,288 before the linked passes and the sums two a pass), the 8 table pages
+; Size on the kernels' bench: 1,318 bytes of code and variables (fg_rows 722; 1,335 and 739 before zxfc1rows34; 1,288 before the linked passes and the sums two a pass), the 8 table pages
 ; (2,048 bytes, run time only) apart. A row of the layout: 70 bytes (class 0), 62 (1), 54 (2), and the rows' end
 ; mark 2: the shipped soul's fc1 3,994 bytes (layer 0) and 3,626 (layer 1).
 
@@ -456,14 +456,10 @@ fg_plane_4:
         fg_tested_plane fg_zero_2       ; 1
         fg_tested_plane fg_zero_1       ; 0
         fg_test fg_zero_0
-        pop de                  ; E = bl (the row's tail; BC keeps K1)
-        ld a,e                  ; W + 128 = bl + c2 + 2^shift - U_0': 17..33,150
-fg_end_c2:
-        add a,0                 ; + c2 + 2^shift (patched)
-        ld l,a
-        ld a,0
-        adc a,a                 ; (0 + the carry: no carry out, so no `or a` before the sbc)
-        ld h,a
+        pop de                  ; DE = bl (the row's tail, bl and 0; BC keeps K1)
+fg_end_c2:                      ; W + 128 = bl + c2 + 2^shift - U_0': 17..33,150
+        ld hl,0                 ; c2 + 2^shift (16..255: its low byte patched)
+        add hl,de               ; (no carry out: no `or a` before the sbc)
         .byte $DD,$5D           ; ld e,ixl
         .byte $DD,$54           ; ld d,ixh
         sbc hl,de
@@ -523,14 +519,10 @@ fg_sure:                        ; V = -U_4 = (65536 - IX) / 2 (IX = 2 U_4 + 6553
         fg_plane                ; 2
         fg_plane                ; 1
         fg_plane                ; 0
-        pop de                  ; E = bl (the row's tail; BC keeps K1)
-        ld a,e
+        pop de                  ; DE = bl (the row's tail, bl and 0; BC keeps K1)
 fg_sure_c2:
-        add a,0                 ; bl + c2 + 2^shift (patched) - 256 = 2^shift - r'
-        ld l,a
-        sbc a,a
-        cpl
-        ld h,a
+        ld hl,-256              ; c2 + 2^shift - 256 (its low byte patched)
+        add hl,de               ; bl + c2 + 2^shift - 256 = 2^shift - r'
         .byte $DD,$5D           ; ld e,ixl
         .byte $DD,$54           ; ld d,ixh
         or a
