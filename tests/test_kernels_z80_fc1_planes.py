@@ -136,10 +136,12 @@ def test_the_interrupt_state_is_given_back(bench, interrupts):
 
 
 def test_a_broken_kernel_fails(bench):
-    """Each of five single-instruction breaks makes one of four random calls differ from the engine: the
-    row start's bias (its add ix,de as two nops), a plane's doubling (the first add ix,ix after plane 7 as
-    two nops), the end's sbc hl,bc of U_0 as two nops, the end's carry of bl + c2 + 2^shift into H (adc a,a
-    as a nop: thirty-third round, zxfc1p33, the rows' start without the rounding's carry), and the fill's
+    """Each of six single-instruction breaks makes one of four random calls differ from the engine: the
+    row start's K for class 1 (its add ix,bc as two nops: BC holds K1 through the rows since the thirty-fourth
+    round) and for class 2 (K2 in DE', its exx / add ix,de / exx's add as two nops), a plane's doubling (the first
+    add ix,ix after plane 7 as two nops), the end's sbc hl,de of U_0 as two nops, the end's bl + c2 + 2^shift (its add hl,de
+    of the tail's bl as a nop: thirty-third round, zxfc1p33, the rows' start without the rounding's carry; since
+    zxfc1rows34 the tail's bl and 0 popped into DE, added to c2 + 2^shift as a word), and the fill's
     first step add hl,bc as a nop."""
     rng = np.random.default_rng(11)
     calls = []
@@ -149,15 +151,18 @@ def test_a_broken_kernel_fails(bench):
         calls.append((w, b, vector_with_sum(rng, 1800), int(rng.integers(LEAST_SHIFT, MOST_SHIFT + 1))))
     start, end = bench.sym("fg_tables"), bench.sym("fg_table_pages")
     code = bench.peek(start, end - start)
-    row = bench.sym("fg_row") - start
     full = bench.sym("fg_start_0") - start
+    k1, k2 = bench.sym("fg_k1") - start, bench.sym("fg_k2") - start + 1     # (fg_k2: exx, then add ix,de)
+    assert code[k1:k1 + 2] == bytes([0xDD, 0x09]) and code[k2:k2 + 2] == bytes([0xDD, 0x19])
     chain = bench.sym("fg_end_chain_at") - start
     fill = bench.sym("fg_fill") - start
     end_carry = bench.sym("fg_end_c2") - start
-    breaks = ((code.index(bytes([0xDD, 0x19]), row), bytes([0, 0])),
+    assert code[end_carry] == 0x21 and code[end_carry + 3] == 0x19       # (ld hl,c2 + 2^shift / add hl,de)
+    breaks = ((k1, bytes([0, 0])),
+              (k2, bytes([0, 0])),
               (code.index(bytes([0xDD, 0x29]), full), bytes([0, 0])),
-              (code.rindex(bytes([0xED, 0x42]), 0, chain), bytes([0, 0])),
-              (code.index(bytes([0x8F]), end_carry), bytes([0])),
+              (code.rindex(bytes([0xED, 0x52]), 0, chain), bytes([0, 0])),
+              (end_carry + 3, bytes([0])),
               (fill, bytes([0])))
     try:
         for at, patch in breaks:

@@ -47,7 +47,9 @@
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_fc1_planes.py): on
 ; the shipped soul's fc1 calls of "hello" (the engine's, every position of the turn; the means) layer 0's
-; fg_tables 37,222 and fg_rows 67,196, layer 1's fg_tables 37,162 and fg_rows 63,550 (64 rows each).
+; fg_tables 37,222 and fg_rows 65,849, layer 1's fg_tables 37,162 and fg_rows 62,562 (64 rows each; fg_rows 67,196
+; and 63,550 before the thirty-fourth round's zxfc1rows34: K1 in BC and K2 in DE' through the rows, the next row's
+; start inlined where a row ends, the ends' bl + c2 + 2^shift as one add hl,de of the tail's bl and 0).
 ; fg_tables (its steps and rows of 16 wordfill.s's macros since the twenty-ninth round, zxqkv128, which planes.s's
 ; WP_WORD_TABLES shares): a group ~9,300: its 256 entries pushed down its pages, rows of 16 two a pass since the
 ; thirty-third round (zxfc1p33: the even row from the odd one's last entry; planes.s's WP_FILL_PAIRS form), the 8
@@ -59,13 +61,15 @@
 ; into the stubs, in 8 Gray steps from A'[0] by x_4..x_7 ~930 (fg_tables 38,994 and 38,934 before zxgroup34, 443 a
 ; group more: 391 the passes' loop reading a list of the A' and a 15-step Gray code, 52 the sums one a pass; 40,154
 ; and 40,094 before the thirty-third round, rows one a pass and every A' stored). fg_rows: 940 a call; a
-; row proved 0 after plane 4 894 (class 0), 697 (class 1), 520 (class 2): its start 53 (two pops,
-; jp (hl) to its class's start, U's start from s' = c1 + 1 + bh; 10 more for class 0 and 2's jp to plane 5 or 4), plane 7's sums
+; row proved 0 after plane 4 884 (class 0), 677 (class 1), 508 (class 2; 894, 697, 520 before zxfc1rows34): its start
+; 43 (class 1: pop hl / jp (hl) to its class's start, pop ix for -2 bh, add ix,bc for K1: U's start from s' = c1 + 1 +
+; bh), 51 (class 2: K2 by exx / add ix,de / exx), 53 (class 0: K0 an immediate; before zxfc1rows34 53 each, -bh
+; 2^class popped into DE and K an immediate of ld ix); 10 more for class 0 and 2's jp to plane 5 or 4), plane 7's sums
 ; 172 (4 lookups of 43), each plane after it 187 with its doubling, the test 25 (the next plane's
 ; add ix,ix and a jp nc: its carry is U's sign; after plane 4 a jr nc, 7 not taken, 12 taken, and the sure check's
 ; ld a,ixh / cp / jr c 22, since the thirty-third round: fg_zero_4 and a jp to fg_sure before fg_start_1, in jr's
-; reach), a 0 stored and the planes left passed over 71 (79 before the thirty-third round: C' = 0 stored by HL', and the
-; rows' end mark, not a count in B'); each
+; reach), a 0 stored and the planes left passed over 61 (71 before zxfc1rows34's inlined row start, 79 before the
+; thirty-third round: C' = 0 stored by HL', and the rows' end mark, not a count in B'); each
 ; further plane with its test 197; a row ended from U_0 ~200 with its shift by 8 - shift steps of 15 (shift steps of
 ; 16 before the thirty-third round: with its xor a and ld l,h / ld h,a 54 fewer at shift 6, 85 at 7). (Before the thirty-third round's zxfc1p33, s = c1 + bh
 ; + (c2 + bl >= 128) exact, its carry tested a row, C' then C holding c2 + bl, bl popped a row from the head, class 2
@@ -76,7 +80,7 @@
 ; in a byte: fg_rows 77,085 and 74,110. Before the twenty-ninth round's zxffn29, each test a separate
 ; ld a,ixh / rla / jp nc, 22, the 0 stores one shared tail and c2 + bl in C': fg_tables 40,922 and 40,862, fg_rows
 ; 73,953 and 69,774.)
-; Size on the kernels' bench: 1,335 bytes of code and variables (fg_rows 739; 1,288 before the linked passes and the sums two a pass), the 8 table pages
+; Size on the kernels' bench: 1,318 bytes of code and variables (fg_rows 722; 1,335 and 739 before zxfc1rows34; 1,288 before the linked passes and the sums two a pass), the 8 table pages
 ; (2,048 bytes, run time only) apart. A row of the layout: 70 bytes (class 0), 62 (1), 54 (2), and the rows' end
 ; mark 2: the shipped soul's fc1 3,994 bytes (layer 0) and 3,626 (layer 1).
 
@@ -271,7 +275,7 @@ fg_back:                        ; the interrupts as they were (BIT keeps the car
         ret
 
 ; fg_plane_sums: IX += E'_b from a plane's 4 masks, each its entry's address (offset 2 m, page), by DE
-; (C keeps the row's c2 + bl through its planes).
+; (BC keeps K1 through the rows: since the thirty-fourth round no row's code writes it).
         .macro fg_lookup
         pop hl
         ld e,(hl)
@@ -302,7 +306,13 @@ fg_back:                        ; the interrupts as they were (BIT keeps the car
         fg_plane_sums
         .endmacro
 
-; fg_zero_store: a row proved 0: out[r] = 0, on to the next row (the rows' end mark after the last: no count).
+; fg_next_row: the next row's class's start (the rows' end mark after the last: no count), whose start pops -bh
+; 2^class into IX; inlined where a row ends, 2 bytes, not `jp fg_row`'s 3 (thirty-fourth round: 10 T-states a row).
+        .macro fg_next_row
+        pop hl                  ; the row's class's start
+        jp (hl)
+        .endmacro
+; fg_zero_store: a row proved 0: out[r] = 0, on to the next row.
         .macro fg_zero_store
         exx
         ld (hl),c               ; (C' = 0: 4 T-states fewer than xor a and DE', thirty-third round)
@@ -310,7 +320,7 @@ fg_back:                        ; the interrupts as they were (BIT keeps the car
         ld (hl),c
         inc hl
         exx
-        jp fg_row
+        fg_next_row
         .endmacro
         .macro fg_zero_row planes
         ld hl,planes * FG_PLANE_BYTES + FG_TAIL_BYTES
@@ -384,39 +394,44 @@ fg_rows:
         ld hl,0
         or a
         sbc hl,de
-        ld (fg_k0 + 2),hl       ; K0 = -(c1 + 1)
+        ld (fg_k0 + 1),hl       ; K0 = -(c1 + 1)
         add hl,hl
         ld de,(fg_sum)
         add hl,de
-        ld (fg_k1 + 2),hl       ; K1 = -2 (c1 + 1) + S
+        ld b,h
+        ld c,l                  ; BC = K1 = -2 (c1 + 1) + S, every row (no row's code writes BC)
         add hl,hl
         add hl,de
-        ld (fg_k2 + 2),hl       ; K2 = -4 (c1 + 1) + 3 S
+        push hl                 ; K2 = -4 (c1 + 1) + 3 S
         ld hl,(fg_out)
         push hl
         exx
-        pop hl                  ; HL' the out pointer, C' 0 (the zero rows' stores)
+        pop hl                  ; HL' the out pointer, C' 0 (the zero rows' stores), DE' K2
+        pop de
         ld c,0
         exx
         ld sp,(fg_w)
 fg_row:
-        pop hl                  ; the row's class's start
-        pop de                  ; -bh 2^class (bl in the row's tail: the ends' alone)
-        jp (hl)
+        fg_next_row
 ; Each class's start: U = -2^class s' + (2^class - 1) S with s' = c1 + 1 + bh (s rounded up whatever
-; c2 + bl: no carry to test, a proof at most 128 / 2^k short after plane k), then plane 7's sums.
+; c2 + bl: no carry to test, a proof at most 128 / 2^k short after plane k), from the row's -bh 2^class (a pop
+; into IX) and the class's K (class 1's in BC, class 2's in DE', class 0's an immediate: since the thirty-fourth
+; round, 10 T-states fewer a class 1 row, 2 a class 2 row), then plane 7's sums.
 ; Class 1 (most of layer 0's rows, and of both layers' a reply step, on the shipped soul) falls into plane 5 and
 ; plane 4, the others jump there (since the thirty-third round; class 2 fell into plane 4 before, class 0 with its
 ; own copy of plane 5).
 fg_start_0:
-fg_k0:  ld ix,0                 ; K0 = -(c1 + 1) (patched)
+        pop ix                  ; -bh (bl in the row's tail: the ends' alone)
+fg_k0:  ld de,0                 ; K0 = -(c1 + 1) (patched)
         add ix,de
         fg_plane_sums           ; 7
         fg_plane                ; 6
         jp fg_plane_5
 fg_start_2:                     ; weights in -32..31: planes 6 and 5 are ~plane 7 (E' = S - E'_7)
-fg_k2:  ld ix,0                 ; K2 = -4 (c1 + 1) + 3 S (patched)
-        add ix,de
+        pop ix                  ; -4 bh
+fg_k2:  exx
+        add ix,de               ; + K2 = -4 (c1 + 1) + 3 S (DE')
+        exx
         fg_plane_sums           ; 7: U_5 = -4 s' + 3 S + E'_7
         jp fg_plane_4
 fg_zero_4:                      ; (here, in reach of plane 4's jr nc: 3 T-states fewer a row it does not take)
@@ -424,8 +439,8 @@ fg_zero_4:                      ; (here, in reach of plane 4's jr nc: 3 T-states
 fg_sure_near:
         jp fg_sure              ; (in reach of the sure check's jr c, taken by ~0.05 rows a call)
 fg_start_1:                     ; weights in -64..63: plane 6 is ~plane 7 (E'_6 = S - E'_7)
-fg_k1:  ld ix,0                 ; K1 = -2 (c1 + 1) + S (patched)
-        add ix,de
+        pop ix                  ; -2 bh
+fg_k1:  add ix,bc               ; + K1 = -2 (c1 + 1) + S (BC)
         fg_plane_sums           ; 7: U_6 = -2 s' + S + E'_7
 fg_plane_5:
         fg_plane                ; 5
@@ -441,18 +456,13 @@ fg_plane_4:
         fg_tested_plane fg_zero_2       ; 1
         fg_tested_plane fg_zero_1       ; 0
         fg_test fg_zero_0
-        pop bc                  ; C = bl (the row's tail)
-        ld a,c                  ; W + 128 = bl + c2 + 2^shift - U_0': 17..33,150
-fg_end_c2:
-        add a,0                 ; + c2 + 2^shift (patched)
-        ld l,a
-        ld a,0
-        adc a,a
-        ld h,a
-        .byte $DD,$4D           ; ld c,ixl
-        .byte $DD,$44           ; ld b,ixh
-        or a
-        sbc hl,bc
+        pop de                  ; DE = bl (the row's tail, bl and 0; BC keeps K1)
+fg_end_c2:                      ; W + 128 = bl + c2 + 2^shift - U_0': 17..33,150
+        ld hl,0                 ; c2 + 2^shift (16..255: its low byte patched)
+        add hl,de               ; (no carry out: no `or a` before the sbc)
+        .byte $DD,$5D           ; ld e,ixl
+        .byte $DD,$54           ; ld d,ixh
+        sbc hl,de
         xor a                   ; (W + 128) >> shift as ((W + 128) << (8 - shift)) >> 8, its top bits into A:
 fg_end_chain_at:                ; 15 T-states a step, not srl h / rr l's 16 for each of shift (thirty-third round)
         jp fg_end_chain_end     ; (patched: 8 - shift steps of the chain)
@@ -479,7 +489,7 @@ fg_store:
         ld (hl),a
         inc hl
         exx
-        jp fg_row
+        fg_next_row
 fg_zero_3:                      ; (4, 3 and 2, the most rows, each its own store: no jr to a shared one)
         fg_zero_row 3
 fg_zero_2:
@@ -509,24 +519,20 @@ fg_sure:                        ; V = -U_4 = (65536 - IX) / 2 (IX = 2 U_4 + 6553
         fg_plane                ; 2
         fg_plane                ; 1
         fg_plane                ; 0
-        pop bc                  ; C = bl (the row's tail)
-        ld a,c
+        pop de                  ; DE = bl (the row's tail, bl and 0; BC keeps K1)
 fg_sure_c2:
-        add a,0                 ; bl + c2 + 2^shift (patched) - 256 = 2^shift - r'
-        ld l,a
-        sbc a,a
-        cpl
-        ld h,a
-        .byte $DD,$4D           ; ld c,ixl
-        .byte $DD,$44           ; ld b,ixh
+        ld hl,-256              ; c2 + 2^shift - 256 (its low byte patched)
+        add hl,de               ; bl + c2 + 2^shift - 256 = 2^shift - r'
+        .byte $DD,$5D           ; ld e,ixl
+        .byte $DD,$54           ; ld d,ixh
         or a
-        sbc hl,bc               ; w = 2^shift - r - L
+        sbc hl,de               ; w = 2^shift - r - L
         .repeat 4
         sra h
         rr l
         .endrepeat
-        ld bc,(fg_v)
-        add hl,bc               ; V + floor(w / 16) = floor(W x + b) / 16: above 0
+        ld de,(fg_v)
+        add hl,de               ; V + floor(w / 16) = floor(W x + b) / 16: above 0
 fg_sure_chain_at:
         jp fg_sure_chain_end    ; (patched: shift - 4 steps)
         .repeat FG_MOST_SHIFT - FG_LEAST_SHIFT
