@@ -1126,27 +1126,11 @@ fw_attend:
         jr nz,@planes_step
 @planes_found:
         ld (pl_planes),hl
-.ifdef PL_PACKED                        ; pl_high_planes = kv_high_planes + (4 layer + head) * PL_HIGH_HEAD_BYTES
-        ld a,(fw_layer_index)
-        add a,a
-        add a,a
-        ld hl,fw_head
-        add a,(hl)
-        add a,a
-        add a,a
-        add a,a
-        add a,a
-        ld l,a
-        ld h,0                  ; (4 layer + head) * 16, below 256
-        ld d,h
-        ld e,l
-        add hl,hl
-        add hl,hl
-        add hl,de               ; * 5
-        ld de,kv_high_planes
-        add hl,de
+.ifdef PL_PACKED
+.ifndef PL_HIGH_BY_HEAD                 ; (the player's: worked out by the old dot alone, fw_high_planes)
+        call fw_high_planes
         ld (pl_high_planes),hl
-        .assert PL_HIGH_HEAD_BYTES == 80 && PL_HIGH_LAYER_BYTES == 4 * PL_HIGH_HEAD_BYTES && FW_HEADS == 4, "pl_high_planes: (4 layer + head) * 16 * 5"
+.endif
 .endif
 .ifdef ZX_DATA_BANK
         ld a,(fw_layer_index)   ; layer 0's heads: the planes' bank in (layer 1 runs with it)
@@ -1696,6 +1680,33 @@ fw_planes_of_layer:
         add hl,de
         pop de
         ret
+
+.ifdef PL_PACKED
+; fw_high_planes - HL = the running head's planes 12..15 at position 0: kv_high_planes + (4 layer + head) *
+; PL_HIGH_HEAD_BYTES (fw_layer_index, fw_head). With PL_HIGH_BY_HEAD (the 48K player's, zx48spend34) planekeys48.s's
+; pl_old_keys calls it, the one reader of them, not each head (~140 T-states a head). Clobbers AF, DE.
+fw_high_planes:
+        ld a,(fw_layer_index)
+        add a,a
+        add a,a
+        ld hl,fw_head
+        add a,(hl)
+        add a,a
+        add a,a
+        add a,a
+        add a,a
+        ld l,a
+        ld h,0                  ; (4 layer + head) * 16, below 256
+        ld d,h
+        ld e,l
+        add hl,hl
+        add hl,hl
+        add hl,de               ; * 5
+        ld de,kv_high_planes
+        add hl,de
+        .assert PL_HIGH_HEAD_BYTES == 80 && PL_HIGH_LAYER_BYTES == 4 * PL_HIGH_HEAD_BYTES && FW_HEADS == 4, "fw_high_planes: (4 layer + head) * 16 * 5"
+        ret
+.endif
 .endif
 
 ; fw_cache_slot - HL = this layer's key cache + pos * 64.

@@ -67,6 +67,9 @@ NZ_CHAIN_BYTES  = 1116          ; the chain's room (a player's build sets its ow
 .endif
         .assert NZ_CHAIN_BYTES / 22 < 128, "A's $80 start must not carry out of A before a piece of h (<= 127 l pieces)"
 NZ_SQUARES      = mv_sq_lo + 128        ; (page-aligned: squares.s)
+.ifdef NZ_SCAN_IN_ALT_SET
+NZ_ROWS_BY_BITS = 1             ; (the scan in the other set finds the second part's row by mv_rows' bits: 460 a call)
+.endif
 NZ_FIRST        = $80           ; nz_pos before a part's first nonzero column (j - it + 1 is never 0: j <= 31)
 NZ_LONG_SKIP    = 7             ; a skip of this many bytes or more: ld hl,n / add hl,sp (35 T-states)
 
@@ -102,6 +105,8 @@ NZ_FIRST_J1 = * - 2
         ld bc,0                 ; the second part's (patched by nz_first): + j before the rows' strides
 NZ_FIRST_J2 = * - 2
         add hl,bc
+.endif
+.ifdef NZ_ROWS_BY_BITS
         ld b,d
         ld c,e                  ; BC': the first part's row stride (DE doubles below)
         ld a,(mv_rows)

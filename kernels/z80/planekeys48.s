@@ -552,13 +552,19 @@ pl_rebuild_key:
         ret
 
 ; pl_old_keys - the old dot's keys (attention.s, a head the planes do not take): each of the head's at_count keys
-; rebuilt from its 16 planes (pl_planes, pl_high_planes) by pl_rebuild_key into pl_tables' pages, 16 bytes apart
-; (free: the planes did not take the head; 20 keys take 320 of their 512 bytes). HL = key 0's row. Clobbers AF, BC,
-; DE, HL.
+; rebuilt from its 16 planes (pl_planes, pl_high_planes; with PL_HIGH_BY_HEAD, the 48K player's, forward.s's
+; fw_high_planes works out planes 12..15's from the layer and head here, not each head) by pl_rebuild_key into
+; pl_tables' pages, 16 bytes apart (free: the planes did not take the head; 20 keys take 320 of their 512 bytes).
+; HL = key 0's row. Clobbers AF, BC, DE, HL.
 pl_old_keys:
         push ix
-        ld hl,(pl_planes)
+.ifdef PL_HIGH_BY_HEAD
+        call fw_high_planes
+        ex de,hl
+.else
         ld de,(pl_high_planes)
+.endif
+        ld hl,(pl_planes)
         ld ix,pl_tables
         ld a,(at_count)
         ld b,a
@@ -580,7 +586,9 @@ pl_old_keys:
         .assert 2 * AT_HEAD_DIM * AT_MAX_POSITIONS <= 512, "pl_old_keys' rows must fit pl_tables' two pages"
 
 pl_store_high:  .word 0         ; pl_store's planes 12..15 for head 0 (the program sets it, as DE)
+.ifndef PL_HIGH_BY_HEAD
 pl_high_planes: .word 0         ; the head's planes 12..15 at position 0 (the program sets it, as pl_planes)
+.endif
 
 .ifndef pl_tables               ; (the program may place them: the 48K's in the screen's middle third)
         .res (256 - (* & 255)) & 255
