@@ -454,6 +454,7 @@ pl_store:
         pl_high_bytes 0
 @first:
         or 0                    ; (patched: dimensions 4-7's OR)
+        ld (@head_wide + 1),a   ; (the head's own: 0 in its top nibble, its planes 12..15 all 0)
 @wide:
         or 0                    ; (patched: the heads' before)
         ld (@wide + 1),a
@@ -472,6 +473,18 @@ pl_store:
         cpl                     ; plane 11, complemented (pl_keys' last plane)
         ld (hl),a
         inc hl
+@head_wide:
+        ld a,0                  ; (patched: the head's OR of its high bytes + 8)
+        and $F0
+        jr nz,@high_planes      ; (a k outside -2048..2047: its planes 12..15 from the bits)
+        exx                     ; every k' below 4096: planes 12..15 are 0, stored without the shifts
+        .repeat PL_HIGH_KEY_BYTES
+        ld (hl),a
+        inc hl
+        .endrepeat
+        exx
+        jr @high_done
+@high_planes:
         exx
         ld a,l
         add a,PL_HIGH_KEY_BYTES
@@ -487,6 +500,7 @@ pl_store:
 @high_end:
         cp 0                    ; (patched)
         jr nz,@high_plane
+@high_done:
         ld de,PL_HEAD_BYTES - PL_KEY_BYTES
         add hl,de
         exx
