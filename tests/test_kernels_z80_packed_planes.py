@@ -166,3 +166,29 @@ def test_the_planes_cost_less_than_the_squares(bench, squares_bench):
             costs.append(run_head(each, q, keys, values, count, 2))
             assert np.array_equal(each.read_words(HEAD_OUT, 8), want), count
         assert costs[0] < costs[1], (count, costs)
+
+
+def test_planes_12_to_15_are_zeros_over_stale_bytes_without_the_shifts_and_a_wide_heads_come_from_its_bits(bench):
+    """pl_store (zx48spend34): a head whose k' = k + 2048 are all below 4096 (its high bytes' OR with 0 in its top
+    nibble) has planes 12..15 of 0, stored without their shifts; a head beside it with a k outside -2048..2047
+    (k' 4096, 6144, and -1's 65535) gets them from its bits, in the same call. Over stale bytes, so a skipped store
+    fails; and the in-range call's T-states at least one head's shifts below the wide one's."""
+    from soulterm.zx.kernelbench import store_keys
+    rng = np.random.default_rng(3412)
+    keys = rng.integers(-2048, 2048, (20, 4, 8))
+    keys[0, 0] = (-2048, 2047, -2048, 2047, 2047, -2048, 0, -1)             # k' 0 and 4095: the nibble's edges
+    high_bytes = bench.sym("PL_HIGH_HEAD_BYTES")
+    bench.poke(HEAD_PLANES_HIGH, [0xA5] * (4 * high_bytes))
+    in_range = store_keys(bench, keys, 1)
+    keys[1, 2, 3], keys[1, 2, 6], keys[1, 3, 0] = 2048, 4096, -2049
+    wide = store_keys(bench, keys, 2)
+    assert bench.peek(bench.sym("at_wide_planes"))[0] != 0
+    head_bytes = bench.sym("PL_HEAD_BYTES")
+    for position in range(2):
+        for head in range(4):
+            low, high = expected_planes(keys[position, head])
+            assert bench.peek(HEAD_PLANES + head * head_bytes + 12 * position, 12) == low, (position, head)
+            assert bench.peek(HEAD_PLANES_HIGH + head * high_bytes + 4 * position, 4) == high, (position, head)
+    assert expected_planes(keys[1, 2])[1] != bytes(4) and expected_planes(keys[1, 3])[1] != bytes(4)
+    # 9,318 and 10,450 T-states measured (a call): each wide head's four planes' shifts ~566 more than the zeros' store
+    assert wide - in_range >= 2 * 400, (in_range, wide)

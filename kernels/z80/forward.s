@@ -34,7 +34,8 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,287 (the 48K's since zx48wire34, thirty-fourth round: PL_PACKED's fw_key_planes, fw_planes_of_layer and
+; Bytes: 2,285 (the 48K's since zx48spend34: PL_HIGH_BY_HEAD, fw_high_planes called by the old dot, no pl_high_planes
+; stored a head; 2,287 since zx48wire34, thirty-fourth round: PL_PACKED's fw_key_planes, fw_planes_of_layer and
 ; pl_high_planes' and k's glue in place of AT_FAST_SCORES's fw_key_sums and fw_sums_at, no at_keys a head); 2,180 (since zx48pack30, thirtieth round: attention.s 46 bytes longer, AT_FAST_PIECE_PAIRS, moves
 ; the padding before att_weights: 14 bytes fewer of it); 2,194 (the 48K's with zx48room30 and zx48logits30 merged: the padding that steps att_weights
 ; to its row and the .align 2s follow where forward.s lands, 12 bytes of it here); 2,180 (zx48room30 alone: SHORT_FORMS,
@@ -1126,27 +1127,11 @@ fw_attend:
         jr nz,@planes_step
 @planes_found:
         ld (pl_planes),hl
-.ifdef PL_PACKED                        ; pl_high_planes = kv_high_planes + (4 layer + head) * PL_HIGH_HEAD_BYTES
-        ld a,(fw_layer_index)
-        add a,a
-        add a,a
-        ld hl,fw_head
-        add a,(hl)
-        add a,a
-        add a,a
-        add a,a
-        add a,a
-        ld l,a
-        ld h,0                  ; (4 layer + head) * 16, below 256
-        ld d,h
-        ld e,l
-        add hl,hl
-        add hl,hl
-        add hl,de               ; * 5
-        ld de,kv_high_planes
-        add hl,de
+.ifdef PL_PACKED
+.ifndef PL_HIGH_BY_HEAD                 ; (the player's: worked out by the old dot alone, fw_high_planes)
+        call fw_high_planes
         ld (pl_high_planes),hl
-        .assert PL_HIGH_HEAD_BYTES == 80 && PL_HIGH_LAYER_BYTES == 4 * PL_HIGH_HEAD_BYTES && FW_HEADS == 4, "pl_high_planes: (4 layer + head) * 16 * 5"
+.endif
 .endif
 .ifdef ZX_DATA_BANK
         ld a,(fw_layer_index)   ; layer 0's heads: the planes' bank in (layer 1 runs with it)
@@ -1696,6 +1681,33 @@ fw_planes_of_layer:
         add hl,de
         pop de
         ret
+
+.ifdef PL_PACKED
+; fw_high_planes - HL = the running head's planes 12..15 at position 0: kv_high_planes + (4 layer + head) *
+; PL_HIGH_HEAD_BYTES (fw_layer_index, fw_head). With PL_HIGH_BY_HEAD (the 48K player's, zx48spend34) planekeys48.s's
+; pl_old_keys calls it, the one reader of them, not each head (~140 T-states a head). Clobbers AF, DE.
+fw_high_planes:
+        ld a,(fw_layer_index)
+        add a,a
+        add a,a
+        ld hl,fw_head
+        add a,(hl)
+        add a,a
+        add a,a
+        add a,a
+        add a,a
+        ld l,a
+        ld h,0                  ; (4 layer + head) * 16, below 256
+        ld d,h
+        ld e,l
+        add hl,hl
+        add hl,hl
+        add hl,de               ; * 5
+        ld de,kv_high_planes
+        add hl,de
+        .assert PL_HIGH_HEAD_BYTES == 80 && PL_HIGH_LAYER_BYTES == 4 * PL_HIGH_HEAD_BYTES && FW_HEADS == 4, "fw_high_planes: (4 layer + head) * 16 * 5"
+        ret
+.endif
 .endif
 
 ; fw_cache_slot - HL = this layer's key cache + pos * 64.

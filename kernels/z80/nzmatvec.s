@@ -41,7 +41,8 @@
 ; worked out after the scan from each part's first nonzero column, the second part's row by the bits of mv_rows:
 ; 460 fewer a call of 32 rows); ~49 a zero column's scan (45 with
 ; NZ_SCAN_IN_PAGE, the 128K's too: the scan's steps inc l where x lies in one page, patched for 55 a call).
-; Bytes: 655 in the 48K player (zx48room30: SHORT_FORMS' jr to the fallback, 2 bytes fewer; 657 since
+; Bytes: 661 in the 48K player (zx48spend34: NZ_ROWS_BY_BITS, the second part's row by mv_rows' bits, 6 more in
+; its cold part; 655 since zx48room30: SHORT_FORMS' jr to the fallback, 2 bytes fewer; 657 since
 ; zxsparse48: the once-a-call part, 542 with MV_SHORT_K's row constants and MV_LEAST_SHIFT's shifts, 4..7 on the shipped soul: no right chain, the left chain 3 steps, 87 bytes
 ; fewer, in the cold part below $8000; the rows' part 115 above, a jp to the chain, NZ_CHAIN_AT: the
 ; screen's middle third, 2,048 bytes, planes.s's tables' room, dead while fc2 runs, contended); 1,968 in
@@ -67,6 +68,9 @@ NZ_CHAIN_BYTES  = 1116          ; the chain's room (a player's build sets its ow
 .endif
         .assert NZ_CHAIN_BYTES / 22 < 128, "A's $80 start must not carry out of A before a piece of h (<= 127 l pieces)"
 NZ_SQUARES      = mv_sq_lo + 128        ; (page-aligned: squares.s)
+.ifdef NZ_SCAN_IN_ALT_SET
+NZ_ROWS_BY_BITS = 1             ; (the scan in the other set finds the second part's row by mv_rows' bits: 460 a call)
+.endif
 NZ_FIRST        = $80           ; nz_pos before a part's first nonzero column (j - it + 1 is never 0: j <= 31)
 NZ_LONG_SKIP    = 7             ; a skip of this many bytes or more: ld hl,n / add hl,sp (35 T-states)
 
@@ -102,6 +106,8 @@ NZ_FIRST_J1 = * - 2
         ld bc,0                 ; the second part's (patched by nz_first): + j before the rows' strides
 NZ_FIRST_J2 = * - 2
         add hl,bc
+.endif
+.ifdef NZ_ROWS_BY_BITS
         ld b,d
         ld c,e                  ; BC': the first part's row stride (DE doubles below)
         ld a,(mv_rows)

@@ -20,10 +20,12 @@
 ; 98 in the 128K's form, whose index bytes take two bytes a plane a head).
 ; T-states (the 48K's kernels' bench, python benchmarks/zx48_key_planes.py): pl_keys 1,576 a key and head and
 ; 211 a head, with the 4-byte scores the 48K's weights' loop reads; pl_prepare 1,901
-; a head (2,421 with a wide q: its tables by doubling); pl_store 11,738 a position's 4 heads; pl_rebuild_key 7,846
-; a key's head. Its bytes (the same command): pl_wide_q 136 (with its doubling way), pl_prepare 392, pl_keys 402,
-; pl_store 298, pl_rebuild_key 174, pl_old_keys 42 (the old dot's keys, zx48wire34), its two words 4 (1,448 in the 48K
-; player since zx48wire34, thirty-fourth round, all above $8000); the tables two pages, outside the program in a player
+; a head (2,421 with a wide q: its tables by doubling); pl_store 9,318 a position's 4 heads (11,738 before zx48spend34:
+; a head's planes 12..15 stored as zeros without their shifts where its k' are all below 4096, and its low planes two
+; a round); pl_rebuild_key 7,846 a key's head. Its bytes (the same command): pl_wide_q 136 (with its doubling way),
+; pl_prepare 392, pl_keys 402, pl_store 347 (298 before zx48spend34), pl_rebuild_key 174, pl_old_keys 42 (the old
+; dot's keys, zx48wire34), its two words 4 (2 in the 48K player, whose pl_old_keys works out pl_high_planes'
+; place: PL_HIGH_BY_HEAD; 1,495 there since zx48spend34, 1,448 since zx48wire34, all above $8000); the tables two pages, outside the program in a player
 ; (the 48K's screen's middle third, free while the heads run). Calling conventions: each routine's own lines below.
 
 PL_PLANES       = 12            ; the planes pl_keys reads (k' = k + 2048 in 0..4095)
@@ -371,8 +373,9 @@ pl_keys:
 ; PL_HIGH_HEAD_BYTES * h on). A plane's byte: bit d = bit b of k'[d], k' = k + 2048 (16 bits); plane 11
 ; complemented. C: every k in -2048..2047; NC: not (at_wide_planes set; every plane stored all the same).
 ; A plane's byte from B, C, D, E (dimensions 0-3) and B', C', D', E' (4-7), shifted out bit 0 first (planes 0..7
-; from the low bytes, 8..15 from the high bytes + 8), in loops for room (each ends at its stores' low byte: the
-; unrolled form took 307 bytes more for 1,640 T-states a position's 4 heads fewer). Clobbers AF, BC, DE, HL, IX and the
+; from the low bytes, 8..15 from the high bytes + 8), in loops for room (each ends at its stores' low byte; the low
+; planes' two a round: the unrolled form took 307 bytes more for 1,640 T-states a position's 4 heads fewer); a head
+; whose high bytes + 8 have no bit in their top nibble (every k in -2048..2047) stores planes 12..15 as zeros. Clobbers AF, BC, DE, HL, IX and the
 ; other set.
 ; pl_store_plane - the next plane's byte into A (dimension 7 first: bit 7), from both sets (main set after).
         .macro pl_store_plane
@@ -439,10 +442,12 @@ pl_store:
         ld d,(ix+12)
         ld e,(ix+14)
         exx
-@low_plane:
+@low_plane:                     ; (two planes a round: 4 rounds)
+        .repeat 2
         pl_store_plane
         ld (hl),a
         inc hl
+        .endrepeat
         ld a,l
 @low_end:
         cp 0                    ; (patched)
@@ -454,6 +459,7 @@ pl_store:
         pl_high_bytes 0
 @first:
         or 0                    ; (patched: dimensions 4-7's OR)
+        ld (@head_wide + 1),a   ; (the head's own: 0 in its top nibble, its planes 12..15 all 0)
 @wide:
         or 0                    ; (patched: the heads' before)
         ld (@wide + 1),a
@@ -472,6 +478,18 @@ pl_store:
         cpl                     ; plane 11, complemented (pl_keys' last plane)
         ld (hl),a
         inc hl
+@head_wide:
+        ld a,0                  ; (patched: the head's OR of its high bytes + 8)
+        and $F0
+        jr nz,@high_planes      ; (a k outside -2048..2047: its planes 12..15 from the bits)
+        exx                     ; every k' below 4096: planes 12..15 are 0, stored without the shifts
+        .repeat PL_HIGH_KEY_BYTES
+        ld (hl),a
+        inc hl
+        .endrepeat
+        exx
+        jr @high_done
+@high_planes:
         exx
         ld a,l
         add a,PL_HIGH_KEY_BYTES
@@ -487,6 +505,7 @@ pl_store:
 @high_end:
         cp 0                    ; (patched)
         jr nz,@high_plane
+@high_done:
         ld de,PL_HEAD_BYTES - PL_KEY_BYTES
         add hl,de
         exx
@@ -552,13 +571,19 @@ pl_rebuild_key:
         ret
 
 ; pl_old_keys - the old dot's keys (attention.s, a head the planes do not take): each of the head's at_count keys
-; rebuilt from its 16 planes (pl_planes, pl_high_planes) by pl_rebuild_key into pl_tables' pages, 16 bytes apart
-; (free: the planes did not take the head; 20 keys take 320 of their 512 bytes). HL = key 0's row. Clobbers AF, BC,
-; DE, HL.
+; rebuilt from its 16 planes (pl_planes, pl_high_planes; with PL_HIGH_BY_HEAD, the 48K player's, forward.s's
+; fw_high_planes works out planes 12..15's from the layer and head here, not each head) by pl_rebuild_key into
+; pl_tables' pages, 16 bytes apart (free: the planes did not take the head; 20 keys take 320 of their 512 bytes).
+; HL = key 0's row. Clobbers AF, BC, DE, HL.
 pl_old_keys:
         push ix
-        ld hl,(pl_planes)
+.ifdef PL_HIGH_BY_HEAD
+        call fw_high_planes
+        ex de,hl
+.else
         ld de,(pl_high_planes)
+.endif
+        ld hl,(pl_planes)
         ld ix,pl_tables
         ld a,(at_count)
         ld b,a
@@ -580,7 +605,9 @@ pl_old_keys:
         .assert 2 * AT_HEAD_DIM * AT_MAX_POSITIONS <= 512, "pl_old_keys' rows must fit pl_tables' two pages"
 
 pl_store_high:  .word 0         ; pl_store's planes 12..15 for head 0 (the program sets it, as DE)
+.ifndef PL_HIGH_BY_HEAD
 pl_high_planes: .word 0         ; the head's planes 12..15 at position 0 (the program sets it, as pl_planes)
+.endif
 
 .ifndef pl_tables               ; (the program may place them: the 48K's in the screen's middle third)
         .res (256 - (* & 255)) & 255

@@ -166,11 +166,19 @@ PACKED_PLANES = "PL_PACKED"
 PACKED_ROWS = "pl_tables"
 
 
+def _high_planes(ram, s) -> int:
+    """The running head's planes 12..15 at position 0: the word at pl_high_planes, or where the player works it out
+    only for the old dot (PL_HIGH_BY_HEAD, forward.s's fw_high_planes) from the layer and head."""
+    if "pl_high_planes" in s:
+        return _word(ram, s["pl_high_planes"])
+    return s["kv_high_planes"] + (s["FW_HEADS"] * ram[s["fw_layer_index"]] + ram[s["fw_head"]]) * s["PL_HIGH_HEAD_BYTES"]
+
+
 def _packed_key(ram, s, j: int) -> list[int]:
     """Key j of the running head from the 48K's packed planes (PACKED_PLANES): bit d of plane b is bit b of
     k[d] + 2048."""
     low = _word(ram, s["pl_planes"]) + j * s["PL_KEY_BYTES"]
-    high = _word(ram, s["pl_high_planes"]) + j * s["PL_HIGH_KEY_BYTES"]
+    high = _high_planes(ram, s) + j * s["PL_HIGH_KEY_BYTES"]
     planes = [ram[low + b] for b in range(s["PL_KEY_BYTES"])] + [ram[high + b] for b in range(s["PL_HIGH_KEY_BYTES"])]
     planes[11] ^= 0xFF
     return [_int16((sum(((plane >> d) & 1) << b for b, plane in enumerate(planes)) - 2048) & 0xFFFF)

@@ -1031,7 +1031,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      # bytes below $C000, on the rungs with its short pieces; a rung without them,
                                      # short of room there, keeps main's scan)
                                      nz_scan_alt=banked and nz and bool(nz_short),
-                                     nz_scan_page=banked and nz and bool(nz_short)),
+                                     nz_scan_page=banked and nz and bool(nz_short),
+                                     # (the 48K's second part's row by mv_rows' bits, zx48spend34: 6 bytes
+                                     # in its cold part, 460 T-states a call of 32 rows)
+                                     nz_rows_bits=not banked and nz),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     least = least_shift(soul)
     if least is not None and not banked:
@@ -1072,6 +1075,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         options.append("AT_DIVIDE_UNROLLED = 1   ; (the means' division rounds unrolled: 28 bytes above $8000)")
     if packed_keys:
         options += ["PL_PACKED = 1            ; (attention.s's scores by packed key planes: planekeys48.s, the 48K's form)",
+                    "PL_HIGH_BY_HEAD = 1      ; (planes 12..15's place worked out by the old dot alone: fw_high_planes)",
                     f"kv_high_planes = ${THIRD_KEY_SUMS:04X}     ; (planes 12..15, run time only: the key sums' room in "
                     "the screen's bottom third)",
                     f"pl_tables = ${PACKED_TABLES_48K:04X}     ; (pl_prepare's two pages in the screen's middle third, "
