@@ -35,7 +35,7 @@ def benches():
 def kept_divide(bench, n: int, m: int) -> int:
     """The kept walk's own division and store alone: out = floor(n / M) (M = 2 lut_sum, its -M and M patched as
     the weights' end patches them) from at_kept_dimension@positions_done with n in IXH:B:C and out's pointer in
-    HL'; no dimension left (IXL = 1), so that it leaves through attend_head@head_end's pops and ret."""
+    HL'; no dimension left after it (B' = 1), so that it leaves through attend_head@head_end's pops and ret."""
     cpu, top = bench.cpu, bench.stack_top
     bench.poke_word(bench.sym("AT_M_MINUS"), -m)
     bench.poke_word(bench.sym("AT_M_PLUS"), m)
@@ -43,7 +43,7 @@ def kept_divide(bench, n: int, m: int) -> int:
     bench.poke_word(bench.sym("at_fast_sp"), top - 6)
     bench.write_words(HEAD_OUT, [0x5A5A])
     cpu.f = 0xFF                                     # (positions_done's rla sets the carry: n's sign)
-    cpu.ix, cpu.bc, cpu.alt_hl = (n >> 16 & 0xFF) << 8 | 1, n & 0xFFFF, HEAD_OUT
+    cpu.ix, cpu.bc, cpu.alt_hl, cpu.alt_bc = (n >> 16 & 0xFF) << 8, n & 0xFFFF, HEAD_OUT, 0x0100
     bench.call("at_kept_dimension@positions_done")
     assert bench.cpu.alt_hl == HEAD_OUT + 2          # (inc l twice: out's pointer on to the next dimension)
     return int(bench.read_words(HEAD_OUT, 1)[0])
@@ -110,13 +110,21 @@ def broken_bench(broken: str) -> Z80Bench:
         at = divisor + code.index(bytes([0x17, 0xED, 0x6A, 0x19, 0x17]))
         bench.poke(at + 3, [0])
     elif broken == "store's sbc":
-        at = bench.sym("AT_KEPT_N_NEXT") - 1 - 9     # (exx, ld (hl),a, inc l, sbc a,a, ... dec ixl: 9 bytes, jp nz)
+        at = bench.sym("AT_KEPT_N_NEXT") - 1 - 10    # (exx, ld (hl),a, inc l, sbc a,a, ... dec b, exx: 10 bytes, jp nz)
         assert bench.peek(at, 4) == bytes([0xD9, 0x77, 0x2C, 0x9F])
         bench.poke(at + 3, [0])
     elif broken == "store's inc l":
-        at = bench.sym("AT_KEPT_P_NEXT") - 1 - 9
+        at = bench.sym("AT_KEPT_P_NEXT") - 1 - 10
         assert bench.peek(at, 3) == bytes([0xD9, 0x77, 0x2C])
         bench.poke(at + 2, [0])
+    elif broken == "store's next sums":            # (the N chain's store: DE' not stepped past the byte it read)
+        at = bench.sym("AT_KEPT_N_NEXT") - 1 - 10
+        assert bench.peek(at + 6, 4) == bytes([0x1A, 0x1C, 0x05, 0xD9])     # ld a,(de), inc e, dec b, exx
+        bench.poke(at + 7, [0])
+    elif broken == "marked's count":               # (at_kept_marked_dimension's B' for a kept dimension's store)
+        start = bench.sym("at_kept_marked_dimension")
+        at = start + bench.peek(start, 120).index(bytes([0xDD, 0x7D, 0xD9, 0x47, 0xD9, 0xDD, 0x2D]))
+        bench.poke(at + 3, [0])
     elif broken in ("marked's M", "marked's way on"):
         start = bench.sym("at_kept_marked")
         code = bench.peek(start, 80)
@@ -128,13 +136,15 @@ def broken_bench(broken: str) -> Z80Bench:
     return bench
 
 
-@pytest.mark.parametrize("broken", ["p chain's last add", "store's sbc", "store's inc l", "marked's M",
-                                    "marked's way on"])
+@pytest.mark.parametrize("broken", ["p chain's last add", "store's sbc", "store's inc l", "store's next sums",
+                                    "marked's M", "marked's way on", "marked's count"])
 def test_a_broken_kept_division_fails(broken):
-    """The copy's P chain's last add hl,de, a store's sbc a,a (the high byte) or its first inc l (the low byte
-    written over) as a nop, or at_kept_marked's copy of M into the fast walk's division or its patch of the P
-    chain's store's way on (to at_kept_marked_dimension) as three nops: some head's means differ from intmath's
-    (or, for the division's pieces, some edge's quotient from floor)."""
+    """The copy's P chain's last add hl,de, a store's sbc a,a (the high byte), its first inc l (the low byte
+    written over) or its inc e (DE', the kept sums' pointer, not stepped past the next dimension's first byte) as
+    a nop, at_kept_marked's copy of M into the fast walk's division or its patch of the P chain's store's way on
+    (to at_kept_marked_dimension) as three nops, or at_kept_marked_dimension's B' (the kept store's count) left
+    unset: some head's means differ from intmath's (or, for the division's pieces, some edge's quotient from
+    floor)."""
     bench = broken_bench(broken)
     wrong = 0
     if broken in ("p chain's last add", "store's sbc"):

@@ -606,6 +606,14 @@ at_kept_head:
 .endif
         exx
         ld hl,(AT_DST)
+.ifdef AT_KEPT_DIVISION
+@first_sums:
+        ld de,0                 ; (patched: at_kept, by fw_attend) DE' = the kept sums' pointer (AT_KEPT_DIVISION)
+AT_KEPT_FIRST_SUMS = @first_sums + 1
+        ld a,(de)               ; (the first dimension's first byte, as the store before reads each other's)
+        inc e
+        ld b,AT_HEAD_DIM        ; B' = the dimensions left, its stores' count
+.endif
         exx
         pop hl                  ; (at_weight_squares' return: attend_head's @dimension, which a wide
         jp at_kept_dimension    ; v's at_fast_wide_out patches on for the product loop)
@@ -2563,8 +2571,8 @@ at_kept_negative:               ; v = vl - 256 (A = w, L = vl): w - v = w - vl +
 
 .ifdef AT_KEPT_DIVISION
 ; at_kept_division_store: AT_KEPT_DIVISION's kept store (A = out[d]'s low byte, the carry its sign) through
-; HL', out's pointer (in one page: inc l), then on to the next dimension while IXL counts some left; `next`
-; labels its `jp nz`
+; HL', out's pointer (in one page: inc l), A the next dimension's first kept byte through DE', then on to it
+; while B' counts some left; `next` labels its `jp nz`
         .macro at_kept_division_store next
         exx
         ld (hl),a
@@ -2572,8 +2580,10 @@ at_kept_negative:               ; v = vl - 256 (A = w, L = vl): w - v = w - vl +
         sbc a,a                 ; the high byte: 0, or $FF below zero (the rounds' last carry out)
         ld (hl),a
         inc l
+        ld a,(de)               ; the next dimension's first kept byte (DE' its kept sums' pointer; read
+        inc e                   ; after the head's last too, unused)
+        dec b                   ; the dimensions left (B': at_kept_head set 8, at_kept_marked_dimension IXL)
         exx
-        .byte $DD,$2D           ; dec ixl: the dimensions left (at_weight_squares set 8)
 next:
         jp nz,at_kept_dimension@next_dimension ; (AT_KEPT_MARKED: at_kept_marked_dimension for a marked head)
         .endmacro
@@ -2585,6 +2595,26 @@ next:
 ; all in one register set: SP pops v into HL, which then points at S(w - v) (no exx a position).
 at_kept_dimension:
         ld sp,(at_row)
+.ifdef AT_KEPT_DIVISION                 ; (the kept sums' pointer in DE', stepped by inc e: kv_kept_sums lie in
+@next_dimension:                ; one page; A its first byte, read by at_kept_head or the store before)
+@squares_low:
+        add a,0                 ; (patched: sum_j S(w), the head's, byte by byte)
+        ld c,a
+        exx                     ; (exx and inc keep the carry)
+        ld a,(de)
+        inc e
+        exx
+@squares_mid:
+        adc a,0
+        ld b,a
+        exx
+        ld a,(de)
+        inc e
+        exx
+@squares_high:
+        adc a,0
+        .byte $DD,$67           ; ld ixh,a: IXH:B:C = sum_j S(w) + sum_j S(v)
+.else
 @next_dimension:
         ld hl,0                 ; (patched: the head's first kept sum, at_kept, then each dimension's next)
         ld a,(hl)
@@ -2603,6 +2633,7 @@ at_kept_dimension:
         .byte $DD,$67           ; ld ixh,a: IXH:B:C = sum_j S(w) + sum_j S(v)
         inc l
         ld (@next_dimension + 1),hl
+.endif
 @next_row:
         ld hl,0                 ; (patched once a head: 2 (20 - count))
         add hl,sp
@@ -2917,8 +2948,13 @@ AT_DISPATCH_CHECKED = $18 | ((at_fast_checked - at_fast_dimension@dispatch - 2) 
         at_zero_weight_code
 .endif
 
+.ifdef AT_KEPT_DIVISION
+at_kept = AT_KEPT_FIRST_SUMS    ; the head's kept sums (forward.s's kv_kept_sums + 24 (4 layer + head)), set by
+                                ; fw_attend where at_kept_head reads them into DE'
+.else
 at_kept = at_kept_dimension@next_dimension + 1 ; the head's kept sums (forward.s's kv_kept_sums + 24 (4 layer
                                 ; + head)), set by fw_attend where the walk reads and steps them
+.endif
 .ifndef AT_KEPT_EVERY_HEAD
 at_zeros:       .byte 0         ; the head's weights of 0 (at_zero_weight)
 .endif

@@ -41,6 +41,13 @@ at_kept_marked_dimension:
         .byte $DD,$67           ; ld ixh,a
         inc l
         ld (at_kept),hl
+.ifdef AT_KEPT_DIVISION                 ; (its stores count the dimensions left in B': this one's count, IXL's
+        .byte $DD,$7D           ; ld a,ixl: for the fast walk's stores and this routine's test, one less)
+        exx
+        ld b,a
+        exx
+        .byte $DD,$2D           ; dec ixl
+.endif
         jp at_kept_dimension@next_row
 @wide:                          ; the fast walk for this dimension, its store AT_DST's, then back here
         inc l
