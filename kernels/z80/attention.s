@@ -369,6 +369,16 @@
 ; at_short_weights' zero 4 fewer, at_zeros 1: in pl_tables' page, whose alignment before pl_scores takes them (the
 ; 128K's free count unchanged). at_short_weights' index max f + 128 - f is made a byte at a time since this round
 ; (ld a,n / sub e / ld l,a / ld a,n / sbc a,d, no `or a`): 7 T-states a key fewer, 4 bytes more.
+; AT_KEPT_DIVISION (thirty-fourth round, zxdiv34: the 128K's, with AT_KEPT_EVERY_HEAD) - each kept dimension's
+; set-up, division and store without a jump between them: a copy of AT_FAST_DIVISION's rounds on from
+; at_kept_dimension's last position (10 T-states a dimension), each chain's end its own store (the P chain's jp to
+; at_fast_store gone), out's pointer in HL' stepped by inc l (forward.s asserts fw_att within a page), the kept
+; sums' pointer in DE' (the store reads the next dimension's first byte in its exx, inc e: no ld hl,nn / ld (nn),hl
+; a dimension), the dimensions counted in B' (dec b in that exx, not dec ixl), M patched into the copy by the
+; weights' end (at_kept_marked copies it into at_fast_dimension's), no AT_STORE_KEPT patch a head. "hello"
+; 1,262,742 -> 1,260,590 a reply step. Bytes: ~150 in the kept walk's region (pl_tables 32 bytes on in its page);
+; keptmarked.s (at_kept_marked_dimension and the fast walk's ways back, 117 bytes) moves with it into the player's
+; room below $C000 (AT_KEPT_MARKED_APART); the 128K's free count unchanged.
 ; AT_KEPT_MEANS with AT_TABLE_MEANS (AT_KEPT_TABLE, the 48K's form, twenty-first round: not in the
 ; 48K player: its code 481 bytes more than the shipped 48K has, 24 free, and its kept sums 192 bytes,
 ; 128 free in the screen's third; python benchmarks/zx48_kept_means.py, docs/spectrum.md "Twenty-first round: the
