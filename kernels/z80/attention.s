@@ -370,6 +370,16 @@
 ; at_short_weights' zero 4 fewer, at_zeros 1: in pl_tables' page, whose alignment before pl_scores takes them (the
 ; 128K's free count unchanged). at_short_weights' index max f + 128 - f is made a byte at a time since this round
 ; (ld a,n / sub e / ld l,a / ld a,n / sbc a,d, no `or a`): 7 T-states a key fewer, 4 bytes more.
+; AT_KEPT_DIVISION (thirty-fourth round, zxdiv34: the 128K's, with AT_KEPT_EVERY_HEAD) - each kept dimension's
+; set-up, division and store without a jump between them: a copy of AT_FAST_DIVISION's rounds on from
+; at_kept_dimension's last position (10 T-states a dimension), each chain's end its own store (the P chain's jp to
+; at_fast_store gone), out's pointer in HL' stepped by inc l (forward.s asserts fw_att within a page), the kept
+; sums' pointer in DE' (the store reads the next dimension's first byte in its exx, inc e: no ld hl,nn / ld (nn),hl
+; a dimension), the dimensions counted in B' (dec b in that exx, not dec ixl), M patched into the copy by the
+; weights' end (at_kept_marked copies it into at_fast_dimension's), no AT_STORE_KEPT patch a head. "hello"
+; 1,262,742 -> 1,260,590 a reply step. Bytes: ~150 in the kept walk's region (pl_tables 32 bytes on in its page);
+; keptmarked.s (at_kept_marked_dimension and the fast walk's ways back, 117 bytes) moves with it into the player's
+; room below $C000 (AT_KEPT_MARKED_APART); the 128K's free count unchanged.
 ; AT_KEPT_MEANS with AT_TABLE_MEANS (AT_KEPT_TABLE, the 48K's form, twenty-first round: not in the
 ; 48K player: its code 481 bytes more than the shipped 48K has, 24 free, and its kept sums 192 bytes,
 ; 128 free in the screen's third; python benchmarks/zx48_kept_means.py, docs/spectrum.md "Twenty-first round: the
@@ -601,10 +611,20 @@ at_kept_head:
         ld (at_kept_dimension@squares_mid + 1),a
         .byte $DD,$7C           ; ld a,ixh
         ld (at_kept_dimension@squares_high + 1),a
+.ifndef AT_KEPT_DIVISION                ; (with it the kept walk stores through its own copy)
         ld hl,AT_STORE_KEPT     ; (at_fast_store: the store through HL', out's pointer)
         ld (at_fast_store),hl
+.endif
         exx
         ld hl,(AT_DST)
+.ifdef AT_KEPT_DIVISION
+@first_sums:
+        ld de,0                 ; (patched: at_kept, by fw_attend) DE' = the kept sums' pointer (AT_KEPT_DIVISION)
+AT_KEPT_FIRST_SUMS = @first_sums + 1
+        ld a,(de)               ; (the first dimension's first byte, as the store before reads each other's)
+        inc e
+        ld b,AT_HEAD_DIM        ; B' = the dimensions left, its stores' count
+.endif
         exx
         pop hl                  ; (at_weight_squares' return: attend_head's @dimension, which a wide
         jp at_kept_dimension    ; v's at_fast_wide_out patches on for the product loop)
@@ -1072,14 +1092,21 @@ AT_WEIGHT_INDEX = 128           ; (twenty-eighth round, zxatt128) max f + 128 pa
         ld (at_lut_sum),hl
 .ifdef AT_FAST_MEANS
         add hl,hl               ; the fast means' divisor, M = 2 lut_sum (<= 2 * 20 * 255),
-        ld (AT_FAST_PLUS_M),hl  ; and -M (the P chain's, the N chain's M)
+        ld (AT_M_PLUS),hl       ; and -M (the P chain's, the N chain's M)
         xor a
         sub l
         ld l,a
         sbc a,a
         sub h
         ld h,a
-        ld (AT_FAST_MINUS_M),hl
+        ld (AT_M_MINUS),hl
+.ifdef AT_KEPT_DIVISION                 ; (the kept walk's own division's: at_kept_marked copies them to
+AT_M_PLUS       = at_kept_dimension@divisor + 4 ; at_fast_dimension's for a marked head's wide dimensions)
+AT_M_MINUS      = at_kept_dimension@divisor + 1
+.else
+AT_M_PLUS       = AT_FAST_PLUS_M
+AT_M_MINUS      = AT_FAST_MINUS_M
+.endif
 .endif
 .ifdef AT_TABLE_MEANS
         add hl,hl               ; the table means' divisor, 2 lut_sum (<= 2 * 20 * 255)
@@ -2475,8 +2502,47 @@ at_weight_squares:
         .endif
         .endmacro
 
+; at_kept_pair_ways_code - AT_KEPT_PAIRS' ways out of line for a pair's first position (after
+; at_kept_dimension@positions_done); with AT_KEPT_DIVISION, whose division follows the walk there, its
+; near part (at_kept_pair_near_code) between at_kept_far and at_kept_borrow and at_kept_far_even before
+; at_kept_far, each in its jr's reach
+        .macro at_kept_pair_near_code
+AT_PAIR_EVEN    = $FE           ; at_kept_dimension@pair_entry's opcodes: cp n (falls through), jr
+AT_PAIR_ODD     = $18
+; AT_KEPT_PAIRS (thirty-third round, zxwalk33: the 128K's) - the kept walk two positions a pass: the first
+; (E even) with no test of E after it, the second with the loop's; a head's odd count enters at the second.
+; A pair's first position's ways out of line are these copies, on to the second: 10 T-states a pair fewer.
+at_kept_borrow_even:            ; at_kept_position_sum's borrow into the top byte, E - 1 >= 1 on
+        .byte $DD,$25           ; dec ixh
+        dec e
+        jp at_kept_dimension@position_odd
+at_kept_no_borrow_even:         ; at_kept_no_borrow's copy (w - vl 0 or more)
+        bit 1,h
+        at_paged_negative_jr at_kept_far_even
+        ld l,a
+        inc h
+        inc h                   ; HL = &S(w - v), low byte
+        at_kept_position_sum 1
+        jp at_kept_dimension@position_odd
+        .endmacro
+        .macro at_kept_pair_ways_code
+        at_kept_pair_near_code
+at_kept_far_even:
+        at_kept_far_code 1
+        .endmacro
+.ifdef AT_KEPT_DIVISION
+.ifdef AT_KEPT_PAIRS
+at_kept_far_even:
+        at_kept_far_code 1
+.endif
+.endif
 at_kept_far:
         at_kept_far_code 0
+.ifdef AT_KEPT_DIVISION
+.ifdef AT_KEPT_PAIRS
+        at_kept_pair_near_code
+.endif
+.endif
 .ifdef AT_PAGED_VALUES
 at_kept_borrow:                 ; at_kept_position_sum's borrow into the top byte (~1 position in 9)
         .byte $DD,$25           ; dec ixh
@@ -2516,12 +2582,58 @@ at_kept_negative:               ; v = vl - 256 (A = w, L = vl): w - v = w - vl +
         jp at_kept_dimension@positions_done
 .endif
 
+.ifdef AT_KEPT_PAIRS
+.ifndef AT_PAGED_VALUES
+        .assert 0, "AT_KEPT_PAIRS is the paged walk's (AT_PAGED_VALUES)"
+.endif
+.endif
+
+.ifdef AT_KEPT_DIVISION
+; at_kept_division_store: AT_KEPT_DIVISION's kept store (A = out[d]'s low byte, the carry its sign) through
+; HL', out's pointer (in one page: inc l), A the next dimension's first kept byte through DE', then on to it
+; while B' counts some left; `next` labels its `jp nz`
+        .macro at_kept_division_store next
+        exx
+        ld (hl),a
+        inc l                   ; (fw_att lies in one page: forward.s)
+        sbc a,a                 ; the high byte: 0, or $FF below zero (the rounds' last carry out)
+        ld (hl),a
+        inc l
+        ld a,(de)               ; the next dimension's first kept byte (DE' its kept sums' pointer; read
+        inc e                   ; after the head's last too, unused)
+        dec b                   ; the dimensions left (B': at_kept_head set 8, at_kept_marked_dimension IXL)
+        exx
+next:
+        jp nz,at_kept_dimension@next_dimension ; (AT_KEPT_MARKED: at_kept_marked_dimension for a marked head)
+        .endmacro
+.endif
+
 ; at_kept_dimension - at_fast_dimension's work for a head whose walk this is: IXH:B:C starts
 ; at sum_j S(w) + the dimension's kept sum_j S(v), each position takes its S(w - v) off,
 ; and the division and store are at_fast_dimension's (at_fast_store's kept form: out's pointer in HL'),
 ; all in one register set: SP pops v into HL, which then points at S(w - v) (no exx a position).
 at_kept_dimension:
         ld sp,(at_row)
+.ifdef AT_KEPT_DIVISION                 ; (the kept sums' pointer in DE', stepped by inc e: kv_kept_sums lie in
+@next_dimension:                ; one page; A its first byte, read by at_kept_head or the store before)
+@squares_low:
+        add a,0                 ; (patched: sum_j S(w), the head's, byte by byte)
+        ld c,a
+        exx                     ; (exx and inc keep the carry)
+        ld a,(de)
+        inc e
+        exx
+@squares_mid:
+        adc a,0
+        ld b,a
+        exx
+        ld a,(de)
+        inc e
+        exx
+@squares_high:
+        adc a,0
+        .byte $DD,$67           ; ld ixh,a: IXH:B:C = sum_j S(w) + sum_j S(v)
+.else
 @next_dimension:
         ld hl,0                 ; (patched: the head's first kept sum, at_kept, then each dimension's next)
         ld a,(hl)
@@ -2540,6 +2652,7 @@ at_kept_dimension:
         .byte $DD,$67           ; ld ixh,a: IXH:B:C = sum_j S(w) + sum_j S(v)
         inc l
         ld (@next_dimension + 1),hl
+.endif
 @next_row:
         ld hl,0                 ; (patched once a head: 2 (20 - count))
         add hl,sp
@@ -2585,30 +2698,63 @@ at_kept_dimension:
         rla
         ld l,b
         ld a,c                  ; (the loads keep rla's carry)
+.ifndef AT_KEPT_DIVISION
         jp at_fast_dimension@divisor
-.ifdef AT_KEPT_PAIRS
-.ifndef AT_PAGED_VALUES
-        .assert 0, "AT_KEPT_PAIRS is the paged walk's (AT_PAGED_VALUES)"
+.else
+; AT_KEPT_DIVISION (thirty-fourth round, zxdiv34: the 128K's) - the kept walk's own copy of
+; at_fast_dimension's division (its rounds and their two chains, read there) on from its last
+; position, no jp to it (10 T-states a dimension); each chain's end its own copy of the kept store
+; (the P chain's no jp to it: 10 more where the last round runs in it), out's pointer in HL' stepped by
+; inc l (forward.s asserts fw_att within a page: 4 fewer); M patched here by the weights' end (a marked
+; head's at_kept_marked copies it into at_fast_dimension's), and at_fast_store no longer patched back to
+; its kept form a head (at_kept_head: only a marked head's wide dimensions use it, in its fast form).
+@divisor:
+        ld de,0                 ; (patched once a head by attend_head's weights: -M, M = 2 lut_sum)
+        ld bc,0                 ; (patched: M)
+        jr c,@negative_rounds   ; (n < 0: its rounds start in the N chain)
+        rla                     ; the P chain's first round (R >= 0), q7 = 0 on into the N chain
+        adc hl,hl
+        add hl,de
+        jr c,@p_rounds
+@n_rounds:                      ; rounds 6..1 (R < 0), round 0 on into its store
+        .repeat 6, round
+        rla
+        adc hl,hl
+        add hl,bc
+        jr c,@p_rounds + (round + 1) * AT_P_ROUND
+        .endrepeat
+        rla
+        adc hl,hl
+        add hl,bc
+        rla                     ; A = the quotient, the carry its sign (the first rla's carry in)
+        at_kept_division_store @n_next
+        ld sp,(at_fast_sp)      ; (the head's end: its SP, as at_fast_store puts it back)
+        jp attend_head@head_end
+@negative_rounds:               ; at_fast_negative_rounds' copy: q7 = 1 on into the P chain
+        rla
+        adc hl,hl
+        add hl,bc
+        jr nc,@n_rounds
+@p_rounds:
+        .repeat 6, round
+        rla
+        adc hl,hl
+        add hl,de
+        jr nc,@n_rounds + (round + 1) * AT_N_ROUND
+        .endrepeat
+        rla
+        adc hl,hl
+        add hl,de
+        rla
+        at_kept_division_store @p_next
+        jr @n_next + 3          ; (the head's end)
+AT_KEPT_N_NEXT  = @n_next + 1   ; the stores' `jp nz,next` operands (AT_KEPT_MARKED patches them)
+AT_KEPT_P_NEXT  = @p_next + 1
 .endif
-AT_PAIR_EVEN    = $FE           ; at_kept_dimension@pair_entry's opcodes: cp n (falls through), jr
-AT_PAIR_ODD     = $18
-; AT_KEPT_PAIRS (thirty-third round, zxwalk33: the 128K's) - the kept walk two positions a pass: the first
-; (E even) with no test of E after it, the second with the loop's; a head's odd count enters at the second.
-; A pair's first position's ways out of line are these copies, on to the second: 10 T-states a pair fewer.
-at_kept_borrow_even:            ; at_kept_position_sum's borrow into the top byte, E - 1 >= 1 on
-        .byte $DD,$25           ; dec ixh
-        dec e
-        jp at_kept_dimension@position_odd
-at_kept_no_borrow_even:         ; at_kept_no_borrow's copy (w - vl 0 or more)
-        bit 1,h
-        at_paged_negative_jr at_kept_far_even
-        ld l,a
-        inc h
-        inc h                   ; HL = &S(w - v), low byte
-        at_kept_position_sum 1
-        jp at_kept_dimension@position_odd
-at_kept_far_even:
-        at_kept_far_code 1
+.ifndef AT_KEPT_DIVISION                ; (with it before at_kept_dimension, in its jr's reach)
+.ifdef AT_KEPT_PAIRS
+        at_kept_pair_ways_code
+.endif
 .endif
 
 .ifndef AT_SHORT_SCORES                 ; (with it: in the room before exp_lut)
@@ -2618,6 +2764,11 @@ at_kept_far_even:
 .ifdef AT_KEPT_MARKED
 .ifndef AT_PAGED_VALUES
         .assert 0, "AT_KEPT_MARKED reads AT_PAGED_VALUES' marks"
+.endif
+.endif
+.ifdef AT_KEPT_DIVISION
+.ifndef AT_FAST_DIVISION
+        .assert 0, "AT_KEPT_DIVISION is a copy of AT_FAST_DIVISION's rounds after at_kept_dimension's walk"
 .endif
 .endif
 .ifdef AT_KEPT_EVERY_HEAD
@@ -2644,80 +2795,30 @@ at_kept_marked:
         ld (at_kept_marked_dimension@squares_low + 1),a
         .byte $FD,$7C           ; ld a,iyh
         ld (at_kept_marked_dimension@squares_mid + 1),a
+.ifdef AT_KEPT_DIVISION                 ; (the kept dimensions' own division and stores; its M into the fast walk's)
+        ld hl,(AT_M_PLUS)
+        ld (AT_FAST_PLUS_M),hl
+        ld hl,(AT_M_MINUS)
+        ld (AT_FAST_MINUS_M),hl
+        ld hl,at_kept_marked_dimension
+        ld (AT_KEPT_N_NEXT),hl
+        ld (AT_KEPT_P_NEXT),hl
+.else
         ld hl,AT_STORE_KEPT
         ld (at_fast_store),hl
         ld hl,at_kept_marked_dimension
         ld (at_fast_store@kept_next + 1),hl
+.endif
         exx
         ld hl,(AT_DST)          ; (out's pointer in HL', the kept walk's)
         exx
         pop hl                  ; (at_weight_squares' return)
         ld sp,(at_row)          ; (the head's first dimension: as a walk before it would leave SP)
-; at_kept_marked_dimension - a marked head's dimension (SP at its block, as the walk before left it; IXL
-; the dimensions left, this one's too; HL' out's pointer): IXH:B:C = sum_j S(w) + its kept sum, the top
-; byte's marks masked (bit 7, the head's, on its first dimension), into at_kept_dimension's walk; a
-; dimension with bit 6 (a wide v) to the fast walk. The head's last dimension gives the kept store its
-; way on back (at_kept_dimension@next_dimension: every other head's).
-at_kept_marked_dimension:
-        .byte $DD,$7D           ; ld a,ixl
-        dec a
-        jr nz,@sums
-        ld hl,at_kept_dimension@next_dimension
-        ld (at_fast_store@kept_next + 1),hl
-@sums:
-        ld hl,(at_kept)         ; the dimension's kept sum
-        ld a,(hl)
-@squares_low:
-        add a,0                 ; (patched: sum_j S(w), the head's, byte by byte)
-        ld c,a
-        inc l                   ; (kv_kept_sums lie in one page)
-        ld a,(hl)
-@squares_mid:
-        adc a,0
-        ld b,a
-        inc l
-        ld a,(hl)
-        bit 6,a                 ; (bit and res keep the carry)
-        jr nz,@wide
-        res 7,a                 ; (the head's mark)
-@squares_high:
-        adc a,0
-        .byte $DD,$67           ; ld ixh,a
-        inc l
-        ld (at_kept),hl
-        jp at_kept_dimension@next_row
-@wide:                          ; the fast walk for this dimension, its store AT_DST's, then back here
-        inc l
-        ld (at_kept),hl
-        exx
-        ld (AT_DST),hl
-        exx
-        ld hl,AT_STORE_FAST
-        ld (at_fast_store),hl
-        .byte $DD,$7D           ; ld a,ixl
-        dec a
-        jp z,at_fast_dimension@next_dimension ; (the head's last: the fast store ends it as the fast head's)
-        ld hl,at_kept_marked_back
-        ld (AT_FAST_NEXT),hl
-        ld hl,at_kept_marked_back_row
-        ld (attend_head@dimensions_left_jp + 1),hl
-        jp at_fast_dimension@next_dimension
-; at_kept_marked_back_row - the product loop's end for a marked head's wide dimension (not its last: SP
-; attend_head's, at_row the next dimension's block); at_kept_marked_back - the fast walk's store's (SP
-; at the next dimension's block): the fast walk's ways on and the kept store put back, out's pointer
-; into HL', on to the next dimension.
-at_kept_marked_back_row:
-        ld sp,(at_row)
-at_kept_marked_back:
-        ld hl,at_fast_dimension@next_dimension
-        ld (AT_FAST_NEXT),hl
-        ld hl,at_fast_dimension
-        ld (attend_head@dimensions_left_jp + 1),hl
-        ld hl,AT_STORE_KEPT
-        ld (at_fast_store),hl
-        ld hl,(AT_DST)
-        exx
-        jp at_kept_marked_dimension
+.ifdef AT_KEPT_MARKED_APART
+        jp at_kept_marked_dimension ; (in the player's room below $C000: keptmarked.s)
+.else
+        .include "keptmarked.s" ; (at_kept_marked_dimension, on from here, and the fast walk's ways back)
+.endif
 .endif
 
 
@@ -2866,8 +2967,13 @@ AT_DISPATCH_CHECKED = $18 | ((at_fast_checked - at_fast_dimension@dispatch - 2) 
         at_zero_weight_code
 .endif
 
+.ifdef AT_KEPT_DIVISION
+at_kept = AT_KEPT_FIRST_SUMS    ; the head's kept sums (forward.s's kv_kept_sums + 24 (4 layer + head)), set by
+                                ; fw_attend where at_kept_head reads them into DE'
+.else
 at_kept = at_kept_dimension@next_dimension + 1 ; the head's kept sums (forward.s's kv_kept_sums + 24 (4 layer
                                 ; + head)), set by fw_attend where the walk reads and steps them
+.endif
 .ifndef AT_KEPT_EVERY_HEAD
 at_zeros:       .byte 0         ; the head's weights of 0 (at_zero_weight)
 .endif

@@ -253,6 +253,9 @@ kv_values_layer_1 = kv_values + KV_LAYER_BYTES
 .ifdef AT_PLANE_SCORES
 fw_wide_at_0:   .byte 0         ; at_wide_planes after position 0's keys (fw_key_planes; after the
 .endif                          ; buffers, which fw_h's .align 2 would otherwise move a byte)
+.ifdef AT_KEPT_DIVISION
+        .assert fw_att >> 8 == (fw_att + 2 * FW_DIM - 1) >> 8, "attention.s's kept stores (AT_KEPT_DIVISION) step fw_att by inc l"
+.endif
 .ifdef MV_LOW_HLA
         .assert ((fw_h | fw_xn | fw_q | fw_att | fw_ffn | fw_logits) & 1) == 0, "matvec.s's short row ends store at even addresses (mv_out, mv_carry)"
         .assert ((kv_keys | kv_values | KV_LAYER_BYTES | KV_POSITION_BYTES) & 1) == 0, "matvec.s's short row ends store k and v at even addresses"

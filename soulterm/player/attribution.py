@@ -80,8 +80,9 @@ Z80_RULES = Rules(
         (("print", "read_line", "put_", "chat_", "hide_third"), "printing"),    # (the chat window's too)
         (("mul16", "neg32", "div32", "cpl32", "div_negative", "isq", "sat32to16", "sra32", "up_q88",
           "add_sat16"), "helper"),
-        (("forward", "fw_", "reply", "think", "show_position", "prompt", "start", "quit", "record", "planes_first",
-          "zx_page"), "control"),       # (record, planes_first, zx_page: the 128K's records, first RUN, paging)
+        (("forward", "fw_", "reply", "think", "show_position", "border_", "prompt", "start", "quit", "record",
+          "planes_first", "zx_page"), "control"),       # (record, planes_first, zx_page: the 128K's records, first RUN,
+                                        # paging; border_set: show_position's tail, the border showing the position)
     ),
     rom=(0x0000, 0x4000, "ROM"),         # soulterm's ROM: printing, the beeper, the frame interrupt
     stack="z80",

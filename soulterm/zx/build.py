@@ -109,6 +109,10 @@ KEPT_PAIRS_OPTION = ("AT_KEPT_PAIRS = 1        ; (attention.s's kept walk two po
                      "pair's first)")
 KEPT_EVERY_HEAD_OPTION = ("AT_KEPT_EVERY_HEAD = 1   ; (attention.s's kept walk for every head, whatever its weights of 0: "
                           "none counted)")
+KEPT_DIVISION_OPTION = ("AT_KEPT_DIVISION = 1     ; (attention.s's kept walk's own division and stores on from its last "
+                        "position: no jp to at_fast_dimension's, out's pointer by inc l)")
+KEPT_MARKED_APART_OPTION = ("AT_KEPT_MARKED_APART = 1 ; (attention.s's keptmarked.s placed by the player: in the room "
+                            "below $C000)")
 SHORT_SCORES_OPTION = ("AT_SHORT_SCORES = 1      ; (attention.s's pl_keys keeps each score as a word in pl_tables' "
                        "page, read by at_short_weights: 65 T-states a key fewer)")
 SQUARES_BY_INDEX_OPTION = ("AT_SQUARES_BY_INDEX = 1  ; (attention.s's at_short_weights reads S(w) at the weight's index: "
@@ -1138,7 +1142,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                            "forward.s's kv_kept_sums in the cold part)")
             if paged_values:
                 options.append(PAGED_VALUES_OPTION)
-                options += [KEPT_MARKED_OPTION, SHORT_SCORES_OPTION, KEPT_PAIRS_OPTION, KEPT_EVERY_HEAD_OPTION] * fc1_l0    # (in MV_COARSE_UNCALLED's
+                options += [KEPT_MARKED_OPTION, SHORT_SCORES_OPTION, KEPT_PAIRS_OPTION, KEPT_EVERY_HEAD_OPTION,
+                            KEPT_DIVISION_OPTION, KEPT_MARKED_APART_OPTION] * fc1_l0    # (in MV_COARSE_UNCALLED's
                                 # room below $C000; AT_SQUARES_BY_INDEX's table at its end)
                 options += [SQUARES_BY_INDEX_OPTION, SQ_INDEX_APART_OPTION] * (fc1_l0 and squares_by_index)
         if coarse_pairs:
@@ -1276,6 +1281,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
             # (AT_SQUARES_BY_INDEX: at_sq_index's two upper halves end the room, at PAGED_START - 384 and - 128; the
             # lower half between them, at_sq_index_gap, is room too)
             squares_at = paging.PAGED_START - 384 * (SQUARES_BY_INDEX_OPTION in options)
+            if KEPT_MARKED_APART_OPTION in options:     # (AT_KEPT_DIVISION's room before pl_tables' page, thirty-fourth
+                lines.append('.include "keptmarked.s"   ; (attention.s\'s marked heads\' dimensions: cold, by jp)')  # round)
             lines += ["room_below_paged:", f"        .res (* < ${squares_at:04X}) * (${squares_at:04X} - *)",
                       "room_below_paged_end:"]
             lines += ["        at_sq_index_table     ; (attention.s's AT_SQUARES_BY_INDEX: seen with any bank in)"] * (
