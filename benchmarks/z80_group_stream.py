@@ -1,0 +1,245 @@
+"""Narrowness by group as the row's own words steer it (128K, planes.s): zxqkv34's group forms in a layout that fits.
+
+benchmarks/z80_group_narrow.py (zxqkv34) weighed the group forms: where an 8-column group's weights all lie in -64..63
+its plane-6 mask is its plane-7 mask's complement (2 E_7 + E_6 = E_7 + S'_g), in -32..31 plane 5's too (at the
+narrow row's plane-6 level, 2 E_7 + E_5 = E_7 + S'_g), so a row with n such groups reads plane 7 for its other 4 - n
+groups alone and the n groups' E_7 one plane lower beside a lookup of T[W] (the sum of S'_g over the set W): 43 (n - 1)
+T-states saved, less a jump in and one out. It left open how a row enters part-way and leaves the 5-lookup plane, and
+what that costs bank 6 (284 bytes at run time). This script weighs one answer, in planes.s's word-table rows as they
+run now (WP_WORD_TABLES, WP_NEXT_ROW_WORDS, WP_NEXT_BY_RET: a row's words are entries' addresses popped by SP, its first
+word its code's address, reached by `ret`):
+
+  - a word's group is in its address (page WP_PAGE + 2 g), so the order of a plane's words is free, and T[W] is one
+    more word, the address of a 16-word table's entry W: the lookup code cannot tell them apart;
+  - five stubs, one for each form and count k of plane-7 lookups (a wide row's n6 = 2, 3: k = 2, 1; a narrow row's
+    n5 = 2, 3, 4: k = 2, 1, 0): `ld ix,<start>` (K', or a narrow row's S + 2 K' + 2 delta; patched by
+    wp_low_constants) then `jp` to the shared block's k-th lookup from its plane's end;
+  - one shared block: 2 lookups, `add ix,ix`, 5 lookups, `ret`: the row's next word is its exit, the place in its own
+    loop (wp_row_4's or wp_row's) where a wide row's plane 5 starts (add ix,ix, plane 5) or where a narrow row's plane 4
+    starts (add ix,ix, plane 4): no exit code, one word a row. The stubs cost `jp` 10 and the exit `ret` 10: the 20
+    zxqkv34 counted (and a narrow row in wp_row's loop loses its `jp planes_5`, 10);
+  - the words of such a row: its entry, 4 - n plane-7 words, 5 words, the exit, then its planes as now: 2 - n words
+    more than now (a wide row's 33, a narrow one's 29), never more than nothing;
+  - the tape's masks for such a row: plane 7's 4 - n, then 4 in the lower plane's place (the group's own mask, or its
+    plane-7 mask where it lies in W), the class byte (WP_SPLIT_CLASSES) carrying W: n masks fewer a row.
+
+It (1) runs the rows' words through a model of that code (stubs, block, exits, both loops' planes; IX 16 bits) against
+intmath.matvec on random rows of every group mix and random x (the tables WP_LOW_START_IN_TABLE's, group 3 biased);
+(2) counts on the shipped soul's six matrices (each once a reply step, all but layer 1's q a prompt position; the
+loop by the soul's shift) the T-states a call saves, the T[W] builds (the table in Gray order, 15 stores, 8 adds and 7
+subtractions, S'_g from the groups' sums), and bank 6's bytes (the words, the stubs, the block, the table and its
+build) against its 284 bytes of room at run time, and the tape's masks. It builds nothing: the first RUN's
+wp_expand_first would have to make these words from the tape (below).
+
+    python benchmarks/z80_group_stream.py
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from soulterm.paths import DEFAULT_SOUL
+from soulterm.soul import intmath
+from soulterm.soul.soulfile import load_soul
+from soulterm.zx import build as zx_build
+from soulterm.zx.weight_planes import (LEAST_SHIFT, low_start_in_table, plane_tables, planes_fit,
+                                       start_in_table_tables, vector_with_sum)
+
+GROUPS, COLS = 4, 8
+# Z80 T-states of the row code's pieces (planes.s's wp_word_lookup and its neighbours)
+LOOKUP = 10 + 7 + 4 + 7 + 15        # pop hl / ld c,(hl) / inc l / ld b,(hl) / add ix,bc
+LD_IX = 14                          # ld ix,nn (a row's start, patched)
+DOUBLE = 15                         # add ix,ix
+JUMP = 10                           # jp nn, or ret
+# bytes
+LOOKUP_BYTES = 6
+STUB_BYTES = 4 + 3                  # ld ix,nn / jp nn
+BLOCK_BYTES = 2 * LOOKUP_BYTES + 2 + 5 * LOOKUP_BYTES + 1
+TABLE_BYTES = 2 * 15                # T[1..15] (T[0] is never read: W is never empty)
+STUBS = 5                           # wide k = 2, 1; narrow k = 2, 1, 0
+# T[W]'s build a wp_tables: S'_0..S'_3 (each group's S less the last, group 3's 2 delta more; 4 x (ld (nn),ix 20))
+# then in Gray order 15 x ld (nn),hl (16), 8 add hl,rr (11), 7 sbc hl,rr (15, carry clear after an add), S'_2 through
+# SP and S'_3 loaded once: and the patches of the 5 stubs' starts (K' twice, the narrow start three times, 16 each)
+TABLE_BUILD = 4 * 20 + 15 * 16 + 8 * 11 + 7 * 15 + 3 * 20 + 5 * 16
+TABLE_BUILD_BYTES = 4 * 4 + 15 * 3 + 8 * 1 + 7 * 2 + 3 * 4 + 5 * 3 + 8      # (and S'_g's 8 bytes)
+BANK_6_ROOM = 284
+
+
+def group_widths(row) -> list[int]:
+    """Each group's planes that carry information: 5 (-32..31), 6 (-64..63) or 7."""
+    widths = []
+    for g in range(GROUPS):
+        part = [int(v) for v in row[COLS * g:COLS * (g + 1)]]
+        widths.append(5 if all(-32 <= v < 32 for v in part) else 6 if all(-64 <= v < 64 for v in part) else 7)
+    return widths
+
+
+def masks(row) -> dict[tuple[int, int], int]:
+    """(plane, group) -> the group's 8-bit mask of u = w + 128's bit `plane`."""
+    u = [(int(v) + 128) & 255 for v in row]
+    return {(b, g): sum(((u[COLS * g + j] >> b) & 1) << j for j in range(COLS)) for b in range(8) for g in range(GROUPS)}
+
+
+def row_form(row) -> tuple[str, int]:
+    """The row's code: ("wide" | "narrow", W) for the group forms (W the set of groups moved, a bit each, at least two
+    of them), else ("wide", 0) or ("narrow", 0) as now."""
+    widths = group_widths(row)
+    if any(w == 7 for w in widths):
+        moved = sum(1 << g for g in range(GROUPS) if widths[g] < 7)
+        return ("wide", moved if bin(moved).count("1") >= 2 else 0)
+    moved = sum(1 << g for g in range(GROUPS) if widths[g] == 5)
+    return ("narrow", moved if bin(moved).count("1") >= 2 else 0)
+
+
+def row_words(row, use_forms: bool = True) -> list[tuple]:
+    """A row's words as the code reads them: ("entry", form, k), ("table", g, mask), ("T", W), ("exit", label)."""
+    m = masks(row)
+    kind, moved = row_form(row) if use_forms else (("wide", 0) if any(w == 7 for w in group_widths(row))
+                                                   else ("narrow", 0))
+    low = [("table", g, m[b, g]) for b in (0, 1, 2, 3) for g in range(GROUPS)]
+    if not moved:
+        tops = (7, 6, 5, 4) if kind == "wide" else (7, 5, 4)
+        return [("entry", kind, 4)] + [("table", g, m[b, g]) for b in tops for g in range(GROUPS)] + low
+    kept = [g for g in range(GROUPS) if not moved >> g & 1]
+    lower = 6 if kind == "wide" else 5
+    words = [("entry", kind, len(kept))] + [("table", g, m[7, g]) for g in kept]
+    words += [("T", moved)] + [("table", g, m[7 if moved >> g & 1 else lower, g]) for g in range(GROUPS)]
+    if kind == "wide":
+        words += [("exit", "planes_5")] + [("table", g, m[b, g]) for b in (5, 4) for g in range(GROUPS)]
+    else:
+        words += [("exit", "plane_4")] + [("table", g, m[4, g]) for g in range(GROUPS)]
+    return words + low
+
+
+def run_row(words: list[tuple], tables, t_table: list[int], wide_start: int, narrow_start: int) -> tuple[int, int]:
+    """The row's code on its words (IX 16 bits, R planes.s's right Horner from 0): (Q + R mod 2^16, T-states from its
+    entry's code to its last top lookup, the part the forms change)."""
+    stream = iter(words)
+
+    def lookup() -> int:
+        word = next(stream)
+        assert word[0] in ("table", "T"), word
+        return t_table[word[1]] if word[0] == "T" else tables[word[1]][word[2]]
+
+    _, kind, k = next(stream)
+    ix = wide_start if kind == "wide" else narrow_start
+    t = LD_IX
+    if k == 4:          # as now: plane 7, and a wide row's plane 6
+        for _ in range(4):
+            ix += lookup()
+        t += 4 * LOOKUP
+        if kind == "wide":
+            ix = 2 * ix + sum(lookup() for _ in range(4))
+            t += DOUBLE + 4 * LOOKUP
+        rest = ("planes_5",)
+    else:               # a stub's jp into the block: k lookups, add ix,ix, 5 lookups, ret to the exit word
+        ix += sum(lookup() for _ in range(k))
+        ix = 2 * ix + sum(lookup() for _ in range(5))
+        t += JUMP + k * LOOKUP + DOUBLE + 5 * LOOKUP + JUMP
+        exit_word = next(stream)
+        assert exit_word[0] == "exit", exit_word
+        rest = (exit_word[1],)
+    if rest[0] == "planes_5":
+        ix = 2 * ix + sum(lookup() for _ in range(4))
+        t += DOUBLE + 4 * LOOKUP
+    ix = 2 * ix + sum(lookup() for _ in range(4))       # plane 4
+    t += DOUBLE + 4 * LOOKUP
+    low = 0
+    for _ in range(4):
+        low = (low + sum(lookup() for _ in range(4))) >> 1
+    assert next(stream, None) is None, "every word read"
+    return (ix + low) & 0xFFFF, t
+
+
+def call_tables(x) -> tuple[list[list[int]], list[int], int, int]:
+    """wp_tables' build on x (WP_LOW_START_IN_TABLE) and T[W]: (tables, T, K', the narrow start)."""
+    _, c_lo, c_hi = plane_tables(x)
+    delta, top_start = low_start_in_table(c_lo, c_hi)
+    tables = start_in_table_tables(x)
+    sums = [sum(abs(int(v)) for v in x[COLS * g:COLS * (g + 1)]) + 2 * delta * (g == 3) for g in range(GROUPS)]
+    t_table = [sum(sums[g] for g in range(GROUPS) if w >> g & 1) for w in range(16)]
+    total = int(np.abs(x).sum())
+    return tables, t_table, top_start, 2 * top_start + total + 2 * delta
+
+
+def signed(word: int) -> int:
+    return (word + 32768) % 65536 - 32768
+
+
+def check_model(trials: int = 300, use_t: bool = True) -> int:
+    """Every row's words through the code equal intmath.matvec at shift 4 (and at a random shift, the same word shifted
+    right as wp_row's chain does); with `use_t` False the T[W] entries read 0 (a broken build, for the tests)."""
+    rng = np.random.default_rng(3420)
+    checked = 0
+    for trial in range(trials):
+        x = vector_with_sum(rng, int(rng.integers(1, 4096)), -400, 400)
+        if not planes_fit(x, LEAST_SHIFT):
+            continue
+        tables, t_table, wide_start, narrow_start = call_tables(x)
+        if not use_t:
+            t_table = [0] * 16
+        shift = int(rng.integers(LEAST_SHIFT, LEAST_SHIFT + 16))
+        for _ in range(4):
+            row = np.concatenate([rng.integers(-lim, lim, COLS) for lim in rng.choice([32, 64, 128], GROUPS)])
+            value, _ = run_row(row_words(row), tables, t_table, wide_start, narrow_start)
+            assert signed(value) == int(intmath.matvec(row[None, :], 0, x, post=LEAST_SHIFT)[0]), (trial, row)
+            assert signed(value) >> (shift - LEAST_SHIFT) == int(intmath.matvec(row[None, :], 0, x, post=shift)[0])
+            checked += 1
+    return checked
+
+
+def matrix_weighing(weights, at_shift_4: bool, x) -> dict[str, int]:
+    """One matrix's call on x: T-states saved (the forms' rows against the same rows as now), rows by form, words and
+    tape masks fewer."""
+    tables, t_table, wide_start, narrow_start = call_tables(x)
+    saved, forms, words_fewer, masks_fewer = 0, {}, 0, 0
+    for row in weights:
+        now = row_words(row, use_forms=False)
+        new = row_words(row)
+        value_now, t_now = run_row(now, tables, t_table, wide_start, narrow_start)
+        value_new, t_new = run_row(new, tables, t_table, wide_start, narrow_start)
+        assert value_now == value_new
+        if new[0][0] == "entry" and new[0][2] < 4:
+            kind, moved = row_form(row)
+            if kind == "narrow" and not at_shift_4:
+                t_now += JUMP               # (wp_row_narrow's jp wp_row_planes_5; wp_row_4_narrow is its own copy)
+            n = bin(moved).count("1")
+            key = f"{kind} n={n}"
+            forms[key] = forms.get(key, 0) + 1
+            masks_fewer += n
+        saved += t_now - t_new
+        words_fewer += len(now) - len(new)
+    return {"saved": saved, "words_fewer": words_fewer, "masks_fewer": masks_fewer, **forms}
+
+
+def main() -> None:
+    print(f"model: {check_model():,} random rows' words through the stubs, the block and the exits bit-exact against "
+          "intmath.matvec (shift 4 and a random shift)")
+    soul = load_soul(DEFAULT_SOUL)
+    shift_4 = zx_build.planes_shift_4_matrices(soul)
+    x = vector_with_sum(np.random.default_rng(1), 1500, -300, 300)     # (the savings do not depend on x)
+    step, position, words_fewer, masks_fewer = 0, 0, 0, 0
+    forms: dict[str, int] = {}
+    for index, name in enumerate(zx_build.PLANES_MATRICES):
+        at_4 = bool(shift_4 >> index & 1)
+        got = matrix_weighing(np.asarray(soul[name].values, dtype=np.int64), at_4, x)
+        print(f"  {name} ({'wp_row_4' if at_4 else 'wp_row'}'s loop): {got['saved']:,} T-states fewer a call")
+        step += got["saved"]
+        position += got["saved"] * (name != "l1.q")
+        words_fewer += got["words_fewer"]
+        masks_fewer += got["masks_fewer"]
+        for key, count in got.items():
+            if key.startswith(("wide", "narrow")):
+                forms[key] = forms.get(key, 0) + count
+    print("  rows by form: " + ", ".join(f"{key} {count}" for key, count in sorted(forms.items())))
+    print(f"a reply step: {step:,} fewer in the rows, {2 * TABLE_BUILD:,} more in two builds' T[W] and patches: "
+          f"{step - 2 * TABLE_BUILD:,} net; a prompt position {position - 2 * TABLE_BUILD:,} net (modelled, not built)")
+    code = STUBS * STUB_BYTES + BLOCK_BYTES + TABLE_BYTES + TABLE_BUILD_BYTES
+    print(f"bank 6: the words {2 * words_fewer:,} bytes fewer; the stubs {STUBS * STUB_BYTES}, the block {BLOCK_BYTES}, "
+          f"T[W] {TABLE_BYTES} and its build ~{TABLE_BUILD_BYTES} bytes more: {code - 2 * words_fewer:+,} bytes "
+          f"against the {BANK_6_ROOM} of room at run time")
+    print(f"the tape: {masks_fewer:,} masks fewer (the moved groups' plane-7 masks), before wp_expand_first's growth")
+
+
+if __name__ == "__main__":
+    main()
