@@ -26,10 +26,11 @@ word its code's address, reached by `ret`):
 It (1) runs the rows' words through a model of that code (stubs, block, exits, both loops' planes; IX 16 bits) against
 intmath.matvec on random rows of every group mix and random x (the tables WP_LOW_START_IN_TABLE's, group 3 biased);
 (2) counts on the shipped soul's six matrices (each once a reply step, all but layer 1's q a prompt position; the
-loop by the soul's shift) the T-states a call saves, the T[W] builds (the table in Gray order, 15 stores, 8 adds and 7
-subtractions, S'_g from the groups' sums), and bank 6's bytes (the words, the stubs, the block, the table and its
-build) against its 284 bytes of room at run time, and the tape's masks. It builds nothing: the first RUN's
-wp_expand_first would have to make these words from the tape (below).
+loop by the soul's shift) the T-states a call saves, the T[W] builds and bank 6's bytes against its 284 bytes of room
+at run time, and the tape's masks; (3) measures the same on the kernels' bench, where planes.s's WP_GROUP_FORMS builds
+it (T[W] at wp_tables' end, the stubs and the block after wp_rows_end; tests/test_kernels_z80_group_forms.py), the
+words written as matrix_bytes lays them out. No player takes the flag yet: the first RUN's wp_expand_first would have
+to make these words from the tape, and planes_wide.s's wp_rows_wide (a declined xn) read them.
 
     python benchmarks/z80_group_stream.py
 """
@@ -42,6 +43,7 @@ from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
 from soulterm.soul.soulfile import load_soul
 from soulterm.zx import build as zx_build
+from soulterm.zx.soul_layout import plane_groups
 from soulterm.zx.weight_planes import (LEAST_SHIFT, low_start_in_table, plane_tables, planes_fit,
                                        start_in_table_tables, vector_with_sum)
 
@@ -53,15 +55,17 @@ DOUBLE = 15                         # add ix,ix
 JUMP = 10                           # jp nn, or ret
 # bytes
 LOOKUP_BYTES = 6
-STUB_BYTES = 4 + 3                  # ld ix,nn / jp nn
+STUB_BYTES = 4 + 3                  # ld ix,nn / jp nn (the narrow k = 2 stub falls into the block: 4)
 BLOCK_BYTES = 2 * LOOKUP_BYTES + 2 + 5 * LOOKUP_BYTES + 1
 TABLE_BYTES = 2 * 15                # T[1..15] (T[0] is never read: W is never empty)
 STUBS = 5                           # wide k = 2, 1; narrow k = 2, 1, 0
-# T[W]'s build a wp_tables: S'_0..S'_3 (each group's S less the last, group 3's 2 delta more; 4 x (ld (nn),ix 20))
-# then in Gray order 15 x ld (nn),hl (16), 8 add hl,rr (11), 7 sbc hl,rr (15, carry clear after an add), S'_2 through
-# SP and S'_3 loaded once: and the patches of the 5 stubs' starts (K' twice, the narrow start three times, 16 each)
-TABLE_BUILD = 4 * 20 + 15 * 16 + 8 * 11 + 7 * 15 + 3 * 20 + 5 * 16
-TABLE_BUILD_BYTES = 4 * 4 + 15 * 3 + 8 * 1 + 7 * 2 + 3 * 4 + 5 * 3 + 8      # (and S'_g's 8 bytes)
+# T[W]'s build at wp_tables' end (planes.s, WP_GROUP_FORMS): S'_g = E_g[0] + E_g[255] from the tables (BC S'_0: 55,
+# DE S'_1: 51, SP S'_2: 53), HL = S'_0 (8), then in Gray order 15 x ld (nn),hl (16), 6 add hl,rr (11), 7 sbc hl,rr
+# (15), S'_3 added once from its two entries through SP (62), SP S'_2 again from T[4] (20) and back (20); and
+# wp_low_constants' 5 patches of the stubs' starts (16 each)
+TABLE_BUILD = 55 + 51 + 53 + 8 + 15 * 16 + 6 * 11 + 7 * 15 + 62 + 20 + 20 + 5 * 16
+TABLE_BUILD_BYTES = 10 + 9 + 9 + 2 + 15 * 3 + 6 * 1 + 7 * 2 + 10 + 4 + 4 + 5 * 3
+CODE_BYTES = (STUBS - 1) * STUB_BYTES + 4 + BLOCK_BYTES + TABLE_BYTES + TABLE_BUILD_BYTES
 BANK_6_ROOM = 284
 
 
@@ -96,19 +100,52 @@ def row_words(row, use_forms: bool = True) -> list[tuple]:
     m = masks(row)
     kind, moved = row_form(row) if use_forms else (("wide", 0) if any(w == 7 for w in group_widths(row))
                                                    else ("narrow", 0))
-    low = [("table", g, m[b, g]) for b in (0, 1, 2, 3) for g in range(GROUPS)]
+    low = [("table", g, m[b, g]) for b in (0, 1, 2, 3) for g in plane_groups(b)]
     if not moved:
         tops = (7, 6, 5, 4) if kind == "wide" else (7, 5, 4)
-        return [("entry", kind, 4)] + [("table", g, m[b, g]) for b in tops for g in range(GROUPS)] + low
+        return [("entry", kind, 4)] + [("table", g, m[b, g]) for b in tops for g in plane_groups(b)] + low
     kept = [g for g in range(GROUPS) if not moved >> g & 1]
     lower = 6 if kind == "wide" else 5
     words = [("entry", kind, len(kept))] + [("table", g, m[7, g]) for g in kept]
-    words += [("T", moved)] + [("table", g, m[7 if moved >> g & 1 else lower, g]) for g in range(GROUPS)]
+    words += [("table", g, m[7 if moved >> g & 1 else lower, g]) for g in range(GROUPS)] + [("T", moved)]
     if kind == "wide":
-        words += [("exit", "planes_5")] + [("table", g, m[b, g]) for b in (5, 4) for g in range(GROUPS)]
+        words += [("exit", "planes_5")] + [("table", g, m[b, g]) for b in (5, 4) for g in plane_groups(b)]
     else:
-        words += [("exit", "plane_4")] + [("table", g, m[4, g]) for g in range(GROUPS)]
+        words += [("exit", "plane_4")] + [("table", g, m[4, g]) for g in plane_groups(4)]
     return words + low
+
+
+def word_bytes(words: list[tuple], page: int, sym, at_4: bool) -> bytes:
+    """A row's words as planes.s reads them with WP_GROUP_FORMS (`sym` the bench's symbols; `at_4` the matrix runs
+    wp_row_4's loop): a table word 2 m mod 256, then page + 2 g + (m >> 7); T[W] its entry's address; an entry or an
+    exit its code's address."""
+    loop = "wp_row_4" if at_4 else "wp_row"
+    out = bytearray()
+    for word in words:
+        if word[0] == "table":
+            out += bytes((2 * word[2] & 255, page + 2 * word[1] + (word[2] >> 7)))
+            continue
+        if word[0] == "T":
+            address = sym("wp_group_sums") + 2 * (word[1] - 1)
+        elif word[0] == "exit":
+            address = sym(f"{loop}_{word[1]}")
+        elif word[2] == 4:
+            address = sym(loop + ("" if word[1] == "wide" else "_narrow"))
+        else:
+            address = sym(f"wp_group_{word[1]}_{word[2]}")
+        out += address.to_bytes(2, "little")
+    return bytes(out)
+
+
+def matrix_bytes(weights, page: int, sym, at_4: bool, use_forms: bool = True) -> bytes:
+    """A matrix's words (soul_layout.plane_words(narrow=True, entries=...)'s without the forms), wp_rows_end's last."""
+    return b"".join(word_bytes(row_words(row, use_forms), page, sym, at_4) for row in weights) + \
+        sym("wp_rows_end").to_bytes(2, "little")
+
+
+def falls_in(kind: str, k: int) -> bool:
+    """The stub placed just before the block (planes.s's wp_group_narrow_2, the shipped soul's commonest): no jp."""
+    return (kind, k) == ("narrow", 2)
 
 
 def run_row(words: list[tuple], tables, t_table: list[int], wide_start: int, narrow_start: int) -> tuple[int, int]:
@@ -135,7 +172,7 @@ def run_row(words: list[tuple], tables, t_table: list[int], wide_start: int, nar
     else:               # a stub's jp into the block: k lookups, add ix,ix, 5 lookups, ret to the exit word
         ix += sum(lookup() for _ in range(k))
         ix = 2 * ix + sum(lookup() for _ in range(5))
-        t += JUMP + k * LOOKUP + DOUBLE + 5 * LOOKUP + JUMP
+        t += JUMP * (not falls_in(kind, k)) + k * LOOKUP + DOUBLE + 5 * LOOKUP + JUMP
         exit_word = next(stream)
         assert exit_word[0] == "exit", exit_word
         rest = (exit_word[1],)
@@ -212,6 +249,66 @@ def matrix_weighing(weights, at_shift_4: bool, x) -> dict[str, int]:
     return {"saved": saved, "words_fewer": words_fewer, "masks_fewer": masks_fewer, **forms}
 
 
+BENCH_FORMS = ("WP_WORDS_FROM_SPLIT", "WP_NARROW_WORDS", "WP_NARROW_SPLIT", "WP_NEXT_ROW_WORDS", "WP_NARROW_RUNS",
+               "WP_FILL_PAIRS", "WP_CHAIN_A", "WP_SUMS_UNROLLED", "WP_LOW_START_IN_TABLE", "WP_FILL_LINKED",
+               "WP_NEXT_BY_RET")       # (the 128K player's planes.s, build.planes_bank's)
+BENCH_WORDS_AT, BENCH_X_AT, BENCH_TABLES_AT = 0xA000, 0x9F00, 0xD800
+
+
+def make_bench(groups: bool, loops: int = 0b001011):
+    """The kernels' bench with the 128K's planes.s forms (WP_SHIFT_4_MATRICES `loops`), WP_GROUP_FORMS where `groups`;
+    wp_tables' first call straight to its work (the words are written by the caller, not made from split masks)."""
+    from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
+    from soulterm.zx.weight_planes import WORD_TABLES_SOURCE
+
+    flags = BENCH_FORMS + ("WP_GROUP_FORMS",) * groups
+    source = ("".join(f"{flag} = 1\n" for flag in flags) + f"WP_SHIFT_4_MATRICES = {loops}\n"
+              f"WP_SPLIT_BYTES = {6 * 32 * 32}\nWP_NARROW_ROWS = 96\nWP_SPLIT_CLASSES = $9D00\n"
+              f"wp_planes = ${BENCH_WORDS_AT:04X}\nwp_table_pages = ${BENCH_TABLES_AT:04X}\n" + WORD_TABLES_SOURCE +
+              '.include "planes_wide.s"\n')
+    bench = Z80Bench(extra_source=source, options=player_kernel_options("128k"))
+    bench.poke_word(bench.sym("wp_tables") + 1, bench.sym("wp_interrupts_off"))
+    return bench
+
+
+def bench_build(bench, x) -> int:
+    """wp_tables on x (at BENCH_X_AT): its T-states."""
+    bench.write_words(BENCH_X_AT, np.asarray(x, dtype=np.int64))
+    bench.poke_word(bench.sym("wp_x"), BENCH_X_AT)
+    t_states = bench.call("wp_tables")
+    assert not bench.cpu.f & 1, "built"
+    return t_states
+
+
+def bench_rows(bench, rows, x, shift: int, use_forms: bool = True, tables: bool = True):
+    """wp_rows on `rows` laid out by matrix_bytes (wp_row_4's loop at shift 4, else wp_row's): (out, T-states)."""
+    from soulterm.zx.weight_planes import run_tables_and_rows
+
+    words = matrix_bytes(rows, bench.sym("WP_PAGE"), bench.sym, shift == LEAST_SHIFT, use_forms)
+    bench.poke(BENCH_WORDS_AT, words)
+    out, _, t_states = run_tables_and_rows(bench, "wp", BENCH_WORDS_AT, BENCH_X_AT, len(rows), x, shift, tables=tables)
+    return out, t_states
+
+
+def bench_figures(soul) -> dict[str, int]:
+    """Measured on the kernels' bench: the six calls' T-states saved (each matrix at its own loop and soul shift,
+    bit-exact both ways), wp_tables' extra T-states and planes.s's extra bytes (wp_x..wp_code_end)."""
+    grouped, plain = make_bench(True), make_bench(False)
+    x = vector_with_sum(np.random.default_rng(2), 1500, -300, 300)
+    build = bench_build(grouped, x) - bench_build(plain, x)
+    loops = zx_build.planes_shift_4_matrices(soul)
+    saved = 0
+    for index, name in enumerate(zx_build.PLANES_MATRICES):
+        rows = np.asarray(soul[name].values, dtype=np.int64)
+        shift = LEAST_SHIFT if loops >> index & 1 else soul[name].shift + 1
+        new, t_new = bench_rows(grouped, rows, x, shift, tables=False)
+        old, t_old = bench_rows(grouped, rows, x, shift, use_forms=False, tables=False)
+        assert np.array_equal(new, old) and np.array_equal(new, intmath.matvec(rows, 0, x, post=shift)), name
+        saved += t_old - t_new
+    size = lambda bench: bench.sym("wp_code_end") - bench.sym("wp_x")     # noqa: E731
+    return {"saved": saved, "build": build, "bytes": size(grouped) - size(plain)}
+
+
 def main() -> None:
     print(f"model: {check_model():,} random rows' words through the stubs, the block and the exits bit-exact against "
           "intmath.matvec (shift 4 and a random shift)")
@@ -233,12 +330,15 @@ def main() -> None:
                 forms[key] = forms.get(key, 0) + count
     print("  rows by form: " + ", ".join(f"{key} {count}" for key, count in sorted(forms.items())))
     print(f"a reply step: {step:,} fewer in the rows, {2 * TABLE_BUILD:,} more in two builds' T[W] and patches: "
-          f"{step - 2 * TABLE_BUILD:,} net; a prompt position {position - 2 * TABLE_BUILD:,} net (modelled, not built)")
-    code = STUBS * STUB_BYTES + BLOCK_BYTES + TABLE_BYTES + TABLE_BUILD_BYTES
-    print(f"bank 6: the words {2 * words_fewer:,} bytes fewer; the stubs {STUBS * STUB_BYTES}, the block {BLOCK_BYTES}, "
-          f"T[W] {TABLE_BYTES} and its build ~{TABLE_BUILD_BYTES} bytes more: {code - 2 * words_fewer:+,} bytes "
-          f"against the {BANK_6_ROOM} of room at run time")
-    print(f"the tape: {masks_fewer:,} masks fewer (the moved groups' plane-7 masks), before wp_expand_first's growth")
+          f"{step - 2 * TABLE_BUILD:,} net; a prompt position {position - 2 * TABLE_BUILD:,} net")
+    print(f"bank 6: the words {2 * words_fewer:,} bytes fewer; planes.s {CODE_BYTES} bytes more (the stubs "
+          f"{(STUBS - 1) * STUB_BYTES + 4}, the block {BLOCK_BYTES}, T[W] {TABLE_BYTES}, its build and the patches "
+          f"{TABLE_BUILD_BYTES}): {CODE_BYTES - 2 * words_fewer:+,} bytes against the {BANK_6_ROOM} of room at run time")
+    print(f"the tape: {masks_fewer:,} masks fewer where it carried the forms' masks (the moved groups' plane-7 masks)")
+    measured = bench_figures(soul)
+    print(f"the kernels' bench (planes.s with WP_GROUP_FORMS, the shipped soul's six matrices at their loops' shifts): "
+          f"{measured['saved']:,} T-states fewer in the six calls, wp_tables {measured['build']:+,} a build, planes.s "
+          f"{measured['bytes']:+,} bytes")
 
 
 if __name__ == "__main__":

@@ -640,6 +640,66 @@ wp_fill:
         cp WP_PAGE + 4 * WP_GROUP_PAGES
         jp nz,wp_group
 .ifdef WP_LOW_START_IN_TABLE
+.ifdef WP_GROUP_FORMS
+; (WP_GROUP_FORMS) T[W] = the sum of S'_g over W, S'_g = E_g[0] + E_g[255] (the group's sum |x|, group 3's 2 delta more:
+; its table's bias), in Gray order: BC S'_0, DE S'_1, SP S'_2 (interrupts are off), S'_3 added once from its entries.
+; No step carries (T[W] <= S + 254 < 2^16): each sbc finds the carry clear.
+        .macro wp_group_sum_at group
+        ld hl,((WP_PAGE + WP_GROUP_PAGES * group) << 8)            ; E_g[0]
+        .endmacro
+        .macro wp_group_sum_store index
+        ld (wp_group_sums + 2 * (index - 1)),hl
+        .endmacro
+        wp_group_sum_at 0
+        ld bc,((WP_PAGE + WP_GROUP_PAGES * 0 + 1) << 8 | 254)    ; E_0[255]
+        add hl,bc
+        ld b,h
+        ld c,l                  ; S'_0
+        wp_group_sum_at 1
+        ld de,((WP_PAGE + WP_GROUP_PAGES * 1 + 1) << 8 | 254)
+        add hl,de
+        ex de,hl                ; S'_1
+        wp_group_sum_at 2
+        ld sp,((WP_PAGE + WP_GROUP_PAGES * 2 + 1) << 8 | 254)
+        add hl,sp
+        ld sp,hl                ; S'_2
+        ld h,b
+        ld l,c
+        wp_group_sum_store 1
+        add hl,de
+        wp_group_sum_store 3
+        sbc hl,bc
+        wp_group_sum_store 2
+        add hl,sp
+        wp_group_sum_store 6
+        add hl,bc
+        wp_group_sum_store 7
+        sbc hl,de
+        wp_group_sum_store 5
+        sbc hl,bc
+        wp_group_sum_store 4    ; (S'_2)
+        ld sp,((WP_PAGE + WP_GROUP_PAGES * 3) << 8)               ; + S'_3 = E_3[0] + E_3[255]
+        add hl,sp
+        ld sp,((WP_PAGE + WP_GROUP_PAGES * 3 + 1) << 8 | 254)
+        add hl,sp
+        wp_group_sum_store 12
+        ld sp,(wp_group_sums + 2 * (4 - 1))                     ; S'_2 again
+        add hl,bc
+        wp_group_sum_store 13
+        add hl,de
+        wp_group_sum_store 15
+        sbc hl,bc
+        wp_group_sum_store 14
+        sbc hl,sp
+        wp_group_sum_store 10
+        add hl,bc
+        wp_group_sum_store 11
+        sbc hl,de
+        wp_group_sum_store 9
+        sbc hl,bc
+        wp_group_sum_store 8
+        ld sp,(wp_saved_sp)
+.endif
         ld iy,(wp_saved_iy)     ; (the starts were patched at group 3: wp_low_constants)
         or a                    ; built: carry clear
         jr wp_back
@@ -720,12 +780,21 @@ wp_low_constants:
         sbc hl,bc               ; K' = K + (C + delta) / 128 - 2 delta
         ld (wp_row_k+2),hl
         ld (wp_row_4_k+2),hl
+.ifdef WP_GROUP_FORMS
+        ld (wp_group_wide_2+2),hl
+        ld (wp_group_wide_1+2),hl
+.endif
         add hl,hl
         add hl,bc
         ld de,(wp_sum)
         add hl,de
         ld (wp_row_sum+2),hl    ; S + 2 K' + 2 delta: a narrow row's start
         ld (wp_row_4_sum+2),hl
+.ifdef WP_GROUP_FORMS
+        ld (wp_group_narrow_2+2),hl
+        ld (wp_group_narrow_1+2),hl
+        ld (wp_group_narrow_0+2),hl
+.endif
         pop bc
         ld hl,(wp_high_sums)
         add hl,bc
@@ -914,9 +983,12 @@ start:
 
 .endif
 ; wp_row_low: the row's planes 5 and 4 from `planes_5`, then its low planes from R's start at `c_lo`.
-        .macro wp_row_low planes_5, c_lo
+        .macro wp_row_low planes_5, plane_4, c_lo
 planes_5:
         wp_top_up               ; 5
+.ifdef WP_GROUP_FORMS
+plane_4:                        ; (a narrow group row's exit from wp_group_block)
+.endif
         wp_top_down             ; 4
 c_lo:
 .ifdef WP_LOW_START_IN_TABLE
@@ -1045,7 +1117,7 @@ wp_row:
         ; the top planes: plane 7 (up) starts Q, then 6 (down), 5 (up), 4 (down)
         wp_row_top wp_row_k     ; 7: Q starts at K (wp_tables patches it)
         wp_top_down             ; 6 (H back on group 0's low page)
-        wp_row_low wp_row_planes_5, wp_row_c_lo
+        wp_row_low wp_row_planes_5, wp_row_plane_4, wp_row_c_lo
         ex de,hl                ; R + r + Q + 8 K = R + Q + c_hi: floor(W x / 16), in 16 bits
         .byte $DD,$4D           ; ld c,ixl      (|W x| <= 128 S < 2^19: no clip at any shift)
         .byte $DD,$44           ; ld b,ixh
@@ -1095,6 +1167,44 @@ wp_row_narrow:
 wp_rows_end:
         ld sp,(wp_saved_sp)
         jp wp_back
+.ifdef WP_GROUP_FORMS
+; WP_GROUP_FORMS (thirty-fourth round, zxgroup34b; the kernels' bench alone): a row whose groups in W (two or more, a
+; bit each) lie in -64..63 (a wide row) or in -32..31 (a narrow one) reads plane 7 for its other k = 4 - |W| groups
+; alone, then, one plane lower (6, or a narrow row's 5), its 4 groups' words (a group in W: its plane-7 mask, E_7 =
+; S'_g - E_6 there) and T[W] (wp_group_sums: the sum of S'_g over W): 2 E_7 + E_6 = E_7 + S'_g, and a narrow row's 2 E_7 +
+; E_5 = E_7 + S'_g at plane 6's level. Its entry word is a stub's by form and k (Q's start, then k lookups into the
+; block), and its words after the block's 5 its exit: its loop's plane 5 (wide) or plane 4 (narrow)
+; (benchmarks/z80_group_stream.py). 43 (|W| - 1) - 20 T-states a row fewer (the stub's jp and the exit's ret; 10
+; fewer still for the narrow k = 2 stub, which falls into the block).
+wp_group_wide_2:
+        ld ix,0                 ; K' (wp_low_constants patches it)
+        jp wp_group_2
+wp_group_wide_1:
+        ld ix,0                 ; K'
+        jp wp_group_1
+wp_group_narrow_1:
+        ld ix,0                 ; S + 2 K' + 2 delta
+        jp wp_group_1
+wp_group_narrow_0:
+        ld ix,0                 ; S + 2 K' + 2 delta
+        jp wp_group_0
+wp_group_narrow_2:
+        ld ix,0                 ; S + 2 K' + 2 delta (into the block)
+wp_group_2:
+        wp_word_lookup          ; plane 7's kept groups
+wp_group_1:
+        wp_word_lookup
+wp_group_0:
+        add ix,ix
+        wp_word_lookup          ; the lower plane's 4 words and T[W]'s
+        wp_word_lookup
+        wp_word_lookup
+        wp_word_lookup
+        wp_word_lookup
+        ret                     ; (the row's exit word)
+wp_group_sums:  .res 30         ; T[1..15] (W never empty), words within a page (inc l)
+        .assert (wp_group_sums & 1) == 0 || (wp_group_sums & 255) <= 256 - 30, "T[W]'s words: none across a page"
+.endif
 .else
         wp_row_next wp_row, wp_row_class, wp_class_step, wp_row_sum, wp_row_planes_5, wp_rows_done
 .endif
@@ -1113,7 +1223,7 @@ wp_rows_end:
 wp_row_4:                       ; (a call at shift 4) the same rows, the output Q + R in IX
         wp_row_top wp_row_4_k
         wp_top_down
-        wp_row_low wp_row_4_planes_5, wp_row_4_c_lo
+        wp_row_low wp_row_4_planes_5, wp_row_4_plane_4, wp_row_4_c_lo
         wp_row_4_end
 .ifdef WP_NEXT_ROW_WORDS
         wp_next_row
@@ -1141,7 +1251,7 @@ wp_row_4_done:
 wp_row_4_narrow:
         wp_row_top wp_row_4_sum ; plane 7 (up) from S + 2 K, plane 6's masks unread
         wp_skip_plane
-        wp_row_low wp_row_4_narrow_planes_5, wp_row_4_narrow_c_lo
+        wp_row_low wp_row_4_narrow_planes_5, wp_row_4_narrow_plane_4, wp_row_4_narrow_c_lo
         wp_row_4_end
 .ifdef WP_NEXT_ROW_WORDS
         wp_next_row

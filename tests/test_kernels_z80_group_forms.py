@@ -1,0 +1,121 @@
+"""planes.s's WP_GROUP_FORMS (thirty-fourth round, zxgroup34b; on the kernels' bench alone, not in a player): a row
+whose groups in W (two or more) lie in -64..63 (a wide row) or -32..31 (a narrow one) enters by a stub (Q's start, then
+k = 4 - |W| plane-7 lookups in the shared block), reads one plane lower its 4 groups' words (a group in W: its plane-7
+mask) and T[W], and leaves by its exit word (its loop's plane 5, or plane 4). On the bench with the 128K's forms
+(test_kernels_z80_next_rows.py's layout, the words written as benchmarks/z80_group_stream.py lays them out): wp_tables
+builds T[W] = the sum of S'_g over W exactly, on random x and the extremes; wp_rows is bit-exact against
+intmath.matvec on random rows of every group mix at shift 4 (wp_row_4's loop) and at other shifts (wp_row's), and on
+the shipped soul's six matrices; without the forms the words are soul_layout.plane_words' and run as before; each
+call costs exactly what the script's model says fewer; T[W] zeroed breaks a row; the build's extra T-states are those
+the script counts."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from soulterm.paths import CHECKOUT_DIR, DEFAULT_SOUL
+from soulterm.soul import intmath
+from soulterm.soul.soulfile import load_soul
+from soulterm.zx import build as zx_build
+from soulterm.zx.soul_layout import plane_words
+from soulterm.zx.weight_planes import LEAST_SHIFT, MOST_SHIFT, MOST_SUM
+
+sys.path.insert(0, str(CHECKOUT_DIR / "benchmarks"))
+import z80_group_stream as group_stream  # noqa: E402  (a benchmark script, beside z80_group_narrow.py)
+
+@pytest.fixture(scope="module")
+def grouped():
+    return group_stream.make_bench(True)
+
+
+@pytest.fixture(scope="module")
+def plain():
+    return group_stream.make_bench(False)
+
+
+build = group_stream.bench_build
+rows_call = group_stream.bench_rows
+
+
+def mixed_group_rows(rng, count: int) -> np.ndarray:
+    return np.stack([np.concatenate([rng.integers(-lim, lim, 8) for lim in rng.choice([32, 64, 128], 4)])
+                     for _ in range(count)])
+
+
+def extreme_vectors() -> list[np.ndarray]:
+    lone = np.zeros(32, dtype=np.int64)
+    lone[31] = -MOST_SUM
+    return [np.full(32, -127), np.full(32, 127), np.tile([-128, 127], 16), np.zeros(32, dtype=np.int64), lone, -lone]
+
+
+def test_wp_tables_builds_the_sums_of_each_set(grouped):
+    rng = np.random.default_rng(3430)
+    for x in extreme_vectors() + [rng.integers(-120, 120, 32) for _ in range(6)]:
+        build(grouped, x)
+        _, t_table, _, _ = group_stream.call_tables(x)
+        assert grouped.read_words(grouped.sym("wp_group_sums"), 15).tolist() == t_table[1:], x
+
+
+def test_random_rows_of_every_group_mix_are_bit_exact(grouped):
+    rng = np.random.default_rng(3431)
+    for trial in range(6):
+        x = rng.integers(-120, 120, 32) if trial else np.tile([-128, 127], 16)
+        rows = mixed_group_rows(rng, 32)
+        assert sum(group_stream.row_words(row)[0][2] < 4 for row in rows) >= 8
+        for shift in (LEAST_SHIFT, int(rng.integers(LEAST_SHIFT + 1, MOST_SHIFT + 1)), MOST_SHIFT):
+            got, _ = rows_call(grouped, rows, x, shift)
+            assert np.array_equal(got, intmath.matvec(rows, 0, x, post=shift)), (trial, shift)
+
+
+def test_without_the_forms_the_words_are_plane_words_and_run_as_before(grouped):
+    rng = np.random.default_rng(3432)
+    rows = mixed_group_rows(rng, 32)
+    sym = grouped.sym
+    for at_4, loop in ((True, "wp_row_4"), (False, "wp_row")):
+        entries = (sym(loop), sym(loop + "_narrow"), sym("wp_rows_end"))
+        assert group_stream.matrix_bytes(rows, sym("WP_PAGE"), sym, at_4, use_forms=False) == \
+            plane_words(rows, sym("WP_PAGE"), narrow=True, entries=entries)
+    x = rng.integers(-100, 100, 32)
+    got, _ = rows_call(grouped, rows, x, 7, use_forms=False)
+    assert np.array_equal(got, intmath.matvec(rows, 0, x, post=7))
+
+
+def test_the_shipped_matrices_cost_what_the_model_says(grouped):
+    """Each of the shipped soul's six matrices at its own loop: bit-exact, and the forms save exactly the script's
+    count."""
+    soul = load_soul(DEFAULT_SOUL)
+    loops = zx_build.planes_shift_4_matrices(soul)
+    x = np.random.default_rng(3433).integers(-90, 90, 32)
+    build(grouped, x)
+    for index, name in enumerate(zx_build.PLANES_MATRICES):
+        rows = np.asarray(soul[name].values, dtype=np.int64)
+        shift = LEAST_SHIFT if loops >> index & 1 else soul[name].shift + 1
+        new, t_new = rows_call(grouped, rows, x, shift, tables=False)
+        old, t_old = rows_call(grouped, rows, x, shift, use_forms=False, tables=False)
+        assert np.array_equal(new, intmath.matvec(rows, 0, x, post=shift)) and np.array_equal(new, old), name
+        assert t_old - t_new == group_stream.matrix_weighing(rows, bool(loops >> index & 1), x)["saved"] > 0, name
+
+
+def test_a_zeroed_sums_table_breaks_a_row(grouped):
+    rng = np.random.default_rng(3434)
+    x = rng.integers(20, 120, 32)
+    rows = np.stack([np.concatenate([np.full(8, v) for v in (-128, 31, -64, 127)])] * 2)
+    build(grouped, x)
+    grouped.poke(grouped.sym("wp_group_sums"), bytes(30))
+    got, _ = rows_call(grouped, rows, x, LEAST_SHIFT, tables=False)
+    assert not np.array_equal(got, intmath.matvec(rows, 0, x, post=LEAST_SHIFT))
+
+
+def test_the_build_and_the_bytes_are_what_the_script_counts(grouped, plain):
+    for x in extreme_vectors()[:3] + [np.random.default_rng(3435).integers(-100, 100, 32)]:
+        assert build(grouped, x) - build(plain, x) == group_stream.TABLE_BUILD
+    size = lambda bench: bench.sym("wp_code_end") - bench.sym("wp_x")     # noqa: E731
+    assert size(grouped) - size(plain) == group_stream.CODE_BYTES
+
+
+def test_the_players_do_not_take_the_forms():
+    """(the kernels' bench alone this round: wp_expand_first and planes_wide.s's wp_rows_wide read no such rows)"""
+    assert "WP_GROUP_FORMS" not in (CHECKOUT_DIR / "soulterm" / "zx" / "build.py").read_text()
