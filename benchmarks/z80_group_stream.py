@@ -43,7 +43,7 @@ from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
 from soulterm.soul.soulfile import load_soul
 from soulterm.zx import build as zx_build
-from soulterm.zx.soul_layout import plane_groups
+from soulterm.zx.soul_layout import plane_classes, plane_groups
 from soulterm.zx.weight_planes import (LEAST_SHIFT, low_start_in_table, plane_tables, planes_fit,
                                        start_in_table_tables, vector_with_sum)
 
@@ -107,12 +107,23 @@ def row_words(row, use_forms: bool = True) -> list[tuple]:
     kept = [g for g in range(GROUPS) if not moved >> g & 1]
     lower = 6 if kind == "wide" else 5
     words = [("entry", kind, len(kept))] + [("table", g, m[7, g]) for g in kept]
-    words += [("table", g, m[7 if moved >> g & 1 else lower, g]) for g in range(GROUPS)] + [("T", moved)]
+    words += [("table", g, m[7 if moved >> g & 1 else lower, g]) for g in plane_groups(lower)] + [("T", moved)]
     if kind == "wide":
         words += [("exit", "planes_5")] + [("table", g, m[b, g]) for b in (5, 4) for g in plane_groups(b)]
     else:
         words += [("exit", "plane_4")] + [("table", g, m[4, g]) for g in plane_groups(4)]
     return words + low
+
+
+def row_class(row) -> int:
+    """The row's class byte with WP_GROUP_FORMS (WP_SPLIT_CLASSES: wp_expand_first's): bit 0 narrow, W at bits 4..7."""
+    kind, moved = row_form(row)
+    return (kind == "narrow") | moved << 4
+
+
+def group_word_bytes(weights) -> int:
+    """WP_GROUP_WORD_BYTES: the words' bytes more than without the forms (2 - |W| words a form row: never positive)."""
+    return sum(2 * (2 - bin(row_form(row)[1]).count("1")) for row in weights if row_form(row)[1])
 
 
 def word_bytes(words: list[tuple], page: int, sym, at_4: bool) -> bytes:
@@ -252,22 +263,27 @@ def matrix_weighing(weights, at_shift_4: bool, x) -> dict[str, int]:
 BENCH_FORMS = ("WP_WORDS_FROM_SPLIT", "WP_NARROW_WORDS", "WP_NARROW_SPLIT", "WP_NEXT_ROW_WORDS", "WP_NARROW_RUNS",
                "WP_FILL_PAIRS", "WP_CHAIN_A", "WP_SUMS_UNROLLED", "WP_LOW_START_IN_TABLE", "WP_FILL_LINKED",
                "WP_NEXT_BY_RET")       # (the 128K player's planes.s, build.planes_bank's)
-BENCH_WORDS_AT, BENCH_X_AT, BENCH_TABLES_AT = 0xA000, 0x9F00, 0xD800
+BENCH_WORDS_AT, BENCH_X_AT, BENCH_TABLES_AT, BENCH_CLASSES_AT = 0xA000, 0x9F00, 0xD800, 0x9D00
 
 
-def make_bench(groups: bool, loops: int = 0b001011):
+def make_bench(groups: bool, loops: int = 0b001011, rows=None):
     """The kernels' bench with the 128K's planes.s forms (WP_SHIFT_4_MATRICES `loops`), WP_GROUP_FORMS where `groups`;
-    wp_tables' first call straight to its work (the words are written by the caller, not made from split masks)."""
+    with `rows` (six matrices of 32) the first RUN's sizes for them (wp_tables' first call then runs wp_expand_first:
+    the caller writes their masks and classes), else wp_tables' first call straight to its work (the caller writes
+    the words)."""
     from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
     from soulterm.zx.weight_planes import WORD_TABLES_SOURCE
 
     flags = BENCH_FORMS + ("WP_GROUP_FORMS",) * groups
     source = ("".join(f"{flag} = 1\n" for flag in flags) + f"WP_SHIFT_4_MATRICES = {loops}\n"
-              f"WP_SPLIT_BYTES = {6 * 32 * 32}\nWP_NARROW_ROWS = 96\nWP_SPLIT_CLASSES = $9D00\n"
+              f"WP_SPLIT_BYTES = {6 * 32 * 32}\nWP_SPLIT_CLASSES = ${BENCH_CLASSES_AT:04X}\n"
+              f"WP_NARROW_ROWS = {96 if rows is None else sum(plane_classes(rows))}\n"
+              f"WP_GROUP_WORD_BYTES = {0 if rows is None else group_word_bytes(rows)}\n"
               f"wp_planes = ${BENCH_WORDS_AT:04X}\nwp_table_pages = ${BENCH_TABLES_AT:04X}\n" + WORD_TABLES_SOURCE +
               '.include "planes_wide.s"\n')
     bench = Z80Bench(extra_source=source, options=player_kernel_options("128k"))
-    bench.poke_word(bench.sym("wp_tables") + 1, bench.sym("wp_interrupts_off"))
+    if rows is None:
+        bench.poke_word(bench.sym("wp_tables") + 1, bench.sym("wp_interrupts_off"))
     return bench
 
 

@@ -20,8 +20,8 @@ from soulterm.paths import CHECKOUT_DIR, DEFAULT_SOUL
 from soulterm.soul import intmath
 from soulterm.soul.soulfile import load_soul
 from soulterm.zx import build as zx_build
-from soulterm.zx.soul_layout import plane_words
-from soulterm.zx.weight_planes import LEAST_SHIFT, MOST_SHIFT, MOST_SUM
+from soulterm.zx.soul_layout import plane_bytes, plane_words
+from soulterm.zx.weight_planes import LEAST_SHIFT, MOST_SHIFT, MOST_SUM, run_tables_and_rows
 
 sys.path.insert(0, str(CHECKOUT_DIR / "benchmarks"))
 import z80_group_stream as group_stream  # noqa: E402  (a benchmark script, beside z80_group_narrow.py)
@@ -38,6 +38,7 @@ def plain():
 
 build = group_stream.bench_build
 rows_call = group_stream.bench_rows
+SHIPPED_LOOPS = 0b001011
 
 
 def mixed_group_rows(rng, count: int) -> np.ndarray:
@@ -119,3 +120,41 @@ def test_the_build_and_the_bytes_are_what_the_script_counts(grouped, plain):
 def test_the_players_do_not_take_the_forms():
     """(the kernels' bench alone this round: wp_expand_first and planes_wide.s's wp_rows_wide read no such rows)"""
     assert "WP_GROUP_FORMS" not in (CHECKOUT_DIR / "soulterm" / "zx" / "build.py").read_text()
+
+
+def expansion_rows(seed: int) -> np.ndarray:
+    """Six matrices of 32: random rows of every group mix, or (seed 0) the shipped soul's q, k and v."""
+    if seed == 0:
+        soul = load_soul(DEFAULT_SOUL)
+        return np.concatenate([np.asarray(soul[name].values, dtype=np.int64) for name in zx_build.PLANES_MATRICES])
+    return mixed_group_rows(np.random.default_rng(seed), 192)
+
+
+@pytest.mark.parametrize("seed, loops", [(0, SHIPPED_LOOPS), (3436, SHIPPED_LOOPS), (3437, 0b110100)])
+def test_the_first_build_makes_the_forms_words_from_the_tape(seed, loops):
+    """wp_expand_first on the tape's masks as now (plane_bytes(narrow=True)) and the classes with W: exactly
+    matrix_bytes' words for each matrix at its loop, nothing past them touched; then every matrix bit-exact."""
+    rows = expansion_rows(seed)
+    bench = group_stream.make_bench(True, loops, rows)
+    guard = bytes(range(1, 33))
+    packed = plane_bytes(rows, narrow=True)
+    sym = bench.sym
+    words = b"".join(group_stream.matrix_bytes(rows[32 * m:32 * (m + 1)], sym("WP_PAGE"), sym, bool(loops >> m & 1))
+                     for m in range(6))
+    assert len(words) == 2 * len(packed) + 2 * (192 + 6) + group_stream.group_word_bytes(rows)
+    bench.poke(group_stream.BENCH_CLASSES_AT, bytes(group_stream.row_class(row) for row in rows))
+    bench.poke(group_stream.BENCH_WORDS_AT - len(guard), guard)
+    bench.poke(group_stream.BENCH_WORDS_AT, packed + bytes([0x5A]) * (len(words) - len(packed)) + guard)
+    x = np.random.default_rng(seed + 1).integers(-100, 100, 32)
+    build(bench, x)
+    assert bench.peek(group_stream.BENCH_WORDS_AT, len(words)) == words
+    assert bench.peek(group_stream.BENCH_WORDS_AT - len(guard), len(guard)) == guard
+    assert bench.peek(group_stream.BENCH_WORDS_AT + len(words), len(guard)) == guard
+    assert int.from_bytes(bench.peek(sym("wp_tables") + 1, 2), "little") == sym("wp_interrupts_off")
+    at = group_stream.BENCH_WORDS_AT
+    for m in range(6):
+        matrix = rows[32 * m:32 * (m + 1)]
+        shift = LEAST_SHIFT if loops >> m & 1 else 9
+        out, _, _ = run_tables_and_rows(bench, "wp", at, group_stream.BENCH_X_AT, 32, x, shift, tables=False)
+        assert np.array_equal(out, intmath.matvec(matrix, 0, x, post=shift)), m
+        at += len(group_stream.matrix_bytes(matrix, sym("WP_PAGE"), sym, bool(loops >> m & 1)))

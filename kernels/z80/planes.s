@@ -177,7 +177,12 @@ wp_expand_first:
         call wp_interrupts_off
         ld (wp_saved_sp),sp
 .ifdef WP_NARROW_SPLIT
+.ifdef WP_GROUP_FORMS
+        ld (wp_saved_iy),iy     ; (IY: the matrix's loop's exits)
+        ld sp,wp_planes + 2 * WP_PACKED_BYTES + WP_ENTRY_BYTES + WP_GROUP_WORD_BYTES
+.else
         ld sp,wp_planes + 2 * WP_PACKED_BYTES + WP_ENTRY_BYTES
+.endif
         ld ix,WP_SPLIT_CLASSES + WP_SPLIT_BYTES / 32    ; (past the last row's class)
         ld de,wp_planes + WP_PACKED_BYTES - 1
 .ifdef WP_NEXT_ROW_WORDS
@@ -192,9 +197,15 @@ wp_expand_first:
         ld c,WP_ROWS_A_MATRIX   ; C': its rows left
         ld hl,wp_row            ; HL', DE': its wide and narrow rows' entries
         ld de,wp_row_narrow
+.ifdef WP_GROUP_FORMS
+        ld iy,wp_expand_exits   ; (and a group row's exits: ld keeps the carry)
+.endif
         jr nc,@loop_set
         ld hl,wp_row_4
         ld de,wp_row_4_narrow
+.ifdef WP_GROUP_FORMS
+        ld iy,wp_expand_exits_4
+.endif
 @loop_set:
         exx
 .endif
@@ -210,7 +221,66 @@ wp_expand_first:
         jr nz,@kept             ; (not plane 6)
         bit 0,(ix+0)
         jr nz,@plane            ; (a narrow row's plane 6: not on the tape; plane 7 follows)
-@kept:  and 5
+@kept:
+.ifdef WP_GROUP_FORMS
+; (WP_GROUP_FORMS) a group row's class has W in its high bits (group g at bit 4 + g): at plane 7 (place 0, walked from
+; group 3 down) a moved group's mask gives no word; at the lower plane (place 1, plane 6, walked from group 0 up, in a
+; wide row; place 2, plane 5, from group 3 down, in a narrow one) a moved group's mask is complemented (its plane 7's),
+; and the row's exit and T[W]'s words are pushed first (they follow the plane's 4).
+        ld h,a                  ; (the place)
+        xor a
+        ld (wp_expand_skip),a
+        ld (wp_expand_cpl),a
+        ld a,(ix+0)
+        and $F0                 ; W (0: the row as now)
+        jr z,@streams_set
+        ld l,a
+        ld a,h
+        or a
+        jr nz,@lower
+        ld a,l
+        ld (wp_expand_skip),a   ; (plane 7)
+        jr @streams_set
+@lower: ld a,(ix+0)
+        and 1
+        inc a                   ; (the lower plane's place)
+        cp h
+        jr nz,@streams_set
+        dec a                   ; (Z: a wide row)
+        ld c,(iy+0)
+        ld b,(iy+1)
+        jr z,@exit_set
+        ld c,(iy+2)
+        ld b,(iy+3)
+@exit_set:
+        push bc                 ; the row's exit
+        ld a,l
+        rrca
+        rrca
+        rrca                    ; 2 W
+        ld bc,wp_group_sums - 2
+        add a,c
+        ld c,a
+        jr nc,@sums_set
+        inc b
+@sums_set:
+        push bc                 ; T[W]'s entry
+        ld a,h
+        dec a
+        ld a,l
+        jr nz,@cpl_set          ; (plane 5: from group 3 down, as W's bits)
+        ld b,4
+@reverse:
+        rla                     ; (plane 6: from group 0 up)
+        rr c
+        djnz @reverse
+        ld a,c
+@cpl_set:
+        ld (wp_expand_cpl),a
+@streams_set:
+        ld a,h
+.endif
+        and 5
         cp 1                    ; (places 1 and 3: planes 6 and 4, PLANES_DOWN)
 .else
 .ifdef WP_NARROW_WORDS
@@ -246,13 +316,27 @@ wp_expand_first:
         ld bc,WP_PAGE / 2 | 1 << 8      ; (group 0 up: C = WP_PAGE / 2 + g, B its step)
         jr z,@mask
         ld bc,WP_PAGE / 2 + 3 | $FF << 8        ; (group 3 down)
-@mask:  ld a,(de)
+@mask:
+.ifdef WP_GROUP_FORMS
+        ld hl,wp_expand_skip
+        sla (hl)
+        jr c,@mask_done         ; (plane 7's mask of a moved group: no word)
+        inc hl
+        sla (hl)                ; (the lower plane's mask of a moved group: its complement)
+        sbc a,a
+        ex de,hl
+        xor (hl)
+        ex de,hl
+.else
+        ld a,(de)
+.endif
         add a,a                 ; 2 m mod 256, carry: m >> 7
         ld l,a
         ld a,c
         rla                     ; WP_PAGE + 2 g + (m >> 7)
         ld h,a
         push hl
+@mask_done:
         ld a,c
         add a,b
         ld c,a
@@ -265,8 +349,41 @@ wp_expand_first:
         ld a,b
         exx
         or a
+.ifdef WP_GROUP_FORMS
+        jp nz,@plane            ; (the row's planes)
+.else
         jr nz,@plane            ; (the row's planes)
+.endif
 .ifdef WP_NEXT_ROW_WORDS
+.ifdef WP_GROUP_FORMS
+        ld a,(ix+0)             ; (a group row's entry: its stub by form and |W|, wp_expand_stubs' word 3 narrow + |W| - 2)
+        rra
+        sbc a,a
+        and 6
+        ld h,a
+        ld a,(ix+0)
+        and $F0
+        jr z,@as_now
+        ld b,4
+@count: add a,a
+        jr nc,@counted
+        inc h
+        inc h
+@counted:
+        djnz @count
+        ld c,h
+        ld b,0
+        ld hl,wp_expand_stubs - 4
+        add hl,bc
+        ld a,(hl)
+        inc hl
+        ld h,(hl)
+        ld l,a
+        push hl
+        exx
+        jr @entry_pushed
+@as_now:
+.endif
         exx
         bit 0,(ix+0)
         jr z,@wide_entry
@@ -277,6 +394,15 @@ wp_expand_first:
 @entry_pushed:
         dec c
         exx
+.ifdef WP_GROUP_FORMS
+        jp nz,@row              ; (the matrix's rows)
+        ld a,e
+        cp (wp_planes - 1) & 255
+        jp nz,@matrix
+        ld a,d
+        cp (wp_planes - 1) >> 8
+        jp nz,@matrix
+.else
         jr nz,@row              ; (the matrix's rows)
         ld a,e
         cp (wp_planes - 1) & 255
@@ -284,6 +410,7 @@ wp_expand_first:
         ld a,d
         cp (wp_planes - 1) >> 8
         jr nz,@matrix
+.endif
 .else
         ld a,e
         cp (wp_planes - 1) & 255
@@ -301,11 +428,24 @@ wp_expand_first:
         jr nz,@plane
 .endif
         ld sp,(wp_saved_sp)
+.ifdef WP_GROUP_FORMS
+        ld iy,(wp_saved_iy)
+.endif
         ld hl,wp_interrupts_off
         ld (wp_tables + 1),hl   ; (the next builds: straight to it)
         ret
 .ifdef WP_NEXT_ROW_WORDS
 wp_expand_loops: .byte 0        ; (the matrices' shift-4 bits, the next one on top)
+.endif
+.ifdef WP_GROUP_FORMS
+wp_expand_skip: .byte 0         ; (a plane's masks that give no word, the next on top)
+wp_expand_cpl:  .byte 0         ; (a plane's masks complemented, the next on top; wp_expand_skip's next byte)
+wp_expand_exits:                ; (wp_row's loop: a wide group row's exit, a narrow one's)
+        .word wp_row_planes_5, wp_row_plane_4
+wp_expand_exits_4:              ; (wp_row_4's)
+        .word wp_row_4_planes_5, wp_row_4_plane_4
+wp_expand_stubs:                ; (by 3 narrow + |W| - 2: a wide row's |W| 2, 3, then a narrow row's 2, 3, 4)
+        .word wp_group_wide_2, wp_group_wide_1, 0, wp_group_narrow_2, wp_group_narrow_1, wp_group_narrow_0
 .endif
 wp_expand_end:
         .assert (wp_planes & 31) == 0, "wp_expand_first reads a mask's place in its row from E (a plane's from E & 3)"
