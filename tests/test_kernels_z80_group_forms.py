@@ -146,6 +146,7 @@ def test_the_first_build_makes_the_forms_words_from_the_tape(seed, loops):
     bench.poke(group_stream.BENCH_WORDS_AT - len(guard), guard)
     bench.poke(group_stream.BENCH_WORDS_AT, packed + bytes([0x5A]) * (len(words) - len(packed)) + guard)
     x = np.random.default_rng(seed + 1).integers(-100, 100, 32)
+    big = np.random.default_rng(seed + 2).integers(-2000, 2000, 32)
     build(bench, x)
     assert bench.peek(group_stream.BENCH_WORDS_AT, len(words)) == words
     assert bench.peek(group_stream.BENCH_WORDS_AT - len(guard), len(guard)) == guard
@@ -155,6 +156,26 @@ def test_the_first_build_makes_the_forms_words_from_the_tape(seed, loops):
     for m in range(6):
         matrix = rows[32 * m:32 * (m + 1)]
         shift = LEAST_SHIFT if loops >> m & 1 else 9
+        build(bench, x)             # (wp_rows_wide takes the tables' first page)
         out, _, _ = run_tables_and_rows(bench, "wp", at, group_stream.BENCH_X_AT, 32, x, shift, tables=False)
         assert np.array_equal(out, intmath.matvec(matrix, 0, x, post=shift)), m
+        for vector in (x, big):     # planes_wide.s's wp_rows_wide on the same words (a declined xn's path)
+            assert np.array_equal(run_wide(bench, at, matrix, vector, shift),
+                                  intmath.matvec(matrix, 0, vector, post=shift)), (m, "wide")
         at += len(group_stream.matrix_bytes(matrix, sym("WP_PAGE"), sym, bool(loops >> m & 1)))
+
+
+WIDE_CLASSES_AT = 0x9E00
+
+
+def run_wide(bench, at: int, rows, x, shift: int) -> np.ndarray:
+    """wp_rows_wide on the 32 rows whose words start at `at`, their classes (with W) at WIDE_CLASSES_AT."""
+    bench.write_words(group_stream.BENCH_X_AT, np.asarray(x, dtype=np.int64))
+    bench.poke(WIDE_CLASSES_AT, bytes(group_stream.row_class(row) for row in rows))
+    for name, value in (("wp_x", group_stream.BENCH_X_AT), ("wp_w", at), ("wp_out", group_stream.BENCH_X_AT + 64),
+                        ("wp_classes", WIDE_CLASSES_AT)):
+        bench.poke_word(bench.sym(name), value)
+    bench.poke(bench.sym("wp_rows_count"), [len(rows)])
+    bench.poke(bench.sym("wp_shift"), [shift])
+    bench.call("wp_rows_wide", max_t_states=50_000_000)
+    return bench.read_words(group_stream.BENCH_X_AT + 64, len(rows))

@@ -1489,6 +1489,126 @@ wp_code_end:
 .ifdef WP_NARROW_WORDS
 ; (WP_NARROW_WORDS, thirtieth round, zxnarrow30) planes_wide.s's wp_rows_wide on rows whose narrow ones have no
 ; plane 6 words, here in bank 6 where it runs, out of the room below $8000:
+.ifdef WP_GROUP_FORMS
+; wp_wide_row_order - (WP_GROUP_FORMS) at a row's start: IX its words' order, pairs (1 << b, or 0 for words passed over;
+; 32 - 8 x the plane's words) ending $FF, planes_wide.s's wp_rows_wide taking each word's group from its page: the row's
+; class (at (wp_classes), which steps on) into wp_wide_class (0 for a row below wp_planes: fw_out_wide's out row, all 8
+; planes, no entry); a group row (W in the class's high bits) its form's order, plane 7's count 4 - |W| patched in (none:
+; the order from plane 6's, a narrow row's 5's). DE steps past a row's entry. Clobbers AF, BC and L (H: WP_PAGE).
+wp_wide_row_order:
+        ld ix,wp_wide_order
+        xor a
+        ld (wp_wide_class),a
+        ld a,(wp_w + 1)
+        cp wp_planes >> 8
+        ret c                   ; (no class: out's row)
+        inc de                  ; (past the row's entry: its words follow)
+        inc de
+        ld hl,(wp_classes)
+        ld a,(hl)
+        inc hl
+        ld (wp_classes),hl
+        ld h,WP_PAGE            ; (wp_rows_wide's u: wp_table_pages)
+        ld (wp_wide_class),a
+        ld bc,4 << 8            ; (C: |W|)
+        and $F0
+        jr nz,@count
+        ld a,(wp_wide_class)
+        rra
+        ret nc
+        ld ix,wp_wide_order_narrow
+        ret
+@count: add a,a
+        jr nc,@counted
+        inc c
+@counted:
+        djnz @count
+        ld a,(wp_wide_class)
+        rra
+        ld ix,wp_wide_order_group
+        jr nc,@form
+        ld ix,wp_wide_order_group_narrow
+@form:  ld a,c
+        add a,a
+        add a,a
+        add a,a                 ; 8 |W| = 32 - 8 k
+        cp 32
+        jr z,@no_top
+        ld (ix+1),a
+        ret
+@no_top:
+        inc ix                  ; (k = 0: no plane-7 words)
+        inc ix
+        ret
+; wp_wide_narrow_fix - (WP_GROUP_FORMS) after a row's words: a group row's moved groups (their lower plane's bit
+; holds their plane-7 mask, bit 7 nothing) get bit 7 from it and it complemented (u = u xor lower xor 128 t), then a
+; narrow row's bit 6 the complement of bit 7 (u in 64..191). A = 0 after. Clobbers F, BC, HL.
+wp_wide_narrow_fix:
+        push de
+        ld a,(wp_wide_class)
+        ld e,a
+        and $F0
+        jr z,@narrow
+        rrca
+        rrca
+        rrca
+        rrca
+        ld c,a                  ; W: group g at bit g
+        ld d,1 << 6             ; (a wide row's lower plane: 6)
+        bit 0,e
+        jr z,@lower_set
+        ld d,1 << 5             ; (a narrow row's: 5)
+@lower_set:
+        ld hl,wp_table_pages
+@group: srl c
+        jr c,@moved
+        ld a,l
+        add a,8
+        ld l,a
+        jr @group_next
+@moved: ld b,8
+@column:
+        ld a,(hl)
+        and d                   ; t
+        jr z,@t_set
+        ld a,1 << 7
+@t_set: xor d
+        xor (hl)
+        ld (hl),a
+        inc l
+        djnz @column
+@group_next:
+        ld a,c
+        or a
+        jr nz,@group
+@narrow:
+        pop de
+        ld a,(wp_wide_class)
+        rra
+        ld a,0
+        ret nc                  ; (a wide row's or out's)
+        ld hl,wp_table_pages
+        ld b,32
+@bit_6: ld a,(hl)
+        cpl
+        and $80
+        rrca
+        or (hl)
+        ld (hl),a
+        inc l
+        djnz @bit_6
+        xor a
+        ret
+wp_wide_class:  .byte 0
+wp_wide_order:                  ; soul_layout.PLANE_ORDER: 1 << b, then 0 (4 words a plane)
+        .byte 1 << 7, 0, 1 << 6, 0, 1 << 5, 0, 1 << 4, 0, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0, $FF
+wp_wide_order_narrow:           ; (the same without plane 6)
+        .byte 1 << 7, 0, 1 << 5, 0, 1 << 4, 0, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0, $FF
+wp_wide_order_group:            ; (a wide group row: plane 7's kept groups, patched; plane 6's 4, T[W] and the exit)
+        .byte 1 << 7, 0, 1 << 6, 0, 0, 16, 1 << 5, 0, 1 << 4, 0, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0, $FF
+wp_wide_order_group_narrow:     ; (a narrow group row: plane 5 the lower one)
+        .byte 1 << 7, 0, 1 << 5, 0, 0, 16, 1 << 4, 0, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0, $FF
+.else
 ; wp_wide_row_order - at a row's start: IX its masks' order, wp_wide_order_narrow (no plane 6) where the row's class
 ; (at (wp_classes), which steps on) is narrow, else wp_wide_order; a row below wp_planes (fw_out_wide's out row,
 ; in fw_att) has no class: all 8 planes; a row with a class has its entry first (WP_NEXT_ROW_WORDS): DE steps past it.
@@ -1537,6 +1657,7 @@ wp_wide_order_narrow:           ; (the same without plane 6)
 wp_wide_narrow_end:
         .byte 0
         .assert (wp_wide_narrow_end & 255) != ((wp_wide_order_narrow - 1) & 255), "wp_wide_narrow_fix tells the orders' ends apart"
+.endif
 wp_narrow_code_end:
 .endif
 
