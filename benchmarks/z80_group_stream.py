@@ -43,7 +43,8 @@ from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
 from soulterm.soul.soulfile import load_soul
 from soulterm.zx import build as zx_build
-from soulterm.zx.soul_layout import plane_classes, plane_groups
+from soulterm.zx.soul_layout import (plane_classes, plane_group_classes, plane_group_form, plane_group_word_bytes,
+                                     plane_groups)
 from soulterm.zx.weight_planes import (LEAST_SHIFT, low_start_in_table, plane_tables, planes_fit,
                                        start_in_table_tables, vector_with_sum)
 
@@ -85,14 +86,10 @@ def masks(row) -> dict[tuple[int, int], int]:
 
 
 def row_form(row) -> tuple[str, int]:
-    """The row's code: ("wide" | "narrow", W) for the group forms (W the set of groups moved, a bit each, at least two
-    of them), else ("wide", 0) or ("narrow", 0) as now."""
-    widths = group_widths(row)
-    if any(w == 7 for w in widths):
-        moved = sum(1 << g for g in range(GROUPS) if widths[g] < 7)
-        return ("wide", moved if bin(moved).count("1") >= 2 else 0)
-    moved = sum(1 << g for g in range(GROUPS) if widths[g] == 5)
-    return ("narrow", moved if bin(moved).count("1") >= 2 else 0)
+    """The row's code: ("wide" | "narrow", W) (soul_layout.plane_group_form: W the groups moved, a bit each, at least two
+    of them, else 0: the row as now)."""
+    narrow, moved = plane_group_form(row)
+    return ("narrow" if narrow else "wide", moved)
 
 
 def row_words(row, use_forms: bool = True) -> list[tuple]:
@@ -116,14 +113,13 @@ def row_words(row, use_forms: bool = True) -> list[tuple]:
 
 
 def row_class(row) -> int:
-    """The row's class byte with WP_GROUP_FORMS (WP_SPLIT_CLASSES: wp_expand_first's): bit 0 narrow, W at bits 4..7."""
-    kind, moved = row_form(row)
-    return (kind == "narrow") | moved << 4
+    """The row's class byte with WP_GROUP_FORMS (soul_layout.plane_group_classes')."""
+    return plane_group_classes([row])[0]
 
 
 def group_word_bytes(weights) -> int:
-    """WP_GROUP_WORD_BYTES: the words' bytes more than without the forms (2 - |W| words a form row: never positive)."""
-    return sum(2 * (2 - bin(row_form(row)[1]).count("1")) for row in weights if row_form(row)[1])
+    """WP_GROUP_WORD_BYTES (soul_layout.plane_group_word_bytes)."""
+    return plane_group_word_bytes(weights)
 
 
 def word_bytes(words: list[tuple], page: int, sym, at_4: bool) -> bytes:

@@ -179,3 +179,17 @@ def run_wide(bench, at: int, rows, x, shift: int) -> np.ndarray:
     bench.poke(bench.sym("wp_shift"), [shift])
     bench.call("wp_rows_wide", max_t_states=50_000_000)
     return bench.read_words(group_stream.BENCH_X_AT + 64, len(rows))
+
+
+def test_soul_layouts_words_are_the_scripts(grouped):
+    """soul_layout.plane_words(groups=...) (the players' layout) lays out the rows as the script's model does."""
+    sym = grouped.sym
+    stubs = tuple(sym(name) if name else 0 for name in ("wp_group_wide_2", "wp_group_wide_1", "", "wp_group_narrow_2",
+                                                        "wp_group_narrow_1", "wp_group_narrow_0"))
+    for rows in (expansion_rows(0), expansion_rows(3438)):
+        for at_4, loop in ((True, "wp_row_4"), (False, "wp_row")):
+            entries = (sym(loop), sym(loop + "_narrow"), sym("wp_rows_end"))
+            exits = (sym(loop + "_planes_5"), sym(loop + "_plane_4"))
+            assert plane_words(rows, sym("WP_PAGE"), narrow=True, entries=entries,
+                               group_forms=(stubs, exits, sym("wp_group_sums"))) == \
+                group_stream.matrix_bytes(rows, sym("WP_PAGE"), sym, at_4)
