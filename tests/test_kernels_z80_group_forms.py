@@ -1,4 +1,4 @@
-"""planes.s's WP_GROUP_FORMS (thirty-fourth round, zxgroup34b; on the kernels' bench alone, not in a player): a row
+"""planes.s's WP_GROUP_FORMS (thirty-fourth round, zxgroup34b; the 128K player's): a row
 whose groups in W (two or more) lie in -64..63 (a wide row) or -32..31 (a narrow one) enters by a stub (Q's start, then
 k = 4 - |W| plane-7 lookups in the shared block), reads one plane lower its 4 groups' words (a group in W: its plane-7
 mask) and T[W], and leaves by its exit word (its loop's plane 5, or plane 4). On the bench with the 128K's forms
@@ -7,7 +7,10 @@ builds T[W] = the sum of S'_g over W exactly, on random x and the extremes; wp_r
 intmath.matvec on random rows of every group mix at shift 4 (wp_row_4's loop) and at other shifts (wp_row's), and on
 the shipped soul's six matrices; without the forms the words are soul_layout.plane_words' and run as before; each
 call costs exactly what the script's model says fewer; T[W] zeroed breaks a row; the build's extra T-states are those
-the script counts."""
+the script counts. The first build (wp_expand_first) makes exactly those words from the tape's masks as they were and
+the classes with W (plane_group_classes), on random rows and the shipped soul's, and planes_wide.s's wp_rows_wide (a
+declined xn's exact path) runs them bit-exact too; a wp_rows_wide whose moved groups are left unfixed fails;
+soul_layout.plane_words(group_forms=...) is the script's layout; the 128K player takes the flag."""
 
 from __future__ import annotations
 
@@ -117,9 +120,13 @@ def test_the_build_and_the_bytes_are_what_the_script_counts(grouped, plain):
     assert size(grouped) - size(plain) == group_stream.CODE_BYTES
 
 
-def test_the_players_do_not_take_the_forms():
-    """(the kernels' bench alone this round: wp_expand_first and planes_wide.s's wp_rows_wide read no such rows)"""
-    assert "WP_GROUP_FORMS" not in (CHECKOUT_DIR / "soulterm" / "zx" / "build.py").read_text()
+def test_the_128k_player_takes_the_forms():
+    """(since zxgroup34b; the 48K's planes.s has no word tables: no forms)"""
+    soul = load_soul(DEFAULT_SOUL)
+    block = zx_build.planes_bank(soul, qkv_apart=True, out_apart=True, logits=False, words=True)
+    assert block.symbols["WP_GROUP_FORMS"] == 1
+    assert block.symbols["WP_GROUP_WORD_BYTES"] == sum(group_stream.group_word_bytes(soul[name].values)
+                                                       for name in zx_build.PLANES_MATRICES) < 0
 
 
 def expansion_rows(seed: int) -> np.ndarray:
@@ -193,3 +200,19 @@ def test_soul_layouts_words_are_the_scripts(grouped):
             assert plane_words(rows, sym("WP_PAGE"), narrow=True, entries=entries,
                                group_forms=(stubs, exits, sym("wp_group_sums"))) == \
                 group_stream.matrix_bytes(rows, sym("WP_PAGE"), sym, at_4)
+
+
+def test_wp_rows_wide_fails_with_the_moved_groups_unfixed():
+    rows = expansion_rows(3439)
+    bench = group_stream.make_bench(True, SHIPPED_LOOPS, rows)
+    sym = bench.sym
+    bench.poke(group_stream.BENCH_CLASSES_AT, bytes(group_stream.row_class(row) for row in rows))
+    bench.poke(group_stream.BENCH_WORDS_AT, plane_bytes(rows, narrow=True))
+    x = np.random.default_rng(3440).integers(-100, 100, 32)
+    build(bench, x)
+    fix = sym("wp_wide_narrow_fix")
+    at = fix + bytes(bench.peek(fix, 64)).index(bytes([0xAA, 0xAE]))     # xor d / xor (hl): the moved group's bits
+    bench.poke(at, bytes([0x00]))
+    matrix = rows[:32]
+    assert not np.array_equal(run_wide(bench, group_stream.BENCH_WORDS_AT, matrix, x, LEAST_SHIFT),
+                              intmath.matvec(matrix, 0, x, post=LEAST_SHIFT))

@@ -92,7 +92,7 @@ wp_rows_wide:
 @group: push af
         inc de                  ; (the word: 2 m mod 256, then WP_PAGE + 2 g + (m >> 7))
         ld a,(de)
-        sub WP_PAGE
+        sub wp_table_pages >> 8 ; (WP_PAGE)
         and 6
         add a,a
         add a,a                 ; 8 g, from the word's page

@@ -1130,6 +1130,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
             options += ["WP_WORD_TABLES = 1     ; (planes.s's word tables in that bank: planes_wide.s reads the word masks)",
                         "WP_NARROW_WORDS = 1    ; (a narrow row has no plane 6 words: planes_wide.s asks planes.s's "
                         "wp_wide_row_order)"]
+            if "WP_GROUP_FORMS" in planes.symbols:
+                options.append("WP_GROUP_FORMS = 1     ; (planes.s's group rows: planes_wide.s takes a word's group "
+                               "from its page, forward.s's fw_out_wide makes out's row so)")
         options += [f"FW_PLANES_BANK = {PLANES_BANK}     ; (planes.s, its tables and both layers' q, k, v by bit planes)"]
         if apart:
             options += ["SOUL_QKV_APART = 1       ; (q, k and v by their planes alone: no matvec copy, planes_wide.s "
