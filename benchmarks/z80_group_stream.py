@@ -318,7 +318,7 @@ def bench_figures(soul) -> dict[str, int]:
         assert np.array_equal(new, old) and np.array_equal(new, intmath.matvec(rows, 0, x, post=shift)), name
         saved += t_old - t_new
     size = lambda bench: bench.sym("wp_code_end") - bench.sym("wp_x")     # noqa: E731
-    return {"saved": saved, "build": build, "bytes": size(grouped) - size(plain)}
+    return {"saved": saved, "build": build, "bytes": size(grouped) - size(plain)}     # (and T[W]'s pad byte, if any)
 
 
 def main() -> None:

@@ -117,7 +117,8 @@ def test_the_build_and_the_bytes_are_what_the_script_counts(grouped, plain):
     for x in extreme_vectors()[:3] + [np.random.default_rng(3435).integers(-100, 100, 32)]:
         assert build(grouped, x) - build(plain, x) == group_stream.TABLE_BUILD
     size = lambda bench: bench.sym("wp_code_end") - bench.sym("wp_x")     # noqa: E731
-    assert size(grouped) - size(plain) == group_stream.CODE_BYTES
+    pad = grouped.sym("wp_group_sums") - grouped.sym("wp_group_0") - (2 + 5 * 6 + 1)    # (T[W] at an even address)
+    assert pad in (0, 1) and size(grouped) - size(plain) == group_stream.CODE_BYTES + pad
 
 
 def test_the_128k_player_takes_the_forms():

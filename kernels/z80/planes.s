@@ -227,10 +227,8 @@ wp_expand_first:
 ; group 3 down) a moved group's mask gives no word; at the lower plane (place 1, plane 6, walked from group 0 up, in a
 ; wide row; place 2, plane 5, from group 3 down, in a narrow one) a moved group's mask is complemented (its plane 7's),
 ; and the row's exit and T[W]'s words are pushed first (they follow the plane's 4).
+; Only those two planes of such a row run the mask loop that reads wp_expand_skip and wp_expand_cpl (@group_mask).
         ld h,a                  ; (the place)
-        xor a
-        ld (wp_expand_skip),a
-        ld (wp_expand_cpl),a
         ld a,(ix+0)
         and $F0                 ; W (0: the row as now)
         jr z,@streams_set
@@ -238,9 +236,10 @@ wp_expand_first:
         ld a,h
         or a
         jr nz,@lower
+        ld (wp_expand_cpl),a    ; (plane 7: A = 0)
         ld a,l
-        ld (wp_expand_skip),a   ; (plane 7)
-        jr @streams_set
+        ld (wp_expand_skip),a
+        jr @group_plane
 @lower: ld a,(ix+0)
         and 1
         inc a                   ; (the lower plane's place)
@@ -277,6 +276,40 @@ wp_expand_first:
         ld a,c
 @cpl_set:
         ld (wp_expand_cpl),a
+        xor a
+        ld (wp_expand_skip),a
+@group_plane:
+        ld a,h
+        and 5
+        cp 1
+        ld bc,WP_PAGE / 2 | 1 << 8
+        jr z,@group_mask
+        ld bc,WP_PAGE / 2 + 3 | $FF << 8
+@group_mask:
+        ld hl,wp_expand_skip
+        sla (hl)
+        jr c,@group_next        ; (plane 7's mask of a moved group: no word)
+        inc hl
+        sla (hl)                ; (the lower plane's mask of a moved group: its complement)
+        sbc a,a
+        ex de,hl
+        xor (hl)
+        ex de,hl
+        add a,a
+        ld l,a
+        ld a,c
+        rla
+        ld h,a
+        push hl
+@group_next:
+        ld a,c
+        add a,b
+        ld c,a
+        ld a,e
+        dec de
+        and 3
+        jr nz,@group_mask
+        jp @masks_done
 @streams_set:
         ld a,h
 .endif
@@ -316,27 +349,13 @@ wp_expand_first:
         ld bc,WP_PAGE / 2 | 1 << 8      ; (group 0 up: C = WP_PAGE / 2 + g, B its step)
         jr z,@mask
         ld bc,WP_PAGE / 2 + 3 | $FF << 8        ; (group 3 down)
-@mask:
-.ifdef WP_GROUP_FORMS
-        ld hl,wp_expand_skip
-        sla (hl)
-        jr c,@mask_done         ; (plane 7's mask of a moved group: no word)
-        inc hl
-        sla (hl)                ; (the lower plane's mask of a moved group: its complement)
-        sbc a,a
-        ex de,hl
-        xor (hl)
-        ex de,hl
-.else
-        ld a,(de)
-.endif
+@mask:  ld a,(de)
         add a,a                 ; 2 m mod 256, carry: m >> 7
         ld l,a
         ld a,c
         rla                     ; WP_PAGE + 2 g + (m >> 7)
         ld h,a
         push hl
-@mask_done:
         ld a,c
         add a,b
         ld c,a
@@ -344,6 +363,9 @@ wp_expand_first:
         dec de
         and 3
         jr nz,@mask             ; (the plane's 4 masks)
+.ifdef WP_GROUP_FORMS
+@masks_done:
+.endif
 .ifdef WP_NARROW_SPLIT
         exx
         ld a,b
@@ -1342,8 +1364,9 @@ wp_group_0:
         wp_word_lookup
         wp_word_lookup
         ret                     ; (the row's exit word)
-wp_group_sums:  .res 30         ; T[1..15] (W never empty), words within a page (inc l)
-        .assert (wp_group_sums & 1) == 0 || (wp_group_sums & 255) <= 256 - 30, "T[W]'s words: none across a page"
+        .res * & 1              ; (T[W]'s words at even addresses: none across a page for inc l)
+wp_group_sums:  .res 30         ; T[1..15] (W never empty)
+        .assert (wp_group_sums & 1) == 0, "T[W]'s words: none across a page"
 .endif
 .else
         wp_row_next wp_row, wp_row_class, wp_class_step, wp_row_sum, wp_row_planes_5, wp_rows_done
