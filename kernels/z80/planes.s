@@ -108,6 +108,12 @@
 ; 1 byte fewer each of the 4 places. In the 128K player's bank 6 with both: planes.s as long as before (1,707 ->
 ; 1,707, with wp_low_constants' `or a` gone: a byte more would cost 32, the class lists' and the masks' 32-byte
 ; alignment), bank 6's room at run time 284 -> 284 ($FDE4-$FEFF).
+; WP_GROUP_FORMS (the same round, zxgroup34b; the 128K player's): a row with two or more groups in -64..63 (a wide row)
+; or in -32..31 (a narrow one) reads those groups' plane-7 masks one plane lower beside T[W] (wp_group_sums, built at
+; wp_tables' end: 760 T-states), entering by a stub and leaving by an exit word (below, after wp_rows_end;
+; benchmarks/z80_group_stream.py): 43 (|W| - 1) - 20 T-states a row fewer, the shipped soul's 6,028 a reply step.
+; planes.s's code in the 128K player (1,707 -> 1,942, wp_x..wp_code_end), wp_rows_wide's orders and fix 145 bytes more,
+; the words 132 fewer: bank 6's room at run time 284 -> 32 ($FEE0-$FEFF).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
