@@ -23,7 +23,7 @@ from soulterm.zx.build import (BANK_CONTENTS, BuildError, DATA_BANK, EMBED_BANK,
                                PLANES_BANK, PLANES_CONTENTS, PLANES_START, RECORD_BANKS, planes_take, tape_holes,
                                assemble_spectrum_player, embed_in_bank)
 from soulterm.zx.kernelbench import KernelTimeout, TurnCost, forward_turn, player_bench
-from soulterm.zx.soul_layout import MATVEC_SLOTS, QKV_MATRICES, bias_of, is_matvec_matrix, matvec_bytes, matvec_size, plane_classes
+from soulterm.zx.soul_layout import MATVEC_SLOTS, QKV_MATRICES, bias_of, is_matvec_matrix, matvec_bytes, matvec_size, plane_classes, plane_group_word_bytes
 
 TOP = slice(paging.PAGED_START, paging.PAGED_START + paging.BANK_SIZE)
 
@@ -594,7 +594,7 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it
     Twenty-sixth round (zxplanes128b): each matrix's row classes (plane_classes: its narrow rows skip plane
     6) at wp_class_lists' words, on the tape in the block, each list within a page; wrong classes fail."""
     from soulterm.zx.kernelbench import make_word_masks
-    from soulterm.zx.soul_layout import plane_bytes, plane_words
+    from soulterm.zx.soul_layout import plane_bytes, plane_group_classes, plane_group_word_bytes, plane_words
     from soulterm.zx.weight_planes import low_start_in_table, plane_tables, start_in_table_tables, turn_inputs
 
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
@@ -615,8 +615,11 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it
     assert sum(narrow_rows) > 0
     # (since zxtape31, WP_NARROW_SPLIT: the tape leaves a narrow row's plane 6 masks out too, 4 bytes a narrow row)
     assert block_at + len(block) == sym["wp_l0_q"] + 6 * 1024 - 4 * sum(narrow_rows)
-    # (since zxnext33, WP_NEXT_ROW_WORDS: each row's words after its entry, a matrix's after its end's: 66 bytes a matrix)
-    assert sym["wp_l1_v"] == sym["wp_l0_q"] + 5 * 2048 - 8 * sum(narrow_rows[:5]) + 5 * 66
+    # (since zxnext33, WP_NEXT_ROW_WORDS: each row's words after its entry, a matrix's after its end's: 66 bytes a matrix;
+    # since zxgroup34b, WP_GROUP_FORMS: a group row's 2 - |W| words more, never above 0)
+    group_bytes = [plane_group_word_bytes(soul[name].values) for name in zx_build.PLANES_MATRICES]
+    assert sum(group_bytes) < 0
+    assert sym["wp_l1_v"] == sym["wp_l0_q"] + 5 * 2048 - 8 * sum(narrow_rows[:5]) + 5 * 66 + sum(group_bytes[:5])
     bank = bench.banks[PLANES_BANK]
     at = sym["wp_l0_q"] - 0xC000
     for layer in range(2):
@@ -636,14 +639,17 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it
         for i, name in enumerate("qkv"):
             at = word(sym["wp_matrices"] + 2 * (9 * layer + 3 * i))
             at_4 = soul[f"l{layer}.{name}"].shift + 1 == 4     # (its products' shift: wp_row_4's loops)
-            entries = tuple(block_sym[label] for label in (("wp_row_4", "wp_row_4_narrow") if at_4 else ("wp_row", "wp_row_narrow"))
-                            + ("wp_rows_end",))
+            loop = "wp_row_4" if at_4 else "wp_row"
+            entries = tuple(block_sym[label] for label in (loop, loop + "_narrow", "wp_rows_end"))
+            stubs = tuple(block_sym[f"wp_group_{form}"] if form else 0
+                          for form in ("wide_2", "wide_1", "", "narrow_2", "narrow_1", "narrow_0"))
+            forms = (stubs, (block_sym[loop + "_planes_5"], block_sym[loop + "_plane_4"]), block_sym["wp_group_sums"])
             words = plane_words(soul[f"l{layer}.{name}"].values, zx_build.PLANES_TABLES >> 8, narrow=True,
-                                entries=entries)
-            assert len(words) == 2048 - 8 * narrow_rows[3 * layer + i] + 66
+                                entries=entries, group_forms=forms)
+            assert len(words) == 2048 - 8 * narrow_rows[3 * layer + i] + 66 + group_bytes[3 * layer + i]
             assert bank[at - 0xC000:at - 0xC000 + len(words)] == words, (layer, name)
             classes = word(sym["wp_class_lists"] + 2 * (9 * layer + 3 * i))       # (on the tape, one page)
-            assert bank[classes - 0xC000:classes - 0xC000 + 32] == plane_classes(soul[f"l{layer}.{name}"].values)
+            assert bank[classes - 0xC000:classes - 0xC000 + 32] == plane_group_classes(soul[f"l{layer}.{name}"].values)
             assert block_at + len(block) >= classes + 32 and classes >> 8 == (classes + 31) >> 8
     # the last xn a table was built for: layer 1's at the last position (bank 6 paged out again); group g's
     # entry m the word at 2 m from page $C0 + 2 g (WP_WORD_TABLES; logitplanes.s's tables in bank 0 since zxqkv128c;
@@ -680,7 +686,7 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it
     make_word_masks(broken)
     broken.banks[PLANES_BANK][at:at + 2] = bytes([0x37, 0xC9])
     fix = broken.sym("wp_wide_narrow_fix") - 0xC000
-    fix += bytes(broken.banks[PLANES_BANK][fix:fix + 32]).index(bytes([0x2F, 0xE6, 0x80]))     # cpl / and $80
+    fix += bytes(broken.banks[PLANES_BANK][fix:fix + 96]).index(bytes([0x2F, 0xE6, 0x80]))     # cpl / and $80
     broken.banks[PLANES_BANK][fix] = 0x00
     with pytest.raises(AssertionError):
         forward_turn(broken, engine, short)
@@ -696,7 +702,7 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it
     broken = player_bench(soul, tokenizer, "128k")
     bank = broken.banks[PLANES_BANK]
     classes = word(sym["wp_class_lists"] + 2 * (9 + 3)) - 0xC000
-    assert sum(bank[classes:classes + 32]) == 3
+    assert sum(c & 1 for c in bank[classes:classes + 32]) == 3      # (bit 0; W above it since zxgroup34b)
     bank[classes:classes + 32] = bytes([1] * 32)
     with pytest.raises(AssertionError):
         forward_turn(broken, engine, context)
@@ -837,16 +843,19 @@ def test_the_128k_players_bank_6_keeps_no_wp_make_when_every_matrix_comes_on_the
     # below $FF00, where 128 were; since zxrows31 (WP_NARROW_RUNS, WP_FILL_PAIRS, WP_CHAIN_A, WP_SUMS_UNROLLED: planes.s
     # 342 bytes more, wordfill.s 91, and 15 of the class lists' alignment) 840 past it ($FCB8):
     # 584 below $FF00; since zxnext33 (WP_NEXT_ROW_WORDS: the rows' entries, 396 bytes, less planes.s's class dispatch,
-    # 77, and 19 of the class lists' alignment) 540 past it ($FDE4): 284 below $FF00
+    # 77, and 19 of the class lists' alignment) 540 past it ($FDE4): 284 below $FF00; since zxgroup34b (WP_GROUP_FORMS:
+    # planes.s 235 bytes more, wp_rows_wide's orders and fix 145, the words 132 fewer, 4 of alignment) 288 ($FEE0): 32
     narrow_rows = sum(sum(plane_classes(soul[name].values)) for name in zx_build.PLANES_MATRICES)
     assert narrow_rows == 121 and shipped.symbols["WP_NARROW_ROWS"] == narrow_rows
     assert shipped.symbols["WP_NARROW_SPLIT"] == 1
-    assert paging.PAGED_START + paging.BANK_SIZE - shipped.symbols["planes_bank_end"] >= 540
+    assert paging.PAGED_START + paging.BANK_SIZE - shipped.symbols["planes_bank_end"] >= 288
     assert shipped.symbols["WP_NEXT_ROW_WORDS"] == 1 and shipped.symbols["WP_SHIFT_4_MATRICES"] == sum(
         1 << j for j, name in enumerate(zx_build.PLANES_MATRICES) if soul[name].shift + 1 == 4)
     # (since zxtape31, WP_NARROW_SPLIT: the block's split masks 4 bytes fewer a narrow row, 484)
     # (since zxnext33 the rows' entries past them, 66 bytes a matrix, made by the first build)
-    assert shipped.symbols["planes_bank_end"] == address + len(planes) + 6 * 1024 - 4 * narrow_rows + 6 * 66
+    group_bytes = sum(plane_group_word_bytes(soul[name].values) for name in zx_build.PLANES_MATRICES)
+    assert shipped.symbols["WP_GROUP_FORMS"] == 1 and shipped.symbols["WP_GROUP_WORD_BYTES"] == group_bytes == -132
+    assert shipped.symbols["planes_bank_end"] == address + len(planes) + 6 * 1024 - 4 * narrow_rows + 6 * 66 + group_bytes
     made = zx_build.planes_bank(soul, qkv_apart=True)       # (out's planes made by the first RUN: wp_make stays)
     assert "wp_make" in made.symbols and "wp_make_at" in made.symbols
 

@@ -81,8 +81,14 @@ def test_the_first_run_records_the_openers_and_each_record_gives_the_computed_by
     def entries(index: int) -> tuple[int, int, int]:
         loop = ("wp_row_4", "wp_row_4_narrow") if block["WP_SHIFT_4_MATRICES"] >> index & 1 else ("wp_row", "wp_row_narrow")
         return tuple(block[label] for label in loop + ("wp_rows_end",))
-    words = b"".join(plane_words(soul[name].values, PLANES_TABLES >> 8, narrow=True, entries=entries(index))
-                     for index, name in enumerate(PLANES_MATRICES))
+
+    def group_forms(index: int):        # (since zxgroup34b, WP_GROUP_FORMS: a group row's stub, its exit, T[W])
+        loop = "wp_row_4" if block["WP_SHIFT_4_MATRICES"] >> index & 1 else "wp_row"
+        stubs = tuple(block[f"wp_group_{form}"] if form else 0
+                      for form in ("wide_2", "wide_1", "", "narrow_2", "narrow_1", "narrow_0"))
+        return stubs, (block[loop + "_planes_5"], block[loop + "_plane_4"]), block["wp_group_sums"]
+    words = b"".join(plane_words(soul[name].values, PLANES_TABLES >> 8, narrow=True, entries=entries(index),
+                                 group_forms=group_forms(index)) for index, name in enumerate(PLANES_MATRICES))
     at = bench.sym("wp_l0_q") - paging.PAGED_START
     assert bench.banks[PLANES_BANK][at:at + len(words)] == words
     assert records_first_run(bench) < 200, "a second RUN keeps the records"

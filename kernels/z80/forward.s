@@ -1803,6 +1803,34 @@ fw_lg_chose:    .byte 0         ; 1: the last step's token came from lg_select
 fw_out_wide:
         ld hl,FW_OUT_ROW
         ld de,fw_att
+.ifdef WP_GROUP_FORMS
+; (WP_GROUP_FORMS, thirty-fourth round, zxgroup34b: wp_rows_wide takes a word's group from its page, so each word is
+; the row's entry's address as planes.s's: 2 m mod 256, then WP_PAGE + 2 g + (m >> 7), g by the mask's place j in
+; plane_bytes' row: from group 3 down in planes 6 and 4, j & $14 == 4)
+        .assert FW_DIM == 32, "fw_out_wide counts a row's 32 masks by bit 5"
+        ld b,0
+@word:  ld a,b
+        and $14
+        cp 4
+        ld a,b
+        jr nz,@up
+        cpl
+@up:    and 3
+        add a,wp_table_pages >> 9       ; WP_PAGE / 2 + g
+        ld c,a
+        ld a,(hl)
+        inc l
+        add a,a                 ; 2 m mod 256, carry: m >> 7
+        ld (de),a
+        inc de
+        ld a,c
+        rla
+        ld (de),a
+        inc de
+        inc b
+        bit 5,b
+        jr z,@word
+.else
 .ifdef WP_WORD_TABLES           ; (wp_rows_wide reads word masks: 2 m mod 256, then m >> 7 in bit 0)
         ld b,FW_DIM
 @word:  ld a,(hl)
@@ -1817,6 +1845,7 @@ fw_out_wide:
 .else
         ld bc,FW_DIM
         ldir
+.endif
 .endif
         ld a,ZX_PAGE_ROM_48 | FW_PLANES_BANK
         call zx_page

@@ -108,6 +108,12 @@
 ; 1 byte fewer each of the 4 places. In the 128K player's bank 6 with both: planes.s as long as before (1,707 ->
 ; 1,707, with wp_low_constants' `or a` gone: a byte more would cost 32, the class lists' and the masks' 32-byte
 ; alignment), bank 6's room at run time 284 -> 284 ($FDE4-$FEFF).
+; WP_GROUP_FORMS (the same round, zxgroup34b; the 128K player's): a row with two or more groups in -64..63 (a wide row)
+; or in -32..31 (a narrow one) reads those groups' plane-7 masks one plane lower beside T[W] (wp_group_sums, built at
+; wp_tables' end: 760 T-states), entering by a stub and leaving by an exit word (below, after wp_rows_end;
+; benchmarks/z80_group_stream.py): 43 (|W| - 1) - 20 T-states a row fewer, the shipped soul's 6,028 a reply step.
+; planes.s's code in the 128K player (1,707 -> 1,942, wp_x..wp_code_end), wp_rows_wide's orders and fix 145 bytes more,
+; the words 132 fewer: bank 6's room at run time 284 -> 32 ($FEE0-$FEFF).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
@@ -177,7 +183,12 @@ wp_expand_first:
         call wp_interrupts_off
         ld (wp_saved_sp),sp
 .ifdef WP_NARROW_SPLIT
+.ifdef WP_GROUP_FORMS
+        ld (wp_saved_iy),iy     ; (IY: the matrix's loop's exits)
+        ld sp,wp_planes + 2 * WP_PACKED_BYTES + WP_ENTRY_BYTES + WP_GROUP_WORD_BYTES
+.else
         ld sp,wp_planes + 2 * WP_PACKED_BYTES + WP_ENTRY_BYTES
+.endif
         ld ix,WP_SPLIT_CLASSES + WP_SPLIT_BYTES / 32    ; (past the last row's class)
         ld de,wp_planes + WP_PACKED_BYTES - 1
 .ifdef WP_NEXT_ROW_WORDS
@@ -192,9 +203,15 @@ wp_expand_first:
         ld c,WP_ROWS_A_MATRIX   ; C': its rows left
         ld hl,wp_row            ; HL', DE': its wide and narrow rows' entries
         ld de,wp_row_narrow
+.ifdef WP_GROUP_FORMS
+        ld iy,wp_expand_exits   ; (and a group row's exits: ld keeps the carry)
+.endif
         jr nc,@loop_set
         ld hl,wp_row_4
         ld de,wp_row_4_narrow
+.ifdef WP_GROUP_FORMS
+        ld iy,wp_expand_exits_4
+.endif
 @loop_set:
         exx
 .endif
@@ -210,7 +227,99 @@ wp_expand_first:
         jr nz,@kept             ; (not plane 6)
         bit 0,(ix+0)
         jr nz,@plane            ; (a narrow row's plane 6: not on the tape; plane 7 follows)
-@kept:  and 5
+@kept:
+.ifdef WP_GROUP_FORMS
+; (WP_GROUP_FORMS) a group row's class has W in its high bits (group g at bit 4 + g): at plane 7 (place 0, walked from
+; group 3 down) a moved group's mask gives no word; at the lower plane (place 1, plane 6, walked from group 0 up, in a
+; wide row; place 2, plane 5, from group 3 down, in a narrow one) a moved group's mask is complemented (its plane 7's),
+; and the row's exit and T[W]'s words are pushed first (they follow the plane's 4).
+; Only those two planes of such a row run the mask loop that reads wp_expand_skip and wp_expand_cpl (@group_mask).
+        ld h,a                  ; (the place)
+        ld a,(ix+0)
+        and $F0                 ; W (0: the row as now)
+        jr z,@streams_set
+        ld l,a
+        ld a,h
+        or a
+        jr nz,@lower
+        ld (wp_expand_cpl),a    ; (plane 7: A = 0)
+        ld a,l
+        ld (wp_expand_skip),a
+        jr @group_plane
+@lower: ld a,(ix+0)
+        and 1
+        inc a                   ; (the lower plane's place)
+        cp h
+        jr nz,@streams_set
+        dec a                   ; (Z: a wide row)
+        ld c,(iy+0)
+        ld b,(iy+1)
+        jr z,@exit_set
+        ld c,(iy+2)
+        ld b,(iy+3)
+@exit_set:
+        push bc                 ; the row's exit
+        ld a,l
+        rrca
+        rrca
+        rrca                    ; 2 W
+        ld bc,wp_group_sums - 2
+        add a,c
+        ld c,a
+        jr nc,@sums_set
+        inc b
+@sums_set:
+        push bc                 ; T[W]'s entry
+        ld a,h
+        dec a
+        ld a,l
+        jr nz,@cpl_set          ; (plane 5: from group 3 down, as W's bits)
+        ld b,4
+@reverse:
+        rla                     ; (plane 6: from group 0 up)
+        rr c
+        djnz @reverse
+        ld a,c
+@cpl_set:
+        ld (wp_expand_cpl),a
+        xor a
+        ld (wp_expand_skip),a
+@group_plane:
+        ld a,h
+        and 5
+        cp 1
+        ld bc,WP_PAGE / 2 | 1 << 8
+        jr z,@group_mask
+        ld bc,WP_PAGE / 2 + 3 | $FF << 8
+@group_mask:
+        ld hl,wp_expand_skip
+        sla (hl)
+        jr c,@group_next        ; (plane 7's mask of a moved group: no word)
+        inc hl
+        sla (hl)                ; (the lower plane's mask of a moved group: its complement)
+        sbc a,a
+        ex de,hl
+        xor (hl)
+        ex de,hl
+        add a,a
+        ld l,a
+        ld a,c
+        rla
+        ld h,a
+        push hl
+@group_next:
+        ld a,c
+        add a,b
+        ld c,a
+        ld a,e
+        dec de
+        and 3
+        jr nz,@group_mask
+        jp @masks_done
+@streams_set:
+        ld a,h
+.endif
+        and 5
         cp 1                    ; (places 1 and 3: planes 6 and 4, PLANES_DOWN)
 .else
 .ifdef WP_NARROW_WORDS
@@ -260,13 +369,49 @@ wp_expand_first:
         dec de
         and 3
         jr nz,@mask             ; (the plane's 4 masks)
+.ifdef WP_GROUP_FORMS
+@masks_done:
+.endif
 .ifdef WP_NARROW_SPLIT
         exx
         ld a,b
         exx
         or a
+.ifdef WP_GROUP_FORMS
+        jp nz,@plane            ; (the row's planes)
+.else
         jr nz,@plane            ; (the row's planes)
+.endif
 .ifdef WP_NEXT_ROW_WORDS
+.ifdef WP_GROUP_FORMS
+        ld a,(ix+0)             ; (a group row's entry: its stub by form and |W|, wp_expand_stubs' word 3 narrow + |W| - 2)
+        rra
+        sbc a,a
+        and 6
+        ld h,a
+        ld a,(ix+0)
+        and $F0
+        jr z,@as_now
+        ld b,4
+@count: add a,a
+        jr nc,@counted
+        inc h
+        inc h
+@counted:
+        djnz @count
+        ld c,h
+        ld b,0
+        ld hl,wp_expand_stubs - 4
+        add hl,bc
+        ld a,(hl)
+        inc hl
+        ld h,(hl)
+        ld l,a
+        push hl
+        exx
+        jr @entry_pushed
+@as_now:
+.endif
         exx
         bit 0,(ix+0)
         jr z,@wide_entry
@@ -277,6 +422,15 @@ wp_expand_first:
 @entry_pushed:
         dec c
         exx
+.ifdef WP_GROUP_FORMS
+        jp nz,@row              ; (the matrix's rows)
+        ld a,e
+        cp (wp_planes - 1) & 255
+        jp nz,@matrix
+        ld a,d
+        cp (wp_planes - 1) >> 8
+        jp nz,@matrix
+.else
         jr nz,@row              ; (the matrix's rows)
         ld a,e
         cp (wp_planes - 1) & 255
@@ -284,6 +438,7 @@ wp_expand_first:
         ld a,d
         cp (wp_planes - 1) >> 8
         jr nz,@matrix
+.endif
 .else
         ld a,e
         cp (wp_planes - 1) & 255
@@ -301,11 +456,24 @@ wp_expand_first:
         jr nz,@plane
 .endif
         ld sp,(wp_saved_sp)
+.ifdef WP_GROUP_FORMS
+        ld iy,(wp_saved_iy)
+.endif
         ld hl,wp_interrupts_off
         ld (wp_tables + 1),hl   ; (the next builds: straight to it)
         ret
 .ifdef WP_NEXT_ROW_WORDS
 wp_expand_loops: .byte 0        ; (the matrices' shift-4 bits, the next one on top)
+.endif
+.ifdef WP_GROUP_FORMS
+wp_expand_skip: .byte 0         ; (a plane's masks that give no word, the next on top)
+wp_expand_cpl:  .byte 0         ; (a plane's masks complemented, the next on top; wp_expand_skip's next byte)
+wp_expand_exits:                ; (wp_row's loop: a wide group row's exit, a narrow one's)
+        .word wp_row_planes_5, wp_row_plane_4
+wp_expand_exits_4:              ; (wp_row_4's)
+        .word wp_row_4_planes_5, wp_row_4_plane_4
+wp_expand_stubs:                ; (by 3 narrow + |W| - 2: a wide row's |W| 2, 3, then a narrow row's 2, 3, 4)
+        .word wp_group_wide_2, wp_group_wide_1, 0, wp_group_narrow_2, wp_group_narrow_1, wp_group_narrow_0
 .endif
 wp_expand_end:
         .assert (wp_planes & 31) == 0, "wp_expand_first reads a mask's place in its row from E (a plane's from E & 3)"
@@ -640,6 +808,66 @@ wp_fill:
         cp WP_PAGE + 4 * WP_GROUP_PAGES
         jp nz,wp_group
 .ifdef WP_LOW_START_IN_TABLE
+.ifdef WP_GROUP_FORMS
+; (WP_GROUP_FORMS) T[W] = the sum of S'_g over W, S'_g = E_g[0] + E_g[255] (the group's sum |x|, group 3's 2 delta more:
+; its table's bias), in Gray order: BC S'_0, DE S'_1, SP S'_2 (interrupts are off), S'_3 added once from its entries.
+; No step carries (T[W] <= S + 254 < 2^16): each sbc finds the carry clear.
+        .macro wp_group_sum_at group
+        ld hl,((WP_PAGE + WP_GROUP_PAGES * group) << 8)            ; E_g[0]
+        .endmacro
+        .macro wp_group_sum_store index
+        ld (wp_group_sums + 2 * (index - 1)),hl
+        .endmacro
+        wp_group_sum_at 0
+        ld bc,((WP_PAGE + WP_GROUP_PAGES * 0 + 1) << 8 | 254)    ; E_0[255]
+        add hl,bc
+        ld b,h
+        ld c,l                  ; S'_0
+        wp_group_sum_at 1
+        ld de,((WP_PAGE + WP_GROUP_PAGES * 1 + 1) << 8 | 254)
+        add hl,de
+        ex de,hl                ; S'_1
+        wp_group_sum_at 2
+        ld sp,((WP_PAGE + WP_GROUP_PAGES * 2 + 1) << 8 | 254)
+        add hl,sp
+        ld sp,hl                ; S'_2
+        ld h,b
+        ld l,c
+        wp_group_sum_store 1
+        add hl,de
+        wp_group_sum_store 3
+        sbc hl,bc
+        wp_group_sum_store 2
+        add hl,sp
+        wp_group_sum_store 6
+        add hl,bc
+        wp_group_sum_store 7
+        sbc hl,de
+        wp_group_sum_store 5
+        sbc hl,bc
+        wp_group_sum_store 4    ; (S'_2)
+        ld sp,((WP_PAGE + WP_GROUP_PAGES * 3) << 8)               ; + S'_3 = E_3[0] + E_3[255]
+        add hl,sp
+        ld sp,((WP_PAGE + WP_GROUP_PAGES * 3 + 1) << 8 | 254)
+        add hl,sp
+        wp_group_sum_store 12
+        ld sp,(wp_group_sums + 2 * (4 - 1))                     ; S'_2 again
+        add hl,bc
+        wp_group_sum_store 13
+        add hl,de
+        wp_group_sum_store 15
+        sbc hl,bc
+        wp_group_sum_store 14
+        sbc hl,sp
+        wp_group_sum_store 10
+        add hl,bc
+        wp_group_sum_store 11
+        sbc hl,de
+        wp_group_sum_store 9
+        sbc hl,bc
+        wp_group_sum_store 8
+        ld sp,(wp_saved_sp)
+.endif
         ld iy,(wp_saved_iy)     ; (the starts were patched at group 3: wp_low_constants)
         or a                    ; built: carry clear
         jr wp_back
@@ -720,12 +948,21 @@ wp_low_constants:
         sbc hl,bc               ; K' = K + (C + delta) / 128 - 2 delta
         ld (wp_row_k+2),hl
         ld (wp_row_4_k+2),hl
+.ifdef WP_GROUP_FORMS
+        ld (wp_group_wide_2+2),hl
+        ld (wp_group_wide_1+2),hl
+.endif
         add hl,hl
         add hl,bc
         ld de,(wp_sum)
         add hl,de
         ld (wp_row_sum+2),hl    ; S + 2 K' + 2 delta: a narrow row's start
         ld (wp_row_4_sum+2),hl
+.ifdef WP_GROUP_FORMS
+        ld (wp_group_narrow_2+2),hl
+        ld (wp_group_narrow_1+2),hl
+        ld (wp_group_narrow_0+2),hl
+.endif
         pop bc
         ld hl,(wp_high_sums)
         add hl,bc
@@ -914,9 +1151,12 @@ start:
 
 .endif
 ; wp_row_low: the row's planes 5 and 4 from `planes_5`, then its low planes from R's start at `c_lo`.
-        .macro wp_row_low planes_5, c_lo
+        .macro wp_row_low planes_5, plane_4, c_lo
 planes_5:
         wp_top_up               ; 5
+.ifdef WP_GROUP_FORMS
+plane_4:                        ; (a narrow group row's exit from wp_group_block)
+.endif
         wp_top_down             ; 4
 c_lo:
 .ifdef WP_LOW_START_IN_TABLE
@@ -1045,7 +1285,7 @@ wp_row:
         ; the top planes: plane 7 (up) starts Q, then 6 (down), 5 (up), 4 (down)
         wp_row_top wp_row_k     ; 7: Q starts at K (wp_tables patches it)
         wp_top_down             ; 6 (H back on group 0's low page)
-        wp_row_low wp_row_planes_5, wp_row_c_lo
+        wp_row_low wp_row_planes_5, wp_row_plane_4, wp_row_c_lo
         ex de,hl                ; R + r + Q + 8 K = R + Q + c_hi: floor(W x / 16), in 16 bits
         .byte $DD,$4D           ; ld c,ixl      (|W x| <= 128 S < 2^19: no clip at any shift)
         .byte $DD,$44           ; ld b,ixh
@@ -1095,6 +1335,45 @@ wp_row_narrow:
 wp_rows_end:
         ld sp,(wp_saved_sp)
         jp wp_back
+.ifdef WP_GROUP_FORMS
+; WP_GROUP_FORMS (thirty-fourth round, zxgroup34b; the kernels' bench alone): a row whose groups in W (two or more, a
+; bit each) lie in -64..63 (a wide row) or in -32..31 (a narrow one) reads plane 7 for its other k = 4 - |W| groups
+; alone, then, one plane lower (6, or a narrow row's 5), its 4 groups' words (a group in W: its plane-7 mask, E_7 =
+; S'_g - E_6 there) and T[W] (wp_group_sums: the sum of S'_g over W): 2 E_7 + E_6 = E_7 + S'_g, and a narrow row's 2 E_7 +
+; E_5 = E_7 + S'_g at plane 6's level. Its entry word is a stub's by form and k (Q's start, then k lookups into the
+; block), and its words after the block's 5 its exit: its loop's plane 5 (wide) or plane 4 (narrow)
+; (benchmarks/z80_group_stream.py). 43 (|W| - 1) - 20 T-states a row fewer (the stub's jp and the exit's ret; 10
+; fewer still for the narrow k = 2 stub, which falls into the block).
+wp_group_wide_2:
+        ld ix,0                 ; K' (wp_low_constants patches it)
+        jp wp_group_2
+wp_group_wide_1:
+        ld ix,0                 ; K'
+        jp wp_group_1
+wp_group_narrow_1:
+        ld ix,0                 ; S + 2 K' + 2 delta
+        jp wp_group_1
+wp_group_narrow_0:
+        ld ix,0                 ; S + 2 K' + 2 delta
+        jp wp_group_0
+wp_group_narrow_2:
+        ld ix,0                 ; S + 2 K' + 2 delta (into the block)
+wp_group_2:
+        wp_word_lookup          ; plane 7's kept groups
+wp_group_1:
+        wp_word_lookup
+wp_group_0:
+        add ix,ix
+        wp_word_lookup          ; the lower plane's 4 words and T[W]'s
+        wp_word_lookup
+        wp_word_lookup
+        wp_word_lookup
+        wp_word_lookup
+        ret                     ; (the row's exit word)
+        .res * & 1              ; (T[W]'s words at even addresses: none across a page for inc l)
+wp_group_sums:  .res 30         ; T[1..15] (W never empty)
+        .assert (wp_group_sums & 1) == 0, "T[W]'s words: none across a page"
+.endif
 .else
         wp_row_next wp_row, wp_row_class, wp_class_step, wp_row_sum, wp_row_planes_5, wp_rows_done
 .endif
@@ -1113,7 +1392,7 @@ wp_rows_end:
 wp_row_4:                       ; (a call at shift 4) the same rows, the output Q + R in IX
         wp_row_top wp_row_4_k
         wp_top_down
-        wp_row_low wp_row_4_planes_5, wp_row_4_c_lo
+        wp_row_low wp_row_4_planes_5, wp_row_4_plane_4, wp_row_4_c_lo
         wp_row_4_end
 .ifdef WP_NEXT_ROW_WORDS
         wp_next_row
@@ -1141,7 +1420,7 @@ wp_row_4_done:
 wp_row_4_narrow:
         wp_row_top wp_row_4_sum ; plane 7 (up) from S + 2 K, plane 6's masks unread
         wp_skip_plane
-        wp_row_low wp_row_4_narrow_planes_5, wp_row_4_narrow_c_lo
+        wp_row_low wp_row_4_narrow_planes_5, wp_row_4_narrow_plane_4, wp_row_4_narrow_c_lo
         wp_row_4_end
 .ifdef WP_NEXT_ROW_WORDS
         wp_next_row
@@ -1239,6 +1518,126 @@ wp_code_end:
 .ifdef WP_NARROW_WORDS
 ; (WP_NARROW_WORDS, thirtieth round, zxnarrow30) planes_wide.s's wp_rows_wide on rows whose narrow ones have no
 ; plane 6 words, here in bank 6 where it runs, out of the room below $8000:
+.ifdef WP_GROUP_FORMS
+; wp_wide_row_order - (WP_GROUP_FORMS) at a row's start: IX its words' order, pairs (1 << b, or 0 for words passed over;
+; 32 - 8 x the plane's words) ending $FF, planes_wide.s's wp_rows_wide taking each word's group from its page: the row's
+; class (at (wp_classes), which steps on) into wp_wide_class (0 for a row below wp_planes: fw_out_wide's out row, all 8
+; planes, no entry); a group row (W in the class's high bits) its form's order, plane 7's count 4 - |W| patched in (none:
+; the order from plane 6's, a narrow row's 5's). DE steps past a row's entry. Clobbers AF, BC and L (H: WP_PAGE).
+wp_wide_row_order:
+        ld ix,wp_wide_order
+        xor a
+        ld (wp_wide_class),a
+        ld a,(wp_w + 1)
+        cp wp_planes >> 8
+        ret c                   ; (no class: out's row)
+        inc de                  ; (past the row's entry: its words follow)
+        inc de
+        ld hl,(wp_classes)
+        ld a,(hl)
+        inc hl
+        ld (wp_classes),hl
+        ld h,WP_PAGE            ; (wp_rows_wide's u: wp_table_pages)
+        ld (wp_wide_class),a
+        ld bc,4 << 8            ; (C: |W|)
+        and $F0
+        jr nz,@count
+        ld a,(wp_wide_class)
+        rra
+        ret nc
+        ld ix,wp_wide_order_narrow
+        ret
+@count: add a,a
+        jr nc,@counted
+        inc c
+@counted:
+        djnz @count
+        ld a,(wp_wide_class)
+        rra
+        ld ix,wp_wide_order_group
+        jr nc,@form
+        ld ix,wp_wide_order_group_narrow
+@form:  ld a,c
+        add a,a
+        add a,a
+        add a,a                 ; 8 |W| = 32 - 8 k
+        cp 32
+        jr z,@no_top
+        ld (ix+1),a
+        ret
+@no_top:
+        inc ix                  ; (k = 0: no plane-7 words)
+        inc ix
+        ret
+; wp_wide_narrow_fix - (WP_GROUP_FORMS) after a row's words: a group row's moved groups (their lower plane's bit
+; holds their plane-7 mask, bit 7 nothing) get bit 7 from it and it complemented (u = u xor lower xor 128 t), then a
+; narrow row's bit 6 the complement of bit 7 (u in 64..191). A = 0 after. Clobbers F, BC, HL.
+wp_wide_narrow_fix:
+        push de
+        ld a,(wp_wide_class)
+        ld e,a
+        and $F0
+        jr z,@narrow
+        rrca
+        rrca
+        rrca
+        rrca
+        ld c,a                  ; W: group g at bit g
+        ld d,1 << 6             ; (a wide row's lower plane: 6)
+        bit 0,e
+        jr z,@lower_set
+        ld d,1 << 5             ; (a narrow row's: 5)
+@lower_set:
+        ld hl,wp_table_pages
+@group: srl c
+        jr c,@moved
+        ld a,l
+        add a,8
+        ld l,a
+        jr @group_next
+@moved: ld b,8
+@column:
+        ld a,(hl)
+        and d                   ; t
+        jr z,@t_set
+        ld a,1 << 7
+@t_set: xor d
+        xor (hl)
+        ld (hl),a
+        inc l
+        djnz @column
+@group_next:
+        ld a,c
+        or a
+        jr nz,@group
+@narrow:
+        pop de
+        ld a,(wp_wide_class)
+        rra
+        ld a,0
+        ret nc                  ; (a wide row's or out's)
+        ld hl,wp_table_pages
+        ld b,32
+@bit_6: ld a,(hl)
+        cpl
+        and $80
+        rrca
+        or (hl)
+        ld (hl),a
+        inc l
+        djnz @bit_6
+        xor a
+        ret
+wp_wide_class:  .byte 0
+wp_wide_order:                  ; soul_layout.PLANE_ORDER: 1 << b, then 0 (4 words a plane)
+        .byte 1 << 7, 0, 1 << 6, 0, 1 << 5, 0, 1 << 4, 0, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0, $FF
+wp_wide_order_narrow:           ; (the same without plane 6)
+        .byte 1 << 7, 0, 1 << 5, 0, 1 << 4, 0, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0, $FF
+wp_wide_order_group:            ; (a wide group row: plane 7's kept groups, patched; plane 6's 4, T[W] and the exit)
+        .byte 1 << 7, 0, 1 << 6, 0, 0, 16, 1 << 5, 0, 1 << 4, 0, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0, $FF
+wp_wide_order_group_narrow:     ; (a narrow group row: plane 5 the lower one)
+        .byte 1 << 7, 0, 1 << 5, 0, 0, 16, 1 << 4, 0, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0, $FF
+.else
 ; wp_wide_row_order - at a row's start: IX its masks' order, wp_wide_order_narrow (no plane 6) where the row's class
 ; (at (wp_classes), which steps on) is narrow, else wp_wide_order; a row below wp_planes (fw_out_wide's out row,
 ; in fw_att) has no class: all 8 planes; a row with a class has its entry first (WP_NEXT_ROW_WORDS): DE steps past it.
@@ -1287,6 +1686,7 @@ wp_wide_order_narrow:           ; (the same without plane 6)
 wp_wide_narrow_end:
         .byte 0
         .assert (wp_wide_narrow_end & 255) != ((wp_wide_order_narrow - 1) & 255), "wp_wide_narrow_fix tells the orders' ends apart"
+.endif
 wp_narrow_code_end:
 .endif
 

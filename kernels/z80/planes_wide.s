@@ -86,6 +86,36 @@ wp_rows_wide:
 .else
         ld ix,wp_wide_order
 .endif
+.ifdef WP_GROUP_FORMS
+@plane: ld c,(ix+0)             ; 1 << b (0: words passed over, T[W] and a group row's exit)
+        ld a,(ix+1)             ; 32 - 8 x the plane's words
+@group: push af
+        inc de                  ; (the word: 2 m mod 256, then WP_PAGE + 2 g + (m >> 7))
+        ld a,(de)
+        sub wp_table_pages >> 8 ; (WP_PAGE)
+        and 6
+        add a,a
+        add a,a                 ; 8 g, from the word's page
+        ld l,a
+        ld a,(de)
+        rra
+        dec de
+        ld a,(de)
+        rra
+        inc de
+        inc de
+        mask_bits_into_row
+        pop af
+        add a,8
+        cp 32
+        jr nz,@group
+        inc ix
+        inc ix
+        ld a,(ix+0)
+        inc a
+        jr nz,@plane            ; (the order's end: $FF)
+        call wp_wide_narrow_fix ; (a group row's moved groups, a narrow row's bit 6; A = 0)
+.else
 @plane: ld c,(ix+0)             ; 1 << b
         xor a                   ; 8 i for the plane's i-th mask
 @group: push af
@@ -115,6 +145,7 @@ wp_rows_wide:
         jr nz,@plane
 .ifdef WP_NARROW_WORDS
         call wp_wide_narrow_fix ; (a narrow row's bit 6: the complement of bit 7; A = 0)
+.endif
 .endif
         ld (wp_w),de            ; (the next row)
         ld h,a                  ; sum w x from 0 in 32 bits

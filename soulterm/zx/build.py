@@ -64,7 +64,7 @@ from soulterm.paths import ZX_MAP_SUFFIX
 from . import fc1_planes, logit_planes, paging, tap
 from .contention import CONTENDED_END
 from .soul_layout import (FIRST_SHARED_OPTION, PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, WORD_LIST_SYMBOLS, plane_bytes,
-                          plane_classes, plane_groups, plane_words)
+                          plane_classes, plane_group_classes, plane_group_word_bytes, plane_groups, plane_words)
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
 from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, SKIP_LEADING_ZEROS, Z80_KERNELS_DIR,
                           player_kernel_options, runs_coarse, runs_narrow)
@@ -630,9 +630,11 @@ def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False, logits: 
     (zxmask30, WP_WORDS_FROM_SPLIT) the tape carries them in plane_bytes' layout, the word masks' first half, and
     the block starts with planes.s's wp_expand_first at the end of the tables' pages (PLANES_START less its
     `expand_bytes`: planes_bank assembles twice), which the first wp_tables runs to make the words in place."""
-    block = _planes_block(soul, qkv_apart, out_apart, logits, words, PLANES_START)
     if not words:
-        return block
+        return _planes_block(soul, qkv_apart, out_apart, logits, words, PLANES_START)
+    # (its bytes measured from the tables' start: the same anywhere, and at PLANES_START the block would not fit
+    # since WP_GROUP_FORMS, its 315 bytes above the room at run time)
+    block = _planes_block(soul, qkv_apart, out_apart, logits, words, PLANES_TABLES)
     expand_bytes = block.symbols["wp_expand_end"] - block.symbols["wp_expand_first"]
     block = _planes_block(soul, qkv_apart, out_apart, logits, words, PLANES_START - expand_bytes)
     assert block.symbols["wp_expand_end"] == PLANES_START, "wp_expand_first ends the tables' pages"
@@ -652,6 +654,7 @@ def _planes_block(soul, qkv_apart: bool, out_apart: bool, logits: bool, words: b
     assert not words or (qkv_apart and not make), "the word masks come on the tape"
     # (words: a narrow row's plane 6 gets no words, WP_NARROW_WORDS, thirtieth round, zxnarrow30)
     narrow_rows = [sum(plane_classes(soul[name].values)) for name in PLANES_MATRICES]
+    group_bytes = [plane_group_word_bytes(soul[name].values) for name in PLANES_MATRICES]
     # (and the tape leaves a narrow row's plane 6 masks out too: WP_NARROW_SPLIT, thirty-first round, zxtape31)
     make += ["WP_WORD_TABLES = 1", "WP_WORDS_FROM_SPLIT = 1", "WP_NARROW_WORDS = 1", "WP_NARROW_SPLIT = 1",
              f"WP_SPLIT_BYTES = {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES}", f"WP_NARROW_ROWS = {sum(narrow_rows)}",
@@ -667,7 +670,10 @@ def _planes_block(soul, qkv_apart: bool, out_apart: bool, logits: bool, words: b
              "WP_NEXT_ROW_WORDS = 1", f"WP_SHIFT_4_MATRICES = {planes_shift_4_matrices(soul)}",
              # (thirty-fourth round, zxqkv34: the fill's passes by stubs that hold their A' and link to the next,
              # WP_FILL_LINKED, and a row's next entry by `ret`, WP_NEXT_BY_RET)
-             "WP_FILL_LINKED = 1", "WP_NEXT_BY_RET = 1"] * words
+             "WP_FILL_LINKED = 1", "WP_NEXT_BY_RET = 1",
+             # (thirty-fourth round, zxgroup34b: a row whose groups lie in -64..63, or a narrow row's in -32..31, reads
+             # their plane-7 masks one plane lower beside T[W]: WP_GROUP_FORMS, its words' bytes fewer)
+             "WP_GROUP_FORMS = 1", f"WP_GROUP_WORD_BYTES = {sum(group_bytes)}"] * words
     lines = [".cpu z80", *make, f"wp_table_pages = ${PLANES_TABLES:04X}", f".org ${start:04X}",
              '.include "planes.s"']
     if make:
@@ -679,9 +685,10 @@ def _planes_block(soul, qkv_apart: bool, out_apart: bool, logits: bool, words: b
               "wp_class_lists:  ; (the same words) its wp_classes",
               f"        .word {', '.join(label(slots[i], '_classes') if i in slots else '0' for i in range(max(slots) + 1))}",
               f"        .align {spec.EMBED_DIM}      ; (wp_rows steps through a list with inc l: each within a page)"]
-    for name in PLANES_MATRICES:
+    for name in PLANES_MATRICES:     # (WP_GROUP_FORMS: plane_group_classes, W at bits 4..7)
+        classes = plane_group_classes(soul[name].values) if words else plane_classes(soul[name].values)
         lines += [f"{label(name, '_classes')}:     ; soul_layout.plane_classes: 1 where the row skips plane 6",
-                  f"        .byte {', '.join(map(str, plane_classes(soul[name].values)))}"]
+                  f"        .byte {', '.join(map(str, classes))}"]
     if words:       # (wp_expand_first reads them as one list in the masks' row order)
         lines.append(f'.assert * == WP_SPLIT_CLASSES + {len(PLANES_MATRICES) * spec.EMBED_DIM}, '
                      '"the six class lists in a row"')
@@ -697,7 +704,8 @@ def _planes_block(soul, qkv_apart: bool, out_apart: bool, logits: bool, words: b
             if words:       # (WP_WORDS_FROM_SPLIT: the split masks in a row, each matrix's label its words', 8 bytes
                 # fewer a narrow row before it: WP_NARROW_WORDS)
                 words_before = (2 * index * PLANES_MATRIX_BYTES - 8 * sum(narrow_rows[:index])
-                                + index * PLANES_ENTRY_BYTES)    # (WP_NEXT_ROW_WORDS: a word a row and one)
+                                + index * PLANES_ENTRY_BYTES    # (WP_NEXT_ROW_WORDS: a word a row and one)
+                                + sum(group_bytes[:index]))     # (WP_GROUP_FORMS)
                 lines.append(f"wp_{name.replace('.', '_')} = wp_planes + {words_before}")
             else:
                 lines.append(f"wp_{name.replace('.', '_')}:")
@@ -710,7 +718,8 @@ def _planes_block(soul, qkv_apart: bool, out_apart: bool, logits: bool, words: b
                   for i, name in enumerate(PLANES_MATRICES)]
     matrices_end = f"wp_planes + {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES * (2 if words else 1)}"
     if words:
-        matrices_end += f" - {8 * sum(narrow_rows)} + {len(PLANES_MATRICES) * PLANES_ENTRY_BYTES}"
+        matrices_end += (f" - {8 * sum(narrow_rows)} + {len(PLANES_MATRICES) * PLANES_ENTRY_BYTES}"
+                         f" + {sum(group_bytes)}")
     if logits:      # (out's rows: 32-byte aligned after the matrices, as they are)
         rows = soul[CHOOSABLE_ROWS_MATRIX].values.shape[0]
         if out_apart:
@@ -1158,6 +1167,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
             options += ["WP_WORD_TABLES = 1     ; (planes.s's word tables in that bank: planes_wide.s reads the word masks)",
                         "WP_NARROW_WORDS = 1    ; (a narrow row has no plane 6 words: planes_wide.s asks planes.s's "
                         "wp_wide_row_order)"]
+            if "WP_GROUP_FORMS" in planes.symbols:
+                options.append("WP_GROUP_FORMS = 1     ; (planes.s's group rows: planes_wide.s takes a word's group "
+                               "from its page, forward.s's fw_out_wide makes out's row so)")
         options += [f"FW_PLANES_BANK = {PLANES_BANK}     ; (planes.s, its tables and both layers' q, k, v by bit planes)"]
         if apart:
             options += ["SOUL_QKV_APART = 1       ; (q, k and v by their planes alone: no matvec copy, planes_wide.s "

@@ -156,19 +156,27 @@ def plane_bytes(weights, narrow: bool = False) -> bytes:
 PLANE_ROW_BYTES = PLANE_GROUPS * len(PLANE_ORDER)     # a row of plane_bytes: 32
 
 
-def plane_words(weights, page: int, narrow: bool = False, entries: tuple[int, int, int] | None = None) -> bytes:
+def plane_words(weights, page: int, narrow: bool = False, entries: tuple[int, int, int] | None = None,
+                group_forms: tuple[tuple[int, ...], tuple[int, int], int] | None = None) -> bytes:
     """planes.s's WP_WORD_TABLES layout (twenty-ninth round, zxqkv128): plane_bytes' masks in their order, each
     as its entry's address in word tables whose group g has its 256 words on pages `page` + 2 g and the next
     (fc1planes.s's form): 2 m mod 256, then `page` + 2 g + (m >> 7). 64 bytes a row. With `narrow`
     (WP_NARROW_WORDS, thirtieth round, zxnarrow30) a narrow row (plane_classes 1) leaves plane 6's 4 words out:
     56 bytes (wp_rows never reads them: P'_6 = S - P'_7). With `entries` (wide, narrow, end: WP_NEXT_ROW_WORDS,
     thirty-third round, zxnext33; `weights` one matrix) each row follows its code's address, wide or narrow by its
-    class, and the last row the end's: 2 bytes more a row, and 2."""
+    class, and the last row the end's: 2 bytes more a row, and 2. With `group_forms` (stubs, exits, sums: WP_GROUP_FORMS,
+    thirty-fourth round, zxgroup34b; with `entries`) a row whose plane_group_form has W: its entry the stub
+    stubs[3 narrow + |W| - 2] (planes.s's wp_expand_stubs), plane 7's words for the groups outside W alone, then its
+    lower plane's (6, or a narrow row's 5; a group in W: its plane-7 mask), the address of T[W] (sums + 2 (W - 1)) and
+    its exit (exits[narrow]), then its other planes as before: 2 - |W| words more than without."""
     assert entries is None or narrow, "a row's entry by its class: the narrow layout's"
+    assert group_forms is None or entries is not None, "a group row's stub is its entry"
     groups = [group for plane in PLANE_ORDER for group in plane_groups(plane)]
     planes = [plane for plane in PLANE_ORDER for _ in plane_groups(plane)]
     classes = plane_classes(weights) if narrow else bytes(len(weights))
     out = bytearray()
+    if group_forms is not None:
+        return _group_plane_words(weights, page, entries, group_forms)
     for at, mask in enumerate(plane_bytes(weights)):
         if entries is not None and at % PLANE_ROW_BYTES == 0:
             out += entries[classes[at // PLANE_ROW_BYTES]].to_bytes(2, "little")
@@ -178,6 +186,66 @@ def plane_words(weights, page: int, narrow: bool = False, entries: tuple[int, in
     if entries is not None:
         out += entries[2].to_bytes(2, "little")
     return bytes(out)
+
+
+def _mask_word(page: int, group: int, mask: int) -> bytes:
+    return bytes((2 * mask & 255, page + 2 * group + (mask >> 7)))
+
+
+def _group_plane_words(weights, page: int, entries: tuple[int, int, int],
+                       groups: tuple[tuple[int, ...], tuple[int, int], int]) -> bytes:
+    """plane_words' `group_forms` layout (see there)."""
+    stubs, exits, sums = groups
+    out = bytearray()
+    for row in weights:
+        row = [int(v) for v in row]
+        narrow, moved = plane_group_form(row)
+        u = [(v + 128) & 255 for v in row]
+        mask = lambda plane, group: sum((u[PLANE_GROUP_COLS * group + j] >> plane & 1) << j      # noqa: E731
+                                        for j in range(PLANE_GROUP_COLS))
+        planes = [plane for plane in PLANE_ORDER if not (narrow and plane == 6)]
+        if not moved:
+            out += entries[narrow].to_bytes(2, "little")
+            for plane in planes:
+                out += b"".join(_mask_word(page, g, mask(plane, g)) for g in plane_groups(plane))
+            continue
+        lower = 5 if narrow else 6
+        out += stubs[3 * narrow + bin(moved).count("1") - 2].to_bytes(2, "little")
+        for plane in planes:
+            if plane == 7:
+                out += b"".join(_mask_word(page, g, mask(7, g)) for g in plane_groups(7) if not moved >> g & 1)
+                continue
+            out += b"".join(_mask_word(page, g, mask(7 if moved >> g & 1 and plane == lower else plane, g))
+                            for g in plane_groups(plane))
+            if plane == lower:
+                out += (sums + 2 * (moved - 1)).to_bytes(2, "little") + exits[narrow].to_bytes(2, "little")
+    return bytes(out + entries[2].to_bytes(2, "little"))
+
+
+PLANE_FIVE = range(-32, 32)     # a group's weights all here: its planes 6 and 5 both plane 7's complement
+
+
+def plane_group_form(row) -> tuple[int, int]:
+    """planes.s's WP_GROUP_FORMS (thirty-fourth round, zxgroup34b): (narrow, W) for a row, narrow its plane_classes
+    bit and W the groups (a bit each) whose weights all lie in PLANE_NARROW (a wide row's) or PLANE_FIVE (a narrow
+    row's), where there are two or more of them (else 0: the row as before)."""
+    row = [int(v) for v in row]
+    narrow = int(all(v in PLANE_NARROW for v in row))
+    inside = PLANE_FIVE if narrow else PLANE_NARROW
+    moved = sum(1 << g for g in range(PLANE_GROUPS)
+                if all(v in inside for v in row[PLANE_GROUP_COLS * g:PLANE_GROUP_COLS * (g + 1)]))
+    return narrow, moved if bin(moved).count("1") >= 2 else 0
+
+
+def plane_group_classes(weights) -> bytes:
+    """WP_GROUP_FORMS' class bytes (the tape's WP_SPLIT_CLASSES, wp_rows_wide's wp_classes): plane_classes' bit 0
+    and W at bits 4..7."""
+    return bytes(narrow | moved << 4 for narrow, moved in map(plane_group_form, weights))
+
+
+def plane_group_word_bytes(weights) -> int:
+    """The bytes plane_words' `group_forms` layout takes more than without it (2 - |W| words a group row: never above 0)."""
+    return sum(2 * (2 - bin(moved).count("1")) for _, moved in map(plane_group_form, weights) if moved)
 
 
 def plane_weights(data: bytes, rows: int) -> list[list[int]]:
