@@ -48,7 +48,8 @@ from soulterm.zx.soul_layout import (plane_classes, plane_group_classes, plane_g
 from soulterm.zx.weight_planes import (LEAST_SHIFT, low_start_in_table, plane_tables, planes_fit,
                                        start_in_table_tables, vector_with_sum)
 
-GROUPS, COLS = 4, 8
+from z80_group_narrow import COLS, GROUPS, group_widths, masks     # (the weighed form's row model)
+
 # Z80 T-states of the row code's pieces (planes.s's wp_word_lookup and its neighbours)
 LOOKUP = 10 + 7 + 4 + 7 + 15        # pop hl / ld c,(hl) / inc l / ld b,(hl) / add ix,bc
 LD_IX = 14                          # ld ix,nn (a row's start, patched)
@@ -68,21 +69,6 @@ TABLE_BUILD = 55 + 51 + 53 + 8 + 15 * 16 + 6 * 11 + 7 * 15 + 62 + 20 + 20 + 5 * 
 TABLE_BUILD_BYTES = 10 + 9 + 9 + 2 + 15 * 3 + 6 * 1 + 7 * 2 + 10 + 4 + 4 + 5 * 3
 CODE_BYTES = (STUBS - 1) * STUB_BYTES + 4 + BLOCK_BYTES + TABLE_BYTES + TABLE_BUILD_BYTES
 BANK_6_ROOM = 284
-
-
-def group_widths(row) -> list[int]:
-    """Each group's planes that carry information: 5 (-32..31), 6 (-64..63) or 7."""
-    widths = []
-    for g in range(GROUPS):
-        part = [int(v) for v in row[COLS * g:COLS * (g + 1)]]
-        widths.append(5 if all(-32 <= v < 32 for v in part) else 6 if all(-64 <= v < 64 for v in part) else 7)
-    return widths
-
-
-def masks(row) -> dict[tuple[int, int], int]:
-    """(plane, group) -> the group's 8-bit mask of u = w + 128's bit `plane`."""
-    u = [(int(v) + 128) & 255 for v in row]
-    return {(b, g): sum(((u[COLS * g + j] >> b) & 1) << j for j in range(COLS)) for b in range(8) for g in range(GROUPS)}
 
 
 def row_form(row) -> tuple[str, int]:
