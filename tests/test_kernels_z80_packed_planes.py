@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from test_kernels_z80_planes import took_the_planes
+from test_kernels_z80_planes import check_wide_q_heads, scores_of, took_the_planes
 from soulterm.soul import intmath
 from soulterm.zx.kernelbench import (HEAD_OUT, HEAD_PLANES, HEAD_PLANES_HIGH, Z80Bench, load_head,
                                      player_kernel_options, run_head)
@@ -41,10 +41,6 @@ def expected_planes(head_keys) -> tuple[bytes, bytes]:
     planes = [sum((shifted[d] >> plane & 1) << d for d in range(8)) for plane in range(16)]
     planes[11] ^= 0xFF
     return bytes(planes[:12]), bytes(planes[12:])
-
-
-def scores_of(bench, count: int) -> np.ndarray:
-    return np.frombuffer(bench.peek(bench.sym("at_scores"), 4 * count), "<i4")
 
 
 def test_the_store_writes_each_keys_sixteen_planes(bench):
@@ -139,17 +135,8 @@ def test_a_wide_q_takes_the_planes_while_its_sums_fit_else_the_old_dot(bench):
              ((32767, -32768, 0, 0, 0, 0, 0, 0), False),
              ((-32768,) * 8, False),
              ((2047,) * 7 + (32767,), False)]
-    for q, planes in cases:
-        q = np.array(q)
-        for keys in (np.full((20, 4, 8), 2047), np.full((20, 4, 8), -2048), rng.integers(-2048, 2048, (20, 4, 8))):
-            keys[1::3, 1] = np.where(q > 0, -2048, 2047)                    # R's other edge
-            values = rng.integers(-256, 256, (20, 4, 8))
-            load_head(bench, q, keys, values, 9, 1)
-            bench.write_words(HEAD_OUT, [0] * 8)
-            assert took_the_planes(bench) == planes, tuple(q)
-            want, _ = intmath.attention_head(q, keys[:9, 1], values[:9, 1])
-            assert np.array_equal(bench.read_words(HEAD_OUT, 8), want), tuple(q)
-            assert np.array_equal(scores_of(bench, 9), (keys[:9, 1].astype(np.int64) @ q) >> 14), tuple(q)
+    check_wide_q_heads(bench, rng, cases, lambda: (np.full((20, 4, 8), 2047), np.full((20, 4, 8), -2048),
+                                                    rng.integers(-2048, 2048, (20, 4, 8))))
 
 
 def test_the_planes_cost_less_than_the_squares(bench, squares_bench):

@@ -143,6 +143,27 @@ def took_the_planes(bench) -> bool:
     return bool(stops.seen)
 
 
+def scores_of(bench, count: int) -> np.ndarray:
+    """The head's first `count` scores f, as attend_head leaves them at at_scores (4 bytes each)."""
+    return np.frombuffer(bench.peek(bench.sym("at_scores"), 4 * count), "<i4")
+
+
+def check_wide_q_heads(bench, rng, cases, key_sets) -> None:
+    """Each (q, planes) case's head 1 over 9 positions of each cache key_sets() makes (every third position's key
+    at R's other edge), values random: the planes taken or not as `planes` says, the means and scores intmath's."""
+    for q, planes in cases:
+        q = np.array(q)
+        for keys in key_sets():
+            keys[1::3, 1] = np.where(q > 0, -2048, 2047)                    # R's other edge
+            values = rng.integers(-256, 256, (20, 4, 8))
+            load_head(bench, q, keys, values, 9, 1)
+            bench.write_words(HEAD_OUT, [0] * 8)
+            assert took_the_planes(bench) == planes, tuple(q)
+            want, _ = intmath.attention_head(q, keys[:9, 1], values[:9, 1])
+            assert np.array_equal(bench.read_words(HEAD_OUT, 8), want), tuple(q)
+            assert np.array_equal(scores_of(bench, 9), (keys[:9, 1].astype(np.int64) @ q) >> 14), tuple(q)
+
+
 def test_a_wide_q_takes_the_planes_while_its_sums_fit_else_the_old_dot(bench):
     """A q beyond -2048..2047 whose positive words sum to at most 16,383 and negative ones to at
     least -16,384 runs the planes (pl_prepare@wide_q), anything else the old dot; both exact,
@@ -161,19 +182,8 @@ def test_a_wide_q_takes_the_planes_while_its_sums_fit_else_the_old_dot(bench):
              ((-32768,) * 8, False),                                # the negative sum wraps
              ((32767,) * 8, False),
              ((2047,) * 7 + (32767,), False)]
-    for q, planes in cases:
-        q = np.array(q)
-        for keys in (np.full((20, 4, 8), 2047), np.full((20, 4, 8), -2048), np.full((20, 4, 8), 1023),
-                     rng.integers(-2048, 2048, (20, 4, 8))):
-            keys[1::3, 1] = np.where(q > 0, -2048, 2047)                    # R's other edge
-            values = rng.integers(-256, 256, (20, 4, 8))
-            load_head(bench, q, keys, values, 9, 1)
-            bench.write_words(HEAD_OUT, [0] * 8)
-            assert took_the_planes(bench) == planes, tuple(q)
-            want, _ = intmath.attention_head(q, keys[:9, 1], values[:9, 1])
-            assert np.array_equal(bench.read_words(HEAD_OUT, 8), want), tuple(q)
-            scores = np.frombuffer(bench.peek(bench.sym("at_scores"), 4 * 9), "<i4")
-            assert np.array_equal(scores, (keys[:9, 1].astype(np.int64) @ q) >> 14), tuple(q)
+    check_wide_q_heads(bench, rng, cases, lambda: (np.full((20, 4, 8), 2047), np.full((20, 4, 8), -2048),
+                                                    np.full((20, 4, 8), 1023), rng.integers(-2048, 2048, (20, 4, 8))))
 
 
 def test_the_scores_at_the_ranges_edges(bench):
