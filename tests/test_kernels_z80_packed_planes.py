@@ -1,7 +1,8 @@
 """attention.s's scores by packed bit planes (PL_PACKED with AT_PLANE_SCORES: kernels/z80/planekeys48.s, the
 48K's form, thirty-fourth round; built and measured on the kernels' bench, not in the player yet): each key kept
 as 16 planes of k + 2048, a byte a plane a head (both groups' masks; plane 11 complemented), planes 12..15
-apart; a head's q as two tables of its subset sums on two pages (pl_prepare), read by a plane's nibbles
+apart; a key whose words all lie in -1024..1023 (its planes 10 and complemented 11 one byte) scored with one
+plane fewer (zx48keys35); a head's q as two tables of its subset sums on two pages (pl_prepare), read by a plane's nibbles
 (pl_keys); a q whose sums pass +-16,384, or a cache with a key beyond -2048..2047, takes the old dot, and
 pl_rebuild_key gives each key back exactly from its planes. Bit-exact against intmath, on the 48K's kernels
 (their table means); cheaper than the 48K's squares path."""
@@ -11,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from test_kernels_z80_planes import check_wide_q_heads, scores_of, took_the_planes
+from test_kernels_z80_planes import Stops, check_wide_q_heads, scores_of, took_the_planes
+from test_kernels_z80_scores import call_with_probes
 from soulterm.soul import intmath
 from soulterm.zx.kernelbench import (HEAD_OUT, HEAD_PLANES, HEAD_PLANES_HIGH, Z80Bench, load_head,
                                      player_kernel_options, run_head)
@@ -179,3 +181,35 @@ def test_planes_12_to_15_are_zeros_over_stale_bytes_without_the_shifts_and_a_wid
     assert expected_planes(keys[1, 2])[1] != bytes(4) and expected_planes(keys[1, 3])[1] != bytes(4)
     # 9,318 and 10,450 T-states measured (a call): each wide head's four planes' shifts ~566 more than the zeros' store
     assert wide - in_range >= 2 * 400, (in_range, wide)
+
+
+def wide_keys_scored(bench) -> int:
+    """attend_head on the inputs load_head left: how many keys pl_keys scored by both planes 10 and 11 (@wide)."""
+    stops = Stops(bench.sym("pl_keys@wide"), lambda: True)
+    call_with_probes(bench, "attend_head", stops)
+    return len(stops.seen)
+
+
+def test_a_narrow_key_takes_one_plane_fewer_and_every_score_stays_exact(bench):
+    """pl_keys (zx48keys35): a key whose words all lie in -1024..1023 (k' = k + 2048 in 1024..3071: plane 11, kept
+    complemented, is plane 10) takes plane 10 as its last, subtracted plane and one shift more; one with a word
+    beyond (-1025, 1024: the range's edges) both planes. Mixed in one head, at every length, with q at the sums'
+    limits (R's edges, a wide q's tables too): each score and the head exact, and @wide run by the wide keys alone."""
+    rng = np.random.default_rng(3501)
+    qs = [rng.integers(-2048, 2048, 8), np.array([-2048] * 4 + [2047] * 4),
+          np.array((16383, 0, 0, 0, -16384, 0, 0, 0)), np.array((0, 0, 0, 0, 4096, 4096, -4096, 4095))]
+    for q in qs:
+        for count in (1, 7, 20):
+            keys = rng.integers(-1024, 1024, (20, 4, 8))
+            keys[::3, 1] = np.where(q > 0, 1023, -1024)                        # R's edges, narrow
+            keys[1::3, 1] = np.where(q > 0, -1024, 1023)
+            wide = rng.random(20) < 0.4
+            keys[wide, 1, rng.integers(0, 8)] = rng.choice([-2048, -1025, 1024, 2047])
+            keys[count - 1, 1, 3] = 1024 if count % 2 else -1025                 # the last key just past the range
+            wide[count - 1] = True
+            values = rng.integers(-256, 256, (20, 4, 8))
+            load_head(bench, q, keys, values, count, 1)
+            assert wide_keys_scored(bench) == int(wide[:count].sum()), (tuple(q), count)
+            assert np.array_equal(scores_of(bench, count), (keys[:count, 1].astype(np.int64) @ q) >> 14)
+            want, _ = intmath.attention_head(q, keys[:count, 1], values[:count, 1])
+            assert np.array_equal(bench.read_words(HEAD_OUT, 8), want), (tuple(q), count)

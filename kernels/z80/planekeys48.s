@@ -287,11 +287,8 @@ pl_prepare:
         .endmacro
 pl_keys:
         ld a,(at_count)
-        add a,a
-        add a,a
-        add a,PL_SCORES & 255
-        ld (@end + 1),a         ; the score's low byte past the last key
         exx
+        ld b,a                  ; B' = the keys left
         ld hl,PL_SCORES         ; HL' = key 0's score
         exx
         ld ix,PL_NO_MAX         ; IX = max f so far
@@ -322,8 +319,12 @@ pl_keys:
         pl_plane b, 0
         .endrepeat
         pop bc                  ; plane 10, and plane 11 complemented
-        pl_plane c, 0
-        pl_plane b, 1           ; R = q.k >> 11
+        ld a,c
+        cp b
+        jr nz,@wide             ; (a word of the key beyond -1024..1023)
+        pl_plane b, 1           ; a narrow key: R = (R >> 1) - P_10 = q.k >> 10 (its complemented plane 11 is plane 10)
+        sra d                   ; R = q.k >> 11
+        rr e
 @shift:
         .repeat 3
         sra d                   ; f = R >> 3 = q.k >> 14 (|f| <= 4096)
@@ -353,9 +354,7 @@ pl_keys:
         inc l
         ld (hl),a
         inc l
-        ld a,l
-@end:
-        cp 0                    ; (patched: the score's low byte past the last key)
+        dec b
         exx
         jp nz,@key
         ld sp,(at_fast_sp)
@@ -367,6 +366,10 @@ pl_keys:
         ld (at_max+3),a
         scf                     ; (C: the planes took the head)
         ret
+@wide:                          ; a wide key: planes 10 and 11, R = q.k >> 11
+        pl_plane c, 0
+        pl_plane b, 1
+        jp @shift
 
 ; pl_store - the 16 planes of a position's 4 heads' keys: HL = the keys (4 x 8 words), DE = head 0's planes 0..11
 ; at that position (head h's PL_HEAD_BYTES * h on), pl_store_high = head 0's planes 12..15 there (head h's
@@ -570,39 +573,9 @@ pl_rebuild_key:
         .endrepeat
         ret
 
-; pl_old_keys - the old dot's keys (attention.s, a head the planes do not take): each of the head's at_count keys
-; rebuilt from its 16 planes (pl_planes, pl_high_planes; with PL_HIGH_BY_HEAD, the 48K player's, forward.s's
-; fw_high_planes works out planes 12..15's from the layer and head here, not each head) by pl_rebuild_key into
-; pl_tables' pages, 16 bytes apart (free: the planes did not take the head; 20 keys take 320 of their 512 bytes).
-; HL = key 0's row. Clobbers AF, BC, DE, HL.
-pl_old_keys:
-        push ix
-.ifdef PL_HIGH_BY_HEAD
-        call fw_high_planes
-        ex de,hl
-.else
-        ld de,(pl_high_planes)
+.ifndef PL_OLD_KEYS_APART               ; (the 48K player's is in its cold part: planekeys48old.s)
+        .include "planekeys48old.s"
 .endif
-        ld hl,(pl_planes)
-        ld ix,pl_tables
-        ld a,(at_count)
-        ld b,a
-@key:
-        push bc
-        push hl
-        call pl_rebuild_key     ; (HL = DE + PL_HIGH_KEY_BYTES after it: the next key's planes 12..15)
-        ex de,hl
-        pop hl
-        ld bc,PL_KEY_BYTES
-        add hl,bc
-        ld bc,2 * AT_HEAD_DIM
-        add ix,bc
-        pop bc
-        djnz @key
-        pop ix
-        ld hl,pl_tables
-        ret
-        .assert 2 * AT_HEAD_DIM * AT_MAX_POSITIONS <= 512, "pl_old_keys' rows must fit pl_tables' two pages"
 
 pl_store_high:  .word 0         ; pl_store's planes 12..15 for head 0 (the program sets it, as DE)
 .ifndef PL_HIGH_BY_HEAD

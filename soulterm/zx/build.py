@@ -382,6 +382,8 @@ def _cold_end(sym: dict) -> int:
     end = sym.get("sp_words_low_end", sym.get("rn_roots_end", end))    # (rmsnorm.s's tables after the caches)
     if sym.get("kv_kept_first", UNCONTENDED) < UNCONTENDED:   # (the 128K's AT_KEPT_MEANS sums: the cold part's last)
         end = max(end, sym["kv_kept_first"] + KEPT_SUMS_BYTES)
+    if "PL_OLD_KEYS_APART" in sym:      # (the 48K's pl_old_keys, planekeys48old.s: the cold part's last)
+        end = max(end, sym["pl_old_keys_end"])
     return max(end, sym.get("nz_prepare_end", 0))     # (the 128K's matvec_nz's once-a-call part: its last)
 
 
@@ -1089,6 +1091,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if packed_keys:
         options += ["PL_PACKED = 1            ; (attention.s's scores by packed key planes: planekeys48.s, the 48K's form)",
                     "PL_HIGH_BY_HEAD = 1      ; (planes 12..15's place worked out by the old dot alone: fw_high_planes)",
+                    "PL_OLD_KEYS_APART = 1    ; (planekeys48old.s's pl_old_keys, the old dot's only, in the cold part)",
                     f"kv_high_planes = ${THIRD_KEY_SUMS:04X}     ; (planes 12..15, run time only: the key sums' room in "
                     "the screen's bottom third)",
                     f"pl_tables = ${PACKED_TABLES_48K:04X}     ; (pl_prepare's two pages in the screen's middle third, "
@@ -1254,6 +1257,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         lines += [f"NZ_CHAIN_BYTES = {NZ_CHAIN_BYTES_48K if not banked else NZ_CHAIN_BYTES_128K}     "
                   "; (nzmatvec.s's chain: ~24 bytes a nonzero column)",
                   '.include "nzmatvec.s"', "        nz_prepare_routines"]
+    if packed_keys:     # (the old dot's keys, run where a key or q is wide: their room above for pl_keys' narrow keys)
+        lines.append('.include "planekeys48old.s"')
     lines += [f'.assert * <= ${UNCONTENDED:04X}, "the player\'s cold part runs past ${UNCONTENDED:04X}: '
               f'move something of it above (soulterm/zx/build.py)"',
               # the bytes the cold part leaves (none past UNCONTENDED: the .assert says why)
