@@ -7,7 +7,9 @@ thirty-fifth round (zx48keys35) a key whose planes 10 and (complemented) 11 are 
 
 - pl_keys a key and head on the 48K's kernels' bench, for heads of narrow keys, of wide keys (each with a word
   beyond -1024..1023) and of a mix, each head checked against intmath (the T-states of a head of SPAN keys less
-  those of a head of 1, over SPAN - 1), and pl_keys' bytes;
+  those of a head of 1, over SPAN - 1), and pl_keys' bytes; the same heads on the 128K's kernels' bench (its
+  planes as two index bytes a plane, a narrow key 11 planes of k + 1024 and a mark; the bench's 4-byte scores, as
+  the 48K's: the 128K player's AT_SHORT_SCORES is not on it), for where the packed form costs more;
 - the engine's keys: of the key-and-head pairs the reply steps' scores take (both layers, every head, each step's
   keys so far), the share that is narrow, on "hello" (or TEXT, the ten, a prompts file's).
 
@@ -35,11 +37,12 @@ SPAN = 20                               # the keys of the bench's long head (its
 NARROW = 1024                           # a narrow key's words lie in -NARROW..NARROW - 1
 
 
-def bench_per_key() -> dict:
-    """pl_keys' T-states a key and head on the 48K's kernels' bench for narrow, wide and mixed keys, every head
-    exact against intmath; and pl_keys' bytes."""
-    bench = Z80Bench(options=player_kernel_options("48k", plane_scores=True, fast_scores=False, bench=True)
-                     + "\n" + PACKED_OPTION)
+def bench_per_key(model: str = "48k") -> dict:
+    """pl_keys' T-states a key and head on `model`'s kernels' bench (the 48K's with PL_PACKED) for narrow, wide and
+    mixed keys, every head exact against intmath; and pl_keys' bytes (the 48K's)."""
+    options = (player_kernel_options("48k", plane_scores=True, fast_scores=False, bench=True) + "\n" + PACKED_OPTION
+               if model == "48k" else player_kernel_options("128k"))
+    bench = Z80Bench(options=options)
     name_of, cpu = routine_of(bench), bench.cpu
 
     def pl_keys_t_states(q, keys, count: int) -> int:
@@ -68,7 +71,8 @@ def bench_per_key() -> dict:
     for name, keys in (("narrow", narrow), ("wide", wide), ("mixed", mixed)):
         short, long = pl_keys_t_states(q, keys, 1), pl_keys_t_states(q, keys, SPAN)
         figures[name] = (long - short) / (SPAN - 1)
-    figures["bytes"] = bench.symbols["pl_store"] - bench.symbols["pl_keys"]
+    if model == "48k":
+        figures["bytes"] = bench.symbols["pl_store"] - bench.symbols["pl_keys"]
     return figures
 
 
@@ -96,6 +100,10 @@ def main() -> None:
     print("pl_keys on the 48K's kernels' bench (every head exact), T-states a key and head: "
           f"narrow {figures['narrow']:,.1f}, wide {figures['wide']:,.1f}, half and half {figures['mixed']:,.1f}; "
           f"pl_keys {figures['bytes']} bytes")
+    figures_128k = bench_per_key("128k")
+    print("the same heads on the 128K's kernels' bench (4-byte scores): "
+          f"narrow {figures_128k['narrow']:,.1f}, wide {figures_128k['wide']:,.1f}, half and half "
+          f"{figures_128k['mixed']:,.1f}")
     narrow, scored = narrow_share(prompts)
     share = narrow / scored
     print(f"{len(prompts)} prompt(s): {narrow:,} of the {scored:,} keys and heads the reply steps score are narrow "
