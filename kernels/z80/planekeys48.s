@@ -10,22 +10,31 @@
 ; q.k = sum_b 2^b P_b - 2048 sum q for a key in -2048..2047 (planes 12..15 all 0), P_b the sum of the q[d] whose
 ; bit b is set: pl_keys runs R = P_0, R = (R >> 1) + P_b for b = 1..10 and R = (R >> 1) - T[~n] for plane 11,
 ; T[~n] = sum q - P_11 (so that the offset 2048 sum q comes off with it): R = q.k >> 11, |R| < 2^15 while q's
-; positive words sum below 16,384 and its negative ones at or above -16,384; f = R >> 3.
+; positive words sum below 16,384 and its negative ones at or above -16,384; f = R >> 3. A narrow key (thirty-fifth
+; round, zx48keys35), every word in -1024..1023 (k' in 1024..3071: bit 11 = not bit 10, so its complemented plane 11
+; is its plane 10, the one byte), has q.k = sum_{b<10} 2^b P_b - 1024 P_10: pl_keys takes plane 10 as its last,
+; subtracted plane, R = q.k >> 10 (|R| < 2^15 for such a key under the same sums), one plane fewer and one shift
+; more (87-89% of the keys and heads the reply steps score on the ten and the thirty held out).
 ;
 ; pl_prepare's tables (q's subset sums of dimensions 0-3, T_lo, and 4-7, T_hi, 16 words each) lie in two pages,
 ; pl_tables and the page after it, so that a plane's byte indexes both without a shift: T_lo[n]'s low byte at
 ; pl_tables + n and its high byte at pl_tables + 256 + n; T_hi[m]'s low byte at pl_tables + 256 + 16 m and its
-; high byte at pl_tables + 16 m (T[0] = 0 shared by both at offset 0). A plane is then `and $0F` and `and $F0`
-; of its byte and four reads with one `inc h` and one `dec h` between them: 119 T-states a plane (pl_keys'
-; 98 in the 128K's form, whose index bytes take two bytes a plane a head).
-; T-states (the 48K's kernels' bench, python benchmarks/zx48_key_planes.py): pl_keys 1,576 a key and head and
-; 211 a head, with the 4-byte scores the 48K's weights' loop reads; pl_prepare 1,901
+; high byte at pl_tables + 16 m (T[0] = 0 shared by both at offset 0). A plane is then `and $0F` of its byte (n_lo)
+; and n_lo xor the byte (its top nibble, zx48keys35: 3 T-states fewer than `and $F0`) and four reads with one `inc h`
+; and one `dec h` between them: 111 T-states a plane (114 before; pl_keys' 98 in the 128K's form, whose index bytes
+; take two bytes a plane a head).
+; T-states (the 48K's kernels' bench, python benchmarks/zx48_key_planes.py): pl_keys 1,563 a key and head (1,576
+; before zx48keys35; its random keys nearly all wide) and 187 a head (211), with the 4-byte scores the 48K's weights'
+; loop reads; by width (python benchmarks/zx48_key_widths.py) 1,454 a narrow key and head and 1,565 a wide one
+; (1,577 both before; the 128K's bench 1,250 and 1,377); pl_prepare 1,901
 ; a head (2,421 with a wide q: its tables by doubling); pl_store 9,318 a position's 4 heads (11,738 before zx48spend34:
 ; a head's planes 12..15 stored as zeros without their shifts where its k' are all below 4096, and its low planes two
 ; a round); pl_rebuild_key 7,846 a key's head. Its bytes (the same command): pl_wide_q 136 (with its doubling way),
-; pl_prepare 392, pl_keys 402, pl_store 347 (298 before zx48spend34), pl_rebuild_key 174, pl_old_keys 42 (the old
-; dot's keys, zx48wire34), its two words 4 (2 in the 48K player, whose pl_old_keys works out pl_high_planes'
-; place: PL_HIGH_BY_HEAD; 1,495 there since zx48spend34, 1,448 since zx48wire34, all above $8000); the tables two pages, outside the program in a player
+; pl_prepare 392, pl_keys 418 (402 before zx48keys35), pl_store 347 (298 before zx48spend34), pl_rebuild_key 174,
+; pl_old_keys 42 (the old dot's keys, zx48wire34: planekeys48old.s since zx48keys35), its two words 4 (2 in the 48K
+; player, whose pl_old_keys works out pl_high_planes' place: PL_HIGH_BY_HEAD; 1,469 there above $8000 and
+; pl_old_keys' 42 in its cold part below since zx48keys35, PL_OLD_KEYS_APART; 1,495 all above $8000 since
+; zx48spend34, 1,448 since zx48wire34); the tables two pages, outside the program in a player
 ; (the 48K's screen's middle third, free while the heads run). Calling conventions: each routine's own lines below.
 
 PL_PLANES       = 12            ; the planes pl_keys reads (k' = k + 2048 in 0..4095)
@@ -224,7 +233,7 @@ pl_wide_q:
 ; pl_prepare - HL = a head's q (8 words). C: the planes hold q, its tables built in Gray-code order (one add or
 ; sbc and one entry's two stores an entry: pl_group_tables) and the head's scores made by pl_keys, which
 ; pl_prepare falls into (attend_head's SP kept in at_fast_sp for both); NC: not. Runs with interrupts off.
-; Clobbers AF, BC, DE, HL, IX and the other set's HL.
+; Clobbers AF, BC, DE, HL, IX and the other set's B and HL.
 pl_prepare:
         ld (at_fast_sp),sp      ; (SP walks q, then holds q[1] and q[5] while the tables are built)
         xor a
@@ -241,8 +250,9 @@ pl_prepare:
 ; pl_keys - the head's scores f[j] = q.k[j] >> 14 into at_scores (4 bytes each, as the old dot leaves them) and
 ; their max into at_max, from the planes at pl_planes and pl_prepare's tables. R in D:E, H the tables' page, a
 ; key's two planes' bytes popped into C and B, max f in IX, the scores' address in the other set's HL. Runs with
-; interrupts off (SP walks the planes); returns C, the end of pl_prepare's way. Clobbers AF, BC, DE, HL, IX and
-; the other set's HL.
+; interrupts off (SP walks the planes); returns C, the end of pl_prepare's way. A narrow key (its planes 10 and 11
+; one byte) ends on plane 10, subtracted, and one shift more; a wide one takes both (@wide). The keys left in the
+; other set's B. Clobbers AF, BC, DE, HL, IX and the other set's B and HL.
 ; pl_plane - R = (R >> 1) + T_lo[n_lo] + T_hi[n_hi] for the plane's byte in `byte` (`last`: R = (R >> 1) -
 ; T_lo[n_lo] - T_hi[n_hi], plane 11 complemented).
         .macro pl_plane byte, last
