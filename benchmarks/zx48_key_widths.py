@@ -11,7 +11,8 @@ thirty-fifth round (zx48keys35) a key whose planes 10 and (complemented) 11 are 
   planes as two index bytes a plane, a narrow key 11 planes of k + 1024 and a mark; the bench's 4-byte scores, as
   the 48K's: the 128K player's AT_SHORT_SCORES is not on it), for where the packed form costs more;
 - the engine's keys: of the key-and-head pairs the reply steps' scores take (both layers, every head, each step's
-  keys so far), the share that is narrow, on "hello" (or TEXT, the ten, a prompts file's).
+  keys so far), the share that is narrow, on "hello" (or TEXT, the ten, a prompts file's); and the share within
+  -512..511, which a second level (planes 9, 10 and 11 one byte) would take.
 
     python benchmarks/zx48_key_widths.py [TEXT | --everyday | --prompts FILE]
 """
@@ -35,6 +36,7 @@ from z80_profile import routine_of
 PACKED_OPTION = "PL_PACKED = 1"         # attention.s's 48K form (kernels/z80/planekeys48.s)
 SPAN = 20                               # the keys of the bench's long head (its short one: 1)
 NARROW = 1024                           # a narrow key's words lie in -NARROW..NARROW - 1
+NARROWER = 512                          # (a second level, weighed: planes 9, 10 and 11 one byte)
 
 
 def bench_per_key(model: str = "48k") -> dict:
@@ -76,8 +78,9 @@ def bench_per_key(model: str = "48k") -> dict:
     return figures
 
 
-def narrow_share(prompts: list[str]) -> tuple[int, int]:
-    """(narrow, all) key-and-head pairs the reply steps of `prompts`' turns score, on the engine's keys."""
+def narrow_share(prompts: list[str], limit: int = NARROW) -> tuple[int, int]:
+    """(narrow, all) key-and-head pairs the reply steps of `prompts`' turns score, on the engine's keys (narrow: every
+    word in -limit..limit - 1)."""
     engine, tokenizer = Engine(load_soul(DEFAULT_SOUL)), Tokenizer.load(DEFAULT_TOKENIZER)
     narrow = scored = 0
     for prompt in prompts:
@@ -88,7 +91,7 @@ def narrow_share(prompts: list[str]) -> tuple[int, int]:
             if index < len(reply.context):
                 continue
             keys = state.keys[:, :state.length]         # [layer][position][head][dimension]
-            fits = ((keys >= -NARROW) & (keys < NARROW)).all(axis=-1)
+            fits = ((keys >= -limit) & (keys < limit)).all(axis=-1)
             narrow += int(fits.sum())
             scored += fits.size
     return narrow, scored
@@ -109,6 +112,8 @@ def main() -> None:
     print(f"{len(prompts)} prompt(s): {narrow:,} of the {scored:,} keys and heads the reply steps score are narrow "
           f"({share:.1%}); at the bench's figures a key and head costs "
           f"{share * figures['narrow'] + (1 - share) * figures['wide']:,.1f} on them")
+    narrower, _ = narrow_share(prompts, NARROWER)
+    print(f"  every word in -{NARROWER}..{NARROWER - 1} (a second level's keys): {narrower:,} ({narrower / scored:.1%})")
 
 
 if __name__ == "__main__":
