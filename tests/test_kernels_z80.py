@@ -1397,11 +1397,14 @@ def test_every_header_that_states_bytes_states_what_its_file_puts_in_the_player(
 
 
 CHAINS_ONLY = "EMBED_CHAINS_ONLY = 1\nVEC_FUSED_STORES = 1"    # build.py's, for a soul whose shifts both lie in 1..8 (the players')
+KNOWN_SHIFTS = "; EMBED_TE_SHIFT and EMBED_PE_SHIFT"    # (the test adds build.embed_shift_options' lines: the 48K's)
 
 
 @pytest.mark.parametrize("options", ["", SOUL_PACKED_OPTION, EMBED_BY_SP_OPTION,
                                      CHAINS_ONLY + "\n" + SOUL_PACKED_OPTION, CHAINS_ONLY + "\n" + EMBED_BY_SP_OPTION,
-                                     CHAINS_ONLY + "\n" + SOUL_PACKED_OPTION + "\n" + EMBED_BY_SP_OPTION, CHAINS_ONLY])
+                                     CHAINS_ONLY + "\n" + SOUL_PACKED_OPTION + "\n" + EMBED_BY_SP_OPTION, CHAINS_ONLY,
+                                     CHAINS_ONLY + "\n" + SOUL_PACKED_OPTION + "\n" + EMBED_BY_SP_OPTION + "\n" + KNOWN_SHIFTS,
+                                     CHAINS_ONLY + "\n" + KNOWN_SHIFTS])
 def test_fw_embed_matches_intmath_at_every_kind_of_shift(options):
     """forward.s's fw_embed (embedrows.s): its add hl,hl chains for te and pe shifts both in 1..8,
     either one the larger (or equal), at the chains' ends (1 and 8) with rows of -128 and 127, the
@@ -1411,11 +1414,13 @@ def test_fw_embed_matches_intmath_at_every_kind_of_shift(options):
     (the 48K's since the nineteenth round). It fails if a chain's
     jr is off by one, the larger shift's row goes first the wrong way, or a shift outside 1..8 takes
     the chains. With EMBED_CHAINS_ONLY (the players') the chains' reach and the rows' order are
-    assembled from the soul's shifts (those in 1..8 only). Packed, te's first row read is SEP's
-    (soul_layout.NEVER_FED: PAD's, before it, has no bytes)."""
+    assembled from the soul's shifts (those in 1..8 only); with EMBED_TE_SHIFT and EMBED_PE_SHIFT too (the
+    48K's since the thirty-fifth round: build.embed_shift_options) each chain is its shift's length, no jr.
+    Packed, te's first row read is SEP's (soul_layout.NEVER_FED: PAD's, before it, has no bytes)."""
     from conftest import random_soul
     from soulterm.soul import spec
     from soulterm.soul.soulfile import Soul
+    from soulterm.zx.build import embed_shift_options
     from soulterm.zx.soul_layout import soul_include
 
     base = random_soul(31)
@@ -1430,7 +1435,11 @@ def test_fw_embed_matches_intmath_at_every_kind_of_shift(options):
         te[6], pe[8] = 127, 127
         te[9, ::2], pe[9, ::2] = -128, 127
         arrays["te"], arrays["pe"] = (te.reshape(-1), s_te), (pe.reshape(-1), s_pe)
-        bench = Z80Bench('.include "forward.s"\n' + soul_include(Soul.from_arrays(arrays)), options=options)
+        soul = Soul.from_arrays(arrays)
+        known = "\n".join(embed_shift_options(soul)) if KNOWN_SHIFTS in options else ""
+        bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options + "\n" + known)
+        if known:       # (the chains their shifts' lengths: no jr into them)
+            assert "FW_FIRST_CHAIN" in bench.program.symbols
         first = spec.SEP if SOUL_PACKED_OPTION in options else 0    # (packed: te's rows never fed have no bytes)
         for token, position in ((5, 7), (6, 8), (5, 8), (9, 9), (first, 19), (127, 0), (40, 3)):
             bench.poke(bench.sym("fw_token"), [token])

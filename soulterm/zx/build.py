@@ -424,6 +424,14 @@ def embed_chains_take(soul) -> bool:
     return all(1 <= soul[name].shift <= 8 for name in ("te", "pe"))
 
 
+def embed_shift_options(soul) -> list[str]:
+    """embedrows.s's EMBED_TE_SHIFT and EMBED_PE_SHIFT (with EMBED_CHAINS_ONLY): te's and pe's shifts in the first
+    pass, where the soul's own symbols come after the code (the 48K's), so that each add hl,hl chain is assembled
+    to its length with no jr into it (it asserts them equal to the soul's)."""
+    return [f"EMBED_{name.upper()}_SHIFT = {soul[name].shift}   ; ({name}'s shift: embedrows.s's chains to their lengths)"
+            for name in ("te", "pe")]
+
+
 def unit_gain_bits(soul, most_shifts: int | None = None) -> int | None:
     """a, when every gain of every RMSNorm of this soul is 2^a, with 0 <= shift - a (<= `most_shifts`,
     rmsnorm.s's RN_SHORT_SHIFTS, where the player has it): rmsnorm.s's unit loop then takes every
@@ -1109,6 +1117,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         options += unit_shift_option(soul, gain_bits)
     if embed_chains_take(soul):
         options.append("EMBED_CHAINS_ONLY = 1    ; (te's and pe's shifts in 1..8: embedrows.s's chains, no vecops.s embed)")
+        if not banked:      # (thirty-fifth round, zx48fixed35: the 48K's soul comes after embedrows.s, its shifts known here)
+            options += embed_shift_options(soul)
     if banked:
         bank = data_bank(soul, tokenizer, in_bank, coarse_pairs, apart, fc1, fc1_l0, logits=not lg_bank_0,
                          words=word_tables)
