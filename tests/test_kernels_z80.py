@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import step_z80_forward
+from soulterm.asm import AsmError
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul import intmath
 from soulterm.zx.build import assemble_spectrum_player, planes_bank, rn_table_lines
@@ -913,6 +914,47 @@ def test_rmsnorm_unit_shift_48k_takes_its_shifts_in_place():
         assert fixed.program.end < plain.program.end, unit_shift
         return fixed
     unit_shift_forms_exact(plain, fixed_for, 48, lambda unit_shift, clamped: 32 * (20 if clamped else 10))
+
+
+def test_rmsnorm_unit_pushed_48k_pushes_y_from_outs_end():
+    """RN_UNIT_PUSHED (the 48K player's, thirty-fifth round, zx48fixed35: with RN_UNIT_SHIFT = n >= 1): the
+    unclamped unit loop reads x from its end and pushes each y into out from out's end, inv in BC for every
+    element, its negative x floored by P's low word (no neg32). Bit for bit intmath for n = 1 and 2 (the
+    shipped soul's), roots 5..150 (clamped and not), wide words (-32768, 32767: mul16u's long pass, the
+    squares' mul16s), out apart from x and right above it (fw_norm's layout); x untouched but for its last two
+    words where out lies right above it, nothing else written but out and the 4 bytes below it; an unclamped
+    norm more than 50 T-states an element cheaper than RN_UNIT_SHIFT's loop alone; without RN_UNIT_SHIFT >= 1
+    it does not assemble."""
+    options = [CLAMPED_UNIT_OPTION, SHORT_SHIFTS_OPTION, "RN_UNIT_GAIN_BITS = 6"]
+    rng = np.random.default_rng(35)
+    for unit_shift in (1, 2):
+        shifted = Z80Bench(options="\n".join(options + [f"RN_UNIT_SHIFT = {unit_shift}"]))
+        pushed = Z80Bench(options="\n".join(options + [f"RN_UNIT_SHIFT = {unit_shift}", "RN_UNIT_PUSHED = 1"]))
+        assert "rmsnorm@unit_negative" in pushed.symbols and "rmsnorm@unit_inv" not in pushed.symbols
+        for case in range(20):
+            root = (5, 16, 17, 40, 150)[case % 5]
+            x = 16 * root * rng.choice([-1, 1], 32) + rng.integers(0, 16, 32)   # the root stays `root`
+            if case % 4 == 3:
+                x[[0, 1, 7, 30, 31]] = (-32768, 32767, -20000, 9000, -4097)    # wide: the first two elements' too
+            want = intmath.rmsnorm(x, np.full(32, 64), 6 + unit_shift)
+            out = (0xA200, 0xA040)[case % 2]            # apart, and right above x (fw_h and fw_xn)
+            costs = []
+            for bench in (shifted, pushed):
+                bench.memory[0x9F00:0xA400] = bytes(rng.integers(0, 256, 0x500, dtype=np.uint8))
+                bench.write_words(0xA000, x)
+                bench.poke(0xA100, bytes([64] * 32))        # (rmsnorm_with_gains_of's x and gains, as it writes them)
+                before = bytes(bench.memory[0x9F00:0xA400])
+                costs.append(rmsnorm_with_gains_of(bench, x, 6, 6 + unit_shift, out=out))
+                assert np.array_equal(bench.read_words(out, 32), want), (unit_shift, case, root)
+            after = bytes(pushed.memory[0x9F00:0xA400])
+            kept_x = 60 if out == 0xA040 else 64         # (x's last two words: fw_norm_kept puts them back)
+            assert after[0x100:0x100 + kept_x] == before[0x100:0x100 + kept_x], (unit_shift, case)
+            written = set(range(out - 4 - 0x9F00, out + 64 - 0x9F00)) | set(range(0x100, 0x140))
+            assert all(after[i] == before[i] for i in range(len(after)) if i not in written), (unit_shift, case)
+            if root > 16 or case % 4 == 3:              # (unclamped: the pushed loop)
+                assert costs[0] - costs[1] > 32 * 50, (unit_shift, case, costs)
+    with pytest.raises(AsmError):
+        Z80Bench(options="\n".join(options + ["RN_UNIT_SHIFT = 0", "RN_UNIT_PUSHED = 1"]))
 
 
 def test_vector_steps_match_intmath(bench):

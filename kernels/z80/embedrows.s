@@ -5,8 +5,8 @@
 ; above $C000 before, or where the chains do not take the soul), out of the room below $C000; the 48K (FW_EMBED_APART too,
 ; since the nineteenth round) in its cold part below $8000, once a position, out
 ; of the room the kernels and matrices have above it.
-; Bytes: 93 (in the 48K player since the thirty-fifth round, zx48fixed35: its chains their shifts' lengths with no jr,
-; EMBED_TE_SHIFT; 106 with EM_ROWS_BY_SP since the nineteenth round; 90 before it;
+; Bytes: 113 (in the 48K player since the thirty-fifth round, zx48fixed35: its chains their shifts' lengths with no jr,
+; EMBED_TE_SHIFT, 93, and fw_norm_kept, 20 (RN_UNIT_PUSHED); 106 with EM_ROWS_BY_SP since the nineteenth round; 90 before it;
 ; 112 in the 128K's, in bank 6 (bank 0 above $C000 before the nineteenth round); 117
 ; and 114 before the eighteenth round assembled the chains' reach with EMBED_CHAINS_ONLY,
 ; 130 in the 128K's with its EM_ROWS_BY_SP before that; 159 and
@@ -220,6 +220,25 @@ fw_embed_rows:
         ret
 .endif
 
+.ifdef RN_UNIT_PUSHED
+; fw_norm_kept - forward.s's fw_norm's rmsnorm (the 48K's, thirty-fifth round, zx48fixed35): rmsnorm.s's
+; RN_UNIT_PUSHED loop pushes out (xn) from its end, and the pushes of its last two elements reach the two
+; words below it (h's last two, or att_weights' where they lie between): kept on the stack and put back.
+; Here with the embedding's code (where forward.s is, fw_xn with it), below $8000 in the 48K: a call a norm,
+; its 20 bytes out of the room above.
+fw_norm_kept:
+        .assert fw_xn >= fw_h + 2 * FW_DIM, "RN_UNIT_PUSHED: rmsnorm's out (fw_xn) above its x (fw_h), not over it"
+        ld hl,(fw_xn - 4)
+        push hl
+        ld hl,(fw_xn - 2)
+        push hl
+        call rmsnorm
+        pop hl
+        ld (fw_xn - 2),hl
+        pop hl
+        ld (fw_xn - 4),hl
+        ret
+.endif
 .ifndef EMBED_CHAINS_ONLY
 ; fw_embed_any - vecops.s's embed of the rows at BC (te's) and DE (pe's).
 fw_embed_any:

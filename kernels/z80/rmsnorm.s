@@ -120,7 +120,8 @@
 ; clamped loop's shifts in place, two elements a round; mul16u's unit loop its n - 1 in place with its own store
 ; and end test; no patches but inv and the ends): a clamped norm 10,526 -> 9,648 T-states, an unclamped one 616
 ; fewer (27,911 -> 27,295 for words of root 17; python benchmarks/zx48_norm_shift.py); 21 bytes fewer.
-; Bytes: 335 (in the 48K player: code; its variables are in matvec's page, below; 356 before the thirty-third
+; Bytes: 333 (in the 48K player since the thirty-fifth round, zx48fixed35: RN_UNIT_PUSHED, 2 fewer; code; its variables
+; are in matvec's page, below; 335 before it; 356 before the thirty-third
 ; round's RN_UNIT_SHIFT; 327 before the
 ; twenty-third round's squares' loop popping x with interrupts off (23 more) and its clamped loop
 ; popping x, interrupts off to rmsnorm's end as in the 128K (6 more);
@@ -170,6 +171,15 @@ RN_CLAMPED_SHIFTS = 15          ; the clamped loop's unrolled shifts (y >> 15 is
 .endif
 .ifndef RN_CLAMPED_UNIT
         .assert 0, "RN_UNIT_SHIFT's clamped loop is RN_CLAMPED_UNIT's"
+.endif
+.endif
+.ifdef RN_UNIT_PUSHED
+        .assert RN_UNIT_SHIFT >= 1, "RN_UNIT_PUSHED's loop takes (x * inv) >> 16's shifts in place"
+.ifdef RN_FAST_SQUARES
+        .assert 0, "RN_UNIT_PUSHED is the 48K's mul16u loop (no RN_FAST_SQUARES)"
+.endif
+.ifdef RN_UNIT_PRODUCTS
+        .assert 0, "RN_UNIT_PUSHED is the 48K's mul16u loop (no RN_UNIT_PRODUCTS)"
 .endif
 .endif
 .ifdef RN_SQUARES_PAIRED
@@ -737,10 +747,14 @@ rmsnorm:
         ei
         ret
 .ifdef RN_CLAMPED_UNIT
+.ifndef RN_UNIT_PUSHED                  ; (its own @unit_fast, just before its loop)
 @unit_fast:                     ; inv below 32767: y = (x * inv) >> 15 through mul16u (inv > 0: no signs
+.endif
 .ifdef RN_UNIT_PRODUCTS                 ; to take apart), then the clamped loop's shifts and store
         jp @unit_products       ; (x in -4096..4095 through this call's tables of inv's multiples,
                                 ; then rn_tables_routines's loop of their own)
+.else
+.ifdef RN_UNIT_PUSHED
 .else
 .ifdef RN_UNIT_SHIFT
         ld hl,(rn_inv)          ; (the unit loop's own patch: the clamped loop reads no inv)
@@ -749,6 +763,7 @@ rmsnorm:
         ld hl,@unit_element
         push hl                 ; (the first element: ret goes there)
         jr @loop_setup
+.endif
 .endif
 @clamped:                       ; y = (x * 32767) >> 15 = x - 1 for x > 0, x for x <= 0 (and -32767
                                 ; for x = -32768, which never has a clamped root: its own
@@ -799,7 +814,9 @@ rmsnorm:
         ld (@clamped_end + 1),a ; the last element done when out's low byte reaches this
 .ifdef RN_UNIT_SHIFT
 .ifndef RN_UNIT_PRODUCTS
+.ifndef RN_UNIT_PUSHED
         ld (@unit_end + 1),a
+.endif
 .endif
 .endif
         ret                     ; (to the first element)
@@ -894,6 +911,63 @@ rmsnorm:
         ld sp,(@own_sp + 1)     ; rmsnorm's stack, the interrupts' state on it
         jr @restore
 .else
+.ifdef RN_UNIT_PUSHED
+; RN_UNIT_PUSHED (the 48K player's, thirty-fifth round, zx48fixed35): x read from its last word down through HL
+; and each y pushed into out from its end, BC = inv for every element (mul16u keeps it): no out pointer kept,
+; no inv patched, no stores through DE. The pushes of the x pointer, mul16u's call and its own land on out's
+; words not yet pushed, but for the last two elements' (x[1]'s, x[0]'s), which reach the two words below out:
+; the caller keeps those (vecops.s's fw_norm_kept). So out must not overlap x (nor x lie in those 4 bytes
+; unless as its last two words, read before they are reached); an unclamped call only.
+; 62 T-states an element fewer than the loop below; its negative path floors by P's low word (no neg32).
+@unit_fast:                     ; HL = inv (below 32767: RN_UNIT_GAIN_BITS, no gains' check since its store)
+        ld b,h
+        ld c,l                  ; (mul16u keeps BC: inv for every element)
+        ld hl,(rn_out)
+        ld de,2 * RN_DIM
+        add hl,de
+        ld sp,hl                ; SP = out's end: y pushed from the last word (interrupts off since the squares)
+        ld hl,(rn_x)
+        dec hl
+        ld a,l
+        ld (@unit_end + 1),a    ; the last element done when HL's low byte reaches x - 1's
+        add hl,de               ; HL = x's last byte
+@unit_element:                  ; HL = x[i]'s high byte, SP = &out[i + 1]
+        ld d,(hl)
+        dec hl
+        ld e,(hl)
+        dec hl
+        push hl                 ; (on out[i], pushed below)
+        bit 7,d
+        jr nz,@unit_negative
+        call mul16u             ; DEHL = x * inv
+@unit_product:                  ; DE = (x * inv) >> 16, floored
+        .repeat RN_UNIT_SHIFT - 1
+        sra d                   ; y >> (shift - a), floored: one place fewer than the clamped loop's
+        rr e
+        .endrepeat
+        pop hl
+        push de                 ; out[i] = y
+        ld a,l
+@unit_end:
+        cp 0                    ; (patched: x - 1's low byte)
+        jp nz,@unit_element
+        jr @clamped_done
+@unit_negative:                 ; x < 0: P = |x| * inv (|x| unsigned: x = -32768 too)
+        xor a
+        sub e
+        ld e,a
+        sbc a,a
+        sub d
+        ld d,a
+        call mul16u
+        ld a,h                  ; floor(-P / 2^16) = -(P >> 16) - (P's low word nonzero)
+        or l
+        add a,255               ; (carry: the low word is nonzero)
+        ld hl,0
+        sbc hl,de
+        ex de,hl
+        jr @unit_product
+.else
 .ifdef RN_FAST_SQUARES
 @unit_element:                  ; DE = x, HL = out (kept on the stack while mul16u runs)
         push hl
@@ -969,6 +1043,7 @@ rmsnorm:
         call mul16u
         call neg32
         jp @unit_product
+.endif
 .endif
 .endif
 
