@@ -120,6 +120,11 @@
 ; clamped loop's shifts in place, two elements a round; mul16u's unit loop its n - 1 in place with its own store
 ; and end test; no patches but inv and the ends): a clamped norm 10,526 -> 9,648 T-states, an unclamped one 616
 ; fewer (27,911 -> 27,295 for words of root 17; python benchmarks/zx48_norm_shift.py); 21 bytes fewer.
+; Thirty-fifth round (zx48fixed35), the 48K player's RN_UNIT_PUSHED: the unclamped loop reads x from its end through HL
+; and pushes each y into out from out's end, inv in BC for every element (mul16u keeps it), a negative x's product
+; floored by its low word (no neg32): an unclamped norm 27,295 -> 24,668 T-states for words of root 17, 30,691 ->
+; 28,035 for root 40 (out right above x; python benchmarks/zx48_norm_pushed.py); 2 bytes fewer here, 20 in
+; embedrows.s's fw_norm_kept below $8000 (the two words below out its last pushes reach, put back).
 ; Bytes: 333 (in the 48K player since the thirty-fifth round, zx48fixed35: RN_UNIT_PUSHED, 2 fewer; code; its variables
 ; are in matvec's page, below; 335 before it; 356 before the thirty-third
 ; round's RN_UNIT_SHIFT; 327 before the
