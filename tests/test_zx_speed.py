@@ -16,8 +16,8 @@ from soulterm.zx.build import (FAST_TAKEBACKS_48K, UNIT_PUSHED_48K, least_shift,
 from soulterm.zx.kernelbench import SHORT_SHIFTS, TurnCost, Z80Bench, forward_turn, player_kernel_options
 from soulterm.zx.soul_layout import soul_include
 
-SHIPPED_MEAN_BUDGET = 1_652_000     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
-                                    # 1,636,271 measured here with zx48fixed35's RN_UNIT_PUSHED and em_unpack's adc a,a
+SHIPPED_MEAN_BUDGET = 1_651_000     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
+                                    # 1,635,659 measured here with zx48fixed35's RN_UNIT_PUSHED and em_unpack's adc a,a
                                     # (the bench has no EMBED_TE_SHIFT: no EMBED_CHAINS_ONLY); 1,655,000 for
                                     # 1,639,359 measured here with zx48norm33's RN_UNIT_SHIFT (the bench's 1,642,674 without it,
                                     # the player's 1,339,952 with AT_FAST_MAX_PATCHED in the room it frees); 1,656,100 for

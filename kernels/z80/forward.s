@@ -1562,7 +1562,7 @@ fw_norm:
         ld hl,fw_xn
         ld (rn_out),hl
 .ifdef RN_UNIT_PUSHED
-        jp fw_norm_kept         ; (vecops.s's: h's last two words put back after rmsnorm)
+        jp fw_norm_kept         ; (embedrows.s's: the two words below xn put back after rmsnorm)
 .else
         jp rmsnorm
 .endif

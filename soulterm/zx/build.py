@@ -462,7 +462,7 @@ def unit_norm_shift(soul, gain_bits: int) -> int | None:
 
 
 # rmsnorm.s's RN_UNIT_PUSHED (the 48K's, thirty-fifth round, zx48fixed35): the unclamped unit loop reads x from its
-# end and pushes each y into xn from its end (forward.s's fw_norm through vecops.s's fw_norm_kept, which puts back
+# end and pushes each y into xn from its end (forward.s's fw_norm through embedrows.s's fw_norm_kept, which puts back
 # the two words of h its first elements' pushes land on): ~62 T-states an element fewer
 UNIT_PUSHED_48K = "RN_UNIT_PUSHED = 1     ; (rmsnorm.s's unit loop: x read down, y pushed into xn from its end)"
 
