@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import step_z80_forward
+from soulterm.asm import AsmError
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul import intmath
 from soulterm.zx.build import assemble_spectrum_player, planes_bank, rn_table_lines
@@ -915,6 +916,47 @@ def test_rmsnorm_unit_shift_48k_takes_its_shifts_in_place():
     unit_shift_forms_exact(plain, fixed_for, 48, lambda unit_shift, clamped: 32 * (20 if clamped else 10))
 
 
+def test_rmsnorm_unit_pushed_48k_pushes_y_from_outs_end():
+    """RN_UNIT_PUSHED (the 48K player's, thirty-fifth round, zx48fixed35: with RN_UNIT_SHIFT = n >= 1): both unit
+    loops read x from its end and push each y into out from out's end after one set-up, the unclamped one with inv
+    in BC for every element, its negative x floored by P's low word (no neg32). Bit for bit intmath for n = 1 and 2 (the
+    shipped soul's), roots 5..150 (clamped and not), wide words (-32768, 32767: mul16u's long pass, the
+    squares' mul16s), out apart from x and right above it (fw_norm's layout); x untouched but for its last two
+    words where out lies right above it, nothing else written but out and the 4 bytes below it; an unclamped
+    norm more than 50 T-states an element cheaper than RN_UNIT_SHIFT's loop alone, a clamped one more than 5;
+    without RN_UNIT_SHIFT >= 1 it does not assemble."""
+    options = [CLAMPED_UNIT_OPTION, SHORT_SHIFTS_OPTION, "RN_UNIT_GAIN_BITS = 6"]
+    rng = np.random.default_rng(35)
+    for unit_shift in (1, 2):
+        shifted = Z80Bench(options="\n".join(options + [f"RN_UNIT_SHIFT = {unit_shift}"]))
+        pushed = Z80Bench(options="\n".join(options + [f"RN_UNIT_SHIFT = {unit_shift}", "RN_UNIT_PUSHED = 1"]))
+        assert "rmsnorm@unit_negative" in pushed.symbols and "rmsnorm@unit_inv" not in pushed.symbols
+        for case in range(20):
+            root = (5, 16, 17, 40, 150)[case % 5]
+            x = 16 * root * rng.choice([-1, 1], 32) + rng.integers(0, 16, 32)   # the root stays `root`
+            if case % 4 == 3:
+                x[[0, 1, 7, 30, 31]] = (-32768, 32767, -20000, 9000, -4097)    # wide: the first two elements' too
+            want = intmath.rmsnorm(x, np.full(32, 64), 6 + unit_shift)
+            out = (0xA200, 0xA040)[case % 2]            # apart, and right above x (fw_h and fw_xn)
+            costs = []
+            for bench in (shifted, pushed):
+                bench.memory[0x9F00:0xA400] = bytes(rng.integers(0, 256, 0x500, dtype=np.uint8))
+                bench.write_words(0xA000, x)
+                bench.poke(0xA100, bytes([64] * 32))        # (rmsnorm_with_gains_of's x and gains, as it writes them)
+                before = bytes(bench.memory[0x9F00:0xA400])
+                costs.append(rmsnorm_with_gains_of(bench, x, 6, 6 + unit_shift, out=out))
+                assert np.array_equal(bench.read_words(out, 32), want), (unit_shift, case, root)
+            after = bytes(pushed.memory[0x9F00:0xA400])
+            kept_x = 60 if out == 0xA040 else 64         # (x's last two words: fw_norm_kept puts them back)
+            assert after[0x100:0x100 + kept_x] == before[0x100:0x100 + kept_x], (unit_shift, case)
+            written = set(range(out - 4 - 0x9F00, out + 64 - 0x9F00)) | set(range(0x100, 0x140))
+            assert all(after[i] == before[i] for i in range(len(after)) if i not in written), (unit_shift, case)
+            unclamped = root > 16 or case % 4 == 3
+            assert costs[0] - costs[1] > 32 * (50 if unclamped else 5), (unit_shift, case, costs)
+    with pytest.raises(AsmError):
+        Z80Bench(options="\n".join(options + ["RN_UNIT_SHIFT = 0", "RN_UNIT_PUSHED = 1"]))
+
+
 def test_vector_steps_match_intmath(bench):
     rng = np.random.default_rng(9)
     for case in range(20):
@@ -1397,11 +1439,14 @@ def test_every_header_that_states_bytes_states_what_its_file_puts_in_the_player(
 
 
 CHAINS_ONLY = "EMBED_CHAINS_ONLY = 1\nVEC_FUSED_STORES = 1"    # build.py's, for a soul whose shifts both lie in 1..8 (the players')
+KNOWN_SHIFTS = "; EMBED_TE_SHIFT and EMBED_PE_SHIFT"    # (the test adds build.embed_shift_options' lines: the 48K's)
 
 
 @pytest.mark.parametrize("options", ["", SOUL_PACKED_OPTION, EMBED_BY_SP_OPTION,
                                      CHAINS_ONLY + "\n" + SOUL_PACKED_OPTION, CHAINS_ONLY + "\n" + EMBED_BY_SP_OPTION,
-                                     CHAINS_ONLY + "\n" + SOUL_PACKED_OPTION + "\n" + EMBED_BY_SP_OPTION, CHAINS_ONLY])
+                                     CHAINS_ONLY + "\n" + SOUL_PACKED_OPTION + "\n" + EMBED_BY_SP_OPTION, CHAINS_ONLY,
+                                     CHAINS_ONLY + "\n" + SOUL_PACKED_OPTION + "\n" + EMBED_BY_SP_OPTION + "\n" + KNOWN_SHIFTS,
+                                     CHAINS_ONLY + "\n" + KNOWN_SHIFTS])
 def test_fw_embed_matches_intmath_at_every_kind_of_shift(options):
     """forward.s's fw_embed (embedrows.s): its add hl,hl chains for te and pe shifts both in 1..8,
     either one the larger (or equal), at the chains' ends (1 and 8) with rows of -128 and 127, the
@@ -1411,11 +1456,13 @@ def test_fw_embed_matches_intmath_at_every_kind_of_shift(options):
     (the 48K's since the nineteenth round). It fails if a chain's
     jr is off by one, the larger shift's row goes first the wrong way, or a shift outside 1..8 takes
     the chains. With EMBED_CHAINS_ONLY (the players') the chains' reach and the rows' order are
-    assembled from the soul's shifts (those in 1..8 only). Packed, te's first row read is SEP's
-    (soul_layout.NEVER_FED: PAD's, before it, has no bytes)."""
+    assembled from the soul's shifts (those in 1..8 only); with EMBED_TE_SHIFT and EMBED_PE_SHIFT too (the
+    48K's since the thirty-fifth round: build.embed_shift_options) each chain is its shift's length, no jr.
+    Packed, te's first row read is SEP's (soul_layout.NEVER_FED: PAD's, before it, has no bytes)."""
     from conftest import random_soul
     from soulterm.soul import spec
     from soulterm.soul.soulfile import Soul
+    from soulterm.zx.build import embed_shift_options
     from soulterm.zx.soul_layout import soul_include
 
     base = random_soul(31)
@@ -1430,7 +1477,11 @@ def test_fw_embed_matches_intmath_at_every_kind_of_shift(options):
         te[6], pe[8] = 127, 127
         te[9, ::2], pe[9, ::2] = -128, 127
         arrays["te"], arrays["pe"] = (te.reshape(-1), s_te), (pe.reshape(-1), s_pe)
-        bench = Z80Bench('.include "forward.s"\n' + soul_include(Soul.from_arrays(arrays)), options=options)
+        soul = Soul.from_arrays(arrays)
+        known = "\n".join(embed_shift_options(soul)) if KNOWN_SHIFTS in options else ""
+        bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options + "\n" + known)
+        if known:       # (the chains their shifts' lengths: no jr into them)
+            assert "FW_FIRST_CHAIN" in bench.program.symbols
         first = spec.SEP if SOUL_PACKED_OPTION in options else 0    # (packed: te's rows never fed have no bytes)
         for token, position in ((5, 7), (6, 8), (5, 8), (9, 9), (first, 19), (127, 0), (40, 3)):
             bench.poke(bench.sym("fw_token"), [token])

@@ -728,7 +728,8 @@ def test_the_48k_takes_rmsnorms_unit_shift_only_where_every_norm_has_the_same(tm
     """RN_UNIT_SHIFT (the 48K's since the thirty-third round, zx48norm33: build.unit_norm_shift): the shipped soul's
     five norms (gains 64, shift 8) give the 48K n = 2, every norm's shift in rmsnorm.s's loops; a soul whose five
     norms all take shift 7 gives n = 1, and one whose final norm alone takes shift 7 (gains 64) none: the patched
-    form (RN_UNIT_GAIN_BITS still 6). Each player's own program runs "hello" exact against the engine."""
+    form (RN_UNIT_GAIN_BITS still 6). Since the thirty-fifth round n >= 1 takes RN_UNIT_PUSHED too (the unclamped
+    loop's ys pushed; n = 1 runs it with no shift). Each player's own program runs "hello" exact against the engine."""
     from soulterm.soul import spec
     from soulterm.soul.soulfile import Soul, save_soul
     from soulterm.zx.kernelbench import forward_turn, player_bench
@@ -747,9 +748,11 @@ def test_the_48k_takes_rmsnorms_unit_shift_only_where_every_norm_has_the_same(tm
         sym = bench.symbols
         assert sym["RN_UNIT_GAIN_BITS"] == 6 and sym.get("RN_UNIT_SHIFT") == want, name
         assert ("rmsnorm@clamped_jump" in sym) == (want is None) and ("rmsnorm@unit_end" in sym) == (want is not None)
+        assert ("RN_UNIT_PUSHED" in sym) == (want is not None and want >= 1), name     # (thirty-fifth round)
         rows, reply = forward_turn(bench, Engine(soul), tokenizer.encode_turn("hello"))
         assert rows and reply is not None, name
-    assert assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "48k").program.symbols["RN_UNIT_SHIFT"] == 2
+    shipped_sym = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "48k").program.symbols
+    assert shipped_sym["RN_UNIT_SHIFT"] == 2 and shipped_sym["RN_UNIT_PUSHED"] == 1
 
 
 def test_the_48k_takes_the_fast_scores_in_the_room_the_screen_third_leaves(monkeypatch):

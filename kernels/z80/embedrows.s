@@ -5,7 +5,8 @@
 ; above $C000 before, or where the chains do not take the soul), out of the room below $C000; the 48K (FW_EMBED_APART too,
 ; since the nineteenth round) in its cold part below $8000, once a position, out
 ; of the room the kernels and matrices have above it.
-; Bytes: 106 (in the 48K player, with EM_ROWS_BY_SP since the nineteenth round; 90 before it;
+; Bytes: 113 (in the 48K player since the thirty-fifth round, zx48fixed35: its chains their shifts' lengths with no jr,
+; EMBED_TE_SHIFT, 93, and fw_norm_kept, 20 (RN_UNIT_PUSHED); 106 with EM_ROWS_BY_SP since the nineteenth round; 90 before it;
 ; 112 in the 128K's, in bank 6 (bank 0 above $C000 before the nineteenth round); 117
 ; and 114 before the eighteenth round assembled the chains' reach with EMBED_CHAINS_ONLY,
 ; 130 in the 128K's with its EM_ROWS_BY_SP before that; 159 and
@@ -16,7 +17,7 @@
 ; 8,824 and up_q88 10,432) before the sixteenth round; 6,161 with EM_ROWS_BY_SP
 ; (both players' since the nineteenth round, the 128K's before: python
 ; benchmarks/z80_profile.py [--model 128k]; h's words pushed from its end with
-; interrupts off).
+; interrupts off); 5,393 with EMBED_TE_SHIFT (the 48K's since the thirty-fifth round: 24 fewer an element).
 
 ; fw_embed - h = embed(fw_token, fw_pos): te's row at BC, pe's at DE, then
 ; fw_embed_rows, or vecops.s's embed for a soul whose shifts it does not take.
@@ -73,6 +74,13 @@ fw_embed:
 FW_PE_FIRST     = soul_pe_shift < soul_te_shift         ; pe's left shift the larger: its row first
 FW_FIRST_SKIP   = FW_CHAIN - abs(soul_te_shift - soul_pe_shift) ; the first chain's jr: over FW_CHAIN - (L - l)
 FW_LESS_SKIP    = max(soul_te_shift, soul_pe_shift) - 1 ; the second's: over FW_CHAIN - l (l = 8 - that shift)
+.ifdef EMBED_TE_SHIFT                   ; (thirty-fifth round, zx48fixed35: build.py's copies of te's and pe's shifts,
+                                        ; known in the first pass, which the soul's come after in the 48K: each chain
+                                        ; its own length, no jr, 24 T-states an element and 13 bytes fewer)
+        .assert EMBED_TE_SHIFT == soul_te_shift && EMBED_PE_SHIFT == soul_pe_shift, "EMBED_TE_SHIFT and EMBED_PE_SHIFT are te's and pe's shifts"
+FW_FIRST_CHAIN  = abs(EMBED_TE_SHIFT - EMBED_PE_SHIFT)  ; L - l
+FW_LESS_CHAIN   = 8 - max(EMBED_TE_SHIFT, EMBED_PE_SHIFT) ; l
+.endif
 .ifndef SOUL_PACKED
         ld a,FW_PE_FIRST
         or a
@@ -122,10 +130,16 @@ FW_CHAIN        = 7             ; add hl,hl's in each chain: the left shifts 0..
         sbc a,a
         ld h,a
 first_jr:
+.ifdef EMBED_TE_SHIFT                   ; (the soul's shifts known in the first pass: its L - l of them alone, no jr)
+        .repeat FW_FIRST_CHAIN
+        add hl,hl
+        .endrepeat
+.else
         jr * + 2 + FW_FIRST_SKIP ; over FW_CHAIN - (L - l) of them (patched without EMBED_CHAINS_ONLY)
         .repeat FW_CHAIN
         add hl,hl
         .endrepeat
+.endif
         ex af,af'
         ld e,a                  ; + the second
         add a,a
@@ -133,10 +147,16 @@ first_jr:
         ld d,a
         add hl,de
 less_jr:
+.ifdef EMBED_TE_SHIFT                   ; (its l of them alone)
+        .repeat FW_LESS_CHAIN
+        add hl,hl
+        .endrepeat
+.else
         jr * + 2 + FW_LESS_SKIP ; over FW_CHAIN - l of them (patched without EMBED_CHAINS_ONLY)
         .repeat FW_CHAIN
         add hl,hl
         .endrepeat
+.endif
         .endmacro
 .ifdef EM_ROWS_BY_SP
 ; (both players' since the nineteenth round, the 128K's before: the rows walked from their ends and each word
@@ -200,6 +220,25 @@ fw_embed_rows:
         ret
 .endif
 
+.ifdef RN_UNIT_PUSHED
+; fw_norm_kept - forward.s's fw_norm's rmsnorm (the 48K's, thirty-fifth round, zx48fixed35): rmsnorm.s's
+; RN_UNIT_PUSHED loop pushes out (xn) from its end, and the pushes of its last two elements reach the two
+; words below it (h's last two, or att_weights' where they lie between): kept on the stack and put back.
+; Here with the embedding's code (where forward.s is, fw_xn with it), below $8000 in the 48K: a call a norm,
+; its 20 bytes out of the room above.
+fw_norm_kept:
+        .assert fw_xn >= fw_h + 2 * FW_DIM, "RN_UNIT_PUSHED: rmsnorm's out (fw_xn) above its x (fw_h), not over it"
+        ld hl,(fw_xn - 4)
+        push hl
+        ld hl,(fw_xn - 2)
+        push hl
+        call rmsnorm
+        pop hl
+        ld (fw_xn - 2),hl
+        pop hl
+        ld (fw_xn - 4),hl
+        ret
+.endif
 .ifndef EMBED_CHAINS_ONLY
 ; fw_embed_any - vecops.s's embed of the rows at BC (te's) and DE (pe's).
 fw_embed_any:

@@ -1561,7 +1561,11 @@ fw_norm:
         ld (rn_x),hl
         ld hl,fw_xn
         ld (rn_out),hl
+.ifdef RN_UNIT_PUSHED
+        jp fw_norm_kept         ; (embedrows.s's: the two words below xn put back after rmsnorm)
+.else
         jp rmsnorm
+.endif
 
 .ifdef AT_FAST_SCORES
 ; fw_key_sums - the key sums (KS, attention.s) of the 4 heads of the keys just

@@ -120,7 +120,14 @@
 ; clamped loop's shifts in place, two elements a round; mul16u's unit loop its n - 1 in place with its own store
 ; and end test; no patches but inv and the ends): a clamped norm 10,526 -> 9,648 T-states, an unclamped one 616
 ; fewer (27,911 -> 27,295 for words of root 17; python benchmarks/zx48_norm_shift.py); 21 bytes fewer.
-; Bytes: 335 (in the 48K player: code; its variables are in matvec's page, below; 356 before the thirty-third
+; Thirty-fifth round (zx48fixed35), the 48K player's RN_UNIT_PUSHED: both unit loops read x from its end through HL
+; and push each y into out from out's end after one set-up at the clamp's test, the unclamped one with inv in BC for
+; every element (mul16u keeps it) and a negative x's product floored by its low word (no neg32): a clamped norm
+; 9,648 -> 9,419 T-states, an unclamped one 27,295 -> 24,672 for words of root 17, 30,691 -> 28,039 for root 40
+; (out right above x; python benchmarks/zx48_norm_pushed.py); 24 bytes fewer here, 20 in embedrows.s's
+; fw_norm_kept below $8000 (the two words below out the unclamped loop's last pushes reach, put back).
+; Bytes: 311 (in the 48K player since the thirty-fifth round, zx48fixed35: RN_UNIT_PUSHED, 24 fewer; code; its variables
+; are in matvec's page, below; 335 before it; 356 before the thirty-third
 ; round's RN_UNIT_SHIFT; 327 before the
 ; twenty-third round's squares' loop popping x with interrupts off (23 more) and its clamped loop
 ; popping x, interrupts off to rmsnorm's end as in the 128K (6 more);
@@ -170,6 +177,15 @@ RN_CLAMPED_SHIFTS = 15          ; the clamped loop's unrolled shifts (y >> 15 is
 .endif
 .ifndef RN_CLAMPED_UNIT
         .assert 0, "RN_UNIT_SHIFT's clamped loop is RN_CLAMPED_UNIT's"
+.endif
+.endif
+.ifdef RN_UNIT_PUSHED
+        .assert RN_UNIT_SHIFT >= 1, "RN_UNIT_PUSHED's loop takes (x * inv) >> 16's shifts in place"
+.ifdef RN_FAST_SQUARES
+        .assert 0, "RN_UNIT_PUSHED is the 48K's mul16u loop (no RN_FAST_SQUARES)"
+.endif
+.ifdef RN_UNIT_PRODUCTS
+        .assert 0, "RN_UNIT_PUSHED is the 48K's mul16u loop (no RN_UNIT_PRODUCTS)"
 .endif
 .endif
 .ifdef RN_SQUARES_PAIRED
@@ -615,10 +631,30 @@ rmsnorm:
         djnz @check
 .endif
 .ifdef RN_CLAMPED_UNIT
+.ifdef RN_UNIT_PUSHED
+; (both loops read x from its last word down through HL and push each y into out from its end: one set-up)
+        ld b,h
+        ld c,l                  ; BC = inv (HL since @inv_ok: no gains' check with RN_UNIT_GAIN_BITS)
+        ld hl,(rn_out)
+        ld de,2 * RN_DIM
+        add hl,de
+        ld sp,hl                ; SP = out's end: y pushed from the last word (interrupts off since the squares)
+        ld hl,(rn_x)
+        dec hl
+        ld a,l
+        ld (@clamped_end + 1),a ; the last element done when HL's low byte reaches x - 1's
+        ld (@unit_end + 1),a
+        add hl,de               ; HL = x's last byte
+        ld a,b
+        cp $7F                  ; inv = 32767 (a root of 16 or less; 2^19 / 17 = 30840)?
+        jr z,@clamped_element   ; then y needs no product
+        jr @unit_element        ; (mul16u keeps BC: inv for every element)
+.else
         ld a,(rn_inv+1)         ; inv = 32767 (a root of 16 or less; 2^19 / 17 = 30840)?
         cp $7F
         jr z,@clamped           ; then y needs no product
         jr @unit_fast           ; (after the general loop: the jr's to @general keep their reach)
+.endif
 .else
         exx
         ld hl,(rn_x)            ; HL' = x, DE' = out (mul16s keeps the other set)
@@ -737,10 +773,14 @@ rmsnorm:
         ei
         ret
 .ifdef RN_CLAMPED_UNIT
+.ifndef RN_UNIT_PUSHED                  ; (its set-up with the clamped loop's, at the clamp's test)
 @unit_fast:                     ; inv below 32767: y = (x * inv) >> 15 through mul16u (inv > 0: no signs
+.endif
 .ifdef RN_UNIT_PRODUCTS                 ; to take apart), then the clamped loop's shifts and store
         jp @unit_products       ; (x in -4096..4095 through this call's tables of inv's multiples,
                                 ; then rn_tables_routines's loop of their own)
+.else
+.ifdef RN_UNIT_PUSHED
 .else
 .ifdef RN_UNIT_SHIFT
         ld hl,(rn_inv)          ; (the unit loop's own patch: the clamped loop reads no inv)
@@ -750,6 +790,8 @@ rmsnorm:
         push hl                 ; (the first element: ret goes there)
         jr @loop_setup
 .endif
+.endif
+.ifndef RN_UNIT_PUSHED                  ; (its set-up with the unit loop's, above)
 @clamped:                       ; y = (x * 32767) >> 15 = x - 1 for x > 0, x for x <= 0 (and -32767
                                 ; for x = -32768, which never has a clamped root: its own
         ld hl,@clamped_start    ; square's mean alone makes the root 362)
@@ -799,7 +841,9 @@ rmsnorm:
         ld (@clamped_end + 1),a ; the last element done when out's low byte reaches this
 .ifdef RN_UNIT_SHIFT
 .ifndef RN_UNIT_PRODUCTS
+.ifndef RN_UNIT_PUSHED
         ld (@unit_end + 1),a
+.endif
 .endif
 .endif
         ret                     ; (to the first element)
@@ -811,7 +855,26 @@ rmsnorm:
 .else
         ld sp,hl                ; SP = x (HL; interrupts off since the squares): 16 T-states an
 .endif                          ; element fewer than its reads through HL (twenty-third round)
+.endif
 @clamped_element:
+.ifdef RN_UNIT_PUSHED
+        .repeat 2               ; (two elements a round, x read down, y pushed: 7 T-states an element fewer
+        ld b,(hl)               ; than x popped and y stored through DE; thirty-fifth round)
+        dec hl
+        ld c,(hl)
+        dec hl
+        dec bc
+        bit 7,b
+        jr z,* + 3              ; x - 1 >= 0: x was positive
+        inc bc
+        .repeat RN_UNIT_SHIFT
+        sra b                   ; y >> (shift - a), floored
+        rr c
+        .endrepeat
+        push bc
+        .endrepeat
+        ld a,l
+.else
 .ifdef RN_UNIT_SHIFT
         .repeat 2               ; (two elements a round: RN_DIM is even)
         pop bc
@@ -854,8 +917,9 @@ rmsnorm:
         ld a,e
 .endif
 .endif
+.endif
 @clamped_end:
-        cp 0                    ; (patched: out's end, low byte)
+        cp 0                    ; (patched: out's end, low byte; with RN_UNIT_PUSHED x - 1's)
 @clamped_loop:
         jp nz,@clamped_element  ; (patched: @clamped_element or @unit_element)
 @clamped_done:
@@ -893,6 +957,51 @@ rmsnorm:
 @table_done:                    ; (rn_table_loop's end)
         ld sp,(@own_sp + 1)     ; rmsnorm's stack, the interrupts' state on it
         jr @restore
+.else
+.ifdef RN_UNIT_PUSHED
+; RN_UNIT_PUSHED (the 48K player's, thirty-fifth round, zx48fixed35): x read from its last word down through HL
+; and each y pushed into out from its end, BC = inv for every element (mul16u keeps it): no out pointer kept,
+; no inv patched, no stores through DE. The pushes of the x pointer, mul16u's call and its own land on out's
+; words not yet pushed, but for the last two elements' (x[1]'s, x[0]'s), which reach the two words below out:
+; the caller keeps those (embedrows.s's fw_norm_kept). So out must not overlap x (nor x lie in those 4 bytes
+; unless as its last two words, read before they are reached). Set up with the clamped loop at the clamp's test;
+; 62 T-states an element fewer than the loop below; its negative path floors by P's low word (no neg32).
+@unit_element:                  ; HL = x[i]'s high byte, SP = &out[i + 1]
+        ld d,(hl)
+        dec hl
+        ld e,(hl)
+        dec hl
+        push hl                 ; (on out[i], pushed below)
+        bit 7,d
+        jr nz,@unit_negative
+        call mul16u             ; DEHL = x * inv
+@unit_product:                  ; DE = (x * inv) >> 16, floored
+        .repeat RN_UNIT_SHIFT - 1
+        sra d                   ; y >> (shift - a), floored: one place fewer than the clamped loop's
+        rr e
+        .endrepeat
+        pop hl
+        push de                 ; out[i] = y
+        ld a,l
+@unit_end:
+        cp 0                    ; (patched: x - 1's low byte)
+        jp nz,@unit_element
+        jr @clamped_done
+@unit_negative:                 ; x < 0: P = |x| * inv (|x| unsigned: x = -32768 too)
+        xor a
+        sub e
+        ld e,a
+        sbc a,a
+        sub d
+        ld d,a
+        call mul16u
+        ld a,h                  ; floor(-P / 2^16) = -(P >> 16) - (P's low word nonzero)
+        or l
+        add a,255               ; (carry: the low word is nonzero)
+        ld hl,0
+        sbc hl,de
+        ex de,hl
+        jr @unit_product
 .else
 .ifdef RN_FAST_SQUARES
 @unit_element:                  ; DE = x, HL = out (kept on the stack while mul16u runs)
@@ -969,6 +1078,7 @@ rmsnorm:
         call mul16u
         call neg32
         jp @unit_product
+.endif
 .endif
 .endif
 

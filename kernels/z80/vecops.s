@@ -45,7 +45,8 @@
 ;              beyond -256..255, by the product loop: below, 68 bytes (nineteenth round).
 ; at_leading_zeros (AT_SKIP_LEADING_ZEROS, the 48K's) the table means' start past a head's leading
 ;              0 weights: below, 26 bytes (thirty-second round).
-; Bytes: 206 (the shipped 48K's since zx48att32, thirty-second round: te's and pe's marks again, EM_ROW_MARKS, 19, and
+; Bytes: 205 (the shipped 48K's since zx48fixed35, thirty-fifth round: em_unpack's adc a,a for its rla and or a, 1 fewer,
+; 4 T-states a value); 206 (since zx48att32, thirty-second round: te's and pe's marks again, EM_ROW_MARKS, 19, and
 ; at_leading_zeros, 26, in AT_FAST_PIECE_PAIRS' room); 161 (since zxroom48e, twenty-eighth round: no room left for te's and pe's marks beside
 ; MV_HZ_ENDS; 180 since zxatt48b and zxplanes28 merged, twenty-eighth round: te's and pe's marks every 8 rows
 ; again, EM_ROW_MARKS, in the room planes.s's classes leave; 161 since zxlogits48, twenty-seventh round: no argmax, 91 bytes
@@ -559,9 +560,8 @@ em_unpack:
         sla c                   ; the next bit, or Z when C held its own marker alone
         jr z,@read
 @got:
-        rla
+        adc a,a                 ; (rla's shift, and Z where the marker leaves a code 0: thirty-fifth round, no or a)
         jr nc,@bit
-        or a
         jr z,@escape            ; the code 0: v's 8 bits follow
 @biased:
         sub 0                   ; (2^(w-1))

@@ -426,6 +426,14 @@ def embed_chains_take(soul) -> bool:
     return all(1 <= soul[name].shift <= 8 for name in ("te", "pe"))
 
 
+def embed_shift_options(soul) -> list[str]:
+    """embedrows.s's EMBED_TE_SHIFT and EMBED_PE_SHIFT (with EMBED_CHAINS_ONLY): te's and pe's shifts in the first
+    pass, where the soul's own symbols come after the code (the 48K's), so that each add hl,hl chain is assembled
+    to its length with no jr into it (it asserts them equal to the soul's)."""
+    return [f"EMBED_{name.upper()}_SHIFT = {soul[name].shift}   ; ({name}'s shift: embedrows.s's chains to their lengths)"
+            for name in ("te", "pe")]
+
+
 def unit_gain_bits(soul, most_shifts: int | None = None) -> int | None:
     """a, when every gain of every RMSNorm of this soul is 2^a, with 0 <= shift - a (<= `most_shifts`,
     rmsnorm.s's RN_SHORT_SHIFTS, where the player has it): rmsnorm.s's unit loop then takes every
@@ -453,6 +461,19 @@ def unit_norm_shift(soul, gain_bits: int) -> int | None:
     loops' shifts in place; else None (the shipped soul's five norms: 8 = 6 + 2)."""
     shifts = {soul[tensor.name].shift - gain_bits for tensor in spec.TENSORS if is_gain(tensor.name)}
     return shifts.pop() if len(shifts) == 1 else None
+
+
+# rmsnorm.s's RN_UNIT_PUSHED (the 48K's, thirty-fifth round, zx48fixed35): the unclamped unit loop reads x from its
+# end and pushes each y into xn from its end (forward.s's fw_norm through embedrows.s's fw_norm_kept, which puts back
+# the two words of h its first elements' pushes land on): ~62 T-states an element fewer
+UNIT_PUSHED_48K = "RN_UNIT_PUSHED = 1     ; (rmsnorm.s's unit loop: x read down, y pushed into xn from its end)"
+
+
+def unit_pushed_take(soul, gain_bits: int) -> bool:
+    """Whether rmsnorm.s's RN_UNIT_PUSHED takes this soul's norms: every norm's shift gain_bits + n with n >= 1
+    (RN_UNIT_SHIFT: the loop shifts (x * inv) >> 16 n - 1 places in place)."""
+    norm_shift = unit_norm_shift(soul, gain_bits)
+    return norm_shift is not None and norm_shift >= 1
 
 
 def unit_shift_option(soul, gain_bits: int) -> list[str]:
@@ -1110,8 +1131,12 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                        "takes shift - a straight, no general path)")
     if gain_bits is not None and not banked:        # (thirty-third round, zx48norm33: the 48K's form, mul16u's unit loop)
         options += unit_shift_option(soul, gain_bits)
+        if unit_pushed_take(soul, gain_bits):     # (thirty-fifth round, zx48fixed35: its ys pushed, x read down)
+            options.append(UNIT_PUSHED_48K)
     if embed_chains_take(soul):
         options.append("EMBED_CHAINS_ONLY = 1    ; (te's and pe's shifts in 1..8: embedrows.s's chains, no vecops.s embed)")
+        if not banked:      # (thirty-fifth round, zx48fixed35: the 48K's soul comes after embedrows.s, its shifts known here)
+            options += embed_shift_options(soul)
     if banked:
         bank = data_bank(soul, tokenizer, in_bank, coarse_pairs, apart, fc1, fc1_l0, logits=not lg_bank_0,
                          words=word_tables)
