@@ -118,6 +118,15 @@
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
 WP_GROUP_PAGES  = 2             ; a group's table: a page of low bytes, then one of high bytes
+.ifdef WP_NARROW_MARK
+PLANE_ROW_BYTES = 32            ; (soul_layout.PLANE_ROW_BYTES: the mark's bytes 3 and 4 of a row)
+.ifndef WP_NO_CLASSES
+        .error "WP_NARROW_MARK: wp_row's loop without classes (the 48K's)"
+.endif
+.ifdef WP_WORD_TABLES
+        .error "WP_NARROW_MARK marks the split tables' byte masks (the 48K's)"
+.endif
+.endif
 
 .ifdef WP_WORDS_FROM_SPLIT
 ; wp_expand_first - (thirtieth round, zxmask30: the 128K player's) the word masks made in place from the
@@ -872,9 +881,13 @@ wp_fill:
         or a                    ; built: carry clear
         jr wp_back
 .else
-        ; c_lo, c_hi from -128 S - N: c_lo = -N & 15, c_hi = -8 S + (-N >> 4) = 8 K + r (r 0..7), into
-        ; the rows' immediates once a build: Q starts at K (S + 2 K a narrow row's), R at c_lo + 16 r
-        wp_c_lo_16r
+        ; c_lo, c_hi from -128 S - N into the rows' immediates once a build: with M = -N (0..S: no carry in 16 bits),
+        ; 16 c_hi + c_lo = 128 ((M >> 7) - S) + (M & 127), so c_lo + 16 r = M & 127 and K = (M >> 7) - S (c_hi = 8 K +
+        ; r, r 0..7; thirty-fifth round, zx48rows35: 43 bytes and ~180 T-states fewer than from c_lo and c_hi by shifts):
+        ; Q starts at K (S + 2 K a narrow row's), R at c_lo + 16 r
+        ld hl,(wp_neg_sum)      ; M
+        ld a,l
+        and 127
         ld (wp_row_c_lo+1),a    ; c_lo + 16 r
 .ifndef WP_NO_CLASSES
         ld (wp_row_4_c_lo+1),a  ; (and the shift-4 loop's)
@@ -882,17 +895,21 @@ wp_fill:
         ld (wp_row_4_narrow_c_lo+1),a   ; (and its narrow rows' copy)
 .endif
 .endif
-        sra h
-        rr l
-        sra h
-        rr l
-        sra h
-        rr l
+        add hl,hl
+        ld l,h
+        ld h,0                  ; M >> 7 = S + K
+.ifdef WP_NARROW_MARK
+        ld (wp_row_narrow_sum+1),hl     ; S + K: a marked narrow row's plane 6
+.endif
+        .byte $DD,$5D           ; ld e,ixl
+        .byte $DD,$54           ; ld d,ixh
+        ld (wp_sum),de          ; S
+        or a
+        sbc hl,de
         ld (wp_row_k+2),hl      ; K
 .ifndef WP_NO_CLASSES
         ld (wp_row_4_k+2),hl
         add hl,hl
-        ld de,(wp_sum)
         add hl,de
         ld (wp_row_sum+2),hl    ; S + 2 K: a narrow row's 2 (K + P'_7) + P'_6 with P'_6 = S - P'_7
         ld (wp_row_4_sum+2),hl
@@ -1063,6 +1080,10 @@ wp_d0:          .word 0         ; the fill's -x_0
         .macro wp_top_down
         add ix,ix
         pop de
+        wp_top_down_popped
+        .endmacro
+; wp_top_down_popped: wp_top_down after its add and its first pop (E group 3's mask, D group 2's)
+        .macro wp_top_down_popped
         ld l,e
         ld b,(hl)
         dec h
@@ -1213,6 +1234,18 @@ done:   exx
         .endmacro
 .endif
 
+.ifdef WP_NARROW_MARK
+; wp_row_narrow: (WP_NARROW_MARK) a marked narrow row after its plane 7, IX = K + P'_7: Q = 2 (K + P'_7) + P'_6 with
+; P'_6 = S - P'_7 is IX + S + K; plane 6's other masks passed over, on at plane 5 from group 0's low page.
+; (here, before wp_rows, within the reach of wp_row's jr)
+wp_row_narrow:
+        pop de                  ; (plane 6's groups 1 and 0, unread)
+wp_row_narrow_sum:
+        ld bc,0                 ; S + K (wp_tables patches it)
+        add ix,bc
+        ld h,WP_PAGE
+        jp wp_row_planes_5
+.endif
 wp_rows:
         call wp_interrupts_off
         ld (wp_saved_sp),sp
@@ -1284,7 +1317,16 @@ wp_rows:
 wp_row:
         ; the top planes: plane 7 (up) starts Q, then 6 (down), 5 (up), 4 (down)
         wp_row_top wp_row_k     ; 7: Q starts at K (wp_tables patches it)
+.ifdef WP_NARROW_MARK
+        ld a,d                  ; (plane 7's group 3 mask)
+        pop de                  ; plane 6's groups 3 and 2
+        xor e                   ; 0: a narrow row's mark (its plane 6 group 3 byte plane 7's, not the complement)
+        jr z,wp_row_narrow
+        add ix,ix
+        wp_top_down_popped      ; 6 (H back on group 0's low page)
+.else
         wp_top_down             ; 6 (H back on group 0's low page)
+.endif
         wp_row_low wp_row_planes_5, wp_row_plane_4, wp_row_c_lo
         ex de,hl                ; R + r + Q + 8 K = R + Q + c_hi: floor(W x / 16), in 16 bits
         .byte $DD,$4D           ; ld c,ixl      (|W x| <= 128 S < 2^19: no clip at any shift)

@@ -146,6 +146,23 @@ wp_rows_wide:
 .ifdef WP_NARROW_WORDS
         call wp_wide_narrow_fix ; (a narrow row's bit 6: the complement of bit 7; A = 0)
 .endif
+.ifdef WP_NARROW_MARK
+        ld hl,-(PLANE_ROW_BYTES - 3)    ; (planes.s's mark: a narrow row's plane 6 group 3 byte is plane 7's, its
+        add hl,de               ; bytes 3 and 4, not the complement) so its group 3's bit 6, unpacked as bit 7,
+        ld a,(hl)               ; flips to bit 7's complement
+        inc hl
+        xor (hl)
+        jr nz,@unmarked
+        ld hl,wp_table_pages + 3 * 8
+@flip:  ld a,(hl)
+        xor 1 << 6
+        ld (hl),a
+        inc l
+        bit 5,l                 ; (to column 32)
+        jr z,@flip
+@unmarked:
+        xor a
+.endif
 .endif
         ld (wp_w),de            ; (the next row)
         ld h,a                  ; sum w x from 0 in 32 bits
