@@ -44,7 +44,8 @@
 ; soul's q, k, v have 121 of their 192 rows narrow).
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_matvec_planes.py,
-; x with sum |x| 1,664 and 16 negative words): wp_tables 58,200 (the fill 44 an entry, 45,056 for the
+; x with sum |x| 1,664 and 16 negative words): wp_tables 58,014 (58,200 before the thirty-fifth round's constants
+; from M = -N, zx48rows35; the fill 44 an entry, 45,056 for the
 ; 1,024 and 1,280 for its rows of 16, the sums over |x| ~100 a word, -N_g in IY, the A and B sums in Gray
 ; order ~1,710 a group; 58,155 before the twenty-eighth round, without the shift-4 loop's three patches;
 ; 60,126 before the twenty-sixth round: the sums one level at a time, ~1,930 a group, -N_g in BC, |x|
@@ -60,7 +61,9 @@
 ; 48 an entry through one pointer and its B from a buffer, the rows' ld h a plane, the out pointer in
 ; IY, a clip.)
 ; Bytes: 1,661 (the 128K player's bank 6's since zxqkv128b; 2,050 with WP_MAKE's wp_make, 389, for planes made
-; at a first RUN; 1,661 in the bench without it: wp_rows 884, the shift-4 loop 372 of them (393 with its set-up and patches); 1,380 in the 48K player,
+; at a first RUN; 1,619 in the bench without it: wp_rows 884, the shift-4 loop 372 of them (393 with its set-up and
+; patches), 1,661 before zx48rows35's constants from M; 1,342 in the 48K player (1,380 before zx48rows35; 1,360 with
+; WP_NARROW_MARK),
 ; with SOUL_OUT_PLANES's wp_tops, 192 (204 before the thirtieth round: K + $1000 patched in, plane 7 added to it), and
 ; WP_NO_CLASSES, 473 fewer: 1,392 before the thirtieth round, 1,474 before the twenty-eighth
 ; round; 1,659 in bank 6 and 1,270 in the bench with one loop; the 2,048 table bytes apart, at $C000 in
@@ -114,6 +117,17 @@
 ; benchmarks/z80_group_stream.py): 43 (|W| - 1) - 20 T-states a row fewer, the shipped soul's 6,028 a reply step.
 ; planes.s's code in the 128K player (1,707 -> 1,942, wp_x..wp_code_end), wp_rows_wide's orders and fix 145 bytes more,
 ; the words 132 fewer: bank 6's room at run time 284 -> 32 ($FEE0-$FEFF).
+; WP_NARROW_MARK (thirty-fifth round, zx48rows35; the 48K player's, a spend of its ladder where
+; soul_layout.narrow_mark_take takes the soul; tests/test_kernels_z80_narrow_mark.py): the 48K has no class lists
+; (WP_NO_CLASSES), so a narrow row says so in its own bytes: its plane 6 group 3 mask, which plane 7's complement makes
+; redundant, is plane 7's group 3 mask itself (soul_layout.plane_bytes(marked=True)), and wp_row tests the two after plane
+; 7 (ld a,d / pop de / xor e / jr z): a marked row adds S + K (wp_row_narrow) and goes on at plane 5, P'_6 = S - P'_7
+; unread. No unmarked row that wp_row reads (q's, k's and v's wide rows, out's choosable rows for the logits' exact rows)
+; may have the two bytes equal (~1 in 256 of random 8-plane rows; none of the shipped soul's): narrow_mark_take declines
+; such a soul, which keeps every row by its 8 planes. A narrow row 113 T-states fewer, a wide one 15 more, the tables
+; 16 more (S + K stored); the shipped soul's q, k and v have 121 narrow rows of 192. planes_wide.s's wp_rows_wide flips a
+; marked row's group 3 bit 6 back. Bytes: planes.s 18 more (1,342 -> 1,360 in the 48K player), planes_wide.s 22 (in the
+; cold part).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
