@@ -5,7 +5,9 @@ it after plane 7 and passes plane 6 over (P'_6 = S - P'_7). Bit-exact against in
 6, 7 and 8 planes; a narrow row 113 T-states cheaper than without the flag, a wide one 15 dearer, the tables 16;
 planes_wide.s's wp_rows_wide (a declined xn's exact rows) reads the marked rows exactly too, and fails with the mark's
 fix left out; a broken mark test or narrow start fails; soul_layout.narrow_mark_take takes the shipped soul and
-declines a soul whose unmarked row has the mark by chance, and the ladder offers the flag only then."""
+declines a soul whose unmarked row has the mark by chance, and the ladder offers the flag only then. With
+WP_NARROW_MARK_OUT out's narrow rows are marked too and wp_tops gives the same tops, a narrow row 111 T-states
+cheaper."""
 
 from __future__ import annotations
 
@@ -164,9 +166,10 @@ def test_a_broken_mark_fails(marked, broken):
 def test_narrow_mark_take_and_the_ladder():
     soul = load_soul(DEFAULT_SOUL)
     assert narrow_mark_take(soul)
-    assert build.NARROW_MARK_48K in build.spends_48k(False, True, True, True, narrow_mark=True)
-    assert build.NARROW_MARK_48K not in build.spends_48k(False, True, True, True, narrow_mark=False)
-    assert build.NARROW_MARK_48K not in build.spends_48k(True, False, narrow_mark=True)
+    assert build.spends_48k(False, True, True, True, narrow_mark=True)[:2] == build.NARROW_MARKS_48K
+    for marks in (build.spends_48k(False, True, True, True, narrow_mark=False),
+                  build.spends_48k(True, False, narrow_mark=True)):    # (not on a rung without the planes)
+        assert not set(build.NARROW_MARKS_48K) & set(marks)
     # a wide row of l1.k whose plane 6 group 3 byte equals plane 7's (group 3's weights all |w| >= 64 with bits 6
     # and 7 alike): the mark would read it as narrow, so the soul is declined
     name = QKV_MATRICES[4]
@@ -176,3 +179,50 @@ def test_narrow_mark_take_and_the_ladder():
     soul = Soul({**soul.tensors, name: replace(soul.tensors[name], values=values)})
     assert narrow_marked(plane_bytes(values), wide)
     assert not narrow_mark_take(soul)
+
+
+# WP_NARROW_MARK_OUT (the same round): out's narrow rows marked too, and wp_tops (the 48K's logits' top planes) passes
+# their plane 6 over the same way: Q = 8 P'_7 + 4 P'_6 + 2 P'_5 + P'_4 with 2 P'_7 + P'_6 = P'_7 + S.
+TOPS_OPTIONS = OPTIONS_48K + "\nSOUL_QKV_PLANES = 1\nSOUL_OUT_PLANES = 1"
+TOPS_NARROW_GAIN = 111  # (its narrow path's way back a jr, 2 more than wp_row's jp)
+
+
+def run_tops(bench, w, x) -> tuple[np.ndarray, int, int]:
+    """wp_tables on x, then wp_tops on w's rows as the bench lays them out: (the tops, HL the best, T-states)."""
+    bench.poke(W_AT, plane_bytes(w, marked="WP_NARROW_MARK_OUT" in bench.symbols))
+    bench.write_words(X_AT, np.asarray(x, dtype=np.int64))
+    bench.poke_word(bench.sym("wp_x"), X_AT)
+    bench.call("wp_tables")
+    assert not bench.cpu.f & 1
+    for name, value in (("wp_w", W_AT), ("wp_out", 0x9D00)):
+        bench.poke_word(bench.sym(name), value)
+    bench.poke(bench.sym("wp_rows_count"), [len(w)])
+    t_states = bench.call("wp_tops")
+    return bench.read_words(0x9D00, len(w)), bench.cpu.hl, t_states
+
+
+def test_wp_tops_on_marked_rows_gives_the_same_tops_and_narrow_rows_cost_less():
+    plain = Z80Bench(extra_source=PLANES_SOURCE, options=TOPS_OPTIONS)
+    marked = Z80Bench(extra_source=PLANES_SOURCE, options=TOPS_OPTIONS + "\nWP_NARROW_MARK = 1\nWP_NARROW_MARK_OUT = 1")
+    rng = np.random.default_rng(3507)
+    for trial in range(10):
+        rows = int(rng.integers(1, 126))
+        w = markable_rows(rng, rows)
+        x = vector_with_sum(rng, int(rng.integers(1, MOST_SUM + 1)), -300, 300)
+        tops, best, plain_t = run_tops(plain, w, x)
+        assert best == max(tops) and min(tops) >= 0
+        marked_tops, marked_best, marked_t = run_tops(marked, w, x)
+        assert np.array_equal(marked_tops, tops) and marked_best == best, trial
+        narrow = sum(plane_classes(w))
+        assert plain_t - marked_t == TOPS_NARROW_GAIN * narrow - WIDE_COST * (rows - narrow), (rows, narrow)
+    at = marked.sym("wp_tops_row")
+    at += marked.peek(at, 80).index(bytes([0x7A, 0xD1, 0xAB, 0x28])) + 3     # its test's jr z as jr nz
+    w = markable_rows(rng, 40)
+    x = vector_with_sum(rng, 2500, -300, 300)
+    want = run_tops(plain, w, x)[0]
+    try:
+        marked.poke(at, bytes([0x20]))
+        assert not np.array_equal(run_tops(marked, w, x)[0], want)
+    finally:
+        marked.poke(at, bytes([0x28]))
+    assert np.array_equal(run_tops(marked, w, x)[0], want)

@@ -127,11 +127,22 @@
 ; such a soul, which keeps every row by its 8 planes. A narrow row 113 T-states fewer, a wide one 15 more, the tables
 ; 16 more (S + K stored); the shipped soul's q, k and v have 121 narrow rows of 192. planes_wide.s's wp_rows_wide flips a
 ; marked row's group 3 bit 6 back. Bytes: planes.s 18 more (1,342 -> 1,360 in the 48K player), planes_wide.s 22 (in the
-; cold part).
+; cold part). WP_NARROW_MARK_OUT (with it, the next spend): out's narrow choosable rows marked too (37 of the shipped
+; soul's 125), wp_tops the same test after plane 7 and 2 P'_7 + P'_6 = P'_7 + S (wp_tops_narrow): a narrow row 111
+; T-states fewer, a wide one 15 more, the tables 20 more (S stored); planes.s 18 bytes more (1,378); the logit lens
+; reads a marked row's plane 6 back (soul_layout.plane_weights(marked=True)).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
 WP_GROUP_PAGES  = 2             ; a group's table: a page of low bytes, then one of high bytes
+.ifdef WP_NARROW_MARK_OUT
+.ifndef WP_NARROW_MARK
+        .error "WP_NARROW_MARK_OUT: out's marked rows read by wp_row too (the logits' exact rows), WP_NARROW_MARK's"
+.endif
+.ifndef SOUL_OUT_PLANES
+        .error "WP_NARROW_MARK_OUT marks out's rows for wp_tops (SOUL_OUT_PLANES)"
+.endif
+.endif
 .ifdef WP_NARROW_MARK
 PLANE_ROW_BYTES = 32            ; (soul_layout.PLANE_ROW_BYTES: the mark's bytes 3 and 4 of a row)
 .ifndef WP_NO_CLASSES
@@ -918,6 +929,9 @@ wp_fill:
         .byte $DD,$5D           ; ld e,ixl
         .byte $DD,$54           ; ld d,ixh
         ld (wp_sum),de          ; S
+.ifdef WP_NARROW_MARK_OUT
+        ld (wp_tops_narrow_sum+1),de    ; (and a marked narrow row of out's plane 6)
+.endif
         or a
         sbc hl,de
         ld (wp_row_k+2),hl      ; K
@@ -1519,6 +1533,17 @@ wp_no_class:    .byte 0
 ; 125 rows, 112,006 before the thirtieth round; the top planes as wp_row's, plane 7's first entry into IX by
 ; ld ixl,c / ld ixh,b rather than added to its start, 13 fewer; 27 past the low planes, ~76 the store, by
 ; inc e, and the best).
+.ifdef WP_NARROW_MARK_OUT
+; wp_tops_narrow: (WP_NARROW_MARK_OUT) a marked narrow row of out after its plane 7, IX = P'_7: 2 P'_7 + P'_6 = IX + S
+; (P'_6 = S - P'_7), plane 6's other masks passed over, on at plane 5 from group 0's low page.
+wp_tops_narrow:
+        pop de                  ; (plane 6's groups 1 and 0, unread)
+wp_tops_narrow_sum:
+        ld bc,0                 ; S (wp_tables patches it)
+        add ix,bc
+        ld h,WP_PAGE
+        jr wp_tops_plane_5
+.endif
 wp_tops:
         call wp_interrupts_off
         ld (wp_saved_sp),sp
@@ -1538,7 +1563,17 @@ wp_tops_row:
         .byte $DD,$69           ; ld ixl,c
         .byte $DD,$60           ; ld ixh,b
         wp_top_up_rest
+.ifdef WP_NARROW_MARK_OUT
+        ld a,d                  ; (a marked narrow row: wp_row's test)
+        pop de
+        xor e
+        jr z,wp_tops_narrow
+        add ix,ix
+        wp_top_down_popped      ; 6
+.else
         wp_top_down             ; 6
+.endif
+wp_tops_plane_5:
         wp_top_up               ; 5
         wp_top_down             ; 4
         ld hl,16                ; past planes 0..3

@@ -22,7 +22,9 @@
 ; its rows by logitplanes.s's lg_row_logit since zxlogits128, where lg_select took xn). With WP_NARROW_WORDS (the 128K's
 ; since the thirtieth round, zxnarrow30: a narrow row's words have no plane 6) wp_rows_wide takes each row's order and
 ; a narrow row's bit 6 from planes.s's wp_wide_row_order and wp_wide_narrow_fix in bank 6, its order there too:
-; wp_rows_wide and its sum 178 -> 163 bytes in the 128K player.
+; wp_rows_wide and its sum 178 -> 163 bytes in the 128K player. With WP_NARROW_MARK (the 48K's since the thirty-fifth
+; round, zx48rows35: a narrow row's plane 6 group 3 byte is plane 7's, planes.s's mark) a marked row's group 3 bit 6,
+; unpacked as bit 7, flips back to its complement: 22 bytes more, in the 48K's cold part.
 
 ; mask_bits_into_row - (wp_rows_wide's and fc1wide.s's fg_rows_wide's) OR C, a plane's bit, into the row's u
 ; at (HL) for each set bit of the mask A, lowest column first (L counts the columns); clobbers AF, B, L.

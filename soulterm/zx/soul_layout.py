@@ -170,16 +170,15 @@ def narrow_marked(data: bytes, row: int) -> bool:
 
 def narrow_mark_take(soul) -> bool:
     """Whether the 48K's WP_NARROW_MARK serves a soul (thirty-fifth round, zx48rows35): some row of q, k or v is
-    narrow, and no row that planes.s's wp_row reads unmarked (q's, k's and v's other rows, out's choosable rows for
-    the logits' exact rows) has the mark by chance. Else wp_row reads every row's 8 planes, as before."""
+    narrow, and no other row that planes.s reads (q's, k's and v's wide rows, out's wide choosable rows: wp_tops and
+    the logits' exact rows) has the mark by chance. Else every row is read by its 8 planes, as before."""
     marked = unmarked = 0
-    for name in QKV_MATRICES:
+    for name in QKV_MATRICES + (CHOOSABLE_ROWS_MATRIX,):
         weights = soul.tensors[name].values
         data, classes = plane_bytes(weights), plane_classes(weights)
-        marked += sum(classes)
-        unmarked += sum(narrow_marked(data, row) for row, narrow in enumerate(classes) if not narrow)
-    out = plane_bytes(soul.tensors[CHOOSABLE_ROWS_MATRIX].values)
-    unmarked += sum(narrow_marked(out, row) for row in range(spec.FIRST_CHOOSABLE, len(out) // PLANE_ROW_BYTES))
+        first = spec.FIRST_CHOOSABLE if name == CHOOSABLE_ROWS_MATRIX else 0
+        marked += sum(classes) * (name != CHOOSABLE_ROWS_MATRIX)
+        unmarked += sum(narrow_marked(data, row) for row in range(first, len(weights)) if not classes[row])
     return marked > 0 and unmarked == 0
 
 
@@ -275,12 +274,16 @@ def plane_group_word_bytes(weights) -> int:
     return sum(2 * (2 - bin(moved).count("1")) for _, moved in map(plane_group_form, weights) if moved)
 
 
-def plane_weights(data: bytes, rows: int) -> list[list[int]]:
-    """plane_bytes' inverse: `rows` rows of int8 weights from their planes (the logit lens's, SOUL_OUT_PLANES)."""
+def plane_weights(data: bytes, rows: int, marked: bool = False) -> list[list[int]]:
+    """plane_bytes' inverse: `rows` rows of int8 weights from their planes (the logit lens's, SOUL_OUT_PLANES);
+    with `marked` (WP_NARROW_MARK's layout) a marked narrow row's plane 6 group 3 byte read as plane 7's complement."""
     weights = []
     for row in range(rows):
         u = [0] * (PLANE_GROUPS * PLANE_GROUP_COLS)
-        masks = iter(data[row * PLANE_ROW_BYTES:(row + 1) * PLANE_ROW_BYTES])
+        row_bytes = bytearray(data[row * PLANE_ROW_BYTES:(row + 1) * PLANE_ROW_BYTES])
+        if marked and narrow_marked(row_bytes, 0):
+            row_bytes[NARROW_MARK_AT] ^= 0xFF
+        masks = iter(row_bytes)
         for plane in PLANE_ORDER:
             for group in plane_groups(plane):
                 mask = next(masks)
@@ -583,8 +586,10 @@ def _tensor_lines(name: str, tensor, soul) -> list[str]:
                   f'"the column ranges of {name} must lie just before it (matvec.s\'s mv_pairs_prepare)"', ".endif"]
     if name == CHOOSABLE_ROWS_MATRIX:   # (SOUL_OUT_PLANES: rows FIRST_CHOOSABLE.. in plane_bytes' layout alone)
         skipped = spec.FIRST_CHOOSABLE * PLANE_ROW_BYTES
-        lines += [".ifdef SOUL_OUT_PLANES", f"{_label(name)} = * - {skipped}", f"{_label(name)}_start:"]
-        lines += _data_lines(_array(list(plane_bytes(tensor.values)[skipped:])), "byte")
+        lines += [".ifdef SOUL_OUT_PLANES", f"{_label(name)} = * - {skipped}", f"{_label(name)}_start:",
+                  ".ifdef WP_NARROW_MARK_OUT"]
+        lines += _data_lines(_array(list(plane_bytes(tensor.values, marked=True)[skipped:])), "byte") + [".else"]
+        lines += _data_lines(_array(list(plane_bytes(tensor.values)[skipped:])), "byte") + [".endif"]
         lines += [f"{_label(name)}_end:", ".else"]
         return lines + _matvec_lines(name, tensor, soul) + [".endif"]
     if name in QKV_MATRICES:            # (SOUL_QKV_PLANES: plane_bytes' layout, ending at its _end label)
