@@ -127,7 +127,7 @@
 ; such a soul, which keeps every row by its 8 planes. A narrow row 113 T-states fewer, a wide one 15 more, the tables
 ; 16 more (S + K stored); the shipped soul's q, k and v have 121 narrow rows of 192. planes_wide.s's wp_rows_wide flips a
 ; marked row's group 3 bit 6 back. Bytes: planes.s 18 more (1,342 -> 1,360 in the 48K player), planes_wide.s 22 (in the
-; cold part). WP_NARROW_MARK_OUT (with it, the next spend): out's narrow choosable rows marked too (37 of the shipped
+; cold part). WP_NARROW_MARK_OUT (with it, the next spend): out's narrow choosable rows marked too (35 of the shipped
 ; soul's 125), wp_tops the same test after plane 7 and 2 P'_7 + P'_6 = P'_7 + S (wp_tops_narrow): a narrow row 111
 ; T-states fewer, a wide one 15 more, the tables 20 more (S stored); planes.s 18 bytes more (1,378); the logit lens
 ; reads a marked row's plane 6 back (soul_layout.plane_weights(marked=True)).
