@@ -60,10 +60,11 @@
 ; the top planes 773, the end 122 with c_hi's add; 94,943 and 1,792 a row when first built: the fill
 ; 48 an entry through one pointer and its B from a buffer, the rows' ld h a plane, the out pointer in
 ; IY, a clip.)
-; Bytes: 1,661 (the 128K player's bank 6's since zxqkv128b; 2,050 with WP_MAKE's wp_make, 389, for planes made
+; Bytes: 1,619 (the 128K player's bank 6's since zxqkv128b, as planes_bank(qkv_apart, out_apart) builds it; 1,661
+; before zx48rows35's constants from M; 2,050 with WP_MAKE's wp_make, 389, for planes made
 ; at a first RUN; 1,619 in the bench without it: wp_rows 884, the shift-4 loop 372 of them (393 with its set-up and
-; patches), 1,661 before zx48rows35's constants from M; 1,342 in the 48K player (1,380 before zx48rows35; 1,360 with
-; WP_NARROW_MARK),
+; patches), 1,661 before zx48rows35's constants from M; 1,378 in the 48K player with WP_NARROW_MARK and
+; WP_NARROW_MARK_OUT (1,342 without them, 1,360 with the first alone; 1,380 before zx48rows35),
 ; with SOUL_OUT_PLANES's wp_tops, 192 (204 before the thirtieth round: K + $1000 patched in, plane 7 added to it), and
 ; WP_NO_CLASSES, 473 fewer: 1,392 before the thirtieth round, 1,474 before the twenty-eighth
 ; round; 1,659 in bank 6 and 1,270 in the bench with one loop; the 2,048 table bytes apart, at $C000 in
@@ -72,9 +73,10 @@
 ; as word entries, group g's entry m at 2 m from page WP_PAGE + 2 g (fc1planes.s's form), pushed down their
 ; pages by wordfill.s's macros (fg_tables' steps and rows of 16, 475 T-states a row of 16), and each mask in the rows its
 ; entry's address (soul_layout.plane_words: 64 bytes a row), a lookup `pop hl` / two reads, whatever the plane.
-; On the same x and rows as above: wp_tables 40,608; wp_rows at shift 4: 32 rows 52,415, 96 rows 156,479, 128 rows
+; On the same x and rows as above: wp_tables 40,422; wp_rows at shift 4: 32 rows 52,415, 96 rows 156,479, 128 rows
 ; 208,511 (1,626 a row: the top planes 747, the low planes 778, the end and the next row's class 101), 32 rows
-; at shift 7 54,856; 1,354 bytes in the bench (wp_tables 516, wp_rows 776; wp_fill's 160 gone).
+; at shift 7 54,856; 1,312 bytes in the bench (wp_tables 474, wp_rows 776; wp_fill's 160 gone; 40,608 T-states and
+; 1,354 bytes before zx48rows35's constants from M).
 ; WP_WORDS_FROM_SPLIT (thirtieth round, zxmask30; the 128K player's, with WP_WORD_TABLES): the tape carries the masks
 ; in plane_bytes' layout (WP_SPLIT_BYTES at wp_planes: the word masks' first half, 6,144 bytes fewer on the 128K's
 ; tape) and the first call of wp_tables runs wp_expand_first (63 bytes, before wp_x: the player's bank places it at
@@ -87,15 +89,17 @@
 ; one after it); wordfill.s's rows two a pass (word_fill_rows_paired: the even row from the odd one's last entry, 159
 ; fewer a group) and the Gray code's even A' unstored (112 fewer a group); wp_row's chain shifting the low byte in A
 ; (sra h / rra, 4 fewer a step); WP_SUMS_UNROLLED: the sums of |x| 8 wp_sum_word a group, no djnz (106 fewer a group).
-; On the same x and rows as above: wp_tables 39,113; 32 narrow rows at shift 4 47,305 (47,615 without); 32 rows at
-; shift 7 54,476 (54,856 without); 1,787 bytes in the bench (wp_tables 732, wp_rows 993); in the 128K player's bank 6
+; On the same x and rows as above: wp_tables 38,927; 32 narrow rows at shift 4 47,305 (47,615 without); 32 rows at
+; shift 7 54,476 (54,856 without); 1,745 bytes in the bench (wp_tables 690, wp_rows 993; 39,113 T-states and 1,787
+; bytes before zx48rows35's constants from M); in the 128K player's bank 6
 ; planes.s 1,712 bytes and wordfill.s 240 (1,370 and 149 without: bank 6's room at run time 1,032 -> 584 bytes,
 ; $FCB8-$FEFF).
 ; WP_LOW_START_IN_TABLE (thirty-third round, zxrows33; the 128K player's, with the forms above;
 ; tests/test_kernels_z80_low_start.py): R's start c_lo + 16 r in group 3's table instead (wp_low_constants, called at
 ; group 3's sums: its entries delta = -(c_lo + 16 r) mod 128 more, Q's start K' = K + (c_lo + 16 r + delta) / 128 - 2
 ; delta, a narrow row's S + 2 K' + 2 delta), so a row's first low lookup loads DE: 26 T-states a row fewer, the build
-; 247 more (251 before zxqkv34). On the same x and rows as above: wp_tables 39,360; 32 narrow rows at shift 4
+; 433 more (247 before zx48rows35's constants from M made the end it replaces 186 cheaper, 251 before zxqkv34). On
+; the same x and rows as above: wp_tables 39,360; 32 narrow rows at shift 4
 ; 46,473; 32 rows at shift 7 53,644; 1,793 bytes in the bench (39,364 and 1,794 before zxqkv34 dropped
 ; wp_low_constants' `or a`: sla c leaves no carry).
 ; WP_FILL_LINKED (thirty-fourth round, zxqkv34; the 128K player's, with WP_FILL_PAIRS; tests/test_kernels_z80_fill_linked.py):
