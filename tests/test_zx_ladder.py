@@ -16,7 +16,8 @@ from soulterm.soul.tokenizer import Tokenizer
 import soulterm.zx.build as zx_build
 from soulterm.zx.soul_layout import narrow_mark_take
 
-SPEND_KEYS = ("fast_takebacks", "wide_sparse", "short_ends", "row_marks", "narrow_mark")    # (zx_build._spent_48k's)
+SPEND_KEYS = ("fast_takebacks", "wide_sparse", "short_ends", "row_marks", "narrow_mark",
+              "narrow_mark_out")    # (zx_build._spent_48k's)
 # the spends whose code or data lie below UNCONTENDED, in the cold part (the others add code above it alone):
 # te's and pe's marks, at_leading_zeros (vecops.s's, zx48att32: 2 bytes fewer above it, attention.s's jump) and
 # planes.s's narrow rows' mark (zx48rows35: planes_wide.s's fix in the cold part, wp_row's test above it)
