@@ -14,11 +14,14 @@ from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER, DISK_DIR
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 import soulterm.zx.build as zx_build
+from soulterm.zx.soul_layout import narrow_mark_take
 
-SPEND_KEYS = ("fast_takebacks", "wide_sparse", "short_ends", "row_marks")    # (zx_build._spent_48k's)
+SPEND_KEYS = ("fast_takebacks", "wide_sparse", "short_ends", "row_marks", "narrow_mark",
+              "narrow_mark_out")    # (zx_build._spent_48k's)
 # the spends whose code or data lie below UNCONTENDED, in the cold part (the others add code above it alone):
-# te's and pe's marks, and at_leading_zeros (vecops.s's, zx48att32: 2 bytes fewer above it, attention.s's jump)
-BELOW_UNCONTENDED = (zx_build.ROW_MARKS_48K, zx_build.LEADING_ZEROS_48K)
+# te's and pe's marks, at_leading_zeros (vecops.s's, zx48att32: 2 bytes fewer above it, attention.s's jump) and
+# planes.s's narrow rows' mark (zx48rows35: planes_wide.s's fix in the cold part, wp_row's test above it)
+BELOW_UNCONTENDED = (zx_build.ROW_MARKS_48K, zx_build.LEADING_ZEROS_48K, zx_build.NARROW_MARK_48K)
 
 
 def one_by_one(fits, spends=zx_build.SPENDS_48K) -> tuple:
@@ -48,17 +51,17 @@ def test_the_halves_take_the_spends_one_by_one_takes_for_any_bytes_and_room():
 
 
 def test_the_halves_ask_few_fits_where_most_spends_fit():
-    """All at once where all fit (one assembly); the shipped soul's pattern (the first eight fit, the
-    last three do not; the first six before zx48att32's two spends) in 6, not the 12 of all at once and then
-    one by one."""
+    """All at once where all fit (one assembly); the shipped soul's pattern (the first ten fit, the
+    last three do not; the first eight before zx48rows35's WP_NARROW_MARK and WP_NARROW_MARK_OUT, the first six
+    before zx48att32's two spends) in 7, not the 14 of all at once and then one by one."""
     spends = zx_build.SPENDS_48K
     asked = []
     assert zx_build.spends_that_fit(lambda chosen: asked.append(chosen) or True, spends) == spends
     assert asked == [spends]
     asked.clear()
-    assert zx_build.spends_that_fit(lambda chosen: asked.append(chosen) or set(chosen) <= set(spends[:8]),
-                                    spends) == spends[:8]
-    assert len(asked) == 6
+    assert zx_build.spends_that_fit(lambda chosen: asked.append(chosen) or set(chosen) <= set(spends[:10]),
+                                    spends) == spends[:10]
+    assert len(asked) == 7
 
 
 @pytest.mark.parametrize("which", ["shipped", "shorter list", "vectors"])
@@ -117,7 +120,8 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
         return zx_build.coarse_fits(soul, tokenizer, True, **rung, **zx_build._spent_48k(spends))
 
     spends = zx_build.spends_48k(rung["fast_scores"], rung.get("planes_48k", False), rung.get("nz", False),
-                                 rung.get("packed_keys", False))    # (FW_WIDE_SPARSE first on the planes, none with
+                                 rung.get("packed_keys", False),    # (FW_WIDE_SPARSE first on the planes, none with
+                                 narrow_mark_take(soul))
     # matvec_nz; with the packed key planes no cut of the squares' to take back, AT_SKIP_LEADING_ZEROS kept)
     taken = one_by_one(fits, spends)
     assert {key: kwargs[key] for key in SPEND_KEYS} == zx_build._spent_48k(taken)
@@ -129,7 +133,7 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     assert zx_build.WIDE_SPARSE_48K not in zx_build.spends_48k(True, True, True)
     assert zx_build.spends_48k(False, True, True, True) == (zx_build.HZ_ENDS_48K, zx_build.LEADING_ZEROS_48K,
                                                           zx_build.ROW_MARKS_48K)
-    assert zx_build.spends_48k(True, False) == zx_build.SPENDS_48K and sorted(zx_build.SPENDS_48K_PLANES) == sorted(
+    assert zx_build.spends_48k(True, False) == zx_build.SPENDS_48K[2:] and sorted(zx_build.SPENDS_48K_PLANES) == sorted(
         zx_build.SPENDS_48K) and zx_build.spends_48k(False, True) == (
         zx_build.WIDE_SPARSE_48K, zx_build.HZ_ENDS_48K, zx_build.ROW_MARKS_48K)
     assert rung.get("planes_48k", False) == (which != "vectors")        # (the planes' rung: twenty-sixth round)
@@ -147,7 +151,8 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     # RN_UNIT_SHIFT, 21 bytes fewer in rmsnorm.s, the shipped soul AT_FAST_MAX_PATCHED too, both 27 short of
     # AT_FAST_PIECE_PAIRS)
     # (since zx48wire34 the shipped soul and the shorter list on the packed key planes' rung: MV_HZ_ENDS,
-    # AT_SKIP_LEADING_ZEROS and EM_ROW_MARKS, all taken; before it the squares' cuts, on_planes[3::2] skipped)
+    # AT_SKIP_LEADING_ZEROS and EM_ROW_MARKS, all taken; before it the squares' cuts, on_planes[3::2] skipped; since
+    # zx48rows35 WP_NARROW_MARK and WP_NARROW_MARK_OUT before them, all taken: 42 bytes left)
     assert on_planes and skipped == {"shipped": [],
                        "shorter list": [],
                        "vectors": list(zx_build.FAST_TAKEBACKS_48K[4::2])}[which]     # (FW_WIDE_SPARSE, ~77 T-states a

@@ -15,7 +15,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import forward_turn, player_bench
-from soulterm.zx.soul_layout import PLANE_ROW_BYTES, plane_bytes
+from soulterm.zx.soul_layout import PLANE_ROW_BYTES, narrow_marked, plane_bytes, plane_classes
 from soulterm.zx.weight_planes import turn_inputs
 
 FIRST = spec.FIRST_CHOOSABLE
@@ -27,10 +27,27 @@ def shipped():
     return soul, tokenizer, player_bench(soul, tokenizer)
 
 
+def out_planes(bench, w) -> bytes:
+    """Out's rows FIRST.. as the player lays them out (WP_NARROW_MARK_OUT: its narrow rows marked, zx48rows35)."""
+    return plane_bytes(np.asarray(w)[FIRST:], marked="WP_NARROW_MARK_OUT" in bench.symbols)
+
+
+def markable(rng, w):
+    """w with each wide row that has WP_NARROW_MARK's mark by chance (~1 in 256 of random rows: planes.s would read
+    it as a marked narrow row, and the build declines such a soul, soul_layout.narrow_mark_take) drawn again."""
+    w = np.array(w, copy=True)
+    while True:
+        data, classes = plane_bytes(w), plane_classes(w)
+        chance = [row for row in range(len(w)) if not classes[row] and narrow_marked(data, row)]
+        if not chance:
+            return w
+        w[chance] = rng.integers(-128, 128, (len(chance), w.shape[1]))
+
+
 def timed_next_token(bench, w, xn) -> tuple[int, int, int]:
     """fw_next_token's (fw_next, fw_lg_chose, T-states) on out rows `w` (128 x 32: rows FIRST.. poked in
     planes) and xn."""
-    bench.poke(bench.sym("soul_out_start"), plane_bytes(np.asarray(w)[FIRST:]))
+    bench.poke(bench.sym("soul_out_start"), out_planes(bench, w))
     bench.poke(bench.sym("fw_xn"), [byte for v in xn for byte in (int(v) & 255, int(v) >> 8 & 255)])
     t_states = bench.call("fw_next_token", max_t_states=10_000_000)
     return bench.peek(bench.sym("fw_next"))[0], bench.peek(bench.sym("fw_lg_chose"))[0], t_states
@@ -54,6 +71,7 @@ def random_calls(shift, count=12, seed=27):
             w[FIRST + 1::2] = w[FIRST::2][:len(w[FIRST + 1::2])]
             w[FIRST + 1::2, trial % 32] += rng.integers(-1, 2, len(w[FIRST + 1::2]))
             w = np.clip(w, -128, 127)
+        w = markable(rng, w)
         xn = rng.integers(-250, 251, spec.EMBED_DIM)
         xn = np.sign(xn) * (np.abs(xn) * 4095 // max(int(np.abs(xn).sum()), 4095))
         yield w, xn
@@ -69,8 +87,7 @@ def test_the_48k_player_has_out_in_planes_and_chooses_every_token_of_hello_by_th
     assert sym["soul_out_start"] == sym["soul_out"] + FIRST * PLANE_ROW_BYTES
     assert sym["soul_out_end"] - sym["soul_out_start"] == (spec.VOCAB_SIZE - FIRST) * PLANE_ROW_BYTES
     assert sym["fw_out_logits"] < 0x8000 <= sym["wp_tops"]
-    out = plane_bytes(soul["out"].values[FIRST:])
-    bench.poke(sym["soul_out_start"], out)      # (as built: tests/test_zx_planes48.py checks it; the others here poke it)
+    bench.poke(sym["soul_out_start"], out_planes(bench, soul["out"].values))      # (as built: tests/test_zx_planes48.py checks it; the others here poke it)
     rows, reply = forward_turn(bench, Engine(soul), tokenizer.encode_turn("hello"))
     assert reply and bench.peek(sym["fw_lg_chose"])[0] == 1
 
@@ -84,7 +101,7 @@ def test_random_matrices_and_ties_give_intmaths_argmax(shipped):
         assert next_token(bench, w, xn) == (want_token(w, shift, xn), 1)
     rng = np.random.default_rng(16)
     for trial in range(8):
-        w = rng.integers(-128, 128, (spec.VOCAB_SIZE, spec.EMBED_DIM))
+        w = markable(rng, rng.integers(-128, 128, (spec.VOCAB_SIZE, spec.EMBED_DIM)))
         xn = rng.integers(-120, 121, spec.EMBED_DIM)
         best = want_token(w, shift, xn)
         low, high = int(rng.integers(FIRST, best + 1)), int(rng.integers(best, spec.VOCAB_SIZE))
@@ -93,17 +110,20 @@ def test_random_matrices_and_ties_give_intmaths_argmax(shipped):
     extremes = np.full((spec.VOCAB_SIZE, spec.EMBED_DIM), -128)
     extremes[FIRST + 5] = 127
     extremes[FIRST + 9] = 127
+    extremes[:, 24] = 0         # (a row all -128 or all 127 has WP_NARROW_MARK's mark by chance: out of its build)
     assert next_token(bench, extremes, np.full(spec.EMBED_DIM, 127)) == (FIRST + 5, 1)
     assert next_token(bench, extremes, np.zeros(spec.EMBED_DIM, dtype=np.int64)) == (FIRST, 1)   # (all 0: a tie)
 
 
 def test_a_least_kept_below_zero_keeps_every_row(shipped):
-    """Every row -128 and every x >= 0: each top Q is 0, so T_b + 1 - D lies below 0 (D = S - (S >> 4) + 2^(shift - 4),
-    added as -D since the thirtieth round, zx48logits30) and the least kept is 0: every row kept, exact and equal, the
-    lowest id chosen; one row a little larger (a weight of -127) is chosen wherever it lies."""
+    """Every row -128 but its column 24 (0: a row all -128 has WP_NARROW_MARK's mark by chance, out of its build) and
+    every x >= 0: each top Q is 8 x_24, so T_b + 1 - D lies below 0 (D = S - (S >> 4) + 2^(shift - 4), added as -D
+    since the thirtieth round, zx48logits30) and the least kept is 0: every row kept, exact and equal, the lowest id
+    chosen; one row a little larger (a weight of -127) is chosen wherever it lies."""
     soul, tokenizer, bench = shipped
     shift = soul["out"].shift
     w = np.full((spec.VOCAB_SIZE, spec.EMBED_DIM), -128)
+    w[:, 24] = 0
     for xn in (np.full(spec.EMBED_DIM, 100), np.arange(spec.EMBED_DIM) * 7):
         assert next_token(bench, w, xn) == (FIRST, 1) == (want_token(w, shift, xn), 1)
         for row in (FIRST + 1, spec.VOCAB_SIZE - 1):
@@ -118,7 +138,7 @@ def test_a_declined_xn_takes_every_row_exact(shipped):
     shift = soul["out"].shift
     rng = np.random.default_rng(48)
     for xn in (rng.integers(-3000, 3001, spec.EMBED_DIM), np.full(spec.EMBED_DIM, 128)):
-        w = rng.integers(-128, 128, (spec.VOCAB_SIZE, spec.EMBED_DIM))
+        w = markable(rng, rng.integers(-128, 128, (spec.VOCAB_SIZE, spec.EMBED_DIM)))
         assert next_token(bench, w, xn) == (want_token(w, shift, xn), 0)
         exact = intmath.matvec(w, 0, xn, post=shift)
         assert np.array_equal(bench.read_words(bench.sym("fw_logits"), spec.VOCAB_SIZE)[FIRST:], exact[FIRST:])

@@ -102,7 +102,7 @@ def test_the_48k_runs_q_k_v_on_planes_with_its_tables_in_the_screens_middle_thir
     regions = {region.start: region for region in built.regions}
     for name in QKV_MATRICES:
         label = "soul_" + name.replace(".", "_")
-        planes = plane_bytes(soul[name].values)
+        planes = plane_bytes(soul[name].values, marked="WP_NARROW_MARK" in sym)    # (zx48rows35: narrow rows marked)
         assert data[sym[label] - origin:sym[label] - origin + 1024] == planes, name
         assert regions[sym[label]].end == sym[label] + 1024 and regions[sym[label]].name == name
     for layer in range(2):
@@ -123,7 +123,7 @@ def test_the_48k_runs_q_k_v_on_planes_with_its_tables_in_the_screens_middle_thir
     for group, table in enumerate(tables):
         low = bytes(memory[PLANES_TABLES_48K + 0x200 * group:PLANES_TABLES_48K + 0x200 * group + 256])
         assert low == bytes(v & 255 for v in table), group
-    out = plane_bytes(soul["out"].values)[spec.FIRST_CHOOSABLE * 32:]
+    out = plane_bytes(soul["out"].values, marked="WP_NARROW_MARK_OUT" in sym)[spec.FIRST_CHOOSABLE * 32:]
     assert sym["SOUL_OUT_PLANES"] == 1 and sym["soul_out_start"] == sym["soul_out"] + spec.FIRST_CHOOSABLE * 32
     assert data[sym["soul_out_start"] - origin:sym["soul_out_end"] - origin] == out
     assert regions[sym["soul_out_start"]].end == sym["soul_out_end"] and regions[sym["soul_out_start"]].name.startswith("out")

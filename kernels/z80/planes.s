@@ -44,7 +44,8 @@
 ; soul's q, k, v have 121 of their 192 rows narrow).
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_matvec_planes.py,
-; x with sum |x| 1,664 and 16 negative words): wp_tables 58,200 (the fill 44 an entry, 45,056 for the
+; x with sum |x| 1,664 and 16 negative words): wp_tables 58,014 (58,200 before the thirty-fifth round's constants
+; from M = -N, zx48rows35; the fill 44 an entry, 45,056 for the
 ; 1,024 and 1,280 for its rows of 16, the sums over |x| ~100 a word, -N_g in IY, the A and B sums in Gray
 ; order ~1,710 a group; 58,155 before the twenty-eighth round, without the shift-4 loop's three patches;
 ; 60,126 before the twenty-sixth round: the sums one level at a time, ~1,930 a group, -N_g in BC, |x|
@@ -59,8 +60,11 @@
 ; the top planes 773, the end 122 with c_hi's add; 94,943 and 1,792 a row when first built: the fill
 ; 48 an entry through one pointer and its B from a buffer, the rows' ld h a plane, the out pointer in
 ; IY, a clip.)
-; Bytes: 1,661 (the 128K player's bank 6's since zxqkv128b; 2,050 with WP_MAKE's wp_make, 389, for planes made
-; at a first RUN; 1,661 in the bench without it: wp_rows 884, the shift-4 loop 372 of them (393 with its set-up and patches); 1,380 in the 48K player,
+; Bytes: 1,619 (the 128K player's bank 6's since zxqkv128b, as planes_bank(qkv_apart, out_apart) builds it; 1,661
+; before zx48rows35's constants from M; 2,050 with WP_MAKE's wp_make, 389, for planes made
+; at a first RUN; 1,619 in the bench without it: wp_rows 884, the shift-4 loop 372 of them (393 with its set-up and
+; patches), 1,661 before zx48rows35's constants from M; 1,378 in the 48K player with WP_NARROW_MARK and
+; WP_NARROW_MARK_OUT (1,342 without them, 1,360 with the first alone; 1,380 before zx48rows35),
 ; with SOUL_OUT_PLANES's wp_tops, 192 (204 before the thirtieth round: K + $1000 patched in, plane 7 added to it), and
 ; WP_NO_CLASSES, 473 fewer: 1,392 before the thirtieth round, 1,474 before the twenty-eighth
 ; round; 1,659 in bank 6 and 1,270 in the bench with one loop; the 2,048 table bytes apart, at $C000 in
@@ -69,9 +73,10 @@
 ; as word entries, group g's entry m at 2 m from page WP_PAGE + 2 g (fc1planes.s's form), pushed down their
 ; pages by wordfill.s's macros (fg_tables' steps and rows of 16, 475 T-states a row of 16), and each mask in the rows its
 ; entry's address (soul_layout.plane_words: 64 bytes a row), a lookup `pop hl` / two reads, whatever the plane.
-; On the same x and rows as above: wp_tables 40,608; wp_rows at shift 4: 32 rows 52,415, 96 rows 156,479, 128 rows
+; On the same x and rows as above: wp_tables 40,422; wp_rows at shift 4: 32 rows 52,415, 96 rows 156,479, 128 rows
 ; 208,511 (1,626 a row: the top planes 747, the low planes 778, the end and the next row's class 101), 32 rows
-; at shift 7 54,856; 1,354 bytes in the bench (wp_tables 516, wp_rows 776; wp_fill's 160 gone).
+; at shift 7 54,856; 1,312 bytes in the bench (wp_tables 474, wp_rows 776; wp_fill's 160 gone; 40,608 T-states and
+; 1,354 bytes before zx48rows35's constants from M).
 ; WP_WORDS_FROM_SPLIT (thirtieth round, zxmask30; the 128K player's, with WP_WORD_TABLES): the tape carries the masks
 ; in plane_bytes' layout (WP_SPLIT_BYTES at wp_planes: the word masks' first half, 6,144 bytes fewer on the 128K's
 ; tape) and the first call of wp_tables runs wp_expand_first (63 bytes, before wp_x: the player's bank places it at
@@ -84,15 +89,17 @@
 ; one after it); wordfill.s's rows two a pass (word_fill_rows_paired: the even row from the odd one's last entry, 159
 ; fewer a group) and the Gray code's even A' unstored (112 fewer a group); wp_row's chain shifting the low byte in A
 ; (sra h / rra, 4 fewer a step); WP_SUMS_UNROLLED: the sums of |x| 8 wp_sum_word a group, no djnz (106 fewer a group).
-; On the same x and rows as above: wp_tables 39,113; 32 narrow rows at shift 4 47,305 (47,615 without); 32 rows at
-; shift 7 54,476 (54,856 without); 1,787 bytes in the bench (wp_tables 732, wp_rows 993); in the 128K player's bank 6
+; On the same x and rows as above: wp_tables 38,927; 32 narrow rows at shift 4 47,305 (47,615 without); 32 rows at
+; shift 7 54,476 (54,856 without); 1,745 bytes in the bench (wp_tables 690, wp_rows 993; 39,113 T-states and 1,787
+; bytes before zx48rows35's constants from M); in the 128K player's bank 6
 ; planes.s 1,712 bytes and wordfill.s 240 (1,370 and 149 without: bank 6's room at run time 1,032 -> 584 bytes,
 ; $FCB8-$FEFF).
 ; WP_LOW_START_IN_TABLE (thirty-third round, zxrows33; the 128K player's, with the forms above;
 ; tests/test_kernels_z80_low_start.py): R's start c_lo + 16 r in group 3's table instead (wp_low_constants, called at
 ; group 3's sums: its entries delta = -(c_lo + 16 r) mod 128 more, Q's start K' = K + (c_lo + 16 r + delta) / 128 - 2
 ; delta, a narrow row's S + 2 K' + 2 delta), so a row's first low lookup loads DE: 26 T-states a row fewer, the build
-; 247 more (251 before zxqkv34). On the same x and rows as above: wp_tables 39,360; 32 narrow rows at shift 4
+; 433 more (247 before zx48rows35's constants from M made the end it replaces 186 cheaper, 251 before zxqkv34). On
+; the same x and rows as above: wp_tables 39,360; 32 narrow rows at shift 4
 ; 46,473; 32 rows at shift 7 53,644; 1,793 bytes in the bench (39,364 and 1,794 before zxqkv34 dropped
 ; wp_low_constants' `or a`: sla c leaves no carry).
 ; WP_FILL_LINKED (thirty-fourth round, zxqkv34; the 128K player's, with WP_FILL_PAIRS; tests/test_kernels_z80_fill_linked.py):
@@ -114,10 +121,41 @@
 ; benchmarks/z80_group_stream.py): 43 (|W| - 1) - 20 T-states a row fewer, the shipped soul's 6,028 a reply step.
 ; planes.s's code in the 128K player (1,707 -> 1,942, wp_x..wp_code_end), wp_rows_wide's orders and fix 145 bytes more,
 ; the words 132 fewer: bank 6's room at run time 284 -> 32 ($FEE0-$FEFF).
+; WP_NARROW_MARK (thirty-fifth round, zx48rows35; the 48K player's, a spend of its ladder where
+; soul_layout.narrow_mark_take takes the soul; tests/test_kernels_z80_narrow_mark.py): the 48K has no class lists
+; (WP_NO_CLASSES), so a narrow row says so in its own bytes: its plane 6 group 3 mask, which plane 7's complement makes
+; redundant, is plane 7's group 3 mask itself (soul_layout.plane_bytes(marked=True)), and wp_row tests the two after plane
+; 7 (ld a,d / pop de / xor e / jr z): a marked row adds S + K (wp_row_narrow) and goes on at plane 5, P'_6 = S - P'_7
+; unread. No unmarked row that wp_row reads (q's, k's and v's wide rows, out's choosable rows for the logits' exact rows)
+; may have the two bytes equal (~1 in 256 of random 8-plane rows; none of the shipped soul's): narrow_mark_take declines
+; such a soul, which keeps every row by its 8 planes. A narrow row 113 T-states fewer, a wide one 15 more, the tables
+; 16 more (S + K stored); the shipped soul's q, k and v have 121 narrow rows of 192. planes_wide.s's wp_rows_wide flips a
+; marked row's group 3 bit 6 back. Bytes: planes.s 18 more (1,342 -> 1,360 in the 48K player), planes_wide.s 22 (in the
+; cold part). WP_NARROW_MARK_OUT (with it, the next spend): out's narrow choosable rows marked too (35 of the shipped
+; soul's 125), wp_tops the same test after plane 7 and 2 P'_7 + P'_6 = P'_7 + S (wp_tops_narrow): a narrow row 111
+; T-states fewer, a wide one 15 more, the tables 20 more (S stored); planes.s 18 bytes more (1,378); the logit lens
+; reads a marked row's plane 6 back (soul_layout.plane_weights(marked=True)).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
 WP_GROUP_PAGES  = 2             ; a group's table: a page of low bytes, then one of high bytes
+.ifdef WP_NARROW_MARK_OUT
+.ifndef WP_NARROW_MARK
+        .error "WP_NARROW_MARK_OUT: out's marked rows read by wp_row too (the logits' exact rows), WP_NARROW_MARK's"
+.endif
+.ifndef SOUL_OUT_PLANES
+        .error "WP_NARROW_MARK_OUT marks out's rows for wp_tops (SOUL_OUT_PLANES)"
+.endif
+.endif
+.ifdef WP_NARROW_MARK
+PLANE_ROW_BYTES = 32            ; (soul_layout.PLANE_ROW_BYTES: the mark's bytes 3 and 4 of a row)
+.ifndef WP_NO_CLASSES
+        .error "WP_NARROW_MARK: wp_row's loop without classes (the 48K's)"
+.endif
+.ifdef WP_WORD_TABLES
+        .error "WP_NARROW_MARK marks the split tables' byte masks (the 48K's)"
+.endif
+.endif
 
 .ifdef WP_WORDS_FROM_SPLIT
 ; wp_expand_first - (thirtieth round, zxmask30: the 128K player's) the word masks made in place from the
@@ -872,9 +910,13 @@ wp_fill:
         or a                    ; built: carry clear
         jr wp_back
 .else
-        ; c_lo, c_hi from -128 S - N: c_lo = -N & 15, c_hi = -8 S + (-N >> 4) = 8 K + r (r 0..7), into
-        ; the rows' immediates once a build: Q starts at K (S + 2 K a narrow row's), R at c_lo + 16 r
-        wp_c_lo_16r
+        ; c_lo, c_hi from -128 S - N into the rows' immediates once a build: with M = -N (0..S: no carry in 16 bits),
+        ; 16 c_hi + c_lo = 128 ((M >> 7) - S) + (M & 127), so c_lo + 16 r = M & 127 and K = (M >> 7) - S (c_hi = 8 K +
+        ; r, r 0..7; thirty-fifth round, zx48rows35: 43 bytes and ~180 T-states fewer than from c_lo and c_hi by shifts):
+        ; Q starts at K (S + 2 K a narrow row's), R at c_lo + 16 r
+        ld hl,(wp_neg_sum)      ; M
+        ld a,l
+        and 127
         ld (wp_row_c_lo+1),a    ; c_lo + 16 r
 .ifndef WP_NO_CLASSES
         ld (wp_row_4_c_lo+1),a  ; (and the shift-4 loop's)
@@ -882,17 +924,24 @@ wp_fill:
         ld (wp_row_4_narrow_c_lo+1),a   ; (and its narrow rows' copy)
 .endif
 .endif
-        sra h
-        rr l
-        sra h
-        rr l
-        sra h
-        rr l
+        add hl,hl
+        ld l,h
+        ld h,0                  ; M >> 7 = S + K
+.ifdef WP_NARROW_MARK
+        ld (wp_row_narrow_sum+1),hl     ; S + K: a marked narrow row's plane 6
+.endif
+        .byte $DD,$5D           ; ld e,ixl
+        .byte $DD,$54           ; ld d,ixh
+        ld (wp_sum),de          ; S
+.ifdef WP_NARROW_MARK_OUT
+        ld (wp_tops_narrow_sum+1),de    ; (and a marked narrow row of out's plane 6)
+.endif
+        or a
+        sbc hl,de
         ld (wp_row_k+2),hl      ; K
 .ifndef WP_NO_CLASSES
         ld (wp_row_4_k+2),hl
         add hl,hl
-        ld de,(wp_sum)
         add hl,de
         ld (wp_row_sum+2),hl    ; S + 2 K: a narrow row's 2 (K + P'_7) + P'_6 with P'_6 = S - P'_7
         ld (wp_row_4_sum+2),hl
@@ -1063,6 +1112,10 @@ wp_d0:          .word 0         ; the fill's -x_0
         .macro wp_top_down
         add ix,ix
         pop de
+        wp_top_down_popped
+        .endmacro
+; wp_top_down_popped: wp_top_down after its add and its first pop (E group 3's mask, D group 2's)
+        .macro wp_top_down_popped
         ld l,e
         ld b,(hl)
         dec h
@@ -1213,6 +1266,18 @@ done:   exx
         .endmacro
 .endif
 
+.ifdef WP_NARROW_MARK
+; wp_row_narrow: (WP_NARROW_MARK) a marked narrow row after its plane 7, IX = K + P'_7: Q = 2 (K + P'_7) + P'_6 with
+; P'_6 = S - P'_7 is IX + S + K; plane 6's other masks passed over, on at plane 5 from group 0's low page.
+; (here, before wp_rows, within the reach of wp_row's jr)
+wp_row_narrow:
+        pop de                  ; (plane 6's groups 1 and 0, unread)
+wp_row_narrow_sum:
+        ld bc,0                 ; S + K (wp_tables patches it)
+        add ix,bc
+        ld h,WP_PAGE
+        jp wp_row_planes_5
+.endif
 wp_rows:
         call wp_interrupts_off
         ld (wp_saved_sp),sp
@@ -1284,7 +1349,16 @@ wp_rows:
 wp_row:
         ; the top planes: plane 7 (up) starts Q, then 6 (down), 5 (up), 4 (down)
         wp_row_top wp_row_k     ; 7: Q starts at K (wp_tables patches it)
+.ifdef WP_NARROW_MARK
+        ld a,d                  ; (plane 7's group 3 mask)
+        pop de                  ; plane 6's groups 3 and 2
+        xor e                   ; 0: a narrow row's mark (its plane 6 group 3 byte plane 7's, not the complement)
+        jr z,wp_row_narrow
+        add ix,ix
+        wp_top_down_popped      ; 6 (H back on group 0's low page)
+.else
         wp_top_down             ; 6 (H back on group 0's low page)
+.endif
         wp_row_low wp_row_planes_5, wp_row_plane_4, wp_row_c_lo
         ex de,hl                ; R + r + Q + 8 K = R + Q + c_hi: floor(W x / 16), in 16 bits
         .byte $DD,$4D           ; ld c,ixl      (|W x| <= 128 S < 2^19: no clip at any shift)
@@ -1463,6 +1537,17 @@ wp_no_class:    .byte 0
 ; 125 rows, 112,006 before the thirtieth round; the top planes as wp_row's, plane 7's first entry into IX by
 ; ld ixl,c / ld ixh,b rather than added to its start, 13 fewer; 27 past the low planes, ~76 the store, by
 ; inc e, and the best).
+.ifdef WP_NARROW_MARK_OUT
+; wp_tops_narrow: (WP_NARROW_MARK_OUT) a marked narrow row of out after its plane 7, IX = P'_7: 2 P'_7 + P'_6 = IX + S
+; (P'_6 = S - P'_7), plane 6's other masks passed over, on at plane 5 from group 0's low page.
+wp_tops_narrow:
+        pop de                  ; (plane 6's groups 1 and 0, unread)
+wp_tops_narrow_sum:
+        ld bc,0                 ; S (wp_tables patches it)
+        add ix,bc
+        ld h,WP_PAGE
+        jr wp_tops_plane_5
+.endif
 wp_tops:
         call wp_interrupts_off
         ld (wp_saved_sp),sp
@@ -1482,7 +1567,17 @@ wp_tops_row:
         .byte $DD,$69           ; ld ixl,c
         .byte $DD,$60           ; ld ixh,b
         wp_top_up_rest
+.ifdef WP_NARROW_MARK_OUT
+        ld a,d                  ; (a marked narrow row: wp_row's test)
+        pop de
+        xor e
+        jr z,wp_tops_narrow
+        add ix,ix
+        wp_top_down_popped      ; 6
+.else
         wp_top_down             ; 6
+.endif
+wp_tops_plane_5:
         wp_top_up               ; 5
         wp_top_down             ; 4
         ld hl,16                ; past planes 0..3

@@ -16,13 +16,16 @@
 ; then sum w x by arith.s's mul16s in 32 bits, sra32 and sat32to16: slow and exact.
 ; T-states: ~38,900 a row (tests/test_kernels_z80_matvec_planes.py, random w and x; 32 rows of an
 ; xn ~1.24M, against wp_rows' ~1,750): correctness first, for a call no shipped prompt makes.
-; Bytes: 362 (in the 48K player: wp_rows_wide 172, and the logits' fw_out_logits, 190, with SOUL_OUT_PLANES: below;
+; Bytes: 384 (in the 48K player: wp_rows_wide 172 and WP_NARROW_MARK's fix 22 (362 before zx48rows35), and the logits'
+; fw_out_logits, 190, with SOUL_OUT_PLANES: below;
 ; 384 with fw_out_logits' 212 before the thirtieth round, its D by four 16-bit shifts and wp_rows_count set a row kept;
 ; 365 in the 128K player since the twenty-eighth round: wp_rows_wide's and fw_out_exact's 144, SOUL_OUT_APART;
 ; its rows by logitplanes.s's lg_row_logit since zxlogits128, where lg_select took xn). With WP_NARROW_WORDS (the 128K's
 ; since the thirtieth round, zxnarrow30: a narrow row's words have no plane 6) wp_rows_wide takes each row's order and
 ; a narrow row's bit 6 from planes.s's wp_wide_row_order and wp_wide_narrow_fix in bank 6, its order there too:
-; wp_rows_wide and its sum 178 -> 163 bytes in the 128K player.
+; wp_rows_wide and its sum 178 -> 163 bytes in the 128K player. With WP_NARROW_MARK (the 48K's since the thirty-fifth
+; round, zx48rows35: a narrow row's plane 6 group 3 byte is plane 7's, planes.s's mark) a marked row's group 3 bit 6,
+; unpacked as bit 7, flips back to its complement: 22 bytes more, in the 48K's cold part.
 
 ; mask_bits_into_row - (wp_rows_wide's and fc1wide.s's fg_rows_wide's) OR C, a plane's bit, into the row's u
 ; at (HL) for each set bit of the mask A, lowest column first (L counts the columns); clobbers AF, B, L.
@@ -145,6 +148,23 @@ wp_rows_wide:
         jr nz,@plane
 .ifdef WP_NARROW_WORDS
         call wp_wide_narrow_fix ; (a narrow row's bit 6: the complement of bit 7; A = 0)
+.endif
+.ifdef WP_NARROW_MARK
+        ld hl,-(PLANE_ROW_BYTES - 3)    ; (planes.s's mark: a narrow row's plane 6 group 3 byte is plane 7's, its
+        add hl,de               ; bytes 3 and 4, not the complement) so its group 3's bit 6, unpacked as bit 7,
+        ld a,(hl)               ; flips to bit 7's complement
+        inc hl
+        xor (hl)
+        jr nz,@unmarked
+        ld hl,wp_table_pages + 3 * 8
+@flip:  ld a,(hl)
+        xor 1 << 6
+        ld (hl),a
+        inc l
+        bit 5,l                 ; (to column 32)
+        jr z,@flip
+@unmarked:
+        xor a
 .endif
 .endif
         ld (wp_w),de            ; (the next row)

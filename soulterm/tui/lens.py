@@ -28,6 +28,7 @@ ZX_GAIN_SHIFT, ZX_SHIFT = "soul_norm_shift", "soul_out_shift"
 ZX_ROWS_APART = "SOUL_OUT_CHOOSABLE"    # (the 48K's: out's rows 0..2 in the map, not in RAM)
 ZX_OUT_PLANES = "SOUL_OUT_PLANES"       # (the 48K's since the twenty-seventh round: out's rows in planes.s's layout)
 ZX_OUT_APART = "SOUL_OUT_APART"         # (the 128K's since the twenty-eighth round: out's planes in bank 6 alone)
+ZX_NARROW_MARK = "WP_NARROW_MARK_OUT"     # (the 48K's since the thirty-fifth round: out's narrow rows marked in plane 6)
 
 
 class LensUnavailable(Exception):
@@ -77,7 +78,7 @@ class LogitLens:
         if ZX_OUT_PLANES in symbols:        # (rows first.. in planes.s's layout, 32 bytes a row)
             start = weights_at + first * PLANE_ROW_BYTES
             rows = np.asarray(plane_weights(bytes(ram[start:start + (VOCAB_SIZE - first) * PLANE_ROW_BYTES]),
-                                            VOCAB_SIZE - first), dtype=np.int64)
+                                            VOCAB_SIZE - first, marked=ZX_NARROW_MARK in symbols), dtype=np.int64)
         else:
             matrix = bytes(ram[weights_at:weights_at + matvec_size(VOCAB_SIZE, EMBED_DIM)])
             rows = np.frombuffer(b"".join(matrix_row(matrix, row, EMBED_DIM) for row in range(first, VOCAB_SIZE)),

@@ -69,7 +69,7 @@ from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLAN
 from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, SKIP_LEADING_ZEROS, Z80_KERNELS_DIR,
                           player_kernel_options, runs_coarse, runs_narrow)
 from .soul_layout import (CHOOSABLE_ROWS_MATRIX, bias_of, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
-                          is_matvec_matrix, lens_rows_apart, APART_128K, matvec_size, merges_include, soul_include, tensor_labels,
+                          is_matvec_matrix, lens_rows_apart, narrow_mark_take, APART_128K, matvec_size, merges_include, soul_include, tensor_labels,
                           tensors_include, vocab_constants, word_list_bytes, word_list_include, word_list_parts)
 
 TAPE_NAME = "soulplayer"
@@ -255,13 +255,21 @@ HZ_ENDS_48K = "MV_HZ_ENDS"
 # docs/spectrum.md, "Thirty-second round")
 LEADING_ZEROS_48K = SKIP_LEADING_ZEROS
 ROW_MARKS_48K = "EM_ROW_MARKS"
-SPENDS_48K = ((HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:4]
+# planes.s's narrow rows by their mark (WP_NARROW_MARK, thirty-fifth round, zx48rows35: plane 6 passed over on q's, k's
+# and v's narrow rows, ~12,000 T-states a reply step of "hello" for ~45 bytes, ~270 a byte) first, on the planes'
+# rungs where soul_layout.narrow_mark_take says the soul's rows allow it
+NARROW_MARK_48K = "WP_NARROW_MARK"
+# and out's narrow rows marked too for wp_tops (WP_NARROW_MARK_OUT, with it: ~2,500 T-states a reply step for 18
+# bytes, ~140 a byte) next, before MV_HZ_ENDS (~125 a byte)
+NARROW_MARK_OUT_48K = "WP_NARROW_MARK_OUT"
+NARROW_MARKS_48K = (NARROW_MARK_48K, NARROW_MARK_OUT_48K)
+SPENDS_48K = (NARROW_MARKS_48K + (HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:4]
               + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:])
 # On the planes' rung (twenty-seventh round, zxlogits48: the logits by out's planes, whose room takes FW_WIDE_SPARSE
 # and five cuts, or MV_HZ_ENDS alone with nothing left) FW_WIDE_SPARSE before MV_HZ_ENDS, measured (python
 # benchmarks/z80_token.py, a position / a reply step): "hello" 1,518,369 / 1,898,445 against 1,529,848 / 1,922,855,
 # the ten's medians 1,632,522 / 2,003,026 against 1,644,680 / 2,024,565 (docs/spectrum.md)
-SPENDS_48K_PLANES = (FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K, HZ_ENDS_48K) + FAST_TAKEBACKS_48K[1:4]
+SPENDS_48K_PLANES = (NARROW_MARKS_48K + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K, HZ_ENDS_48K) + FAST_TAKEBACKS_48K[1:4]
                      + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:])
 # With matvec_nz's fc2 too (no FW_WIDE_SPARSE) SPENDS_48K's order, MV_HZ_ENDS first: on the shipped soul it
 # displaces every cut taken back and te's and pe's marks (twenty-eighth round, zxroom48e, python
@@ -269,15 +277,17 @@ SPENDS_48K_PLANES = (FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K, HZ_ENDS_48K) + F
 # 1,716,258; docs/spectrum.md)
 
 
-def spends_48k(fast_scores: bool, planes_48k: bool, nz: bool = False, packed_keys: bool = False) -> tuple:
+def spends_48k(fast_scores: bool, planes_48k: bool, nz: bool = False, packed_keys: bool = False,
+               narrow_mark: bool = False) -> tuple:
     """The 48K's spends for a rung, in the order the ladder tries them (SPENDS_48K, on the planes
     SPENDS_48K_PLANES but with matvec_nz; without the fast scores their cuts left out, AT_SKIP_LEADING_ZEROS kept
     with the packed key planes, `packed_keys`; with matvec_nz, `nz`, no FW_WIDE_SPARSE: fc2 has no sparse call left
-    to widen)."""
+    to widen; WP_NARROW_MARK and WP_NARROW_MARK_OUT on the planes' rungs where the soul allows it, `narrow_mark`)."""
     spends = SPENDS_48K_PLANES if planes_48k and not nz else SPENDS_48K
     return tuple(spend for spend in spends if (fast_scores or spend not in FAST_TAKEBACKS_48K + (LEADING_ZEROS_48K,)
                                                or packed_keys and spend == LEADING_ZEROS_48K)
-                 and not (nz and spend == WIDE_SPARSE_48K))
+                 and not (nz and spend == WIDE_SPARSE_48K)
+                 and (spend not in NARROW_MARKS_48K or planes_48k and narrow_mark))
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
@@ -908,7 +918,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   planes_48k: bool = False, nz: bool | None = None, qkv_apart: bool = True,
                   fc1_planes: bool = True, fc1_planes_l0: bool = False, l0_bank: bool = True,
                   lg_bank_0: bool = True, word_tables: bool = True, nz_short: bool | int = True,
-                  paged_values: bool = True, squares_by_index: bool = True, packed_keys: bool = False) -> str:
+                  paged_values: bool = True, squares_by_index: bool = True, packed_keys: bool = False,
+                  narrow_mark: bool = False, narrow_mark_out: bool = False) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -994,6 +1005,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     their room (256 bytes against its ~115: ~140 more free below UNCONTENDED, ~115 more above it).
     `row_marks`: the 48K's (with `coarse`) te's and pe's marks every 8 rows (vecops.s's EM_ROW_MARKS: the
     ladder's last rung, where its spends leave the room, twenty-fifth round).
+    `narrow_mark`: the 48K's (with `planes_48k`) planes.s's narrow rows by their mark (WP_NARROW_MARK: one of
+    SPENDS_48K, thirty-fifth round), and with `narrow_mark_out` out's too, for wp_tops (WP_NARROW_MARK_OUT).
     `nz`: the 128K's (None: NZ_128K) fc2 through nzmatvec.s's matvec_nz (MV_NZ, twenty-seventh round): its
     once-a-call part at the cold part's end, its rows and chain after forward.s, and no FW_WIDE_SPARSE nor
     MV_SPARSE_PAIR_SKIP's routines. On the 48K (zxsparse48; None: off, the ladder's choice) with `planes_48k` only:
@@ -1061,6 +1074,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      short_ends=short_ends and coarse and not banked,
                                      folded_bias=folded_bias(coarse, pairs, banked),
                                      row_marks=row_marks and coarse and not banked,
+                                     narrow_mark=narrow_mark and planes_48k and coarse and not banked,
+                                     narrow_mark_out=narrow_mark and narrow_mark_out and planes_48k and coarse
+                                     and not banked,
                                      weight_planes=(banked and weight_planes or planes_48k and coarse and not banked)
                                      and planes_take(soul), nz_short=banked and nz and nz_short,
                                      # (nzmatvec.s's scan in the other set and by x's page, thirty-fourth round: 22
@@ -1619,7 +1635,8 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                     if fast_scores or planes_48k:   # (the cuts taken back, FW_WIDE_SPARSE and MV_HZ_ENDS: each
                         rung.update(_spent_48k(spends_that_fit(     # where it still fits, in order; the cuts
                             lambda spends: coarse_fits(soul, tokenizer, word_list, **rung, **_spent_48k(spends)),
-                            spends_48k(fast_scores, planes_48k, nz, packed_keys))))     # with the fast scores alone)
+                            spends_48k(fast_scores, planes_48k, nz, packed_keys,   # with the fast scores alone)
+                                       narrow_mark_take(soul)))))
                     if not rung.get("row_marks") and coarse_fits(soul, tokenizer, word_list,
                                                                  **{**rung, "row_marks": True}):
                         rung["row_marks"] = True    # (te's and pe's marks: the room a rung without spends leaves)
@@ -1711,21 +1728,23 @@ def spends_that_fit(fits, spends: tuple = SPENDS_48K) -> tuple:
 def _spent_48k(spends: tuple) -> dict:
     """coarse_fits's and _assemble_48k's arguments for SPENDS_48K's `spends`: the fast scores' cuts
     taken back and AT_SKIP_LEADING_ZEROS (fast_takebacks), FW_WIDE_SPARSE (wide_sparse), MV_HZ_ENDS (short_ends)
-    and EM_ROW_MARKS (row_marks)."""
+    EM_ROW_MARKS (row_marks), WP_NARROW_MARK (narrow_mark) and WP_NARROW_MARK_OUT (narrow_mark_out)."""
     return dict(fast_takebacks=tuple(name for name in spends
-                                     if name not in (WIDE_SPARSE_48K, HZ_ENDS_48K, ROW_MARKS_48K)),
+                                     if name not in (WIDE_SPARSE_48K, HZ_ENDS_48K, ROW_MARKS_48K) + NARROW_MARKS_48K),
                 wide_sparse=WIDE_SPARSE_48K in spends, short_ends=HZ_ENDS_48K in spends,
-                row_marks=ROW_MARKS_48K in spends)
+                row_marks=ROW_MARKS_48K in spends, narrow_mark=NARROW_MARK_48K in spends,
+                narrow_mark_out=NARROW_MARK_OUT_48K in spends)
 
 
 def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_top: bool = True,
                   pairs: bool = True, unrolled: bool = True, fast_scores: bool = False, fast_takebacks: tuple = (),
                   jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False, short_ends: bool = False,
-                  row_marks: bool = False, planes_48k: bool = False, nz: bool = False, packed_keys: bool = False):
+                  row_marks: bool = False, planes_48k: bool = False, nz: bool = False, packed_keys: bool = False,
+                  narrow_mark: bool = False, narrow_mark_out: bool = False):
     choice = dict(coarse=coarse, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores,
                   key_sums=KEY_SUMS_48K, fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top,
                   wide_sparse=wide_sparse, short_ends=short_ends, row_marks=row_marks, planes_48k=planes_48k, nz=nz,
-                  packed_keys=packed_keys)
+                  packed_keys=packed_keys, narrow_mark=narrow_mark, narrow_mark_out=narrow_mark_out)
     top_bytes = TOP
     if tokenizer.words and word_list:
         top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, **choice)).end)
@@ -1736,7 +1755,7 @@ def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = Fals
                 unrolled: bool = False, fast_scores: bool = False, fast_takebacks: tuple = (),
                 jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False,
                 short_ends: bool = False, row_marks: bool = False, planes_48k: bool = False, nz: bool = False,
-                packed_keys: bool = False) -> bool:
+                packed_keys: bool = False, narrow_mark: bool = False, narrow_mark_out: bool = False) -> bool:
     """Whether the 48K player with MV_COARSE (and MV_COARSE_TOP with `coarse_top`, MV_PAIR_SLOTS
     with `pairs`, MV_PAIR_JPS_KEPT with them and `jps_kept`, AT_DIVIDE_UNROLLED with `unrolled`, AT_FAST_SCORES with `fast_scores`, its key
     sums at KEY_SUMS_48K, and `fast_takebacks` with them; forward.s's FW_WIDE_SPARSE with `wide_sparse`; its layout: vecops.s and the biases below UNCONTENDED too) fits: the
@@ -1746,7 +1765,8 @@ def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = Fals
                                        unrolled=unrolled, fast_scores=fast_scores, key_sums=KEY_SUMS_48K,
                                        fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top,
                                        wide_sparse=wide_sparse, short_ends=short_ends, row_marks=row_marks,
-                                       planes_48k=planes_48k, nz=nz, packed_keys=packed_keys))
+                                       planes_48k=planes_48k, nz=nz, packed_keys=packed_keys, narrow_mark=narrow_mark,
+                                       narrow_mark_out=narrow_mark_out))
     except AsmError as exc:
         if "runs past" in str(exc):     # the code past $FFFF, or the cold part past UNCONTENDED
             return False

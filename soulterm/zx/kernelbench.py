@@ -38,6 +38,9 @@ WEIGHT_PLANES_OPTION = "FW_PLANES = 1"   # forward.s's q, k, v by planes.s (the 
 # SOUL_QKV_PLANES; planes.s's slow exact rows, wp_rows_wide, take the xn that wp_tables declines); its rows
 # without narrow classes (no room for their lists: WP_NO_CLASSES, twenty-eighth round, zxplanes28: no dispatch a row)
 WEIGHT_PLANES_48K_OPTION = "SOUL_QKV_PLANES = 1\nSOUL_OUT_PLANES = 1\nWP_NO_CLASSES = 1"
+# planes.s's narrow q, k and v rows by a mark in their plane 6 bytes (thirty-fifth round, zx48rows35), with the above
+NARROW_MARK_OPTION = "WP_NARROW_MARK = 1"
+NARROW_MARK_OUT_OPTION = "WP_NARROW_MARK_OUT = 1"     # (and out's rows for wp_tops, with it)
 PLANE_SCORES = "AT_PLANE_SCORES = 1"   # attention.s's scores by bit planes (instead of AT_FAST_SCORES)
 # on the bench, the key cache below its code and the planes (3,840 bytes) below it (a head alone: HEAD_PLANES)
 PLANE_SCORES_OPTION = PLANE_SCORES + "\nkv_keys = $4000\nkv_planes = $3000"
@@ -171,7 +174,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           wide_sparse: bool | None = None,
                           raw_top: bool = False, pair_skip: bool = False,
                           short_k: bool | None = None, short_ends: bool = False,
-                          folded_bias: bool = False, row_marks: bool = False,
+                          folded_bias: bool = False, row_marks: bool = False, narrow_mark: bool = False,
+                          narrow_mark_out: bool = False,
                           weight_planes: bool | None = None, nz: bool = False,
                           nz_short: bool | int | None = None, gate_short: bool | None = None,
                           nz_scan_alt: bool | None = None, nz_scan_page: bool | None = None,
@@ -226,6 +230,10 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     leaves fc1's biases out, soul_layout.FOLDED_BIASES; build.py's 48K with MV_PAIR_SLOTS: twenty-fifth round).
     `row_marks`: EM_ROW_MARKS with SOUL_PACKED (te's and pe's marks every 8 rows, em_unpack's walk from them:
     build.py's 48K where its spends leave the room, twenty-fifth round).
+    `narrow_mark`: WP_NARROW_MARK with the 48K's planes (planes.s's narrow q, k and v rows by their mark, plane 6
+    passed over: soul_layout.plane_bytes(marked=True); build.py's 48K where soul_layout.narrow_mark_take says the soul
+    allows it and its spends leave the room, thirty-fifth round); `narrow_mark_out` with it WP_NARROW_MARK_OUT (out's
+    narrow rows marked too, wp_tops' plane 6 passed over).
     `weight_planes`: FW_PLANES (None: the 128K player's; forward.s's q, k
     and v through planes.s's wp_tables and wp_rows in bank build.PLANES_BANK where wp_tables takes the xn,
     matvec where it declines: twenty-fifth round, zxplanes128; the kernels' bench has no such bank). On the
@@ -287,6 +295,10 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
         raise ValueError("MV_HZ_ENDS is the 48K's short row ends for mv_narrow_k's rows (MV_BIAS_IN_K with MV_COARSE)")
     if folded_bias and (is_128k or not coarse):
         raise ValueError("MV_FOLDED_BIAS is the 48K's biases in the row constants alone (MV_BIAS_IN_K with MV_COARSE)")
+    if narrow_mark and (is_128k or not weight_planes):
+        raise ValueError("WP_NARROW_MARK is the 48K's planes.s's (its split tables, no classes)")
+    if narrow_mark_out and not narrow_mark:
+        raise ValueError("WP_NARROW_MARK_OUT: out's marked rows are read by wp_rows too, WP_NARROW_MARK's")
     if row_marks and not packed:
         raise ValueError("EM_ROW_MARKS is em_unpack's marks in SOUL_PACKED's tables")
     if jps_kept and not pair_slots:
@@ -329,6 +341,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [WIDE_SPARSE_OPTION] * wide_sparse + [PAIR_SKIP_OPTION] * pair_skip
                + [CT_RAW_OPTION] * raw_top + [SHORT_K_OPTION] * short_k + [HZ_ENDS_OPTION] * short_ends
                + [FOLDED_BIAS_OPTION] * folded_bias + [ROW_MARKS_OPTION] * row_marks
+               + [NARROW_MARK_OPTION] * narrow_mark + [NARROW_MARK_OUT_OPTION] * narrow_mark_out
                + [NZ_OPTION] * nz + [NZ_SHORT_PIECES_OPTION] * bool(is_128k if nz_short is None else nz_short)
                + [NZ_SHORT_EIGHT_OPTION] * (nz_short == 8) + [GATE_SHORT_OPTION] * gate_short
                + [NZ_SCAN_IN_ALT_SET_OPTION] * (is_128k if nz_scan_alt is None else nz_scan_alt)

@@ -131,29 +131,55 @@ def plane_groups(plane: int) -> range:
     return range(PLANE_GROUPS - 1, -1, -1) if plane in PLANES_DOWN else range(PLANE_GROUPS)
 
 
-def plane_bytes(weights, narrow: bool = False) -> bytes:
+def plane_bytes(weights, narrow: bool = False, marked: bool = False) -> bytes:
     """kernels/z80/planes.s's layout of a 32-column matrix: each row as 8 planes of 4 bytes, in
     PLANE_ORDER (PLANES_DOWN's groups 3 to 0, the others' 0 to 3); plane b's byte for group g has bit j = bit b of u = w + 128 (w xor $80, as
     matvec_bytes stores it) for column 8 g + j. 32 bytes a row, the weights' own size. With `narrow`
     (WP_NARROW_SPLIT, thirty-first round, zxtape31: the 128K's tape) a narrow row (plane_classes 1) leaves plane
-    6's 4 masks out (28 bytes: plane 6 is plane 7's complement there, and plane_words has no words for it)."""
+    6's 4 masks out (28 bytes: plane 6 is plane 7's complement there, and plane_words has no words for it). With
+    `marked` (WP_NARROW_MARK, thirty-fifth round, zx48rows35: the 48K's) a narrow row's plane 6 group 3 byte (its
+    byte NARROW_MARK_AT) is plane 7's group 3 byte (the one before it) instead of its complement: planes.s's wp_row
+    reads that mark and passes plane 6 over (narrow_mark_take: no other row that wp_row reads has it)."""
     w = [[int(v) for v in row] for row in weights]
     if any(len(row) != PLANE_GROUPS * PLANE_GROUP_COLS for row in w):
         raise LayoutError(f"planes.s takes {PLANE_GROUPS * PLANE_GROUP_COLS} columns")
-    classes = plane_classes(w) if narrow else bytes(len(w))
+    classes = plane_classes(w) if narrow or marked else bytes(len(w))
     out = bytearray()
     for row, narrow_row in zip(w, classes):
         u = [(v + 128) & 255 for v in row]
         for plane in PLANE_ORDER:
-            if plane == 6 and narrow_row:
+            if plane == 6 and narrow and narrow_row:
                 continue
             for group in plane_groups(plane):
                 cols = u[PLANE_GROUP_COLS * group:PLANE_GROUP_COLS * (group + 1)]
                 out.append(sum((v >> plane & 1) << j for j, v in enumerate(cols)))
+        if marked and narrow_row:
+            out[-PLANE_ROW_BYTES + NARROW_MARK_AT] = out[-PLANE_ROW_BYTES + NARROW_MARK_AT - 1]
     return bytes(out)
 
 
 PLANE_ROW_BYTES = PLANE_GROUPS * len(PLANE_ORDER)     # a row of plane_bytes: 32
+NARROW_MARK_AT = PLANE_GROUPS   # (WP_NARROW_MARK) a row's plane 6 group 3 byte, after plane 7's group 3 byte
+
+
+def narrow_marked(data: bytes, row: int) -> bool:
+    """Whether a row of plane_bytes carries WP_NARROW_MARK's mark: its plane 6 group 3 byte equal to plane 7's."""
+    at = row * PLANE_ROW_BYTES + NARROW_MARK_AT
+    return data[at] == data[at - 1]
+
+
+def narrow_mark_take(soul) -> bool:
+    """Whether the 48K's WP_NARROW_MARK serves a soul (thirty-fifth round, zx48rows35): some row of q, k or v is
+    narrow, and no other row that planes.s reads (q's, k's and v's wide rows, out's wide choosable rows: wp_tops and
+    the logits' exact rows) has the mark by chance. Else every row is read by its 8 planes, as before."""
+    marked = unmarked = 0
+    for name in QKV_MATRICES + (CHOOSABLE_ROWS_MATRIX,):
+        weights = soul.tensors[name].values
+        data, classes = plane_bytes(weights), plane_classes(weights)
+        first = spec.FIRST_CHOOSABLE if name == CHOOSABLE_ROWS_MATRIX else 0
+        marked += sum(classes) * (name != CHOOSABLE_ROWS_MATRIX)
+        unmarked += sum(narrow_marked(data, row) for row in range(first, len(weights)) if not classes[row])
+    return marked > 0 and unmarked == 0
 
 
 def plane_words(weights, page: int, narrow: bool = False, entries: tuple[int, int, int] | None = None,
@@ -248,12 +274,16 @@ def plane_group_word_bytes(weights) -> int:
     return sum(2 * (2 - bin(moved).count("1")) for _, moved in map(plane_group_form, weights) if moved)
 
 
-def plane_weights(data: bytes, rows: int) -> list[list[int]]:
-    """plane_bytes' inverse: `rows` rows of int8 weights from their planes (the logit lens's, SOUL_OUT_PLANES)."""
+def plane_weights(data: bytes, rows: int, marked: bool = False) -> list[list[int]]:
+    """plane_bytes' inverse: `rows` rows of int8 weights from their planes (the logit lens's, SOUL_OUT_PLANES);
+    with `marked` (WP_NARROW_MARK's layout) a marked narrow row's plane 6 group 3 byte read as plane 7's complement."""
     weights = []
     for row in range(rows):
         u = [0] * (PLANE_GROUPS * PLANE_GROUP_COLS)
-        masks = iter(data[row * PLANE_ROW_BYTES:(row + 1) * PLANE_ROW_BYTES])
+        row_bytes = bytearray(data[row * PLANE_ROW_BYTES:(row + 1) * PLANE_ROW_BYTES])
+        if marked and narrow_marked(row_bytes, 0):
+            row_bytes[NARROW_MARK_AT] ^= 0xFF
+        masks = iter(row_bytes)
         for plane in PLANE_ORDER:
             for group in plane_groups(plane):
                 mask = next(masks)
@@ -556,15 +586,18 @@ def _tensor_lines(name: str, tensor, soul) -> list[str]:
                   f'"the column ranges of {name} must lie just before it (matvec.s\'s mv_pairs_prepare)"', ".endif"]
     if name == CHOOSABLE_ROWS_MATRIX:   # (SOUL_OUT_PLANES: rows FIRST_CHOOSABLE.. in plane_bytes' layout alone)
         skipped = spec.FIRST_CHOOSABLE * PLANE_ROW_BYTES
-        lines += [".ifdef SOUL_OUT_PLANES", f"{_label(name)} = * - {skipped}", f"{_label(name)}_start:"]
-        lines += _data_lines(_array(list(plane_bytes(tensor.values)[skipped:])), "byte")
+        lines += [".ifdef SOUL_OUT_PLANES", f"{_label(name)} = * - {skipped}", f"{_label(name)}_start:",
+                  ".ifdef WP_NARROW_MARK_OUT"]
+        lines += _data_lines(_array(list(plane_bytes(tensor.values, marked=True)[skipped:])), "byte") + [".else"]
+        lines += _data_lines(_array(list(plane_bytes(tensor.values)[skipped:])), "byte") + [".endif"]
         lines += [f"{_label(name)}_end:", ".else"]
         return lines + _matvec_lines(name, tensor, soul) + [".endif"]
     if name in QKV_MATRICES:            # (SOUL_QKV_PLANES: plane_bytes' layout, ending at its _end label)
         lines += [".ifdef SOUL_QKV_APART", f"{_label(name)} = wp_{name.replace('.', '_')}     "
                   "; (the 128K's: its planes in planes.s's bank alone)", ".else"]
-        lines += [".ifdef SOUL_QKV_PLANES", f"{_label(name)}:"]
-        lines += _data_lines(_array(list(plane_bytes(tensor.values))), "byte")
+        lines += [".ifdef SOUL_QKV_PLANES", f"{_label(name)}:", ".ifdef WP_NARROW_MARK"]
+        lines += _data_lines(_array(list(plane_bytes(tensor.values, marked=True))), "byte") + [".else"]
+        lines += _data_lines(_array(list(plane_bytes(tensor.values))), "byte") + [".endif"]
         lines += [f"{_label(name)}_end:", ".else"]
         return lines + _matvec_lines(name, tensor, soul) + [".endif", ".endif"]
     if is_matvec_matrix(name):

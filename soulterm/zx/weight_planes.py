@@ -136,7 +136,7 @@ def planes_matvec(weights, x, shift: int, classes: bool = True, start_in_table: 
 
 def load_planes(bench, weights, buffers: int = 0xA000) -> int:
     """W in plane_bytes' layout at `buffers`; returns the first free address after it."""
-    data = plane_bytes(weights)
+    data = plane_bytes(weights, marked="WP_NARROW_MARK" in bench.symbols)  # (the 48K's narrow rows' mark)
     if "WP_WORD_TABLES" in bench.symbols:       # (the masks as their entries' addresses: 64 bytes a row)
         data = plane_words(weights, bench.sym("WP_PAGE"))
     bench.poke(buffers, data)
