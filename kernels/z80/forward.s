@@ -550,8 +550,10 @@ fw_layer_kv:
         ld h,(ix+FD_N1+1)
         ld a,(ix+FD_N1+2)
         call fw_norm            ; xn = rmsnorm(h, n1)
+.ifndef AT_TABLE_BY_DIMENSION           ; (with it no slot: the packed planes keep the keys, scattered v the values)
         call fw_cache_slot      ; HL = this position's slot in the key cache
         push hl
+.endif
 .ifdef PL_PACKED
         ld hl,fw_ffn            ; (the 48K's planes alone keep the keys: k in z's room, free until fc1)
 .endif
@@ -571,22 +573,32 @@ fw_layer_kv:
 .endif
         call fw_key_planes
 .endif
+.ifndef AT_TABLE_BY_DIMENSION
         pop hl
+.endif
 .ifdef AT_VALUES_BY_DIMENSION
-        ld a,FD_V               ; v = Wv xn into fw_att (free until the heads), then
-        ld hl,fw_att            ; into the cache dimension-major (attention.s)
+.ifdef AT_TABLE_BY_DIMENSION            ; (the 48K's: fw_att lies on planes.s's tables, which v's rows read)
+FW_V_BUFFER     = fw_ffn                ; (z's room, free until fc1: k's before it, PL_PACKED)
+.else
+FW_V_BUFFER     = fw_att
+.endif
+        ld a,FD_V               ; v = Wv xn into FW_V_BUFFER (free until the heads), then
+        ld hl,FW_V_BUFFER       ; into the cache dimension-major (attention.s)
         call fw_projection
         ld ix,(fw_layer)
         ld l,(ix+FD_VALUES)
         ld h,(ix+FD_VALUES+1)
         ld a,(fw_pos)           ; the position's word of dimension 0: 2 (19 - pos) on
+.ifdef AT_VALUES_ASCENDING              ; (attention.s's AT_TABLE_BY_DIMENSION: 2 pos on)
+.else
         cpl
         add a,AT_MAX_POSITIONS
+.endif
         add a,a
         ld e,a
         ld d,0
         add hl,de
-        ld de,fw_att
+        ld de,FW_V_BUFFER
         ld b,FW_DIM
 .ifdef AT_KEPT_MEANS
         jp kv_values_kept       ; (and attention.s's kept sums of S(v))
@@ -611,6 +623,7 @@ kv_values_scatter:
         jr nz,@word
         ret
 
+.ifdef AT_KEPT_MEANS                    ; (AT_TABLE_BY_DIMENSION's store: kv_values_scatter alone)
 ; kv_values_kept - the 48K's (AT_KEPT_MEANS with AT_TABLE_MEANS, twenty-first round): fw_layer_kv's
 ; position (HL, DE = fw_att, 32 words) into the value cache, dimension-major, each word's S(vl)
 ; added to its dimension's kept sum (kv_kept_sums + 96 layer, 3 bytes a dimension) through
@@ -711,6 +724,7 @@ kv_kept_add:
         ret
         .assert mv_sq_lo + 255 == MV_SQ_PAGE * 256 + $7F && mv_sq_hi - mv_sq_lo == 512, "kv_kept_add reads matvec's squares at MV_SQ_PAGE * 256 + $7F - vl"
         .assert kv_values % 2 == 0 && AT_DIMENSION_BYTES % 2 == 0, "kv_kept_add steps within a word by its low byte"
+.endif
 .else
 ; kv_values_scatter - B words (a multiple of 4) from DE on into the value cache at HL,
 ; HL + AT_DIMENSION_BYTES, ...: a position's words, dimension-major (attention.s). SP pops
@@ -1713,6 +1727,7 @@ fw_high_planes:
 .endif
 .endif
 
+.ifndef AT_TABLE_BY_DIMENSION           ; (fw_layer_kv's only call)
 ; fw_cache_slot - HL = this layer's key cache + pos * 64.
 fw_cache_slot:
         ld a,(fw_pos)
@@ -1726,6 +1741,7 @@ fw_cache_slot:
         ld d,(ix+FD_KEYS+1)
         add hl,de
         ret
+.endif
 
 .ifdef FW_PLANES_BANK
 ; fw_planes_back - the layer's bank at $C000 again (bank 0 for layer 0, the data bank for layer 1).

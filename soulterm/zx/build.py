@@ -66,7 +66,8 @@ from .contention import CONTENDED_END
 from .soul_layout import (FIRST_SHARED_OPTION, PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, WORD_LIST_SYMBOLS, plane_bytes,
                           plane_classes, plane_group_classes, plane_group_word_bytes, plane_groups, plane_words)
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
-from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, SKIP_LEADING_ZEROS, Z80_KERNELS_DIR,
+from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
+                          Z80_KERNELS_DIR,
                           player_kernel_options, runs_coarse, runs_narrow)
 from .soul_layout import (CHOOSABLE_ROWS_MATRIX, bias_of, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
                           is_matvec_matrix, lens_rows_apart, APART_128K, matvec_size, merges_include, soul_include, tensor_labels,
@@ -255,13 +256,19 @@ HZ_ENDS_48K = "MV_HZ_ENDS"
 # docs/spectrum.md, "Thirty-second round")
 LEADING_ZEROS_48K = SKIP_LEADING_ZEROS
 ROW_MARKS_48K = "EM_ROW_MARKS"
-SPENDS_48K = ((HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:4]
+# attention.s's table means over a dimension-major value cache, its positions in order (AT_TABLE_BY_DIMENSION,
+# thirty-fifth round, zx48kept35: no stride a position-dimension, v stored by kv_values_scatter, layer 0's SEP
+# values kept while the word list is unpacked; on the packed key planes' rungs alone): first, before MV_HZ_ENDS
+# (python benchmarks/z80_token.py; docs/spectrum.md, "Thirty-fifth round")
+TABLE_BY_DIMENSION_48K = TABLE_BY_DIMENSION
+PLANES_SPENDS_48K = (LEADING_ZEROS_48K, TABLE_BY_DIMENSION_48K)     # (the spends the packed key planes keep)
+SPENDS_48K = ((TABLE_BY_DIMENSION_48K, HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:4]
               + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:])
 # On the planes' rung (twenty-seventh round, zxlogits48: the logits by out's planes, whose room takes FW_WIDE_SPARSE
 # and five cuts, or MV_HZ_ENDS alone with nothing left) FW_WIDE_SPARSE before MV_HZ_ENDS, measured (python
 # benchmarks/z80_token.py, a position / a reply step): "hello" 1,518,369 / 1,898,445 against 1,529,848 / 1,922,855,
 # the ten's medians 1,632,522 / 2,003,026 against 1,644,680 / 2,024,565 (docs/spectrum.md)
-SPENDS_48K_PLANES = (FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K, HZ_ENDS_48K) + FAST_TAKEBACKS_48K[1:4]
+SPENDS_48K_PLANES = ((TABLE_BY_DIMENSION_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K, HZ_ENDS_48K) + FAST_TAKEBACKS_48K[1:4]
                      + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:])
 # With matvec_nz's fc2 too (no FW_WIDE_SPARSE) SPENDS_48K's order, MV_HZ_ENDS first: on the shipped soul it
 # displaces every cut taken back and te's and pe's marks (twenty-eighth round, zxroom48e, python
@@ -275,8 +282,9 @@ def spends_48k(fast_scores: bool, planes_48k: bool, nz: bool = False, packed_key
     with the packed key planes, `packed_keys`; with matvec_nz, `nz`, no FW_WIDE_SPARSE: fc2 has no sparse call left
     to widen)."""
     spends = SPENDS_48K_PLANES if planes_48k and not nz else SPENDS_48K
-    return tuple(spend for spend in spends if (fast_scores or spend not in FAST_TAKEBACKS_48K + (LEADING_ZEROS_48K,)
-                                               or packed_keys and spend == LEADING_ZEROS_48K)
+    return tuple(spend for spend in spends if (fast_scores or spend not in FAST_TAKEBACKS_48K + PLANES_SPENDS_48K
+                                               or packed_keys and spend in PLANES_SPENDS_48K)
+                 and not (fast_scores and spend == TABLE_BY_DIMENSION_48K)
                  and not (nz and spend == WIDE_SPARSE_48K))
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
@@ -1027,7 +1035,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      raw_top=raw_top and coarse_top and coarse and not banked,
                                      fast_scores=True if fast_scores else None, plane_scores=packed_keys or None,
                                      fast_takebacks=tuple(fast_takebacks) if fast_scores else tuple(
-                                         name for name in fast_takebacks if packed_keys and name == LEADING_ZEROS_48K),
+                                         name for name in fast_takebacks if packed_keys and name in PLANES_SPENDS_48K),
                                      kept_means=kept_48k and coarse and not banked,
                                      raw_pass=coarse and coarse_pairs if banked else False,
                                      gate_quads=coarse and coarse_pairs and banked,
