@@ -418,13 +418,11 @@ AT_DIMENSION_BYTES = 2 * AT_MAX_POSITIONS
 ; means over a dimension-major value cache, its positions in order: v[j][d] at at_values + d *
 ; AT_DIMENSION_BYTES + 2 j, so that the walk pops a dimension's positions with no stride (SP stepped
 ; AT_STRIDE - 2 on after each pop: 27 T-states a position-dimension of a nonzero weight, 17 of a 0). forward.s
-; stores a position through kv_values_scatter; the packed key planes' rung only (no key cache: AT_STRIDE,
-; the keys' and the TUI's, is not the values' stride, AT_VALUE_STRIDE).
+; stores a position through kv_values_scatter (from z's room, fw_ffn: the 48K's fw_att lies on planes.s's
+; tables), soulplayer.s keeps layer 0's SEP values while the word list is unpacked over the cache. AT_STRIDE
+; stays the keys' (and the TUI's); the values' is AT_VALUE_STRIDE.
 .ifdef AT_KEPT_MEANS
         .assert 0, "AT_TABLE_BY_DIMENSION is the table walk's, not AT_KEPT_MEANS's (its values the last first)"
-.endif
-.ifndef PL_PACKED
-        .assert 0, "AT_TABLE_BY_DIMENSION keeps no key cache's stride: the packed key planes' (PL_PACKED)"
 .endif
 AT_VALUES_BY_DIMENSION = 1
 AT_VALUES_ASCENDING = 1         ; (v[j][d] at d * AT_DIMENSION_BYTES + 2 j: kernelbench reads them so)

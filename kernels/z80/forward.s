@@ -550,7 +550,12 @@ fw_layer_kv:
         ld h,(ix+FD_N1+1)
         ld a,(ix+FD_N1+2)
         call fw_norm            ; xn = rmsnorm(h, n1)
-.ifndef AT_TABLE_BY_DIMENSION           ; (with it no slot: the packed planes keep the keys, scattered v the values)
+.ifdef PL_PACKED                        ; (the packed planes keep the keys; with AT_TABLE_BY_DIMENSION v is scattered
+.ifdef AT_TABLE_BY_DIMENSION            ; from z's room: no slot in any cache)
+FW_NO_SLOT      = 1
+.endif
+.endif
+.ifndef FW_NO_SLOT
         call fw_cache_slot      ; HL = this position's slot in the key cache
         push hl
 .endif
@@ -573,7 +578,7 @@ fw_layer_kv:
 .endif
         call fw_key_planes
 .endif
-.ifndef AT_TABLE_BY_DIMENSION
+.ifndef FW_NO_SLOT
         pop hl
 .endif
 .ifdef AT_VALUES_BY_DIMENSION
@@ -1727,7 +1732,7 @@ fw_high_planes:
 .endif
 .endif
 
-.ifndef AT_TABLE_BY_DIMENSION           ; (fw_layer_kv's only call)
+.ifndef FW_NO_SLOT                      ; (fw_layer_kv's only call)
 ; fw_cache_slot - HL = this layer's key cache + pos * 64.
 fw_cache_slot:
         ld a,(fw_pos)

@@ -258,17 +258,17 @@ LEADING_ZEROS_48K = SKIP_LEADING_ZEROS
 ROW_MARKS_48K = "EM_ROW_MARKS"
 # attention.s's table means over a dimension-major value cache, its positions in order (AT_TABLE_BY_DIMENSION,
 # thirty-fifth round, zx48kept35: no stride a position-dimension, v stored by kv_values_scatter, layer 0's SEP
-# values kept while the word list is unpacked; on the packed key planes' rungs alone): first, before MV_HZ_ENDS
-# (python benchmarks/z80_token.py; docs/spectrum.md, "Thirty-fifth round")
+# values kept while the word list is unpacked; on the packed key planes' rungs alone, spends_48k): first, before
+# MV_HZ_ENDS (python benchmarks/z80_token.py; docs/spectrum.md, "Thirty-fifth round")
 TABLE_BY_DIMENSION_48K = TABLE_BY_DIMENSION
 PLANES_SPENDS_48K = (LEADING_ZEROS_48K, TABLE_BY_DIMENSION_48K)     # (the spends the packed key planes keep)
-SPENDS_48K = ((TABLE_BY_DIMENSION_48K, HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:4]
+SPENDS_48K = ((HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:4]
               + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:])
 # On the planes' rung (twenty-seventh round, zxlogits48: the logits by out's planes, whose room takes FW_WIDE_SPARSE
 # and five cuts, or MV_HZ_ENDS alone with nothing left) FW_WIDE_SPARSE before MV_HZ_ENDS, measured (python
 # benchmarks/z80_token.py, a position / a reply step): "hello" 1,518,369 / 1,898,445 against 1,529,848 / 1,922,855,
 # the ten's medians 1,632,522 / 2,003,026 against 1,644,680 / 2,024,565 (docs/spectrum.md)
-SPENDS_48K_PLANES = ((TABLE_BY_DIMENSION_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K, HZ_ENDS_48K) + FAST_TAKEBACKS_48K[1:4]
+SPENDS_48K_PLANES = (FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K, HZ_ENDS_48K) + FAST_TAKEBACKS_48K[1:4]
                      + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:])
 # With matvec_nz's fc2 too (no FW_WIDE_SPARSE) SPENDS_48K's order, MV_HZ_ENDS first: on the shipped soul it
 # displaces every cut taken back and te's and pe's marks (twenty-eighth round, zxroom48e, python
@@ -280,12 +280,12 @@ def spends_48k(fast_scores: bool, planes_48k: bool, nz: bool = False, packed_key
     """The 48K's spends for a rung, in the order the ladder tries them (SPENDS_48K, on the planes
     SPENDS_48K_PLANES but with matvec_nz; without the fast scores their cuts left out, AT_SKIP_LEADING_ZEROS kept
     with the packed key planes, `packed_keys`; with matvec_nz, `nz`, no FW_WIDE_SPARSE: fc2 has no sparse call left
-    to widen)."""
+    to widen; with the packed key planes AT_TABLE_BY_DIMENSION first, TABLE_BY_DIMENSION_48K)."""
     spends = SPENDS_48K_PLANES if planes_48k and not nz else SPENDS_48K
-    return tuple(spend for spend in spends if (fast_scores or spend not in FAST_TAKEBACKS_48K + PLANES_SPENDS_48K
-                                               or packed_keys and spend in PLANES_SPENDS_48K)
-                 and not (fast_scores and spend == TABLE_BY_DIMENSION_48K)
-                 and not (nz and spend == WIDE_SPARSE_48K))
+    return (TABLE_BY_DIMENSION_48K,) * packed_keys + tuple(
+        spend for spend in spends if (fast_scores or spend not in FAST_TAKEBACKS_48K + (LEADING_ZEROS_48K,)
+                                      or packed_keys and spend == LEADING_ZEROS_48K)
+        and not (nz and spend == WIDE_SPARSE_48K))
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list

@@ -310,10 +310,10 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     if any(name not in FAST_TAKEBACK_OPTIONS + PLANES_TAKEBACKS for name in fast_takebacks) or (
             not fast_scores and any(name not in PLANES_TAKEBACKS for name in fast_takebacks)) or (
             fast_takebacks and not (fast_scores or plane_scores)) or (
-            TABLE_BY_DIMENSION in fast_takebacks and (fast_scores or not table_means or kept_means)):
+            TABLE_BY_DIMENSION in fast_takebacks and (not table_means or kept_means)):
         raise ValueError(f"fast_takebacks: options of {FAST_TAKEBACK_OPTIONS + PLANES_TAKEBACKS}, with the fast "
-                         f"scores ({SKIP_LEADING_ZEROS} with the planes' too, {TABLE_BY_DIMENSION} with the planes' "
-                         f"alone and the table means)")
+                         f"scores ({SKIP_LEADING_ZEROS} and {TABLE_BY_DIMENSION}, the table means', with the planes' "
+                         f"too)")
     options = ([LOW_SLOTS_OPTION] * is_128k + [BIAS_IN_K_OPTION] * (is_128k or coarse) + [SPARSE_OPTION] * sparse
                + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores
                + [PLANE_SCORES_OPTION if bench else PLANE_SCORES] * plane_scores + [COARSE_OPTION] * coarse
