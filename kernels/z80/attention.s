@@ -33,7 +33,8 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 801 (in the 48K player since zx48wire34, thirty-fourth round: the scores by packed key planes, PL_PACKED,
+; Bytes: 788 (in the 48K player since zx48kept35, thirty-fifth round: AT_TABLE_BY_DIMENSION, the walk's three
+; strides gone, the store's dimension step 1 more); 801 (since zx48wire34, thirty-fourth round: the scores by packed key planes, PL_PACKED,
 ; planekeys48.s's 1,448 bytes apart, in place of the squares' AT_FAST_SCORES and its take-backs); 1,810 (since zx48norm33, thirty-third round: AT_FAST_MAX_PATCHED, 21, back in the room
 ; of rmsnorm.s's RN_UNIT_SHIFT); 1,789 (since zx48att32, thirty-second round: AT_FAST_PIECE_PAIRS, 67, given up for
 ; AT_SKIP_LEADING_ZEROS, whose jump to vecops.s's at_leading_zeros is 2 bytes fewer here than the count's store it

@@ -34,7 +34,9 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,285 (the 48K's since zx48spend34: PL_HIGH_BY_HEAD, fw_high_planes called by the old dot, no pl_high_planes
+; Bytes: 2,299 (the 48K's since zx48kept35, thirty-fifth round: AT_TABLE_BY_DIMENSION, v through z's room and
+; kv_values_scatter and kv_values_gather, 16 and 13, in place of fw_cache_slot, 24, and the slot's push and pop);
+; 2,285 (since zx48spend34: PL_HIGH_BY_HEAD, fw_high_planes called by the old dot, no pl_high_planes
 ; stored a head; 2,287 since zx48wire34, thirty-fourth round: PL_PACKED's fw_key_planes, fw_planes_of_layer and
 ; pl_high_planes' and k's glue in place of AT_FAST_SCORES's fw_key_sums and fw_sums_at, no at_keys a head); 2,180 (since zx48pack30, thirtieth round: attention.s 46 bytes longer, AT_FAST_PIECE_PAIRS, moves
 ; the padding before att_weights: 14 bytes fewer of it); 2,194 (the 48K's with zx48room30 and zx48logits30 merged: the padding that steps att_weights
