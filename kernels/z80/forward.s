@@ -606,29 +606,34 @@ FW_V_BUFFER     = fw_att
         ld d,0
         add hl,de
         ld de,FW_V_BUFFER
+.ifdef AT_TABLE_MEANS
+        ld bc,2 * FW_DIM        ; (the 48K's kv_values_scatter counts bytes in BC, ldi's)
+.else
         ld b,FW_DIM
+.endif
 .ifdef AT_KEPT_MEANS
         jp kv_values_kept       ; (and attention.s's kept sums of S(v))
 .endif
         ; (on into kv_values_scatter)
 
 .ifdef AT_TABLE_MEANS
-; kv_values_scatter - B words from DE on into the value cache at HL, HL + AT_DIMENSION_BYTES,
-; ...: the 48K's kept means' (attention.s's AT_KEPT_TABLE), soulplayer.s's SEP values put back
-; once a turn (kv_values_kept stores a position's). Clobbers AF, BC, DE, HL.
+; kv_values_scatter - BC / 2 words (BC: their bytes) from DE on into the value cache at HL, HL +
+; AT_DIMENSION_BYTES, ...: AT_TABLE_BY_DIMENSION's store of a position (fw_layer_kv), and the 48K's kept
+; means' (attention.s's AT_KEPT_TABLE; kv_values_kept stores a position's); soulplayer.s's SEP values put
+; back once a turn. ldi counts BC down (thirty-fifth round, zx48kept35: ~66 T-states a word, 77 with A
+; counting the words and DE stepped through HL; 1 byte fewer). Clobbers AF, BC, DE, HL.
 kv_values_scatter:
         ex de,hl
-        ld a,b
 @word:
         ldi
         ldi
-        ex de,hl
-        ld bc,AT_DIMENSION_BYTES - 2
-        add hl,bc
-        ex de,hl
-        dec a
-        jr nz,@word
-        ret
+        ret po                  ; (ldi's P/V: BC not 0)
+        ld a,e
+        add a,AT_DIMENSION_BYTES - 2
+        ld e,a
+        jr nc,@word
+        inc d
+        jr @word
 
 .ifdef AT_KEPT_MEANS                    ; (AT_TABLE_BY_DIMENSION's store: kv_values_scatter alone)
 ; kv_values_kept - the 48K's (AT_KEPT_MEANS with AT_TABLE_MEANS, twenty-first round): fw_layer_kv's

@@ -234,14 +234,14 @@ prompt:
 .ifdef AT_TABLE_MEANS
         ld hl,kv_values + AT_DIMENSION_BYTES - 2
         ld de,fw_ffn
-        ld b,FW_DIM
+        ld bc,2 * FW_DIM                ; (the 48K's kv_values_scatter counts bytes)
         call kv_values_scatter
 .endif
 .endif
 .ifdef AT_TABLE_BY_DIMENSION
         ld hl,kv_values
         ld de,fw_ffn
-        ld b,FW_DIM
+        ld bc,2 * FW_DIM
         call kv_values_scatter
 .endif
 .ifdef AT_FAST_MEANS                   ; (its value cache is dimension-major: attention.s, AT_VALUES_BY_DIMENSION)
