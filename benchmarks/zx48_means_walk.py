@@ -157,8 +157,12 @@ def activation_census(prompts, tokenizer, engine):
                 census["weight-0 position-dimensions"] += int((weights == 0).sum())
                 census["w - v of 256 or more (the full form's far way)"] += int((weights - values >= 256).sum())
                 first = np.argmax(lut > 0, axis=1)                       # each head's first nonzero weight
-                walked = np.arange(position + 1)[:, None, None] >= first[None, :, None]
-                census["walked past the leading 0s"] += int(walked.sum()) * spec.HEAD_DIM
+                walked = np.repeat(np.arange(position + 1)[:, None, None] >= first[None, :, None], spec.HEAD_DIM, axis=2)
+                # (today's walk leaves a dimension at its first v beyond -256..255 of a weight of 2 or more: @wide,
+                # then vecops.s's product loop)
+                stops = walked & (weights >= 2) & ((values < -256) | (values > 255))
+                stopped = np.cumsum(stops, axis=0) - stops > 0              # past a dimension's @wide
+                census["walked past the leading 0s"] += int((walked & ~stopped).sum())
                 walked = walked & dims_narrow[None, :, :]
                 for way, where in (("@zero", weights == 0), ("@one", weights == 1),
                                    ("@low_byte", (weights >= 2) & (values >= 0)),
