@@ -17,7 +17,8 @@ from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CLAMPED_UNIT_OPTION, FAST
                                      SHORT_EXP_OPTION,
                                      SHORT_SHIFTS_OPTION,
                                      RUNNER_UP_OPTION, SOUL_PACKED_OPTION, EMBED_BY_SP_OPTION, TABLE_MEANS_OPTION,
-                                     Z80_KERNELS_DIR, Z80Bench, load_head, player_kernel_options, run_matvec)
+                                     Z80_KERNELS_DIR, Z80Bench, load_head, player_kernel_options, run_matvec,
+                                     values_ascending, values_by_dimension)
 
 SHAPES = ((32, 32), (64, 32), (32, 64), (128, 32))
 
@@ -1231,7 +1232,9 @@ def checked_head(bench, q, keys, values, count, head, enabled, case):
 
 
 @pytest.mark.parametrize("own_end", ["", "AT_ONE_OWN_END = 1", "AT_ONE_OWN_END = 1\nSHORT_FORMS = 1",
-                                     "AT_ONE_OWN_END = 1\nAT_SKIP_LEADING_ZEROS = 1"])
+                                     "AT_ONE_OWN_END = 1\nAT_SKIP_LEADING_ZEROS = 1",
+                                     "AT_TABLE_BY_DIMENSION = 1",
+                                     "AT_ONE_OWN_END = 1\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1"])
 def test_table_means_match_intmath(own_end):
     """The 48K's AT_TABLE_MEANS (its means' weighted sums through matvec's squares table, and
     at_means_divide) with AT_SHORT_EXP (the exp table without its run of 1s): v in -256..255 by
@@ -1241,8 +1244,11 @@ def test_table_means_match_intmath(own_end):
     --fast-scores checks every step against the engine.) With and without AT_ONE_OWN_END (the weight-1
     positions' own stride and loop end: the 48K player's since the thirtieth round), and with SHORT_FORMS,
     whose exp_lut comes before attend_head (AT_EXP_FIRST): across a page on this bench, so its weights' loop's
-    16-bit index; the shipped 48K's lies in one page (its 8-bit index: the player's turns check it)."""
+    16-bit index; the shipped 48K's lies in one page (its 8-bit index: the player's turns check it). With
+    AT_TABLE_BY_DIMENSION (the 48K player's since the thirty-fifth round) over a dimension-major value cache,
+    its positions in order (load_head stores them so: values_ascending), the walk with no stride."""
     bench = Z80Bench(options="\n".join(filter(None, [TABLE_MEANS_OPTION, SHORT_EXP_OPTION, own_end])))
+    assert values_ascending(bench) == ("AT_TABLE_BY_DIMENSION" in own_end) == values_by_dimension(bench)
     exp_lut = bench.symbols["exp_lut"]
     assert ("AT_EXP_FIRST" in bench.symbols) == ("SHORT_FORMS" in own_end) and (
         exp_lut < bench.symbols["attend_head"]) == ("SHORT_FORMS" in own_end)
@@ -1296,7 +1302,8 @@ def test_means_division_is_floor_at_every_edge(unrolled):
     assert checked > 900
 
 
-@pytest.mark.parametrize("gains", ["", "RN_UNIT_GAIN_BITS = 7", "RN_UNIT_GAIN_BITS = 7\nAT_SKIP_LEADING_ZEROS = 1"])
+@pytest.mark.parametrize("gains", ["", "RN_UNIT_GAIN_BITS = 7", "RN_UNIT_GAIN_BITS = 7\nAT_SKIP_LEADING_ZEROS = 1",
+                                   "RN_UNIT_GAIN_BITS = 7\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1"])
 def test_table_means_at_their_edges(gains):
     """The 48K's table means (nineteenth round: 2 w vl = S(w) + S(vl) - S(w - vl) through matvec's
     squares table, SP walking v with interrupts off) at their edges: v = -256 and 255 (the table's
@@ -1305,8 +1312,11 @@ def test_table_means_at_their_edges(gains):
     weights of 0 (max - f past the table or at 127), 1 (its run of 1s, 83..126) and 255, one
     position and twenty; interrupts and IY kept; a wide v's dimension by mul16s8u, and by mul16s
     with RMSNorm's unit gains (the shipped 48K's: arith.s leaves mul16s8u out). It fails if the sum
-    of S(w), N (the vh = -1 weights), a wide v's way out or the weights' 0 and 1 are off by anything."""
+    of S(w), N (the vh = -1 weights), a wide v's way out or the weights' 0 and 1 are off by anything. With
+    AT_TABLE_BY_DIMENSION the wide v's product loop and the leading 0s step v[j][d] by AT_VALUE_STRIDE, 2."""
     bench = Z80Bench(options="\n".join(filter(None, [TABLE_MEANS_OPTION, SHORT_EXP_OPTION, gains])))
+    assert values_ascending(bench) == ("AT_TABLE_BY_DIMENSION" in gains)
+    assert bench.sym("AT_VALUE_STRIDE") == (2 if "AT_TABLE_BY_DIMENSION" in gains else bench.sym("AT_STRIDE"))
     assert ("mul16s8u" in bench.symbols) == ("RN_UNIT_GAIN_BITS" not in gains)
     rng = np.random.default_rng(19)
     narrow = [-256, -255, -129, -128, -127, -1, 0, 1, 127, 128, 129, 255]
@@ -1329,16 +1339,21 @@ def test_table_means_at_their_edges(gains):
     assert {0, 1, 255} < seen
 
 
-@pytest.mark.parametrize("own_end", ["", "AT_ONE_OWN_END = 1", "AT_ONE_OWN_END = 1\nAT_SKIP_LEADING_ZEROS = 1"])
+@pytest.mark.parametrize("own_end", ["", "AT_ONE_OWN_END = 1", "AT_ONE_OWN_END = 1\nAT_SKIP_LEADING_ZEROS = 1",
+                                     "AT_TABLE_BY_DIMENSION = 1",
+                                     "AT_ONE_OWN_END = 1\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1"])
 def test_table_means_add_a_weight_of_1s_v_whole(own_end):
     """The 48K's table means add a weight of 1's 2 v whole (attend_head@one, twenty-eighth round, zxatt48b: no table
     read, no N, whatever v's width) and its weights' loop leaves S(1) out of sum_j S(w): heads of weights 255, 1
     and 1 (lut_sum 257) whose sums lie one below a multiple of 257, where an S(1) counted twice would floor one
     higher; v at int16's ends and either sign; twenty positions with weights of 1 among 0s and others. With
     AT_ONE_OWN_END (the 48K player's, thirtieth round) @one has its own stride and loop end: a weight of 1 last,
-    first or alone among the positions, or in a run, ends its dimension or walks on to the next position."""
+    first or alone among the positions, or in a run, ends its dimension or walks on to the next position. With
+    AT_TABLE_BY_DIMENSION (the thirty-fifth round's) no stride: with AT_ONE_OWN_END, @one's loop end alone; without
+    it, @one steps SP back for @zero's pop."""
     bench = Z80Bench(options="\n".join(filter(None, [TABLE_MEANS_OPTION, SHORT_EXP_OPTION, own_end])))
-    assert ("AT_ONE_OWN_END" in bench.symbols) == bool(own_end)
+    assert ("AT_ONE_OWN_END" in bench.symbols) == ("AT_ONE_OWN_END" in own_end)
+    assert values_ascending(bench) == ("AT_TABLE_BY_DIMENSION" in own_end)
     q = np.array([16384, 0, 0, 0, 0, 0, 0, 0])     # f = k[j][0]
     keys = np.zeros((20, 4, 8), dtype=np.int64)
     keys[:, :, 0] = 1000 - 83                       # max - f = 83: a weight of 1

@@ -19,9 +19,11 @@ from soulterm.zx.soul_layout import narrow_mark_take
 SPEND_KEYS = ("fast_takebacks", "wide_sparse", "short_ends", "row_marks", "narrow_mark",
               "narrow_mark_out")    # (zx_build._spent_48k's)
 # the spends whose code or data lie below UNCONTENDED, in the cold part (the others add code above it alone):
-# te's and pe's marks, at_leading_zeros (vecops.s's, zx48att32: 2 bytes fewer above it, attention.s's jump) and
-# planes.s's narrow rows' mark (zx48rows35: planes_wide.s's fix in the cold part, wp_row's test above it)
-BELOW_UNCONTENDED = (zx_build.ROW_MARKS_48K, zx_build.LEADING_ZEROS_48K, zx_build.NARROW_MARK_48K)
+# te's and pe's marks, at_leading_zeros (vecops.s's, zx48att32: 2 bytes fewer above it, attention.s's jump),
+# planes.s's narrow rows' mark (zx48rows35: planes_wide.s's fix in the cold part, wp_row's test above it) and the
+# table means by dimension (zx48kept35: soulplayer.s keeps layer 0's SEP values, 22 bytes below it, 1 above)
+BELOW_UNCONTENDED = (zx_build.ROW_MARKS_48K, zx_build.LEADING_ZEROS_48K, zx_build.NARROW_MARK_48K,
+                     zx_build.TABLE_BY_DIMENSION_48K)
 
 
 def one_by_one(fits, spends=zx_build.SPENDS_48K) -> tuple:
@@ -131,8 +133,8 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     # alone, the shorter list's AT_FAST_DIMS_JP's too; before it MV_HZ_ENDS and AT_FAST_SUMS_PAIRS were skipped)
     assert rung.get("nz", False) == (which != "vectors")        # (matvec_nz's rung first on the planes': zxsparse48)
     assert zx_build.WIDE_SPARSE_48K not in zx_build.spends_48k(True, True, True)
-    assert zx_build.spends_48k(False, True, True, True) == (zx_build.HZ_ENDS_48K, zx_build.LEADING_ZEROS_48K,
-                                                          zx_build.ROW_MARKS_48K)
+    assert zx_build.spends_48k(False, True, True, True) == (zx_build.TABLE_BY_DIMENSION_48K, zx_build.HZ_ENDS_48K,
+                                                          zx_build.LEADING_ZEROS_48K, zx_build.ROW_MARKS_48K)
     assert zx_build.spends_48k(True, False) == zx_build.SPENDS_48K[2:] and sorted(zx_build.SPENDS_48K_PLANES) == sorted(
         zx_build.SPENDS_48K) and zx_build.spends_48k(False, True) == (
         zx_build.WIDE_SPARSE_48K, zx_build.HZ_ENDS_48K, zx_build.ROW_MARKS_48K)
@@ -152,7 +154,8 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     # AT_FAST_PIECE_PAIRS)
     # (since zx48wire34 the shipped soul and the shorter list on the packed key planes' rung: MV_HZ_ENDS,
     # AT_SKIP_LEADING_ZEROS and EM_ROW_MARKS, all taken; before it the squares' cuts, on_planes[3::2] skipped; since
-    # zx48rows35 WP_NARROW_MARK and WP_NARROW_MARK_OUT before them, all taken: 42 bytes left)
+    # zx48rows35 WP_NARROW_MARK and WP_NARROW_MARK_OUT before them, since zx48kept35 AT_TABLE_BY_DIMENSION first, all
+    # taken)
     assert on_planes and skipped == {"shipped": [],
                        "shorter list": [],
                        "vectors": list(zx_build.FAST_TAKEBACKS_48K[4::2])}[which]     # (FW_WIDE_SPARSE, ~77 T-states a

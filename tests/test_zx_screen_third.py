@@ -116,9 +116,13 @@ def test_a_second_randomize_usr_after_basic_wrote_over_the_third_computes_positi
                           "you> hello", engine.reply(tokenizer, "hello").text, "you>"]
     assert third_hidden(machine) and screen[WINDOW_LINES:] == [""] * (24 - WINDOW_LINES)
     state = engine.new_state()
-    engine.step(state, 1)       # position 0, SEP: its values of layer 1 lie at the third's start again
-    sep_values = state.values[1, 0].reshape(-1).astype("<i2").tobytes()
-    assert bytes(machine.memory[SCREEN_THIRD:SCREEN_THIRD + len(sep_values)]) == sep_values
+    engine.step(state, 1)       # position 0, SEP: its values of layer 1 lie in the third again (at its start; each
+    sep_values = state.values[1, 0].reshape(-1)     # dimension's first word since zx48kept35's AT_TABLE_BY_DIMENSION)
+    sym = built.program.symbols
+    step = sym["AT_DIMENSION_BYTES"] if "AT_VALUES_ASCENDING" in sym else 2
+    assert sym["kv_values_layer_1"] == SCREEN_THIRD
+    assert [int.from_bytes(machine.memory[SCREEN_THIRD + step * d:SCREEN_THIRD + step * d + 2], "little", signed=True)
+            for d in range(len(sep_values))] == list(sep_values)
 
 
 def test_screen_lines_show_a_cell_whose_ink_is_its_paper_as_blank():

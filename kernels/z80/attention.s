@@ -33,7 +33,8 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 801 (in the 48K player since zx48wire34, thirty-fourth round: the scores by packed key planes, PL_PACKED,
+; Bytes: 788 (in the 48K player since zx48kept35, thirty-fifth round: AT_TABLE_BY_DIMENSION, the walk's three
+; strides gone, the store's dimension step 1 more); 801 (since zx48wire34, thirty-fourth round: the scores by packed key planes, PL_PACKED,
 ; planekeys48.s's 1,448 bytes apart, in place of the squares' AT_FAST_SCORES and its take-backs); 1,810 (since zx48norm33, thirty-third round: AT_FAST_MAX_PATCHED, 21, back in the room
 ; of rmsnorm.s's RN_UNIT_SHIFT); 1,789 (since zx48att32, thirty-second round: AT_FAST_PIECE_PAIRS, 67, given up for
 ; AT_SKIP_LEADING_ZEROS, whose jump to vecops.s's at_leading_zeros is 2 bytes fewer here than the count's store it
@@ -413,6 +414,26 @@ AT_FAST_DIVISION = 1
 AT_VALUES_BY_DIMENSION = 1
 AT_DIMENSION_BYTES = 2 * AT_MAX_POSITIONS
 .endif
+.ifdef AT_TABLE_BY_DIMENSION
+; AT_TABLE_BY_DIMENSION (thirty-fifth round, zx48kept35: the 48K's, a spend of build.py's ladder) - the table
+; means over a dimension-major value cache, its positions in order: v[j][d] at at_values + d *
+; AT_DIMENSION_BYTES + 2 j, so that the walk pops a dimension's positions with no stride (SP stepped
+; AT_STRIDE - 2 on after each pop: 27 T-states a position-dimension of a nonzero weight, 17 of a 0). forward.s
+; stores a position through kv_values_scatter (from z's room, fw_ffn: the 48K's fw_att lies on planes.s's
+; tables), soulplayer.s keeps layer 0's SEP values while the word list is unpacked over the cache. AT_STRIDE
+; stays the keys' (and the TUI's); the values' is AT_VALUE_STRIDE.
+.ifdef AT_KEPT_MEANS
+        .assert 0, "AT_TABLE_BY_DIMENSION is the table walk's, not AT_KEPT_MEANS's (its values the last first)"
+.endif
+AT_VALUES_BY_DIMENSION = 1
+AT_VALUES_ASCENDING = 1         ; (v[j][d] at d * AT_DIMENSION_BYTES + 2 j: kernelbench reads them so)
+AT_DIMENSION_BYTES = 2 * AT_MAX_POSITIONS
+.endif
+.endif
+.ifdef AT_TABLE_BY_DIMENSION            ; bytes from v[j][d] to v[j + 1][d]: the table means' and vecops.s's
+AT_VALUE_STRIDE = 2                     ; (at_leading_zeros, at_wide_dimension)
+.else
+AT_VALUE_STRIDE = AT_STRIDE
 .endif
 AT_SCORE_SHIFT  = 14            ; spec.SCORE_SHIFT
 AT_NO_MAX       = $FFE0         ; the high word of the max's starting value, -2^21 (f - max fits 24 bits)
@@ -1227,9 +1248,11 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
 ; weight-1 position-dimension fewer, 9 bytes more
         dec e
         exx
+.ifndef AT_TABLE_BY_DIMENSION           ; (with it SP is on v[j + 1][d] already)
         ld hl,AT_STRIDE - 2
         add hl,sp
         ld sp,hl                ; on v[j + 1][d]
+.endif
         jp nz,@position
         jr @positions_done
 .else
@@ -1238,9 +1261,13 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         dec sp
 .endif
 @zero:                          ; (its own loop's end: no jr back, twenty-third round; v unread)
+.ifdef AT_TABLE_BY_DIMENSION
+        pop hl                  ; on v[j + 1][d] (v unread)
+.else
         ld hl,AT_STRIDE
         add hl,sp
         ld sp,hl                ; on v[j + 1][d]
+.endif
         exx
         dec e
         exx
@@ -1270,9 +1297,11 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         jr c,@zero              ; w = 0: nothing to add, whatever v is
         jr z,@one               ; w = 1: 2 v, whatever v is
         pop bc                  ; C = vl, B = vh
+.ifndef AT_TABLE_BY_DIMENSION           ; (with it SP is on v[j + 1][d] already, and cp 1's carry is clear: w >= 2)
         ld hl,AT_STRIDE - 2
         add hl,sp               ; (the carry clear for sbc hl,bc: the cache lies below $FFC2)
         ld sp,hl                ; on v[j + 1][d]
+.endif
         inc b
         jr z,@negative          ; vh = -1
         djnz @wide              ; vh beyond 0 and -1

@@ -34,7 +34,9 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,285 (the 48K's since zx48spend34: PL_HIGH_BY_HEAD, fw_high_planes called by the old dot, no pl_high_planes
+; Bytes: 2,299 (the 48K's since zx48kept35, thirty-fifth round: AT_TABLE_BY_DIMENSION, v through z's room and
+; kv_values_scatter and kv_values_gather, 16 and 13, in place of fw_cache_slot, 24, and the slot's push and pop);
+; 2,285 (since zx48spend34: PL_HIGH_BY_HEAD, fw_high_planes called by the old dot, no pl_high_planes
 ; stored a head; 2,287 since zx48wire34, thirty-fourth round: PL_PACKED's fw_key_planes, fw_planes_of_layer and
 ; pl_high_planes' and k's glue in place of AT_FAST_SCORES's fw_key_sums and fw_sums_at, no at_keys a head); 2,180 (since zx48pack30, thirtieth round: attention.s 46 bytes longer, AT_FAST_PIECE_PAIRS, moves
 ; the padding before att_weights: 14 bytes fewer of it); 2,194 (the 48K's with zx48room30 and zx48logits30 merged: the padding that steps att_weights
@@ -550,8 +552,15 @@ fw_layer_kv:
         ld h,(ix+FD_N1+1)
         ld a,(ix+FD_N1+2)
         call fw_norm            ; xn = rmsnorm(h, n1)
+.ifdef PL_PACKED                        ; (the packed planes keep the keys; with AT_TABLE_BY_DIMENSION v is scattered
+.ifdef AT_TABLE_BY_DIMENSION            ; from z's room: no slot in any cache)
+FW_NO_SLOT      = 1
+.endif
+.endif
+.ifndef FW_NO_SLOT
         call fw_cache_slot      ; HL = this position's slot in the key cache
         push hl
+.endif
 .ifdef PL_PACKED
         ld hl,fw_ffn            ; (the 48K's planes alone keep the keys: k in z's room, free until fc1)
 .endif
@@ -571,46 +580,62 @@ fw_layer_kv:
 .endif
         call fw_key_planes
 .endif
+.ifndef FW_NO_SLOT
         pop hl
+.endif
 .ifdef AT_VALUES_BY_DIMENSION
-        ld a,FD_V               ; v = Wv xn into fw_att (free until the heads), then
-        ld hl,fw_att            ; into the cache dimension-major (attention.s)
+.ifdef AT_TABLE_BY_DIMENSION            ; (the 48K's: fw_att lies on planes.s's tables, which v's rows read)
+FW_V_BUFFER     = fw_ffn                ; (z's room, free until fc1: k's before it, PL_PACKED)
+.else
+FW_V_BUFFER     = fw_att
+.endif
+        ld a,FD_V               ; v = Wv xn into FW_V_BUFFER (free until the heads), then
+        ld hl,FW_V_BUFFER       ; into the cache dimension-major (attention.s)
         call fw_projection
         ld ix,(fw_layer)
         ld l,(ix+FD_VALUES)
         ld h,(ix+FD_VALUES+1)
         ld a,(fw_pos)           ; the position's word of dimension 0: 2 (19 - pos) on
+.ifdef AT_VALUES_ASCENDING              ; (attention.s's AT_TABLE_BY_DIMENSION: 2 pos on)
+.else
         cpl
         add a,AT_MAX_POSITIONS
+.endif
         add a,a
         ld e,a
         ld d,0
         add hl,de
-        ld de,fw_att
+        ld de,FW_V_BUFFER
+.ifdef AT_TABLE_MEANS
+        ld bc,2 * FW_DIM        ; (the 48K's kv_values_scatter counts bytes in BC, ldi's)
+.else
         ld b,FW_DIM
+.endif
 .ifdef AT_KEPT_MEANS
         jp kv_values_kept       ; (and attention.s's kept sums of S(v))
 .endif
         ; (on into kv_values_scatter)
 
 .ifdef AT_TABLE_MEANS
-; kv_values_scatter - B words from DE on into the value cache at HL, HL + AT_DIMENSION_BYTES,
-; ...: the 48K's kept means' (attention.s's AT_KEPT_TABLE), soulplayer.s's SEP values put back
-; once a turn (kv_values_kept stores a position's). Clobbers AF, BC, DE, HL.
+; kv_values_scatter - BC / 2 words (BC: their bytes) from DE on into the value cache at HL, HL +
+; AT_DIMENSION_BYTES, ...: AT_TABLE_BY_DIMENSION's store of a position (fw_layer_kv), and the 48K's kept
+; means' (attention.s's AT_KEPT_TABLE; kv_values_kept stores a position's); soulplayer.s's SEP values put
+; back once a turn. ldi counts BC down (thirty-fifth round, zx48kept35: ~66 T-states a word, 77 with A
+; counting the words and DE stepped through HL; 1 byte fewer). Clobbers AF, BC, DE, HL.
 kv_values_scatter:
         ex de,hl
-        ld a,b
 @word:
         ldi
         ldi
-        ex de,hl
-        ld bc,AT_DIMENSION_BYTES - 2
-        add hl,bc
-        ex de,hl
-        dec a
-        jr nz,@word
-        ret
+        ret po                  ; (ldi's P/V: BC not 0)
+        ld a,e
+        add a,AT_DIMENSION_BYTES - 2
+        ld e,a
+        jr nc,@word
+        inc d
+        jr @word
 
+.ifdef AT_KEPT_MEANS                    ; (AT_TABLE_BY_DIMENSION's store: kv_values_scatter alone)
 ; kv_values_kept - the 48K's (AT_KEPT_MEANS with AT_TABLE_MEANS, twenty-first round): fw_layer_kv's
 ; position (HL, DE = fw_att, 32 words) into the value cache, dimension-major, each word's S(vl)
 ; added to its dimension's kept sum (kv_kept_sums + 96 layer, 3 bytes a dimension) through
@@ -711,6 +736,7 @@ kv_kept_add:
         ret
         .assert mv_sq_lo + 255 == MV_SQ_PAGE * 256 + $7F && mv_sq_hi - mv_sq_lo == 512, "kv_kept_add reads matvec's squares at MV_SQ_PAGE * 256 + $7F - vl"
         .assert kv_values % 2 == 0 && AT_DIMENSION_BYTES % 2 == 0, "kv_kept_add steps within a word by its low byte"
+.endif
 .else
 ; kv_values_scatter - B words (a multiple of 4) from DE on into the value cache at HL,
 ; HL + AT_DIMENSION_BYTES, ...: a position's words, dimension-major (attention.s). SP pops
@@ -1717,6 +1743,7 @@ fw_high_planes:
 .endif
 .endif
 
+.ifndef FW_NO_SLOT                      ; (fw_layer_kv's only call)
 ; fw_cache_slot - HL = this layer's key cache + pos * 64.
 fw_cache_slot:
         ld a,(fw_pos)
@@ -1730,6 +1757,7 @@ fw_cache_slot:
         ld d,(ix+FD_KEYS+1)
         add hl,de
         ret
+.endif
 
 .ifdef FW_PLANES_BANK
 ; fw_planes_back - the layer's bank at $C000 again (bank 0 for layer 0, the data bank for layer 1).

@@ -210,6 +210,12 @@ prompt:
         call kv_values_gather
 .endif
 .endif
+.ifdef AT_TABLE_BY_DIMENSION           ; (the 48K's table means over a dimension-major cache, positions in order:
+        ld hl,kv_values                 ; layer 0's SEP values, each dimension's first word, wait in the FFN
+        ld de,fw_ffn                    ; buffer while the unpacked list runs over them)
+        ld b,FW_DIM
+        call kv_values_gather
+.endif
 .ifdef AT_FAST_MEANS                   ; (its value cache is dimension-major: attention.s, AT_VALUES_BY_DIMENSION)
         ld hl,kv_values + AT_DIMENSION_BYTES - 2 ; both layers' SEP values (position 0, each
         ld de,fw_ffn                            ; dimension's last word: forward.s) wait in
@@ -228,9 +234,15 @@ prompt:
 .ifdef AT_TABLE_MEANS
         ld hl,kv_values + AT_DIMENSION_BYTES - 2
         ld de,fw_ffn
-        ld b,FW_DIM
+        ld bc,2 * FW_DIM                ; (the 48K's kv_values_scatter counts bytes)
         call kv_values_scatter
 .endif
+.endif
+.ifdef AT_TABLE_BY_DIMENSION
+        ld hl,kv_values
+        ld de,fw_ffn
+        ld bc,2 * FW_DIM
+        call kv_values_scatter
 .endif
 .ifdef AT_FAST_MEANS                   ; (its value cache is dimension-major: attention.s, AT_VALUES_BY_DIMENSION)
         ld hl,kv_values + AT_DIMENSION_BYTES - 2

@@ -606,7 +606,7 @@ at_leading_zeros:
 .else
         ld hl,at_lut
 .endif
-        ld de,AT_STRIDE
+        ld de,AT_VALUE_STRIDE
         xor a
 @zero:
         cp (hl)
@@ -683,7 +683,7 @@ at_wide_dimension:
 .ifdef AT_KEPT_MEANS                  ; (the 48K's kept means, dimension-major: v[j + 1][d] a word before v[j][d])
         ld de,-3
 .else
-        ld de,AT_STRIDE - 1
+        ld de,AT_VALUE_STRIDE - 1
 .endif
         add hl,de
         djnz @position

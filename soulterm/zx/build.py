@@ -66,7 +66,8 @@ from .contention import CONTENDED_END
 from .soul_layout import (FIRST_SHARED_OPTION, PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, WORD_LIST_SYMBOLS, plane_bytes,
                           plane_classes, plane_group_classes, plane_group_word_bytes, plane_groups, plane_words)
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
-from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, SKIP_LEADING_ZEROS, Z80_KERNELS_DIR,
+from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
+                          Z80_KERNELS_DIR,
                           player_kernel_options, runs_coarse, runs_narrow)
 from .soul_layout import (CHOOSABLE_ROWS_MATRIX, bias_of, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
                           is_matvec_matrix, lens_rows_apart, narrow_mark_take, APART_128K, matvec_size, merges_include, soul_include, tensor_labels,
@@ -263,6 +264,12 @@ NARROW_MARK_48K = "WP_NARROW_MARK"
 # bytes, ~140 a byte) next, before MV_HZ_ENDS (~125 a byte)
 NARROW_MARK_OUT_48K = "WP_NARROW_MARK_OUT"
 NARROW_MARKS_48K = (NARROW_MARK_48K, NARROW_MARK_OUT_48K)
+# attention.s's table means over a dimension-major value cache, its positions in order (AT_TABLE_BY_DIMENSION,
+# thirty-fifth round, zx48kept35: no stride a position-dimension, v stored by kv_values_scatter, layer 0's SEP
+# values kept while the word list is unpacked; on the packed key planes' rungs alone, spends_48k): first, before
+# MV_HZ_ENDS (python benchmarks/z80_token.py; docs/spectrum.md, "Thirty-fifth round")
+TABLE_BY_DIMENSION_48K = TABLE_BY_DIMENSION
+PLANES_SPENDS_48K = (LEADING_ZEROS_48K, TABLE_BY_DIMENSION_48K)     # (the spends the packed key planes keep)
 SPENDS_48K = (NARROW_MARKS_48K + (HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:4]
               + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:])
 # On the planes' rung (twenty-seventh round, zxlogits48: the logits by out's planes, whose room takes FW_WIDE_SPARSE
@@ -282,12 +289,14 @@ def spends_48k(fast_scores: bool, planes_48k: bool, nz: bool = False, packed_key
     """The 48K's spends for a rung, in the order the ladder tries them (SPENDS_48K, on the planes
     SPENDS_48K_PLANES but with matvec_nz; without the fast scores their cuts left out, AT_SKIP_LEADING_ZEROS kept
     with the packed key planes, `packed_keys`; with matvec_nz, `nz`, no FW_WIDE_SPARSE: fc2 has no sparse call left
-    to widen; WP_NARROW_MARK and WP_NARROW_MARK_OUT on the planes' rungs where the soul allows it, `narrow_mark`)."""
+    to widen; WP_NARROW_MARK and WP_NARROW_MARK_OUT on the planes' rungs where the soul allows it, `narrow_mark`; with
+    the packed key planes AT_TABLE_BY_DIMENSION first, TABLE_BY_DIMENSION_48K)."""
     spends = SPENDS_48K_PLANES if planes_48k and not nz else SPENDS_48K
-    return tuple(spend for spend in spends if (fast_scores or spend not in FAST_TAKEBACKS_48K + (LEADING_ZEROS_48K,)
-                                               or packed_keys and spend == LEADING_ZEROS_48K)
-                 and not (nz and spend == WIDE_SPARSE_48K)
-                 and (spend not in NARROW_MARKS_48K or planes_48k and narrow_mark))
+    return (TABLE_BY_DIMENSION_48K,) * packed_keys + tuple(
+        spend for spend in spends if (fast_scores or spend not in FAST_TAKEBACKS_48K + (LEADING_ZEROS_48K,)
+                                      or packed_keys and spend == LEADING_ZEROS_48K)
+        and not (nz and spend == WIDE_SPARSE_48K)
+        and (spend not in NARROW_MARKS_48K or planes_48k and narrow_mark))
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
@@ -1063,7 +1072,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      raw_top=raw_top and coarse_top and coarse and not banked,
                                      fast_scores=True if fast_scores else None, plane_scores=packed_keys or None,
                                      fast_takebacks=tuple(fast_takebacks) if fast_scores else tuple(
-                                         name for name in fast_takebacks if packed_keys and name == LEADING_ZEROS_48K),
+                                         name for name in fast_takebacks if packed_keys and name in PLANES_SPENDS_48K),
                                      kept_means=kept_48k and coarse and not banked,
                                      raw_pass=coarse and coarse_pairs if banked else False,
                                      gate_quads=coarse and coarse_pairs and banked,

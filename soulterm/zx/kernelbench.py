@@ -157,6 +157,12 @@ FAST_TAKEBACK_OPTIONS = ("AT_FAST_H4_APART", "AT_FAST_RANGE_APART", "AT_FAST_DIM
 # attention.s's table means from each head's first nonzero weight on (AT_SKIP_LEADING_ZEROS, thirty-second round,
 # zx48att32: the walk's leading 0s left out once a head): a spend of the 48K's ladder with those take-backs
 SKIP_LEADING_ZEROS = "AT_SKIP_LEADING_ZEROS"
+# attention.s's table means over a dimension-major value cache, its positions in order (AT_TABLE_BY_DIMENSION,
+# thirty-fifth round, zx48kept35: no stride a position-dimension): a spend of the 48K's ladder on the packed key
+# planes' rungs (PL_PACKED: no key cache's stride), as AT_SKIP_LEADING_ZEROS
+TABLE_BY_DIMENSION = "AT_TABLE_BY_DIMENSION"
+# the spends the planes' scores take among fast_takebacks (without AT_FAST_SCORES' cuts)
+PLANES_TAKEBACKS = (SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION)
 # te and pe in packed rows (vecops.s's em_unpack) and equal gains stored once (soul_layout.soul_include):
 # the 48K's, for room (docs/spectrum.md, "Sixteenth round")
 SOUL_PACKED_OPTION = "SOUL_PACKED = 1"
@@ -313,11 +319,13 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     kept_means = False if kept_means is None else kept_means
     if kept_means and not (fast_means or table_means):
         raise ValueError("AT_KEPT_MEANS is a walk of AT_FAST_MEANS or (the 48K's form) AT_TABLE_MEANS")
-    if any(name not in FAST_TAKEBACK_OPTIONS + (SKIP_LEADING_ZEROS,) for name in fast_takebacks) or (
-            fast_takebacks and not fast_scores and fast_takebacks != (SKIP_LEADING_ZEROS,)) or (
-            fast_takebacks and not (fast_scores or plane_scores)):
-        raise ValueError(f"fast_takebacks: options of {FAST_TAKEBACK_OPTIONS + (SKIP_LEADING_ZEROS,)}, with the fast "
-                         f"scores ({SKIP_LEADING_ZEROS} with the planes' too)")
+    if any(name not in FAST_TAKEBACK_OPTIONS + PLANES_TAKEBACKS for name in fast_takebacks) or (
+            not fast_scores and any(name not in PLANES_TAKEBACKS for name in fast_takebacks)) or (
+            fast_takebacks and not (fast_scores or plane_scores)) or (
+            TABLE_BY_DIMENSION in fast_takebacks and (not table_means or kept_means)):
+        raise ValueError(f"fast_takebacks: options of {FAST_TAKEBACK_OPTIONS + PLANES_TAKEBACKS}, with the fast "
+                         f"scores ({SKIP_LEADING_ZEROS} and {TABLE_BY_DIMENSION}, the table means', with the planes' "
+                         f"too)")
     options = ([LOW_SLOTS_OPTION] * is_128k + [BIAS_IN_K_OPTION] * (is_128k or coarse) + [SPARSE_OPTION] * sparse
                + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores
                + [PLANE_SCORES_OPTION if bench else PLANE_SCORES] * plane_scores + [COARSE_OPTION] * coarse
@@ -584,8 +592,15 @@ def kept_sums_agree(bench: Z80Bench, got: bytes, values, count: int) -> bool:
 def values_by_dimension(bench: Z80Bench) -> bool:
     """Whether the bench's value cache is dimension-major (attention.s's AT_VALUES_BY_DIMENSION, with
     AT_FAST_MEANS: the 128K's since the eighteenth round): a layer's dimension k (head * 8 + d) holds
-    its 20 positions AT_DIMENSION_BYTES apart, the last first; else a position's 32 words lie together."""
+    its 20 positions AT_DIMENSION_BYTES apart, the last first (values_ascending: the first first); else a
+    position's 32 words lie together."""
     return "AT_VALUES_BY_DIMENSION" in bench.symbols
+
+
+def values_ascending(bench: Z80Bench) -> bool:
+    """Whether a dimension-major value cache holds its positions in order, v[j][d] at d * AT_DIMENSION_BYTES
+    + 2 j (attention.s's AT_VALUES_ASCENDING: the 48K's AT_TABLE_BY_DIMENSION, thirty-fifth round)."""
+    return "AT_VALUES_ASCENDING" in bench.symbols
 
 
 def paged_values_option() -> str:
@@ -631,7 +646,9 @@ def value_cache_words(bench: Z80Bench, values) -> np.ndarray:
     from soulterm.soul import spec
 
     values = np.asarray(values).reshape(spec.CONTEXT, spec.EMBED_DIM)
-    return encoded_values(bench, (values.T[:, ::-1] if values_by_dimension(bench) else values).reshape(-1))
+    if values_by_dimension(bench):
+        values = values.T if values_ascending(bench) else values.T[:, ::-1]
+    return encoded_values(bench, values.reshape(-1))
 
 
 def value_addresses(bench: Z80Bench, layer: int, position: int) -> np.ndarray:
@@ -641,7 +658,8 @@ def value_addresses(bench: Z80Bench, layer: int, position: int) -> np.ndarray:
     layer_start = bench.sym("kv_values_layer_1") if layer else bench.sym("kv_values")   # (the 48K's layer 1 apart)
     dimensions = np.arange(spec.EMBED_DIM)
     if values_by_dimension(bench):
-        return layer_start + dimensions * bench.sym("AT_DIMENSION_BYTES") + 2 * (spec.CONTEXT - 1 - position)
+        slot = position if values_ascending(bench) else spec.CONTEXT - 1 - position
+        return layer_start + dimensions * bench.sym("AT_DIMENSION_BYTES") + 2 * slot
     return layer_start + 2 * (position * spec.EMBED_DIM + dimensions)
 
 
