@@ -70,6 +70,18 @@ fg_rows_wide:
         ld b,(hl)
         inc hl
         push hl                 ; the planes
+.ifdef FG_GROUP_FORMS
+        inc de
+        inc de
+        ld a,(de)               ; the start's code after its pop ix: add ix,bc (class 1), exx (2), else class 0
+        cp $DD                  ; (fg_start_c's, and the group forms' stubs' by class)
+        ld a,1
+        jr z,@kind
+        ld a,(de)
+        cp $D9
+        ld a,2
+        jr z,@kind
+.else
         ld hl,fg_start_1
         or a
         sbc hl,de
@@ -80,6 +92,7 @@ fg_rows_wide:
         sbc hl,de
         ld a,2
         jr z,@kind
+.endif
         xor a
 @kind:  ld (fg_wide_kind),a
         or a
@@ -91,8 +104,10 @@ fg_rows_wide:
 @bh:    xor a                   ; b = bl + 128 bh, bh = -(BC) (|b| <= 32,768: 16 bits)
         ld h,a
         ld l,a
-        sbc hl,bc               ; bh
-        ld a,l                  ; bh << 7: L's bit 0 into H, the rest shifted
+        sbc hl,bc               ; bh (-256..255)
+        ld a,h                  ; bh << 7: bh's bits 8..1 into H (its bit 8 from H's bit 0: not the sbc's
+        rra                     ; borrow, which is set for any bh > 0 too; thirty-fifth round), bit 0 into L's bit 7
+        ld a,l
         rra
         ld h,a
         ld a,0
@@ -111,6 +126,10 @@ fg_rows_wide:
         djnz @clear
         pop de                  ; its planes, from 7 down
         ld c,$80
+.ifdef FG_GROUP_FORMS
+        ld a,(fg_wide_kind)
+        call fg_wide_form       ; (fc1planes.s's: a group form's planes 7 and the lower one; DE, C then its next plane)
+.endif
 @plane: ld l,0                  ; group 0's columns
 @group: ld a,(de)               ; 2 m mod 256
         inc de
