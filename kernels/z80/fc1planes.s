@@ -506,7 +506,9 @@ fg_plane_5:
         fg_plane                ; 5
 fg_plane_4:
         fg_plane                ; 4
-fg_test_4:                      ; (a class 2 group form's exit: FG_GROUP_FORMS)
+.ifdef FG_GROUP_FORMS
+fg_test_4:                      ; (a class 2 group form's exit)
+.endif
         add ix,ix               ; (plane 3's doubling; C: U_4's sign)
         jr nc,fg_zero_4         ; U_4 >= 0: the row is 0
         .byte $DD,$7C           ; ld a,ixh: IX = 2 U_4 + 65536

@@ -92,6 +92,17 @@ def row_form(row) -> tuple[int, int]:
     return kind, sum(1 << g for g in narrow) if len(narrow) >= 2 else 0
 
 
+def form_saving(kind: int, groups: int) -> int:
+    """The T-states fg_rows saves on a row of form (kind, W) against its class's own start (every row reads its
+    planes 7..4): the shared block's 43 (|W| - 1) lookups fewer, less the stub's jp and the block's ret (10 each;
+    class 0's own start jumps too, its stub reads K0 from memory: 10 more; class 2's own start jumps; the class 1,
+    k = 2 stub falls into the block)."""
+    if not groups:
+        return 0
+    k = 4 - bin(groups).count("1")
+    return 43 * (3 - k) - {0: 20, 1: 20 - 10 * (k == 2), 2: 10}[kind]
+
+
 def gate_items(weights, bias, page, group_forms: bool = False) -> list[list]:
     """gate_bytes' rows as items: bytes, or a symbol's name (an expression: a word of the assembly's), each row a
     list, the rows' end mark (fg_rows_done) last as a row of its own. With `group_forms`, FG_GROUP_FORMS' rows."""
