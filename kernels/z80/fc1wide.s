@@ -105,14 +105,9 @@ fg_rows_wide:
         ld h,a
         ld l,a
         sbc hl,bc               ; bh (-256..255)
-        ld a,h                  ; bh << 7: bh's bits 8..1 into H (its bit 8 from H's bit 0: not the sbc's
-        rra                     ; borrow, which is set for any bh > 0 too; thirty-fifth round), bit 0 into L's bit 7
-        ld a,l
-        rra
-        ld h,a
-        ld a,0
-        rra
-        ld l,a                  ; 128 bh (bl from the row's tail, after its planes)
+        .repeat 7               ; 128 bh (bl from the row's tail, after its planes): seven doublings, as many
+        add hl,hl               ; bytes as the shift through A they replace, which took the sbc's borrow for
+        .endrepeat              ; bh's sign, set for any bh > 0 too (thirty-fifth round)
         ld (fg_wide_sum),hl
         ld a,h
         rla
