@@ -83,6 +83,15 @@
 ; Size on the kernels' bench: 1,318 bytes of code and variables (fg_rows 722; 1,335 and 739 before zxfc1rows34; 1,288 before the linked passes and the sums two a pass), the 8 table pages
 ; (2,048 bytes, run time only) apart. A row of the layout: 70 bytes (class 0), 62 (1), 54 (2), and the rows' end
 ; mark 2: the shipped soul's fc1 3,994 bytes (layer 0) and 3,626 (layer 1).
+; FG_GROUP_FORMS (thirty-fifth round, zxfc1g35; the kernels' bench only, `player_kernel_options(fc1_group_forms=True)`:
+; no player takes it, bank 4 lacks its room): a row of class c whose groups W (two or three) have weights one class
+; narrower starts at a stub by class and k = 4 - |W| (fg_form_c_k), reads plane 7 for its k other groups in the shared
+; block, doubles, then its lower plane's 4 words (W's plane-7 masks: 2 E_7 + E_lower = E_7 + S_g) and T[W]'s (the sum
+; of S_g over W, fg_group_sums, built at fg_tables' end from E_g[0] + E_g[255]), and `ret`s to its exit word (fg_plane_5,
+; fg_plane_4, fg_test_4): U there is fg_start_c's exactly. On "hello"'s fc1 calls fg_rows 65,849 -> 64,034 (layer 0)
+; and 62,562 -> 61,176 (layer 1), fg_tables 577 dearer each (fc1_planes.form_saving's count to the T-state); 1,685
+; bytes (+367: the stubs and block 96, fg_wide_form 143 for fc1wide.s's decoding, T[W] 32, its build 96); the
+; rows 28 (layer 0) and 32 (layer 1) bytes fewer (benchmarks/z80_fc1_group_forms.py).
 
 FG_MOST_SUM     = 2047          ; sum |x| above it and U could wrap 16 bits
 FG_LEAST_SHIFT  = 4             ; fg_sure's end shifts floor(value / 16) right by shift - 4

@@ -16,7 +16,10 @@
 ; its head (high = -bh 2^class) and its tail (bl, since the thirty-third round), its 32 u' = 127 - w from its planes (each mask m from its entry's
 ; address: 2 m mod 256, then a page whose bit 0 is m's bit 7) into fc1planes.s's first table page (free:
 ; fg_tables declined this x), planes 6 (and 5) of class 1 (2) as ~plane 7; then b + sum w x by mul16s
-; in 32 bits (w = u' xor $7F), sra32, sat32to16 and the ReLU: slow and exact.
+; in 32 bits (w = u' xor $7F), sra32, sat32to16 and the ReLU: slow and exact. (128 bh by seven doublings since
+; the thirty-fifth round, zxfc1g35: the shift through A before took the sbc's borrow for bh's sign, wrong for any
+; bias of 128 or more, which no shipped fc1 has.) With FG_GROUP_FORMS (the kernels' bench only) the class from the
+; start's code (a form's stub's too) and a group form's planes 7 and its lower one by fc1planes.s's fg_wide_form.
 ; T-states: fw_fc1_planes's call 117,000 to 120,000 on random x of sum |x| ~800..1,000 (the rows
 ; fc1planes.s's), ~2,441,000 where fg_tables declines (random x, sum |x| 6,715: its build ~41,000,
 ; then ~37,500 a row here): correctness first, for a call no shipped prompt makes.
