@@ -12,7 +12,8 @@ prints, on the shipped soul:
   - the bytes: fc1planes.s's code and variables on the bench with and without (its parts: the stubs and block,
     fc1wide.s's fg_wide_form, T[W], its build), each layer's rows with and without, and what the 128K player has for
     them (`python -m soulterm build --machine zx128`'s build: bank 4's room at run time past the keys' planes, which
-    layer 1's rows and fc1planes.s's growth must fit, and bank 0's room before fc1planes.s's copy).
+    layer 1's rows and fc1planes.s's growth must fit, and bank 0's room before fc1planes.s's copy), and the smallest
+    variant's (class 1's forms alone, T[W] in the gap below $C000): its T-states and bank 4's bytes.
 
     python benchmarks/z80_fc1_group_forms.py
 """
@@ -86,6 +87,19 @@ def main() -> None:
     bank_4_room = zx_build.FC1_PLANES_TABLES - (player["kv_planes"] + 2 * player["PL_LAYER_BYTES"])
     bank_0_room = player["fg_x"] - player["lg_masks_top_end"]
     need_4 = size[True] - size[False] - shrink["l1.fc1_w"]
+    # the variant with class 1's forms alone and T[W] in the room below $C000 (at_sq_index's gap): its stubs, the block,
+    # T[W]'s build and fg_wide_form in bank 4, less class 1's rows' shrink, plus bank 0's copy's padding
+    ones = {name: [row for row in np.asarray(soul[name].values, dtype=np.int64) if row_form(row)[0] == 1] for name in LAYERS}
+    rows_1 = {name: sum(form_saving(*row_form(row)) for row in rows) for name, rows in ones.items()}
+    shrink_1 = {name: 2 * sum(bin(row_form(row)[1]).count("1") == 3 for row in rows) for name, rows in ones.items()}
+    code_1 = (sym("fg_wide_form") - sym("fg_form_1_1")) + (sym("fg_code_end") - sym("fg_wide_form")) + (
+        size[True] - size[False] - (sym("fg_code_end") - sym("fg_form_0_2")) - 32)
+    pad_1 = max(0, shrink_1["l1.fc1_w"] - shrink_1["l0.fc1_w"] - bank_0_room)
+    build_t = round(np.mean([t[0] for t in times[True][0]]) - np.mean([t[0] for t in times[False][0]]))
+    print(f"class 1's forms alone (T[W] below $C000): the rows {rows_1['l0.fc1_w']:,} and {rows_1['l1.fc1_w']:,} a call, "
+          f"{rows_1['l0.fc1_w'] + rows_1['l1.fc1_w'] - 2 * build_t:,} a reply step, {rows_1['l0.fc1_w'] - build_t:,} a prompt "
+          f"position; bank 4: {code_1 - shrink_1['l1.fc1_w'] + pad_1} bytes ({code_1} of code, the rows "
+          f"{shrink_1['l1.fc1_w']} fewer, {pad_1} of padding for bank 0's copy)")
     print(f"the 128K player: bank 4's room at run time {bank_4_room} bytes, the forms need {need_4} there "
           f"(fc1planes.s's growth less layer 1's rows' shrink): {'fits' if need_4 <= bank_4_room else 'does not fit'}; "
           f"bank 0's room before fc1planes.s's copy {bank_0_room} (the copy moves {shrink['l1.fc1_w']} lower, layer 0's "
