@@ -149,7 +149,7 @@ def test_a_broken_t_w_or_stub_fails(bench):
     bench.poke(at, [0x22, entry & 255, entry >> 8])
     assert np.array_equal(run_gate(bench, w, b, x, 6)[0], want)
     stub = bench.sym("fg_form_1_1") + 2            # add ix,bc (K1) -> add ix,de: a class 1 form's start wrong
-    assert bench.peek(stub, 2) == bytes([0xDD, 0x09]) and any(row_form(row) [0] == 1 for row in w)
+    assert bench.peek(stub, 2) == bytes([0xDD, 0x09]) and any(row_form(row)[0] == 1 for row in w)
     bench.poke(stub + 1, [0x19])
     broken = [not np.array_equal(run_gate(bench, w[i:i + 1], b[i:i + 1], x, 6)[0], want[i:i + 1])
               for i in range(len(w)) if row_form(w[i])[0] == 1 and bin(row_form(w[i])[1]).count("1") == 3]
