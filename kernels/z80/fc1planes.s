@@ -655,8 +655,10 @@ fg_form_k2:
         fg_lookup               ; plane 7's words of the groups outside W
 fg_form_k1:
         fg_lookup
-        fg_plane                ; the lower plane's 4 words (W's: their plane-7 masks)
-        fg_lookup               ; T[W]
+        add ix,ix               ; the lower plane's 4 words (W's: their plane-7 masks), then T[W]'s
+        .repeat 5               ; (not fg_plane: benchmarks/zx48_fc1_planes.py counts its expansions, the flag's off)
+        fg_lookup
+        .endrepeat
         ret                     ; to the row's exit word
 
 ; fg_wide_form: (fc1wide.s's fg_rows_wide, for an x fg_tables declines) a group form's planes 7 and its lower
