@@ -83,6 +83,15 @@
 ; Size on the kernels' bench: 1,318 bytes of code and variables (fg_rows 722; 1,335 and 739 before zxfc1rows34; 1,288 before the linked passes and the sums two a pass), the 8 table pages
 ; (2,048 bytes, run time only) apart. A row of the layout: 70 bytes (class 0), 62 (1), 54 (2), and the rows' end
 ; mark 2: the shipped soul's fc1 3,994 bytes (layer 0) and 3,626 (layer 1).
+; FG_GROUP_FORMS (thirty-fifth round, zxfc1g35; the kernels' bench only, `player_kernel_options(fc1_group_forms=True)`:
+; no player takes it, bank 4 lacks its room): a row of class c whose groups W (two or three) have weights one class
+; narrower starts at a stub by class and k = 4 - |W| (fg_form_c_k), reads plane 7 for its k other groups in the shared
+; block, doubles, then its lower plane's 4 words (W's plane-7 masks: 2 E_7 + E_lower = E_7 + S_g) and T[W]'s (the sum
+; of S_g over W, fg_group_sums, built at fg_tables' end from E_g[0] + E_g[255]), and `ret`s to its exit word (fg_plane_5,
+; fg_plane_4, fg_test_4): U there is fg_start_c's exactly. On "hello"'s fc1 calls fg_rows 65,849 -> 64,034 (layer 0)
+; and 62,562 -> 61,176 (layer 1), fg_tables 577 dearer each (fc1_planes.form_saving's count to the T-state); 1,685
+; bytes (+367: the stubs and block 96, fg_wide_form 143 for fc1wide.s's decoding, T[W] 32, its build 96); the
+; rows 28 (layer 0) and 32 (layer 1) bytes fewer (benchmarks/z80_fc1_group_forms.py).
 
 FG_MOST_SUM     = 2047          ; sum |x| above it and U could wrap 16 bits
 FG_LEAST_SHIFT  = 4             ; fg_sure's end shifts floor(value / 16) right by shift - 4
@@ -111,6 +120,10 @@ fg_page:        .byte 0         ; the group's table page
 fg_a:           .res 2          ; A[0] = -N_g, then A'[0] = A[0] + B[15] (the odd A'[a] go into word_fill_rows_linked's stubs)
 fg_v:           .word 0         ; fg_sure's -U_4
 fg_d0:          .word 0         ; the fill's -x_0
+.ifdef FG_GROUP_FORMS
+fg_group_sums:  .res 2 * (1 << FG_GROUPS)       ; T[W]: the sum of S_g over the groups in W (|W| = 2, 3 written)
+        .assert (fg_group_sums & 255) <= 256 - 2 * (1 << FG_GROUPS), "T[W]: on one page (fg_wide_form finds W by its low byte)"
+.endif
 
 ; fg_interrupts_off: IFF2 to fg_ints, then DI (matvec.s's way: LD A,I's P/V is IFF2).
 fg_interrupts_off:
@@ -184,6 +197,59 @@ fg_interrupts_off:
         jp c,fg_wide
         .endmacro
 
+.ifdef FG_GROUP_FORMS
+; fg_group_sums_build: T[W] for the group forms' rows (|W| = 2, 3), S_g = E_g[0] + E_g[255] read from the tables just
+; built (|N_g| + P_g); BC S_0, DE S_1 (kept in IX while S_3 is added), SP S_2 (interrupts off), S_3 added once
+; from its two entries, W in Gray order. No step carries (every sum <= 4 * 2047), so each sbc finds the carry clear.
+        .macro fg_group_sums_build
+        ld hl,(FG_GROUP_PAGE_2 * 256)
+        ld de,(FG_GROUP_PAGE_2 * 256 + 510)
+        add hl,de
+        ld sp,hl                ; S_2
+        ld bc,(FG_PAGE * 256)
+        ld hl,(FG_PAGE * 256 + 510)
+        add hl,bc
+        ld b,h
+        ld c,l                  ; S_0
+        ld de,(FG_PAGE * 256 + 512)
+        ld hl,(FG_PAGE * 256 + 1022)
+        add hl,de
+        ex de,hl                ; S_1
+        ld h,d
+        ld l,e
+        add hl,bc
+        ld (fg_group_sums + 2 * 3),hl
+        add hl,sp
+        ld (fg_group_sums + 2 * 7),hl
+        sbc hl,bc
+        ld (fg_group_sums + 2 * 6),hl
+        sbc hl,de               ; {2}
+        add hl,bc
+        ld (fg_group_sums + 2 * 5),hl
+        .byte $DD,$62           ; ld ixh,d (S_1 kept)
+        .byte $DD,$6B           ; ld ixl,e
+        ld de,((FG_GROUP_PAGE_2 + 2) * 256)
+        add hl,de
+        ld de,((FG_GROUP_PAGE_2 + 2) * 256 + 510)
+        add hl,de               ; + S_3
+        .byte $DD,$54           ; ld d,ixh
+        .byte $DD,$5D           ; ld e,ixl
+        ld (fg_group_sums + 2 * 13),hl
+        sbc hl,bc
+        ld (fg_group_sums + 2 * 12),hl
+        add hl,de
+        ld (fg_group_sums + 2 * 14),hl
+        add hl,bc               ; {0, 1, 2, 3}: no form reads it
+        sbc hl,sp
+        ld (fg_group_sums + 2 * 11),hl
+        sbc hl,bc
+        ld (fg_group_sums + 2 * 10),hl
+        sbc hl,de               ; {3}
+        add hl,bc
+        ld (fg_group_sums + 2 * 9),hl
+        .endmacro
+.endif
+
 ; fg_tables: see the header. Per group: |x|, S and -N_g over its 7 (or 4) x; A[a] over x_4..x_6
 ; from -N_g into fg_a (the last group: A[0] = -N_g alone), B[b] over x_0..x_3 from 0 into fg_fill's
 ; immediates (both in Gray order, SP holding an x); then E_g[16 a + b] = A[a] + B[b] pushed down the
@@ -255,6 +321,9 @@ fg_pages_next:
         cp FG_PAGE + FG_GROUPS * FG_GROUP_PAGES
 .endif
         jp nz,fg_group
+.ifdef FG_GROUP_FORMS
+        fg_group_sums_build
+.endif
         ld sp,(fg_saved_sp)
         ld iy,(fg_saved_iy)
         ld a,(fg_sum + 1)
@@ -446,6 +515,9 @@ fg_plane_5:
         fg_plane                ; 5
 fg_plane_4:
         fg_plane                ; 4
+.ifdef FG_GROUP_FORMS
+fg_test_4:                      ; (a class 2 group form's exit)
+.endif
         add ix,ix               ; (plane 3's doubling; C: U_4's sign)
         jr nc,fg_zero_4         ; U_4 >= 0: the row is 0
         .byte $DD,$7C           ; ld a,ixh: IX = 2 U_4 + 65536
@@ -541,6 +613,157 @@ fg_sure_chain_at:
         .endrepeat
 fg_sure_chain_end:
         jp fg_store
+.ifdef FG_GROUP_FORMS
+; The group forms (thirty-fifth round, zxfc1g35): a row of class c whose groups W (two or three) have weights one
+; class narrower (-64..63, -32..31, -16..15 for c = 0, 1, 2) has those groups' first plane below 7 (6, 5, 4) the
+; complement of plane 7, E_g[~m] = S_g - E_g[m], so 2 E_7 + E_lower = E_7 + S_g: it reads plane 7 for its k = 4 - |W|
+; other groups alone, then the lower plane's 4 words (a group in W gives its plane-7 mask there) and T[W]'s, one
+; plane lower. Its start is a stub by class and k (the class's K as fg_start_c adds it, then into the shared block),
+; the block's `ret` takes the row's exit word: its class's next plane (fg_plane_5, fg_plane_4, fg_test_4). U there is
+; fg_start_c's U exactly, so every later step is the class's own. 43 (|W| - 1) T-states fewer a row, less the jp and
+; the ret (the class 1, k = 2 stub falls into the block; class 0's reads K0 from fg_k0's immediate, 10 more).
+fg_form_0_2:
+        pop ix                  ; -bh
+        ld de,(fg_k0 + 1)
+        add ix,de               ; + K0
+        jp fg_form_k2
+fg_form_0_1:
+        pop ix
+        ld de,(fg_k0 + 1)
+        add ix,de
+        jp fg_form_k1
+fg_form_2_2:
+        pop ix                  ; -4 bh
+        exx
+        add ix,de               ; + K2 (DE')
+        exx
+        jp fg_form_k2
+fg_form_2_1:
+        pop ix
+        exx
+        add ix,de
+        exx
+        jp fg_form_k1
+fg_form_1_1:
+        pop ix                  ; -2 bh
+        add ix,bc               ; + K1 (BC)
+        jp fg_form_k1
+fg_form_1_2:
+        pop ix
+        add ix,bc               ; (falls into the block: class 1's two-group rows, the commonest form)
+fg_form_k2:
+        fg_lookup               ; plane 7's words of the groups outside W
+fg_form_k1:
+        fg_lookup
+        add ix,ix               ; the lower plane's 4 words (W's: their plane-7 masks), then T[W]'s
+        .repeat 5               ; (not fg_plane: benchmarks/zx48_fc1_planes.py counts its expansions, the flag's off)
+        fg_lookup
+        .endrepeat
+        ret                     ; to the row's exit word
+
+; fg_wide_form: (fc1wide.s's fg_rows_wide, for an x fg_tables declines) a group form's planes 7 and its lower
+; plane into the row's u' (the columns from fg_table_pages, 0 on entry), from DE at the row's planes, A its class,
+; C = $80. A class's own row (no T[W] word as its word 1 or 2: a table page there) returns DE and C as it found
+; them; a form's returns DE at its next plane, C that plane's bit. H = fg_table_pages' page after. Clobbers AF, B, L.
+fg_wide_form:
+        ld b,$40                ; the lower plane's bit: $40 >> class
+        or a
+        jr z,@low
+@shift: srl b
+        dec a
+        jr nz,@shift
+@low:   ld hl,fg_wide_low
+        ld (hl),b
+        ld hl,3
+        add hl,de               ; word 1's page
+        ld a,(hl)
+        cp fg_group_sums >> 8
+        jr z,@form              ; k = 1
+        inc hl
+        inc hl
+        ld a,(hl)               ; word 2's page
+        cp fg_group_sums >> 8
+        jr z,@form              ; k = 2
+        ld h,fg_table_pages >> 8
+        ret
+@form:  dec hl
+        ld a,(hl)
+        sub fg_group_sums & 255
+        rrca                    ; W
+        ld b,a
+        rlca
+        rlca
+        rlca
+        rlca
+        or b
+        ld (fg_wide_w),a        ; W in both nibbles: each pass's 4 rrca test its bits 0..3
+        ld h,fg_table_pages >> 8
+        ld l,0
+@seven: ld a,(fg_wide_w)        ; plane 7 of the groups outside W: the first k words
+        rrca
+        ld (fg_wide_w),a
+        call nc,fg_wide_word
+        ld a,l
+        add a,8
+        ld l,a
+        cp 32
+        jr nz,@seven
+        inc de
+        inc de                  ; past T[W]
+        ld a,(fg_wide_low)
+        ld c,a
+        ld l,0
+@lower: ld a,(fg_wide_w)        ; the lower plane's 4 words, in group order
+        rrca
+        ld (fg_wide_w),a
+        jr nc,@own
+        push bc
+        ld c,$80
+        call fg_wide_word       ; a group in W: its plane-7 mask
+        pop bc
+        cpl                     ; and its lower plane the complement
+        call fg_wide_bits
+        jr @next
+@own:   call fg_wide_word
+@next:  ld a,l
+        add a,8
+        ld l,a
+        cp 32
+        jr nz,@lower
+        inc de
+        inc de                  ; past the exit word
+        srl c                   ; the next plane's bit
+        ret
+; fg_wide_word: the mask m of the word at DE (DE past it; its page's bit 0 is m's bit 7) into the columns from L,
+; bit C where m has a bit; fg_wide_bits: the same for m in A. A (m), C, HL kept; B clobbered.
+fg_wide_word:
+        ld a,(de)
+        inc de
+        ld b,a
+        ld a,(de)
+        inc de
+        rra
+        ld a,b
+        rra                     ; m
+fg_wide_bits:
+        push af
+        push hl
+@bit:   srl a
+        jr nc,@next
+        ld b,a
+        ld a,(hl)
+        or c
+        ld (hl),a
+        ld a,b
+@next:  inc l
+        or a
+        jr nz,@bit
+        pop hl
+        pop af
+        ret
+fg_wide_low:    .byte 0         ; the form's lower plane's bit
+fg_wide_w:      .byte 0         ; W in both nibbles
+.endif
 
 fg_code_end:
 ; The four tables: group g's 256 word entries on pages FG_PAGE + 2 g and the next.
@@ -553,4 +776,7 @@ FG_PAGE         = fg_table_pages >> 8
 .ifdef fg_table_pages_high      ; (the 128K player's: groups 0, 1 at fg_table_pages, 2, 3 at fg_table_pages_high)
         .assert (fg_table_pages_high & 1023) == 0 && (fg_table_pages & 1023) == 0, "the tables: 4 pages each half"
 FG_PAGE_HIGH    = fg_table_pages_high >> 8
+FG_GROUP_PAGE_2 = FG_PAGE_HIGH  ; (group 2's first page)
+.else
+FG_GROUP_PAGE_2 = FG_PAGE + 2 * FG_GROUP_PAGES
 .endif

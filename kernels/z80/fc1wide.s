@@ -16,7 +16,10 @@
 ; its head (high = -bh 2^class) and its tail (bl, since the thirty-third round), its 32 u' = 127 - w from its planes (each mask m from its entry's
 ; address: 2 m mod 256, then a page whose bit 0 is m's bit 7) into fc1planes.s's first table page (free:
 ; fg_tables declined this x), planes 6 (and 5) of class 1 (2) as ~plane 7; then b + sum w x by mul16s
-; in 32 bits (w = u' xor $7F), sra32, sat32to16 and the ReLU: slow and exact.
+; in 32 bits (w = u' xor $7F), sra32, sat32to16 and the ReLU: slow and exact. (128 bh by seven doublings since
+; the thirty-fifth round, zxfc1g35: the shift through A before took the sbc's borrow for bh's sign, wrong for any
+; bias of 128 or more, which no shipped fc1 has.) With FG_GROUP_FORMS (the kernels' bench only) the class from the
+; start's code (a form's stub's too) and a group form's planes 7 and its lower one by fc1planes.s's fg_wide_form.
 ; T-states: fw_fc1_planes's call 117,000 to 120,000 on random x of sum |x| ~800..1,000 (the rows
 ; fc1planes.s's), ~2,441,000 where fg_tables declines (random x, sum |x| 6,715: its build ~41,000,
 ; then ~37,500 a row here): correctness first, for a call no shipped prompt makes.
@@ -70,6 +73,18 @@ fg_rows_wide:
         ld b,(hl)
         inc hl
         push hl                 ; the planes
+.ifdef FG_GROUP_FORMS
+        inc de
+        inc de
+        ld a,(de)               ; the start's code after its pop ix: add ix,bc (class 1), exx (2), else class 0
+        cp $DD                  ; (fg_start_c's, and the group forms' stubs' by class)
+        ld a,1
+        jr z,@kind
+        ld a,(de)
+        cp $D9
+        ld a,2
+        jr z,@kind
+.else
         ld hl,fg_start_1
         or a
         sbc hl,de
@@ -80,6 +95,7 @@ fg_rows_wide:
         sbc hl,de
         ld a,2
         jr z,@kind
+.endif
         xor a
 @kind:  ld (fg_wide_kind),a
         or a
@@ -91,13 +107,10 @@ fg_rows_wide:
 @bh:    xor a                   ; b = bl + 128 bh, bh = -(BC) (|b| <= 32,768: 16 bits)
         ld h,a
         ld l,a
-        sbc hl,bc               ; bh
-        ld a,l                  ; bh << 7: L's bit 0 into H, the rest shifted
-        rra
-        ld h,a
-        ld a,0
-        rra
-        ld l,a                  ; 128 bh (bl from the row's tail, after its planes)
+        sbc hl,bc               ; bh (-256..255)
+        .repeat 7               ; 128 bh (bl from the row's tail, after its planes): seven doublings, as many
+        add hl,hl               ; bytes as the shift through A they replace, which took the sbc's borrow for
+        .endrepeat              ; bh's sign, set for any bh > 0 too (thirty-fifth round)
         ld (fg_wide_sum),hl
         ld a,h
         rla
@@ -111,6 +124,10 @@ fg_rows_wide:
         djnz @clear
         pop de                  ; its planes, from 7 down
         ld c,$80
+.ifdef FG_GROUP_FORMS
+        ld a,(fg_wide_kind)
+        call fg_wide_form       ; (fc1planes.s's: a group form's planes 7 and the lower one; DE, C then its next plane)
+.endif
 @plane: ld l,0                  ; group 0's columns
 @group: ld a,(de)               ; 2 m mod 256
         inc de

@@ -70,27 +70,94 @@ def rows_marks(symbol) -> tuple:
     return tuple(symbol(f"fg_start_{kind}") for kind in range(3)) + (symbol("fg_rows_done"),)
 
 
-def gate_bytes(weights, bias, page, starts=(0, 1, 2, 3)) -> bytes:
+# FG_GROUP_FORMS (thirty-fifth round, zxfc1g35): a row of class c whose groups W (two or three) have weights one class
+# narrower (FORM_RANGES[c]) starts at the stub fg_form_c_k (k = 4 - |W|), reads plane 7 for its other groups, then the
+# lower plane's words in group order (a group in W gives its plane-7 mask there) and T[W]'s (fg_group_sums + 2 W), then
+# its exit word (FORM_EXITS[c], its class's next plane), then its planes as before
+FORM_RANGES = ((-64, 63), (-32, 31), (-16, 15))
+FORM_EXITS = ("fg_plane_5", "fg_plane_4", "fg_test_4")
+FORM_SUMS = "fg_group_sums"
+FORM_MOST_GROUPS = 3     # (the stubs take k = 1, 2; T[W] holds |W| = 2, 3)
+
+
+def row_form(row) -> tuple[int, int]:
+    """FG_GROUP_FORMS' (class, W) for a row: W the bit set of its groups whose weights lie in FORM_RANGES[class],
+    the first FORM_MOST_GROUPS of them, or 0 (the class's own row) where fewer than 2."""
+    row = np.asarray(row, dtype=np.int64)
+    kind = row_class(row)
+    low, high = FORM_RANGES[kind]
+    narrow = [g for g, (start, cols) in enumerate(group_columns())
+              if low <= int(row[start:start + cols].min()) and int(row[start:start + cols].max()) <= high]
+    narrow = narrow[:FORM_MOST_GROUPS]
+    return kind, sum(1 << g for g in narrow) if len(narrow) >= 2 else 0
+
+
+def form_saving(kind: int, groups: int) -> int:
+    """The T-states fg_rows saves on a row of form (kind, W) against its class's own start (every row reads its
+    planes 7..4): the shared block's 43 (|W| - 1) lookups fewer, less the stub's jp and the block's ret (10 each;
+    class 0's own start jumps too, its stub reads K0 from memory: 10 more; class 2's own start jumps; the class 1,
+    k = 2 stub falls into the block)."""
+    if not groups:
+        return 0
+    k = 4 - bin(groups).count("1")
+    return 43 * (3 - k) - {0: 20, 1: 20 - 10 * (k == 2), 2: 10}[kind]
+
+
+def gate_items(weights, bias, page, group_forms: bool = False) -> list[list]:
+    """gate_bytes' rows as items: bytes, or a symbol's name (an expression: a word of the assembly's), each row a
+    list, the rows' end mark (fg_rows_done) last as a row of its own. With `group_forms`, FG_GROUP_FORMS' rows."""
+    w = np.asarray(weights, dtype=np.int64)
+    rows = []
+    for row, b in zip(w, np.asarray(bias, dtype=np.int64)):
+        b = int(b)
+        kind, groups = row_form(row) if group_forms else (row_class(row), 0)
+        high = (-(b >> 7) << kind) & 0xFFFF
+        complement = 127 - row
+
+        def word(plane, g):
+            start, cols = list(group_columns())[g]
+            mask = int((((complement[start:start + cols] >> plane) & 1) << np.arange(cols)).sum())
+            return bytes([(2 * mask) & 255, group_pages(page)[g] + (mask >> 7)])
+
+        planes = row_planes(kind)
+        items = [f"fg_start_{kind}" if not groups else f"fg_form_{kind}_{4 - bin(groups).count('1')}",
+                 bytes([high & 255, high >> 8])]
+        if groups:
+            items += [word(7, g) for g in range(len(GROUP_COLS)) if not groups >> g & 1]
+            items.append(f"{FORM_SUMS} + {2 * groups}")
+            items += [word(7 if groups >> g & 1 else planes[1], g) for g in range(len(GROUP_COLS))]
+            items.append(FORM_EXITS[kind])
+            planes = planes[2:]
+        items += [word(plane, g) for plane in planes for g in range(len(GROUP_COLS))]
+        items.append(bytes([b & 127, 0]))
+        rows.append(items)
+    return rows + [["fg_rows_done"]]
+
+
+def items_bytes(items, symbol) -> bytes:
+    """A row's (or rows') items as bytes, each name's word by `symbol(expression)`."""
+    return b"".join(item if isinstance(item, bytes) else (symbol(item) & 0xFFFF).to_bytes(2, "little") for item in items)
+
+
+def form_symbol(symbol):
+    """`symbol` for gate_items' expressions: a name, or a name + an offset."""
+    def value(expression: str) -> int:
+        name, _, offset = expression.partition(" + ")
+        return symbol(name) + int(offset or 0)
+    return value
+
+
+def gate_bytes(weights, bias, page, starts=(0, 1, 2, 3), symbol=None) -> bytes:
     """fg_rows' layout for tables from `page` (FG_PAGE), the classes' starts at `starts` (fg_start_0,
     1, 2) and the rows' end mark (its fourth, fg_rows_done: a word after the last row, where fg_rows' next
     row's start would be, so that no count runs a row): a row is its class's start (a word), -bh 2^class (a word: b = 128 bh + bl), then its
     planes of u' = 127 - w from 7 down (row_planes), each the 4 groups' masks m as their entries'
     addresses, 2 m mod 256 and the page page + 2 g + (m >> 7), then bl and 0 (the ends' alone: no pop
-    a row for them, thirty-third round)."""
-    w = np.asarray(weights, dtype=np.int64)
-    out = bytearray()
-    for row, b in zip(w, np.asarray(bias, dtype=np.int64)):
-        b, kind = int(b), row_class(row)
-        high = (-(b >> 7) << kind) & 0xFFFF
-        out += starts[kind].to_bytes(2, "little") + bytes([high & 255, high >> 8])
-        complement = 127 - row
-        for plane in row_planes(kind):
-            bits = (complement >> plane) & 1
-            for g, (start, cols) in enumerate(group_columns()):
-                mask = int((bits[start:start + cols] << np.arange(cols)).sum())
-                out += bytes([(2 * mask) & 255, group_pages(page)[g] + (mask >> 7)])
-        out += bytes([b & 127, 0])
-    return bytes(out) + starts[3].to_bytes(2, "little")
+    a row for them, thirty-third round). With `symbol` (an assembly's, name -> address: FG_GROUP_FORMS'), the group
+    forms' rows (gate_items), their stubs, T[W] and exits by it."""
+    marks = {f"fg_start_{kind}": starts[kind] for kind in range(3)} | {"fg_rows_done": starts[3]}
+    value = form_symbol(lambda name: marks[name] if name in marks else symbol(name))
+    return b"".join(items_bytes(row, value) for row in gate_items(weights, bias, page, group_forms=symbol is not None))
 
 
 def gate_tables(x):
@@ -163,6 +230,7 @@ def gate_rows(weights, bias, x, shift: int, page: int = 0x80):
 def run_gate(bench, weights, bias, x, shift: int, buffers: int = 0xA000, tables: bool = True):
     """W at `buffers` (gate_bytes), x and out after it; fg_tables (unless `tables` is False) then fg_rows.
     Returns (out, tables' T-states or None, rows' T-states); out is None where fg_tables declined."""
-    data = gate_bytes(weights, bias, bench.sym("FG_PAGE"), rows_marks(bench.sym))
+    forms = "fg_form_k1" in bench.symbols     # (FG_GROUP_FORMS)
+    data = gate_bytes(weights, bias, bench.sym("FG_PAGE"), rows_marks(bench.sym), bench.sym if forms else None)
     bench.poke(buffers, data)
     return run_tables_and_rows(bench, "fg", buffers, buffers + len(data), len(weights), x, shift, tables)
