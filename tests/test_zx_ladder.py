@@ -15,10 +15,11 @@ from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 import soulterm.zx.build as zx_build
 
-SPEND_KEYS = ("fast_takebacks", "wide_sparse", "short_ends", "row_marks")    # (zx_build._spent_48k's)
+SPEND_KEYS = ("fast_takebacks", "wide_sparse", "short_ends", "row_marks", "nz_short_made")    # (zx_build._spent_48k's)
 # the spends whose code or data lie below UNCONTENDED, in the cold part (the others add code above it alone):
-# te's and pe's marks, and at_leading_zeros (vecops.s's, zx48att32: 2 bytes fewer above it, attention.s's jump)
-BELOW_UNCONTENDED = (zx_build.ROW_MARKS_48K, zx_build.LEADING_ZEROS_48K)
+# te's and pe's marks, at_leading_zeros (vecops.s's, zx48att32: 2 bytes fewer above it, attention.s's jump) and
+# nzmatvec.s's made short pieces (zx48ffn35: in matvec_nz's once-a-call part)
+BELOW_UNCONTENDED = (zx_build.ROW_MARKS_48K, zx_build.LEADING_ZEROS_48K, zx_build.SHORT_MADE_48K)
 
 
 def one_by_one(fits, spends=zx_build.SPENDS_48K) -> tuple:
@@ -49,8 +50,8 @@ def test_the_halves_take_the_spends_one_by_one_takes_for_any_bytes_and_room():
 
 def test_the_halves_ask_few_fits_where_most_spends_fit():
     """All at once where all fit (one assembly); the shipped soul's pattern (the first eight fit, the
-    last three do not; the first six before zx48att32's two spends) in 6, not the 12 of all at once and then
-    one by one."""
+    last four do not; the first six before zx48att32's two spends, the last three before zx48ffn35's NZ_SHORT_MADE)
+    in 9, not the 13 of all at once and then one by one (6 before NZ_SHORT_MADE)."""
     spends = zx_build.SPENDS_48K
     asked = []
     assert zx_build.spends_that_fit(lambda chosen: asked.append(chosen) or True, spends) == spends
@@ -58,7 +59,7 @@ def test_the_halves_ask_few_fits_where_most_spends_fit():
     asked.clear()
     assert zx_build.spends_that_fit(lambda chosen: asked.append(chosen) or set(chosen) <= set(spends[:8]),
                                     spends) == spends[:8]
-    assert len(asked) == 6
+    assert len(asked) == 9
 
 
 @pytest.mark.parametrize("which", ["shipped", "shorter list", "vectors"])
@@ -128,8 +129,9 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     assert rung.get("nz", False) == (which != "vectors")        # (matvec_nz's rung first on the planes': zxsparse48)
     assert zx_build.WIDE_SPARSE_48K not in zx_build.spends_48k(True, True, True)
     assert zx_build.spends_48k(False, True, True, True) == (zx_build.HZ_ENDS_48K, zx_build.LEADING_ZEROS_48K,
-                                                          zx_build.ROW_MARKS_48K)
-    assert zx_build.spends_48k(True, False) == zx_build.SPENDS_48K and sorted(zx_build.SPENDS_48K_PLANES) == sorted(
+                                                          zx_build.ROW_MARKS_48K, zx_build.SHORT_MADE_48K)
+    # (NZ_SHORT_MADE, zx48ffn35: with matvec_nz alone, SPENDS_48K's last)
+    assert zx_build.spends_48k(True, False) + (zx_build.SHORT_MADE_48K,) == zx_build.SPENDS_48K and sorted(zx_build.SPENDS_48K_PLANES) == sorted(
         zx_build.SPENDS_48K) and zx_build.spends_48k(False, True) == (
         zx_build.WIDE_SPARSE_48K, zx_build.HZ_ENDS_48K, zx_build.ROW_MARKS_48K)
     assert rung.get("planes_48k", False) == (which != "vectors")        # (the planes' rung: twenty-sixth round)

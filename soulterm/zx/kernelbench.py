@@ -84,6 +84,9 @@ NZ_SCAN_IN_PAGE_OPTION = "NZ_SCAN_IN_PAGE = 1"
 # thirty-fourth round, zx48spend34: 6 bytes in its cold part for 460 T-states a call of 32 rows; implied by
 # NZ_SCAN_IN_ALT_SET)
 NZ_ROWS_BY_BITS_OPTION = "NZ_ROWS_BY_BITS = 1"
+# nzmatvec.s's short pieces made from l's bits, no templates (the 48K's spend, thirty-fifth round, zx48ffn35: x of
+# 1..14, 46 bytes in its cold part)
+NZ_SHORT_MADE_OPTION = "NZ_SHORT_MADE = 1"
 NZ_SHORT_EIGHT_OPTION = "NZ_SHORT_EIGHT = 1       ; (nzmatvec.s's short pieces for x of 1..8 only: 60 bytes fewer)"
 NZ_BENCH = '\n.include "nzmatvec.s"\n        nz_prepare_routines\n        nz_row_routines'
 # matvec.s's 2-byte row constants for the matrices whose constants' top byte is $FF (the 48K's with
@@ -175,7 +178,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           weight_planes: bool | None = None, nz: bool = False,
                           nz_short: bool | int | None = None, gate_short: bool | None = None,
                           nz_scan_alt: bool | None = None, nz_scan_page: bool | None = None,
-                          nz_rows_bits: bool | None = None) -> str:
+                          nz_rows_bits: bool | None = None, nz_short_made: bool = False) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -244,7 +247,9 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     exx's instead of pushes a nonzero column, the rows' pointers worked out after the scan. `nz_scan_page`:
     NZ_SCAN_IN_PAGE (None: the 128K's, thirty-fourth round; needs NZ_SCAN_IN_ALT_SET): the scan's steps inc l where
     x lies in one page, patched once a call. `nz_rows_bits`: NZ_ROWS_BY_BITS (None: the 48K's, thirty-fourth round;
-    NZ_SCAN_IN_ALT_SET implies it): the second part's first row from the bits of mv_rows, not a round a row."""
+    NZ_SCAN_IN_ALT_SET implies it): the second part's first row from the bits of mv_rows, not a round a row.
+    `nz_short_made`: NZ_SHORT_MADE (the 48K's spend where it fits, thirty-fifth round, zx48ffn35): a column of x in
+    1..14 takes a short piece made from l's bits by nz_nonzero, not copied from templates (46 bytes, not 164)."""
     is_128k = model == "128k"
     if nz and bench:
         raise ValueError("MV_NZ is the players' option: the kernels' bench includes nzmatvec.s itself (NZ_BENCH)")
@@ -334,6 +339,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [NZ_SCAN_IN_ALT_SET_OPTION] * (is_128k if nz_scan_alt is None else nz_scan_alt)
                + [NZ_SCAN_IN_PAGE_OPTION] * (is_128k if nz_scan_page is None else nz_scan_page)
                + [NZ_ROWS_BY_BITS_OPTION] * (not is_128k if nz_rows_bits is None else nz_rows_bits)
+               + [NZ_SHORT_MADE_OPTION] * nz_short_made
                + [WEIGHT_PLANES_OPTION] * weight_planes + [WEIGHT_PLANES_48K_OPTION] * (weight_planes and not is_128k)
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
