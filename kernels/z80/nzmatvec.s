@@ -25,7 +25,11 @@
 ; signed overflow saturates) and takes A:H (right for shifts of 8 or more) and adds it into out (reached
 ; from the bias's walk: mv_out - mv_bias). x <= 384 (503) keeps |2 (W x + b)| below 2^23. With NZ_SHORT_PIECES
 ; (the 128K's, thirtieth round) a column of x in 1..8 takes a short piece (nz_short, at the file's end), since
-; the thirty-first round x in 1..16 but 15.
+; the thirty-first round x in 1..16 but 15. With NZ_SHORT_MADE (the 48K's spend, thirty-fifth round) a column of x in
+; 1..14 takes a short piece nz_nonzero makes from l's bits (`pop de / ld d,b`, then `sla e / rl d` a bit and `add
+; hl,de / adc a,b` a 1: 14 + 16 bitlen(l) + 15 popcount(l) T-states a row, 45 for x = 1, 123 at most, for the l
+; piece's 136), with no templates: its writing 131 T-states a bit of l and 44 more a 1, its test 23 a column of
+; any other l.
 ;
 ; T-states (tests/test_kernels_z80_nz.py, CALL and RET included, the 128K's options): 32 x 64, a bias,
 ; shift 6, 10 nonzero x of 5 in every third column: 52,927 (short pieces; 53,844 before the thirty-fourth round's
@@ -41,8 +45,9 @@
 ; worked out after the scan from each part's first nonzero column, the second part's row by the bits of mv_rows:
 ; 460 fewer a call of 32 rows); ~49 a zero column's scan (45 with
 ; NZ_SCAN_IN_PAGE, the 128K's too: the scan's steps inc l where x lies in one page, patched for 55 a call).
-; Bytes: 661 in the 48K player (zx48spend34: NZ_ROWS_BY_BITS, the second part's row by mv_rows' bits, 6 more in
-; its cold part; 655 since zx48room30: SHORT_FORMS' jr to the fallback, 2 bytes fewer; 657 since
+; Bytes: 706 in the 48K player (zx48ffn35, thirty-fifth round: NZ_SHORT_MADE, the short pieces made from l's bits,
+; 45 more in its cold part, the once-a-call part 546 -> 591; 661 since zx48spend34: NZ_ROWS_BY_BITS, the second part's
+; row by mv_rows' bits, 6 more in its cold part; 655 since zx48room30: SHORT_FORMS' jr to the fallback, 2 bytes fewer; 657 since
 ; zxsparse48: the once-a-call part, 542 with MV_SHORT_K's row constants and MV_LEAST_SHIFT's shifts, 4..7 on the shipped soul: no right chain, the left chain 3 steps, 87 bytes
 ; fewer, in the cold part below $8000; the rows' part 115 above, a jp to the chain, NZ_CHAIN_AT: the
 ; screen's middle third, 2,048 bytes, planes.s's tables' room, dead while fc2 runs, contended); 1,968 in
