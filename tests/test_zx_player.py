@@ -414,7 +414,7 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, unplaned
     for room, want in ((0, ()), (50, (spends[1],) + spends[3:5]), (90, (spends[1],) + spends[3:7]),
                        (170, (spends[1],) + spends[3:8] + spends[9:10]),
                        (300, spends[1:4]), (400, spends[:2] + spends[3:4]), (662, spends[:4]),
-                       (947, spends)):   # (all at once where all fit)
+                       (947, spends[:-1])):   # (all at once where all fit; NZ_SHORT_MADE with matvec_nz alone)
         chosen = []
         monkeypatch.setattr(zx_build, "coarse_fits", lambda *args, fast_scores=False, fast_takebacks=(), room=room,
                             wide_sparse=False, short_ends=False, row_marks=False, **kwargs: fast_scores
