@@ -256,8 +256,9 @@ HZ_ENDS_48K = "MV_HZ_ENDS"
 LEADING_ZEROS_48K = SKIP_LEADING_ZEROS
 ROW_MARKS_48K = "EM_ROW_MARKS"
 # nzmatvec.s's short pieces made from l's bits (NZ_SHORT_MADE, thirty-fifth round, zx48ffn35: fc2's columns of x in
-# 1..14, 45 bytes below $8000 for ~10,000 T-states a reply step, python benchmarks/zx48_made_pieces.py): last, where
-# the room is left, so that it displaces none of the spends before it (with matvec_nz alone: spends_48k)
+# 1..14, 45 bytes below $8000 for 9,831 T-states a reply step of "hello", python benchmarks/zx48_forced_spends.py
+# MV_HZ_ENDS AT_SKIP_LEADING_ZEROS EM_ROW_MARKS [NZ_SHORT_MADE] -- hello): last, where the room is left, so that it
+# displaces none of the spends before it (with matvec_nz alone: spends_48k)
 SHORT_MADE_48K = "NZ_SHORT_MADE"
 SPENDS_48K = ((HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:4]
               + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:] + (SHORT_MADE_48K,))
