@@ -180,6 +180,70 @@ SHORT_PIECE_BYTES = (6, 10, 12, 14, 16, 16, 18, 18, 20, 20, 22, 20, 22, 22, None
 SHORT_MOST = len(SHORT_ROW_T_STATES)
 
 
+def made_row_t_states(l: int) -> int:
+    """A row's T-states in a piece NZ_SHORT_MADE makes for l: `pop de / ld d,b` (14), a doubling a bit of l (`sla e /
+    rl d`, 16) and an add a 1 (`add hl,de / adc a,b`, 15)."""
+    return 14 + 16 * l.bit_length() + 15 * bin(l).count("1")
+
+
+def test_the_48ks_made_pieces_are_exact_and_cost_their_bits():
+    """NZ_SHORT_MADE (the 48K's spend, thirty-fifth round): x of 1..14 (h = 0) takes a piece nz_nonzero makes from l's
+    bits, 15, 16 and 257..270 (h = 1) the l piece: exact in either part, beside other columns, at the weights',
+    biases' and outputs' extremes and at every shift; a call of one column of l costs that of l = 1 plus 32 rows of
+    the difference of its piece's T-states; each made piece is cheaper than the l piece a call; 45 bytes more than
+    the 48K player's kernels without it. Fails with the rows' constant's 256 l left out or a doubling's rl d lost."""
+    def options(made):
+        return "\n".join([player_kernel_options("48k", sparse=False, nz_short_made=made), "SHORT_FORMS = 1",
+                          f"NZ_CHAIN_AT = ${NZ_CHAIN_48K:04X}", f"NZ_CHAIN_BYTES = {NZ_CHAIN_BYTES_48K}"])
+
+    bench, plain = Z80Bench(NZ_BENCH, options=options(True)), Z80Bench(NZ_BENCH, options=options(False))
+    assert bench.sym("NZ_MADE_MOST") == 14
+    assert (bench.sym("nz_prepare_end") - bench.sym("matvec_nz")) - (
+        plain.sym("nz_prepare_end") - plain.sym("matvec_nz")) == 45
+    rng = np.random.default_rng(35)
+    for values in ([1], [2], [7], [13], [14], [15], [16], [257], [263], [270], [271], list(range(1, 18)),
+                   [14] * 40, [1] * 64, [11, 13, 14] * 21, [1, 257, 8, 264, 100, 384, 2, 129, 16, 270, 15, 14]):
+        for w_value in (127, -128, None):
+            w = rng.integers(-128, 128, (32, 64)) if w_value is None else np.full((32, 64), w_value)
+            x = np.zeros(64, np.int64)
+            x[rng.choice(64, len(values), replace=False)] = values
+            for bias_value in (32767, -32768, None):
+                bias = rng.integers(-32768, 32768, 32) if bias_value is None else np.full(32, bias_value)
+                for shift in (6, 4, 0, 15):
+                    check(bench, w, x, bias, shift, rng.integers(-32768, 32768, 32))
+    w = rng.integers(-128, 128, (32, 64))
+    bias = rng.integers(-3000, 3000, 32)
+    costs, plain_costs = [], []
+    for l in range(1, 17):
+        x = np.zeros(64, np.int64)
+        x[5] = l
+        costs.append(check(bench, w, x, bias, 6, np.zeros(32, np.int64)))
+        plain_costs.append(check(plain, w, x, bias, 6, np.zeros(32, np.int64)))
+    # (past the row: each doubling's copy by ldir 42 T-states more than an add's alone; l's bits 131 a doubling, 44
+    # more with an add)
+    writing = [131 * l.bit_length() + 44 * bin(l).count("1") for l in range(1, 15)]
+    assert [cost - costs[0] for cost in costs[:14]] == [
+        32 * (made_row_t_states(l) - made_row_t_states(1)) + writing[l - 1] - writing[0] for l in range(1, 15)]
+    assert all(cost <= plain_cost for cost, plain_cost in zip(costs[:14], plain_costs))
+    assert costs[0] < plain_costs[0] - 2_900                     # (l = 1: 45 T-states a row against 136)
+    assert [cost - plain_cost for cost, plain_cost in zip(costs[14:], plain_costs[14:])] == [23, 23]  # (the test)
+    start = bench.sym("nz_h_known@made_bytes~" + next(name.split("~")[1] for name in bench.symbols
+                                                       if name.startswith("nz_h_known@made_bytes~")))
+    assert bytes(bench.memory[start:start + 8]) == bytes([0xD1, 0x50, 0xCB, 0x23, 0xCB, 0x12, 0x19, 0x88])
+    bench.poke(start + 5, [0x00])                                 # (rl d: its byte $12 as rlc b's $00)
+    x = np.zeros(64, np.int64)
+    x[3] = 12
+    with pytest.raises(AssertionError):
+        check(bench, np.full((32, 64), 127), x, bias, 6, np.zeros(32, np.int64))
+    bench.poke(start + 5, [0x12])
+    check(bench, np.full((32, 64), 127), x, bias, 6, np.zeros(32, np.int64))
+    at = next(at for at in range(bench.sym("nz_h_known"), start) if bytes(bench.memory[at:at + 3]) == bytes(
+        [0xE1, 0x68, 0x18]))                                      # (pop hl / ld l,b / jr: the constant's 256 l)
+    bench.poke(at + 1, [0x6C])                                    # (ld l,h: HL = 257 l)
+    with pytest.raises(AssertionError):
+        check(bench, w, x, bias, 6, np.zeros(32, np.int64))
+
+
 @pytest.mark.parametrize("most", [SHORT_MOST, 8])
 def test_the_128ks_short_pieces_are_exact_and_cost_their_templates(most):
     """x of 1..16 but 15 (h = 0) takes a short piece, 15, 17, 257..272 (h = 1) the l piece: exact in either part,

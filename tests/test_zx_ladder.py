@@ -17,13 +17,14 @@ import soulterm.zx.build as zx_build
 from soulterm.zx.soul_layout import narrow_mark_take
 
 SPEND_KEYS = ("fast_takebacks", "wide_sparse", "short_ends", "row_marks", "narrow_mark",
-              "narrow_mark_out")    # (zx_build._spent_48k's)
+              "narrow_mark_out", "nz_short_made")    # (zx_build._spent_48k's)
 # the spends whose code or data lie below UNCONTENDED, in the cold part (the others add code above it alone):
 # te's and pe's marks, at_leading_zeros (vecops.s's, zx48att32: 2 bytes fewer above it, attention.s's jump),
-# planes.s's narrow rows' mark (zx48rows35: planes_wide.s's fix in the cold part, wp_row's test above it) and the
-# table means by dimension (zx48kept35: soulplayer.s keeps layer 0's SEP values, 22 bytes below it, 1 above)
+# planes.s's narrow rows' mark (zx48rows35: planes_wide.s's fix in the cold part, wp_row's test above it), the
+# table means by dimension (zx48kept35: soulplayer.s keeps layer 0's SEP values, 22 bytes below it, 1 above) and
+# nzmatvec.s's made short pieces (zx48ffn35: in matvec_nz's once-a-call part)
 BELOW_UNCONTENDED = (zx_build.ROW_MARKS_48K, zx_build.LEADING_ZEROS_48K, zx_build.NARROW_MARK_48K,
-                     zx_build.TABLE_BY_DIMENSION_48K)
+                     zx_build.TABLE_BY_DIMENSION_48K, zx_build.SHORT_MADE_48K)
 
 
 def one_by_one(fits, spends=zx_build.SPENDS_48K) -> tuple:
@@ -54,8 +55,9 @@ def test_the_halves_take_the_spends_one_by_one_takes_for_any_bytes_and_room():
 
 def test_the_halves_ask_few_fits_where_most_spends_fit():
     """All at once where all fit (one assembly); the shipped soul's pattern (the first ten fit, the
-    last three do not; the first eight before zx48rows35's WP_NARROW_MARK and WP_NARROW_MARK_OUT, the first six
-    before zx48att32's two spends) in 7, not the 14 of all at once and then one by one."""
+    last four do not; the first eight before zx48rows35's WP_NARROW_MARK and WP_NARROW_MARK_OUT, the first six
+    before zx48att32's two spends; the last three before zx48ffn35's NZ_SHORT_MADE) in 9, not the 15 of all at
+    once and then one by one."""
     spends = zx_build.SPENDS_48K
     asked = []
     assert zx_build.spends_that_fit(lambda chosen: asked.append(chosen) or True, spends) == spends
@@ -63,7 +65,7 @@ def test_the_halves_ask_few_fits_where_most_spends_fit():
     asked.clear()
     assert zx_build.spends_that_fit(lambda chosen: asked.append(chosen) or set(chosen) <= set(spends[:10]),
                                     spends) == spends[:10]
-    assert len(asked) == 7
+    assert len(asked) == 9
 
 
 @pytest.mark.parametrize("which", ["shipped", "shorter list", "vectors"])
@@ -134,8 +136,10 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     assert rung.get("nz", False) == (which != "vectors")        # (matvec_nz's rung first on the planes': zxsparse48)
     assert zx_build.WIDE_SPARSE_48K not in zx_build.spends_48k(True, True, True)
     assert zx_build.spends_48k(False, True, True, True) == (zx_build.TABLE_BY_DIMENSION_48K, zx_build.HZ_ENDS_48K,
-                                                          zx_build.LEADING_ZEROS_48K, zx_build.ROW_MARKS_48K)
-    assert zx_build.spends_48k(True, False) == zx_build.SPENDS_48K[2:] and sorted(zx_build.SPENDS_48K_PLANES) == sorted(
+                                                          zx_build.LEADING_ZEROS_48K, zx_build.ROW_MARKS_48K,
+                                                          zx_build.SHORT_MADE_48K)
+    # (NZ_SHORT_MADE, zx48ffn35: with matvec_nz alone, SPENDS_48K's last; the narrow marks on the planes' rungs alone)
+    assert zx_build.spends_48k(True, False) == zx_build.SPENDS_48K[2:-1] and sorted(zx_build.SPENDS_48K_PLANES) == sorted(
         zx_build.SPENDS_48K) and zx_build.spends_48k(False, True) == (
         zx_build.WIDE_SPARSE_48K, zx_build.HZ_ENDS_48K, zx_build.ROW_MARKS_48K)
     assert rung.get("planes_48k", False) == (which != "vectors")        # (the planes' rung: twenty-sixth round)
@@ -155,9 +159,9 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     # (since zx48wire34 the shipped soul and the shorter list on the packed key planes' rung: MV_HZ_ENDS,
     # AT_SKIP_LEADING_ZEROS and EM_ROW_MARKS, all taken; before it the squares' cuts, on_planes[3::2] skipped; since
     # zx48rows35 WP_NARROW_MARK and WP_NARROW_MARK_OUT before them, since zx48kept35 AT_TABLE_BY_DIMENSION first, all
-    # taken)
-    assert on_planes and skipped == {"shipped": [],
-                       "shorter list": [],
+    # taken; zx48ffn35's NZ_SHORT_MADE, last, needs 45 bytes: skipped while they are not left)
+    assert on_planes and skipped == {"shipped": [zx_build.SHORT_MADE_48K],
+                       "shorter list": [zx_build.SHORT_MADE_48K],
                        "vectors": list(zx_build.FAST_TAKEBACKS_48K[4::2])}[which]     # (FW_WIDE_SPARSE, ~77 T-states a
     # byte, fits beside MV_HZ_ENDS since zxroom48e's mv_k_toggle table and takes the later cuts' room)
     assert zx_build._assemble_48k(soul, tokenizer, True, **rung, **zx_build._spent_48k(taken)).data == program.data

@@ -25,7 +25,11 @@
 ; signed overflow saturates) and takes A:H (right for shifts of 8 or more) and adds it into out (reached
 ; from the bias's walk: mv_out - mv_bias). x <= 384 (503) keeps |2 (W x + b)| below 2^23. With NZ_SHORT_PIECES
 ; (the 128K's, thirtieth round) a column of x in 1..8 takes a short piece (nz_short, at the file's end), since
-; the thirty-first round x in 1..16 but 15.
+; the thirty-first round x in 1..16 but 15. With NZ_SHORT_MADE (the 48K's spend, thirty-fifth round) a column of x in
+; 1..14 takes a short piece nz_nonzero makes from l's bits (`pop de / ld d,b`, then `sla e / rl d` a bit and `add
+; hl,de / adc a,b` a 1: 14 + 16 bitlen(l) + 15 popcount(l) T-states a row, 45 for x = 1, 123 at most, for the l
+; piece's 136), with no templates: its writing 131 T-states a bit of l and 44 more a 1, its test 23 a column of
+; any other l.
 ;
 ; T-states (tests/test_kernels_z80_nz.py, CALL and RET included, the 128K's options): 32 x 64, a bias,
 ; shift 6, 10 nonzero x of 5 in every third column: 52,927 (short pieces; 53,844 before the thirty-fourth round's
@@ -41,8 +45,9 @@
 ; worked out after the scan from each part's first nonzero column, the second part's row by the bits of mv_rows:
 ; 460 fewer a call of 32 rows); ~49 a zero column's scan (45 with
 ; NZ_SCAN_IN_PAGE, the 128K's too: the scan's steps inc l where x lies in one page, patched for 55 a call).
-; Bytes: 661 in the 48K player (zx48spend34: NZ_ROWS_BY_BITS, the second part's row by mv_rows' bits, 6 more in
-; its cold part; 655 since zx48room30: SHORT_FORMS' jr to the fallback, 2 bytes fewer; 657 since
+; Bytes: 706 in the 48K player (zx48ffn35, thirty-fifth round: NZ_SHORT_MADE, the short pieces made from l's bits,
+; 45 more in its cold part, the once-a-call part 546 -> 591; 661 since zx48spend34: NZ_ROWS_BY_BITS, the second part's
+; row by mv_rows' bits, 6 more in its cold part; 655 since zx48room30: SHORT_FORMS' jr to the fallback, 2 bytes fewer; 657 since
 ; zxsparse48: the once-a-call part, 542 with MV_SHORT_K's row constants and MV_LEAST_SHIFT's shifts, 4..7 on the shipped soul: no right chain, the left chain 3 steps, 87 bytes
 ; fewer, in the cold part below $8000; the rows' part 115 above, a jp to the chain, NZ_CHAIN_AT: the
 ; screen's middle third, 2,048 bytes, planes.s's tables' room, dead while fc2 runs, contended); 1,968 in
@@ -431,9 +436,47 @@ NZ_AT = *
         add a,2
         .byte $FD,$67           ; ld iyh,a: nz_pos
         ld a,c
+.ifdef NZ_SHORT_MADE
+; (NZ_SHORT_MADE, the 48K's spend, thirty-fifth round: a column of l in 1..NZ_MADE_MOST and h = 0 takes a piece
+; that adds 2 u l by doublings and adds of DE = u, made here from l's bits, lowest first, out of @made_bytes:
+; `pop de / ld d,b`, then for each bit `sla e / rl d` and, for a 1, `add hl,de / adc a,b`; the rows' constant
+; takes 256 l for it, not S(l). 14 + 16 bitlen(l) + 15 popcount(l) T-states a row against the l piece's 136:
+; 45 for l = 1, 123 for 11, 13 and 14 (15's would take 138). No templates: 45 bytes, 1 of them the test of l =
+; 0 by inc a, not cp 127.)
+        sub 128                 ; l - 1
+        cp NZ_MADE_MOST
+        jr nc,@not_made
+        inc b
+        djnz @not_made          ; (h = 1: the l piece, whose IXL the piece of h reads)
+        inc a                   ; l
+        push af                 ; (A: l, for the rows' constant's 256 l)
+        ld hl,@made_bytes
+        ldi
+        ldi                     ; pop de, ld d,b: DE = u (BC is set below)
+@made_bit:                      ; DE doubled, and added where this bit of l is 1
+        ld hl,@made_bytes + 2
+        ld bc,4
+        srl a
+        jr nc,@made_copy
+        ld c,6
+@made_copy:
+        ldir                    ; (keeps srl a's Z: no bits of l left)
+        jr nz,@made_bit
+        pop hl
+        ld l,b                  ; HL: 256 l (B: 0 from ldir)
+        jr @add_constant
+@made_bytes:
+        .byte $D1,$50           ; pop de, ld d,b
+        .byte $CB,$23,$CB,$12   ; sla e, rl d
+        .byte $19,$88           ; add hl,de, adc a,b
+@not_made:                      ; (A: l - 1, or C - 128 past NZ_MADE_MOST; $FF for l = 0)
+        inc a
+        jr z,@no_low            ; (l = 0)
+.else
         cp 127
         jr z,@no_low            ; (l = 0)
         nz_short_test           ; (the 128K's: l in 1..NZ_SHORT_MOST to nz_short; a macro at the file's end)
+.endif
 ; pop de and the l piece, written by pushes from their end (without or a 22 bytes, 11 words; with it 23 and a byte past them, which the next piece writes over): or a once a piece of h is in the chain
         .assert NZ_L_BYTES == 21 && NZ_L_OR_BYTES == 22 && NZ_L_D1 == 6 && NZ_L_D2 == 9, "nz_nonzero's pushes write pop de and nz_l_piece's bytes"
         ld hl,1 + NZ_L_BYTES
@@ -492,6 +535,7 @@ NZ_PREP_SP = * - 2
         inc h
         ld h,(hl)
         ld l,a
+@add_constant:                  ; (NZ_SHORT_MADE's pieces join here with HL = 256 l)
         ex de,hl
         add ix,de
         ex de,hl
@@ -907,6 +951,17 @@ NZ_SHORT_MOST   = 16
         .assert 2 * 255 * NZ_SHORT_MOST < 65536, "a short piece must not carry A out"
 .endif
         .endmacro
+
+; NZ_SHORT_MADE's limits (the 48K's, thirty-fifth round)
+.ifdef NZ_SHORT_MADE
+.ifdef NZ_SHORT_PIECES
+        .assert 0, "NZ_SHORT_MADE is NZ_SHORT_PIECES' form without templates: one or the other"
+.endif
+NZ_MADE_MOST    = 14            ; l of 1..14: 15's piece (4 doublings, 4 adds) would cost more than its l piece
+        .assert 2 * 255 * NZ_MADE_MOST < 65536, "a made piece must not carry A out"
+        .assert 2 * MV_MAX_COLS < 128, "at most a piece a column: A from $80 cannot carry out before a piece of h"
+        .assert NZ_LONG_SKIP + 2 + 6 * 4 <= NZ_PIECE_BYTES, "a made piece (at most 4 doublings and 4 adds) and its skip overrun NZ_PIECE_BYTES"
+.endif
 
 ; nz_short_test - nz_nonzero's test of l (A = C = 127 + l): l in 1..NZ_SHORT_MOST goes to nz_short (A = l - 1)
         .macro nz_short_test

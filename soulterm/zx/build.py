@@ -270,14 +270,19 @@ NARROW_MARKS_48K = (NARROW_MARK_48K, NARROW_MARK_OUT_48K)
 # MV_HZ_ENDS (python benchmarks/z80_token.py; docs/spectrum.md, "Thirty-fifth round")
 TABLE_BY_DIMENSION_48K = TABLE_BY_DIMENSION
 PLANES_SPENDS_48K = (LEADING_ZEROS_48K, TABLE_BY_DIMENSION_48K)     # (the spends the packed key planes keep)
+# nzmatvec.s's short pieces made from l's bits (NZ_SHORT_MADE, thirty-fifth round, zx48ffn35: fc2's columns of x in
+# 1..14, 45 bytes below $8000 for 9,831 T-states a reply step of "hello", python benchmarks/zx48_forced_spends.py
+# MV_HZ_ENDS AT_SKIP_LEADING_ZEROS EM_ROW_MARKS [NZ_SHORT_MADE] -- hello): last, where the room is left, so that it
+# displaces none of the spends before it (with matvec_nz alone: spends_48k)
+SHORT_MADE_48K = "NZ_SHORT_MADE"
 SPENDS_48K = (NARROW_MARKS_48K + (HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:4]
-              + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:])
+              + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:] + (SHORT_MADE_48K,))
 # On the planes' rung (twenty-seventh round, zxlogits48: the logits by out's planes, whose room takes FW_WIDE_SPARSE
 # and five cuts, or MV_HZ_ENDS alone with nothing left) FW_WIDE_SPARSE before MV_HZ_ENDS, measured (python
 # benchmarks/z80_token.py, a position / a reply step): "hello" 1,518,369 / 1,898,445 against 1,529,848 / 1,922,855,
 # the ten's medians 1,632,522 / 2,003,026 against 1,644,680 / 2,024,565 (docs/spectrum.md)
 SPENDS_48K_PLANES = (NARROW_MARKS_48K + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K, HZ_ENDS_48K) + FAST_TAKEBACKS_48K[1:4]
-                     + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:])
+                     + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:] + (SHORT_MADE_48K,))
 # With matvec_nz's fc2 too (no FW_WIDE_SPARSE) SPENDS_48K's order, MV_HZ_ENDS first: on the shipped soul it
 # displaces every cut taken back and te's and pe's marks (twenty-eighth round, zxroom48e, python
 # benchmarks/z80_token.py: "hello" 1,369,561 / 1,705,282 a position / a reply step against their 1,377,589 /
@@ -289,13 +294,14 @@ def spends_48k(fast_scores: bool, planes_48k: bool, nz: bool = False, packed_key
     """The 48K's spends for a rung, in the order the ladder tries them (SPENDS_48K, on the planes
     SPENDS_48K_PLANES but with matvec_nz; without the fast scores their cuts left out, AT_SKIP_LEADING_ZEROS kept
     with the packed key planes, `packed_keys`; with matvec_nz, `nz`, no FW_WIDE_SPARSE: fc2 has no sparse call left
-    to widen; WP_NARROW_MARK and WP_NARROW_MARK_OUT on the planes' rungs where the soul allows it, `narrow_mark`; with
-    the packed key planes AT_TABLE_BY_DIMENSION first, TABLE_BY_DIMENSION_48K)."""
+    to widen; WP_NARROW_MARK and WP_NARROW_MARK_OUT on the planes' rungs where the soul allows it, `narrow_mark`;
+    NZ_SHORT_MADE with matvec_nz alone; with the packed key planes AT_TABLE_BY_DIMENSION first,
+    TABLE_BY_DIMENSION_48K)."""
     spends = SPENDS_48K_PLANES if planes_48k and not nz else SPENDS_48K
     return (TABLE_BY_DIMENSION_48K,) * packed_keys + tuple(
         spend for spend in spends if (fast_scores or spend not in FAST_TAKEBACKS_48K + (LEADING_ZEROS_48K,)
                                       or packed_keys and spend == LEADING_ZEROS_48K)
-        and not (nz and spend == WIDE_SPARSE_48K)
+        and not (nz and spend == WIDE_SPARSE_48K) and (nz or spend != SHORT_MADE_48K)
         and (spend not in NARROW_MARKS_48K or planes_48k and narrow_mark))
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
@@ -928,7 +934,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   fc1_planes: bool = True, fc1_planes_l0: bool = False, l0_bank: bool = True,
                   lg_bank_0: bool = True, word_tables: bool = True, nz_short: bool | int = True,
                   paged_values: bool = True, squares_by_index: bool = True, packed_keys: bool = False,
-                  narrow_mark: bool = False, narrow_mark_out: bool = False) -> str:
+                  narrow_mark: bool = False, narrow_mark_out: bool = False, nz_short_made: bool = False) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -1020,7 +1026,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     once-a-call part at the cold part's end, its rows and chain after forward.s, and no FW_WIDE_SPARSE nor
     MV_SPARSE_PAIR_SKIP's routines. On the 48K (zxsparse48; None: off, the ladder's choice) with `planes_48k` only:
     its chain at NZ_CHAIN_48K (planes.s's tables' room in the screen, dead while fc2 runs), its rows after
-    planes.s, and neither MV_SPARSE (matvec's fallback runs dense) nor FW_WIDE_SPARSE.
+    planes.s, and neither MV_SPARSE (matvec's fallback runs dense) nor FW_WIDE_SPARSE. `nz_short_made`: the 48K's (with
+    `nz`) nzmatvec.s's NZ_SHORT_MADE (thirty-fifth round, zx48ffn35: a column of x in 1..14 takes a short piece made
+    from l's bits, 45 bytes in the cold part; SPENDS_48K's last).
     `fc1_planes_l0`: the 128K's (with FW_FC1_PLANES and logitplanes.s) layer 0's fc1 by fc1planes.s's copy in bank 0
     (FW_FC1_PLANES_L0, twenty-eighth round: fc1_l0_rows_lines) and out by its planes alone (SOUL_OUT_APART: its
     lg_masks on the tape in bank PLANES_BANK, no matvec copy in bank 0; planes_wide.s's fw_out_exact for the rows
@@ -1095,7 +1103,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      nz_scan_page=banked and nz and bool(nz_short),
                                      # (the 48K's second part's row by mv_rows' bits, zx48spend34: 6 bytes
                                      # in its cold part, 460 T-states a call of 32 rows)
-                                     nz_rows_bits=not banked and nz),
+                                     nz_rows_bits=not banked and nz,
+                                     nz_short_made=nz_short_made and nz and not banked),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     least = least_shift(soul)
     if least is not None and not banked:
@@ -1714,8 +1723,8 @@ def spends_that_fit(fits, spends: tuple = SPENDS_48K) -> tuple:
     assemblies (twenty-fifth round: 6 for the shipped soul, not 10): all at once where they fit, else
     the longest first run that fits (found by halves: the run before the first that does not fit),
     then the same past that one; the last two one by one. The same spends as one by one where a set
-    that fits fits without any of its spends: each of SPENDS_48K only adds code above UNCONTENDED
-    (3 to 368 bytes: docs/spectrum.md, "Twenty-fifth round: the build's time"; tests/test_zx_ladder.py
+    that fits fits without any of its spends: each of SPENDS_48K only adds code, above UNCONTENDED or, for
+    NZ_SHORT_MADE, in the cold part below it (3 to 368 bytes: docs/spectrum.md, "Twenty-fifth round: the build's time"; tests/test_zx_ladder.py
     checks the choice against the one-by-one search)."""
     taken = ()
     while spends:
@@ -1736,24 +1745,27 @@ def spends_that_fit(fits, spends: tuple = SPENDS_48K) -> tuple:
 
 def _spent_48k(spends: tuple) -> dict:
     """coarse_fits's and _assemble_48k's arguments for SPENDS_48K's `spends`: the fast scores' cuts
-    taken back and AT_SKIP_LEADING_ZEROS (fast_takebacks), FW_WIDE_SPARSE (wide_sparse), MV_HZ_ENDS (short_ends)
-    EM_ROW_MARKS (row_marks), WP_NARROW_MARK (narrow_mark) and WP_NARROW_MARK_OUT (narrow_mark_out)."""
+    taken back and AT_SKIP_LEADING_ZEROS (fast_takebacks), FW_WIDE_SPARSE (wide_sparse), MV_HZ_ENDS (short_ends),
+    EM_ROW_MARKS (row_marks), WP_NARROW_MARK (narrow_mark), WP_NARROW_MARK_OUT (narrow_mark_out) and NZ_SHORT_MADE
+    (nz_short_made)."""
     return dict(fast_takebacks=tuple(name for name in spends
-                                     if name not in (WIDE_SPARSE_48K, HZ_ENDS_48K, ROW_MARKS_48K) + NARROW_MARKS_48K),
+                                     if name not in (WIDE_SPARSE_48K, HZ_ENDS_48K, ROW_MARKS_48K, SHORT_MADE_48K)
+                                     + NARROW_MARKS_48K),
                 wide_sparse=WIDE_SPARSE_48K in spends, short_ends=HZ_ENDS_48K in spends,
                 row_marks=ROW_MARKS_48K in spends, narrow_mark=NARROW_MARK_48K in spends,
-                narrow_mark_out=NARROW_MARK_OUT_48K in spends)
+                narrow_mark_out=NARROW_MARK_OUT_48K in spends, nz_short_made=SHORT_MADE_48K in spends)
 
 
 def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_top: bool = True,
                   pairs: bool = True, unrolled: bool = True, fast_scores: bool = False, fast_takebacks: tuple = (),
                   jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False, short_ends: bool = False,
                   row_marks: bool = False, planes_48k: bool = False, nz: bool = False, packed_keys: bool = False,
-                  narrow_mark: bool = False, narrow_mark_out: bool = False):
+                  narrow_mark: bool = False, narrow_mark_out: bool = False, nz_short_made: bool = False):
     choice = dict(coarse=coarse, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores,
                   key_sums=KEY_SUMS_48K, fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top,
                   wide_sparse=wide_sparse, short_ends=short_ends, row_marks=row_marks, planes_48k=planes_48k, nz=nz,
-                  packed_keys=packed_keys, narrow_mark=narrow_mark, narrow_mark_out=narrow_mark_out)
+                  packed_keys=packed_keys, narrow_mark=narrow_mark, narrow_mark_out=narrow_mark_out,
+                  nz_short_made=nz_short_made)
     top_bytes = TOP
     if tokenizer.words and word_list:
         top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, **choice)).end)
@@ -1764,7 +1776,8 @@ def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = Fals
                 unrolled: bool = False, fast_scores: bool = False, fast_takebacks: tuple = (),
                 jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False,
                 short_ends: bool = False, row_marks: bool = False, planes_48k: bool = False, nz: bool = False,
-                packed_keys: bool = False, narrow_mark: bool = False, narrow_mark_out: bool = False) -> bool:
+                packed_keys: bool = False, narrow_mark: bool = False, narrow_mark_out: bool = False,
+                nz_short_made: bool = False) -> bool:
     """Whether the 48K player with MV_COARSE (and MV_COARSE_TOP with `coarse_top`, MV_PAIR_SLOTS
     with `pairs`, MV_PAIR_JPS_KEPT with them and `jps_kept`, AT_DIVIDE_UNROLLED with `unrolled`, AT_FAST_SCORES with `fast_scores`, its key
     sums at KEY_SUMS_48K, and `fast_takebacks` with them; forward.s's FW_WIDE_SPARSE with `wide_sparse`; its layout: vecops.s and the biases below UNCONTENDED too) fits: the
@@ -1775,7 +1788,7 @@ def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = Fals
                                        fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top,
                                        wide_sparse=wide_sparse, short_ends=short_ends, row_marks=row_marks,
                                        planes_48k=planes_48k, nz=nz, packed_keys=packed_keys, narrow_mark=narrow_mark,
-                                       narrow_mark_out=narrow_mark_out))
+                                       narrow_mark_out=narrow_mark_out, nz_short_made=nz_short_made))
     except AsmError as exc:
         if "runs past" in str(exc):     # the code past $FFFF, or the cold part past UNCONTENDED
             return False

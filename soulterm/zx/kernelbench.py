@@ -90,6 +90,9 @@ NZ_ROWS_BY_BITS_OPTION = "NZ_ROWS_BY_BITS = 1"
 # fc1planes.s's rows by group form (the 128K's, thirty-fifth round, zxfc1g35): a row's groups one class narrower read
 # plane 7 one plane lower beside T[W] (fc1_planes.row_form; fc1wide.s's fg_rows_wide through fg_wide_form)
 FC1_GROUP_FORMS_OPTION = "FG_GROUP_FORMS = 1"
+# nzmatvec.s's short pieces made from l's bits, no templates (the 48K's spend, thirty-fifth round, zx48ffn35: x of
+# 1..14, 46 bytes in its cold part)
+NZ_SHORT_MADE_OPTION = "NZ_SHORT_MADE = 1"
 NZ_SHORT_EIGHT_OPTION = "NZ_SHORT_EIGHT = 1       ; (nzmatvec.s's short pieces for x of 1..8 only: 60 bytes fewer)"
 NZ_BENCH = '\n.include "nzmatvec.s"\n        nz_prepare_routines\n        nz_row_routines'
 # matvec.s's 2-byte row constants for the matrices whose constants' top byte is $FF (the 48K's with
@@ -188,7 +191,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           weight_planes: bool | None = None, nz: bool = False,
                           nz_short: bool | int | None = None, gate_short: bool | None = None,
                           nz_scan_alt: bool | None = None, nz_scan_page: bool | None = None,
-                          nz_rows_bits: bool | None = None, fc1_group_forms: bool = False) -> str:
+                          nz_rows_bits: bool | None = None, fc1_group_forms: bool = False,
+                          nz_short_made: bool = False) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -263,7 +267,9 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     x lies in one page, patched once a call. `nz_rows_bits`: NZ_ROWS_BY_BITS (None: the 48K's, thirty-fourth round;
     NZ_SCAN_IN_ALT_SET implies it): the second part's first row from the bits of mv_rows, not a round a row.
     `fc1_group_forms`: FG_GROUP_FORMS (thirty-fifth round, zxfc1g35: the kernels' bench only, no player's: bank 4 lacks
-    its room): fc1planes.s's rows by group form."""
+    its room): fc1planes.s's rows by group form.
+    `nz_short_made`: NZ_SHORT_MADE (the 48K's spend where it fits, thirty-fifth round, zx48ffn35): a column of x in
+    1..14 takes a short piece made from l's bits by nz_nonzero, not copied from templates (46 bytes, not 164)."""
     is_128k = model == "128k"
     if nz and bench:
         raise ValueError("MV_NZ is the players' option: the kernels' bench includes nzmatvec.s itself (NZ_BENCH)")
@@ -361,6 +367,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [NZ_SCAN_IN_PAGE_OPTION] * (is_128k if nz_scan_page is None else nz_scan_page)
                + [NZ_ROWS_BY_BITS_OPTION] * (not is_128k if nz_rows_bits is None else nz_rows_bits)
                + [FC1_GROUP_FORMS_OPTION] * bool(fc1_group_forms)
+               + [NZ_SHORT_MADE_OPTION] * nz_short_made
                + [WEIGHT_PLANES_OPTION] * weight_planes + [WEIGHT_PLANES_48K_OPTION] * (weight_planes and not is_128k)
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
