@@ -927,7 +927,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   coarse: bool = True, coarse_top: bool = True, pairs: bool = True, unrolled: bool = True,
                   in_page: bool = True, unit_products: bool = True, inverse_table: bool = True,
                   coarse_pairs: bool = True, kept_means: bool = True, fast_scores: bool = False,
-                  key_sums: int | None = None, fast_takebacks: tuple = (), kept_48k: bool = False,
+                  key_sums: int | None = None, fast_takebacks: tuple = (),
                   jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False,
                   short_ends: bool = False, row_marks: bool = False, weight_planes: bool = True,
                   planes_48k: bool = False, nz: bool | None = None, qkv_apart: bool = True,
@@ -1008,10 +1008,6 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     `key_sums`, an address the layout gives outside the program and the logits (an .assert checks
     it), or with None in the program after the value cache (forward.s's). `fast_takebacks`: the
     options (kernelbench.FAST_TAKEBACK_OPTIONS) that take back some of those cuts for room.
-    `kept_48k`: the 48K's (with `coarse`) AT_KEPT_MEANS in its 48K form (twenty-first round: the kept
-    walk through matvec's squares), for benchmarks/zx48_kept_means.py's measure of its room: no rung
-    takes it (its code runs ~480 bytes past what the shipped 48K has, its kept sums, 192 bytes, have
-    no place: where the source defines kv_kept_sums, else forward.s's in the program).
     `wide_sparse`: the 48K's (with `coarse`) forward.s's FW_WIDE_SPARSE (the 128K's with MV_COARSE_PAIRS's
     rung; twenty-third round: a take-back of assemble_player's, SPENDS_48K). `short_ends`: the 48K's (with
     `coarse`) matvec.s's MV_HZ_ENDS (its narrow rows' short row ends: twenty-fourth round, a spend of
@@ -1081,7 +1077,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      fast_scores=True if fast_scores else None, plane_scores=packed_keys or None,
                                      fast_takebacks=tuple(fast_takebacks) if fast_scores else tuple(
                                          name for name in fast_takebacks if packed_keys and name in PLANES_SPENDS_48K),
-                                     kept_means=kept_48k and coarse and not banked,
+                                     kept_means=False,
                                      raw_pass=coarse and coarse_pairs if banked else False,
                                      gate_quads=coarse and coarse_pairs and banked,
                                      argmax_rounds=coarse and coarse_pairs and banked,
