@@ -46,7 +46,7 @@ PL_HIGH_HEAD_BYTES = AT_MAX_POSITIONS * PL_HIGH_KEY_BYTES
 PL_HIGH_LAYER_BYTES = 4 * PL_HIGH_HEAD_BYTES
 PL_SUM_LIMIT    = 16384         ; the positive q's sum below it, the negative ones' at or above -it
 PL_NO_MAX       = $F000         ; max f's start, -4096: below every f, and f - max stays in 16 bits
-PL_SCORES       = at_scores     ; f in 4 bytes, as the old dot leaves them (the 48K's weights' loop)
+PL_SCORES       = at_scores     ; f in 4-byte slots, as the old dot's; pl_keys stores the low three (the weights' loop's)
 PL_SCORE_BYTES  = 4
 
 ; pl_entry - T[n] of `group` (0: T_lo, 1: T_hi) = HL, a byte to each page (A clobbered, the flags kept).
@@ -359,10 +359,9 @@ pl_keys:
         ld (hl),a
         inc l
         rla
-        sbc a,a                 ; f's top two bytes, its sign
-        ld (hl),a
+        sbc a,a                 ; f's byte 2, its sign (byte 3 unstored, thirty-fifth round: the weights'
+        ld (hl),a               ; loop, the probes and the tests read f's low three bytes)
         inc l
-        ld (hl),a
         inc l
         dec b
         exx
@@ -372,8 +371,7 @@ pl_keys:
         .byte $DD,$7C           ; ld a,ixh
         rla
         sbc a,a
-        ld (at_max+2),a
-        ld (at_max+3),a
+        ld (at_max+2),a         ; (max f's byte 3 unstored too: read as its low three bytes)
         scf                     ; (C: the planes took the head)
         ret
 @wide:                          ; a wide key: planes 10 and 11, R = q.k >> 11

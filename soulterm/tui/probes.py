@@ -214,7 +214,8 @@ PROBE_LAYOUTS = {
         position="fw_pos", layer="fw_layer_index", head="fw_head",
         hidden=packed("fw_h", 2), ffn=packed("fw_ffn", 2), logits=packed("fw_logits", 2),
         raw=Numbers(tuple(("at_sum40", n) for n in range(5)), 0),
-        shifted=packed("at_scores", 4), best=packed("at_max", 4),
+        shifted=Numbers(tuple(("at_scores", n) for n in range(3)), 4),      # f's low three bytes of four (the 48K's
+        best=Numbers(tuple(("at_max", n) for n in range(3)), 0),          # pl_keys stores no byte 3: |f| < 2^23 always)
         weights=packed(WEIGHTS_SYMBOL, 1, signed=False), weight_sum=packed("at_lut_sum", 2, signed=False),
         raw_key=("at_row", "at_keys", "AT_STRIDE"),                   # attention.s walks the keys so
         raw_by_dot=("at_q", "at_keys", "AT_STRIDE"),    # the plane heads and the fast ones (the old dot's: attend_head@summed)
