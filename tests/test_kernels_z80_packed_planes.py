@@ -20,7 +20,7 @@ from soulterm.zx.kernelbench import (HEAD_OUT, HEAD_PLANES, HEAD_PLANES_HIGH, Z8
 
 PACKED = "PL_PACKED = 1"
 SCRATCH = 0xA600        # pl_rebuild_key's words on the bench
-PACKED_SCORE_BYTES = 3  # pl_keys stores f's low three bytes of at_scores' four (thirty-fifth round, zx48paged35)
+PACKED_SCORE_BYTES = 2  # pl_keys keeps f a word in at_scores (thirty-fifth round, zx48paged35; the old dot 4 bytes)
 
 
 @pytest.fixture(scope="module")
