@@ -20,6 +20,7 @@ from soulterm.zx.kernelbench import (HEAD_OUT, HEAD_PLANES, HEAD_PLANES_HIGH, Z8
 
 PACKED = "PL_PACKED = 1"
 SCRATCH = 0xA600        # pl_rebuild_key's words on the bench
+PACKED_SCORE_BYTES = 2  # pl_keys keeps f a word in at_scores (thirty-fifth round, zx48paged35; the old dot 4 bytes)
 
 
 @pytest.fixture(scope="module")
@@ -111,13 +112,13 @@ def test_heads_match_intmath(bench):
             bench.write_words(HEAD_OUT, [0] * 8)
             assert took_the_planes(bench), (count, head)
             assert np.array_equal(bench.read_words(HEAD_OUT, 8), want), (count, head)
-            assert np.array_equal(scores_of(bench, count), (keys[:count, head].astype(np.int64) @ q) >> 14)
+            assert np.array_equal(scores_of(bench, count, PACKED_SCORE_BYTES), (keys[:count, head].astype(np.int64) @ q) >> 14)
     q = np.array([-2048] * 4 + [2047] * 4)                                     # every P_b at its widest
     keys = np.full((20, 4, 8), 2047)
     keys[::2, 0, :4] = -2048
     load_head(bench, q, keys, np.zeros((20, 4, 8), dtype=np.int64), 20, 0)
     assert took_the_planes(bench)
-    assert np.array_equal(scores_of(bench, 20), (keys[:20, 0].astype(np.int64) @ q) >> 14)
+    assert np.array_equal(scores_of(bench, 20, PACKED_SCORE_BYTES), (keys[:20, 0].astype(np.int64) @ q) >> 14)
 
 
 def test_a_wide_q_takes_the_planes_while_its_sums_fit_else_the_old_dot(bench):
@@ -138,7 +139,7 @@ def test_a_wide_q_takes_the_planes_while_its_sums_fit_else_the_old_dot(bench):
              ((-32768,) * 8, False),
              ((2047,) * 7 + (32767,), False)]
     check_wide_q_heads(bench, rng, cases, lambda: (np.full((20, 4, 8), 2047), np.full((20, 4, 8), -2048),
-                                                    rng.integers(-2048, 2048, (20, 4, 8))))
+                                                    rng.integers(-2048, 2048, (20, 4, 8))), PACKED_SCORE_BYTES)
 
 
 def test_the_planes_cost_less_than_the_squares(bench, squares_bench):
@@ -210,6 +211,6 @@ def test_a_narrow_key_takes_one_plane_fewer_and_every_score_stays_exact(bench):
             values = rng.integers(-256, 256, (20, 4, 8))
             load_head(bench, q, keys, values, count, 1)
             assert wide_keys_scored(bench) == int(wide[:count].sum()), (tuple(q), count)
-            assert np.array_equal(scores_of(bench, count), (keys[:count, 1].astype(np.int64) @ q) >> 14)
+            assert np.array_equal(scores_of(bench, count, PACKED_SCORE_BYTES), (keys[:count, 1].astype(np.int64) @ q) >> 14)
             want, _ = intmath.attention_head(q, keys[:count, 1], values[:count, 1])
             assert np.array_equal(bench.read_words(HEAD_OUT, 8), want), (tuple(q), count)

@@ -143,14 +143,16 @@ def took_the_planes(bench) -> bool:
     return bool(stops.seen)
 
 
-def scores_of(bench, count: int) -> np.ndarray:
-    """The head's first `count` scores f, as attend_head leaves them at at_scores (4 bytes each)."""
-    return np.frombuffer(bench.peek(bench.sym("at_scores"), 4 * count), "<i4")
+def scores_of(bench, count: int, width: int = 4) -> np.ndarray:
+    """The head's first `count` scores f, as attend_head leaves them at at_scores, `width` bytes each (2: the 48K's
+    pl_keys keeps words since the thirty-fifth round, its old dot 4 bytes)."""
+    return np.frombuffer(bench.peek(bench.sym("at_scores"), width * count), f"<i{width}").astype(np.int64)
 
 
-def check_wide_q_heads(bench, rng, cases, key_sets) -> None:
+def check_wide_q_heads(bench, rng, cases, key_sets, score_bytes: int = 4) -> None:
     """Each (q, planes) case's head 1 over 9 positions of each cache key_sets() makes (every third position's key
-    at R's other edge), values random: the planes taken or not as `planes` says, the means and scores intmath's."""
+    at R's other edge), values random: the planes taken or not as `planes` says, the means and scores intmath's
+    (`score_bytes` each where the planes took the head, 4 the old dot's: scores_of)."""
     for q, planes in cases:
         q = np.array(q)
         for keys in key_sets():
@@ -161,7 +163,7 @@ def check_wide_q_heads(bench, rng, cases, key_sets) -> None:
             assert took_the_planes(bench) == planes, tuple(q)
             want, _ = intmath.attention_head(q, keys[:9, 1], values[:9, 1])
             assert np.array_equal(bench.read_words(HEAD_OUT, 8), want), tuple(q)
-            assert np.array_equal(scores_of(bench, 9), (keys[:9, 1].astype(np.int64) @ q) >> 14), tuple(q)
+            assert np.array_equal(scores_of(bench, 9, score_bytes if planes else 4), (keys[:9, 1].astype(np.int64) @ q) >> 14), tuple(q)
 
 
 def test_a_wide_q_takes_the_planes_while_its_sums_fit_else_the_old_dot(bench):

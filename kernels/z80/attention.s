@@ -33,7 +33,8 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 788 (in the 48K player since zx48kept35, thirty-fifth round: AT_TABLE_BY_DIMENSION, the walk's three
+; Bytes: 798 (in the 48K player since zx48paged35, thirty-fifth round: the weights' loop's score read patched for
+; pl_keys' word scores, 10); 788 (since zx48kept35, thirty-fifth round: AT_TABLE_BY_DIMENSION, the walk's three
 ; strides gone, the store's dimension step 1 more); 801 (since zx48wire34, thirty-fourth round: the scores by packed key planes, PL_PACKED,
 ; planekeys48.s's 1,448 bytes apart, in place of the squares' AT_FAST_SCORES and its take-backs); 1,810 (since zx48norm33, thirty-third round: AT_FAST_MAX_PATCHED, 21, back in the room
 ; of rmsnorm.s's RN_UNIT_SHIFT); 1,789 (since zx48att32, thirty-second round: AT_FAST_PIECE_PAIRS, 67, given up for
@@ -704,7 +705,11 @@ attend_head:
 .ifdef AT_SHORT_SCORES
         jp c,at_short_weights   ; (pl_keys' scores are words: their own weights' loop)
 .else
+.ifdef PL_PACKED
+        jp c,@short_weights     ; (the 48K's pl_keys' scores are words: the weights' loop patched for them)
+.else
         jp c,@weights
+.endif
 .endif
 @old_dot:
 .endif
@@ -974,6 +979,21 @@ AT_WEIGHT_INDEX = 128           ; (twenty-eighth round, zxatt128) max f + 128 pa
         push af
         di
 .endif
+.ifdef PL_PACKED
+; The 48K's pl_keys keeps f as words (|f| <= 4096, max f - f in 0..8192: its 16 bits are the whole difference),
+; the old dot as 4 bytes: the loop's `pop bc / sbc a,c` (f's byte 2) becomes `ld a,0` for pl_keys' heads
+; (thirty-fifth round, zx48paged35: 30 T-states a key and head fewer with pl_keys' store, 10 bytes)
+.ifndef AT_KEYS_BY_SP
+        .assert 0, "the packed key planes' weights' loop is the one SP walks (AT_KEYS_BY_SP)"
+.endif
+AT_LONG_SCORE_READ = $99C1      ; pop bc / sbc a,c: f's byte 2 from the old dot's 4-byte scores
+AT_SHORT_SCORE_READ = $003E     ; ld a,0: pl_keys' words, whose difference has no byte 2
+        ld hl,AT_LONG_SCORE_READ
+        .byte $DD               ; (with the next: ld ix,AT_SHORT_SCORE_READ, IX set again below)
+@short_weights:
+        ld hl,AT_SHORT_SCORE_READ
+        ld (@score_high),hl
+.endif
         ld (@stack + 1),sp      ; attend_head's SP, for the means to come back to
         ld hl,(at_max)          ; max f's low three bytes into the loop (twenty-first round:
         ld (@max_low + 1),hl    ; 12 T-states a key fewer than its reads from at_max)
@@ -992,13 +1012,21 @@ AT_WEIGHT_INDEX = 128           ; (twenty-eighth round, zxatt128) max f + 128 pa
         or a                    ; (the carry stays clear: the weights' sum's add never carries)
 @weight:
         pop de                  ; f's low word
+.ifndef PL_PACKED
         pop bc                  ; C = its byte 2
+.endif
 @max_low:
         ld hl,0                 ; (patched: max f's low word) difference = max - f: 0..2^20
         sbc hl,de
 @max_high:
         ld a,0                  ; (patched: max f's byte 2)
+.ifdef PL_PACKED
+@score_high:
+        pop bc                  ; (patched: AT_LONG_SCORE_READ, or AT_SHORT_SCORE_READ's ld a,0 for pl_keys' words)
+        sbc a,c                 ; C = f's byte 2
+.else
         sbc a,c
+.endif
         or h                    ; any bit above the low byte? then the weight is 0
         jr nz,@far
         ld a,l

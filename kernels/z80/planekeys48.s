@@ -23,17 +23,18 @@
 ; and n_lo xor the byte (its top nibble, zx48keys35: 3 T-states fewer than `and $F0`) and four reads with one `inc h`
 ; and one `dec h` between them: 111 T-states a plane (114 before; pl_keys' 98 in the 128K's form, whose index bytes
 ; take two bytes a plane a head).
-; T-states (the 48K's kernels' bench, python benchmarks/zx48_key_planes.py): pl_keys 1,563 a key and head (1,576
-; before zx48keys35; its random keys nearly all wide) and 187 a head (211), with the 4-byte scores the 48K's weights'
-; loop reads; by width (python benchmarks/zx48_key_widths.py) 1,454 a narrow key and head and 1,565 a wide one
-; (1,577 both before; the 128K's bench 1,250 and 1,377); pl_prepare 1,901
+; T-states (the 48K's kernels' bench, python benchmarks/zx48_key_planes.py): pl_keys 1,533 a key and head and 145 a
+; head, its scores and max f words (zx48paged35: 1,563 and 187 with the old dot's 4 bytes; 1,576 and 211 before
+; zx48keys35, its random keys nearly all wide); by width (python benchmarks/zx48_key_widths.py) 1,424 a narrow key and
+; head and 1,535 a wide one (1,454 and 1,565 before zx48paged35, 1,577 both before zx48keys35; the 128K's bench 1,250
+; and 1,377); pl_prepare 1,901
 ; a head (2,421 with a wide q: its tables by doubling); pl_store 9,318 a position's 4 heads (11,738 before zx48spend34:
 ; a head's planes 12..15 stored as zeros without their shifts where its k' are all below 4096, and its low planes two
 ; a round); pl_rebuild_key 7,846 a key's head. Its bytes (the same command): pl_wide_q 136 (with its doubling way),
-; pl_prepare 392, pl_keys 418 (402 before zx48keys35), pl_store 347 (298 before zx48spend34), pl_rebuild_key 174,
+; pl_prepare 392, pl_keys 402 (418 before zx48paged35, 402 before zx48keys35), pl_store 347 (298 before zx48spend34), pl_rebuild_key 174,
 ; pl_old_keys 42 (the old dot's keys, zx48wire34: planekeys48old.s since zx48keys35), its two words 4 (2 in the 48K
-; player, whose pl_old_keys works out pl_high_planes' place: PL_HIGH_BY_HEAD; 1,469 there above $8000 and
-; pl_old_keys' 42 in its cold part below since zx48keys35, PL_OLD_KEYS_APART; 1,495 all above $8000 since
+; player, whose pl_old_keys works out pl_high_planes' place: PL_HIGH_BY_HEAD; 1,453 there above $8000 (1,469 before
+; zx48paged35) and pl_old_keys' 42 in its cold part below since zx48keys35, PL_OLD_KEYS_APART; 1,495 all above $8000 since
 ; zx48spend34, 1,448 since zx48wire34); the tables two pages, outside the program in a player
 ; (the 48K's screen's middle third, free while the heads run). Calling conventions: each routine's own lines below.
 
@@ -46,8 +47,8 @@ PL_HIGH_HEAD_BYTES = AT_MAX_POSITIONS * PL_HIGH_KEY_BYTES
 PL_HIGH_LAYER_BYTES = 4 * PL_HIGH_HEAD_BYTES
 PL_SUM_LIMIT    = 16384         ; the positive q's sum below it, the negative ones' at or above -it
 PL_NO_MAX       = $F000         ; max f's start, -4096: below every f, and f - max stays in 16 bits
-PL_SCORES       = at_scores     ; f in 4 bytes, as the old dot leaves them (the 48K's weights' loop)
-PL_SCORE_BYTES  = 4
+PL_SCORES       = at_scores     ; f a word (thirty-fifth round, zx48paged35: the old dot's 4 bytes before), the
+PL_SCORE_BYTES  = 2             ; weights' loop patched for them (attention.s's AT_SHORT_SCORE_READ)
 
 ; pl_entry - T[n] of `group` (0: T_lo, 1: T_hi) = HL, a byte to each page (A clobbered, the flags kept).
         .macro pl_entry group, n
@@ -247,8 +248,8 @@ pl_prepare:
         pl_group_tables 0, 1
         .assert * == pl_keys, "pl_prepare falls into pl_keys"
 
-; pl_keys - the head's scores f[j] = q.k[j] >> 14 into at_scores (4 bytes each, as the old dot leaves them) and
-; their max into at_max, from the planes at pl_planes and pl_prepare's tables. R in D:E, H the tables' page, a
+; pl_keys - the head's scores f[j] = q.k[j] >> 14 into at_scores (a word each, thirty-fifth round: the old dot's
+; 4 bytes before) and their max into at_max (a word), from the planes at pl_planes and pl_prepare's tables. R in D:E, H the tables' page, a
 ; key's two planes' bytes popped into C and B, max f in IX, the scores' address in the other set's HL. Runs with
 ; interrupts off (SP walks the planes); returns C, the end of pl_prepare's way. A narrow key (its planes 10 and 11
 ; one byte) ends on plane 10, subtracted, and one shift more; a wide one takes both (@wide). The keys left in the
@@ -358,22 +359,11 @@ pl_keys:
         exx
         ld (hl),a
         inc l
-        rla
-        sbc a,a                 ; f's top two bytes, its sign
-        ld (hl),a
-        inc l
-        ld (hl),a
-        inc l
         dec b
         exx
         jp nz,@key
         ld sp,(at_fast_sp)
-        ld (at_max),ix
-        .byte $DD,$7C           ; ld a,ixh
-        rla
-        sbc a,a
-        ld (at_max+2),a
-        ld (at_max+3),a
+        ld (at_max),ix          ; (a word too: the weights' loop's AT_SHORT_SCORE_READ needs no byte 2)
         scf                     ; (C: the planes took the head)
         ret
 @wide:                          ; a wide key: planes 10 and 11, R = q.k >> 11

@@ -138,6 +138,11 @@ class ProbeLayout:
     # pl_keys' f as words, thirty-third round).
     short_scores: Numbers | None = None
     short_scores_in: str | None = None
+    # Where a build has the symbol words_in, those heads keep f as `words` from key 0 on and max f as
+    # `best_word` (the 48K's pl_keys, PL_PACKED, since the thirty-fifth round; its old dot 4 bytes).
+    words: Numbers | None = None
+    best_word: Numbers | None = None
+    words_in: str | None = None
     # The id a position computes and the turn's context (bytes): a machine that copies
     # positions from records (the 128K's and the C64's position 1) keeps an earlier turn's numbers of a
     # position only where that turn computed the same id there. None, or not in the
@@ -214,13 +219,15 @@ PROBE_LAYOUTS = {
         position="fw_pos", layer="fw_layer_index", head="fw_head",
         hidden=packed("fw_h", 2), ffn=packed("fw_ffn", 2), logits=packed("fw_logits", 2),
         raw=Numbers(tuple(("at_sum40", n) for n in range(5)), 0),
-        shifted=packed("at_scores", 4), best=packed("at_max", 4),
+        shifted=Numbers(tuple(("at_scores", n) for n in range(3)), 4),      # f's low three bytes of four (the 48K's
+        best=Numbers(tuple(("at_max", n) for n in range(3)), 0),          # pl_keys stores no byte 3: |f| < 2^23 always)
         weights=packed(WEIGHTS_SYMBOL, 1, signed=False), weight_sum=packed("at_lut_sum", 2, signed=False),
         raw_key=("at_row", "at_keys", "AT_STRIDE"),                   # attention.s walks the keys so
         raw_by_dot=("at_q", "at_keys", "AT_STRIDE"),    # the plane heads and the fast ones (the old dot's: attend_head@summed)
         raw_by_dot_in=("pl_keys", "at_fast_total"),     # AT_PLANE_SCORES (the 128K), AT_FAST_SCORES (the 48K)
         short_scores=packed("pl_scores_end", 2), short_scores_in="AT_SHORT_SCORES",   # (the 128K's pl_keys since zxwalk33;
                                         # the last key's ends at pl_scores_end since zxwalk33b)
+        words=packed("at_scores", 2), best_word=packed("at_max", 2), words_in=PACKED_PLANES,    # (the 48K's pl_keys)
         token="fw_token", context="ctx_ids",
     ),
 }
@@ -347,15 +354,19 @@ class ProbeRecorder:
             raw = before.raw if before else ()
             by_dot = len(raw) <= t and lay.raw_by_dot is not None and any(n in s for n in lay.raw_by_dot_in)
             short = by_dot and lay.short_scores is not None and lay.short_scores_in in s
+            words = by_dot and lay.words is not None and lay.words_in in s
             if short:                   # (the head's t + 1 words end at the symbol)
                 shifted = lay.short_scores.read(ram, s, t + 1, first=-(t + 1))
+            elif words:
+                shifted = lay.words.read(ram, s, t + 1)
             else:
                 shifted = lay.shifted.read(ram, s, t + 1)
             if by_dot:
                 raw = self._raw_by_dot(ram, shifted)
             if WEIGHTS_SYMBOL not in s and WEIGHTS_POINTER in s:     # (the 48K's weights by a pointer)
                 s = {**s, WEIGHTS_SYMBOL: _word(ram, s[WEIGHTS_POINTER] + 1)}
-            v.scores[key] = ScoreSnapshot(raw, shifted, lay.best.one(ram, s), lay.weights.read(ram, s, t + 1),
+            best = (lay.best_word if words else lay.best).one(ram, s)
+            v.scores[key] = ScoreSnapshot(raw, shifted, best, lay.weights.read(ram, s, t + 1),
                                           lay.weight_sum.one(ram, s), by_dot)
 
     def _raw_by_dot(self, ram, shifted: tuple[int, ...]) -> tuple[int | None, ...]:
