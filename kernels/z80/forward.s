@@ -607,7 +607,11 @@ FW_V_BUFFER     = fw_att
         add hl,de
         ld de,FW_V_BUFFER
 .ifdef AT_TABLE_MEANS
+.ifdef KV_SCATTER_POPS
+        ld b,FW_DIM             ; (the 48K's kv_values_scatter by SP counts words in B)
+.else
         ld bc,2 * FW_DIM        ; (the 48K's kv_values_scatter counts bytes in BC, ldi's)
+.endif
 .else
         ld b,FW_DIM
 .endif
@@ -623,6 +627,41 @@ FW_V_BUFFER     = fw_att
 ; back once a turn. ldi counts BC down (thirty-fifth round, zx48kept35: ~66 T-states a word, 77 with A
 ; counting the words and DE stepped through HL; 1 byte fewer). Clobbers AF, BC, DE, HL.
 kv_values_scatter:
+.ifdef KV_SCATTER_POPS
+; (KV_SCATTER_POPS, thirty-fifth round, zx48room35: a spend of build.py's ladder) B words, SP popping them as
+; the 128K's kv_values_scatter does, interrupts off meanwhile, KV_SCATTER_PASS_WORDS words a pass: 39 T-states a
+; word and the pass's count, where ldi's form takes ~66. Clobbers AF, BC, DE, HL.
+KV_SCATTER_PASS_WORDS = 2       ; (a word more a pass: 5 bytes for 14 T-states a pass)
+        .assert KV_SCATTER_PASS_WORDS == 1 || KV_SCATTER_PASS_WORDS == 2 || KV_SCATTER_PASS_WORDS == 4, "kv_values_scatter by SP: 1, 2 or 4 words a pass"
+        .assert FW_DIM % KV_SCATTER_PASS_WORDS == 0, "kv_values_scatter's passes must take a position's words whole"
+        ld a,i                  ; P/V = IFF2: were interrupts on?
+        push af
+        di
+        ld (@restore + 1),sp
+        ex de,hl
+        ld sp,hl
+        ex de,hl
+        ld a,b
+.if KV_SCATTER_PASS_WORDS >= 2
+        rrca                    ; (B even)
+.endif
+.if KV_SCATTER_PASS_WORDS == 4
+        rrca
+.endif
+        ld de,AT_DIMENSION_BYTES - 1
+@words:
+        .repeat KV_SCATTER_PASS_WORDS
+        kv_value_word
+        .endrepeat
+        dec a
+        jp nz,@words
+@restore:
+        ld sp,0                 ; (patched)
+        pop af
+        ret po                  ; interrupts were off: leave them off
+        ei
+        ret
+.else
         ex de,hl
 @word:
         ldi
@@ -634,6 +673,7 @@ kv_values_scatter:
         jr nc,@word
         inc d
         jr @word
+.endif
 
 .ifdef AT_KEPT_MEANS                    ; (AT_TABLE_BY_DIMENSION's store: kv_values_scatter alone)
 ; kv_values_kept - the 48K's (AT_KEPT_MEANS with AT_TABLE_MEANS, twenty-first round): fw_layer_kv's

@@ -66,7 +66,7 @@ from .contention import CONTENDED_END
 from .soul_layout import (FIRST_SHARED_OPTION, PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, WORD_LIST_SYMBOLS, plane_bytes,
                           plane_classes, plane_group_classes, plane_group_word_bytes, plane_groups, plane_words)
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
-from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
+from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SCATTER_POPS, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
                           Z80_KERNELS_DIR,
                           player_kernel_options, runs_coarse, runs_narrow)
 from .soul_layout import (CHOOSABLE_ROWS_MATRIX, bias_of, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
@@ -269,7 +269,10 @@ NARROW_MARKS_48K = (NARROW_MARK_48K, NARROW_MARK_OUT_48K)
 # values kept while the word list is unpacked; on the packed key planes' rungs alone, spends_48k): first, before
 # MV_HZ_ENDS (python benchmarks/z80_token.py; docs/spectrum.md, "Thirty-fifth round")
 TABLE_BY_DIMENSION_48K = TABLE_BY_DIMENSION
-PLANES_SPENDS_48K = (LEADING_ZEROS_48K, TABLE_BY_DIMENSION_48K)     # (the spends the packed key planes keep)
+# and with it v's store by SP's pops (forward.s's KV_SCATTER_POPS, thirty-fifth round, zx48room35: ~1,000 T-states a
+# position for ~19 bytes, ~50 a byte): last, after EM_ROW_MARKS, on the packed key planes' rungs (spends_48k)
+SCATTER_POPS_48K = SCATTER_POPS
+PLANES_SPENDS_48K = (LEADING_ZEROS_48K, TABLE_BY_DIMENSION_48K, SCATTER_POPS_48K)   # (the spends the packed key planes keep)
 SPENDS_48K = (NARROW_MARKS_48K + (HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:4]
               + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:])
 # On the planes' rung (twenty-seventh round, zxlogits48: the logits by out's planes, whose room takes FW_WIDE_SPARSE
@@ -290,13 +293,13 @@ def spends_48k(fast_scores: bool, planes_48k: bool, nz: bool = False, packed_key
     SPENDS_48K_PLANES but with matvec_nz; without the fast scores their cuts left out, AT_SKIP_LEADING_ZEROS kept
     with the packed key planes, `packed_keys`; with matvec_nz, `nz`, no FW_WIDE_SPARSE: fc2 has no sparse call left
     to widen; WP_NARROW_MARK and WP_NARROW_MARK_OUT on the planes' rungs where the soul allows it, `narrow_mark`; with
-    the packed key planes AT_TABLE_BY_DIMENSION first, TABLE_BY_DIMENSION_48K)."""
+    the packed key planes AT_TABLE_BY_DIMENSION first, TABLE_BY_DIMENSION_48K, and KV_SCATTER_POPS last)."""
     spends = SPENDS_48K_PLANES if planes_48k and not nz else SPENDS_48K
     return (TABLE_BY_DIMENSION_48K,) * packed_keys + tuple(
         spend for spend in spends if (fast_scores or spend not in FAST_TAKEBACKS_48K + (LEADING_ZEROS_48K,)
                                       or packed_keys and spend == LEADING_ZEROS_48K)
         and not (nz and spend == WIDE_SPARSE_48K)
-        and (spend not in NARROW_MARKS_48K or planes_48k and narrow_mark))
+        and (spend not in NARROW_MARKS_48K or planes_48k and narrow_mark)) + (SCATTER_POPS_48K,) * packed_keys
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list

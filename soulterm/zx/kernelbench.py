@@ -164,8 +164,11 @@ SKIP_LEADING_ZEROS = "AT_SKIP_LEADING_ZEROS"
 # thirty-fifth round, zx48kept35: no stride a position-dimension): a spend of the 48K's ladder on the packed key
 # planes' rungs (PL_PACKED: no key cache's stride), as AT_SKIP_LEADING_ZEROS
 TABLE_BY_DIMENSION = "AT_TABLE_BY_DIMENSION"
+# and its store of a position by SP's pops (forward.s's kv_values_scatter, KV_SCATTER_POPS, thirty-fifth round,
+# zx48room35: the 128K's form, in place of ldi's): with AT_TABLE_BY_DIMENSION alone
+SCATTER_POPS = "KV_SCATTER_POPS"
 # the spends the planes' scores take among fast_takebacks (without AT_FAST_SCORES' cuts)
-PLANES_TAKEBACKS = (SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION)
+PLANES_TAKEBACKS = (SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION, SCATTER_POPS)
 # te and pe in packed rows (vecops.s's em_unpack) and equal gains stored once (soul_layout.soul_include):
 # the 48K's, for room (docs/spectrum.md, "Sixteenth round")
 SOUL_PACKED_OPTION = "SOUL_PACKED = 1"
@@ -327,10 +330,11 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     if any(name not in FAST_TAKEBACK_OPTIONS + PLANES_TAKEBACKS for name in fast_takebacks) or (
             not fast_scores and any(name not in PLANES_TAKEBACKS for name in fast_takebacks)) or (
             fast_takebacks and not (fast_scores or plane_scores)) or (
-            TABLE_BY_DIMENSION in fast_takebacks and (not table_means or kept_means)):
+            TABLE_BY_DIMENSION in fast_takebacks and (not table_means or kept_means)) or (
+            SCATTER_POPS in fast_takebacks and TABLE_BY_DIMENSION not in fast_takebacks):
         raise ValueError(f"fast_takebacks: options of {FAST_TAKEBACK_OPTIONS + PLANES_TAKEBACKS}, with the fast "
                          f"scores ({SKIP_LEADING_ZEROS} and {TABLE_BY_DIMENSION}, the table means', with the planes' "
-                         f"too)")
+                         f"too; {SCATTER_POPS} with {TABLE_BY_DIMENSION})")
     options = ([LOW_SLOTS_OPTION] * is_128k + [BIAS_IN_K_OPTION] * (is_128k or coarse) + [SPARSE_OPTION] * sparse
                + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores
                + [PLANE_SCORES_OPTION if bench else PLANE_SCORES] * plane_scores + [COARSE_OPTION] * coarse
