@@ -1111,20 +1111,25 @@ def test_packed_rows_round_trip():
     assert sum(".word" in line for line in lines) == 128 // PACK_KEPT_MARK_ROWS and "soul_te_marks:" in lines
 
 
+@pytest.mark.parametrize("bit_chain", [False, True])
 @pytest.mark.parametrize("row_marks", [False, True])
-def test_em_unpack_gives_every_row_of_a_packed_table(row_marks):
+def test_em_unpack_gives_every_row_of_a_packed_table(row_marks, bit_chain):
     """SOUL_PACKED (the 48K's): em_unpack reads packed_rows's layout back for every row, with
     every width 1..8 and 0..3 escaped values (each width's edges, -128 and 127 included), and
     rows past each mark (with no marks, PACK_ONE_MARK: every row walked from row 0, the data across
     pages; with EM_ROW_MARKS, the 48K ladder's last rung, a mark every 8 rows); it fails if a width, the
     bias, an escape or a mark's walk is off by one (checked: the walk one row short, `ld d,a` for the rows
-    before it less one; with the marks, the walk from a mark one row short)."""
-    from soulterm.zx.kernelbench import ROW_MARKS_OPTION
+    before it less one; with the marks, the walk from a mark one row short). With EM_BIT_CHAIN (the 48K ladder's
+    spend, thirty-fifth round) the bits by the chain's last w steps: it fails with the entry a step off (checked:
+    IX from @chain_end - 6, and the entry's 6 w + 6)."""
+    from soulterm.zx.kernelbench import BIT_CHAIN_OPTION, ROW_MARKS_OPTION
     from soulterm.zx.soul_layout import PACK_KEPT_MARK_ROWS, PACK_MARK_ROWS, PACK_ONE_MARK, packed_rows
 
     PACK_MARK_ROWS = PACK_KEPT_MARK_ROWS if row_marks else PACK_MARK_ROWS     # noqa: N806
-    packed_bench = Z80Bench(options=SOUL_PACKED_OPTION + ("\n" + ROW_MARKS_OPTION) * row_marks)
+    packed_bench = Z80Bench(options=SOUL_PACKED_OPTION + ("\n" + ROW_MARKS_OPTION) * row_marks
+                            + ("\n" + BIT_CHAIN_OPTION) * bit_chain)
     assert packed_bench.sym("EM_MARK_ROWS") == PACK_MARK_ROWS
+    assert ("em_unpack@chain" in packed_bench.program.symbols) == bit_chain
     table = _packing_edges(16)
     widths, marks, data = packed_rows(table, (), PACK_MARK_ROWS)
     assert max(widths) == 4 * 8 + 32 and min(widths) == 4 * 1    # (w = 8, 32 escapes; w = 1, none)

@@ -192,7 +192,11 @@ wp_rows_wide:
 wp_wide_order:                  ; soul_layout.PLANE_ORDER: 1 << b, then 24 where the groups run down
         .byte 1 << 7, 0, 1 << 6, 24, 1 << 5, 0, 1 << 4, 24, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0, 0
 .endif
+.ifdef RUN_VARIABLES                   ; (the 48K player's: below its program, off the tape, after soulplayer.s's, build.py)
+wp_wide_sum     = RUN_VARIABLES + RUN_VARIABLES_BYTES - 4
+.else
 wp_wide_sum:    .res 4
+.endif
 
 .ifdef SOUL_OUT_PLANES
 ; fw_out_logits - (the 48K's, twenty-seventh round, zxlogits48: forward_step's end jumps here) the final

@@ -467,6 +467,7 @@ EM_MARK_ROWS    = 128           ; rows a mark (soul_layout.PACK_MARK_ROWS), a po
                                 ; round: 57 bytes fewer on the shipped 48K, marks and code, for ~1,450 T-states a position
                                 ; of "hello"; 8 from the nineteenth round, 16 before: docs/spectrum.md, zxroom48b)
 .endif
+EM_CHAIN_STEP   = 6             ; (EM_BIT_CHAIN's bytes a step: sla c, call z,@read, adc a,a)
 EM_MAX_ESCAPES  = 3             ; (soul_layout.PACK_MAX_ESCAPES: a row's byte >> 2 is its width below 8 bits)
         .assert EM_GROUP == VEC_DIM, "em_unpack reads a row as one group"
 EM_MARK_SHIFT   = (EM_MARK_ROWS >= 2) + (EM_MARK_ROWS >= 4) + (EM_MARK_ROWS >= 8) + (EM_MARK_ROWS >= 16) + (EM_MARK_ROWS >= 32) + (EM_MARK_ROWS >= 64) + (EM_MARK_ROWS >= 128)
@@ -533,7 +534,9 @@ em_unpack:
 .endif
 @row:
         ld a,(bc)
+.ifndef EM_BIT_CHAIN                    ; (with it DE steps IX back below, out popped after)
         pop de
+.endif
         rrca
         rrca
         and $3F                 ; w (the escapes, 0..3, in the low two bits)
@@ -542,6 +545,45 @@ em_unpack:
         ld a,8                  ; 8 bits: the byte 32 + its escaped -128s
 @width:
         ld b,a
+.ifdef EM_BIT_CHAIN
+; (EM_BIT_CHAIN, thirty-fifth round, zx48room35: a spend of build.py's ladder) a value's w bits by the last w of
+; @chain's 8 steps, entered through IX: no marker in A and no jr a bit, 22 T-states a bit for 31.
+        ld ix,@chain_end
+        ld de,-EM_CHAIN_STEP
+        ld a,$80
+@bias:
+        rlca                    ; A: 2^(w-1), the bias ($80 rotated left w times)
+        add ix,de               ; IX: a step back a bit (w steps from the end)
+        djnz @bias
+        pop de                  ; (out)
+        ld (@biased + 1),a
+        ld c,$80                ; no bits: the first sla c empties C and reads a byte
+        ld b,EM_GROUP
+@value:
+        xor a
+        jp (ix)
+@chain:
+        .repeat 8
+        sla c                   ; the next bit, or Z when C held its own marker alone
+        call z,@read
+        adc a,a                 ; (Z after the last where the code is 0)
+        .endrepeat
+@chain_end:
+        .assert @chain_end - @chain == 8 * EM_CHAIN_STEP, "em_unpack's chain: EM_CHAIN_STEP bytes a step"
+        jr z,@escape            ; the code 0: v's 8 bits follow
+@biased:
+        sub 0                   ; (2^(w-1))
+@store:
+        ld (de),a
+        inc de
+        djnz @value
+        ret
+@read:
+        ld c,(hl)               ; (the carry is the marker's 1: it goes to bit 0,
+        inc hl                  ; the byte's top bit into the carry)
+        rl c
+        ret
+.else
         ld a,$80
         ld c,1
 @bias:
@@ -575,6 +617,7 @@ em_unpack:
         inc hl                  ; the byte's top bit into the carry)
         rl c
         jr @got
+.endif
 @escape:
         inc a                   ; A = 1: the 8th rla carries it out
 @raw:

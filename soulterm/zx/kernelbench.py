@@ -105,6 +105,10 @@ FOLDED_BIAS_OPTION = "MV_FOLDED_BIAS = 1"
 # vecops.s's em_unpack from a mark every 8 rows of te and pe (the 48K's ladder's last rung, where its spends leave
 # the room: twenty-fifth round; soul_layout.PACK_KEPT_MARK_ROWS)
 ROW_MARKS_OPTION = "EM_ROW_MARKS = 1"
+# em_unpack's bits by a chain of 8 steps entered at 8 - w (vecops.s's EM_BIT_CHAIN, thirty-fifth round, zx48room35:
+# ~35 T-states a 5-bit value fewer; a spend of the 48K's ladder, build.py's BIT_CHAIN_48K)
+BIT_CHAIN = "EM_BIT_CHAIN"
+BIT_CHAIN_OPTION = f"{BIT_CHAIN} = 1"
 CT_RAW_OPTION = "MV_CT_RAW = 1"     # the 48K's logits' rows raw through mv_coarse_top (logitsraw.s's bound)
 NARROW_JUMP_OPTION = "MV_NARROW_JUMP = 1"   # matvec.s's narrow row start jumps past the wide walk (14 bytes)
 BIAS_IN_K_OPTION = "MV_BIAS_IN_K = 1"     # matvec.s's row constants hold the bias (soul_layout.matvec_bytes)
@@ -168,7 +172,7 @@ TABLE_BY_DIMENSION = "AT_TABLE_BY_DIMENSION"
 # zx48room35: the 128K's form, in place of ldi's): with AT_TABLE_BY_DIMENSION alone
 SCATTER_POPS = "KV_SCATTER_POPS"
 # the spends the planes' scores take among fast_takebacks (without AT_FAST_SCORES' cuts)
-PLANES_TAKEBACKS = (SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION, SCATTER_POPS)
+PLANES_TAKEBACKS = (SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION, SCATTER_POPS, BIT_CHAIN)
 # te and pe in packed rows (vecops.s's em_unpack) and equal gains stored once (soul_layout.soul_include):
 # the 48K's, for room (docs/spectrum.md, "Sixteenth round")
 SOUL_PACKED_OPTION = "SOUL_PACKED = 1"
