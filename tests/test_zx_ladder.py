@@ -23,7 +23,7 @@ SPEND_KEYS = ("fast_takebacks", "wide_sparse", "short_ends", "row_marks", "narro
 # planes.s's narrow rows' mark (zx48rows35: planes_wide.s's fix in the cold part, wp_row's test above it) and the
 # table means by dimension (zx48kept35: soulplayer.s keeps layer 0's SEP values, 22 bytes below it, 1 above)
 BELOW_UNCONTENDED = (zx_build.ROW_MARKS_48K, zx_build.LEADING_ZEROS_48K, zx_build.NARROW_MARK_48K,
-                     zx_build.TABLE_BY_DIMENSION_48K)
+                     zx_build.TABLE_BY_DIMENSION_48K, zx_build.BIT_CHAIN_48K)
 
 
 def one_by_one(fits, spends=zx_build.SPENDS_48K) -> tuple:
@@ -134,7 +134,8 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     assert rung.get("nz", False) == (which != "vectors")        # (matvec_nz's rung first on the planes': zxsparse48)
     assert zx_build.WIDE_SPARSE_48K not in zx_build.spends_48k(True, True, True)
     assert zx_build.spends_48k(False, True, True, True) == (zx_build.TABLE_BY_DIMENSION_48K, zx_build.HZ_ENDS_48K,
-                                                          zx_build.LEADING_ZEROS_48K, zx_build.ROW_MARKS_48K)
+                                                          zx_build.LEADING_ZEROS_48K, zx_build.ROW_MARKS_48K,
+                                                          zx_build.BIT_CHAIN_48K, zx_build.SCATTER_POPS_48K)
     assert zx_build.spends_48k(True, False) == zx_build.SPENDS_48K[2:] and sorted(zx_build.SPENDS_48K_PLANES) == sorted(
         zx_build.SPENDS_48K) and zx_build.spends_48k(False, True) == (
         zx_build.WIDE_SPARSE_48K, zx_build.HZ_ENDS_48K, zx_build.ROW_MARKS_48K)
@@ -156,8 +157,10 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     # AT_SKIP_LEADING_ZEROS and EM_ROW_MARKS, all taken; before it the squares' cuts, on_planes[3::2] skipped; since
     # zx48rows35 WP_NARROW_MARK and WP_NARROW_MARK_OUT before them, since zx48kept35 AT_TABLE_BY_DIMENSION first, all
     # taken)
-    assert on_planes and skipped == {"shipped": [],
-                       "shorter list": [],
+    # (since zx48room35 EM_BIT_CHAIN and KV_SCATTER_POPS last: the shipped soul and the shorter list take the chain, the
+    # shipped one 17 bytes short of the scatter then)
+    assert on_planes and skipped == {"shipped": [zx_build.SCATTER_POPS_48K],
+                       "shorter list": [zx_build.SCATTER_POPS_48K],
                        "vectors": list(zx_build.FAST_TAKEBACKS_48K[4::2])}[which]     # (FW_WIDE_SPARSE, ~77 T-states a
     # byte, fits beside MV_HZ_ENDS since zxroom48e's mv_k_toggle table and takes the later cuts' room)
     assert zx_build._assemble_48k(soul, tokenizer, True, **rung, **zx_build._spent_48k(taken)).data == program.data

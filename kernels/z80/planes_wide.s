@@ -16,7 +16,8 @@
 ; then sum w x by arith.s's mul16s in 32 bits, sra32 and sat32to16: slow and exact.
 ; T-states: ~38,900 a row (tests/test_kernels_z80_matvec_planes.py, random w and x; 32 rows of an
 ; xn ~1.24M, against wp_rows' ~1,750): correctness first, for a call no shipped prompt makes.
-; Bytes: 384 (in the 48K player: wp_rows_wide 172 and WP_NARROW_MARK's fix 22 (362 before zx48rows35), and the logits'
+; Bytes: 380 (in the 48K player since zx48room35, thirty-fifth round: wp_wide_sum among soulplayer.s's run-time variables
+; below the program, RUN_VARIABLES, 4 fewer; 384: wp_rows_wide 172 and WP_NARROW_MARK's fix 22 (362 before zx48rows35), and the logits'
 ; fw_out_logits, 190, with SOUL_OUT_PLANES: below;
 ; 384 with fw_out_logits' 212 before the thirtieth round, its D by four 16-bit shifts and wp_rows_count set a row kept;
 ; 365 in the 128K player since the twenty-eighth round: wp_rows_wide's and fw_out_exact's 144, SOUL_OUT_APART;

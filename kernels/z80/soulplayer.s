@@ -241,11 +241,7 @@ prompt:
 .ifdef AT_TABLE_BY_DIMENSION
         ld hl,kv_values
         ld de,fw_ffn
-.ifdef KV_SCATTER_POPS
-        ld b,FW_DIM                     ; (kv_values_scatter by SP counts words)
-.else
         ld bc,2 * FW_DIM
-.endif
         call kv_values_scatter
 .endif
 .ifdef AT_FAST_MEANS                   ; (its value cache is dimension-major: attention.s, AT_VALUES_BY_DIMENSION)

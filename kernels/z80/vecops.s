@@ -45,7 +45,8 @@
 ;              beyond -256..255, by the product loop: below, 68 bytes (nineteenth round).
 ; at_leading_zeros (AT_SKIP_LEADING_ZEROS, the 48K's) the table means' start past a head's leading
 ;              0 weights: below, 26 bytes (thirty-second round).
-; Bytes: 205 (the shipped 48K's since zx48fixed35, thirty-fifth round: em_unpack's adc a,a for its rla and or a, 1 fewer,
+; Bytes: 247 (the shipped 48K's since zx48room35, thirty-fifth round: em_unpack's bits by a chain, EM_BIT_CHAIN, 42 more,
+; ~35 T-states a 5-bit value fewer); 205 (since zx48fixed35, thirty-fifth round: em_unpack's adc a,a for its rla and or a, 1 fewer,
 ; 4 T-states a value); 206 (since zx48att32, thirty-second round: te's and pe's marks again, EM_ROW_MARKS, 19, and
 ; at_leading_zeros, 26, in AT_FAST_PIECE_PAIRS' room); 161 (since zxroom48e, twenty-eighth round: no room left for te's and pe's marks beside
 ; MV_HZ_ENDS; 180 since zxatt48b and zxplanes28 merged, twenty-eighth round: te's and pe's marks every 8 rows
@@ -66,7 +67,9 @@
 ; forward.s adds and takes ReLU in matvec's stores since the sixteenth round; in the 48K player, code and variables, SOUL_PACKED's em_unpack, 108,
 ; included; 265 before it, 266 before argmax's djnz).
 ; em_unpack    (SOUL_PACKED, the 48K player's) a row of a packed table (te, pe) into 32
-;              bytes: below. ~17,500 T-states for te's and pe's rows a position on the
+;              bytes: below. With EM_BIT_CHAIN (the shipped 48K's since zx48room35) 13,740 T-states a
+;              reply step of "do you like music" for 15,945 without (python benchmarks/z80_step_phases.py
+;              --routines 6 --layer-0 "do you like music"). ~17,500 T-states for te's and pe's rows a position on the
 ;              shipped soul (python benchmarks/z80_profile.py: 17,441 at "hello"'s position 3 and
 ;              17,597 at its position 7 with no marks, twenty-fourth round; 15,857 at position 3,
 ;              16,053 before the twenty-third round's width a row with escapes; 14,923 at position 7,

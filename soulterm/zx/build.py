@@ -283,11 +283,10 @@ NARROW_MARKS_48K = (NARROW_MARK_48K, NARROW_MARK_OUT_48K)
 # values kept while the word list is unpacked; on the packed key planes' rungs alone, spends_48k): first, before
 # MV_HZ_ENDS (python benchmarks/z80_token.py; docs/spectrum.md, "Thirty-fifth round")
 TABLE_BY_DIMENSION_48K = TABLE_BY_DIMENSION
-# and with it v's store by SP's pops (forward.s's KV_SCATTER_POPS, thirty-fifth round, zx48room35: 1,003 T-states a
-# position of "hello" for 20 bytes, ~50 a byte), and em_unpack's bits by a chain entered at 8 - w (vecops.s's
-# EM_BIT_CHAIN: 2,050 for 42 bytes, ~49 a byte): last, after EM_ROW_MARKS, on the packed key planes' rungs
-# (spends_48k), the chain first: the two buy about as much a byte, and where the room takes one alone the chain buys
-# twice the scatter's (python benchmarks/z80_token.py; docs/spectrum.md, "Thirty-fifth round: the 48K's room")
+# and em_unpack's bits by a chain entered at 8 - w (vecops.s's EM_BIT_CHAIN, thirty-fifth round, zx48room35: 2,050
+# T-states a position of "hello" for 42 bytes, ~49 a byte), then with AT_TABLE_BY_DIMENSION v's store by SP's pops
+# (forward.s's KV_SCATTER_POPS: 989 for 23 bytes, ~43 a byte): last, after EM_ROW_MARKS, on the packed key planes'
+# rungs (spends_48k; python benchmarks/z80_token.py; docs/spectrum.md, "Thirty-fifth round: the 48K's room")
 SCATTER_POPS_48K = SCATTER_POPS
 BIT_CHAIN_48K = BIT_CHAIN
 LAST_SPENDS_48K = (BIT_CHAIN_48K, SCATTER_POPS_48K)    # (on the packed key planes' rungs, after SPENDS_48K's)
