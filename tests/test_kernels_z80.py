@@ -1111,20 +1111,25 @@ def test_packed_rows_round_trip():
     assert sum(".word" in line for line in lines) == 128 // PACK_KEPT_MARK_ROWS and "soul_te_marks:" in lines
 
 
+@pytest.mark.parametrize("bit_chain", [False, True])
 @pytest.mark.parametrize("row_marks", [False, True])
-def test_em_unpack_gives_every_row_of_a_packed_table(row_marks):
+def test_em_unpack_gives_every_row_of_a_packed_table(row_marks, bit_chain):
     """SOUL_PACKED (the 48K's): em_unpack reads packed_rows's layout back for every row, with
     every width 1..8 and 0..3 escaped values (each width's edges, -128 and 127 included), and
     rows past each mark (with no marks, PACK_ONE_MARK: every row walked from row 0, the data across
     pages; with EM_ROW_MARKS, the 48K ladder's last rung, a mark every 8 rows); it fails if a width, the
     bias, an escape or a mark's walk is off by one (checked: the walk one row short, `ld d,a` for the rows
-    before it less one; with the marks, the walk from a mark one row short)."""
-    from soulterm.zx.kernelbench import ROW_MARKS_OPTION
+    before it less one; with the marks, the walk from a mark one row short). With EM_BIT_CHAIN (the 48K ladder's
+    spend, thirty-fifth round) the bits by the chain's last w steps: it fails with the entry a step off (checked:
+    IX from @chain_end - 6, and IX stepped back once more before the bias's loop)."""
+    from soulterm.zx.kernelbench import BIT_CHAIN_OPTION, ROW_MARKS_OPTION
     from soulterm.zx.soul_layout import PACK_KEPT_MARK_ROWS, PACK_MARK_ROWS, PACK_ONE_MARK, packed_rows
 
     PACK_MARK_ROWS = PACK_KEPT_MARK_ROWS if row_marks else PACK_MARK_ROWS     # noqa: N806
-    packed_bench = Z80Bench(options=SOUL_PACKED_OPTION + ("\n" + ROW_MARKS_OPTION) * row_marks)
+    packed_bench = Z80Bench(options=SOUL_PACKED_OPTION + ("\n" + ROW_MARKS_OPTION) * row_marks
+                            + ("\n" + BIT_CHAIN_OPTION) * bit_chain)
     assert packed_bench.sym("EM_MARK_ROWS") == PACK_MARK_ROWS
+    assert ("em_unpack@chain" in packed_bench.program.symbols) == bit_chain
     table = _packing_edges(16)
     widths, marks, data = packed_rows(table, (), PACK_MARK_ROWS)
     assert max(widths) == 4 * 8 + 32 and min(widths) == 4 * 1    # (w = 8, 32 escapes; w = 1, none)
@@ -1566,3 +1571,38 @@ def test_rmsnorm_inverse_table_matches_intmath_at_every_root_and_edge(player):
         if 17 <= intmath.isqrt(m) < 64:
             saved.append(costs[1] - costs[0])
     assert len(saved) > 3000 and min(saved) > 1800, (len(saved), min(saved))
+
+
+@pytest.mark.parametrize("pops", [False, True])
+def test_the_48ks_value_scatter_stores_a_position_dimension_major(pops):
+    """forward.s's kv_values_scatter with AT_TABLE_BY_DIMENSION (the 48K's): BC bytes (a position's 32 words) from DE
+    into the value cache at HL, HL + AT_DIMENSION_BYTES, ...: ldi's form, and with KV_SCATTER_POPS (thirty-fifth round,
+    zx48room35, a spend of the ladder) SP's pops, two words a pass. Every word lands at its dimension's slot of the
+    position, no other byte of the cache changes, SP, IY and the interrupt state come back as they were, for the first
+    and last positions and one between, interrupts on and off; it fails with @words' count a pass short (`rrca` once
+    more: checked) or a word's step one byte off (DE = AT_DIMENSION_BYTES: checked)."""
+    from soulterm.paths import DEFAULT_SOUL
+    from soulterm.soul.soulfile import load_soul
+    from soulterm.zx.build import FAST_TAKEBACKS_48K
+    from soulterm.zx.kernelbench import SCATTER_POPS, TABLE_BY_DIMENSION, player_kernel_options
+    from soulterm.zx.soul_layout import soul_include
+
+    options = player_kernel_options("48k", coarse_top=True, fast_scores=True,
+                                    fast_takebacks=FAST_TAKEBACKS_48K + (TABLE_BY_DIMENSION,) + (SCATTER_POPS,) * pops)
+    bench = Z80Bench('.include "forward.s"\n' + soul_include(load_soul(DEFAULT_SOUL)), options=options)
+    assert ("KV_SCATTER_POPS" in bench.symbols) == pops
+    cache, stride, source = bench.sym("kv_values"), bench.sym("AT_DIMENSION_BYTES"), bench.sym("fw_ffn")
+    dimensions, positions = 32, stride // 2
+    rng = np.random.default_rng(35)
+    for position, enabled in ((0, False), (7, True), (positions - 1, True), (positions - 1, False)):
+        before = rng.integers(0, 256, dimensions * stride).astype(np.uint8)
+        bench.poke(cache, before.tolist())
+        words = rng.integers(-32768, 32768, dimensions)
+        bench.write_words(source, words)
+        bench.cpu.hl, bench.cpu.de, bench.cpu.bc, bench.cpu.iy = cache + 2 * position, source, 2 * dimensions, 0x5C3A
+        bench.call("kv_values_scatter", interrupts=enabled)
+        after = np.frombuffer(bytes(bench.peek(cache, dimensions * stride)), np.uint8)
+        want = before.copy().view("<i2").reshape(dimensions, positions)
+        want[:, position] = words
+        assert np.array_equal(after.view("<i2").reshape(dimensions, positions), want), (position, enabled)
+        assert bench.cpu.sp == bench.stack_top and bench.cpu.iy == 0x5C3A and bench.cpu.iff1 == bench.cpu.iff2 == enabled

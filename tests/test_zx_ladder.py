@@ -24,7 +24,7 @@ SPEND_KEYS = ("fast_takebacks", "wide_sparse", "short_ends", "row_marks", "narro
 # table means by dimension (zx48kept35: soulplayer.s keeps layer 0's SEP values, 22 bytes below it, 1 above) and
 # nzmatvec.s's made short pieces (zx48ffn35: in matvec_nz's once-a-call part)
 BELOW_UNCONTENDED = (zx_build.ROW_MARKS_48K, zx_build.LEADING_ZEROS_48K, zx_build.NARROW_MARK_48K,
-                     zx_build.TABLE_BY_DIMENSION_48K, zx_build.SHORT_MADE_48K)
+                     zx_build.TABLE_BY_DIMENSION_48K, zx_build.SHORT_MADE_48K, zx_build.BIT_CHAIN_48K)
 
 
 def one_by_one(fits, spends=zx_build.SPENDS_48K) -> tuple:
@@ -137,8 +137,10 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     assert zx_build.WIDE_SPARSE_48K not in zx_build.spends_48k(True, True, True)
     assert zx_build.spends_48k(False, True, True, True) == (zx_build.TABLE_BY_DIMENSION_48K, zx_build.HZ_ENDS_48K,
                                                           zx_build.LEADING_ZEROS_48K, zx_build.ROW_MARKS_48K,
-                                                          zx_build.SHORT_MADE_48K)
-    # (NZ_SHORT_MADE, zx48ffn35: with matvec_nz alone, SPENDS_48K's last; the narrow marks on the planes' rungs alone)
+                                                          zx_build.SHORT_MADE_48K, zx_build.BIT_CHAIN_48K,
+                                                          zx_build.SCATTER_POPS_48K)
+    # (NZ_SHORT_MADE, zx48ffn35: with matvec_nz alone, SPENDS_48K's last; the narrow marks on the planes' rungs alone;
+    # zx48room35's EM_BIT_CHAIN and KV_SCATTER_POPS after them, on the packed key planes' rungs alone)
     assert zx_build.spends_48k(True, False) == zx_build.SPENDS_48K[2:-1] and sorted(zx_build.SPENDS_48K_PLANES) == sorted(
         zx_build.SPENDS_48K) and zx_build.spends_48k(False, True) == (
         zx_build.WIDE_SPARSE_48K, zx_build.HZ_ENDS_48K, zx_build.ROW_MARKS_48K)
@@ -159,9 +161,11 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     # (since zx48wire34 the shipped soul and the shorter list on the packed key planes' rung: MV_HZ_ENDS,
     # AT_SKIP_LEADING_ZEROS and EM_ROW_MARKS, all taken; before it the squares' cuts, on_planes[3::2] skipped; since
     # zx48rows35 WP_NARROW_MARK and WP_NARROW_MARK_OUT before them, since zx48kept35 AT_TABLE_BY_DIMENSION first, all
-    # taken; zx48ffn35's NZ_SHORT_MADE, last, needs 45 bytes: skipped while they are not left)
-    assert on_planes and skipped == {"shipped": [zx_build.SHORT_MADE_48K],
-                       "shorter list": [zx_build.SHORT_MADE_48K],
+    # taken; zx48ffn35's NZ_SHORT_MADE, last of SPENDS_48K, 45 bytes, taken in the 28 that zx48room35's run-time
+    # variables freed; its EM_BIT_CHAIN and KV_SCATTER_POPS, after it, skipped: 9 bytes are left on the shipped soul;
+    # the shorter list, its word list shorter, takes the scatter in the room the chain does not fit)
+    assert on_planes and skipped == {"shipped": [zx_build.BIT_CHAIN_48K, zx_build.SCATTER_POPS_48K],
+                       "shorter list": [zx_build.BIT_CHAIN_48K],
                        "vectors": list(zx_build.FAST_TAKEBACKS_48K[4::2])}[which]     # (FW_WIDE_SPARSE, ~77 T-states a
     # byte, fits beside MV_HZ_ENDS since zxroom48e's mv_k_toggle table and takes the later cuts' room)
     assert zx_build._assemble_48k(soul, tokenizer, True, **rung, **zx_build._spent_48k(taken)).data == program.data

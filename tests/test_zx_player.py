@@ -403,9 +403,9 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, unplaned
     # zx48att32's AT_SKIP_LEADING_ZEROS and EM_ROW_MARKS before them in SPENDS_48K, both in their place; with
     # zx48norm33's RN_UNIT_SHIFT, 21 bytes fewer in rmsnorm.s, AT_FAST_MAX_PATCHED back, AT_FAST_PIECE_PAIRS 27 short)
     # (since zx48wire34 the shipped 48K's scores by packed key planes: no cut of the squares' to take back; MV_HZ_ENDS,
-    # AT_SKIP_LEADING_ZEROS and EM_ROW_MARKS; zx48ffn35's NZ_SHORT_MADE needs 45 bytes, and the 48K has 20 left since
-    # the thirty-fifth round's other spends)
-    assert [name for name in spends if name in built.program.symbols] == [spends[0], spends[6], spends[7]]
+    # AT_SKIP_LEADING_ZEROS and EM_ROW_MARKS; zx48ffn35's NZ_SHORT_MADE, 45 bytes, in the 28 zx48room35's run-time
+    # variables freed besides the 26 left)
+    assert [name for name in spends if name in built.program.symbols] == [spends[0], spends[6], spends[7], spends[11]]
     assert built.program.symbols["SP_FIRST_SHARED"] == 1
     sym = built.program.symbols       # (and SHORT_FORMS' exp_lut before attend_head, in one page: its 8-bit index)
     assert sym["SHORT_FORMS"] == sym["AT_ONE_OWN_END"] == sym["AT_EXP_FIRST"] == 1
@@ -609,7 +609,8 @@ def test_the_48k_keeps_te_and_pe_marks_in_the_room_its_spends_leave(built, monke
         zx_build.assemble_player(soul, tokenizer, word_list=False)
         assert [(kwargs["packed_keys"], kwargs["fast_scores"], kwargs.get("row_marks", False), kwargs["fast_takebacks"])
                 for kwargs in chosen] == [(True, False, room_for_it, (zx_build.TABLE_BY_DIMENSION_48K,     # (zx48wire34;
-                                                                      zx_build.LEADING_ZEROS_48K))]  # zx48kept35's first)
+                                                                      zx_build.LEADING_ZEROS_48K)   # zx48kept35's first,
+                                           + zx_build.LAST_SPENDS_48K)]     # zx48room35's last)
         chosen.clear()
         with monkeypatch.context() as squares:      # (the squares' rung, below the packed planes')
             squares.setattr(zx_build, "PACKED_KEYS_48K", False)

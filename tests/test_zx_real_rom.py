@@ -298,3 +298,33 @@ def test_q_leaves_the_screen_and_attributes_as_soulterms_rom(model, engine_and_t
     assert real.screen_lines() == ours.screen_lines()
     assert real.screen_lines()[23].rstrip() == ("0 OK, 10:3" if model == "48k" else "0 OK, 10:14")
     assert real.memory[0x5800:0x5B00] == ours.memory[0x5800:0x5B00]
+
+
+def test_the_48k_run_variables_lie_between_basics_workspace_and_the_stacks_deepest(engine_and_tokenizer):
+    """The 48K player's run-time variables (build.py's RUN_VARIABLES_48K, thirty-fifth round: off the tape, below
+    its program in BASIC's room) on the real 48 BASIC ROM, after LOAD "" and after "q" and RANDOMIZE USR typed:
+    BASIC's workspace (the typed line's too) ends below them, and the machine stack, three turns long (one the
+    window's longest), writes nothing as deep as them; every reply is the engine's (so nothing of BASIC's wrote
+    them either). benchmarks/zx48_run_variables.py measures the 128K's paths too."""
+    from soulterm.zx.build import RUN_VARIABLES_48K, RUN_VARIABLES_BYTES, RUN_VARIABLES_STACK_LOW
+    from soulterm.zx.player_chat import basic_room_in_turns
+
+    engine, tokenizer = engine_and_tokenizer
+    built = built_player("48k")
+    symbols = built.program.symbols
+    assert symbols["RUN_VARIABLES"] == RUN_VARIABLES_48K and symbols["RUN_VARIABLES_BYTES"] == RUN_VARIABLES_BYTES
+    assert RUN_VARIABLES_48K <= symbols["tk_len"] and symbols["wp_wide_sum"] + 4 <= RUN_VARIABLES_48K + RUN_VARIABLES_BYTES
+    kept = range(RUN_VARIABLES_48K, RUN_VARIABLES_48K + RUN_VARIABLES_BYTES)
+    machine = RealROMSpectrum(roms_for("48k"), "48k")
+    machine.boot()
+    machine.load_tape(built.tape)
+    prompts = ("hello", "tell me a story about the sea and the sky and a small boat", "do you like music")
+    for typed in (False, True):
+        if typed:
+            machine.type_line("q")
+            assert machine.run(max_cycles=100_000_000, until_idle=True) == StopReason.IDLE
+            basic_again("48k", machine, symbols["start"])
+        room = basic_room_in_turns(machine, prompts, symbols, kept)
+        assert room.replies == [engine.reply(tokenizer, prompt).text.rstrip() for prompt in prompts], typed
+        assert room.workspace_end + 16 <= kept.start, typed
+        assert room.deepest_write is not None and room.deepest_write >= RUN_VARIABLES_STACK_LOW > kept.stop, typed

@@ -34,7 +34,8 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,299 (the 48K's since zx48kept35, thirty-fifth round: AT_TABLE_BY_DIMENSION, v through z's room and
+; Bytes: 2,299 (the 48K's; 2,321 with KV_SCATTER_POPS, zx48room35, thirty-fifth round: a spend the shipped soul's room
+; does not take, kv_values_scatter by SP's pops, 22 more; since zx48kept35: AT_TABLE_BY_DIMENSION, v through z's room and
 ; kv_values_scatter and kv_values_gather, 16 and 13, in place of fw_cache_slot, 24, and the slot's push and pop);
 ; 2,285 (since zx48spend34: PL_HIGH_BY_HEAD, fw_high_planes called by the old dot, no pl_high_planes
 ; stored a head; 2,287 since zx48wire34, thirty-fourth round: PL_PACKED's fw_key_planes, fw_planes_of_layer and
@@ -623,6 +624,43 @@ FW_V_BUFFER     = fw_att
 ; back once a turn. ldi counts BC down (thirty-fifth round, zx48kept35: ~66 T-states a word, 77 with A
 ; counting the words and DE stepped through HL; 1 byte fewer). Clobbers AF, BC, DE, HL.
 kv_values_scatter:
+.ifdef KV_SCATTER_POPS
+; (KV_SCATTER_POPS, thirty-fifth round, zx48room35: a spend of build.py's ladder) the same BC bytes (C: B = 0), SP
+; popping their words as the 128K's kv_values_scatter does, interrupts off meanwhile, KV_SCATTER_PASS_WORDS words a
+; pass: 39 T-states a word and the pass's count, where ldi's form takes ~66 (its callers as ldi's: the spend adds
+; bytes above $8000 alone, as the ladder's halves want). Clobbers AF, BC, DE, HL.
+KV_SCATTER_PASS_WORDS = 2       ; (a word more a pass: 5 bytes for 14 T-states a pass)
+        .assert KV_SCATTER_PASS_WORDS == 1 || KV_SCATTER_PASS_WORDS == 2 || KV_SCATTER_PASS_WORDS == 4, "kv_values_scatter by SP: 1, 2 or 4 words a pass"
+        .assert FW_DIM % KV_SCATTER_PASS_WORDS == 0 && 2 * FW_DIM < 256, "kv_values_scatter's passes must take a position's words whole, its bytes in C"
+        ld a,i                  ; P/V = IFF2: were interrupts on?
+        push af
+        di
+        ld (@restore + 1),sp
+        ex de,hl
+        ld sp,hl
+        ex de,hl
+        ld a,c                  ; the bytes (fewer than 256: B = 0)
+        rrca                    ; the words
+.if KV_SCATTER_PASS_WORDS >= 2
+        rrca
+.endif
+.if KV_SCATTER_PASS_WORDS == 4
+        rrca
+.endif
+        ld de,AT_DIMENSION_BYTES - 1
+@words:
+        .repeat KV_SCATTER_PASS_WORDS
+        kv_value_word
+        .endrepeat
+        dec a
+        jp nz,@words
+@restore:
+        ld sp,0                 ; (patched)
+        pop af
+        ret po                  ; interrupts were off: leave them off
+        ei
+        ret
+.else
         ex de,hl
 @word:
         ldi
@@ -634,6 +672,7 @@ kv_values_scatter:
         jr nc,@word
         inc d
         jr @word
+.endif
 
 .ifdef AT_KEPT_MEANS                    ; (AT_TABLE_BY_DIMENSION's store: kv_values_scatter alone)
 ; kv_values_kept - the 48K's (AT_KEPT_MEANS with AT_TABLE_MEANS, twenty-first round): fw_layer_kv's

@@ -16,7 +16,8 @@
 ; then sum w x by arith.s's mul16s in 32 bits, sra32 and sat32to16: slow and exact.
 ; T-states: ~38,900 a row (tests/test_kernels_z80_matvec_planes.py, random w and x; 32 rows of an
 ; xn ~1.24M, against wp_rows' ~1,750): correctness first, for a call no shipped prompt makes.
-; Bytes: 384 (in the 48K player: wp_rows_wide 172 and WP_NARROW_MARK's fix 22 (362 before zx48rows35), and the logits'
+; Bytes: 380 (in the 48K player since zx48room35, thirty-fifth round: wp_wide_sum among soulplayer.s's run-time variables
+; below the program, RUN_VARIABLES, 4 fewer; 384: wp_rows_wide 172 and WP_NARROW_MARK's fix 22 (362 before zx48rows35), and the logits'
 ; fw_out_logits, 190, with SOUL_OUT_PLANES: below;
 ; 384 with fw_out_logits' 212 before the thirtieth round, its D by four 16-bit shifts and wp_rows_count set a row kept;
 ; 365 in the 128K player since the twenty-eighth round: wp_rows_wide's and fw_out_exact's 144, SOUL_OUT_APART;
@@ -192,7 +193,11 @@ wp_rows_wide:
 wp_wide_order:                  ; soul_layout.PLANE_ORDER: 1 << b, then 24 where the groups run down
         .byte 1 << 7, 0, 1 << 6, 24, 1 << 5, 0, 1 << 4, 24, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0, 0
 .endif
+.ifdef RUN_VARIABLES                   ; (the 48K player's: below its program, off the tape, after soulplayer.s's, build.py)
+wp_wide_sum     = RUN_VARIABLES + RUN_VARIABLES_BYTES - 4
+.else
 wp_wide_sum:    .res 4
+.endif
 
 .ifdef SOUL_OUT_PLANES
 ; fw_out_logits - (the 48K's, twenty-seventh round, zxlogits48: forward_step's end jumps here) the final

@@ -662,9 +662,32 @@ prompt_text:
 goodbye_text:
         .text "bye.", KEY_ENTER, 0
 
+.ifdef RUN_VARIABLES
+; (the 48K player's, thirty-fifth round, zx48room35: after tokenizer.s's tk_len and tk_count, before planes_wide.s's wp_wide_sum, below the
+; program in BASIC's room between its workspace and the machine stack, which only the load needs: off the
+; tape, cleared by the start's overlay, run_variables_cleared; build.py's RUN_VARIABLES_48K)
+sep_cached      = RUN_VARIABLES + 2
+ctx_len         = RUN_VARIABLES + 3
+ctx_ids         = RUN_VARIABLES + 4
+        .assert tk_len == RUN_VARIABLES && tk_count == RUN_VARIABLES + 1, "tokenizer.s's run-time variables first"
+        .assert ctx_ids + CONTEXT_SIZE == RUN_VARIABLES + RUN_VARIABLES_BYTES - 4, "the run-time variables fill RUN_VARIABLES_BYTES (planes_wide.s's wp_wide_sum the last 4)"
+        .assert RUN_VARIABLES + RUN_VARIABLES_BYTES <= 256 * ((RUN_VARIABLES >> 8) + 1), "run_variables_cleared's fill: one page"
+.else
 sep_cached:     .byte 0         ; 1 once position 0's keys and values are in the cache
 ctx_len:        .byte 0
 ctx_ids:        .res CONTEXT_SIZE
+.endif
+
+; run_variables_cleared - (the 48K's start overlay, build.py) RUN_VARIABLES' bytes 0: sep_cached's first 0, and
+; a context of none for the lens until the first reply.
+        .macro run_variables_cleared
+.ifdef RUN_VARIABLES
+        ld hl,RUN_VARIABLES
+        ld b,RUN_VARIABLES_BYTES
+        xor a
+        call fill
+.endif
+        .endmacro
 ; The typed line, the tokenizer's ids and the spelling rule's working memory
 ; are needed only until the reply starts, so they live in layer 0's KV cache
 ; at positions 1.. (the cache keeps position 0, SEP, for every turn; the

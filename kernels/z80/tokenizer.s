@@ -55,8 +55,13 @@ SP_GROWTH       = 0
 .ifndef TK_FIXED_LINE                   ; (with it the line is always soulplayer.s's line_buffer: 8 bytes fewer)
 tk_line:        .word 0
 .endif
+.ifdef RUN_VARIABLES                   ; (the 48K player's: below its program, off the tape, build.py)
+tk_len          = RUN_VARIABLES
+tk_count        = RUN_VARIABLES + 1
+.else
 tk_len:         .byte 0
 tk_count:       .byte 0
+.endif
 
 ; The ids and spell's working memory are needed only until the reply
 ; starts: a program may lend them memory it does not need meanwhile by

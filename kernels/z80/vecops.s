@@ -45,7 +45,8 @@
 ;              beyond -256..255, by the product loop: below, 68 bytes (nineteenth round).
 ; at_leading_zeros (AT_SKIP_LEADING_ZEROS, the 48K's) the table means' start past a head's leading
 ;              0 weights: below, 26 bytes (thirty-second round).
-; Bytes: 205 (the shipped 48K's since zx48fixed35, thirty-fifth round: em_unpack's adc a,a for its rla and or a, 1 fewer,
+; Bytes: 205 in the shipped 48K (247 with em_unpack's bits by a chain, EM_BIT_CHAIN, zx48room35, thirty-fifth round: 42
+; more, ~35 T-states a 5-bit value fewer, a spend the shipped soul's room leaves out after NZ_SHORT_MADE); 205 (since zx48fixed35, thirty-fifth round: em_unpack's adc a,a for its rla and or a, 1 fewer,
 ; 4 T-states a value); 206 (since zx48att32, thirty-second round: te's and pe's marks again, EM_ROW_MARKS, 19, and
 ; at_leading_zeros, 26, in AT_FAST_PIECE_PAIRS' room); 161 (since zxroom48e, twenty-eighth round: no room left for te's and pe's marks beside
 ; MV_HZ_ENDS; 180 since zxatt48b and zxplanes28 merged, twenty-eighth round: te's and pe's marks every 8 rows
@@ -66,7 +67,9 @@
 ; forward.s adds and takes ReLU in matvec's stores since the sixteenth round; in the 48K player, code and variables, SOUL_PACKED's em_unpack, 108,
 ; included; 265 before it, 266 before argmax's djnz).
 ; em_unpack    (SOUL_PACKED, the 48K player's) a row of a packed table (te, pe) into 32
-;              bytes: below. ~17,500 T-states for te's and pe's rows a position on the
+;              bytes: below. With EM_BIT_CHAIN (the shipped 48K's since zx48room35) 13,740 T-states a
+;              reply step of "do you like music" for 15,945 without (python benchmarks/z80_step_phases.py
+;              --routines 6 --layer-0 "do you like music"). ~17,500 T-states for te's and pe's rows a position on the
 ;              shipped soul (python benchmarks/z80_profile.py: 17,441 at "hello"'s position 3 and
 ;              17,597 at its position 7 with no marks, twenty-fourth round; 15,857 at position 3,
 ;              16,053 before the twenty-third round's width a row with escapes; 14,923 at position 7,
@@ -467,6 +470,7 @@ EM_MARK_ROWS    = 128           ; rows a mark (soul_layout.PACK_MARK_ROWS), a po
                                 ; round: 57 bytes fewer on the shipped 48K, marks and code, for ~1,450 T-states a position
                                 ; of "hello"; 8 from the nineteenth round, 16 before: docs/spectrum.md, zxroom48b)
 .endif
+EM_CHAIN_STEP   = 6             ; (EM_BIT_CHAIN's bytes a step: sla c, call z,@read, adc a,a)
 EM_MAX_ESCAPES  = 3             ; (soul_layout.PACK_MAX_ESCAPES: a row's byte >> 2 is its width below 8 bits)
         .assert EM_GROUP == VEC_DIM, "em_unpack reads a row as one group"
 EM_MARK_SHIFT   = (EM_MARK_ROWS >= 2) + (EM_MARK_ROWS >= 4) + (EM_MARK_ROWS >= 8) + (EM_MARK_ROWS >= 16) + (EM_MARK_ROWS >= 32) + (EM_MARK_ROWS >= 64) + (EM_MARK_ROWS >= 128)
@@ -533,7 +537,9 @@ em_unpack:
 .endif
 @row:
         ld a,(bc)
+.ifndef EM_BIT_CHAIN                    ; (with it DE steps IX back below, out popped after)
         pop de
+.endif
         rrca
         rrca
         and $3F                 ; w (the escapes, 0..3, in the low two bits)
@@ -542,6 +548,45 @@ em_unpack:
         ld a,8                  ; 8 bits: the byte 32 + its escaped -128s
 @width:
         ld b,a
+.ifdef EM_BIT_CHAIN
+; (EM_BIT_CHAIN, thirty-fifth round, zx48room35: a spend of build.py's ladder) a value's w bits by the last w of
+; @chain's 8 steps, entered through IX: no marker in A and no jr a bit, 22 T-states a bit for 31.
+        ld ix,@chain_end
+        ld de,-EM_CHAIN_STEP
+        ld a,$80
+@bias:
+        rlca                    ; A: 2^(w-1), the bias ($80 rotated left w times)
+        add ix,de               ; IX: a step back a bit (w steps from the end)
+        djnz @bias
+        pop de                  ; (out)
+        ld (@biased + 1),a
+        ld c,$80                ; no bits: the first sla c empties C and reads a byte
+        ld b,EM_GROUP
+@value:
+        xor a
+        jp (ix)
+@chain:
+        .repeat 8
+        sla c                   ; the next bit, or Z when C held its own marker alone
+        call z,@read
+        adc a,a                 ; (Z after the last where the code is 0)
+        .endrepeat
+@chain_end:
+        .assert @chain_end - @chain == 8 * EM_CHAIN_STEP, "em_unpack's chain: EM_CHAIN_STEP bytes a step"
+        jr z,@escape            ; the code 0: v's 8 bits follow
+@biased:
+        sub 0                   ; (2^(w-1))
+@store:
+        ld (de),a
+        inc de
+        djnz @value
+        ret
+@read:
+        ld c,(hl)               ; (the carry is the marker's 1: it goes to bit 0,
+        inc hl                  ; the byte's top bit into the carry)
+        rl c
+        ret
+.else
         ld a,$80
         ld c,1
 @bias:
@@ -575,6 +620,7 @@ em_unpack:
         inc hl                  ; the byte's top bit into the carry)
         rl c
         jr @got
+.endif
 @escape:
         inc a                   ; A = 1: the 8th rla carries it out
 @raw:

@@ -66,7 +66,7 @@ from .contention import CONTENDED_END
 from .soul_layout import (FIRST_SHARED_OPTION, PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, WORD_LIST_SYMBOLS, plane_bytes,
                           plane_classes, plane_group_classes, plane_group_word_bytes, plane_groups, plane_words)
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
-from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
+from .kernelbench import (BIT_CHAIN, KERNEL_FILES, RAW_MOST_SHIFT, SCATTER_POPS, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
                           Z80_KERNELS_DIR,
                           player_kernel_options, runs_coarse, runs_narrow)
 from .soul_layout import (CHOOSABLE_ROWS_MATRIX, bias_of, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
@@ -91,6 +91,20 @@ BANK_CONTENTS = "layer 1's tensors and the word list"
 ORIGINS = {"48k": 0x5D8D,        # CLEAR 23948: 3 bytes to spare (13 of the 48K's cold part's free bytes)
            "128k": 0x5E80}       # CLEAR 24191: 104 to spare, every page offset as at $5D80 (+256)
 ORIGIN = ORIGINS["48k"]          # (the 48K's, which the benches and most tests use)
+# The 48K's run-time variables (soulplayer.s's sep_cached, ctx_len and ctx_ids, tokenizer.s's tk_len and tk_count,
+# planes_wide.s's wp_wide_sum: RUN_VARIABLES, thirty-fifth round, zx48room35) below its program, in BASIC's room
+# between the loader's workspace and the machine stack, which only the load needs: off the tape, 28 bytes of the
+# cold part freed. Measured on the
+# real ROMs (docs/spectrum.md, "Thirty-fifth round: the 48K's room"; python benchmarks/zx48_run_variables.py): the
+# workspace ends at $5CF5 after the loader's RUN, $5CFF after RANDOMIZE USR 23949 typed (48 and 128 BASIC alike),
+# the machine stack at the key wait is $5D6F-$5D71 and goes down to $5D41 in a turn at most (128 BASIC's typed USR;
+# $5D49-$5D4F otherwise). So the variables lie from RUN_VARIABLES_48K, 19 bytes past the longest of those
+# workspaces (a typed line of up to 34 bytes) and RUN_VARIABLES_STACK_ROOM below the stack's deepest.
+RUN_VARIABLES_48K = 0x5D12
+RUN_VARIABLES_BYTES = 28                    # (soulplayer.s asserts the variables within)
+RUN_VARIABLES_STACK_LOW = 0x5D41            # the machine stack's deepest measured
+RUN_VARIABLES_STACK_ROOM = 19               # bytes left below it: an interrupt's and a deeper BASIC's
+assert RUN_VARIABLES_48K + RUN_VARIABLES_BYTES + RUN_VARIABLES_STACK_ROOM <= RUN_VARIABLES_STACK_LOW
 UNCONTENDED = CONTENDED_END     # where the kernels, their tables and the matrices begin
 COLD_KERNEL_FILES = ("tokenizer.s",)    # once a line: below UNCONTENDED, with soulplayer.s
 # the 48K's too: the embedding (with em_unpack), the residual adds, ReLU and argmax, a few calls
@@ -269,12 +283,19 @@ NARROW_MARKS_48K = (NARROW_MARK_48K, NARROW_MARK_OUT_48K)
 # values kept while the word list is unpacked; on the packed key planes' rungs alone, spends_48k): first, before
 # MV_HZ_ENDS (python benchmarks/z80_token.py; docs/spectrum.md, "Thirty-fifth round")
 TABLE_BY_DIMENSION_48K = TABLE_BY_DIMENSION
-PLANES_SPENDS_48K = (LEADING_ZEROS_48K, TABLE_BY_DIMENSION_48K)     # (the spends the packed key planes keep)
 # nzmatvec.s's short pieces made from l's bits (NZ_SHORT_MADE, thirty-fifth round, zx48ffn35: fc2's columns of x in
 # 1..14, 45 bytes below $8000 for 9,831 T-states a reply step of "hello", python benchmarks/zx48_forced_spends.py
 # MV_HZ_ENDS AT_SKIP_LEADING_ZEROS EM_ROW_MARKS [NZ_SHORT_MADE] -- hello): last, where the room is left, so that it
 # displaces none of the spends before it (with matvec_nz alone: spends_48k)
 SHORT_MADE_48K = "NZ_SHORT_MADE"
+# em_unpack's bits by a chain entered at 8 - w (vecops.s's EM_BIT_CHAIN, thirty-fifth round, zx48room35: 2,050
+# T-states a position of "hello" for 42 bytes, ~49 a byte), then with AT_TABLE_BY_DIMENSION v's store by SP's pops
+# (forward.s's KV_SCATTER_POPS: 989 for 23 bytes, ~43 a byte): last, after SPENDS_48K's (NZ_SHORT_MADE's ~218 T-states a
+# byte before them), on the packed key planes' rungs (spends_48k; python benchmarks/z80_token.py; docs/spectrum.md, "Thirty-fifth round: the 48K's room")
+SCATTER_POPS_48K = SCATTER_POPS
+BIT_CHAIN_48K = BIT_CHAIN
+LAST_SPENDS_48K = (BIT_CHAIN_48K, SCATTER_POPS_48K)    # (on the packed key planes' rungs, after SPENDS_48K's)
+PLANES_SPENDS_48K = (LEADING_ZEROS_48K, TABLE_BY_DIMENSION_48K) + LAST_SPENDS_48K   # (the spends the packed key planes keep)
 SPENDS_48K = (NARROW_MARKS_48K + (HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:4]
               + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:] + (SHORT_MADE_48K,))
 # On the planes' rung (twenty-seventh round, zxlogits48: the logits by out's planes, whose room takes FW_WIDE_SPARSE
@@ -296,13 +317,13 @@ def spends_48k(fast_scores: bool, planes_48k: bool, nz: bool = False, packed_key
     with the packed key planes, `packed_keys`; with matvec_nz, `nz`, no FW_WIDE_SPARSE: fc2 has no sparse call left
     to widen; WP_NARROW_MARK and WP_NARROW_MARK_OUT on the planes' rungs where the soul allows it, `narrow_mark`;
     NZ_SHORT_MADE with matvec_nz alone; with the packed key planes AT_TABLE_BY_DIMENSION first,
-    TABLE_BY_DIMENSION_48K)."""
+    TABLE_BY_DIMENSION_48K, and LAST_SPENDS_48K last)."""
     spends = SPENDS_48K_PLANES if planes_48k and not nz else SPENDS_48K
     return (TABLE_BY_DIMENSION_48K,) * packed_keys + tuple(
         spend for spend in spends if (fast_scores or spend not in FAST_TAKEBACKS_48K + (LEADING_ZEROS_48K,)
                                       or packed_keys and spend == LEADING_ZEROS_48K)
         and not (nz and spend == WIDE_SPARSE_48K) and (nz or spend != SHORT_MADE_48K)
-        and (spend not in NARROW_MARKS_48K or planes_48k and narrow_mark))
+        and (spend not in NARROW_MARKS_48K or planes_48k and narrow_mark)) + LAST_SPENDS_48K * packed_keys
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
@@ -1111,6 +1132,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if not banked:
         options.append("START_IN_KEY_CACHE = 1   ; (soulplayer.s's start and banner run once: in the key cache, "
                        "an overlay)")
+        options.append(f"RUN_VARIABLES = ${RUN_VARIABLES_48K:04X}   ; (soulplayer.s's and tokenizer.s's run-time "
+                       f"variables, {RUN_VARIABLES_BYTES} bytes below the program: off the tape)")
+        options.append(f"RUN_VARIABLES_BYTES = {RUN_VARIABLES_BYTES}")
         options.append("AT_LUT_IN_WEIGHTS = 1    ; (attention.s's at_lut the head's row of forward.s's att_weights, "
                        "patched in: no copy, 20 bytes fewer)")
         options.append("AT_ONE_OWN_END = 1       ; (attention.s's weight-1 means with their own stride and loop "
@@ -1452,6 +1476,7 @@ def _start_in_key_cache(packed_keys: bool = False) -> str:
             f"kv_planes: .res {PACKED_PLANES_BYTES - START_OVERLAY_BYTES}     ; the packed key planes 0..11 (planekeys48.s)",
             "start_overlay:      ; (run once from here: then the planes')",
             "        player_start",
+            "        run_variables_cleared",
             "        jp prompt",
             "        player_banner",
             f'.assert * <= kv_planes + {PACKED_PLANES_BYTES}, "soulplayer.s\'s start and banner must fit the planes\' '
@@ -1464,6 +1489,7 @@ def _start_in_key_cache(packed_keys: bool = False) -> str:
         f"kv_keys: .res {KEY_CACHE_BYTES - START_OVERLAY_BYTES}     ; forward.s leaves the key cache to the program",
         "start_overlay:      ; (run once from here: then the key cache's)",
         "        player_start",
+        "        run_variables_cleared",
         "        jp prompt",
         "        player_banner",
         f'.assert * <= kv_keys + {KEY_CACHE_BYTES}, "soulplayer.s\'s start and banner must fit the key cache\'s '
@@ -1921,6 +1947,8 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         Region("ROM (soulterm's high-level ROM, font at $3D00)", "code", 0x0000, 0x4000),
         *screen,
         Region("system variables", "buffer", 0x5C00, 0x5CB6),
+        *([Region("the player's run-time variables (below the program, in BASIC's room: run time only)", "buffer",
+                  sym["RUN_VARIABLES"], sym["RUN_VARIABLES"] + sym["RUN_VARIABLES_BYTES"])] if "RUN_VARIABLES" in sym else []),
         Region("tokenizer: alphabet", "tokenizer", sym["tk_alphabet"], sym["tk_alphabet"] + len(spec.ALPHABET)),
         Region("tokenizer: merges", "tokenizer", sym["tk_merges"], sym["tk_merges"] + 2 * sym["tk_merge_count"]),
         Region("matvec variables", "buffer", sym["mv_vars"], sym["mv_sq_lo"]),

@@ -108,6 +108,10 @@ FOLDED_BIAS_OPTION = "MV_FOLDED_BIAS = 1"
 # vecops.s's em_unpack from a mark every 8 rows of te and pe (the 48K's ladder's last rung, where its spends leave
 # the room: twenty-fifth round; soul_layout.PACK_KEPT_MARK_ROWS)
 ROW_MARKS_OPTION = "EM_ROW_MARKS = 1"
+# em_unpack's bits by a chain of 8 steps entered at 8 - w (vecops.s's EM_BIT_CHAIN, thirty-fifth round, zx48room35:
+# ~35 T-states a 5-bit value fewer; a spend of the 48K's ladder, build.py's BIT_CHAIN_48K)
+BIT_CHAIN = "EM_BIT_CHAIN"
+BIT_CHAIN_OPTION = f"{BIT_CHAIN} = 1"
 CT_RAW_OPTION = "MV_CT_RAW = 1"     # the 48K's logits' rows raw through mv_coarse_top (logitsraw.s's bound)
 NARROW_JUMP_OPTION = "MV_NARROW_JUMP = 1"   # matvec.s's narrow row start jumps past the wide walk (14 bytes)
 BIAS_IN_K_OPTION = "MV_BIAS_IN_K = 1"     # matvec.s's row constants hold the bias (soul_layout.matvec_bytes)
@@ -167,8 +171,11 @@ SKIP_LEADING_ZEROS = "AT_SKIP_LEADING_ZEROS"
 # thirty-fifth round, zx48kept35: no stride a position-dimension): a spend of the 48K's ladder on the packed key
 # planes' rungs (PL_PACKED: no key cache's stride), as AT_SKIP_LEADING_ZEROS
 TABLE_BY_DIMENSION = "AT_TABLE_BY_DIMENSION"
+# and its store of a position by SP's pops (forward.s's kv_values_scatter, KV_SCATTER_POPS, thirty-fifth round,
+# zx48room35: the 128K's form, in place of ldi's): with AT_TABLE_BY_DIMENSION alone
+SCATTER_POPS = "KV_SCATTER_POPS"
 # the spends the planes' scores take among fast_takebacks (without AT_FAST_SCORES' cuts)
-PLANES_TAKEBACKS = (SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION)
+PLANES_TAKEBACKS = (SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION, SCATTER_POPS, BIT_CHAIN)
 # te and pe in packed rows (vecops.s's em_unpack) and equal gains stored once (soul_layout.soul_include):
 # the 48K's, for room (docs/spectrum.md, "Sixteenth round")
 SOUL_PACKED_OPTION = "SOUL_PACKED = 1"
@@ -333,10 +340,11 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     if any(name not in FAST_TAKEBACK_OPTIONS + PLANES_TAKEBACKS for name in fast_takebacks) or (
             not fast_scores and any(name not in PLANES_TAKEBACKS for name in fast_takebacks)) or (
             fast_takebacks and not (fast_scores or plane_scores)) or (
-            TABLE_BY_DIMENSION in fast_takebacks and (not table_means or kept_means)):
+            TABLE_BY_DIMENSION in fast_takebacks and (not table_means or kept_means)) or (
+            SCATTER_POPS in fast_takebacks and TABLE_BY_DIMENSION not in fast_takebacks):
         raise ValueError(f"fast_takebacks: options of {FAST_TAKEBACK_OPTIONS + PLANES_TAKEBACKS}, with the fast "
                          f"scores ({SKIP_LEADING_ZEROS} and {TABLE_BY_DIMENSION}, the table means', with the planes' "
-                         f"too)")
+                         f"too; {SCATTER_POPS} with {TABLE_BY_DIMENSION})")
     options = ([LOW_SLOTS_OPTION] * is_128k + [BIAS_IN_K_OPTION] * (is_128k or coarse) + [SPARSE_OPTION] * sparse
                + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores
                + [PLANE_SCORES_OPTION if bench else PLANE_SCORES] * plane_scores + [COARSE_OPTION] * coarse

@@ -90,3 +90,29 @@ def chat_turn(machine, prompt: str, symbols: dict[str, int], max_cycles: int = T
         raise RuntimeError(f"{prompt!r}: the player did not wait for the next line ({reason}: "
                            f"{machine.stop_message or 'no message'})")
     return Turn(prompt, reply_on_screen(machine.screen_lines(), prompt), t_states)
+
+
+STKEND = 0x5C65                  # the ROM's end of its workspace and calculator stack (a system variable)
+MARK_BYTE = 0xA5                 # what basic_room_in_turns writes where it watches
+
+
+@dataclass
+class BasicRoom:
+    workspace_end: int           # STKEND while the player waits for a line: BASIC's workspace below it
+    stack_at_wait: int           # SP there
+    deepest_write: int | None    # the lowest byte of [workspace_end, stack_at_wait) written in the turns, None: none
+    replies: list                # the turns' replies as read from the screen
+
+
+def basic_room_in_turns(machine, prompts, symbols: dict[str, int], kept: range = range(0)) -> BasicRoom:
+    """How deep the machine stack reaches below BASIC's, in `prompts`' turns on a real ROM (the 48K's run-time
+    variables lie between: build.py's RUN_VARIABLES_48K): with the player waiting for a line, [STKEND, SP) less
+    `kept` (the variables themselves) marked, the turns run, then the lowest marked byte written."""
+    workspace_end = machine.memory[STKEND] | machine.memory[STKEND + 1] << 8
+    stack = machine.cpu.sp
+    watched = [address for address in range(workspace_end, stack) if address not in kept]
+    for address in watched:
+        machine.memory[address] = MARK_BYTE
+    replies = [chat_turn(machine, prompt, symbols).reply for prompt in prompts]
+    written = [address for address in watched if machine.memory[address] != MARK_BYTE]
+    return BasicRoom(workspace_end, stack, min(written) if written else None, replies)
