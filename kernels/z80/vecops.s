@@ -573,19 +573,6 @@ em_unpack:
         .endrepeat
 @chain_end:
         .assert @chain_end - @chain == 8 * EM_CHAIN_STEP, "em_unpack's chain: EM_CHAIN_STEP bytes a step"
-        jr z,@escape            ; the code 0: v's 8 bits follow
-@biased:
-        sub 0                   ; (2^(w-1))
-@store:
-        ld (de),a
-        inc de
-        djnz @value
-        ret
-@read:
-        ld c,(hl)               ; (the carry is the marker's 1: it goes to bit 0,
-        inc hl                  ; the byte's top bit into the carry)
-        rl c
-        ret
 .else
         ld a,$80
         ld c,1
@@ -607,6 +594,7 @@ em_unpack:
 @got:
         adc a,a                 ; (rla's shift, and Z where the marker leaves a code 0: thirty-fifth round, no or a)
         jr nc,@bit
+.endif
         jr z,@escape            ; the code 0: v's 8 bits follow
 @biased:
         sub 0                   ; (2^(w-1))
@@ -619,6 +607,9 @@ em_unpack:
         ld c,(hl)               ; (the carry is the marker's 1: it goes to bit 0,
         inc hl                  ; the byte's top bit into the carry)
         rl c
+.ifdef EM_BIT_CHAIN
+        ret                     ; (back into the chain's step)
+.else
         jr @got
 .endif
 @escape:
