@@ -73,35 +73,45 @@ PACKED_ROUTINES = ("pl_wide_q", "pl_prepare", "pl_keys", "pl_store", "pl_rebuild
 SPAN = 20                               # the keys of the bench's long head (its short one: 1)
 
 
+def timed_head(bench, name_of, q, keys, count: int) -> tuple[collections.Counter, int]:
+    """attend_head on a kernels' bench for head 0's first `count` keys (values 0): each routine's T-states (by
+    `name_of`, z80_profile.routine_of's) and load_head's store; the head checked exact against intmath."""
+    import numpy as np
+
+    from soulterm.soul import intmath
+    from soulterm.zx.kernelbench import HEAD_OUT, load_head
+
+    cpu = bench.cpu
+    values = np.zeros((SPAN, spec.N_HEADS, 8), dtype=np.int64)
+    store = load_head(bench, q, keys, values, count, 0)
+    bench.poke_word(bench.stack_top - 2, bench.trap)
+    cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym("attend_head")
+    cpu.iff1 = cpu.iff2 = 0
+    counts = collections.Counter()
+    while cpu.pc != bench.trap:
+        pc, before = cpu.pc, cpu.frame_tick
+        cpu.ticks_to_stop = 1
+        cpu.run()
+        counts[name_of(pc)] += (cpu.frame_tick - before) % _CORE_FRAME
+    want, _ = intmath.attention_head(q, keys[:count, 0], values[:count, 0])
+    assert np.array_equal(bench.read_words(HEAD_OUT, 8), want), "the packed planes' head is not exact"
+    return counts, store
+
+
 def kernel_figures() -> dict:
     """PL_PACKED on the 48K's kernels' bench (their table means), each head exact against intmath: pl_keys a key
     and head and its rest a head (a head of 1 and of SPAN keys), pl_prepare a head, its wide q's way a head,
     pl_store a position's 4 heads, pl_rebuild_key a key's head; and each routine's bytes."""
     import numpy as np
 
-    from soulterm.soul import intmath
-    from soulterm.zx.kernelbench import (HEAD_OUT, HEAD_PLANES, HEAD_PLANES_HIGH, Z80Bench, load_head,
-                                         player_kernel_options)
+    from soulterm.zx.kernelbench import HEAD_PLANES, HEAD_PLANES_HIGH, Z80Bench, player_kernel_options
 
     bench = Z80Bench(options=player_kernel_options("48k", plane_scores=True, fast_scores=False, bench=True)
                      + "\n" + PACKED_OPTION)
     name_of, cpu = routine_of(bench), bench.cpu
 
     def head(q, keys, count: int) -> tuple[collections.Counter, int]:
-        values = np.zeros((20, 4, 8), dtype=np.int64)
-        store = load_head(bench, q, keys, values, count, 0)
-        bench.poke_word(bench.stack_top - 2, bench.trap)
-        cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym("attend_head")
-        cpu.iff1 = cpu.iff2 = 0
-        counts = collections.Counter()
-        while cpu.pc != bench.trap:
-            pc, before = cpu.pc, cpu.frame_tick
-            cpu.ticks_to_stop = 1
-            cpu.run()
-            counts[name_of(pc)] += (cpu.frame_tick - before) % _CORE_FRAME
-        want, _ = intmath.attention_head(q, keys[:count, 0], values[:count, 0])
-        assert np.array_equal(bench.read_words(HEAD_OUT, 8), want), "the packed planes' head is not exact"
-        return counts, store
+        return timed_head(bench, name_of, q, keys, count)
 
     rng = np.random.default_rng(34)
     q, keys = rng.integers(-2048, 2048, 8), rng.integers(-2048, 2048, (20, 4, 8))

@@ -19,19 +19,18 @@ thirty-fifth round (zx48keys35) a key whose planes 10 and (complemented) 11 are 
 
 from __future__ import annotations
 
-import collections
-
 import numpy as np
 
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.player.bench import prompts_from_command_line
-from soulterm.soul import intmath, spec
+from soulterm.soul import spec
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.kernelbench import (_CORE_FRAME, HEAD_OUT, Z80Bench, load_head, player_kernel_options)
+from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
 
 from z80_profile import routine_of
+from zx48_key_planes import timed_head
 
 PACKED_OPTION = "PL_PACKED = 1"         # attention.s's 48K form (kernels/z80/planekeys48.s)
 SPAN = 20                               # the keys of the bench's long head (its short one: 1)
@@ -45,23 +44,10 @@ def bench_per_key(model: str = "48k") -> dict:
     options = (player_kernel_options("48k", plane_scores=True, fast_scores=False, bench=True) + "\n" + PACKED_OPTION
                if model == "48k" else player_kernel_options("128k"))
     bench = Z80Bench(options=options)
-    name_of, cpu = routine_of(bench), bench.cpu
+    name_of = routine_of(bench)
 
     def pl_keys_t_states(q, keys, count: int) -> int:
-        values = np.zeros((SPAN, spec.N_HEADS, 8), dtype=np.int64)
-        load_head(bench, q, keys, values, count, 0)
-        bench.poke_word(bench.stack_top - 2, bench.trap)
-        cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym("attend_head")
-        cpu.iff1 = cpu.iff2 = 0
-        counts = collections.Counter()
-        while cpu.pc != bench.trap:
-            pc, before = cpu.pc, cpu.frame_tick
-            cpu.ticks_to_stop = 1
-            cpu.run()
-            counts[name_of(pc)] += (cpu.frame_tick - before) % _CORE_FRAME
-        want, _ = intmath.attention_head(q, keys[:count, 0], values[:count, 0])
-        assert np.array_equal(bench.read_words(HEAD_OUT, 8), want), "the packed planes' head is not exact"
-        return counts["pl_keys"]
+        return timed_head(bench, name_of, q, keys, count)[0]["pl_keys"]
 
     rng = np.random.default_rng(35)
     q = rng.integers(-2048, 2048, 8)
