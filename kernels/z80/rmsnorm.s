@@ -269,6 +269,19 @@ rn_unit_shift   = rn_vars + 11  ; byte: shift - a for gains of 2^a (the fixed-ga
 .endif
         .endmacro
 
+; rn_clamped_y - a clamped norm's y from BC = x (RN_UNIT_SHIFT): (x - 1 for x > 0, else x) >> (shift - a),
+; floored, in BC; the unit loops' (RN_UNIT_PUSHED's and the popped one's) shared step.
+        .macro rn_clamped_y
+        dec bc
+        bit 7,b
+        jr z,* + 3              ; x - 1 >= 0: x was positive
+        inc bc
+        .repeat RN_UNIT_SHIFT
+        sra b                   ; y >> (shift - a), floored
+        rr c
+        .endrepeat
+        .endmacro
+
 ; rn_step - HL to x's or out's next byte in the unit loops: inc l with RN_IN_PAGE (the 128K
 ; player's, nineteenth round: rn_x's and rn_out's 64 bytes each within a page, forward.s's .assert
 ; for fw_h and fw_xn; 4 T-states a step fewer), else inc hl.
@@ -863,14 +876,7 @@ rmsnorm:
         dec hl
         ld c,(hl)
         dec hl
-        dec bc
-        bit 7,b
-        jr z,* + 3              ; x - 1 >= 0: x was positive
-        inc bc
-        .repeat RN_UNIT_SHIFT
-        sra b                   ; y >> (shift - a), floored
-        rr c
-        .endrepeat
+        rn_clamped_y
         push bc
         .endrepeat
         ld a,l
@@ -878,14 +884,7 @@ rmsnorm:
 .ifdef RN_UNIT_SHIFT
         .repeat 2               ; (two elements a round: RN_DIM is even)
         pop bc
-        dec bc
-        bit 7,b
-        jr z,* + 3              ; x - 1 >= 0: x was positive
-        inc bc
-        .repeat RN_UNIT_SHIFT
-        sra b                   ; y >> (shift - a), floored
-        rr c
-        .endrepeat
+        rn_clamped_y
         rn_store_y
         .endrepeat
 .ifdef RN_FAST_SQUARES
