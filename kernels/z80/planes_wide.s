@@ -17,8 +17,8 @@
 ; T-states: ~38,300 a row (tests/test_zx_planes48.py, random w and x; 32 rows of an
 ; xn ~1.23M, against wp_rows' ~1,750): correctness first, for a call no shipped prompt makes.
 ; Bytes: 364 (in the 48K player since zx48wide35, thirty-fifth round: without WP_GROUP_FORMS the sum in the other
-; register set, not wide_column_sums' in memory, and the planes' loop ended by plane 3's bit, no end mark: wp_rows_wide
-; 157 in the bench; 16 fewer in the 48K, for KV_SCATTER_POPS);
+; register set, not wide_column_sums' in memory, and the planes' loop ended by plane 3's bit, no end mark:
+; wp_rows_wide 157 in the bench, 172 before; 16 fewer in the 48K, for KV_SCATTER_POPS);
 ; 380 (since zx48room35: wp_wide_sum among soulplayer.s's run-time variables
 ; below the program, RUN_VARIABLES, 4 fewer; 384: wp_rows_wide 172 and WP_NARROW_MARK's fix 22 (362 before zx48rows35), and the logits'
 ; fw_out_logits, 190, with SOUL_OUT_PLANES: below;
