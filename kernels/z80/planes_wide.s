@@ -9,14 +9,17 @@
 ; Entry: the rows wp_rows takes (wp_x, wp_w, wp_out, wp_rows_count, wp_shift: any shift 0..31),
 ; out = sat16((W x) >> shift) as intmath.matvec. Unlike wp_rows it steps wp_w and wp_out past the
 ; rows and counts wp_rows_count down to 0 (forward.s sets them again for each call). Interrupts as
-; found. Clobbers AF, BC, DE, HL, IX and AF' (arith.s's mul16s).
+; found. Clobbers AF, BC, DE, HL, IX and AF' (arith.s's mul16s); without WP_GROUP_FORMS (the 48K's) BC', DE', HL' too.
 ;
 ; How: each row's 32 u = w + 128 unpacked from its 8 planes x 4 masks (soul_layout.PLANE_ORDER,
 ; PLANES_DOWN's groups from 3 down) into the tables' first page (free: wp_tables declined this x),
 ; then sum w x by arith.s's mul16s in 32 bits, sra32 and sat32to16: slow and exact.
-; T-states: ~38,900 a row (tests/test_kernels_z80_matvec_planes.py, random w and x; 32 rows of an
-; xn ~1.24M, against wp_rows' ~1,750): correctness first, for a call no shipped prompt makes.
-; Bytes: 380 (in the 48K player since zx48room35, thirty-fifth round: wp_wide_sum among soulplayer.s's run-time variables
+; T-states: ~38,300 a row (tests/test_zx_planes48.py, random w and x; 32 rows of an
+; xn ~1.23M, against wp_rows' ~1,750): correctness first, for a call no shipped prompt makes.
+; Bytes: 364 (in the 48K player since zx48wide35, thirty-fifth round: without WP_GROUP_FORMS the sum in the other
+; register set, not wide_column_sums' in memory, and the planes' loop ended by plane 3's bit, no end mark:
+; wp_rows_wide 157 in the bench, 172 before; 16 fewer in the 48K, for KV_SCATTER_POPS);
+; 380 (since zx48room35: wp_wide_sum among soulplayer.s's run-time variables
 ; below the program, RUN_VARIABLES, 4 fewer; 384: wp_rows_wide 172 and WP_NARROW_MARK's fix 22 (362 before zx48rows35), and the logits'
 ; fw_out_logits, 190, with SOUL_OUT_PLANES: below;
 ; 384 with fw_out_logits' 212 before the thirtieth round, its D by four 16-bit shifts and wp_rows_count set a row kept;
@@ -144,9 +147,8 @@ wp_rows_wide:
         jr nz,@group
         inc ix
         inc ix
-        ld a,(ix+0)
-        or a
-        jr nz,@plane
+        bit 3,c                 ; (PLANE_ORDER's last plane, 3: no end mark read, thirty-fifth round, zx48wide35)
+        jr z,@plane
 .ifdef WP_NARROW_WORDS
         call wp_wide_narrow_fix ; (a narrow row's bit 6: the complement of bit 7; A = 0)
 .endif
@@ -166,15 +168,61 @@ wp_rows_wide:
         jr z,@flip
 @unmarked:
         xor a
+.else
+.ifndef WP_NARROW_WORDS
+        xor a                   ; (the columns from 0: the planes' loop leaves 32)
+.endif
 .endif
 .endif
         ld (wp_w),de            ; (the next row)
+.ifdef WP_GROUP_FORMS
         ld h,a                  ; sum w x from 0 in 32 bits
         ld l,a
         ld (wp_wide_sum),hl
         ld (wp_wide_sum + 2),hl
         ld hl,(wp_x)
         wide_column_sums wp_table_pages, $80, wp_wide_sum
+.else
+        exx                     ; sum w x from 0 in 32 bits, D'E':H'L' (thirty-fifth round, zx48wide35: 13 bytes
+        ld h,a                  ; fewer than wide_column_sums' sum in memory)
+        ld l,a
+        ld d,a
+        ld e,a
+        exx
+        ld hl,(wp_x)
+@column:
+        push af                 ; (A: the column)
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        push hl
+        ld h,wp_table_pages >> 8
+        ld l,a
+        ld a,(hl)
+        xor $80                 ; w
+        ld c,a
+        rla
+        sbc a,a
+        ld b,a
+        call mul16s             ; DEHL = w x
+        push de                 ; the sum += DEHL, in the other set
+        push hl
+        exx
+        pop bc
+        add hl,bc
+        pop bc
+        ex de,hl
+        adc hl,bc
+        ex de,hl
+        exx
+        pop hl
+        pop af
+        inc a
+        cp 32
+        jr nz,@column
+        exx                     ; DEHL = the sum (the other set: its registers are clobbered)
+.endif
         ld a,(wp_shift)
         call sra32
         call sat32to16
@@ -190,8 +238,8 @@ wp_rows_wide:
         jp nz,@row
         ret
 .ifndef WP_NARROW_WORDS                 ; (planes.s's, in bank 6, with WP_NARROW_WORDS)
-wp_wide_order:                  ; soul_layout.PLANE_ORDER: 1 << b, then 24 where the groups run down
-        .byte 1 << 7, 0, 1 << 6, 24, 1 << 5, 0, 1 << 4, 24, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0, 0
+wp_wide_order:                  ; soul_layout.PLANE_ORDER: 1 << b, then 24 where the groups run down (no end mark:
+        .byte 1 << 7, 0, 1 << 6, 24, 1 << 5, 0, 1 << 4, 24, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0   ; plane 3 ends it)
 .endif
 .ifdef RUN_VARIABLES                   ; (the 48K player's: below its program, off the tape, after soulplayer.s's, build.py)
 wp_wide_sum     = RUN_VARIABLES + RUN_VARIABLES_BYTES - 4
@@ -214,7 +262,7 @@ wp_wide_sum:    .res 4
 ; first strictly greater is kept (fw_out_best), so a tie keeps the lower id. fw_lg_chose 1 then: fw_logits
 ; holds tops and a few logits (kernelbench.forward_turn checks fw_next alone). An xn wp_tables declines
 ; (sum |x| > WP_MOST_SUM: none on the benchmarks' prompts): every row exact by wp_rows_wide, fw_lg_chose 0,
-; the same scan with every row kept. Clobbers AF, BC, DE, HL, IX, B', DE' and HL' (AF' in the wide path).
+; the same scan with every row kept. Clobbers AF, BC, DE, HL, IX, B', DE' and HL' (AF' and C' in the wide path).
 fw_out_logits:
         ld hl,soul_norm         ; logits = out . rmsnorm(h, norm), post shift 0 (forward_step's end)
         ld a,soul_norm_shift
