@@ -182,7 +182,7 @@ async def test_the_model_panels_show_the_z80s_numbers(tmp_path):
         view = app.host.observe_probes()
         position = max(view.logits)
         shows = {"next-token": f"position {position} ", "inside-layer": "logit lens",
-                 "cycles": "T-states", "score-steps": "32-bit at_scores"}   # (the fast heads: q.k from RAM)
+                 "cycles": "T-states", "score-steps": "at_scores, 16 or 32 bits"}   # (the fast heads: q.k from RAM)
         for panel in app.insight_panels:
             app.query_one("#insight").active = f"tab-{panel.id}"
             await wait_until(pilot, lambda: shows[panel.id] in str(panel.render()))

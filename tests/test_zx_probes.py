@@ -234,7 +234,7 @@ def test_score_panel_shows_the_z80s_steps_and_their_lines(run, engine_run):
     # (the 48K's fast scores keep only f since the twenty-first round: their q.k from q and the keys in RAM)
     from soulterm.tui.widgets.score_steps import RAW_BY_DOT_NOTE
     q_k = next(line for line in lines if line.startswith("q.k"))
-    assert RAW_BY_DOT_NOTE in q_k and "32-bit at_scores" in text, q_k
+    assert RAW_BY_DOT_NOTE in q_k and "at_scores, 16 or 32 bits" in text, q_k
     # (the 48K's scores by packed key planes since the thirty-fourth round, zx48wire34: planekeys48.s's lines; the
     # squares table's before, AT_FAST_SCORES's, since the twentieth round)
     for source in ("(R >> 1) + P_b", "q.k >> 14", "max f so far"):

@@ -60,7 +60,7 @@ STEP_SOURCES = {
 # Per machine: what the q.k and >> 14 rows say about where their numbers are kept.
 STEP_NOTES = {
     "c64": ("(40-bit)", "score f"),
-    "zx": ("(40-bit at_sum40)", "score f (32-bit at_scores)"),
+    "zx": ("(40-bit at_sum40)", "score f (at_scores, 16 or 32 bits)"),
 }
 RAW_BY_DOT_NOTE = "(at_q . key j from RAM, >> 14 = f)"   # ScoreSnapshot.raw_by_dot
 SOURCE_SEARCH_BYTES = 96      # how far past the symbol to look for that line
