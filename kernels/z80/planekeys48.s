@@ -382,6 +382,7 @@ pl_keys:
 ; other set.
 ; pl_store_plane - the next plane's byte into A (dimension 7 first: bit 7), from both sets (main set after).
         .macro pl_store_plane
+        .repeat 2               ; (the other set's dimensions 7..4, then this set's 3..0)
         exx
         srl e
         rla
@@ -391,15 +392,7 @@ pl_keys:
         rla
         srl b
         rla
-        exx
-        srl e
-        rla
-        srl d
-        rla
-        srl c
-        rla
-        srl b
-        rla
+        .endrepeat
         .endmacro
 ; pl_high_bytes - the high bytes + 8 of dimensions first..first + 3 into B, C, D, E; A = their OR.
         .macro pl_high_bytes first

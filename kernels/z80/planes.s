@@ -1613,6 +1613,24 @@ wp_code_end:
 .ifdef WP_NARROW_WORDS
 ; (WP_NARROW_WORDS, thirtieth round, zxnarrow30) planes_wide.s's wp_rows_wide on rows whose narrow ones have no
 ; plane 6 words, here in bank 6 where it runs, out of the room below $8000:
+
+; wide_narrow_bit_6 - the end of both forms' wp_wide_narrow_fix (a narrow row's): bit 6 of its 32 u at
+; wp_table_pages set as the complement of bit 7; returns with A = 0.
+        .macro wide_narrow_bit_6
+        ld hl,wp_table_pages
+        ld b,32
+@bit_6: ld a,(hl)
+        cpl
+        and $80
+        rrca
+        or (hl)
+        ld (hl),a
+        inc l
+        djnz @bit_6
+        xor a
+        ret
+        .endmacro
+
 .ifdef WP_GROUP_FORMS
 ; wp_wide_row_order - (WP_GROUP_FORMS) at a row's start: IX its words' order, pairs (1 << b, or 0 for words passed over;
 ; 32 - 8 x the plane's words) ending $FF, planes_wide.s's wp_rows_wide taking each word's group from its page: the row's
@@ -1711,18 +1729,7 @@ wp_wide_narrow_fix:
         rra
         ld a,0
         ret nc                  ; (a wide row's or out's)
-        ld hl,wp_table_pages
-        ld b,32
-@bit_6: ld a,(hl)
-        cpl
-        and $80
-        rrca
-        or (hl)
-        ld (hl),a
-        inc l
-        djnz @bit_6
-        xor a
-        ret
+        wide_narrow_bit_6
 wp_wide_class:  .byte 0
 wp_wide_order:                  ; soul_layout.PLANE_ORDER: 1 << b, then 0 (4 words a plane)
         .byte 1 << 7, 0, 1 << 6, 0, 1 << 5, 0, 1 << 4, 0, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0, $FF
@@ -1762,18 +1769,7 @@ wp_wide_narrow_fix:
         cp wp_wide_narrow_end & 255
         ld a,0
         ret nz                  ; (a wide row's or out's)
-        ld hl,wp_table_pages
-        ld b,32
-@bit_6: ld a,(hl)
-        cpl
-        and $80
-        rrca
-        or (hl)
-        ld (hl),a
-        inc l
-        djnz @bit_6
-        xor a
-        ret
+        wide_narrow_bit_6
 wp_wide_order:                  ; soul_layout.PLANE_ORDER: 1 << b, then 24 where the groups run down
         .byte 1 << 7, 0, 1 << 6, 24, 1 << 5, 0, 1 << 4, 24, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0, 0
 wp_wide_order_narrow:           ; (the same without plane 6)
