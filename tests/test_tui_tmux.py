@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
-import time
-import uuid
 
 import pytest
 
 from soulterm.paths import DEFAULT_D64, DEFAULT_SOUL, DEFAULT_TOKENIZER
+from tmux_server import TmuxServer
 
 PROMPT = "you>"
 BOOT_SECONDS = 60
@@ -28,25 +26,6 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
     pytest.mark.skipif(not DEFAULT_D64.exists(), reason=f"{DEFAULT_D64} not built yet (soulterm build)"),
 ]
-
-
-def _capture(session: str) -> str:
-    """The whole terminal as text. The layout depends on the terminal's size
-    (side panels collapse when it is small), so the checks below look for the
-    soulplayer's text anywhere instead of at fixed cells; tmux trims trailing
-    spaces, so the prompt is matched without its space."""
-    return subprocess.run(["tmux", "capture-pane", "-p", "-t", session],
-                          capture_output=True, text=True).stdout
-
-
-def _wait_for(session: str, condition, seconds: float) -> str:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        screen = _capture(session)
-        if condition(screen):
-            return screen
-        time.sleep(0.5)
-    raise AssertionError(f"timed out; the screen was:\n{_capture(session)}")
 
 
 def expected_reply(text: str) -> str:
@@ -61,20 +40,19 @@ def expected_reply(text: str) -> str:
 def test_soulterm_in_tmux_replies_like_the_integer_engine():
     reply = expected_reply("hello").strip()
     assert reply, "the shipped soul gives an empty reply to 'hello'"
-    session = f"soulterm-test-{uuid.uuid4().hex[:8]}"
+    server = TmuxServer("soulterm-c64")
     env = dict(os.environ, SDL_AUDIODRIVER="dummy", TERM="xterm-256color")
-    command = f"{sys.executable} -m soulterm --mute"
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "50", command],
-                   check=True, env=env)
+    server.start(160, 50, f"{sys.executable} -m soulterm --mute", env)
     try:
-        _wait_for(session, lambda s: PROMPT in s, BOOT_SECONDS)
-        subprocess.run(["tmux", "send-keys", "-t", session, "hellx", "BSpace", "o", "Enter"], check=True)
+        # The layout depends on the terminal's size (side panels collapse when it is small), so the
+        # checks look for the soulplayer's text anywhere; tmux trims trailing spaces, so the prompt is
+        # matched without its space.
+        server.wait_for(lambda s: PROMPT in s, BOOT_SECONDS)
+        server.send_keys("hellx", "BSpace", "o", "Enter")
         # The reply is done when the next prompt appears below the typed line.
-        screen = _wait_for(session, lambda s: s.count(PROMPT) >= 2, REPLY_SECONDS)
+        screen = server.wait_for(lambda s: s.count(PROMPT) >= 2, REPLY_SECONDS)
         after = screen.split(PROMPT + " hello", 1)[-1].split(PROMPT)[0]
         # The reply may wrap at 40 columns: compare without the line breaks and spaces.
         assert "".join(reply.lower().split()) in "".join(after.lower().split()), (reply, screen)
     finally:
-        subprocess.run(["tmux", "send-keys", "-t", session, "C-q"], check=False)
-        time.sleep(0.5)
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False, capture_output=True)
+        server.close()

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -21,7 +19,8 @@ import pytest
 import soulterm
 from soulterm.tui.machines import ZX_KIND
 
-from test_tui_tmux import PROMPT, _wait_for, expected_reply
+from test_tui_tmux import PROMPT, expected_reply
+from tmux_server import TmuxServer
 
 BOOT_SECONDS = 60
 REPLY_SECONDS = 120
@@ -37,29 +36,21 @@ pytestmark = [
 def _run_in_tmux(width: int, height: int, then=lambda screen: True) -> tuple[str, str]:
     """(expected reply, the terminal once the reply is done and `then(screen)` holds)."""
     reply = expected_reply("hello").strip()
-    session = f"soulterm-zx-{uuid.uuid4().hex[:8]}"
+    server = TmuxServer("soulterm-zx")
     root = Path(soulterm.__file__).resolve().parents[1]
     # This checkout's package, whatever the tmux server's environment holds.
-    # It starts a second after the session, once the window is held at its size (below).
-    command = (f"sleep 1; exec env PYTHONPATH={root} SDL_AUDIODRIVER=dummy TERM=xterm-256color "
+    command = (f"exec env PYTHONPATH={root} SDL_AUDIODRIVER=dummy TERM=xterm-256color "
                f"{sys.executable} -m soulterm --machine zx --mute")
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), command],
-                   check=True, env=dict(os.environ))
+    server.start(width, height, command, dict(os.environ))
     try:
-        # Held at this size: a session made at the same time on the same tmux server (a parallel
-        # test) sets the server's default size, which a new session's window may take instead.
-        subprocess.run(["tmux", "set-option", "-t", session, "window-size", "manual"], check=True)
-        subprocess.run(["tmux", "resize-window", "-t", session, "-x", str(width), "-y", str(height)], check=True)
-        _wait_for(session, lambda s: PROMPT in s, BOOT_SECONDS)
-        subprocess.run(["tmux", "send-keys", "-t", session, "hellx", "BSpace", "o", "Enter"], check=True)
-        screen = _wait_for(session, lambda s: s.count(PROMPT) >= 2, REPLY_SECONDS)
-        size = subprocess.run(["tmux", "display", "-p", "-t", session, "#{window_width}x#{window_height}"],
-                              capture_output=True, text=True).stdout.strip()
+        server.wait_for(lambda s: PROMPT in s, BOOT_SECONDS)
+        server.send_keys("hellx", "BSpace", "o", "Enter")
+        screen = server.wait_for(lambda s: s.count(PROMPT) >= 2, REPLY_SECONDS)
+        size = server.window_size()
         assert size == f"{width}x{height}", size
-        return reply, _wait_for(session, then, SETTLE_SECONDS) if not then(screen) else screen
+        return reply, server.wait_for(then, SETTLE_SECONDS) if not then(screen) else screen
     finally:
-        subprocess.run(["tmux", "send-keys", "-t", session, "C-q"], check=False)
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False, capture_output=True)
+        server.close()
 
 
 def _reply_shown(reply: str, screen: str) -> bool:
