@@ -428,6 +428,18 @@ def test_the_128k_players_te_pe_and_embedding_lie_in_bank_7_and_the_tape_loads_t
     loaded = machine.bank(EMBED_BANK)[address - paging.PAGED_START:][:len(data)]
     code = sym["EMBED_ENTRY"] - address        # (te and pe, and fw_embed's first bytes: its rows patch their own SP)
     assert loaded[:code + 16] == data[:code + 16] and any(data[code:])
+
+
+@pytest.mark.slow       # (two more 128K ladders: ~35 s alone, ~100 s beside the suite's other worker)
+def test_a_soul_whose_shifts_the_embedding_chains_do_not_take_keeps_te_and_pe_below_8000(built, tmp_path, monkeypatch):
+    """The other half of the bank-7 layout's test above: a soul whose te shift embedrows.s's chains do not
+    take keeps the layout from before (te and pe below $8000, vecops.s's embed in bank 0), and its ladder
+    falls back to rungs without FW_PLANES, the coarse pairs and AT_KEPT_MEANS."""
+    from conftest import random_soul
+    from soulterm.soul.soulfile import Soul, save_soul
+
+    soul = load_soul(DEFAULT_SOUL)
+    sym = built.program.symbols
     other = random_soul(3)
     arrays = {t.name: (other[t.name].values, other[t.name].shift) for t in spec.TENSORS}
     arrays["te"] = (arrays["te"][0], 0)
