@@ -9,8 +9,9 @@ engine, in the shipped player's forms:
     column pass, then the rows;
   - planes: planes.s as the shipped 48K has it for q, k and v (WP_NO_CLASSES, WP_NARROW_MARK: proj's narrow
     rows marked in their own plane 6 bytes): wp_tables on att, then wp_rows; and its two parts, tables and rows.
-Neither adds into h (the player's slots add as they store, mv_store_add; planes.s's rows would need a store of
-their own or a pass). Prints, by layer and by where the call runs (a prompt position, a reply step), the mean
+Neither adds into h here: the player's slots add as they store (mv_store_add); planes.s's rows store words, so
+"+ add" is planes with a pass of vecops.s's vec_add_sat after (h += out, saturated: on the bench h = 0, as its
+T-states change only where a word overflows). Prints, by layer and by where the call runs (a prompt position, a reply step), the mean
 T-states of each, and for all calls sum |att| (planes.s declines above WP_MOST_SUM, 4,095), att's wide columns
 (x outside -127..128), proj's narrow rows (weights in -64..63) and its distinct plane masks a group (the entries
 a build for that matrix alone would need).
@@ -35,7 +36,7 @@ from soulterm.zx.kernelbench import HZ_ENDS_OPTION, NARROW_MARK_OPTION, Z80Bench
 from soulterm.zx.soul_layout import narrow_marked, plane_bytes, plane_classes
 from soulterm.zx.weight_planes import PLANES_SOURCE, player_proj_calls, print_proj_table, run_planes
 
-WAYS = ("slots", "planes", "tables", "rows")
+WAYS = ("slots", "planes", "+ add", "tables", "rows")
 
 
 def distinct_masks(w) -> list[int]:
@@ -49,6 +50,19 @@ def distinct_masks(w) -> list[int]:
             masks |= set((bits << np.arange(8)).sum(axis=1).tolist())
         found.append(len(masks))
     return found
+
+
+def add_pass(bench, out, h_at: int = 0xB000) -> int:
+    """vec_add_sat's T-states for h += out with h = 0 (at h_at, out after it), checked."""
+    out_at = h_at + 2 * len(out)
+    bench.write_words(h_at, np.zeros(len(out), dtype=np.int64))
+    bench.write_words(out_at, out)
+    bench.poke_word(bench.sym("va_a"), h_at)
+    bench.poke_word(bench.sym("va_b"), out_at)
+    bench.poke(bench.sym("va_n"), [len(out)])
+    t_states = bench.call("vec_add_sat")
+    assert np.array_equal(bench.read_words(h_at, len(out)), out)
+    return t_states
 
 
 def main() -> None:
@@ -77,7 +91,8 @@ def main() -> None:
             assert np.array_equal(out, expected)
             out, table_t, rows_t = run_planes(planes, w, x, shift)
             assert out is not None and np.array_equal(out, expected)
-            times[(layer, reply)].append((slots_t, table_t + rows_t, table_t, rows_t))
+            add_t = add_pass(planes, out)
+            times[(layer, reply)].append((slots_t, table_t + rows_t, table_t + rows_t + add_t, table_t, rows_t))
             sums.append(int(np.abs(x).sum()))
             wide.append(int(((x < -127) | (x > 128)).sum()))
     print(f"{len(prompts)} prompt(s); the mean a call, T-states (the 48K's kernels' bench)")
