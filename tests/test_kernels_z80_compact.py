@@ -105,7 +105,7 @@ def test_the_header_states_its_bytes_and_t_states():
     bench = Z80Bench(NZ_BENCH + COMPACT_SOURCE, options=player_kernel_options("48k", sparse=False))
     text = " ".join(line.lstrip("; ") for line in (Z80_KERNELS_DIR / "mvcompact.s").read_text().splitlines()
                     if line.startswith(";"))
-    assert f"Bytes: {bench.sym('mc_end') - bench.sym('mc_weights'):,} on the kernels' bench" in text
+    assert f"Its size: {bench.sym('mc_end') - bench.sym('mc_weights'):,} bytes on the kernels' bench" in text
     assert f"the code {bench.sym('mc_end') - bench.sym('matvec_compact'):,}" in text
     engine = Engine(load_soul(DEFAULT_SOUL))
     rng = np.random.default_rng(1)
