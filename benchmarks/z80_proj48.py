@@ -1,4 +1,4 @@
-"""The 48K's attention projection (proj) two ways, call by call (twenty-eighth round, zxproj48; thirty-sixth, zx48proj36).
+"""The 48K's attention projection (proj) two ways, call by call (twenty-eighth round, zxproj48; zx48proj36).
 
 Runs the engine through a turn ("hello" by default, or `--everyday`'s ten, or a prompts file's, each
 prompt's turn from an empty context) and times each proj call the 48K player runs (layer 0's at every
@@ -11,10 +11,10 @@ engine, in the shipped player's forms:
     rows marked in their own plane 6 bytes): wp_tables on att, then wp_rows; and its two parts, tables and rows.
 Neither adds into h here: the player's slots add as they store (mv_store_add); planes.s's rows store words, so
 "+ add" is planes with a pass of vecops.s's vec_add_sat after (h += out, saturated: on the bench h = 0, as its
-T-states change only where a word overflows). Prints, by layer and by where the call runs (a prompt position, a reply step), the mean
-T-states of each, and for all calls sum |att| (planes.s declines above WP_MOST_SUM, 4,095), att's wide columns
-(x outside -127..128), proj's narrow rows (weights in -64..63) and its distinct plane masks a group (the entries
-a build for that matrix alone would need).
+T-states change only where a word overflows). Prints, by layer and by where the call runs (a prompt position, a
+reply step), the mean T-states of each, and for all calls sum |att| (planes.s declines above WP_MOST_SUM, 4,095),
+att's wide columns (x outside -127..128), proj's narrow rows (weights in -64..63) and its distinct plane masks a
+group (the entries a build for that matrix alone would need).
 
     python benchmarks/z80_proj48.py [TEXT | --everyday | --prompts FILE]
 """

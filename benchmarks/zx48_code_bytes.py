@@ -2,8 +2,9 @@
 
 Assembles the 48K player as `soulterm build --machine zx` does (build.assemble_player, the shipped soul and
 tokenizer) and counts the bytes each assembled line of kernels/z80/*.s emits: by file, then, for each file named
-(matvec.s by default), by routine: the file's label (`name:` or `NAME = *` at a line's start, not an @local) at or below a line's
-address in the player (a macro's or a .repeat's lines count where they are assembled, not where they are written). What a change to a kernel's 48K form frees or costs, before and after (e.g. once neither proj nor fc1
+(matvec.s by default), by routine: the file's label (`name:` or `NAME = *` at a line's start, not an @local) at or
+below a line's address in the player (a macro's or a .repeat's lines count where they are assembled, not where they
+are written). What a change to a kernel's 48K form frees or costs, before and after (e.g. once neither proj nor fc1
 calls matvec.s's slots).
 
     python benchmarks/zx48_code_bytes.py [FILE ...] [--routines N]

@@ -14,9 +14,9 @@
 ; How: each product by arith.s's mul16s (|w| <= 128: its smaller operand w, one pass of 8 rounds), summed in
 ; 32 bits from the row's bias; the sum shifted by sra32, clamped by sat32to16, added into out with saturation.
 ;
-; T-states (tests/test_kernels_z80_compact.py's header case: the shipped soul's fc2, z with 10 columns in 1..199 and one of
-; 397, as nzmatvec.s declines, CALL and RET included, the 48K's options): layer 0's (3-byte constants) 1,475,216, layer
-; 1's (2-byte) 1,449,221, ~720 a product, against matvec.s's dense call's 251,269 and 231,248.
+; T-states (tests/test_kernels_z80_compact.py's header case: the shipped soul's fc2, z with 10 columns in 1..199
+; and one of 397, as nzmatvec.s declines, CALL and RET included, the 48K's options): layer 0's (3-byte constants)
+; 1,475,216, layer 1's (2-byte) 1,449,221, ~720 a product, against matvec.s's dense call's 251,269 and 231,248.
 ; Its size: 277 bytes on the kernels' bench (the code 259, its variables 18; no player holds it, so no "Bytes:" line
 ; for tests/test_kernels_z80.py's players to check).
 
