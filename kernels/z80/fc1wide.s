@@ -36,12 +36,18 @@
 fw_fc1_planes:
         ld a,(fw_layer_index)
         or a
+.ifdef FW_FC1_BYTES                     ; (the 48K's, thirty-sixth round, zx48fc1g36: both layers' rows in the program)
+        ld hl,soul_l0_fc1_w
+        ld a,soul_l0_fc1_w_shift + 1
+        jr z,@layer
+.else
 .ifdef FW_FC1_PLANES_L0                 ; (twenty-eighth round, zxfc1l0: layer 0's too, on bank 0's copy)
         ld hl,soul_l0_fc1_w     ; (its rows and a copy of fc1planes.s at bank 4's addresses in bank 0)
         ld a,soul_l0_fc1_w_shift + 1
         jr z,@layer
 .else
         ret z
+.endif
 .endif
         ld hl,soul_l1_fc1_w     ; (fc1planes.s's rows: build.py's fc1_rows_lines)
         ld a,soul_l1_fc1_w_shift + 1     ; (a product's shift: the soul's + 1, as the descriptors store it)
@@ -54,6 +60,9 @@ fw_fc1_planes:
         ld a,FW_FFN
         ld (fg_rows_count),a
         call fg_tables
+.ifdef FW_FC1_BYTES
+        jp nc,fg_rows           ; (the 48K's call wants no flag back: else into fg_rows_wide)
+.else
         jr c,@wide
         call fg_rows
         or 1                    ; NZ: run
@@ -61,6 +70,7 @@ fw_fc1_planes:
 @wide:  call fg_rows_wide
         or 1
         ret
+.endif
 
 fg_rows_wide:
 @row:   ld hl,(fg_w)
@@ -128,6 +138,33 @@ fg_rows_wide:
         ld a,(fg_wide_kind)
         call fg_wide_form       ; (fc1planes.s's: a group form's planes 7 and the lower one; DE, C then its next plane)
 .endif
+.ifdef FG_BYTE_MASKS
+; (FG_BYTE_MASKS: each mask a byte, a plane's groups 0..3 up or 3..0 down as fc1_planes.plane_groups orders them)
+@plane: ld a,c
+        and $55                 ; planes 6, 4, 2 and 0: down
+        jr nz,@down
+        bit 7,c
+        jr z,@up                ; planes 5, 3 and 1: up
+        ld a,(fg_wide_kind)
+        dec a
+        jr nz,@up               ; plane 7: up but in class 1's rows
+@down:  ld a,-8
+        ld l,24                 ; group 3's columns first
+        jr @order
+@up:    ld a,8
+        ld l,0
+@order: ld (@step + 1),a
+@group: ld a,(de)               ; m
+        inc de
+        push hl
+        mask_bits_into_row      ; (planes_wide.s's: C's bit into each column the mask A names)
+        pop hl
+        ld a,l
+@step:  add a,8                 ; (patched: 8 up, -8 down)
+        ld l,a
+        and $E0                 ; (past group 3's columns, or below group 0's)
+        jr z,@group
+.else
 @plane: ld l,0                  ; group 0's columns
 @group: ld a,(de)               ; 2 m mod 256
         inc de
@@ -145,6 +182,7 @@ fg_rows_wide:
         ld l,a
         cp 32
         jr nz,@group
+.endif
         ld a,c
         rla                     ; (plane 7: the next is 6, 5 or 4 by the class)
         jr nc,@lower

@@ -1276,6 +1276,11 @@ fw_attend:
         ld h,(ix+FD_N2+1)
         ld a,(ix+FD_N2+2)
         call fw_norm
+.ifdef FW_FC1_BYTES
+; (the 48K player's, thirty-sixth round, zx48fc1g36: both layers' fc1 by fc1planes.s's byte masks on planes.s's
+; tables, fc1wide.s's fw_fc1_planes; fg_rows_wide where fg_tables declines: no coarse call)
+        call fw_fc1_planes
+.else
 .ifdef FW_FC1_PLANES
 ; (the 128K player's, twenty-seventh round, zxgate128b: layer 1's fc1 by fc1planes.s in its bank, which
 ; has its rows alone: fc1wide.s's fw_fc1_planes, below $C000, NZ where it ran the call; layer 0's as before)
@@ -1302,6 +1307,7 @@ fw_attend:
 .endif
 .ifdef FW_FC1_PLANES
 @fc1_done:
+.endif
 .endif
 .endif
 .ifdef FW_WIDE_SPARSE

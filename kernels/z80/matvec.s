@@ -654,8 +654,10 @@ MV_BIAS_FOLDED  = 1             ; mv_bias: the bias is in the row constants alon
 .ifdef MV_PAIR_SLOTS
 .ifdef MV_COARSE
 .ifndef MV_LOW_SLOTS
+.ifndef MV_COARSE_UNCALLED      ; (the 48K's with FW_FC1_BYTES, thirty-sixth round: no coarse call, no coarse pass)
 MV_GATE_PASS    = 1             ; (the 48K's, twenty-first round) a coarse call's column pass writes no slot
 MV_EXACT_PASS   = 1             ; (mv_exact_row runs the pass the coarse call left out)
+.endif
 .endif
 .endif
 .endif
