@@ -92,6 +92,17 @@
 ; and 62,562 -> 61,176 (layer 1), fg_tables 577 dearer each (fc1_planes.form_saving's count to the T-state); 1,685
 ; bytes (+367: the stubs and block 96, fg_wide_form 143 for fc1wide.s's decoding, T[W] 32, its build 96); the
 ; rows 28 (layer 0) and 32 (layer 1) bytes fewer (benchmarks/z80_fc1_group_forms.py).
+; FG_BYTE_MASKS (thirty-sixth round, zx48fc1g36; the 48K player's both layers, with FW_FC1_BYTES: docs/spectrum.md,
+; "Thirty-sixth round: the 48K's fc1 by planes.s's tables"): a plane's 4 masks as bytes (fc1_planes.gate_bytes(byte_masks):
+; a row 38 / 34 / 30 bytes by class, the shipped soul's fc1s 2,190 and 2,006 against matvec's 2,176 each) on planes.s's
+; tables, which fg_tables builds by wp_tables (E_g's low bytes on page WP_PAGE + 2 g, its high bytes on the next: the 48K's
+; in the screen's middle third, dead while fc1 runs) and declines past FG_MOST_SUM; planes.s's lookups (wp_top_up_rest,
+; wp_top_down_popped) walk the pages up for planes 5, 3, 1 and 7 (class 1's plane 7 down) and down for the others,
+; a plane's masks in that order (fc1_planes.plane_groups): 195 T-states a plane with its doubling. K1 and K2 are the
+; starts' immediates (BC is the lookups'). fg_sure runs planes 3..0 through the main path from IX = -4,096 (its
+; tests never taken for S <= 2047), its last test patched to come back and put back. On the 48K kernels' bench
+; (tests/test_kernels_z80_fc1_bytes.py, planes.s with WP_NO_CLASSES) on "hello"'s fc1 calls: layer 0's wp_tables 57,994
+; and fg_rows 69,209, layer 1's 57,934 and 65,406; 739 bytes of code and variables (fg_rows 600), fc1wide.s 340 more.
 
 FG_MOST_SUM     = 2047          ; sum |x| above it and U could wrap 16 bits
 FG_LEAST_SHIFT  = 4             ; fg_sure's end shifts floor(value / 16) right by shift - 4
@@ -122,8 +133,8 @@ fg_w:           .word 0         ; the rows (gate_bytes' layout)
 fg_out:         .word 0         ; rows signed words
 fg_rows_count:  .byte 0         ; 1..255 (fc1wide.s's fg_rows_wide; fg_rows ends at the rows' end mark)
 fg_shift:       .byte 0         ; FG_LEAST_SHIFT..FG_MOST_SHIFT
-fg_v:           .word 0         ; fg_sure's -U_4
 .ifdef FG_BYTE_MASKS
+fg_v:           .word 0         ; fg_sure's -U_4
 ; (FG_BYTE_MASKS: planes.s's build is fc1's: its S, -N, saved SP, interrupt state and way back)
 fg_saved_sp     = wp_saved_sp
 fg_ints         = wp_ints
@@ -154,6 +165,7 @@ fg_negative:    .word 0         ; -N = sum of the negative x's |x|
 fg_group_x:     .word 0         ; the group's first x
 fg_page:        .byte 0         ; the group's table page
 fg_a:           .res 2          ; A[0] = -N_g, then A'[0] = A[0] + B[15] (the odd A'[a] go into word_fill_rows_linked's stubs)
+fg_v:           .word 0         ; fg_sure's -U_4
 fg_d0:          .word 0         ; the fill's -x_0
 .ifdef FG_GROUP_FORMS
 fg_group_sums:  .res 2 * (1 << FG_GROUPS)       ; T[W]: the sum of S_g over the groups in W (|W| = 2, 3 written)

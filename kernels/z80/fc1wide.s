@@ -25,7 +25,9 @@
 ; then ~37,500 a row here): correctness first, for a call no shipped prompt makes.
 ; Bytes: 269 of its own lines (fw_fc1_planes 56 of them since the twenty-eighth round's layer 0, FW_FC1_PLANES_L0;
 ; 50 before), and 62 more from planes_wide.s's macros expanded in fg_rows_wide (wide_column_sums 49,
-; mask_bits_into_row 13): 331 in all.
+; mask_bits_into_row 13): 331 in all. With FG_BYTE_MASKS and FW_FC1_BYTES (the 48K player's since the thirty-sixth
+; round, zx48fc1g36: both layers' rows in the program, each mask a byte in fc1_planes.plane_groups' order, the groups
+; walked up or down by the plane's bit; fw_fc1_planes ends in a jp nc to fg_rows, else into fg_rows_wide): 340.
 
 ; fw_fc1_planes - (forward.s's fc1 call) Z for layer 0 (its fc1 is matvec's); else NZ with z = relu(fc1
 ; xn + b1) into fw_ffn by fc1planes.s (bank ZX_DATA_BANK paged, as for all of layer 1): fg_tables, then
