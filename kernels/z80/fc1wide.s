@@ -23,7 +23,8 @@
 ; T-states: fw_fc1_planes's call 117,000 to 120,000 on random x of sum |x| ~800..1,000 (the rows
 ; fc1planes.s's), ~2,441,000 where fg_tables declines (random x, sum |x| 6,715: its build ~41,000,
 ; then ~37,500 a row here): correctness first, for a call no shipped prompt makes.
-; Bytes: 269 of its own lines (fw_fc1_planes 56 of them since the twenty-eighth round's layer 0, FW_FC1_PLANES_L0;
+; Bytes: 278 of its own lines in the 48K player (FW_FC1_BYTES, FG_BYTE_MASKS, thirty-sixth round, zx48fc1g36);
+; the 128K's 269 of its own lines (fw_fc1_planes 56 of them since the twenty-eighth round's layer 0, FW_FC1_PLANES_L0;
 ; 50 before), and 62 more from planes_wide.s's macros expanded in fg_rows_wide (wide_column_sums 49,
 ; mask_bits_into_row 13): 331 in all. With FG_BYTE_MASKS and FW_FC1_BYTES (the 48K player's since the thirty-sixth
 ; round, zx48fc1g36: both layers' rows in the program, each mask a byte in fc1_planes.plane_groups' order, the groups
