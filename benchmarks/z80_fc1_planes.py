@@ -91,8 +91,9 @@ def measured_fc1_calls(prompts, model: str = "128k"):
     return engine, calls
 
 
-def gated_calls_by_layer(engine, calls, bench, extra) -> dict:
-    """measured_fc1_calls' `calls` run through fc1planes.s's fg_gate on `bench`, each checked against the engine:
+def gated_calls_by_layer(engine, calls, bench, extra, byte_masks: bool = False) -> dict:
+    """measured_fc1_calls' `calls` run through fc1planes.s's fg_gate on `bench` (`byte_masks`: its FG_BYTE_MASKS form's
+    model), each checked against the engine:
     {layer: [(T-states today, fg_tables', fg_rows', the rows' fates, extra(weights, fates))]}; a call fg_gate
     declines keeps today's T-states alone (None, None, None, today)."""
     by_layer = collections.defaultdict(list)
@@ -103,7 +104,7 @@ def gated_calls_by_layer(engine, calls, bench, extra) -> dict:
             by_layer[layer].append((today, None, None, None, today))
             continue
         want = intmath.relu(intmath.sat16(intmath.shift_right(weights.astype(np.int64) @ x + bias, shift)))
-        model, fates = gate_rows(weights, bias, x, shift)
+        model, fates = gate_rows(weights, bias, x, shift, byte_masks=byte_masks)
         got, tables_t, rows_t = run_gate(bench, weights, bias, x, shift)
         assert np.array_equal(model, want) and np.array_equal(got, want), (layer, x)
         by_layer[layer].append((today, tables_t, rows_t, fates, extra(weights, fates)))

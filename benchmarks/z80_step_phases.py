@@ -49,7 +49,8 @@ LAYER_0_ENTRIES = (("rmsnorm", 1, "layer 0's norm"), ("fw_projection", 1, "layer
                    ("fw_attend", 1, "layer 0's heads"), ("fw_dense_add", 1, "layer 0's proj"),
                    ("rmsnorm", 2, "layer 0's second norm"), ("fw_dense_via", 2, "layer 0's fc1"),
                    ("fw_dense_add", 2, "layer 0's fc2"), ("rmsnorm", 3, "layer 1's norm, keys and values"))
-# (the 128K's FW_FC1_PLANES_L0: layer 0's fc1 by fc1planes.s's copy, entered at fw_fc1_planes's first call)
+# (the 128K's FW_FC1_PLANES_L0: layer 0's fc1 by fc1planes.s's copy, entered at fw_fc1_planes's first call; the 48K's
+# FW_FC1_BYTES the same, both layers' by fc1planes.s's byte masks)
 FC1_PLANES_L0_ENTRY = ("fw_fc1_planes", 1, "layer 0's fc1 (fc1planes.s)")
 LOOK = "the bound's look or scan"
 EXACT = "the exact rows"
@@ -62,11 +63,13 @@ def step_phases(bench, counts: collections.Counter, routines: dict, layer_0: boo
     cpu, name_of = bench.cpu, routine_of(bench)
     entries = {}
     phase_entries = PHASE_ENTRIES
-    if "FW_FC1_PLANES" in bench.symbols:
+    both_by_planes = "FW_FC1_BYTES" in bench.symbols     # (the 48K's since the thirty-sixth round: both layers' fc1)
+    if "FW_FC1_PLANES" in bench.symbols or both_by_planes:
         phase_entries = tuple(FC1_PLANES_ENTRY if routine == "fw_dense_via" else (routine, nth, phase)
                               for routine, nth, phase in PHASE_ENTRIES)
     if layer_0:
-        phase_entries = tuple(FC1_PLANES_L0_ENTRY if routine == "fw_dense_via" and "FW_FC1_PLANES_L0" in bench.symbols
+        phase_entries = tuple(FC1_PLANES_L0_ENTRY if routine == "fw_dense_via" and ("FW_FC1_PLANES_L0" in bench.symbols
+                                                                                 or both_by_planes)
                               else (routine, nth, phase) for routine, nth, phase in LAYER_0_ENTRIES) + phase_entries
     for routine, nth, phase in phase_entries:
         if routine in bench.symbols:    # (the 48K's logits by out's planes since the twenty-seventh round: no argmax)

@@ -33,7 +33,7 @@ def shipped():
     return load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
 
 
-def test_the_shipped_128k_has_no_coarse_code_and_the_48k_keeps_it(shipped):
+def test_the_shipped_128k_has_no_coarse_code_and_the_48k_none_either(shipped):
     soul, tokenizer = shipped
     sym = build.assemble_player(soul, tokenizer, model="128k").symbols
     assert "MV_COARSE_UNCALLED" in sym and "SOUL_OUT_APART" in sym and "FW_FC1_PLANES_L0" in sym
@@ -51,9 +51,14 @@ def test_the_shipped_128k_has_no_coarse_code_and_the_48k_keeps_it(shipped):
     # (151 measured with zxgroup34b too: forward.s's fw_out_wide makes out's row's words with their pages,
     # WP_GROUP_FORMS, 17 bytes and 1 of alignment)
     assert sym["room_below_paged_end"] - sym["room_below_paged"] + sym["at_sq_index_high"] - sym["at_sq_index_gap"] >= 150
+    # (the 48K kept the coarse gate for its fc1s until the thirty-sixth round's FW_FC1_BYTES, zx48fc1g36: both by
+    # fc1planes.s's byte masks, so MV_COARSE_UNCALLED there too; a soul fc1_bytes_take declines keeps KEPT_48K)
     forty_eight = build.assemble_player(soul, tokenizer, model="48k").symbols
-    assert [name for name in KEPT_48K if name not in forty_eight] == []
-    assert "MV_COARSE_UNCALLED" not in forty_eight and "NZ_WIDE_X" not in forty_eight
+    assert [name for name in LEFT_OUT if name in forty_eight] == []
+    assert "MV_COARSE_UNCALLED" in forty_eight and "FW_FC1_BYTES" in forty_eight and "NZ_WIDE_X" not in forty_eight
+    source = build.player_source(soul, tokenizer, planes_48k=True, nz=True, fc1_bytes=False)
+    assert "MV_COARSE_UNCALLED" not in source
+    assert [name for name in KEPT_48K if name not in build._assemble(source).symbols] == []
 
 
 @pytest.mark.parametrize("caller, writer", [("SOUL_OUT_APART = 1", "logitsraw.s"),

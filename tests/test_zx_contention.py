@@ -83,7 +83,7 @@ def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_dat
     assert sym["mv_vars"] == UNCONTENDED and sym["kv_values_layer_1"] == SCREEN_THIRD
     for hot in ("mv_sq_lo", "matvec", "mv_slots", "mv_prepare", "rmsnorm", "attend_head", "mul16u",
                 "forward_step", "exp_lut", "fw_h", "kv_values", "soul_l0_q", "soul_out", "soul_l1_fc2_w",
-                "mv_coarse_slots"):
+                "fg_rows", "fg_rows_wide"):     # (fc1planes.s's: both fc1s' since zx48fc1g36, their tables planes.s's)
         assert sym[hot] >= UNCONTENDED, hot
     cold = [(sym["soul_te"], sym["soul_layer1"] + sym["FD_SIZE"]),      # te, pe, the biases, the descriptors
             (sym["vecops_start"], sym["vecops_end"]),                           # vecops.s
@@ -105,5 +105,7 @@ def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_dat
     assert counter.accesses
     outside = sorted(a for a in counter.by_address if not any(lo <= a < hi for lo, hi in cold))
     assert not outside, [f"${a:04X}" for a in outside[:8]]
-    assert counter.accesses < 45_000 * len(rows)      # ~473,000 a position with the kernels below $8000 (~41,200 on "hi"
-                                                      # since zxsparse48's chain in the screen, 40,000 the ceiling before)
+    assert counter.accesses < 48_000 * len(rows)      # ~473,000 a position with the kernels below $8000 (~41,200 on "hi"
+                                                      # since zxsparse48's chain in the screen, 40,000 the ceiling before;
+                                                      # 39,771 -> 46,622 since zx48fc1g36's fc1s on planes.s's tables,
+                                                      # the 45,000 ceiling before)

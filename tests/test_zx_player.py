@@ -546,9 +546,12 @@ def test_the_48k_player_has_the_coarse_calls_where_the_soul_leaves_room(built):
     """The shipped soul: MV_COARSE and MV_BIAS_IN_K, in the room SOUL_PACKED (te and pe packed,
     equal gains once) and vecops.s and the biases below $8000 make. The vectors soul has them
     too since the sixteenth round's vector steps (zxvec: no vec_add_sat, vec_relu or fw_tmp in
-    the player) left it 109 bytes; with 326 bytes of kernels past $FFFF before, it had none."""
+    the player) left it 109 bytes; with 326 bytes of kernels past $FFFF before, it had none. Since the thirty-sixth
+    round (zx48fc1g36) the shipped soul's fc1s run by fc1planes.s's byte masks (FW_FC1_BYTES): MV_COARSE's layout
+    with no coarse call left (MV_COARSE_UNCALLED: no mv_coarse_on); the vectors soul, off the planes' rungs, keeps it."""
     sym = built.program.symbols
-    assert {"mv_coarse_on", "MV_BIAS_IN_K", "SOUL_PACKED", "em_unpack"} <= set(sym)
+    assert {"MV_COARSE", "MV_COARSE_UNCALLED", "FW_FC1_BYTES", "MV_BIAS_IN_K", "SOUL_PACKED", "em_unpack"} <= set(sym)
+    assert "mv_coarse_on" not in sym
     assert sym["em_unpack"] < 0x8000 and sym["soul_l0_fc2_b"] < 0x8000 and sym["soul_norm"] == sym["soul_l0_n1"]
     assert sym["soul_te_end"] - sym["soul_te"] < 3000                # 4,096 unpacked
     vectors = _available(ORIGINAL_VECTORS)      # (skips without ../shared)

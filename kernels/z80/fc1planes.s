@@ -92,24 +92,71 @@
 ; and 62,562 -> 61,176 (layer 1), fg_tables 577 dearer each (fc1_planes.form_saving's count to the T-state); 1,685
 ; bytes (+367: the stubs and block 96, fg_wide_form 143 for fc1wide.s's decoding, T[W] 32, its build 96); the
 ; rows 28 (layer 0) and 32 (layer 1) bytes fewer (benchmarks/z80_fc1_group_forms.py).
+; FG_BYTE_MASKS (thirty-sixth round, zx48fc1g36; the 48K player's both layers, with FW_FC1_BYTES: docs/spectrum.md,
+; "Thirty-sixth round: the 48K's fc1 by planes.s's tables"): a plane's 4 masks as bytes (fc1_planes.gate_bytes(byte_masks):
+; a row 38 / 34 / 30 bytes by class, the shipped soul's fc1s 2,190 and 2,006 against matvec's 2,176 each) on planes.s's
+; tables, which fg_tables builds by wp_tables (E_g's low bytes on page WP_PAGE + 2 g, its high bytes on the next: the 48K's
+; in the screen's middle third, dead while fc1 runs) and declines past FG_MOST_SUM; planes.s's lookups (wp_top_up_rest,
+; wp_top_down_popped) walk the pages up for planes 5, 3, 1 and 7 (class 1's plane 7 down) and down for the others,
+; a plane's masks in that order (fc1_planes.plane_groups): 195 T-states a plane with its doubling. K1 and K2 are the
+; starts' immediates (BC is the lookups'). fg_sure runs planes 3..0 through the main path from IX = -4,096 (its
+; tests never taken for S <= 2047), its last test patched to come back and put back. On the 48K kernels' bench
+; (tests/test_kernels_z80_fc1_bytes.py, planes.s with WP_NO_CLASSES) on "hello"'s fc1 calls: layer 0's wp_tables 57,994
+; and fg_rows 69,209, layer 1's 57,934 and 65,406; 739 bytes of code and variables (fg_rows 600), fc1wide.s 340 more.
 
 FG_MOST_SUM     = 2047          ; sum |x| above it and U could wrap 16 bits
 FG_LEAST_SHIFT  = 4             ; fg_sure's end shifts floor(value / 16) right by shift - 4
 FG_MOST_SHIFT   = 7             ; q + 2^shift fits a byte, and 2^(7 - shift) is whole
+.ifdef FG_BYTE_MASKS
+FG_PLANE_BYTES  = 4             ; 4 masks as bytes (planes.s's tables: entry m at m, low and high pages)
+.ifdef FG_GROUP_FORMS
+        .error "FG_BYTE_MASKS: the class rows alone (the group forms read word masks and T[W])"
+.endif
+.ifdef WP_WORD_TABLES
+        .error "FG_BYTE_MASKS reads planes.s's byte tables (the 48K's)"
+.endif
+.else
 FG_PLANE_BYTES  = 8             ; 4 masks as their entries' addresses
+.endif
 FG_TAIL_BYTES   = 2             ; bl and 0 after a row's planes (the ends' alone)
 FG_GROUPS       = 4
 FG_GROUP_PAGES  = 2             ; a group's 256 word entries
 FG_GROUP_COLUMNS = 8
 
+.ifndef FG_BYTE_MASKS
 WORD_FILL_PAIRS = 1             ; (wordfill.s's rows two a pass, thirty-third round, zxfc1p33; linked by stubs since the thirty-fourth, zxgroup34)
         .include "wordfill.s"   ; (the fill's macros, shared with planes.s's WP_WORD_TABLES)
+.endif
 
 fg_x:           .word 0         ; the 32 words of x
 fg_w:           .word 0         ; the rows (gate_bytes' layout)
 fg_out:         .word 0         ; rows signed words
 fg_rows_count:  .byte 0         ; 1..255 (fc1wide.s's fg_rows_wide; fg_rows ends at the rows' end mark)
 fg_shift:       .byte 0         ; FG_LEAST_SHIFT..FG_MOST_SHIFT
+.ifdef FG_BYTE_MASKS
+fg_v:           .word 0         ; fg_sure's -U_4
+; (FG_BYTE_MASKS: planes.s's build is fc1's: its S, -N, saved SP, interrupt state and way back)
+fg_saved_sp     = wp_saved_sp
+fg_ints         = wp_ints
+fg_sum          = wp_sum
+fg_negative     = wp_neg_sum
+fg_interrupts_off = wp_interrupts_off
+fg_back         = wp_back
+fg_table_pages  = wp_table_pages
+
+; fg_tables: (FG_BYTE_MASKS) planes.s's wp_tables on x (the 48K's table pages in the screen, dead while fc1 runs:
+; its E_g on the low and high pages from WP_PAGE, S and -N), declined where sum |x| > FG_MOST_SUM (U's 16 bits;
+; wp_tables' own limit is 4,095), carry set then. Its constants for wp_rows are patched as for any xn: harmless.
+fg_tables:
+        ld hl,(fg_x)
+        ld (wp_x),hl
+        call wp_tables
+        ret c                   ; (sum |x| > WP_MOST_SUM)
+        ld a,(wp_sum + 1)
+        cp (FG_MOST_SUM + 1) >> 8       ; S <= 2047: carry set, then cleared
+        ccf
+        ret
+.else
 fg_saved_sp:    .word 0
 fg_saved_iy:    .word 0
 fg_ints:        .byte 0         ; 0: interrupts were off
@@ -342,6 +389,7 @@ fg_back:                        ; the interrupts as they were (BIT keeps the car
         ret z
         ei
         ret
+.endif                          ; (FG_BYTE_MASKS: fg_tables above, on planes.s's)
 
 ; fg_plane_sums: IX += E'_b from a plane's 4 masks, each its entry's address (offset 2 m, page), by DE
 ; (BC keeps K1 through the rows: since the thirty-fourth round no row's code writes it).
@@ -362,6 +410,25 @@ fg_back:                        ; the interrupts as they were (BIT keeps the car
         add ix,ix
         fg_plane_sums
         .endmacro
+.ifdef FG_BYTE_MASKS
+; (FG_BYTE_MASKS) a plane's 4 masks as bytes on planes.s's tables, by its macros: fg_sums_up from group 0's low page
+; up to group 3's high page (the row's masks groups 0 and 1, then 2 and 3), fg_sums_down from group 3's high page down
+; to group 0's low page (masks 3 and 2, then 1 and 0): no ld h a plane. Planes 5, 3 and 1 go up, 6, 4, 2 and 0 down,
+; plane 7 up (class 1's down: its plane 6 left out, plane 5 goes up from group 0). BC is the lookups' (K1 an immediate).
+        .macro fg_sums_up
+        pop de
+        ld l,e
+        ld c,(hl)
+        inc h
+        ld b,(hl)
+        add ix,bc
+        wp_top_up_rest
+        .endmacro
+        .macro fg_sums_down
+        pop de
+        wp_top_down_popped
+        .endmacro
+.endif
         .macro fg_test zero
         .byte $DD,$7C           ; ld a,ixh
         rla
@@ -467,6 +534,16 @@ fg_rows:
         add hl,hl
         ld de,(fg_sum)
         add hl,de
+.ifdef FG_BYTE_MASKS
+        ld (fg_k1 + 1),hl       ; K1 = -2 (c1 + 1) + S (BC is the byte lookups')
+        add hl,hl
+        add hl,de
+        ld (fg_k2 + 1),hl       ; K2 = -4 (c1 + 1) + 3 S
+        exx
+        ld hl,(fg_out)          ; HL' the out pointer, C' 0 (the zero rows' stores)
+        ld c,0
+        exx
+.else
         ld b,h
         ld c,l                  ; BC = K1 = -2 (c1 + 1) + S, every row (no row's code writes BC)
         add hl,hl
@@ -479,6 +556,7 @@ fg_rows:
         pop de
         ld c,0
         exx
+.endif
         ld sp,(fg_w)
 fg_row:
         fg_next_row
@@ -489,6 +567,61 @@ fg_row:
 ; Class 1 (most of layer 0's rows, and of both layers' a reply step, on the shipped soul) falls into plane 5 and
 ; plane 4, the others jump there (since the thirty-third round; class 2 fell into plane 4 before, class 0 with its
 ; own copy of plane 5).
+.ifdef FG_BYTE_MASKS
+; (FG_BYTE_MASKS: the starts' K immediates, H set to plane 7's first page; every plane by fg_sums_up or _down)
+fg_start_0:
+        pop ix                  ; -bh (bl in the row's tail: the ends' alone)
+fg_k0:  ld de,0                 ; K0 = -(c1 + 1) (patched)
+        add ix,de
+        ld h,FG_PAGE
+        fg_sums_up              ; 7
+        add ix,ix
+        fg_sums_down            ; 6
+        jp fg_plane_5
+fg_start_2:                     ; weights in -32..31: planes 6 and 5 are ~plane 7 (E' = S - E'_7)
+        pop ix                  ; -4 bh
+fg_k2:  ld de,0                 ; K2 = -4 (c1 + 1) + 3 S (patched)
+        add ix,de
+        ld h,FG_PAGE
+        fg_sums_up              ; 7: U_5 = -4 s' + 3 S + E'_7
+        jp fg_plane_4
+fg_zero_4:                      ; (here, in reach of plane 4's jr nc)
+        fg_zero_row 4
+fg_sure_near:
+        jp fg_sure              ; (in reach of the sure check's jr c)
+fg_start_1:                     ; weights in -64..63: plane 6 is ~plane 7 (E'_6 = S - E'_7)
+        pop ix                  ; -2 bh
+fg_k1:  ld de,0                 ; K1 = -2 (c1 + 1) + S (patched)
+        add ix,de
+        ld h,FG_PAGE + 2 * FG_GROUPS - 1
+        fg_sums_down            ; 7 (down: plane 5 goes up from group 0): U_6 = -2 s' + S + E'_7
+fg_plane_5:
+        add ix,ix
+        fg_sums_up              ; 5
+fg_plane_4:
+        add ix,ix
+        fg_sums_down            ; 4
+        add ix,ix               ; (plane 3's doubling; C: U_4's sign)
+        jr nc,fg_zero_4         ; U_4 >= 0: the row is 0
+        .byte $DD,$7C           ; ld a,ixh: IX = 2 U_4 + 65536
+        cp $F0
+        jr c,fg_sure_near       ; U_4 < -2048 (IX < $F000): positive (planes 3..0 apart)
+fg_plane_3:                     ; (fg_sure's planes 3..0 too, from IX = -4096: no test taken)
+        fg_sums_up              ; 3
+        add ix,ix
+        jp nc,fg_zero_3         ; U_3 >= 0: the row is 0
+        fg_sums_down            ; 2
+        add ix,ix
+        jp nc,fg_zero_2
+        fg_sums_up              ; 1
+        add ix,ix
+        jp nc,fg_zero_1
+        fg_sums_down            ; 0
+        .byte $DD,$7C           ; ld a,ixh
+        rla
+fg_last_test:                   ; (fg_sure patches it to jp c,fg_sure_end, and back)
+        jp nc,fg_zero_0         ; U_0 >= 0: the row is 0
+.else
 fg_start_0:
         pop ix                  ; -bh (bl in the row's tail: the ends' alone)
 fg_k0:  ld de,0                 ; K0 = -(c1 + 1) (patched)
@@ -528,6 +661,7 @@ fg_test_4:                      ; (a class 2 group form's exit)
         fg_tested_plane fg_zero_2       ; 1
         fg_tested_plane fg_zero_1       ; 0
         fg_test fg_zero_0
+.endif
         pop de                  ; DE = bl (the row's tail, bl and 0; BC keeps K1)
 fg_end_c2:                      ; W + 128 = bl + c2 + 2^shift - U_0': 17..33,150
         ld hl,0                 ; c2 + 2^shift (16..255: its low byte patched)
@@ -586,11 +720,31 @@ fg_sure:                        ; V = -U_4 = (65536 - IX) / 2 (IX = 2 U_4 + 6553
         rr h
         rr l
         ld (fg_v),hl
+.ifdef FG_BYTE_MASKS
+; (FG_BYTE_MASKS: planes 3..0 by the main path's own code, ~100 bytes fewer than a copy: from IX = -4096, IX_k stays
+; in -32,768..-2,063 for S <= 2047 (8 (-4096) + 15 S), so no test finds U >= 0, and its last test, patched for the row,
+; comes back here with IX = L - 32,768; ~0.05 rows a call take this path)
+        ld a,$DA                ; jp c
+        ld hl,fg_sure_end
+        ld (fg_last_test),a
+        ld (fg_last_test + 1),hl
+        ld ix,-4096
+        ld h,FG_PAGE
+        jp fg_plane_3
+fg_sure_end:
+        ld a,$D2                ; jp nc,fg_zero_0 back
+        ld hl,fg_zero_0
+        ld (fg_last_test),a
+        ld (fg_last_test + 1),hl
+        ld de,32768
+        add ix,de               ; L = planes 3..0's 8 P_3 + 4 P_2 + 2 P_1 + P_0
+.else
         ld ix,0
         fg_plane_sums           ; 3
         fg_plane                ; 2
         fg_plane                ; 1
         fg_plane                ; 0
+.endif
         pop de                  ; DE = bl (the row's tail, bl and 0; BC keeps K1)
 fg_sure_c2:
         ld hl,-256              ; c2 + 2^shift - 256 (its low byte patched)
@@ -766,7 +920,7 @@ fg_wide_w:      .byte 0         ; W in both nibbles
 .endif
 
 fg_code_end:
-; The four tables: group g's 256 word entries on pages FG_PAGE + 2 g and the next.
+; The four tables: group g's 256 word entries on pages FG_PAGE + 2 g and the next (FG_BYTE_MASKS: planes.s's).
 .ifndef fg_table_pages
         .align 256
 fg_table_pages: .res FG_GROUPS * FG_GROUP_PAGES * 256

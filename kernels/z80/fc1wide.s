@@ -23,9 +23,12 @@
 ; T-states: fw_fc1_planes's call 117,000 to 120,000 on random x of sum |x| ~800..1,000 (the rows
 ; fc1planes.s's), ~2,441,000 where fg_tables declines (random x, sum |x| 6,715: its build ~41,000,
 ; then ~37,500 a row here): correctness first, for a call no shipped prompt makes.
-; Bytes: 269 of its own lines (fw_fc1_planes 56 of them since the twenty-eighth round's layer 0, FW_FC1_PLANES_L0;
+; Bytes: 278 of its own lines in the 48K player (FW_FC1_BYTES, FG_BYTE_MASKS, thirty-sixth round, zx48fc1g36);
+; the 128K's 269 of its own lines (fw_fc1_planes 56 of them since the twenty-eighth round's layer 0, FW_FC1_PLANES_L0;
 ; 50 before), and 62 more from planes_wide.s's macros expanded in fg_rows_wide (wide_column_sums 49,
-; mask_bits_into_row 13): 331 in all.
+; mask_bits_into_row 13): 331 in all. With FG_BYTE_MASKS and FW_FC1_BYTES (the 48K player's since the thirty-sixth
+; round, zx48fc1g36: both layers' rows in the program, each mask a byte in fc1_planes.plane_groups' order, the groups
+; walked up or down by the plane's bit; fw_fc1_planes ends in a jp nc to fg_rows, else into fg_rows_wide): 340.
 
 ; fw_fc1_planes - (forward.s's fc1 call) Z for layer 0 (its fc1 is matvec's); else NZ with z = relu(fc1
 ; xn + b1) into fw_ffn by fc1planes.s (bank ZX_DATA_BANK paged, as for all of layer 1): fg_tables, then
@@ -36,12 +39,18 @@
 fw_fc1_planes:
         ld a,(fw_layer_index)
         or a
+.ifdef FW_FC1_BYTES                     ; (the 48K's, thirty-sixth round, zx48fc1g36: both layers' rows in the program)
+        ld hl,soul_l0_fc1_w
+        ld a,soul_l0_fc1_w_shift + 1
+        jr z,@layer
+.else
 .ifdef FW_FC1_PLANES_L0                 ; (twenty-eighth round, zxfc1l0: layer 0's too, on bank 0's copy)
         ld hl,soul_l0_fc1_w     ; (its rows and a copy of fc1planes.s at bank 4's addresses in bank 0)
         ld a,soul_l0_fc1_w_shift + 1
         jr z,@layer
 .else
         ret z
+.endif
 .endif
         ld hl,soul_l1_fc1_w     ; (fc1planes.s's rows: build.py's fc1_rows_lines)
         ld a,soul_l1_fc1_w_shift + 1     ; (a product's shift: the soul's + 1, as the descriptors store it)
@@ -54,6 +63,9 @@ fw_fc1_planes:
         ld a,FW_FFN
         ld (fg_rows_count),a
         call fg_tables
+.ifdef FW_FC1_BYTES
+        jp nc,fg_rows           ; (the 48K's call wants no flag back: else into fg_rows_wide)
+.else
         jr c,@wide
         call fg_rows
         or 1                    ; NZ: run
@@ -61,6 +73,7 @@ fw_fc1_planes:
 @wide:  call fg_rows_wide
         or 1
         ret
+.endif
 
 fg_rows_wide:
 @row:   ld hl,(fg_w)
@@ -128,6 +141,33 @@ fg_rows_wide:
         ld a,(fg_wide_kind)
         call fg_wide_form       ; (fc1planes.s's: a group form's planes 7 and the lower one; DE, C then its next plane)
 .endif
+.ifdef FG_BYTE_MASKS
+; (FG_BYTE_MASKS: each mask a byte, a plane's groups 0..3 up or 3..0 down as fc1_planes.plane_groups orders them)
+@plane: ld a,c
+        and $55                 ; planes 6, 4, 2 and 0: down
+        jr nz,@down
+        bit 7,c
+        jr z,@up                ; planes 5, 3 and 1: up
+        ld a,(fg_wide_kind)
+        dec a
+        jr nz,@up               ; plane 7: up but in class 1's rows
+@down:  ld a,-8
+        ld l,24                 ; group 3's columns first
+        jr @order
+@up:    ld a,8
+        ld l,0
+@order: ld (@step + 1),a
+@group: ld a,(de)               ; m
+        inc de
+        push hl
+        mask_bits_into_row      ; (planes_wide.s's: C's bit into each column the mask A names)
+        pop hl
+        ld a,l
+@step:  add a,8                 ; (patched: 8 up, -8 down)
+        ld l,a
+        and $E0                 ; (past group 3's columns, or below group 0's)
+        jr z,@group
+.else
 @plane: ld l,0                  ; group 0's columns
 @group: ld a,(de)               ; 2 m mod 256
         inc de
@@ -145,6 +185,7 @@ fg_rows_wide:
         ld l,a
         cp 32
         jr nz,@group
+.endif
         ld a,c
         rla                     ; (plane 7: the next is 6, 5 or 4 by the class)
         jr nc,@lower

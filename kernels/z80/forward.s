@@ -34,7 +34,8 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,322 (the 48K's, with KV_SCATTER_POPS since zx48wide35, thirty-fifth round: kv_values_scatter by SP's pops,
+; Bytes: 2,296 (the 48K's since zx48fc1g36, thirty-sixth round: fc1 by fw_fc1_planes, FW_FC1_BYTES, 26 fewer;
+; 2,322 with KV_SCATTER_POPS since zx48wide35, thirty-fifth round: kv_values_scatter by SP's pops,
 ; 23 more, in the room planes_wide.s's wp_rows_wide freed; 2,299 without it, zx48room35; since zx48kept35: AT_TABLE_BY_DIMENSION, v through z's room and
 ; kv_values_scatter and kv_values_gather, 16 and 13, in place of fw_cache_slot, 24, and the slot's push and pop);
 ; 2,285 (since zx48spend34: PL_HIGH_BY_HEAD, fw_high_planes called by the old dot, no pl_high_planes
@@ -1276,6 +1277,11 @@ fw_attend:
         ld h,(ix+FD_N2+1)
         ld a,(ix+FD_N2+2)
         call fw_norm
+.ifdef FW_FC1_BYTES
+; (the 48K player's, thirty-sixth round, zx48fc1g36: both layers' fc1 by fc1planes.s's byte masks on planes.s's
+; tables, fc1wide.s's fw_fc1_planes; fg_rows_wide where fg_tables declines: no coarse call)
+        call fw_fc1_planes
+.else
 .ifdef FW_FC1_PLANES
 ; (the 128K player's, twenty-seventh round, zxgate128b: layer 1's fc1 by fc1planes.s in its bank, which
 ; has its rows alone: fc1wide.s's fw_fc1_planes, below $C000, NZ where it ran the call; layer 0's as before)
@@ -1302,6 +1308,7 @@ fw_attend:
 .endif
 .ifdef FW_FC1_PLANES
 @fc1_done:
+.endif
 .endif
 .endif
 .ifdef FW_WIDE_SPARSE

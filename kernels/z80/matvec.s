@@ -120,7 +120,8 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 3,940 (the shipped 48K player's since zx48ffn32, thirty-second round: MV_GATE_SHORT, fc1's gate as the coarse
+; Bytes: 2,954 (the shipped 48K player's since zx48fc1g36, thirty-sixth round: no coarse call, MV_COARSE_UNCALLED,
+; 986 fewer; 3,940 the shipped 48K player's since zx48ffn32, thirty-second round: MV_GATE_SHORT, fc1's gate as the coarse
 ; slots' end, its rows stored there and through mv_hz_left's chain: no mv_gate, mv_store_zero nor mv_coarse_check, 18 fewer;
 ; 3,958 since zx48room30, thirtieth round: SHORT_FORMS' mv_clip by inc hl, 2 fewer;
 ; 3,960 since zxroom48e, twenty-eighth round: MV_HZ_ENDS back, 368 bytes, in the room of
@@ -654,8 +655,10 @@ MV_BIAS_FOLDED  = 1             ; mv_bias: the bias is in the row constants alon
 .ifdef MV_PAIR_SLOTS
 .ifdef MV_COARSE
 .ifndef MV_LOW_SLOTS
+.ifndef MV_COARSE_UNCALLED      ; (the 48K's with FW_FC1_BYTES, thirty-sixth round: no coarse call, no coarse pass)
 MV_GATE_PASS    = 1             ; (the 48K's, twenty-first round) a coarse call's column pass writes no slot
 MV_EXACT_PASS   = 1             ; (mv_exact_row runs the pass the coarse call left out)
+.endif
 .endif
 .endif
 .endif

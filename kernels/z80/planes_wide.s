@@ -16,7 +16,8 @@
 ; then sum w x by arith.s's mul16s in 32 bits, sra32 and sat32to16: slow and exact.
 ; T-states: ~38,300 a row (tests/test_zx_planes48.py, random w and x; 32 rows of an
 ; xn ~1.23M, against wp_rows' ~1,750): correctness first, for a call no shipped prompt makes.
-; Bytes: 364 (in the 48K player since zx48wide35, thirty-fifth round: without WP_GROUP_FORMS the sum in the other
+; Bytes: 426 (in the 48K player since zx48fc1g36, thirty-sixth round: 62 of them its macros expanded in
+; fc1wide.s's fg_rows_wide, FW_FC1_BYTES; 364 its own since zx48wide35, thirty-fifth round: without WP_GROUP_FORMS the sum in the other
 ; register set, not wide_column_sums' in memory, and the planes' loop ended by plane 3's bit, no end mark:
 ; wp_rows_wide 157 in the bench, 172 before; 16 fewer in the 48K, for KV_SCATTER_POPS);
 ; 380 (since zx48room35: wp_wide_sum among soulplayer.s's run-time variables

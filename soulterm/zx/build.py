@@ -908,6 +908,22 @@ def fc1_rows_lines(soul) -> list[str]:
     return lines + ["fg_l1_rows_end:", '.include "fc1planes.s"']
 
 
+# The 48K's fc1 by fc1planes.s's byte masks (FG_BYTE_MASKS, thirty-sixth round, zx48fc1g36): both layers' rows in
+# fc1_planes.gate_bytes' byte layout in the matrices' place (soul_layout), fc1planes.s and fc1wide.s after planes.s, its
+# tables planes.s's in the screen's middle third (dead while fc1 runs: proj has read fw_att, matvec_nz's chain comes
+# after); no coarse call is left (the logits by out's planes, fc2 by matvec_nz): matvec.s's coarse code out
+FC1_BYTES_OPTIONS = ["FG_BYTE_MASKS = 1        ; (fc1planes.s's rows as byte masks on planes.s's tables)",
+                     "FW_FC1_BYTES = 1         ; (both layers' fc1 by fc1wide.s's fw_fc1_planes: no coarse call)",
+                     "MV_COARSE_UNCALLED = 1   ; (no coarse call left: matvec.s's coarse slots, prepare and gate out)"]
+FC1_BYTES_MATRICES = ("l0.fc1_w", "l1.fc1_w")
+
+
+def fc1_bytes_take(soul) -> bool:
+    """Whether fc1planes.s's byte form takes both layers' fc1 (each product's shift in its FG_LEAST_SHIFT..FG_MOST_SHIFT:
+    any other soul keeps matvec's coarse gate)."""
+    return all(fc1_planes_take(soul, matrix) for matrix in FC1_BYTES_MATRICES)
+
+
 def logit_planes_take(soul) -> bool:
     """Whether logitplanes.s takes the soul's logits (their shift in 4..15: no logit saturates where it
     takes x, and its threshold fits 16 bits): the 128K's FW_LOGIT_PLANES, with FW_PLANES."""
@@ -955,7 +971,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   fc1_planes: bool = True, fc1_planes_l0: bool = False, l0_bank: bool = True,
                   lg_bank_0: bool = True, word_tables: bool = True, nz_short: bool | int = True,
                   paged_values: bool = True, squares_by_index: bool = True, packed_keys: bool = False,
-                  narrow_mark: bool = False, narrow_mark_out: bool = False, nz_short_made: bool = False) -> str:
+                  narrow_mark: bool = False, narrow_mark_out: bool = False, nz_short_made: bool = False,
+                  fc1_bytes: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -1046,6 +1063,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     planes.s, and neither MV_SPARSE (matvec's fallback runs dense) nor FW_WIDE_SPARSE. `nz_short_made`: the 48K's (with
     `nz`) nzmatvec.s's NZ_SHORT_MADE (thirty-fifth round, zx48ffn35: a column of x in 1..14 takes a short piece made
     from l's bits, 45 bytes in the cold part; SPENDS_48K's last).
+    `fc1_bytes`: the 48K's (with `planes_48k` and `nz`, where fc1_bytes_take) both layers' fc1 by fc1planes.s's byte masks
+    on planes.s's tables (FG_BYTE_MASKS, FW_FC1_BYTES, thirty-sixth round, zx48fc1g36: the rows in the matrices' place,
+    soul_layout's; fc1wide.s's fg_rows_wide where fg_tables declines an x) and no coarse call left (MV_COARSE_UNCALLED:
+    matvec.s's coarse slots, gate and prepare out): room freed, not a spend.
     `fc1_planes_l0`: the 128K's (with FW_FC1_PLANES and logitplanes.s) layer 0's fc1 by fc1planes.s's copy in bank 0
     (FW_FC1_PLANES_L0, twenty-eighth round: fc1_l0_rows_lines) and out by its planes alone (SOUL_OUT_APART: its
     lg_masks on the tape in bank PLANES_BANK, no matvec copy in bank 0; planes_wide.s's fw_out_exact for the rows
@@ -1088,6 +1109,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     # lg_low's past the records' ids; its tables, sums and list on layer 0's fc1's table pages (out of bank 6, for
     # planes.s's word tables)
     lg_bank_0 = l0_bank and fc1_l0 and lg_bank_0 and logit_planes_take(soul)
+    # the 48K's fc1 by fc1planes.s's byte masks on planes.s's tables (FW_FC1_BYTES, thirty-sixth round): with matvec_nz's
+    # fc2 and out's planes no coarse call is left
+    fc1_bytes = fc1_bytes and planes_48k and nz and not banked and fc1_bytes_take(soul)
     # and then planes.s's word tables (WP_WORD_TABLES, zxqkv128: its masks their entries' addresses, on the tape)
     word_tables = word_tables and lg_bank_0 and apart
     options = [player_kernel_options(model, bench=False, coarse=coarse, nz=nz, packed=coarse and not banked,
@@ -1158,6 +1182,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                     "CHAT_TOP_THIRD = 1       ; (soulplayer.s's chat in lines 0..7, the top third)",
                     f"fw_att = ${PLANES_TABLES_48K:04X}     ; (attention's output on planes.s's first table page: written "
                     "by the heads, read by proj, dead by the next xn's tables; 64 bytes above UNCONTENDED for the ladder)"]
+    if fc1_bytes:
+        options += FC1_BYTES_OPTIONS
     if coarse and not banked:
         options.append("FW_EMBED_APART = 1       ; (embedrows.s below UNCONTENDED, in the cold part)")
         options.append("SOUL_OUT_CHOOSABLE = 1   ; (out from row FW_FIRST_ROW: rows 0..2 are the lens's, in the map)")
@@ -1359,6 +1385,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   "        chat_window_routines" * (not chat_cold)]       # whose rows keep their pages' offsets
         if planes_48k:      # (FW_PLANES: after the matrices too, whose planes are 416 bytes fewer than matvec's rows)
             lines.append('.include "planes.s"')
+        if fc1_bytes:       # (after planes.s, whose macros and tables it takes; fc1wide.s's call and declined rows)
+            lines += ['.include "fc1planes.s"', '.include "fc1wide.s"']
         if nz:
             lines.append("        nz_row_routines     ; (nzmatvec.s's rows, run a row: above UNCONTENDED; its chain in the screen)")
     else:

@@ -21,6 +21,7 @@ COLS = 32
 GROUP_COLS = (8, 8, 8, 8)
 GROUP_PAGES = 2          # a group's 256 word entries: entry m at 2 m from its first page
 PLANE_BYTES = 8          # a plane's 4 masks, each its entry's address (offset, page)
+BYTE_PLANE_BYTES = 4     # FG_BYTE_MASKS' (the 48K's): a plane's 4 masks as bytes, on planes.s's tables
 HEAD_BYTES = 4           # a row's class's start and -bh 2^class
 TAIL_BYTES = 2           # bl and 0 after its planes (since the thirty-third round: the ends alone read bl)
 EDGE_BYTES = HEAD_BYTES + TAIL_BYTES     # a row's bytes besides its planes
@@ -54,9 +55,16 @@ def row_planes(kind: int) -> tuple:
     return (7,) + tuple(range(6 - kind, -1, -1))
 
 
-def row_bytes(kind: int) -> int:
-    """A row's bytes in gate_bytes' layout, by its class."""
-    return EDGE_BYTES + PLANE_BYTES * len(row_planes(kind))
+def row_bytes(kind: int, byte_masks: bool = False) -> int:
+    """A row's bytes in gate_bytes' layout, by its class (`byte_masks`: FG_BYTE_MASKS')."""
+    return EDGE_BYTES + (BYTE_PLANE_BYTES if byte_masks else PLANE_BYTES) * len(row_planes(kind))
+
+
+def plane_groups(kind: int, plane: int) -> tuple:
+    """FG_BYTE_MASKS' order of a plane's 4 masks in a row of class `kind`: fg_sums_up's groups 0..3 for planes 5, 3,
+    1 and plane 7 (class 1's excepted), fg_sums_down's 3..0 for the others (planes.s's pages walked without a reload)."""
+    up = plane % 2 == 1 and not (plane == 7 and kind == 1)
+    return (0, 1, 2, 3) if up else (3, 2, 1, 0)
 
 
 def group_pages(page) -> tuple:
@@ -103,9 +111,10 @@ def form_saving(kind: int, groups: int) -> int:
     return 43 * (3 - k) - {0: 20, 1: 20 - 10 * (k == 2), 2: 10}[kind]
 
 
-def gate_items(weights, bias, page, group_forms: bool = False) -> list[list]:
+def gate_items(weights, bias, page, group_forms: bool = False, byte_masks: bool = False) -> list[list]:
     """gate_bytes' rows as items: bytes, or a symbol's name (an expression: a word of the assembly's), each row a
-    list, the rows' end mark (fg_rows_done) last as a row of its own. With `group_forms`, FG_GROUP_FORMS' rows."""
+    list, the rows' end mark (fg_rows_done) last as a row of its own. With `group_forms`, FG_GROUP_FORMS' rows; with
+    `byte_masks`, FG_BYTE_MASKS' (each mask m a byte, in plane_groups' order; `page` unread)."""
     w = np.asarray(weights, dtype=np.int64)
     rows = []
     for row, b in zip(w, np.asarray(bias, dtype=np.int64)):
@@ -117,6 +126,8 @@ def gate_items(weights, bias, page, group_forms: bool = False) -> list[list]:
         def word(plane, g):
             start, cols = list(group_columns())[g]
             mask = int((((complement[start:start + cols] >> plane) & 1) << np.arange(cols)).sum())
+            if byte_masks:
+                return bytes([mask])
             return bytes([(2 * mask) & 255, group_pages(page)[g] + (mask >> 7)])
 
         planes = row_planes(kind)
@@ -128,7 +139,8 @@ def gate_items(weights, bias, page, group_forms: bool = False) -> list[list]:
             items += [word(7 if groups >> g & 1 else planes[1], g) for g in range(len(GROUP_COLS))]
             items.append(FORM_EXITS[kind])
             planes = planes[2:]
-        items += [word(plane, g) for plane in planes for g in range(len(GROUP_COLS))]
+        items += [word(plane, g) for plane in planes
+                  for g in (plane_groups(kind, plane) if byte_masks else range(len(GROUP_COLS)))]
         items.append(bytes([b & 127, 0]))
         rows.append(items)
     return rows + [["fg_rows_done"]]
@@ -147,17 +159,19 @@ def form_symbol(symbol):
     return value
 
 
-def gate_bytes(weights, bias, page, starts=(0, 1, 2, 3), symbol=None) -> bytes:
+def gate_bytes(weights, bias, page, starts=(0, 1, 2, 3), symbol=None, byte_masks: bool = False) -> bytes:
     """fg_rows' layout for tables from `page` (FG_PAGE), the classes' starts at `starts` (fg_start_0,
     1, 2) and the rows' end mark (its fourth, fg_rows_done: a word after the last row, where fg_rows' next
     row's start would be, so that no count runs a row): a row is its class's start (a word), -bh 2^class (a word: b = 128 bh + bl), then its
     planes of u' = 127 - w from 7 down (row_planes), each the 4 groups' masks m as their entries'
     addresses, 2 m mod 256 and the page page + 2 g + (m >> 7), then bl and 0 (the ends' alone: no pop
     a row for them, thirty-third round). With `symbol` (an assembly's, name -> address: FG_GROUP_FORMS'), the group
-    forms' rows (gate_items), their stubs, T[W] and exits by it."""
+    forms' rows (gate_items), their stubs, T[W] and exits by it. With `byte_masks` FG_BYTE_MASKS' rows: each mask m
+    a byte (on planes.s's tables), a plane's in plane_groups' order."""
     marks = {f"fg_start_{kind}": starts[kind] for kind in range(3)} | {"fg_rows_done": starts[3]}
     value = form_symbol(lambda name: marks[name] if name in marks else symbol(name))
-    return b"".join(items_bytes(row, value) for row in gate_items(weights, bias, page, group_forms=symbol is not None))
+    return b"".join(items_bytes(row, value) for row in gate_items(weights, bias, page, group_forms=symbol is not None,
+                                                                  byte_masks=byte_masks))
 
 
 def gate_tables(x):
@@ -172,16 +186,17 @@ def gate_tables(x):
     return tables, sum(abs(v) for v in x), -sum(v for v in x if v < 0)
 
 
-def gate_rows(weights, bias, x, shift: int, page: int = 0x80):
+def gate_rows(weights, bias, x, shift: int, page: int = 0x80, byte_masks: bool = False):
     """fg_rows' outputs by its own steps, and each row's fate: ('zero', k) proved 0 after plane k,
-    ('sure',) fg_sure's, ('exact',) ended from U_0. takes(x, shift) must hold."""
+    ('sure',) fg_sure's, ('exact',) ended from U_0. takes(x, shift) must hold. `byte_masks`: FG_BYTE_MASKS' rows."""
     if not takes(x, shift):
         raise ValueError("fc1planes.s does not take this call")
     tables, total, negative = gate_tables(x)
     power = 1 << shift
     r_part = 128 - power - (total - negative)            # R = 128 - 2^shift - P
     c1, c2 = total + (r_part >> 7), r_part & 127
-    data = gate_bytes(weights, bias, page)
+    data = gate_bytes(weights, bias, page, byte_masks=byte_masks)
+    plane_bytes = BYTE_PLANE_BYTES if byte_masks else PLANE_BYTES
     outputs, fates, at = [], [], 0
 
     def wrap(value):
@@ -191,13 +206,16 @@ def gate_rows(weights, bias, x, shift: int, page: int = 0x80):
         kind = (0, 1, 2).index(int.from_bytes(data[at:at + 2], "little"))
         high = int.from_bytes(data[at + 2:at + 4], "little", signed=True)     # -bh 2^class
         planes = row_planes(kind)
-        low = data[at + HEAD_BYTES + PLANE_BYTES * len(planes)]               # bl, after the planes
+        low = data[at + HEAD_BYTES + plane_bytes * len(planes)]               # bl, after the planes
         sums = {}
         for index, plane in enumerate(planes):
-            where = data[at + HEAD_BYTES + PLANE_BYTES * index:at + HEAD_BYTES + PLANE_BYTES * (index + 1)]
-            sums[plane] = sum(tables[g][((where[2 * g + 1] - page - GROUP_PAGES * g) << 7) | (where[2 * g] >> 1)]
-                              for g in range(len(GROUP_COLS)))
-        at += row_bytes(kind)
+            where = data[at + HEAD_BYTES + plane_bytes * index:at + HEAD_BYTES + plane_bytes * (index + 1)]
+            if byte_masks:
+                sums[plane] = sum(tables[g][mask] for g, mask in zip(plane_groups(kind, plane), where))
+            else:
+                sums[plane] = sum(tables[g][((where[2 * g + 1] - page - GROUP_PAGES * g) << 7) | (where[2 * g] >> 1)]
+                                  for g in range(len(GROUP_COLS)))
+        at += row_bytes(kind, byte_masks)
         kept = c2 + low                                   # c2 + bl: the ends' (C = bl, c2 patched)
         start = -(c1 + 1)                                 # s' = c1 + 1 + bh: s rounded up whatever c2 + bl
         for _ in range(kind):                             # planes 6 (and 5) from plane 7: S - E'_7
@@ -227,10 +245,16 @@ def gate_rows(weights, bias, x, shift: int, page: int = 0x80):
     return np.array(outputs, dtype=np.int64), fates
 
 
+def byte_masks_in(bench) -> bool:
+    """Whether the bench's fc1planes.s reads byte masks (FG_BYTE_MASKS: its tables planes.s's)."""
+    return bench.symbols.get("fg_table_pages") == bench.symbols.get("wp_table_pages", -1)
+
+
 def run_gate(bench, weights, bias, x, shift: int, buffers: int = 0xA000, tables: bool = True):
     """W at `buffers` (gate_bytes), x and out after it; fg_tables (unless `tables` is False) then fg_rows.
     Returns (out, tables' T-states or None, rows' T-states); out is None where fg_tables declined."""
     forms = "fg_form_k1" in bench.symbols     # (FG_GROUP_FORMS)
-    data = gate_bytes(weights, bias, bench.sym("FG_PAGE"), rows_marks(bench.sym), bench.sym if forms else None)
+    data = gate_bytes(weights, bias, bench.sym("FG_PAGE"), rows_marks(bench.sym), bench.sym if forms else None,
+                      byte_masks=byte_masks_in(bench))
     bench.poke(buffers, data)
     return run_tables_and_rows(bench, "fg", buffers, buffers + len(data), len(weights), x, shift, tables)

@@ -600,9 +600,32 @@ def _tensor_lines(name: str, tensor, soul) -> list[str]:
         lines += _data_lines(_array(list(plane_bytes(tensor.values))), "byte") + [".endif"]
         lines += [f"{_label(name)}_end:", ".else"]
         return lines + _matvec_lines(name, tensor, soul) + [".endif", ".endif"]
+    if name.endswith(".fc1_w"):         # (FG_BYTE_MASKS, the 48K's since the thirty-sixth round: gate_bytes' byte rows)
+        lines += [".ifdef FG_BYTE_MASKS", f"{_label(name)}:"] + fc1_byte_rows_lines(tensor.values,
+                                                                               soul.tensors[bias_of(name)].values)
+        return lines + [f"{_label(name)}_end:", ".else"] + _matvec_lines(name, tensor, soul) + [".endif"]
     if is_matvec_matrix(name):
         return lines + _matvec_lines(name, tensor, soul)
     return lines + _plain_lines(name, tensor)
+
+
+def fc1_byte_rows_lines(weights, bias) -> list[str]:
+    """fc1's rows in fc1_planes.gate_bytes' byte-mask layout (FG_BYTE_MASKS): each row its class's start (a word,
+    fg_start_0, 1 or 2), then its bytes; the rows' end mark (fg_rows_done) last."""
+    import numpy as np
+
+    from .fc1_planes import END_BYTES, gate_bytes, row_bytes, row_class
+
+    data = gate_bytes(weights, bias, 0, byte_masks=True)
+    lines, at = [], 0
+    for row in np.asarray(weights):
+        kind = row_class(row)
+        size = row_bytes(kind, byte_masks=True)
+        assert data[at:at + 2] == bytes([kind, 0])
+        lines += [f"        .word fg_start_{kind}", f"        .byte {', '.join(map(str, data[at + 2:at + size]))}"]
+        at += size
+    assert at + END_BYTES == len(data)
+    return lines + ["        .word fg_rows_done      ; (the rows' end mark)"]
 
 
 def _matvec_lines(name: str, tensor, soul) -> list[str]:
