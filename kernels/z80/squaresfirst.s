@@ -48,9 +48,11 @@
         jr nz,@copy
         .endmacro
 
-; sq_patch - one byte where bank 0's copy differs from bank 4's
-        .macro sq_patch address, value
+; sq_value, sq_patch - where bank 0's copy differs from bank 4's: a value, then each byte that takes it
+        .macro sq_value value
         ld a,value
+        .endmacro
+        .macro sq_patch address
         ld (address),a
         .endmacro
 
