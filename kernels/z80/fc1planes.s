@@ -5,7 +5,8 @@
 ; FG_LEAST_SHIFT..FG_MOST_SHIFT (any other call is matvec.s's, or fc1wide.s's). On the kernels'
 ; bench (docs/spectrum.md, "Twenty-seventh round: fc1's gate by bit planes", branch zxgate128; the bench
 ; includes it after the others, FG_SOURCE) and, since zxgate128b ("... in the 128K player"), layer 1's
-; fc1 in the 128K player: in bank 4's block after the word list (build.py's FW_FC1_PLANES), its tables
+; fc1 in the 128K player: in bank 4's block after layer 1's rows, its end and the keys' planes after it at its
+; tables (build.py's FW_FC1_PLANES; after the word list before the thirty-sixth round), its tables
 ; at run time there on two areas of 4 pages (fg_table_pages for groups 0, 1, fg_table_pages_high for 2, 3);
 ; since the twenty-eighth round (zxfc1l0, FW_FC1_PLANES_L0) layer 0's too, on a second copy in bank 0 at the
 ; same addresses, assembled for its tables there ($F000 and $F400: build.fc1_l0_rows_lines).
@@ -83,8 +84,8 @@
 ; Size on the kernels' bench: 1,318 bytes of code and variables (fg_rows 722; 1,335 and 739 before zxfc1rows34; 1,288 before the linked passes and the sums two a pass), the 8 table pages
 ; (2,048 bytes, run time only) apart. A row of the layout: 70 bytes (class 0), 62 (1), 54 (2), and the rows' end
 ; mark 2: the shipped soul's fc1 3,994 bytes (layer 0) and 3,626 (layer 1).
-; FG_GROUP_FORMS (thirty-fifth round, zxfc1g35; the kernels' bench only, `player_kernel_options(fc1_group_forms=True)`:
-; no player takes it, bank 4 lacks its room): a row of class c whose groups W (two or three) have weights one class
+; FG_GROUP_FORMS (thirty-fifth round, zxfc1g35, on the kernels' bench, `player_kernel_options(fc1_group_forms=True)`;
+; the 128K player's since the thirty-sixth, zx128fc1g36, in the room the word list left in bank 4): a row of class c whose groups W (two or three) have weights one class
 ; narrower starts at a stub by class and k = 4 - |W| (fg_form_c_k), reads plane 7 for its k other groups in the shared
 ; block, doubles, then its lower plane's 4 words (W's plane-7 masks: 2 E_7 + E_lower = E_7 + S_g) and T[W]'s (the sum
 ; of S_g over W, fg_group_sums, built at fg_tables' end from E_g[0] + E_g[255]), and `ret`s to its exit word (fg_plane_5,
