@@ -391,7 +391,8 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     assert "l0.n2" in names and "l1.proj" not in names and "word list (spelling rule)" not in names
     # twenty-ninth round (zxqkv128c): layer 0's proj and fc2 in bank 7 below te (SOUL_L0_BANK), not in bank 0's map
     assert sym["SOUL_L0_BANK"] == 1 and not names & {"l0.proj", "l0.fc2_w", "l0.fc2_b"}
-    assert _embedding[2] == sym["L0_BANK_START"] == sym["soul_l0_proj"] < sym["soul_l0_fc2_w"] < EMBED_START
+    assert _embedding[2] == sym["sp_words"] < sym["sp_words_end"] == sym["L0_BANK_START"] == sym["soul_l0_proj"]
+    assert sym["soul_l0_proj"] < sym["soul_l0_fc2_w"] < EMBED_START     # (the word list first: zx128fc1g36)
     # twenty-seventh round (zxgate128b): q, k and v by their planes alone (SOUL_QKV_APART), on the tape in bank 6
     assert sym["SOUL_QKV_APART"] == 1 and not names & {"l0.q", "l0.k", "l0.v"}
     assert all(sym[f"soul_l{layer}_{name}"] == sym[f"wp_l{layer}_{name}"] for layer in range(2) for name in "qkv")
@@ -747,7 +748,8 @@ def test_the_128k_players_logits_argmax_runs_on_the_out_matrix_s_planes_and_the_
     assert sym["LG_BANK_0"] == 1 and "lg_select" not in block.symbols and "lg_masks" not in block.symbols
     assert all(sym[name] == 1 for name in BANK_0_OPTIONS)    # (the form the kernel's tests run: BANK_0_FORM)
     assert bench.peek(sym["lg_masks_top"], half) == masks[:half] and bench.peek(sym["lg_masks_low"], half) == masks[half:]
-    assert paging.PAGED_START < sym["lg_select"] < sym["lg_masks_top"] < sym["fg_x"] and sym["LG_TABLES"] == FC1_PLANES_L0_TABLES
+    # (out's planes 7..4 before logitplanes.s since zx128fc1g36)
+    assert paging.PAGED_START < sym["lg_masks_top"] < sym["lg_select"] < sym["fg_x"] and sym["LG_TABLES"] == FC1_PLANES_L0_TABLES
     chosen = []
     rows, reply = forward_turn(bench, engine, context,
                                after_step=lambda position: chosen.append(bench.peek(sym["fw_lg_chose"])[0]))
@@ -797,9 +799,11 @@ def test_the_128k_players_layer_1_fc1_runs_on_fc1planes_in_bank_4_and_fc1wide_wh
     # (since the twenty-eighth round, FW_FC1_PLANES_L0, no coarse call runs: the routines filled bank 0's room before
     # fc1planes.s's copy there until the twenty-ninth round, zxqkv128b, which leaves them out: that room free)
     # (since zxqkv128c, LG_BANK_0, logitplanes.s's code and out's planes 7..4 fill most of that room: 353 bytes left)
-    assert "mv_pairs_prepare" not in sym and sym["lg_x"] == sym["soul_l0_fc1_w_end"] < sym["lg_masks_top_end"] < sym["fg_x"]
+    # (since zx128fc1g36 out's planes 7..4 first, logitplanes.s after them)
+    assert "mv_pairs_prepare" not in sym and sym["lg_masks_top"] == sym["soul_l0_fc1_w_end"] < sym["lg_masks_top_end"]
+    assert sym["lg_masks_top_end"] == sym["lg_x"] < sym["lg_code_end"] <= sym["fg_x"]
     assert [(region.start, region.end) for region in built.regions if region.name.startswith("free (bank 0")] == [
-        (sym["lg_masks_top_end"], sym["fg_x"])]       # (the memory map shows it)
+        (sym["lg_code_end"], sym["fg_x"])]       # (the memory map shows it)
     (bank, data, origin), *_ = map(tap.bank_block, built.banks)
     assert bank == DATA_BANK and origin % 2 == 0
     rows = sym["soul_l1_fc1_w"] - origin           # (fc1_rows_lines' fg_l1_rows, in the bank)
@@ -830,12 +834,13 @@ def test_the_128k_players_layer_1_fc1_runs_on_fc1planes_in_bank_4_and_fc1wide_wh
     broken.memory[flip + 1] = 0x80                             # (w = -1 - w)
     with pytest.raises(AssertionError):
         forward_turn(broken, engine, context)
-    broken = player_bench(soul, tokenizer, "128k")
-    code = broken.banks[DATA_BANK]
-    doubling = bytes(code).index(bytes([0xDD, 0x29]), broken.sym("fg_start_0") - paging.PAGED_START)
-    code[doubling:doubling + 2] = bytes(2)                     # class 0's plane 6 not doubled: nop / nop
-    with pytest.raises(AssertionError):
-        forward_turn(broken, engine, context)
+    for start in ("fg_start_1", "fg_form_k1"):     # (class 1's plane 5, or the group forms' lower plane, not doubled:
+        broken = player_bench(soul, tokenizer, "128k")     # nop / nop; since zx128fc1g36 layer 1's class 0 rows all
+        code = broken.banks[DATA_BANK]                      # take a form, FG_GROUP_FORMS)
+        doubling = bytes(code).index(bytes([0xDD, 0x29]), broken.sym(start) - paging.PAGED_START)
+        code[doubling:doubling + 2] = bytes(2)
+        with pytest.raises(AssertionError):
+            forward_turn(broken, engine, context)
 
 
 def test_the_128k_player_takes_fc1planes_group_forms_in_the_room_the_word_list_left_in_bank_4(built):
@@ -964,11 +969,12 @@ def test_the_128k_players_layer_0_fc1_runs_on_fc1planes_in_bank_0_and_out_on_its
     broken.memory[flip + 1] = 0x80
     with pytest.raises(AssertionError):
         forward_turn(broken, engine, context)
-    broken = player_bench(soul, tokenizer, "128k")
-    doubling = bytes(broken.memory).index(bytes([0xDD, 0x29]), broken.sym("fg_start_0"))
-    broken.memory[doubling:doubling + 2] = bytes(2)             # bank 0's class 0 plane 6 not doubled
-    with pytest.raises(AssertionError):
-        forward_turn(broken, engine, context)
+    for start in ("fg_start_1", "fg_form_k1"):     # (bank 0's class 1 plane 5, or its group forms' lower plane, not
+        broken = player_bench(soul, tokenizer, "128k")     # doubled; since zx128fc1g36 layer 0's class 0 rows all take a
+        doubling = bytes(broken.memory).index(bytes([0xDD, 0x29]), broken.sym(start))     # form, FG_GROUP_FORMS)
+        broken.memory[doubling:doubling + 2] = bytes(2)
+        with pytest.raises(AssertionError):
+            forward_turn(broken, engine, context)
     broken = player_bench(soul, tokenizer, "128k")              # lg_select declining: fw_out_exact on every row
     # (lg_select in bank 0 since zxqkv128c, LG_BANK_0, paged in between calls: the poke into bank PLANES_BANK at its
     # offset broke a q mask there by chance until zxrows31 moved bank 6's layout, and then no longer failed)

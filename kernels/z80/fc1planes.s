@@ -665,8 +665,12 @@ fg_form_k1:
 ; fg_wide_form: (fc1wide.s's fg_rows_wide, for an x fg_tables declines) a group form's planes 7 and its lower
 ; plane into the row's u' (the columns from fg_table_pages, 0 on entry), from DE at the row's planes, A its class,
 ; C = $80. A class's own row (no T[W] word as its word 1 or 2: a table page there) returns DE and C as it found
-; them; a form's returns DE at its next plane, C that plane's bit. H = fg_table_pages' page after. Clobbers AF, B, L.
+; them; a form's returns DE at its next plane, C that plane's bit. H (the caller's u' page: fc1wide.s's, which the copy
+; in bank 0 shares with bank 4's, its own fg_table_pages differing) kept. Clobbers AF, B, L.
 fg_wide_form:
+        push hl                 ; (H: the u' page; before the thirty-sixth round each copy's own fg_table_pages page, which
+                                ; bank 0's fg_rows_wide, its u' on bank 4's page, did not read: a declined layer 0 call
+                                ; was wrong there)
         ld b,$40                ; the lower plane's bit: $40 >> class
         or a
         jr z,@low
@@ -685,7 +689,7 @@ fg_wide_form:
         ld a,(hl)               ; word 2's page
         cp fg_group_sums >> 8
         jr z,@form              ; k = 2
-        ld h,fg_table_pages >> 8
+        pop hl
         ret
 @form:  dec hl
         ld a,(hl)
@@ -698,7 +702,7 @@ fg_wide_form:
         rlca
         or b
         ld (fg_wide_w),a        ; W in both nibbles: each pass's 4 rrca test its bits 0..3
-        ld h,fg_table_pages >> 8
+        pop hl
         ld l,0
 @seven: ld a,(fg_wide_w)        ; plane 7 of the groups outside W: the first k words
         rrca

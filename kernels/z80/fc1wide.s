@@ -23,10 +23,10 @@
 ; T-states: fw_fc1_planes's call 117,000 to 120,000 on random x of sum |x| ~800..1,000 (the rows
 ; fc1planes.s's), ~2,441,000 where fg_tables declines (random x, sum |x| 6,715: its build ~41,000,
 ; then ~37,500 a row here): correctness first, for a call no shipped prompt makes.
-; Bytes: 269 of its own lines (fw_fc1_planes 56 of them since the twenty-eighth round's layer 0, FW_FC1_PLANES_L0;
+; Bytes: 271 of its own lines (fw_fc1_planes 56 of them since the twenty-eighth round's layer 0, FW_FC1_PLANES_L0;
 ; 50 before), and 62 more from planes_wide.s's macros expanded in fg_rows_wide (wide_column_sums 49,
-; mask_bits_into_row 13): 331 in all; with FG_GROUP_FORMS (the 128K player's since the thirty-sixth round) 2 more,
-; 333 (the class from the start's code, 4 fewer; fg_wide_form's call, 6).
+; mask_bits_into_row 13): 333 in all (269 and 331 before the thirty-sixth round put FG_GROUP_FORMS in the 128K player:
+; the class from the start's code, 4 fewer; fg_wide_form's call, 6 more).
 
 ; fw_fc1_planes - (forward.s's fc1 call) Z for layer 0 (its fc1 is matvec's); else NZ with z = relu(fc1
 ; xn + b1) into fw_ffn by fc1planes.s (bank ZX_DATA_BANK paged, as for all of layer 1): fg_tables, then

@@ -14,13 +14,13 @@
 ; + 255 +- n, its high byte 512 on; S(n + 1) = S(n) + 2 n + 1) and the pad byte, writes rn_swap_squares
 ; back into the start's call (a later start goes straight there) and jumps to it. Entry: bank 0 paged at
 ; $C000 (the start's), left so. Clobbers AF, BC, DE, HL (as rn_swap_squares).
-; 163 bytes; 234,844 T-states more than the start's call of rn_swap_squares alone (tests/test_zx_squares_first.py,
+; 157 bytes; 234,737 T-states more than the start's call of rn_swap_squares alone (tests/test_zx_squares_first.py,
 ; on the player's bench; 123 bytes and 201,406 before the thirty-sixth round's zx128fc1g36 put fc1planes.s's group forms,
-; FG_GROUP_FORMS, in the player: its copy 367 bytes longer, 14 bytes to patch, not 4; 203,140 before the thirty-fourth round's zxfc1rows34 made fc1planes.s 17 bytes shorter; 197,401 before the thirty-fourth round's zxlogit34 put logitplanes.s's lg_best_lower, 147
+; FG_GROUP_FORMS, in the player: its copy 366 bytes longer, 12 bytes to patch, not 4; 203,140 before the thirty-fourth round's zxfc1rows34 made fc1planes.s 17 bytes shorter; 197,401 before the thirty-fourth round's zxlogit34 put logitplanes.s's lg_best_lower, 147
 ; bytes, at the program's end and zxgroup34 made fc1planes.s 47 bytes longer; 201,613 before the thirty-third round's
 ; zxfc1p33 made it 52 bytes shorter, 200,353 before the thirty-first round's zxroom31 moved 60 more bytes past the
-; tape's end), 0.07 s once a LOAD, for 2,714 bytes off the tape (the squares' 1,023 and bank 0's fc1planes.s copy,
-; 1,691 since zx128fc1g36, 1,324 since zxfc1rows34: 1,341 since zxgroup34, 1,294 before, 1,346 before zxfc1p33; 2,369 in all then, 13.3 s
+; tape's end), 0.07 s once a LOAD, for 2,713 bytes off the tape (the squares' 1,023 and bank 0's fc1planes.s copy,
+; 1,690 since zx128fc1g36, 1,324 since zxfc1rows34: 1,341 since zxgroup34, 1,294 before, 1,346 before zxfc1p33; 2,369 in all then, 13.3 s
 ; of LOAD).
 
 ; sq_move - count bytes from `from` (in a hole, on the tape) to `to` (past the tape's block)

@@ -1455,9 +1455,13 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
             half = len(masks) // 2
             lines += fc1_l0_rows_lines(soul, bank, ["        mv_pairs_routines     ; (matvec.s's coarse pairs' prepare "
                                                     "and walks: no coarse call with FW_FC1_PLANES_L0)"] * coarse_pairs
+                                       # (out's planes 7..4 before logitplanes.s since the thirty-sixth round: its code
+                                       # and variables past bank PLANES_BANK's code at these addresses, where the
+                                       # masks' data labels lie, Z80_RULES' data_labels)
+                                       + ["lg_masks_top:     ; out's rows' planes 7..4 (lg_split's first half), on the tape"]
+                                       * lg_bank_0 + _byte_lines(masks[:half]) + ["lg_masks_top_end:"] * lg_bank_0
                                        + ['.include "logitplanes.s"     ; (LG_BANK_0: run with bank 0 in)',
-                                          "lg_masks_top:     ; out's rows' planes 7..4 (lg_split's first half), on the tape"]
-                                       * lg_bank_0 + _byte_lines(masks[:half]) + ["lg_masks_top_end:"] * lg_bank_0,
+                                          "lg_code_end:"] * lg_bank_0,
                                        forms=fc1 and fc1_forms)
             # bank 0's tensors (the norms' gains) after the copy (thirty-sixth round, zx128fc1g36): the copy lies at
             # bank DATA_BANK's addresses, where its keys' planes after it leave it the room, and bank 0's room below
@@ -1578,7 +1582,7 @@ def _start_in_key_cache(packed_keys: bool = False) -> str:
 # layout is the program's, byte for byte (tests/test_zx_squares_first.py).
 SQUARES_BYTES = 1023            # squares.s's mv_sq_lo .. mv_sq_hi + 511
 # (attention's output and z, forward.s's fw_att and fw_ffn after it: z alone until the thirty-sixth round, whose
-# group forms, FG_GROUP_FORMS, give bank 0's copy of fc1planes.s 10 more table pages to patch)
+# group forms, FG_GROUP_FORMS, give bank 0's copy of fc1planes.s 8 more table pages to patch: 157 bytes, 123 before)
 SQUARES_FIRST_HOME = "fw_att"
 SQUARES_FIRST_ROOM = 2 * (spec.EMBED_DIM + spec.FFN_DIM)
 
@@ -2081,10 +2085,10 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         regions.append(Region("l0.fc1_w and l0.fc1_b (fc1planes.s's rows: fc1_planes.gate_bytes)", "weights",
                               sym["soul_l0_fc1_w"], sym["soul_l0_fc1_w_end"]))
         rows_end = sym["soul_l0_fc1_w_end"]
-        if "LG_BANK_0" in sym:      # (zxqkv128c: logitplanes.s's code, then out's planes 7..4; 0..3 past the records)
-            rows_end = sym["lg_masks_top_end"]
+        if "LG_BANK_0" in sym:      # (zxqkv128c: out's planes 7..4, then logitplanes.s's code since zx128fc1g36; 0..3
+            rows_end = sym["lg_code_end"]       # past the records)
             regions += [Region("logitplanes.s (LG_BANK_0: the logits' argmax by out's planes, in bank 0)", "code",
-                               sym["lg_x"], sym["lg_masks_top"]),
+                               sym["lg_x"], sym["lg_code_end"]),
                         Region("out's planes 7..4 (lg_split's first half: logitplanes.s's lg_top)", "weights",
                                sym["lg_masks_top"], sym["lg_masks_top_end"]),
                         Region("out's planes 0..3 (lg_split's second half: logitplanes.s's lg_low)", "weights",
@@ -2093,7 +2097,7 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
                 regions.append(Region("logitplanes.s's lg_best_lower (LG_BEST_LOWER_APART: the first list's bound, "
                                       "in bank 0)", "code", sym["lg_masks_low_end"], sym["lg_best_lower_end"]))
         if "mv_pairs_prepare" not in sym and rows_end < sym["fg_x"]:   # (zxqkv128b: no coarse pairs)
-            regions.append(Region("free (bank 0: past layer 0's fc1 rows" + ", logitplanes.s and out's planes 7..4"
+            regions.append(Region("free (bank 0: past layer 0's fc1 rows" + ", out's planes 7..4 and logitplanes.s"
                                   * ("LG_BANK_0" in sym) + f", before fc1planes.s's copy at bank {DATA_BANK}'s addresses)",
                                   "buffer", rows_end, sym["fg_x"]))
     if sym.get("room_below_paged_end", 0) > sym.get("room_below_paged", 0):    # (MV_COARSE_UNCALLED's room)
