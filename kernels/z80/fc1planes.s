@@ -90,9 +90,10 @@
 ; block, doubles, then its lower plane's 4 words (W's plane-7 masks: 2 E_7 + E_lower = E_7 + S_g) and T[W]'s (the sum
 ; of S_g over W, fg_group_sums, built at fg_tables' end from E_g[0] + E_g[255]), and `ret`s to its exit word (fg_plane_5,
 ; fg_plane_4, fg_test_4): U there is fg_start_c's exactly. On "hello"'s fc1 calls fg_rows 65,849 -> 64,034 (layer 0)
-; and 62,562 -> 61,176 (layer 1), fg_tables 577 dearer each (fc1_planes.form_saving's count to the T-state); 1,685
-; bytes (+367: the stubs and block 96, fg_wide_form 143 for fc1wide.s's decoding, T[W] 32, its build 96); the
-; rows 28 (layer 0) and 32 (layer 1) bytes fewer (benchmarks/z80_fc1_group_forms.py).
+; and 62,562 -> 61,176 (layer 1), fg_tables 577 dearer each (fc1_planes.form_saving's count to the T-state); 1,684
+; bytes (+366: the stubs and block 96, fg_wide_form 142 for fc1wide.s's decoding, 143 before it kept H in the
+; thirty-sixth round, T[W] 32, its build 96); the rows 28 (layer 0) and 32 (layer 1) bytes fewer
+; (benchmarks/z80_fc1_group_forms.py).
 
 FG_MOST_SUM     = 2047          ; sum |x| above it and U could wrap 16 bits
 FG_LEAST_SHIFT  = 4             ; fg_sure's end shifts floor(value / 16) right by shift - 4
