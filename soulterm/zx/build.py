@@ -13,8 +13,9 @@ room. The map has the C64 map's format (docs/CONTRACTS.md).
 
 The 128K player (model "128k", soulplayer128.tap) is the same program with
 layer 1's tensors and the word list in bank DATA_BANK (a CODE block the
-loader pages in at $C000 before the main block; forward.s pages it in for
-layer 1, tokenizer.s's sp_decode while it unpacks the list) and, in the room
+loader pages in before the main block; forward.s pages it in for
+layer 1, tokenizer.s's sp_decode while it unpacks the list; since the thirty-sixth
+round the list in bank EMBED_BANK where te and pe lie there, SP_WORDS_BANK) and, in the room
 they leave, matvec.s's low slots (MV_LOW_SLOTS), attention.s's scores
 by bit planes (AT_PLANE_SCORES, each key's planes in bank DATA_BANK after its
 block: kv_planes) and the logits' argmax bound on matvec.s's coarse slots (MV_COARSE).
