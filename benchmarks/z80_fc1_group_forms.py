@@ -11,8 +11,8 @@ prints, on the shipped soul:
     call by layer, a reply step (both layers' fc1) and a prompt position (layer 0's);
   - the bytes: fc1planes.s's code and variables on the bench with and without (its parts: the stubs and block,
     fc1wide.s's fg_wide_form, T[W], its build), each layer's rows with and without, and what the 128K player has for
-    them (`python -m soulterm build --machine zx128`'s build: bank 4's room at run time past the keys' planes, which
-    layer 1's rows and fc1planes.s's growth must fit, and bank 0's room before fc1planes.s's copy), and the smallest
+    them (`python -m soulterm build --machine zx128`'s build, which takes them since the thirty-sixth round: bank 4's
+    room at run time below its block and past the keys' planes, and bank 0's room before fc1planes.s's copy), and the smallest
     variant's (class 1's forms alone, T[W] in the gap below $C000): its T-states and bank 4's bytes.
 
     python benchmarks/z80_fc1_group_forms.py
@@ -83,9 +83,11 @@ def main() -> None:
         with_forms = len(gate_bytes(weights, bias, plain.sym("FG_PAGE"), rows_marks(formed.sym), formed.sym))
         shrink[name] = without - with_forms
         print(f"  {name}'s rows {without:,} -> {with_forms:,} bytes")
-    player = zx_build.assemble_player(soul, Tokenizer.load(DEFAULT_TOKENIZER), model="128k").symbols
+    built = zx_build.assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "128k")
+    player = built.program.symbols
+    (_, _, bank_4_origin), *_ = map(zx_build.tap.bank_block, built.banks)
     bank_4_room = zx_build.FC1_PLANES_TABLES - (player["kv_planes"] + 2 * player["PL_LAYER_BYTES"])
-    bank_0_room = player["fg_x"] - player["lg_masks_top_end"]
+    bank_0_room = player["fg_x"] - player.get("lg_code_end", player["lg_masks_top_end"])
     need_4 = size[True] - size[False] - shrink["l1.fc1_w"]
     # the variant with class 1's forms alone and T[W] in the room below $C000 (at_sq_index's gap): its stubs, the block,
     # T[W]'s build and fg_wide_form in bank 4, less class 1's rows' shrink, plus bank 0's copy's padding
@@ -100,10 +102,11 @@ def main() -> None:
           f"{rows_1['l0.fc1_w'] + rows_1['l1.fc1_w'] - 2 * build_t:,} a reply step, {rows_1['l0.fc1_w'] - build_t:,} a prompt "
           f"position; bank 4: {code_1 - shrink_1['l1.fc1_w'] + pad_1} bytes ({code_1} of code, the rows "
           f"{shrink_1['l1.fc1_w']} fewer, {pad_1} of padding for bank 0's copy)")
-    print(f"the 128K player: bank 4's room at run time {bank_4_room} bytes, the forms need {need_4} there "
-          f"(fc1planes.s's growth less layer 1's rows' shrink): {'fits' if need_4 <= bank_4_room else 'does not fit'}; "
-          f"bank 0's room before fc1planes.s's copy {bank_0_room} (the copy moves {shrink['l1.fc1_w']} lower, layer 0's "
-          f"rows shrink {shrink['l0.fc1_w']})")
+    # (the player has them since the thirty-sixth round, zx128fc1g36: the word list in bank 7, bank 4's block raised)
+    print(f"the 128K player: FG_GROUP_FORMS {'in' if 'FG_GROUP_FORMS' in player else 'out'} (the forms need {need_4} "
+          f"bytes more in bank 4: fc1planes.s's growth less layer 1's rows' shrink); bank 4's room at run time "
+          f"{bank_4_origin - zx_build.paging.PAGED_START} bytes below its block, {bank_4_room} past the keys' planes; "
+          f"bank 0's room before fc1planes.s's copy {bank_0_room}")
 
 
 if __name__ == "__main__":

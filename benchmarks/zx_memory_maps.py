@@ -55,9 +55,10 @@ def bank_blocks(player) -> dict[int, object]:
     logits, words = "LG_BANK_0" not in sym, "WP_WORD_TABLES" in sym
     return {build.DATA_BANK: build.data_bank(soul, tokenizer, coarse_pairs="mv_pairs_in" in sym, qkv_apart=apart,
                                              fc1_planes="FW_FC1_PLANES" in sym, out_apart=out_apart, logits=logits,
-                                             words=words),
+                                             words=words, word_list="SP_WORDS_BANK" not in sym,
+                                             fc1_forms="FG_GROUP_FORMS" in sym),
             build.PLANES_BANK: build.planes_bank(soul, apart, out_apart, logits=logits, words=words),
-            build.EMBED_BANK: build.embed_bank(soul, player.program)}
+            build.EMBED_BANK: build.embed_bank(soul, player.program, tokenizer)}
 
 
 def bank_rows(player) -> list[tuple[int, int, int, str]]:
@@ -65,10 +66,12 @@ def bank_rows(player) -> list[tuple[int, int, int, str]]:
     what the player makes at run time. Each part runs from its label to the next part's (the block's end last)."""
     sym = player.program.symbols
     blocks = bank_blocks(player)
+    words = [("sp_words", "the word list (tokenizer.s's sp_decode)")]
+    in_embed_bank = "SP_WORDS_BANK" in sym
     tape_parts = {
         build.DATA_BANK: [("soul_l1_n1", "l1.n1"), ("soul_l1_proj", "l1.proj (matvec's layout)"),
                           ("soul_l1_n2", "l1.n2"), ("soul_l1_fc2_w", "l1.fc2_w (matvec's layout)"),
-                          ("soul_l1_fc2_b", "l1.fc2_b"), ("sp_words", "the word list (tokenizer.s's sp_decode)"),
+                          ("soul_l1_fc2_b", "l1.fc2_b"), *words * (not in_embed_bank),
                           ("soul_l1_fc1_w", "l1.fc1_w and l1.fc1_b as fc1planes.s's rows (fc1_planes.gate_bytes)"),
                           ("fg_x", "fc1planes.s: variables and code (fg_x..fg_code_end)")],
         build.PLANES_BANK: [("wp_expand_first", "planes.s's wp_expand_first (run by the first wp_tables, then "
@@ -79,7 +82,7 @@ def bank_rows(player) -> list[tuple[int, int, int, str]]:
                             ("wp_class_lists", "the rows' class lists"),
                             ("wp_planes", "q, k, v of both layers: split masks on the tape (the first wp_tables "
                                           "makes word masks of them in place, up to planes_bank_end)")],
-        build.EMBED_BANK: [("soul_l0_proj", "l0.proj (matvec's layout)"), ("soul_l0_fc2_w", "l0.fc2_w (matvec's layout)"),
+        build.EMBED_BANK: [*words * in_embed_bank, ("soul_l0_proj", "l0.proj (matvec's layout)"), ("soul_l0_fc2_w", "l0.fc2_w (matvec's layout)"),
                            ("soul_l0_fc2_b", "l0.fc2_b"), ("soul_te", "te"), ("soul_pe", "pe"),
                            ("fw_embed", "embedrows.s (fw_embed)")],
     }
@@ -92,6 +95,8 @@ def bank_rows(player) -> list[tuple[int, int, int, str]]:
     planes = blocks[build.PLANES_BANK].symbols
     top = paging.PAGED_START + paging.BANK_SIZE
     run_time = [
+        (build.DATA_BANK, paging.PAGED_START, blocks[build.DATA_BANK].origin,
+         "free at run time (below the block: fc1planes.s and the keys' planes end at its tables)"),
         (build.DATA_BANK, sym["kv_planes"], sym["kv_planes"] + 2 * sym["PL_LAYER_BYTES"],
          "run time: the keys' bit planes, both layers (attention.s's pl_store)"),
         (build.DATA_BANK, sym["kv_planes"] + 2 * sym["PL_LAYER_BYTES"], sym["fg_table_pages"], "free at run time"),
@@ -110,7 +115,7 @@ def bank_rows(player) -> list[tuple[int, int, int, str]]:
         (build.PLANES_BANK, planes["planes_bank_end"], top,
          "past the word masks: no block of the build (planes.s's header counts bank 6's room as "
          f"${planes['planes_bank_end']:04X}-$FEFF)"),
-        (build.EMBED_BANK, paging.PAGED_START, sym["L0_BANK_START"], "free (contended)"),
+        (build.EMBED_BANK, paging.PAGED_START, blocks[build.EMBED_BANK].origin, "free (contended)"),
         (build.EMBED_BANK, blocks[build.EMBED_BANK].end, build.EMBED_EDITOR_ROOM, "free (contended)"),
         (build.EMBED_BANK, build.EMBED_EDITOR_ROOM, top, "the 128 ROM's editor's (its menu after \"q\")"),
     ]

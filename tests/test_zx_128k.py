@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import Spectrum, paging, tap
 from soulterm.zx import build as zx_build
-from soulterm.zx.build import (BANK_CONTENTS, BuildError, DATA_BANK, EMBED_BANK, EMBED_CONTENTS, EMBED_START, L0_BANK_TENSORS, l0_bank_symbols, ORIGINS, UNCONTENDED,
+from soulterm.zx.build import (BANK_FC1_CONTENTS, BuildError, DATA_BANK, EMBED_BANK, EMBED_WORDS_CONTENTS, EMBED_START, L0_BANK_TENSORS, l0_bank_symbols, ORIGINS, UNCONTENDED,
                                PLANES_BANK, PLANES_CONTENTS, PLANES_START, RECORD_BANKS, planes_take, tape_holes,
                                assemble_spectrum_player, embed_in_bank)
 from soulterm.zx.kernelbench import KernelTimeout, TurnCost, forward_turn, player_bench
@@ -135,8 +136,9 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_033_300
-# (1,024,020 a computed position + 0.9%, the thirty-fourth round's last three 128K merges on top: zxdiv34's
+PLAYER_128K_MEAN_BUDGET = 1_031_600
+# (1,022,320 a computed position + 0.9%, zx128fc1g36: fc1planes.s's group forms, FG_GROUP_FORMS, in both fc1s;
+# 1,033,300 for 1,024,020 a computed position + 0.9%, the thirty-fourth round's last three 128K merges on top: zxdiv34's
 # AT_KEPT_DIVISION, zxgroup34b's WP_GROUP_FORMS (1,037,000 for 1,027,678 on its branch) and zxfc1rows34; 1,039,200 for
 # 1,029,916 a computed position + 0.9%, zxfc1rows34: fc1planes.s's K1 in BC and K2 in DE' through the rows, the next
 # row's start inlined where a row ends, the ends' bl + c2 + 2^shift as one add; 1,041,200 for 1,031,879, the thirty-fourth round's six 128K merges together: zxqkv34, zxkeys34,
@@ -358,7 +360,7 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     # layer 0's fc1 by fc1planes.s's copy in bank 0 (FW_FC1_PLANES_L0: no matvec rows either)
     assert sym["SOUL_OUT_APART"] == 1 and sym["FW_FC1_PLANES_L0"] == 1 and "fw_logits_bound" not in sym
     assert "RN_IN_PAGE" in sym and max(sym["fw_h"] & 255, sym["fw_xn"] & 255) <= 256 - 64   # (zxnorm4: inc l)
-    (bank, data), _embedding, _planes = built.banks
+    (bank, data, data_at), _embedding, _planes = map(tap.bank_block, built.banks)
     for name, tensor in soul.tensors.items():
         if not is_matvec_matrix(name) or name in QKV_MATRICES:      # (SOUL_QKV_APART: their planes in bank 6)
             continue
@@ -367,7 +369,7 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
         if name in ("l0.fc1_w", "out") and "FW_FC1_PLANES_L0" in sym:     # (fc1planes.s's rows, out's planes)
             continue
         at = sym["soul_" + name.replace(".", "_")]          # matvec's layout: each row's -K + 2b, then its
-        block, origin = (data, paging.PAGED_START) if name.startswith("l1.") else (built.program.data, ORIGINS["128k"])
+        block, origin = (data, data_at) if name.startswith("l1.") else (built.program.data, ORIGINS["128k"])
         if name in L0_BANK_TENSORS:     # (twenty-ninth round, zxqkv128c: in bank 7, below te)
             _, block, origin = _embedding
         rows, cols = tensor.values.shape                    # weights as w xor $80 (fc2's 64 columns: each part's apart)
@@ -378,18 +380,19 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
         weights = stored[3:3 + cols] if first <= 0 else stored[3:3 + first] + stored[rows * (3 + first):][:MATVEC_SLOTS]
         assert np.array_equal(np.frombuffer(weights, np.uint8) ^ 0x80, tensor.values[0] & 0xFF), name   # row 0
     block_end = sym["fg_code_end"] if "FW_FC1_PLANES" in sym else sym["sp_words_end"]   # (fc1planes.s's after the list)
-    assert bank == DATA_BANK and len(data) == block_end - paging.PAGED_START
+    assert bank == DATA_BANK and len(data) == block_end - data_at
     # everything layer 1 runs, reads and writes but its tensors lies below the bank it pages in
     assert max(sym["zx_page_end"], sym["kv_values"] + 2 * sym["KV_LAYER_BYTES"], sym["pl_tables"] + 64,
                sym["pl_store"]) <= paging.PAGED_START
     # the keys' planes in the bank, after its block (layer 1 runs with it in; layer 0's heads page it in)
-    assert len(data) + paging.PAGED_START <= sym["kv_planes"]
+    assert len(data) + data_at <= sym["kv_planes"]
     assert sym["kv_planes"] + 2 * sym["PL_LAYER_BYTES"] <= paging.PAGED_START + paging.BANK_SIZE
     names = {region.name for region in built.regions}
     assert "l0.n2" in names and "l1.proj" not in names and "word list (spelling rule)" not in names
     # twenty-ninth round (zxqkv128c): layer 0's proj and fc2 in bank 7 below te (SOUL_L0_BANK), not in bank 0's map
     assert sym["SOUL_L0_BANK"] == 1 and not names & {"l0.proj", "l0.fc2_w", "l0.fc2_b"}
-    assert _embedding[2] == sym["L0_BANK_START"] == sym["soul_l0_proj"] < sym["soul_l0_fc2_w"] < EMBED_START
+    assert _embedding[2] == sym["sp_words"] < sym["sp_words_end"] == sym["L0_BANK_START"] == sym["soul_l0_proj"]
+    assert sym["soul_l0_proj"] < sym["soul_l0_fc2_w"] < EMBED_START     # (the word list first: zx128fc1g36)
     # twenty-seventh round (zxgate128b): q, k and v by their planes alone (SOUL_QKV_APART), on the tape in bank 6
     assert sym["SOUL_QKV_APART"] == 1 and not names & {"l0.q", "l0.k", "l0.v"}
     assert all(sym[f"soul_l{layer}_{name}"] == sym[f"wp_l{layer}_{name}"] for layer in range(2) for name in "qkv")
@@ -409,7 +412,8 @@ def test_the_128k_players_te_pe_and_embedding_lie_in_bank_7_and_the_tape_loads_t
     soul = load_soul(DEFAULT_SOUL)
     sym = built.program.symbols
     _data, (bank, data, address), (_, planes, planes_at) = built.banks
-    assert bank == EMBED_BANK != PLANES_BANK and address == sym["L0_BANK_START"] < EMBED_START  # (layer 0's proj, fc2 first)
+    assert bank == EMBED_BANK != PLANES_BANK and address == sym["sp_words"] < EMBED_START  # (the word list, layer 0's proj, fc2 first)
+    assert sym["SP_WORDS_BANK"] == EMBED_BANK and sym["sp_words_end"] == sym["L0_BANK_START"]     # (zx128fc1g36)
     assert bank not in RECORD_BANKS and sym["RECORDS_A_BANK"] * sym["RECORD_BYTES"] == paging.BANK_SIZE
     for name in ("te", "pe"):
         at = sym[f"soul_{name}"] - address
@@ -421,7 +425,7 @@ def test_the_128k_players_te_pe_and_embedding_lie_in_bank_7_and_the_tape_loads_t
     blocks = tap.files(tap.decode_blocks(built.tape))
     # (zxtape31: the squares table and bank 0's fc1planes.s made by the first start, build.tape_holes)
     main_block = len(built.program.data) - sum(length for _, length in tape_holes(built.program))
-    assert [(f.header.param1, len(f.data)) for f in blocks[1:]] == [(paging.PAGED_START, len(_data[1])),
+    assert [(f.header.param1, len(f.data)) for f in blocks[1:]] == [(_data[2], len(_data[1])),
                                                                      (address, len(data)), (planes_at, len(planes)),
                                                                      (ORIGINS["128k"], main_block)]
     machine, _ = play_zx_prompts(built.tape, ["hi"], "soulplayer 128")
@@ -499,7 +503,11 @@ def test_the_128k_players_start_makes_rmsnorms_swapped_squares_in_banks_0_and_4(
 def test_build_command_writes_the_128k_tape(tmp_path, capsys):
     assert main(["build", "--machine", "zx128", "--output", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert f"bank {DATA_BANK} at $C000: {BANK_CONTENTS}" in out and f"bank {EMBED_BANK} at ${l0_bank_symbols(load_soul(DEFAULT_SOUL))['L0_BANK_START']:04X}: {EMBED_CONTENTS}" in out
+    # (the word list below bank EMBED_BANK's block since the thirty-sixth round, SP_WORDS_BANK; bank DATA_BANK's block
+    # raised so that fc1planes.s and the keys' planes end at its tables)
+    words = zx_build.embed_words_bank(Tokenizer.load(DEFAULT_TOKENIZER), l0_bank_symbols(load_soul(DEFAULT_SOUL))['L0_BANK_START'])
+    assert re.search(rf"bank {DATA_BANK} at \$C[0-9A-F]{{3}}: {re.escape(BANK_FC1_CONTENTS)}", out)
+    assert f"bank {EMBED_BANK} at ${words.origin:04X}: {EMBED_WORDS_CONTENTS}" in out and words.origin > 0xC000
     planes_at = zx_build.planes_bank(load_soul(DEFAULT_SOUL), qkv_apart=True, out_apart=True, logits=False, words=True).origin
     assert planes_at < PLANES_START and f"bank {PLANES_BANK} at ${planes_at:04X}: {PLANES_CONTENTS}" in out
     image = (tmp_path / "soulplayer128.tap").read_bytes()
@@ -752,7 +760,8 @@ def test_the_128k_players_logits_argmax_runs_on_the_out_matrix_s_planes_and_the_
     assert sym["LG_BANK_0"] == 1 and "lg_select" not in block.symbols and "lg_masks" not in block.symbols
     assert all(sym[name] == 1 for name in BANK_0_OPTIONS)    # (the form the kernel's tests run: BANK_0_FORM)
     assert bench.peek(sym["lg_masks_top"], half) == masks[:half] and bench.peek(sym["lg_masks_low"], half) == masks[half:]
-    assert paging.PAGED_START < sym["lg_select"] < sym["lg_masks_top"] < sym["fg_x"] and sym["LG_TABLES"] == FC1_PLANES_L0_TABLES
+    # (out's planes 7..4 before logitplanes.s since zx128fc1g36)
+    assert paging.PAGED_START < sym["lg_masks_top"] < sym["lg_select"] < sym["fg_x"] and sym["LG_TABLES"] == FC1_PLANES_L0_TABLES
     chosen = []
     rows, reply = forward_turn(bench, engine, context,
                                after_step=lambda position: chosen.append(bench.peek(sym["fw_lg_chose"])[0]))
@@ -791,7 +800,10 @@ def test_the_128k_players_layer_1_fc1_runs_on_fc1planes_in_bank_4_and_fc1wide_wh
     engine = Engine(soul)
     context = tokenizer.encode_turn("hello")
     sym = built.program.symbols
-    assert sym["FW_FC1_PLANES"] == 1 and sym["soul_l1_fc1_w"] > sym["sp_words_end"] - 1 and "fg_l1_rows" not in sym
+    # (since the thirty-sixth round, zx128fc1g36, the word list in bank EMBED_BANK, SP_WORDS_BANK, and the rows by group
+    # form, FG_GROUP_FORMS)
+    assert sym["FW_FC1_PLANES"] == 1 and sym["SP_WORDS_BANK"] == EMBED_BANK and "fg_l1_rows" not in sym
+    assert sym["FG_GROUP_FORMS"] == 1
     # fc1wide.s below $C000, uncontended (run with bank DATA_BANK in); matvec.s's coarse pairs' routines, run by
     # the coarse calls alone (the logits' and layer 0's fc1, bank 0 in), in bank 0 past bank EMBED_BANK's code
     # (zxfit128: their room below $C000 is fc1wide.s's, beside nzmatvec.s's MV_NZ)
@@ -799,17 +811,22 @@ def test_the_128k_players_layer_1_fc1_runs_on_fc1planes_in_bank_4_and_fc1wide_wh
     # (since the twenty-eighth round, FW_FC1_PLANES_L0, no coarse call runs: the routines filled bank 0's room before
     # fc1planes.s's copy there until the twenty-ninth round, zxqkv128b, which leaves them out: that room free)
     # (since zxqkv128c, LG_BANK_0, logitplanes.s's code and out's planes 7..4 fill most of that room: 353 bytes left)
-    assert "mv_pairs_prepare" not in sym and sym["lg_x"] == sym["soul_l0_fc1_w_end"] < sym["lg_masks_top_end"] < sym["fg_x"]
+    # (since zx128fc1g36 out's planes 7..4 first, logitplanes.s after them)
+    assert "mv_pairs_prepare" not in sym and sym["lg_masks_top"] == sym["soul_l0_fc1_w_end"] < sym["lg_masks_top_end"]
+    assert sym["lg_masks_top_end"] == sym["lg_x"] < sym["lg_code_end"] <= sym["fg_x"]
     assert [(region.start, region.end) for region in built.regions if region.name.startswith("free (bank 0")] == [
-        (sym["lg_masks_top_end"], sym["fg_x"])]       # (the memory map shows it)
-    (bank, data), *_ = built.banks
-    assert bank == DATA_BANK
-    rows = sym["soul_l1_fc1_w"] - paging.PAGED_START           # (fc1_rows_lines' fg_l1_rows, in the bank)
+        (sym["lg_code_end"], sym["fg_x"])]       # (the memory map shows it)
+    (bank, data, origin), *_ = map(tap.bank_block, built.banks)
+    assert bank == DATA_BANK and origin % 2 == 0
+    rows = sym["soul_l1_fc1_w"] - origin           # (fc1_rows_lines' fg_l1_rows, in the bank)
     pages = (zx_build.FC1_PLANES_TABLES >> 8, (zx_build.FC1_PLANES_TABLES >> 8) + 2,
              zx_build.FC1_PLANES_TABLES_HIGH >> 8, (zx_build.FC1_PLANES_TABLES_HIGH >> 8) + 2)
-    expected = gate_bytes(soul["l1.fc1_w"].values, soul["l1.fc1_b"].values, pages, starts=rows_marks(sym.__getitem__))
-    assert data[rows:rows + len(expected)] == expected
-    assert sym["kv_planes"] + 2 * sym["PL_LAYER_BYTES"] <= zx_build.FC1_PLANES_TABLES
+    expected = gate_bytes(soul["l1.fc1_w"].values, soul["l1.fc1_b"].values, pages, starts=rows_marks(sym.__getitem__),
+                          symbol=sym.__getitem__)
+    assert data[rows:rows + len(expected)] == expected and sym["soul_l1_fc1_w"] + len(expected) == sym["fg_x"]
+    # (the block raised so that fc1planes.s and the keys' planes after it end at its tables: zx128fc1g36)
+    assert sym["kv_planes"] - sym["fg_code_end"] in (0, 1) and sym["kv_planes"] + 2 * sym["PL_LAYER_BYTES"] == zx_build.FC1_PLANES_TABLES
+    assert origin + len(data) == sym["fg_code_end"]
     bench = player_bench(soul, tokenizer, "128k")
     rows_run, reply = forward_turn(bench, engine, context)      # checks every step against the engine
     planes = TurnCost(rows_run, reply)
@@ -829,12 +846,45 @@ def test_the_128k_players_layer_1_fc1_runs_on_fc1planes_in_bank_4_and_fc1wide_wh
     broken.memory[flip + 1] = 0x80                             # (w = -1 - w)
     with pytest.raises(AssertionError):
         forward_turn(broken, engine, context)
-    broken = player_bench(soul, tokenizer, "128k")
-    code = broken.banks[DATA_BANK]
-    doubling = bytes(code).index(bytes([0xDD, 0x29]), broken.sym("fg_start_0") - paging.PAGED_START)
-    code[doubling:doubling + 2] = bytes(2)                     # class 0's plane 6 not doubled: nop / nop
-    with pytest.raises(AssertionError):
-        forward_turn(broken, engine, context)
+    for start in ("fg_start_1", "fg_form_k1"):     # (class 1's plane 5, or the group forms' lower plane, not doubled:
+        broken = player_bench(soul, tokenizer, "128k")     # nop / nop; since zx128fc1g36 layer 1's class 0 rows all
+        code = broken.banks[DATA_BANK]                      # take a form, FG_GROUP_FORMS)
+        doubling = bytes(code).index(bytes([0xDD, 0x29]), broken.sym(start) - paging.PAGED_START)
+        code[doubling:doubling + 2] = bytes(2)
+        with pytest.raises(AssertionError):
+            forward_turn(broken, engine, context)
+
+
+def test_the_128k_player_takes_fc1planes_group_forms_in_the_room_the_word_list_left_in_bank_4(built):
+    """Thirty-sixth round (zx128fc1g36): the word list lies in bank EMBED_BANK below its block (SP_WORDS_BANK) and bank
+    DATA_BANK's block starts higher, so that fc1planes.s and the keys' planes after it end at its tables; there
+    fc1planes.s's group forms (FG_GROUP_FORMS) fit, in both copies. Every position's every step is the engine's; each
+    reply step of "hello" costs exactly form_saving's count of both layers' rows fewer, less two builds of T[W] (577
+    each), and each prompt position layer 0's (its fc1 alone: layer 1's last fc1 runs at the last position only)."""
+    from soulterm.zx.fc1_planes import form_saving, row_form
+
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    engine = Engine(soul)
+    context = tokenizer.encode_turn("hello")
+    sym = built.program.symbols
+    assert sym["FG_GROUP_FORMS"] == 1 and sym["SP_WORDS_BANK"] == EMBED_BANK
+    (_, data, origin), *_ = map(tap.bank_block, built.banks)
+    assert paging.PAGED_START < origin and sym["kv_planes"] - (origin + len(data)) in (0, 1)     # (kv_planes even)
+    saving = {name: sum(form_saving(*row_form(row)) for row in soul[name].values) for name in ("l0.fc1_w", "l1.fc1_w")}
+    assert saving["l0.fc1_w"] > 1_000 and saving["l1.fc1_w"] > 1_000
+    forms, reply = forward_turn(player_bench(soul, tokenizer, "128k"), engine, context)
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(zx_build, "FC1_GROUP_FORMS", False)
+        plain = player_bench(soul, tokenizer, "128k")
+        assert "FG_GROUP_FORMS" not in plain.symbols and "SP_WORDS_BANK" in plain.symbols
+        without, again = forward_turn(plain, engine, context)
+    assert again == reply and [row[:3] for row in forms] == [row[:3] for row in without]
+    fewer = {"forward_step": saving["l0.fc1_w"] + saving["l1.fc1_w"] - 2 * 577,
+             "forward_prefill": saving["l0.fc1_w"] - 577}
+    assert {routine for _, _, routine, _ in forms if routine in fewer} == set(fewer)
+    for (position, _, routine, cost), (*_, cost_before) in zip(forms, without):
+        if position and routine in fewer:
+            assert cost_before - cost == fewer[routine], (position, routine)
 
 
 def test_the_128k_players_bank_6_keeps_no_wp_make_when_every_matrix_comes_on_the_tape(built):
@@ -898,11 +948,12 @@ def test_the_128k_players_layer_0_fc1_runs_on_fc1planes_in_bank_0_and_out_on_its
     origin = ORIGINS["128k"]
     pages = (zx_build.FC1_PLANES_L0_TABLES >> 8, (zx_build.FC1_PLANES_L0_TABLES >> 8) + 2,
              zx_build.FC1_PLANES_L0_TABLES_HIGH >> 8, (zx_build.FC1_PLANES_L0_TABLES_HIGH >> 8) + 2)
-    expected = gate_bytes(soul["l0.fc1_w"].values, soul["l0.fc1_b"].values, pages, starts=rows_marks(sym.__getitem__))
+    expected = gate_bytes(soul["l0.fc1_w"].values, soul["l0.fc1_b"].values, pages, starts=rows_marks(sym.__getitem__),
+                          symbol=sym.__getitem__)     # (FG_GROUP_FORMS' rows since zx128fc1g36)
     at = sym["soul_l0_fc1_w"] - origin
     assert built.program.data[at:at + len(expected)] == expected and sym["soul_l0_fc1_w_end"] - at - origin == len(expected)
     # the two copies of fc1planes.s differ only in their table pages' bytes
-    (bank, data), *_ = built.banks
+    data = zx_build.data_bank_block(built.banks)
     copies = [data[sym["fg_x"] - paging.PAGED_START:sym["fg_code_end"] - paging.PAGED_START],
               built.program.data[sym["fg_x"] - origin:sym["fg_code_end"] - origin]]
     assert len(copies[0]) == len(copies[1]) and 0 < sum(a != b for a, b in zip(*copies)) < 16
@@ -930,11 +981,12 @@ def test_the_128k_players_layer_0_fc1_runs_on_fc1planes_in_bank_0_and_out_on_its
     broken.memory[flip + 1] = 0x80
     with pytest.raises(AssertionError):
         forward_turn(broken, engine, context)
-    broken = player_bench(soul, tokenizer, "128k")
-    doubling = bytes(broken.memory).index(bytes([0xDD, 0x29]), broken.sym("fg_start_0"))
-    broken.memory[doubling:doubling + 2] = bytes(2)             # bank 0's class 0 plane 6 not doubled
-    with pytest.raises(AssertionError):
-        forward_turn(broken, engine, context)
+    for start in ("fg_start_1", "fg_form_k1"):     # (bank 0's class 1 plane 5, or its group forms' lower plane, not
+        broken = player_bench(soul, tokenizer, "128k")     # doubled; since zx128fc1g36 layer 0's class 0 rows all take a
+        doubling = bytes(broken.memory).index(bytes([0xDD, 0x29]), broken.sym(start))     # form, FG_GROUP_FORMS)
+        broken.memory[doubling:doubling + 2] = bytes(2)
+        with pytest.raises(AssertionError):
+            forward_turn(broken, engine, context)
     broken = player_bench(soul, tokenizer, "128k")              # lg_select declining: fw_out_exact on every row
     # (lg_select in bank 0 since zxqkv128c, LG_BANK_0, paged in between calls: the poke into bank PLANES_BANK at its
     # offset broke a q mask there by chance until zxrows31 moved bank 6's layout, and then no longer failed)

@@ -326,16 +326,18 @@ def test_the_128k_players_logits_in_the_panels_are_the_engines_with_the_bound(tm
 
 
 def test_the_128k_cycles_panel_names_every_pc_of_planes_rows_wp_rows():
-    """planes.s's rows in bank 6 (wp_rows to wp_code_end, both imported into the map) share their addresses
-    with bank 0's word list (zxplanes28's shift-4 loop reaches past sp_words): the attribution passes the
-    list's data labels over (Z80 rules' data_labels), so every PC there is wp_rows', matvec's work, not the
-    tokenizer's. Without data_labels the PCs past sp_words would name the word list."""
+    """planes.s's code in bank 6 (wp_x to wp_code_end, imported into the map) shares its addresses with the word
+    list (bank 4's, over wp_rows since zxplanes28's shift-4 loop reached past sp_words; bank 7's below its block since
+    the thirty-sixth round, zx128fc1g36, over planes.s's code before wp_rows): the attribution passes the list's data
+    labels over (Z80 rules' data_labels), so every PC there is planes.s's, matvec's work, not the tokenizer's.
+    Without data_labels the PCs past sp_words would name the word list."""
     s = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "128k").program.symbols
     # (since zxnarrow30, WP_NARROW_WORDS: planes_wide.s's narrow rows' routines follow, to wp_narrow_code_end, each
-    # PC named by them: the word list's symbols now lie over them too)
+    # PC named by them)
     end = s["wp_narrow_code_end"]
-    assert any(s["wp_rows"] < s[name] < end for name in WORD_LIST_SYMBOLS)
+    assert any(s["wp_x"] < s[name] < end for name in WORD_LIST_SYMBOLS)
     attribution = Attribution(s, RULES["zx"])
+    assert not {attribution.routine_at(pc) for pc in range(s["wp_x"], end)} & set(WORD_LIST_SYMBOLS)
     assert {attribution.routine_at(pc) for pc in range(s["wp_rows"], s["wp_code_end"])} == {"wp_rows"}
     # (since zxgroup34b, WP_GROUP_FORMS: their orders and the moved groups' fix, 230 bytes, reach past bank 0's
     # logitplanes.s labels at the same addresses: the panel names the routines' starts, and the PCs before the first

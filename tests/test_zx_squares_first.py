@@ -15,7 +15,7 @@ import pytest
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER, KERNELS_DIR
 from soulterm.soul.soulfile import save_soul
 from soulterm.zx import Spectrum, paging, tap
-from soulterm.zx.build import (ORIGINS, SQUARES_BYTES, SQUARES_FIRST_HOME, assemble_spectrum_player, data_bank_block,
+from soulterm.zx.build import (ORIGINS, SQUARES_BYTES, SQUARES_FIRST_HOME, SQUARES_FIRST_ROOM, assemble_spectrum_player, data_bank_block,
                                squares_first, tape_holes, tape_main_block, tape_moves)
 
 
@@ -147,7 +147,8 @@ def test_the_header_states_the_builders_bytes_and_t_states(built):
     assert bench.peek(program.origin, len(program.data)) != program.data        # (z: the builder)
     home, end = program.symbols[SQUARES_FIRST_HOME], program.end
     assert bench.peek(program.origin, home - program.origin) == program.data[:home - program.origin]
-    assert bench.peek(home + 2 * 64, end - home - 128) == program.data[home + 128 - program.origin:]
+    assert bench.peek(home + SQUARES_FIRST_ROOM, end - home - SQUARES_FIRST_ROOM) == \
+        program.data[home + SQUARES_FIRST_ROOM - program.origin:]
     cost -= bench.call(program.symbols["rn_swap_squares"])     # (where it jumps: the start's call's own work)
     assert f"{cost:,} T-states" in text
 

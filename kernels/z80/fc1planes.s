@@ -5,7 +5,8 @@
 ; FG_LEAST_SHIFT..FG_MOST_SHIFT (any other call is matvec.s's, or fc1wide.s's). On the kernels'
 ; bench (docs/spectrum.md, "Twenty-seventh round: fc1's gate by bit planes", branch zxgate128; the bench
 ; includes it after the others, FG_SOURCE) and, since zxgate128b ("... in the 128K player"), layer 1's
-; fc1 in the 128K player: in bank 4's block after the word list (build.py's FW_FC1_PLANES), its tables
+; fc1 in the 128K player: in bank 4's block after layer 1's rows, its end and the keys' planes after it at its
+; tables (build.py's FW_FC1_PLANES; after the word list before the thirty-sixth round), its tables
 ; at run time there on two areas of 4 pages (fg_table_pages for groups 0, 1, fg_table_pages_high for 2, 3);
 ; since the twenty-eighth round (zxfc1l0, FW_FC1_PLANES_L0) layer 0's too, on a second copy in bank 0 at the
 ; same addresses, assembled for its tables there ($F000 and $F400: build.fc1_l0_rows_lines).
@@ -83,15 +84,16 @@
 ; Size on the kernels' bench: 1,318 bytes of code and variables (fg_rows 722; 1,335 and 739 before zxfc1rows34; 1,288 before the linked passes and the sums two a pass), the 8 table pages
 ; (2,048 bytes, run time only) apart. A row of the layout: 70 bytes (class 0), 62 (1), 54 (2), and the rows' end
 ; mark 2: the shipped soul's fc1 3,994 bytes (layer 0) and 3,626 (layer 1).
-; FG_GROUP_FORMS (thirty-fifth round, zxfc1g35; the kernels' bench only, `player_kernel_options(fc1_group_forms=True)`:
-; no player takes it, bank 4 lacks its room): a row of class c whose groups W (two or three) have weights one class
+; FG_GROUP_FORMS (thirty-fifth round, zxfc1g35, on the kernels' bench, `player_kernel_options(fc1_group_forms=True)`;
+; the 128K player's since the thirty-sixth, zx128fc1g36, in the room the word list left in bank 4): a row of class c whose groups W (two or three) have weights one class
 ; narrower starts at a stub by class and k = 4 - |W| (fg_form_c_k), reads plane 7 for its k other groups in the shared
 ; block, doubles, then its lower plane's 4 words (W's plane-7 masks: 2 E_7 + E_lower = E_7 + S_g) and T[W]'s (the sum
 ; of S_g over W, fg_group_sums, built at fg_tables' end from E_g[0] + E_g[255]), and `ret`s to its exit word (fg_plane_5,
 ; fg_plane_4, fg_test_4): U there is fg_start_c's exactly. On "hello"'s fc1 calls fg_rows 65,849 -> 64,034 (layer 0)
-; and 62,562 -> 61,176 (layer 1), fg_tables 577 dearer each (fc1_planes.form_saving's count to the T-state); 1,685
-; bytes (+367: the stubs and block 96, fg_wide_form 143 for fc1wide.s's decoding, T[W] 32, its build 96); the
-; rows 28 (layer 0) and 32 (layer 1) bytes fewer (benchmarks/z80_fc1_group_forms.py).
+; and 62,562 -> 61,176 (layer 1), fg_tables 577 dearer each (fc1_planes.form_saving's count to the T-state); 1,684
+; bytes (+366: the stubs and block 96, fg_wide_form 142 for fc1wide.s's decoding, 143 before it kept H in the
+; thirty-sixth round, T[W] 32, its build 96); the rows 28 (layer 0) and 32 (layer 1) bytes fewer
+; (benchmarks/z80_fc1_group_forms.py).
 ; FG_BYTE_MASKS (thirty-sixth round, zx48fc1g36; the 48K player's both layers, with FW_FC1_BYTES: docs/spectrum.md,
 ; "Thirty-sixth round: the 48K's fc1 by planes.s's tables"): a plane's 4 masks as bytes (fc1_planes.gate_bytes(byte_masks):
 ; a row 38 / 34 / 30 bytes by class, the shipped soul's fc1s 2,190 and 2,006 against matvec's 2,176 each) on planes.s's
@@ -818,8 +820,12 @@ fg_form_k1:
 ; fg_wide_form: (fc1wide.s's fg_rows_wide, for an x fg_tables declines) a group form's planes 7 and its lower
 ; plane into the row's u' (the columns from fg_table_pages, 0 on entry), from DE at the row's planes, A its class,
 ; C = $80. A class's own row (no T[W] word as its word 1 or 2: a table page there) returns DE and C as it found
-; them; a form's returns DE at its next plane, C that plane's bit. H = fg_table_pages' page after. Clobbers AF, B, L.
+; them; a form's returns DE at its next plane, C that plane's bit. H (the caller's u' page: fc1wide.s's, which the copy
+; in bank 0 shares with bank 4's, its own fg_table_pages differing) kept. Clobbers AF, B, L.
 fg_wide_form:
+        push hl                 ; (H: the u' page; before the thirty-sixth round each copy's own fg_table_pages page, which
+                                ; bank 0's fg_rows_wide, its u' on bank 4's page, did not read: a declined layer 0 call
+                                ; was wrong there)
         ld b,$40                ; the lower plane's bit: $40 >> class
         or a
         jr z,@low
@@ -838,7 +844,7 @@ fg_wide_form:
         ld a,(hl)               ; word 2's page
         cp fg_group_sums >> 8
         jr z,@form              ; k = 2
-        ld h,fg_table_pages >> 8
+        pop hl
         ret
 @form:  dec hl
         ld a,(hl)
@@ -851,7 +857,7 @@ fg_wide_form:
         rlca
         or b
         ld (fg_wide_w),a        ; W in both nibbles: each pass's 4 rrca test its bits 0..3
-        ld h,fg_table_pages >> 8
+        pop hl
         ld l,0
 @seven: ld a,(fg_wide_w)        ; plane 7 of the groups outside W: the first k words
         rrca

@@ -1,7 +1,7 @@
 ; fc1wide.s - fg_rows_wide: fc1planes.s's rows for any x (Z80), the calls its fg_tables declines
 ; (sum |x| > FG_MOST_SUM): the 128K player's since the twenty-seventh round (forward.s's FW_FC1_PLANES,
 ; docs/spectrum.md, "fc1's gate by bit planes in the 128K player", zxgate128b), whose layer 1 fc1 lies
-; in fc1_planes.gate_bytes' layout alone (in bank ZX_DATA_BANK, after the word list), so that no matvec.s
+; in fc1_planes.gate_bytes' layout alone (in bank ZX_DATA_BANK, before fc1planes.s), so that no matvec.s
 ; copy serves such an x. build.py places it below $C000, after forward.s (since zxfit128: in the room of
 ; matvec.s's coarse pairs' routines, which with FW_FC1_PLANES only bank 0's coarse calls run, now in bank 0
 ; above $C000; in the cold part below $8000 before): fw_fc1_planes runs for both layers, fg_rows_wide
@@ -18,17 +18,19 @@
 ; fg_tables declined this x), planes 6 (and 5) of class 1 (2) as ~plane 7; then b + sum w x by mul16s
 ; in 32 bits (w = u' xor $7F), sra32, sat32to16 and the ReLU: slow and exact. (128 bh by seven doublings since
 ; the thirty-fifth round, zxfc1g35: the shift through A before took the sbc's borrow for bh's sign, wrong for any
-; bias of 128 or more, which no shipped fc1 has.) With FG_GROUP_FORMS (the kernels' bench only) the class from the
+; bias of 128 or more, which no shipped fc1 has.) With FG_GROUP_FORMS (the 128K player's since the thirty-sixth round) the class from the
 ; start's code (a form's stub's too) and a group form's planes 7 and its lower one by fc1planes.s's fg_wide_form.
 ; T-states: fw_fc1_planes's call 117,000 to 120,000 on random x of sum |x| ~800..1,000 (the rows
 ; fc1planes.s's), ~2,441,000 where fg_tables declines (random x, sum |x| 6,715: its build ~41,000,
 ; then ~37,500 a row here): correctness first, for a call no shipped prompt makes.
 ; Bytes: 278 of its own lines in the 48K player (FW_FC1_BYTES, FG_BYTE_MASKS, thirty-sixth round, zx48fc1g36);
-; the 128K's 269 of its own lines (fw_fc1_planes 56 of them since the twenty-eighth round's layer 0, FW_FC1_PLANES_L0;
+; the 128K's 271 of its own lines (fw_fc1_planes 56 of them since the twenty-eighth round's layer 0, FW_FC1_PLANES_L0;
 ; 50 before), and 62 more from planes_wide.s's macros expanded in fg_rows_wide (wide_column_sums 49,
-; mask_bits_into_row 13): 331 in all. With FG_BYTE_MASKS and FW_FC1_BYTES (the 48K player's since the thirty-sixth
-; round, zx48fc1g36: both layers' rows in the program, each mask a byte in fc1_planes.plane_groups' order, the groups
-; walked up or down by the plane's bit; fw_fc1_planes ends in a jp nc to fg_rows, else into fg_rows_wide): 340.
+; mask_bits_into_row 13): 333 in all (269 and 331 before the thirty-sixth round put FG_GROUP_FORMS in the 128K player:
+; the class from the start's code, 4 fewer; fg_wide_form's call, 6 more).
+; With FG_BYTE_MASKS and FW_FC1_BYTES (the 48K player's since the thirty-sixth round, zx48fc1g36: both layers'
+; rows in the program, each mask a byte in fc1_planes.plane_groups' order, the groups walked up or down by the
+; plane's bit; fw_fc1_planes ends in a jp nc to fg_rows, else into fg_rows_wide): 340.
 
 ; fw_fc1_planes - (forward.s's fc1 call) Z for layer 0 (its fc1 is matvec's); else NZ with z = relu(fc1
 ; xn + b1) into fw_ffn by fc1planes.s (bank ZX_DATA_BANK paged, as for all of layer 1): fg_tables, then

@@ -3,7 +3,8 @@
 ; and must lie below $C000: the instruction after the OUT is fetched from the
 ; new bank's 16K when it lies above.
 ; zx_page_data - the player's data bank at $C000: layer 1's tensors (forward.s)
-;                and the word list (tokenizer.s's sp_decode).
+;                and the word list (tokenizer.s's sp_decode) where it lies there (not with
+;                SP_WORDS_BANK, the shipped 128K's since the thirty-sixth round: bank 7's).
 ; zx_page_top  - bank 0 back at $C000: the player's top 16K.
 ; Both keep the 48 BASIC ROM paged. Clobber A, BC. 38 T-states with the CALL.
 

@@ -344,12 +344,18 @@ sp_correct:
 ; after another at sp_chars, and their lengths at sp_lengths, then a 0: the
 ; list ends with a length past SP_MAX_WORD (twenty-third round: B'C' counted
 ; the words before, 10 bytes of code more than the end's test). With
-; ZX_DATA_BANK (the 128K player) the list lies in that bank at $C000:
+; ZX_DATA_BANK (the 128K player) the list lies in that bank above $C000, or with
+; SP_WORDS_BANK in that one (bank 7's, below its block: thirty-sixth round, zx128fc1g36):
 ; paged in here and bank 0 back at the end (paging128.s; sp_chars and
 ; sp_lengths, this code and the stack lie below $C000: build.py asserts it).
 sp_decode:
+.ifdef SP_WORDS_BANK
+        ld a,ZX_PAGE_ROM_48 | SP_WORDS_BANK
+        call zx_page            ; (paging128.s's)
+.else
 .ifdef ZX_DATA_BANK
         call zx_page_data       ; (paging128.s, above $8000: 6 bytes here, the cold part's room)
+.endif
 .endif
         ld c,$80                ; no bits left: the first read loads a byte
         ld a,c

@@ -58,8 +58,7 @@ def run(args) -> int:
 
 
 def _run_spectrum(soul: Path, tokenizer: Path, output: Path, quiet: bool, machine: str = "zx") -> int:
-    from soulterm.zx.build import (BANK_CONTENTS, EMBED_BANK, EMBED_CONTENTS, EMBED_START, MODELS, PLANES_BANK, PLANES_CONTENTS,
-                                   BuildError, build_spectrum_player)
+    from soulterm.zx.build import MODELS, BuildError, bank_contents, build_spectrum_player
     from soulterm.zx.tap import bank_block
 
     try:
@@ -72,9 +71,7 @@ def _run_spectrum(soul: Path, tokenizer: Path, output: Path, quiet: bool, machin
         print(f"free: {built.free_bytes:,} bytes ({built.free_top:,} at the top of RAM, "
               f"{built.free_cold:,} below $8000)")
         for bank, data, address in map(bank_block, built.banks):
-            contents = (EMBED_CONTENTS if bank == EMBED_BANK
-                        else PLANES_CONTENTS if bank == PLANES_BANK else BANK_CONTENTS)
-            print(f"bank {bank} at ${address:04X}: {contents}, {len(data):,} bytes")
+            print(f"bank {bank} at ${address:04X}: {bank_contents(bank, built.program.symbols)}, {len(data):,} bytes")
         print()
     print(f"wrote {tap_path} ({len(built.tape)} bytes), {map_path}")
     if not built.coarse:

@@ -92,7 +92,10 @@ Z80_RULES = Rules(
                   ("_fc1_w", "ffn"), ("_fc2_w", "ffn"), ("soul_out", "logits"),
                   ("soul_out_choosable", "logits")),     # (forward.s's logits' call: from row FW_FIRST_ROW)
     layer="fw_layer_index", head="fw_head",
-    data_labels=WORD_LIST_SYMBOLS,      # (on the 128K among bank 6's planes.s, whose rows pass them since zxplanes28)
+    data_labels=WORD_LIST_SYMBOLS + ("lg_masks", "lg_masks_top", "lg_masks_low"),   # (on the 128K among bank 6's
+                                        # planes.s: the list's labels passed by its rows since zxplanes28, by its code
+                                        # before them since the list lies in bank 7, zx128fc1g36; bank 0's out's planes
+                                        # 7..4 (forward.s's lg_masks) by planes.s's rows' end since zx128fc1g36)
 )
 
 RULES = {"c64": C64_RULES, "zx": Z80_RULES}

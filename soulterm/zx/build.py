@@ -13,8 +13,9 @@ room. The map has the C64 map's format (docs/CONTRACTS.md).
 
 The 128K player (model "128k", soulplayer128.tap) is the same program with
 layer 1's tensors and the word list in bank DATA_BANK (a CODE block the
-loader pages in at $C000 before the main block; forward.s pages it in for
-layer 1, tokenizer.s's sp_decode while it unpacks the list) and, in the room
+loader pages in before the main block; forward.s pages it in for
+layer 1, tokenizer.s's sp_decode while it unpacks the list; since the thirty-sixth
+round the list in bank EMBED_BANK where te and pe lie there, SP_WORDS_BANK) and, in the room
 they leave, matvec.s's low slots (MV_LOW_SLOTS), attention.s's scores
 by bit planes (AT_PLANE_SCORES, each key's planes in bank DATA_BANK after its
 block: kv_planes) and the logits' argmax bound on matvec.s's coarse slots (MV_COARSE).
@@ -80,6 +81,9 @@ MODELS = {"zx": "48k", "zx128": "128k"}     # `soulterm build --machine` -> the 
 DATA_BANK = 4                    # the 128K player's bank: one the ULA does not contend
 BANK_TENSORS = "l1."             # in it, the tensors whose names start so: layer 1's (forward.s pages it in)
 BANK_CONTENTS = "layer 1's tensors and the word list"
+BANK_FC1_CONTENTS = "layer 1's tensors and fc1planes.s"     # (the word list in bank EMBED_BANK: SP_WORDS_BANK)
+# attention.s's 2 * PL_LAYER_BYTES: the 128K's keys' bit planes (12 words a key), after bank DATA_BANK's block
+KEY_PLANES_BYTES_128K = spec.N_LAYERS * spec.N_HEADS * spec.CONTEXT * 2 * 12
 # Where each player's CODE block loads, its loader's CLEAR one below. Below it, from PROG ($5CCB),
 # the real ROM needs room for the loader (48K 36 bytes, 128K 178), the machine stack, and its LOAD:
 # TEST-ROOM wants STKEND + 80 below SP when LOAD "" CODE's two zeros are stacked after its 34 bytes
@@ -196,6 +200,10 @@ EMBED_EDITOR_ROOM = 0xEC00      # (bank 7 from here: the 128 ROM's editor's)
 EMBED_CODE_FILES = ("embedrows.s",)
 EMBED_IMPORTS = ("fw_token", "fw_pos", "fw_h", "FW_DIM")    # what embedrows.s reads of the main block
 EMBED_CONTENTS = "layer 0's proj and fc2 (the 128K's), te, pe and the embedding (embedrows.s)"
+# and below them since the thirty-sixth round (zx128fc1g36, SP_WORDS_BANK) the word list (tokenizer.s's sp_decode
+# pages the bank in to unpack it, once a turn at most), out of bank DATA_BANK: its 879 bytes there give fc1planes.s
+# its group forms' room (FG_GROUP_FORMS)
+EMBED_WORDS_CONTENTS = "the word list (tokenizer.s's sp_decode), " + EMBED_CONTENTS
 assert EMBED_BANK not in RECORD_BANKS
 # planes.s (forward.s's FW_PLANES: q, k and v by bit planes of the weights, twenty-fifth round, zxplanes128)
 # in a bank of its own, one the ULA does not contend: its tables (run time only) at $C000, then its code
@@ -434,26 +442,38 @@ def _cold_end(sym: dict) -> int:
 
 
 def data_bank(soul, tokenizer, word_list: bool = True, coarse_pairs: bool = False, qkv_apart: bool = False,
-              fc1_planes: bool = False, out_apart: bool = False, logits: bool = True, words: bool = False):
+              fc1_planes: bool = False, out_apart: bool = False, logits: bool = True, words: bool = False,
+              fc1_forms: bool = False):
     """The 128K player's bank block, assembled at $C000: layer 1's tensors, then the
-    packed word list (none without `word_list`); with `coarse_pairs` (matvec.s's
-    MV_COARSE_PAIRS) layer 1's fc1 has its column ranges in front; with `qkv_apart`
+    packed word list (none without `word_list`: the list in bank EMBED_BANK, SP_WORDS_BANK); with `coarse_pairs`
+    (matvec.s's MV_COARSE_PAIRS) layer 1's fc1 has its column ranges in front; with `qkv_apart`
     (SOUL_QKV_APART) no copy of its q, k and v (their planes in bank PLANES_BANK alone); with
     `fc1_planes` (FW_FC1_PLANES) no matvec copy of layer 1's fc1 either: fc1planes.s's code and that
     fc1's rows in its layout (fc1_rows_lines) after the word list, its tables at run time at
-    FC1_PLANES_TABLES and FC1_PLANES_TABLES_HIGH. (`out_apart`: planes_bank's, where the six matrices lie.)"""
+    FC1_PLANES_TABLES and FC1_PLANES_TABLES_HIGH, and the block assembled higher where the bank has room, so
+    that fc1planes.s's code and the keys' planes after it (kv_planes) end at those tables: bank 0's copy of the
+    code, at the same addresses, then has the most room below it (thirty-sixth round, zx128fc1g36; the block's
+    `origin`, an even address). `fc1_forms`: fc1planes.s's group forms (FG_GROUP_FORMS, fc1_rows_lines').
+    (`out_apart`: planes_bank's, where the six matrices lie.)"""
     pairs = "MV_COARSE_PAIRS = 1\n" if coarse_pairs else ""
     if qkv_apart:
         planes = planes_bank(soul, qkv_apart=True, out_apart=out_apart, logits=logits, words=words).symbols
         labels = [f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES]
         pairs += "SOUL_QKV_APART = 1\n" + "".join(f"{label} = ${planes[label]:04X}\n" for label in labels)
     fc1 = FC1_PLANES_MATRIX if fc1_planes else None
-    source = (f".cpu z80\n{player_kernel_options('128k', bench=False)}\n{pairs}.org ${paging.PAGED_START:04X}\n"
-              + tensors_include(soul, BANK_TENSORS, leave_out=(fc1, bias_of(fc1)) if fc1 else ())
-              + word_list_include(tokenizer, word_list))
+    head = f".cpu z80\n{player_kernel_options('128k', bench=False, fc1_group_forms=fc1_forms)}\n{pairs}"
+    body = (tensors_include(soul, BANK_TENSORS, leave_out=(fc1, bias_of(fc1)) if fc1 else ())
+            + word_list_include(tokenizer, word_list))
     if fc1:
-        source += "\n".join(fc1_rows_lines(soul)) + "\n"
-    program = assemble(source, filename="<soulplayer zx128 bank>", include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
+        body += "\n".join(fc1_rows_lines(soul, fc1_forms)) + "\n"
+
+    def at(origin: int):
+        return assemble(f"{head}.org ${origin:04X}\n{body}", filename="<soulplayer zx128 bank>",
+                        include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
+    program = at(paging.PAGED_START)
+    rise = (FC1_PLANES_TABLES - KEY_PLANES_BYTES_128K - program.end) & ~1 if fc1 else 0
+    if rise > 0:        # (an even rise: every tensor's address keeps its parity)
+        program = at(paging.PAGED_START + rise)
     if program.end > paging.PAGED_START + paging.BANK_SIZE:
         words = program.symbols["sp_words_end"] - program.symbols["sp_words"]
         raise LayoutError(f"layer 1's tensors and the word list need {program.end - paging.PAGED_START:,} bytes "
@@ -630,15 +650,32 @@ def l0_bank_symbols(soul) -> dict:
     return {name: bank.symbols[name] for name in ("L0_BANK_START", *tensor_labels("l0.proj"), *tensor_labels("l0.fc2_"))}
 
 
-def embed_bank(soul, program):
+def embed_words_bank(tokenizer, block_start: int):
+    """The word list (word_list_include) assembled to end at `block_start`, bank EMBED_BANK's block's start without it
+    (SP_WORDS_BANK, thirty-sixth round, zx128fc1g36: the block then starts at its sp_words)."""
+    size = _assemble(f".cpu z80\n.org ${paging.PAGED_START:04X}\n" + word_list_include(tokenizer)).end - paging.PAGED_START
+    if block_start - size < paging.PAGED_START:
+        raise LayoutError(f"the word list ({size:,} bytes) does not fit bank {EMBED_BANK} below ${block_start:04X}: "
+                          f"train with a smaller --spelling-chars")
+    words = _assemble(f".cpu z80\n.org ${block_start - size:04X}\n" + word_list_include(tokenizer))
+    assert words.end == block_start
+    return words
+
+
+def embed_bank(soul, program, tokenizer=None):
     """The block of bank EMBED_BANK, assembled at EMBED_START: te, pe, then embedrows.s's fw_embed,
     which reads EMBED_IMPORTS of the main block `program`; with SOUL_L0_BANK (the 128K's since the
     twenty-ninth round, zxqkv128c) layer 0's proj and fc2 first, ending at EMBED_START (the block
-    starts at its L0_BANK_START)."""
+    starts at its L0_BANK_START); with SP_WORDS_BANK `tokenizer`'s word list before them (embed_words_bank: the
+    block starts at its sp_words)."""
     imports = "\n".join(f"{name} = ${program.symbols[name]:04X}" for name in EMBED_IMPORTS)
     l0 = ""
     if "SOUL_L0_BANK" in program.symbols:
         l0 = _l0_bank_tensors(soul, program.symbols["L0_BANK_START"])
+    if "SP_WORDS_BANK" in program.symbols:
+        words = embed_words_bank(tokenizer, program.symbols.get("L0_BANK_START", EMBED_START))
+        assert words.symbols["sp_words"] == program.symbols["sp_words"]
+        l0 = f".org ${words.origin:04X}\n{word_list_include(tokenizer)}" + l0
     source = (f".cpu z80\n{player_kernel_options('128k', bench=False)}\nEMBED_CHAINS_ONLY = 1\n{imports}\n" + l0
               + f'.assert * <= ${EMBED_START:04X}, "layer 0\'s proj and fc2 run into te"\n'
               f".org ${EMBED_START:04X}\n" + tensors_include(soul, "te") + tensors_include(soul, "pe")
@@ -834,6 +871,9 @@ def fc1_planes_take(soul, matrix: str = FC1_PLANES_MATRIX) -> bool:
 # that every fg_ label names both) with its 8 table pages at FC1_PLANES_L0_TABLES (bank 0's top below the squares'
 # copy, run time only: groups 0, 1 there, 2, 3 at FC1_PLANES_L0_TABLES_HIGH), past record_known
 FC1_PLANES_L0 = True     # (assemble_player tries it first: tests flip it to measure the form before it)
+# fc1planes.s's rows by group form in both layers' fc1 (FG_GROUP_FORMS: thirty-fifth round on the kernels' bench,
+# zxfc1g35; in the player since the thirty-sixth, zx128fc1g36, in the word list's room in bank DATA_BANK)
+FC1_GROUP_FORMS = True   # (assemble_player tries them first: tests flip it to measure the form before them)
 FC1_PLANES_L0_MATRIX = "l0.fc1_w"
 FC1_PLANES_L0_TABLES = RN_SWAPPED_SQUARES - 0x800
 FC1_PLANES_L0_TABLES_HIGH = RN_SWAPPED_SQUARES - 0x400
@@ -844,26 +884,36 @@ def _byte_lines(data) -> list[str]:
     return [f"        .byte {', '.join(map(str, data[i:i + 32]))}" for i in range(0, len(data), 32)]
 
 
-def fc1_l0_rows_lines(soul, bank, between=()) -> list[str]:
+def gate_rows_lines(matrix: str, soul, tables: int, tables_high: int, forms: bool = False) -> list[str]:
+    """`matrix`'s fc1 rows (and its bias) in fc1_planes.gate_items' layout for fc1planes.s's tables at `tables` (groups
+    0, 1) and `tables_high` (2, 3): each row's words that name fc1planes.s's code (its start, or with `forms` its
+    group form's stub, T[W]'s entry and exit: FG_GROUP_FORMS) as `.word`s of their labels, then the end mark."""
+    weights, bias = soul[matrix].values, soul[bias_of(matrix)].values
+    pages = (tables >> 8, (tables >> 8) + 2, tables_high >> 8, (tables_high >> 8) + 2)
+    lines = []
+    for row in fc1_planes.gate_items(weights, bias, pages, group_forms=forms):
+        data = b""
+        for item in row + [None]:
+            if isinstance(item, bytes):
+                data += item
+                continue
+            lines += [f"        .byte {', '.join(map(str, data))}"] * bool(data)
+            data = b""
+            lines += [f"        .word {item}"] * (item is not None)
+    lines[-1] += "      ; (the rows' end mark)"
+    return lines
+
+
+def fc1_l0_rows_lines(soul, bank, between=(), forms: bool = False) -> list[str]:
     """Bank 0's part for FW_FC1_PLANES_L0 (player_source's, after the matrices): layer 0's fc1 in
-    fc1_planes.gate_bytes' layout (soul_l0_fc1_w, tables at FC1_PLANES_L0_TABLES), the lines `between`, then
-    fc1planes.s's code as assembled for bank 0's tables, at the address where `bank` (data_bank's block) has it."""
-    weights, bias = soul[FC1_PLANES_L0_MATRIX].values, soul[bias_of(FC1_PLANES_L0_MATRIX)].values
-    pages = (FC1_PLANES_L0_TABLES >> 8, (FC1_PLANES_L0_TABLES >> 8) + 2, FC1_PLANES_L0_TABLES_HIGH >> 8,
-             (FC1_PLANES_L0_TABLES_HIGH >> 8) + 2)
-    data = fc1_planes.gate_bytes(weights, bias, pages)
+    fc1_planes.gate_bytes' layout (soul_l0_fc1_w, tables at FC1_PLANES_L0_TABLES; `forms`: FG_GROUP_FORMS'), the
+    lines `between`, then fc1planes.s's code as assembled for bank 0's tables, at the address where `bank`
+    (data_bank's block) has it."""
     lines = ["soul_l0_fc1_w:     ; layer 0's fc1 in fc1_planes.gate_bytes' layout (FW_FC1_PLANES_L0; a tensor's label,\n"
              "                   ; which names no PC: bank PLANES_BANK's code lies at these addresses)"]
-    at = 0
-    for row in weights:
-        kind = fc1_planes.row_class(row)
-        size = fc1_planes.row_bytes(kind)
-        lines += [f"        .word fg_start_{kind}", f"        .byte {', '.join(map(str, data[at + 2:at + size]))}"]
-        at += size
-    assert at + fc1_planes.END_BYTES == len(data)
-    lines.append("        .word fg_rows_done      ; (the rows' end mark)")
+    lines += gate_rows_lines(FC1_PLANES_L0_MATRIX, soul, FC1_PLANES_L0_TABLES, FC1_PLANES_L0_TABLES_HIGH, forms)
     start, end = bank.symbols["fg_l1_rows_end"], bank.symbols["fg_code_end"]
-    copy = assemble(f".cpu z80\n{player_kernel_options('128k', bench=False)}\n"
+    copy = assemble(f".cpu z80\n{player_kernel_options('128k', bench=False, fc1_group_forms=forms)}\n"
                     f"fg_table_pages = ${FC1_PLANES_L0_TABLES:04X}\nfg_table_pages_high = ${FC1_PLANES_L0_TABLES_HIGH:04X}\n"
                     f'.org ${start:04X}\n.include "fc1planes.s"\n', filename="<fc1planes.s for bank 0>",
                     include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
@@ -879,14 +929,11 @@ def fc1_l0_rows_lines(soul, bank, between=()) -> list[str]:
     return lines
 
 
-def fc1_rows_lines(soul) -> list[str]:
+def fc1_rows_lines(soul, forms: bool = False) -> list[str]:
     """fc1planes.s (its tables at FC1_PLANES_TABLES and _HIGH) and layer 1's fc1 in its layout
-    (fg_l1_rows: each row's first word its class's start, fg_start_0, 1 or 2), for data_bank; the
-    matrix's and its bias's labels name the rows (forward.s's FW_FC1_PLANES reads them alone)."""
-    weights, bias = soul[FC1_PLANES_MATRIX].values, soul[bias_of(FC1_PLANES_MATRIX)].values
-    pages = (FC1_PLANES_TABLES >> 8, (FC1_PLANES_TABLES >> 8) + 2, FC1_PLANES_TABLES_HIGH >> 8,
-             (FC1_PLANES_TABLES_HIGH >> 8) + 2)
-    data = fc1_planes.gate_bytes(weights, bias, pages)
+    (fg_l1_rows: each row's first word its class's start, fg_start_0, 1 or 2, or with `forms` its group form's
+    stub: FG_GROUP_FORMS), for data_bank; the matrix's and its bias's labels name the rows (forward.s's
+    FW_FC1_PLANES reads them alone)."""
     label = "soul_" + FC1_PLANES_MATRIX.replace(".", "_")
     lines = [f"fg_table_pages = ${FC1_PLANES_TABLES:04X}     ; (run time only: groups 0, 1)",
              f"fg_table_pages_high = ${FC1_PLANES_TABLES_HIGH:04X}     ; (run time only: groups 2, 3)",
@@ -894,15 +941,7 @@ def fc1_rows_lines(soul) -> list[str]:
              f"soul_{bias_of(FC1_PLANES_MATRIX).replace('.', '_')} = 0     ; (in the rows)",
              f"soul_{bias_of(FC1_PLANES_MATRIX).replace('.', '_')}_shift = {soul[bias_of(FC1_PLANES_MATRIX)].shift}",
              "fg_l1_rows:     ; layer 1's fc1 in fc1_planes.gate_bytes' layout"]
-    at = 0
-    for row in weights:
-        kind = fc1_planes.row_class(row)
-        size = fc1_planes.row_bytes(kind)
-        assert data[at:at + 2] == bytes([kind, 0])
-        lines += [f"        .word fg_start_{kind}", f"        .byte {', '.join(map(str, data[at + 2:at + size]))}"]
-        at += size
-    assert at + fc1_planes.END_BYTES == len(data)
-    lines.append("        .word fg_rows_done      ; (the rows' end mark)")
+    lines += gate_rows_lines(FC1_PLANES_MATRIX, soul, FC1_PLANES_TABLES, FC1_PLANES_TABLES_HIGH, forms)
     # the code after the rows: from ~$DF00, where the other banks hold data alone (bank 0's out matrix, bank
     # 6's planes, bank 7's te and pe), so that a PC there names fc1planes.s's own routine (tests/test_zx_probes.py)
     return lines + ["fg_l1_rows_end:", '.include "fc1planes.s"']
@@ -930,18 +969,31 @@ def logit_planes_take(soul) -> bool:
     return 4 <= soul["out"].shift <= 15
 
 
+def bank_contents(bank: int, symbols) -> str:
+    """What a 128K player's bank block holds, for `soulterm build`'s lines (`symbols`: the main block's)."""
+    words = "SP_WORDS_BANK" in symbols
+    if bank == EMBED_BANK:
+        return EMBED_WORDS_CONTENTS if words else EMBED_CONTENTS
+    if bank == PLANES_BANK:
+        return PLANES_CONTENTS
+    return BANK_FC1_CONTENTS if words and "FW_FC1_PLANES" in symbols else BANK_CONTENTS if not words else "layer 1's tensors"
+
+
 def player_banks(soul, tokenizer, program, model: str) -> tuple:
     """The 128K player's banks as the loader pages them in: (bank, data) at $C000, (bank, data,
     address) elsewhere; none for the 48K."""
     if model != "128k":
         return ()
     apart = "SOUL_QKV_APART" in program.symbols
-    banks = ((DATA_BANK, data_bank(soul, tokenizer, coarse_pairs="mv_pairs_in" in program.symbols, qkv_apart=apart,
-                                   fc1_planes="FW_FC1_PLANES" in program.symbols,
-                                   out_apart="SOUL_OUT_APART" in program.symbols, logits="LG_BANK_0" not in program.symbols,
-                                   words="WP_WORD_TABLES" in program.symbols).data),)
+    bank = data_bank(soul, tokenizer, word_list="SP_WORDS_BANK" not in program.symbols,
+                     coarse_pairs="mv_pairs_in" in program.symbols, qkv_apart=apart,
+                     fc1_planes="FW_FC1_PLANES" in program.symbols, out_apart="SOUL_OUT_APART" in program.symbols,
+                     logits="LG_BANK_0" not in program.symbols, words="WP_WORD_TABLES" in program.symbols,
+                     fc1_forms="FG_GROUP_FORMS" in program.symbols)
+    banks = ((DATA_BANK, bank.data, bank.origin),)
     if "EMBED_BANK" in program.symbols:
-        banks += ((EMBED_BANK, embed_bank(soul, program).data, program.symbols.get("L0_BANK_START", EMBED_START)),)
+        embed = embed_bank(soul, program, tokenizer)
+        banks += ((EMBED_BANK, embed.data, embed.origin),)
     if "FW_PLANES" in program.symbols:
         planes = planes_bank(soul, apart, "SOUL_OUT_APART" in program.symbols, logits="LG_BANK_0" not in program.symbols,
                              words="WP_WORD_TABLES" in program.symbols)
@@ -972,7 +1024,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   lg_bank_0: bool = True, word_tables: bool = True, nz_short: bool | int = True,
                   paged_values: bool = True, squares_by_index: bool = True, packed_keys: bool = False,
                   narrow_mark: bool = False, narrow_mark_out: bool = False, nz_short_made: bool = False,
-                  fc1_bytes: bool = True) -> str:
+                  fc1_bytes: bool = True, fc1_forms: bool = False) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -1070,7 +1122,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     `fc1_planes_l0`: the 128K's (with FW_FC1_PLANES and logitplanes.s) layer 0's fc1 by fc1planes.s's copy in bank 0
     (FW_FC1_PLANES_L0, twenty-eighth round: fc1_l0_rows_lines) and out by its planes alone (SOUL_OUT_APART: its
     lg_masks on the tape in bank PLANES_BANK, no matvec copy in bank 0; planes_wide.s's fw_out_exact for the rows
-    lg_select leaves): assemble_player's first try where FC1_PLANES_L0.
+    lg_select leaves): assemble_player's first try where FC1_PLANES_L0. `fc1_forms`: the 128K's (with FW_FC1_PLANES)
+    fc1planes.s's rows by group form (FG_GROUP_FORMS, thirty-fifth round on the bench; in the player since the
+    thirty-sixth, zx128fc1g36, where the word list's room in bank DATA_BANK holds it: assemble_player's first try).
+    The 128K's word list lies in bank EMBED_BANK below its block where that bank has te and pe (SP_WORDS_BANK,
+    thirty-sixth round: embed_words_bank), else in bank DATA_BANK.
     """
     banked = model == "128k"
     coarse = coarse or banked
@@ -1087,6 +1143,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if embed_apart:     # (logitsraw.s first: vecops.s's end label would share fw_logits_bound's address)
         bank_0_files.sort(key="logitsraw.s".__ne__)
     in_bank = _words_in_bank(tokenizer, word_list, model)
+    words_apart = in_bank and embed_apart     # (SP_WORDS_BANK: the list in bank EMBED_BANK, out of bank DATA_BANK)
     fast_scores = fast_scores and coarse and not banked
     # the 48K's scores by packed key planes (PL_PACKED, thirty-fourth round): instead of the squares', with the planes
     packed_keys = packed_keys and coarse and planes_48k and not banked and not fast_scores
@@ -1145,7 +1202,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      # (the 48K's second part's row by mv_rows' bits, zx48spend34: 6 bytes
                                      # in its cold part, 460 T-states a call of 32 rows)
                                      nz_rows_bits=not banked and nz,
-                                     nz_short_made=nz_short_made and nz and not banked),
+                                     nz_short_made=nz_short_made and nz and not banked,
+                                     fc1_group_forms=fc1_forms and fc1),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     least = least_shift(soul)
     if least is not None and not banked:
@@ -1218,8 +1276,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         if not banked:      # (thirty-fifth round, zx48fixed35: the 48K's soul comes after embedrows.s, its shifts known here)
             options += embed_shift_options(soul)
     if banked:
-        bank = data_bank(soul, tokenizer, in_bank, coarse_pairs, apart, fc1, fc1_l0, logits=not lg_bank_0,
-                         words=word_tables)
+        bank = data_bank(soul, tokenizer, in_bank and not words_apart, coarse_pairs, apart, fc1, fc1_l0,
+                         logits=not lg_bank_0, words=word_tables, fc1_forms=fc1 and fc1_forms)
         if fc1:
             options += ["FW_FC1_PLANES = 1        ; (layer 1's fc1 by fc1planes.s in its bank, on fg_l1_rows)"]
             # (and every label of fc1planes.s's code: the TUI's samples name a PC in bank DATA_BANK by them;
@@ -1320,6 +1378,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
             options += ["SOUL_L0_BANK = 1     ; (layer 0's proj and fc2 in bank EMBED_BANK: build.l0_bank_symbols)"]
             options += [f"{name} = ${at:04X}     ; in bank {EMBED_BANK}" for name, at in l0_bank_symbols(soul).items()
                         if not name.endswith("_shift")]
+        if words_apart:     # (and the word list below them: embed_words_bank)
+            words = embed_words_bank(tokenizer, l0_bank_symbols(soul)["L0_BANK_START"] if l0_bank else EMBED_START)
+            options += [f"SP_WORDS_BANK = {EMBED_BANK}     ; (the word list in that bank: tokenizer.s's sp_decode)"]
+            options += [f"{name} = ${words.symbols[name]:04X}     ; in bank {EMBED_BANK}" for name in WORD_LIST_SYMBOLS]
         cold_tensors = ()           # (below UNCONTENDED: the layer descriptors alone)
     origin = ORIGINS[model]
     lines = [".cpu z80", *options, f".org ${origin:04X}", vocab_constants(tokenizer),
@@ -1412,21 +1474,31 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
             lines += ["        at_sq_index_table     ; (attention.s's AT_SQUARES_BY_INDEX: seen with any bank in)"] * (
                 squares_at < paging.PAGED_START)
         lines += [f'.assert * <= ${paging.PAGED_START:04X}, "layer 1 runs with bank {DATA_BANK} at '
-                  f'${paging.PAGED_START:04X}: what it runs, reads and writes but its tensors must lie below"',
-                  soul_include(soul, "matrices", leave_out=BANK_TENSORS)]
+                  f'${paging.PAGED_START:04X}: what it runs, reads and writes but its tensors must lie below"']
+        matrices = soul_include(soul, "matrices", leave_out=BANK_TENSORS)
+        lines += [matrices] * (not fc1_l0)
         if fc1_l0:      # (layer 0's fc1 rows, then fc1planes.s's bank 0 copy at bank DATA_BANK's addresses; between
             # them matvec.s's coarse pairs' routines, which no call runs with both layers' fc1 and the logits by planes)
             masks = logit_planes.split_masks(soul[CHOOSABLE_ROWS_MATRIX].values) if lg_bank_0 else b""
             half = len(masks) // 2
             lines += fc1_l0_rows_lines(soul, bank, ["        mv_pairs_routines     ; (matvec.s's coarse pairs' prepare "
                                                     "and walks: no coarse call with FW_FC1_PLANES_L0)"] * coarse_pairs
+                                       # (out's planes 7..4 before logitplanes.s since the thirty-sixth round: its code
+                                       # and variables past bank PLANES_BANK's code at these addresses, where the
+                                       # masks' data labels lie, Z80_RULES' data_labels)
+                                       + ["lg_masks_top:     ; out's rows' planes 7..4 (lg_split's first half), on the tape"]
+                                       * lg_bank_0 + _byte_lines(masks[:half]) + ["lg_masks_top_end:"] * lg_bank_0
                                        + ['.include "logitplanes.s"     ; (LG_BANK_0: run with bank 0 in)',
-                                          "lg_masks_top:     ; out's rows' planes 7..4 (lg_split's first half), on the tape"]
-                                       * lg_bank_0 + _byte_lines(masks[:half]) + ["lg_masks_top_end:"] * lg_bank_0)
+                                          "lg_code_end:"] * lg_bank_0,
+                                       forms=fc1 and fc1_forms)
+            # bank 0's tensors (the norms' gains) after the copy (thirty-sixth round, zx128fc1g36): the copy lies at
+            # bank DATA_BANK's addresses, where its keys' planes after it leave it the room, and bank 0's room below
+            # it is the shorter
+            lines.append(matrices)
         # what runs only outside layer 1 (the embedding, argmax): in bank 0 above $C000, out of the room below it
         lines += [f'.include "{name}"' for name in bank_0_files]
         bank_symbols = bank.symbols
-        names = tensor_labels(BANK_TENSORS) + list(WORD_LIST_SYMBOLS) * in_bank
+        names = tensor_labels(BANK_TENSORS) + list(WORD_LIST_SYMBOLS) * (in_bank and not words_apart)
         lines += [f"{name} = ${bank_symbols[name]:04X}     ; in bank {DATA_BANK}" for name in names]
         lines.append(f'.assert kv_planes + 2 * PL_LAYER_BYTES <= ${paging.PAGED_START + paging.BANK_SIZE:04X}, '
                      f'"the keys\' planes must fit bank {DATA_BANK} after its block"')
@@ -1537,7 +1609,10 @@ def _start_in_key_cache(packed_keys: bool = False) -> str:
 # code and makes the table; the tape's start calls it where its first `call rn_swap_squares` stands. The run-time
 # layout is the program's, byte for byte (tests/test_zx_squares_first.py).
 SQUARES_BYTES = 1023            # squares.s's mv_sq_lo .. mv_sq_hi + 511
-SQUARES_FIRST_HOME = "fw_ffn"
+# (attention's output and z, forward.s's fw_att and fw_ffn after it: z alone until the thirty-sixth round, whose
+# group forms, FG_GROUP_FORMS, give bank 0's copy of fc1planes.s 8 more table pages to patch: 157 bytes, 123 before)
+SQUARES_FIRST_HOME = "fw_att"
+SQUARES_FIRST_ROOM = 2 * (spec.EMBED_DIM + spec.FFN_DIM)
 
 
 def tape_holes(program) -> list:
@@ -1577,8 +1652,10 @@ def squares_first(program, data_bank: bytes):
         bank = data_bank[start - paging.PAGED_START:end - paging.PAGED_START]
         copy = program.data[start - program.origin:end - program.origin]
         steps.append(f"        sq_bank_copy ${start:04X}, ${end:04X}")
-        steps += [f"        sq_patch ${start + at:04X}, ${copy[at]:02X}"
-                  for at in range(len(copy)) if copy[at] != bank[at]]
+        patches = [at for at in range(len(copy)) if copy[at] != bank[at]]
+        for value in sorted({copy[at] for at in patches}):     # (each value loaded once: its bytes stored from A)
+            steps += [f"        sq_value ${value:02X}"]
+            steps += [f"        sq_patch ${start + at:04X}" for at in patches if copy[at] == value]
     names = ("mv_sq_lo", "rn_swap_squares", "start_squares_call", "ZX_PAGING_PORT", "ZX_PAGE_ROM_48", "ZX_DATA_BANK")
     lines = [".cpu z80", *(f"{name} = ${sym[name]:04X}" for name in names),
              "        .macro first_start_steps", *steps, "        .endmacro",
@@ -1587,15 +1664,17 @@ def squares_first(program, data_bank: bytes):
     if isinstance(block, AsmError):
         raise block
     home, tape_end = sym[SQUARES_FIRST_HOME], program.end - sum(length for _, length in tape_holes(program))
-    assert block.end <= home + 2 * spec.FFN_DIM, "squares_first must fit z"
+    assert sym["fw_ffn"] == sym["fw_att"] + 2 * spec.EMBED_DIM, "attention's output and z: one run"
+    assert block.end <= home + SQUARES_FIRST_ROOM, "squares_first must fit attention's output and z"
     assert block.end <= tape_end and not any(at < block.end and home < at + length
                                              for at, length in tape_holes(program)), "squares_first lies in no hole"
     return block
 
 
 def data_bank_block(banks) -> bytes:
-    """Bank DATA_BANK's block among a build's `banks` (loaded at $C000)."""
-    (data,) = [data for bank, data, address in map(tap.bank_block, banks) if bank == DATA_BANK]
+    """Bank DATA_BANK's bytes from $C000 among a build's `banks` (its block's, after the room below it)."""
+    (data,) = [bytes(address - paging.PAGED_START) + data for bank, data, address in map(tap.bank_block, banks)
+               if bank == DATA_BANK]
     return data
 
 
@@ -1749,11 +1828,12 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                     for l0 in (True, False)[not FC1_PLANES_L0:]:  # FW_FC1_PLANES_L0 first where it is on)
                         for nz_short in (True, 8, False)[2 * (not nz):]:  # (nzmatvec.s's short pieces first: 224
                                                                           # bytes for 1..16, then 164 for 1..8)
-                            try:
-                                return _assemble(player_source(soul, tokenizer, word_list, model, fc1_planes_l0=l0,
-                                                               nz_short=nz_short, **choice))
-                            except (AsmError, LayoutError):
-                                pass
+                            for forms in (True, False)[not FC1_GROUP_FORMS:]:     # (FG_GROUP_FORMS first: thirty-sixth
+                                try:                                              # round, zx128fc1g36)
+                                    return _assemble(player_source(soul, tokenizer, word_list, model, fc1_planes_l0=l0,
+                                                                   nz_short=nz_short, fc1_forms=forms, **choice))
+                                except (AsmError, LayoutError):
+                                    pass
                 if nz:
                     try:
                         return _assemble(player_source(soul, tokenizer, word_list, model, fc1_planes=False, **choice))
@@ -2033,10 +2113,10 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         regions.append(Region("l0.fc1_w and l0.fc1_b (fc1planes.s's rows: fc1_planes.gate_bytes)", "weights",
                               sym["soul_l0_fc1_w"], sym["soul_l0_fc1_w_end"]))
         rows_end = sym["soul_l0_fc1_w_end"]
-        if "LG_BANK_0" in sym:      # (zxqkv128c: logitplanes.s's code, then out's planes 7..4; 0..3 past the records)
-            rows_end = sym["lg_masks_top_end"]
+        if "LG_BANK_0" in sym:      # (zxqkv128c: out's planes 7..4, then logitplanes.s's code since zx128fc1g36; 0..3
+            rows_end = sym["lg_code_end"]       # past the records)
             regions += [Region("logitplanes.s (LG_BANK_0: the logits' argmax by out's planes, in bank 0)", "code",
-                               sym["lg_x"], sym["lg_masks_top"]),
+                               sym["lg_x"], sym["lg_code_end"]),
                         Region("out's planes 7..4 (lg_split's first half: logitplanes.s's lg_top)", "weights",
                                sym["lg_masks_top"], sym["lg_masks_top_end"]),
                         Region("out's planes 0..3 (lg_split's second half: logitplanes.s's lg_low)", "weights",
@@ -2045,7 +2125,7 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
                 regions.append(Region("logitplanes.s's lg_best_lower (LG_BEST_LOWER_APART: the first list's bound, "
                                       "in bank 0)", "code", sym["lg_masks_low_end"], sym["lg_best_lower_end"]))
         if "mv_pairs_prepare" not in sym and rows_end < sym["fg_x"]:   # (zxqkv128b: no coarse pairs)
-            regions.append(Region("free (bank 0: past layer 0's fc1 rows" + ", logitplanes.s and out's planes 7..4"
+            regions.append(Region("free (bank 0: past layer 0's fc1 rows" + ", out's planes 7..4 and logitplanes.s"
                                   * ("LG_BANK_0" in sym) + f", before fc1planes.s's copy at bank {DATA_BANK}'s addresses)",
                                   "buffer", rows_end, sym["fg_x"]))
     if sym.get("room_below_paged_end", 0) > sym.get("room_below_paged", 0):    # (MV_COARSE_UNCALLED's room)

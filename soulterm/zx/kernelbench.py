@@ -273,8 +273,9 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     NZ_SCAN_IN_PAGE (None: the 128K's, thirty-fourth round; needs NZ_SCAN_IN_ALT_SET): the scan's steps inc l where
     x lies in one page, patched once a call. `nz_rows_bits`: NZ_ROWS_BY_BITS (None: the 48K's, thirty-fourth round;
     NZ_SCAN_IN_ALT_SET implies it): the second part's first row from the bits of mv_rows, not a round a row.
-    `fc1_group_forms`: FG_GROUP_FORMS (thirty-fifth round, zxfc1g35: the kernels' bench only, no player's: bank 4 lacks
-    its room): fc1planes.s's rows by group form.
+    `fc1_group_forms`: FG_GROUP_FORMS (thirty-fifth round, zxfc1g35, on the kernels' bench; the 128K player's since the
+    thirty-sixth, zx128fc1g36, build.py's first try, in the room the word list left in bank 4): fc1planes.s's rows by
+    group form.
     `nz_short_made`: NZ_SHORT_MADE (the 48K's spend where it fits, thirty-fifth round, zx48ffn35): a column of x in
     1..14 takes a short piece made from l's bits by nz_nonzero, not copied from templates (46 bytes, not 164)."""
     is_128k = model == "128k"
