@@ -1945,6 +1945,9 @@ FW_OUT_WIDE_LOGIT = fw_att + FW_DIM
 .endif
 
 ; fw_projection - W xn into HL, for the 32x32 matrix at descriptor offset A.
+.ifdef WP_NARROW_BITS
+FW_CLASS_BYTES  = (FW_DIM + 6) / 7 + 1  ; (soul_layout.narrow_bits: a matrix's class bits, 7 rows a byte and its end, before its rows)
+.endif
 fw_projection:
 .ifdef SOUL_QKV_PLANES
         ld (wp_out),hl
@@ -1963,6 +1966,11 @@ fw_projection:
 ; in the screen's middle third, the matrices in plane_bytes' layout alone, SOUL_QKV_PLANES: the xn's
 ; first product builds the tables, or finds them declined, and a declined xn's products run
 ; wp_rows_wide, slow and exact; wp_x is fw_xn from the start on, soulplayer.s's player_start.)
+.ifdef WP_NARROW_BITS
+        ld (wp_classes),hl      ; (WP_NARROW_BITS: the rows' class bits, the rows after them)
+        ld de,FW_CLASS_BYTES
+        add hl,de
+.endif
         ld (wp_w),hl
         ld a,(ix+2)
         ld (wp_shift),a

@@ -141,14 +141,27 @@ WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shi
 WP_GROUP_PAGES  = 2             ; a group's table: a page of low bytes, then one of high bytes
 .ifdef WP_NARROW_MARK_OUT
 .ifndef WP_NARROW_MARK
-        .error "WP_NARROW_MARK_OUT: out's marked rows read by wp_row too (the logits' exact rows), WP_NARROW_MARK's"
+.ifndef WP_NARROW_BITS
+        .error "WP_NARROW_MARK_OUT: out's marked rows read by wp_row too (the logits' exact rows), WP_NARROW_MARK's or WP_NARROW_BITS's"
+.endif
 .endif
 .ifndef SOUL_OUT_PLANES
         .error "WP_NARROW_MARK_OUT marks out's rows for wp_tops (SOUL_OUT_PLANES)"
 .endif
 .endif
+.ifdef WP_NARROW_BITS
+.ifndef WP_NO_CLASSES
+        .error "WP_NARROW_BITS: wp_row's loop without class lists (the 48K's)"
+.endif
 .ifdef WP_NARROW_MARK
-PLANE_ROW_BYTES = 32            ; (soul_layout.PLANE_ROW_BYTES: the mark's bytes 3 and 4 of a row)
+        .error "WP_NARROW_BITS reads a row's class from its bits, WP_NARROW_MARK from its plane 6 bytes: one or the other"
+.endif
+.ifdef WP_WORD_TABLES
+        .error "WP_NARROW_BITS: the split tables' byte masks (the 48K's)"
+.endif
+.endif
+PLANE_ROW_BYTES = 32            ; (soul_layout.PLANE_ROW_BYTES: WP_NARROW_MARK's bytes 3 and 4 of a row)
+.ifdef WP_NARROW_MARK
 .ifndef WP_NO_CLASSES
         .error "WP_NARROW_MARK: wp_row's loop without classes (the 48K's)"
 .endif
@@ -524,6 +537,9 @@ wp_out:         .word 0         ; rows signed words
 wp_rows_count:  .byte 0         ; 1..255
 .ifndef WP_NO_CLASSES
 wp_classes:     .word 0         ; the rows' classes, a byte each (bit 0: the row skips plane 6), or 0: none
+.endif
+.ifdef WP_NARROW_BITS
+wp_classes:     .word 0         ; the rows' class bits (soul_layout.narrow_bits; planes_wide.s's wp_rows_wide: 0, none)
 .endif
 wp_shift:       .byte 0         ; WP_LEAST_SHIFT..WP_LEAST_SHIFT + 15
 wp_saved_sp:    .word 0
@@ -946,6 +962,11 @@ wp_fill:
         ld (wp_row_sum+2),hl    ; S + 2 K: a narrow row's 2 (K + P'_7) + P'_6 with P'_6 = S - P'_7
         ld (wp_row_4_sum+2),hl
 .endif
+.ifdef WP_NARROW_BITS
+        add hl,hl
+        add hl,de
+        ld (wp_row_sum+2),hl    ; S + 2 K: a narrow row's start (wp_row_narrow)
+.endif
         ld iy,(wp_saved_iy)
         or a                    ; built: carry clear
         jr wp_back
@@ -1337,6 +1358,12 @@ wp_rows:
         exx
 .endif
         ld de,(wp_out)
+.ifdef WP_NARROW_BITS
+        ld hl,(wp_classes)      ; (HL': the class bits; C' this byte's, none yet: the first test reads a byte)
+        ld c,$80
+        ld sp,(wp_w)
+        jp wp_row_class
+.else
         ld a,(wp_rows_count)
         ld b,a
         ld sp,(wp_w)
@@ -1344,6 +1371,7 @@ wp_rows:
         jp (ix)                 ; (the first row's class, in the call's loop)
 .else
         exx
+.endif
 .endif
 .endif
 wp_row:
@@ -1392,9 +1420,31 @@ wp_chain_end:
         ld (de),a
         inc de
 .ifdef WP_NO_CLASSES
+.ifdef WP_NARROW_BITS
+; (WP_NARROW_BITS) the next row's class by its bit: a wide row to wp_row, a narrow one (no plane 6 bytes) on here;
+; the list's 0 byte ends the call.
+wp_row_class:
+        sla c                   ; (carry: narrow; Z: this byte's bits used, its 1 shifted out)
+        jr z,wp_row_bits
+wp_row_bit:
+        exx
+        jp nc,wp_row
+; wp_row_narrow: (WP_NARROW_BITS) a narrow row: plane 7 (up) from S + 2 K, Q = 2 (K + P'_7) + P'_6 with P'_6 =
+; S - P'_7; then plane 5 from group 0's low page (the row has no plane 6 bytes).
+wp_row_narrow:
+        wp_row_top wp_row_sum
+        ld h,WP_PAGE
+        jp wp_row_planes_5
+wp_row_bits:
+        ld c,(hl)               ; the next 7 rows' bits (fewer in the last byte), a 1 after them
+        inc hl
+        sla c
+        jr nz,wp_row_bit        ; (0: the list's end)
+.else
         dec b
         exx                     ; (every row by its 8 planes: no class to read)
         jp nz,wp_row
+.endif
         ld sp,(wp_saved_sp)
         jp wp_back
 .else

@@ -31,6 +31,25 @@
 ; round, zx48rows35: a narrow row's plane 6 group 3 byte is plane 7's, planes.s's mark) a marked row's group 3 bit 6,
 ; unpacked as bit 7, flips back to its complement: 22 bytes more, in the 48K's cold part.
 
+; (the mark test after a row's planes: q's, k's and v's rows with WP_NARROW_MARK, out's with WP_NARROW_MARK_OUT)
+.ifdef WP_NARROW_MARK
+WP_WIDE_MARKS = 1
+.else
+.ifdef WP_NARROW_BITS
+.ifdef WP_NARROW_MARK_OUT
+WP_WIDE_MARKS = 1
+.endif
+.endif
+.endif
+.ifndef WP_WIDE_MARKS
+WP_WIDE_MARKS = 0
+.endif
+.ifdef WP_NARROW_BITS
+WP_NARROW_BITS_ON = 1
+.else
+WP_NARROW_BITS_ON = 0
+.endif
+
 ; mask_bits_into_row - (wp_rows_wide's and fc1wide.s's fg_rows_wide's) OR C, a plane's bit, into the row's u
 ; at (HL) for each set bit of the mask A, lowest column first (L counts the columns); clobbers AF, B, L.
         .macro mask_bits_into_row
@@ -82,6 +101,10 @@
         .endmacro
 
 wp_rows_wide:
+.ifdef WP_NARROW_BITS
+        ld a,$80                ; (no class bits read yet)
+        ld (wp_wide_bits),a
+.endif
 @row:   ld hl,wp_table_pages    ; the row's u, 0 first
         ld b,32
 @clear: ld (hl),0
@@ -91,7 +114,26 @@ wp_rows_wide:
 .ifdef WP_NARROW_WORDS
         call wp_wide_row_order  ; (planes.s's, in bank 6: a narrow row's order has no plane 6)
 .else
+.ifdef WP_NARROW_BITS
+        ld hl,(wp_classes)      ; (WP_NARROW_BITS: q's, k's and v's class bits, as wp_rows reads them; 0: none,
+        ld a,h                  ; every row by its 8 planes, out's for fw_out_wide)
+        or l
+        jr z,@order             ; (Z and no carry: a row of out)
+        ld a,(wp_wide_bits)
+        add a,a                 ; (carry: narrow)
+        jr nz,@bit
+        ld a,(hl)               ; the next byte of bits
+        inc hl
+        ld (wp_classes),hl
+        add a,a                 ; (never 0: a 1 follows a byte's bits)
+@bit:   ld (wp_wide_bits),a
+@order: ld ix,wp_wide_order
+        push af                 ; (C: a narrow row, no plane 6 bytes; Z: out's row, NZ: a row with class bits)
+        jr nc,@plane
+        ld ix,wp_wide_order_narrow
+.else
         ld ix,wp_wide_order
+.endif
 .endif
 .ifdef WP_GROUP_FORMS
 @plane: ld c,(ix+0)             ; 1 << b (0: words passed over, T[W] and a group row's exit)
@@ -152,7 +194,26 @@ wp_rows_wide:
 .ifdef WP_NARROW_WORDS
         call wp_wide_narrow_fix ; (a narrow row's bit 6: the complement of bit 7; A = 0)
 .endif
-.ifdef WP_NARROW_MARK
+.ifdef WP_NARROW_BITS
+        pop af
+        jr nc,@wide_row
+        ld hl,wp_table_pages    ; a narrow row's bit 6: the complement of bit 7
+        ld b,32
+@bit_6: ld a,(hl)
+        cpl
+        and $80
+        rrca
+        or (hl)
+        ld (hl),a
+        inc l
+        djnz @bit_6
+        jr @unmarked
+@wide_row:
+.ifdef WP_NARROW_MARK_OUT
+        jr nz,@unmarked         ; (a row with class bits: no mark; out's rows may be marked)
+.endif
+.endif
+.if WP_WIDE_MARKS
         ld hl,-(PLANE_ROW_BYTES - 3)    ; (planes.s's mark: a narrow row's plane 6 group 3 byte is plane 7's, its
         add hl,de               ; bytes 3 and 4, not the complement) so its group 3's bit 6, unpacked as bit 7,
         ld a,(hl)               ; flips to bit 7's complement
@@ -169,6 +230,9 @@ wp_rows_wide:
 @unmarked:
         xor a
 .else
+.ifdef WP_NARROW_BITS
+@unmarked:
+.endif
 .ifndef WP_NARROW_WORDS
         xor a                   ; (the columns from 0: the planes' loop leaves 32)
 .endif
@@ -240,6 +304,11 @@ wp_rows_wide:
 .ifndef WP_NARROW_WORDS                 ; (planes.s's, in bank 6, with WP_NARROW_WORDS)
 wp_wide_order:                  ; soul_layout.PLANE_ORDER: 1 << b, then 24 where the groups run down (no end mark:
         .byte 1 << 7, 0, 1 << 6, 24, 1 << 5, 0, 1 << 4, 24, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0   ; plane 3 ends it)
+.ifdef WP_NARROW_BITS
+wp_wide_order_narrow:           ; (a narrow row's: no plane 6)
+        .byte 1 << 7, 0, 1 << 5, 0, 1 << 4, 24, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0
+wp_wide_bits:   .byte 0         ; (this byte's class bits left, as wp_rows' C')
+.endif
 .endif
 .ifdef RUN_VARIABLES                   ; (the 48K player's: below its program, off the tape, after soulplayer.s's, build.py)
 wp_wide_sum     = RUN_VARIABLES + RUN_VARIABLES_BYTES - 4
@@ -284,6 +353,10 @@ fw_next_token:                  ; (the probes' entry for the output and the logi
         ld (fw_next),a          ; (0: no row yet)
         call wp_tables          ; (wp_x is fw_xn)
         jp c,fw_out_wide
+.ifdef WP_NARROW_BITS
+        ld hl,fw_out_one_row    ; (the exact rows' class bits: one row, by its 8 planes)
+        ld (wp_classes),hl
+.endif
         call wp_tops            ; HL the best top, each row's in its logit's word
         inc hl                  ; T_b + 1 (T_b <= 15 S)
         ex de,hl
@@ -341,6 +414,26 @@ fw_out_scan:                    ; (HL the least kept, A fw_lg_chose: 1 by the pl
         ld de,soul_out
         add hl,de
         ld (wp_w),hl
+.if WP_WIDE_MARKS * WP_NARROW_BITS_ON
+        inc hl                  ; (WP_NARROW_BITS: wp_row reads no mark, so a marked row's plane 6 group 3 byte, its
+        inc hl                  ; byte 4, goes back to plane 7's complement for the call, then to the mark)
+        inc hl
+        ld a,(hl)
+        inc hl
+        cp (hl)
+        jr nz,@unmarked
+        cpl
+        ld (hl),a
+        push hl
+        call wp_rows
+        pop hl
+        dec hl
+        ld a,(hl)
+        inc hl
+        ld (hl),a
+        jr @judge
+@unmarked:
+.endif
         call wp_rows
 @judge: pop bc
         pop hl
@@ -367,13 +460,24 @@ fw_out_scan:                    ; (HL the least kept, A fw_lg_chose: 1 by the pl
 @not:   pop hl
         jr @next
 fw_out_wide:
+.ifdef WP_NARROW_BITS
+        ld hl,0                 ; (out's rows: no class bits)
+        ld (wp_classes),hl
+.endif
         call wp_rows_wide       ; (every row exact: wp_w, wp_out and wp_rows_count as set)
         xor a
         ld h,a
         ld l,a
+.ifdef WP_NARROW_BITS
+        jp fw_out_scan          ; (out of jr's reach past the exact rows' unmarking)
+.else
         jr fw_out_scan
+.endif
 fw_out_best:    .word 0         ; the best logit so far, its sign flipped
 fw_lg_chose:    .byte 0         ; 1: the last step's token by the planes (fw_logits: tops and the rows left's logits)
+.ifdef WP_NARROW_BITS
+fw_out_one_row: .byte $40, 0    ; (soul_layout.narrow_bits of one wide row: its 0, the 1 after it; the list's end)
+.endif
 fw_out_logits_end:
 .endif
 

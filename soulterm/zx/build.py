@@ -70,7 +70,7 @@ from .kernelbench import (BIT_CHAIN, KERNEL_FILES, RAW_MOST_SHIFT, SCATTER_POPS,
                           Z80_KERNELS_DIR,
                           player_kernel_options, runs_coarse, runs_narrow)
 from .soul_layout import (CHOOSABLE_ROWS_MATRIX, bias_of, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
-                          is_matvec_matrix, lens_rows_apart, narrow_mark_take, APART_128K, matvec_size, merges_include, soul_include, tensor_labels,
+                          is_matvec_matrix, lens_rows_apart, narrow_mark_out_take, APART_128K, matvec_size, merges_include, soul_include, tensor_labels,
                           tensors_include, vocab_constants, word_list_bytes, word_list_include, word_list_parts)
 
 TAPE_NAME = "soulplayer"
@@ -277,7 +277,7 @@ NARROW_MARK_48K = "WP_NARROW_MARK"
 # and out's narrow rows marked too for wp_tops (WP_NARROW_MARK_OUT, with it: ~2,500 T-states a reply step for 18
 # bytes, ~140 a byte) next, before MV_HZ_ENDS (~125 a byte)
 NARROW_MARK_OUT_48K = "WP_NARROW_MARK_OUT"
-NARROW_MARKS_48K = (NARROW_MARK_48K, NARROW_MARK_OUT_48K)
+NARROW_MARKS_48K = (NARROW_MARK_OUT_48K,)   # (since zx48narrow36 q's, k's and v's narrow rows by class bits on every planes' rung)
 # attention.s's table means over a dimension-major value cache, its positions in order (AT_TABLE_BY_DIMENSION,
 # thirty-fifth round, zx48kept35: no stride a position-dimension, v stored by kv_values_scatter, layer 0's SEP
 # values kept while the word list is unpacked; on the packed key planes' rungs alone, spends_48k): first, before
@@ -1108,9 +1108,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      short_ends=short_ends and coarse and not banked,
                                      folded_bias=folded_bias(coarse, pairs, banked),
                                      row_marks=row_marks and coarse and not banked,
-                                     narrow_mark=narrow_mark and planes_48k and coarse and not banked,
-                                     narrow_mark_out=narrow_mark and narrow_mark_out and planes_48k and coarse
-                                     and not banked,
+                                     # (q's, k's and v's narrow rows by class bits, without plane 6 bytes: on
+                                     # every planes' rung, thirty-sixth round, zx48narrow36; WP_NARROW_MARK's no more)
+                                     narrow_bits=planes_48k and coarse and not banked and planes_take(soul),
+                                     narrow_mark_out=narrow_mark_out and planes_48k and coarse and not banked
+                                     and planes_take(soul),
                                      weight_planes=(banked and weight_planes or planes_48k and coarse and not banked)
                                      and planes_take(soul), nz_short=banked and nz and nz_short,
                                      # (nzmatvec.s's scan in the other set and by x's page, thirty-fourth round: 22
@@ -1676,7 +1678,7 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                         rung.update(_spent_48k(spends_that_fit(     # where it still fits, in order; the cuts
                             lambda spends: coarse_fits(soul, tokenizer, word_list, **rung, **_spent_48k(spends)),
                             spends_48k(fast_scores, planes_48k, nz, packed_keys,   # with the fast scores alone)
-                                       narrow_mark_take(soul)))))
+                                       narrow_mark_out_take(soul)))))
                     if not rung.get("row_marks") and coarse_fits(soul, tokenizer, word_list,
                                                                  **{**rung, "row_marks": True}):
                         rung["row_marks"] = True    # (te's and pe's marks: the room a rung without spends leaves)
