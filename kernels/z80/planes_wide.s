@@ -105,7 +105,24 @@ wp_rows_wide:
         ld a,$80                ; (no class bits read yet)
         ld (wp_wide_bits),a
 .endif
-@row:   ld hl,wp_table_pages    ; the row's u, 0 first
+@row:
+.ifdef WP_NARROW_BITS
+        ld hl,(wp_classes)      ; (WP_NARROW_BITS: q's, k's and v's class bits, as wp_rows reads them; 0: none,
+        ld a,h                  ; every row by its 8 planes, out's for fw_out_wide)
+        or l
+        jr z,@class             ; (Z and no carry: a row of out)
+        ld a,(wp_wide_bits)
+        add a,a                 ; (carry: narrow)
+        jr nz,@bits_left
+        ld a,(hl)               ; the next byte of bits
+        inc hl
+        ld (wp_classes),hl
+        add a,a                 ; (never 0: a 1 follows a byte's bits)
+@bits_left:
+        ld (wp_wide_bits),a
+@class: push af                 ; (C: a narrow row, no plane 6 bytes; Z: out's row, NZ: a row with class bits;
+.endif                          ; the clear keeps the carry)
+        ld hl,wp_table_pages    ; the row's u, 0 first
         ld b,32
 @clear: ld (hl),0
         inc l
@@ -115,20 +132,7 @@ wp_rows_wide:
         call wp_wide_row_order  ; (planes.s's, in bank 6: a narrow row's order has no plane 6)
 .else
 .ifdef WP_NARROW_BITS
-        ld hl,(wp_classes)      ; (WP_NARROW_BITS: q's, k's and v's class bits, as wp_rows reads them; 0: none,
-        ld a,h                  ; every row by its 8 planes, out's for fw_out_wide)
-        or l
-        jr z,@order             ; (Z and no carry: a row of out)
-        ld a,(wp_wide_bits)
-        add a,a                 ; (carry: narrow)
-        jr nz,@bit
-        ld a,(hl)               ; the next byte of bits
-        inc hl
-        ld (wp_classes),hl
-        add a,a                 ; (never 0: a 1 follows a byte's bits)
-@bit:   ld (wp_wide_bits),a
-@order: ld ix,wp_wide_order
-        push af                 ; (C: a narrow row, no plane 6 bytes; Z: out's row, NZ: a row with class bits)
+        ld ix,wp_wide_order
         jr nc,@plane
         ld ix,wp_wide_order_narrow
 .else
