@@ -51,13 +51,18 @@ WP_NARROW_BITS_ON = 0
 .endif
 
 ; mask_bits_into_row - (wp_rows_wide's and fc1wide.s's fg_rows_wide's) OR C, a plane's bit, into the row's u
-; at (HL) for each set bit of the mask A, lowest column first (L counts the columns); clobbers AF, B, L.
+; at (HL) for each set bit of the mask A, lowest column first (L counts the columns); clobbers AF, B, L. (WP_NARROW_BITS:
+; XOR, the same on bits set once from 0, and a narrow row's plane 7 as $C0 flips its u from $40 to $80.)
         .macro mask_bits_into_row
 @bit:   srl a                   ; column 8 g + j's bit
         jr nc,@next
         ld b,a
         ld a,(hl)
+.ifdef WP_NARROW_BITS
+        xor c
+.else
         or c
+.endif
         ld (hl),a
         ld a,b
 @next:  inc l
@@ -101,10 +106,6 @@ WP_NARROW_BITS_ON = 0
         .endmacro
 
 wp_rows_wide:
-.ifdef WP_NARROW_BITS
-        ld a,$80                ; (no class bits read yet)
-        ld (wp_wide_bits),a
-.endif
 @row:
 .ifdef WP_NARROW_BITS
         ld hl,(wp_classes)      ; (WP_NARROW_BITS: q's, k's and v's class bits, as wp_rows reads them; 0: none,
@@ -120,11 +121,20 @@ wp_rows_wide:
         add a,a                 ; (never 0: a 1 follows a byte's bits)
 @bits_left:
         ld (wp_wide_bits),a
-@class: push af                 ; (C: a narrow row, no plane 6 bytes; Z: out's row, NZ: a row with class bits;
-.endif                          ; the clear keeps the carry)
+@class: push af                 ; (Z: out's row, NZ: a row with class bits)
+        ld ix,wp_wide_order
+        sbc a,a
+        jr z,@wide
+        ld ix,wp_wide_order_narrow      ; a narrow row (no plane 6 bytes): its u from $40, plane 7 as $C0 (bit 6
+        ld a,$40                ; the complement of bit 7)
+@wide:  ld hl,wp_table_pages    ; the row's u
+        ld b,32
+@clear: ld (hl),a
+.else
         ld hl,wp_table_pages    ; the row's u, 0 first
         ld b,32
 @clear: ld (hl),0
+.endif
         inc l
         djnz @clear
         ld de,(wp_w)            ; its masks in plane_bytes' order
@@ -132,9 +142,7 @@ wp_rows_wide:
         call wp_wide_row_order  ; (planes.s's, in bank 6: a narrow row's order has no plane 6)
 .else
 .ifdef WP_NARROW_BITS
-        ld ix,wp_wide_order
-        jr nc,@plane
-        ld ix,wp_wide_order_narrow
+                                ; (IX the row's order)
 .else
         ld ix,wp_wide_order
 .endif
@@ -200,19 +208,6 @@ wp_rows_wide:
 .endif
 .ifdef WP_NARROW_BITS
         pop af
-        jr nc,@wide_row
-        ld hl,wp_table_pages    ; a narrow row's bit 6: the complement of bit 7
-        ld b,32
-@bit_6: ld a,(hl)
-        cpl
-        and $80
-        rrca
-        or (hl)
-        ld (hl),a
-        inc l
-        djnz @bit_6
-        jr @unmarked
-@wide_row:
 .ifdef WP_NARROW_MARK_OUT
         jr nz,@unmarked         ; (a row with class bits: no mark; out's rows may be marked)
 .endif
@@ -309,9 +304,10 @@ wp_rows_wide:
 wp_wide_order:                  ; soul_layout.PLANE_ORDER: 1 << b, then 24 where the groups run down (no end mark:
         .byte 1 << 7, 0, 1 << 6, 24, 1 << 5, 0, 1 << 4, 24, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0   ; plane 3 ends it)
 .ifdef WP_NARROW_BITS
-wp_wide_order_narrow:           ; (a narrow row's: no plane 6)
-        .byte 1 << 7, 0, 1 << 5, 0, 1 << 4, 24, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0
-wp_wide_bits:   .byte 0         ; (this byte's class bits left, as wp_rows' C')
+wp_wide_order_narrow:           ; (a narrow row's: no plane 6, plane 7's bit as bits 7 and 6)
+        .byte 3 << 6, 0, 1 << 5, 0, 1 << 4, 24, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0
+wp_wide_bits:   .byte $80       ; (this byte's class bits left, as wp_rows' C'; a call reads its list's bits to their
+                                ; end, which leaves $80, none, for the next)
 .endif
 .endif
 .ifdef RUN_VARIABLES                   ; (the 48K player's: below its program, off the tape, after soulplayer.s's, build.py)
@@ -420,25 +416,25 @@ fw_out_scan:                    ; (HL the least kept, A fw_lg_chose: 1 by the pl
         ld (wp_w),hl
 .if WP_WIDE_MARKS * WP_NARROW_BITS_ON
         inc hl                  ; (WP_NARROW_BITS: wp_row reads no mark, so a marked row's plane 6 group 3 byte, its
-        inc hl                  ; byte 4, goes back to plane 7's complement for the call, then to the mark)
+        inc hl                  ; byte 4, flips to plane 7's complement for the call, and back)
         inc hl
         ld a,(hl)
         inc hl
-        cp (hl)
-        jr nz,@unmarked
-        cpl
-        ld (hl),a
+        sub (hl)
+        sub 1
+        sbc a,a                 ; $FF: marked (bytes 3 and 4 equal), else 0
         push hl
-        call wp_rows
-        pop hl
-        dec hl
-        ld a,(hl)
-        inc hl
+        push af
+        xor (hl)
         ld (hl),a
-        jr @judge
-@unmarked:
-.endif
         call wp_rows
+        pop af
+        pop hl
+        xor (hl)
+        ld (hl),a
+.else
+        call wp_rows
+.endif
 @judge: pop bc
         pop hl
         ld a,(hl)               ; DE = the logit, sign flipped (unsigned order)
