@@ -63,8 +63,9 @@
 ; Bytes: 1,619 (the 128K player's bank 6's since zxqkv128b, as planes_bank(qkv_apart, out_apart) builds it; 1,661
 ; before zx48rows35's constants from M; 2,050 with WP_MAKE's wp_make, 389, for planes made
 ; at a first RUN; 1,619 in the bench without it: wp_rows 884, the shift-4 loop 372 of them (393 with its set-up and
-; patches), 1,661 before zx48rows35's constants from M; 1,378 in the 48K player with WP_NARROW_MARK and
-; WP_NARROW_MARK_OUT (1,342 without them, 1,360 with the first alone; 1,380 before zx48rows35),
+; patches), 1,661 before zx48rows35's constants from M; 1,419 in the 48K player with WP_NARROW_BITS and
+; WP_NARROW_MARK_OUT (since zx48narrow36; 1,378 with WP_NARROW_MARK and WP_NARROW_MARK_OUT, 1,342 without them, 1,360
+; with the first alone; 1,380 before zx48rows35),
 ; with SOUL_OUT_PLANES's wp_tops, 192 (204 before the thirtieth round: K + $1000 patched in, plane 7 added to it), and
 ; WP_NO_CLASSES, 473 fewer: 1,392 before the thirtieth round, 1,474 before the twenty-eighth
 ; round; 1,659 in bank 6 and 1,270 in the bench with one loop; the 2,048 table bytes apart, at $C000 in
@@ -135,6 +136,18 @@
 ; soul's 125), wp_tops the same test after plane 7 and 2 P'_7 + P'_6 = P'_7 + S (wp_tops_narrow): a narrow row 111
 ; T-states fewer, a wide one 15 more, the tables 20 more (S stored); planes.s 18 bytes more (1,378); the logit lens
 ; reads a marked row's plane 6 back (soul_layout.plane_weights(marked=True)).
+; WP_NARROW_BITS (thirty-sixth round, zx48narrow36; the 48K player's on every planes' rung, in place of WP_NARROW_MARK;
+; tests/test_kernels_z80_narrow_bits.py): a narrow row of q, k and v has no plane 6 bytes (28 bytes), and each matrix's
+; rows' classes lie before it as bits at (wp_classes) (soul_layout.narrow_bits: 7 rows a byte from bit 7 down, a 1 after
+; a byte's bits, a 0 byte at the end; forward.s's fw_projection points wp_w past them). wp_row's loop shifts the next
+; row's bit out of C' (`sla c`: carry narrow, zero where a byte's bits are used: the next byte from HL', the 0 byte the
+; call's end, no count): a wide row to wp_row, a narrow one into wp_row_narrow, plane 7 from S + 2 K, then plane 5. Exact
+; for any soul (no mark to find by chance). Against the plain 48K form (no marks) a narrow row 167 T-states fewer, a
+; wide one 11 more, 38 more a byte of bits and 60 a call, the tables 38 (S + 2 K); against WP_NARROW_MARK a narrow row
+; 54 fewer, a wide one 4 fewer, less ~5 a row for the bits. The shipped soul's q, k and v: 448 bytes fewer (484 of plane 6
+; less 36 of bits); planes.s 1,419 bytes in the 48K player (41 more than WP_NARROW_MARK's 1,378: wp_row_narrow's plane 7
+; and the bits' test and reads); out's rows keep their marks (WP_NARROW_MARK_OUT, for wp_tops), which wp_row no longer
+; reads: planes_wide.s's fw_out_logits flips a marked exact row's byte 4 back for its call.
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)

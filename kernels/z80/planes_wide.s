@@ -16,7 +16,10 @@
 ; then sum w x by arith.s's mul16s in 32 bits, sra32 and sat32to16: slow and exact.
 ; T-states: ~38,300 a row (tests/test_zx_planes48.py, random w and x; 32 rows of an
 ; xn ~1.23M, against wp_rows' ~1,750): correctness first, for a call no shipped prompt makes.
-; Bytes: 364 (in the 48K player since zx48wide35, thirty-fifth round: without WP_GROUP_FORMS the sum in the other
+; Bytes: 445 (in the 48K player since zx48narrow36, thirty-sixth round: wp_rows_wide 223 with WP_NARROW_BITS' class
+; bits, a narrow row's order and u from $40, and WP_NARROW_MARK_OUT's fix for out's rows alone; fw_out_logits 222, its
+; exact rows' class bits and a marked row's byte 4 flipped for the call and back);
+; 364 (in the 48K player since zx48wide35, thirty-fifth round: without WP_GROUP_FORMS the sum in the other
 ; register set, not wide_column_sums' in memory, and the planes' loop ended by plane 3's bit, no end mark:
 ; wp_rows_wide 157 in the bench, 172 before; 16 fewer in the 48K, for KV_SCATTER_POPS);
 ; 380 (since zx48room35: wp_wide_sum among soulplayer.s's run-time variables
@@ -29,7 +32,11 @@
 ; a narrow row's bit 6 from planes.s's wp_wide_row_order and wp_wide_narrow_fix in bank 6, its order there too:
 ; wp_rows_wide and its sum 178 -> 163 bytes in the 128K player. With WP_NARROW_MARK (the 48K's since the thirty-fifth
 ; round, zx48rows35: a narrow row's plane 6 group 3 byte is plane 7's, planes.s's mark) a marked row's group 3 bit 6,
-; unpacked as bit 7, flips back to its complement: 22 bytes more, in the 48K's cold part.
+; unpacked as bit 7, flips back to its complement: 22 bytes more, in the 48K's cold part. With WP_NARROW_BITS (the 48K's
+; since the thirty-sixth round, zx48narrow36) q's, k's and v's rows come with their class bits at (wp_classes), read as
+; wp_rows reads them (the state between rows in wp_wide_bits); a narrow row has no plane 6 bytes: its order leaves plane
+; 6 out and its u starts at $40, plane 7's bits xored in as $C0 (bit 6 the complement of bit 7); wp_classes 0 (out's
+; rows, fw_out_wide) reads every row by its 8 planes and, with WP_NARROW_MARK_OUT, a marked one's group 3 as above.
 
 ; (the mark test after a row's planes: q's, k's and v's rows with WP_NARROW_MARK, out's with WP_NARROW_MARK_OUT)
 .ifdef WP_NARROW_MARK
