@@ -34,7 +34,8 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,322 (the 48K's, with KV_SCATTER_POPS since zx48wide35, thirty-fifth round: kv_values_scatter by SP's pops,
+; Bytes: 2,329 (the 48K's since zx48narrow36, thirty-sixth round: fw_projection points wp_classes at a matrix's class
+; bits and wp_w past them, WP_NARROW_BITS, 7 more); 2,322 (with KV_SCATTER_POPS since zx48wide35, thirty-fifth round: kv_values_scatter by SP's pops,
 ; 23 more, in the room planes_wide.s's wp_rows_wide freed; 2,299 without it, zx48room35; since zx48kept35: AT_TABLE_BY_DIMENSION, v through z's room and
 ; kv_values_scatter and kv_values_gather, 16 and 13, in place of fw_cache_slot, 24, and the slot's push and pop);
 ; 2,285 (since zx48spend34: PL_HIGH_BY_HEAD, fw_high_planes called by the old dot, no pl_high_planes
@@ -1974,8 +1975,10 @@ fw_projection:
         ld (wp_w),hl
         ld a,(ix+2)
         ld (wp_shift),a
+.ifndef WP_NARROW_BITS
         ld a,FW_DIM
         ld (wp_rows_count),a
+.endif
         ld a,(fw_xn_planes)
         or a
         jr nz,@built            ; (1: the tables are this xn's, $FF: declined)
@@ -1985,6 +1988,10 @@ fw_projection:
         ld (fw_xn_planes),a
 @built: inc a
         jp nz,wp_rows
+.ifdef WP_NARROW_BITS
+        ld a,FW_DIM             ; (wp_rows_wide counts the rows; wp_rows reads their bits to the end)
+        ld (wp_rows_count),a
+.endif
         jp wp_rows_wide
 .else
         ld a,(ix+2)

@@ -16,9 +16,9 @@
 ; then sum w x by arith.s's mul16s in 32 bits, sra32 and sat32to16: slow and exact.
 ; T-states: ~38,300 a row (tests/test_zx_planes48.py, random w and x; 32 rows of an
 ; xn ~1.23M, against wp_rows' ~1,750): correctness first, for a call no shipped prompt makes.
-; Bytes: 445 (in the 48K player since zx48narrow36, thirty-sixth round: wp_rows_wide 223 with WP_NARROW_BITS' class
-; bits, a narrow row's order and u from $40, and WP_NARROW_MARK_OUT's fix for out's rows alone; fw_out_logits 222, its
-; exact rows' class bits and a marked row's byte 4 flipped for the call and back);
+; Bytes: 442 (in the 48K player since zx48narrow36, thirty-sixth round: wp_rows_wide 223 with WP_NARROW_BITS' class
+; bits, a narrow row's order and u from $40, and WP_NARROW_MARK_OUT's fix for out's rows alone; fw_out_logits 219, its
+; exact rows' class bits and a marked row's byte 4 flipped for the call and back, no count);
 ; 364 (in the 48K player since zx48wide35, thirty-fifth round: without WP_GROUP_FORMS the sum in the other
 ; register set, not wide_column_sums' in memory, and the planes' loop ended by plane 3's bit, no end mark:
 ; wp_rows_wide 157 in the bench, 172 before; 16 fewer in the 48K, for KV_SCATTER_POPS);
@@ -386,7 +386,9 @@ fw_next_token:                  ; (the probes' entry for the output and the logi
         ld hl,0
 fw_out_scan:                    ; (HL the least kept, A fw_lg_chose: 1 by the planes, 0 every row exact)
         ld (fw_lg_chose),a
+.ifndef WP_NARROW_BITS                  ; (WP_NARROW_BITS: wp_rows' one row by fw_out_one_row's bits)
         ld (wp_rows_count),a    ; (1: wp_rows' one row a call for each row kept; wp_rows_wide has run where 0)
+.endif
         ld a,l
         ld (@least_low+1),a
         ld c,h

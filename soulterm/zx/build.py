@@ -271,13 +271,15 @@ HZ_ENDS_48K = "MV_HZ_ENDS"
 LEADING_ZEROS_48K = SKIP_LEADING_ZEROS
 ROW_MARKS_48K = "EM_ROW_MARKS"
 # planes.s's narrow rows by their mark (WP_NARROW_MARK, thirty-fifth round, zx48rows35: plane 6 passed over on q's, k's
-# and v's narrow rows, ~12,000 T-states a reply step of "hello" for ~45 bytes, ~270 a byte) first, on the planes'
-# rungs where soul_layout.narrow_mark_take says the soul's rows allow it
+# and v's narrow rows, ~12,000 T-states a reply step of "hello" for ~45 bytes, ~270 a byte): no spend since the
+# thirty-sixth round (zx48narrow36), whose WP_NARROW_BITS, on every planes' rung, leaves those rows' plane 6 bytes out
 NARROW_MARK_48K = "WP_NARROW_MARK"
-# and out's narrow rows marked too for wp_tops (WP_NARROW_MARK_OUT, with it: ~2,500 T-states a reply step for 18
-# bytes, ~140 a byte) next, before MV_HZ_ENDS (~125 a byte)
+# out's narrow rows marked for wp_tops (WP_NARROW_MARK_OUT, thirty-fifth round; on the planes' rungs where
+# soul_layout.narrow_mark_out_take says the soul's rows allow it): first. (With WP_NARROW_BITS it also takes the marks'
+# fix in wp_rows_wide and fw_out_logits' flip of a marked exact row: 58 bytes for ~2,300 T-states a reply step of
+# "hello", ~40 a byte, docs/spectrum.md, "Thirty-sixth round"; 18 for ~2,500 before)
 NARROW_MARK_OUT_48K = "WP_NARROW_MARK_OUT"
-NARROW_MARKS_48K = (NARROW_MARK_OUT_48K,)   # (since zx48narrow36 q's, k's and v's narrow rows by class bits on every planes' rung)
+NARROW_MARKS_48K = (NARROW_MARK_OUT_48K,)
 # attention.s's table means over a dimension-major value cache, its positions in order (AT_TABLE_BY_DIMENSION,
 # thirty-fifth round, zx48kept35: no stride a position-dimension, v stored by kv_values_scatter, layer 0's SEP
 # values kept while the word list is unpacked; on the packed key planes' rungs alone, spends_48k): first, before
