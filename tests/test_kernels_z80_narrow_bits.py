@@ -3,7 +3,7 @@ narrow row (weights in -64..63, plane 6 plane 7's complement) has no plane 6 byt
 classes lie before it as bits (soul_layout.narrow_bits: 7 rows a byte, a 1 after a byte's bits, a 0 byte at the end),
 which wp_row's loop shifts out of C' a row (HL' the list). Bit-exact against intmath.matvec at every shift on rows of 6,
 7 and 8 planes of any soul (no mark to find by chance); against the plain 48K form a narrow row 167 T-states fewer, a
-wide one 11 more, 38 more a byte of bits, 60 more a call, the tables 38; planes_wide.s's wp_rows_wide reads such rows exactly
+wide one 11 more, 38 more a byte of bits, 33 more a call, the tables 38; planes_wide.s's wp_rows_wide reads such rows exactly
 (by the same bits) and out's rows (no bits: wp_classes 0) as before, marked ones with WP_NARROW_MARK_OUT; a broken
 class test or narrow start fails; wp_tops is unchanged with WP_NARROW_MARK_OUT; the ladder's spends keep out's mark
 alone (soul_layout.narrow_mark_out_take)."""
@@ -33,7 +33,7 @@ NARROW_GAIN = 167       # T-states a narrow row fewer than the plain form (plane
                         # the narrow entry's ld h / jp and the class test's, 28)
 WIDE_COST = 11          # a wide row's class test (sla c / jr z / exx / jp nc: 29) against dec b / exx / jp nz (18)
 BYTE_COST = 38          # a byte of bits read (jr z taken / ld c,(hl) / inc hl / sla c / jr nz)
-CALL_COST = 60          # a call's set-up (HL', C' and a jp against the count) and its end by the 0 byte
+CALL_COST = 33          # a call's set-up (HL' and a jp against the count) and its end by the 0 byte
 TABLES_COST = 38        # wp_tables' S + 2 K (add hl,hl / add hl,de / its store)
 
 

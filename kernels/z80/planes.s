@@ -63,7 +63,7 @@
 ; Bytes: 1,619 (the 128K player's bank 6's since zxqkv128b, as planes_bank(qkv_apart, out_apart) builds it; 1,661
 ; before zx48rows35's constants from M; 2,050 with WP_MAKE's wp_make, 389, for planes made
 ; at a first RUN; 1,619 in the bench without it: wp_rows 884, the shift-4 loop 372 of them (393 with its set-up and
-; patches), 1,661 before zx48rows35's constants from M; 1,419 in the 48K player with WP_NARROW_BITS and
+; patches), 1,661 before zx48rows35's constants from M; 1,417 in the 48K player with WP_NARROW_BITS and
 ; WP_NARROW_MARK_OUT (since zx48narrow36; 1,378 with WP_NARROW_MARK and WP_NARROW_MARK_OUT, 1,342 without them, 1,360
 ; with the first alone; 1,380 before zx48rows35),
 ; with SOUL_OUT_PLANES's wp_tops, 192 (204 before the thirtieth round: K + $1000 patched in, plane 7 added to it), and
@@ -143,9 +143,9 @@
 ; row's bit out of C' (`sla c`: carry narrow, zero where a byte's bits are used: the next byte from HL', the 0 byte the
 ; call's end, no count): a wide row to wp_row, a narrow one into wp_row_narrow, plane 7 from S + 2 K, then plane 5. Exact
 ; for any soul (no mark to find by chance). Against the plain 48K form (no marks) a narrow row 167 T-states fewer, a
-; wide one 11 more, 38 more a byte of bits and 60 a call, the tables 38 (S + 2 K); against WP_NARROW_MARK a narrow row
+; wide one 11 more, 38 more a byte of bits and 33 a call, the tables 38 (S + 2 K); against WP_NARROW_MARK a narrow row
 ; 54 fewer, a wide one 4 fewer, less ~5 a row for the bits. The shipped soul's q, k and v: 448 bytes fewer (484 of plane 6
-; less 36 of bits); planes.s 1,419 bytes in the 48K player (41 more than WP_NARROW_MARK's 1,378: wp_row_narrow's plane 7
+; less 36 of bits); planes.s 1,417 bytes in the 48K player (39 more than WP_NARROW_MARK's 1,378: wp_row_narrow's plane 7
 ; and the bits' test and reads); out's rows keep their marks (WP_NARROW_MARK_OUT, for wp_tops), which wp_row no longer
 ; reads: planes_wide.s's fw_out_logits flips a marked exact row's byte 4 back for its call.
 
@@ -1372,10 +1372,9 @@ wp_rows:
 .endif
         ld de,(wp_out)
 .ifdef WP_NARROW_BITS
-        ld hl,(wp_classes)      ; (HL': the class bits; C' this byte's, none yet: the first test reads a byte)
-        ld c,$80
+        ld hl,(wp_classes)      ; (HL': the class bits, C' their byte: the first row's from their first byte)
         ld sp,(wp_w)
-        jp wp_row_class
+        jp wp_row_bits
 .else
         ld a,(wp_rows_count)
         ld b,a
