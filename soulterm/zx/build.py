@@ -1039,8 +1039,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     their room (256 bytes against its ~115: ~140 more free below UNCONTENDED, ~115 more above it).
     `row_marks`: the 48K's (with `coarse`) te's and pe's marks every 8 rows (vecops.s's EM_ROW_MARKS: the
     ladder's last rung, where its spends leave the room, twenty-fifth round).
-    `narrow_mark`: the 48K's (with `planes_48k`) planes.s's narrow rows by their mark (WP_NARROW_MARK: one of
-    SPENDS_48K, thirty-fifth round), and with `narrow_mark_out` out's too, for wp_tops (WP_NARROW_MARK_OUT).
+    `narrow_mark`: no longer read (planes.s's WP_NARROW_MARK, thirty-fifth round: since zx48narrow36 the 48K's planes'
+    rungs take WP_NARROW_BITS, q's, k's and v's narrow rows without plane 6 bytes, in its place); `narrow_mark_out`
+    (with `planes_48k`) out's narrow rows marked for wp_tops (WP_NARROW_MARK_OUT, a spend).
     `nz`: the 128K's (None: NZ_128K) fc2 through nzmatvec.s's matvec_nz (MV_NZ, twenty-seventh round): its
     once-a-call part at the cold part's end, its rows and chain after forward.s, and no FW_WIDE_SPARSE nor
     MV_SPARSE_PAIR_SKIP's routines. On the 48K (zxsparse48; None: off, the ladder's choice) with `planes_48k` only:
