@@ -19,7 +19,7 @@ from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.build import PLANES_TABLES_48K, SCREEN_THIRD, assemble_spectrum_player
 from soulterm.zx.kernelbench import TurnCost, Z80Bench, Z80_KERNELS_DIR, forward_turn, player_bench, player_kernel_options
-from soulterm.zx.soul_layout import QKV_MATRICES, plane_bytes
+from soulterm.zx.soul_layout import QKV_MATRICES, narrow_bits_bytes, plane_bytes
 from soulterm.zx.weight_planes import PLANES_SOURCE, load_planes, plane_tables, turn_inputs
 
 WIDE_SOURCE = PLANES_SOURCE + '.include "planes_wide.s"\nwp_wide_end:\n'
@@ -86,7 +86,8 @@ def test_planes_wide_header_states_its_bytes_and_t_states(wide_bench):
 
 def test_the_48k_runs_q_k_v_on_planes_with_its_tables_in_the_screens_middle_third(soul_and_tokenizer):
     """The shipped 48K (the ladder's planes' rung): both layers' q, k and v in plane_bytes' layout at their
-    labels (1,024 bytes each, the map's regions too), their descriptors' shift bytes without MV_SHORT_K's
+    labels (since zx48narrow36 each after its class bits, its narrow rows without plane 6: narrow_bits_bytes; the map's
+    regions too), their descriptors' shift bytes without MV_SHORT_K's
     flag, planes.s's tables at $4800 (the screen's middle third, hidden), the chat in lines 0..7; a turn of
     "hello" equal to the engine at every step, the tables after it layer 1's last xn's but for the first page's
     first 64 bytes: attention's output (fw_att there since zxroom48d), layer 1's of the last step; since the
@@ -102,9 +103,11 @@ def test_the_48k_runs_q_k_v_on_planes_with_its_tables_in_the_screens_middle_thir
     regions = {region.start: region for region in built.regions}
     for name in QKV_MATRICES:
         label = "soul_" + name.replace(".", "_")
-        planes = plane_bytes(soul[name].values, marked="WP_NARROW_MARK" in sym)    # (zx48rows35: narrow rows marked)
-        assert data[sym[label] - origin:sym[label] - origin + 1024] == planes, name
-        assert regions[sym[label]].end == sym[label] + 1024 and regions[sym[label]].name == name
+        planes = narrow_bits_bytes(soul[name].values)      # (zx48narrow36: class bits, narrow rows without plane 6)
+        assert sym["WP_NARROW_BITS"] == 1 and len(planes) < 1024
+        assert data[sym[label] - origin:sym[label] - origin + len(planes)] == planes, name
+        assert sym[label + "_end"] == sym[label] + len(planes)
+        assert regions[sym[label]].end == sym[label] + len(planes) and regions[sym[label]].name == name
     for layer in range(2):
         for offset, name in ((sym["FD_Q"], "q"), (sym["FD_K"], "k"), (sym["FD_V"], "v")):
             at = sym[f"soul_layer{layer}"] + offset - origin

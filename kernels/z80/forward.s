@@ -34,8 +34,9 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,296 (the 48K's since zx48fc1g36, thirty-sixth round: fc1 by fw_fc1_planes, FW_FC1_BYTES, 26 fewer;
-; 2,322 with KV_SCATTER_POPS since zx48wide35, thirty-fifth round: kv_values_scatter by SP's pops,
+; Bytes: 2,303 (the 48K's since zx48fc1g36 and zx48narrow36, thirty-sixth round: fc1 by fw_fc1_planes, FW_FC1_BYTES, 26
+; fewer; fw_projection points wp_classes at a matrix's class bits and wp_w past them, WP_NARROW_BITS, 7 more);
+; 2,322 (with KV_SCATTER_POPS since zx48wide35, thirty-fifth round: kv_values_scatter by SP's pops,
 ; 23 more, in the room planes_wide.s's wp_rows_wide freed; 2,299 without it, zx48room35; since zx48kept35: AT_TABLE_BY_DIMENSION, v through z's room and
 ; kv_values_scatter and kv_values_gather, 16 and 13, in place of fw_cache_slot, 24, and the slot's push and pop);
 ; 2,285 (since zx48spend34: PL_HIGH_BY_HEAD, fw_high_planes called by the old dot, no pl_high_planes
@@ -1952,6 +1953,9 @@ FW_OUT_WIDE_LOGIT = fw_att + FW_DIM
 .endif
 
 ; fw_projection - W xn into HL, for the 32x32 matrix at descriptor offset A.
+.ifdef WP_NARROW_BITS
+FW_CLASS_BYTES  = (FW_DIM + 6) / 7 + 1  ; (soul_layout.narrow_bits: a matrix's class bits, 7 rows a byte and its end, before its rows)
+.endif
 fw_projection:
 .ifdef SOUL_QKV_PLANES
         ld (wp_out),hl
@@ -1970,11 +1974,18 @@ fw_projection:
 ; in the screen's middle third, the matrices in plane_bytes' layout alone, SOUL_QKV_PLANES: the xn's
 ; first product builds the tables, or finds them declined, and a declined xn's products run
 ; wp_rows_wide, slow and exact; wp_x is fw_xn from the start on, soulplayer.s's player_start.)
+.ifdef WP_NARROW_BITS
+        ld (wp_classes),hl      ; (WP_NARROW_BITS: the rows' class bits, the rows after them)
+        ld de,FW_CLASS_BYTES
+        add hl,de
+.endif
         ld (wp_w),hl
         ld a,(ix+2)
         ld (wp_shift),a
+.ifndef WP_NARROW_BITS
         ld a,FW_DIM
         ld (wp_rows_count),a
+.endif
         ld a,(fw_xn_planes)
         or a
         jr nz,@built            ; (1: the tables are this xn's, $FF: declined)
@@ -1984,6 +1995,10 @@ fw_projection:
         ld (fw_xn_planes),a
 @built: inc a
         jp nz,wp_rows
+.ifdef WP_NARROW_BITS
+        ld a,FW_DIM             ; (wp_rows_wide counts the rows; wp_rows reads their bits to the end)
+        ld (wp_rows_count),a
+.endif
         jp wp_rows_wide
 .else
         ld a,(ix+2)

@@ -63,8 +63,9 @@
 ; Bytes: 1,619 (the 128K player's bank 6's since zxqkv128b, as planes_bank(qkv_apart, out_apart) builds it; 1,661
 ; before zx48rows35's constants from M; 2,050 with WP_MAKE's wp_make, 389, for planes made
 ; at a first RUN; 1,619 in the bench without it: wp_rows 884, the shift-4 loop 372 of them (393 with its set-up and
-; patches), 1,661 before zx48rows35's constants from M; 1,378 in the 48K player with WP_NARROW_MARK and
-; WP_NARROW_MARK_OUT (1,342 without them, 1,360 with the first alone; 1,380 before zx48rows35),
+; patches), 1,661 before zx48rows35's constants from M; 1,417 in the 48K player with WP_NARROW_BITS and
+; WP_NARROW_MARK_OUT (since zx48narrow36; 1,378 with WP_NARROW_MARK and WP_NARROW_MARK_OUT, 1,342 without them, 1,360
+; with the first alone; 1,380 before zx48rows35),
 ; with SOUL_OUT_PLANES's wp_tops, 192 (204 before the thirtieth round: K + $1000 patched in, plane 7 added to it), and
 ; WP_NO_CLASSES, 473 fewer: 1,392 before the thirtieth round, 1,474 before the twenty-eighth
 ; round; 1,659 in bank 6 and 1,270 in the bench with one loop; the 2,048 table bytes apart, at $C000 in
@@ -135,20 +136,45 @@
 ; soul's 125), wp_tops the same test after plane 7 and 2 P'_7 + P'_6 = P'_7 + S (wp_tops_narrow): a narrow row 111
 ; T-states fewer, a wide one 15 more, the tables 20 more (S stored); planes.s 18 bytes more (1,378); the logit lens
 ; reads a marked row's plane 6 back (soul_layout.plane_weights(marked=True)).
+; WP_NARROW_BITS (thirty-sixth round, zx48narrow36; the 48K player's on every planes' rung, in place of WP_NARROW_MARK;
+; tests/test_kernels_z80_narrow_bits.py): a narrow row of q, k and v has no plane 6 bytes (28 bytes), and each matrix's
+; rows' classes lie before it as bits at (wp_classes) (soul_layout.narrow_bits: 7 rows a byte from bit 7 down, a 1 after
+; a byte's bits, a 0 byte at the end; forward.s's fw_projection points wp_w past them). wp_row's loop shifts the next
+; row's bit out of C' (`sla c`: carry narrow, zero where a byte's bits are used: the next byte from HL', the 0 byte the
+; call's end, no count): a wide row to wp_row, a narrow one into wp_row_narrow, plane 7 from S + 2 K, then plane 5. Exact
+; for any soul (no mark to find by chance). Against the plain 48K form (no marks) a narrow row 167 T-states fewer, a
+; wide one 11 more, 38 more a byte of bits and 33 a call, the tables 38 (S + 2 K); against WP_NARROW_MARK a narrow row
+; 54 fewer, a wide one 4 fewer, less ~5 a row for the bits. The shipped soul's q, k and v: 448 bytes fewer (484 of plane 6
+; less 36 of bits); planes.s 1,417 bytes in the 48K player (39 more than WP_NARROW_MARK's 1,378: wp_row_narrow's plane 7
+; and the bits' test and reads); out's rows keep their marks (WP_NARROW_MARK_OUT, for wp_tops), which wp_row no longer
+; reads: planes_wide.s's fw_out_logits flips a marked exact row's byte 4 back for its call.
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
 WP_GROUP_PAGES  = 2             ; a group's table: a page of low bytes, then one of high bytes
 .ifdef WP_NARROW_MARK_OUT
 .ifndef WP_NARROW_MARK
-        .error "WP_NARROW_MARK_OUT: out's marked rows read by wp_row too (the logits' exact rows), WP_NARROW_MARK's"
+.ifndef WP_NARROW_BITS
+        .error "WP_NARROW_MARK_OUT: out's marked rows read by wp_row too (the logits' exact rows), WP_NARROW_MARK's or WP_NARROW_BITS's"
+.endif
 .endif
 .ifndef SOUL_OUT_PLANES
         .error "WP_NARROW_MARK_OUT marks out's rows for wp_tops (SOUL_OUT_PLANES)"
 .endif
 .endif
+.ifdef WP_NARROW_BITS
+.ifndef WP_NO_CLASSES
+        .error "WP_NARROW_BITS: wp_row's loop without class lists (the 48K's)"
+.endif
 .ifdef WP_NARROW_MARK
-PLANE_ROW_BYTES = 32            ; (soul_layout.PLANE_ROW_BYTES: the mark's bytes 3 and 4 of a row)
+        .error "WP_NARROW_BITS reads a row's class from its bits, WP_NARROW_MARK from its plane 6 bytes: one or the other"
+.endif
+.ifdef WP_WORD_TABLES
+        .error "WP_NARROW_BITS: the split tables' byte masks (the 48K's)"
+.endif
+.endif
+PLANE_ROW_BYTES = 32            ; (soul_layout.PLANE_ROW_BYTES: WP_NARROW_MARK's bytes 3 and 4 of a row)
+.ifdef WP_NARROW_MARK
 .ifndef WP_NO_CLASSES
         .error "WP_NARROW_MARK: wp_row's loop without classes (the 48K's)"
 .endif
@@ -524,6 +550,9 @@ wp_out:         .word 0         ; rows signed words
 wp_rows_count:  .byte 0         ; 1..255
 .ifndef WP_NO_CLASSES
 wp_classes:     .word 0         ; the rows' classes, a byte each (bit 0: the row skips plane 6), or 0: none
+.endif
+.ifdef WP_NARROW_BITS
+wp_classes:     .word 0         ; the rows' class bits (soul_layout.narrow_bits; planes_wide.s's wp_rows_wide: 0, none)
 .endif
 wp_shift:       .byte 0         ; WP_LEAST_SHIFT..WP_LEAST_SHIFT + 15
 wp_saved_sp:    .word 0
@@ -946,6 +975,11 @@ wp_fill:
         ld (wp_row_sum+2),hl    ; S + 2 K: a narrow row's 2 (K + P'_7) + P'_6 with P'_6 = S - P'_7
         ld (wp_row_4_sum+2),hl
 .endif
+.ifdef WP_NARROW_BITS
+        add hl,hl
+        add hl,de
+        ld (wp_row_sum+2),hl    ; S + 2 K: a narrow row's start (wp_row_narrow)
+.endif
         ld iy,(wp_saved_iy)
         or a                    ; built: carry clear
         jr wp_back
@@ -1337,6 +1371,11 @@ wp_rows:
         exx
 .endif
         ld de,(wp_out)
+.ifdef WP_NARROW_BITS
+        ld hl,(wp_classes)      ; (HL': the class bits, C' their byte: the first row's from their first byte)
+        ld sp,(wp_w)
+        jp wp_row_bits
+.else
         ld a,(wp_rows_count)
         ld b,a
         ld sp,(wp_w)
@@ -1344,6 +1383,7 @@ wp_rows:
         jp (ix)                 ; (the first row's class, in the call's loop)
 .else
         exx
+.endif
 .endif
 .endif
 wp_row:
@@ -1392,9 +1432,31 @@ wp_chain_end:
         ld (de),a
         inc de
 .ifdef WP_NO_CLASSES
+.ifdef WP_NARROW_BITS
+; (WP_NARROW_BITS) the next row's class by its bit: a wide row to wp_row, a narrow one (no plane 6 bytes) on here;
+; the list's 0 byte ends the call.
+wp_row_class:
+        sla c                   ; (carry: narrow; Z: this byte's bits used, its 1 shifted out)
+        jr z,wp_row_bits
+wp_row_bit:
+        exx
+        jp nc,wp_row
+; wp_row_narrow: (WP_NARROW_BITS) a narrow row: plane 7 (up) from S + 2 K, Q = 2 (K + P'_7) + P'_6 with P'_6 =
+; S - P'_7; then plane 5 from group 0's low page (the row has no plane 6 bytes).
+wp_row_narrow:
+        wp_row_top wp_row_sum
+        ld h,WP_PAGE
+        jp wp_row_planes_5
+wp_row_bits:
+        ld c,(hl)               ; the next 7 rows' bits (fewer in the last byte), a 1 after them
+        inc hl
+        sla c
+        jr nz,wp_row_bit        ; (0: the list's end)
+.else
         dec b
         exx                     ; (every row by its 8 planes: no class to read)
         jp nz,wp_row
+.endif
         ld sp,(wp_saved_sp)
         jp wp_back
 .else

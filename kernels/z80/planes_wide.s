@@ -16,8 +16,11 @@
 ; then sum w x by arith.s's mul16s in 32 bits, sra32 and sat32to16: slow and exact.
 ; T-states: ~38,300 a row (tests/test_zx_planes48.py, random w and x; 32 rows of an
 ; xn ~1.23M, against wp_rows' ~1,750): correctness first, for a call no shipped prompt makes.
-; Bytes: 426 (in the 48K player since zx48fc1g36, thirty-sixth round: 62 of them its macros expanded in
-; fc1wide.s's fg_rows_wide, FW_FC1_BYTES; 364 its own since zx48wide35, thirty-fifth round: without WP_GROUP_FORMS the sum in the other
+; Bytes: 504 (in the 48K player since zx48fc1g36 and zx48narrow36, thirty-sixth round: 62 of them its macros expanded
+; in fc1wide.s's fg_rows_wide, FW_FC1_BYTES; wp_rows_wide 223 with WP_NARROW_BITS' class
+; bits, a narrow row's order and u from $40, and WP_NARROW_MARK_OUT's fix for out's rows alone; fw_out_logits 219, its
+; exact rows' class bits and a marked row's byte 4 flipped for the call and back, no count);
+; 364 (in the 48K player since zx48wide35, thirty-fifth round: without WP_GROUP_FORMS the sum in the other
 ; register set, not wide_column_sums' in memory, and the planes' loop ended by plane 3's bit, no end mark:
 ; wp_rows_wide 157 in the bench, 172 before; 16 fewer in the 48K, for KV_SCATTER_POPS);
 ; 380 (since zx48room35: wp_wide_sum among soulplayer.s's run-time variables
@@ -30,16 +33,44 @@
 ; a narrow row's bit 6 from planes.s's wp_wide_row_order and wp_wide_narrow_fix in bank 6, its order there too:
 ; wp_rows_wide and its sum 178 -> 163 bytes in the 128K player. With WP_NARROW_MARK (the 48K's since the thirty-fifth
 ; round, zx48rows35: a narrow row's plane 6 group 3 byte is plane 7's, planes.s's mark) a marked row's group 3 bit 6,
-; unpacked as bit 7, flips back to its complement: 22 bytes more, in the 48K's cold part.
+; unpacked as bit 7, flips back to its complement: 22 bytes more, in the 48K's cold part. With WP_NARROW_BITS (the 48K's
+; since the thirty-sixth round, zx48narrow36) q's, k's and v's rows come with their class bits at (wp_classes), read as
+; wp_rows reads them (the state between rows in wp_wide_bits); a narrow row has no plane 6 bytes: its order leaves plane
+; 6 out and its u starts at $40, plane 7's bits xored in as $C0 (bit 6 the complement of bit 7); wp_classes 0 (out's
+; rows, fw_out_wide) reads every row by its 8 planes and, with WP_NARROW_MARK_OUT, a marked one's group 3 as above.
+
+; (the mark test after a row's planes: q's, k's and v's rows with WP_NARROW_MARK, out's with WP_NARROW_MARK_OUT)
+.ifdef WP_NARROW_MARK
+WP_WIDE_MARKS = 1
+.else
+.ifdef WP_NARROW_BITS
+.ifdef WP_NARROW_MARK_OUT
+WP_WIDE_MARKS = 1
+.endif
+.endif
+.endif
+.ifndef WP_WIDE_MARKS
+WP_WIDE_MARKS = 0
+.endif
+.ifdef WP_NARROW_BITS
+WP_NARROW_BITS_ON = 1
+.else
+WP_NARROW_BITS_ON = 0
+.endif
 
 ; mask_bits_into_row - (wp_rows_wide's and fc1wide.s's fg_rows_wide's) OR C, a plane's bit, into the row's u
-; at (HL) for each set bit of the mask A, lowest column first (L counts the columns); clobbers AF, B, L.
+; at (HL) for each set bit of the mask A, lowest column first (L counts the columns); clobbers AF, B, L. (WP_NARROW_BITS:
+; XOR, the same on bits set once from 0, and a narrow row's plane 7 as $C0 flips its u from $40 to $80.)
         .macro mask_bits_into_row
 @bit:   srl a                   ; column 8 g + j's bit
         jr nc,@next
         ld b,a
         ld a,(hl)
+.ifdef WP_NARROW_BITS
+        xor c
+.else
         or c
+.endif
         ld (hl),a
         ld a,b
 @next:  inc l
@@ -83,16 +114,46 @@
         .endmacro
 
 wp_rows_wide:
-@row:   ld hl,wp_table_pages    ; the row's u, 0 first
+@row:
+.ifdef WP_NARROW_BITS
+        ld hl,(wp_classes)      ; (WP_NARROW_BITS: q's, k's and v's class bits, as wp_rows reads them; 0: none,
+        ld a,h                  ; every row by its 8 planes, out's for fw_out_wide)
+        or l
+        jr z,@class             ; (Z and no carry: a row of out)
+        ld a,(wp_wide_bits)
+        add a,a                 ; (carry: narrow)
+        jr nz,@bits_left
+        ld a,(hl)               ; the next byte of bits
+        inc hl
+        ld (wp_classes),hl
+        add a,a                 ; (never 0: a 1 follows a byte's bits)
+@bits_left:
+        ld (wp_wide_bits),a
+@class: push af                 ; (Z: out's row, NZ: a row with class bits)
+        ld ix,wp_wide_order
+        sbc a,a
+        jr z,@wide
+        ld ix,wp_wide_order_narrow      ; a narrow row (no plane 6 bytes): its u from $40, plane 7 as $C0 (bit 6
+        ld a,$40                ; the complement of bit 7)
+@wide:  ld hl,wp_table_pages    ; the row's u
+        ld b,32
+@clear: ld (hl),a
+.else
+        ld hl,wp_table_pages    ; the row's u, 0 first
         ld b,32
 @clear: ld (hl),0
+.endif
         inc l
         djnz @clear
         ld de,(wp_w)            ; its masks in plane_bytes' order
 .ifdef WP_NARROW_WORDS
         call wp_wide_row_order  ; (planes.s's, in bank 6: a narrow row's order has no plane 6)
 .else
+.ifdef WP_NARROW_BITS
+                                ; (IX the row's order)
+.else
         ld ix,wp_wide_order
+.endif
 .endif
 .ifdef WP_GROUP_FORMS
 @plane: ld c,(ix+0)             ; 1 << b (0: words passed over, T[W] and a group row's exit)
@@ -153,7 +214,13 @@ wp_rows_wide:
 .ifdef WP_NARROW_WORDS
         call wp_wide_narrow_fix ; (a narrow row's bit 6: the complement of bit 7; A = 0)
 .endif
-.ifdef WP_NARROW_MARK
+.ifdef WP_NARROW_BITS
+        pop af
+.ifdef WP_NARROW_MARK_OUT
+        jr nz,@unmarked         ; (a row with class bits: no mark; out's rows may be marked)
+.endif
+.endif
+.if WP_WIDE_MARKS
         ld hl,-(PLANE_ROW_BYTES - 3)    ; (planes.s's mark: a narrow row's plane 6 group 3 byte is plane 7's, its
         add hl,de               ; bytes 3 and 4, not the complement) so its group 3's bit 6, unpacked as bit 7,
         ld a,(hl)               ; flips to bit 7's complement
@@ -170,6 +237,9 @@ wp_rows_wide:
 @unmarked:
         xor a
 .else
+.ifdef WP_NARROW_BITS
+@unmarked:
+.endif
 .ifndef WP_NARROW_WORDS
         xor a                   ; (the columns from 0: the planes' loop leaves 32)
 .endif
@@ -241,6 +311,12 @@ wp_rows_wide:
 .ifndef WP_NARROW_WORDS                 ; (planes.s's, in bank 6, with WP_NARROW_WORDS)
 wp_wide_order:                  ; soul_layout.PLANE_ORDER: 1 << b, then 24 where the groups run down (no end mark:
         .byte 1 << 7, 0, 1 << 6, 24, 1 << 5, 0, 1 << 4, 24, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0   ; plane 3 ends it)
+.ifdef WP_NARROW_BITS
+wp_wide_order_narrow:           ; (a narrow row's: no plane 6, plane 7's bit as bits 7 and 6)
+        .byte 3 << 6, 0, 1 << 5, 0, 1 << 4, 24, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0
+wp_wide_bits:   .byte $80       ; (this byte's class bits left, as wp_rows' C'; a call reads its list's bits to their
+                                ; end, which leaves $80, none, for the next)
+.endif
 .endif
 .ifdef RUN_VARIABLES                   ; (the 48K player's: below its program, off the tape, after soulplayer.s's, build.py)
 wp_wide_sum     = RUN_VARIABLES + RUN_VARIABLES_BYTES - 4
@@ -285,6 +361,10 @@ fw_next_token:                  ; (the probes' entry for the output and the logi
         ld (fw_next),a          ; (0: no row yet)
         call wp_tables          ; (wp_x is fw_xn)
         jp c,fw_out_wide
+.ifdef WP_NARROW_BITS
+        ld hl,fw_out_one_row    ; (the exact rows' class bits: one row, by its 8 planes)
+        ld (wp_classes),hl
+.endif
         call wp_tops            ; HL the best top, each row's in its logit's word
         inc hl                  ; T_b + 1 (T_b <= 15 S)
         ex de,hl
@@ -307,7 +387,9 @@ fw_next_token:                  ; (the probes' entry for the output and the logi
         ld hl,0
 fw_out_scan:                    ; (HL the least kept, A fw_lg_chose: 1 by the planes, 0 every row exact)
         ld (fw_lg_chose),a
+.ifndef WP_NARROW_BITS                  ; (WP_NARROW_BITS: wp_rows' one row by fw_out_one_row's bits)
         ld (wp_rows_count),a    ; (1: wp_rows' one row a call for each row kept; wp_rows_wide has run where 0)
+.endif
         ld a,l
         ld (@least_low+1),a
         ld c,h
@@ -342,7 +424,27 @@ fw_out_scan:                    ; (HL the least kept, A fw_lg_chose: 1 by the pl
         ld de,soul_out
         add hl,de
         ld (wp_w),hl
+.if WP_WIDE_MARKS * WP_NARROW_BITS_ON
+        inc hl                  ; (WP_NARROW_BITS: wp_row reads no mark, so a marked row's plane 6 group 3 byte, its
+        inc hl                  ; byte 4, flips to plane 7's complement for the call, and back)
+        inc hl
+        ld a,(hl)
+        inc hl
+        sub (hl)
+        sub 1
+        sbc a,a                 ; $FF: marked (bytes 3 and 4 equal), else 0
+        push hl
+        push af
+        xor (hl)
+        ld (hl),a
         call wp_rows
+        pop af
+        pop hl
+        xor (hl)
+        ld (hl),a
+.else
+        call wp_rows
+.endif
 @judge: pop bc
         pop hl
         ld a,(hl)               ; DE = the logit, sign flipped (unsigned order)
@@ -368,13 +470,24 @@ fw_out_scan:                    ; (HL the least kept, A fw_lg_chose: 1 by the pl
 @not:   pop hl
         jr @next
 fw_out_wide:
+.ifdef WP_NARROW_BITS
+        ld hl,0                 ; (out's rows: no class bits)
+        ld (wp_classes),hl
+.endif
         call wp_rows_wide       ; (every row exact: wp_w, wp_out and wp_rows_count as set)
         xor a
         ld h,a
         ld l,a
+.ifdef WP_NARROW_BITS
+        jp fw_out_scan          ; (out of jr's reach past the exact rows' unmarking)
+.else
         jr fw_out_scan
+.endif
 fw_out_best:    .word 0         ; the best logit so far, its sign flipped
 fw_lg_chose:    .byte 0         ; 1: the last step's token by the planes (fw_logits: tops and the rows left's logits)
+.ifdef WP_NARROW_BITS
+fw_out_one_row: .byte $40, 0    ; (soul_layout.narrow_bits of one wide row: its 0, the 1 after it; the list's end)
+.endif
 fw_out_logits_end:
 .endif
 

@@ -45,9 +45,9 @@
 ;              beyond -256..255, by the product loop: below, 68 bytes (nineteenth round).
 ; at_leading_zeros (AT_SKIP_LEADING_ZEROS, the 48K's) the table means' start past a head's leading
 ;              0 weights: below, 26 bytes (thirty-second round).
-; Bytes: 247 in the shipped 48K since zx48fc1g36 (thirty-sixth round: its freed room takes EM_BIT_CHAIN); 205
-; without it (247 with em_unpack's bits by a chain, EM_BIT_CHAIN, zx48room35, thirty-fifth round: 42
-; more, ~35 T-states a 5-bit value fewer, a spend the shipped soul's room leaves out after NZ_SHORT_MADE); 205 (since zx48fixed35, thirty-fifth round: em_unpack's adc a,a for its rla and or a, 1 fewer,
+; Bytes: 247 in the shipped 48K since the thirty-sixth round (zx48fc1g36's and zx48narrow36's room takes em_unpack's
+; bits by a chain, EM_BIT_CHAIN, zx48room35, thirty-fifth round: 42 more, ~35 T-states a 5-bit value fewer); 205 (without it, a spend the
+; shipped soul's room left out after NZ_SHORT_MADE before the thirty-sixth round; since zx48fixed35, thirty-fifth round: em_unpack's adc a,a for its rla and or a, 1 fewer,
 ; 4 T-states a value); 206 (since zx48att32, thirty-second round: te's and pe's marks again, EM_ROW_MARKS, 19, and
 ; at_leading_zeros, 26, in AT_FAST_PIECE_PAIRS' room); 161 (since zxroom48e, twenty-eighth round: no room left for te's and pe's marks beside
 ; MV_HZ_ENDS; 180 since zxatt48b and zxplanes28 merged, twenty-eighth round: te's and pe's marks every 8 rows

@@ -71,7 +71,7 @@ from .kernelbench import (BIT_CHAIN, KERNEL_FILES, RAW_MOST_SHIFT, SCATTER_POPS,
                           Z80_KERNELS_DIR,
                           player_kernel_options, runs_coarse, runs_narrow)
 from .soul_layout import (CHOOSABLE_ROWS_MATRIX, bias_of, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
-                          is_matvec_matrix, lens_rows_apart, narrow_mark_take, APART_128K, matvec_size, merges_include, soul_include, tensor_labels,
+                          is_matvec_matrix, lens_rows_apart, narrow_mark_out_take, APART_128K, matvec_size, merges_include, soul_include, tensor_labels,
                           tensors_include, vocab_constants, word_list_bytes, word_list_include, word_list_parts)
 
 TAPE_NAME = "soulplayer"
@@ -279,13 +279,15 @@ HZ_ENDS_48K = "MV_HZ_ENDS"
 LEADING_ZEROS_48K = SKIP_LEADING_ZEROS
 ROW_MARKS_48K = "EM_ROW_MARKS"
 # planes.s's narrow rows by their mark (WP_NARROW_MARK, thirty-fifth round, zx48rows35: plane 6 passed over on q's, k's
-# and v's narrow rows, ~12,000 T-states a reply step of "hello" for ~45 bytes, ~270 a byte) first, on the planes'
-# rungs where soul_layout.narrow_mark_take says the soul's rows allow it
+# and v's narrow rows, ~12,000 T-states a reply step of "hello" for ~45 bytes, ~270 a byte): no spend since the
+# thirty-sixth round (zx48narrow36), whose WP_NARROW_BITS, on every planes' rung, leaves those rows' plane 6 bytes out
 NARROW_MARK_48K = "WP_NARROW_MARK"
-# and out's narrow rows marked too for wp_tops (WP_NARROW_MARK_OUT, with it: ~2,500 T-states a reply step for 18
-# bytes, ~140 a byte) next, before MV_HZ_ENDS (~125 a byte)
+# out's narrow rows marked for wp_tops (WP_NARROW_MARK_OUT, thirty-fifth round; on the planes' rungs where
+# soul_layout.narrow_mark_out_take says the soul's rows allow it): first. (With WP_NARROW_BITS it also takes the marks'
+# fix in wp_rows_wide and fw_out_logits' flip of a marked exact row: 58 bytes for ~2,300 T-states a reply step of
+# "hello", ~40 a byte, docs/spectrum.md, "Thirty-sixth round"; 18 for ~2,500 before)
 NARROW_MARK_OUT_48K = "WP_NARROW_MARK_OUT"
-NARROW_MARKS_48K = (NARROW_MARK_48K, NARROW_MARK_OUT_48K)
+NARROW_MARKS_48K = (NARROW_MARK_OUT_48K,)
 # attention.s's table means over a dimension-major value cache, its positions in order (AT_TABLE_BY_DIMENSION,
 # thirty-fifth round, zx48kept35: no stride a position-dimension, v stored by kv_values_scatter, layer 0's SEP
 # values kept while the word list is unpacked; on the packed key planes' rungs alone, spends_48k): first, before
@@ -1106,8 +1108,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     their room (256 bytes against its ~115: ~140 more free below UNCONTENDED, ~115 more above it).
     `row_marks`: the 48K's (with `coarse`) te's and pe's marks every 8 rows (vecops.s's EM_ROW_MARKS: the
     ladder's last rung, where its spends leave the room, twenty-fifth round).
-    `narrow_mark`: the 48K's (with `planes_48k`) planes.s's narrow rows by their mark (WP_NARROW_MARK: one of
-    SPENDS_48K, thirty-fifth round), and with `narrow_mark_out` out's too, for wp_tops (WP_NARROW_MARK_OUT).
+    `narrow_mark`: no longer read (planes.s's WP_NARROW_MARK, thirty-fifth round: since zx48narrow36 the 48K's planes'
+    rungs take WP_NARROW_BITS, q's, k's and v's narrow rows without plane 6 bytes, in its place); `narrow_mark_out`
+    (with `planes_48k`) out's narrow rows marked for wp_tops (WP_NARROW_MARK_OUT, a spend).
     `nz`: the 128K's (None: NZ_128K) fc2 through nzmatvec.s's matvec_nz (MV_NZ, twenty-seventh round): its
     once-a-call part at the cold part's end, its rows and chain after forward.s, and no FW_WIDE_SPARSE nor
     MV_SPARSE_PAIR_SKIP's routines. On the 48K (zxsparse48; None: off, the ladder's choice) with `planes_48k` only:
@@ -1189,9 +1192,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      short_ends=short_ends and coarse and not banked,
                                      folded_bias=folded_bias(coarse, pairs, banked),
                                      row_marks=row_marks and coarse and not banked,
-                                     narrow_mark=narrow_mark and planes_48k and coarse and not banked,
-                                     narrow_mark_out=narrow_mark and narrow_mark_out and planes_48k and coarse
-                                     and not banked,
+                                     # (q's, k's and v's narrow rows by class bits, without plane 6 bytes: on
+                                     # every planes' rung, thirty-sixth round, zx48narrow36; WP_NARROW_MARK's no more)
+                                     narrow_bits=planes_48k and coarse and not banked and planes_take(soul),
+                                     narrow_mark_out=narrow_mark_out and planes_48k and coarse and not banked
+                                     and planes_take(soul),
                                      weight_planes=(banked and weight_planes or planes_48k and coarse and not banked)
                                      and planes_take(soul), nz_short=banked and nz and nz_short,
                                      # (nzmatvec.s's scan in the other set and by x's page, thirty-fourth round: 22
@@ -1783,7 +1788,7 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                         rung.update(_spent_48k(spends_that_fit(     # where it still fits, in order; the cuts
                             lambda spends: coarse_fits(soul, tokenizer, word_list, **rung, **_spent_48k(spends)),
                             spends_48k(fast_scores, planes_48k, nz, packed_keys,   # with the fast scores alone)
-                                       narrow_mark_take(soul)))))
+                                       narrow_mark_out_take(soul)))))
                     if not rung.get("row_marks") and coarse_fits(soul, tokenizer, word_list,
                                                                  **{**rung, "row_marks": True}):
                         rung["row_marks"] = True    # (te's and pe's marks: the room a rung without spends leaves)

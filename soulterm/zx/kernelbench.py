@@ -41,6 +41,9 @@ WEIGHT_PLANES_48K_OPTION = "SOUL_QKV_PLANES = 1\nSOUL_OUT_PLANES = 1\nWP_NO_CLAS
 # planes.s's narrow q, k and v rows by a mark in their plane 6 bytes (thirty-fifth round, zx48rows35), with the above
 NARROW_MARK_OPTION = "WP_NARROW_MARK = 1"
 NARROW_MARK_OUT_OPTION = "WP_NARROW_MARK_OUT = 1"     # (and out's rows for wp_tops, with it)
+# planes.s's narrow q, k and v rows by their class bits before each matrix, without plane 6 bytes (thirty-sixth round,
+# zx48narrow36: the 48K player's on its planes' rungs, in place of WP_NARROW_MARK)
+NARROW_BITS_OPTION = "WP_NARROW_BITS = 1"
 PLANE_SCORES = "AT_PLANE_SCORES = 1"   # attention.s's scores by bit planes (instead of AT_FAST_SCORES)
 # on the bench, the key cache below its code and the planes (3,840 bytes) below it (a head alone: HEAD_PLANES)
 PLANE_SCORES_OPTION = PLANE_SCORES + "\nkv_keys = $4000\nkv_planes = $3000"
@@ -194,7 +197,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           raw_top: bool = False, pair_skip: bool = False,
                           short_k: bool | None = None, short_ends: bool = False,
                           folded_bias: bool = False, row_marks: bool = False, narrow_mark: bool = False,
-                          narrow_mark_out: bool = False,
+                          narrow_mark_out: bool = False, narrow_bits: bool = False,
                           weight_planes: bool | None = None, nz: bool = False,
                           nz_short: bool | int | None = None, gate_short: bool | None = None,
                           nz_scan_alt: bool | None = None, nz_scan_page: bool | None = None,
@@ -253,7 +256,10 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     `narrow_mark`: WP_NARROW_MARK with the 48K's planes (planes.s's narrow q, k and v rows by their mark, plane 6
     passed over: soul_layout.plane_bytes(marked=True); build.py's 48K where soul_layout.narrow_mark_take says the soul
     allows it and its spends leave the room, thirty-fifth round); `narrow_mark_out` with it WP_NARROW_MARK_OUT (out's
-    narrow rows marked too, wp_tops' plane 6 passed over).
+    narrow rows marked too, wp_tops' plane 6 passed over). `narrow_bits`: WP_NARROW_BITS with the 48K's planes, in
+    place of WP_NARROW_MARK (q's, k's and v's narrow rows without plane 6 bytes, known by each matrix's class bits:
+    soul_layout.narrow_bits_bytes; build.py's 48K on its planes' rungs, thirty-sixth round); `narrow_mark_out` with
+    it too.
     `weight_planes`: FW_PLANES (None: the 128K player's; forward.s's q, k
     and v through planes.s's wp_tables and wp_rows in bank build.PLANES_BANK where wp_tables takes the xn,
     matvec where it declines: twenty-fifth round, zxplanes128; the kernels' bench has no such bank). On the
@@ -322,8 +328,10 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
         raise ValueError("MV_FOLDED_BIAS is the 48K's biases in the row constants alone (MV_BIAS_IN_K with MV_COARSE)")
     if narrow_mark and (is_128k or not weight_planes):
         raise ValueError("WP_NARROW_MARK is the 48K's planes.s's (its split tables, no classes)")
-    if narrow_mark_out and not narrow_mark:
-        raise ValueError("WP_NARROW_MARK_OUT: out's marked rows are read by wp_rows too, WP_NARROW_MARK's")
+    if narrow_bits and (is_128k or not weight_planes or narrow_mark):
+        raise ValueError("WP_NARROW_BITS is the 48K's planes.s's, in place of WP_NARROW_MARK")
+    if narrow_mark_out and not (narrow_mark or narrow_bits):
+        raise ValueError("WP_NARROW_MARK_OUT: out's marked rows are read by wp_rows too, WP_NARROW_MARK's or WP_NARROW_BITS'")
     if row_marks and not packed:
         raise ValueError("EM_ROW_MARKS is em_unpack's marks in SOUL_PACKED's tables")
     if jps_kept and not pair_slots:
@@ -370,6 +378,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [CT_RAW_OPTION] * raw_top + [SHORT_K_OPTION] * short_k + [HZ_ENDS_OPTION] * short_ends
                + [FOLDED_BIAS_OPTION] * folded_bias + [ROW_MARKS_OPTION] * row_marks
                + [NARROW_MARK_OPTION] * narrow_mark + [NARROW_MARK_OUT_OPTION] * narrow_mark_out
+               + [NARROW_BITS_OPTION] * narrow_bits
                + [NZ_OPTION] * nz + [NZ_SHORT_PIECES_OPTION] * bool(is_128k if nz_short is None else nz_short)
                + [NZ_SHORT_EIGHT_OPTION] * (nz_short == 8) + [GATE_SHORT_OPTION] * gate_short
                + [NZ_SCAN_IN_ALT_SET_OPTION] * (is_128k if nz_scan_alt is None else nz_scan_alt)

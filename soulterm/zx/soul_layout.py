@@ -159,6 +159,25 @@ def plane_bytes(weights, narrow: bool = False, marked: bool = False) -> bytes:
 
 
 PLANE_ROW_BYTES = PLANE_GROUPS * len(PLANE_ORDER)     # a row of plane_bytes: 32
+NARROW_BITS_A_BYTE = 7  # (WP_NARROW_BITS) rows a byte of narrow_bits: a 1 follows a byte's bits
+
+
+def narrow_bits(weights) -> bytes:
+    """planes.s's WP_NARROW_BITS (thirty-sixth round, zx48narrow36: the 48K's q, k and v): a matrix's rows' classes
+    (plane_classes) as bits, NARROW_BITS_A_BYTE rows a byte from bit 7 down, each byte's bits followed by a 1 (wp_row's
+    `sla c` leaves 0 when a byte's bits are used), then a 0 byte, the list's end. A narrow row (1) has no plane 6 bytes
+    (plane_bytes(narrow=True))."""
+    classes = plane_classes(weights)
+    out = bytearray()
+    for first in range(0, len(classes), NARROW_BITS_A_BYTE):
+        bits = classes[first:first + NARROW_BITS_A_BYTE]
+        out.append(sum(bit << (7 - i) for i, bit in enumerate(bits)) | 1 << (7 - len(bits)))
+    return bytes(out + b"\0")
+
+
+def narrow_bits_bytes(weights) -> bytes:
+    """WP_NARROW_BITS' layout of a matrix: narrow_bits, then plane_bytes(narrow=True) (28 bytes a narrow row)."""
+    return narrow_bits(weights) + plane_bytes(weights, narrow=True)
 NARROW_MARK_AT = PLANE_GROUPS   # (WP_NARROW_MARK) a row's plane 6 group 3 byte, after plane 7's group 3 byte
 
 
@@ -180,6 +199,16 @@ def narrow_mark_take(soul) -> bool:
         marked += sum(classes) * (name != CHOOSABLE_ROWS_MATRIX)
         unmarked += sum(narrow_marked(data, row) for row in range(first, len(weights)) if not classes[row])
     return marked > 0 and unmarked == 0
+
+
+def narrow_mark_out_take(soul) -> bool:
+    """Whether the 48K's WP_NARROW_MARK_OUT serves a soul (with WP_NARROW_BITS, thirty-sixth round, zx48narrow36: q, k
+    and v carry no marks): some choosable row of out is narrow, and no wide one has the mark by chance (wp_tops would
+    read it as narrow; fw_out_logits' exact rows unmark a marked row for wp_rows)."""
+    weights = soul.tensors[CHOOSABLE_ROWS_MATRIX].values
+    data, classes = plane_bytes(weights), plane_classes(weights)
+    rows = range(spec.FIRST_CHOOSABLE, len(weights))
+    return any(classes[row] for row in rows) and not any(narrow_marked(data, row) for row in rows if not classes[row])
 
 
 def plane_words(weights, page: int, narrow: bool = False, entries: tuple[int, int, int] | None = None,
@@ -595,9 +624,14 @@ def _tensor_lines(name: str, tensor, soul) -> list[str]:
     if name in QKV_MATRICES:            # (SOUL_QKV_PLANES: plane_bytes' layout, ending at its _end label)
         lines += [".ifdef SOUL_QKV_APART", f"{_label(name)} = wp_{name.replace('.', '_')}     "
                   "; (the 128K's: its planes in planes.s's bank alone)", ".else"]
-        lines += [".ifdef SOUL_QKV_PLANES", f"{_label(name)}:", ".ifdef WP_NARROW_MARK"]
+        lines += [".ifdef SOUL_QKV_PLANES", f"{_label(name)}:", ".ifdef WP_NARROW_BITS"]
+        bits = narrow_bits(tensor.values)
+        lines += _data_lines(_array(list(bits)), "byte")
+        lines += [f'        .assert * - {_label(name)} == FW_CLASS_BYTES, "fw_projection: {name}\'s rows after its '
+                  f'class bits"']
+        lines += _data_lines(_array(list(plane_bytes(tensor.values, narrow=True))), "byte") + [".else", ".ifdef WP_NARROW_MARK"]
         lines += _data_lines(_array(list(plane_bytes(tensor.values, marked=True))), "byte") + [".else"]
-        lines += _data_lines(_array(list(plane_bytes(tensor.values))), "byte") + [".endif"]
+        lines += _data_lines(_array(list(plane_bytes(tensor.values))), "byte") + [".endif", ".endif"]
         lines += [f"{_label(name)}_end:", ".else"]
         return lines + _matvec_lines(name, tensor, soul) + [".endif", ".endif"]
     if name.endswith(".fc1_w"):         # (FG_BYTE_MASKS, the 48K's since the thirty-sixth round: gate_bytes' byte rows)

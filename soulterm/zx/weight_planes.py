@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .soul_layout import (PLANE_GROUP_COLS, PLANE_GROUPS, PLANE_ORDER, plane_bytes, plane_classes, plane_groups,
+from .soul_layout import (PLANE_GROUP_COLS, PLANE_GROUPS, PLANE_ORDER, narrow_bits, narrow_bits_bytes, plane_bytes, plane_classes, plane_groups,
                           plane_words)
 
 PLANES_SOURCE = '.include "planes.s"\n'     # Z80Bench's extra_source: planes.s after the other kernels
@@ -137,6 +137,8 @@ def planes_matvec(weights, x, shift: int, classes: bool = True, start_in_table: 
 def load_planes(bench, weights, buffers: int = 0xA000) -> int:
     """W in plane_bytes' layout at `buffers`; returns the first free address after it."""
     data = plane_bytes(weights, marked="WP_NARROW_MARK" in bench.symbols)  # (the 48K's narrow rows' mark)
+    if "WP_NARROW_BITS" in bench.symbols:       # (the 48K's since zx48narrow36: class bits, then the rows)
+        data = narrow_bits_bytes(weights)
     if "WP_WORD_TABLES" in bench.symbols:       # (the masks as their entries' addresses: 64 bytes a row)
         data = plane_words(weights, bench.sym("WP_PAGE"))
     bench.poke(buffers, data)
@@ -149,13 +151,19 @@ def run_planes(bench, weights, x, shift: int, buffers: int = 0xA000, tables: boo
     `classes`: every row by its 8 planes). Returns (out, tables' T-states or None, rows' T-states);
     out is None where wp_tables declined the call (carry set)."""
     x_address = load_planes(bench, weights, buffers)
+    w_address = buffers
+    if "WP_NARROW_BITS" in bench.symbols:       # (the class bits at `buffers`, the rows after them)
+        w_address += len(narrow_bits(weights))
 
     def classes_in(bench):
+        if "WP_NARROW_BITS" in bench.symbols:
+            bench.poke_word(bench.sym("wp_classes"), buffers)
+            return
         if "wp_classes" not in bench.symbols:       # (WP_NO_CLASSES, the 48K's: every row by its 8 planes)
             return
         bench.poke(CLASSES_AT, plane_classes(weights))
         bench.poke_word(bench.sym("wp_classes"), CLASSES_AT if classes else 0)
-    return run_tables_and_rows(bench, "wp", buffers, x_address, len(weights), x, shift, tables, classes_in)
+    return run_tables_and_rows(bench, "wp", w_address, x_address, len(weights), x, shift, tables, classes_in)
 
 
 def planes_header_figures(bench) -> list[str]:
