@@ -25,9 +25,10 @@ def main() -> None:
         raise SystemExit(__doc__)
     split = sys.argv.index("--")
     forced = tuple(sys.argv[1:split])
-    unknown = [name for name in forced if name not in zx_build.SPENDS_48K]
+    known = zx_build.SPENDS_48K + zx_build.PLANES_SPENDS_48K    # (PLANES_SPENDS_48K: the packed key planes' rungs')
+    unknown = [name for name in forced if name not in known]
     if unknown:
-        raise SystemExit(f"not in build.SPENDS_48K: {', '.join(unknown)}")
+        raise SystemExit(f"not in build.SPENDS_48K nor PLANES_SPENDS_48K: {', '.join(unknown)}")
     zx_build.spends_that_fit = lambda fits, spends=zx_build.SPENDS_48K: tuple(
         name for name in spends if name in forced)
     token = Path(__file__).with_name("z80_token.py")

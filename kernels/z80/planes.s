@@ -1525,6 +1525,9 @@ wp_no_class:    .byte 0
 .ifdef WP_WORD_TABLES
         .error "wp_tops reads planes.s's split tables: SOUL_OUT_PLANES is the 48K's, WP_WORD_TABLES the 128K's"
 .endif
+.ifdef WP_TOPS_BYTES
+        .include "logitbytes48.s"   ; (wp_tops' place: the tops on one-byte tables, WP_TOPS_BYTES)
+.else
 ; wp_tops - (the 48K's logits, twenty-seventh round, zxlogits48: planes_wide.s's fw_out_logits) each of
 ; (wp_rows_count) rows at (wp_w)'s top planes alone on the tables wp_tables built: its Q (left Horner from 0)
 ; as a word to (wp_out) (its words within one page: fw_logits'), SP stepping past its planes 0..3; HL the largest.
@@ -1606,6 +1609,7 @@ wp_tops_plane_5:
         exx                     ; (HL the best)
         ld sp,(wp_saved_sp)
         jp wp_back
+.endif
 .endif
 
 wp_code_end:

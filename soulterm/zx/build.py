@@ -67,6 +67,7 @@ from .soul_layout import (FIRST_SHARED_OPTION, PLANE_GROUPS, PLANE_ORDER, QKV_MA
                           plane_classes, plane_group_classes, plane_group_word_bytes, plane_groups, plane_words)
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
 from .kernelbench import (BIT_CHAIN, KERNEL_FILES, RAW_MOST_SHIFT, SCATTER_POPS, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
+                          TOPS_BYTES,
                           Z80_KERNELS_DIR,
                           player_kernel_options, runs_coarse, runs_narrow)
 from .soul_layout import (CHOOSABLE_ROWS_MATRIX, bias_of, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
@@ -294,7 +295,11 @@ SHORT_MADE_48K = "NZ_SHORT_MADE"
 # byte before them), on the packed key planes' rungs (spends_48k; python benchmarks/z80_token.py; docs/spectrum.md, "Thirty-fifth round: the 48K's room")
 SCATTER_POPS_48K = SCATTER_POPS
 BIT_CHAIN_48K = BIT_CHAIN
-LAST_SPENDS_48K = (BIT_CHAIN_48K, SCATTER_POPS_48K)    # (on the packed key planes' rungs, after SPENDS_48K's)
+# the logits' tops on one-byte tables (logitbytes48.s, WP_TOPS_BYTES, thirty-sixth round, zx48logit36: its worth and
+# bytes in docs/spectrum.md, "Thirty-sixth round: the 48K's logits by one-byte tables"): first of the last spends, so
+# that it displaces none of SPENDS_48K's; with it out's rows go unmarked (WP_NARROW_MARK_OUT's 18 bytes back)
+TOPS_BYTES_48K = TOPS_BYTES
+LAST_SPENDS_48K = (TOPS_BYTES_48K, BIT_CHAIN_48K, SCATTER_POPS_48K)    # (on the packed key planes' rungs, after SPENDS_48K's)
 PLANES_SPENDS_48K = (LEADING_ZEROS_48K, TABLE_BY_DIMENSION_48K) + LAST_SPENDS_48K   # (the spends the packed key planes keep)
 SPENDS_48K = (NARROW_MARKS_48K + (HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:4]
               + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:] + (SHORT_MADE_48K,))
@@ -1110,7 +1115,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      row_marks=row_marks and coarse and not banked,
                                      narrow_mark=narrow_mark and planes_48k and coarse and not banked,
                                      narrow_mark_out=narrow_mark and narrow_mark_out and planes_48k and coarse
-                                     and not banked,
+                                     and not banked and TOPS_BYTES not in fast_takebacks,
                                      weight_planes=(banked and weight_planes or planes_48k and coarse and not banked)
                                      and planes_take(soul), nz_short=banked and nz and nz_short,
                                      # (nzmatvec.s's scan in the other set and by x's page, thirty-fourth round: 22
