@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from .kernelbench import player_bench
 from .soul_layout import plane_bytes
 
 MOST_SUM = 4095          # planes.s's WP_MOST_SUM: above it wb_tops declines x
@@ -127,7 +128,6 @@ def tops_bytes_program(soul, tokenizer, tops: bool = True):
 def tops_bytes_bench(soul, tokenizer, tops: bool = True):
     """kernelbench.player_bench on tops_bytes_program."""
     from . import build as zx_build
-    from .kernelbench import player_bench
 
     program = tops_bytes_program(soul, tokenizer, tops)
     real = zx_build.assemble_player
