@@ -90,6 +90,12 @@ def main() -> None:
     print(f"bytes: logitbytes48.s {tops} (above $8000) and fw_out_logits {glue} (below) against wp_tops {old_tops} and"
           f" fw_out_logits {old_glue}: {tops + glue - old_tops - old_glue:+} in all ({tops - old_tops:+} above $8000,"
           f" {glue - old_glue:+} below), WP_NARROW_MARK_OUT's bytes apart")
+    from soulterm.zx.build import _cold_end
+    with_it, without = (logit_bytes.tops_bytes_program(soul, tokenizer, tops) for tops in (True, False))
+    cold = _cold_end(with_it.symbols) - _cold_end(without.symbols)
+    hot = with_it.end - without.end
+    print(f"the spend (the same build with and without it, WP_NARROW_MARK_OUT's marks gone with it): {cold + hot:+} bytes"
+          f" ({cold:+} below $8000, {hot:+} above)")
 
 
 if __name__ == "__main__":

@@ -22,10 +22,19 @@
 ; (b's lowest set bit), patched into the pairs a group; R by doubling over y_4..y_7. The rows walk the tables'
 ; four pages up and down (planes 6 and 4 have their groups from 3 down): no ld h a plane.
 ;
-; T-states (python benchmarks/zx48_logit_tables.py: "hello"'s four reply steps' xn, the shipped out): wb_tops
-; ~104,000 a call (the tables ~38,500, ~527 a row), wb_low ~430.
-; Its bytes: 304 in the 48K player (planes.s's wp_tops, 192, its place; planes_wide.s's glue apart).
+; T-states (python benchmarks/zx48_logit_tables.py --everyday: the ten's 64 reply steps' xn, the shipped out; the
+; player's call fw_next_token, on logit_bytes.tops_bytes_bench): wb_tops 116,513 a call (the tables 49,768: S and s
+; ~3,000, a group's y ~1,650, its steps ~370, R by doubling ~1,750, its 16 rows ~459 each, 8 pushes of two entries
+; at 51; then 527 a row: the four planes 304, the Horner steps 118, the store 30, the best 23, the step past planes
+; 0..3 34, the loop 18); wb_low 837. fw_next_token 126,126 against today's 176,612 (wp_tables 57,947 and wp_tops ~879 a
+; row); rows kept by the first list 1.28 a call (one in 53 of 64), none left to the exact rows.
+; Its bytes: 524 in the 48K player with WP_TOPS_BYTES (wb_tops 486: the tables 357, the rows 129; wb_low 38), in wp_tops'
+; 196; the spend as the ladder sees it 645 bytes (331 below $8000, 314 above), worth 47,452 T-states a reply step of
+; "hello" (docs/spectrum.md, "Thirty-sixth round: the 48K's logits by one-byte tables").
 
+.ifdef WP_NARROW_MARK_OUT
+        .error "WP_TOPS_BYTES reads out's plane 6 bytes as they are: no WP_NARROW_MARK_OUT (wp_tops' marks)"
+.endif
 WB_PAGE         = WP_PAGE       ; the four tables, a page each: planes.s's first pages (dead when the logits run)
 WB_SCRATCH      = (WP_PAGE + 4) << 8     ; y_0..y_7 (16 bytes), R[0..15] (32), then the glue's variables
 WB_Y            = WB_SCRATCH

@@ -135,6 +135,8 @@
 ; soul's 125), wp_tops the same test after plane 7 and 2 P'_7 + P'_6 = P'_7 + S (wp_tops_narrow): a narrow row 111
 ; T-states fewer, a wide one 15 more, the tables 20 more (S stored); planes.s 18 bytes more (1,378); the logit lens
 ; reads a marked row's plane 6 back (soul_layout.plane_weights(marked=True)).
+; WP_TOPS_BYTES (thirty-sixth round, zx48logit36: a spend of the 48K's ladder, with SOUL_OUT_PLANES, not with
+; WP_NARROW_MARK_OUT): logitbytes48.s in wp_tops' place, its one-byte tables on the first four table pages.
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)

@@ -29,7 +29,10 @@
 ; a narrow row's bit 6 from planes.s's wp_wide_row_order and wp_wide_narrow_fix in bank 6, its order there too:
 ; wp_rows_wide and its sum 178 -> 163 bytes in the 128K player. With WP_NARROW_MARK (the 48K's since the thirty-fifth
 ; round, zx48rows35: a narrow row's plane 6 group 3 byte is plane 7's, planes.s's mark) a marked row's group 3 bit 6,
-; unpacked as bit 7, flips back to its complement: 22 bytes more, in the 48K's cold part.
+; unpacked as bit 7, flips back to its complement: 22 bytes more, in the 48K's cold part. With WP_TOPS_BYTES (thirty-sixth
+; round, zx48logit36: a spend of the 48K's ladder, not in the shipped player) fw_out_logits with fw_out_bytes 521 bytes
+; (190 without): its first list, the rows kept's planes 3..0, the rows left and fw_wb_bounds' table 361 of them
+; (python benchmarks/zx48_logit_tables.py).
 
 ; mask_bits_into_row - (wp_rows_wide's and fc1wide.s's fg_rows_wide's) OR C, a plane's bit, into the row's u
 ; at (HL) for each set bit of the mask A, lowest column first (L counts the columns); clobbers AF, B, L.
