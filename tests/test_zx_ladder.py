@@ -22,9 +22,11 @@ SPEND_KEYS = ("fast_takebacks", "wide_sparse", "short_ends", "row_marks", "narro
 # te's and pe's marks, at_leading_zeros (vecops.s's, zx48att32: 2 bytes fewer above it, attention.s's jump),
 # planes.s's narrow rows' mark (zx48rows35: planes_wide.s's fix in the cold part, wp_row's test above it), the
 # table means by dimension (zx48kept35: soulplayer.s keeps layer 0's SEP values, 22 bytes below it, 1 above) and
-# nzmatvec.s's made short pieces (zx48ffn35: in matvec_nz's once-a-call part)
+# nzmatvec.s's made short pieces (zx48ffn35: in matvec_nz's once-a-call part); the logits' tops on one-byte tables
+# (zx48logit36: planes_wide.s's fw_out_bytes in the cold part, logitbytes48.s above it)
 BELOW_UNCONTENDED = (zx_build.ROW_MARKS_48K, zx_build.LEADING_ZEROS_48K, zx_build.NARROW_MARK_48K,
-                     zx_build.TABLE_BY_DIMENSION_48K, zx_build.SHORT_MADE_48K, zx_build.BIT_CHAIN_48K)
+                     zx_build.TABLE_BY_DIMENSION_48K, zx_build.SHORT_MADE_48K, zx_build.BIT_CHAIN_48K,
+                     zx_build.TOPS_BYTES_48K)
 
 
 def one_by_one(fits, spends=zx_build.SPENDS_48K) -> tuple:
@@ -137,10 +139,11 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     assert zx_build.WIDE_SPARSE_48K not in zx_build.spends_48k(True, True, True)
     assert zx_build.spends_48k(False, True, True, True) == (zx_build.TABLE_BY_DIMENSION_48K, zx_build.HZ_ENDS_48K,
                                                           zx_build.LEADING_ZEROS_48K, zx_build.ROW_MARKS_48K,
-                                                          zx_build.SHORT_MADE_48K, zx_build.BIT_CHAIN_48K,
-                                                          zx_build.SCATTER_POPS_48K)
+                                                          zx_build.SHORT_MADE_48K, zx_build.TOPS_BYTES_48K,
+                                                          zx_build.BIT_CHAIN_48K, zx_build.SCATTER_POPS_48K)
     # (NZ_SHORT_MADE, zx48ffn35: with matvec_nz alone, SPENDS_48K's last; the narrow marks on the planes' rungs alone;
-    # zx48room35's EM_BIT_CHAIN and KV_SCATTER_POPS after them, on the packed key planes' rungs alone)
+    # zx48room35's EM_BIT_CHAIN and KV_SCATTER_POPS after them, on the packed key planes' rungs alone; zx48logit36's
+    # WP_TOPS_BYTES first of those last spends)
     assert zx_build.spends_48k(True, False) == zx_build.SPENDS_48K[2:-1] and sorted(zx_build.SPENDS_48K_PLANES) == sorted(
         zx_build.SPENDS_48K) and zx_build.spends_48k(False, True) == (
         zx_build.WIDE_SPARSE_48K, zx_build.HZ_ENDS_48K, zx_build.ROW_MARKS_48K)
@@ -164,9 +167,10 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     # taken; zx48ffn35's NZ_SHORT_MADE, last of SPENDS_48K, 45 bytes, taken in the 28 that zx48room35's run-time
     # variables freed; its EM_BIT_CHAIN and KV_SCATTER_POPS, after it, skipped: 9 bytes were left on the shipped soul;
     # the shorter list, its word list shorter, takes the scatter in the room the chain does not fit; since zx48wide35's
-    # wp_rows_wide 16 bytes shorter the shipped soul takes the scatter too, 2 bytes left, the chain 40 short)
-    assert on_planes and skipped == {"shipped": [zx_build.BIT_CHAIN_48K],
-                       "shorter list": [zx_build.BIT_CHAIN_48K],
+    # wp_rows_wide 16 bytes shorter the shipped soul takes the scatter too, 2 bytes left, the chain 40 short; zx48logit36's
+    # WP_TOPS_BYTES, 645 bytes, skipped by both)
+    assert on_planes and skipped == {"shipped": [zx_build.TOPS_BYTES_48K, zx_build.BIT_CHAIN_48K],
+                       "shorter list": [zx_build.TOPS_BYTES_48K, zx_build.BIT_CHAIN_48K],
                        "vectors": list(zx_build.FAST_TAKEBACKS_48K[4::2])}[which]     # (FW_WIDE_SPARSE, ~77 T-states a
     # byte, fits beside MV_HZ_ENDS since zxroom48e's mv_k_toggle table and takes the later cuts' room)
     assert zx_build._assemble_48k(soul, tokenizer, True, **rung, **zx_build._spent_48k(taken)).data == program.data
