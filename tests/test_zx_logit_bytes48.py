@@ -210,3 +210,19 @@ def test_a_broken_kernel_fails(shipped, what):
         bench.memory[at + 1] = 0x28                                             # jr z
     shift = soul["out"].shift
     assert any(next_token(bench, w, xn)[0] != want_token(w, shift, xn) for w, xn in random_calls(24, seed=5))
+
+
+def test_the_models_rows_left_hold_the_argmax_at_every_shift():
+    """The model the kernel follows (logit_bytes.select_rows) at out's shifts 4..15 (the ladder takes WP_TOPS_BYTES for
+    them: c and D_8 fit a word), x of every scale and near ties: the rows left always hold argmax_token's row, one row
+    left is that row, and the first list keeps the best Q_4's row."""
+    rng = np.random.default_rng(15)
+    for shift in range(4, 16):
+        for w, xn in random_calls(4, seed=shift):
+            model = logit_bytes.select_rows(w[FIRST:], xn, shift)
+            want = want_token(w, shift, xn) - FIRST
+            assert want in model["left"] and model["best"] in model["kept"]
+            assert len(model["left"]) > 1 or model["left"] == [want]
+        w = rng.integers(-128, 128, (spec.VOCAB_SIZE, spec.EMBED_DIM))
+        xn = scaled_x(rng, 4095)
+        assert want_token(w, shift, xn) - FIRST in logit_bytes.select_rows(w[FIRST:], xn, shift)["left"]

@@ -604,6 +604,7 @@ fw_wb_read:
         pop hl
         ret
 FW_WB_TIE       = 1 << soul_out_shift   ; 2^shift: 2^(shift - s) = FW_WB_TIE >> s (shift >= 4 >= s)
+        .assert soul_out_shift <= 15, "WP_TOPS_BYTES: c and D_8 (at most 4,800 + 2^(shift - s)) in a word: the ladder takes it for out's shift 4..15"
 fw_wb_bounds:   ; c's constant, then D_8, for s = 0..4
         .word 960 - (960 >> 0) + (FW_WB_TIE >> 0), 960 - (960 >> 1) + (FW_WB_TIE >> 1), 960 - (960 >> 2) + (FW_WB_TIE >> 2)
         .word 960 - (960 >> 3) + (FW_WB_TIE >> 3), 960 - (960 >> 4) + (FW_WB_TIE >> 4)
