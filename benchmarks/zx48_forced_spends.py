@@ -10,7 +10,7 @@ them says its bytes free first, thirty-sixth round).
 
 e.g. the thirtieth round's AT_FAST_RANGE_APART measured by leaving it out:
     python benchmarks/zx48_forced_spends.py MV_HZ_ENDS AT_FAST_SUMS_JP AT_FAST_DIMS_JP AT_FAST_H4_APART -- hello
-The names may be any that build.spends_48k gives a rung (SPENDS_48K's, AT_TABLE_BY_DIMENSION and LAST_SPENDS_48K's:
+The names may be any that build.spends_48k gives a rung (SPENDS_48K's, FIRST_SPENDS_48K's and LAST_SPENDS_48K's:
 thirty-sixth round), e.g. the shipped 48K without EM_BIT_CHAIN:
     python benchmarks/zx48_forced_spends.py AT_TABLE_BY_DIMENSION WP_NARROW_MARK_OUT MV_HZ_ENDS AT_SKIP_LEADING_ZEROS \
         EM_ROW_MARKS NZ_SHORT_MADE KV_SCATTER_POPS -- hello
@@ -30,7 +30,7 @@ def main() -> None:
         raise SystemExit(__doc__)
     split = sys.argv.index("--")
     forced = tuple(sys.argv[1:split])
-    known = zx_build.SPENDS_48K + zx_build.LAST_SPENDS_48K + (zx_build.TABLE_BY_DIMENSION_48K,)   # (spends_48k's names)
+    known = tuple(dict.fromkeys(zx_build.SPENDS_48K + zx_build.PLANES_SPENDS_48K))      # (spends_48k's names, every rung's)
     unknown = [name for name in forced if name not in known]
     if unknown:
         raise SystemExit(f"not among build.spends_48k's names: {', '.join(unknown)}")

@@ -23,10 +23,11 @@ SPEND_KEYS = ("fast_takebacks", "wide_sparse", "short_ends", "row_marks", "narro
 # planes.s's narrow rows' mark (zx48rows35: planes_wide.s's fix in the cold part, wp_row's test above it), the
 # table means by dimension (zx48kept35: soulplayer.s keeps layer 0's SEP values, 22 bytes below it, 1 above) and
 # nzmatvec.s's made short pieces (zx48ffn35: in matvec_nz's once-a-call part); out's marks with WP_NARROW_BITS
-# (zx48narrow36: the fix in wp_rows_wide and fw_out_logits' flip of a marked exact row, both below it)
+# (zx48narrow36: the fix in wp_rows_wide and fw_out_logits' flip of a marked exact row, both below it); the logits'
+# tops on one-byte tables (zx48logit36: planes_wide.s's fw_out_bytes in the cold part, logitbytes48.s above it)
 BELOW_UNCONTENDED = (zx_build.ROW_MARKS_48K, zx_build.LEADING_ZEROS_48K, zx_build.NARROW_MARK_48K,
                      zx_build.TABLE_BY_DIMENSION_48K, zx_build.SHORT_MADE_48K, zx_build.BIT_CHAIN_48K,
-                     zx_build.NARROW_MARK_OUT_48K)
+                     zx_build.NARROW_MARK_OUT_48K, zx_build.TOPS_BYTES_48K)
 
 
 def one_by_one(fits, spends=zx_build.SPENDS_48K) -> tuple:
@@ -138,12 +139,14 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     # alone, the shorter list's AT_FAST_DIMS_JP's too; before it MV_HZ_ENDS and AT_FAST_SUMS_PAIRS were skipped)
     assert rung.get("nz", False) == (which != "vectors")        # (matvec_nz's rung first on the planes': zxsparse48)
     assert zx_build.WIDE_SPARSE_48K not in zx_build.spends_48k(True, True, True)
-    assert zx_build.spends_48k(False, True, True, True) == (zx_build.TABLE_BY_DIMENSION_48K, zx_build.HZ_ENDS_48K,
+    assert zx_build.spends_48k(False, True, True, True) == (zx_build.TABLE_BY_DIMENSION_48K, zx_build.TOPS_BYTES_48K,
+                                                          zx_build.HZ_ENDS_48K,
                                                           zx_build.LEADING_ZEROS_48K, zx_build.ROW_MARKS_48K,
-                                                          zx_build.SHORT_MADE_48K, zx_build.BIT_CHAIN_48K,
-                                                          zx_build.SCATTER_POPS_48K)
+                                                          zx_build.SHORT_MADE_48K,
+                                                          zx_build.BIT_CHAIN_48K, zx_build.SCATTER_POPS_48K)
     # (NZ_SHORT_MADE, zx48ffn35: with matvec_nz alone, SPENDS_48K's last; the narrow marks on the planes' rungs alone;
-    # zx48room35's EM_BIT_CHAIN and KV_SCATTER_POPS after them, on the packed key planes' rungs alone)
+    # zx48room35's EM_BIT_CHAIN and KV_SCATTER_POPS after them, on the packed key planes' rungs alone; zx48logit36's
+    # WP_TOPS_BYTES second of the packed key planes' first spends, after AT_TABLE_BY_DIMENSION)
     assert zx_build.spends_48k(True, False) == zx_build.SPENDS_48K[len(zx_build.NARROW_MARKS_48K):-1] and sorted(zx_build.SPENDS_48K_PLANES) == sorted(
         zx_build.SPENDS_48K) and zx_build.spends_48k(False, True) == (
         zx_build.WIDE_SPARSE_48K, zx_build.HZ_ENDS_48K, zx_build.ROW_MARKS_48K)
@@ -169,9 +172,10 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     # the shorter list, its word list shorter, takes the scatter in the room the chain does not fit; since zx48wide35's
     # wp_rows_wide 16 bytes shorter the shipped soul takes the scatter too, 2 bytes left, the chain 40 short)
     # (since zx48fc1g36's fc1s by fc1planes.s's byte masks, 89 bytes freed on the shipped soul, and zx48narrow36's q, k
-    # and v rows without their narrow rows' plane 6 bytes, 319 more: both take every spend)
-    assert on_planes and skipped == {"shipped": [],
-                       "shorter list": [],
+    # and v rows without their narrow rows' plane 6 bytes, 319 more, both took every spend; zx48logit36's WP_TOPS_BYTES,
+    # before SPENDS_48K's since the thirty-sixth round's merge, leaves no room for MV_HZ_ENDS: 120 bytes left)
+    assert on_planes and skipped == {"shipped": [zx_build.HZ_ENDS_48K],
+                       "shorter list": [zx_build.HZ_ENDS_48K],
                        "vectors": list(zx_build.FAST_TAKEBACKS_48K[4::2])}[which]     # (FW_WIDE_SPARSE, ~77 T-states a
     # byte, fits beside MV_HZ_ENDS since zxroom48e's mv_k_toggle table and takes the later cuts' room)
     assert zx_build._assemble_48k(soul, tokenizer, True, **rung, **zx_build._spent_48k(taken)).data == program.data

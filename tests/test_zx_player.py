@@ -611,8 +611,8 @@ def test_the_48k_keeps_te_and_pe_marks_in_the_room_its_spends_leave(built, monke
         monkeypatch.setattr(zx_build, "_assemble_48k", lambda *args, **kwargs: chosen.append(kwargs))
         zx_build.assemble_player(soul, tokenizer, word_list=False)
         assert [(kwargs["packed_keys"], kwargs["fast_scores"], kwargs.get("row_marks", False), kwargs["fast_takebacks"])
-                for kwargs in chosen] == [(True, False, room_for_it, (zx_build.TABLE_BY_DIMENSION_48K,     # (zx48wire34;
-                                                                      zx_build.LEADING_ZEROS_48K)   # zx48kept35's first,
+                for kwargs in chosen] == [(True, False, room_for_it, zx_build.FIRST_SPENDS_48K     # (zx48wire34;
+                                           + (zx_build.LEADING_ZEROS_48K,)   # zx48kept35's and zx48logit36's first,
                                            + zx_build.LAST_SPENDS_48K)]     # zx48room35's last)
         chosen.clear()
         with monkeypatch.context() as squares:      # (the squares' rung, below the packed planes')

@@ -148,6 +148,8 @@
 ; less 36 of bits); planes.s 1,417 bytes in the 48K player (39 more than WP_NARROW_MARK's 1,378: wp_row_narrow's plane 7
 ; and the bits' test and reads); out's rows keep their marks (WP_NARROW_MARK_OUT, for wp_tops), which wp_row no longer
 ; reads: planes_wide.s's fw_out_logits flips a marked exact row's byte 4 back for its call.
+; WP_TOPS_BYTES (thirty-sixth round, zx48logit36: a spend of the 48K's ladder, with SOUL_OUT_PLANES, not with
+; WP_NARROW_MARK_OUT): logitbytes48.s in wp_tops' place, its one-byte tables on the first four table pages.
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
@@ -1587,6 +1589,9 @@ wp_no_class:    .byte 0
 .ifdef WP_WORD_TABLES
         .error "wp_tops reads planes.s's split tables: SOUL_OUT_PLANES is the 48K's, WP_WORD_TABLES the 128K's"
 .endif
+.ifdef WP_TOPS_BYTES
+        .include "logitbytes48.s"   ; (wp_tops' place: the tops on one-byte tables, WP_TOPS_BYTES)
+.else
 ; wp_tops - (the 48K's logits, twenty-seventh round, zxlogits48: planes_wide.s's fw_out_logits) each of
 ; (wp_rows_count) rows at (wp_w)'s top planes alone on the tables wp_tables built: its Q (left Horner from 0)
 ; as a word to (wp_out) (its words within one page: fw_logits'), SP stepping past its planes 0..3; HL the largest.
@@ -1668,6 +1673,7 @@ wp_tops_plane_5:
         exx                     ; (HL the best)
         ld sp,(wp_saved_sp)
         jp wp_back
+.endif
 .endif
 
 wp_code_end:

@@ -57,6 +57,10 @@ WP_NARROW_BITS_ON = 1
 .else
 WP_NARROW_BITS_ON = 0
 .endif
+; unpacked as bit 7, flips back to its complement: 22 bytes more, in the 48K's cold part. With WP_TOPS_BYTES (thirty-sixth
+; round, zx48logit36: a spend of the 48K's ladder, not in the shipped player) fw_out_logits with fw_out_bytes 521 bytes
+; (190 without): its first list, the rows kept's planes 3..0, the rows left and fw_wb_bounds' table 361 of them
+; (python benchmarks/zx48_logit_tables.py).
 
 ; mask_bits_into_row - (wp_rows_wide's and fc1wide.s's fg_rows_wide's) OR C, a plane's bit, into the row's u
 ; at (HL) for each set bit of the mask A, lowest column first (L counts the columns); clobbers AF, B, L. (WP_NARROW_BITS:
@@ -359,6 +363,16 @@ fw_next_token:                  ; (the probes' entry for the output and the logi
         ld (wp_shift),a
         xor a
         ld (fw_next),a          ; (0: no row yet)
+.ifdef WP_TOPS_BYTES
+.ifdef WP_NARROW_BITS
+        ld hl,fw_out_one_row    ; (the exact rows' class bits: one row, by its 8 planes)
+        ld (wp_classes),hl
+.endif
+        call wb_tops            ; (logitbytes48.s: the one-byte tables, every row's Q_4, HL the best's)
+        jr nc,fw_out_bytes
+        call wp_tables          ; (S > WP_MOST_SUM: wp_tables declines it too)
+        jp fw_out_wide
+.else
         call wp_tables          ; (wp_x is fw_xn)
         jp c,fw_out_wide
 .ifdef WP_NARROW_BITS
@@ -385,6 +399,7 @@ fw_next_token:                  ; (the probes' entry for the output and the logi
         ld a,1
         jr c,fw_out_scan
         ld hl,0
+.endif
 fw_out_scan:                    ; (HL the least kept, A fw_lg_chose: 1 by the planes, 0 every row exact)
         ld (fw_lg_chose),a
 .ifndef WP_NARROW_BITS                  ; (WP_NARROW_BITS: wp_rows' one row by fw_out_one_row's bits)
@@ -482,6 +497,235 @@ fw_out_wide:
         jp fw_out_scan          ; (out of jr's reach past the exact rows' unmarking)
 .else
         jr fw_out_scan
+.endif
+.ifdef WP_TOPS_BYTES
+; fw_out_bytes - (WP_TOPS_BYTES, thirty-sixth round, zx48logit36) on wb_tops' tables and Q_4 words (HL the best's
+; Q_4): with M = 2^s, a row's sum_b 2^b P'_b lies in [M Q_8, M Q_8 + 1,020 (M - 1)] and, from its planes 7..4 alone,
+; at most 16 M Q_4 + 960 (M - 1) + 15 S; a row 2^shift or more below another's lower end has a strictly smaller
+; logit (no tie either). The first list (the 128K's LG_BEST_LOWER): a row is kept where Q_4 >= floor((Q_8b - c) /
+; 16) + 1, Q_8b the best Q_4 row's Q_8, c = ceil(15 S / M) + 960 - (960 >> s) + 2^(shift - s) (fw_wb_bounds); one
+; row kept is the argmax. Else each kept row takes planes 3..0 (wb_low, Q_8 + 1 to FW_WB_QS) and the rows whose Q_8
+; is the best's less D_8 - 1 or more (D_8 = 1,020 - (1,020 >> s) + 2^(shift - s)) are left: one is the argmax; more
+; take their exact logits (their Q_8 + 1 in their words, the others' 0: wp_tables on xn, then fw_out_scan's wp_rows,
+; the first strictly greater kept).
+FW_WB_LIST      = WB_GLUE_VARS + 64         ; the rows kept: 2 r + 1 a byte (their words' high bytes' low bytes)
+FW_WB_QS        = (FW_WB_LIST & $FF00) + 256    ; their Q_8 + 1, a word each, at 2 (the list's low byte)
+FW_WB_BEST      = WB_GLUE_VARS          ; the largest Q_8 + 1 of the rows kept (run time, planes.s's pages)
+FW_WB_END       = WB_GLUE_VARS + 2      ; the list's end's low byte
+        .assert (FW_WB_LIST & 255) == 128 && FW_WB_LIST + FW_VOCAB - FIRST_CHOOSABLE <= FW_WB_QS, "fw_out_bytes: the list's Q_8 at 2 (its low byte)"
+fw_out_bytes:
+        ld ix,(wb_best_at)      ; the best's planes 3..0 (its plane 3 at byte 28)
+        ld de,12
+        add ix,de
+        call wb_low
+        push hl                 ; Q_8b
+        ld hl,(wb_size)
+        ld d,h
+        ld e,l
+        add hl,hl
+        add hl,hl
+        add hl,hl
+        add hl,hl
+        or a
+        sbc hl,de               ; 15 S (S <= 4,095)
+        call fw_wb_ceil         ; ceil(15 S / M), DE = fw_wb_bounds' c
+        add hl,de               ; c
+        ex de,hl
+        pop hl
+        or a
+        sbc hl,de               ; Q_8b - c: carry where below 0 (every row kept)
+        jr nc,@from
+        ld hl,0
+        jr @least4
+@from:  .repeat 4
+        srl h
+        rr l
+        .endrepeat
+        inc hl                  ; the least Q_4 kept: floor((Q_8b - c) / 16) + 1
+@least4:
+        ld a,l
+        ld (@least_low + 1),a
+        ld c,h
+        ld de,FW_WB_LIST
+        ld hl,fw_logits + 2 * FIRST_CHOOSABLE + 1
+        ld b,FW_VOCAB - FIRST_CHOOSABLE
+@scan:  ld a,(hl)               ; Q_4's high byte against the least's
+        cp c
+        jr nc,@maybe
+@next:  inc l
+        inc l
+        djnz @scan
+        ld a,e
+        ld (FW_WB_END),a
+        sub FW_WB_LIST & 255
+        dec a
+        jr nz,@more
+        ld a,(FW_WB_LIST)       ; (one row kept: the argmax)
+        jp fw_out_id
+@maybe: jr nz,@kept
+        dec l
+        ld a,(hl)
+        inc l
+@least_low:
+        cp 0                    ; (patched: the least's low byte)
+        jr c,@next
+@kept:  ld a,l
+        ld (de),a
+        inc e
+        jr @next
+@more:  ld hl,0
+        ld (FW_WB_BEST),hl
+        ld hl,FW_WB_LIST
+@q8:    push hl                 ; each row kept's Q_8 + 1
+        ld l,(hl)
+        ld h,fw_logits >> 8
+        ld d,(hl)
+        dec l
+        ld e,(hl)               ; Q_4
+        ld a,l
+        rrca                    ; r
+        sub FIRST_CHOOSABLE
+        ld l,a
+        ld h,0
+        .repeat 5
+        add hl,hl
+        .endrepeat
+        ld bc,soul_out_choosable + 28
+        add hl,bc
+        push hl
+        pop ix                  ; its plane 3
+        ex de,hl
+        call wb_low
+        inc hl
+        ex de,hl
+        pop hl
+        push hl
+        ld a,l
+        add a,a
+        ld l,a
+        inc h                   ; (FW_WB_QS)
+        ld (hl),e
+        inc l
+        ld (hl),d
+        ld hl,(FW_WB_BEST)
+        or a
+        sbc hl,de
+        jr nc,@held
+        ld (FW_WB_BEST),de
+@held:  pop hl
+        inc l
+        ld a,(FW_WB_END)
+        cp l
+        jr nz,@q8
+        call fw_wb_bound        ; DE = D_8
+        ld hl,(FW_WB_BEST)
+        or a
+        sbc hl,de
+        inc hl                  ; the least Q_8 + 1 left: best - D_8 + 1
+        jr nc,@left
+        ld hl,1                 ; (at least 1)
+@left:  ex de,hl
+        ld c,0
+        ld hl,FW_WB_QS + ((FW_WB_LIST & 255) << 1 & 255)
+@count: ld a,(hl)
+        sub e
+        inc l
+        ld a,(hl)
+        sbc a,d
+        jr c,@below
+        inc c
+        ld a,l
+        rrca                    ; (the list's low byte)
+        ld b,FW_WB_LIST >> 8
+        push bc
+        ld c,a
+        ld a,(bc)
+        pop bc
+        ld (fw_next),a          ; (2 r + 1: the last left)
+@below: inc l
+        ld a,(FW_WB_END)
+        add a,a
+        cp l
+        jr nz,@count
+        dec c
+        ld a,(fw_next)
+        jr z,fw_out_id
+        push de                 ; more than one left: their exact logits
+        ld hl,fw_logits + 2 * FIRST_CHOOSABLE
+        ld de,fw_logits + 2 * FIRST_CHOOSABLE + 1
+        ld bc,2 * (FW_VOCAB - FIRST_CHOOSABLE) - 1
+        ld (hl),b               ; (B = 0)
+        ldir                    ; every word 0, the rows kept's Q_8 + 1
+        ld hl,FW_WB_LIST
+@word:  ld e,(hl)
+        ld d,fw_logits >> 8
+        ld a,l
+        add a,a
+        ld c,a
+        ld b,FW_WB_QS >> 8
+        ld a,(bc)
+        dec e
+        ld (de),a
+        inc c
+        inc e
+        ld a,(bc)
+        ld (de),a
+        inc l
+        ld a,(FW_WB_END)
+        cp l
+        jr nz,@word
+        call wp_tables          ; (on xn: S <= WP_MOST_SUM) the rows left exact
+        pop hl
+        xor a
+        ld (fw_next),a
+        inc a
+        jp fw_out_scan
+fw_out_id:                      ; A = 2 r + 1: the argmax r
+        rrca
+        and $7F
+        ld (fw_next),a
+fw_out_one:                     ; (one row left: fw_next)
+        ld a,1
+        ld (fw_lg_chose),a
+        ld a,(fw_next)
+        ret
+; fw_wb_ceil: HL = ceil(HL / 2^s) (s = wb_scale), DE = fw_wb_bounds' c for that s; fw_wb_bound: DE = its D_8.
+fw_wb_ceil:
+        ld a,(wb_scale)
+        or a
+        jr z,fw_wb_bound_c
+        ld b,a
+@halve: srl h
+        rr l
+        jr nc,@even
+        inc hl
+@even:  djnz @halve
+fw_wb_bound_c:
+        ld a,(wb_scale)
+        add a,a
+        jr fw_wb_read
+fw_wb_bound:
+        ld a,(wb_scale)
+        add a,a
+        add a,10
+fw_wb_read:
+        push hl
+        ld e,a
+        ld d,0
+        ld hl,fw_wb_bounds
+        add hl,de
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        pop hl
+        ret
+FW_WB_TIE       = 1 << soul_out_shift   ; 2^shift: 2^(shift - s) = FW_WB_TIE >> s (shift >= 4 >= s)
+        .assert soul_out_shift <= 15, "WP_TOPS_BYTES: c and D_8 (at most 4,800 + 2^(shift - s)) in a word: the ladder takes it for out's shift 4..15"
+fw_wb_bounds:   ; c's constant, then D_8, for s = 0..4
+        .word 960 - (960 >> 0) + (FW_WB_TIE >> 0), 960 - (960 >> 1) + (FW_WB_TIE >> 1), 960 - (960 >> 2) + (FW_WB_TIE >> 2)
+        .word 960 - (960 >> 3) + (FW_WB_TIE >> 3), 960 - (960 >> 4) + (FW_WB_TIE >> 4)
+        .word 1020 - (1020 >> 0) + (FW_WB_TIE >> 0), 1020 - (1020 >> 1) + (FW_WB_TIE >> 1), 1020 - (1020 >> 2) + (FW_WB_TIE >> 2)
+        .word 1020 - (1020 >> 3) + (FW_WB_TIE >> 3), 1020 - (1020 >> 4) + (FW_WB_TIE >> 4)
 .endif
 fw_out_best:    .word 0         ; the best logit so far, its sign flipped
 fw_lg_chose:    .byte 0         ; 1: the last step's token by the planes (fw_logits: tops and the rows left's logits)

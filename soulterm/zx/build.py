@@ -68,6 +68,7 @@ from .soul_layout import (FIRST_SHARED_OPTION, PLANE_GROUPS, PLANE_ORDER, QKV_MA
                           plane_classes, plane_group_classes, plane_group_word_bytes, plane_groups, plane_words)
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
 from .kernelbench import (BIT_CHAIN, KERNEL_FILES, RAW_MOST_SHIFT, SCATTER_POPS, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
+                          TOPS_BYTES,
                           Z80_KERNELS_DIR,
                           player_kernel_options, runs_coarse, runs_narrow)
 from .soul_layout import (CHOOSABLE_ROWS_MATRIX, bias_of, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
@@ -304,8 +305,16 @@ SHORT_MADE_48K = "NZ_SHORT_MADE"
 # byte before them), on the packed key planes' rungs (spends_48k; python benchmarks/z80_token.py; docs/spectrum.md, "Thirty-fifth round: the 48K's room")
 SCATTER_POPS_48K = SCATTER_POPS
 BIT_CHAIN_48K = BIT_CHAIN
+# the logits' tops on one-byte tables (logitbytes48.s, WP_TOPS_BYTES, thirty-sixth round, zx48logit36: its worth and
+# bytes in docs/spectrum.md, "Thirty-sixth round: the 48K's logits by one-byte tables"): on the packed key planes'
+# rungs second, after AT_TABLE_BY_DIMENSION and before SPENDS_48K's (~74 T-states a reply step a byte, more than
+# MV_HZ_ENDS' ~43: with both the shipped soul lacked 248 bytes, and the ladder gives MV_HZ_ENDS up for it, "hello"
+# 1,538,325 -> 1,509,494 a reply step, python benchmarks/zx48_forced_spends.py); with it out's rows go unmarked
+# (WP_NARROW_MARK_OUT's bytes back: player_source leaves that spend out)
+TOPS_BYTES_48K = TOPS_BYTES
+FIRST_SPENDS_48K = (TABLE_BY_DIMENSION_48K, TOPS_BYTES_48K)        # (on the packed key planes' rungs, before SPENDS_48K's)
 LAST_SPENDS_48K = (BIT_CHAIN_48K, SCATTER_POPS_48K)    # (on the packed key planes' rungs, after SPENDS_48K's)
-PLANES_SPENDS_48K = (LEADING_ZEROS_48K, TABLE_BY_DIMENSION_48K) + LAST_SPENDS_48K   # (the spends the packed key planes keep)
+PLANES_SPENDS_48K = (LEADING_ZEROS_48K,) + FIRST_SPENDS_48K + LAST_SPENDS_48K   # (the spends the packed key planes keep)
 SPENDS_48K = (NARROW_MARKS_48K + (HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:4]
               + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:] + (SHORT_MADE_48K,))
 # On the planes' rung (twenty-seventh round, zxlogits48: the logits by out's planes, whose room takes FW_WIDE_SPARSE
@@ -326,10 +335,10 @@ def spends_48k(fast_scores: bool, planes_48k: bool, nz: bool = False, packed_key
     SPENDS_48K_PLANES but with matvec_nz; without the fast scores their cuts left out, AT_SKIP_LEADING_ZEROS kept
     with the packed key planes, `packed_keys`; with matvec_nz, `nz`, no FW_WIDE_SPARSE: fc2 has no sparse call left
     to widen; WP_NARROW_MARK and WP_NARROW_MARK_OUT on the planes' rungs where the soul allows it, `narrow_mark`;
-    NZ_SHORT_MADE with matvec_nz alone; with the packed key planes AT_TABLE_BY_DIMENSION first,
-    TABLE_BY_DIMENSION_48K, and LAST_SPENDS_48K last)."""
+    NZ_SHORT_MADE with matvec_nz alone; with the packed key planes FIRST_SPENDS_48K first, AT_TABLE_BY_DIMENSION
+    and WP_TOPS_BYTES, and LAST_SPENDS_48K last)."""
     spends = SPENDS_48K_PLANES if planes_48k and not nz else SPENDS_48K
-    return (TABLE_BY_DIMENSION_48K,) * packed_keys + tuple(
+    return FIRST_SPENDS_48K * packed_keys + tuple(
         spend for spend in spends if (fast_scores or spend not in FAST_TAKEBACKS_48K + (LEADING_ZEROS_48K,)
                                       or packed_keys and spend == LEADING_ZEROS_48K)
         and not (nz and spend == WIDE_SPARSE_48K) and (nz or spend != SHORT_MADE_48K)
@@ -1196,7 +1205,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      # every planes' rung, thirty-sixth round, zx48narrow36; WP_NARROW_MARK's no more)
                                      narrow_bits=planes_48k and coarse and not banked and planes_take(soul),
                                      narrow_mark_out=narrow_mark_out and planes_48k and coarse and not banked
-                                     and planes_take(soul),
+                                     and planes_take(soul) and TOPS_BYTES not in fast_takebacks,
                                      weight_planes=(banked and weight_planes or planes_48k and coarse and not banked)
                                      and planes_take(soul), nz_short=banked and nz and nz_short,
                                      # (nzmatvec.s's scan in the other set and by x's page, thirty-fourth round: 22

@@ -177,8 +177,11 @@ TABLE_BY_DIMENSION = "AT_TABLE_BY_DIMENSION"
 # and its store of a position by SP's pops (forward.s's kv_values_scatter, KV_SCATTER_POPS, thirty-fifth round,
 # zx48room35: the 128K's form, in place of ldi's): with AT_TABLE_BY_DIMENSION alone
 SCATTER_POPS = "KV_SCATTER_POPS"
+# the logits' tops on one-byte tables (logitbytes48.s in wp_tops' place and planes_wide.s's fw_out_bytes, WP_TOPS_BYTES,
+# thirty-sixth round, zx48logit36): a spend of the 48K's ladder on the planes' rungs; out's rows unmarked with it
+TOPS_BYTES = "WP_TOPS_BYTES"
 # the spends the planes' scores take among fast_takebacks (without AT_FAST_SCORES' cuts)
-PLANES_TAKEBACKS = (SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION, SCATTER_POPS, BIT_CHAIN)
+PLANES_TAKEBACKS = (SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION, SCATTER_POPS, BIT_CHAIN, TOPS_BYTES)
 # te and pe in packed rows (vecops.s's em_unpack) and equal gains stored once (soul_layout.soul_include):
 # the 48K's, for room (docs/spectrum.md, "Sixteenth round")
 SOUL_PACKED_OPTION = "SOUL_PACKED = 1"
@@ -332,6 +335,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
         raise ValueError("WP_NARROW_BITS is the 48K's planes.s's, in place of WP_NARROW_MARK")
     if narrow_mark_out and not (narrow_mark or narrow_bits):
         raise ValueError("WP_NARROW_MARK_OUT: out's marked rows are read by wp_rows too, WP_NARROW_MARK's or WP_NARROW_BITS'")
+    if narrow_mark_out and TOPS_BYTES in fast_takebacks:
+        raise ValueError("WP_NARROW_MARK_OUT marks out's rows for wp_tops, which WP_TOPS_BYTES replaces")
     if row_marks and not packed:
         raise ValueError("EM_ROW_MARKS is em_unpack's marks in SOUL_PACKED's tables")
     if jps_kept and not pair_slots:

@@ -1,0 +1,362 @@
+; logitbytes48.s - the 48K's logits' tops on one-byte tables (Z80; WP_TOPS_BYTES, thirty-sixth round, zx48logit36:
+; a spend of the 48K's ladder). planes.s includes it in wp_tops' place; planes_wide.s's fw_out_logits calls it and
+; narrows the rows it bounds (there, with WP_TOPS_BYTES). The 128K's logitplanes.s's idea in a lean form.
+;
+; Entry points (interrupts off while they run; each restores the state it found, IFF2 read with LD A,I;
+; SP walks the tables and the rows and is put back):
+;   wb_tops     the one-byte tables of the 32 words at (wp_x) on pages WB_PAGE..WB_PAGE + 3, then each of
+;               (wp_rows_count) rows at (wp_w)'s (plane_bytes' layout) Q_4 = 8 A_7 + 4 A_6 + 2 A_5 + A_4 to
+;               (wp_out) as a word (its words within one page), A_b the sum of a plane's four entries; wb_size S,
+;               wb_scale s, wb_best_at past the best row's planes 7..4 (the last of the largest Q_4), HL its Q_4.
+;               Carry set (nothing built) where S = sum |x| > WP_MOST_SUM (an x of -32768 included).
+;               Clobbers AF, BC, DE, HL, IX and the alternate set.
+;   wb_low      Q_8 = 16 Q_4 + 8 A_3 + 4 A_2 + 2 A_1 + A_0 of a row on those tables: HL its Q_4, IX its plane 3
+;               masks (its byte 28); HL Q_8. Clobbers AF, BC, DE, IX.
+;
+; How: the tables hold e_g[m] = E_g[m] >> s, E_g planes.s's subset sums (0..S_g) and s the least with S >> s <=
+; 255, so that a plane's four entries add up in A (sum_g e_g <= S >> s) and 2^s A_b <= P'_b <= 2^s A_b + 4 (2^s - 1)
+; (soulterm/zx/logit_bytes.py is the model). An entry is the high byte of E_g[m] 2^(8-s) (< 2^16, exact modulo 2^16:
+; each x taken as y = x << (8 - s) modulo 2^16), summed as logitplanes.s's: a row of 16 entries (m = 16 a + b) from
+; R[a] = A[a] + B[15] (A the sums over y_4..y_7, B over y_0..y_3 from -N', N' the group's negative y) down by
+; steps, two entries a push: -y_0 within a pair, y_0 - y_1, y_0 + y_1 - y_2 or y_0 + y_1 + y_2 - y_3 between them
+; (b's lowest set bit), patched into the pairs a group; R by doubling over y_4..y_7. The rows walk the tables'
+; four pages up and down (planes 6 and 4 have their groups from 3 down): no ld h a plane.
+;
+; T-states (python benchmarks/zx48_logit_tables.py --everyday: the ten's 64 reply steps' xn, the shipped out; the
+; player's call fw_next_token, on logit_bytes.tops_bytes_bench): wb_tops 116,513 a call (the tables 49,768: S and s
+; ~3,000, a group's y ~1,650, its steps ~370, R by doubling ~1,750, its 16 rows ~459 each, 8 pushes of two entries
+; at 51; then 527 a row: the four planes 304, the Horner steps 118, the store 30, the best 23, the step past planes
+; 0..3 34, the loop 18); wb_low 837. fw_next_token 126,126 against today's 176,612 (wp_tables 57,947 and wp_tops ~879 a
+; row); rows kept by the first list 1.28 a call (one in 53 of 64), none left to the exact rows.
+; Its bytes: 524 in the 48K player with WP_TOPS_BYTES (wb_tops 486: the tables 357, the rows 129; wb_low 38), in wp_tops'
+; 196; the spend as the ladder sees it 645 bytes (331 below $8000, 314 above), worth 47,452 T-states a reply step of
+; "hello" (docs/spectrum.md, "Thirty-sixth round: the 48K's logits by one-byte tables").
+
+.ifdef WP_NARROW_MARK_OUT
+        .error "WP_TOPS_BYTES reads out's plane 6 bytes as they are: no WP_NARROW_MARK_OUT (wp_tops' marks)"
+.endif
+WB_PAGE         = WP_PAGE       ; the four tables, a page each: planes.s's first pages (dead when the logits run)
+WB_SCRATCH      = (WP_PAGE + 4) << 8     ; y_0..y_7 (16 bytes), R[0..15] (32), then the glue's variables
+WB_Y            = WB_SCRATCH
+WB_R            = WB_SCRATCH + 16
+wb_size         = WB_SCRATCH + 48        ; S
+wb_scale        = WB_SCRATCH + 50        ; s
+wb_best_at      = WB_SCRATCH + 52        ; SP past the best row's planes 7..4
+wb_group_x      = WB_SCRATCH + 54        ; the next group's x
+wb_page         = WB_SCRATCH + 56        ; the group's table page
+WB_GLUE_VARS    = WB_SCRATCH + 64        ; (planes_wide.s's fw_out_logits')
+        .assert WB_SCRATCH + 64 <= (WP_PAGE + 8) << 8, "logitbytes48.s: its scratch within planes.s's pages"
+
+; wb_pair step: two entries of a row pushed (HL the first's word, BC -y_0), then HL to the next pair's by the step
+; (patched a group; the row's last pair has none)
+        .macro wb_pair step_label
+        ld d,h
+        add hl,bc
+        ld e,h
+        push de
+step_label:
+        ld de,0                 ; (patched)
+        add hl,de
+        .endmacro
+
+wb_tops:
+        call wp_interrupts_off
+        ld (wp_saved_sp),sp
+        ld hl,(wp_x)            ; S = sum |x|
+        ld ix,0
+        ld b,32
+@size:  ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        bit 7,d
+        jr z,@plus
+        xor a                   ; |x| = -x (-32768 stays 32768: declined)
+        sub e
+        ld e,a
+        sbc a,a
+        sub d
+        ld d,a
+@plus:  add ix,de               ; (S so far <= 4,095 and |x| <= 32,768: no carry)
+        .byte $DD,$7C           ; ld a,ixh
+        and $F0
+        scf
+        jp nz,wp_back           ; S > 4,095: declined
+        djnz @size
+        ld (wb_size),ix
+        .byte $DD,$7C           ; ld a,ixh: s its bit length (S >> s <= 255)
+        ld c,b                  ; (B = 0)
+@length:
+        or a
+        jr z,@scaled
+        srl a
+        inc c
+        jr @length
+@scaled:
+        ld a,c
+        ld (wb_scale),a
+        ld (wb_shift_jump + 1),a        ; past s of the 8 doublings
+        ld hl,(wp_x)
+        ld a,WB_PAGE
+wb_group:                       ; HL the group's x, A its page
+        ld (wb_page),a
+        ld bc,WB_Y
+        ld ix,0                 ; N': the negative x's y
+wb_y:   ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        push hl
+        ex de,hl
+        ld a,h                  ; (x's sign)
+wb_shift_jump:
+        jr wb_shifts            ; (patched: + s)
+wb_shifts:
+        .repeat 8
+        add hl,hl
+        .endrepeat
+        ex de,hl                ; DE = y
+        rla
+        jr nc,wb_y_stored
+        add ix,de
+wb_y_stored:
+        ld a,e
+        ld (bc),a
+        inc c
+        ld a,d
+        ld (bc),a
+        inc c
+        pop hl
+        bit 4,c
+        jr z,wb_y
+        ld (wb_group_x),hl
+        ld hl,(WB_Y)            ; the steps: t1 = y_0 - y_1, t2 = y_0 + y_1 - y_2, t3 = y_0 + y_1 + y_2 - y_3
+        ld de,(WB_Y + 2)
+        or a
+        sbc hl,de
+        ld (wb_t1_a + 1),hl
+        ld (wb_t1_b + 1),hl
+        ld (wb_t1_c + 1),hl
+        ld (wb_t1_d + 1),hl
+        add hl,de
+        add hl,de               ; y_0 + y_1
+        ld de,(WB_Y + 4)
+        or a
+        sbc hl,de
+        ld (wb_t2_a + 1),hl
+        ld (wb_t2_b + 1),hl
+        add hl,de
+        add hl,de               ; y_0 + y_1 + y_2
+        ld de,(WB_Y + 6)
+        or a
+        sbc hl,de
+        ld (wb_t3 + 1),hl
+        add hl,de
+        add hl,de               ; y_0 + ... + y_3
+        .byte $DD,$E5           ; push ix
+        pop de
+        or a
+        sbc hl,de               ; R[0] = B[15] = y_0 + .. + y_3 - N'
+        ld (WB_R),hl
+        ld de,WB_R + 2          ; R[a + 2^j] = R[a] + y_(4+j), a < 2^j
+        ld ix,WB_Y + 8
+        ld b,1
+@level: push bc
+        ld hl,WB_R
+@make:  ld a,(hl)
+        add a,(ix+0)
+        ld (de),a
+        inc hl
+        inc de
+        ld a,(hl)
+        adc a,(ix+1)
+        ld (de),a
+        inc hl
+        inc de
+        djnz @make
+        inc ix
+        inc ix
+        pop bc
+        sla b
+        bit 4,b
+        jr z,@level
+        ld hl,0                 ; BC = -y_0
+        ld de,(WB_Y)
+        or a
+        sbc hl,de
+        ld b,h
+        ld c,l
+        ld ix,WB_R + 30         ; R[15] first
+        ld a,(wb_page)
+        inc a
+        ld h,a
+        ld l,0
+        ld sp,hl                ; the page's end: rows a = 15..0 pushed down it
+        ld a,16
+wb_fill_row:
+        ld l,(ix+0)
+        ld h,(ix+1)
+        dec ix
+        dec ix
+        wb_pair wb_t1_a         ; b = 15, 14
+        wb_pair wb_t2_a         ; 13, 12
+        wb_pair wb_t1_b
+        wb_pair wb_t3
+        wb_pair wb_t1_c
+        wb_pair wb_t2_b
+        wb_pair wb_t1_d
+        ld d,h                  ; 1, 0
+        add hl,bc
+        ld e,h
+        push de
+        dec a
+        jp nz,wb_fill_row
+        ld sp,(wp_saved_sp)
+        ld hl,(wb_group_x)
+        ld a,(wb_page)
+        inc a
+        cp WB_PAGE + 4
+        jp nz,wb_group
+        ld a,(wp_rows_count)    ; the rows: Q_4 in HL' (B' 0), the out pointer DE', the best patched in
+        .byte $DD,$6F           ; ld ixl,a
+        xor a
+        ld (wb_best_high + 1),a
+        ld (wb_best_low + 1),a
+        exx
+        ld de,(wp_out)
+        ld b,a
+        exx
+        ld sp,(wp_w)
+        ld h,WB_PAGE
+wb_row:                         ; H = WB_PAGE
+        pop bc                  ; plane 7, groups 0..3 up
+        ld l,c
+        ld a,(hl)
+        inc h
+        ld l,b
+        add a,(hl)
+        inc h
+        pop bc
+        ld l,c
+        add a,(hl)
+        inc h
+        ld l,b
+        add a,(hl)
+        exx
+        ld l,a
+        ld h,b
+        exx
+        pop bc                  ; plane 6, groups 3..0 down
+        ld l,c
+        ld a,(hl)
+        dec h
+        ld l,b
+        add a,(hl)
+        dec h
+        pop bc
+        ld l,c
+        add a,(hl)
+        dec h
+        ld l,b
+        add a,(hl)
+        exx
+        add hl,hl
+        ld c,a
+        add hl,bc
+        exx
+        pop bc                  ; plane 5 up
+        ld l,c
+        ld a,(hl)
+        inc h
+        ld l,b
+        add a,(hl)
+        inc h
+        pop bc
+        ld l,c
+        add a,(hl)
+        inc h
+        ld l,b
+        add a,(hl)
+        exx
+        add hl,hl
+        ld c,a
+        add hl,bc
+        exx
+        pop bc                  ; plane 4 down
+        ld l,c
+        ld a,(hl)
+        dec h
+        ld l,b
+        add a,(hl)
+        dec h
+        pop bc
+        ld l,c
+        add a,(hl)
+        dec h
+        ld l,b
+        add a,(hl)
+        exx
+        add hl,hl
+        ld c,a
+        add hl,bc               ; Q_4
+        ex de,hl
+        ld (hl),e
+        inc l                   ; ((wp_out)'s words lie within a page)
+        ld (hl),d
+        inc l
+        ex de,hl
+        ld a,h
+wb_best_high:
+        cp 0                    ; (patched: the best's high byte)
+        jr c,wb_below
+        jr nz,wb_best
+        ld a,l
+wb_best_low:
+        cp 0                    ; (patched: its low byte)
+        jr c,wb_below
+wb_best:
+        ld a,l                  ; (the last of the largest)
+        ld (wb_best_low + 1),a
+        ld a,h
+        ld (wb_best_high + 1),a
+        ld (wb_best_at),sp
+wb_below:
+        exx
+        ld hl,16                ; past planes 0..3
+        add hl,sp
+        ld sp,hl
+        ld h,WB_PAGE
+        .byte $DD,$2D           ; dec ixl
+        jp nz,wb_row
+        ld sp,(wp_saved_sp)
+        ld a,(wb_best_low + 1)
+        ld l,a
+        ld a,(wb_best_high + 1)
+        ld h,a
+        or a                    ; built: carry clear
+        jp wp_back
+
+wb_low:
+        ld b,4                  ; planes 3, 2, 1, 0: Q = 2 Q + A_b
+@plane: add hl,hl
+        ex de,hl
+        ld h,WB_PAGE
+        ld l,(ix+0)
+        ld a,(hl)
+        inc h
+        ld l,(ix+1)
+        add a,(hl)
+        inc h
+        ld l,(ix+2)
+        add a,(hl)
+        inc h
+        ld l,(ix+3)
+        add a,(hl)
+        ex de,hl
+        ld e,a
+        ld d,0
+        add hl,de
+        ld de,-4
+        add ix,de
+        djnz @plane
+        ret
