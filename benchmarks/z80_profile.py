@@ -37,7 +37,8 @@ from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.build import FAST_TAKEBACKS_48K, least_shift, raw_rows_take, unit_gain_bits
 from soulterm.zx.kernelbench import (_CORE_FRAME, SHORT_SHIFTS, Z80Bench, forward_turn,
                                      player_kernel_options)
-from soulterm.zx.soul_layout import WORD_LIST_SYMBOLS, soul_include
+from soulterm.player.attribution import Z80_RULES
+from soulterm.zx.soul_layout import soul_include
 
 
 # names of an instruction's patched operand (attention.s's at_kept: at_kept_dimension's), not routines
@@ -49,13 +50,13 @@ RUN_TIME_CODE = ("nz_chain",)     # (nzmatvec.s's chain where a player puts it a
 
 def routine_of(bench: Z80Bench):
     """PC -> the name of the code label at or below it (data labels, patched operands, the word list's
-    labels and soul tensors left out; a table's end label, such as exp_lut_end, gives way to the code label at its
+    labels, the TUI's data labels (attribution.Z80_RULES: the 128K's out planes among bank 6's code) and soul tensors left out; a table's end label, such as exp_lut_end, gives way to the code label at its
     address). Code written at run time outside the program (RUN_TIME_CODE: the 48K's nzmatvec.s chain in
     the screen) is named by its own label."""
     named = {}
     for value, name in sorted((value, name) for name, value in bench.symbols.items()
                               if isinstance(value, int) and "@" not in name and name[:1].islower()
-                              and name not in OPERAND_LABELS and name not in WORD_LIST_SYMBOLS
+                              and name not in OPERAND_LABELS and name not in Z80_RULES.data_labels
                               and not name.startswith(("soul_", "tk_"))
                               and (bench.program.origin <= value < bench.program.end or name in RUN_TIME_CODE)):
         if value not in named or named[value].endswith("_end"):
