@@ -41,6 +41,7 @@ ATTEND_PARTS = (("the head's start and pl_prepare's call", ("attend_head", "@old
                 ("the walk: w >= 2, v in -256..-1 (@negative)", ("@negative",)),
                 ("the walk: w = 1 (@one)", ("@one",)),
                 ("the walk: w = 0 (@zero)", ("@zero",)),
+                ("the walk: w >= 2, v beyond -256..255 (@wide)", ("@wide",)),
                 ("a dimension's SP (@dimension)", ("@dimension",)))
 # the entries counted (a label's address reached): what each part scales with
 COUNTED = {"attend_head": "heads", "pl_keys@key": "keys and heads", "attend_head@position": "position-dimensions",
