@@ -1,8 +1,10 @@
 """The 48K's logits by out's top bit planes (twenty-seventh round, zxlogits48: SOUL_OUT_PLANES): planes.s's
 wp_tops bounds every row by its planes 7..4 on the final xn's tables, planes_wide.s's fw_out_logits computes
 the rows that may still win exactly (wp_rows) and keeps the first largest, or every row by wp_rows_wide where
-wp_tables declines the xn. On the shipped 48K player's own program (kernelbench.player_bench), its out rows
-poked with other matrices: fw_next is intmath.argmax_token's (ties to the lowest id), and breaks fail."""
+wp_tables declines the xn. On the 48K player's own program (kernelbench.player_bench) as the ladder builds it where
+WP_TOPS_BYTES (the one-byte tables' form, the shipped soul's since the thirty-sixth round: tests/test_zx_logit_bytes48.py)
+is not tried, its out rows poked with other matrices: fw_next is intmath.argmax_token's (ties to the lowest id), and
+breaks fail."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import numpy as np
 import pytest
 
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
+from soulterm.zx import build as zx_build
 from soulterm.soul import intmath, spec
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
@@ -21,10 +24,20 @@ from soulterm.zx.weight_planes import turn_inputs
 FIRST = spec.FIRST_CHOOSABLE
 
 
+def wp_tops_bench(soul, tokenizer):
+    """The 48K player whose ladder does not try WP_TOPS_BYTES: its logits by wp_tops (any soul the one-byte form
+    does not fit, and the shipped soul's before the thirty-sixth round)."""
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(zx_build, "FIRST_SPENDS_48K", zx_build.FIRST_SPENDS_48K[:1])
+        bench = player_bench(soul, tokenizer)
+    assert "wp_tops" in bench.symbols and "WP_TOPS_BYTES" not in bench.symbols
+    return bench
+
+
 @pytest.fixture(scope="module")
 def shipped():
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
-    return soul, tokenizer, player_bench(soul, tokenizer)
+    return soul, tokenizer, wp_tops_bench(soul, tokenizer)
 
 
 def out_planes(bench, w) -> bytes:
@@ -78,7 +91,7 @@ def random_calls(shift, count=12, seed=27):
 
 
 def test_the_48k_player_has_out_in_planes_and_chooses_every_token_of_hello_by_them(shipped):
-    """The shipped 48K: out's rows 3..127 at soul_out_start in plane_bytes' layout (soul_out where row 0 would
+    """The 48K on wp_tops: out's rows 3..127 at soul_out_start in plane_bytes' layout (soul_out where row 0 would
     lie), no argmax nor bound; a turn of "hello" equal to the engine at every step (forward_turn), each reply
     step's token by the planes (fw_lg_chose 1)."""
     soul, tokenizer, bench = shipped
@@ -163,7 +176,7 @@ def test_a_broken_kernel_fails(shipped, where, what):
     top read from the wrong masks) and fw_out_logits' choice (jr nc,@not as jr c: a later row replaces a better
     one) each give a wrong token on some of the random calls."""
     soul, tokenizer, _ = shipped
-    bench = player_bench(soul, tokenizer)
+    bench = wp_tops_bench(soul, tokenizer)
     memory = bytes(bench.memory)
     if what == "row step":
         at = memory.index(bytes([0x21, 16, 0, 0x39, 0xF9]), bench.sym("wp_tops"))    # ld hl,16 / add hl,sp / ld sp,hl

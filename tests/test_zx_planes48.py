@@ -17,6 +17,7 @@ from soulterm.soul import intmath, spec
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
+from soulterm.zx import logit_bytes
 from soulterm.zx.build import PLANES_TABLES_48K, SCREEN_THIRD, assemble_spectrum_player
 from soulterm.zx.kernelbench import TurnCost, Z80Bench, Z80_KERNELS_DIR, forward_turn, player_bench, player_kernel_options
 from soulterm.zx.soul_layout import QKV_MATRICES, narrow_bits_bytes, plane_bytes
@@ -120,12 +121,16 @@ def test_the_48k_runs_q_k_v_on_planes_with_its_tables_in_the_screens_middle_thir
     assert reply
     last_step = [(name, x) for position, name, x in turn_inputs(engine, context) if position == len(context + reply) - 1]
     xn = next(x for name, x in last_step if name == "out")     # (the logits' call: the last tables built)
-    tables, _, _ = plane_tables(xn)
     memory = bench.memory
     assert sym["fw_att"] == PLANES_TABLES_48K       # (attention's output on the first page: the logits' tables over it)
-    for group, table in enumerate(tables):
-        low = bytes(memory[PLANES_TABLES_48K + 0x200 * group:PLANES_TABLES_48K + 0x200 * group + 256])
-        assert low == bytes(v & 255 for v in table), group
+    if "WP_TOPS_BYTES" in sym:      # (the thirty-sixth round's: the one-byte tables, a page a group, the logits' last)
+        for group, table in enumerate(logit_bytes.tables(xn)):
+            assert bytes(memory[PLANES_TABLES_48K + 0x100 * group:][:256]) == bytes(int(v) for v in table), group
+    else:
+        tables, _, _ = plane_tables(xn)
+        for group, table in enumerate(tables):
+            low = bytes(memory[PLANES_TABLES_48K + 0x200 * group:PLANES_TABLES_48K + 0x200 * group + 256])
+            assert low == bytes(v & 255 for v in table), group
     out = plane_bytes(soul["out"].values, marked="WP_NARROW_MARK_OUT" in sym)[spec.FIRST_CHOOSABLE * 32:]
     assert sym["SOUL_OUT_PLANES"] == 1 and sym["soul_out_start"] == sym["soul_out"] + spec.FIRST_CHOOSABLE * 32
     assert data[sym["soul_out_start"] - origin:sym["soul_out_end"] - origin] == out
@@ -145,10 +150,16 @@ def test_a_declined_xn_runs_planes_wide_exact_and_slower_and_a_broken_one_fails(
     declined = player_bench(soul, tokenizer)
     at = declined.sym("wp_tables")
     declined.memory[at:at + 2] = bytes([0x37, 0xC9])           # scf / ret
+    if "wb_tops" in declined.symbols:       # (WP_TOPS_BYTES' one-byte tables decline the same xns: sum |x| > 4,095)
+        tops = declined.sym("wb_tops")
+        declined.memory[tops:tops + 2] = bytes([0x37, 0xC9])
     rows, again = forward_turn(declined, engine, context)
     assert again == reply and TurnCost(rows, again).per_position > fast.per_position + 4_000_000
     broken = player_bench(soul, tokenizer)
     broken.memory[at:at + 2] = bytes([0x37, 0xC9])
+    if "wb_tops" in broken.symbols:
+        tops = broken.sym("wb_tops")
+        broken.memory[tops:tops + 2] = bytes([0x37, 0xC9])
     memory = bytes(broken.memory)
     flip = memory.index(bytes([0xEE, 0x80]), broken.sym("wp_rows_wide"))     # xor $80: u to w
     broken.memory[flip + 1] = 0x00

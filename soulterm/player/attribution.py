@@ -74,8 +74,9 @@ Z80_RULES = Rules(
         (("vec_relu", "fg_", "fw_fc1_planes"), "ffn"),     # (fg_: fc1planes.s and fc1wide.s, the 128K's layer 1 fc1)
         (("vec_add_sat", "fw_residual"), "residual"),
         (("embed", "em_", "fw_embed"), "embed"),
-        (("argmax", "am_", "fw_logits_bound", "lg_", "fw_logit_planes", "fw_out_"), "logits"),     # the argmax and its bound's
-                                        # scan (MV_COARSE); lg_: logitplanes.s, the 128K's since the 26th round
+        (("argmax", "am_", "fw_logits_bound", "lg_", "wb_", "fw_logit_planes", "fw_out_"), "logits"),     # the argmax and its
+                                        # bound's scan (MV_COARSE); lg_: logitplanes.s, the 128K's since the 26th round;
+                                        # wb_: logitbytes48.s, the 48K's one-byte tables since the 36th
         (("tokenize", "tk_", "spell", "sp_"), "tokenizer"),
         (("print", "read_line", "put_", "chat_", "hide_third"), "printing"),    # (the chat window's too)
         (("mul16", "neg32", "div32", "cpl32", "div_negative", "isq", "sat32to16", "sra32", "up_q88",

@@ -336,13 +336,20 @@ def spends_48k(fast_scores: bool, planes_48k: bool, nz: bool = False, packed_key
     with the packed key planes, `packed_keys`; with matvec_nz, `nz`, no FW_WIDE_SPARSE: fc2 has no sparse call left
     to widen; WP_NARROW_MARK and WP_NARROW_MARK_OUT on the planes' rungs where the soul allows it, `narrow_mark`;
     NZ_SHORT_MADE with matvec_nz alone; with the packed key planes FIRST_SPENDS_48K first, AT_TABLE_BY_DIMENSION
-    and WP_TOPS_BYTES, and LAST_SPENDS_48K last)."""
+    and WP_TOPS_BYTES (out's marks between them), and LAST_SPENDS_48K last)."""
     spends = SPENDS_48K_PLANES if planes_48k and not nz else SPENDS_48K
-    return FIRST_SPENDS_48K * packed_keys + tuple(
+    listed = tuple(
         spend for spend in spends if (fast_scores or spend not in FAST_TAKEBACKS_48K + (LEADING_ZEROS_48K,)
                                       or packed_keys and spend == LEADING_ZEROS_48K)
         and not (nz and spend == WIDE_SPARSE_48K) and (nz or spend != SHORT_MADE_48K)
-        and (spend not in NARROW_MARKS_48K or planes_48k and narrow_mark)) + LAST_SPENDS_48K * packed_keys
+        and (spend not in NARROW_MARKS_48K or planes_48k and narrow_mark))
+    if not packed_keys:
+        return listed
+    # WP_TOPS_BYTES after out's marks, which it leaves out (player_source): so that every spend still adds bytes
+    # to the set before it (the halves' search needs it), its own less the marks'
+    marks = tuple(spend for spend in listed if spend in NARROW_MARKS_48K)
+    return (FIRST_SPENDS_48K[:1] + marks + FIRST_SPENDS_48K[1:]
+            + tuple(spend for spend in listed if spend not in NARROW_MARKS_48K) + LAST_SPENDS_48K)
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
