@@ -59,6 +59,32 @@ step_label:
         add hl,de
         .endmacro
 
+; wb_page_step / wb_plane_sum - A = the sum of a row's plane's four one-byte entries, its two mask words popped:
+; groups 0..3 up the table pages, or 3..0 down where `down`, so that H ends on the next plane's first group
+; (the planes alternate: no reload of H); clobbers BC, L.
+        .macro wb_page_step down
+        .if down
+        dec h
+        .else
+        inc h
+        .endif
+        .endmacro
+        .macro wb_plane_sum down
+        pop bc
+        ld l,c
+        ld a,(hl)
+        wb_page_step down
+        ld l,b
+        add a,(hl)
+        wb_page_step down
+        pop bc
+        ld l,c
+        add a,(hl)
+        wb_page_step down
+        ld l,b
+        add a,(hl)
+        .endmacro
+
 wb_tops:
         call wp_interrupts_off
         ld (wp_saved_sp),sp
@@ -229,72 +255,24 @@ wb_fill_row:
         ld sp,(wp_w)
         ld h,WB_PAGE
 wb_row:                         ; H = WB_PAGE
-        pop bc                  ; plane 7, groups 0..3 up
-        ld l,c
-        ld a,(hl)
-        inc h
-        ld l,b
-        add a,(hl)
-        inc h
-        pop bc
-        ld l,c
-        add a,(hl)
-        inc h
-        ld l,b
-        add a,(hl)
+        wb_plane_sum 0     ; plane 7, groups 0..3 up
         exx
         ld l,a
         ld h,b
         exx
-        pop bc                  ; plane 6, groups 3..0 down
-        ld l,c
-        ld a,(hl)
-        dec h
-        ld l,b
-        add a,(hl)
-        dec h
-        pop bc
-        ld l,c
-        add a,(hl)
-        dec h
-        ld l,b
-        add a,(hl)
+        wb_plane_sum 1     ; plane 6, groups 3..0 down
         exx
         add hl,hl
         ld c,a
         add hl,bc
         exx
-        pop bc                  ; plane 5 up
-        ld l,c
-        ld a,(hl)
-        inc h
-        ld l,b
-        add a,(hl)
-        inc h
-        pop bc
-        ld l,c
-        add a,(hl)
-        inc h
-        ld l,b
-        add a,(hl)
+        wb_plane_sum 0     ; plane 5 up
         exx
         add hl,hl
         ld c,a
         add hl,bc
         exx
-        pop bc                  ; plane 4 down
-        ld l,c
-        ld a,(hl)
-        dec h
-        ld l,b
-        add a,(hl)
-        dec h
-        pop bc
-        ld l,c
-        add a,(hl)
-        dec h
-        ld l,b
-        add a,(hl)
+        wb_plane_sum 1     ; plane 4 down
         exx
         add hl,hl
         ld c,a
