@@ -18,8 +18,9 @@ from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import build as zx_build
 from soulterm.zx import logit_bytes
 from soulterm.zx.kernelbench import forward_turn
-from soulterm.zx.soul_layout import narrow_marked, plane_bytes, plane_classes
 from soulterm.zx.weight_planes import turn_inputs
+
+from test_zx_logits48 import check_ties_and_extremes, markable, want_token   # (the same layout of ids and marks)
 
 FIRST = spec.FIRST_CHOOSABLE
 ROWS = spec.VOCAB_SIZE - FIRST
@@ -47,27 +48,10 @@ def next_token(bench, w, xn) -> tuple[int, int]:
     return timed_next_token(bench, w, xn)[:2]
 
 
-def want_token(w, shift, xn) -> int:
-    return intmath.argmax_token(intmath.matvec(np.asarray(w), 0, np.asarray(xn), post=shift))
-
-
 def scaled_x(rng, most: int, size: int = 32):
     """Random x with sum |x| <= most (some at it)."""
     x = rng.integers(-250, 251, size)
     return np.sign(x) * (np.abs(x) * most // max(int(np.abs(x).sum()), most))
-
-
-def markable(rng, w):
-    """w with each wide row that has WP_NARROW_MARK's mark by chance (~1 in 256 of random rows) drawn again: the
-    exact rows' wp_row would read it as a marked narrow row, and the build declines such a soul
-    (soul_layout.narrow_mark_take; out's rows themselves go unmarked with WP_TOPS_BYTES)."""
-    w = np.array(w, copy=True)
-    while True:
-        data, classes = plane_bytes(w), plane_classes(w)
-        chance = [row for row in range(len(w)) if not classes[row] and narrow_marked(data, row)]
-        if not chance:
-            return w
-        w[chance] = rng.integers(-128, 128, (len(chance), w.shape[1]))
 
 
 def random_calls(count=12, seed=36):
@@ -158,20 +142,7 @@ def test_random_matrices_ties_and_extremes_give_intmaths_argmax(shipped):
             assert bench.peek(sym["FW_WB_END"])[0] - (sym["FW_WB_LIST"] & 255) == len(model["kept"])
             assert list(bench.peek(sym["FW_WB_LIST"], len(model["kept"]))) == [2 * (row + FIRST) + 1
                                                                                  for row in model["kept"]]
-    rng = np.random.default_rng(16)
-    for trial in range(6):
-        w = markable(rng, rng.integers(-128, 128, (spec.VOCAB_SIZE, spec.EMBED_DIM)))
-        xn = rng.integers(-120, 121, spec.EMBED_DIM)
-        best = want_token(w, shift, xn)
-        low, high = int(rng.integers(FIRST, best + 1)), int(rng.integers(best, spec.VOCAB_SIZE))
-        w[low] = w[high] = w[best]          # (ties: the lowest of the equal rows wins)
-        assert next_token(bench, w, xn) == (low, 1) and want_token(w, shift, xn) == low
-    extremes = np.full((spec.VOCAB_SIZE, spec.EMBED_DIM), -128)
-    extremes[FIRST + 5] = 127
-    extremes[FIRST + 9] = 127
-    extremes[:, 24] = 0         # (a row all -128 or all 127 has WP_NARROW_MARK's mark by chance: out of its build)
-    assert next_token(bench, extremes, np.full(spec.EMBED_DIM, 127)) == (FIRST + 5, 1)
-    assert next_token(bench, extremes, np.zeros(spec.EMBED_DIM, dtype=np.int64)) == (FIRST, 1)   # (all 0: a tie)
+    check_ties_and_extremes(bench, shift, next_token, trials=6)
 
 
 def test_every_row_kept_where_the_best_lies_below_c(shipped):

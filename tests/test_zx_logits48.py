@@ -75,6 +75,26 @@ def want_token(w, shift, xn) -> int:
     return intmath.argmax_token(intmath.matvec(np.asarray(w), 0, np.asarray(xn), post=shift))
 
 
+def check_ties_and_extremes(bench, shift, next_token, trials: int):
+    """Random matrices with a row equal to the best one below and above it (a tie: the lowest id wins), then rows of
+    -128 and 127 with x at 127 and at 0 (every row equal: the first choosable), each chosen by the planes
+    (fw_lg_chose 1); `next_token` the caller's (its own layout of out's rows)."""
+    rng = np.random.default_rng(16)
+    for trial in range(trials):
+        w = markable(rng, rng.integers(-128, 128, (spec.VOCAB_SIZE, spec.EMBED_DIM)))
+        xn = rng.integers(-120, 121, spec.EMBED_DIM)
+        best = want_token(w, shift, xn)
+        low, high = int(rng.integers(FIRST, best + 1)), int(rng.integers(best, spec.VOCAB_SIZE))
+        w[low] = w[high] = w[best]          # (ties: the lowest of the equal rows wins)
+        assert next_token(bench, w, xn) == (low, 1) and want_token(w, shift, xn) == low
+    extremes = np.full((spec.VOCAB_SIZE, spec.EMBED_DIM), -128)
+    extremes[FIRST + 5] = 127
+    extremes[FIRST + 9] = 127
+    extremes[:, 24] = 0         # (a row all -128 or all 127 has WP_NARROW_MARK's mark by chance: out of its build)
+    assert next_token(bench, extremes, np.full(spec.EMBED_DIM, 127)) == (FIRST + 5, 1)
+    assert next_token(bench, extremes, np.zeros(spec.EMBED_DIM, dtype=np.int64)) == (FIRST, 1)   # (all 0: a tie)
+
+
 def random_calls(shift, count=12, seed=27):
     """Random out matrices and xn with sum |x| <= 4,095 (wp_tables builds its tables)."""
     rng = np.random.default_rng(seed)
@@ -112,20 +132,7 @@ def test_random_matrices_and_ties_give_intmaths_argmax(shipped):
     shift = soul["out"].shift
     for w, xn in random_calls(shift):
         assert next_token(bench, w, xn) == (want_token(w, shift, xn), 1)
-    rng = np.random.default_rng(16)
-    for trial in range(8):
-        w = markable(rng, rng.integers(-128, 128, (spec.VOCAB_SIZE, spec.EMBED_DIM)))
-        xn = rng.integers(-120, 121, spec.EMBED_DIM)
-        best = want_token(w, shift, xn)
-        low, high = int(rng.integers(FIRST, best + 1)), int(rng.integers(best, spec.VOCAB_SIZE))
-        w[low] = w[high] = w[best]          # (ties: the lowest of the equal rows wins)
-        assert next_token(bench, w, xn) == (low, 1) and want_token(w, shift, xn) == low
-    extremes = np.full((spec.VOCAB_SIZE, spec.EMBED_DIM), -128)
-    extremes[FIRST + 5] = 127
-    extremes[FIRST + 9] = 127
-    extremes[:, 24] = 0         # (a row all -128 or all 127 has WP_NARROW_MARK's mark by chance: out of its build)
-    assert next_token(bench, extremes, np.full(spec.EMBED_DIM, 127)) == (FIRST + 5, 1)
-    assert next_token(bench, extremes, np.zeros(spec.EMBED_DIM, dtype=np.int64)) == (FIRST, 1)   # (all 0: a tie)
+    check_ties_and_extremes(bench, shift, next_token, trials=8)
 
 
 def test_a_least_kept_below_zero_keeps_every_row(shipped):
