@@ -44,6 +44,9 @@ wb_scale        = WB_SCRATCH + 50        ; s
 wb_best_at      = WB_SCRATCH + 52        ; SP past the best row's planes 7..4
 wb_group_x      = WB_SCRATCH + 54        ; the next group's x
 wb_page         = WB_SCRATCH + 56        ; the group's table page
+wb_d1           = WB_SCRATCH + 58        ; the R steps D_1..D_3 (wb_r_step)
+wb_d2           = WB_SCRATCH + 60
+wb_d3           = WB_SCRATCH + 62
 WB_GLUE_VARS    = WB_SCRATCH + 64        ; (planes_wide.s's fw_out_logits')
         .assert WB_SCRATCH + 64 <= (WP_PAGE + 8) << 8, "logitbytes48.s: its scratch within planes.s's pages"
 
@@ -57,6 +60,14 @@ WB_GLUE_VARS    = WB_SCRATCH + 64        ; (planes_wide.s's fw_out_logits')
 step_label:
         ld de,0                 ; (patched)
         add hl,de
+        .endmacro
+
+; wb_r_step step_at: R's step by D_k at step_at (k = 2, 3), R pushed, then D_1 back in DE
+        .macro wb_r_step step_at
+        ld de,(step_at)
+        add hl,de
+        push hl
+        ld de,(wb_d1)
         .endmacro
 
 wb_tops:
@@ -158,28 +169,64 @@ wb_y_stored:
         or a
         sbc hl,de               ; R[0] = B[15] = y_0 + .. + y_3 - N'
         ld (WB_R),hl
-        ld de,WB_R + 2          ; R[a + 2^j] = R[a] + y_(4+j), a < 2^j
-        ld ix,WB_Y + 8
-        ld b,1
-@level: push bc
-        ld hl,WB_R
-@make:  ld a,(hl)
-        add a,(ix+0)
-        ld (de),a
-        inc hl
-        inc de
-        ld a,(hl)
-        adc a,(ix+1)
-        ld (de),a
-        inc hl
-        inc de
-        djnz @make
-        inc ix
-        inc ix
-        pop bc
-        sla b
-        bit 4,b
-        jr z,@level
+        ld hl,(WB_Y + 8)        ; the rows' steps down a: R[a - 1] = R[a] + D_k, k a's lowest set bit: D_0 = -y_4 (BC),
+        xor a                   ; D_1 = y_4 - y_5 (DE), D_2 = y_4 + y_5 - y_6, D_3 = y_4 + y_5 + y_6 - y_7
+        sub l
+        ld c,a
+        sbc a,a
+        sub h
+        ld b,a
+        ld de,(WB_Y + 10)
+        or a
+        sbc hl,de
+        ld (wb_d1),hl
+        add hl,de
+        add hl,de               ; y_4 + y_5
+        ld de,(WB_Y + 12)
+        or a
+        sbc hl,de
+        ld (wb_d2),hl
+        add hl,de
+        add hl,de               ; y_4 + y_5 + y_6
+        ld de,(WB_Y + 14)
+        or a
+        sbc hl,de
+        ld (wb_d3),hl
+        add hl,de
+        add hl,de               ; y_4 + .. + y_7
+        ld de,(WB_R)
+        add hl,de               ; R[15]
+        ld sp,WB_R + 32         ; R[15] .. R[0] pushed down (SP put back before the fill)
+        push hl
+        ld de,(wb_d1)
+        add hl,bc               ; R[14]
+        push hl
+        add hl,de               ; R[13]
+        push hl
+        add hl,bc
+        push hl
+        wb_r_step wb_d2         ; R[11]
+        add hl,bc
+        push hl
+        add hl,de               ; R[9]
+        push hl
+        add hl,bc
+        push hl
+        wb_r_step wb_d3         ; R[7]
+        add hl,bc
+        push hl
+        add hl,de               ; R[5]
+        push hl
+        add hl,bc
+        push hl
+        wb_r_step wb_d2         ; R[3]
+        add hl,bc
+        push hl
+        add hl,de               ; R[1]
+        push hl
+        add hl,bc
+        push hl                 ; R[0]
+        ld sp,(wp_saved_sp)
         ld hl,0                 ; BC = -y_0
         ld de,(WB_Y)
         or a
