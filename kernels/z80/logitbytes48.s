@@ -107,18 +107,13 @@ wb_tops:
         ld a,c
         ld (wb_scale),a
         ld (wb_shift_jump + 1),a        ; past s of the 8 doublings
-        ld hl,(wp_x)
+        ld sp,(wp_x)            ; (SP walks x: nothing is pushed until a group's x are read)
         ld a,WB_PAGE
-wb_group:                       ; HL the group's x, A its page
+wb_group:                       ; SP the group's x, A its page
         ld (wb_page),a
         ld bc,WB_Y
         ld ix,0                 ; N': the negative x's y
-wb_y:   ld e,(hl)
-        inc hl
-        ld d,(hl)
-        inc hl
-        push hl
-        ex de,hl
+wb_y:   pop hl                  ; x
         ld a,h                  ; (x's sign)
 wb_shift_jump:
         jr wb_shifts            ; (patched: + s)
@@ -137,10 +132,10 @@ wb_y_stored:
         ld a,d
         ld (bc),a
         inc c
-        pop hl
         bit 4,c
         jr z,wb_y
-        ld (wb_group_x),hl
+        ld (wb_group_x),sp
+        ld sp,WB_R + 32         ; (R[15] .. R[0] are pushed down from there: the pushes before them land below)
         ld hl,(WB_Y)            ; the steps: t1 = y_0 - y_1, t2 = y_0 + y_1 - y_2, t3 = y_0 + y_1 + y_2 - y_3
         ld de,(WB_Y + 2)
         or a
@@ -196,7 +191,6 @@ wb_y_stored:
         add hl,de               ; y_4 + .. + y_7
         ld de,(WB_R)
         add hl,de               ; R[15]
-        ld sp,WB_R + 32         ; R[15] .. R[0] pushed down (SP put back before the fill)
         push hl
         ld de,(wb_d1)
         add hl,bc               ; R[14]
@@ -226,7 +220,6 @@ wb_y_stored:
         push hl
         add hl,bc
         push hl                 ; R[0]
-        ld sp,(wp_saved_sp)
         ld hl,0                 ; BC = -y_0
         ld de,(WB_Y)
         or a
@@ -258,8 +251,7 @@ wb_fill_row:
         push de
         dec a
         jp nz,wb_fill_row
-        ld sp,(wp_saved_sp)
-        ld hl,(wb_group_x)
+        ld sp,(wb_group_x)
         ld a,(wb_page)
         inc a
         cp WB_PAGE + 4
