@@ -73,13 +73,10 @@ step_label:
 wb_tops:
         call wp_interrupts_off
         ld (wp_saved_sp),sp
-        ld hl,(wp_x)            ; S = sum |x|
-        ld ix,0
+        ld sp,(wp_x)            ; S = sum |x| (SP walks x)
+        ld hl,0
         ld b,32
-@size:  ld e,(hl)
-        inc hl
-        ld d,(hl)
-        inc hl
+@size:  pop de
         bit 7,d
         jr z,@plus
         xor a                   ; |x| = -x (-32768 stays 32768: declined)
@@ -88,14 +85,15 @@ wb_tops:
         sbc a,a
         sub d
         ld d,a
-@plus:  add ix,de               ; (S so far <= 4,095 and |x| <= 32,768: no carry)
-        .byte $DD,$7C           ; ld a,ixh
-        and $F0
-        scf
-        jp nz,wp_back           ; S > 4,095: declined
+@plus:  add hl,de
+        jp c,wb_exit            ; S > 65,535: declined (carry set; |x| <= 32,768, so S so far never wraps unseen)
         djnz @size
-        ld (wb_size),ix
-        .byte $DD,$7C           ; ld a,ixh: s its bit length (S >> s <= 255)
+        ld a,h
+        cp $10
+        ccf
+        jp c,wb_exit            ; S > 4,095: declined
+        ld (wb_size),hl
+        ld a,h                  ; s: S's high byte's bit length (S >> s <= 255)
         ld c,b                  ; (B = 0)
 @length:
         or a
@@ -367,12 +365,13 @@ wb_below:
         ld h,WB_PAGE
         .byte $DD,$2D           ; dec ixl
         jp nz,wb_row
-        ld sp,(wp_saved_sp)
         ld a,(wb_best_low + 1)
         ld l,a
         ld a,(wb_best_high + 1)
         ld h,a
         or a                    ; built: carry clear
+wb_exit:
+        ld sp,(wp_saved_sp)
         jp wp_back
 
 wb_low:
