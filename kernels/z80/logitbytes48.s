@@ -264,6 +264,7 @@ wb_fill_row:
         ld b,a
         exx
         ld sp,(wp_w)
+        ld de,16                ; (main DE: the step past a row's planes 0..3)
         ld h,WB_PAGE
 wb_row:                         ; H = WB_PAGE
         pop bc                  ; plane 7, groups 0..3 up
@@ -336,13 +337,12 @@ wb_row:                         ; H = WB_PAGE
         add hl,hl
         ld c,a
         add hl,bc               ; Q_4
-        ex de,hl
-        ld (hl),e
-        inc l                   ; ((wp_out)'s words lie within a page)
-        ld (hl),d
-        inc l
-        ex de,hl
-        ld a,h
+        ld a,l
+        ld (de),a
+        inc e                   ; ((wp_out)'s words lie within a page)
+        ld a,h                  ; (the high byte stored, then compared)
+        ld (de),a
+        inc e
 wb_best_high:
         cp 0                    ; (patched: the best's high byte)
         jr c,wb_below
@@ -359,7 +359,8 @@ wb_best:
         ld (wb_best_at),sp
 wb_below:
         exx
-        ld hl,16                ; past planes 0..3
+        ld h,d                  ; past planes 0..3
+        ld l,e
         add hl,sp
         ld sp,hl
         ld h,WB_PAGE
