@@ -224,7 +224,9 @@ wb_y_stored:
         sbc hl,de
         ld b,h
         ld c,l
-        ld ix,WB_R + 30         ; R[15] first
+        exx
+        ld hl,WB_R + 31         ; (HL': R[15]'s high byte first, down)
+        exx
         ld a,(wb_page)
         inc a
         ld h,a
@@ -232,10 +234,14 @@ wb_y_stored:
         ld sp,hl                ; the page's end: rows a = 15..0 pushed down it
         ld a,16
 wb_fill_row:
-        ld l,(ix+0)
-        ld h,(ix+1)
-        dec ix
-        dec ix
+        exx
+        ld d,(hl)
+        dec l
+        ld e,(hl)
+        dec l
+        push de                 ; R[a], through the row's own place (its pushes overwrite it)
+        exx
+        pop hl
         wb_pair wb_t1_a         ; b = 15, 14
         wb_pair wb_t2_a         ; 13, 12
         wb_pair wb_t1_b
