@@ -78,16 +78,17 @@ wb_tops:
         ld b,32
 @size:  pop de
         bit 7,d
-        jr z,@plus
-        xor a                   ; |x| = -x (-32768 stays 32768: declined)
-        sub e
-        ld e,a
-        sbc a,a
-        sub d
-        ld d,a
-@plus:  add hl,de
+        jr nz,@minus
+        add hl,de
         jp c,wb_exit            ; S > 65,535: declined (carry set; |x| <= 32,768, so S so far never wraps unseen)
         djnz @size
+        jr @summed
+@minus: or a
+        sbc hl,de               ; S - x = S + |x| (x = -32768: + 32768, declined below)
+        ccf
+        jp c,wb_exit            ; no borrow: S + |x| > 65,535, declined (carry set)
+        djnz @size
+@summed:
         ld a,h
         cp $10
         ccf
@@ -109,9 +110,11 @@ wb_tops:
         ld a,WB_PAGE
 wb_group:                       ; SP the group's x, A its page
         ld (wb_page),a
-        ld bc,WB_Y
+        ld hl,WB_Y
         ld ix,0                 ; N': the negative x's y
-wb_y:   pop hl                  ; x
+        ld b,8
+wb_y:   pop de                  ; x
+        ex de,hl                ; (DE the y pointer)
         ld a,h                  ; (x's sign)
 wb_shift_jump:
         jr wb_shifts            ; (patched: + s)
@@ -124,14 +127,11 @@ wb_shifts:
         jr nc,wb_y_stored
         add ix,de
 wb_y_stored:
-        ld a,e
-        ld (bc),a
-        inc c
-        ld a,d
-        ld (bc),a
-        inc c
-        bit 4,c
-        jr z,wb_y
+        ld (hl),e
+        inc l
+        ld (hl),d
+        inc l
+        djnz wb_y
         ld (wb_group_x),sp
         ld sp,WB_R + 32         ; (R[15] .. R[0] are pushed down from there: the pushes before them land below)
         ld hl,(WB_Y)            ; the steps: t1 = y_0 - y_1, t2 = y_0 + y_1 - y_2, t3 = y_0 + y_1 + y_2 - y_3
@@ -351,7 +351,7 @@ wb_row:                         ; H = WB_PAGE
         inc e
 wb_best_high:
         cp 0                    ; (patched: the best's high byte)
-        jr c,wb_below
+        jp c,wb_below           ; (jp: most rows lie below)
         jr nz,wb_best
         ld a,l
 wb_best_low:
