@@ -210,8 +210,8 @@ def test_a_hello_turn_is_the_engines_and_its_steps_cost_less_than_todays(shipped
 @pytest.mark.parametrize("what", ["step", "row step", "first list"])
 def test_a_broken_kernel_fails(shipped, what):
     """Single-instruction breaks each give a wrong token on some of the random calls: the fill's t1 step stored into
-    one pair fewer (its first ld (nn),hl three nops: wrong entries), wb_tops' step past a row's planes 0..3 (ld de,16 as
-    ld de,0: every Q_4 from the wrong masks) and the first list's test of a high byte (jr nc,@maybe as jr z: the rows
+    one pair fewer (its first ld (nn),hl three nops: wrong entries), wb_tops' step past a row's planes 0..3 (ld hl,16 as
+    ld hl,0: every Q_4 from the wrong masks) and the first list's test of a high byte (jr nc,@maybe as jr z: the rows
     above the least's high byte dropped)."""
     soul, tokenizer, _ = shipped
     bench = logit_bytes.tops_bytes_bench(soul, tokenizer)
@@ -221,7 +221,7 @@ def test_a_broken_kernel_fails(shipped, what):
         at = memory.index(bytes([0x22]) + (sym["wb_t1_a"] + 1).to_bytes(2, "little"), sym["wb_tops"])
         bench.memory[at:at + 3] = bytes(3)
     elif what == "row step":
-        at = memory.index(bytes([0x11, 16, 0, 0x26, sym["WB_PAGE"]]), sym["wb_tops"])    # ld de,16 / ld h,WB_PAGE
+        at = memory.index(bytes([0x21, 16, 0, 0x39, 0xF9]), sym["wb_tops"])     # ld hl,16 / add hl,sp / ld sp,hl
         bench.memory[at + 1] = 0
     else:
         at = memory.index(bytes([0xB9, 0x30]), sym["fw_out_bytes"])             # cp c / jr nc,@maybe

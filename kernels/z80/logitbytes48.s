@@ -80,19 +80,19 @@ wb_tops:
         bit 7,d
         jr nz,@minus
         add hl,de
-        jp c,wb_exit            ; S > 65,535: declined (carry set; |x| <= 32,768, so S so far never wraps unseen)
+        jr c,@over              ; S > 65,535: declined (|x| <= 32,768, so S so far never wraps unseen)
         djnz @size
         jr @summed
+@clear: scf                     ; (declined: carry set)
+@over:  jp wb_exit
 @minus: or a
         sbc hl,de               ; S - x = S + |x| (x = -32768: + 32768, declined below)
-        ccf
-        jp c,wb_exit            ; no borrow: S + |x| > 65,535, declined (carry set)
+        jr nc,@clear            ; no borrow: S + |x| > 65,535
         djnz @size
 @summed:
         ld a,h
         cp $10
-        ccf
-        jp c,wb_exit            ; S > 4,095: declined
+        jr nc,@clear            ; S > 4,095: declined
         ld (wb_size),hl
         ld a,h                  ; s: S's high byte's bit length (S >> s <= 255)
         ld c,b                  ; (B = 0)
@@ -260,8 +260,8 @@ wb_fill_row:
         inc a
         cp WB_PAGE + 4
         jp nz,wb_group
-        ld a,(wp_rows_count)    ; the rows: Q_4 in HL' (B' 0), the out pointer DE', the best patched in
-        .byte $DD,$6F           ; ld ixl,a
+        ld a,(wp_rows_count)    ; the rows: Q_4 in HL' (B' 0), the out pointer DE', the best patched in, D the count
+        ld d,a
         xor a
         ld (wb_best_high + 1),a
         ld (wb_best_low + 1),a
@@ -270,7 +270,6 @@ wb_fill_row:
         ld b,a
         exx
         ld sp,(wp_w)
-        ld de,16                ; (main DE: the step past a row's planes 0..3)
         ld h,WB_PAGE
 wb_row:                         ; H = WB_PAGE
         pop bc                  ; plane 7, groups 0..3 up
@@ -365,12 +364,11 @@ wb_best:
         ld (wb_best_at),sp
 wb_below:
         exx
-        ld h,d                  ; past planes 0..3
-        ld l,e
+        ld hl,16                ; past planes 0..3
         add hl,sp
         ld sp,hl
         ld h,WB_PAGE
-        .byte $DD,$2D           ; dec ixl
+        dec d
         jp nz,wb_row
         ld a,(wb_best_low + 1)
         ld l,a
