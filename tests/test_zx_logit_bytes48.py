@@ -211,8 +211,8 @@ def test_a_hello_turn_is_the_engines_and_its_steps_cost_less_than_todays(shipped
 def test_a_broken_kernel_fails(shipped, what):
     """Single-instruction breaks each give a wrong token on some of the random calls: the fill's t1 step stored into
     one pair fewer (its first ld (nn),hl three nops: wrong entries), wb_tops' step past a row's planes 0..3 (ld hl,16 as
-    ld hl,0: every Q_4 from the wrong masks) and the first list's test of a high byte (jr nc,@maybe as jr z: the rows
-    above the least's high byte dropped)."""
+    ld hl,0: every Q_4 from the wrong masks) and the first list's test of a row's Q_4 against the least's (jr nc,@kept as jr c: the
+    rows below it kept, the others dropped)."""
     soul, tokenizer, _ = shipped
     bench = logit_bytes.tops_bytes_bench(soul, tokenizer)
     sym = bench.symbols
@@ -224,8 +224,8 @@ def test_a_broken_kernel_fails(shipped, what):
         at = memory.index(bytes([0x21, 16, 0, 0x39, 0xF9]), sym["wb_tops"])     # ld hl,16 / add hl,sp / ld sp,hl
         bench.memory[at + 1] = 0
     else:
-        at = memory.index(bytes([0xB9, 0x30]), sym["fw_out_bytes"])             # cp c / jr nc,@maybe
-        bench.memory[at + 1] = 0x28                                             # jr z
+        at = memory.index(bytes([0x9A, 0x30]), sym["fw_out_bytes"])             # sbc a,d / jr nc,@kept
+        bench.memory[at + 1] = 0x38                                             # jr c
     shift = soul["out"].shift
     assert any(next_token(bench, w, xn)[0] != want_token(w, shift, xn) for w, xn in random_calls(24, seed=5))
 

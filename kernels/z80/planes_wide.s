@@ -544,35 +544,34 @@ fw_out_bytes:
         .endrepeat
         inc hl                  ; the least Q_4 kept: floor((Q_8b - c) / 16) + 1
 @least4:
-        ld a,l
-        ld (@least_low + 1),a
-        ld c,h
-        ld de,FW_WB_LIST
-        ld hl,fw_logits + 2 * FIRST_CHOOSABLE + 1
+        ex de,hl                ; DE = the least Q_4 kept
+        exx
+        ld de,FW_WB_LIST        ; (the list's pointer in DE': rows are seldom kept)
+        exx
+        ld hl,fw_logits + 2 * FIRST_CHOOSABLE
         ld b,FW_VOCAB - FIRST_CHOOSABLE
-@scan:  ld a,(hl)               ; Q_4's high byte against the least's
-        cp c
-        jr nc,@maybe
-@next:  inc l
+@scan:  ld a,(hl)               ; Q_4 - the least, a whole word (most rows' high bytes are the least's)
+        sub e
         inc l
+        ld a,(hl)
+        sbc a,d
+        jr nc,@kept
+@next:  inc l
         djnz @scan
+        exx
         ld a,e
+        exx
         ld (FW_WB_END),a
         sub FW_WB_LIST & 255
         dec a
         jr nz,@more
         ld a,(FW_WB_LIST)       ; (one row kept: the argmax)
         jp fw_out_id
-@maybe: jr nz,@kept
-        dec l
-        ld a,(hl)
-        inc l
-@least_low:
-        cp 0                    ; (patched: the least's low byte)
-        jr c,@next
-@kept:  ld a,l
+@kept:  ld a,l                  ; (2 r + 1)
+        exx
         ld (de),a
         inc e
+        exx
         jr @next
 @more:  ld hl,0
         ld (FW_WB_BEST),hl
