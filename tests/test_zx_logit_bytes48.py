@@ -114,6 +114,7 @@ def test_tables_words_and_best_are_the_models(shipped):
         bench.poke(sym["wp_rows_count"], [ROWS])
         bench.call("wb_tops")
         assert not bench.cpu.f & 1
+        assert bench.read_words(sym["fw_xn"], spec.EMBED_DIM).tolist() == list(xn)     # (SP walked x: x as it was)
         model = logit_bytes.select_rows(w[FIRST:], xn, soul["out"].shift)
         for group in range(4):
             assert list(bench.peek((sym["WB_PAGE"] + group) << 8, 256)) == list(model["tables"][group]), (most, group)
@@ -124,19 +125,22 @@ def test_tables_words_and_best_are_the_models(shipped):
 
 
 def test_declined_x(shipped):
-    """S > 4,095 (and an x of -32768): wb_tops declines (carry), and fw_next_token takes every row exact
-    (fw_lg_chose 0, fw_logits 3..127 exact)."""
+    """S > 4,095 (an x of -32768, sums past 65,535 by positive and by negative x among them): wb_tops declines
+    (carry) with SP put back, and fw_next_token takes every row exact (fw_lg_chose 0, fw_logits 3..127 exact)."""
     soul, tokenizer, bench = shipped
     sym = bench.symbols
     shift = soul["out"].shift
     rng = np.random.default_rng(48)
+    wraps = np.array([2114] * (spec.EMBED_DIM - 1) + [102])      # S = 65,636: 100 modulo 2^16, were the carry not seen
     for xn in (rng.integers(-3000, 3001, spec.EMBED_DIM), np.full(spec.EMBED_DIM, 128),
-               np.array([-32768] + [0] * (spec.EMBED_DIM - 1))):
+               np.array([-32768] + [0] * (spec.EMBED_DIM - 1)), wraps, -wraps, np.full(spec.EMBED_DIM, -2100)):
         w = markable(rng, rng.integers(-128, 128, (spec.VOCAB_SIZE, spec.EMBED_DIM)))
         put(bench, w, xn)
         bench.poke_word(sym["wp_x"], sym["fw_xn"])
+        sp = bench.cpu.sp
         bench.call("wb_tops")
         assert bench.cpu.f & 1 and logit_bytes.select_rows(w[FIRST:], xn, shift) is None
+        assert bench.cpu.sp == sp       # (SP walks x: put back on the way out)
         if xn[0] != -32768:
             assert next_token(bench, w, xn) == (want_token(w, shift, xn), 0)
             exact = intmath.matvec(w, 0, xn, post=shift)
