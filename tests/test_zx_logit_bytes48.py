@@ -211,12 +211,12 @@ def test_a_hello_turn_is_the_engines_and_its_steps_cost_less_than_todays(shipped
             assert (token, chose) == (want_token(w, soul["out"].shift, xn), 1) and t_states < 140_000, t_states
 
 
-@pytest.mark.parametrize("what", ["step", "row step", "first list"])
+@pytest.mark.parametrize("what", ["step", "row step", "first list", "R step"])
 def test_a_broken_kernel_fails(shipped, what):
     """Single-instruction breaks each give a wrong token on some of the random calls: the fill's t1 step stored into
     one pair fewer (its first ld (nn),hl three nops: wrong entries), wb_tops' step past a row's planes 0..3 (ld hl,16 as
     ld hl,0: every Q_4 from the wrong masks) and the first list's test of a row's Q_4 against the least's (jr nc,@kept as jr c: the
-    rows below it kept, the others dropped)."""
+    rows below it kept, the others dropped); R[7]'s step from R[8] by D_2 for D_3 (rows a = 7..0 of every table wrong)."""
     soul, tokenizer, _ = shipped
     bench = logit_bytes.tops_bytes_bench(soul, tokenizer)
     sym = bench.symbols
@@ -227,6 +227,9 @@ def test_a_broken_kernel_fails(shipped, what):
     elif what == "row step":
         at = memory.index(bytes([0x21, 16, 0, 0x39, 0xF9]), sym["wb_tops"])     # ld hl,16 / add hl,sp / ld sp,hl
         bench.memory[at + 1] = 0
+    elif what == "R step":
+        at = memory.index(bytes([0xED, 0x5B]) + sym["wb_d3"].to_bytes(2, "little"), sym["wb_tops"])    # ld de,(wb_d3)
+        bench.memory[at + 2:at + 4] = sym["wb_d2"].to_bytes(2, "little")
     else:
         at = memory.index(bytes([0x9A, 0x30]), sym["fw_out_bytes"])             # sbc a,d / jr nc,@kept
         bench.memory[at + 1] = 0x38                                             # jr c
