@@ -9,7 +9,7 @@
 ;               (wp_out) as a word (its words within one page), A_b the sum of a plane's four entries; wb_size S,
 ;               wb_scale s, wb_best_at past the best row's planes 7..4 (the last of the largest Q_4), HL its Q_4.
 ;               Carry set (nothing built) where S = sum |x| > WP_MOST_SUM (an x of -32768 included).
-;               Clobbers AF, BC, DE, HL, IX and the alternate set.
+;               SP walks x too (popped: S, then each group's y). Clobbers AF, BC, DE, HL, IX and the alternate set.
 ;   wb_low      Q_8 = 16 Q_4 + 8 A_3 + 4 A_2 + 2 A_1 + A_0 of a row on those tables: HL its Q_4, IX its plane 3
 ;               masks (its byte 28); HL Q_8. Clobbers AF, BC, DE, IX.
 ;
@@ -19,18 +19,23 @@
 ; each x taken as y = x << (8 - s) modulo 2^16), summed as logitplanes.s's: a row of 16 entries (m = 16 a + b) from
 ; R[a] = A[a] + B[15] (A the sums over y_4..y_7, B over y_0..y_3 from -N', N' the group's negative y) down by
 ; steps, two entries a push: -y_0 within a pair, y_0 - y_1, y_0 + y_1 - y_2 or y_0 + y_1 + y_2 - y_3 between them
-; (b's lowest set bit), patched into the pairs a group; R by doubling over y_4..y_7. The rows walk the tables'
-; four pages up and down (planes 6 and 4 have their groups from 3 down): no ld h a plane.
+; (b's lowest set bit), patched into the pairs a group; R alike (zx48spend36): R[15] = R[0] + y_4 + .. + y_7, then
+; R[a - 1] = R[a] + D_k pushed down the R table, k a's lowest set bit (D_0 = -y_4 in BC, D_1 = y_4 - y_5 in DE, D_2
+; and D_3 from memory), each row's R read through the alternate set. The rows walk the tables' four pages up and
+; down (planes 6 and 4 have their groups from 3 down): no ld h a plane.
 ;
 ; T-states (python benchmarks/zx48_logit_tables.py --everyday: the ten's 64 reply steps' xn, the shipped out; the
-; player's call fw_next_token, on logit_bytes.tops_bytes_bench): wb_tops 116,513 a call (the tables 49,768: S and s
-; ~3,000, a group's y ~1,650, its steps ~370, R by doubling ~1,750, its 16 rows ~459 each, 8 pushes of two entries
-; at 51; then 527 a row: the four planes 304, the Horner steps 118, the store 30, the best 23, the step past planes
-; 0..3 34, the loop 18); wb_low 837. fw_next_token 126,126 against today's 176,612 (wp_tables 57,947 and wp_tops ~879 a
-; row); rows kept by the first list 1.28 a call (one in 53 of 64), none left to the exact rows.
-; Its bytes: 524 in the 48K player with WP_TOPS_BYTES (wb_tops 486: the tables 357, the rows 129; wb_low 38), in wp_tops'
-; 196; the spend as the ladder sees it 645 bytes (331 below $8000, 314 above), worth 47,452 T-states a reply step of
-; "hello" (docs/spectrum.md, "Thirty-sixth round: the 48K's logits by one-byte tables").
+; player's call fw_next_token): wb_tops 107,420 a call since zx48spend36 (116,513 before: S by popped x, 16-bit sums
+; and the carry; a group's y popped, stored through HL and counted by B; R by its steps, pushed, ~1,000 fewer a group
+; than the doubling's ~1,750; a row's R through the alternate set; then a row (counted from the code) 517: the four
+; planes 304, the Horner steps 118, the store 30 with the compare's high byte, the best 17 (jp c), the step past
+; planes 0..3 34, the loop 14 (dec d)); wb_low 837. fw_next_token 116,067 (126,152 before zx48spend36; 176,612 before
+; WP_TOPS_BYTES: wp_tables 57,947 and wp_tops ~879 a row); rows kept by the first list 1.28 a call (one in 53 of 64),
+; none left to the exact rows.
+; Its bytes: 585 in the 48K player (wb_tops 547, wb_low 38; 524 before zx48spend36), in wp_tops' 196; the spend as the
+; ladder saw it (zx48logit36) 645 bytes (331 below $8000, 314 above), worth 47,452 T-states a reply step of "hello"
+; (docs/spectrum.md, "Thirty-sixth round: the 48K's logits by one-byte tables", and "Thirty-sixth round: the 48K's
+; logits' tables and first list tightened").
 
 .ifdef WP_NARROW_MARK_OUT
         .error "WP_TOPS_BYTES reads out's plane 6 bytes as they are: no WP_NARROW_MARK_OUT (wp_tops' marks)"
