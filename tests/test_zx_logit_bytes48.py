@@ -208,7 +208,8 @@ def test_a_hello_turn_is_the_engines_and_its_steps_cost_less_than_todays(shipped
     for position, name, xn in turn_inputs(Engine(soul), context):
         if name == "out" and position >= len(context) - 1:
             token, chose, t_states = timed_next_token(bench, w, xn)
-            assert (token, chose) == (want_token(w, soul["out"].shift, xn), 1) and t_states < 140_000, t_states
+            # (120,000: 114,428..117,088 measured since zx48spend36's tighter wb_tops and first list; 140,000 before)
+            assert (token, chose) == (want_token(w, soul["out"].shift, xn), 1) and t_states < 120_000, t_states
 
 
 @pytest.mark.parametrize("what", ["step", "row step", "first list", "R step"])
