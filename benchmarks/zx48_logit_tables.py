@@ -85,11 +85,14 @@ def main() -> None:
     sym, today_sym = bench.symbols, today.symbols
     tops = sym["wp_code_end"] - sym["wb_tops"]
     glue = sym["fw_out_logits_end"] - sym["fw_out_logits"]
-    old_tops = today_sym["wp_code_end"] - today_sym["wp_tops"]
-    old_glue = today_sym["fw_out_logits_end"] - today_sym["fw_out_logits"]
-    print(f"bytes: logitbytes48.s {tops} (above $8000) and fw_out_logits {glue} (below) against wp_tops {old_tops} and"
-          f" fw_out_logits {old_glue}: {tops + glue - old_tops - old_glue:+} in all ({tops - old_tops:+} above $8000,"
-          f" {glue - old_glue:+} below), WP_NARROW_MARK_OUT's bytes apart")
+    if "wp_tops" not in today_sym:      # (the shipped player takes WP_TOPS_BYTES since the thirty-sixth round's merge)
+        print(f"bytes: logitbytes48.s {tops} (above $8000) and fw_out_logits {glue} (below); the shipped player has them")
+    else:
+        old_tops = today_sym["wp_code_end"] - today_sym["wp_tops"]
+        old_glue = today_sym["fw_out_logits_end"] - today_sym["fw_out_logits"]
+        print(f"bytes: logitbytes48.s {tops} (above $8000) and fw_out_logits {glue} (below) against wp_tops {old_tops} and"
+              f" fw_out_logits {old_glue}: {tops + glue - old_tops - old_glue:+} in all ({tops - old_tops:+} above $8000,"
+              f" {glue - old_glue:+} below), WP_NARROW_MARK_OUT's bytes apart")
     from soulterm.zx.build import _cold_end
     with_it, without = (logit_bytes.tops_bytes_program(soul, tokenizer, tops) for tops in (True, False))
     cold = _cold_end(with_it.symbols) - _cold_end(without.symbols)

@@ -173,7 +173,8 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     # wp_rows_wide 16 bytes shorter the shipped soul takes the scatter too, 2 bytes left, the chain 40 short)
     # (since zx48fc1g36's fc1s by fc1planes.s's byte masks, 89 bytes freed on the shipped soul, and zx48narrow36's q, k
     # and v rows without their narrow rows' plane 6 bytes, 319 more, both took every spend; zx48logit36's WP_TOPS_BYTES,
-    # before SPENDS_48K's since the thirty-sixth round's merge, leaves no room for MV_HZ_ENDS: 120 bytes left)
+    # before SPENDS_48K's since the thirty-sixth round's merge, leaves no room for MV_HZ_ENDS: 120 bytes left; 64 since
+    # zx48spend36 tightened logitbytes48.s and fw_out_bytes)
     assert on_planes and skipped == {"shipped": [zx_build.HZ_ENDS_48K],
                        "shorter list": [zx_build.HZ_ENDS_48K],
                        "vectors": list(zx_build.FAST_TAKEBACKS_48K[4::2])}[which]     # (FW_WIDE_SPARSE, ~77 T-states a

@@ -16,7 +16,8 @@
 ; then sum w x by arith.s's mul16s in 32 bits, sra32 and sat32to16: slow and exact.
 ; T-states: ~38,300 a row (tests/test_zx_planes48.py, random w and x; 32 rows of an
 ; xn ~1.23M, against wp_rows' ~1,750): correctness first, for a call no shipped prompt makes.
-; Bytes: 795 (in the 48K player since the thirty-sixth round's merge of zx48logit36: fw_out_bytes, WP_TOPS_BYTES'
+; Bytes: 790 (in the 48K player since zx48spend36: fw_out_bytes' first list by one whole-word test a row, 5 fewer);
+; 795 (since the thirty-sixth round's merge of zx48logit36: fw_out_bytes, WP_TOPS_BYTES'
 ; exact rows and bounds, 331, and out's marks' fix and flip left out, 40 fewer); 504 (since zx48fc1g36 and zx48narrow36: 62 of them its macros expanded
 ; in fc1wide.s's fg_rows_wide, FW_FC1_BYTES; wp_rows_wide 223 with WP_NARROW_BITS' class
 ; bits, a narrow row's order and u from $40, and WP_NARROW_MARK_OUT's fix for out's rows alone; fw_out_logits 219, its
@@ -544,35 +545,34 @@ fw_out_bytes:
         .endrepeat
         inc hl                  ; the least Q_4 kept: floor((Q_8b - c) / 16) + 1
 @least4:
-        ld a,l
-        ld (@least_low + 1),a
-        ld c,h
-        ld de,FW_WB_LIST
-        ld hl,fw_logits + 2 * FIRST_CHOOSABLE + 1
+        ex de,hl                ; DE = the least Q_4 kept
+        exx
+        ld de,FW_WB_LIST        ; (the list's pointer in DE': rows are seldom kept)
+        exx
+        ld hl,fw_logits + 2 * FIRST_CHOOSABLE
         ld b,FW_VOCAB - FIRST_CHOOSABLE
-@scan:  ld a,(hl)               ; Q_4's high byte against the least's
-        cp c
-        jr nc,@maybe
-@next:  inc l
+@scan:  ld a,(hl)               ; Q_4 - the least, a whole word (most rows' high bytes are the least's)
+        sub e
         inc l
+        ld a,(hl)
+        sbc a,d
+        jr nc,@kept
+@next:  inc l
         djnz @scan
+        exx
         ld a,e
+        exx
         ld (FW_WB_END),a
         sub FW_WB_LIST & 255
         dec a
         jr nz,@more
         ld a,(FW_WB_LIST)       ; (one row kept: the argmax)
         jp fw_out_id
-@maybe: jr nz,@kept
-        dec l
-        ld a,(hl)
-        inc l
-@least_low:
-        cp 0                    ; (patched: the least's low byte)
-        jr c,@next
-@kept:  ld a,l
+@kept:  ld a,l                  ; (2 r + 1)
+        exx
         ld (de),a
         inc e
+        exx
         jr @next
 @more:  ld hl,0
         ld (FW_WB_BEST),hl
