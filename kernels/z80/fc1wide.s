@@ -23,7 +23,8 @@
 ; T-states: fw_fc1_planes's call 117,000 to 120,000 on random x of sum |x| ~800..1,000 (the rows
 ; fc1planes.s's), ~2,441,000 where fg_tables declines (random x, sum |x| 6,715: its build ~41,000,
 ; then ~37,500 a row here): correctness first, for a call no shipped prompt makes.
-; Bytes: 278 of its own lines in the 48K player (FW_FC1_BYTES, FG_BYTE_MASKS, thirty-sixth round, zx48fc1g36);
+; Bytes: 281 of its own lines in the 48K player (FW_FC1_BYTES, FG_BYTE_MASKS, thirty-sixth round, zx48fc1g36; with
+; mv_w set for the cycles panel, 3 more);
 ; the 128K's 271 of its own lines (fw_fc1_planes 56 of them since the twenty-eighth round's layer 0, FW_FC1_PLANES_L0;
 ; 50 before), and 62 more from planes_wide.s's macros expanded in fg_rows_wide (wide_column_sums 49,
 ; mask_bits_into_row 13): 333 in all (269 and 331 before the thirty-sixth round put FG_GROUP_FORMS in the 128K player:
@@ -57,6 +58,9 @@ fw_fc1_planes:
         ld hl,soul_l1_fc1_w     ; (fc1planes.s's rows: build.py's fc1_rows_lines)
         ld a,soul_l1_fc1_w_shift + 1     ; (a product's shift: the soul's + 1, as the descriptors store it)
 @layer: ld (fg_w),hl
+.ifdef FW_FC1_BYTES
+        ld (mv_w),hl            ; (the cycles panel's matrix: fc1, whose tables planes.s's wp_tables builds)
+.endif
         ld (fg_shift),a
         ld hl,fw_xn
         ld (fg_x),hl
