@@ -545,6 +545,45 @@ fw_layer_step:
         add hl,de
         .endmacro
 
+; kv_scatter_popped - kv_values_scatter's form by SP's pops (both players'): the words from DE on popped into the
+; value cache at HL, HL + AT_DIMENSION_BYTES, ..., `pass_words` a pass (1, 2 or 4), interrupts off meanwhile and
+; put back as they were; the count in C as bytes (`bytes_in_c`: the 48K's callers') or in B as words (a multiple of
+; the pass). Clobbers AF, BC, DE, HL.
+        .macro kv_scatter_popped bytes_in_c, pass_words
+        ld a,i                  ; P/V = IFF2: were interrupts on?
+        push af
+        di
+        ld (@restore + 1),sp
+        ex de,hl
+        ld sp,hl
+        ex de,hl
+        .if bytes_in_c
+        ld a,c                  ; the bytes (fewer than 256: B = 0)
+        rrca                    ; the words
+        .else
+        ld a,b                  ; the words
+        .endif
+        .if pass_words >= 2
+        rrca
+        .endif
+        .if pass_words == 4
+        rrca
+        .endif
+        ld de,AT_DIMENSION_BYTES - 1
+@words:
+        .repeat pass_words
+        kv_value_word
+        .endrepeat
+        dec a
+        jp nz,@words
+@restore:
+        ld sp,0                 ; (patched)
+        pop af
+        ret po                  ; interrupts were off: leave them off
+        ei
+        ret
+        .endmacro
+
 ; fw_layer_kv - xn = rmsnorm(h, n1), and the keys and values of this position
 ; into the layer's cache; HL = the layer's descriptor.
 fw_layer_kv:
@@ -634,34 +673,7 @@ kv_values_scatter:
 KV_SCATTER_PASS_WORDS = 2       ; (a word more a pass: 5 bytes for 14 T-states a pass)
         .assert KV_SCATTER_PASS_WORDS == 1 || KV_SCATTER_PASS_WORDS == 2 || KV_SCATTER_PASS_WORDS == 4, "kv_values_scatter by SP: 1, 2 or 4 words a pass"
         .assert FW_DIM % KV_SCATTER_PASS_WORDS == 0 && 2 * FW_DIM < 256, "kv_values_scatter's passes must take a position's words whole, its bytes in C"
-        ld a,i                  ; P/V = IFF2: were interrupts on?
-        push af
-        di
-        ld (@restore + 1),sp
-        ex de,hl
-        ld sp,hl
-        ex de,hl
-        ld a,c                  ; the bytes (fewer than 256: B = 0)
-        rrca                    ; the words
-.if KV_SCATTER_PASS_WORDS >= 2
-        rrca
-.endif
-.if KV_SCATTER_PASS_WORDS == 4
-        rrca
-.endif
-        ld de,AT_DIMENSION_BYTES - 1
-@words:
-        .repeat KV_SCATTER_PASS_WORDS
-        kv_value_word
-        .endrepeat
-        dec a
-        jp nz,@words
-@restore:
-        ld sp,0                 ; (patched)
-        pop af
-        ret po                  ; interrupts were off: leave them off
-        ei
-        ret
+        kv_scatter_popped 1, KV_SCATTER_PASS_WORDS
 .else
         ex de,hl
 @word:
@@ -783,29 +795,7 @@ kv_kept_add:
 ; HL + AT_DIMENSION_BYTES, ...: a position's words, dimension-major (attention.s). SP pops
 ; them, interrupts off meanwhile. Clobbers AF, BC, DE, HL.
 kv_values_scatter:
-        ld a,i                  ; P/V = IFF2: were interrupts on?
-        push af
-        di
-        ld (@restore + 1),sp
-        ex de,hl
-        ld sp,hl
-        ex de,hl
-        ld a,b
-        rrca
-        rrca                    ; 4 words a pass
-        ld de,AT_DIMENSION_BYTES - 1
-@words:
-        .repeat 4
-        kv_value_word
-        .endrepeat
-        dec a
-        jp nz,@words
-@restore:
-        ld sp,0                 ; (patched)
-        pop af
-        ret po                  ; interrupts were off: leave them off
-        ei
-        ret
+        kv_scatter_popped 0, 4  ; (4 words a pass)
         .assert kv_values % 2 == 0 && AT_DIMENSION_BYTES % 2 == 0, "kv_values_scatter steps within a word by its low byte"
 .endif
 
