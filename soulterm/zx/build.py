@@ -67,7 +67,7 @@ from .contention import CONTENDED_END
 from .soul_layout import (FIRST_SHARED_OPTION, PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, WORD_LIST_SYMBOLS, plane_bytes,
                           plane_classes, plane_group_classes, plane_group_word_bytes, plane_groups, plane_words)
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
-from .kernelbench import (BIT_CHAIN, KERNEL_FILES, RAW_MOST_SHIFT, SCATTER_POPS, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
+from .kernelbench import (BIT_CHAIN, KERNEL_FILES, MEANS_CHAINS, RAW_MOST_SHIFT, SCATTER_POPS, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
                           TOPS_BYTES,
                           Z80_KERNELS_DIR,
                           player_kernel_options, runs_coarse, runs_narrow)
@@ -312,8 +312,13 @@ BIT_CHAIN_48K = BIT_CHAIN
 # 1,538,325 -> 1,509,494 a reply step, python benchmarks/zx48_forced_spends.py); with it out's rows go unmarked
 # (WP_NARROW_MARK_OUT's bytes back: player_source leaves that spend out)
 TOPS_BYTES_48K = TOPS_BYTES
+# the table means' narrow division in line by non-restoring chains (attention.s's AT_MEANS_CHAINS, thirty-seventh round,
+# zx48room37: 90 bytes for 8,740 T-states a reply step of "hello", ~97 a byte, and 6,896 a position, python
+# benchmarks/zx48_forced_spends.py; docs/spectrum.md, "Thirty-seventh round"): first of the last spends, before
+# EM_BIT_CHAIN's ~49 a byte and KV_SCATTER_POPS' ~43
+MEANS_CHAINS_48K = MEANS_CHAINS
 FIRST_SPENDS_48K = (TABLE_BY_DIMENSION_48K, TOPS_BYTES_48K)        # (on the packed key planes' rungs, before SPENDS_48K's)
-LAST_SPENDS_48K = (BIT_CHAIN_48K, SCATTER_POPS_48K)    # (on the packed key planes' rungs, after SPENDS_48K's)
+LAST_SPENDS_48K = (MEANS_CHAINS_48K, BIT_CHAIN_48K, SCATTER_POPS_48K)  # (on the packed key planes' rungs, after SPENDS_48K's)
 PLANES_SPENDS_48K = (LEADING_ZEROS_48K,) + FIRST_SPENDS_48K + LAST_SPENDS_48K   # (the spends the packed key planes keep)
 SPENDS_48K = (NARROW_MARKS_48K + (HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:4]
               + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:] + (SHORT_MADE_48K,))
