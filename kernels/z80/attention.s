@@ -488,9 +488,21 @@ AT_EXP_AT_INDEX = 1                     ; at_zero_weight before it: the weights'
         .macro pl_tables_space          ; the head's tables of q's subset sums (pl_prepare's, pl_keys'):
 pl_tables:      .res 64         ; T_lo's words at 0..31, T_hi's at 32..63, in one page, 32-aligned
         .endmacro                       ; (each table's T[0] stays 0: pl_group_tables never writes it)
+; SCRATCH_VARIABLES (the 48K player's, thirty-seventh round, zx48room37: build.py's SCRATCH_VARIABLES_48K, the ROM
+; calculator's MEMBOT, free while the player runs): attention's pointers, at_count, the head's variables, at_fast_sp and
+; pl_planes lie there, off the tape (each written before it is read in every call: no state from turn to turn), its
+; first AT_SCRATCH_BYTES; matvec.s's mv_w and mv_x after them.
+.ifdef SCRATCH_VARIABLES
+AT_SCRATCH_BYTES = 26
+.endif
         .macro at_plane_variables       ; here, or after the means' table (the code before it keeps its page)
+.ifdef SCRATCH_VARIABLES
+at_fast_sp      = SCRATCH_VARIABLES + 22 ; attend_head's SP while SP walks the planes, the scores or v
+pl_planes       = SCRATCH_VARIABLES + 24 ; the head's planes at position 0 (the program sets it, as at_keys)
+.else
 at_fast_sp:     .word 0         ; attend_head's SP while SP walks the planes, the scores or v
 pl_planes:      .word 0         ; the head's planes at position 0 (the program sets it, as at_keys)
+.endif
 at_wide_planes: .byte 0         ; not 0 once a key beyond -2048..2047 entered (the program clears it)
         .endmacro
 .ifndef AT_FAST_MEANS
@@ -500,10 +512,17 @@ at_wide_planes: .byte 0         ; not 0 once a key beyond -2048..2047 entered (t
 .endif
 
         .macro at_variables             ; attention's pointers: before the code, or after the means' table
+.ifdef SCRATCH_VARIABLES
+at_q            = SCRATCH_VARIABLES
+at_keys         = SCRATCH_VARIABLES + 2
+at_values       = SCRATCH_VARIABLES + 4
+at_out          = SCRATCH_VARIABLES + 6
+.else
 at_q:           .word 0
 at_keys:        .word 0
 at_values:      .word 0
 at_out:         .word 0
+.endif
 .ifndef AT_FAST_MEANS                   ; (with it: at_fast_store's patched operand)
 .ifndef AT_TABLE_MEANS                  ; (with it: attend_head@out's)
 at_dst:         .word 0
@@ -540,7 +559,11 @@ exp_lut_end:
 
 .ifndef AT_FAST_MEANS                   ; (with it: after the means' squares table,
         at_variables                    ; so that the code before it keeps its page)
+.ifdef SCRATCH_VARIABLES
+at_count        = SCRATCH_VARIABLES + 8
+.else
 at_count:       .byte 0
+.endif
 .ifdef SHORT_FORMS
 .ifdef AT_TABLE_MEANS
 AT_EXP_FIRST    = 1                     ; (exp_lut before the code: the weights' loop reads it in one page
@@ -580,10 +603,18 @@ AT_SQ_W         = mv_sq_lo + 255 - 128 + 1 ; &S(w - 128 + v) = AT_SQ_W + (w - 1)
         .assert mv_sq_hi - mv_sq_lo == 512, "attend_head@narrow's high planes are 512 bytes on"
 .endif
         .macro at_head_variables        ; here, or after the means' table (the code before it keeps its page)
+.ifdef SCRATCH_VARIABLES
+at_sum40        = SCRATCH_VARIABLES + 9
+at_max          = SCRATCH_VARIABLES + 14
+at_lut_sum      = SCRATCH_VARIABLES + 18
+at_row          = SCRATCH_VARIABLES + 20
+        .assert at_fast_sp == at_row + 2 && pl_planes + 2 == SCRATCH_VARIABLES + AT_SCRATCH_BYTES, "attention's scratch variables are not AT_SCRATCH_BYTES"
+.else
 at_sum40:       .res 5
 at_max:         .res 4
 at_lut_sum:     .word 0
 at_row:         .word 0
+.endif
         .endmacro
 .ifndef AT_FAST_MEANS
         at_head_variables

@@ -700,8 +700,14 @@ MV_SPARSE_REWALK = 1            ; (the 48K's where it has the room, nineteenth r
 .endif
 .endif
 
+.ifdef SCRATCH_VARIABLES              ; (the 48K's: after attention.s's, in the ROM calculator's MEMBOT, build.py)
+mv_w            = SCRATCH_VARIABLES + AT_SCRATCH_BYTES
+mv_x            = SCRATCH_VARIABLES + AT_SCRATCH_BYTES + 2
+        .assert AT_SCRATCH_BYTES + 4 <= SCRATCH_VARIABLES_BYTES, "the scratch variables do not fit SCRATCH_VARIABLES_BYTES"
+.else
 mv_w:           .word 0
 mv_x:           .word 0
+.endif
 mv_bias:        .word 0
 mv_out:         .word 0
 mv_carry:       .word 0
