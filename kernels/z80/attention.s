@@ -1412,7 +1412,7 @@ AT_CHAINS_MINUS_M = @minus_m + 1
 AT_CHAINS_PLUS_M = @plus_m + 1
         jp m,@below
         add hl,de               ; R - m: carries when R >= m (a mean of 256 or more)
-        jp c,@above
+        jr c,@above
 @n_rounds:                      ; R < 0 (in -m..-1): 2R + bit + m, its carry (0 or more) the bit
         .repeat 7, round
         rla                     ; the last round's bit in, the dividend's next bit out
@@ -1424,6 +1424,10 @@ AT_CHAINS_PLUS_M = @plus_m + 1
         adc hl,hl
         add hl,bc
         jr @chain_end
+@above:                         ; HL = R - m (the carry set)
+        or a
+        sbc hl,de
+        jr @wide_mean
 @below:                         ; n < 0
         add hl,bc               ; R + m: 0 or more when n >= -256 m
         jr nc,@under
@@ -1439,7 +1443,7 @@ AT_CHAINS_PLUS_M = @plus_m + 1
         add hl,de
 @chain_end:
 AT_CHAIN_ROUND  = 6             ; rla, adc hl,hl, add hl,rr, jr
-        .assert @below - @n_rounds == 8 * AT_CHAIN_ROUND && @chain_end - @p_rounds == 8 * AT_CHAIN_ROUND - 2, "a chain's round is not AT_CHAIN_ROUND bytes"
+        .assert @above - @n_rounds == 8 * AT_CHAIN_ROUND && @chain_end - @p_rounds == 8 * AT_CHAIN_ROUND - 2, "a chain's round is not AT_CHAIN_ROUND bytes"
         rla                     ; A = the mean's low byte, the carry n's sign
 @store:
 @out:
@@ -1471,10 +1475,6 @@ AT_CHAIN_ROUND  = 6             ; rla, adc hl,hl, add hl,rr, jr
         ret
 @under:                         ; n < -256 m: HL = R + m (the carry clear)
         sbc hl,bc
-        jr @wide_mean
-@above:                         ; HL = R - m
-        or a
-        sbc hl,de
 @wide_mean:                     ; D:E:H:L = n again for at_means_divide (HL = R, A n's low byte)
         ld e,h
         ld h,l
