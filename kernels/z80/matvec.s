@@ -120,7 +120,8 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,600 (the shipped 48K player's since the thirty-sixth round's merge of zx48logit36: WP_TOPS_BYTES in
+; Bytes: 2,596 (the shipped 48K player's since zx48room37, thirty-seventh round: mv_w and mv_x in the ROM calculator's
+; MEMBOT, SCRATCH_VARIABLES, 4 fewer); 2,600 (since the thirty-sixth round's merge of zx48logit36: WP_TOPS_BYTES in
 ; MV_HZ_ENDS' place, its short row ends left out, 354 fewer); 2,954 (since zx48fc1g36, thirty-sixth round: no coarse call, MV_COARSE_UNCALLED,
 ; 986 fewer; 3,940 the shipped 48K player's since zx48ffn32, thirty-second round: MV_GATE_SHORT, fc1's gate as the coarse
 ; slots' end, its rows stored there and through mv_hz_left's chain: no mv_gate, mv_store_zero nor mv_coarse_check, 18 fewer;
