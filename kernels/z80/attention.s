@@ -610,7 +610,7 @@ at_sum40        = SCRATCH_VARIABLES + 9
 at_max          = SCRATCH_VARIABLES + 14
 at_lut_sum      = SCRATCH_VARIABLES + 18
 at_row          = SCRATCH_VARIABLES + 20
-        .assert at_fast_sp == at_row + 2 && pl_planes + 2 == SCRATCH_VARIABLES + AT_SCRATCH_BYTES, "attention's scratch variables are not AT_SCRATCH_BYTES"
+        .assert at_row + 2 + 4 == SCRATCH_VARIABLES + AT_SCRATCH_BYTES, "attention's scratch variables (at_fast_sp and pl_planes after at_row, where the planes' scores have them) are not AT_SCRATCH_BYTES"
 .else
 at_sum40:       .res 5
 at_max:         .res 4
