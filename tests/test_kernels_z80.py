@@ -1238,8 +1238,10 @@ def checked_head(bench, q, keys, values, count, head, enabled, case):
 
 @pytest.mark.parametrize("own_end", ["", "AT_ONE_OWN_END = 1", "AT_ONE_OWN_END = 1\nSHORT_FORMS = 1",
                                      "AT_ONE_OWN_END = 1\nAT_SKIP_LEADING_ZEROS = 1",
-                                     "AT_TABLE_BY_DIMENSION = 1",
-                                     "AT_ONE_OWN_END = 1\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1"])
+                                     "AT_TABLE_BY_DIMENSION = 1", "AT_MEANS_CHAINS = 1",
+                                     "AT_ONE_OWN_END = 1\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1",
+                                     "AT_ONE_OWN_END = 1\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1\n"
+                                     "AT_MEANS_CHAINS = 1\nAT_DIVIDE_UNROLLED = 1"])
 def test_table_means_match_intmath(own_end):
     """The 48K's AT_TABLE_MEANS (its means' weighted sums through matvec's squares table, and
     at_means_divide) with AT_SHORT_EXP (the exp table without its run of 1s): v in -256..255 by
@@ -1307,8 +1309,43 @@ def test_means_division_is_floor_at_every_edge(unrolled):
     assert checked > 900
 
 
+@pytest.mark.parametrize("options", ["AT_MEANS_CHAINS = 1",
+                                     "AT_ONE_OWN_END = 1\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1\n"
+                                     "AT_MEANS_CHAINS = 1\nAT_DIVIDE_UNROLLED = 1\nRN_UNIT_GAIN_BITS = 7"])
+def test_means_chains_floor_at_every_quotients_edge(options):
+    """attend_head's narrow division by non-restoring chains (AT_MEANS_CHAINS, thirty-seventh round, zx48room37: the
+    48K's ladder spend) at each mean's edges: a head of weights 255 and 1 (lut_sum 256) over v = (q, q - 1), (q, q)
+    and (q, q + 255) makes sum w v = 256 q - 1, 256 q and 256 q + 255, so the means q - 1, q and q with the largest
+    remainder, for q at the chains' ends (-256: n = -256 m, the P chain's first state 0; -1, 0, 255) and past them
+    (-257, 256: at_means_divide's wide way out, @under and @above), at 127/128 and -128/-129 (the first round's bit
+    turning) and at random; a dimension whose v is wide (the product loop) on into the same store. A round's jump to
+    the wrong chain, a chain's state one off, the sign's carry lost or a wide mean kept in the chains fails."""
+    bench = Z80Bench(options="\n".join([TABLE_MEANS_OPTION, SHORT_EXP_OPTION, options]))
+    assert "AT_CHAINS_MINUS_M" in bench.symbols and bench.sym("AT_DIVIDE_ROUNDS") == 1
+    q = np.array([16384, 0, 0, 0, 0, 0, 0, 0])     # f = k[j][0]
+    keys = np.zeros((20, 4, 8), dtype=np.int64)
+    keys[0, :, 0] = 1000                            # the max: weight 255
+    keys[1, :, 0] = 1000 - 83                       # a weight of 1
+    rng = np.random.default_rng(37)
+    edges = [-257, -256, -255, -129, -128, -127, -2, -1, 0, 1, 2, 126, 127, 128, 129, 254, 255, 256,
+             *map(int, rng.integers(-256, 256, 10))]
+    means = []
+    for case, first in enumerate(edges):
+        values = np.zeros((20, 4, 8), dtype=np.int64)
+        values[0, :, :] = first
+        values[1, :, :] = np.resize([first - 1, first, first + 255, first, first - 1, first + 255, first + 1,
+                                     first + 254], 8)
+        head = case % 4
+        load_head(bench, q, keys, values, 2, head, sums=False)
+        assert checked_head(bench, q, keys, values, 2, head, bool(case % 2), case) == [255, 1]
+        means.extend(int(mean) for mean in bench.read_words(0xA100, 8))
+    assert {-258, -257, -256, -1, 0, 255, 256} <= set(means)
+
+
 @pytest.mark.parametrize("gains", ["", "RN_UNIT_GAIN_BITS = 7", "RN_UNIT_GAIN_BITS = 7\nAT_SKIP_LEADING_ZEROS = 1",
-                                   "RN_UNIT_GAIN_BITS = 7\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1"])
+                                   "RN_UNIT_GAIN_BITS = 7\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1",
+                                   "RN_UNIT_GAIN_BITS = 7\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1\n"
+                                   "AT_MEANS_CHAINS = 1"])
 def test_table_means_at_their_edges(gains):
     """The 48K's table means (nineteenth round: 2 w vl = S(w) + S(vl) - S(w - vl) through matvec's
     squares table, SP walking v with interrupts off) at their edges: v = -256 and 255 (the table's
@@ -1346,7 +1383,9 @@ def test_table_means_at_their_edges(gains):
 
 @pytest.mark.parametrize("own_end", ["", "AT_ONE_OWN_END = 1", "AT_ONE_OWN_END = 1\nAT_SKIP_LEADING_ZEROS = 1",
                                      "AT_TABLE_BY_DIMENSION = 1",
-                                     "AT_ONE_OWN_END = 1\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1"])
+                                     "AT_ONE_OWN_END = 1\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1",
+                                     "AT_ONE_OWN_END = 1\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1\n"
+                                     "AT_MEANS_CHAINS = 1"])
 def test_table_means_add_a_weight_of_1s_v_whole(own_end):
     """The 48K's table means add a weight of 1's 2 v whole (attend_head@one, twenty-eighth round, zxatt48b: no table
     read, no N, whatever v's width) and its weights' loop leaves S(1) out of sum_j S(w): heads of weights 255, 1

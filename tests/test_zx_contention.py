@@ -100,6 +100,9 @@ def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_dat
     assert sym["nz_chain"] == PLANES_TABLES_48K and sym["nz_chain_end"] == SCREEN_THIRD    # (fc2's chain: the third)
     assert sym["nz_row"] >= UNCONTENDED and sym["nz_scan"] >= UNCONTENDED    # (its rows' code and the scan's loop above)
     cold.append((sym["matvec_nz"], sym["nz_prepare_end"]))     # (matvec_nz's once-a-call part)
+    # (since zx48room37 attention.s's pointers and head variables and matvec.s's mv_w and mv_x in the ROM calculator's
+    # MEMBOT, SCRATCH_VARIABLES: a few reads and writes a head or a call)
+    cold.append((sym["SCRATCH_VARIABLES"], sym["SCRATCH_VARIABLES"] + sym["SCRATCH_VARIABLES_BYTES"]))
     counter = ContendedAccessCounter(bench.cpu, bench.clock)
     rows, _ = forward_turn(bench, Engine(soul), tokenizer.encode_turn("hi"))
     assert counter.accesses

@@ -328,3 +328,38 @@ def test_the_48k_run_variables_lie_between_basics_workspace_and_the_stacks_deepe
         assert room.replies == [engine.reply(tokenizer, prompt).text.rstrip() for prompt in prompts], typed
         assert room.workspace_end + 16 <= kept.start, typed
         assert room.deepest_write is not None and room.deepest_write >= RUN_VARIABLES_STACK_LOW > kept.stop, typed
+
+
+def test_the_48k_scratch_variables_in_membot_carry_nothing_from_turn_to_turn(engine_and_tokenizer):
+    """The 48K player's scratch variables (build.py's SCRATCH_VARIABLES_48K, thirty-seventh round: attention.s's
+    pointers and head variables, matvec.s's mv_w and mv_x, off the tape in the ROM calculator's MEMBOT) on the real 48
+    BASIC ROM: they lie in MEMBOT, and with MEMBOT filled with other bytes before every turn (as BASIC's calculator
+    or PRINT's block graphics may leave it), after LOAD "" and after "q" and RANDOMIZE USR typed (BASIC's own use of
+    it between), every reply is the engine's: nothing there is read before the turn writes it. (A variable set once
+    by the start, as planes.s's wp_x, fails here: checked by hand.)"""
+    import numpy as np
+
+    from soulterm.zx.build import SCRATCH_VARIABLES_48K, SCRATCH_VARIABLES_BYTES
+
+    membot = range(0x5C92, 0x5CB0)                  # the calculator's memory area, mem-0..mem-5
+    engine, tokenizer = engine_and_tokenizer
+    built = built_player("48k")
+    symbols = built.program.symbols
+    assert symbols["SCRATCH_VARIABLES"] == SCRATCH_VARIABLES_48K and symbols["SCRATCH_VARIABLES_BYTES"] == SCRATCH_VARIABLES_BYTES
+    scratch = range(SCRATCH_VARIABLES_48K, SCRATCH_VARIABLES_48K + SCRATCH_VARIABLES_BYTES)
+    assert scratch.start >= membot.start and scratch.stop <= membot.stop
+    assert all(symbols[name] in scratch for name in ("at_q", "at_count", "at_max", "at_fast_sp", "pl_planes", "mv_x"))
+    machine = RealROMSpectrum(roms_for("48k"), "48k")
+    machine.boot()
+    machine.load_tape(built.tape)
+    rng = np.random.default_rng(37)
+    prompts = ("hello", "do you like music")
+    for typed in (False, True):
+        if typed:
+            machine.type_line("q")
+            assert machine.run(max_cycles=100_000_000, until_idle=True) == StopReason.IDLE
+            basic_again("48k", machine, symbols["start"])
+        for prompt in prompts:
+            machine.memory[scratch.start:scratch.stop] = bytes(rng.integers(0, 256, len(scratch)).tolist())
+            assert chat_turn(machine, prompt, symbols).reply == engine.reply(tokenizer, prompt).text.rstrip(), (
+                typed, prompt)

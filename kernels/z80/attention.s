@@ -33,7 +33,9 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 798 (in the 48K player since zx48paged35, thirty-fifth round: the weights' loop's score read patched for
+; Bytes: 863 (in the 48K player since zx48room37, thirty-seventh round: the narrow means' division in line by
+; non-restoring chains, AT_MEANS_CHAINS, 91 more, at_means_divide's rounds one a pass with it; 26 bytes of variables
+; in the ROM calculator's MEMBOT, SCRATCH_VARIABLES); 798 (since zx48paged35, thirty-fifth round: the weights' loop's score read patched for
 ; pl_keys' word scores, 10); 788 (since zx48kept35, thirty-fifth round: AT_TABLE_BY_DIMENSION, the walk's three
 ; strides gone, the store's dimension step 1 more); 801 (since zx48wire34, thirty-fourth round: the scores by packed key planes, PL_PACKED,
 ; planekeys48.s's 1,448 bytes apart, in place of the squares' AT_FAST_SCORES and its take-backs); 1,810 (since zx48norm33, thirty-third round: AT_FAST_MAX_PATCHED, 21, back in the room
@@ -431,6 +433,14 @@ AT_VALUES_ASCENDING = 1         ; (v[j][d] at d * AT_DIMENSION_BYTES + 2 j: kern
 AT_DIMENSION_BYTES = 2 * AT_MAX_POSITIONS
 .endif
 .endif
+.ifdef AT_MEANS_CHAINS
+.ifndef AT_TABLE_MEANS
+        .assert 0, "AT_MEANS_CHAINS is the table means' division (AT_TABLE_MEANS)"
+.endif
+.ifdef AT_KEPT_MEANS
+        .assert 0, "AT_MEANS_CHAINS is the table walk's division, not AT_KEPT_MEANS's"
+.endif
+.endif
 .ifdef AT_TABLE_BY_DIMENSION            ; bytes from v[j][d] to v[j + 1][d]: the table means' and vecops.s's
 AT_VALUE_STRIDE = 2                     ; (at_leading_zeros, at_wide_dimension)
 .else
@@ -480,9 +490,21 @@ AT_EXP_AT_INDEX = 1                     ; at_zero_weight before it: the weights'
         .macro pl_tables_space          ; the head's tables of q's subset sums (pl_prepare's, pl_keys'):
 pl_tables:      .res 64         ; T_lo's words at 0..31, T_hi's at 32..63, in one page, 32-aligned
         .endmacro                       ; (each table's T[0] stays 0: pl_group_tables never writes it)
+; SCRATCH_VARIABLES (the 48K player's, thirty-seventh round, zx48room37: build.py's SCRATCH_VARIABLES_48K, the ROM
+; calculator's MEMBOT, free while the player runs): attention's pointers, at_count, the head's variables, at_fast_sp and
+; pl_planes lie there, off the tape (each written before it is read in every call: no state from turn to turn), its
+; first AT_SCRATCH_BYTES; matvec.s's mv_w and mv_x after them.
+.ifdef SCRATCH_VARIABLES
+AT_SCRATCH_BYTES = 26
+.endif
         .macro at_plane_variables       ; here, or after the means' table (the code before it keeps its page)
+.ifdef SCRATCH_VARIABLES
+at_fast_sp      = SCRATCH_VARIABLES + 22 ; attend_head's SP while SP walks the planes, the scores or v
+pl_planes       = SCRATCH_VARIABLES + 24 ; the head's planes at position 0 (the program sets it, as at_keys)
+.else
 at_fast_sp:     .word 0         ; attend_head's SP while SP walks the planes, the scores or v
 pl_planes:      .word 0         ; the head's planes at position 0 (the program sets it, as at_keys)
+.endif
 at_wide_planes: .byte 0         ; not 0 once a key beyond -2048..2047 entered (the program clears it)
         .endmacro
 .ifndef AT_FAST_MEANS
@@ -492,10 +514,17 @@ at_wide_planes: .byte 0         ; not 0 once a key beyond -2048..2047 entered (t
 .endif
 
         .macro at_variables             ; attention's pointers: before the code, or after the means' table
+.ifdef SCRATCH_VARIABLES
+at_q            = SCRATCH_VARIABLES
+at_keys         = SCRATCH_VARIABLES + 2
+at_values       = SCRATCH_VARIABLES + 4
+at_out          = SCRATCH_VARIABLES + 6
+.else
 at_q:           .word 0
 at_keys:        .word 0
 at_values:      .word 0
 at_out:         .word 0
+.endif
 .ifndef AT_FAST_MEANS                   ; (with it: at_fast_store's patched operand)
 .ifndef AT_TABLE_MEANS                  ; (with it: attend_head@out's)
 at_dst:         .word 0
@@ -532,7 +561,11 @@ exp_lut_end:
 
 .ifndef AT_FAST_MEANS                   ; (with it: after the means' squares table,
         at_variables                    ; so that the code before it keeps its page)
+.ifdef SCRATCH_VARIABLES
+at_count        = SCRATCH_VARIABLES + 8
+.else
 at_count:       .byte 0
+.endif
 .ifdef SHORT_FORMS
 .ifdef AT_TABLE_MEANS
 AT_EXP_FIRST    = 1                     ; (exp_lut before the code: the weights' loop reads it in one page
@@ -572,10 +605,18 @@ AT_SQ_W         = mv_sq_lo + 255 - 128 + 1 ; &S(w - 128 + v) = AT_SQ_W + (w - 1)
         .assert mv_sq_hi - mv_sq_lo == 512, "attend_head@narrow's high planes are 512 bytes on"
 .endif
         .macro at_head_variables        ; here, or after the means' table (the code before it keeps its page)
+.ifdef SCRATCH_VARIABLES
+at_sum40        = SCRATCH_VARIABLES + 9
+at_max          = SCRATCH_VARIABLES + 14
+at_lut_sum      = SCRATCH_VARIABLES + 18
+at_row          = SCRATCH_VARIABLES + 20
+        .assert at_row + 2 + 4 == SCRATCH_VARIABLES + AT_SCRATCH_BYTES, "attention's scratch variables (at_fast_sp and pl_planes after at_row, where the planes' scores have them) are not AT_SCRATCH_BYTES"
+.else
 at_sum40:       .res 5
 at_max:         .res 4
 at_lut_sum:     .word 0
 at_row:         .word 0
+.endif
         .endmacro
 .ifndef AT_FAST_MEANS
         at_head_variables
@@ -1162,6 +1203,9 @@ AT_M_MINUS      = AT_FAST_MINUS_M
 .ifdef AT_KEPT_TABLE
         ld (AT_FAST_PLUS_M),hl
 .endif
+.ifdef AT_MEANS_CHAINS
+        ld (AT_CHAINS_PLUS_M),hl ; (the N chain's m)
+.endif
         xor a                   ; at_means_divide's, negated: its rounds add it (-m)
         sub l
         ld l,a
@@ -1171,6 +1215,9 @@ AT_M_MINUS      = AT_FAST_MINUS_M
         ld (AT_MEANS_DIVISOR),hl
 .ifdef AT_KEPT_TABLE
         ld (AT_FAST_MINUS_M),hl
+.endif
+.ifdef AT_MEANS_CHAINS
+        ld (AT_CHAINS_MINUS_M),hl ; (the P chain's -m)
 .endif
 .endif
 
@@ -1344,6 +1391,101 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         add iy,iy               ; @store set what they read, in either set) 2 N
         ld a,h                  ; n = 2 sum w v = A - 512 N into D:E:H:L (|n| <= 2 * 20 * 255 * 256)
         .byte $FD,$95           ; sub iyl
+.ifdef AT_MEANS_CHAINS
+        ; The narrow means' division in line (AT_MEANS_CHAINS, thirty-seventh round, zx48room37: the 128K's
+        ; non-restoring P and N chains, AT_FAST_DIVISION's, no call, SP left in v): R = n >> 8 (n's top 16
+        ; bits: |n| < 2^23), A n's low byte, whose bits shift out as the quotient's shift in. The range test
+        ; is the chains' first step: n >= 0 runs R - m, below 0 (the mean's bit 8 clear: the mean in 0..255)
+        ; the N chain's state; n < 0 runs R + m, 0 or more (n >= -256 m: the mean in -256..-1, the quotient
+        ; of n + 256 m its low byte) the P chain's. Either test's carry, n's sign, is the first rla's carry
+        ; in, and comes out of the last rla: the high byte, sbc a,a. A mean beyond -256..255 takes
+        ; at_means_divide (@above, @under). m = 2 lut_sum <= 10,200: |2R| fits 16 signed bits.
+        ld e,a                  ; n's middle byte
+        ld a,d
+        .byte $FD,$9C           ; sbc a,iyh: n's top byte, its sign n's
+        ld h,a
+        ld a,l
+        ld l,e                  ; HL = R, A = n's low byte
+@minus_m:
+        ld de,0                 ; (patched once a head: -m, the P chain's)
+@plus_m:
+        ld bc,0                 ; (patched: m, the N chain's)
+AT_CHAINS_MINUS_M = @minus_m + 1
+AT_CHAINS_PLUS_M = @plus_m + 1
+        jp m,@below
+        add hl,de               ; R - m: carries when R >= m (a mean of 256 or more)
+        jr c,@above
+@n_rounds:                      ; R < 0 (in -m..-1): 2R + bit + m, its carry (0 or more) the bit
+        .repeat 7, round
+        rla                     ; the last round's bit in, the dividend's next bit out
+        adc hl,hl               ; (R < 0: its carry out is the sign's, and add hl,bc's follows)
+        add hl,bc
+        jr c,@p_rounds + (round + 1) * AT_CHAIN_ROUND ; 0 or more: the P chain's next round
+        .endrepeat
+        rla
+        adc hl,hl
+        add hl,bc
+        jr @chain_end
+@above:                         ; HL = R - m (the carry set)
+        or a
+        sbc hl,de
+        jr @wide_mean
+@below:                         ; n < 0
+        add hl,bc               ; R + m: 0 or more when n >= -256 m
+        jr nc,@under
+@p_rounds:                      ; R >= 0 (in 0..m - 1): 2R + bit - m, its carry the bit
+        .repeat 7, round
+        rla
+        adc hl,hl               ; (R >= 0: 2R + 1 < 2m, no carry out)
+        add hl,de
+        jr nc,@n_rounds + (round + 1) * AT_CHAIN_ROUND ; below 0: the N chain's next round
+        .endrepeat
+        rla
+        adc hl,hl
+        add hl,de
+@chain_end:
+AT_CHAIN_ROUND  = 6             ; rla, adc hl,hl, add hl,rr, jr
+        .assert @above - @n_rounds == 8 * AT_CHAIN_ROUND && @chain_end - @p_rounds == 8 * AT_CHAIN_ROUND - 2, "a chain's round is not AT_CHAIN_ROUND bytes"
+        rla                     ; A = the mean's low byte, the carry n's sign
+@store:
+@out:
+        ld hl,0                 ; (patched: at_out, then &out[d])
+        ld (hl),a
+        inc hl
+        sbc a,a                 ; the high byte: 0, or $FF below zero
+@high:                          ; (at_means_divide's, C, from @wide_stored)
+        ld (hl),a
+        inc hl
+        ld (@out + 1),hl
+.ifdef AT_VALUES_BY_DIMENSION
+        ld de,AT_DIMENSION_BYTES ; (at_wide_dimension's &v[0][d])
+        add ix,de
+.else
+        inc ix
+        inc ix
+.endif
+        ld a,l
+@last:
+        cp 0                    ; (patched: out's end)
+        jp nz,@dimension        ; (SP walks v: @dimension sets it)
+        ld sp,(@stack + 1)      ; attend_head's SP, once a head
+@head_end:
+        pop af
+        pop iy
+        ret po                  ; interrupts were off: leave them off
+        ei
+        ret
+@under:                         ; n < -256 m: HL = R + m (the carry clear)
+        sbc hl,bc
+@wide_mean:                     ; D:E:H:L = n again for at_means_divide (HL = R, A n's low byte)
+        ld e,h
+        ld h,l
+        ld l,a
+        ld a,e
+        rla
+        sbc a,a
+        ld d,a
+.else
         ld h,a
         ld a,d
         .byte $FD,$9C           ; sbc a,iyh
@@ -1352,6 +1494,7 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         sbc a,a
         ld d,a
 .endif
+.endif
 @divisor:                       ; (a wide v's dimension's way in too: vecops.s's at_wide_dimension)
         ld bc,0                 ; (patched: -2 lut_sum, at_means_divide's divisor)
 AT_MEANS_DIVISOR = @divisor + 1
@@ -1359,6 +1502,14 @@ AT_MEANS_DIVISOR = @divisor + 1
 @stack:
         ld sp,0                 ; (patched: attend_head's SP)
         call at_means_divide    ; C:A = the mean (it lies in int16: no clamp)
+.ifdef AT_MEANS_CHAINS
+@wide_stored:                   ; C:A = out[d]
+        ld hl,(@out + 1)
+        ld (hl),a
+        inc hl
+        ld a,c
+        jr @high
+.else
 @store:                         ; C:A = out[d]
 @out:
         ld hl,0                 ; (patched: at_out, then &out[d])
@@ -1384,6 +1535,7 @@ AT_MEANS_DIVISOR = @divisor + 1
         ret po                  ; interrupts were off: leave them off
         ei
         ret
+.endif
 .else
         ld hl,(at_values)
         ld (at_row),hl          ; &v[0][d], d advancing
@@ -3063,11 +3215,18 @@ at_means_divide:
         ld c,d
         ld d,b                  ; DE = -m, C = the high byte (on into the rounds: A the low byte)
 @eight:                         ; HL = R < m, A = 8 dividend bits, DE = -m: A = 8 quotient bits
-.ifdef AT_DIVIDE_UNROLLED               ; (the 48K's where it fits, build.py: 28 bytes for 28 T-states a call)
-AT_DIVIDE_ROUNDS = 8
+.ifdef AT_MEANS_CHAINS                  ; (attend_head's chains take the narrow means: these rounds run for
+AT_DIVIDE_PASSES = 8                    ; at_wide_dimension's and the wide means alone, a round a pass)
 .else
-AT_DIVIDE_ROUNDS = 4                    ; a pass, two passes
-        ld b,2
+.ifdef AT_DIVIDE_UNROLLED               ; (the 48K's where it fits, build.py: 28 bytes for 28 T-states a call)
+AT_DIVIDE_PASSES = 1
+.else
+AT_DIVIDE_PASSES = 2                    ; four rounds a pass
+.endif
+.endif
+AT_DIVIDE_ROUNDS = 8 / AT_DIVIDE_PASSES
+.if AT_DIVIDE_PASSES > 1
+        ld b,AT_DIVIDE_PASSES
 @round:
 .endif
         .repeat AT_DIVIDE_ROUNDS
@@ -3077,8 +3236,8 @@ AT_DIVIDE_ROUNDS = 4                    ; a pass, two passes
         jr c,* + 4
         sbc hl,de               ; R < m: back (the carry clear: it stays so)
         .endrepeat
-.ifndef AT_DIVIDE_UNROLLED
-        djnz @round             ; (four rounds a pass)
+.if AT_DIVIDE_PASSES > 1
+        djnz @round
 .endif
         rla                     ; the last bit in
         ret

@@ -120,7 +120,8 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,600 (the shipped 48K player's since the thirty-sixth round's merge of zx48logit36: WP_TOPS_BYTES in
+; Bytes: 2,596 (the shipped 48K player's since zx48room37, thirty-seventh round: mv_w and mv_x in the ROM calculator's
+; MEMBOT, SCRATCH_VARIABLES, 4 fewer); 2,600 (since the thirty-sixth round's merge of zx48logit36: WP_TOPS_BYTES in
 ; MV_HZ_ENDS' place, its short row ends left out, 354 fewer); 2,954 (since zx48fc1g36, thirty-sixth round: no coarse call, MV_COARSE_UNCALLED,
 ; 986 fewer; 3,940 the shipped 48K player's since zx48ffn32, thirty-second round: MV_GATE_SHORT, fc1's gate as the coarse
 ; slots' end, its rows stored there and through mv_hz_left's chain: no mv_gate, mv_store_zero nor mv_coarse_check, 18 fewer;
@@ -700,8 +701,14 @@ MV_SPARSE_REWALK = 1            ; (the 48K's where it has the room, nineteenth r
 .endif
 .endif
 
+.ifdef SCRATCH_VARIABLES              ; (the 48K's: after attention.s's, in the ROM calculator's MEMBOT, build.py)
+mv_w            = SCRATCH_VARIABLES + AT_SCRATCH_BYTES
+mv_x            = SCRATCH_VARIABLES + AT_SCRATCH_BYTES + 2
+        .assert AT_SCRATCH_BYTES + 4 <= SCRATCH_VARIABLES_BYTES, "the scratch variables do not fit SCRATCH_VARIABLES_BYTES"
+.else
 mv_w:           .word 0
 mv_x:           .word 0
+.endif
 mv_bias:        .word 0
 mv_out:         .word 0
 mv_carry:       .word 0

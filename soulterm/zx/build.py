@@ -67,7 +67,7 @@ from .contention import CONTENDED_END
 from .soul_layout import (FIRST_SHARED_OPTION, PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, WORD_LIST_SYMBOLS, plane_bytes,
                           plane_classes, plane_group_classes, plane_group_word_bytes, plane_groups, plane_words)
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
-from .kernelbench import (BIT_CHAIN, KERNEL_FILES, RAW_MOST_SHIFT, SCATTER_POPS, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
+from .kernelbench import (BIT_CHAIN, KERNEL_FILES, MEANS_CHAINS, RAW_MOST_SHIFT, SCATTER_POPS, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
                           TOPS_BYTES,
                           Z80_KERNELS_DIR,
                           player_kernel_options, runs_coarse, runs_narrow)
@@ -110,6 +110,14 @@ RUN_VARIABLES_BYTES = 28                    # (soulplayer.s asserts the variable
 RUN_VARIABLES_STACK_LOW = 0x5D41            # the machine stack's deepest measured
 RUN_VARIABLES_STACK_ROOM = 19               # bytes left below it: an interrupt's and a deeper BASIC's
 assert RUN_VARIABLES_48K + RUN_VARIABLES_BYTES + RUN_VARIABLES_STACK_ROOM <= RUN_VARIABLES_STACK_LOW
+# The 48K's scratch variables (attention.s's pointers, at_count, its head's variables, at_fast_sp and pl_planes, and
+# matvec.s's mv_w and mv_x: SCRATCH_VARIABLES, thirty-seventh round, zx48room37) in the ROM calculator's memory, MEMBOT
+# ($5C92-$5CAF), off the tape: 30 bytes of the program freed. Only BASIC's calculator and PRINT's block graphics use
+# MEMBOT, never the ROM's interrupt (KEYBOARD), RST $10's text, CLS, CHAN-OPEN or BEEPER, the player's calls into
+# either ROM while a forward step runs; each of these variables is written before it is read in every call, so what
+# BASIC leaves there between a quit and the next start is harmless.
+SCRATCH_VARIABLES_48K = 0x5C92
+SCRATCH_VARIABLES_BYTES = 30
 UNCONTENDED = CONTENDED_END     # where the kernels, their tables and the matrices begin
 COLD_KERNEL_FILES = ("tokenizer.s",)    # once a line: below UNCONTENDED, with soulplayer.s
 # the 48K's too: the embedding (with em_unpack), the residual adds, ReLU and argmax, a few calls
@@ -312,8 +320,13 @@ BIT_CHAIN_48K = BIT_CHAIN
 # 1,538,325 -> 1,509,494 a reply step, python benchmarks/zx48_forced_spends.py); with it out's rows go unmarked
 # (WP_NARROW_MARK_OUT's bytes back: player_source leaves that spend out)
 TOPS_BYTES_48K = TOPS_BYTES
+# the table means' narrow division in line by non-restoring chains (attention.s's AT_MEANS_CHAINS, thirty-seventh round,
+# zx48room37: 90 bytes for 8,740 T-states a reply step of "hello", ~97 a byte, and 6,896 a position, python
+# benchmarks/zx48_forced_spends.py; docs/spectrum.md, "Thirty-seventh round"): first of the last spends, before
+# EM_BIT_CHAIN's ~49 a byte and KV_SCATTER_POPS' ~43
+MEANS_CHAINS_48K = MEANS_CHAINS
 FIRST_SPENDS_48K = (TABLE_BY_DIMENSION_48K, TOPS_BYTES_48K)        # (on the packed key planes' rungs, before SPENDS_48K's)
-LAST_SPENDS_48K = (BIT_CHAIN_48K, SCATTER_POPS_48K)    # (on the packed key planes' rungs, after SPENDS_48K's)
+LAST_SPENDS_48K = (MEANS_CHAINS_48K, BIT_CHAIN_48K, SCATTER_POPS_48K)  # (on the packed key planes' rungs, after SPENDS_48K's)
 PLANES_SPENDS_48K = (LEADING_ZEROS_48K,) + FIRST_SPENDS_48K + LAST_SPENDS_48K   # (the spends the packed key planes keep)
 SPENDS_48K = (NARROW_MARKS_48K + (HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:4]
               + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:] + (SHORT_MADE_48K,))
@@ -1238,6 +1251,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         options.append(f"RUN_VARIABLES = ${RUN_VARIABLES_48K:04X}   ; (soulplayer.s's and tokenizer.s's run-time "
                        f"variables, {RUN_VARIABLES_BYTES} bytes below the program: off the tape)")
         options.append(f"RUN_VARIABLES_BYTES = {RUN_VARIABLES_BYTES}")
+        options.append(f"SCRATCH_VARIABLES = ${SCRATCH_VARIABLES_48K:04X}   ; (attention.s's and matvec.s's scratch "
+                       f"variables in the ROM calculator's MEMBOT: off the tape)")
+        options.append(f"SCRATCH_VARIABLES_BYTES = {SCRATCH_VARIABLES_BYTES}")
         options.append("AT_LUT_IN_WEIGHTS = 1    ; (attention.s's at_lut the head's row of forward.s's att_weights, "
                        "patched in: no copy, 20 bytes fewer)")
         options.append("AT_ONE_OWN_END = 1       ; (attention.s's weight-1 means with their own stride and loop "
@@ -2075,7 +2091,11 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
     regions = [
         Region("ROM (soulterm's high-level ROM, font at $3D00)", "code", 0x0000, 0x4000),
         *screen,
-        Region("system variables", "buffer", 0x5C00, 0x5CB6),
+        *([Region("system variables", "buffer", 0x5C00, sym["SCRATCH_VARIABLES"]),
+           Region("the player's scratch variables (the ROM calculator's MEMBOT: run time only)", "buffer",
+                  sym["SCRATCH_VARIABLES"], sym["SCRATCH_VARIABLES"] + sym["SCRATCH_VARIABLES_BYTES"]),
+           Region("system variables", "buffer", sym["SCRATCH_VARIABLES"] + sym["SCRATCH_VARIABLES_BYTES"], 0x5CB6)]
+          if "SCRATCH_VARIABLES" in sym else [Region("system variables", "buffer", 0x5C00, 0x5CB6)]),
         *([Region("the player's run-time variables (below the program, in BASIC's room: run time only)", "buffer",
                   sym["RUN_VARIABLES"], sym["RUN_VARIABLES"] + sym["RUN_VARIABLES_BYTES"])] if "RUN_VARIABLES" in sym else []),
         Region("tokenizer: alphabet", "tokenizer", sym["tk_alphabet"], sym["tk_alphabet"] + len(spec.ALPHABET)),

@@ -180,8 +180,11 @@ SCATTER_POPS = "KV_SCATTER_POPS"
 # the logits' tops on one-byte tables (logitbytes48.s in wp_tops' place and planes_wide.s's fw_out_bytes, WP_TOPS_BYTES,
 # thirty-sixth round, zx48logit36): a spend of the 48K's ladder on the planes' rungs; out's rows unmarked with it
 TOPS_BYTES = "WP_TOPS_BYTES"
+# the table means' narrow division in line by non-restoring P and N chains (attention.s's AT_MEANS_CHAINS, thirty-seventh
+# round, zx48room37: the 128K's AT_FAST_DIVISION form): a spend of the 48K's ladder on the planes' rungs
+MEANS_CHAINS = "AT_MEANS_CHAINS"
 # the spends the planes' scores take among fast_takebacks (without AT_FAST_SCORES' cuts)
-PLANES_TAKEBACKS = (SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION, SCATTER_POPS, BIT_CHAIN, TOPS_BYTES)
+PLANES_TAKEBACKS = (SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION, SCATTER_POPS, BIT_CHAIN, TOPS_BYTES, MEANS_CHAINS)
 # te and pe in packed rows (vecops.s's em_unpack) and equal gains stored once (soul_layout.soul_include):
 # the 48K's, for room (docs/spectrum.md, "Sixteenth round")
 SOUL_PACKED_OPTION = "SOUL_PACKED = 1"
@@ -355,7 +358,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
             not fast_scores and any(name not in PLANES_TAKEBACKS for name in fast_takebacks)) or (
             fast_takebacks and not (fast_scores or plane_scores)) or (
             TABLE_BY_DIMENSION in fast_takebacks and (not table_means or kept_means)) or (
-            SCATTER_POPS in fast_takebacks and TABLE_BY_DIMENSION not in fast_takebacks):
+            SCATTER_POPS in fast_takebacks and TABLE_BY_DIMENSION not in fast_takebacks) or (
+            MEANS_CHAINS in fast_takebacks and (not table_means or kept_means)):
         raise ValueError(f"fast_takebacks: options of {FAST_TAKEBACK_OPTIONS + PLANES_TAKEBACKS}, with the fast "
                          f"scores ({SKIP_LEADING_ZEROS} and {TABLE_BY_DIMENSION}, the table means', with the planes' "
                          f"too; {SCATTER_POPS} with {TABLE_BY_DIMENSION})")
