@@ -8,14 +8,15 @@ at or below each instruction), the fill (wp_fill) apart from the sums and Gray c
 Then one group's table (its 256 entries E = A[a] + B[b], m = 16 a + b: low bytes on one page, high bytes on the next)
 filled three ways from the same A[0..15] and B[0..15] (group 0 of each call's x), each checked entry by entry against
 weight_planes.plane_tables and timed on the bench (CALL and RET included):
-  shipped   planes.s's wp_fill: a row's 16 entries `ld a,e / add a,B_lo / ld (hl),a / ld a,d / adc a,B_hi / ld (bc),a /
-            inc l / inc c` (44), the A popped (`pop de / jp nz`, 20 a row);
+  shipped   planes.s's wp_fill: a row's entries 1..15 `ld a,e / add a,B_lo / ld (hl),a / ld a,d / adc a,B_hi /
+            ld (bc),a / inc l / inc c` (44), its entry 0 A[a] itself (B[0] = 0: `ld (hl),e / ld a,d / ld (bc),a /
+            inc l / inc c`, 26), the A popped (`pop de / jp nz`, 20 a row);
   pushed    the low page by pushed pairs (`ld a,e / add a,B_lo / ld b,a`, the high byte `ld a,d / adc a,B_hi /
-            ld (hl),a / dec l`, two entries and a `push bc`: 85 a pair against 88), SP on the low page, so that the A
-            come through the alternate set and the row's own place (logitbytes48.s's R: 51 a row against 10), and the
-            loop tests L (`ld a,l / inc a / jp nz`);
+            ld (hl),a / dec l`, two entries and a `push bc`: 85 a pair against 88; entry 0 `ld c,e / ld (hl),d /
+            dec l`), SP on the low page, so that the A come through the alternate set and the row's own place
+            (logitbytes48.s's R: 51 a row against 10), and the loop tests L (`ld a,l / inc a / jp nz`);
   two-pass  both pages by pushed pairs, a pass each (the low bytes need no carry: 41 a pair; the high bytes recompute
-            it: 63), the A as in `pushed` for each pass.
+            it: 63; entry 0 `ld c,e` and `ld c,d`), the A as in `pushed` for each pass.
 And how many groups have S_g <= 255 (no high byte set: only there could a pair's two low bytes be one 16-bit add,
 (e:e) + (B_lo[b+1]:B_lo[b]), without a carry between them), S_g <= 511 and both halves' sum |x| <= 255.
 
@@ -40,7 +41,7 @@ from soulterm.zx.weight_planes import MOST_SUM, plane_tables, turn_inputs
 
 TABLE_PAGE = 0xC0               # the forms' table: low bytes on $C000, high bytes on $C100
 A_LIST = 0xC300                 # A[0..15] as words (a page of its own: the alternate set walks it by dec l)
-ENTRY_BYTES = 10                # the shipped fill's bytes an entry (B_lo at +2, B_hi at +6)
+ENTRY_BYTES = 10                # the shipped fill's bytes an entry 1..15 (B_lo at +2, B_hi at +6), after entry 0's 5
 PAIR_BYTES = 19                 # `pushed`'s bytes a pair (B_lo at +2 and +11, B_hi at +6 and +15; odd entry first)
 ROW_START_BYTES = 8             # a pushed row's A through the alternate set and its own place
 LOW_PAIR_BYTES = 9              # `two-pass`'s low pass a pair (B_lo at +2 and +6)
@@ -58,7 +59,12 @@ ff_shipped:
         ld sp,{A_LIST}
         pop de
 ff_shipped_row:
-        .repeat 16
+        ld (hl),e
+        ld a,d
+        ld (bc),a
+        inc l
+        inc c
+        .repeat 15
         ld a,e
         add a,0
         ld (hl),a
@@ -89,7 +95,7 @@ ff_pushed_row:
         push de                 ; A[a] through the row's own place (its pushes overwrite it)
         exx
         pop de
-        .repeat 8               ; entries 15, 14 .. 1, 0 of the row
+        .repeat 7               ; entries 15, 14 .. 3, 2 of the row
         ld a,e
         add a,0
         ld b,a
@@ -106,6 +112,17 @@ ff_pushed_row:
         dec l
         push bc
         .endrepeat
+        ld a,e                  ; 1
+        add a,0
+        ld b,a
+        ld a,d
+        adc a,0
+        ld (hl),a
+        dec l
+        ld c,e                  ; 0: A[a]
+        ld (hl),d
+        dec l
+        push bc
         ld a,l
         inc a
         jp nz,ff_pushed_row     ; (L past entry 0: $FF)
@@ -128,7 +145,7 @@ ff_low_row:
         push de
         exx
         pop de
-        .repeat 8
+        .repeat 7
         ld a,e
         add a,0
         ld b,a
@@ -137,6 +154,11 @@ ff_low_row:
         ld c,a
         push bc
         .endrepeat
+        ld a,e
+        add a,0
+        ld b,a
+        ld c,e
+        push bc
         exx
         dec b
         exx
@@ -156,7 +178,7 @@ ff_high_row:
         push de
         exx
         pop de
-        .repeat 8
+        .repeat 7
         ld a,e
         add a,0
         ld a,d
@@ -169,6 +191,13 @@ ff_high_row:
         ld c,a
         push bc
         .endrepeat
+        ld a,e
+        add a,0
+        ld a,d
+        adc a,0
+        ld b,a
+        ld c,d
+        push bc
         exx
         dec b
         exx
@@ -190,9 +219,10 @@ def group_sums(x) -> tuple[list[int], list[int]]:
 def patch_forms(bench: Z80Bench, a_sums, b_sums) -> None:
     """The A list, and each form's B immediates."""
     bench.write_words(A_LIST, np.asarray(a_sums, dtype=np.int64))
-    for b, value in enumerate(b_sums):
+    assert b_sums[0] == 0, "every form's entry 0 is A[a] itself"
+    for b, value in enumerate(b_sums[1:], start=1):
         low, high = value & 255, value >> 8 & 255
-        at = bench.sym("ff_shipped_row") + ENTRY_BYTES * b
+        at = bench.sym("ff_shipped_row") + 5 + ENTRY_BYTES * (b - 1)
         bench.poke(at + 2, [low])
         bench.poke(at + 6, [high])
         pair = (15 - b) // 2                    # (pairs from b = 15, 14 down; the odd entry first in a pair)

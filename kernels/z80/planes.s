@@ -44,10 +44,10 @@
 ; soul's q, k, v have 121 of their 192 rows narrow).
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_matvec_planes.py,
-; x with sum |x| 1,664 and 16 negative words): wp_tables 56,624 (58,014 before the thirty-seventh round's popped x,
-; zx48fill37: SP walks x, the sums ~84 a word against ~100 and the Gray codes' x 82 a group each against 185;
-; 58,200 before the thirty-fifth round's constants from M = -N, zx48rows35; the fill 44 an entry, 45,056 for the
-; 1,024 and 1,280 for its rows of 16, -N_g in IY, the A and B sums in Gray
+; x with sum |x| 1,664 and 16 negative words): wp_tables 55,228 (58,014 before the thirty-seventh round's popped x
+; and short entry 0, zx48fill37: SP walks x, the sums ~81 a word against ~100, the Gray codes' x 82 a group each
+; against 185, a row's entry 0 26 against 44; 58,200 before the thirty-fifth round's constants from M = -N,
+; zx48rows35; the fill 44 an entry, 45,056 for the 1,024 and 1,280 for its rows of 16, -N_g in IY, the A and B sums in Gray
 ; order ~1,710 a group; 58,155 before the twenty-eighth round, without the shift-4 loop's three patches;
 ; 60,126 before the twenty-sixth round: the sums one level at a time, ~1,930 a group, -N_g in BC, |x|
 ; ~128 a word, 1,792 for the rows of 16);
@@ -63,8 +63,8 @@
 ; IY, a clip.)
 ; Bytes: 1,619 (the 128K player's bank 6's since zxqkv128b, as planes_bank(qkv_apart, out_apart) builds it; 1,661
 ; before zx48rows35's constants from M; 2,050 with WP_MAKE's wp_make, 389, for planes made
-; at a first RUN; 1,574 in the bench without it: wp_rows 884, the shift-4 loop 372 of them (393 with its set-up and
-; patches), 1,619 before zx48fill37's popped x, 1,661 before zx48rows35's constants from M; 1,412 in the shipped 48K
+; at a first RUN; 1,562 in the bench without it: wp_rows 884, the shift-4 loop 372 of them (393 with its set-up and
+; patches), 1,619 before zx48fill37's popped x, 1,661 before zx48rows35's constants from M; 1,400 in the shipped 48K
 ; player (WP_NARROW_BITS, WP_TOPS_BYTES; 1,457 before zx48fill37), 1,417 in the 48K player with WP_NARROW_BITS and
 ; WP_NARROW_MARK_OUT before zx48fill37 (since zx48narrow36; 1,378 with WP_NARROW_MARK and WP_NARROW_MARK_OUT, 1,342 without them, 1,360
 ; with the first alone; 1,380 before zx48rows35),
@@ -152,15 +152,16 @@
 ; reads: planes_wide.s's fw_out_logits flips a marked exact row's byte 4 back for its call.
 ; WP_TOPS_BYTES (thirty-sixth round, zx48logit36: a spend of the 48K's ladder, with SOUL_OUT_PLANES, not with
 ; WP_NARROW_MARK_OUT): logitbytes48.s in wp_tops' place, its one-byte tables on the first four table pages.
-; Popped x (thirty-seventh round, zx48fill37; the byte tables', every form without WP_WORD_TABLES: the 48K player's and
-; the bench's): wp_tables' SP walks x (interrupts are off), the sums popping each x (wp_sum_popped: 16 T-states an x
-; fewer than ld e,(hl) / inc hl / ld d,(hl) / inc hl), each Gray code its four x (wp_popped_x: BC, DE, the once-used x
-; patched in and the twice-used into SP, 82 T-states against wp_gray_x's 185: the Gray codes flip bits 0 1 0 3 0 1 0 2
-; 0 1 0 3 0 1 0), the fill's pages from one patched ld hl and the next page from the fill's B, SP put back once after
-; the last group: 1,390 T-states a call fewer (57,977 -> 56,587 on "hello"'s four q, k, v xn), 45 bytes fewer in the
-; 48K player. x is read, never written (a declined call's rows read it after). The fill itself is unchanged at 44
-; T-states an entry: the forms weighed against it are docs/spectrum.md's "Thirty-seventh round: the 48K's tables'
-; build, its x popped" (benchmarks/zx48_fill_forms.py).
+; Popped x and a short entry 0 (thirty-seventh round, zx48fill37; the byte tables', every form without WP_WORD_TABLES:
+; the 48K player's and the bench's): wp_tables' SP walks x (interrupts are off), the sums popping each x (wp_sum_popped:
+; 16 T-states an x fewer than ld e,(hl) / inc hl / ld d,(hl) / inc hl, and 3 more by a jr c to wp_wide_near's jp), each
+; Gray code its four x (wp_popped_x: BC, DE, the once-used x patched in and the twice-used into SP, 82 T-states against
+; wp_gray_x's 185: the Gray codes flip bits 0 1 0 3 0 1 0 2 0 1 0 3 0 1 0), the fill's pages from one patched ld hl and
+; the next page from the fill's B, SP put back once after the last group; and since B[0] = 0, a row's entry 0 is A[a]
+; itself (ld (hl),e / ld a,d / ld (bc),a: 26 T-states, not 44, and B[0] never stored): 2,786 T-states a call fewer
+; (57,911 -> 55,125 on "hello"'s 32 q, k, v and fc1 inputs, benchmarks/zx48_fill_forms.py), 57 bytes fewer in the 48K
+; player. x is read, never written (a declined call's rows read it after). The other entries stay 44 T-states each:
+; the forms weighed against them are in docs/spectrum.md's "Thirty-seventh round: the 48K's tables' build".
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
@@ -599,7 +600,7 @@ wp_interrupts_off:
 @off:   ld (wp_ints),a
         ret
 
-WP_FILL_STEP    = 10            ; bytes an entry of wp_fill: its B's low byte at +2, high byte at +6
+WP_FILL_STEP    = 10            ; bytes an entry of wp_fill_entries (b = 1..15): its B's low byte at +2, high byte at +6
 ; The subset sums in Gray order (each one x more or less than the one before, HL the sum): A[a] into
 ; wp_high_sums, B[b] into wp_fill's immediates.
 ; (WP_FILL_PAIRS: word_fill_rows_paired reads the odd A'[a] alone, packed at wp_high_sums + a - 1: the even ones
@@ -630,9 +631,9 @@ WP_FILL_STEP    = 10            ; bytes an entry of wp_fill: its B's low byte at
         .endmacro
         .macro wp_b_store index
         ld a,l
-        ld (wp_fill + WP_FILL_STEP * (index) + 2),a
+        ld (wp_fill_entries + WP_FILL_STEP * ((index) - 1) + 2),a
         ld a,h
-        ld (wp_fill + WP_FILL_STEP * (index) + 6),a
+        ld (wp_fill_entries + WP_FILL_STEP * ((index) - 1) + 6),a
         .endmacro
         .macro wp_b_add reg, index
         add hl,reg
@@ -724,7 +725,7 @@ WP_FILL_STEP    = 10            ; bytes an entry of wp_fill: its B's low byte at
 @plus:  add ix,de
         jp c,wp_wide            ; S past 16 bits (a wide |x|: S > 4095, found at the group's end, else)
         .endmacro
-; wp_sum_popped: (the byte tables) wp_sum_word on the x SP points at (SP past it).
+; wp_sum_popped: (the byte tables) wp_sum_word on the x SP points at (SP past it), declining by wp_wide_near's jp.
         .macro wp_sum_popped
         pop de
         bit 7,d
@@ -737,7 +738,7 @@ WP_FILL_STEP    = 10            ; bytes an entry of wp_fill: its B's low byte at
         ld d,a
         add iy,de               ; -N_g += |x|
 @plus:  add ix,de
-        jp c,wp_wide            ; S past 16 bits (a wide |x|: S > 4095, found at the group's end, else)
+        jr c,wp_wide_near       ; S past 16 bits (a wide |x|: S > 4095, found at the group's end, else)
         .endmacro
 ; wp_popped_x: (the byte tables) a group's 4 x popped from SP: BC the first (and the immediate at `again`), DE the
 ; second, the third into the immediate at `once`, SP the fourth (SP's walk given up; HL lost).
@@ -870,6 +871,8 @@ wp_a_again:
 .ifdef WP_SUMS_UNROLLED
         .error "WP_SUMS_UNROLLED: the word tables' sums (the 128K's bank 6); the byte tables pop x"
 .endif
+wp_wide_near:
+        jp wp_wide              ; (within the sums' jr: 3 T-states an x fewer than their jp c)
 wp_tables:
         call wp_interrupts_off
         ld (wp_saved_sp),sp
@@ -888,7 +891,7 @@ wp_group:
         djnz @each
         .byte $DD,$7C           ; ld a,ixh: S > 4095?
         and $F0
-        jp nz,wp_wide
+        jr nz,wp_wide_near
         ld (wp_group_x),sp      ; the next group's x
         ld (wp_high_sums),iy    ; A[0] = -N_g
         .byte $FD,$5D           ; ld e,iyl
@@ -925,8 +928,8 @@ wp_a_again:
         add hl,de
         ld sp,hl                ; x_0
         wp_popped_x wp_b_once, wp_b_again
-        ld hl,0                 ; B[0] = 0, then the Gray code's 15 steps (BC x_0, DE x_1, SP x_3)
-        wp_b_store 0
+        ld hl,0                 ; B[0] = 0 (wp_fill's entry 0 adds nothing), then the Gray code's 15 steps (BC x_0,
+                                ; DE x_1, SP x_3)
         wp_b_add bc, 1
         wp_b_add de, 3
         wp_b_sub bc, 2
@@ -954,7 +957,13 @@ wp_fill_page:
         ld sp,wp_high_sums
         pop de
 wp_fill:
-        .repeat 16
+        ld (hl),e               ; entry 0: A[a] + B[0], B[0] = 0 (26 T-states, not 44)
+        ld a,d
+        ld (bc),a
+        inc l
+        inc c
+wp_fill_entries:
+        .repeat 15
         ld a,e
         add a,0
         ld (hl),a
