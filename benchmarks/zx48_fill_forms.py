@@ -17,7 +17,8 @@ weight_planes.plane_tables and timed on the bench (CALL and RET included):
             (logitbytes48.s's R: 51 a row against 10), and the loop tests L (`ld a,l / inc a / jp nz`);
   two-pass  both pages by pushed pairs, a pass each (the low bytes need no carry: 41 a pair; the high bytes recompute
             it: 63; entry 0 `ld c,e` and `ld c,d`), the A as in `pushed` for each pass.
-And how many groups have S_g <= 255 (no high byte set: only there could a pair's two low bytes be one 16-bit add,
+And the entries the rows can read: each group's distinct masks over the shipped soul's q, k and v rows of a layer (a
+narrow row without plane 6) and its fc1 rows (all 8 planes: the gate reads fewer); and how many groups have S_g <= 255 (no high byte set: only there could a pair's two low bytes be one 16-bit add,
 (e:e) + (B_lo[b+1]:B_lo[b]), without a carry between them), S_g <= 511 and both halves' sum |x| <= 255.
 
     python benchmarks/zx48_fill_forms.py [TEXT | --everyday | --prompts FILE]
@@ -274,6 +275,17 @@ def wp_tables_by_routine(bench: Z80Bench, xs) -> collections.Counter:
     return counts
 
 
+def distinct_masks(rows, planes_of_row) -> list[int]:
+    """Each group's distinct plane masks over `rows` (u = w + 128; fc1's u' = 127 - w has the complements: as many)."""
+    seen = [set() for _ in range(4)]
+    for row in rows:
+        u = (np.asarray(row, dtype=np.int64) + 128) & 255
+        for plane in planes_of_row(row):
+            for group in range(4):
+                seen[group].add(sum((int(u[8 * group + j]) >> plane & 1) << j for j in range(8)))
+    return [len(found) for found in seen]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_prompt_arguments(parser)
@@ -295,6 +307,11 @@ def main() -> None:
     sums = collections.Counter()
     for x in xs:
         sums.update(time_forms(bench, x))
+    for layer in range(2):
+        qkv = np.concatenate([soul[f"l{layer}.{name}"].values for name in "qkv"])
+        read = distinct_masks(qkv, lambda row: [p for p in range(8) if p != 6 or not -64 <= row.min() <= row.max() <= 63])
+        fc1 = distinct_masks(soul[f"l{layer}.fc1_w"].values, lambda row: range(8))
+        print(f"layer {layer}: entries of 256 a group the rows can read: q, k, v {read}, fc1 at most {fc1}")
     group_sums_abs = [int(np.abs(x[8 * g:8 * g + 8]).sum()) for x in xs for g in range(4)]
     halves = [max(int(np.abs(x[8 * g:8 * g + 4]).sum()), int(np.abs(x[8 * g + 4:8 * g + 8]).sum()))
               for x in xs for g in range(4)]
