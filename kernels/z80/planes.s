@@ -61,8 +61,8 @@
 ; the top planes 773, the end 122 with c_hi's add; 94,943 and 1,792 a row when first built: the fill
 ; 48 an entry through one pointer and its B from a buffer, the rows' ld h a plane, the out pointer in
 ; IY, a clip.)
-; Bytes: 1,619 (the 128K player's bank 6's since zxqkv128b, as planes_bank(qkv_apart, out_apart) builds it; 1,661
-; before zx48rows35's constants from M; 2,050 with WP_MAKE's wp_make, 389, for planes made
+; Bytes: 1,562 (the 128K player's bank 6's since zxqkv128b, as planes_bank(qkv_apart, out_apart) builds it: the byte
+; tables; 1,619 before zx48fill37's popped x and short entry 0, 1,661 before zx48rows35's constants from M; 2,050 with WP_MAKE's wp_make, 389, for planes made
 ; at a first RUN; 1,562 in the bench without it: wp_rows 884, the shift-4 loop 372 of them (393 with its set-up and
 ; patches), 1,619 before zx48fill37's popped x, 1,661 before zx48rows35's constants from M; 1,400 in the shipped 48K
 ; player (WP_NARROW_BITS, WP_TOPS_BYTES; 1,457 before zx48fill37), 1,417 in the 48K player with WP_NARROW_BITS and
