@@ -104,7 +104,8 @@
 ; starts' immediates (BC is the lookups'). fg_sure runs planes 3..0 through the main path from IX = -4,096 (its
 ; tests never taken for S <= 2047), its last test patched to come back and put back. On the 48K kernels' bench
 ; (tests/test_kernels_z80_fc1_bytes.py, planes.s with WP_NO_CLASSES) on "hello"'s fc1 calls: layer 0's wp_tables 57,994
-; and fg_rows 69,209, layer 1's 57,934 and 65,406; 739 bytes of code and variables (fg_rows 600), fc1wide.s 340 more.
+; and fg_rows 69,209, layer 1's 57,934 and 65,406 (wp_tables 2,786 fewer a call since zx48fill37's popped x and short
+; entry 0, planes.s); 739 bytes of code and variables (fg_rows 600), fc1wide.s 340 more.
 
 FG_MOST_SUM     = 2047          ; sum |x| above it and U could wrap 16 bits
 FG_LEAST_SHIFT  = 4             ; fg_sure's end shifts floor(value / 16) right by shift - 4

@@ -44,9 +44,10 @@
 ; soul's q, k, v have 121 of their 192 rows narrow).
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_matvec_planes.py,
-; x with sum |x| 1,664 and 16 negative words): wp_tables 58,014 (58,200 before the thirty-fifth round's constants
-; from M = -N, zx48rows35; the fill 44 an entry, 45,056 for the
-; 1,024 and 1,280 for its rows of 16, the sums over |x| ~100 a word, -N_g in IY, the A and B sums in Gray
+; x with sum |x| 1,664 and 16 negative words): wp_tables 55,228 (58,014 before the thirty-seventh round's popped x
+; and short entry 0, zx48fill37: SP walks x, the sums ~81 a word against ~100, the Gray codes' x 82 a group each
+; against 185, a row's entry 0 26 against 44; 58,200 before the thirty-fifth round's constants from M = -N,
+; zx48rows35; the fill 44 an entry, 45,056 for the 1,024 and 1,280 for its rows of 16, -N_g in IY, the A and B sums in Gray
 ; order ~1,710 a group; 58,155 before the twenty-eighth round, without the shift-4 loop's three patches;
 ; 60,126 before the twenty-sixth round: the sums one level at a time, ~1,930 a group, -N_g in BC, |x|
 ; ~128 a word, 1,792 for the rows of 16);
@@ -60,11 +61,12 @@
 ; the top planes 773, the end 122 with c_hi's add; 94,943 and 1,792 a row when first built: the fill
 ; 48 an entry through one pointer and its B from a buffer, the rows' ld h a plane, the out pointer in
 ; IY, a clip.)
-; Bytes: 1,619 (the 128K player's bank 6's since zxqkv128b, as planes_bank(qkv_apart, out_apart) builds it; 1,661
-; before zx48rows35's constants from M; 2,050 with WP_MAKE's wp_make, 389, for planes made
-; at a first RUN; 1,619 in the bench without it: wp_rows 884, the shift-4 loop 372 of them (393 with its set-up and
-; patches), 1,661 before zx48rows35's constants from M; 1,417 in the 48K player with WP_NARROW_BITS and
-; WP_NARROW_MARK_OUT (since zx48narrow36; 1,378 with WP_NARROW_MARK and WP_NARROW_MARK_OUT, 1,342 without them, 1,360
+; Bytes: 1,562 (the 128K player's bank 6's since zxqkv128b, as planes_bank(qkv_apart, out_apart) builds it: the byte
+; tables; 1,619 before zx48fill37's popped x and short entry 0, 1,661 before zx48rows35's constants from M; 2,050 with WP_MAKE's wp_make, 389, for planes made
+; at a first RUN; 1,562 in the bench without it: wp_rows 884, the shift-4 loop 372 of them (393 with its set-up and
+; patches), 1,619 before zx48fill37's popped x, 1,661 before zx48rows35's constants from M; 1,400 in the shipped 48K
+; player (WP_NARROW_BITS, WP_TOPS_BYTES; 1,457 before zx48fill37), 1,417 in the 48K player with WP_NARROW_BITS and
+; WP_NARROW_MARK_OUT before zx48fill37 (since zx48narrow36; 1,378 with WP_NARROW_MARK and WP_NARROW_MARK_OUT, 1,342 without them, 1,360
 ; with the first alone; 1,380 before zx48rows35),
 ; with SOUL_OUT_PLANES's wp_tops, 192 (204 before the thirtieth round: K + $1000 patched in, plane 7 added to it), and
 ; WP_NO_CLASSES, 473 fewer: 1,392 before the thirtieth round, 1,474 before the twenty-eighth
@@ -150,6 +152,16 @@
 ; reads: planes_wide.s's fw_out_logits flips a marked exact row's byte 4 back for its call.
 ; WP_TOPS_BYTES (thirty-sixth round, zx48logit36: a spend of the 48K's ladder, with SOUL_OUT_PLANES, not with
 ; WP_NARROW_MARK_OUT): logitbytes48.s in wp_tops' place, its one-byte tables on the first four table pages.
+; Popped x and a short entry 0 (thirty-seventh round, zx48fill37; the byte tables', every form without WP_WORD_TABLES:
+; the 48K player's and the bench's): wp_tables' SP walks x (interrupts are off), the sums popping each x (wp_sum_popped:
+; 16 T-states an x fewer than ld e,(hl) / inc hl / ld d,(hl) / inc hl, and 3 more by a jr c to wp_wide_near's jp), each
+; Gray code its four x (wp_popped_x: BC, DE, the once-used x patched in and the twice-used into SP, 82 T-states against
+; wp_gray_x's 185: the Gray codes flip bits 0 1 0 3 0 1 0 2 0 1 0 3 0 1 0), the fill's pages from one patched ld hl and
+; the next page from the fill's B, SP put back once after the last group; and since B[0] = 0, a row's entry 0 is A[a]
+; itself (ld (hl),e / ld a,d / ld (bc),a: 26 T-states, not 44, and B[0] never stored): 2,786 T-states a call fewer
+; (57,911 -> 55,125 on "hello"'s 32 q, k, v and fc1 inputs, benchmarks/zx48_fill_forms.py), 57 bytes fewer in the 48K
+; player. x is read, never written (a declined call's rows read it after). The other entries stay 44 T-states each:
+; the forms weighed against them are in docs/spectrum.md's "Thirty-seventh round: the 48K's tables' build".
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
@@ -588,7 +600,7 @@ wp_interrupts_off:
 @off:   ld (wp_ints),a
         ret
 
-WP_FILL_STEP    = 10            ; bytes an entry of wp_fill: its B's low byte at +2, high byte at +6
+WP_FILL_STEP    = 10            ; bytes an entry of wp_fill_entries (b = 1..15): its B's low byte at +2, high byte at +6
 ; The subset sums in Gray order (each one x more or less than the one before, HL the sum): A[a] into
 ; wp_high_sums, B[b] into wp_fill's immediates.
 ; (WP_FILL_PAIRS: word_fill_rows_paired reads the odd A'[a] alone, packed at wp_high_sums + a - 1: the even ones
@@ -619,9 +631,9 @@ WP_FILL_STEP    = 10            ; bytes an entry of wp_fill: its B's low byte at
         .endmacro
         .macro wp_b_store index
         ld a,l
-        ld (wp_fill + WP_FILL_STEP * (index) + 2),a
+        ld (wp_fill_entries + WP_FILL_STEP * ((index) - 1) + 2),a
         ld a,h
-        ld (wp_fill + WP_FILL_STEP * (index) + 6),a
+        ld (wp_fill_entries + WP_FILL_STEP * ((index) - 1) + 6),a
         .endmacro
         .macro wp_b_add reg, index
         add hl,reg
@@ -713,11 +725,38 @@ WP_FILL_STEP    = 10            ; bytes an entry of wp_fill: its B's low byte at
 @plus:  add ix,de
         jp c,wp_wide            ; S past 16 bits (a wide |x|: S > 4095, found at the group's end, else)
         .endmacro
+; wp_sum_popped: (the byte tables) wp_sum_word on the x SP points at (SP past it), declining by wp_wide_near's jp.
+        .macro wp_sum_popped
+        pop de
+        bit 7,d
+        jr z,@plus
+        xor a                   ; |x| = -x
+        sub e
+        ld e,a
+        sbc a,a
+        sub d
+        ld d,a
+        add iy,de               ; -N_g += |x|
+@plus:  add ix,de
+        jr c,wp_wide_near       ; S past 16 bits (a wide |x|: S > 4095, found at the group's end, else)
+        .endmacro
+; wp_popped_x: (the byte tables) a group's 4 x popped from SP: BC the first (and the immediate at `again`), DE the
+; second, the third into the immediate at `once`, SP the fourth (SP's walk given up; HL lost).
+        .macro wp_popped_x once, again
+        pop bc
+        ld (again + 1),bc
+        pop de
+        pop hl
+        ld (once + 1),hl
+        pop hl
+        ld sp,hl
+        .endmacro
 
 ; wp_tables: see the header. Per group: |x|, S and -N_g over its 8 x; A[a], the sums over x_4..x_7
 ; by a's bits from -N_g, into wp_high_sums; B[b], over x_0..x_3 from 0, into wp_fill's immediates
 ; (each in Gray order: one add or subtract and a store an entry, SP holding an x); then E_g[16 a + b]
 ; = A[a] + B[b], 16 entries of wp_fill a row with SP walking the A (interrupts off).
+.ifdef WP_WORD_TABLES
 wp_tables:
 .ifdef WP_WORDS_FROM_SPLIT
         call wp_expand_first    ; (the tape's; the first call writes wp_interrupts_off here, having done its work)
@@ -757,13 +796,11 @@ wp_group:
         cp WP_PAGE + 3 * WP_GROUP_PAGES
         call z,wp_low_constants ; (group 3: S and N whole) the rows' starts, and delta onto A[0] = -N_3
 .endif
-.ifdef WP_WORD_TABLES
         ld (wp_sum),ix          ; (S so far: the steps and the fill take IX)
         ld ix,(wp_group_x)
         ld de,-16
         add ix,de               ; x_0
         word_fill_steps wp_d0, wp_fill_d1, wp_step_d1a, wp_step_d1b, wp_step_d1c, wp_step_d2a, wp_step_d2b, wp_step_d3, wp_high_sums
-.endif
         ld hl,(wp_group_x)
         ld de,-8
         add hl,de               ; x_4
@@ -804,7 +841,6 @@ wp_a_again:
         wp_a_sub de, 9
         wp_a_sub bc, 8
 .endif
-.ifdef WP_WORD_TABLES
         ld a,(wp_page)          ; the table: E[16 a + b] pushed down the group's pages from their end
         add a,WP_GROUP_PAGES
         ld h,a
@@ -821,43 +857,113 @@ wp_a_again:
 .endif
 .endif
         ld ix,(wp_sum)          ; S so far
+        ld sp,(wp_saved_sp)
+        ld hl,(wp_group_x)
+        ld a,(wp_page)
+        add a,WP_GROUP_PAGES
+        cp WP_PAGE + 4 * WP_GROUP_PAGES
+        jp nz,wp_group
 .else
+; (the byte tables: the 48K's; thirty-seventh round, zx48fill37) SP walks x (interrupts are off): the sums pop the
+; group's 8 x (wp_sum_popped: 16 T-states an x fewer than through HL), then each Gray code's 4 x (wp_popped_x, 82
+; against wp_gray_x's 185): BC the first, DE the second, the third patched in (used once) and SP the fourth (used
+; twice), so that the Gray codes flip bits 0 1 0 3 0 1 0 2 0 1 0 3 0 1 0; x is read, never written.
+.ifdef WP_SUMS_UNROLLED
+        .error "WP_SUMS_UNROLLED: the word tables' sums (the 128K's bank 6); the byte tables pop x"
+.endif
+wp_wide_near:
+        jp wp_wide              ; (within the sums' jr: 3 T-states an x fewer than their jp c)
+wp_tables:
+        call wp_interrupts_off
+        ld (wp_saved_sp),sp
+        ld (wp_saved_iy),iy     ; (IY sums -N_g)
+        ld hl,(wp_x)
+        ld (wp_group_x),hl
+        ld ix,0                 ; S
+        ld (wp_neg_sum),ix      ; -N
+        ld a,WP_PAGE
+wp_group:
+        ld (wp_fill_page + 2),a ; (the fill's pages)
+        ld sp,(wp_group_x)      ; (SP walks the group's x)
+        ld iy,0                 ; -N_g
+        ld b,8
+@each:  wp_sum_popped
+        djnz @each
+        .byte $DD,$7C           ; ld a,ixh: S > 4095?
+        and $F0
+        jr nz,wp_wide_near
+        ld (wp_group_x),sp      ; the next group's x
+        ld (wp_high_sums),iy    ; A[0] = -N_g
+        .byte $FD,$5D           ; ld e,iyl
+        .byte $FD,$54           ; ld d,iyh
+        ld hl,(wp_neg_sum)
+        add hl,de
+        ld (wp_neg_sum),hl
+        ld hl,-8
+        add hl,sp
+        ld sp,hl                ; x_4
+        wp_popped_x wp_a_once, wp_a_again
+        ld hl,(wp_high_sums)    ; A[0], then the Gray code's 15 steps (BC x_4, DE x_5, SP x_7)
+        wp_a_add bc, 1
+        wp_a_add de, 3
+        wp_a_sub bc, 2
+        wp_a_add sp, 10
+        wp_a_add bc, 11
+        wp_a_sub de, 9
+        wp_a_sub bc, 8
+wp_a_once:
+        ld bc,0                 ; x_6 (patched)
+        wp_a_add bc, 12
+wp_a_again:
+        ld bc,0                 ; x_4 again (patched)
+        wp_a_add bc, 13
+        wp_a_add de, 15
+        wp_a_sub bc, 14
+        wp_a_sub sp, 6
+        wp_a_add bc, 7
+        wp_a_sub de, 5
+        wp_a_sub bc, 4
         ld hl,(wp_group_x)
         ld de,-16
-        add hl,de               ; x_0
-        wp_gray_x wp_b_fourth, wp_b_again
-        ld hl,0                 ; B[0] = 0
-        wp_b_store 0
+        add hl,de
+        ld sp,hl                ; x_0
+        wp_popped_x wp_b_once, wp_b_again
+        ld hl,0                 ; B[0] = 0 (wp_fill's entry 0 adds nothing), then the Gray code's 15 steps (BC x_0,
+                                ; DE x_1, SP x_3)
         wp_b_add bc, 1
         wp_b_add de, 3
         wp_b_sub bc, 2
-        wp_b_add sp, 6
-        wp_b_add bc, 7
-        wp_b_sub de, 5
-        wp_b_sub bc, 4
-wp_b_fourth:
-        ld bc,0                 ; x_3 (patched)
+        wp_b_add sp, 10
+        wp_b_add bc, 11
+        wp_b_sub de, 9
+        wp_b_sub bc, 8
+wp_b_once:
+        ld bc,0                 ; x_2 (patched)
         wp_b_add bc, 12
 wp_b_again:
         ld bc,0                 ; x_0 again (patched)
         wp_b_add bc, 13
         wp_b_add de, 15
         wp_b_sub bc, 14
-        wp_b_sub sp, 10
-        wp_b_add bc, 11
-        wp_b_sub de, 9
-        wp_b_sub bc, 8
-        ; the table: HL on the low page, BC on the high page, SP on the A
-        ld a,(wp_page)
-        ld h,a
-        inc a
-        ld b,a
-        ld l,0
+        wp_b_sub sp, 6
+        wp_b_add bc, 7
+        wp_b_sub de, 5
+        wp_b_sub bc, 4
+wp_fill_page:
+        ld hl,0                 ; the table: HL on the low page (patched), BC on the high page, SP on the A
+        ld b,h
+        inc b
         ld c,l
         ld sp,wp_high_sums
         pop de
 wp_fill:
-        .repeat 16
+        ld (hl),e               ; entry 0: A[a] + B[0], B[0] = 0 (26 T-states, not 44)
+        ld a,d
+        ld (bc),a
+        inc l
+        inc c
+wp_fill_entries:
+        .repeat 15
         ld a,e
         add a,0
         ld (hl),a
@@ -869,13 +975,12 @@ wp_fill:
         .endrepeat
         pop de
         jp nz,wp_fill           ; (inc c's zero: the page's last entry)
-.endif
-        ld sp,(wp_saved_sp)
-        ld hl,(wp_group_x)
-        ld a,(wp_page)
-        add a,WP_GROUP_PAGES
+        ld a,b                  ; the next group's low page
+        inc a
         cp WP_PAGE + 4 * WP_GROUP_PAGES
         jp nz,wp_group
+        ld sp,(wp_saved_sp)
+.endif
 .ifdef WP_LOW_START_IN_TABLE
 .ifdef WP_GROUP_FORMS
 ; (WP_GROUP_FORMS) T[W] = the sum of S'_g over W, S'_g = E_g[0] + E_g[255] (the group's sum |x|, group 3's 2 delta more:
@@ -1055,10 +1160,12 @@ wp_low_constants:
         ret
 .endif
 
-wp_page:        .byte 0
+.ifdef WP_WORD_TABLES
+wp_page:        .byte 0         ; (the byte tables' page: wp_fill_page's immediate)
+.endif
 wp_sum:         .word 0         ; S = sum |x|
 wp_saved_iy:    .word 0
-wp_group_x:     .word 0
+wp_group_x:     .word 0         ; (the byte tables: the group's x, then the next group's)
 .ifdef WP_WORD_TABLES
 wp_d0:          .word 0         ; the fill's -x_0
 .endif
