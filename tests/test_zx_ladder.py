@@ -140,10 +140,12 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     assert rung.get("nz", False) == (which != "vectors")        # (matvec_nz's rung first on the planes': zxsparse48)
     assert zx_build.WIDE_SPARSE_48K not in zx_build.spends_48k(True, True, True)
     assert zx_build.spends_48k(False, True, True, True) == (zx_build.TABLE_BY_DIMENSION_48K, zx_build.TOPS_BYTES_48K,
-                                                          zx_build.HZ_ENDS_48K,
                                                           zx_build.LEADING_ZEROS_48K, zx_build.ROW_MARKS_48K,
                                                           zx_build.SHORT_MADE_48K, zx_build.MEANS_CHAINS_48K,
-                                                          zx_build.BIT_CHAIN_48K, zx_build.SCATTER_POPS_48K)
+                                                          zx_build.BIT_CHAIN_48K, zx_build.SCATTER_POPS_48K,
+                                                          zx_build.HZ_ENDS_48K)
+    # (since the thirty-seventh round MV_HZ_ENDS last: once zx48fill37's room let the shorter list reach its 368 bytes,
+    # taken in its old place it left out every spend after it, AT_MEANS_CHAINS' ~97 T-states a byte among them)
     # (NZ_SHORT_MADE, zx48ffn35: with matvec_nz alone, SPENDS_48K's last; the narrow marks on the planes' rungs alone;
     # zx48room35's EM_BIT_CHAIN and KV_SCATTER_POPS after them, on the packed key planes' rungs alone; zx48logit36's
     # WP_TOPS_BYTES second of the packed key planes' first spends, after AT_TABLE_BY_DIMENSION; zx48room37's

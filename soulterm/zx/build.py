@@ -360,9 +360,12 @@ def spends_48k(fast_scores: bool, planes_48k: bool, nz: bool = False, packed_key
         return listed
     # WP_TOPS_BYTES after out's marks, which it leaves out (player_source): so that every spend still adds bytes
     # to the set before it (the halves' search needs it), its own less the marks'
+    # MV_HZ_ENDS, 368 bytes at ~43 T-states a reply step a byte, last of all (thirty-seventh round): before the
+    # small spends worth more a byte (AT_MEANS_CHAINS ~97), it would take them all out once the room reached it
     marks = tuple(spend for spend in listed if spend in NARROW_MARKS_48K)
-    return (FIRST_SPENDS_48K[:1] + marks + FIRST_SPENDS_48K[1:]
-            + tuple(spend for spend in listed if spend not in NARROW_MARKS_48K) + LAST_SPENDS_48K)
+    middle = tuple(spend for spend in listed if spend not in NARROW_MARKS_48K + (HZ_ENDS_48K,))
+    ends = (HZ_ENDS_48K,) if HZ_ENDS_48K in listed else ()
+    return FIRST_SPENDS_48K[:1] + marks + FIRST_SPENDS_48K[1:] + middle + LAST_SPENDS_48K + ends
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
