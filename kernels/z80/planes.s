@@ -1174,18 +1174,34 @@ wp_d0:          .word 0         ; the fill's -x_0
         adc a,d
         ld d,a
         .endmacro
+; wp_low_lookup_halved: a plane's last lookup, R + P'_b halved as its high byte is made (`rra`, not `srl d`: 4
+; T-states a plane fewer, thirty-seventh round); R + P'_b <= 2 S + 127 < 2^16, so the adc leaves no carry to shift in.
+        .macro wp_low_lookup_halved mask
+        ld l,mask
+        ld a,(hl)
+        add a,e
+        ld e,a
+        inc h
+        ld a,(hl)
+        adc a,d
+        rra
+        ld d,a
+        rr e
+        .endmacro
+; wp_low_plane_rest: a plane's groups 1, 2 and 3 after group 0's lookup by the popped C.
+        .macro wp_low_plane_rest
+        inc h
+        wp_low_lookup b
+        pop bc
+        inc h
+        wp_low_lookup c
+        inc h
+        wp_low_lookup_halved b
+        .endmacro
         .macro wp_low_plane_here
         pop bc
         wp_low_lookup c
-        inc h
-        wp_low_lookup b
-        pop bc
-        inc h
-        wp_low_lookup c
-        inc h
-        wp_low_lookup b
-        srl d
-        rr e
+        wp_low_plane_rest
         .endmacro
         .macro wp_low_plane
         ld h,WP_PAGE
@@ -1259,8 +1275,16 @@ c_lo:
         srl d
         rr e
 .else
-        ld de,0                 ; R starts at c_lo + 16 r (wp_tables patches it)
-        wp_low_plane_here       ; 0 (H on group 0's low page: plane 4 walked down to it)
+        ld a,0                  ; R starts at c_lo + 16 r, under 128 (wp_tables patches it): plane 0's first lookup
+        pop bc                  ; adds it as an immediate and its high byte's carry alone (thirty-seventh round: 4
+        ld l,c                  ; T-states and a byte fewer than ld de and the add of E and D)
+        add a,(hl)              ; 0 (H on group 0's low page: plane 4 walked down to it)
+        ld e,a
+        inc h
+        ld a,(hl)
+        adc a,0
+        ld d,a
+        wp_low_plane_rest
 .endif
         wp_low_plane            ; 1
         wp_low_plane            ; 2
