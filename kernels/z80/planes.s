@@ -168,6 +168,9 @@ WP_GROUP_PAGES  = 2             ; a group's table: a page of low bytes, then one
 .ifndef WP_NO_CLASSES
         .error "WP_NARROW_BITS: wp_row's loop without class lists (the 48K's)"
 .endif
+.ifndef WP_CHAIN_A
+        .error "WP_NARROW_BITS: the row's end in A and D (WP_CHAIN_A), H kept for a narrow row's plane 7"
+.endif
 .ifdef WP_NARROW_MARK
         .error "WP_NARROW_BITS reads a row's class from its bits, WP_NARROW_MARK from its plane 6 bytes: one or the other"
 .endif
@@ -1394,6 +1397,9 @@ wp_rows:
         exx
         pop hl
 .else
+.ifdef WP_NARROW_BITS
+        ld h,WP_LAST_PAGE       ; (a narrow first row's plane 7 runs down from group 3's high page)
+.endif
         exx
 .endif
         ld de,(wp_out)
@@ -1412,6 +1418,18 @@ wp_rows:
 .endif
 .endif
 .endif
+.ifdef WP_NARROW_BITS
+; wp_row_narrow: (WP_NARROW_BITS) a narrow row: plane 7 (down: soul_layout.narrow_bits_bytes' order, its masks groups 3
+; to 0, from group 3's high page, where the row before left H) from S + 2 K, Q = 2 (K + P'_7) + P'_6 with P'_6 =
+; S - P'_7; it ends on group 0's low page and falls into plane 5 (the row has no plane 6 bytes). The wide rows' top
+; planes are after the class test (wp_row), which jumps here (thirty-seventh round, zx48rows37: a narrow row 24
+; T-states fewer, no ld h twice and no jp planes_5; a wide one 10 more, its jp planes_5).
+wp_row_narrow:
+        pop de                  ; plane 7's groups 3 and 2
+wp_row_sum:
+        ld ix,0                 ; S + 2 K (wp_tables patches it)
+        wp_top_down_popped      ; 7 (down, Q from S + 2 K: H to group 0's low page)
+.else
 wp_row:
         ; the top planes: plane 7 (up) starts Q, then 6 (down), 5 (up), 4 (down)
         wp_row_top wp_row_k     ; 7: Q starts at K (wp_tables patches it)
@@ -1425,7 +1443,16 @@ wp_row:
 .else
         wp_top_down             ; 6 (H back on group 0's low page)
 .endif
+.endif
         wp_row_low wp_row_planes_5, wp_row_plane_4, wp_row_c_lo
+.ifdef WP_NARROW_BITS
+; (WP_NARROW_BITS, with WP_CHAIN_A: thirty-seventh round, zx48rows37) the output's high byte in D, not H, as long as
+; ld c,ixl / ld b,ixh / add hl,bc / ld a,l: H stays on group 3's high page for the next row, a narrow one's plane 7
+        add ix,de               ; R + r + Q + 8 K = R + Q + c_hi: floor(W x / 16), in 16 bits
+        .byte $DD,$7C           ; ld a,ixh      (|W x| <= 128 S < 2^19: no clip at any shift)
+        ld d,a
+        .byte $DD,$7D           ; ld a,ixl
+.else
         ex de,hl                ; R + r + Q + 8 K = R + Q + c_hi: floor(W x / 16), in 16 bits
         .byte $DD,$4D           ; ld c,ixl      (|W x| <= 128 S < 2^19: no clip at any shift)
         .byte $DD,$44           ; ld b,ixh
@@ -1435,10 +1462,15 @@ wp_row:
 ; and no ld a,l after it (4 fewer a row at any shift, 3 bytes a step)
         ld a,l
 .endif
+.endif
 wp_chain_at:
         jp wp_chain_end         ; (patched: shift - 4 steps of the chain)
         .repeat 15
+.ifdef WP_NARROW_BITS
+        sra d
+.else
         sra h
+.endif
 .ifdef WP_CHAIN_A
         rra
 .else
@@ -1453,25 +1485,27 @@ wp_chain_end:
         ld (de),a
         inc de
         exx
+.ifdef WP_NARROW_BITS
+        ld a,d
+.else
         ld a,h
+.endif
         exx
         ld (de),a
         inc de
 .ifdef WP_NO_CLASSES
 .ifdef WP_NARROW_BITS
-; (WP_NARROW_BITS) the next row's class by its bit: a wide row to wp_row, a narrow one (no plane 6 bytes) on here;
-; the list's 0 byte ends the call.
+; (WP_NARROW_BITS) the next row's class by its bit: a narrow row (no plane 6 bytes) to wp_row_narrow, a wide one on
+; here; the list's 0 byte ends the call.
 wp_row_class:
         sla c                   ; (carry: narrow; Z: this byte's bits used, its 1 shifted out)
         jr z,wp_row_bits
 wp_row_bit:
         exx
-        jp nc,wp_row
-; wp_row_narrow: (WP_NARROW_BITS) a narrow row: plane 7 (up) from S + 2 K, Q = 2 (K + P'_7) + P'_6 with P'_6 =
-; S - P'_7; then plane 5 from group 0's low page (the row has no plane 6 bytes).
-wp_row_narrow:
-        wp_row_top wp_row_sum
-        ld h,WP_PAGE
+        jp c,wp_row_narrow
+wp_row:                         ; a wide row: plane 7 (up) starts Q at K, then 6 (down), on at plane 5
+        wp_row_top wp_row_k
+        wp_top_down
         jp wp_row_planes_5
 wp_row_bits:
         ld c,(hl)               ; the next 7 rows' bits (fewer in the last byte), a 1 after them
@@ -1964,3 +1998,4 @@ wp_table_pages: .res 4 * WP_GROUP_PAGES * 256
 .endif
         .assert (wp_table_pages & 255) == 0, "the tables: whole pages"
 WP_PAGE         = wp_table_pages >> 8
+WP_LAST_PAGE    = WP_PAGE + 4 * WP_GROUP_PAGES - 1      ; group 3's high page (where a row's plane 3 leaves H)
