@@ -612,7 +612,7 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it
     from matvec's copies, as player_bench does), one wp_tables an xn; where wp_tables declines (here: made to,
     its entry poked to scf / ret) the xn's products are matvec's, slower and as exact (since the twenty-seventh
     round, zxgate128b, SOUL_QKV_APART: the planes on the tape, no matvec copy, planes_wide.s's). It fails on a broken
-    wp_rows (its low planes' first halving, srl d, made sla d: the turn's check against the engine differs).
+    wp_rows (its low planes' first halving's rra made a nop: the turn's check against the engine differs).
     Twenty-sixth round (zxplanes128b): each matrix's row classes (plane_classes: its narrow rows skip plane
     6) at wp_class_lists' words, on the tape in the block, each list within a page; wrong classes fail."""
     from soulterm.zx.kernelbench import make_word_masks
@@ -715,9 +715,9 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it
     # a broken wp_rows fails the turn's check
     broken = player_bench(soul, tokenizer, "128k")
     bank = broken.banks[PLANES_BANK]
-    halving = bytes([0xCB, 0x3A, 0xCB, 0x1B])           # srl d / rr e: the low planes' first halving
+    halving = bytes([0x1F, 0x57, 0xCB, 0x1B])           # rra / ld d,a / rr e: the low planes' first halving
     at = bytes(bank).index(halving, broken.sym("wp_rows") - 0xC000)
-    bank[at:at + 2] = bytes([0xCB, 0x22])               # sla d
+    bank[at:at + 1] = bytes([0x00])                     # its rra as a nop
     with pytest.raises(AssertionError):
         forward_turn(broken, engine, context)
     # and so does a wrong class: layer 1's k (29 of its 32 rows need 8 planes) all marked narrow

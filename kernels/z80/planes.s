@@ -1100,13 +1100,25 @@ wp_d0:          .word 0         ; the fill's -x_0
         adc a,d
         ld d,a
         .endmacro
+; wp_word_low_lookup_halved: a plane's last lookup, R + P'_b halved as its high byte is made (`rra`, not `srl d`:
+; 4 T-states a plane fewer, thirty-seventh round); R + P'_b < 2^16, so the adc leaves no carry to shift in.
+        .macro wp_word_low_lookup_halved
+        pop hl
+        ld a,(hl)
+        add a,e
+        ld e,a
+        inc l
+        ld a,(hl)
+        adc a,d
+        rra
+        ld d,a
+        rr e
+        .endmacro
         .macro wp_low_plane_here
         wp_word_low_lookup
         wp_word_low_lookup
         wp_word_low_lookup
-        wp_word_low_lookup
-        srl d
-        rr e
+        wp_word_low_lookup_halved
         .endmacro
         .macro wp_low_plane
         wp_low_plane_here
@@ -1274,9 +1286,7 @@ c_lo:
         ld d,(hl)
         wp_word_low_lookup
         wp_word_low_lookup
-        wp_word_low_lookup
-        srl d
-        rr e
+        wp_word_low_lookup_halved
 .else
         ld a,0                  ; R starts at c_lo + 16 r, under 128 (wp_tables patches it): plane 0's first lookup
         pop bc                  ; adds it as an immediate and its high byte's carry alone (thirty-seventh round: 4
