@@ -30,10 +30,13 @@ from soulterm.zx.weight_planes import (LEAST_SHIFT, MOST_SHIFT, MOST_SUM, PLANES
 OPTIONS_48K = player_kernel_options("128k") + "\nWP_NO_CLASSES = 1\nWP_CHAIN_A = 1"
 WIDE_SOURCE = PLANES_SOURCE + '.include "planes_wide.s"\n'
 X_AT, OUT_AT, W_AT = 0x9C00, 0x9C40, 0xA000
-NARROW_GAIN = 191       # T-states a narrow row fewer than the plain form (plane 6's four lookups and Q's add, 195, and
-                        # plane 7's ld h, 7: it runs down from where the row before left H; less the class test's 11)
-WIDE_COST = 21          # a wide row's class test (sla c / jr z / exx / jp c: 29) against dec b / exx / jp nz (18), and
-                        # its jp to plane 5 (10: the narrow rows fall into it; thirty-seventh round, zx48rows37)
+END_GAIN = 8            # the row's end and store in the alternate set, the high byte in B' (thirty-seventh round,
+                        # zx48rows37: one exx, not three, H kept), against ex de,hl / ld c,ixl / ld b,ixh / add hl,bc
+NARROW_GAIN = 191 + END_GAIN    # T-states a narrow row fewer than the plain form (plane 6's four lookups and Q's add,
+                        # 195, and plane 7's ld h, 7: it runs down from where the row before left H; less the class
+                        # test's 11)
+WIDE_COST = 21 - END_GAIN       # a wide row's class test (sla c / jr z / exx / jp c: 29) against dec b / exx / jp nz
+                        # (18), and its jp to plane 5 (10: the narrow rows fall into it; zx48rows37)
 BYTE_COST = 38          # a byte of bits read (jr z taken / ld c,(hl) / inc hl / sla c / jr nz)
 CALL_COST = 40          # a call's set-up (HL' and a jp against the count, H on group 3's high page) and its end by the
                         # 0 byte

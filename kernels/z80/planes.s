@@ -1456,11 +1456,14 @@ wp_row:
 .endif
         wp_row_low wp_row_planes_5, wp_row_plane_4, wp_row_c_lo
 .ifdef WP_NARROW_BITS
-; (WP_NARROW_BITS, with WP_CHAIN_A: thirty-seventh round, zx48rows37) the output's high byte in D, not H, as long as
-; ld c,ixl / ld b,ixh / add hl,bc / ld a,l: H stays on group 3's high page for the next row, a narrow one's plane 7
+; (WP_NARROW_BITS, with WP_CHAIN_A: thirty-seventh round, zx48rows37) the output made, shifted and stored in the
+; alternate set, its high byte in B' (free there: no count): H stays on group 3's high page for the next row, a narrow
+; one's plane 7, and the store needs one exx, not three (8 T-states a row fewer than ex de,hl / ld c,ixl / ld b,ixh /
+; add hl,bc / ld a,l and the store's exx / ld a,h / exx)
         add ix,de               ; R + r + Q + 8 K = R + Q + c_hi: floor(W x / 16), in 16 bits
+        exx
         .byte $DD,$7C           ; ld a,ixh      (|W x| <= 128 S < 2^19: no clip at any shift)
-        ld d,a
+        ld b,a
         .byte $DD,$7D           ; ld a,ixl
 .else
         ex de,hl                ; R + r + Q + 8 K = R + Q + c_hi: floor(W x / 16), in 16 bits
@@ -1477,7 +1480,7 @@ wp_chain_at:
         jp wp_chain_end         ; (patched: shift - 4 steps of the chain)
         .repeat 15
 .ifdef WP_NARROW_BITS
-        sra d
+        sra b                   ; (B')
 .else
         sra h
 .endif
@@ -1491,16 +1494,18 @@ wp_chain_end:
 .ifndef WP_CHAIN_A
         ld a,l
 .endif
+.ifdef WP_NARROW_BITS
+        ld (de),a
+        inc de
+        ld a,b
+.else
         exx
         ld (de),a
         inc de
         exx
-.ifdef WP_NARROW_BITS
-        ld a,d
-.else
         ld a,h
-.endif
         exx
+.endif
         ld (de),a
         inc de
 .ifdef WP_NO_CLASSES
