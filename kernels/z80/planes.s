@@ -1452,12 +1452,14 @@ wp_rows:
 ; to 0, from group 3's high page, where the row before left H) from S + 2 K, Q = 2 (K + P'_7) + P'_6 with P'_6 =
 ; S - P'_7; it ends on group 0's low page and falls into plane 5 (the row has no plane 6 bytes). The wide rows' top
 ; planes are after the class test (wp_row), which jumps here (thirty-seventh round, zx48rows37: a narrow row 24
-; T-states fewer, no ld h twice and no jp planes_5; a wide one 10 more, its jp planes_5).
+; T-states fewer, no ld h twice and no jp planes_5; a wide one 10 more, its jp). wp_row_down: a down plane, a narrow
+; row's 7 and a wide row's 6 (its jp here, after its add ix,ix: one copy of the plane's code, 29 bytes fewer).
 wp_row_narrow:
-        pop de                  ; plane 7's groups 3 and 2
 wp_row_sum:
         ld ix,0                 ; S + 2 K (wp_tables patches it)
-        wp_top_down_popped      ; 7 (down, Q from S + 2 K: H to group 0's low page)
+wp_row_down:
+        pop de                  ; its groups 3 and 2
+        wp_top_down_popped      ; (down: H to group 0's low page)
 .else
 wp_row:
         ; the top planes: plane 7 (up) starts Q, then 6 (down), 5 (up), 4 (down)
@@ -1537,10 +1539,10 @@ wp_row_class:
 wp_row_bit:
         exx
         jp c,wp_row_narrow
-wp_row:                         ; a wide row: plane 7 (up) starts Q at K, then 6 (down), on at plane 5
+wp_row:                         ; a wide row: plane 7 (up) starts Q at K, then 6 (down: wp_row_down), on at plane 5
         wp_row_top wp_row_k
-        wp_top_down
-        jp wp_row_planes_5
+        add ix,ix
+        jp wp_row_down
 wp_row_bits:
         ld c,(hl)               ; the next 7 rows' bits (fewer in the last byte), a 1 after them
         inc hl
