@@ -66,9 +66,10 @@
 ; before zx48rows37's halvings by rra and R's start (10 fewer), 1,661 before zx48rows35's constants from M; 2,040
 ; with WP_MAKE's wp_make, 389, for planes made
 ; at a first RUN; 1,609 in the bench without it: wp_rows 874, the shift-4 loop 368 of them (389 with its set-up and
-; patches), 1,661 before zx48rows35's constants from M; 1,394 in the 48K player with WP_NARROW_BITS, WP_CHAIN_A and
+; patches), 1,661 before zx48rows35's constants from M; 1,365 in the 48K player with WP_NARROW_BITS, WP_CHAIN_A and
 ; WP_NARROW_MARK_OUT (since zx48rows37: 1,417 before it, the chain in A 14 fewer, the halvings and R's start 5, the
-; narrow row's plane 7 down and the row's end in the alternate set 4; 1,378 with WP_NARROW_MARK and
+; narrow row's plane 7 down and the row's end in the alternate set 4, a wide row's plane 6 by the narrow row's plane 7
+; code 29; 1,378 with WP_NARROW_MARK and
 ; WP_NARROW_MARK_OUT, 1,342 without them, 1,360 with the first alone; 1,380 before zx48rows35),
 ; with SOUL_OUT_PLANES's wp_tops, 192 (204 before the thirtieth round: K + $1000 patched in, plane 7 added to it), and
 ; WP_NO_CLASSES, 473 fewer: 1,392 before the thirtieth round, 1,474 before the twenty-eighth
@@ -161,7 +162,8 @@
 ; planes 7 and 6 follow the test and end `jp wp_row_planes_5`; and the row's end, chain and store run in the alternate
 ; set, the output's high byte in B' (one exx, not three, and H kept): a narrow row 24 + 8 T-states fewer (no ld h
 ; twice, no jp planes_5), a wide one 10 - 8 more, a call 7 more (tests/test_kernels_z80_narrow_bits.py's figures
-; against the plain form: a narrow row 199 fewer, a wide one 13 more, 40 a call).
+; against the plain form: a narrow row 199 fewer, a wide one 13 more, 40 a call). A wide row's plane 6 is the narrow
+; row's plane 7 code (wp_row_down, entered after the wide row's add ix,ix): one down plane's code, 29 bytes fewer.
 ; WP_TOPS_BYTES (thirty-sixth round, zx48logit36: a spend of the 48K's ladder, with SOUL_OUT_PLANES, not with
 ; WP_NARROW_MARK_OUT): logitbytes48.s in wp_tops' place, its one-byte tables on the first four table pages.
 
