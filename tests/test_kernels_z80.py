@@ -1479,8 +1479,10 @@ def test_every_header_that_states_bytes_states_what_its_file_puts_in_the_player(
     # WP_NARROW_MARK_OUT's tests and narrow paths, 40 more; since zx48fc1g36 (FW_FC1_BYTES) 250 more of its macros
     # (wp_top_up_rest, wp_top_down_popped) expanded in fc1planes.s's byte-mask rows; since zx48narrow36 WP_NARROW_BITS'
     # class test, narrow entry and S + 2 K in WP_NARROW_MARK's place, 39 more; since zx48fill37 wp_tables' x popped and
-    # each row's entry 0 by A[a] alone, 57 fewer
-    assert sizes["planes.s"] == 1400
+    # each row's entry 0 by A[a] alone, 57 fewer; since zx48rows37 the chain in A (WP_CHAIN_A) 14 fewer, the low planes'
+    # halvings by rra and R's start as an immediate 5, a narrow row's plane 7 down and the row's end in the alternate
+    # set 4, a wide row's plane 6 by the narrow row's plane 7 code 29
+    assert sizes["planes.s"] == 1348
     banked: dict[str, int] = {}
     for row in planes_bank(load_soul(DEFAULT_SOUL), qkv_apart=True, out_apart=True).listing_lines:
         if "kernels/z80/" in row.file:

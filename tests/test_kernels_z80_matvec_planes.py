@@ -165,8 +165,8 @@ def test_hello_activations_through_one_build_a_layer():
 
 
 def test_a_broken_kernel_fails(bench):
-    """Each of three single-instruction breaks in wp_row's loop (the low planes' first halving srl d as
-    sla d, the top planes' first doubling add ix,ix as two nops, the end's add hl,bc of Q as a nop) makes
+    """Each of three single-instruction breaks in wp_row's loop (the low planes' first halving, its high byte's
+    rra before ld d,a / rr e, as a nop, the top planes' first doubling add ix,ix as two nops, the end's add hl,bc of Q as a nop) makes
     a random call at shift 5 differ from intmath, and each of three in wp_row_4's (the same halving and
     doubling, its end's add ix,de as two nops) one at shift 4: the tests above can fail."""
     rng = np.random.default_rng(7)
@@ -177,7 +177,7 @@ def test_a_broken_kernel_fails(bench):
         want = intmath.matvec(w, 0, x, post=shift)
         start = bench.sym(loop)
         row = bench.peek(start, bench.sym(end) - start)
-        breaks = ((row.index(bytes([0xCB, 0x3A])), bytes([0xCB, 0x22])),
+        breaks = ((row.index(bytes([0x1F, 0x57, 0xCB, 0x1B])), bytes([0x00])),
                   (row.index(bytes([0xDD, 0x29])), bytes([0x00, 0x00])),
                   (row.index(last) + len(last) - 1, bytes([0x00])) if loop == "wp_row" else
                   (row.index(last), bytes([0x00, 0x00])))

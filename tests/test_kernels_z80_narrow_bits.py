@@ -26,14 +26,20 @@ from soulterm.zx.soul_layout import (CHOOSABLE_ROWS_MATRIX, NARROW_BITS_A_BYTE, 
 from soulterm.zx.weight_planes import (LEAST_SHIFT, MOST_SHIFT, MOST_SUM, PLANES_SOURCE, mixed_plane_rows, run_planes,
                                        vector_with_sum)
 
-OPTIONS_48K = player_kernel_options("128k") + "\nWP_NO_CLASSES = 1"     # (planes.s's 48K form on the bench)
+# (planes.s's 48K form on the bench: its chain in A, which WP_NARROW_BITS' row end needs)
+OPTIONS_48K = player_kernel_options("128k") + "\nWP_NO_CLASSES = 1\nWP_CHAIN_A = 1"
 WIDE_SOURCE = PLANES_SOURCE + '.include "planes_wide.s"\n'
 X_AT, OUT_AT, W_AT = 0x9C00, 0x9C40, 0xA000
-NARROW_GAIN = 167       # T-states a narrow row fewer than the plain form (plane 6's four lookups and Q's add, 195, less
-                        # the narrow entry's ld h / jp and the class test's, 28)
-WIDE_COST = 11          # a wide row's class test (sla c / jr z / exx / jp nc: 29) against dec b / exx / jp nz (18)
+END_GAIN = 8            # the row's end and store in the alternate set, the high byte in B' (thirty-seventh round,
+                        # zx48rows37: one exx, not three, H kept), against ex de,hl / ld c,ixl / ld b,ixh / add hl,bc
+NARROW_GAIN = 191 + END_GAIN    # T-states a narrow row fewer than the plain form (plane 6's four lookups and Q's add,
+                        # 195, and plane 7's ld h, 7: it runs down from where the row before left H; less the class
+                        # test's 11)
+WIDE_COST = 21 - END_GAIN       # a wide row's class test (sla c / jr z / exx / jp c: 29) against dec b / exx / jp nz
+                        # (18), and its jp to plane 5 (10: the narrow rows fall into it; zx48rows37)
 BYTE_COST = 38          # a byte of bits read (jr z taken / ld c,(hl) / inc hl / sla c / jr nz)
-CALL_COST = 33          # a call's set-up (HL' and a jp against the count) and its end by the 0 byte
+CALL_COST = 40          # a call's set-up (HL' and a jp against the count, H on group 3's high page) and its end by the
+                        # 0 byte
 TABLES_COST = 38        # wp_tables' S + 2 K (add hl,hl / add hl,de / its store)
 
 
@@ -140,17 +146,17 @@ def test_wp_rows_wide_reads_rows_by_their_bits_and_out_s_rows_exactly(bits):
 
 @pytest.mark.parametrize("broken", ["test", "start"])
 def test_a_broken_class_test_or_narrow_start_fails(bits, broken):
-    """The class test's `jp nc,wp_row` as `jp c` (narrow rows read as wide, wide ones as narrow), or S + 2 K's store
-    left out (a narrow row's start 0): a call with narrow rows differs."""
+    """The class test's `jp c,wp_row_narrow` as `jp nc` (narrow rows read as wide, wide ones as narrow), or S + 2 K's
+    store left out (a narrow row's start 0): a call with narrow rows differs."""
     rng = np.random.default_rng(3605)
     w = mixed_plane_rows(rng, 12)
     assert sum(plane_classes(w))
     x = vector_with_sum(rng, 2000, -300, 300)
     want = intmath.matvec(w, 0, x, post=7)
     if broken == "test":
-        at = bits.sym("wp_row_bit") + 1     # (exx, then jp nc)
-        assert bits.peek(at, 1) == bytes([0xD2])
-        good, bad = bytes([0xD2]), bytes([0xDA])
+        at = bits.sym("wp_row_bit") + 1     # (exx, then jp c)
+        assert bits.peek(at, 1) == bytes([0xDA])
+        good, bad = bytes([0xDA]), bytes([0xD2])
     else:
         at = bits.sym("wp_tables")
         at += bits.peek(at, 1200).index(bytes([0x22]) + (bits.sym("wp_row_sum") + 2).to_bytes(2, "little"))
@@ -162,6 +168,32 @@ def test_a_broken_class_test_or_narrow_start_fails(bits, broken):
     finally:
         bits.poke(at, good)
     assert np.array_equal(run_planes(bits, w, x, 7)[0], want)
+
+
+def test_a_narrow_row_s_plane_7_runs_down_from_group_3_s_high_page(bits):
+    """A narrow row's plane 7 (its masks groups 3 to 0: soul_layout.narrow_rows_bytes) starts where the row before left
+    H, or where wp_rows sets it for a call's first row: that set-up made group 0's low page makes a call whose first
+    row is narrow differ, and one whose first row is wide exact (the wide rows set H)."""
+    rng = np.random.default_rng(3607)
+    w = mixed_plane_rows(rng, 9)
+    order = np.argsort([-c for c in plane_classes(w)], kind="stable")
+    narrow_first, wide_first = w[order], w[order[::-1]]
+    assert plane_classes(narrow_first)[0] == 1 and plane_classes(wide_first)[0] == 0
+    rows = narrow_bits_bytes(narrow_first)[len(narrow_bits(narrow_first)):]
+    row = [v for v in narrow_first[0]]
+    assert rows[:4] == bytes(sum(((v + 128) >> 7 & 1) << j for j, v in enumerate(row[8 * g:8 * g + 8]))
+                             for g in (3, 2, 1, 0))
+    x = vector_with_sum(rng, 1800, -300, 300)
+    page = bits.sym("WP_PAGE")
+    at = bits.sym("wp_rows")
+    at += bits.peek(at, 80).index(bytes([0x26, page + 7]))      # ld h,WP_LAST_PAGE
+    try:
+        bits.poke(at + 1, [page])
+        assert not np.array_equal(run_planes(bits, narrow_first, x, 5)[0], intmath.matvec(narrow_first, 0, x, post=5))
+        assert np.array_equal(run_planes(bits, wide_first, x, 5)[0], intmath.matvec(wide_first, 0, x, post=5))
+    finally:
+        bits.poke(at + 1, [page + 7])
+    assert np.array_equal(run_planes(bits, narrow_first, x, 5)[0], intmath.matvec(narrow_first, 0, x, post=5))
 
 
 def test_wp_tops_with_the_bits_reads_out_s_marks_as_before():

@@ -14,7 +14,7 @@ import pytest
 from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
 from soulterm.zx.weight_planes import MOST_SUM, PLANES_SOURCE, plane_tables, vector_with_sum
 
-OPTIONS_48K = player_kernel_options("128k") + "\nWP_NO_CLASSES = 1\nWP_NARROW_BITS = 1"    # (planes.s's 48K form)
+OPTIONS_48K = player_kernel_options("128k") + "\nWP_NO_CLASSES = 1\nWP_CHAIN_A = 1\nWP_NARROW_BITS = 1"    # (planes.s's 48K form)
 X_AT = 0x9F00
 
 

@@ -134,14 +134,15 @@ def test_hello_activations_through_one_build_a_layer(words):
 def test_it_is_cheaper_than_the_split_tables(words, split):
     """On one x (sum |x| 1,660) and 32 rows: the build 14,000 to 15,000 T-states cheaper (55,228 -> 40,422 measured;
     17,000 to 18,000, ~58,200 -> ~40,600, before zx48fill37's popped x and short entry 0 in the split tables' build),
-    a row 80 to 100 cheaper at shift 4 and at shift 7, wide or narrow."""
+    a row 75 to 100 cheaper at shift 4 and at shift 7, wide or narrow (80 to 100 before zx48rows37's R start as an
+    immediate of the split tables' first low lookup, 4 a row)."""
     rng = np.random.default_rng(16)
     x = vector_with_sum(rng, 1660)
     for w in (rng.integers(-128, 128, (32, 32)), rng.integers(-64, 64, (32, 32))):
         for shift in (LEAST_SHIFT, 7):
             (_, split_tables, split_rows), (_, word_tables, word_rows) = (run_planes(b, w, x, shift) for b in (split, words))
             assert 14_000 < split_tables - word_tables < 15_000
-            assert 80 * 32 < split_rows - word_rows < 100 * 32, (shift, split_rows - word_rows)
+            assert 75 * 32 < split_rows - word_rows < 100 * 32, (shift, split_rows - word_rows)
 
 
 def test_a_broken_kernel_fails(words):

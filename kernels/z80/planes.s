@@ -51,23 +51,28 @@
 ; order ~1,710 a group; 58,155 before the twenty-eighth round, without the shift-4 loop's three patches;
 ; 60,126 before the twenty-sixth round: the sums one level at a time, ~1,930 a group, -N_g in BC, |x|
 ; ~128 a word, 1,792 for the rows of 16);
-; wp_rows at shift 4 (wp_row_4's loop), rows of 8 planes: 32 rows 55,359, 96 rows 165,311, 128 rows
-; 220,287 (1,718 a row: the top planes 786, the low planes 831, the end and the next row's class 101;
-; 383 a call); at any other shift wp_row's loop, 1,744 a row and 16 more a bit of shift above 4 (the
-; end 127 with the chain's jp): 32 rows at shift 7 57,800 (456 a call); a narrow row 158 less in either
-; (32 rows at shift 4 50,303). With WP_NO_CLASSES (the 48K's: no class lists) wp_row's loop alone, no
-; class read a row: 22 less, 1,722 at shift 4. (Before the twenty-eighth round one loop: 1,751 a row
+; wp_rows at shift 4 (wp_row_4's loop), rows of 8 planes: 32 rows 54,719, 96 rows 163,391, 128 rows
+; 217,727 (1,698 a row: the top planes 786, the low planes 811, the end and the next row's class 101;
+; 383 a call); at any other shift wp_row's loop, 1,724 a row and 16 more a bit of shift above 4 (the
+; end 127 with the chain's jp): 32 rows at shift 7 57,160 (456 a call); a narrow row 158 less in either.
+; (Before the thirty-seventh round, zx48rows37, the low planes 831, 20 more: each plane's halving srl d after its
+; last ld d,a, not rra before it, 16, and R's start by ld de and its add, 4: 32 rows 55,359, 96 rows 165,311, 128
+; rows 220,287, at shift 7 57,800.) With WP_NO_CLASSES (the 48K's: no class lists) wp_row's loop alone, no
+; class read a row: 22 less, 1,702 at shift 4. (Before the twenty-eighth round one loop: 1,751 a row
 ; at shift 4 with plane 0's ld h,WP_PAGE, H there already; 1,733 a row before the twenty-sixth round:
 ; the top planes 773, the end 122 with c_hi's add; 94,943 and 1,792 a row when first built: the fill
 ; 48 an entry through one pointer and its B from a buffer, the rows' ld h a plane, the out pointer in
 ; IY, a clip.)
-; Bytes: 1,562 (the 128K player's bank 6's since zxqkv128b, as planes_bank(qkv_apart, out_apart) builds it: the byte
-; tables; 1,619 before zx48fill37's popped x and short entry 0, 1,661 before zx48rows35's constants from M; 2,050 with WP_MAKE's wp_make, 389, for planes made
-; at a first RUN; 1,562 in the bench without it: wp_rows 884, the shift-4 loop 372 of them (393 with its set-up and
-; patches), 1,619 before zx48fill37's popped x, 1,661 before zx48rows35's constants from M; 1,400 in the shipped 48K
-; player (WP_NARROW_BITS, WP_TOPS_BYTES; 1,457 before zx48fill37), 1,417 in the 48K player with WP_NARROW_BITS and
-; WP_NARROW_MARK_OUT before zx48fill37 (since zx48narrow36; 1,378 with WP_NARROW_MARK and WP_NARROW_MARK_OUT, 1,342 without them, 1,360
-; with the first alone; 1,380 before zx48rows35),
+; Bytes: 1,552 (the 128K player's bank 6's since zxqkv128b, as planes_bank(qkv_apart, out_apart) builds it: the byte
+; tables; 1,562 before zx48rows37's halvings by rra and R's start (10 fewer), 1,619 before zx48fill37's popped x and
+; short entry 0 (57 fewer), 1,661 before zx48rows35's constants from M; 1,941 with WP_MAKE's wp_make, 389, for planes
+; made at a first RUN; 1,552 in the bench without it: wp_rows 874, the shift-4 loop 368 of them (389 with its set-up
+; and patches); 1,348 in the shipped 48K player (WP_NARROW_BITS, WP_CHAIN_A, WP_TOPS_BYTES: 1,457 before the
+; thirty-seventh round, zx48fill37's popped x and short entry 0 57 fewer, zx48rows37's chain in A 14, the halvings and
+; R's start 5, the narrow row's plane 7 down and the row's end in the alternate set 4, a wide row's plane 6 by the
+; narrow row's plane 7 code 29); 1,417 in the 48K player with WP_NARROW_BITS and WP_NARROW_MARK_OUT before it
+; (since zx48narrow36; 1,378 with WP_NARROW_MARK and WP_NARROW_MARK_OUT, 1,342 without them, 1,360 with the first
+; alone; 1,380 before zx48rows35),
 ; with SOUL_OUT_PLANES's wp_tops, 192 (204 before the thirtieth round: K + $1000 patched in, plane 7 added to it), and
 ; WP_NO_CLASSES, 473 fewer: 1,392 before the thirtieth round, 1,474 before the twenty-eighth
 ; round; 1,659 in bank 6 and 1,270 in the bench with one loop; the 2,048 table bytes apart, at $C000 in
@@ -76,10 +81,11 @@
 ; as word entries, group g's entry m at 2 m from page WP_PAGE + 2 g (fc1planes.s's form), pushed down their
 ; pages by wordfill.s's macros (fg_tables' steps and rows of 16, 475 T-states a row of 16), and each mask in the rows its
 ; entry's address (soul_layout.plane_words: 64 bytes a row), a lookup `pop hl` / two reads, whatever the plane.
-; On the same x and rows as above: wp_tables 40,422; wp_rows at shift 4: 32 rows 52,415, 96 rows 156,479, 128 rows
-; 208,511 (1,626 a row: the top planes 747, the low planes 778, the end and the next row's class 101), 32 rows
-; at shift 7 54,856; 1,312 bytes in the bench (wp_tables 474, wp_rows 776; wp_fill's 160 gone; 40,608 T-states and
-; 1,354 bytes before zx48rows35's constants from M).
+; On the same x and rows as above: wp_tables 40,422; wp_rows at shift 4: 32 rows 51,903, 96 rows 154,943, 128 rows
+; 206,463 (1,610 a row: the top planes 747, the low planes 762, the end and the next row's class 101), 32 rows
+; at shift 7 54,344; 1,304 bytes in the bench (wp_tables 474, wp_rows 768; wp_fill's 160 gone; 40,608 T-states and
+; 1,354 bytes before zx48rows35's constants from M; each low plane halved by rra since zx48rows37, 16 a row and 8
+; bytes fewer: 52,415, 156,479, 208,511 and 54,856, 1,312 bytes before).
 ; WP_WORDS_FROM_SPLIT (thirtieth round, zxmask30; the 128K player's, with WP_WORD_TABLES): the tape carries the masks
 ; in plane_bytes' layout (WP_SPLIT_BYTES at wp_planes: the word masks' first half, 6,144 bytes fewer on the 128K's
 ; tape) and the first call of wp_tables runs wp_expand_first (63 bytes, before wp_x: the player's bank places it at
@@ -92,9 +98,10 @@
 ; one after it); wordfill.s's rows two a pass (word_fill_rows_paired: the even row from the odd one's last entry, 159
 ; fewer a group) and the Gray code's even A' unstored (112 fewer a group); wp_row's chain shifting the low byte in A
 ; (sra h / rra, 4 fewer a step); WP_SUMS_UNROLLED: the sums of |x| 8 wp_sum_word a group, no djnz (106 fewer a group).
-; On the same x and rows as above: wp_tables 38,927; 32 narrow rows at shift 4 47,305 (47,615 without); 32 rows at
-; shift 7 54,476 (54,856 without); 1,745 bytes in the bench (wp_tables 690, wp_rows 993; 39,113 T-states and 1,787
-; bytes before zx48rows35's constants from M); in the 128K player's bank 6
+; On the same x and rows as above: wp_tables 38,927; 32 narrow rows at shift 4 46,793 (47,103 without); 32 rows at
+; shift 7 53,964 (54,344 without); 1,733 bytes in the bench (wp_tables 690, wp_rows 981; 39,113 T-states and 1,787
+; bytes before zx48rows35's constants from M; 47,305, 54,476 and 1,745 before zx48rows37's halvings by rra); in the
+; 128K player's bank 6
 ; planes.s 1,712 bytes and wordfill.s 240 (1,370 and 149 without: bank 6's room at run time 1,032 -> 584 bytes,
 ; $FCB8-$FEFF).
 ; WP_LOW_START_IN_TABLE (thirty-third round, zxrows33; the 128K player's, with the forms above;
@@ -103,16 +110,17 @@
 ; delta, a narrow row's S + 2 K' + 2 delta), so a row's first low lookup loads DE: 26 T-states a row fewer, the build
 ; 433 more (247 before zx48rows35's constants from M made the end it replaces 186 cheaper, 251 before zxqkv34). On
 ; the same x and rows as above: wp_tables 39,360; 32 narrow rows at shift 4
-; 46,473; 32 rows at shift 7 53,644; 1,793 bytes in the bench (39,364 and 1,794 before zxqkv34 dropped
-; wp_low_constants' `or a`: sla c leaves no carry).
+; 45,961; 32 rows at shift 7 53,132; 1,781 bytes in the bench (39,364 and 1,794 before zxqkv34 dropped
+; wp_low_constants' `or a`: sla c leaves no carry; 46,473, 53,644 and 1,793 before zx48rows37's halvings by rra).
 ; WP_FILL_LINKED (thirty-fourth round, zxqkv34; the 128K player's, with WP_FILL_PAIRS; tests/test_kernels_z80_fill_linked.py):
 ; wordfill.s's word_fill_rows_linked, the fill's 8 passes a group by stubs: the Gray code stores each odd A'[a] into
 ; its pass's stub (`ld hl,A'[a] / ld ix,<next stub> / jp`, wp_fill_stubs) instead of wp_high_sums (2 bytes now, A[0]
 ; alone), and a pass ends `jp (ix)`: 271 T-states a group fewer (a pass's overhead 42, the last 32, against 72). And the
 ; Gray code makes the odd A' alone, A'[1] = A'[0] + x_4, then x_5, x_6 and x_7 in Gray order (8 steps, 3 of them
 ; subtractions, against 15 and 7), without wp_gray_x's second x_4: 139 a group fewer. 410 a group, 1,640 a build. On
-; the same x and rows as above: wp_tables 37,720; 32 narrow rows at shift 4 46,473; 32 rows at shift 7 53,644; 1,798
-; bytes in the bench (wp_high_sums 32 bytes fewer, the stubs 59 more than the loop's reads, the Gray code 22 fewer).
+; the same x and rows as above: wp_tables 37,720; 32 narrow rows at shift 4 45,961; 32 rows at shift 7 53,132; 1,786
+; bytes in the bench (wp_high_sums 32 bytes fewer, the stubs 59 more than the loop's reads, the Gray code 22 fewer;
+; 46,473, 53,644 and 1,798 before zx48rows37's halvings by rra).
 ; WP_NEXT_BY_RET (the same round; with WP_NEXT_ROW_WORDS): a row's next entry, the word SP points at, by `ret` (10
 ; T-states) instead of `pop hl / jp (hl)` (14), at each row's end and wp_rows' first: 4 a row and 4 a call fewer,
 ; 1 byte fewer each of the 4 places. In the 128K player's bank 6 with both: planes.s as long as before (1,707 ->
@@ -122,8 +130,8 @@
 ; or in -32..31 (a narrow one) reads those groups' plane-7 masks one plane lower beside T[W] (wp_group_sums, built at
 ; wp_tables' end: 760 T-states), entering by a stub and leaving by an exit word (below, after wp_rows_end;
 ; benchmarks/z80_group_stream.py): 43 (|W| - 1) - 20 T-states a row fewer, the shipped soul's 6,028 a reply step.
-; planes.s's code in the 128K player (1,707 -> 1,942, wp_x..wp_code_end), wp_rows_wide's orders and fix 145 bytes more,
-; the words 132 fewer: bank 6's room at run time 284 -> 32 ($FEE0-$FEFF).
+; planes.s's code in the 128K player (1,707 -> 1,930, wp_x..wp_code_end; 1,942 before zx48rows37's halvings by rra),
+; wp_rows_wide's orders and fix 145 bytes more, the words 132 fewer: bank 6's room at run time 284 -> 32 ($FEE0-$FEFF).
 ; WP_NARROW_MARK (thirty-fifth round, zx48rows35; the 48K player's, a spend of its ladder where
 ; soul_layout.narrow_mark_take takes the soul; tests/test_kernels_z80_narrow_mark.py): the 48K has no class lists
 ; (WP_NO_CLASSES), so a narrow row says so in its own bytes: its plane 6 group 3 mask, which plane 7's complement makes
@@ -150,6 +158,14 @@
 ; less 36 of bits); planes.s 1,417 bytes in the 48K player (39 more than WP_NARROW_MARK's 1,378: wp_row_narrow's plane 7
 ; and the bits' test and reads); out's rows keep their marks (WP_NARROW_MARK_OUT, for wp_tops), which wp_row no longer
 ; reads: planes_wide.s's fw_out_logits flips a marked exact row's byte 4 back for its call.
+; Since the thirty-seventh round (zx48rows37; with WP_CHAIN_A, the 48K's too since then) a narrow row's plane 7 runs
+; down (soul_layout.narrow_rows_bytes: its masks groups 3 to 0) from group 3's high page, where the row before left H
+; (wp_rows sets it for a call's first row), and falls into plane 5: the class test jumps to it (`jp c`), a wide row's
+; planes 7 and 6 follow the test and end `jp wp_row_planes_5`; and the row's end, chain and store run in the alternate
+; set, the output's high byte in B' (one exx, not three, and H kept): a narrow row 24 + 8 T-states fewer (no ld h
+; twice, no jp planes_5), a wide one 10 - 8 more, a call 7 more (tests/test_kernels_z80_narrow_bits.py's figures
+; against the plain form: a narrow row 199 fewer, a wide one 13 more, 40 a call). A wide row's plane 6 is the narrow
+; row's plane 7 code (wp_row_down, entered after the wide row's add ix,ix): one down plane's code, 29 bytes fewer.
 ; WP_TOPS_BYTES (thirty-sixth round, zx48logit36: a spend of the 48K's ladder, with SOUL_OUT_PLANES, not with
 ; WP_NARROW_MARK_OUT): logitbytes48.s in wp_tops' place, its one-byte tables on the first four table pages.
 ; Popped x and a short entry 0 (thirty-seventh round, zx48fill37; the byte tables', every form without WP_WORD_TABLES:
@@ -179,6 +195,9 @@ WP_GROUP_PAGES  = 2             ; a group's table: a page of low bytes, then one
 .ifdef WP_NARROW_BITS
 .ifndef WP_NO_CLASSES
         .error "WP_NARROW_BITS: wp_row's loop without class lists (the 48K's)"
+.endif
+.ifndef WP_CHAIN_A
+        .error "WP_NARROW_BITS: the row's end in A and D (WP_CHAIN_A), H kept for a narrow row's plane 7"
 .endif
 .ifdef WP_NARROW_MARK
         .error "WP_NARROW_BITS reads a row's class from its bits, WP_NARROW_MARK from its plane 6 bytes: one or the other"
@@ -1204,13 +1223,25 @@ wp_d0:          .word 0         ; the fill's -x_0
         adc a,d
         ld d,a
         .endmacro
+; wp_word_low_lookup_halved: a plane's last lookup, R + P'_b halved as its high byte is made (`rra`, not `srl d`:
+; 4 T-states a plane fewer, thirty-seventh round); R + P'_b < 2^16, so the adc leaves no carry to shift in.
+        .macro wp_word_low_lookup_halved
+        pop hl
+        ld a,(hl)
+        add a,e
+        ld e,a
+        inc l
+        ld a,(hl)
+        adc a,d
+        rra
+        ld d,a
+        rr e
+        .endmacro
         .macro wp_low_plane_here
         wp_word_low_lookup
         wp_word_low_lookup
         wp_word_low_lookup
-        wp_word_low_lookup
-        srl d
-        rr e
+        wp_word_low_lookup_halved
         .endmacro
         .macro wp_low_plane
         wp_low_plane_here
@@ -1281,18 +1312,34 @@ wp_d0:          .word 0         ; the fill's -x_0
         adc a,d
         ld d,a
         .endmacro
+; wp_low_lookup_halved: a plane's last lookup, R + P'_b halved as its high byte is made (`rra`, not `srl d`: 4
+; T-states a plane fewer, thirty-seventh round); R + P'_b <= 2 S + 127 < 2^16, so the adc leaves no carry to shift in.
+        .macro wp_low_lookup_halved mask
+        ld l,mask
+        ld a,(hl)
+        add a,e
+        ld e,a
+        inc h
+        ld a,(hl)
+        adc a,d
+        rra
+        ld d,a
+        rr e
+        .endmacro
+; wp_low_plane_rest: a plane's groups 1, 2 and 3 after group 0's lookup by the popped C.
+        .macro wp_low_plane_rest
+        inc h
+        wp_low_lookup b
+        pop bc
+        inc h
+        wp_low_lookup c
+        inc h
+        wp_low_lookup_halved b
+        .endmacro
         .macro wp_low_plane_here
         pop bc
         wp_low_lookup c
-        inc h
-        wp_low_lookup b
-        pop bc
-        inc h
-        wp_low_lookup c
-        inc h
-        wp_low_lookup b
-        srl d
-        rr e
+        wp_low_plane_rest
         .endmacro
         .macro wp_low_plane
         ld h,WP_PAGE
@@ -1362,12 +1409,23 @@ c_lo:
         ld d,(hl)
         wp_word_low_lookup
         wp_word_low_lookup
-        wp_word_low_lookup
-        srl d
-        rr e
+        wp_word_low_lookup_halved
 .else
+.ifdef WP_WORD_TABLES
         ld de,0                 ; R starts at c_lo + 16 r (wp_tables patches it)
-        wp_low_plane_here       ; 0 (H on group 0's low page: plane 4 walked down to it)
+        wp_low_plane_here       ; 0
+.else
+        ld a,0                  ; R starts at c_lo + 16 r, under 128 (wp_tables patches it): plane 0's first lookup
+        pop bc                  ; adds it as an immediate and its high byte's carry alone (thirty-seventh round: 4
+        ld l,c                  ; T-states and a byte fewer than ld de and the add of E and D)
+        add a,(hl)              ; 0 (H on group 0's low page: plane 4 walked down to it)
+        ld e,a
+        inc h
+        ld a,(hl)
+        adc a,0
+        ld d,a
+        wp_low_plane_rest
+.endif
 .endif
         wp_low_plane            ; 1
         wp_low_plane            ; 2
@@ -1477,6 +1535,9 @@ wp_rows:
         exx
         pop hl
 .else
+.ifdef WP_NARROW_BITS
+        ld h,WP_LAST_PAGE       ; (a narrow first row's plane 7 runs down from group 3's high page)
+.endif
         exx
 .endif
         ld de,(wp_out)
@@ -1495,6 +1556,20 @@ wp_rows:
 .endif
 .endif
 .endif
+.ifdef WP_NARROW_BITS
+; wp_row_narrow: (WP_NARROW_BITS) a narrow row: plane 7 (down: soul_layout.narrow_bits_bytes' order, its masks groups 3
+; to 0, from group 3's high page, where the row before left H) from S + 2 K, Q = 2 (K + P'_7) + P'_6 with P'_6 =
+; S - P'_7; it ends on group 0's low page and falls into plane 5 (the row has no plane 6 bytes). The wide rows' top
+; planes are after the class test (wp_row), which jumps here (thirty-seventh round, zx48rows37: a narrow row 24
+; T-states fewer, no ld h twice and no jp planes_5; a wide one 10 more, its jp). wp_row_down: a down plane, a narrow
+; row's 7 and a wide row's 6 (its jp here, after its add ix,ix: one copy of the plane's code, 29 bytes fewer).
+wp_row_narrow:
+wp_row_sum:
+        ld ix,0                 ; S + 2 K (wp_tables patches it)
+wp_row_down:
+        pop de                  ; its groups 3 and 2
+        wp_top_down_popped      ; (down: H to group 0's low page)
+.else
 wp_row:
         ; the top planes: plane 7 (up) starts Q, then 6 (down), 5 (up), 4 (down)
         wp_row_top wp_row_k     ; 7: Q starts at K (wp_tables patches it)
@@ -1508,7 +1583,19 @@ wp_row:
 .else
         wp_top_down             ; 6 (H back on group 0's low page)
 .endif
+.endif
         wp_row_low wp_row_planes_5, wp_row_plane_4, wp_row_c_lo
+.ifdef WP_NARROW_BITS
+; (WP_NARROW_BITS, with WP_CHAIN_A: thirty-seventh round, zx48rows37) the output made, shifted and stored in the
+; alternate set, its high byte in B' (free there: no count): H stays on group 3's high page for the next row, a narrow
+; one's plane 7, and the store needs one exx, not three (8 T-states a row fewer than ex de,hl / ld c,ixl / ld b,ixh /
+; add hl,bc / ld a,l and the store's exx / ld a,h / exx)
+        add ix,de               ; R + r + Q + 8 K = R + Q + c_hi: floor(W x / 16), in 16 bits
+        exx
+        .byte $DD,$7C           ; ld a,ixh      (|W x| <= 128 S < 2^19: no clip at any shift)
+        ld b,a
+        .byte $DD,$7D           ; ld a,ixl
+.else
         ex de,hl                ; R + r + Q + 8 K = R + Q + c_hi: floor(W x / 16), in 16 bits
         .byte $DD,$4D           ; ld c,ixl      (|W x| <= 128 S < 2^19: no clip at any shift)
         .byte $DD,$44           ; ld b,ixh
@@ -1518,10 +1605,15 @@ wp_row:
 ; and no ld a,l after it (4 fewer a row at any shift, 3 bytes a step)
         ld a,l
 .endif
+.endif
 wp_chain_at:
         jp wp_chain_end         ; (patched: shift - 4 steps of the chain)
         .repeat 15
+.ifdef WP_NARROW_BITS
+        sra b                   ; (B')
+.else
         sra h
+.endif
 .ifdef WP_CHAIN_A
         rra
 .else
@@ -1532,30 +1624,34 @@ wp_chain_end:
 .ifndef WP_CHAIN_A
         ld a,l
 .endif
+.ifdef WP_NARROW_BITS
+        ld (de),a
+        inc de
+        ld a,b
+.else
         exx
         ld (de),a
         inc de
         exx
         ld a,h
         exx
+.endif
         ld (de),a
         inc de
 .ifdef WP_NO_CLASSES
 .ifdef WP_NARROW_BITS
-; (WP_NARROW_BITS) the next row's class by its bit: a wide row to wp_row, a narrow one (no plane 6 bytes) on here;
-; the list's 0 byte ends the call.
+; (WP_NARROW_BITS) the next row's class by its bit: a narrow row (no plane 6 bytes) to wp_row_narrow, a wide one on
+; here; the list's 0 byte ends the call.
 wp_row_class:
         sla c                   ; (carry: narrow; Z: this byte's bits used, its 1 shifted out)
         jr z,wp_row_bits
 wp_row_bit:
         exx
-        jp nc,wp_row
-; wp_row_narrow: (WP_NARROW_BITS) a narrow row: plane 7 (up) from S + 2 K, Q = 2 (K + P'_7) + P'_6 with P'_6 =
-; S - P'_7; then plane 5 from group 0's low page (the row has no plane 6 bytes).
-wp_row_narrow:
-        wp_row_top wp_row_sum
-        ld h,WP_PAGE
-        jp wp_row_planes_5
+        jp c,wp_row_narrow
+wp_row:                         ; a wide row: plane 7 (up) starts Q at K, then 6 (down: wp_row_down), on at plane 5
+        wp_row_top wp_row_k
+        add ix,ix
+        jp wp_row_down
 wp_row_bits:
         ld c,(hl)               ; the next 7 rows' bits (fewer in the last byte), a 1 after them
         inc hl
@@ -2047,3 +2143,4 @@ wp_table_pages: .res 4 * WP_GROUP_PAGES * 256
 .endif
         .assert (wp_table_pages & 255) == 0, "the tables: whole pages"
 WP_PAGE         = wp_table_pages >> 8
+WP_LAST_PAGE    = WP_PAGE + 4 * WP_GROUP_PAGES - 1      ; group 3's high page (where a row's plane 3 leaves H)

@@ -318,8 +318,8 @@ wp_rows_wide:
 wp_wide_order:                  ; soul_layout.PLANE_ORDER: 1 << b, then 24 where the groups run down (no end mark:
         .byte 1 << 7, 0, 1 << 6, 24, 1 << 5, 0, 1 << 4, 24, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0   ; plane 3 ends it)
 .ifdef WP_NARROW_BITS
-wp_wide_order_narrow:           ; (a narrow row's: no plane 6, plane 7's bit as bits 7 and 6)
-        .byte 3 << 6, 0, 1 << 5, 0, 1 << 4, 24, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0
+wp_wide_order_narrow:           ; (a narrow row's: no plane 6, plane 7's bit as bits 7 and 6, its groups down)
+        .byte 3 << 6, 24, 1 << 5, 0, 1 << 4, 24, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0
 wp_wide_bits:   .byte $80       ; (this byte's class bits left, as wp_rows' C'; a call reads its list's bits to their
                                 ; end, which leaves $80, none, for the next)
 .endif

@@ -36,8 +36,10 @@ FAST_SCORES_OPTION = FAST_SCORES + "\nkv_keys = $4000\nkv_key_sums = $4A00"
 WEIGHT_PLANES_OPTION = "FW_PLANES = 1"   # forward.s's q, k, v by planes.s (the 128K player's, twenty-fifth round)
 # the 48K's FW_PLANES (twenty-sixth round, zxplanes48): q, k and v in plane_bytes' layout alone (soul_layout's
 # SOUL_QKV_PLANES; planes.s's slow exact rows, wp_rows_wide, take the xn that wp_tables declines); its rows
-# without narrow classes (no room for their lists: WP_NO_CLASSES, twenty-eighth round, zxplanes28: no dispatch a row)
-WEIGHT_PLANES_48K_OPTION = "SOUL_QKV_PLANES = 1\nSOUL_OUT_PLANES = 1\nWP_NO_CLASSES = 1"
+# without narrow classes (no room for their lists: WP_NO_CLASSES, twenty-eighth round, zxplanes28: no dispatch a row);
+# its chain shifting the output's low byte in A (WP_CHAIN_A, the 128K's since zxrows31, the 48K's since the thirty-seventh
+# round, zx48rows37: 4 T-states a bit of shift above 4 a row fewer and 14 bytes fewer)
+WEIGHT_PLANES_48K_OPTION = "SOUL_QKV_PLANES = 1\nSOUL_OUT_PLANES = 1\nWP_NO_CLASSES = 1\nWP_CHAIN_A = 1"
 # planes.s's narrow q, k and v rows by a mark in their plane 6 bytes (thirty-fifth round, zx48rows35), with the above
 NARROW_MARK_OPTION = "WP_NARROW_MARK = 1"
 NARROW_MARK_OUT_OPTION = "WP_NARROW_MARK_OUT = 1"     # (and out's rows for wp_tops, with it)

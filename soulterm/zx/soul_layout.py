@@ -131,7 +131,7 @@ def plane_groups(plane: int) -> range:
     return range(PLANE_GROUPS - 1, -1, -1) if plane in PLANES_DOWN else range(PLANE_GROUPS)
 
 
-def plane_bytes(weights, narrow: bool = False, marked: bool = False) -> bytes:
+def plane_bytes(weights, narrow: bool = False, marked: bool = False, seven_down: bool = False) -> bytes:
     """kernels/z80/planes.s's layout of a 32-column matrix: each row as 8 planes of 4 bytes, in
     PLANE_ORDER (PLANES_DOWN's groups 3 to 0, the others' 0 to 3); plane b's byte for group g has bit j = bit b of u = w + 128 (w xor $80, as
     matvec_bytes stores it) for column 8 g + j. 32 bytes a row, the weights' own size. With `narrow`
@@ -139,7 +139,9 @@ def plane_bytes(weights, narrow: bool = False, marked: bool = False) -> bytes:
     6's 4 masks out (28 bytes: plane 6 is plane 7's complement there, and plane_words has no words for it). With
     `marked` (WP_NARROW_MARK, thirty-fifth round, zx48rows35: the 48K's) a narrow row's plane 6 group 3 byte (its
     byte NARROW_MARK_AT) is plane 7's group 3 byte (the one before it) instead of its complement: planes.s's wp_row
-    reads that mark and passes plane 6 over (narrow_mark_take: no other row that wp_row reads has it)."""
+    reads that mark and passes plane 6 over (narrow_mark_take: no other row that wp_row reads has it). With
+    `seven_down` (and `narrow`: WP_NARROW_BITS' rows, the 48K's since the thirty-seventh round, zx48rows37) a narrow row's
+    plane 7 masks run from group 3 down, as wp_row_narrow walks them (from where the row before left H)."""
     w = [[int(v) for v in row] for row in weights]
     if any(len(row) != PLANE_GROUPS * PLANE_GROUP_COLS for row in w):
         raise LayoutError(f"planes.s takes {PLANE_GROUPS * PLANE_GROUP_COLS} columns")
@@ -150,7 +152,8 @@ def plane_bytes(weights, narrow: bool = False, marked: bool = False) -> bytes:
         for plane in PLANE_ORDER:
             if plane == 6 and narrow and narrow_row:
                 continue
-            for group in plane_groups(plane):
+            down = seven_down and narrow and narrow_row and plane == 7
+            for group in reversed(range(PLANE_GROUPS)) if down else plane_groups(plane):
                 cols = u[PLANE_GROUP_COLS * group:PLANE_GROUP_COLS * (group + 1)]
                 out.append(sum((v >> plane & 1) << j for j, v in enumerate(cols)))
         if marked and narrow_row:
@@ -166,7 +169,7 @@ def narrow_bits(weights) -> bytes:
     """planes.s's WP_NARROW_BITS (thirty-sixth round, zx48narrow36: the 48K's q, k and v): a matrix's rows' classes
     (plane_classes) as bits, NARROW_BITS_A_BYTE rows a byte from bit 7 down, each byte's bits followed by a 1 (wp_row's
     `sla c` leaves 0 when a byte's bits are used), then a 0 byte, the list's end. A narrow row (1) has no plane 6 bytes
-    (plane_bytes(narrow=True))."""
+    (narrow_rows_bytes)."""
     classes = plane_classes(weights)
     out = bytearray()
     for first in range(0, len(classes), NARROW_BITS_A_BYTE):
@@ -175,9 +178,14 @@ def narrow_bits(weights) -> bytes:
     return bytes(out + b"\0")
 
 
+def narrow_rows_bytes(weights) -> bytes:
+    """WP_NARROW_BITS' rows: plane_bytes(narrow=True, seven_down=True) (28 bytes a narrow row, its plane 7 down)."""
+    return plane_bytes(weights, narrow=True, seven_down=True)
+
+
 def narrow_bits_bytes(weights) -> bytes:
-    """WP_NARROW_BITS' layout of a matrix: narrow_bits, then plane_bytes(narrow=True) (28 bytes a narrow row)."""
-    return narrow_bits(weights) + plane_bytes(weights, narrow=True)
+    """WP_NARROW_BITS' layout of a matrix: narrow_bits, then narrow_rows_bytes."""
+    return narrow_bits(weights) + narrow_rows_bytes(weights)
 NARROW_MARK_AT = PLANE_GROUPS   # (WP_NARROW_MARK) a row's plane 6 group 3 byte, after plane 7's group 3 byte
 
 
@@ -629,7 +637,7 @@ def _tensor_lines(name: str, tensor, soul) -> list[str]:
         lines += _data_lines(_array(list(bits)), "byte")
         lines += [f'        .assert * - {_label(name)} == FW_CLASS_BYTES, "fw_projection: {name}\'s rows after its '
                   f'class bits"']
-        lines += _data_lines(_array(list(plane_bytes(tensor.values, narrow=True))), "byte") + [".else", ".ifdef WP_NARROW_MARK"]
+        lines += _data_lines(_array(list(narrow_rows_bytes(tensor.values))), "byte") + [".else", ".ifdef WP_NARROW_MARK"]
         lines += _data_lines(_array(list(plane_bytes(tensor.values, marked=True))), "byte") + [".else"]
         lines += _data_lines(_array(list(plane_bytes(tensor.values))), "byte") + [".endif", ".endif"]
         lines += [f"{_label(name)}_end:", ".else"]
