@@ -521,11 +521,41 @@ MV_LOW_HLA      = 1             ; (the 128K's options) the low rows start as the
 .endif
 .endif
 .ifdef MV_COARSE
+.ifndef MV_COARSE_UNCALLED              ; (with it, the coarse prepare's look at the wide columns is gone)
 MV_WIDE_H       = 1             ; mv_wide_h: the coarse and the low slots' wide columns' h (sixteenth round)
-.else
+.endif
+.endif
 .ifdef MV_LOW_SLOTS
 MV_WIDE_H       = 1
 .endif
+.ifdef MV_HZ_ENDS
+MV_WIDE_H       = 1             ; (mv_hz_prepare's look at them, mv_wide_h_pm1)
+.endif
+; MV_WIDE_PM1 (thirty-seventh round, zx48proj37: a spend of the 48K's ladder, build.py's WIDE_PM1_48K; with
+; MV_HZ_ENDS it adds nothing, mv_hz_prepare does the same): a whole call or first part in narrow mode whose wide
+; columns all have h = +-1 (every |x| <= 384: proj's, on attention's output) runs mv_hz_wide's forms in their
+; high pieces, 2wh = +-2(w + 128) added into the slots' H:L from the weight the slot popped, with no h sum and
+; no walk: its rows start at mv_row_narrow_k (-Ch's operands 0) and end in mv_row_end as a call with no wide
+; column does; the pass's form goes back as mv_part returns (mv_wide_pm1_prepare, mv_wide_pm1_back).
+.ifdef MV_WIDE_PM1
+.ifdef MV_PAIR_SLOTS                    ; (mv_hz_wide's forms are the pairs' high pieces: a rung without them,
+.ifdef MV_BIAS_IN_K                     ; or without mv_narrow_k's H:L:A start, MV_BIAS_IN_K's, has none of it)
+.ifndef MV_LOW_SLOTS
+.ifndef MV_HZ_ENDS
+MV_WIDE_PM1_OWN = 1             ; (its own prepare: MV_HZ_ENDS' mv_hz_prepare does it otherwise)
+MV_WIDE_H       = 1
+.endif
+.endif
+.endif
+.endif
+.endif
+.ifdef MV_HZ_ENDS
+.ifdef MV_PAIR_SLOTS
+MV_HZ_WIDE      = 1             ; mv_hz_wide and its forms (MV_HZ_ENDS' or MV_WIDE_PM1's)
+.endif
+.endif
+.ifdef MV_WIDE_PM1_OWN
+MV_HZ_WIDE      = 1
 .endif
 .ifndef MV_LOW_SLOTS
 MV_HLA_SLOTS    = 1             ; (the 48K's) mv_slots' low pieces sum in H:L:A, D = 0 (sixteenth round)
@@ -888,6 +918,9 @@ mv_part:
 .endif
 .ifdef MV_HZ_ENDS
         call mv_hz_prepare
+.endif
+.ifdef MV_WIDE_PM1_OWN
+        call mv_wide_pm1_prepare
 .endif
 .ifdef MV_COARSE
         ld a,(mv_rows)
@@ -1903,7 +1936,7 @@ mv_hz_prepare:
         ld (mv_row_end+1),hl
         ret
 .ifdef MV_PAIR_SLOTS
-; mv_hz_wide - (mv_hz_prepare, A = @short - @mode - 2) the short row ends for a narrow call's rows
+; mv_hz_wide - (mv_hz_prepare or MV_WIDE_PM1's mv_wide_pm1_prepare, A = @short - @mode - 2) for a narrow call's rows
 ; with wide columns too, where each has h = +-1 (as the 128K's coarse and low blocks: every |x| <=
 ; 384, so the doubled sum fits the slots' 24 bits): each wide column's high piece, 2wh = +-2w, goes
 ; into the slots' H:L from the weight its slot popped (C, or B in an odd slot): ld e,c and add hl,de
@@ -1919,6 +1952,9 @@ mv_hz_wide_end:
         ld hl,mv_part_end
         ld (mv_hz_done+1),hl
         ld a,mv_hz_wide@back - mv_hz_wide@mode - 2
+.endif
+.endif
+.ifdef MV_HZ_WIDE
 mv_hz_wide:
         ld (@mode+1),a
         ld ix,(mv_first_slot)
@@ -2017,6 +2053,41 @@ mv_hz_own_minus:
         .byte $D9
         .byte $DD,$5E,$FE,$FD,$56,$FE,$19,$30
 .endif
+.ifdef MV_WIDE_PM1_OWN
+; mv_wide_pm1_prepare - (mv_part, after mv_prepare; MV_WIDE_PM1 without MV_HZ_ENDS) a narrow call's rows
+; with wide columns (mv_row_narrow's), each of h +-1: mv_hz_wide's forms in their high pieces, the rows
+; from mv_row_narrow_k with no h sum (-Ch's operands 0: the forms' 2wh and their -256 and +258 in -Cl
+; are the whole of it), and mv_wide_pm1_back as mv_part's return, which puts the pass's form back after
+; the last row (mv_part_end's ret; mv_part saves SP after this). Any other call: its rows as mv_prepare
+; chose them (matvec_again's too: mv_prepare chooses its rows' start again, and -Cl's bytes are back).
+; Clobbers everything but IY.
+mv_wide_pm1_prepare:
+        ld hl,(mv_first_row+1)
+        ld de,mv_row_narrow
+        or a
+        sbc hl,de
+        ret nz                  ; (no wide column, a full call or a second part)
+        call mv_wide_h_pm1
+        ret nz                  ; (a wide column of another h: the walk)
+        ld hl,mv_row_narrow_k
+        ld (mv_first_row+1),hl
+        ld (mv_row_jump+1),hl
+        xor a
+        ld h,a
+        ld l,a
+        ld (MV_NARROW_NC_H),hl
+        ld (MV_NARROW_NC_H_TOP),a
+        ld a,mv_hz_wide@short - mv_hz_wide@mode - 2
+        call mv_hz_wide
+        pop hl                  ; mv_part's return
+        ld de,mv_wide_pm1_back
+        push de                 ; (under it: mv_part_end's ret comes here)
+        jp (hl)
+; mv_wide_pm1_back - the pass's form back in the wide columns' high pieces (mv_hz_wide, which returns
+; to mv_part's caller). Clobbers everything but IY.
+mv_wide_pm1_back:
+        ld a,mv_hz_wide@back - mv_hz_wide@mode - 2
+        jp mv_hz_wide
 .endif
 
 ; mv_prepare - the row pointers and the shift; then (unless matvec_again)

@@ -68,7 +68,7 @@ from .soul_layout import (FIRST_SHARED_OPTION, PLANE_GROUPS, PLANE_ORDER, QKV_MA
                           plane_classes, plane_group_classes, plane_group_word_bytes, plane_groups, plane_words)
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
 from .kernelbench import (BIT_CHAIN, KERNEL_FILES, RAW_MOST_SHIFT, SCATTER_POPS, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
-                          TOPS_BYTES,
+                          TOPS_BYTES, WIDE_PM1,
                           Z80_KERNELS_DIR,
                           player_kernel_options, runs_coarse, runs_narrow)
 from .soul_layout import (CHOOSABLE_ROWS_MATRIX, bias_of, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
@@ -313,7 +313,10 @@ BIT_CHAIN_48K = BIT_CHAIN
 # (WP_NARROW_MARK_OUT's bytes back: player_source leaves that spend out)
 TOPS_BYTES_48K = TOPS_BYTES
 FIRST_SPENDS_48K = (TABLE_BY_DIMENSION_48K, TOPS_BYTES_48K)        # (on the packed key planes' rungs, before SPENDS_48K's)
-LAST_SPENDS_48K = (BIT_CHAIN_48K, SCATTER_POPS_48K)    # (on the packed key planes' rungs, after SPENDS_48K's)
+# proj's wide columns of h +-1 by mv_hz_wide's forms, no walk (matvec.s's MV_WIDE_PM1, thirty-seventh round, zx48proj37:
+# docs/spectrum.md, "Thirty-seventh round: the 48K's proj"): last, where the room is left
+WIDE_PM1_48K = WIDE_PM1
+LAST_SPENDS_48K = (BIT_CHAIN_48K, SCATTER_POPS_48K, WIDE_PM1_48K)    # (on the packed key planes' rungs, after SPENDS_48K's)
 PLANES_SPENDS_48K = (LEADING_ZEROS_48K,) + FIRST_SPENDS_48K + LAST_SPENDS_48K   # (the spends the packed key planes keep)
 SPENDS_48K = (NARROW_MARKS_48K + (HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:4]
               + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:] + (SHORT_MADE_48K,))
