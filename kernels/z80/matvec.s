@@ -531,19 +531,37 @@ MV_WIDE_H       = 1
 .ifdef MV_HZ_ENDS
 MV_WIDE_H       = 1             ; (mv_hz_prepare's look at them, mv_wide_h_pm1)
 .endif
-; MV_WIDE_PM1 (thirty-seventh round, zx48proj37: a spend of the 48K's ladder, build.py's WIDE_PM1_48K; with
-; MV_HZ_ENDS it adds nothing, mv_hz_prepare does the same): a whole call or first part in narrow mode whose wide
-; columns all have h = +-1 (every |x| <= 384: proj's, on attention's output) runs mv_hz_wide's forms in their
-; high pieces, 2wh = +-2(w + 128) added into the slots' H:L from the weight the slot popped, with no h sum and
-; no walk: its rows start at mv_row_narrow_k (-Ch's operands 0) and end in mv_row_end as a call with no wide
-; column does; the pass's form goes back as mv_part returns (mv_wide_pm1_prepare, mv_wide_pm1_back).
+; MV_WIDE_PM1 (thirty-seventh round, zx48proj37: a spend of the 48K's ladder, build.py's WIDE_PM1_48K): narrow
+; mode only for a whole call with at most a quarter of its columns wide, each of h = +-1 (every |x| <= 384: proj's,
+; on attention's output); their high pieces run mv_hz_wide's forms, 2wh = +-2(w + 128) added into the slots' H:L
+; from the weight the slot popped, with no h sum: its rows start at mv_row_narrow_k (-Ch's operands 0) and end in
+; mv_row_end as a call with no wide column does, and the pass's form goes back as mv_part returns
+; (mv_wide_pm1_prepare, mv_wide_pm1_back). Any other call with a wide column, and every call of two parts (fc2's
+; declined calls: a narrow second part's wide columns would need the walk), runs full, so that no row walks its
+; wide columns' S(w): mv_row_narrow's walk, mv_row_any and mv_wide_sum are left out. Where a call could come with
+; its bias folded (MV_FOLDED_BIAS without FW_FC1_BYTES: fc1's matvec calls, narrow whatever their wide columns),
+; or a coarse one (MV_COARSE without MV_COARSE_UNCALLED: mv_exact_row's rows walk), with MV_HZ_ENDS, the sparse
+; calls (MV_SPARSE), the low slots or without the pairs it assembles nothing.
 .ifdef MV_WIDE_PM1
-.ifdef MV_PAIR_SLOTS                    ; (mv_hz_wide's forms are the pairs' high pieces: a rung without them,
-.ifdef MV_BIAS_IN_K                     ; or without mv_narrow_k's H:L:A start, MV_BIAS_IN_K's, has none of it)
+.ifdef MV_FOLDED_BIAS
+.ifndef FW_FC1_BYTES
+MV_WIDE_PM1_FOLDED = 1          ; (a folded call may come: not here)
+.endif
+.endif
+.ifdef MV_COARSE
+.ifndef MV_COARSE_UNCALLED
+MV_WIDE_PM1_FOLDED = 1          ; (nor where a coarse call's exact rows walk, mv_exact_row)
+.endif
+.endif
+.ifndef MV_WIDE_PM1_FOLDED
+.ifdef MV_PAIR_SLOTS                    ; (mv_hz_wide's forms are the pairs' high pieces, added into
+.ifdef MV_BIAS_IN_K                     ; mv_narrow_k's H:L:A start, MV_BIAS_IN_K's)
 .ifndef MV_LOW_SLOTS
 .ifndef MV_HZ_ENDS
-MV_WIDE_PM1_OWN = 1             ; (its own prepare: MV_HZ_ENDS' mv_hz_prepare does it otherwise)
-MV_WIDE_H       = 1
+.ifndef MV_SPARSE
+MV_WIDE_PM1_OWN = 1             ; (MV_WIDE_PM1 assembled: no walk)
+.endif
+.endif
 .endif
 .endif
 .endif
@@ -1540,6 +1558,7 @@ MV_CARRY_PTR    = * - 2
         ld (MV_CARRY_PTR),hl
         jp mv_next_row          ; (the next row follows: its K and the first part's columns alone)
 
+.ifndef MV_WIDE_PM1_OWN                 ; (MV_WIDE_PM1: no narrow second part, no walk)
 ; mv_row_any - a row's start in a second part in narrow mode (mv_mode) with
 ; a wide column (with none, mv_row_resume's start is the same, and shorter):
 ; the h sum at -Ch + the first part's V - S(w) of each wide column (narrow:
@@ -1677,6 +1696,7 @@ MV_NARROW_NC_L_TOP = * - 1
         inc h
         or a
         jr @weight
+.endif
 
 .ifdef MV_SPARSE
 ; mv_row_sparse - a sparse call's row start (a whole call or a first part): no K,
@@ -1723,6 +1743,7 @@ MV_RESUME_BACK  = * - 2
         inc a
         jp mv_jump
 
+.ifndef MV_WIDE_PM1_OWN
 ; mv_wide_sum - C':H':L' -= S(w) for each of the row's wide columns. Clobbers
 ; AF, B, DE, HL, IXL, IYL and D'E'.
 mv_wide_sum:
@@ -1755,6 +1776,7 @@ mv_wide_sum:
         inc h
         or a
         jr @weight
+.endif
 
 ; mv_fixup - E:H:L = V -= 2w for each flagged column (its h ran as -127, not -128).
 ; A = the count, mv_row_ptr = the row's end (mv_flag_list holds each column's
@@ -2054,24 +2076,20 @@ mv_hz_own_minus:
         .byte $DD,$5E,$FE,$FD,$56,$FE,$19,$30
 .endif
 .ifdef MV_WIDE_PM1_OWN
-; mv_wide_pm1_prepare - (mv_part, after mv_prepare; MV_WIDE_PM1 without MV_HZ_ENDS) a narrow call's rows
-; with wide columns (mv_row_narrow's), each of h +-1: mv_hz_wide's forms in their high pieces, the rows
-; from mv_row_narrow_k with no h sum (-Ch's operands 0: the forms' 2wh and their -256 and +258 in -Cl
-; are the whole of it), and mv_wide_pm1_back as mv_part's return, which puts the pass's form back after
-; the last row (mv_part_end's ret; mv_part saves SP after this). Any other call: its rows as mv_prepare
-; chose them (matvec_again's too: mv_prepare chooses its rows' start again, and -Cl's bytes are back).
+; mv_wide_pm1_prepare - (mv_part, after mv_prepare; MV_WIDE_PM1) a narrow call with wide columns (each of h
+; +-1, mv_prepare): mv_hz_wide's forms in their high pieces, no h sum (-Ch's operands 0: the forms' 2wh and
+; their -256 and +258 in -Cl are the whole of it; the rows from mv_row_narrow_k), and mv_wide_pm1_back as
+; mv_part's return, which puts the pass's form back after the last row (mv_part_end's ret; mv_part saves SP
+; after this). Any other call: nothing (matvec_again's too: -Cl's bytes are back, its mode and list stand).
 ; Clobbers everything but IY.
 mv_wide_pm1_prepare:
-        ld hl,(mv_first_row+1)
-        ld de,mv_row_narrow
+        ld a,0                  ; patched: mv_wide_list's length (the pass)
+MV_WIDE_COUNT   = * - 1
         or a
-        sbc hl,de
-        ret nz                  ; (no wide column, a full call or a second part)
-        call mv_wide_h_pm1
-        ret nz                  ; (a wide column of another h: the walk)
-        ld hl,mv_row_narrow_k
-        ld (mv_first_row+1),hl
-        ld (mv_row_jump+1),hl
+        ret z
+        ld a,(mv_mode)
+        rra                     ; MV_NARROW: a whole call (mv_prepare)
+        ret nc
         xor a
         ld h,a
         ld l,a
@@ -2264,6 +2282,9 @@ mv_prepare:
         ld (mv_first_parity),a
         xor a
         ld (mv_flag_count),a
+.ifdef MV_WIDE_PM1_OWN
+        ld (MV_WIDE_OTHER),a    ; (each pass: a wide column of h other than +-1)
+.endif
         ld iy,0                 ; IY: Cl's low word (matvec sets IY after this)
         ld a,mv_wide_list & 255
         ld (mv_wide_end),a
@@ -2490,6 +2511,14 @@ MV_CL_SKIP_OPS  = $18 | ((@cl_stored - @cl_added - 2) << 8)    ; jr @cl_stored
         jr z,@flagged
 @h_set:
         dec a                   ; A = h - 1
+.ifdef MV_WIDE_PM1_OWN
+        ld e,a
+        add a,2
+        and $FD                 ; Z: h +-1 (A = 0 or -2)
+        jr z,* + 5
+        ld (MV_WIDE_OTHER),a    ; (nonzero: the call runs full, whichever mode the pass expects)
+        ld a,e
+.endif
         ld h,MV_SQ_PAGE
 .ifdef MV_LOW_SLOTS
 @h_store:
@@ -2965,6 +2994,15 @@ MV_K_TOP_ADD    = * - 1         ; $FF, implied, goes into -Cl's there)
         srl b
         inc b
         ld hl,mv_mode
+.ifdef MV_WIDE_PM1_OWN
+        res MV_NARROW_BIT,(hl)  ; (MV_WIDE_PM1) full but for a whole call (no MV_KEEP, MV_RESUME) with at
+        cp b                    ; most a quarter of its columns wide, each of h +-1 (mv_hz_wide's forms: no walk)
+        jr nc,@mode_set
+        ld a,(hl)               ; (nonzero: a part of two)
+        or 0                    ; patched (the pass, @h_set): nonzero for a wide column of another h
+MV_WIDE_OTHER   = * - 1
+        jr nz,@mode_set
+.else
         bit MV_RESUME_BIT,(hl)  ; a second part runs in its first part's mode
         jr nz,@mode_set
         res MV_NARROW_BIT,(hl)
@@ -2979,6 +3017,7 @@ MV_K_TOP_ADD    = * - 1         ; $FF, implied, goes into -Cl's there)
 @narrow:
 .else
         jr nc,@mode_set
+.endif
 .endif
         set MV_NARROW_BIT,(hl)
 @mode_set:
@@ -3027,10 +3066,12 @@ MV_K_TOP_ADD    = * - 1         ; $FF, implied, goes into -Cl's there)
         jp nz,@columns_setup    ; expecting narrow (its checks write the jps; no mv_skip_high)
         inc a
         ld (mv_h_skipped),a
+.ifndef MV_WIDE_PM1_OWN                 ; (with it no walk)
         ld a,(mv_wide_list)     ; mv_row_narrow's walk: its first distance from the row's K
         add a,3                 ; (MV_SHORT_K: 2 for a short matrix, mv_k_toggle)
 MV_FIRST_WIDE_K = * - 1
         ld (MV_FIRST_WIDE),a
+.endif
         jr @odd_count
 @full:
         ld c,a                  ; C = 0: the pass expected narrow mode (the one-piece columns
@@ -3163,6 +3204,15 @@ MV_FIRST_WIDE_K = * - 1
 .endif
         ld (mv_flag_check+1),hl
         ld a,(mv_mode)
+.ifdef MV_WIDE_PM1_OWN
+        ld hl,mv_row_narrow_k   ; narrow: a whole call, its wide columns by mv_hz_wide's forms (mv_wide_pm1_prepare)
+        rra                     ; MV_NARROW
+        jr c,@row_set
+        ld hl,mv_row_resume     ; (a second part: full)
+        and MV_RESUME / 2
+        jr nz,@row_set
+        ld hl,mv_row
+.else
         ld hl,mv_row            ; (the full path's rows first: the cheapest test)
         or a
         jr z,@row_set
@@ -3205,6 +3255,7 @@ MV_FIRST_WIDE_K = * - 1
 MV_NARROW_START = * - 2
 .else
         ld hl,mv_row_narrow_k
+.endif
 .endif
 .endif
 @row_set:
@@ -6621,7 +6672,9 @@ mv_k_flips:
 .ifdef MV_SPARSE
         mv_k_flip MV_SPARSE_K, $33, $00
 .endif
+.ifndef MV_WIDE_PM1_OWN                 ; (no walk)
         mv_k_flip MV_FIRST_WIDE_K, 3, 2
+.endif
         mv_k_flip MV_K_TOP_ADD, $00, $FF
         mv_k_flip MV_K_FORM, 0, MV_SHORT_FLAG
 MV_K_FLIPS      = (* - mv_k_flips) / 3
@@ -6645,10 +6698,12 @@ mv_k_toggle:
         or 1
         ld c,a                  ; C = what the operands the pass wrote take: -1 short, +1 long
 @operands:
+.ifndef MV_WIDE_PM1_OWN                 ; (no walk)
         ld hl,MV_FIRST_WIDE     ; the operands the last call's pass wrote (matvec_again keeps them)
         ld a,(hl)
         add a,c
         ld (hl),a
+.endif
         ld hl,MV_NARROW_NC_L12 + 1
         ld a,(hl)
         add a,c

@@ -68,7 +68,7 @@ from .soul_layout import (FIRST_SHARED_OPTION, PLANE_GROUPS, PLANE_ORDER, QKV_MA
                           plane_classes, plane_group_classes, plane_group_word_bytes, plane_groups, plane_words)
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
 from .kernelbench import (BIT_CHAIN, KERNEL_FILES, RAW_MOST_SHIFT, SCATTER_POPS, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
-                          TOPS_BYTES, WIDE_PM1,
+                          TOPS_BYTES,
                           Z80_KERNELS_DIR,
                           player_kernel_options, runs_coarse, runs_narrow)
 from .soul_layout import (CHOOSABLE_ROWS_MATRIX, bias_of, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
@@ -313,10 +313,7 @@ BIT_CHAIN_48K = BIT_CHAIN
 # (WP_NARROW_MARK_OUT's bytes back: player_source leaves that spend out)
 TOPS_BYTES_48K = TOPS_BYTES
 FIRST_SPENDS_48K = (TABLE_BY_DIMENSION_48K, TOPS_BYTES_48K)        # (on the packed key planes' rungs, before SPENDS_48K's)
-# proj's wide columns of h +-1 by mv_hz_wide's forms, no walk (matvec.s's MV_WIDE_PM1, thirty-seventh round, zx48proj37:
-# docs/spectrum.md, "Thirty-seventh round: the 48K's proj"): last, where the room is left
-WIDE_PM1_48K = WIDE_PM1
-LAST_SPENDS_48K = (BIT_CHAIN_48K, SCATTER_POPS_48K, WIDE_PM1_48K)    # (on the packed key planes' rungs, after SPENDS_48K's)
+LAST_SPENDS_48K = (BIT_CHAIN_48K, SCATTER_POPS_48K)    # (on the packed key planes' rungs, after SPENDS_48K's)
 PLANES_SPENDS_48K = (LEADING_ZEROS_48K,) + FIRST_SPENDS_48K + LAST_SPENDS_48K   # (the spends the packed key planes keep)
 SPENDS_48K = (NARROW_MARKS_48K + (HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:4]
               + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:] + (SHORT_MADE_48K,))
@@ -974,7 +971,11 @@ def fc1_rows_lines(soul, forms: bool = False) -> list[str]:
 # after); no coarse call is left (the logits by out's planes, fc2 by matvec_nz): matvec.s's coarse code out
 FC1_BYTES_OPTIONS = ["FG_BYTE_MASKS = 1        ; (fc1planes.s's rows as byte masks on planes.s's tables)",
                      "FW_FC1_BYTES = 1         ; (both layers' fc1 by fc1wide.s's fw_fc1_planes: no coarse call)",
-                     "MV_COARSE_UNCALLED = 1   ; (no coarse call left: matvec.s's coarse slots, prepare and gate out)"]
+                     "MV_COARSE_UNCALLED = 1   ; (no coarse call left: matvec.s's coarse slots, prepare and gate out)",
+                     # (no folded or coarse call left either: proj's narrow calls take their wide columns of h +-1
+                     # by mv_hz_wide's forms with no walk, any other call with a wide column and fc2's declined calls
+                     # of two parts run full: thirty-seventh round, zx48proj37)
+                     "MV_WIDE_PM1 = 1          ; (matvec.s: wide columns of h +-1 by mv_hz_wide's forms, no walk)"]
 FC1_BYTES_MATRICES = ("l0.fc1_w", "l1.fc1_w")
 
 

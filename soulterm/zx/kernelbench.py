@@ -115,10 +115,10 @@ ROW_MARKS_OPTION = "EM_ROW_MARKS = 1"
 # ~35 T-states a 5-bit value fewer; a spend of the 48K's ladder, build.py's BIT_CHAIN_48K)
 BIT_CHAIN = "EM_BIT_CHAIN"
 BIT_CHAIN_OPTION = f"{BIT_CHAIN} = 1"
-# matvec.s's wide columns of h +-1 as mv_hz_wide's forms without MV_HZ_ENDS' short row ends (MV_WIDE_PM1, thirty-seventh
-# round, zx48proj37: proj's rows with no walk and no h sum; a spend of the 48K's ladder, build.py's WIDE_PM1_48K)
-WIDE_PM1 = "MV_WIDE_PM1"
-WIDE_PM1_OPTION = f"{WIDE_PM1} = 1"
+# matvec.s's narrow mode only for a whole call whose wide columns have h +-1, their high pieces mv_hz_wide's forms, no
+# walk (MV_WIDE_PM1, thirty-seventh round, zx48proj37: the 48K's with fc1 by planes.s's tables, build.FC1_BYTES_OPTIONS,
+# where no folded or coarse call is left; with MV_COARSE_UNCALLED and without MV_SPARSE on the kernels' bench)
+WIDE_PM1_OPTION = "MV_WIDE_PM1 = 1"
 CT_RAW_OPTION = "MV_CT_RAW = 1"     # the 48K's logits' rows raw through mv_coarse_top (logitsraw.s's bound)
 NARROW_JUMP_OPTION = "MV_NARROW_JUMP = 1"   # matvec.s's narrow row start jumps past the wide walk (14 bytes)
 BIAS_IN_K_OPTION = "MV_BIAS_IN_K = 1"     # matvec.s's row constants hold the bias (soul_layout.matvec_bytes)
@@ -185,7 +185,7 @@ SCATTER_POPS = "KV_SCATTER_POPS"
 # thirty-sixth round, zx48logit36): a spend of the 48K's ladder on the planes' rungs; out's rows unmarked with it
 TOPS_BYTES = "WP_TOPS_BYTES"
 # the spends the planes' scores take among fast_takebacks (without AT_FAST_SCORES' cuts)
-PLANES_TAKEBACKS = (SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION, SCATTER_POPS, BIT_CHAIN, TOPS_BYTES, WIDE_PM1)
+PLANES_TAKEBACKS = (SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION, SCATTER_POPS, BIT_CHAIN, TOPS_BYTES)
 # te and pe in packed rows (vecops.s's em_unpack) and equal gains stored once (soul_layout.soul_include):
 # the 48K's, for room (docs/spectrum.md, "Sixteenth round")
 SOUL_PACKED_OPTION = "SOUL_PACKED = 1"
