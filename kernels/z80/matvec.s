@@ -120,7 +120,9 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,600 (the shipped 48K player's since the thirty-sixth round's merge of zx48logit36: WP_TOPS_BYTES in
+; Bytes: 2,537 (the shipped 48K player's since the thirty-seventh round, zx48proj37: MV_WIDE_PM1, mv_row_narrow's walk,
+; mv_row_any and mv_wide_sum out, mv_hz_wide and its forms, 126 and 32, in; mv_wide_h and mv_wide_h_pm1, 43, assembled
+; only where called; 63 fewer, python benchmarks/zx48_code_bytes.py); 2,600 (since the thirty-sixth round's merge of zx48logit36: WP_TOPS_BYTES in
 ; MV_HZ_ENDS' place, its short row ends left out, 354 fewer); 2,954 (since zx48fc1g36, thirty-sixth round: no coarse call, MV_COARSE_UNCALLED,
 ; 986 fewer; 3,940 the shipped 48K player's since zx48ffn32, thirty-second round: MV_GATE_SHORT, fc1's gate as the coarse
 ; slots' end, its rows stored there and through mv_hz_left's chain: no mv_gate, mv_store_zero nor mv_coarse_check, 18 fewer;
@@ -541,7 +543,12 @@ MV_WIDE_H       = 1             ; (mv_hz_prepare's look at them, mv_wide_h_pm1)
 ; wide columns' S(w): mv_row_narrow's walk, mv_row_any and mv_wide_sum are left out. Where a call could come with
 ; its bias folded (MV_FOLDED_BIAS without FW_FC1_BYTES: fc1's matvec calls, narrow whatever their wide columns),
 ; or a coarse one (MV_COARSE without MV_COARSE_UNCALLED: mv_exact_row's rows walk), with MV_HZ_ENDS, the sparse
-; calls (MV_SPARSE), the low slots or without the pairs it assembles nothing.
+; calls (MV_SPARSE), the low slots or without the pairs it assembles nothing. 32x32 at shift 6 after the same call
+; (tests/test_kernels_z80_wide_pm1.py: the 48K's options, default_rng(3701)'s w, x = 5 but for its wide columns),
+; with the walk -> with the forms: no wide column 99,724 -> 99,661; one of h = +1 110,201 -> 104,450 (-180 a row),
+; of h = -1 109,592 -> 104,520; a pair's two 117,178 -> 107,936; eight (a quarter) 165,603 -> 135,554; one of h = 2
+; 110,201 -> 179,223 (full). A call of two parts (fc2's declined calls) 32x64 with a bias on one-piece x ~204,600 ->
+; ~363,900, with three wide columns ~292,800 -> ~365,300 (full; none of the eighty prompts' proj calls is either).
 .ifdef MV_WIDE_PM1
 .ifdef MV_FOLDED_BIAS
 .ifndef FW_FC1_BYTES
