@@ -1,7 +1,7 @@
 """matvec.s's MV_WIDE_PM1 (thirty-seventh round, zx48proj37: the 48K player's with fc1 by planes.s's tables): narrow mode
 only for a whole call with at most a quarter of its columns wide, each of h = +-1, whose high pieces run mv_hz_wide's
-forms (2wh = +-2(w + 128) into the slots' H:L, no h sum, no walk of S(w)); any other call with a wide column and every
-call of two parts runs full. Every matvec test on the 48K's options with it, proj's calls and calls of every kind one
+forms (2wh = +-2(w + 128) into the slots' H:L, no h sum, no walk of S(w)); any other call with a wide column, and a
+call of two parts whose second part has one, runs full. Every matvec test on the 48K's options with it, proj's calls and calls of every kind one
 after another against intmath (the pass's form back in the slots after each), the mode each kind of call runs in, and
 the exact T-states of a proj-sized call with its wide columns."""
 
@@ -91,10 +91,12 @@ def test_calls_of_every_kind_one_after_another_match_intmath(bench, store):
         want = stored(store, intmath.matvec(w, shift, x, bias, post=0), out_before)
         assert np.array_equal(got, want), f"case {case}: {rows}x{cols} shift {shift}"
         assert high_pieces_as_the_pass_writes_them(bench), case
-        wide = (x < -127) | (x > 128)
-        runs_forms = cols <= 32 and 0 < wide.sum() <= cols // 4 and ((x >= -383) & (x <= 384)).all()
-        assert narrow(bench) == (cols <= 32 and (runs_forms or not wide.any())), case
-        kinds["forms" if runs_forms else "full" if wide.any() else "none"] += 1
+        first = x[:cols - 32] if cols > 32 else x            # (a first part's columns: its second part's 32 follow)
+        wide = (first < -127) | (first > 128)
+        second_wide = cols > 32 and ((x[cols - 32:] < -127) | (x[cols - 32:] > 128)).any()
+        runs_narrow = not second_wide and wide.sum() <= len(first) // 4 and ((first >= -383) & (first <= 384)).all()
+        assert narrow(bench) == runs_narrow, case
+        kinds["forms" if runs_narrow and wide.any() else "none" if runs_narrow else "full"] += 1
     assert kinds["forms"] > 15 and kinds["full"] > 15, kinds
 
 
@@ -113,8 +115,9 @@ def test_projs_calls_on_a_random_soul_match_intmath_and_run_narrow():
         assert narrow(bench) and high_pieces_as_the_pass_writes_them(bench), case
 
 
-def test_a_wide_column_past_h_one_or_two_parts_run_full(bench, walk_bench):
-    """Without the walk such calls run the full path (exact, slower) where the walk ran narrow."""
+def test_a_wide_column_past_h_one_or_in_a_second_part_runs_full(bench, walk_bench):
+    """Without the walk such calls run the full path (exact, slower) where the walk ran narrow; a call of two parts
+    whose second part has no wide column runs narrow, its first part's wide columns of h +-1 by the forms."""
     rng = np.random.default_rng(3714)
     w = rng.integers(-128, 128, (32, 32))
     for value in (385, -384, 32767, -32768, -32640):
@@ -125,9 +128,12 @@ def test_a_wide_column_past_h_one_or_two_parts_run_full(bench, walk_bench):
             assert np.array_equal(got, intmath.matvec(w, 6, x, None, post=0)), value
         assert not narrow(bench) and narrow(walk_bench), value
     w, bias = rng.integers(-128, 128, (32, 64)), rng.integers(-32768, 32768, 32)
-    x = wide_x(rng, 64, 3)
-    got, _ = run_matvec(bench, w, x, bias, 6)
-    assert np.array_equal(got, intmath.matvec(w, 6, x, bias, post=0)) and not narrow(bench)
+    for second_part_wide in (True, False, True, False):
+        x = np.concatenate([wide_x(rng, 32, 3), wide_x(rng, 32, int(second_part_wide))])
+        for made in (bench, walk_bench):
+            got, _ = run_matvec(made, w, x, bias, 6)
+            assert np.array_equal(got, intmath.matvec(w, 6, x, bias, post=0)), second_part_wide
+        assert narrow(bench) != second_part_wide and narrow(walk_bench)
 
 
 def test_the_wide_forms_t_states(bench, walk_bench):
@@ -148,5 +154,5 @@ def test_the_wide_forms_t_states(bench, walk_bench):
     cases = {"none": [], "one +1": [(6, 300)], "one -1": [(7, -300)], "a pair": [(6, 300), (7, -200)],
              "eight": [(column, 300 if column % 8 else -300) for column in range(0, 32, 4)], "h = 2": [(6, 600)]}
     measured = {name: (t_states(walk_bench, wide), t_states(bench, wide)) for name, wide in cases.items()}
-    assert measured == {"none": (99_724, 99_661), "one +1": (110_201, 104_450), "one -1": (109_592, 104_520),
-                        "a pair": (117_178, 107_936), "eight": (165_603, 135_554), "h = 2": (110_201, 179_223)}
+    assert measured == {"none": (99_724, 99_712), "one +1": (110_201, 104_501), "one -1": (109_592, 104_571),
+                        "a pair": (117_178, 107_987), "eight": (165_603, 135_611), "h = 2": (110_201, 179_250)}

@@ -533,22 +533,24 @@ MV_WIDE_H       = 1
 .ifdef MV_HZ_ENDS
 MV_WIDE_H       = 1             ; (mv_hz_prepare's look at them, mv_wide_h_pm1)
 .endif
-; MV_WIDE_PM1 (thirty-seventh round, zx48proj37: a spend of the 48K's ladder, build.py's WIDE_PM1_48K): narrow
-; mode only for a whole call with at most a quarter of its columns wide, each of h = +-1 (every |x| <= 384: proj's,
-; on attention's output); their high pieces run mv_hz_wide's forms, 2wh = +-2(w + 128) added into the slots' H:L
-; from the weight the slot popped, with no h sum: its rows start at mv_row_narrow_k (-Ch's operands 0) and end in
-; mv_row_end as a call with no wide column does, and the pass's form goes back as mv_part returns
-; (mv_wide_pm1_prepare, mv_wide_pm1_back). Any other call with a wide column, and every call of two parts (fc2's
-; declined calls: a narrow second part's wide columns would need the walk), runs full, so that no row walks its
-; wide columns' S(w): mv_row_narrow's walk, mv_row_any and mv_wide_sum are left out. Where a call could come with
+; MV_WIDE_PM1 (thirty-seventh round, zx48proj37: the 48K player's with fc1 by planes.s's tables, build.py's
+; FC1_BYTES_OPTIONS): narrow mode only for a call with at most a quarter of its columns wide, each of h = +-1 (every
+; |x| <= 384: proj's, on attention's output); their high pieces run mv_hz_wide's forms, 2wh = +-2(w + 128) added
+; into the slots' H:L from the weight the slot popped, with no h sum: its rows start at mv_row_narrow_k (-Ch's
+; operands 0) and end in mv_row_end (a first part's in mv_keep) as a call with no wide column does, and the pass's
+; form goes back as mv_part returns (mv_wide_pm1_prepare, mv_wide_pm1_back). Any other call with a wide column, and
+; a call of two parts (fc2's declined calls) whose second part has one (matvec looks: a narrow second part's wide
+; columns would need the walk), runs full, so that no row walks its wide columns' S(w): mv_row_narrow's walk,
+; mv_row_any and mv_wide_sum are left out. Where a call could come with
 ; its bias folded (MV_FOLDED_BIAS without FW_FC1_BYTES: fc1's matvec calls, narrow whatever their wide columns),
 ; or a coarse one (MV_COARSE without MV_COARSE_UNCALLED: mv_exact_row's rows walk), with MV_HZ_ENDS, the sparse
 ; calls (MV_SPARSE), the low slots or without the pairs it assembles nothing. 32x32 at shift 6 after the same call
 ; (tests/test_kernels_z80_wide_pm1.py: the 48K's options, default_rng(3701)'s w, x = 5 but for its wide columns),
-; with the walk -> with the forms: no wide column 99,724 -> 99,661; one of h = +1 110,201 -> 104,450 (-180 a row),
-; of h = -1 109,592 -> 104,520; a pair's two 117,178 -> 107,936; eight (a quarter) 165,603 -> 135,554; one of h = 2
-; 110,201 -> 179,223 (full). A call of two parts (fc2's declined calls) 32x64 with a bias on one-piece x ~204,600 ->
-; ~363,900, with three wide columns ~292,800 -> ~365,300 (full; none of the eighty prompts' proj calls is either).
+; with the walk -> with the forms: no wide column 99,724 -> 99,712; one of h = +1 110,201 -> 104,501 (-178 a row),
+; of h = -1 109,592 -> 104,571; a pair's two 117,178 -> 107,987; eight (a quarter) 165,603 -> 135,611; one of h = 2
+; 110,201 -> 179,250 (full; none of the eighty prompts' proj calls is). A call of two parts (fc2's declined calls) whose
+; second part has a wide column runs full (~+70,000 to ~+90,000 T-states for 32x64 with a bias), matvec's look at it
+; ~1,600 a call of two parts.
 .ifdef MV_WIDE_PM1
 .ifdef MV_FOLDED_BIAS
 .ifndef FW_FC1_BYTES
@@ -898,6 +900,24 @@ MV_K_FORM       = * - 1
         ld de,(mv_x)
         add hl,de
         push hl                 ; the second part's x
+.ifdef MV_WIDE_PM1_OWN
+        ld b,MV_MAX_COLS        ; (MV_WIDE_PM1) a wide column in the second part: the first part runs full (a
+@second_x:                      ; narrow second part's wide columns would need the walk), else as a whole call
+        ld a,(hl)
+        add a,127
+        inc hl
+        ld a,(hl)
+        adc a,0                 ; (x + 127's high byte: 0 for one piece)
+        inc hl
+        jr nz,@second_wide
+        djnz @second_x
+@second_wide:
+        ld a,b
+        or a
+        jr z,* + 4
+        ld a,MV_KEEP
+        ld (MV_PART2_WIDE),a
+.endif
         ld hl,(mv_carry)
         ld (MV_CARRY_PTR),hl
         ld hl,mv_mode
@@ -3002,10 +3022,14 @@ MV_K_TOP_ADD    = * - 1         ; $FF, implied, goes into -Cl's there)
         inc b
         ld hl,mv_mode
 .ifdef MV_WIDE_PM1_OWN
-        res MV_NARROW_BIT,(hl)  ; (MV_WIDE_PM1) full but for a whole call (no MV_KEEP, MV_RESUME) with at
-        cp b                    ; most a quarter of its columns wide, each of h +-1 (mv_hz_wide's forms: no walk)
+        bit MV_RESUME_BIT,(hl)  ; (MV_WIDE_PM1) a second part runs in its first part's mode (narrow: it has no
+        jr nz,@mode_set         ; wide column, matvec); else narrow with at most a quarter of the columns wide,
+        res MV_NARROW_BIT,(hl)  ; each of h +-1 (mv_hz_wide's forms: no walk), and for a first part a second
+        cp b                    ; part with none
         jr nc,@mode_set
-        ld a,(hl)               ; (nonzero: a part of two)
+        ld a,(hl)               ; MV_KEEP: a first part
+        and 0                   ; patched (matvec): MV_KEEP where its second part has a wide column
+MV_PART2_WIDE   = * - 1
         or 0                    ; patched (the pass, @h_set): nonzero for a wide column of another h
 MV_WIDE_OTHER   = * - 1
         jr nz,@mode_set
@@ -3212,12 +3236,12 @@ MV_FIRST_WIDE_K = * - 1
         ld (mv_flag_check+1),hl
         ld a,(mv_mode)
 .ifdef MV_WIDE_PM1_OWN
-        ld hl,mv_row_narrow_k   ; narrow: a whole call, its wide columns by mv_hz_wide's forms (mv_wide_pm1_prepare)
+        ld hl,mv_row_resume     ; a second part: full, or narrow with no wide column
+        bit MV_RESUME_BIT,a
+        jr nz,@row_set
+        ld hl,mv_row_narrow_k   ; narrow: its wide columns by mv_hz_wide's forms (mv_wide_pm1_prepare)
         rra                     ; MV_NARROW
         jr c,@row_set
-        ld hl,mv_row_resume     ; (a second part: full)
-        and MV_RESUME / 2
-        jr nz,@row_set
         ld hl,mv_row
 .else
         ld hl,mv_row            ; (the full path's rows first: the cheapest test)
