@@ -1,7 +1,7 @@
 """matvec.s's MV_WIDE_PM1 (thirty-seventh round, zx48proj37: the 48K player's with fc1 by planes.s's tables): narrow mode
 only for a whole call with at most a quarter of its columns wide, each of h = +-1, whose high pieces run mv_hz_wide's
 forms (2wh = +-2(w + 128) into the slots' H:L, no h sum, no walk of S(w)); any other call with a wide column, and a
-call of two parts whose second part has one, runs full. Every matvec test on the 48K's options with it, proj's calls and calls of every kind one
+call of two parts whose second part has a wide column of another h, runs full. Every matvec test on the 48K's options with it, proj's calls and calls of every kind one
 after another against intmath (the pass's form back in the slots after each), the mode each kind of call runs in, and
 the exact T-states of a proj-sized call with its wide columns."""
 
@@ -93,8 +93,8 @@ def test_calls_of_every_kind_one_after_another_match_intmath(bench, store):
         assert high_pieces_as_the_pass_writes_them(bench), case
         first = x[:cols - 32] if cols > 32 else x            # (a first part's columns: its second part's 32 follow)
         wide = (first < -127) | (first > 128)
-        second_wide = cols > 32 and ((x[cols - 32:] < -127) | (x[cols - 32:] > 128)).any()
-        runs_narrow = not second_wide and wide.sum() <= len(first) // 4 and ((first >= -383) & (first <= 384)).all()
+        second_other = cols > 32 and ((x[cols - 32:] < -383) | (x[cols - 32:] > 384)).any()
+        runs_narrow = not second_other and wide.sum() <= len(first) // 4 and ((first >= -383) & (first <= 384)).all()
         assert narrow(bench) == runs_narrow, case
         kinds["forms" if runs_narrow and wide.any() else "none" if runs_narrow else "full"] += 1
     assert kinds["forms"] > 15 and kinds["full"] > 15, kinds
@@ -115,9 +115,10 @@ def test_projs_calls_on_a_random_soul_match_intmath_and_run_narrow():
         assert narrow(bench) and high_pieces_as_the_pass_writes_them(bench), case
 
 
-def test_a_wide_column_past_h_one_or_in_a_second_part_runs_full(bench, walk_bench):
-    """Without the walk such calls run the full path (exact, slower) where the walk ran narrow; a call of two parts
-    whose second part has no wide column runs narrow, its first part's wide columns of h +-1 by the forms."""
+def test_a_wide_column_past_h_one_runs_full(bench, walk_bench):
+    """Without the walk such calls run the full path (exact, slower) where the walk ran narrow, a call of two parts
+    too where its second part has one; else both its parts narrow, their wide columns of h +-1 by the forms (the
+    second part's any count of them)."""
     rng = np.random.default_rng(3714)
     w = rng.integers(-128, 128, (32, 32))
     for value in (385, -384, 32767, -32768, -32640):
@@ -128,12 +129,14 @@ def test_a_wide_column_past_h_one_or_in_a_second_part_runs_full(bench, walk_benc
             assert np.array_equal(got, intmath.matvec(w, 6, x, None, post=0)), value
         assert not narrow(bench) and narrow(walk_bench), value
     w, bias = rng.integers(-128, 128, (32, 64)), rng.integers(-32768, 32768, 32)
-    for second_part_wide in (True, False, True, False):
-        x = np.concatenate([wide_x(rng, 32, 3), wide_x(rng, 32, int(second_part_wide))])
+    for second_part in ("another h", "h +-1", "another h", "none wide", "h +-1"):
+        x = np.concatenate([wide_x(rng, 32, 3), wide_x(rng, 32, 0 if second_part == "none wide" else 12)])
+        if second_part == "another h":
+            x[32 + int(rng.integers(0, 32))] = int(rng.choice([385, -384, 20000, -32768]))
         for made in (bench, walk_bench):
             got, _ = run_matvec(made, w, x, bias, 6)
-            assert np.array_equal(got, intmath.matvec(w, 6, x, bias, post=0)), second_part_wide
-        assert narrow(bench) != second_part_wide and narrow(walk_bench)
+            assert np.array_equal(got, intmath.matvec(w, 6, x, bias, post=0)), second_part
+        assert narrow(bench) == (second_part != "another h") and narrow(walk_bench), second_part
 
 
 def test_the_wide_forms_t_states(bench, walk_bench):
@@ -154,5 +157,5 @@ def test_the_wide_forms_t_states(bench, walk_bench):
     cases = {"none": [], "one +1": [(6, 300)], "one -1": [(7, -300)], "a pair": [(6, 300), (7, -200)],
              "eight": [(column, 300 if column % 8 else -300) for column in range(0, 32, 4)], "h = 2": [(6, 600)]}
     measured = {name: (t_states(walk_bench, wide), t_states(bench, wide)) for name, wide in cases.items()}
-    assert measured == {"none": (99_724, 99_712), "one +1": (110_201, 104_501), "one -1": (109_592, 104_571),
-                        "a pair": (117_178, 107_987), "eight": (165_603, 135_611), "h = 2": (110_201, 179_250)}
+    assert measured == {"none": (99_724, 99_712), "one +1": (110_201, 104_662), "one -1": (109_592, 104_732),
+                        "a pair": (117_178, 108_148), "eight": (165_603, 135_772), "h = 2": (110_201, 179_250)}

@@ -539,18 +539,19 @@ MV_WIDE_H       = 1             ; (mv_hz_prepare's look at them, mv_wide_h_pm1)
 ; into the slots' H:L from the weight the slot popped, with no h sum: its rows start at mv_row_narrow_k (-Ch's
 ; operands 0) and end in mv_row_end (a first part's in mv_keep) as a call with no wide column does, and the pass's
 ; form goes back as mv_part returns (mv_wide_pm1_prepare, mv_wide_pm1_back). Any other call with a wide column, and
-; a call of two parts (fc2's declined calls) whose second part has one (matvec looks: a narrow second part's wide
-; columns would need the walk), runs full, so that no row walks its wide columns' S(w): mv_row_narrow's walk,
+; a call of two parts (fc2's declined calls) whose second part has one (matvec looks: its narrow second part takes
+; any count of wide columns of h +-1 by the forms, with -Cl in MV_NC_L's bytes for mv_row_resume), runs full, so
+; that no row walks its wide columns' S(w): mv_row_narrow's walk,
 ; mv_row_any and mv_wide_sum are left out. Where a call could come with
 ; its bias folded (MV_FOLDED_BIAS without FW_FC1_BYTES: fc1's matvec calls, narrow whatever their wide columns),
 ; or a coarse one (MV_COARSE without MV_COARSE_UNCALLED: mv_exact_row's rows walk), with MV_HZ_ENDS, the sparse
 ; calls (MV_SPARSE), the low slots or without the pairs it assembles nothing. 32x32 at shift 6 after the same call
 ; (tests/test_kernels_z80_wide_pm1.py: the 48K's options, default_rng(3701)'s w, x = 5 but for its wide columns),
-; with the walk -> with the forms: no wide column 99,724 -> 99,712; one of h = +1 110,201 -> 104,501 (-178 a row),
-; of h = -1 109,592 -> 104,571; a pair's two 117,178 -> 107,987; eight (a quarter) 165,603 -> 135,611; one of h = 2
-; 110,201 -> 179,250 (full; none of the eighty prompts' proj calls is). A call of two parts (fc2's declined calls) whose
-; second part has a wide column runs full (~+70,000 to ~+90,000 T-states for 32x64 with a bias), matvec's look at it
-; ~1,600 a call of two parts.
+; with the walk -> with the forms: no wide column 99,724 -> 99,712; one of h = +1 110,201 -> 104,662 (-173 a row),
+; of h = -1 109,592 -> 104,732; a pair's two 117,178 -> 108,148; eight (a quarter) 165,603 -> 135,772; one of h = 2
+; 110,201 -> 179,250 (full; none of the eighty prompts' proj calls is). A call of two parts (fc2's declined calls)
+; whose second part has a wide column of h past +-1 runs full (~+100,000 T-states for 32x64 with a bias), matvec's
+; look at it ~1,900 a call of two parts.
 .ifdef MV_WIDE_PM1
 .ifdef MV_FOLDED_BIAS
 .ifndef FW_FC1_BYTES
@@ -901,15 +902,17 @@ MV_K_FORM       = * - 1
         add hl,de
         push hl                 ; the second part's x
 .ifdef MV_WIDE_PM1_OWN
-        ld b,MV_MAX_COLS        ; (MV_WIDE_PM1) a wide column in the second part: the first part runs full (a
-@second_x:                      ; narrow second part's wide columns would need the walk), else as a whole call
-        ld a,(hl)
+        ld b,MV_MAX_COLS        ; (MV_WIDE_PM1) a wide column of h other than +-1 in the second part: the first
+@second_x:                      ; part runs full (a narrow second part takes its own wide columns by the forms,
+        ld a,(hl)               ; which have none for it), else as a whole call
         add a,127
         inc hl
         ld a,(hl)
-        adc a,0                 ; (x + 127's high byte: 0 for one piece)
+        adc a,0                 ; h: x + 127's high byte
         inc hl
-        jr nz,@second_wide
+        inc a
+        cp 3                    ; (h + 1 in 0..2: h -1, 0 or +1)
+        jr nc,@second_wide
         djnz @second_x
 @second_wide:
         ld a,b
@@ -2103,9 +2106,10 @@ mv_hz_own_minus:
         .byte $DD,$5E,$FE,$FD,$56,$FE,$19,$30
 .endif
 .ifdef MV_WIDE_PM1_OWN
-; mv_wide_pm1_prepare - (mv_part, after mv_prepare; MV_WIDE_PM1) a narrow call with wide columns (each of h
-; +-1, mv_prepare): mv_hz_wide's forms in their high pieces, no h sum (-Ch's operands 0: the forms' 2wh and
-; their -256 and +258 in -Cl are the whole of it; the rows from mv_row_narrow_k), and mv_wide_pm1_back as
+; mv_wide_pm1_prepare - (mv_part, after mv_prepare; MV_WIDE_PM1) a narrow call or part with wide columns (each
+; of h +-1, mv_prepare, matvec): mv_hz_wide's forms in their high pieces, no h sum (-Ch's operands 0: the forms'
+; 2wh and their -256 and +258 in -Cl are the whole of it; the rows from mv_row_narrow_k, a second part's from
+; mv_row_resume, whose -Cl is MV_NC_L's), and mv_wide_pm1_back as
 ; mv_part's return, which puts the pass's form back after the last row (mv_part_end's ret; mv_part saves SP
 ; after this). Any other call: nothing (matvec_again's too: -Cl's bytes are back, its mode and list stand).
 ; Clobbers everything but IY.
@@ -2122,8 +2126,22 @@ MV_WIDE_COUNT   = * - 1
         ld l,a
         ld (MV_NARROW_NC_H),hl
         ld (MV_NARROW_NC_H_TOP),a
+        ld (MV_FULL_NC_H),hl    ; (a second part's, mv_row_resume's)
+        ld (MV_FULL_NC_H_TOP),a
+        ld hl,(MV_NARROW_NC_L12)
+        push hl
         ld a,mv_hz_wide@short - mv_hz_wide@mode - 2
         call mv_hz_wide
+        pop de                  ; the forms' -256s and +258s in -Cl's top two bytes: a second part's
+        ld hl,(MV_NARROW_NC_L12)        ; row start, mv_row_resume, reads them in MV_NC_L's
+        or a
+        sbc hl,de
+        ld a,(MV_NC_L + 1)
+        add a,l
+        ld (MV_NC_L + 1),a
+        ld a,(MV_NC_L_TOP)
+        adc a,h
+        ld (MV_NC_L_TOP),a
         pop hl                  ; mv_part's return
         ld de,mv_wide_pm1_back
         push de                 ; (under it: mv_part_end's ret comes here)
@@ -3022,13 +3040,13 @@ MV_K_TOP_ADD    = * - 1         ; $FF, implied, goes into -Cl's there)
         inc b
         ld hl,mv_mode
 .ifdef MV_WIDE_PM1_OWN
-        bit MV_RESUME_BIT,(hl)  ; (MV_WIDE_PM1) a second part runs in its first part's mode (narrow: it has no
-        jr nz,@mode_set         ; wide column, matvec); else narrow with at most a quarter of the columns wide,
+        bit MV_RESUME_BIT,(hl)  ; (MV_WIDE_PM1) a second part runs in its first part's mode (narrow: its wide
+        jr nz,@mode_set         ; columns' h +-1, matvec); else narrow with at most a quarter of the columns wide,
         res MV_NARROW_BIT,(hl)  ; each of h +-1 (mv_hz_wide's forms: no walk), and for a first part a second
-        cp b                    ; part with none
+        cp b                    ; part with none of another h
         jr nc,@mode_set
         ld a,(hl)               ; MV_KEEP: a first part
-        and 0                   ; patched (matvec): MV_KEEP where its second part has a wide column
+        and 0                   ; patched (matvec): MV_KEEP where its second part has a wide column of h past +-1
 MV_PART2_WIDE   = * - 1
         or 0                    ; patched (the pass, @h_set): nonzero for a wide column of another h
 MV_WIDE_OTHER   = * - 1
