@@ -120,9 +120,10 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,537 (the shipped 48K player's since the thirty-seventh round, zx48proj37: MV_WIDE_PM1, mv_row_narrow's walk,
-; mv_row_any and mv_wide_sum out, mv_hz_wide and its forms, 126 and 32, in; mv_wide_h and mv_wide_h_pm1, 43, assembled
-; only where called; 63 fewer, python benchmarks/zx48_code_bytes.py); 2,600 (since the thirty-sixth round's merge of zx48logit36: WP_TOPS_BYTES in
+; Bytes: 2,600 (the shipped 48K player's since the thirty-seventh round, zx48proj37: MV_WIDE_PM1, mv_row_narrow's walk,
+; mv_row_any and mv_wide_sum out, mv_hz_wide and its forms, 126 and 32, its prepare, the pass's flag and matvec's look
+; at a second part in; mv_wide_h and mv_wide_h_pm1, 43, assembled only where called: the same bytes, python
+; benchmarks/zx48_code_bytes.py); 2,600 (since the thirty-sixth round's merge of zx48logit36: WP_TOPS_BYTES in
 ; MV_HZ_ENDS' place, its short row ends left out, 354 fewer); 2,954 (since zx48fc1g36, thirty-sixth round: no coarse call, MV_COARSE_UNCALLED,
 ; 986 fewer; 3,940 the shipped 48K player's since zx48ffn32, thirty-second round: MV_GATE_SHORT, fc1's gate as the coarse
 ; slots' end, its rows stored there and through mv_hz_left's chain: no mv_gate, mv_store_zero nor mv_coarse_check, 18 fewer;
@@ -541,9 +542,8 @@ MV_WIDE_H       = 1             ; (mv_hz_prepare's look at them, mv_wide_h_pm1)
 ; form goes back as mv_part returns (mv_wide_pm1_prepare, mv_wide_pm1_back). Any other call with a wide column, and
 ; a call of two parts (fc2's declined calls) whose second part has one (matvec looks: its narrow second part takes
 ; any count of wide columns of h +-1 by the forms, with -Cl in MV_NC_L's bytes for mv_row_resume), runs full, so
-; that no row walks its wide columns' S(w): mv_row_narrow's walk,
-; mv_row_any and mv_wide_sum are left out. Where a call could come with
-; its bias folded (MV_FOLDED_BIAS without FW_FC1_BYTES: fc1's matvec calls, narrow whatever their wide columns),
+; that no row walks its wide columns' S(w): mv_row_narrow's walk, mv_row_any and mv_wide_sum are left out. Where a
+; call could come with its bias folded (MV_FOLDED_BIAS without FW_FC1_BYTES: fc1's matvec calls, narrow whatever their wide columns),
 ; or a coarse one (MV_COARSE without MV_COARSE_UNCALLED: mv_exact_row's rows walk), with MV_HZ_ENDS, the sparse
 ; calls (MV_SPARSE), the low slots or without the pairs it assembles nothing. 32x32 at shift 6 after the same call
 ; (tests/test_kernels_z80_wide_pm1.py: the 48K's options, default_rng(3701)'s w, x = 5 but for its wide columns),
@@ -903,8 +903,8 @@ MV_K_FORM       = * - 1
         push hl                 ; the second part's x
 .ifdef MV_WIDE_PM1_OWN
         ld b,MV_MAX_COLS        ; (MV_WIDE_PM1) a wide column of h other than +-1 in the second part: the first
-@second_x:                      ; part runs full (a narrow second part takes its own wide columns by the forms,
-        ld a,(hl)               ; which have none for it), else as a whole call
+@second_x:                      ; part runs full (a narrow second part takes its wide columns by the forms, and
+        ld a,(hl)               ; they have none for another h), else as a whole call
         add a,127
         inc hl
         ld a,(hl)
@@ -1588,7 +1588,7 @@ MV_CARRY_PTR    = * - 2
         ld (MV_CARRY_PTR),hl
         jp mv_next_row          ; (the next row follows: its K and the first part's columns alone)
 
-.ifndef MV_WIDE_PM1_OWN                 ; (MV_WIDE_PM1: no narrow second part, no walk)
+.ifndef MV_WIDE_PM1_OWN                 ; (MV_WIDE_PM1: no walk; a narrow second part starts at mv_row_resume)
 ; mv_row_any - a row's start in a second part in narrow mode (mv_mode) with
 ; a wide column (with none, mv_row_resume's start is the same, and shorter):
 ; the h sum at -Ch + the first part's V - S(w) of each wide column (narrow:
@@ -2119,7 +2119,7 @@ MV_WIDE_COUNT   = * - 1
         or a
         ret z
         ld a,(mv_mode)
-        rra                     ; MV_NARROW: a whole call (mv_prepare)
+        rra                     ; MV_NARROW (mv_prepare): a whole call or either part
         ret nc
         xor a
         ld h,a
