@@ -120,8 +120,11 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,596 (the shipped 48K player's since zx48room37, thirty-seventh round: mv_w and mv_x in the ROM calculator's
-; MEMBOT, SCRATCH_VARIABLES, 4 fewer); 2,600 (since the thirty-sixth round's merge of zx48logit36: WP_TOPS_BYTES in
+; Bytes: 2,596 (the shipped 48K player's since the thirty-seventh round: zx48room37's mv_w and mv_x in the ROM
+; calculator's MEMBOT, SCRATCH_VARIABLES, 4 fewer; zx48proj37's MV_WIDE_PM1, mv_row_narrow's walk, mv_row_any and
+; mv_wide_sum out, mv_hz_wide and its forms, 126 and 32, its prepare, the pass's flag and matvec's look at a second
+; part in, mv_wide_h and mv_wide_h_pm1, 43, assembled only where called: the same bytes, python
+; benchmarks/zx48_code_bytes.py); 2,600 (since the thirty-sixth round's merge of zx48logit36: WP_TOPS_BYTES in
 ; MV_HZ_ENDS' place, its short row ends left out, 354 fewer); 2,954 (since zx48fc1g36, thirty-sixth round: no coarse call, MV_COARSE_UNCALLED,
 ; 986 fewer; 3,940 the shipped 48K player's since zx48ffn32, thirty-second round: MV_GATE_SHORT, fc1's gate as the coarse
 ; slots' end, its rows stored there and through mv_hz_left's chain: no mv_gate, mv_store_zero nor mv_coarse_check, 18 fewer;
@@ -522,11 +525,66 @@ MV_LOW_HLA      = 1             ; (the 128K's options) the low rows start as the
 .endif
 .endif
 .ifdef MV_COARSE
+.ifndef MV_COARSE_UNCALLED              ; (with it, the coarse prepare's look at the wide columns is gone)
 MV_WIDE_H       = 1             ; mv_wide_h: the coarse and the low slots' wide columns' h (sixteenth round)
-.else
+.endif
+.endif
 .ifdef MV_LOW_SLOTS
 MV_WIDE_H       = 1
 .endif
+.ifdef MV_HZ_ENDS
+MV_WIDE_H       = 1             ; (mv_hz_prepare's look at them, mv_wide_h_pm1)
+.endif
+; MV_WIDE_PM1 (thirty-seventh round, zx48proj37: the 48K player's with fc1 by planes.s's tables, build.py's
+; FC1_BYTES_OPTIONS): narrow mode only for a call with at most a quarter of its columns wide, each of h = +-1 (every
+; |x| <= 384: proj's, on attention's output); their high pieces run mv_hz_wide's forms, 2wh = +-2(w + 128) added
+; into the slots' H:L from the weight the slot popped, with no h sum: its rows start at mv_row_narrow_k (-Ch's
+; operands 0) and end in mv_row_end (a first part's in mv_keep) as a call with no wide column does, and the pass's
+; form goes back as mv_part returns (mv_wide_pm1_prepare, mv_wide_pm1_back). Any other call with a wide column, and
+; a call of two parts (fc2's declined calls) whose second part has one (matvec looks: its narrow second part takes
+; any count of wide columns of h +-1 by the forms, with -Cl in MV_NC_L's bytes for mv_row_resume), runs full, so
+; that no row walks its wide columns' S(w): mv_row_narrow's walk, mv_row_any and mv_wide_sum are left out. Where a
+; call could come with its bias folded (MV_FOLDED_BIAS without FW_FC1_BYTES: fc1's matvec calls, narrow whatever their wide columns),
+; or a coarse one (MV_COARSE without MV_COARSE_UNCALLED: mv_exact_row's rows walk), with MV_HZ_ENDS, the sparse
+; calls (MV_SPARSE), the low slots or without the pairs it assembles nothing. 32x32 at shift 6 after the same call
+; (tests/test_kernels_z80_wide_pm1.py: the 48K's options, default_rng(3701)'s w, x = 5 but for its wide columns),
+; with the walk -> with the forms: no wide column 99,724 -> 99,712; one of h = +1 110,201 -> 104,662 (-173 a row),
+; of h = -1 109,592 -> 104,732; a pair's two 117,178 -> 108,148; eight (a quarter) 165,603 -> 135,772; one of h = 2
+; 110,201 -> 179,250 (full; none of the eighty prompts' proj calls is). A call of two parts (fc2's declined calls)
+; whose second part has a wide column of h past +-1 runs full (~+100,000 T-states for 32x64 with a bias), matvec's
+; look at it ~1,900 a call of two parts.
+.ifdef MV_WIDE_PM1
+.ifdef MV_FOLDED_BIAS
+.ifndef FW_FC1_BYTES
+MV_WIDE_PM1_FOLDED = 1          ; (a folded call may come: not here)
+.endif
+.endif
+.ifdef MV_COARSE
+.ifndef MV_COARSE_UNCALLED
+MV_WIDE_PM1_FOLDED = 1          ; (nor where a coarse call's exact rows walk, mv_exact_row)
+.endif
+.endif
+.ifndef MV_WIDE_PM1_FOLDED
+.ifdef MV_PAIR_SLOTS                    ; (mv_hz_wide's forms are the pairs' high pieces, added into
+.ifdef MV_BIAS_IN_K                     ; mv_narrow_k's H:L:A start, MV_BIAS_IN_K's)
+.ifndef MV_LOW_SLOTS
+.ifndef MV_HZ_ENDS
+.ifndef MV_SPARSE
+MV_WIDE_PM1_OWN = 1             ; (MV_WIDE_PM1 assembled: no walk)
+.endif
+.endif
+.endif
+.endif
+.endif
+.endif
+.endif
+.ifdef MV_HZ_ENDS
+.ifdef MV_PAIR_SLOTS
+MV_HZ_WIDE      = 1             ; mv_hz_wide and its forms (MV_HZ_ENDS' or MV_WIDE_PM1's)
+.endif
+.endif
+.ifdef MV_WIDE_PM1_OWN
+MV_HZ_WIDE      = 1
 .endif
 .ifndef MV_LOW_SLOTS
 MV_HLA_SLOTS    = 1             ; (the 48K's) mv_slots' low pieces sum in H:L:A, D = 0 (sixteenth round)
@@ -850,6 +908,26 @@ MV_K_FORM       = * - 1
         ld de,(mv_x)
         add hl,de
         push hl                 ; the second part's x
+.ifdef MV_WIDE_PM1_OWN
+        ld b,MV_MAX_COLS        ; (MV_WIDE_PM1) a wide column of h other than +-1 in the second part: the first
+@second_x:                      ; part runs full (a narrow second part takes its wide columns by the forms, and
+        ld a,(hl)               ; they have none for another h), else as a whole call
+        add a,127
+        inc hl
+        ld a,(hl)
+        adc a,0                 ; h: x + 127's high byte
+        inc hl
+        inc a
+        cp 3                    ; (h + 1 in 0..2: h -1, 0 or +1)
+        jr nc,@second_wide
+        djnz @second_x
+@second_wide:
+        ld a,b
+        or a
+        jr z,* + 4
+        ld a,MV_KEEP
+        ld (MV_PART2_WIDE),a
+.endif
         ld hl,(mv_carry)
         ld (MV_CARRY_PTR),hl
         ld hl,mv_mode
@@ -895,6 +973,9 @@ mv_part:
 .endif
 .ifdef MV_HZ_ENDS
         call mv_hz_prepare
+.endif
+.ifdef MV_WIDE_PM1_OWN
+        call mv_wide_pm1_prepare
 .endif
 .ifdef MV_COARSE
         ld a,(mv_rows)
@@ -1514,6 +1595,7 @@ MV_CARRY_PTR    = * - 2
         ld (MV_CARRY_PTR),hl
         jp mv_next_row          ; (the next row follows: its K and the first part's columns alone)
 
+.ifndef MV_WIDE_PM1_OWN                 ; (MV_WIDE_PM1: no walk; a narrow second part starts at mv_row_resume)
 ; mv_row_any - a row's start in a second part in narrow mode (mv_mode) with
 ; a wide column (with none, mv_row_resume's start is the same, and shorter):
 ; the h sum at -Ch + the first part's V - S(w) of each wide column (narrow:
@@ -1651,6 +1733,7 @@ MV_NARROW_NC_L_TOP = * - 1
         inc h
         or a
         jr @weight
+.endif
 
 .ifdef MV_SPARSE
 ; mv_row_sparse - a sparse call's row start (a whole call or a first part): no K,
@@ -1697,6 +1780,7 @@ MV_RESUME_BACK  = * - 2
         inc a
         jp mv_jump
 
+.ifndef MV_WIDE_PM1_OWN
 ; mv_wide_sum - C':H':L' -= S(w) for each of the row's wide columns. Clobbers
 ; AF, B, DE, HL, IXL, IYL and D'E'.
 mv_wide_sum:
@@ -1729,6 +1813,7 @@ mv_wide_sum:
         inc h
         or a
         jr @weight
+.endif
 
 ; mv_fixup - E:H:L = V -= 2w for each flagged column (its h ran as -127, not -128).
 ; A = the count, mv_row_ptr = the row's end (mv_flag_list holds each column's
@@ -1910,7 +1995,7 @@ mv_hz_prepare:
         ld (mv_row_end+1),hl
         ret
 .ifdef MV_PAIR_SLOTS
-; mv_hz_wide - (mv_hz_prepare, A = @short - @mode - 2) the short row ends for a narrow call's rows
+; mv_hz_wide - (mv_hz_prepare or MV_WIDE_PM1's mv_wide_pm1_prepare, A = @short - @mode - 2) for a narrow call's rows
 ; with wide columns too, where each has h = +-1 (as the 128K's coarse and low blocks: every |x| <=
 ; 384, so the doubled sum fits the slots' 24 bits): each wide column's high piece, 2wh = +-2w, goes
 ; into the slots' H:L from the weight its slot popped (C, or B in an odd slot): ld e,c and add hl,de
@@ -1926,6 +2011,9 @@ mv_hz_wide_end:
         ld hl,mv_part_end
         ld (mv_hz_done+1),hl
         ld a,mv_hz_wide@back - mv_hz_wide@mode - 2
+.endif
+.endif
+.ifdef MV_HZ_WIDE
 mv_hz_wide:
         ld (@mode+1),a
         ld ix,(mv_first_slot)
@@ -2024,6 +2112,52 @@ mv_hz_own_minus:
         .byte $D9
         .byte $DD,$5E,$FE,$FD,$56,$FE,$19,$30
 .endif
+.ifdef MV_WIDE_PM1_OWN
+; mv_wide_pm1_prepare - (mv_part, after mv_prepare; MV_WIDE_PM1) a narrow call or part with wide columns (each
+; of h +-1, mv_prepare, matvec): mv_hz_wide's forms in their high pieces, no h sum (-Ch's operands 0: the forms'
+; 2wh and their -256 and +258 in -Cl are the whole of it; the rows from mv_row_narrow_k, a second part's from
+; mv_row_resume, whose -Cl is MV_NC_L's), and mv_wide_pm1_back as
+; mv_part's return, which puts the pass's form back after the last row (mv_part_end's ret; mv_part saves SP
+; after this). Any other call: nothing (matvec_again's too: -Cl's bytes are back, its mode and list stand).
+; Clobbers everything but IY.
+mv_wide_pm1_prepare:
+        ld a,0                  ; patched: mv_wide_list's length (the pass)
+MV_WIDE_COUNT   = * - 1
+        or a
+        ret z
+        ld a,(mv_mode)
+        rra                     ; MV_NARROW (mv_prepare): a whole call or either part
+        ret nc
+        xor a
+        ld h,a
+        ld l,a
+        ld (MV_NARROW_NC_H),hl
+        ld (MV_NARROW_NC_H_TOP),a
+        ld (MV_FULL_NC_H),hl    ; (a second part's, mv_row_resume's)
+        ld (MV_FULL_NC_H_TOP),a
+        ld hl,(MV_NARROW_NC_L12)
+        push hl
+        ld a,mv_hz_wide@short - mv_hz_wide@mode - 2
+        call mv_hz_wide
+        pop de                  ; the forms' -256s and +258s in -Cl's top two bytes: a second part's
+        ld hl,(MV_NARROW_NC_L12)        ; row start, mv_row_resume, reads them in MV_NC_L's
+        or a
+        sbc hl,de
+        ld a,(MV_NC_L + 1)
+        add a,l
+        ld (MV_NC_L + 1),a
+        ld a,(MV_NC_L_TOP)
+        adc a,h
+        ld (MV_NC_L_TOP),a
+        pop hl                  ; mv_part's return
+        ld de,mv_wide_pm1_back
+        push de                 ; (under it: mv_part_end's ret comes here)
+        jp (hl)
+; mv_wide_pm1_back - the pass's form back in the wide columns' high pieces (mv_hz_wide, which returns
+; to mv_part's caller). Clobbers everything but IY.
+mv_wide_pm1_back:
+        ld a,mv_hz_wide@back - mv_hz_wide@mode - 2
+        jp mv_hz_wide
 .endif
 
 ; mv_prepare - the row pointers and the shift; then (unless matvec_again)
@@ -2200,6 +2334,9 @@ mv_prepare:
         ld (mv_first_parity),a
         xor a
         ld (mv_flag_count),a
+.ifdef MV_WIDE_PM1_OWN
+        ld (MV_WIDE_OTHER),a    ; (each pass: a wide column of h other than +-1)
+.endif
         ld iy,0                 ; IY: Cl's low word (matvec sets IY after this)
         ld a,mv_wide_list & 255
         ld (mv_wide_end),a
@@ -2426,6 +2563,14 @@ MV_CL_SKIP_OPS  = $18 | ((@cl_stored - @cl_added - 2) << 8)    ; jr @cl_stored
         jr z,@flagged
 @h_set:
         dec a                   ; A = h - 1
+.ifdef MV_WIDE_PM1_OWN
+        ld e,a
+        add a,2
+        and $FD                 ; Z: h +-1 (A = 0 or -2)
+        jr z,* + 5
+        ld (MV_WIDE_OTHER),a    ; (nonzero: the call runs full, whichever mode the pass expects)
+        ld a,e
+.endif
         ld h,MV_SQ_PAGE
 .ifdef MV_LOW_SLOTS
 @h_store:
@@ -2901,6 +3046,19 @@ MV_K_TOP_ADD    = * - 1         ; $FF, implied, goes into -Cl's there)
         srl b
         inc b
         ld hl,mv_mode
+.ifdef MV_WIDE_PM1_OWN
+        bit MV_RESUME_BIT,(hl)  ; (MV_WIDE_PM1) a second part runs in its first part's mode (narrow: its wide
+        jr nz,@mode_set         ; columns' h +-1, matvec); else narrow with at most a quarter of the columns wide,
+        res MV_NARROW_BIT,(hl)  ; each of h +-1 (mv_hz_wide's forms: no walk), and for a first part a second
+        cp b                    ; part with none of another h
+        jr nc,@mode_set
+        ld a,(hl)               ; MV_KEEP: a first part
+        and 0                   ; patched (matvec): MV_KEEP where its second part has a wide column of h past +-1
+MV_PART2_WIDE   = * - 1
+        or 0                    ; patched (the pass, @h_set): nonzero for a wide column of another h
+MV_WIDE_OTHER   = * - 1
+        jr nz,@mode_set
+.else
         bit MV_RESUME_BIT,(hl)  ; a second part runs in its first part's mode
         jr nz,@mode_set
         res MV_NARROW_BIT,(hl)
@@ -2915,6 +3073,7 @@ MV_K_TOP_ADD    = * - 1         ; $FF, implied, goes into -Cl's there)
 @narrow:
 .else
         jr nc,@mode_set
+.endif
 .endif
         set MV_NARROW_BIT,(hl)
 @mode_set:
@@ -2963,10 +3122,12 @@ MV_K_TOP_ADD    = * - 1         ; $FF, implied, goes into -Cl's there)
         jp nz,@columns_setup    ; expecting narrow (its checks write the jps; no mv_skip_high)
         inc a
         ld (mv_h_skipped),a
+.ifndef MV_WIDE_PM1_OWN                 ; (with it no walk)
         ld a,(mv_wide_list)     ; mv_row_narrow's walk: its first distance from the row's K
         add a,3                 ; (MV_SHORT_K: 2 for a short matrix, mv_k_toggle)
 MV_FIRST_WIDE_K = * - 1
         ld (MV_FIRST_WIDE),a
+.endif
         jr @odd_count
 @full:
         ld c,a                  ; C = 0: the pass expected narrow mode (the one-piece columns
@@ -3099,6 +3260,15 @@ MV_FIRST_WIDE_K = * - 1
 .endif
         ld (mv_flag_check+1),hl
         ld a,(mv_mode)
+.ifdef MV_WIDE_PM1_OWN
+        ld hl,mv_row_resume     ; a second part: full, or narrow with no wide column
+        bit MV_RESUME_BIT,a
+        jr nz,@row_set
+        ld hl,mv_row_narrow_k   ; narrow: its wide columns by mv_hz_wide's forms (mv_wide_pm1_prepare)
+        rra                     ; MV_NARROW
+        jr c,@row_set
+        ld hl,mv_row
+.else
         ld hl,mv_row            ; (the full path's rows first: the cheapest test)
         or a
         jr z,@row_set
@@ -3141,6 +3311,7 @@ MV_FIRST_WIDE_K = * - 1
 MV_NARROW_START = * - 2
 .else
         ld hl,mv_row_narrow_k
+.endif
 .endif
 .endif
 @row_set:
@@ -6557,7 +6728,9 @@ mv_k_flips:
 .ifdef MV_SPARSE
         mv_k_flip MV_SPARSE_K, $33, $00
 .endif
+.ifndef MV_WIDE_PM1_OWN                 ; (no walk)
         mv_k_flip MV_FIRST_WIDE_K, 3, 2
+.endif
         mv_k_flip MV_K_TOP_ADD, $00, $FF
         mv_k_flip MV_K_FORM, 0, MV_SHORT_FLAG
 MV_K_FLIPS      = (* - mv_k_flips) / 3
@@ -6581,10 +6754,12 @@ mv_k_toggle:
         or 1
         ld c,a                  ; C = what the operands the pass wrote take: -1 short, +1 long
 @operands:
+.ifndef MV_WIDE_PM1_OWN                 ; (no walk)
         ld hl,MV_FIRST_WIDE     ; the operands the last call's pass wrote (matvec_again keeps them)
         ld a,(hl)
         add a,c
         ld (hl),a
+.endif
         ld hl,MV_NARROW_NC_L12 + 1
         ld a,(hl)
         add a,c

@@ -987,7 +987,11 @@ def fc1_rows_lines(soul, forms: bool = False) -> list[str]:
 # after); no coarse call is left (the logits by out's planes, fc2 by matvec_nz): matvec.s's coarse code out
 FC1_BYTES_OPTIONS = ["FG_BYTE_MASKS = 1        ; (fc1planes.s's rows as byte masks on planes.s's tables)",
                      "FW_FC1_BYTES = 1         ; (both layers' fc1 by fc1wide.s's fw_fc1_planes: no coarse call)",
-                     "MV_COARSE_UNCALLED = 1   ; (no coarse call left: matvec.s's coarse slots, prepare and gate out)"]
+                     "MV_COARSE_UNCALLED = 1   ; (no coarse call left: matvec.s's coarse slots, prepare and gate out)",
+                     # (no folded or coarse call left either: proj's narrow calls take their wide columns of h +-1
+                     # by mv_hz_wide's forms with no walk; any other call with a wide column, and fc2's declined calls
+                     # of two parts whose second part has one of another h, run full: thirty-seventh round, zx48proj37)
+                     "MV_WIDE_PM1 = 1          ; (matvec.s: wide columns of h +-1 by mv_hz_wide's forms, no walk)"]
 FC1_BYTES_MATRICES = ("l0.fc1_w", "l1.fc1_w")
 
 

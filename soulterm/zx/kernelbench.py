@@ -117,6 +117,10 @@ ROW_MARKS_OPTION = "EM_ROW_MARKS = 1"
 # ~35 T-states a 5-bit value fewer; a spend of the 48K's ladder, build.py's BIT_CHAIN_48K)
 BIT_CHAIN = "EM_BIT_CHAIN"
 BIT_CHAIN_OPTION = f"{BIT_CHAIN} = 1"
+# matvec.s's narrow mode only for a call whose wide columns have h +-1, their high pieces mv_hz_wide's forms, no
+# walk (MV_WIDE_PM1, thirty-seventh round, zx48proj37: the 48K's with fc1 by planes.s's tables, build.FC1_BYTES_OPTIONS,
+# where no folded or coarse call is left; with MV_COARSE_UNCALLED and without MV_SPARSE on the kernels' bench)
+WIDE_PM1_OPTION = "MV_WIDE_PM1 = 1"
 CT_RAW_OPTION = "MV_CT_RAW = 1"     # the 48K's logits' rows raw through mv_coarse_top (logitsraw.s's bound)
 NARROW_JUMP_OPTION = "MV_NARROW_JUMP = 1"   # matvec.s's narrow row start jumps past the wide walk (14 bytes)
 BIAS_IN_K_OPTION = "MV_BIAS_IN_K = 1"     # matvec.s's row constants hold the bias (soul_layout.matvec_bytes)
