@@ -67,7 +67,7 @@ from .contention import CONTENDED_END
 from .soul_layout import (FIRST_SHARED_OPTION, PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, WORD_LIST_SYMBOLS, plane_bytes,
                           plane_classes, plane_group_classes, plane_group_word_bytes, plane_groups, plane_words)
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
-from .kernelbench import (BIT_CHAIN, KERNEL_FILES, RAW_MOST_SHIFT, SCATTER_POPS, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
+from .kernelbench import (BIT_CHAIN, KERNEL_FILES, NZ_X_BITS_PLAYERS, RAW_MOST_SHIFT, SCATTER_POPS, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
                           TOPS_BYTES,
                           Z80_KERNELS_DIR,
                           player_kernel_options, runs_coarse, runs_narrow)
@@ -335,13 +335,13 @@ def spends_48k(fast_scores: bool, planes_48k: bool, nz: bool = False, packed_key
     SPENDS_48K_PLANES but with matvec_nz; without the fast scores their cuts left out, AT_SKIP_LEADING_ZEROS kept
     with the packed key planes, `packed_keys`; with matvec_nz, `nz`, no FW_WIDE_SPARSE: fc2 has no sparse call left
     to widen; WP_NARROW_MARK and WP_NARROW_MARK_OUT on the planes' rungs where the soul allows it, `narrow_mark`;
-    NZ_SHORT_MADE with matvec_nz alone; with the packed key planes FIRST_SPENDS_48K first, AT_TABLE_BY_DIMENSION
+    NZ_SHORT_MADE with matvec_nz alone, without NZ_X_BITS (its pieces' form); with the packed key planes FIRST_SPENDS_48K first, AT_TABLE_BY_DIMENSION
     and WP_TOPS_BYTES (out's marks between them), and LAST_SPENDS_48K last)."""
     spends = SPENDS_48K_PLANES if planes_48k and not nz else SPENDS_48K
     listed = tuple(
         spend for spend in spends if (fast_scores or spend not in FAST_TAKEBACKS_48K + (LEADING_ZEROS_48K,)
                                       or packed_keys and spend == LEADING_ZEROS_48K)
-        and not (nz and spend == WIDE_SPARSE_48K) and (nz or spend != SHORT_MADE_48K)
+        and not (nz and spend == WIDE_SPARSE_48K) and (nz and not NZ_X_BITS_PLAYERS or spend != SHORT_MADE_48K)
         and (spend not in NARROW_MARKS_48K or planes_48k and narrow_mark))
     if not packed_keys:
         return listed
