@@ -6,7 +6,8 @@
 ; flag in mv_shift's bit 7); call matvec_nz. Output: mv_out[r] += the row's output, saturated as
 ; mv_store_add does. The fast path takes a call of 33..64 columns (matvec's two parts) with a bias, a
 ; shift of 0..15 and every x in -127..384 (..503 with NZ_WIDE_X) whose pieces fit the chain's room (NZ_CHAIN_BYTES: the player's
-; 1,000 bytes take ~40 columns); any other call jumps to matvec (the caller has set mv_store_add as
+; 1,000 bytes take ~40 columns); with NZ_X_BITS (both players' since the thirty-seventh round) every x in 0..503,
+; at most 85 entries (an x past 255 three) and a chain that fits the room beside them; any other call jumps to matvec (the caller has set mv_store_add as
 ; matvec's store: forward.s's fw_dense_add), exact either way. Clobbers AF, BC, DE, HL, IX and the
 ; alternate set (IY kept); runs with interrupts off (SP walks the weights) and gives back the state it
 ; found. With NZ_CHAIN_AT (the 48K player's) the chain lies there, NZ_CHAIN_BYTES of room the player
@@ -31,6 +32,16 @@
 ; piece's 136), with no templates: its writing 131 T-states a bit of l and 44 more a 1, its test 23 a column of
 ; any other l.
 ;
+; NZ_X_BITS (thirty-seventh round, zxfc2_37; both players', in place of the pieces below and every other NZ_ option):
+; each row sums 2 sum u x Horner's way, by x's bits from the top one any x has: a unit `ld e,(ix+j) / add hl,de`
+; (30 T-states a row; `/ adc a,b` once the level's sums may pass 16 bits, 34) a set bit, a doubling `add hl,hl`
+; (11; `/ adc a,a` 15) a level, one more at the end; the row's end adds -256 X (X = sum x) and 2 b. Written once a
+; call (nz_bits_prepare): the scan pushes an entry a nonzero x, then each level's pass over the list writes the
+; units of the entries with its bit (73 T-states a unit more than an entry without it). T-states (the 128K's
+; options, the call below): x of 5 39,261, of 12 40,368, of 50 53,058, every x 0 13,918; a set bit more in a
+; 16-bit level 32 x 30 + 73, in a 24-bit one 32 x 34 + 75. The fc2 calls of a reply step, both layers (the kernels'
+; bench, the engine's z; python benchmarks/z80_fc2_bits.py): the ten's 144,534 -> 119,017 a step.
+;
 ; T-states (tests/test_kernels_z80_nz.py, CALL and RET included, the 128K's options): 32 x 64, a bias,
 ; shift 6, 10 nonzero x of 5 in every third column: 52,927 (short pieces; 53,844 before the thirty-fourth round's
 ; NZ_SCAN_IN_ALT_SET and NZ_SCAN_IN_PAGE, 54,074 before the thirty-third round's look-up, 67,104 before them; x of 12 58,887, 67,344 before the thirty-first round; x of 50:
@@ -45,7 +56,8 @@
 ; worked out after the scan from each part's first nonzero column, the second part's row by the bits of mv_rows:
 ; 460 fewer a call of 32 rows); ~49 a zero column's scan (45 with
 ; NZ_SCAN_IN_PAGE, the 128K's too: the scan's steps inc l where x lies in one page, patched for 55 a call).
-; Bytes: 706 in the 48K player (zx48ffn35, thirty-fifth round: NZ_SHORT_MADE, the short pieces made from l's bits,
+; Bytes: 560 in the 48K player (zxfc2_37, thirty-seventh round: NZ_X_BITS, the cold part 468, the rows' part 92;
+; 1,640 in the 128K's, with the chain's 1,000); 706 before it (zx48ffn35, thirty-fifth round: NZ_SHORT_MADE, the short pieces made from l's bits,
 ; 45 more in its cold part, the once-a-call part 546 -> 591; 661 since zx48spend34: NZ_ROWS_BY_BITS, the second part's
 ; row by mv_rows' bits, 6 more in its cold part; 655 since zx48room30: SHORT_FORMS' jr to the fallback, 2 bytes fewer; 657 since
 ; zxsparse48: the once-a-call part, 542 with MV_SHORT_K's row constants and MV_LEAST_SHIFT's shifts, 4..7 on the shipped soul: no right chain, the left chain 3 steps, 87 bytes
@@ -310,7 +322,11 @@ nzb_scanned:
         ld a,(nz_cols1)
         add a,e
         ld e,a                  ; DE: the first part's row stride (below 256)
-        ld (NZB_STRIDE),de
+        push de
+        exx
+        pop bc                  ; BC': the first part's row stride, DE': the second part's (nz_row adds them)
+        ld de,MV_MAX_COLS
+        exx
         or a
         sbc hl,de
         push hl
@@ -355,7 +371,9 @@ nzb_level:                      ; C: the level's bit
 NZB_X_HI = * - 1
         cp c
         jr c,nzb_sixteen        ; (X below 256 times the bit: 255 floor(X / bit) fits HL)
+NZB_SIXTEEN_JR = * - 1
         ld a,$23                ; inc hl: the doublings' adc a,a and the units' adc a,b kept from here on
+NZB_WIDE_STEP = * - 1
         ld (NZB_DOUBLE_STEP),a
         ld (NZB_UNIT_STEP),a
 nzb_sixteen:
@@ -435,14 +453,14 @@ nzb_levels_done:
         jp nz_row
         .endmacro
 
-; nz_bits_row - (NZ_X_BITS) a row's start: IX and IY on to its parts' weights, A:HL 0 (D stays 0)
+; nz_bits_row - (NZ_X_BITS) a row's start: IX and IY on to its parts' weights (strides in BC', DE'), A:HL 0
         .macro nz_bits_row
 nz_row:
-        ld de,0                 ; (patched: the first part's row stride, below 256)
-NZB_STRIDE = * - 2
-        add ix,de
-        ld e,MV_MAX_COLS
-        add iy,de
+        exx
+        add ix,bc               ; (BC': the first part's row stride)
+        add iy,de               ; (DE': the second part's, 32)
+        exx
+        ld d,b                  ; (D 0 for the units' add hl,de: the last row's end left it anything)
         xor a
         ld h,a
         ld l,a
