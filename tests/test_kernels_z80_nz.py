@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from soulterm.soul import intmath
-from soulterm.zx.build import NZ_CHAIN_48K, NZ_CHAIN_BYTES_48K
+from soulterm.zx.build import NZ_CHAIN_48K, NZ_CHAIN_BYTES_128K, NZ_CHAIN_BYTES_48K
 from soulterm.zx.kernelbench import NZ_BENCH, Z80Bench, player_kernel_options, run_matvec_nz
 
 
@@ -535,3 +535,130 @@ def test_the_second_parts_row_by_the_bits_of_mv_rows(rows):
         x[columns] = rng.integers(1, 384, len(columns))
         for bench in benches:
             check(bench, w, x, bias, 6, out)
+
+
+# NZ_X_BITS (both players' since the thirty-seventh round, zxfc2_37): the rows by x's bits, Horner's way
+def x_bits_bench() -> Z80Bench:
+    return Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
+
+
+def test_x_bits_is_the_players_form():
+    """Both players' options have NZ_X_BITS and none of the pieces' NZ_ options (nzmatvec.s leaves them out)."""
+    for model in ("48k", "128k"):
+        options = player_kernel_options(model, nz_short_made=True)
+        assert "NZ_X_BITS = 1" in options.splitlines()
+        assert not any(name in options for name in ("NZ_SHORT_PIECES", "NZ_SCAN_IN", "NZ_ROWS_BY_BITS", "NZ_SHORT_MADE"))
+    assert "nz_nonzero" not in x_bits_bench().symbols
+
+
+def test_x_bits_calls_cost():
+    """The header's call (test_a_call_with_ten_nonzero_inputs_costs' by the pieces: 52,927, 58,887, 66,427 and 14,197)
+    by x's bits: x of 5 (2 set bits), 12 (2), 50 (3) and every x 0."""
+    bench = x_bits_bench()
+    rng = np.random.default_rng(5)
+    w = rng.integers(-128, 128, (32, 64))
+    bias = rng.integers(-3000, 3000, 32)
+    out = rng.integers(-3000, 3000, 32)
+    x = np.zeros(64, np.int64)
+    spent = []
+    for value in (5, 12, 50, 0):
+        x[np.arange(10) * 3] = value
+        spent.append(check(bench, w, x, bias, 6, out))
+    assert spent == [39_261, 40_368, 53_058, 13_918]
+
+
+def test_a_set_bit_costs_a_unit_a_row():
+    """A set bit more costs its unit in each of the 32 rows, 30 T-states in a 16-bit level (X = 4 and 5 here) and 34
+    in a 24-bit one (X of 510 and 511: level 0's sums may pass 16 bits), and the writing's pass 73 (75) more for an
+    entry with the level's bit than without; a level more (x = 4 for 2) its doubling, 11 a row."""
+    bench = x_bits_bench()
+    rng = np.random.default_rng(5)
+    w = rng.integers(-128, 128, (32, 64))
+    bias = rng.integers(-3000, 3000, 32)
+    out = rng.integers(-3000, 3000, 32)
+
+    def cost(values: dict) -> int:
+        x = np.zeros(64, np.int64)
+        for column, value in values.items():
+            x[column] = value
+        return check(bench, w, x, bias, 6, out)
+
+    assert cost({3: 2, 40: 3}) - cost({3: 2, 40: 2}) == 32 * 30 + 73
+    assert cost({3: 254, 40: 3, 50: 254}) - cost({3: 254, 40: 2, 50: 254}) == 32 * 34 + 75
+    level = cost({3: 4}) - cost({3: 2})
+    assert 32 * 11 < level < 32 * 11 + 300      # (and the level's pass over the list)
+
+
+def test_the_x_bits_sums_at_the_16_bit_bound_are_exact():
+    """Every weight 127 (u = 255, the largest sums) and x summing to just under and at each level's bound (X's high
+    byte at the level's bit: 255 floor(X / bit) no longer fits HL), x past 255 (three entries), every part's column."""
+    bench = x_bits_bench()
+    w = np.full((32, 64), 127)
+    bias = np.zeros(32, np.int64)
+    out = np.zeros(32, np.int64)
+    for total in (255, 256, 511, 512, 1023, 1024, 4095, 4096, 16383, 16384, 32192):
+        x = np.zeros(64, np.int64)
+        left, column = total, 0
+        while left:
+            x[column] = min(left, 503)
+            left -= x[column]
+            column += 1
+        for shift in (0, 6, 15):
+            check(bench, w, x, bias, shift, out)
+            check(bench, -w - 1, x, bias, shift, out)
+
+
+def test_a_broken_x_bits_unit_or_bound_fails():
+    """The test's checks fail on a writer whose 24-bit units lose their carry into A (adc a,b written as a nop), and
+    on one that never leaves the 16-bit levels (inc hl never patched in: X's bound ignored): random calls of 40
+    columns of x in 1..503 with w 127 (u = 255, the largest sums), each exact on the unbroken writer."""
+    rng = np.random.default_rng(3)
+    calls = []
+    for _ in range(6):
+        x = np.zeros(64, np.int64)
+        x[rng.choice(64, 40, replace=False)] = rng.integers(1, 504, 40)
+        calls.append((np.full((32, 64), 127), x, rng.integers(-3000, 3000, 32), rng.integers(-300, 300, 32)))
+    for label, byte in (("NZB_UNIT_STEP", 0x88), ("NZB_WIDE_STEP", 0x23)):
+        bench = Z80Bench(NZ_BENCH, options=player_48k_options())     # (the room for 40 columns' units)
+        for w, x, bias, out in calls:
+            check(bench, w, x, bias, 15, out)
+        at = bench.sym(label) - (label == "NZB_UNIT_STEP")      # (the unit's adc a,b; the patch's inc hl)
+        assert bench.memory[at] == byte
+        bench.poke(at, [0x00])
+        wrong = 0
+        for w, x, bias, out in calls:
+            got, _ = run_matvec_nz(bench, w, x, bias, 15, out)
+            wrong += not np.array_equal(got, expected(w, x, bias, 15, out))
+        assert wrong, label
+
+
+def test_the_x_bits_list_takes_85_entries():
+    """With matvec broken (its first byte a ret), in the 48K player's room (the screen's middle third): 85 entries (21
+    x of 300, three each, and 22 of 1) come out exact by the chain alone, 86 go to matvec (ldi's count in C: 85 units
+    a level at most) and come out wrong; so does an x of 504 (NZ_X_MOST 503) and one below 0; and the 128K's room
+    (1,000 bytes, the list's 340 in it) sends the 85 to matvec too: its levels' units would reach the list."""
+    bench = Z80Bench(NZ_BENCH, options=player_48k_options())
+    rng = np.random.default_rng(85)
+    w = rng.integers(-128, 128, (32, 64))
+    bias = rng.integers(-3000, 3000, 32)
+    out = rng.integers(-3000, 3000, 32)
+    bench.poke(bench.sym("matvec"), [0xC9])
+    x = np.zeros(64, np.int64)
+    x[:21], x[21:43] = 300, 1
+    check(bench, w, x, bias, 6, out)
+    x[43] = 1
+    with pytest.raises(AssertionError):
+        check(bench, w, x, bias, 6, out)
+    for value in (504, -1):
+        x[:] = 0
+        x[[3, 40]] = [7, value]
+        with pytest.raises(AssertionError):
+            check(bench, w, x, bias, 6, out)
+    small = Z80Bench(NZ_BENCH, options=player_kernel_options("128k") + f"\nNZ_CHAIN_BYTES = {NZ_CHAIN_BYTES_128K}")
+    small.poke(small.sym("matvec"), [0xC9])
+    x[:] = 0
+    x[:21], x[21:43] = 300, 1
+    with pytest.raises(AssertionError):
+        check(small, w, x, bias, 6, out)
+    x[:21] = 200
+    check(small, w, x, bias, 6, out)
