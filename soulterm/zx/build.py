@@ -1847,8 +1847,8 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                               paged_values=paged_values)
                 if weight_planes and fc1_planes_take(soul):     # (FW_FC1_PLANES first, then the rung without it;
                     for l0 in (True, False)[not FC1_PLANES_L0:]:  # FW_FC1_PLANES_L0 first where it is on)
-                        for nz_short in (True, 8, False)[2 * (not nz):]:  # (nzmatvec.s's short pieces first: 224
-                                                                          # bytes for 1..16, then 164 for 1..8)
+                        for nz_short in (True, 8, False)[2 * (not nz or NZ_X_BITS_PLAYERS):]:  # (nzmatvec.s's short
+                                        # pieces first: 224 bytes for 1..16, then 164 for 1..8; none by x's bits)
                             for forms in (True, False)[not FC1_GROUP_FORMS:]:     # (FG_GROUP_FORMS first: thirty-sixth
                                 try:                                              # round, zx128fc1g36)
                                     return _assemble(player_source(soul, tokenizer, word_list, model, fc1_planes_l0=l0,
