@@ -105,7 +105,8 @@ def test_the_chain_is_the_shipped_128ks_and_exact(weigher, monkeypatch):
     from soulterm.soul.tokenizer import Tokenizer
     from soulterm.zx import build, kernelbench
 
-    monkeypatch.setattr(kernelbench, "NZ_X_BITS_PLAYERS", False)
+    monkeypatch.setattr(kernelbench, "NZ_X_BITS_PLAYERS", False)     # (both players' form and the 128K's rungs' test)
+    monkeypatch.setattr(build, "NZ_X_BITS_PLAYERS", False)
     shipped = build.assemble_player(load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER), model="128k").symbols
     options = {name: value for name, value in shipped.items() if name.startswith("NZ_") and value < 256}
     assert "NZ_WIDE_X" in options and "NZ_SHORT_PIECES" in options

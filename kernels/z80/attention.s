@@ -33,7 +33,10 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 798 (in the 48K player since zx48paged35, thirty-fifth round: the weights' loop's score read patched for
+; Bytes: 800 (in the 48K player since the thirty-seventh round's fc2 by x's bits, zxfc2_37, freed the room for
+; MV_HZ_ENDS, which leaves none for AT_SKIP_LEADING_ZEROS, EM_ROW_MARKS, EM_BIT_CHAIN and KV_SCATTER_POPS: the file's
+; bytes move with the spends; 798 since zx48paged35, thirty-fifth round: the weights' loop's
+; score read patched for
 ; pl_keys' word scores, 10); 788 (since zx48kept35, thirty-fifth round: AT_TABLE_BY_DIMENSION, the walk's three
 ; strides gone, the store's dimension step 1 more); 801 (since zx48wire34, thirty-fourth round: the scores by packed key planes, PL_PACKED,
 ; planekeys48.s's 1,448 bytes apart, in place of the squares' AT_FAST_SCORES and its take-backs); 1,810 (since zx48norm33, thirty-third round: AT_FAST_MAX_PATCHED, 21, back in the room

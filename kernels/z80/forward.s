@@ -34,7 +34,10 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,305 (the 48K's since the thirty-sixth round's merges, WP_TOPS_BYTES' 2 among them; 2,303 after zx48fc1g36 and zx48narrow36: fc1 by fw_fc1_planes, FW_FC1_BYTES, 26
+; Bytes: 2,280 (the 48K's since the thirty-seventh round's fc2 by x's bits, zxfc2_37, freed the room for MV_HZ_ENDS,
+; which leaves none for AT_SKIP_LEADING_ZEROS, EM_ROW_MARKS, EM_BIT_CHAIN and KV_SCATTER_POPS: the file's bytes move
+; with the spends; 2,305 since the thirty-sixth round's merges, WP_TOPS_BYTES' 2 among them; 2,303 after
+; zx48fc1g36 and zx48narrow36: fc1 by fw_fc1_planes, FW_FC1_BYTES, 26
 ; fewer; fw_projection points wp_classes at a matrix's class bits and wp_w past them, WP_NARROW_BITS, 7 more);
 ; 2,322 (with KV_SCATTER_POPS since zx48wide35, thirty-fifth round: kv_values_scatter by SP's pops,
 ; 23 more, in the room planes_wide.s's wp_rows_wide freed; 2,299 without it, zx48room35; since zx48kept35: AT_TABLE_BY_DIMENSION, v through z's room and

@@ -120,7 +120,9 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,600 (the shipped 48K player's since the thirty-sixth round's merge of zx48logit36: WP_TOPS_BYTES in
+; Bytes: 2,954 (the shipped 48K player's since the thirty-seventh round's fc2 by x's bits, zxfc2_37, freed the room
+; for MV_HZ_ENDS, which leaves none for AT_SKIP_LEADING_ZEROS, EM_ROW_MARKS, EM_BIT_CHAIN and KV_SCATTER_POPS: the
+; file's bytes move with the spends; 2,600 since the thirty-sixth round's merge of zx48logit36: WP_TOPS_BYTES in
 ; MV_HZ_ENDS' place, its short row ends left out, 354 fewer); 2,954 (since zx48fc1g36, thirty-sixth round: no coarse call, MV_COARSE_UNCALLED,
 ; 986 fewer; 3,940 the shipped 48K player's since zx48ffn32, thirty-second round: MV_GATE_SHORT, fc1's gate as the coarse
 ; slots' end, its rows stored there and through mv_hz_left's chain: no mv_gate, mv_store_zero nor mv_coarse_check, 18 fewer;
