@@ -175,8 +175,8 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     # and v rows without their narrow rows' plane 6 bytes, 319 more, both took every spend; zx48logit36's WP_TOPS_BYTES,
     # before SPENDS_48K's since the thirty-sixth round's merge, leaves no room for MV_HZ_ENDS: 120 bytes left; 64 since
     # zx48spend36 tightened logitbytes48.s and fw_out_bytes)
-    # (since zxfc2_37's fc2 by x's bits, 147 bytes freed on the shipped soul, MV_HZ_ENDS fits after WP_TOPS_BYTES and
-    # its 368 bytes leave no room for the four spends after it: 2 bytes left)
+    # (since zxfc2_37's fc2 by x's bits, 146 bytes freed on the shipped soul, MV_HZ_ENDS fits after WP_TOPS_BYTES and
+    # its 368 bytes leave no room for the four spends after it: 1 byte left)
     late = [zx_build.LEADING_ZEROS_48K, zx_build.ROW_MARKS_48K, zx_build.BIT_CHAIN_48K, zx_build.SCATTER_POPS_48K]
     assert on_planes and skipped == {"shipped": late,
                        "shorter list": late,

@@ -405,7 +405,7 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, unplaned
     # (since zx48wire34 the shipped 48K's scores by packed key planes: no cut of the squares' to take back; MV_HZ_ENDS,
     # AT_SKIP_LEADING_ZEROS and EM_ROW_MARKS; zx48ffn35's NZ_SHORT_MADE, 45 bytes, in the 28 zx48room35's run-time
     # variables freed besides the 26 left; since the thirty-sixth round's WP_TOPS_BYTES, tried before them, no MV_HZ_ENDS;
-    # since zxfc2_37's fc2 by x's bits, 147 bytes freed and no NZ_SHORT_MADE: MV_HZ_ENDS, whose 368 bytes leave 2)
+    # since zxfc2_37's fc2 by x's bits, 146 bytes freed and no NZ_SHORT_MADE: MV_HZ_ENDS, whose 368 bytes leave 1)
     assert [name for name in spends if name in built.program.symbols] == [spends[0]]
     assert built.program.symbols["SP_FIRST_SHARED"] == 1
     sym = built.program.symbols       # (and SHORT_FORMS' exp_lut before attend_head, in one page: its 8-bit index)
@@ -597,7 +597,7 @@ def test_the_48k_keeps_te_and_pe_marks_in_the_room_its_spends_leave(built, monke
     SPENDS_48K's itself (ROW_MARKS_48K, before AT_FAST_PIECE_PAIRS, which buys less: python
     benchmarks/zx48_forced_spends.py), and the last rung's only on a rung without the spends; the shipped 48K has them
     again, in AT_FAST_PIECE_PAIRS' room, and since the thirty-sixth round beside WP_TOPS_BYTES, without MV_HZ_ENDS;
-    not since the thirty-seventh round's fc2 by x's bits (zxfc2_37) freed the room for MV_HZ_ENDS, which leaves 2."""
+    not since the thirty-seventh round's fc2 by x's bits (zxfc2_37) freed the room for MV_HZ_ENDS, which leaves 1."""
     import soulterm.zx.build as zx_build
     from soulterm.zx.soul_layout import PACK_KEPT_MARK_ROWS
 
