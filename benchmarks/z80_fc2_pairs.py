@@ -16,7 +16,8 @@ Measured here on the Z80 core (each fragment's sum checked against the integers)
 form (an l or a short second), the rows' end both ways over 32 rows, the peek both ways and a pair's patches; then,
 over the engine's fc2 inputs of each prompt's reply steps (both layers), the plan's bound a reply step: its pairs' rows
 saved less the rows' end, the peeks and the patches (the writer's other changes not counted: in the plan's favour).
-Also, on the shipped 128K's own matvec_nz, what an adjacent pair costs against the same two columns two apart.
+Also, on the 128K's own matvec_nz by its pieces (the shipped form until the thirty-seventh round's NZ_X_BITS), what an
+adjacent pair costs against the same two columns two apart.
 
     python benchmarks/z80_fc2_pairs.py [TEXT | --everyday | --prompts FILE]
 """
@@ -246,9 +247,9 @@ def call_bound(fragments: Fragments, x, best: bool) -> tuple[float, float]:
 
 
 def shipped_pair_cost(engine) -> dict:
-    """On the shipped 128K's matvec_nz (layer 1's fc2), each call exact: x = 37 in columns 10 and 11 (adjacent), in
+    """On the 128K's matvec_nz by its pieces (layer 1's fc2), each call exact: x = 37 in columns 10 and 11 (adjacent), in
     10 and 12 (apart), in 10 alone, x = 5 in 10 alone (a short piece), and every x 0: their T-states."""
-    bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k") + "\nNZ_WIDE_X = 1")
+    bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k", nz_x_bits=False) + "\nNZ_WIDE_X = 1")   # (the pieces)
     layer = engine.layers[1]
     spent = {}
     for name, columns, value in (("adjacent", [10, 11], 37), ("apart", [10, 12], 37), ("alone", [10], 37),
@@ -276,7 +277,7 @@ def main() -> None:
     shipped = shipped_pair_cost(engine)
     adjacent, apart, alone, zero = (shipped[name] for name in ("adjacent", "apart", "alone", "zero"))
     short = shipped["short alone"] - zero
-    print(f"the shipped 128K's matvec_nz, layer 1's fc2, x = 37 in columns 10 and 11: {adjacent:,} T-states; "
+    print(f"the 128K's pieces' matvec_nz, layer 1's fc2, x = 37 in columns 10 and 11: {adjacent:,} T-states; "
           f"in 10 and 12: {apart:,} ({adjacent - apart:+,}); in 10 alone {alone:,}, every x 0 {zero:,}: the column "
           f"{alone - zero:,}, its {ROWS} l pieces {ROWS * fragments.one_l:,} ({fragments.one_l} a row), its writing "
           f"and scan {alone - zero - ROWS * fragments.one_l:,}; x = 5 alone {short:,}, its short pieces "

@@ -279,7 +279,7 @@ class Weigher:
 
     def __init__(self, engine):
         self.engine = engine
-        self.chain = Z80Bench(NZ_BENCH, options=player_kernel_options("128k") + "\nNZ_WIDE_X = 1")   # the shipped 128K's
+        self.chain = Z80Bench(NZ_BENCH, options=player_kernel_options("128k", nz_x_bits=False) + "\nNZ_WIDE_X = 1")   # the 128K's pieces (its chain before NZ_X_BITS)
         self.planes = PlanesBench()
         self.zero = {}
         self.w = {index: np.ascontiguousarray(layer.fc2_t.T) for index, layer in enumerate(engine.layers)}

@@ -1,7 +1,8 @@
 """Where the 128K's fc2 call (nzmatvec.s's matvec_nz) spends its T-states, instruction by instruction (thirty-fourth
 round, zxchain34).
 
-Runs the shipped soul's fc2 calls of each prompt's reply steps (the engine's z, both layers: z80_bank_costs's
+(The pieces' form: the 128K's until the thirty-seventh round's NZ_X_BITS; benchmarks/z80_fc2_bits.py weighs the
+two.) Runs the shipped soul's fc2 calls of each prompt's reply steps (the engine's z, both layers: z80_bank_costs's
 engine_steps_fc2) through the 128K's matvec_nz on the kernels' bench (the player's options and NZ_WIDE_X), single-
 stepping it, each result checked against the integers. Each instruction's T-states go to a phase: the call's
 preparing (its entry, the rows' pointers and constants), the scan of z's zero columns, the writing of a nonzero
@@ -44,7 +45,8 @@ class Profiler:
     """matvec_nz single-stepped on the 128K's kernels' bench: T-states by phase and by instruction."""
 
     def __init__(self, old_scan: bool = False):
-        options = player_kernel_options("128k", **(dict(nz_scan_alt=False, nz_scan_page=False) if old_scan else {}))
+        options = player_kernel_options("128k", nz_x_bits=False,       # (the pieces: the 128K's before NZ_X_BITS)
+                                        **(dict(nz_scan_alt=False, nz_scan_page=False) if old_scan else {}))
         self.bench = Z80Bench(NZ_BENCH, options=options + "\nNZ_WIDE_X = 1")
         sym = self.bench.symbols
         self.sym = sym

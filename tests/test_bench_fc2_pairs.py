@@ -73,7 +73,7 @@ def test_the_bound_takes_the_plans_costs_off(fragments):
 
 
 def test_the_shipped_chain_pays_a_dec_sp_a_row_for_a_pair():
-    """A random soul's layer 1 on the shipped 128K's matvec_nz (each call exact): the adjacent pair at least 32
+    """A random soul's layer 1 on the 128K's matvec_nz by its pieces (each call exact): the adjacent pair at least 32
     `dec sp` dearer than the same columns two apart; a column costs its 32 pieces and its writing."""
     from soulterm.soul.engine import Engine
 
@@ -88,7 +88,7 @@ def test_the_benchmark_runs_a_prompt(monkeypatch, capsys):
     pairs.main()
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("measured: a pair's row now 436") and "the peek 65 (none) / 80 (a pair)" in out[0]
-    assert out[1].startswith("the shipped 128K's matvec_nz") and "(+" in out[1]
+    assert out[1].startswith("the 128K's pieces' matvec_nz") and "(+" in out[1]
     line = next(text for text in out if text.startswith("hello "))
     ceiling, bound, best = (int(v.replace(",", "")) for v in line.split()[5:8])
     assert ceiling > 0 > best > bound

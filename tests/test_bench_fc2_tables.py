@@ -74,7 +74,7 @@ def test_the_benchmarks_short_pieces_are_the_kernels():
     with a template (nz_short_places' length not 0)."""
     from soulterm.zx.kernelbench import NZ_BENCH, Z80Bench, player_kernel_options
 
-    bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
+    bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k", nz_x_bits=False))
     most = bench.sym("NZ_SHORT_MOST")
     assert most == bank_costs.NZ_SHORT_MOST
     lengths = bench.peek(bench.sym("nz_short_places"), 2 * most)[1::2]

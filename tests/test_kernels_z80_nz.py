@@ -8,24 +8,33 @@ import numpy as np
 import pytest
 
 from soulterm.soul import intmath
-from soulterm.zx.build import NZ_CHAIN_48K, NZ_CHAIN_BYTES_48K
+from soulterm.zx.build import NZ_CHAIN_48K, NZ_CHAIN_BYTES_128K, NZ_CHAIN_BYTES_48K
 from soulterm.zx.kernelbench import NZ_BENCH, Z80Bench, player_kernel_options, run_matvec_nz
 
 
-def player_48k_options() -> str:
+def pieces_options(model: str, **options) -> str:
+    """A player's options with matvec_nz's pieces (the chain's form before the thirty-seventh round's NZ_X_BITS):
+    the tests of the pieces' own forms and costs."""
+    return player_kernel_options(model, nz_x_bits=False, **options)
+
+
+def player_48k_options(x_bits: bool = True) -> str:
     """The 48K player's (zxsparse48): matvec without MV_SPARSE (its fallback runs dense) and the chain apart from
-    the rows' code, as on planes.s's tables in the screen (build.NZ_CHAIN_48K, all of the middle third)."""
-    return "\n".join([player_kernel_options("48k", sparse=False), f"NZ_CHAIN_AT = ${NZ_CHAIN_48K:04X}",
+    the rows' code, as on planes.s's tables in the screen (build.NZ_CHAIN_48K, all of the middle third); `x_bits`
+    False: the pieces' form."""
+    return "\n".join([player_kernel_options("48k", sparse=False, nz_x_bits=x_bits), f"NZ_CHAIN_AT = ${NZ_CHAIN_48K:04X}",
                       f"NZ_CHAIN_BYTES = {NZ_CHAIN_BYTES_48K}"])
 
 
-@pytest.fixture(scope="module", params=["128k", "48k", "48k player"])
+@pytest.fixture(scope="module", params=["128k", "48k", "48k player", "128k pieces", "48k player pieces"])
 def nz_bench(request):
     """matvec_nz with each player's matvec options (its fallback: the 48K's with MV_SHORT_K; the 48K player's
-    without MV_SPARSE, its chain apart)."""
-    if request.param == "48k player":
-        return Z80Bench(NZ_BENCH, options=player_48k_options())
-    return Z80Bench(NZ_BENCH, options=player_kernel_options(request.param))
+    without MV_SPARSE, its chain apart), by x's bits (NZ_X_BITS, the players' since the thirty-seventh round) and
+    by the pieces before them."""
+    model, _, form = request.param.partition(" pieces")
+    if model == "48k player":
+        return Z80Bench(NZ_BENCH, options=player_48k_options(x_bits=request.param == model))
+    return Z80Bench(NZ_BENCH, options=player_kernel_options(model, nz_x_bits=request.param == model))
 
 
 def expected(w, x, bias, shift, out):
@@ -77,21 +86,27 @@ def test_extreme_inputs_are_exact(nz_bench):
 
 
 def test_negative_inputs_are_exact():
-    """x in -127..-1 runs the chain (h = 0, l = x: zxnz28's one check of x), -128 and below matvec: exact either way
-    (fc2's z is ReLU's, never negative; any caller's)."""
-    bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
-    rng = np.random.default_rng(27)
-    for values in ([-1], [-127], [-128], [-129], [-32768], [-127, 1, 384, -5], [-100] * 30):
-        x = np.zeros(64, np.int64)
-        x[rng.choice(64, len(values), replace=False)] = values
-        w, bias, out = rng.integers(-128, 128, (32, 64)), rng.integers(-3000, 3000, 32), rng.integers(-3000, 3000, 32)
-        check(bench, w, x, bias, 6, out)
+    """x in -127..-1 runs the pieces' chain (h = 0, l = x: zxnz28's one check of x), -128 and below matvec; by x's
+    bits (NZ_X_BITS) any x below 0 is matvec's: exact either way (fc2's z is ReLU's, never negative; any caller's)."""
+    for options in (player_kernel_options("128k"), pieces_options("128k")):
+        bench = Z80Bench(NZ_BENCH, options=options)
+        rng = np.random.default_rng(27)
+        for values in ([-1], [-127], [-128], [-129], [-32768], [-127, 1, 384, -5], [-100] * 30):
+            x = np.zeros(64, np.int64)
+            x[rng.choice(64, len(values), replace=False)] = values
+            w, bias = rng.integers(-128, 128, (32, 64)), rng.integers(-3000, 3000, 32)
+            check(bench, w, x, bias, 6, rng.integers(-3000, 3000, 32))
 
 
 def test_the_columns_at_each_parts_ends_and_neighbours():
     """Skips of every length (dec sp after a pop, inc sp, pops, the long skip) at each part's first and
-    last column, with fewer than 64 columns too (a first part of 1..31)."""
-    bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
+    last column, with fewer than 64 columns too (a first part of 1..31); by x's bits, each part's units by its
+    own index register."""
+    for options in (player_kernel_options("128k"), pieces_options("128k")):
+        the_columns_at_each_parts_ends(Z80Bench(NZ_BENCH, options=options))
+
+
+def the_columns_at_each_parts_ends(bench):
     rng = np.random.default_rng(7)
     for cols in (64, 33, 40, 63):
         w = rng.integers(-128, 128, (32, cols))
@@ -113,9 +128,9 @@ def test_the_shipped_soul_turn_is_exact_and_cheaper_than_matvec():
     from soulterm.zx.weight_planes import turn_inputs
 
     _, engine, tokenizer = shipped_engine()
-    for model in ("128k", "48k", "48k player"):
-        bench = Z80Bench(NZ_BENCH, options=player_48k_options() if model == "48k player"
-                         else player_kernel_options(model))
+    for model, x_bits in [(model, x_bits) for model in ("128k", "48k", "48k player") for x_bits in (True, False)]:
+        bench = Z80Bench(NZ_BENCH, options=player_48k_options(x_bits) if model == "48k player"
+                         else player_kernel_options(model, nz_x_bits=x_bits))
         for position, name, x in turn_inputs(engine, tokenizer.encode_turn("hello")):
             if not name.endswith("fc2_w"):
                 continue
@@ -131,7 +146,7 @@ def test_the_shipped_soul_turn_is_exact_and_cheaper_than_matvec():
 
 def test_a_broken_piece_fails():
     """The test's check fails on a kernel whose l pieces lose their carry into A (adc a,b a nop)."""
-    bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
+    bench = Z80Bench(NZ_BENCH, options=pieces_options("128k"))
     rng = np.random.default_rng(3)
     w = rng.integers(-128, 128, (32, 64))
     x = np.zeros(64, np.int64)
@@ -156,7 +171,7 @@ def test_a_call_with_ten_nonzero_inputs_costs():
     and 14,819 before the thirty-fourth round's scan in the other register set, NZ_SCAN_IN_ALT_SET: 28 T-states a
     nonzero column fewer, 15 more for a part's first, 421 fewer a call, the second part's row by the bits of
     mv_rows; 201 fewer a call with NZ_SCAN_IN_PAGE, the scan's steps inc l where x lies in one page, as here)."""
-    bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
+    bench = Z80Bench(NZ_BENCH, options=pieces_options("128k"))
     rng = np.random.default_rng(5)
     w = rng.integers(-128, 128, (32, 64))
     bias = rng.integers(-3000, 3000, 32)
@@ -193,7 +208,7 @@ def test_the_48ks_made_pieces_are_exact_and_cost_their_bits():
     the difference of its piece's T-states; each made piece is cheaper than the l piece a call; 45 bytes more than
     the 48K player's kernels without it. Fails with the rows' constant's 256 l left out or a doubling's rl d lost."""
     def options(made):
-        return "\n".join([player_kernel_options("48k", sparse=False, nz_short_made=made), "SHORT_FORMS = 1",
+        return "\n".join([pieces_options("48k", sparse=False, nz_short_made=made), "SHORT_FORMS = 1",
                           f"NZ_CHAIN_AT = ${NZ_CHAIN_48K:04X}", f"NZ_CHAIN_BYTES = {NZ_CHAIN_BYTES_48K}"])
 
     bench, plain = Z80Bench(NZ_BENCH, options=options(True)), Z80Bench(NZ_BENCH, options=options(False))
@@ -251,9 +266,9 @@ def test_the_128ks_short_pieces_are_exact_and_cost_their_templates(most):
     rows of its template's T-states more and 21 (ldir) a byte more of its writing; l = 15 what l = 17 costs and the
     look-up of its template's length (0); the 48K's kernels have none. The same for NZ_SHORT_EIGHT's form (x of
     1..8 alone, the 128K's where 9..16's bytes do not fit: 9..16 take the l piece)."""
-    bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k", nz_short=True if most == SHORT_MOST else most))
+    bench = Z80Bench(NZ_BENCH, options=pieces_options("128k", nz_short=True if most == SHORT_MOST else most))
     assert bench.sym("NZ_SHORT_MOST") == most
-    assert "nz_short" not in Z80Bench(NZ_BENCH, options=player_kernel_options("48k")).symbols
+    assert "nz_short" not in Z80Bench(NZ_BENCH, options=pieces_options("48k")).symbols
     rng = np.random.default_rng(30)
     for values in ([1], [2], [8], [9], [12], [15], [16], [17], [257], [264], [265], [271], [272], list(range(1, 18)),
                    [1, 2, 3, 4, 5, 6, 7, 8] * 5, list(range(9, 17)) * 4, [1, 257, 8, 264, 100, 384, 2, 129, 16, 272, 15]):
@@ -285,7 +300,7 @@ def test_the_128ks_short_pieces_are_exact_and_cost_their_templates(most):
 def short_bench_across_a_page(most: int = SHORT_MOST) -> Z80Bench:
     """The 128K's nz_short with its table (nz_short_places) moved to end 8 bytes into the next page: its general
     look-up (`ld hl,nz_short_places / add hl,bc` twice), not the one-page form's low byte alone."""
-    options = player_kernel_options("128k", nz_short=True if most == SHORT_MOST else most)
+    options = pieces_options("128k", nz_short=True if most == SHORT_MOST else most)
     places = Z80Bench(NZ_BENCH, options=options).sym("nz_short_places")
     pad = (0x100 + 8 - 2 * most - places) % 0x100
     bench = Z80Bench(NZ_BENCH.replace("nz_row_routines", f".res {pad}\n        nz_row_routines"), options=options)
@@ -300,7 +315,7 @@ def test_the_short_look_up_in_one_page_saves_16_t_states_a_short_column(most):
     its entry by its low byte alone: each column of l in 1..most costs 16 T-states fewer than the general look-up's
     (a table across a page; both without the `ld b,0` before them, 7 more: 23 in all), which is exact too; the l
     piece's columns (17, and 15 where it has no template: the look-up of its length too) cost what they cost there."""
-    one_page = Z80Bench(NZ_BENCH, options=player_kernel_options("128k", nz_short=True if most == SHORT_MOST else most))
+    one_page = Z80Bench(NZ_BENCH, options=pieces_options("128k", nz_short=True if most == SHORT_MOST else most))
     places = one_page.sym("nz_short_places")
     assert places >> 8 == (places + 2 * most - 1) >> 8
     across = short_bench_across_a_page(most)
@@ -336,7 +351,7 @@ def test_a_broken_short_piece_fails():
         x = np.zeros(64, np.int64)
         x[[4, 20, 40]] = l
         for broken in ("ld d,b", "adc a,b"):
-            bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
+            bench = Z80Bench(NZ_BENCH, options=pieces_options("128k"))
             check(bench, w, x, bias, 0, out)
             if broken == "ld d,b":
                 start = bench.sym("nz_short")
@@ -352,7 +367,7 @@ def test_a_broken_short_piece_fails():
     x = np.zeros(64, np.int64)
     x[[4, 20, 40]] = [3, 260, 7]
     for instruction, broken in ((bytes([0xDD, 0x67]), [0x00, 0x00]), (bytes([0xC2]), [0xCA])):
-        bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
+        bench = Z80Bench(NZ_BENCH, options=pieces_options("128k"))
         check(bench, w, x, bias, 0, out)
         start = bench.sym("nz_short")
         at = start + bytes(bench.memory[start:bench.sym("nz_short_pieces")]).index(instruction)
@@ -368,7 +383,7 @@ def test_each_parts_rows_start_on_its_first_nonzero_column(scan_alt):
     first column cost (the skip before them ~35 T-states a row and part before), exact either way; with nz_first
     broken the check fails (its add a,l an xor a: the pointer's low byte j, not its own plus j; with
     NZ_SCAN_IN_ALT_SET, the 128K's since the thirty-fourth round, its store of j for nz_row_pointers nops)."""
-    bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k", nz_scan_alt=scan_alt))
+    bench = Z80Bench(NZ_BENCH, options=pieces_options("128k", nz_scan_alt=scan_alt))
     rng = np.random.default_rng(28)
     w = rng.integers(-128, 128, (32, 64))
     bias = rng.integers(-3000, 3000, 32)
@@ -392,11 +407,13 @@ def test_each_parts_rows_start_on_its_first_nonzero_column(scan_alt):
         check(bench, w, x, bias, 6, out)
 
 
-def test_the_48k_players_chain_room_sends_only_the_calls_past_it_to_matvec():
+@pytest.mark.parametrize("x_bits", [True, False])
+def test_the_48k_players_chain_room_sends_only_the_calls_past_it_to_matvec(x_bits):
     """The 48K player's form (zxsparse48: the chain at NZ_CHAIN_AT, its room the screen's middle third): with
-    matvec broken (its first byte a ret), 64 columns of 100 (1,472 bytes of pieces) still come out exact by the
-    chain alone, and 64 of 384 (2,240 bytes, past the 2,048) come out wrong: their call is matvec's."""
-    bench = Z80Bench(NZ_BENCH, options=player_48k_options())
+    matvec broken (its first byte a ret), 64 columns of 100 (1,472 bytes of pieces; by x's bits 64 entries and
+    their units at 3 levels) still come out exact by the chain alone, and 64 of 384 (2,240 bytes, past the 2,048;
+    by x's bits 192 entries, past the 85 a level's ldi's count allows) come out wrong: their call is matvec's."""
+    bench = Z80Bench(NZ_BENCH, options=player_48k_options(x_bits))
     assert bench.sym("nz_chain") == NZ_CHAIN_48K and bench.sym("nz_chain_end") == NZ_CHAIN_48K + NZ_CHAIN_BYTES_48K
     rng = np.random.default_rng(48)
     w = rng.integers(-128, 128, (32, 64))
@@ -436,7 +453,7 @@ def test_the_scan_in_the_other_set_saves_28_t_states_a_nonzero_column():
     and 307 T-states, not 32 rounds of 24: 460 fewer; the pointers' other work 39 more), 28 fewer a nonzero column of
     any kind and 15 fewer a part with one (nz_first's store of j for its add through HL'); with nz_nonzero's last exx
     a nop (the scan going on in the writing's set) the check fails."""
-    benches = {alt: Z80Bench(NZ_BENCH, options=player_kernel_options("128k", nz_scan_alt=alt, nz_scan_page=False))
+    benches = {alt: Z80Bench(NZ_BENCH, options=pieces_options("128k", nz_scan_alt=alt, nz_scan_page=False))
                for alt in (False, True)}
     assert "NZ_SCAN_IN_ALT_SET" in benches[True].symbols and "NZ_SCAN_IN_ALT_SET" not in benches[False].symbols
     rng = np.random.default_rng(34)
@@ -475,7 +492,7 @@ def test_the_scans_steps_by_xs_place():
     reads the page's start for x's end: it comes out wrong, or through matvec where those bytes are no x of the
     fast path."""
     from soulterm.zx.soul_layout import matvec_bytes
-    benches = {page: Z80Bench(NZ_BENCH, options=player_kernel_options("128k", nz_scan_page=page))
+    benches = {page: Z80Bench(NZ_BENCH, options=pieces_options("128k", nz_scan_page=page))
                for page in (False, True)}
     rng = np.random.default_rng(3434)
     w = rng.integers(-128, 128, (32, 64))
@@ -508,7 +525,7 @@ def test_the_second_parts_row_by_the_bits_of_mv_rows(rows):
     """NZ_SCAN_IN_ALT_SET's nz_row_pointers finds the second part's first row as mv_w + rows * stride by the bits of
     mv_rows, lowest first (not a round a row): exact for any count of rows, with and without the form, nonzero
     columns in both parts (the second part's pointer popped from) and in the second alone."""
-    benches = [Z80Bench(NZ_BENCH, options=player_kernel_options("128k", nz_scan_alt=alt)) for alt in (False, True)]
+    benches = [Z80Bench(NZ_BENCH, options=pieces_options("128k", nz_scan_alt=alt)) for alt in (False, True)]
     rng = np.random.default_rng(rows)
     w = rng.integers(-128, 128, (rows, 64))
     bias = rng.integers(-32768, 32768, rows)
@@ -518,3 +535,130 @@ def test_the_second_parts_row_by_the_bits_of_mv_rows(rows):
         x[columns] = rng.integers(1, 384, len(columns))
         for bench in benches:
             check(bench, w, x, bias, 6, out)
+
+
+# NZ_X_BITS (both players' since the thirty-seventh round, zxfc2_37): the rows by x's bits, Horner's way
+def x_bits_bench() -> Z80Bench:
+    return Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
+
+
+def test_x_bits_is_the_players_form():
+    """Both players' options have NZ_X_BITS and none of the pieces' NZ_ options (nzmatvec.s leaves them out)."""
+    for model in ("48k", "128k"):
+        options = player_kernel_options(model, nz_short_made=True)
+        assert "NZ_X_BITS = 1" in options.splitlines()
+        assert not any(name in options for name in ("NZ_SHORT_PIECES", "NZ_SCAN_IN", "NZ_ROWS_BY_BITS", "NZ_SHORT_MADE"))
+    assert "nz_nonzero" not in x_bits_bench().symbols
+
+
+def test_x_bits_calls_cost():
+    """The header's call (test_a_call_with_ten_nonzero_inputs_costs' by the pieces: 52,927, 58,887, 66,427 and 14,197)
+    by x's bits: x of 5 (2 set bits), 12 (2), 50 (3) and every x 0."""
+    bench = x_bits_bench()
+    rng = np.random.default_rng(5)
+    w = rng.integers(-128, 128, (32, 64))
+    bias = rng.integers(-3000, 3000, 32)
+    out = rng.integers(-3000, 3000, 32)
+    x = np.zeros(64, np.int64)
+    spent = []
+    for value in (5, 12, 50, 0):
+        x[np.arange(10) * 3] = value
+        spent.append(check(bench, w, x, bias, 6, out))
+    assert spent == [39_261, 40_368, 53_058, 13_918]
+
+
+def test_a_set_bit_costs_a_unit_a_row():
+    """A set bit more costs its unit in each of the 32 rows, 30 T-states in a 16-bit level (X = 4 and 5 here) and 34
+    in a 24-bit one (X of 510 and 511: level 0's sums may pass 16 bits), and the writing's pass 73 (75) more for an
+    entry with the level's bit than without; a level more (x = 4 for 2) its doubling, 11 a row."""
+    bench = x_bits_bench()
+    rng = np.random.default_rng(5)
+    w = rng.integers(-128, 128, (32, 64))
+    bias = rng.integers(-3000, 3000, 32)
+    out = rng.integers(-3000, 3000, 32)
+
+    def cost(values: dict) -> int:
+        x = np.zeros(64, np.int64)
+        for column, value in values.items():
+            x[column] = value
+        return check(bench, w, x, bias, 6, out)
+
+    assert cost({3: 2, 40: 3}) - cost({3: 2, 40: 2}) == 32 * 30 + 73
+    assert cost({3: 254, 40: 3, 50: 254}) - cost({3: 254, 40: 2, 50: 254}) == 32 * 34 + 75
+    level = cost({3: 4}) - cost({3: 2})
+    assert 32 * 11 < level < 32 * 11 + 300      # (and the level's pass over the list)
+
+
+def test_the_x_bits_sums_at_the_16_bit_bound_are_exact():
+    """Every weight 127 (u = 255, the largest sums) and x summing to just under and at each level's bound (X's high
+    byte at the level's bit: 255 floor(X / bit) no longer fits HL), x past 255 (three entries), every part's column."""
+    bench = x_bits_bench()
+    w = np.full((32, 64), 127)
+    bias = np.zeros(32, np.int64)
+    out = np.zeros(32, np.int64)
+    for total in (255, 256, 511, 512, 1023, 1024, 4095, 4096, 16383, 16384, 32192):
+        x = np.zeros(64, np.int64)
+        left, column = total, 0
+        while left:
+            x[column] = min(left, 503)
+            left -= x[column]
+            column += 1
+        for shift in (0, 6, 15):
+            check(bench, w, x, bias, shift, out)
+            check(bench, -w - 1, x, bias, shift, out)
+
+
+def test_a_broken_x_bits_unit_or_bound_fails():
+    """The test's checks fail on a writer whose 24-bit units lose their carry into A (adc a,b written as a nop), and
+    on one that never leaves the 16-bit levels (inc hl never patched in: X's bound ignored): random calls of 40
+    columns of x in 1..503 with w 127 (u = 255, the largest sums), each exact on the unbroken writer."""
+    rng = np.random.default_rng(3)
+    calls = []
+    for _ in range(6):
+        x = np.zeros(64, np.int64)
+        x[rng.choice(64, 40, replace=False)] = rng.integers(1, 504, 40)
+        calls.append((np.full((32, 64), 127), x, rng.integers(-3000, 3000, 32), rng.integers(-300, 300, 32)))
+    for label, byte in (("NZB_UNIT_STEP", 0x88), ("NZB_WIDE_STEP", 0x23)):
+        bench = Z80Bench(NZ_BENCH, options=player_48k_options())     # (the room for 40 columns' units)
+        for w, x, bias, out in calls:
+            check(bench, w, x, bias, 15, out)
+        at = bench.sym(label) - (label == "NZB_UNIT_STEP")      # (the unit's adc a,b; the patch's inc hl)
+        assert bench.memory[at] == byte
+        bench.poke(at, [0x00])
+        wrong = 0
+        for w, x, bias, out in calls:
+            got, _ = run_matvec_nz(bench, w, x, bias, 15, out)
+            wrong += not np.array_equal(got, expected(w, x, bias, 15, out))
+        assert wrong, label
+
+
+def test_the_x_bits_list_takes_85_entries():
+    """With matvec broken (its first byte a ret), in the 48K player's room (the screen's middle third): 85 entries (21
+    x of 300, three each, and 22 of 1) come out exact by the chain alone, 86 go to matvec (ldi's count in C: 85 units
+    a level at most) and come out wrong; so does an x of 504 (NZ_X_MOST 503) and one below 0; and the 128K's room
+    (1,000 bytes, the list's 340 in it) sends the 85 to matvec too: its levels' units would reach the list."""
+    bench = Z80Bench(NZ_BENCH, options=player_48k_options())
+    rng = np.random.default_rng(85)
+    w = rng.integers(-128, 128, (32, 64))
+    bias = rng.integers(-3000, 3000, 32)
+    out = rng.integers(-3000, 3000, 32)
+    bench.poke(bench.sym("matvec"), [0xC9])
+    x = np.zeros(64, np.int64)
+    x[:21], x[21:43] = 300, 1
+    check(bench, w, x, bias, 6, out)
+    x[43] = 1
+    with pytest.raises(AssertionError):
+        check(bench, w, x, bias, 6, out)
+    for value in (504, -1):
+        x[:] = 0
+        x[[3, 40]] = [7, value]
+        with pytest.raises(AssertionError):
+            check(bench, w, x, bias, 6, out)
+    small = Z80Bench(NZ_BENCH, options=player_kernel_options("128k") + f"\nNZ_CHAIN_BYTES = {NZ_CHAIN_BYTES_128K}")
+    small.poke(small.sym("matvec"), [0xC9])
+    x[:] = 0
+    x[:21], x[21:43] = 300, 1
+    with pytest.raises(AssertionError):
+        check(small, w, x, bias, 6, out)
+    x[:21] = 200
+    check(small, w, x, bias, 6, out)

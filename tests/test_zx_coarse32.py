@@ -39,7 +39,9 @@ def test_the_shipped_128k_has_no_coarse_code_and_the_48k_none_either(shipped):
     assert "MV_COARSE_UNCALLED" in sym and "SOUL_OUT_APART" in sym and "FW_FC1_PLANES_L0" in sym
     assert [name for name in LEFT_OUT if name in sym] == []
     assert "NZ_WIDE_X" in sym and sym["KV_FIRST_PASS_WORDS"] == 4
-    assert sym["nz_wide_x"] < sym["nz_wide_done"] < paging.PAGED_START   # (run with bank 4 or 7 in)
+    # (since zxfc2_37 fc2 by x's bits, NZ_X_BITS: x of 385..503 three entries, no nz_wide_x; the rows' code below $C000)
+    assert sym["NZ_X_BITS"] == 1 and sym["NZ_X_MOST"] == 503 and "nz_wide_x" not in sym
+    assert sym["nz_row"] < sym["nz_end"] < paging.PAGED_START   # (run with bank 4 or 7 in)
     # the room left below $C000 kept free there (986 bytes measured, thirty-second round; 828 after zxwalk32's
     # AT_KEPT_MARKED took 158; 556 after zxwalk33's AT_SHORT_SCORES took 176, at_short_weights, and pl_tables
     # with pl_scores in a page of their own, at_kept_head in pl_tables' old room, and AT_KEPT_PAIRS 96; 562 on main
@@ -83,8 +85,9 @@ def expected(w, x, bias, shift, out):
 
 @pytest.fixture(scope="module")
 def benches():
-    """matvec_nz with the 128K's options, without and with NZ_WIDE_X."""
-    options = player_kernel_options("128k")
+    """matvec_nz with the 128K's options by the pieces (its form until zxfc2_37's NZ_X_BITS), without and with
+    NZ_WIDE_X."""
+    options = player_kernel_options("128k", nz_x_bits=False)
     return Z80Bench(NZ_BENCH, options=options), Z80Bench(NZ_BENCH, options=options + "\nNZ_WIDE_X = 1")
 
 

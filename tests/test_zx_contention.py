@@ -73,7 +73,9 @@ def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_dat
     chain it writes and every row runs over the planes' tables (the middle third, its whole: dead while fc2 runs),
     ~15,000 T-states more of the ULA's wait a position of "hello". Since the thirty-fourth round (zx48wire34) no key
     cache: the packed key planes 0..11 in its room (kv_planes), 12..15 in the bottom third and pl_prepare's tables in the
-    middle third (40,571 -> 41,838 contended cycles a position of "hi" here)."""
+    middle third (40,571 -> 41,838 contended cycles a position of "hi" here). Since the thirty-seventh round (zxfc2_37,
+    NZ_X_BITS) fc2's scan of z (nzb_scan) runs in the once-a-call part too, and its list of entries lies at the
+    chain's room's end (the middle third)."""
     from soulterm.soul.engine import Engine
     from soulterm.zx.kernelbench import forward_turn
 
@@ -98,7 +100,8 @@ def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_dat
     cold.append((PLANES_TABLES_48K, SCREEN_THIRD))
     cold.append((sym["fw_out_logits"], sym["fw_out_logits_end"]))      # (planes_wide.s's logits' scan, once a step)
     assert sym["nz_chain"] == PLANES_TABLES_48K and sym["nz_chain_end"] == SCREEN_THIRD    # (fc2's chain: the third)
-    assert sym["nz_row"] >= UNCONTENDED and sym["nz_scan"] >= UNCONTENDED    # (its rows' code and the scan's loop above)
+    assert sym["nz_row"] >= UNCONTENDED     # (its rows' code above; since zxfc2_37 the scan's loop, nzb_scan, in the
+    assert sym["matvec_nz"] <= sym["nzb_scan"] < sym["nz_prepare_end"] < UNCONTENDED     # once-a-call part below)
     cold.append((sym["matvec_nz"], sym["nz_prepare_end"]))     # (matvec_nz's once-a-call part)
     # (since zx48room37 attention.s's pointers and head variables and matvec.s's mv_w and mv_x in the ROM calculator's
     # MEMBOT, SCRATCH_VARIABLES: a few reads and writes a head or a call)

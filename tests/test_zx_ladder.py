@@ -141,11 +141,12 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     assert zx_build.WIDE_SPARSE_48K not in zx_build.spends_48k(True, True, True)
     assert zx_build.spends_48k(False, True, True, True) == (zx_build.TABLE_BY_DIMENSION_48K, zx_build.TOPS_BYTES_48K,
                                                           zx_build.LEADING_ZEROS_48K, zx_build.ROW_MARKS_48K,
-                                                          zx_build.SHORT_MADE_48K, zx_build.MEANS_CHAINS_48K,
+                                                          zx_build.MEANS_CHAINS_48K,
                                                           zx_build.BIT_CHAIN_48K, zx_build.SCATTER_POPS_48K,
                                                           zx_build.HZ_ENDS_48K)
     # (since the thirty-seventh round MV_HZ_ENDS last: once zx48fill37's room let the shorter list reach its 368 bytes,
     # taken in its old place it left out every spend after it, AT_MEANS_CHAINS' ~97 T-states a byte among them)
+    # (zxfc2_37: no NZ_SHORT_MADE with matvec_nz by x's bits, NZ_X_BITS, the players' form: its pieces are gone)
     # (NZ_SHORT_MADE, zx48ffn35: with matvec_nz alone, SPENDS_48K's last; the narrow marks on the planes' rungs alone;
     # zx48room35's EM_BIT_CHAIN and KV_SCATTER_POPS after them, on the packed key planes' rungs alone; zx48logit36's
     # WP_TOPS_BYTES second of the packed key planes' first spends, after AT_TABLE_BY_DIMENSION; zx48room37's
@@ -178,8 +179,11 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     # and v rows without their narrow rows' plane 6 bytes, 319 more, both took every spend; zx48logit36's WP_TOPS_BYTES,
     # before SPENDS_48K's since the thirty-sixth round's merge, leaves no room for MV_HZ_ENDS: 120 bytes left; 64 since
     # zx48spend36 tightened logitbytes48.s and fw_out_bytes)
-    assert on_planes and skipped == {"shipped": [zx_build.HZ_ENDS_48K],
-                       "shorter list": [zx_build.HZ_ENDS_48K],
+    # (since zxfc2_37's fc2 by x's bits, 146 bytes freed on the shipped soul, MV_HZ_ENDS fits after WP_TOPS_BYTES and
+    # its 368 bytes leave no room for the four spends after it: 1 byte left)
+    late = [zx_build.LEADING_ZEROS_48K, zx_build.ROW_MARKS_48K, zx_build.BIT_CHAIN_48K, zx_build.SCATTER_POPS_48K]
+    assert on_planes and skipped == {"shipped": late,
+                       "shorter list": late,
                        "vectors": list(zx_build.FAST_TAKEBACKS_48K[4::2])}[which]     # (FW_WIDE_SPARSE, ~77 T-states a
     # byte, fits beside MV_HZ_ENDS since zxroom48e's mv_k_toggle table and takes the later cuts' room)
     assert zx_build._assemble_48k(soul, tokenizer, True, **rung, **zx_build._spent_48k(taken)).data == program.data

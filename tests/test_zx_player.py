@@ -404,8 +404,9 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, unplaned
     # zx48norm33's RN_UNIT_SHIFT, 21 bytes fewer in rmsnorm.s, AT_FAST_MAX_PATCHED back, AT_FAST_PIECE_PAIRS 27 short)
     # (since zx48wire34 the shipped 48K's scores by packed key planes: no cut of the squares' to take back; MV_HZ_ENDS,
     # AT_SKIP_LEADING_ZEROS and EM_ROW_MARKS; zx48ffn35's NZ_SHORT_MADE, 45 bytes, in the 28 zx48room35's run-time
-    # variables freed besides the 26 left; since the thirty-sixth round's WP_TOPS_BYTES, tried before them, no MV_HZ_ENDS)
-    assert [name for name in spends if name in built.program.symbols] == [spends[6], spends[7], spends[11]]
+    # variables freed besides the 26 left; since the thirty-sixth round's WP_TOPS_BYTES, tried before them, no MV_HZ_ENDS;
+    # since zxfc2_37's fc2 by x's bits, 146 bytes freed and no NZ_SHORT_MADE: MV_HZ_ENDS, whose 368 bytes leave 1)
+    assert [name for name in spends if name in built.program.symbols] == [spends[0]]
     assert built.program.symbols["SP_FIRST_SHARED"] == 1
     sym = built.program.symbols       # (and SHORT_FORMS' exp_lut before attend_head, in one page: its 8-bit index)
     assert sym["SHORT_FORMS"] == sym["AT_ONE_OWN_END"] == sym["AT_EXP_FIRST"] == 1
@@ -595,13 +596,14 @@ def test_the_48k_keeps_te_and_pe_marks_in_the_room_its_spends_leave(built, monke
     not since MV_HZ_ENDS comes first with matvec_nz (zxroom48e), whose 368 bytes leave 1. Since zx48att32 a spend of
     SPENDS_48K's itself (ROW_MARKS_48K, before AT_FAST_PIECE_PAIRS, which buys less: python
     benchmarks/zx48_forced_spends.py), and the last rung's only on a rung without the spends; the shipped 48K has them
-    again, in AT_FAST_PIECE_PAIRS' room, and since the thirty-sixth round beside WP_TOPS_BYTES, without MV_HZ_ENDS."""
+    again, in AT_FAST_PIECE_PAIRS' room, and since the thirty-sixth round beside WP_TOPS_BYTES, without MV_HZ_ENDS;
+    not since the thirty-seventh round's fc2 by x's bits (zxfc2_37) freed the room for MV_HZ_ENDS, which leaves 1."""
     import soulterm.zx.build as zx_build
     from soulterm.zx.soul_layout import PACK_KEPT_MARK_ROWS
 
     sym = built.program.symbols
-    assert "EM_ROW_MARKS" in sym and PACK_KEPT_MARK_ROWS == 8
-    assert "WP_TOPS_BYTES" in sym and "MV_HZ_ENDS" not in sym     # (the thirty-sixth round's logits in MV_HZ_ENDS' room)
+    assert "EM_ROW_MARKS" not in sym and PACK_KEPT_MARK_ROWS == 8
+    assert "WP_TOPS_BYTES" in sym and "MV_HZ_ENDS" in sym     # (the thirty-sixth round's logits, then MV_HZ_ENDS)
     assert "AT_FAST_PIECE_PAIRS" not in sym
     takebacks = zx_build.FAST_TAKEBACKS_48K[:4] + (zx_build.LEADING_ZEROS_48K,) + zx_build.FAST_TAKEBACKS_48K[4:]
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)

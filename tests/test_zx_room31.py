@@ -33,14 +33,15 @@ def test_the_128k_player_has_the_short_pieces_to_16_and_two_words_a_pass_in_its_
     """The shipped 128K: the moved routines where their banks are (fw_logit_planes, its setup and fw_lg_chose in bank
     0 above $C000; record_values_gather below $8000 with record_move), and the ladder's first rung of fc2's short
     pieces (x of 1..16, not NZ_SHORT_EIGHT's 1..8) with position 1's store two words a pass (four since the
-    thirty-second round's room, tests/test_zx_coarse32.py; the kernels' bench keeps two: the test below)."""
+    thirty-second round's room, tests/test_zx_coarse32.py; the kernels' bench keeps two: the test below). Since the
+    thirty-seventh round (zxfc2_37) fc2 runs by x's bits (NZ_X_BITS), no short pieces: the rung takes none."""
     soul, tokenizer = shipped
     sym = assemble_player(soul, tokenizer, model="128k").symbols
     assert "FW_LOGITS_APART" in sym and "LG_BANK_0" in sym
     assert all(paging.PAGED_START <= sym[name] < sym["record_known"]
                for name in ("fw_logit_planes", "fw_lg_setup", "fw_lg_chose"))
     assert sym["position_one"] < sym["record_values_gather"] < sym["record_pieces_end"] <= UNCONTENDED
-    assert "NZ_SHORT_PIECES" in sym and "NZ_SHORT_EIGHT" not in sym and "nz_short_16_end" in sym
+    assert sym["NZ_X_BITS"] == 1 and "NZ_SHORT_PIECES" not in sym and "nz_short_16_end" not in sym
     assert sym["KV_FIRST_PASS_WORDS"] == 4      # (four since zxcoarse32's room: build.py's option, MV_COARSE_UNCALLED)
     forty_eight = assemble_player(soul, tokenizer, model="48k").symbols
     assert "FW_LOGITS_APART" not in forty_eight and "record_values_gather" not in forty_eight

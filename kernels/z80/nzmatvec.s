@@ -6,7 +6,8 @@
 ; flag in mv_shift's bit 7); call matvec_nz. Output: mv_out[r] += the row's output, saturated as
 ; mv_store_add does. The fast path takes a call of 33..64 columns (matvec's two parts) with a bias, a
 ; shift of 0..15 and every x in -127..384 (..503 with NZ_WIDE_X) whose pieces fit the chain's room (NZ_CHAIN_BYTES: the player's
-; 1,000 bytes take ~40 columns); any other call jumps to matvec (the caller has set mv_store_add as
+; 1,000 bytes take ~40 columns); with NZ_X_BITS (both players' since the thirty-seventh round) every x in 0..503,
+; at most 85 entries (an x past 255 three) and a chain that fits the room beside them; any other call jumps to matvec (the caller has set mv_store_add as
 ; matvec's store: forward.s's fw_dense_add), exact either way. Clobbers AF, BC, DE, HL, IX and the
 ; alternate set (IY kept); runs with interrupts off (SP walks the weights) and gives back the state it
 ; found. With NZ_CHAIN_AT (the 48K player's) the chain lies there, NZ_CHAIN_BYTES of room the player
@@ -31,6 +32,16 @@
 ; piece's 136), with no templates: its writing 131 T-states a bit of l and 44 more a 1, its test 23 a column of
 ; any other l.
 ;
+; NZ_X_BITS (thirty-seventh round, zxfc2_37; both players', in place of the pieces below and every other NZ_ option):
+; each row sums 2 sum u x Horner's way, by x's bits from the top one any x has: a unit `ld e,(ix+j) / add hl,de`
+; (30 T-states a row; `/ adc a,b` once the level's sums may pass 16 bits, 34) a set bit, a doubling `add hl,hl`
+; (11; `/ adc a,a` 15) a level, one more at the end; the row's end adds -256 X (X = sum x) and 2 b. Written once a
+; call (nz_bits_prepare): the scan pushes an entry a nonzero x, then each level's pass over the list writes the
+; units of the entries with its bit (73 T-states a unit more than an entry without it). T-states (the 128K's
+; options, the call below): x of 5 39,261, of 12 40,368, of 50 53,058, every x 0 13,918; a set bit more in a
+; 16-bit level 32 x 30 + 73, in a 24-bit one 32 x 34 + 75. The fc2 calls of a reply step, both layers (the kernels'
+; bench, the engine's z; python benchmarks/z80_fc2_bits.py): the ten's 144,534 -> 119,017 a step.
+;
 ; T-states (tests/test_kernels_z80_nz.py, CALL and RET included, the 128K's options): 32 x 64, a bias,
 ; shift 6, 10 nonzero x of 5 in every third column: 52,927 (short pieces; 53,844 before the thirty-fourth round's
 ; NZ_SCAN_IN_ALT_SET and NZ_SCAN_IN_PAGE, 54,074 before the thirty-third round's look-up, 67,104 before them; x of 12 58,887, 67,344 before the thirty-first round; x of 50:
@@ -45,7 +56,8 @@
 ; worked out after the scan from each part's first nonzero column, the second part's row by the bits of mv_rows:
 ; 460 fewer a call of 32 rows); ~49 a zero column's scan (45 with
 ; NZ_SCAN_IN_PAGE, the 128K's too: the scan's steps inc l where x lies in one page, patched for 55 a call).
-; Bytes: 706 in the 48K player (zx48ffn35, thirty-fifth round: NZ_SHORT_MADE, the short pieces made from l's bits,
+; Bytes: 560 in the 48K player (zxfc2_37, thirty-seventh round: NZ_X_BITS, the cold part 468, the rows' part 92;
+; 1,640 in the 128K's, with the chain's 1,000); 706 before it (zx48ffn35, thirty-fifth round: NZ_SHORT_MADE, the short pieces made from l's bits,
 ; 45 more in its cold part, the once-a-call part 546 -> 591; 661 since zx48spend34: NZ_ROWS_BY_BITS, the second part's
 ; row by mv_rows' bits, 6 more in its cold part; 655 since zx48room30: SHORT_FORMS' jr to the fallback, 2 bytes fewer; 657 since
 ; zxsparse48: the once-a-call part, 542 with MV_SHORT_K's row constants and MV_LEAST_SHIFT's shifts, 4..7 on the shipped soul: no right chain, the left chain 3 steps, 87 bytes
@@ -65,7 +77,11 @@ NZ_PIECE_BYTES  = 44            ; the most a column writes: a skip of 7, pop, an
 .ifdef NZ_WIDE_X
 NZ_X_MOST       = 503           ; the fast path's largest x: h = 2 (x 385..503) takes two pieces of h
 .else
+.ifdef NZ_X_BITS
+NZ_X_MOST       = 503           ; (NZ_X_BITS: any x of 1..503, two entries of 128 past 255)
+.else
 NZ_X_MOST       = 384
+.endif
 .endif
         .assert 2 * (64 * 128 * NZ_X_MOST + 32768) < $800000, "|2 (W x + b)| must fit A:HL's 24 bits (x <= NZ_X_MOST)"
 .ifndef NZ_CHAIN_BYTES
@@ -159,6 +175,312 @@ nz_h1_piece:                    ; h = 1: A:H += 2 u (2 w + 256), u twice (C kept
 NZ_H1_BYTES = * - nz_h1_piece
         .endmacro
 
+; NZ_X_BITS (thirty-seventh round, zxfc2_37): the rows by x's bits, Horner's way. Each nonzero x (ReLU's: 1..NZ_X_MOST)
+; is an entry of the list the scan pushes down from the chain's room's end, [x's low byte, prefix, $5E, j]: the
+; bytes of `ld e,(ix+j)` (the first part's row in IX) or `ld e,(iy+j)` (the second part's in IY); an x of 256 or
+; more takes two more entries of 128 (256 u at level 7). The chain is written level by level from the top bit
+; any entry has: a doubling of A:HL (`add hl,hl / adc a,a`), then for each entry whose x has this level's bit a
+; unit `ld e,(ix+j) / add hl,de / adc a,b` (30 T-states a row, 34 with its adc: 19 the read), and after bit 0 a
+; last doubling, so that a row sums 2 sum u x with u = w + 128 the stored weight (D and B 0); its end adds
+; -256 X (X = sum x, patched) and 2 b. A level's sums fit HL while 255 floor(X / 2^b) does (X's high byte below
+; the level's bit): its units and doubling without their adc (`adc a,b`, `adc a,a`: 4 T-states each), A 0. The
+; chain's room holds the list too: a level whose units could reach it, or more than 85 entries (ldi's count),
+; sends the call to matvec. x below 0 or past NZ_X_MOST: matvec's.
+
+; nz_bits_prepare - (NZ_X_BITS) matvec_nz's scan into the list and the chain's writing, after nz_cols1
+        .macro nz_bits_prepare
+        ld iy,0                 ; IY: X, the x summed (the rows' constant: -256 X)
+        xor a
+        ex af,af'               ; A': the entries' x bytes or'ed (the top level)
+        ld sp,nz_chain_end      ; SP: the list's end (interrupts are off; nz_fallback and nz_done set SP back)
+        ld a,$DD
+        ld (NZB_PREFIX),a
+        ld hl,(mv_x)
+        ld a,(nz_cols1)
+        ld b,a
+nzb_part:
+        ld c,0                  ; C: j, the column in its part
+nzb_scan:
+        ld a,(hl)
+        inc hl
+        or (hl)
+        inc hl
+        jr nz,nzb_nonzero
+nzb_next:
+        inc c
+        djnz nzb_scan
+        ld a,(NZB_PREFIX)
+        cp $FD
+        jr z,nzb_scanned
+        ld a,$FD                ; the second part: its rows by IY
+        ld (NZB_PREFIX),a
+        ld b,MV_MAX_COLS
+        jr nzb_part
+nzb_nonzero:                    ; (HL past x's word)
+        dec hl
+        ld d,(hl)
+        dec hl
+        ld e,(hl)
+        inc hl
+        inc hl
+        add iy,de               ; X += x
+        ld a,d
+        or a
+        jr nz,nzb_high
+nzb_entry:                      ; E: the entry's x byte
+        ex af,af'
+        or e
+        ex af,af'
+        ld a,e
+        ld d,c
+        ld e,$5E
+        push de                 ; $5E, j
+        ld e,a
+        ld d,$DD                ; (patched: $FD in the second part)
+NZB_PREFIX = * - 1
+        push de                 ; x's byte, the prefix
+        jr nzb_next
+nzb_high:                       ; x of 256..NZ_X_MOST: two entries of 128, then its low byte's
+        dec a
+        jp nz,nz_fallback       ; (x below 0, or 512 and past)
+        ld a,e
+        cp NZ_X_MOST - 256 + 1
+        jp nc,nz_fallback
+        .byte $DD,$6B           ; ld ixl,e
+        ld a,(NZB_PREFIX)
+        ld d,c
+        ld e,$5E
+        push de
+        ld d,a
+        ld e,128
+        push de
+        ld d,c
+        ld e,$5E
+        push de
+        ld d,a
+        ld e,128
+        push de
+        ex af,af'
+        or e
+        ex af,af'
+        .byte $DD,$5D           ; ld e,ixl
+        jr nzb_entry
+nzb_scanned:
+        ld hl,0
+        add hl,sp               ; the list's lowest entry
+        ld sp,(NZ_SAVED_SP)
+        ld (NZB_LIST),hl
+        ex de,hl
+        ld hl,nz_chain_end
+        or a
+        sbc hl,de               ; 4 n
+        srl h
+        rr l
+        srl h
+        rr l                    ; n
+        ld a,l
+        cp 86
+        jp nc,nz_fallback       ; (ldi's count in C: 85 units a level at most)
+        ld (NZB_COUNT),a
+        ld b,h
+        ld c,l
+        add hl,hl
+        add hl,hl
+        add hl,bc
+        ld bc,2 + 2 + 3
+        add hl,bc               ; a level's most bytes: its doubling, 5 n, and the chain's end
+        ex de,hl
+        or a
+        sbc hl,de
+        ld (NZB_ROOM),hl        ; (the list less them: a level starts at most there)
+        push iy
+        pop hl                  ; X
+        ld a,h
+        ld (NZB_X_HI),a
+        xor a
+        sub l
+        ld l,a
+        sbc a,a
+        sub h                   ; -X (16 bits: -256 X's top two bytes)
+        ld (NZB_CONST_TOP),a
+        ld a,l
+        ld (NZB_CONST + 1),a
+; the rows' pointers: IX the first part's row 0 less its stride, IY the second part's less 32 (nz_row adds them)
+        ld a,(mv_shift)
+.ifdef MV_SHORT_K
+        rlca
+        and 1                   ; (MV_SHORT_FLAG: 2-byte row constants)
+        cpl
+        add a,4                 ; 3 or 2
+.else
+        ld a,3
+.endif
+        ld e,a
+        ld d,0
+        ld hl,(mv_w)
+        add hl,de               ; row 0's first weight
+        ld a,(nz_cols1)
+        add a,e
+        ld e,a                  ; DE: the first part's row stride (below 256)
+        push de
+        exx
+        pop bc                  ; BC': the first part's row stride, DE': the second part's (nz_row adds them)
+        ld de,MV_MAX_COLS
+        exx
+        or a
+        sbc hl,de
+        push hl
+        pop ix
+        ld hl,(mv_w)
+        ld a,(mv_rows)
+nzb_rows_bits:                  ; HL += rows * stride by rows' bits, the lowest first
+        srl a
+        jr nc,nzb_no_add
+        add hl,de
+nzb_no_add:
+        ex de,hl
+        add hl,hl               ; (add hl,hl keeps srl a's Z)
+        ex de,hl
+        jr nz,nzb_rows_bits
+        ld de,-MV_MAX_COLS
+        add hl,de
+        push hl
+        pop iy
+; the levels, from the top bit of any entry
+        xor a
+        ld (NZB_DOUBLE_STEP),a  ; (nop: 16-bit sums till X's high byte reaches the level's bit)
+        ld (NZB_UNIT_STEP),a
+        ld a,nzb_units - NZB_FIRST_JR - 1
+        ld (NZB_FIRST_JR),a     ; (the top level without a doubling)
+        ld de,nz_chain
+        ex af,af'               ; A: the entries' bits
+        ld c,$80
+        or a
+        jr z,nzb_levels_done    ; (every x 0: the chain is its end alone)
+nzb_top:
+        ld b,a
+        and c
+        ld a,b
+        jr nz,nzb_level
+        srl c
+        jr nzb_top
+nzb_level:                      ; C: the level's bit
+        ld a,c
+        ld (NZB_MASK),a
+        ld a,0                  ; X's high byte (patched)
+NZB_X_HI = * - 1
+        cp c
+        jr c,nzb_sixteen        ; (X below 256 times the bit: 255 floor(X / bit) fits HL)
+NZB_SIXTEEN_JR = * - 1
+        ld a,$23                ; inc hl: the doublings' adc a,a and the units' adc a,b kept from here on
+NZB_WIDE_STEP = * - 1
+        ld (NZB_DOUBLE_STEP),a
+        ld (NZB_UNIT_STEP),a
+nzb_sixteen:
+        ld hl,0                 ; (patched: where a level starts at most)
+NZB_ROOM = * - 2
+        or a
+        sbc hl,de
+        jp c,nz_fallback
+        jr nzb_units            ; (patched: jr +0 after the top level)
+NZB_FIRST_JR = * - 1
+        ex de,hl
+        ld (hl),$29             ; add hl,hl
+        inc hl
+        ld (hl),$8F             ; adc a,a
+NZB_DOUBLE_STEP:
+        nop                     ; (inc hl once the level's sums are 24-bit)
+        ex de,hl
+nzb_units:
+        ld hl,0                 ; (patched: the list)
+NZB_LIST = * - 2
+        ld b,0                  ; (patched: its entries)
+NZB_COUNT = * - 1
+        ld c,$FF                ; (ldi's count, so that B stays the entries left)
+nzb_entry_test:
+        ld a,(hl)
+        and 0                   ; (patched: the level's bit)
+NZB_MASK = * - 1
+        jr nz,nzb_unit
+        inc hl
+        inc hl
+        inc hl
+        inc hl
+        djnz nzb_entry_test
+        jr nzb_level_end
+nzb_unit:
+        inc hl
+        ldi
+        ldi
+        ldi                     ; ld e,(ix+j) or ld e,(iy+j)
+        ex de,hl
+        ld (hl),$19             ; add hl,de
+        inc hl
+        ld (hl),$88             ; adc a,b
+NZB_UNIT_STEP:
+        nop                     ; (inc hl once the level's sums are 24-bit)
+        ex de,hl
+        djnz nzb_entry_test
+nzb_level_end:
+        xor a
+        ld (NZB_FIRST_JR),a     ; (the levels after the top one: their doubling)
+        ld a,(NZB_MASK)
+        srl a
+        ld c,a
+        jr nz,nzb_level
+nzb_levels_done:
+        ex de,hl
+        ld (hl),$29             ; the last doubling: 2 sum u x
+        inc hl
+        ld (hl),$8F
+        inc hl
+        ld (hl),$C3             ; jp nz_end
+        inc hl
+        ld (hl),<nz_end
+        inc hl
+        ld (hl),>nz_end
+        ld hl,(mv_out)
+        ld de,(mv_bias)
+        or a
+        sbc hl,de
+        dec hl
+        dec hl
+        ld (NZ_OUT_DELTA),hl
+        ld a,(mv_rows)
+        ld c,a                  ; C: the rows left
+        ld b,0                  ; (B: 0 through the rows)
+        ld sp,(mv_bias)         ; SP: the bias's walk (the rows' weights by IX and IY)
+        jp nz_row
+        .endmacro
+
+; nz_bits_row - (NZ_X_BITS) a row's start: IX and IY on to its parts' weights (strides in BC', DE'), A:HL 0
+        .macro nz_bits_row
+nz_row:
+        exx
+        add ix,bc               ; (BC': the first part's row stride)
+        add iy,de               ; (DE': the second part's, 32)
+        exx
+        ld d,b                  ; (D 0 for the units' add hl,de: the last row's end left it anything)
+        xor a
+        ld h,a
+        ld l,a
+        .endmacro
+
+; nz_bits_end - (NZ_X_BITS) a row's end before its shift: A:HL = 2 sum u x, less 256 X, plus 2 b
+        .macro nz_bits_end
+        ld de,0                 ; -256 X's low 16 bits (patched: its middle byte)
+NZB_CONST = * - 2
+        add hl,de
+        pop de                  ; b (SP: the bias's walk)
+        adc a,0                 ; -256 X's top byte (patched)
+NZB_CONST_TOP = * - 1
+        ex de,hl
+        add hl,hl               ; 2 b (C: its sign)
+        sbc a,b
+        add hl,de
+        adc a,b
+        .endmacro
+
 ; nz_prepare_routines - matvec_nz's entry and the chain's writing (once a call: a player's cold part)
         .macro nz_prepare_routines
 matvec_nz:
@@ -171,7 +493,9 @@ matvec_nz:
         ld a,h
         or l
         jp z,nz_fallback
+.ifndef NZ_X_BITS
         ld (NZ_BIAS_SP),hl
+.endif
         ld a,(mv_shift)
         and $7F
 .ifdef MV_LEAST_SHIFT
@@ -216,6 +540,9 @@ matvec_nz:
         jp nc,nz_fallback       ; (33..64 columns: two parts)
         inc a
         ld (nz_cols1),a
+.ifdef NZ_X_BITS
+        nz_bits_prepare
+.else
 .ifndef NZ_SCAN_IN_ALT_SET
         nz_row_pointers
 .endif
@@ -322,6 +649,7 @@ matvec_nz:
         ld iy,NZ_SQUARES + 512  ; its high bytes'
         ld b,0                  ; (B: 0 through the rows)
         jp nz_row
+.endif
 
 nz_fallback:                    ; not the fast path's call: matvec's own
         ld sp,(NZ_SAVED_SP)
@@ -331,6 +659,7 @@ nz_fallback:                    ; not the fast path's call: matvec's own
         ei
         jp matvec
 
+.ifndef NZ_X_BITS
 ; nz_nonzero - nz_scan's nonzero column (HL on its word's high byte; B, C nz_scan's): its pieces
 ; into the chain at DE (on past them); matvec's call instead where x < -127 or x > 384 (h, its high
 ; byte and l's carry, not 0 or 1) or the chain's room is spent. HL, B and C as they were.
@@ -612,12 +941,16 @@ nz_copy_end:
 NZ_ROOM_END = nz_chain_end - NZ_PIECE_BYTES - NZ_STEP_BYTES - 3     ; a column's pieces start at most here
 
 nz_const_top:   .byte 0         ; sum S(l) + 256 * 256 the pieces of h: its top byte (IX the rest)
+.endif
 nz_cols1:       .byte 0
 nz_prepare_end:
         .endmacro
 
 ; nz_row_routines - the rows: the chain and what each row runs (a player's uncontended part)
         .macro nz_row_routines
+.ifdef NZ_X_BITS
+        nz_bits_row
+.else
 nz_row:                         ; a row: SP on its first part's weights, the chain from there
         exx
         ld sp,hl
@@ -626,6 +959,7 @@ nz_row:                         ; a row: SP on its first part's weights, the cha
         ld hl,0                 ; -(sum S(l) + 256 sum S(h)) (patched)
 NZ_ROW_CONST = * - 2
         ld a,$80                ; (no carry out of A before a piece of h: the end adds the top byte)
+.endif
 .ifdef NZ_CHAIN_AT
         jp NZ_CHAIN_AT          ; (the chain where the player has room for it at run time: the 48K's screen)
 nz_chain = NZ_CHAIN_AT
@@ -639,6 +973,9 @@ nz_chain_end:
 ; nz_end - a row's end: A:HL = 2 W x (less the row start's constants' part) + 2 b, then
 ; shifted, saturated and added into out.
 nz_end:
+.ifdef NZ_X_BITS
+        nz_bits_end
+.else
         ld sp,0                 ; (patched: b[r], the bias's walk)
 NZ_BIAS_SP = * - 2
         pop de                  ; b
@@ -649,6 +986,7 @@ NZ_BIAS_SP = * - 2
         add hl,de
         adc a,0                 ; + the row start's constant's top byte, less $80 (patched)
 NZ_ROW_CONST_TOP = * - 1
+.endif
         jp nz_left_chain        ; (patched: the shift's entry)
 NZ_SHIFT_JP = * - 2
 NZ_LEFT_STEP = 5
@@ -720,6 +1058,7 @@ nz_right_end:
         jr nz_shifted
 .endif
 
+.ifndef NZ_X_BITS
 .ifdef NZ_WIDE_X
 ; nz_wide_x - (the 128K's, thirty-second round: room below $C000) nz_nonzero's column of h 2 or more
 ; (A = h, B x's high byte, C = 127 + l, DE where the chain goes on): x of 385..NZ_X_MOST (high byte 1, h 2)
@@ -949,6 +1288,7 @@ NZ_SHORT_MOST   = 16
         .assert nz_short_13_end - nz_short_pieces < 256 && nz_short_16_end - nz_short_16 + 2 <= 1 + NZ_L_OR_BYTES && nz_short_14_end - nz_short_14 + 2 <= 1 + NZ_L_OR_BYTES && nz_short_11_end - nz_short_11 + 2 <= 1 + NZ_L_OR_BYTES && nz_short_13_end - nz_short_13 + 2 <= 1 + NZ_L_OR_BYTES, "nz_short's templates: byte offsets, none longer than the room nz_nonzero checks for an l piece (11, 13, 14 and 16 the longest)"
 .endif
         .assert 2 * 255 * NZ_SHORT_MOST < 65536, "a short piece must not carry A out"
+.endif
 .endif
         .endmacro
 

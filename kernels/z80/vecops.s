@@ -45,7 +45,10 @@
 ;              beyond -256..255, by the product loop: below, 68 bytes (nineteenth round).
 ; at_leading_zeros (AT_SKIP_LEADING_ZEROS, the 48K's) the table means' start past a head's leading
 ;              0 weights: below, 26 bytes (thirty-second round).
-; Bytes: 247 in the shipped 48K since the thirty-sixth round (zx48fc1g36's and zx48narrow36's room takes em_unpack's
+; Bytes: 160 in the shipped 48K since the thirty-seventh round's fc2 by x's bits, zxfc2_37, freed the room for
+; MV_HZ_ENDS, which leaves none for AT_SKIP_LEADING_ZEROS, EM_ROW_MARKS, EM_BIT_CHAIN and KV_SCATTER_POPS: the file's
+; bytes move with the spends; 247 since the thirty-sixth round (zx48fc1g36's and zx48narrow36's room takes
+; em_unpack's
 ; bits by a chain, EM_BIT_CHAIN, zx48room35, thirty-fifth round: 42 more, ~35 T-states a 5-bit value fewer); 205 (without it, a spend the
 ; shipped soul's room left out after NZ_SHORT_MADE before the thirty-sixth round; since zx48fixed35, thirty-fifth round: em_unpack's adc a,a for its rla and or a, 1 fewer,
 ; 4 T-states a value); 206 (since zx48att32, thirty-second round: te's and pe's marks again, EM_ROW_MARKS, 19, and

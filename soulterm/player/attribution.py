@@ -67,8 +67,9 @@ C64_RULES = Rules(
 
 Z80_RULES = Rules(
     prefix_kinds=(
-        (("matvec", "mv_", "wp_", "nz_"), "matvec"),    # (wp_: planes.s, the 128K's q, k and v since the 25th round;
-                                        # nz_: nzmatvec.s, the 128K's fc2 since the 27th)
+        (("matvec", "mv_", "wp_", "nz_", "nzb_"), "matvec"),    # (wp_: planes.s, the 128K's q, k and v since the 25th
+                                        # round; nz_: nzmatvec.s, the 128K's fc2 since the 27th; nzb_: its writing by x's
+                                        # bits since the 37th)
         (("attend_head", "at_", "pl_", "kv_"), "attention"),    # (pl_, kv_: the 128K's key planes, kept values)
         (("rmsnorm", "rn_", "fw_norm"), "rmsnorm"),
         (("vec_relu", "fg_", "fw_fc1_planes"), "ffn"),     # (fg_: fc1planes.s and fc1wide.s, the 128K's layer 1 fc1)

@@ -67,7 +67,7 @@ from .contention import CONTENDED_END
 from .soul_layout import (FIRST_SHARED_OPTION, PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, WORD_LIST_SYMBOLS, plane_bytes,
                           plane_classes, plane_group_classes, plane_group_word_bytes, plane_groups, plane_words)
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
-from .kernelbench import (BIT_CHAIN, KERNEL_FILES, MEANS_CHAINS, RAW_MOST_SHIFT, SCATTER_POPS, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
+from .kernelbench import (BIT_CHAIN, KERNEL_FILES, MEANS_CHAINS, NZ_X_BITS_PLAYERS, RAW_MOST_SHIFT, SCATTER_POPS, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
                           TOPS_BYTES,
                           Z80_KERNELS_DIR,
                           player_kernel_options, runs_coarse, runs_narrow)
@@ -348,13 +348,13 @@ def spends_48k(fast_scores: bool, planes_48k: bool, nz: bool = False, packed_key
     SPENDS_48K_PLANES but with matvec_nz; without the fast scores their cuts left out, AT_SKIP_LEADING_ZEROS kept
     with the packed key planes, `packed_keys`; with matvec_nz, `nz`, no FW_WIDE_SPARSE: fc2 has no sparse call left
     to widen; WP_NARROW_MARK and WP_NARROW_MARK_OUT on the planes' rungs where the soul allows it, `narrow_mark`;
-    NZ_SHORT_MADE with matvec_nz alone; with the packed key planes FIRST_SPENDS_48K first, AT_TABLE_BY_DIMENSION
+    NZ_SHORT_MADE with matvec_nz alone, without NZ_X_BITS (its pieces' form); with the packed key planes FIRST_SPENDS_48K first, AT_TABLE_BY_DIMENSION
     and WP_TOPS_BYTES (out's marks between them), and LAST_SPENDS_48K last)."""
     spends = SPENDS_48K_PLANES if planes_48k and not nz else SPENDS_48K
     listed = tuple(
         spend for spend in spends if (fast_scores or spend not in FAST_TAKEBACKS_48K + (LEADING_ZEROS_48K,)
                                       or packed_keys and spend == LEADING_ZEROS_48K)
-        and not (nz and spend == WIDE_SPARSE_48K) and (nz or spend != SHORT_MADE_48K)
+        and not (nz and spend == WIDE_SPARSE_48K) and (nz and not NZ_X_BITS_PLAYERS or spend != SHORT_MADE_48K)
         and (spend not in NARROW_MARKS_48K or planes_48k and narrow_mark))
     if not packed_keys:
         return listed
@@ -1870,8 +1870,8 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                               paged_values=paged_values)
                 if weight_planes and fc1_planes_take(soul):     # (FW_FC1_PLANES first, then the rung without it;
                     for l0 in (True, False)[not FC1_PLANES_L0:]:  # FW_FC1_PLANES_L0 first where it is on)
-                        for nz_short in (True, 8, False)[2 * (not nz):]:  # (nzmatvec.s's short pieces first: 224
-                                                                          # bytes for 1..16, then 164 for 1..8)
+                        for nz_short in (True, 8, False)[2 * (not nz or NZ_X_BITS_PLAYERS):]:  # (nzmatvec.s's short
+                                        # pieces first: 224 bytes for 1..16, then 164 for 1..8; none by x's bits)
                             for forms in (True, False)[not FC1_GROUP_FORMS:]:     # (FG_GROUP_FORMS first: thirty-sixth
                                 try:                                              # round, zx128fc1g36)
                                     return _assemble(player_source(soul, tokenizer, word_list, model, fc1_planes_l0=l0,

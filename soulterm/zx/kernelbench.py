@@ -99,6 +99,10 @@ FC1_GROUP_FORMS_OPTION = "FG_GROUP_FORMS = 1"
 # 1..14, 46 bytes in its cold part)
 NZ_SHORT_MADE_OPTION = "NZ_SHORT_MADE = 1"
 NZ_SHORT_EIGHT_OPTION = "NZ_SHORT_EIGHT = 1       ; (nzmatvec.s's short pieces for x of 1..8 only: 60 bytes fewer)"
+# nzmatvec.s's rows by x's bits, Horner's way (both players', thirty-seventh round, zxfc2_37: a unit `ld e,(ix+j) /
+# add hl,de [/ adc a,b]` a set bit of x, a doubling a level; in place of the pieces and every NZ_ option above)
+NZ_X_BITS_OPTION = "NZ_X_BITS = 1"
+NZ_X_BITS_PLAYERS = True    # (player_kernel_options' default: both players' form)
 NZ_BENCH = '\n.include "nzmatvec.s"\n        nz_prepare_routines\n        nz_row_routines'
 # matvec.s's 2-byte row constants for the matrices whose constants' top byte is $FF (the 48K's with
 # MV_BIAS_IN_K, twenty-third round: soul_layout.short_constants; the descriptors' shift byte says which)
@@ -214,7 +218,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           nz_short: bool | int | None = None, gate_short: bool | None = None,
                           nz_scan_alt: bool | None = None, nz_scan_page: bool | None = None,
                           nz_rows_bits: bool | None = None, fc1_group_forms: bool = False,
-                          nz_short_made: bool = False) -> str:
+                          nz_short_made: bool = False, nz_x_bits: bool | None = None) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -295,8 +299,11 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     thirty-sixth, zx128fc1g36, build.py's first try, in the room the word list left in bank 4): fc1planes.s's rows by
     group form.
     `nz_short_made`: NZ_SHORT_MADE (the 48K's spend where it fits, thirty-fifth round, zx48ffn35): a column of x in
-    1..14 takes a short piece made from l's bits by nz_nonzero, not copied from templates (46 bytes, not 164)."""
+    1..14 takes a short piece made from l's bits by nz_nonzero, not copied from templates (46 bytes, not 164).
+    `nz_x_bits`: NZ_X_BITS (None: both players', thirty-seventh round, zxfc2_37): matvec_nz's rows by x's bits, a unit
+    a set bit and a doubling a level, in place of the pieces; the NZ_ options above are then left out."""
     is_128k = model == "128k"
+    x_bits = NZ_X_BITS_PLAYERS if nz_x_bits is None else nz_x_bits
     if nz and bench:
         raise ValueError("MV_NZ is the players' option: the kernels' bench includes nzmatvec.s itself (NZ_BENCH)")
     packed = not is_128k if packed is None else packed
@@ -394,13 +401,14 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [FOLDED_BIAS_OPTION] * folded_bias + [ROW_MARKS_OPTION] * row_marks
                + [NARROW_MARK_OPTION] * narrow_mark + [NARROW_MARK_OUT_OPTION] * narrow_mark_out
                + [NARROW_BITS_OPTION] * narrow_bits
-               + [NZ_OPTION] * nz + [NZ_SHORT_PIECES_OPTION] * bool(is_128k if nz_short is None else nz_short)
-               + [NZ_SHORT_EIGHT_OPTION] * (nz_short == 8) + [GATE_SHORT_OPTION] * gate_short
-               + [NZ_SCAN_IN_ALT_SET_OPTION] * (is_128k if nz_scan_alt is None else nz_scan_alt)
-               + [NZ_SCAN_IN_PAGE_OPTION] * (is_128k if nz_scan_page is None else nz_scan_page)
-               + [NZ_ROWS_BY_BITS_OPTION] * (not is_128k if nz_rows_bits is None else nz_rows_bits)
+               + [NZ_OPTION] * nz + [NZ_X_BITS_OPTION] * x_bits
+               + [NZ_SHORT_PIECES_OPTION] * (not x_bits and bool(is_128k if nz_short is None else nz_short))
+               + [NZ_SHORT_EIGHT_OPTION] * (not x_bits and nz_short == 8) + [GATE_SHORT_OPTION] * gate_short
+               + [NZ_SCAN_IN_ALT_SET_OPTION] * (not x_bits and (is_128k if nz_scan_alt is None else nz_scan_alt))
+               + [NZ_SCAN_IN_PAGE_OPTION] * (not x_bits and (is_128k if nz_scan_page is None else nz_scan_page))
+               + [NZ_ROWS_BY_BITS_OPTION] * (not x_bits and (not is_128k if nz_rows_bits is None else nz_rows_bits))
                + [FC1_GROUP_FORMS_OPTION] * bool(fc1_group_forms)
-               + [NZ_SHORT_MADE_OPTION] * nz_short_made
+               + [NZ_SHORT_MADE_OPTION] * (not x_bits and nz_short_made)
                + [WEIGHT_PLANES_OPTION] * weight_planes + [WEIGHT_PLANES_48K_OPTION] * (weight_planes and not is_128k)
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
