@@ -67,7 +67,7 @@ from .contention import CONTENDED_END
 from .soul_layout import (FIRST_SHARED_OPTION, PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, WORD_LIST_SYMBOLS, plane_bytes,
                           plane_classes, plane_group_classes, plane_group_word_bytes, plane_groups, plane_words)
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
-from .kernelbench import (BIT_CHAIN, KERNEL_FILES, RAW_MOST_SHIFT, SCATTER_POPS, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
+from .kernelbench import (KERNEL_FILES, NIBBLES, RAW_MOST_SHIFT, SCATTER_POPS, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
                           TOPS_BYTES,
                           Z80_KERNELS_DIR,
                           player_kernel_options, runs_coarse, runs_narrow)
@@ -299,12 +299,12 @@ TABLE_BY_DIMENSION_48K = TABLE_BY_DIMENSION
 # MV_HZ_ENDS AT_SKIP_LEADING_ZEROS EM_ROW_MARKS [NZ_SHORT_MADE] -- hello): last, where the room is left, so that it
 # displaces none of the spends before it (with matvec_nz alone: spends_48k)
 SHORT_MADE_48K = "NZ_SHORT_MADE"
-# em_unpack's bits by a chain entered at 8 - w (vecops.s's EM_BIT_CHAIN, thirty-fifth round, zx48room35: 2,050
-# T-states a position of "hello" for 42 bytes, ~49 a byte), then with AT_TABLE_BY_DIMENSION v's store by SP's pops
+# em_unpack's rows as nibbles and a stream of their low bits (vecops.s's EM_NIBBLES, thirty-seventh round, zx48embnorm37,
+# in the place of the thirty-fifth round's EM_BIT_CHAIN: 2,050 T-states a position of "hello" for 42 bytes), then with AT_TABLE_BY_DIMENSION v's store by SP's pops
 # (forward.s's KV_SCATTER_POPS: 989 for 23 bytes, ~43 a byte): last, after SPENDS_48K's (NZ_SHORT_MADE's ~218 T-states a
 # byte before them), on the packed key planes' rungs (spends_48k; python benchmarks/z80_token.py; docs/spectrum.md, "Thirty-fifth round: the 48K's room")
 SCATTER_POPS_48K = SCATTER_POPS
-BIT_CHAIN_48K = BIT_CHAIN
+NIBBLES_48K = NIBBLES
 # the logits' tops on one-byte tables (logitbytes48.s, WP_TOPS_BYTES, thirty-sixth round, zx48logit36: its worth and
 # bytes in docs/spectrum.md, "Thirty-sixth round: the 48K's logits by one-byte tables"): on the packed key planes'
 # rungs second, after AT_TABLE_BY_DIMENSION and before SPENDS_48K's (~74 T-states a reply step a byte, more than
@@ -313,7 +313,7 @@ BIT_CHAIN_48K = BIT_CHAIN
 # (WP_NARROW_MARK_OUT's bytes back: player_source leaves that spend out)
 TOPS_BYTES_48K = TOPS_BYTES
 FIRST_SPENDS_48K = (TABLE_BY_DIMENSION_48K, TOPS_BYTES_48K)        # (on the packed key planes' rungs, before SPENDS_48K's)
-LAST_SPENDS_48K = (BIT_CHAIN_48K, SCATTER_POPS_48K)    # (on the packed key planes' rungs, after SPENDS_48K's)
+LAST_SPENDS_48K = (NIBBLES_48K, SCATTER_POPS_48K)    # (on the packed key planes' rungs, after SPENDS_48K's)
 PLANES_SPENDS_48K = (LEADING_ZEROS_48K,) + FIRST_SPENDS_48K + LAST_SPENDS_48K   # (the spends the packed key planes keep)
 SPENDS_48K = (NARROW_MARKS_48K + (HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:4]
               + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:] + (SHORT_MADE_48K,))
