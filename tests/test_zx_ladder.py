@@ -26,7 +26,7 @@ SPEND_KEYS = ("fast_takebacks", "wide_sparse", "short_ends", "row_marks", "narro
 # (zx48narrow36: the fix in wp_rows_wide and fw_out_logits' flip of a marked exact row, both below it); the logits'
 # tops on one-byte tables (zx48logit36: planes_wide.s's fw_out_bytes in the cold part, logitbytes48.s above it)
 BELOW_UNCONTENDED = (zx_build.ROW_MARKS_48K, zx_build.LEADING_ZEROS_48K, zx_build.NARROW_MARK_48K,
-                     zx_build.TABLE_BY_DIMENSION_48K, zx_build.SHORT_MADE_48K, zx_build.BIT_CHAIN_48K,
+                     zx_build.TABLE_BY_DIMENSION_48K, zx_build.SHORT_MADE_48K, zx_build.NIBBLES_48K,
                      zx_build.NARROW_MARK_OUT_48K, zx_build.TOPS_BYTES_48K)
 
 
@@ -143,10 +143,11 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
                                                           zx_build.HZ_ENDS_48K,
                                                           zx_build.LEADING_ZEROS_48K, zx_build.ROW_MARKS_48K,
                                                           zx_build.SHORT_MADE_48K,
-                                                          zx_build.BIT_CHAIN_48K, zx_build.SCATTER_POPS_48K)
+                                                          zx_build.NIBBLES_48K, zx_build.SCATTER_POPS_48K)
     # (NZ_SHORT_MADE, zx48ffn35: with matvec_nz alone, SPENDS_48K's last; the narrow marks on the planes' rungs alone;
     # zx48room35's EM_BIT_CHAIN and KV_SCATTER_POPS after them, on the packed key planes' rungs alone; zx48logit36's
-    # WP_TOPS_BYTES second of the packed key planes' first spends, after AT_TABLE_BY_DIMENSION)
+    # WP_TOPS_BYTES second of the packed key planes' first spends, after AT_TABLE_BY_DIMENSION; zx48embnorm37's
+    # EM_NIBBLES in EM_BIT_CHAIN's place)
     assert zx_build.spends_48k(True, False) == zx_build.SPENDS_48K[len(zx_build.NARROW_MARKS_48K):-1] and sorted(zx_build.SPENDS_48K_PLANES) == sorted(
         zx_build.SPENDS_48K) and zx_build.spends_48k(False, True) == (
         zx_build.WIDE_SPARSE_48K, zx_build.HZ_ENDS_48K, zx_build.ROW_MARKS_48K)

@@ -45,7 +45,9 @@
 ;              beyond -256..255, by the product loop: below, 68 bytes (nineteenth round).
 ; at_leading_zeros (AT_SKIP_LEADING_ZEROS, the 48K's) the table means' start past a head's leading
 ;              0 weights: below, 26 bytes (thirty-second round).
-; Bytes: 247 in the shipped 48K since the thirty-sixth round (zx48fc1g36's and zx48narrow36's room takes em_unpack's
+; Bytes: 254 in the shipped 48K since the thirty-seventh round (zx48embnorm37: em_unpack's rows as nibbles and a stream
+; of their low bits, EM_NIBBLES, in EM_BIT_CHAIN's place, 7 more, ~71 T-states a 5-bit value fewer); 247 since the
+; thirty-sixth round (zx48fc1g36's and zx48narrow36's room takes em_unpack's
 ; bits by a chain, EM_BIT_CHAIN, zx48room35, thirty-fifth round: 42 more, ~35 T-states a 5-bit value fewer); 205 (without it, a spend the
 ; shipped soul's room left out after NZ_SHORT_MADE before the thirty-sixth round; since zx48fixed35, thirty-fifth round: em_unpack's adc a,a for its rla and or a, 1 fewer,
 ; 4 T-states a value); 206 (since zx48att32, thirty-second round: te's and pe's marks again, EM_ROW_MARKS, 19, and
@@ -68,8 +70,9 @@
 ; forward.s adds and takes ReLU in matvec's stores since the sixteenth round; in the 48K player, code and variables, SOUL_PACKED's em_unpack, 108,
 ; included; 265 before it, 266 before argmax's djnz).
 ; em_unpack    (SOUL_PACKED, the 48K player's) a row of a packed table (te, pe) into 32
-;              bytes: below. With EM_BIT_CHAIN (the shipped 48K's since zx48room35) 13,740 T-states a
-;              reply step of "do you like music" for 15,945 without (python benchmarks/z80_step_phases.py
+;              bytes: below. With EM_NIBBLES (the shipped 48K's since zx48embnorm37, thirty-seventh round)
+;              9,392 T-states a reply step of "do you like music"; 13,740 with EM_BIT_CHAIN (the shipped 48K's
+;              from zx48room35 to it), 15,945 with neither (python benchmarks/z80_step_phases.py
 ;              --routines 6 --layer-0 "do you like music"). ~17,500 T-states for te's and pe's rows a position on the
 ;              shipped soul (python benchmarks/z80_profile.py: 17,441 at "hello"'s position 3 and
 ;              17,597 at its position 7 with no marks, twenty-fourth round; 15,857 at position 3,
