@@ -1516,6 +1516,8 @@ KNOWN_SHIFTS = "; EMBED_TE_SHIFT and EMBED_PE_SHIFT"    # (the test adds build.e
                                      CHAINS_ONLY + "\n" + SOUL_PACKED_OPTION, CHAINS_ONLY + "\n" + EMBED_BY_SP_OPTION,
                                      CHAINS_ONLY + "\n" + SOUL_PACKED_OPTION + "\n" + EMBED_BY_SP_OPTION, CHAINS_ONLY,
                                      CHAINS_ONLY + "\n" + SOUL_PACKED_OPTION + "\n" + EMBED_BY_SP_OPTION + "\n" + KNOWN_SHIFTS,
+                                     CHAINS_ONLY + "\n" + SOUL_PACKED_OPTION + "\n" + EMBED_BY_SP_OPTION + "\n" + KNOWN_SHIFTS
+                                     + "\nEM_NIBBLES = 1",
                                      CHAINS_ONLY + "\n" + KNOWN_SHIFTS])
 def test_fw_embed_matches_intmath_at_every_kind_of_shift(options):
     """forward.s's fw_embed (embedrows.s): its add hl,hl chains for te and pe shifts both in 1..8,
@@ -1527,8 +1529,10 @@ def test_fw_embed_matches_intmath_at_every_kind_of_shift(options):
     jr is off by one, the larger shift's row goes first the wrong way, or a shift outside 1..8 takes
     the chains. With EMBED_CHAINS_ONLY (the players') the chains' reach and the rows' order are
     assembled from the soul's shifts (those in 1..8 only); with EMBED_TE_SHIFT and EMBED_PE_SHIFT too (the
-    48K's since the thirty-fifth round: build.embed_shift_options) each chain is its shift's length, no jr.
-    Packed, te's first row read is SEP's (soul_layout.NEVER_FED: PAD's, before it, has no bytes)."""
+    48K's since the thirty-fifth round: build.embed_shift_options) each chain is its shift's length, no jr; with
+    EM_NIBBLES too (the 48K's since the thirty-seventh round: te's and pe's rows as nibbles and a stream of their low
+    bits, the rows' last bytes given to fw_embed_rows). Packed, te's first row read is SEP's (soul_layout.NEVER_FED:
+    PAD's, before it, has no bytes)."""
     from conftest import random_soul
     from soulterm.soul import spec
     from soulterm.soul.soulfile import Soul

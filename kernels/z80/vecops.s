@@ -588,19 +588,15 @@ em_unpack:
         rrca
         and $0F
 @high_code:
-        call 0                  ; (patched: @code's entry)
-        ld (de),a
-        inc de
+        call 0                  ; (patched: @code's entry; it stores v)
         ld a,(hl)               ; the odd value's, the low one
         inc hl
         and $0F                 ; (Z where the code is 0 at w = 4: no steps)
 @low_code:
         call 0                  ; (patched)
-        ld (de),a
-        inc de
         djnz @pair
         ret
-@code:                          ; A = the code's top 4 bits: its w - 4 low bits from the stream, then v
+@code:                          ; A = the code's top 4 bits: its w - 4 low bits from the stream, then v at DE
         .repeat 8 - EM_NIBBLE_BITS
         sla c                   ; the next bit, or Z when C held its own marker alone
         call z,@read
@@ -610,6 +606,9 @@ em_unpack:
         jr z,@escape            ; the code 0: v's 8 bits follow
 @biased:
         sub 0                   ; (patched: 2^(w-1))
+@store:
+        ld (de),a
+        inc de
         ret
 @escape:
         inc a                   ; A = 1: the 8th adc a,a carries it out
@@ -618,7 +617,7 @@ em_unpack:
         call z,@read
         adc a,a
         jr nc,@raw
-        ret
+        jr @store
 @read:
         ld c,(ix+0)             ; (the carry is the marker's 1: it goes to bit 0,
         inc ix                  ; the byte's top bit into the carry)
