@@ -26,7 +26,7 @@ SPEND_KEYS = ("fast_takebacks", "wide_sparse", "short_ends", "row_marks", "narro
 # (zx48narrow36: the fix in wp_rows_wide and fw_out_logits' flip of a marked exact row, both below it); the logits'
 # tops on one-byte tables (zx48logit36: planes_wide.s's fw_out_bytes in the cold part, logitbytes48.s above it)
 BELOW_UNCONTENDED = (zx_build.ROW_MARKS_48K, zx_build.LEADING_ZEROS_48K, zx_build.NARROW_MARK_48K,
-                     zx_build.TABLE_BY_DIMENSION_48K, zx_build.SHORT_MADE_48K, zx_build.BIT_CHAIN_48K,
+                     zx_build.TABLE_BY_DIMENSION_48K, zx_build.SHORT_MADE_48K, zx_build.NIBBLES_48K,
                      zx_build.NARROW_MARK_OUT_48K, zx_build.TOPS_BYTES_48K)
 
 
@@ -140,17 +140,18 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     assert rung.get("nz", False) == (which != "vectors")        # (matvec_nz's rung first on the planes': zxsparse48)
     assert zx_build.WIDE_SPARSE_48K not in zx_build.spends_48k(True, True, True)
     assert zx_build.spends_48k(False, True, True, True) == (zx_build.TABLE_BY_DIMENSION_48K, zx_build.TOPS_BYTES_48K,
-                                                          zx_build.LEADING_ZEROS_48K, zx_build.ROW_MARKS_48K,
-                                                          zx_build.MEANS_CHAINS_48K,
-                                                          zx_build.BIT_CHAIN_48K, zx_build.SCATTER_POPS_48K,
-                                                          zx_build.HZ_ENDS_48K)
-    # (since the thirty-seventh round MV_HZ_ENDS last: once zx48fill37's room let the shorter list reach its 368 bytes,
-    # taken in its old place it left out every spend after it, AT_MEANS_CHAINS' ~97 T-states a byte among them)
+                                                          zx_build.NIBBLES_48K, zx_build.MEANS_CHAINS_48K,
+                                                          zx_build.HZ_ENDS_48K, zx_build.SCATTER_POPS_48K,
+                                                          zx_build.LEADING_ZEROS_48K, zx_build.ROW_MARKS_48K)
+    # (the thirty-seventh round's merge: EM_NIBBLES (48 bytes, ~130 T-states a reply step a byte) and AT_MEANS_CHAINS (90,
+    # ~97) before MV_HZ_ENDS (368, ~43, but with zxfc2_37's room worth more than the four small spends it leaves out),
+    # the others after it: python benchmarks/zx48_forced_spends.py, "hello" 1,433,608 a reply step without MV_HZ_ENDS,
+    # 1,427,918 with it and EM_BIT_CHAIN in the place EM_NIBBLES takes now)
     # (zxfc2_37: no NZ_SHORT_MADE with matvec_nz by x's bits, NZ_X_BITS, the players' form: its pieces are gone)
     # (NZ_SHORT_MADE, zx48ffn35: with matvec_nz alone, SPENDS_48K's last; the narrow marks on the planes' rungs alone;
     # zx48room35's EM_BIT_CHAIN and KV_SCATTER_POPS after them, on the packed key planes' rungs alone; zx48logit36's
     # WP_TOPS_BYTES second of the packed key planes' first spends, after AT_TABLE_BY_DIMENSION; zx48room37's
-    # AT_MEANS_CHAINS first of the last spends, ~97 T-states a reply step a byte)
+    # AT_MEANS_CHAINS and zx48embnorm37's EM_NIBBLES, in EM_BIT_CHAIN's place)
     assert zx_build.spends_48k(True, False) == zx_build.SPENDS_48K[len(zx_build.NARROW_MARKS_48K):-1] and sorted(zx_build.SPENDS_48K_PLANES) == sorted(
         zx_build.SPENDS_48K) and zx_build.spends_48k(False, True) == (
         zx_build.WIDE_SPARSE_48K, zx_build.HZ_ENDS_48K, zx_build.ROW_MARKS_48K)

@@ -5,7 +5,8 @@
 ; above $C000 before, or where the chains do not take the soul), out of the room below $C000; the 48K (FW_EMBED_APART too,
 ; since the nineteenth round) in its cold part below $8000, once a position, out
 ; of the room the kernels and matrices have above it.
-; Bytes: 113 (in the 48K player since the thirty-fifth round, zx48fixed35: its chains their shifts' lengths with no jr,
+; Bytes: 102 (in the 48K player since the thirty-seventh round, zx48embnorm37: fw_embed gives fw_embed_rows the rows'
+; last bytes, FW_ROW_AT, no adds there: 11 fewer, 54 T-states a position); 113 (since the thirty-fifth round, zx48fixed35: its chains their shifts' lengths with no jr,
 ; EMBED_TE_SHIFT, 93, and fw_norm_kept, 20 (RN_UNIT_PUSHED); 106 with EM_ROWS_BY_SP since the nineteenth round; 90 before it;
 ; 112 in the 128K's, in bank 6 (bank 0 above $C000 before the nineteenth round); 117
 ; and 114 before the eighteenth round assembled the chains' reach with EMBED_CHAINS_ONLY,
@@ -17,7 +18,8 @@
 ; 8,824 and up_q88 10,432) before the sixteenth round; 6,161 with EM_ROWS_BY_SP
 ; (both players' since the nineteenth round, the 128K's before: python
 ; benchmarks/z80_profile.py [--model 128k]; h's words pushed from its end with
-; interrupts off); 5,393 with EMBED_TE_SHIFT (the 48K's since the thirty-fifth round: 24 fewer an element).
+; interrupts off); 5,393 with EMBED_TE_SHIFT (the 48K's since the thirty-fifth round: 24 fewer an element); 5,339
+; with the 48K's rows' last bytes given by fw_embed (thirty-seventh round; python benchmarks/z80_step_phases.py).
 
 ; fw_embed - h = embed(fw_token, fw_pos): te's row at BC, pe's at DE, then
 ; fw_embed_rows, or vecops.s's embed for a soul whose shifts it does not take.
@@ -34,12 +36,17 @@ fw_embed:
         ld bc,soul_pe_widths
         ld de,fw_ffn + FW_DIM
         call em_unpack
+.ifdef EM_ROWS_BY_SP
+FW_ROW_AT       = FW_DIM - 1    ; (fw_embed_rows walks the rows from their last bytes: given here, where they are
+.else                           ; known, with no adds there: thirty-seventh round, 11 bytes and 54 T-states fewer)
+FW_ROW_AT       = 0
+.endif
 .ifdef EMBED_CHAINS_ONLY
-        ld bc,fw_ffn + FW_DIM * FW_PE_FIRST     ; the first row: the larger left shift's
-        ld de,fw_ffn + FW_DIM * (1 - FW_PE_FIRST)
+        ld bc,fw_ffn + FW_DIM * FW_PE_FIRST + FW_ROW_AT ; the first row: the larger left shift's
+        ld de,fw_ffn + FW_DIM * (1 - FW_PE_FIRST) + FW_ROW_AT
 .else
-        ld bc,fw_ffn
-        ld de,fw_ffn + FW_DIM
+        ld bc,fw_ffn + FW_ROW_AT
+        ld de,fw_ffn + FW_DIM + FW_ROW_AT
 .endif
 .else
         ld a,(fw_token)         ; BC = te + 32 token, DE = pe + 32 pos
@@ -163,6 +170,7 @@ less_jr:
 ; pushed below fw_h's end with interrupts off, ~39 T-states an element fewer than
 ; the stores through HL' with A' between them, eighteenth round)
 fw_embed_rows:
+.ifndef SOUL_PACKED                     ; (the 48K's fw_embed gives the rows' last bytes, FW_ROW_AT)
         ld hl,FW_DIM - 1
         add hl,bc
         ld b,h
@@ -170,6 +178,7 @@ fw_embed_rows:
         ld hl,FW_DIM - 1
         add hl,de
         ex de,hl                ; DE = the second's
+.endif
         ld a,i                  ; P/V = IFF2: were interrupts on? (SP walks h)
         push af
         di

@@ -126,7 +126,13 @@
 ; 9,648 -> 9,419 T-states, an unclamped one 27,295 -> 24,672 for words of root 17, 30,691 -> 28,039 for root 40
 ; (out right above x; python benchmarks/zx48_norm_pushed.py); 24 bytes fewer here, 20 in embedrows.s's
 ; fw_norm_kept below $8000 (the two words below out the unclamped loop's last pushes reach, put back).
-; Bytes: 311 (in the 48K player since the thirty-fifth round, zx48fixed35: RN_UNIT_PUSHED, 24 fewer; code; its variables
+; Thirty-seventh round (zx48embnorm37), the squares loop without RN_FAST_SQUARES (the 48K player's): x >> 4 in
+; -128..127 (x's high byte plus 8 below $10) reads S(n) from one page of matvec's table, MV_SQ_PAGE's byte n + 127,
+; with no 16-bit index or sign byte, its rare carry out of the loop: 35 T-states an element fewer (a clamped norm
+; 9,419 -> 8,299 with the 48K's options, python benchmarks/zx48_norm_pushed.py); x >> 4 in 128..255 (|x| 2,048..4,095:
+; 71 of 88,000 norm words on the ten and the thirty held out) now takes mul16s.
+; Bytes: 311 (in the 48K player since the thirty-seventh round, zx48embnorm37: the squares from one page, the same
+; bytes, forward.s's padding after it 0 fewer; python benchmarks/zx48_code_bytes.py; 311 since the thirty-fifth round, zx48fixed35: RN_UNIT_PUSHED, 24 fewer; code; its variables
 ; are in matvec's page, below; 335 before it; 356 before the thirty-third
 ; round's RN_UNIT_SHIFT; 327 before the
 ; twenty-third round's squares' loop popping x with interrupts off (23 more) and its clamped loop
@@ -149,6 +155,8 @@ RN_INV_BITS     = 15            ; 2^19 // r < 2^15 for r >= 17
 RN_ROOT_FIRST_BLOCK = ((RN_CLAMP_ROOT + 1) * (RN_CLAMP_ROOT + 1)) >> 4        ; rn_roots's first k (an unclamped m >= 17^2)
         .assert RN_INVERSE_TABLE * RN_INVERSE_TABLE >= (1 << 17) >> RN_MEAN_SHIFT, "rn_inverses must hold every root of a sum below 2^17"
 .endif
+RN_SQ_HALF      = 128 << RN_PRE_SHIFT   ; (the 48K's squares loop) x + 2048: x >> 4 in -128..127 when below 2^12
+        .assert (RN_SQ_HALF & 255) == 0, "the squares loop adds RN_SQ_HALF to x's high byte alone"
 RN_CLAMP_SUM    = (RN_CLAMP_ROOT + 1) * (RN_CLAMP_ROOT + 1) << RN_MEAN_SHIFT   ; the sums of squares that clamp lie below this
 .ifdef RN_SHORT_SHIFTS
 RN_CLAMPED_SHIFTS = RN_SHORT_SHIFTS ; (the 48K's: fewer bytes; a unit shift above them takes the general path)
@@ -504,17 +512,18 @@ rmsnorm:
         ld bc,RN_DIM * 256      ; B = the elements left, C:IX = the table's squares (24 bits:
         ld ix,0                 ; 32 * 65025 < 2^21), the wide ones in D'E':H'L' (mul16s keeps IX)
         jr @square
-@multiply:                      ; x >> 4 outside -255..255 (seldom): mul16s, into D'E':H'L', on
+@multiply:                      ; x >> 4 outside -128..127 (seldom): mul16s, into D'E':H'L', on
         ld (@walk + 1),sp       ; rmsnorm's own stack (its pushes would land on x)
         ld sp,(@own_sp + 1)
         push bc
-        ld a,d
+        ld a,e
         .repeat RN_PRE_SHIFT
-        sra a
+        sra d
+        rra
         .endrepeat
-        ld b,a
-        ld c,e
-        ld d,a                  ; BC = DE = x >> 4
+        ld b,d
+        ld c,a
+        ld e,a                  ; BC = DE = x >> 4
         call mul16s             ; DEHL = xs*xs
         rn_add_square
         exx
@@ -522,27 +531,31 @@ rmsnorm:
 @walk:
         ld sp,0                 ; (patched: back on x)
         jr @added
-@square:
-        pop de                  ; DE = x
+@carry:
+        inc c                   ; (seldom: C:IX passing a multiple of 2^16)
+        jr @added
+@square:                        ; (thirty-seventh round, zx48embnorm37: one page of matvec's table, 35 T-states
+        pop de                  ; an element fewer than the 16-bit index into its three pages) DE = x
         ld a,d
-        rn_x_shift4_low         ; E = (x >> 4) & 255
-        ld a,d                  ; x >> 4 in -255..255 (nearly always: x's high byte in $F1..$0F)?
-        add a,$0F
-        cp $1F
+        add a,RN_SQ_HALF >> 8   ; x + 2048's high byte: below $10 for x >> 4 in -128..127 (nearly always)
+        cp $10
         jr nc,@multiply
-        ld a,d
-        rla
-        sbc a,a
-        ld d,a                  ; DE = x >> 4: S(xs) from matvec's squares table
-        ld hl,mv_sq_lo + 255
-        add hl,de
+        xor e                   ; ((x + 2048) >> 4) & 255 = (x >> 4) + 128: x + 2048's high byte's low
+        and $0F                 ; nibble, its low byte's high
+        xor e
+        rrca
+        rrca
+        rrca
+        rrca
+        dec a                   ; (x >> 4) + 127: S(n)'s low byte at MV_SQ_PAGE's byte n + 127 (n = -128
+        ld l,a                  ; wraps to 255, S(128): the same square)
+        ld h,MV_SQ_PAGE
         ld e,(hl)
         inc h
         inc h
         ld d,(hl)               ; DE = xs*xs
         add ix,de
-        jr nc,@added
-        inc c
+        jr c,@carry
 @added:
         djnz @square
 @own_sp:

@@ -45,10 +45,9 @@
 ;              beyond -256..255, by the product loop: below, 68 bytes (nineteenth round).
 ; at_leading_zeros (AT_SKIP_LEADING_ZEROS, the 48K's) the table means' start past a head's leading
 ;              0 weights: below, 26 bytes (thirty-second round).
-; Bytes: 160 in the shipped 48K since the thirty-seventh round's fc2 by x's bits, zxfc2_37, freed the room for
-; MV_HZ_ENDS, which leaves none for AT_SKIP_LEADING_ZEROS, EM_ROW_MARKS, EM_BIT_CHAIN and KV_SCATTER_POPS: the file's
-; bytes move with the spends; 247 since the thirty-sixth round (zx48fc1g36's and zx48narrow36's room takes
-; em_unpack's
+; Bytes: 253 in the shipped 48K since the thirty-seventh round (zx48embnorm37: em_unpack's rows as nibbles and a stream
+; of their low bits, EM_NIBBLES, in EM_BIT_CHAIN's place, 6 more, ~71 T-states a 5-bit value fewer); 247 since the
+; thirty-sixth round (zx48fc1g36's and zx48narrow36's room takes em_unpack's
 ; bits by a chain, EM_BIT_CHAIN, zx48room35, thirty-fifth round: 42 more, ~35 T-states a 5-bit value fewer); 205 (without it, a spend the
 ; shipped soul's room left out after NZ_SHORT_MADE before the thirty-sixth round; since zx48fixed35, thirty-fifth round: em_unpack's adc a,a for its rla and or a, 1 fewer,
 ; 4 T-states a value); 206 (since zx48att32, thirty-second round: te's and pe's marks again, EM_ROW_MARKS, 19, and
@@ -71,8 +70,9 @@
 ; forward.s adds and takes ReLU in matvec's stores since the sixteenth round; in the 48K player, code and variables, SOUL_PACKED's em_unpack, 108,
 ; included; 265 before it, 266 before argmax's djnz).
 ; em_unpack    (SOUL_PACKED, the 48K player's) a row of a packed table (te, pe) into 32
-;              bytes: below. With EM_BIT_CHAIN (the shipped 48K's since zx48room35) 13,740 T-states a
-;              reply step of "do you like music" for 15,945 without (python benchmarks/z80_step_phases.py
+;              bytes: below. With EM_NIBBLES (the shipped 48K's since zx48embnorm37, thirty-seventh round)
+;              9,392 T-states a reply step of "do you like music"; 13,740 with EM_BIT_CHAIN (the shipped 48K's
+;              from zx48room35 to it), 15,945 with neither (python benchmarks/z80_step_phases.py
 ;              --routines 6 --layer-0 "do you like music"). ~17,500 T-states for te's and pe's rows a position on the
 ;              shipped soul (python benchmarks/z80_profile.py: 17,441 at "hello"'s position 3 and
 ;              17,597 at its position 7 with no marks, twenty-fourth round; 15,857 at position 3,
@@ -474,7 +474,13 @@ EM_MARK_ROWS    = 128           ; rows a mark (soul_layout.PACK_MARK_ROWS), a po
                                 ; round: 57 bytes fewer on the shipped 48K, marks and code, for ~1,450 T-states a position
                                 ; of "hello"; 8 from the nineteenth round, 16 before: docs/spectrum.md, zxroom48b)
 .endif
-EM_CHAIN_STEP   = 6             ; (EM_BIT_CHAIN's bytes a step: sla c, call z,@read, adc a,a)
+EM_CHAIN_STEP   = 6             ; (EM_NIBBLES' bytes a step: sla c, call z,@read, adc a,a)
+.ifdef EM_NIBBLES
+EM_NIBBLE_BYTES = EM_GROUP / 2  ; a row's codes' top 4 bits first, two a byte (soul_layout.PACK_NIBBLE_BYTES)
+EM_NIBBLE_BITS  = 4
+.else
+EM_NIBBLE_BYTES = 0             ; (soul_layout's packing asserts it: no nibbles)
+.endif
 EM_MAX_ESCAPES  = 3             ; (soul_layout.PACK_MAX_ESCAPES: a row's byte >> 2 is its width below 8 bits)
         .assert EM_GROUP == VEC_DIM, "em_unpack reads a row as one group"
 EM_MARK_SHIFT   = (EM_MARK_ROWS >= 2) + (EM_MARK_ROWS >= 4) + (EM_MARK_ROWS >= 8) + (EM_MARK_ROWS >= 16) + (EM_MARK_ROWS >= 32) + (EM_MARK_ROWS >= 64) + (EM_MARK_ROWS >= 128)
@@ -541,7 +547,7 @@ em_unpack:
 .endif
 @row:
         ld a,(bc)
-.ifndef EM_BIT_CHAIN                    ; (with it DE steps IX back below, out popped after)
+.ifndef EM_NIBBLES                      ; (with it DE steps IX back below, out popped after)
         pop de
 .endif
         rrca
@@ -552,31 +558,72 @@ em_unpack:
         ld a,8                  ; 8 bits: the byte 32 + its escaped -128s
 @width:
         ld b,a
-.ifdef EM_BIT_CHAIN
-; (EM_BIT_CHAIN, thirty-fifth round, zx48room35: a spend of build.py's ladder) a value's w bits by the last w of
-; @chain's 8 steps, entered through IX: no marker in A and no jr a bit, 22 T-states a bit for 31.
-        ld ix,@chain_end
+.ifdef EM_NIBBLES
+; (EM_NIBBLES, thirty-seventh round, zx48embnorm37: a spend of build.py's ladder, in EM_BIT_CHAIN's place) the row in
+; two parts (soul_layout.packed_rows with nibbles: w 4..8): EM_NIBBLE_BYTES of its codes' top 4 bits, two a byte, and
+; after them a stream of their w - 4 low bits (an escape's 8 after its own). A value: its nibble, then @code's last
+; w - 4 chain steps (22 T-states a bit), its bias or escape, a call a value: ~115 T-states a 5-bit value for ~186.
+        ld ix,@chain_end + EM_CHAIN_STEP * (8 - EM_NIBBLE_BITS)  ; (IX: @code's entry, w - 4 steps before its end)
         ld de,-EM_CHAIN_STEP
         ld a,$80
 @bias:
         rlca                    ; A: 2^(w-1), the bias ($80 rotated left w times)
-        add ix,de               ; IX: a step back a bit (w steps from the end)
+        add ix,de               ; IX: a step back a bit (w steps from the end of 8)
         djnz @bias
         pop de                  ; (out)
         ld (@biased + 1),a
-        ld c,$80                ; no bits: the first sla c empties C and reads a byte
-        ld b,EM_GROUP
-@value:
-        xor a
-        jp (ix)
-@chain:
-        .repeat 8
+        ld (@high_code + 1),ix
+        ld (@low_code + 1),ix
+        ld bc,EM_NIBBLE_BYTES
+        push hl
+        add hl,bc
+        ex (sp),hl              ; HL = the nibbles, IX = the stream after them
+        pop ix
+        ld bc,EM_NIBBLE_BYTES * 256 + $80       ; B: the pairs, C = $80: no bits (the first sla c reads a byte)
+@pair:
+        ld a,(hl)               ; the even value's nibble, the high one
+        rrca
+        rrca
+        rrca
+        rrca
+        and $0F
+@high_code:
+        call 0                  ; (patched: @code's entry; it stores v)
+        ld a,(hl)               ; the odd value's, the low one
+        inc hl
+        and $0F                 ; (Z where the code is 0 at w = 4: no steps)
+@low_code:
+        call 0                  ; (patched)
+        djnz @pair
+        ret
+@code:                          ; A = the code's top 4 bits: its w - 4 low bits from the stream, then v at DE
+        .repeat 8 - EM_NIBBLE_BITS
         sla c                   ; the next bit, or Z when C held its own marker alone
         call z,@read
         adc a,a                 ; (Z after the last where the code is 0)
         .endrepeat
 @chain_end:
-        .assert @chain_end - @chain == 8 * EM_CHAIN_STEP, "em_unpack's chain: EM_CHAIN_STEP bytes a step"
+        jr z,@escape            ; the code 0: v's 8 bits follow
+@biased:
+        sub 0                   ; (patched: 2^(w-1))
+@store:
+        ld (de),a
+        inc de
+        ret
+@escape:
+        inc a                   ; A = 1: the 8th adc a,a carries it out
+@raw:
+        sla c
+        call z,@read
+        adc a,a
+        jr nc,@raw
+        jr @store
+@read:
+        ld c,(ix+0)             ; (the carry is the marker's 1: it goes to bit 0,
+        inc ix                  ; the byte's top bit into the carry)
+        rl c
+        ret                     ; (back into the chain's step)
+        .assert @chain_end - @code == (8 - EM_NIBBLE_BITS) * EM_CHAIN_STEP, "em_unpack's chain: EM_CHAIN_STEP bytes a step"
 .else
         ld a,$80
         ld c,1
@@ -598,7 +645,6 @@ em_unpack:
 @got:
         adc a,a                 ; (rla's shift, and Z where the marker leaves a code 0: thirty-fifth round, no or a)
         jr nc,@bit
-.endif
         jr z,@escape            ; the code 0: v's 8 bits follow
 @biased:
         sub 0                   ; (2^(w-1))
@@ -611,11 +657,7 @@ em_unpack:
         ld c,(hl)               ; (the carry is the marker's 1: it goes to bit 0,
         inc hl                  ; the byte's top bit into the carry)
         rl c
-.ifdef EM_BIT_CHAIN
-        ret                     ; (back into the chain's step)
-.else
         jr @got
-.endif
 @escape:
         inc a                   ; A = 1: the 8th rla carries it out
 @raw:
@@ -628,6 +670,7 @@ em_unpack:
         rla
         jr nc,@raw
         jr @store
+.endif
 .endif
 
 .ifdef AT_TABLE_MEANS

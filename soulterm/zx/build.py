@@ -67,7 +67,7 @@ from .contention import CONTENDED_END
 from .soul_layout import (FIRST_SHARED_OPTION, PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, WORD_LIST_SYMBOLS, plane_bytes,
                           plane_classes, plane_group_classes, plane_group_word_bytes, plane_groups, plane_words)
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
-from .kernelbench import (BIT_CHAIN, KERNEL_FILES, MEANS_CHAINS, NZ_X_BITS_PLAYERS, RAW_MOST_SHIFT, SCATTER_POPS, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
+from .kernelbench import (KERNEL_FILES, MEANS_CHAINS, NIBBLES, NZ_X_BITS_PLAYERS, RAW_MOST_SHIFT, SCATTER_POPS, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
                           TOPS_BYTES,
                           Z80_KERNELS_DIR,
                           player_kernel_options, runs_coarse, runs_narrow)
@@ -307,12 +307,12 @@ TABLE_BY_DIMENSION_48K = TABLE_BY_DIMENSION
 # MV_HZ_ENDS AT_SKIP_LEADING_ZEROS EM_ROW_MARKS [NZ_SHORT_MADE] -- hello): last, where the room is left, so that it
 # displaces none of the spends before it (with matvec_nz alone: spends_48k)
 SHORT_MADE_48K = "NZ_SHORT_MADE"
-# em_unpack's bits by a chain entered at 8 - w (vecops.s's EM_BIT_CHAIN, thirty-fifth round, zx48room35: 2,050
-# T-states a position of "hello" for 42 bytes, ~49 a byte), then with AT_TABLE_BY_DIMENSION v's store by SP's pops
+# em_unpack's rows as nibbles and a stream of their low bits (vecops.s's EM_NIBBLES, thirty-seventh round, zx48embnorm37,
+# in the place of the thirty-fifth round's EM_BIT_CHAIN: 2,050 T-states a position of "hello" for 42 bytes), then with AT_TABLE_BY_DIMENSION v's store by SP's pops
 # (forward.s's KV_SCATTER_POPS: 989 for 23 bytes, ~43 a byte): last, after SPENDS_48K's (NZ_SHORT_MADE's ~218 T-states a
 # byte before them), on the packed key planes' rungs (spends_48k; python benchmarks/z80_token.py; docs/spectrum.md, "Thirty-fifth round: the 48K's room")
 SCATTER_POPS_48K = SCATTER_POPS
-BIT_CHAIN_48K = BIT_CHAIN
+NIBBLES_48K = NIBBLES
 # the logits' tops on one-byte tables (logitbytes48.s, WP_TOPS_BYTES, thirty-sixth round, zx48logit36: its worth and
 # bytes in docs/spectrum.md, "Thirty-sixth round: the 48K's logits by one-byte tables"): on the packed key planes'
 # rungs second, after AT_TABLE_BY_DIMENSION and before SPENDS_48K's (~74 T-states a reply step a byte, more than
@@ -326,7 +326,8 @@ TOPS_BYTES_48K = TOPS_BYTES
 # EM_BIT_CHAIN's ~49 a byte and KV_SCATTER_POPS' ~43
 MEANS_CHAINS_48K = MEANS_CHAINS
 FIRST_SPENDS_48K = (TABLE_BY_DIMENSION_48K, TOPS_BYTES_48K)        # (on the packed key planes' rungs, before SPENDS_48K's)
-LAST_SPENDS_48K = (MEANS_CHAINS_48K, BIT_CHAIN_48K, SCATTER_POPS_48K)  # (on the packed key planes' rungs, after SPENDS_48K's)
+LAST_SPENDS_48K = (NIBBLES_48K, MEANS_CHAINS_48K, SCATTER_POPS_48K)  # (on the packed key planes' rungs: the first two before MV_HZ_ENDS, the
+# last after it, SPENDS_48K's others after them all: spends_48k)
 PLANES_SPENDS_48K = (LEADING_ZEROS_48K,) + FIRST_SPENDS_48K + LAST_SPENDS_48K   # (the spends the packed key planes keep)
 SPENDS_48K = (NARROW_MARKS_48K + (HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:4]
               + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:] + (SHORT_MADE_48K,))
@@ -348,8 +349,9 @@ def spends_48k(fast_scores: bool, planes_48k: bool, nz: bool = False, packed_key
     SPENDS_48K_PLANES but with matvec_nz; without the fast scores their cuts left out, AT_SKIP_LEADING_ZEROS kept
     with the packed key planes, `packed_keys`; with matvec_nz, `nz`, no FW_WIDE_SPARSE: fc2 has no sparse call left
     to widen; WP_NARROW_MARK and WP_NARROW_MARK_OUT on the planes' rungs where the soul allows it, `narrow_mark`;
-    NZ_SHORT_MADE with matvec_nz alone, without NZ_X_BITS (its pieces' form); with the packed key planes FIRST_SPENDS_48K first, AT_TABLE_BY_DIMENSION
-    and WP_TOPS_BYTES (out's marks between them), and LAST_SPENDS_48K last)."""
+    NZ_SHORT_MADE with matvec_nz alone, without NZ_X_BITS (its pieces' form); with the packed key planes
+    FIRST_SPENDS_48K first, AT_TABLE_BY_DIMENSION and WP_TOPS_BYTES (out's marks between them), then LAST_SPENDS_48K's
+    first two, MV_HZ_ENDS, its last and the others)."""
     spends = SPENDS_48K_PLANES if planes_48k and not nz else SPENDS_48K
     listed = tuple(
         spend for spend in spends if (fast_scores or spend not in FAST_TAKEBACKS_48K + (LEADING_ZEROS_48K,)
@@ -360,12 +362,16 @@ def spends_48k(fast_scores: bool, planes_48k: bool, nz: bool = False, packed_key
         return listed
     # WP_TOPS_BYTES after out's marks, which it leaves out (player_source): so that every spend still adds bytes
     # to the set before it (the halves' search needs it), its own less the marks'
-    # MV_HZ_ENDS, 368 bytes at ~43 T-states a reply step a byte, last of all (thirty-seventh round): before the
-    # small spends worth more a byte (AT_MEANS_CHAINS ~97), it would take them all out once the room reached it
+    # The thirty-seventh round's order (python benchmarks/zx48_forced_spends.py): EM_NIBBLES (48 bytes, ~130 T-states a
+    # reply step a byte) and AT_MEANS_CHAINS (90, ~97) first, then MV_HZ_ENDS (368, ~43 a byte, but worth more than the
+    # small spends it leaves out where its room is there: "hello" 1,427,918 a reply step against 1,433,608), then
+    # KV_SCATTER_POPS and the rest; MV_HZ_ENDS in its old place, before the small ones, took them all out once the room
+    # reached it
     marks = tuple(spend for spend in listed if spend in NARROW_MARKS_48K)
     middle = tuple(spend for spend in listed if spend not in NARROW_MARKS_48K + (HZ_ENDS_48K,))
     ends = (HZ_ENDS_48K,) if HZ_ENDS_48K in listed else ()
-    return FIRST_SPENDS_48K[:1] + marks + FIRST_SPENDS_48K[1:] + middle + LAST_SPENDS_48K + ends
+    return (FIRST_SPENDS_48K[:1] + marks + FIRST_SPENDS_48K[1:] + LAST_SPENDS_48K[:2] + ends + LAST_SPENDS_48K[2:]
+            + middle)
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list

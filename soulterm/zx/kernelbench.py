@@ -117,10 +117,12 @@ FOLDED_BIAS_OPTION = "MV_FOLDED_BIAS = 1"
 # vecops.s's em_unpack from a mark every 8 rows of te and pe (the 48K's ladder's last rung, where its spends leave
 # the room: twenty-fifth round; soul_layout.PACK_KEPT_MARK_ROWS)
 ROW_MARKS_OPTION = "EM_ROW_MARKS = 1"
-# em_unpack's bits by a chain of 8 steps entered at 8 - w (vecops.s's EM_BIT_CHAIN, thirty-fifth round, zx48room35:
-# ~35 T-states a 5-bit value fewer; a spend of the 48K's ladder, build.py's BIT_CHAIN_48K)
-BIT_CHAIN = "EM_BIT_CHAIN"
-BIT_CHAIN_OPTION = f"{BIT_CHAIN} = 1"
+# em_unpack's rows in two parts, their codes' top 4 bits as nibbles and a stream of their w - 4 low bits read by a chain
+# of steps entered at 8 - w (vecops.s's EM_NIBBLES, thirty-seventh round, zx48embnorm37, in the place of the thirty-fifth
+# round's EM_BIT_CHAIN, a chain of all w bits: ~115 T-states a 5-bit value for its ~151 and ~186 without; a spend of the
+# 48K's ladder, build.py's NIBBLES_48K; soul_layout.packed_rows with nibbles)
+NIBBLES = "EM_NIBBLES"
+NIBBLES_OPTION = f"{NIBBLES} = 1"
 # matvec.s's narrow mode only for a call whose wide columns have h +-1, their high pieces mv_hz_wide's forms, no
 # walk (MV_WIDE_PM1, thirty-seventh round, zx48proj37: the 48K's with fc1 by planes.s's tables, build.FC1_BYTES_OPTIONS,
 # where no folded or coarse call is left; with MV_COARSE_UNCALLED and without MV_SPARSE on the kernels' bench)
@@ -194,7 +196,7 @@ TOPS_BYTES = "WP_TOPS_BYTES"
 # round, zx48room37: the 128K's AT_FAST_DIVISION form): a spend of the 48K's ladder on the planes' rungs
 MEANS_CHAINS = "AT_MEANS_CHAINS"
 # the spends the planes' scores take among fast_takebacks (without AT_FAST_SCORES' cuts)
-PLANES_TAKEBACKS = (SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION, SCATTER_POPS, BIT_CHAIN, TOPS_BYTES, MEANS_CHAINS)
+PLANES_TAKEBACKS = (SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION, SCATTER_POPS, NIBBLES, TOPS_BYTES, MEANS_CHAINS)
 # te and pe in packed rows (vecops.s's em_unpack) and equal gains stored once (soul_layout.soul_include):
 # the 48K's, for room (docs/spectrum.md, "Sixteenth round")
 SOUL_PACKED_OPTION = "SOUL_PACKED = 1"

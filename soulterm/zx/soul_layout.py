@@ -407,6 +407,9 @@ PACK_ONE_MARK = 128              # PACK_MARK_ROWS at this (a table's rows, te's)
                                  # (em_unpack walks from row 0: twenty-fourth round, zxroom48b)
 PACK_MAX_ESCAPES = 3             # a row's escaped values below 8 bits: its byte is 4 w + escapes, so w = the byte >> 2
                                  # (8 bits: 32 + its values of -128, each escaped, w = 8 from any byte of 32 on)
+PACK_NIBBLE_BYTES = PACK_GROUP // 2   # (EM_NIBBLES, thirty-seventh round) a row's codes' top 4 bits, two a byte, first
+PACK_NIBBLE_WIDTHS = range(4, 9)  # ... so that its widths are 4..8 (4 w + e bytes as before: 16 of nibbles, the rest
+                                  # the codes' w - 4 low bits and the escapes' 8 after them, a stream)
 PACKED_TABLES = EMBEDDINGS
 # te's rows that no engine reads: the tokenizer never makes PAD or UNK, and a reply stops at END
 # before feeding it (Engine.reply, soulplayer.s): packed_rows gives them no bytes (their byte 0)
@@ -419,14 +422,18 @@ def _escaped(row, width: int) -> int:
     return sum(1 for v in map(int, row) if not -(1 << (width - 1)) < v < 1 << (width - 1))
 
 
-def packed_rows(values, never_fed=(), mark_rows: int = PACK_MARK_ROWS) -> tuple[bytes, list[int], bytes]:
+def packed_rows(values, never_fed=(), mark_rows: int = PACK_MARK_ROWS,
+                nibbles: bool = False) -> tuple[bytes, list[int], bytes]:
     """A table of signed bytes as vecops.s's em_unpack reads it: a byte a row, its bytes
     4 w + e for its width w (1..8) and e escaped values (0..PACK_MAX_ESCAPES below 8 bits,
     each -128 at 8), the width that makes it fewest; the offset of every `mark_rows`-th
     row's data; and the data: each row's 32 values as codes of w bits, most significant first, v + 2^(w-1), or the
     code 0 and v's 8 bits for a value the code does not hold (-2^(w-1) and beyond). The
     rows `never_fed` take no bytes (their byte 0: the walk from a mark steps over them, and
-    em_unpack never reads them)."""
+    em_unpack never reads them). With `nibbles` (vecops.s's EM_NIBBLES, thirty-seventh round) the widths
+    are 4..8 (PACK_NIBBLE_WIDTHS) and a row's bytes the same codes in two parts: PACK_NIBBLE_BYTES of their
+    top 4 bits, two a byte (the even value's in the high nibble), then a stream of each code's w - 4 low bits,
+    most significant first, an escaped value's 8 bits after its own, padded to a byte: 4 w + e bytes again."""
     import numpy as np
 
     rows = np.asarray(values, dtype=np.int64)
@@ -438,26 +445,33 @@ def packed_rows(values, never_fed=(), mark_rows: int = PACK_MARK_ROWS) -> tuple[
         if r in never_fed:
             widths.append(0)
             continue
-        size, w = min((4 * w + _escaped(row, w), w) for w in range(1, 9)
+        size, w = min((4 * w + _escaped(row, w), w) for w in (PACK_NIBBLE_WIDTHS if nibbles else range(1, 9))
                       if w == 8 or _escaped(row, w) <= PACK_MAX_ESCAPES)
         widths.append(size)
-        bits = "".join(format(int(v) + (1 << (w - 1)), f"0{w}b") if -(1 << (w - 1)) < v < 1 << (w - 1)
-                       else "0" * w + format(int(v) & 255, "08b") for v in row)
+        codes = [int(v) + (1 << (w - 1)) if -(1 << (w - 1)) < v < 1 << (w - 1) else 0 for v in row]
+        escapes = [format(int(v) & 255, "08b") if code == 0 else "" for v, code in zip(row, codes)]
+        if nibbles:
+            data += bytes((codes[i] >> (w - 4)) << 4 | codes[i + 1] >> (w - 4) for i in range(0, PACK_GROUP, 2))
+            bits = "".join(format(code & ((1 << (w - 4)) - 1), f"0{w - 4}b")[:w - 4] + escape
+                           for code, escape in zip(codes, escapes))
+            assert len(bits) == 8 * (size - PACK_NIBBLE_BYTES)
+        else:
+            bits = "".join(format(code, f"0{w}b") + escape for code, escape in zip(codes, escapes))
+            assert len(bits) == 8 * size
         data += bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits), 8))
-        assert len(bits) == 8 * size
     return bytes(widths), marks, bytes(data)
 
 
-def _packed_lines(name: str, values, mark_rows: int = PACK_MARK_ROWS) -> list[str]:
+def _packed_lines(name: str, values, mark_rows: int = PACK_MARK_ROWS, nibbles: bool = False) -> list[str]:
     """soul_<name> as packed_rows lays it out: the widths (soul_<name>, soul_<name>_widths),
     the marks as addresses (soul_<name>_marks, every `mark_rows` rows; at PACK_ONE_MARK none, the
     label the data's: em_unpack walks from row 0), the data; soul_<name>_end after it."""
     import numpy as np
 
-    widths, marks, data = packed_rows(values, NEVER_FED.get(name, ()), mark_rows)
+    widths, marks, data = packed_rows(values, NEVER_FED.get(name, ()), mark_rows, nibbles)
     label = _label(name)
     return ([f'.assert EM_GROUP == {PACK_GROUP} && EM_MARK_ROWS == {mark_rows} '
-             f'&& EM_MAX_ESCAPES == {PACK_MAX_ESCAPES}, '
+             f'&& EM_MAX_ESCAPES == {PACK_MAX_ESCAPES} && EM_NIBBLE_BYTES == {PACK_NIBBLE_BYTES * nibbles}, '
              f'"vecops.s\'s em_unpack reads another packing than soul_layout.packed_rows writes"',
              f"{label}:", f"{label}_widths:"] + _data_lines(np.frombuffer(widths, np.uint8), "byte")
             + ([f"{label}_marks:"] + [f"        .word {label}_data + {m}" for m in marks]
@@ -711,8 +725,12 @@ def _plain_lines(name: str, tensor) -> list[str]:
     """A tensor that is no matvec matrix (_tensor_lines's)."""
     lines = []
     if name in PACKED_TABLES:           # SOUL_PACKED (the 48K's): packed_rows, em_unpack reads it
-        lines += [".ifdef SOUL_PACKED", ".ifdef EM_ROW_MARKS"] + _packed_lines(name, tensor.values, PACK_KEPT_MARK_ROWS)
-        lines += [".else"] + _packed_lines(name, tensor.values) + [".endif", ".else"]
+        lines.append(".ifdef SOUL_PACKED")
+        for nibbles in (True, False):     # (EM_NIBBLES, a spend of the 48K's ladder: its rows in two parts)
+            lines += [".ifdef EM_NIBBLES" if nibbles else ".else", ".ifdef EM_ROW_MARKS"]
+            lines += _packed_lines(name, tensor.values, PACK_KEPT_MARK_ROWS, nibbles)
+            lines += [".else"] + _packed_lines(name, tensor.values, PACK_MARK_ROWS, nibbles) + [".endif"]
+        lines += [".endif", ".else"]
         lines += [f"{_label(name)}:"] + _data_lines(tensor.values, "byte") + [".endif"]
         return lines
     lines.append(f"{_label(name)}:")
