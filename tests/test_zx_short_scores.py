@@ -119,13 +119,14 @@ def test_the_word_scores_heads_are_intmaths_and_cheaper(benches):
 
 
 @pytest.mark.parametrize("broken", ["loop", "far test", "zeros", "high byte", "new max", "page", "first score",
-                                    "keys' start"])
+                                    "keys' start", "max's low byte", "max's high byte"])
 def test_a_broken_word_scores_loop_fails(benches, broken):
     """attend_head's way in to the old loop (the four-byte scores' loop reading words), the far test on the
     index's high byte (since zxwalk34 a byte at a time: `sbc a,d` as `sbc a,e`), @zero's count left out (`inc (hl)`
     a nop: the walk no longer the one its weights of 0 choose), pl_keys' score stored with the max's test's byte
     as its high one (`ld (hl),c` as `ld (hl),a`), a new max's low byte not read back from the score (`ld a,(hl)` as
-    `ld a,c`, since the thirty-fourth round) or
+    `ld a,c`, since the thirty-fourth round), the weights' index from max f + 128 in BC (since the thirty-seventh
+    round: `ld a,c` before `sub e` as `ld a,b`, or `ld a,b` before `sbc a,d` as `ld a,c`) or
     its tables' page, set once a head, a page low, at_short_weights' first score or pl_keys' first store at
     2 count from the page's start, not its end (`neg` as two `nop`s), each fails a head."""
     short, _ = benches
@@ -140,6 +141,8 @@ def test_a_broken_word_scores_loop_fails(benches, broken):
         "page": ("pl_keys", (0x26, short.sym("pl_tables") >> 8), (0x26, (short.sym("pl_tables") >> 8) - 1)),
         "first score": ("at_short_weights", (0x87, 0xED, 0x44), (0x87, 0x00, 0x00)),
         "keys' start": ("pl_keys", (0x87, 0xED, 0x44, 0x47), (0x87, 0x00, 0x00, 0x47)),
+        "max's low byte": ("at_short_weights", (0xD1, 0x79, 0x93), (0xD1, 0x78, 0x93)),
+        "max's high byte": ("at_short_weights", (0x78, 0x9A, 0x20), (0x79, 0x9A, 0x20)),
     }[broken]
     start = short.sym(routine)
     at = short.peek(start, 120).find(bytes(old))

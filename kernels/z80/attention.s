@@ -2899,10 +2899,8 @@ at_short_weights:
         ld hl,(at_max)
         ld de,AT_WEIGHT_INDEX
         add hl,de
-        ld a,l
-        ld (@max_index + 1),a
-        ld a,h
-        ld (@max_index_high + 1),a
+        ld b,h                  ; BC = max f + 128 through the loop (thirty-seventh round, zx128heads37: main BC
+        ld c,l                  ; is free here; 6 T-states a key and 26 a head fewer than two patched operands)
         ld a,(at_count)
         .byte $DD,$6F           ; ld ixl,a: the positions left
         add a,a
@@ -2920,12 +2918,10 @@ at_short_weights:
         .byte $DD,$26,0         ; ld ixh,0
 @weight:
         pop de                  ; f (pl_scores')
-@max_index:
-        ld a,0                  ; (patched: max f + 128's low byte) 128 + (max f - f), 128..8,320, a byte
-        sub e                   ; at a time (thirty-fourth round, zxwalk34: 7 T-states a key fewer than
-        ld l,a                  ; ld hl,nn / sbc hl,de / ld a,h / or a)
-@max_index_high:
-        ld a,0                  ; (patched: its high byte)
+        ld a,c                  ; 128 + (max f - f), 128..8,320, a byte at a time (thirty-fourth round,
+        sub e                   ; zxwalk34: 7 T-states a key fewer than ld hl,nn / sbc hl,de / ld a,h / or a)
+        ld l,a
+        ld a,b
         sbc a,d                 ; max f - f >= 128? then the weight is 0
         jr nz,@zero
         ld h,exp_lut >> 8       ; (exp_lut at its page's byte 128: L is the place)
