@@ -1084,9 +1084,10 @@ kv_wide_check:
         jp fw_projection
 .endif
 
-; fw_head_weights - HL = the head's row of att_weights: att_weights + (layer*4 + head)*20.
+; fw_head_weights - HL = the head's row of att_weights: att_weights + (layer*4 + head)*20, worked out in A
+; (AT_LUT_IN_WEIGHTS's since the twenty-ninth round; both players' since the thirty-seventh, zx128heads37: 54
+; T-states a head and 3 bytes fewer than the 16-bit form on the 128K, 1 with att_weights across a page).
         .macro fw_head_weights
-.ifdef AT_LUT_IN_WEIGHTS                ; ((layer*4 + head)*20 in A: 3 bytes fewer, 1 with att_weights across a page)
         ld a,(fw_layer_index)
         add a,a
         add a,a
@@ -1106,24 +1107,6 @@ kv_wide_check:
         adc a,att_weights >> 8  ; (the rows after a page's end: 2 bytes more)
         sub l
         ld h,a
-.endif
-.else
-        ld a,(fw_layer_index)
-        add a,a
-        add a,a
-        ld hl,fw_head
-        add a,(hl)
-        ld l,a
-        ld h,0
-        add hl,hl
-        add hl,hl
-        ld d,h
-        ld e,l
-        add hl,hl
-        add hl,hl
-        add hl,de               ; * 20
-        ld de,att_weights
-        add hl,de
 .endif
         .endmacro
 
