@@ -1115,6 +1115,13 @@ kv_wide_check:
 .endif
 ; fw_attend - the four heads, proj and the feed-forward of the layer at fw_layer.
 fw_attend:
+.ifdef AT_PLANE_SCORES
+.ifdef ZX_DATA_BANK
+        ld a,(fw_layer_index)   ; layer 0's heads: the planes' bank in (layer 1 runs with it), once for
+        or a                    ; the four heads (thirty-seventh round, zx128heads37: not in and out a head,
+        call z,zx_page_data     ; nothing between them reads above $C000; 330 T-states a layer 0)
+.endif
+.endif
         xor a                   ; the four heads
         ld (fw_head),a
 @head:
@@ -1176,11 +1183,6 @@ fw_attend:
         ld (pl_high_planes),hl
 .endif
 .endif
-.ifdef ZX_DATA_BANK
-        ld a,(fw_layer_index)   ; layer 0's heads: the planes' bank in (layer 1 runs with it)
-        or a
-        call z,zx_page_data
-.endif
 .endif
 .ifdef AT_KEPT_MEANS
         ld a,(fw_layer_index)   ; at_kept = kv_kept_sums + 24 (4 layer + head)
@@ -1205,13 +1207,6 @@ fw_attend:
                                 ; and means walk there
 .endif
         call attend_head
-.ifdef AT_PLANE_SCORES
-.ifdef ZX_DATA_BANK
-        ld a,(fw_layer_index)
-        or a
-        call z,zx_page_top
-.endif
-.endif
 .ifndef AT_LUT_IN_WEIGHTS
         fw_head_weights         ; keep this head's weights
         ex de,hl
@@ -1232,6 +1227,15 @@ fw_attend:
         jp nz,@head             ; (at_kept's setup puts it past jr's reach)
 .else
         jr nz,@head
+.endif
+.endif
+.ifdef AT_PLANE_SCORES
+.ifdef ZX_DATA_BANK
+.ifndef SOUL_L0_BANK                    ; (with it fw_l0_bank pages layer 0's proj's bank in next)
+        ld a,(fw_layer_index)   ; layer 0's heads done: bank 0 back
+        or a
+        call z,zx_page_top
+.endif
 .endif
 .endif
 
