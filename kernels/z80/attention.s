@@ -382,6 +382,9 @@
 ; 1,262,742 -> 1,260,590 a reply step. Bytes: ~150 in the kept walk's region (pl_tables 32 bytes on in its page);
 ; keptmarked.s (at_kept_marked_dimension and the fast walk's ways back, 117 bytes) moves with it into the player's
 ; room below $C000 (AT_KEPT_MARKED_APART); the 128K's free count unchanged.
+; at_short_weights' index (thirty-seventh round, zx128heads37: the 128K's): max f + 128 in main BC, free in the
+; weights' loop, not two operands patched a head: `ld a,c` and `ld a,b` for `ld a,n` twice, 6 T-states a key and
+; 26 a head fewer, 8 bytes (the alignment before pl_scores takes them: the 128K's free count unchanged).
 ; AT_KEPT_MEANS with AT_TABLE_MEANS (AT_KEPT_TABLE, the 48K's form, twenty-first round: not in the
 ; 48K player: its code 481 bytes more than the shipped 48K has, 24 free, and its kept sums 192 bytes,
 ; 128 free in the screen's third; python benchmarks/zx48_kept_means.py, docs/spectrum.md "Twenty-first round: the

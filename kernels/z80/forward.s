@@ -1085,7 +1085,7 @@ kv_wide_check:
 .endif
 
 ; fw_head_weights - HL = the head's row of att_weights: att_weights + (layer*4 + head)*20, worked out in A
-; (AT_LUT_IN_WEIGHTS's since the twenty-ninth round; both players' since the thirty-seventh, zx128heads37: 54
+; (AT_LUT_IN_WEIGHTS's since the twenty-ninth round; both players' since the thirty-seventh, zx128heads37: 45
 ; T-states a head and 3 bytes fewer than the 16-bit form on the 128K, 1 with att_weights across a page).
         .macro fw_head_weights
         ld a,(fw_layer_index)
@@ -1119,7 +1119,7 @@ fw_attend:
 .ifdef ZX_DATA_BANK
         ld a,(fw_layer_index)   ; layer 0's heads: the planes' bank in (layer 1 runs with it), once for
         or a                    ; the four heads (thirty-seventh round, zx128heads37: not in and out a head,
-        call z,zx_page_data     ; nothing between them reads above $C000; 330 T-states a layer 0)
+        call z,zx_page_data     ; nothing between them reads above $C000: ~650 T-states a layer 0)
 .endif
 .endif
         xor a                   ; the four heads
