@@ -3788,10 +3788,10 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
 ; NC: not (at_wide_planes set, the planes unfinished). Unrolled: a plane of both groups
 ; (pl_store_plane) from B, C, D, E and B', C', D', E', their bit 0 on (H' holds T_hi's offset,
 ; L' counts the heads). Clobbers AF, BC, DE, HL, IX and the other set.
-; `form`: PL_PLAIN, PL_COMPLEMENTED, or PL_MARK_TWELVE (plain, the first byte + 1).
+; `form`: PL_PLAIN or PL_COMPLEMENTED. PL_MARK_TWELVE: what a 12-plane key's plane 10's first byte has added.
 PL_PLAIN        = 0
 PL_COMPLEMENTED = 1
-PL_MARK_TWELVE  = 2
+PL_MARK_TWELVE  = 1
         .macro pl_store_plane form
         ld a,(pl_tables & 255) >> 5     ; 4 bits in, then doubled: 2 n + T_lo's low byte
         srl e                   ; dimension 3 (7) first: bit 3 of the nibble
@@ -3805,8 +3805,6 @@ PL_MARK_TWELVE  = 2
         add a,a
         .if form == PL_COMPLEMENTED
         xor 2 * 15              ; 2 (15 - n) + T_lo's low byte (the tables 32-aligned)
-        .elseif form == PL_MARK_TWELVE
-        inc a                   ; (a 12-plane key's plane 10: pl_keys' bit 0,e)
         .endif
         ld (hl),a
         inc l                   ; (a plane's first byte is at an even address: forward.s's assert)
@@ -3885,15 +3883,24 @@ pl_store:
         .repeat PL_PLANES - 10  ; planes 8..9
         pl_store_plane PL_PLAIN
         .endrepeat
+        pl_store_plane PL_COMPLEMENTED  ; plane 10, complemented (an 11-plane key's last: pl_keys' pl_sub_plane)
 @high_end:
         jr @marked              ; (patched: its offset)
-@marked:
-        pl_store_plane PL_MARK_TWELVE   ; a 12-plane key's plane 10, plain and marked (pl_keys@twelve adds it)
+@marked:                        ; a 12-plane key's plane 10 back to plain, its first byte + 1 (PL_MARK_TWELVE:
+        dec hl                  ; pl_keys@twelve adds it; ~1 head in 7, 58 T-states, 24 bytes fewer than a
+        ld a,(hl)               ; second plane 10's store)
+        xor 2 * 15
+        ld (hl),a
+        dec l                   ; (a plane's first byte is at an even address)
+        ld a,(hl)
+        xor 2 * 15 + PL_MARK_TWELVE     ; (plain, + 1: the index byte even, its bit 0 set)
+        ld (hl),a
+        inc l
+        inc hl
         pl_store_plane PL_COMPLEMENTED  ; its plane 11, complemented (pl_keys' pl_sub_plane)
         jp @next_head
 @eleven:
-        pl_store_plane PL_COMPLEMENTED  ; an 11-plane key's plane 10, complemented, its last
-        inc l                   ; (the twelfth slot: pl_keys pops past it unread)
+        inc l                   ; (an 11-plane key's twelfth slot: pl_keys pops past it unread)
         inc hl
 @next_head:
         ld de,PL_HEAD_BYTES - PL_KEY_BYTES
