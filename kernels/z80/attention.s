@@ -3887,7 +3887,7 @@ pl_store:
 @high_end:
         jr @marked              ; (patched: its offset)
 @marked:                        ; a 12-plane key's plane 10 back to plain, its first byte + 1 (PL_MARK_TWELVE:
-        dec hl                  ; pl_keys@twelve adds it; ~1 head in 7, 58 T-states, 24 bytes fewer than a
+        dec hl                  ; pl_keys@twelve adds it; ~1 head in 7, 62 T-states, 24 bytes fewer than a
         ld a,(hl)               ; second plane 10's store)
         xor 2 * 15
         ld (hl),a
