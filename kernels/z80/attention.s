@@ -3778,8 +3778,8 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
 ; pl_store - the planes of a position's 4 heads' keys: HL = the keys (4 x 8 words, as the
 ; cache holds them), DE = head 0's planes at that position (head h's PL_HEAD_BYTES * h on), even.
 ; Plane b of a head is two index bytes: 2 n + T_lo's offset and 2 n + 32 + it, n the mask
-; of dimensions 0-3 (4-7) whose k' has bit b set: k' = k + 1024 in 11 planes (the twelfth slot left
-; as it was: pl_keys pops past it) when every word of the head's key lies in -1024..1023 (pl_keys
+; of dimensions 0-3 (4-7) whose k' has bit b set: k' = k + 1024 in 11 planes (the twelfth slot plane
+; 10's second byte twice: pl_keys pops past it) when every word of the head's key lies in -1024..1023 (pl_keys
 ; then takes one plane fewer), else k + 2048 in 12. An 11-plane key's plane 10 and a 12-plane key's
 ; plane 11 are kept complemented, n -> 15 - n (twenty-eighth round: pl_keys subtracts them,
 ; pl_sub_plane); a 12-plane key's plane 10 is plain, its first byte + 1 (PL_MARK_TWELVE: bit 0, odd
@@ -3899,8 +3899,10 @@ pl_store:
         inc hl
         pl_store_plane PL_COMPLEMENTED  ; its plane 11, complemented (pl_keys' pl_sub_plane)
         jp @next_head
-@eleven:
-        inc l                   ; (an 11-plane key's twelfth slot: pl_keys pops past it unread)
+@eleven:                        ; an 11-plane key's twelfth slot, which pl_keys pops past unread: plane 10's
+        ld (hl),a               ; second byte twice (every byte of the planes a function of the key, as the
+        inc l                   ; records' copies and the tests compare them)
+        ld (hl),a
         inc hl
 @next_head:
         ld de,PL_HEAD_BYTES - PL_KEY_BYTES
