@@ -3788,9 +3788,10 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
 ; NC: not (at_wide_planes set, the planes unfinished). Unrolled: a plane of both groups
 ; (pl_store_plane) from B, C, D, E and B', C', D', E', their bit 0 on (H' holds T_hi's offset,
 ; L' counts the heads). Clobbers AF, BC, DE, HL, IX and the other set.
-; `form`: PL_PLAIN or PL_COMPLEMENTED. PL_MARK_TWELVE: what a 12-plane key's plane 10's first byte has added.
+; `form`: PL_PLAIN or PL_COMPLEMENTED (the xor that complements an index byte's mask, n -> 15 - n).
+; PL_MARK_TWELVE: what a 12-plane key's plane 10's first byte has added.
 PL_PLAIN        = 0
-PL_COMPLEMENTED = 1
+PL_COMPLEMENTED = 2 * 15
 PL_MARK_TWELVE  = 1
         .macro pl_store_plane form
         ld a,(pl_tables & 255) >> 5     ; 4 bits in, then doubled: 2 n + T_lo's low byte
@@ -3804,7 +3805,7 @@ PL_MARK_TWELVE  = 1
         rla
         add a,a
         .if form == PL_COMPLEMENTED
-        xor 2 * 15              ; 2 (15 - n) + T_lo's low byte (the tables 32-aligned)
+        xor PL_COMPLEMENTED     ; 2 (15 - n) + T_lo's low byte (the tables 32-aligned)
         .endif
         ld (hl),a
         inc l                   ; (a plane's first byte is at an even address: forward.s's assert)
@@ -3820,7 +3821,7 @@ PL_MARK_TWELVE  = 1
         rla
         add a,a
         .if form == PL_COMPLEMENTED
-        xor 2 * 15
+        xor PL_COMPLEMENTED
         .endif
         exx
         ld (hl),a
@@ -3889,11 +3890,11 @@ pl_store:
 @marked:                        ; a 12-plane key's plane 10 back to plain, its first byte + 1 (PL_MARK_TWELVE:
         dec hl                  ; pl_keys@twelve adds it; ~1 head in 7, 62 T-states, 24 bytes fewer than a
         ld a,(hl)               ; second plane 10's store)
-        xor 2 * 15
+        xor PL_COMPLEMENTED
         ld (hl),a
         dec l                   ; (a plane's first byte is at an even address)
         ld a,(hl)
-        xor 2 * 15 + PL_MARK_TWELVE     ; (plain, + 1: the index byte even, its bit 0 set)
+        xor PL_COMPLEMENTED + PL_MARK_TWELVE    ; (plain, + 1: the index byte even, its bit 0 set)
         ld (hl),a
         inc l
         inc hl
