@@ -31,25 +31,27 @@ def squares_bench():
     return Z80Bench(options=FAST_SCORES_OPTION + "\n" + FAST_MEANS_OPTION)
 
 
-def expected_planes(keys, low: int) -> bytes:
+def expected_planes(keys, low: int) -> list[int]:
     """The planes of one position's keys (4 heads x 8 words): for each head and plane b of
     k' = k + 2048, 2 n + low and 2 n + 32 + low, n the mask of dimensions 0-3 (4-7) with bit b;
-    a head whose words all lie in -1024..1023 has 11 planes of k' = k + 1024 and the mark
-    (PL_ELEVEN, 0) in the twelfth's place. Planes 10 and 11 are complemented (n -> 15 - n: pl_keys
-    subtracts them, twenty-eighth round)."""
-    out = bytearray()
+    a head whose words all lie in -1024..1023 has 11 planes of k' = k + 1024, its twelfth slot
+    plane 10's second byte twice (pl_keys pops past it). An 11-plane key's plane 10 and a 12-plane key's plane 11
+    are complemented (n -> 15 - n: pl_keys subtracts them, twenty-eighth round); a 12-plane key's
+    plane 10 is plain with its first byte + 1, the mark pl_keys tests (thirty-seventh round)."""
+    out = []
     for head in np.asarray(keys).reshape(4, 8):
         eleven = all(-1024 <= int(k) < 1024 for k in head)
         shifted = [int(k) + (1024 if eleven else 2048) for k in head]
-        for plane in range(11 if eleven else 12):
+        top = 10 if eleven else 11
+        for plane in range(top + 1):
             for group in (0, 1):
                 mask = sum((shifted[4 * group + d] >> plane & 1) << d for d in range(4))
-                if plane >= 10:
+                if plane == top:
                     mask ^= 15
-                out.append(2 * mask + 32 * group + low)
+                out.append(2 * mask + 32 * group + low + (plane == 10 and not eleven and group == 0))
         if eleven:
-            out += bytes((1, 0))
-    return bytes(out)
+            out += [out[-1], out[-1]]
+    return out
 
 
 def run_both(bench, squares_bench, q, keys, values, count: int, head: int = 0) -> tuple[int, int]:
@@ -84,7 +86,7 @@ def test_the_store_writes_each_keys_planes(bench):
         want = expected_planes(keys[position], low)
         for head in range(4):
             at = HEAD_PLANES + head * head_bytes + position * key_bytes
-            assert bench.peek(at, key_bytes) == want[head * key_bytes:(head + 1) * key_bytes], (position, head)
+            assert list(bench.peek(at, key_bytes)) == want[head * key_bytes:(head + 1) * key_bytes], (position, head)
     assert bench.peek(bench.sym("at_wide_planes"))[0] == 0
 
 

@@ -136,8 +136,10 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_028_700
-# (1,019,467 a computed position + 0.9%, zx48rows37: planes.s's word-table low planes halved by rra, 16 T-states a row;
+PLAYER_128K_MEAN_BUDGET = 1_008_600
+# (999,524 a computed position + 0.9%, the thirty-seventh round's merges: zxfc2_37's fc2 by x's bits, zx128heads37's
+# heads (at_short_weights' index from BC, fw_head_weights' byte form, layer 0's heads paging their bank in once, a
+# 12-plane key's plane 10 added plain) and zx48rows37's; 1,028,700 for 1,019,467 a computed position + 0.9%, zx48rows37: planes.s's word-table low planes halved by rra, 16 T-states a row;
 # 1,031,600 for 1,022,320 a computed position + 0.9%, zx128fc1g36: fc1planes.s's group forms, FG_GROUP_FORMS, in both fc1s;
 # 1,033,300 for 1,024,020 a computed position + 0.9%, the thirty-fourth round's last three 128K merges on top: zxdiv34's
 # AT_KEPT_DIVISION, zxgroup34b's WP_GROUP_FORMS (1,037,000 for 1,027,678 on its branch) and zxfc1rows34; 1,039,200 for

@@ -119,13 +119,16 @@ def test_the_word_scores_heads_are_intmaths_and_cheaper(benches):
 
 
 @pytest.mark.parametrize("broken", ["loop", "far test", "zeros", "high byte", "new max", "page", "first score",
-                                    "keys' start"])
+                                    "keys' start", "max's low byte", "max's high byte", "mark's test",
+                                    "mark"])
 def test_a_broken_word_scores_loop_fails(benches, broken):
     """attend_head's way in to the old loop (the four-byte scores' loop reading words), the far test on the
     index's high byte (since zxwalk34 a byte at a time: `sbc a,d` as `sbc a,e`), @zero's count left out (`inc (hl)`
     a nop: the walk no longer the one its weights of 0 choose), pl_keys' score stored with the max's test's byte
     as its high one (`ld (hl),c` as `ld (hl),a`), a new max's low byte not read back from the score (`ld a,(hl)` as
-    `ld a,c`, since the thirty-fourth round) or
+    `ld a,c`, since the thirty-fourth round), the weights' index from max f + 128 in BC (since the thirty-seventh
+    round: `ld a,c` before `sub e` as `ld a,b`, or `ld a,b` before `sbc a,d` as `ld a,c`), a 12-plane key's mark
+    tested on the wrong bit (`bit 0,e` as `bit 1,e`) or not made by pl_store (its `xor 31` as `xor 30`) or
     its tables' page, set once a head, a page low, at_short_weights' first score or pl_keys' first store at
     2 count from the page's start, not its end (`neg` as two `nop`s), each fails a head."""
     short, _ = benches
@@ -140,6 +143,10 @@ def test_a_broken_word_scores_loop_fails(benches, broken):
         "page": ("pl_keys", (0x26, short.sym("pl_tables") >> 8), (0x26, (short.sym("pl_tables") >> 8) - 1)),
         "first score": ("at_short_weights", (0x87, 0xED, 0x44), (0x87, 0x00, 0x00)),
         "keys' start": ("pl_keys", (0x87, 0xED, 0x44, 0x47), (0x87, 0x00, 0x00, 0x47)),
+        "max's low byte": ("at_short_weights", (0xD1, 0x79, 0x93), (0xD1, 0x78, 0x93)),
+        "max's high byte": ("at_short_weights", (0x78, 0x9A, 0x20), (0x79, 0x9A, 0x20)),
+        "mark's test": ("pl_keys@mark", (0xCB, 0x43, 0x20), (0xCB, 0x4B, 0x20)),
+        "mark": ("pl_store@marked", (0xEE, 0x1F, 0x77), (0xEE, 0x1E, 0x77)),
     }[broken]
     start = short.sym(routine)
     at = short.peek(start, 120).find(bytes(old))
@@ -158,17 +165,20 @@ def test_a_broken_word_scores_loop_fails(benches, broken):
         short.poke(start + at, list(old))
 
 
-# pl_keys' cost a key, counted from its instructions (attention.s): plane 0 70, planes 1..9 98 each, plane 10
-# (complemented, subtracted) 98, the mark's pop and test 21, the four shifts 48 and the key's end 70 (f's low byte
-# stored from A, the max's 16-bit test, the high byte, the loop): 1,189 (1,193 before the thirty-fourth round,
-# with `ld e,a`). A new max reads its low byte back and loads IX: 23 more. A 12-plane key: the mark's jr taken
-# (5), sum q added back (30), one more shift (12), its last plane (80: pl_sub_plane's `inc l` again) and the jp
-# back (10), one shift fewer (-12): 125 more.
+# pl_keys' cost a key, counted from its instructions (attention.s): plane 0 70, planes 1..9 98 each, plane 10's pop
+# and shift 22, its mark's test (bit 0,e and the jr, 15), plane 10 (complemented, subtracted) 76, the twelfth slot's
+# pop 10, the four shifts 48 and the key's end 70 (f's low byte stored from A, the max's 16-bit test, the high byte,
+# the loop): 1,193 (1,189 from the thirty-fourth round to the thirty-seventh, the mark's pop and test 21 after plane
+# 10; 1,193 before the thirty-fourth, with `ld e,a`). A new max reads its low byte back and loads IX: 23 more. A
+# 12-plane key (since the thirty-seventh round, zx128heads37): the mark's jr taken (5), plane 10 added plain (80:
+# its index byte less the mark, `dec l`), its plane 11's pop, shift and subtraction (98) and the jr back (12), less
+# the 11-plane key's plane 10 (76), twelfth slot's pop (10) and one of its shifts (12): 97 more (125 before, with
+# sum q added back after plane 10 subtracted).
 # Without AT_SHORT_SCORES a key costs 59 more: the tables' page loaded again (7) and the score's (7), its top
 # two bytes (34) and the loop's end test (11).
-KEY_ELEVEN_PLANES = 1_189
+KEY_ELEVEN_PLANES = 1_193
 NEW_MAX = 23
-TWELVE_PLANES_MORE = 125
+TWELVE_PLANES_MORE = 97
 FOUR_BYTE_SCORES_MORE = 59
 
 

@@ -386,6 +386,9 @@
 ; 1,262,742 -> 1,260,590 a reply step. Bytes: ~150 in the kept walk's region (pl_tables 32 bytes on in its page);
 ; keptmarked.s (at_kept_marked_dimension and the fast walk's ways back, 117 bytes) moves with it into the player's
 ; room below $C000 (AT_KEPT_MARKED_APART); the 128K's free count unchanged.
+; at_short_weights' index (thirty-seventh round, zx128heads37: the 128K's): max f + 128 in main BC, free in the
+; weights' loop, not two operands patched a head: `ld a,c` and `ld a,b` for `ld a,n` twice, 6 T-states a key and
+; 26 a head fewer, 8 bytes (the alignment before pl_scores takes them: the 128K's free count unchanged).
 ; AT_KEPT_MEANS with AT_TABLE_MEANS (AT_KEPT_TABLE, the 48K's form, twenty-first round: not in the
 ; 48K player: its code 481 bytes more than the shipped 48K has, 24 free, and its kept sums 192 bytes,
 ; 128 free in the screen's third; python benchmarks/zx48_kept_means.py, docs/spectrum.md "Twenty-first round: the
@@ -2500,7 +2503,7 @@ pl_wide_held:                   ; the planes hold this q: its tables again, loop
         ld a,e
         cp (pl_tables + 64) & 255
         jr nz,@table
-        jp pl_prepare@sum_q
+        jp pl_keys
         .assert * - pl_wide_held == PL_WIDE_HELD_BYTES, "pl_wide_held_code's size (the room's test)"
         .endmacro
 
@@ -3053,10 +3056,8 @@ at_short_weights:
         ld hl,(at_max)
         ld de,AT_WEIGHT_INDEX
         add hl,de
-        ld a,l
-        ld (@max_index + 1),a
-        ld a,h
-        ld (@max_index_high + 1),a
+        ld b,h                  ; BC = max f + 128 through the loop (thirty-seventh round, zx128heads37: main BC
+        ld c,l                  ; is free here; 6 T-states a key and 26 a head fewer than two patched operands)
         ld a,(at_count)
         .byte $DD,$6F           ; ld ixl,a: the positions left
         add a,a
@@ -3074,12 +3075,10 @@ at_short_weights:
         .byte $DD,$26,0         ; ld ixh,0
 @weight:
         pop de                  ; f (pl_scores')
-@max_index:
-        ld a,0                  ; (patched: max f + 128's low byte) 128 + (max f - f), 128..8,320, a byte
-        sub e                   ; at a time (thirty-fourth round, zxwalk34: 7 T-states a key fewer than
-        ld l,a                  ; ld hl,nn / sbc hl,de / ld a,h / or a)
-@max_index_high:
-        ld a,0                  ; (patched: its high byte)
+        ld a,c                  ; 128 + (max f - f), 128..8,320, a byte at a time (thirty-fourth round,
+        sub e                   ; zxwalk34: 7 T-states a key fewer than ld hl,nn / sbc hl,de / ld a,h / or a)
+        ld l,a
+        ld a,b
         sbc a,d                 ; max f - f >= 128? then the weight is 0
         jr nz,@zero
         ld h,exp_lut >> 8       ; (exp_lut at its page's byte 128: L is the place)
@@ -3684,7 +3683,7 @@ PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
 
 ; pl_wide_q - pl_prepare's way for a q beyond -2048..2047 (from pl_group_tables, IX = q[4],
 ; attend_head's SP in at_fast_sp): the positive q's sum and the negative ones'; the planes hold
-; them (@held: the tables again, looped, then on to pl_prepare@sum_q and pl_keys) or not
+; them (@held: the tables again, looped, then on to pl_keys) or not
 ; (NC back to attend_head, the old dot).
 pl_wide_q:                      ; a q beyond -2048..2047: the positive q's sum and the negative ones'
         ld sp,ix
@@ -3731,8 +3730,8 @@ pl_wide_q:                      ; a q beyond -2048..2047: the positive q's sum a
 .endif
 
 ; pl_prepare - HL = a head's q (8 words). C: the planes hold q, its tables built in Gray-code
-; order (one add or sbc and one store an entry: pl_group_tables), -sum q patched into pl_keys
-; and the head's scores made by pl_keys, which pl_prepare falls into (attend_head's SP kept
+; order (one add or sbc and one store an entry: pl_group_tables; since the thirty-seventh round no
+; sum q patched into pl_keys, 81 T-states a head) and the head's scores made by pl_keys, which pl_prepare falls into (attend_head's SP kept
 ; in at_fast_sp for both); NC: not. The planes hold q when its positive words sum to at most 16,383 and its
 ; negative ones to at least -16,384 (every P_b, a subset's sum, then lies in -16,384..16,383
 ; and |R| < 2^15): every q in -2048..2047 does (checked as the tables are built); a head with
@@ -3748,14 +3747,6 @@ pl_prepare:
         pl_group_tables -8, 0
         ld sp,ix
         pl_group_tables 0, 32
-@sum_q:
-        ld hl,(pl_tables + 30)
-        ld de,(pl_tables + 62)
-        add hl,de               ; sum q into pl_keys' add (a 12-plane key's R back from plane 10)
-        ld a,l
-        ld (pl_keys@sum_back + 1),a
-        ld a,h
-        ld (pl_keys@sum_back_high + 1),a
         .assert * == pl_keys, "pl_prepare falls into pl_keys"
 
 ; pl_keys - the head's scores f[j] = q.k[j] >> 14 into at_scores (with AT_SHORT_SCORES as words into
@@ -3763,8 +3754,11 @@ pl_prepare:
 ; as the old dot leaves them, from the planes at pl_planes and pl_prepare's tables (at_row
 ; is left as it was; at_sum40 is not written: the TUI's probe takes q.k from q and key j in
 ; RAM at attend_head@means and checks it against f there). A key
-; whose words all lie in -1024..1023 is 11 planes of k + 1024 and a mark (pl_store): its last
-; plane's R is q.k >> 10, one plane and one shift fewer than a 12-plane key's (@twelve).
+; whose words all lie in -1024..1023 is 11 planes of k + 1024 (pl_store): its last
+; plane's R is q.k >> 10, one plane and one shift fewer than a 12-plane key's (@twelve, told by the
+; mark in its plane 10's first byte: since the thirty-seventh round, zx128heads37, that plane added plain
+; there, no sum q patched a head by pl_prepare nor added back a 12-plane key, 26 T-states fewer; an
+; 11-plane key 4 more, its twelfth slot popped and the mark's test before plane 10).
 ; R lies in C:A (its low byte in A, so that a table's byte adds to it straight from (HL), H
 ; the tables' page) and the bits it shifts out are dropped: 98 T-states a plane (106 before
 ; the eighteenth round kept them in B by `rr b` for the probe's at_sum40; 114 with R in HL).
@@ -3774,7 +3768,7 @@ pl_prepare:
 ; walks the planes, IX the max); returns C, the end of pl_prepare's way. Clobbers AF, BC,
 ; DE, HL, IX.
 ; pl_add_high - C:A += T_hi[D] (the table's word at L = D, H its page; D keeps A's low byte
-; meanwhile): a plane's second group, in the loop and in a 12-plane key's last plane.
+; meanwhile): a plane's second group, in the loop and in a 12-plane key's plane 10.
         .macro pl_add_high
         ld l,d
         add a,(hl)
@@ -3785,16 +3779,13 @@ pl_prepare:
         ld c,a
         ld a,d
         .endmacro
-; pl_sub_plane - a key's last plane (plane 10 of an 11-plane key, 11 of a 12-plane one; 10 too
-; there), kept complemented by pl_store (the masks of the dimensions whose bit is clear): C:A -=
+; pl_sub_plane - a key's last plane (plane 10 of an 11-plane key, 11 of a 12-plane one), kept
+; complemented by pl_store (the masks of the dimensions whose bit is clear): C:A -=
 ; T_lo[E] + T_hi[D], which is P_b - sum q (T[15 - n] = the group's sum - T[n]), so that the key's
-; offset (1024 sum q, 2048) comes off with it, no add of -sum q a key (twenty-eighth round).
-; `again`: E is T_lo's index byte - 1 (@twelve, after the mark's test).
-        .macro pl_sub_plane again
+; offset (1024 sum q, 2048) comes off with it, no add of -sum q a key (twenty-eighth round; since the
+; thirty-seventh a 12-plane key's plane 10 is added plain, so that no sum q is added back either).
+        .macro pl_sub_plane
         ld l,e
-        .if again
-        inc l
-        .endif
         sub (hl)
         inc l
         ld e,a
@@ -3819,7 +3810,6 @@ PL_SCORE_BYTES  = 4
 PL_SCORES       = at_scores
 .endif
 PL_NO_MAX       = $F000         ; max f's start, -4096: below every f, and f - max stays in 16 bits
-PL_ELEVEN       = 1             ; an 11-plane key's mark: its plane-11 slot's first byte, odd (index bytes are even)
 pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_fast_sp)
         ld a,(at_count)
         add a,a
@@ -3868,13 +3858,14 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         ld a,e
         pl_add_high
         .endrepeat
-        pop de                  ; plane 10, complemented
-        sra c
+        pop de                  ; plane 10: an 11-plane key's last, complemented; a 12-plane key's plain,
+        sra c                   ; with its mark, bit 0 of E (index bytes are even)
         rra
-        pl_sub_plane 0          ; R = (R >> 1) + P_10 - sum q
-        pop de                  ; plane 11's index bytes, or an 11-plane key's mark (E = PL_ELEVEN)
-        dec e
-        jr nz,@twelve           ; (E = T_lo's index byte - 1 there)
+@mark:
+        bit 0,e
+        jr nz,@twelve
+        pl_sub_plane            ; R = (R >> 1) + P_10 - sum q
+        pop de                  ; (the twelfth slot, an 11-plane key's unread)
 @sum_q:                         ; C:A = q.k >> 10 (k + 1024: q.k = q.k' - 1024 sum q, off with plane 10)
         sra c                   ; C:A = q.k >> 11
         rra
@@ -3927,32 +3918,43 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         ld (at_max+3),a
         scf                     ; (C: pl_prepare's, the planes took the head)
         ret
-@twelve:                        ; a 12-plane key (k + 2048): R + sum q (plane 10's off again), then
-@sum_back:                      ; R = (R >> 1) + P_11 - sum q (plane 11 complemented)
-        add a,0                 ; (patched: sum q's low byte, pl_prepare)
-        ld l,a
+@twelve:                        ; a 12-plane key (k + 2048): R = (R >> 1) + P_10 (plane 10 plain, E its
+        ld l,e                  ; T_lo index + 1), then R = (R >> 1) + P_11 - sum q (plane 11 complemented);
+        dec l                   ; no sum q added back (thirty-seventh round, zx128heads37)
+        add a,(hl)
+        inc l
+        ld e,a
         ld a,c
-@sum_back_high:
-        adc a,0                 ; (patched: its high byte)
+        adc a,(hl)
         ld c,a
-        ld a,l
+        ld a,e
+        pl_add_high
+        pop de                  ; plane 11, complemented
         sra c
         rra
-        pl_sub_plane 1          ; C:A = q.k >> 11 (q.k = q.k' - 2048 sum q)
-        jp @three_shifts
+        pl_sub_plane            ; C:A = q.k >> 11 (q.k = q.k' - 2048 sum q)
+        jr @three_shifts        ; (jr: a byte fewer for the kernels' benches' room, 2 T-states a 12-plane key)
 
 
 ; pl_store - the planes of a position's 4 heads' keys: HL = the keys (4 x 8 words, as the
 ; cache holds them), DE = head 0's planes at that position (head h's PL_HEAD_BYTES * h on), even.
 ; Plane b of a head is two index bytes: 2 n + T_lo's offset and 2 n + 32 + it, n the mask
-; of dimensions 0-3 (4-7) whose k' has bit b set: k' = k + 1024 in 11 planes and the mark
-; PL_ELEVEN, 0 in the twelfth's place when every word of the head's key lies in -1024..1023
-; (pl_keys then takes one plane fewer), else k + 2048 in 12. Planes 10 and 11 are kept
-; complemented, n -> 15 - n (twenty-eighth round: pl_keys subtracts them, pl_sub_plane). C: every k in -2048..2047;
+; of dimensions 0-3 (4-7) whose k' has bit b set: k' = k + 1024 in 11 planes (the twelfth slot plane
+; 10's second byte twice: pl_keys pops past it) when every word of the head's key lies in -1024..1023 (pl_keys
+; then takes one plane fewer), else k + 2048 in 12. An 11-plane key's plane 10 and a 12-plane key's
+; plane 11 are kept complemented, n -> 15 - n (twenty-eighth round: pl_keys subtracts them,
+; pl_sub_plane); a 12-plane key's plane 10 is plain, its first byte + 1 (PL_MARK_TWELVE: bit 0, odd
+; where every index byte is even, pl_keys' test before plane 10; thirty-seventh round, zx128heads37,
+; in place of a mark, 1, in an 11-plane key's twelfth slot). C: every k in -2048..2047;
 ; NC: not (at_wide_planes set, the planes unfinished). Unrolled: a plane of both groups
 ; (pl_store_plane) from B, C, D, E and B', C', D', E', their bit 0 on (H' holds T_hi's offset,
 ; L' counts the heads). Clobbers AF, BC, DE, HL, IX and the other set.
-        .macro pl_store_plane complement
+; `form`: PL_PLAIN or PL_COMPLEMENTED (the xor that complements an index byte's mask, n -> 15 - n).
+; PL_MARK_TWELVE: what a 12-plane key's plane 10's first byte has added.
+PL_PLAIN        = 0
+PL_COMPLEMENTED = 2 * 15
+PL_MARK_TWELVE  = 1
+        .macro pl_store_plane form
         ld a,(pl_tables & 255) >> 5     ; 4 bits in, then doubled: 2 n + T_lo's low byte
         srl e                   ; dimension 3 (7) first: bit 3 of the nibble
         rla
@@ -3963,8 +3965,8 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         srl b
         rla
         add a,a
-        .if complement
-        xor 2 * 15              ; 2 (15 - n) + T_lo's low byte (the tables 32-aligned)
+        .if form == PL_COMPLEMENTED
+        xor PL_COMPLEMENTED     ; 2 (15 - n) + T_lo's low byte (the tables 32-aligned)
         .endif
         ld (hl),a
         inc l                   ; (a plane's first byte is at an even address: forward.s's assert)
@@ -3979,8 +3981,8 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         srl b
         rla
         add a,a
-        .if complement
-        xor 2 * 15
+        .if form == PL_COMPLEMENTED
+        xor PL_COMPLEMENTED
         .endif
         exx
         ld (hl),a
@@ -4006,7 +4008,7 @@ pl_store:
         ld e,(ix+14)
         exx
         .repeat 8
-        pl_store_plane 0
+        pl_store_plane PL_PLAIN
         .endrepeat
         .repeat 2, group        ; the high bytes + 4 (k + 1024)
         .if group == 1
@@ -4037,22 +4039,31 @@ pl_store:
         .endrepeat
         and $F8
         jp nz,@twelve           ; a word beyond -1024..1023
-        ld a,@mark - @plane_11
-@high_planes:                   ; A = where planes 8..10 go on, as @high_end's jr offset: @mark (k + 1024) or @plane_11 (k + 2048)
+        ld a,@eleven - @marked
+@high_planes:                   ; A = where plane 10 goes on, as @high_end's jr offset: @eleven (k + 1024) or @marked (k + 2048)
         ld (@high_end + 1),a
         .repeat PL_PLANES - 10  ; planes 8..9
-        pl_store_plane 0
+        pl_store_plane PL_PLAIN
         .endrepeat
-        pl_store_plane 1        ; plane 10, complemented (pl_keys' pl_sub_plane)
+        pl_store_plane PL_COMPLEMENTED  ; plane 10, complemented (an 11-plane key's last: pl_keys' pl_sub_plane)
 @high_end:
-        jr @plane_11            ; (patched: its offset)
-@plane_11:
-        pl_store_plane 1        ; (a 12-plane key's last, complemented too)
-        jp @next_head
-@mark:
-        ld (hl),PL_ELEVEN       ; the mark in plane 11's place
+        jr @marked              ; (patched: its offset)
+@marked:                        ; a 12-plane key's plane 10 back to plain, its first byte + 1 (PL_MARK_TWELVE:
+        dec hl                  ; pl_keys@twelve adds it; ~1 head in 7, 55 T-states, 25 bytes fewer than a
+        xor PL_COMPLEMENTED     ; second plane 10's store; A is still its second byte, as pl_store_plane stored it)
+        ld (hl),a
+        dec l                   ; (a plane's first byte is at an even address)
+        ld a,(hl)
+        xor PL_COMPLEMENTED + PL_MARK_TWELVE    ; (plain, + 1: the index byte even, its bit 0 set)
+        ld (hl),a
         inc l
-        ld (hl),0
+        inc hl
+        pl_store_plane PL_COMPLEMENTED  ; its plane 11, complemented (pl_keys' pl_sub_plane)
+        jr @next_head           ; (jr: a byte fewer, as pl_keys@twelve's)
+@eleven:                        ; an 11-plane key's twelfth slot, which pl_keys pops past unread: plane 10's
+        ld (hl),a               ; second byte twice (every byte of the planes a function of the key, as the
+        inc l                   ; records' copies and the tests compare them)
+        ld (hl),a
         inc hl
 @next_head:
         ld de,PL_HEAD_BYTES - PL_KEY_BYTES
@@ -4091,9 +4102,9 @@ pl_store:
         exx
         .endif
         .endrepeat
-        xor a                   ; (@plane_11 - @plane_11: the jr falls through)
+        xor a                   ; (@marked - @marked: the jr falls through)
         jp @high_planes
-        .assert @high_end + 2 == @plane_11 && @mark - @plane_11 < 128, "pl_store patches @high_end's jr offset"
+        .assert @high_end + 2 == @marked && @eleven - @marked < 128, "pl_store patches @high_end's jr offset"
 @wide:
         ld a,1
         ld (at_wide_planes),a   ; the heads take the old dot (until forward.s clears it)

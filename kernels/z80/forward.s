@@ -1087,9 +1087,10 @@ kv_wide_check:
         jp fw_projection
 .endif
 
-; fw_head_weights - HL = the head's row of att_weights: att_weights + (layer*4 + head)*20.
+; fw_head_weights - HL = the head's row of att_weights: att_weights + (layer*4 + head)*20, worked out in A
+; (AT_LUT_IN_WEIGHTS's since the twenty-ninth round; both players' since the thirty-seventh, zx128heads37: 45
+; T-states a head and 3 bytes fewer than the 16-bit form on the 128K, 1 with att_weights across a page).
         .macro fw_head_weights
-.ifdef AT_LUT_IN_WEIGHTS                ; ((layer*4 + head)*20 in A: 3 bytes fewer, 1 with att_weights across a page)
         ld a,(fw_layer_index)
         add a,a
         add a,a
@@ -1110,24 +1111,6 @@ kv_wide_check:
         sub l
         ld h,a
 .endif
-.else
-        ld a,(fw_layer_index)
-        add a,a
-        add a,a
-        ld hl,fw_head
-        add a,(hl)
-        ld l,a
-        ld h,0
-        add hl,hl
-        add hl,hl
-        ld d,h
-        ld e,l
-        add hl,hl
-        add hl,hl
-        add hl,de               ; * 20
-        ld de,att_weights
-        add hl,de
-.endif
         .endmacro
 
 .ifdef SHORT_FORMS
@@ -1135,6 +1118,13 @@ kv_wide_check:
 .endif
 ; fw_attend - the four heads, proj and the feed-forward of the layer at fw_layer.
 fw_attend:
+.ifdef AT_PLANE_SCORES
+.ifdef ZX_DATA_BANK
+        ld a,(fw_layer_index)   ; layer 0's heads: the planes' bank in (layer 1 runs with it), once for
+        or a                    ; the four heads (thirty-seventh round, zx128heads37: not in and out a head,
+        call z,zx_page_data     ; nothing between them reads above $C000: ~650 T-states a layer 0)
+.endif
+.endif
         xor a                   ; the four heads
         ld (fw_head),a
 @head:
@@ -1196,11 +1186,6 @@ fw_attend:
         ld (pl_high_planes),hl
 .endif
 .endif
-.ifdef ZX_DATA_BANK
-        ld a,(fw_layer_index)   ; layer 0's heads: the planes' bank in (layer 1 runs with it)
-        or a
-        call z,zx_page_data
-.endif
 .endif
 .ifdef AT_KEPT_MEANS
         ld a,(fw_layer_index)   ; at_kept = kv_kept_sums + 24 (4 layer + head)
@@ -1225,13 +1210,6 @@ fw_attend:
                                 ; and means walk there
 .endif
         call attend_head
-.ifdef AT_PLANE_SCORES
-.ifdef ZX_DATA_BANK
-        ld a,(fw_layer_index)
-        or a
-        call z,zx_page_top
-.endif
-.endif
 .ifndef AT_LUT_IN_WEIGHTS
         fw_head_weights         ; keep this head's weights
         ex de,hl
@@ -1252,6 +1230,15 @@ fw_attend:
         jp nz,@head             ; (at_kept's setup puts it past jr's reach)
 .else
         jr nz,@head
+.endif
+.endif
+.ifdef AT_PLANE_SCORES
+.ifdef ZX_DATA_BANK
+.ifndef SOUL_L0_BANK                    ; (with it fw_l0_bank pages layer 0's proj's bank in next)
+        ld a,(fw_layer_index)   ; layer 0's heads done: bank 0 back
+        or a
+        call z,zx_page_top
+.endif
 .endif
 .endif
 
