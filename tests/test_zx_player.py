@@ -615,8 +615,10 @@ def test_the_48k_keeps_te_and_pe_marks_in_the_room_its_spends_leave(built, monke
         zx_build.assemble_player(soul, tokenizer, word_list=False)
         assert [(kwargs["packed_keys"], kwargs["fast_scores"], kwargs.get("row_marks", False), kwargs["fast_takebacks"])
                 for kwargs in chosen] == [(True, False, room_for_it, zx_build.FIRST_SPENDS_48K     # (zx48wire34;
-                                           + (zx_build.LEADING_ZEROS_48K,)   # zx48kept35's and zx48logit36's first,
-                                           + zx_build.LAST_SPENDS_48K)]     # zx48room35's last)
+                                           + zx_build.LAST_SPENDS_48K       # zx48kept35's and zx48logit36's first,
+                                           + (zx_build.LEADING_ZEROS_48K,))]    # then the thirty-seventh round's
+        # EM_NIBBLES, AT_MEANS_CHAINS and KV_SCATTER_POPS (MV_HZ_ENDS between the last two: no cut of the squares'),
+        # AT_SKIP_LEADING_ZEROS after them)
         chosen.clear()
         with monkeypatch.context() as squares:      # (the squares' rung, below the packed planes')
             squares.setattr(zx_build, "PACKED_KEYS_48K", False)
