@@ -95,11 +95,9 @@ NZ_ROWS_BY_BITS = 1             ; (the scan in the other set finds the second pa
 NZ_FIRST        = $80           ; nz_pos before a part's first nonzero column (j - it + 1 is never 0: j <= 31)
 NZ_LONG_SKIP    = 7             ; a skip of this many bytes or more: ld hl,n / add hl,sp (35 T-states)
 
-; nz_row_pointers - the rows' pointers: HL' the first part's row (past its constant), BC' its stride, DE' the
-; second part's row; with NZ_SCAN_IN_ALT_SET worked out after the scan, each on its part's first nonzero
-; column (NZ_FIRST_J1, NZ_FIRST_J2: nz_first's), else before it (the scan moves each on: nz_first). Leaves the
-; other set in.
-        .macro nz_row_pointers
+; nz_first_weight - HL = row 0's first weight: mv_w past its row constant (2 bytes with MV_SHORT_K's flag in
+; mv_shift, else 3). Clobbers AF, DE.
+        .macro nz_first_weight
         ld a,(mv_shift)
 .ifdef MV_SHORT_K
         rlca
@@ -113,6 +111,14 @@ NZ_LONG_SKIP    = 7             ; a skip of this many bytes or more: ld hl,n / a
         ld d,0
         ld hl,(mv_w)
         add hl,de
+        .endmacro
+
+; nz_row_pointers - the rows' pointers: HL' the first part's row (past its constant), BC' its stride, DE' the
+; second part's row; with NZ_SCAN_IN_ALT_SET worked out after the scan, each on its part's first nonzero
+; column (NZ_FIRST_J1, NZ_FIRST_J2: nz_first's), else before it (the scan moves each on: nz_first). Leaves the
+; other set in.
+        .macro nz_row_pointers
+        nz_first_weight
 .ifdef NZ_SCAN_IN_ALT_SET
         ld bc,0                 ; the first part's first nonzero column j (patched: the scan's, nz_first's)
 NZ_FIRST_J1 = * - 2
@@ -306,19 +312,7 @@ nzb_scanned:
         ld a,l
         ld (NZB_CONST + 1),a
 ; the rows' pointers: IX the first part's row 0 less its stride, IY the second part's less 32 (nz_row adds them)
-        ld a,(mv_shift)
-.ifdef MV_SHORT_K
-        rlca
-        and 1                   ; (MV_SHORT_FLAG: 2-byte row constants)
-        cpl
-        add a,4                 ; 3 or 2
-.else
-        ld a,3
-.endif
-        ld e,a
-        ld d,0
-        ld hl,(mv_w)
-        add hl,de               ; row 0's first weight
+        nz_first_weight
         ld a,(nz_cols1)
         add a,e
         ld e,a                  ; DE: the first part's row stride (below 256)

@@ -726,37 +726,32 @@ WP_FILL_STEP    = 10            ; bytes an entry of wp_fill_entries (b = 1..15):
         add a,a
         add a,c                 ; c_lo + 16 r, 0..127
         .endmacro
-; wp_sum_word: the x at HL (HL past it) into S (IX) as |x|, and into -N_g (IY) where negative.
+; wp_sum_de: the x in DE into S (IX) as |x|, and into -N_g (IY) where negative; the carry: S past 16 bits.
+        .macro wp_sum_de
+        bit 7,d
+        jr z,@plus
+        xor a                   ; |x| = -x
+        sub e
+        ld e,a
+        sbc a,a
+        sub d
+        ld d,a
+        add iy,de               ; -N_g += |x|
+@plus:  add ix,de
+        .endmacro
+; wp_sum_word: the x at HL (HL past it) by wp_sum_de.
         .macro wp_sum_word
         ld e,(hl)
         inc hl
         ld d,(hl)
         inc hl
-        bit 7,d
-        jr z,@plus
-        xor a                   ; |x| = -x
-        sub e
-        ld e,a
-        sbc a,a
-        sub d
-        ld d,a
-        add iy,de               ; -N_g += |x|
-@plus:  add ix,de
+        wp_sum_de
         jp c,wp_wide            ; S past 16 bits (a wide |x|: S > 4095, found at the group's end, else)
         .endmacro
-; wp_sum_popped: (the byte tables) wp_sum_word on the x SP points at (SP past it), declining by wp_wide_near's jp.
+; wp_sum_popped: (the byte tables) wp_sum_de on the x SP points at (SP past it), declining by wp_wide_near's jp.
         .macro wp_sum_popped
         pop de
-        bit 7,d
-        jr z,@plus
-        xor a                   ; |x| = -x
-        sub e
-        ld e,a
-        sbc a,a
-        sub d
-        ld d,a
-        add iy,de               ; -N_g += |x|
-@plus:  add ix,de
+        wp_sum_de
         jr c,wp_wide_near       ; S past 16 bits (a wide |x|: S > 4095, found at the group's end, else)
         .endmacro
 ; wp_popped_x: (the byte tables) a group's 4 x popped from SP: BC the first (and the immediate at `again`), DE the
