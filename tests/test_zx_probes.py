@@ -275,9 +275,16 @@ def test_score_panel_names_the_line_each_player_computes_q_k_with():
     for tape in (TAP_NAME, TAP_NAME_128K):
         panel = ScoreStepsPanel()
         panel._map = BuildMap.load(DISK_DIR / (Path(tape).stem + ZX_MAP_SUFFIX))
-        lines[tape] = panel._source("q.k")
-    assert lines[TAP_NAME].startswith("planekeys48.s:") and "(R >> 1) + P_b" in lines[TAP_NAME]
-    assert lines[TAP_NAME_128K].startswith("attention.s:") and "(R >> 1) + P_b" in lines[TAP_NAME_128K]
+        lines[tape] = {step: panel._source(step) for step in ("q.k", "index", "weight")}
+    assert lines[TAP_NAME]["q.k"].startswith("planekeys48.s:") and "(R >> 1) + P_b" in lines[TAP_NAME]["q.k"]
+    assert lines[TAP_NAME_128K]["q.k"].startswith("attention.s:") and "(R >> 1) + P_b" in lines[TAP_NAME_128K]["q.k"]
+    # the weights' index and exp_lut read: attend_head's loop on the 48K, at_short_weights' on the 128K (whose
+    # attend_head@near is not in its build; its attend_head@weight is the old dot's heads' loop, seldom run)
+    assert "difference" in lines[TAP_NAME]["index"] and "exp_lut" in lines[TAP_NAME]["weight"]
+    for step, word in (("index", "max f - f"), ("weight", "ld h,exp_lut")):
+        line = lines[TAP_NAME_128K][step]
+        assert line.startswith("attention.s:") and word in line, (step, line)
+        assert "patched" not in line, line              # (not the old dot's loop, whose max f is patched in)
 
 
 def test_the_128k_players_logits_in_the_panels_are_the_engines_with_the_bound(tmp_path, engine_run):

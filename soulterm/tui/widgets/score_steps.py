@@ -51,8 +51,10 @@ STEP_SOURCES = {
         "max": (("pl_keys@summed", "max f so far"),          # AT_PLANE_SCORES
                 ("attend_head@fast_summed", "max f so far"),  # AT_FAST_SCORES
                 ("attend_head@max", "sign of")),
-        "index": ("attend_head@weight", "difference"),
-        "weight": ("attend_head@near", "exp_lut"),
+        "index": (("at_short_weights@weight", "max f - f"),   # AT_SHORT_SCORES (the 128K player's weights' loop)
+                  ("attend_head@weight", "difference")),
+        "weight": (("at_short_weights@weight", "(exp_lut"),      # (its exp_lut read: `ld h,exp_lut >> 8`)
+                   ("attend_head@near", "exp_lut")),
         "normalised": (("attend_head@divide", "at_means_divide"),          # AT_TABLE_MEANS (the 48K player)
                        ("attend_head@dimension", "div32s_floor_q16")),
     },
