@@ -95,6 +95,20 @@ NZ_ROWS_BY_BITS = 1             ; (the scan in the other set finds the second pa
 NZ_FIRST        = $80           ; nz_pos before a part's first nonzero column (j - it + 1 is never 0: j <= 31)
 NZ_LONG_SKIP    = 7             ; a skip of this many bytes or more: ld hl,n / add hl,sp (35 T-states)
 
+; nz_out_delta - NZ_OUT_DELTA = mv_out - mv_bias - 2 (a row's store from the bias SP walks past), C = the rows
+; left (mv_rows). Clobbers AF, DE, HL.
+        .macro nz_out_delta
+        ld hl,(mv_out)
+        ld de,(mv_bias)
+        or a
+        sbc hl,de
+        dec hl
+        dec hl
+        ld (NZ_OUT_DELTA),hl
+        ld a,(mv_rows)
+        ld c,a
+        .endmacro
+
 ; nz_first_weight - HL = row 0's first weight: mv_w past its row constant (2 bytes with MV_SHORT_K's flag in
 ; mv_shift, else 3). Clobbers AF, DE.
         .macro nz_first_weight
@@ -433,15 +447,7 @@ nzb_levels_done:
         ld (hl),<nz_end
         inc hl
         ld (hl),>nz_end
-        ld hl,(mv_out)
-        ld de,(mv_bias)
-        or a
-        sbc hl,de
-        dec hl
-        dec hl
-        ld (NZ_OUT_DELTA),hl
-        ld a,(mv_rows)
-        ld c,a                  ; C: the rows left
+        nz_out_delta
         ld b,0                  ; (B: 0 through the rows)
         ld sp,(mv_bias)         ; SP: the bias's walk (the rows' weights by IX and IY)
         jp nz_row
@@ -630,15 +636,7 @@ matvec_nz:
         ld (NZ_ROW_CONST),hl
         sub $80                 ; (the rows' A starts at $80)
         ld (NZ_ROW_CONST_TOP),a
-        ld hl,(mv_out)
-        ld de,(mv_bias)
-        or a
-        sbc hl,de
-        dec hl
-        dec hl
-        ld (NZ_OUT_DELTA),hl
-        ld a,(mv_rows)
-        ld c,a                  ; C: the rows left (kept through the rows: the chain leaves it)
+        nz_out_delta            ; (C kept through the rows: the chain leaves it)
         ld ix,NZ_SQUARES        ; S's low bytes' page: (ix + l - 1) reads S(w + l) for IXL = w + 128
         ld iy,NZ_SQUARES + 512  ; its high bytes'
         ld b,0                  ; (B: 0 through the rows)
