@@ -95,6 +95,19 @@ NZ_ROWS_BY_BITS = 1             ; (the scan in the other set finds the second pa
 NZ_FIRST        = $80           ; nz_pos before a part's first nonzero column (j - it + 1 is never 0: j <= 31)
 NZ_LONG_SKIP    = 7             ; a skip of this many bytes or more: ld hl,n / add hl,sp (35 T-states)
 
+; nzb_write_pair - the chain's next instruction written at DE: the 16-bit add `add16`, then the 24-bit part's `adc24`;
+; DE is left on the adc (the next write covers it) while a level's sums fit 16 bits, past it once `step`, a nop, is
+; patched to inc hl.
+        .macro nzb_write_pair add16, adc24, step
+        ex de,hl
+        ld (hl),add16
+        inc hl
+        ld (hl),adc24
+step:
+        nop                     ; (inc hl once the level's sums are 24-bit)
+        ex de,hl
+        .endmacro
+
 ; nz_out_delta - NZ_OUT_DELTA = mv_out - mv_bias - 2 (a row's store from the bias SP walks past), C = the rows
 ; left (mv_rows). Clobbers AF, DE, HL.
         .macro nz_out_delta
@@ -392,13 +405,7 @@ NZB_ROOM = * - 2
         jp c,nz_fallback
         jr nzb_units            ; (patched: jr +0 after the top level)
 NZB_FIRST_JR = * - 1
-        ex de,hl
-        ld (hl),$29             ; add hl,hl
-        inc hl
-        ld (hl),$8F             ; adc a,a
-NZB_DOUBLE_STEP:
-        nop                     ; (inc hl once the level's sums are 24-bit)
-        ex de,hl
+        nzb_write_pair $29, $8F, NZB_DOUBLE_STEP     ; add hl,hl / adc a,a
 nzb_units:
         ld hl,0                 ; (patched: the list)
 NZB_LIST = * - 2
@@ -421,13 +428,7 @@ nzb_unit:
         ldi
         ldi
         ldi                     ; ld e,(ix+j) or ld e,(iy+j)
-        ex de,hl
-        ld (hl),$19             ; add hl,de
-        inc hl
-        ld (hl),$88             ; adc a,b
-NZB_UNIT_STEP:
-        nop                     ; (inc hl once the level's sums are 24-bit)
-        ex de,hl
+        nzb_write_pair $19, $88, NZB_UNIT_STEP       ; add hl,de / adc a,b
         djnz nzb_entry_test
 nzb_level_end:
         xor a
