@@ -43,6 +43,7 @@ CHOICE = 17                     # `cp n / jp nc,ot_scores` after pl_keys' `ld a,
 SCORES_APART = 8                # the two tables' form with its scores a page on: `inc h` at the store, `dec h` after
 LAYOUT_NOTE = ("16 pages at T_hi's index bytes (stride 2) with 32 bytes free at T_lo's offset: bank 4 has its fc1 "
                "tables' 8 scratch pages ($F4-$F7, $FC-$FF) and its 796 free bytes ($C000-$C31B) at run time")
+FILL_ENTRY = 22                 # the least an entry of the fill could take: add hl,rr / push hl
 SP_SAVED = 20                   # ot_scores' `ld (ot_sp),sp`, which the player's pl_prepare has done (at_fast_sp)
 PLANES_AT = 0xC000              # the head's planes on the run's own Z80
 ORIGIN = 0x6000
@@ -240,6 +241,20 @@ def one_table_bench(player) -> Z80Bench:
     return Z80Bench(program=assemble(source, filename="<zx128_one_table>", cpu="z80"))
 
 
+def fill_t_states(ot: Z80Bench) -> int:
+    """ot_scores' fill alone (no branch: the same T-states on every head), to ot_keys' entry, less SP_SAVED."""
+    cpu = ot.cpu
+    ot.poke_word(ot.stack_top - 2, ot.trap)
+    cpu.sp, cpu.pc = ot.stack_top - 2, ot.sym("ot_scores")
+    total = 0
+    while cpu.pc != ot.sym("ot_keys"):
+        before = cpu.frame_tick
+        cpu.ticks_to_stop = 1
+        cpu.run()
+        total += (cpu.frame_tick - before) % _CORE_FRAME
+    return total - SP_SAVED
+
+
 def capture_heads(bench, prompts, tokenizer, engine) -> list[list[dict]]:
     """Each reply step's heads that pl_keys scored: count, tables, planes, the player's scores, max and T-states
     (pl_prepare's entry to pl_keys', and to at_short_weights')."""
@@ -323,10 +338,11 @@ def per_key(heads) -> tuple[float, float]:
     return mean_t - slope * mean_count, slope
 
 
-def step_cost(heads, threshold: int, apart: bool) -> int:
-    """A step's heads on the cheaper form by at_count (the one table from `threshold` keys), CHOICE each; with
-    `apart`, SCORES_APART a key on the two tables' form."""
-    return sum(CHOICE + (one if count >= threshold else two + apart * SCORES_APART * count)
+def step_cost(heads, threshold: int, apart: bool, fill_less: int = 0) -> int:
+    """A step's heads on the cheaper form by at_count (the one table from `threshold` keys, its fill `fill_less`
+    T-states cheaper than ONE_TABLE_SOURCE's), CHOICE each; with `apart`, SCORES_APART a key on the two tables'
+    form."""
+    return sum(CHOICE + (one - fill_less if count >= threshold else two + apart * SCORES_APART * count)
                for count, two, one, _ in heads)
 
 
@@ -369,6 +385,16 @@ def main() -> None:
     one_line = per_key([(count, one - prepare) for count, _, one, prepare in every])
     print(f"a head's T-states past pl_prepare ({statistics.mean(p for *_, p in every):,.0f} a head), fitted: pl_keys "
           f"{two_line[0]:,.0f} + {two_line[1]:,.1f} a key; the one table {one_line[0]:,.0f} + {one_line[1]:,.1f} a key")
+    fill = fill_t_states(ot)
+    least = FILL_ENTRY * 256
+    at_least = {threshold: sum(step_cost(heads, threshold, False, fill - least) for steps in turns for heads in steps)
+                - player for threshold in range(1, most + 2)}
+    best_least = min(at_least, key=at_least.get)
+    chosen_least = [sum(step_cost(heads, best_least, False, fill - least) for heads in steps) / len(steps)
+                    - sum(two for heads in steps for _, two, _, _ in heads) / len(steps) for steps in turns]
+    print(f"the fill {fill:,} a head ({fill / 256:.1f} an entry); at the least, {FILL_ENTRY} an entry ({least:,}), "
+          f"the one table from {best_least} keys: {statistics.median(chosen_least):+,.0f} a reply step (the median "
+          f"prompt), {at_least[best_least]:+,} all steps")
     print(f"a player's layout: {LAYOUT_NOTE}")
 
 
