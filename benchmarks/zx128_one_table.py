@@ -9,7 +9,7 @@ the one-table form, ONE_TABLE_SOURCE below, on a Z80 of its own with the same ta
 T[n][m] = T_hi[n] + T_lo[m] (row n at the page that is the keys' T_hi index byte, 16 pushes from T_hi[n] by Gray
 steps of q[0..3], 459 T-states a row) and scores the keys with one lookup a plane (`pop hl`: the key's two index
 bytes are the entry's address; 56 T-states a plane against 98). Each head's scores and max must be the player's (the
-form is exact: it adds the same sums in the same order). A head on the one-table form runs pl_prepare as the player
+form is exact: R gains the same P_b, T_lo + T_hi added once in the fill, and 16-bit sums do not depend on the order). A head on the one-table form runs pl_prepare as the player
 does (its range checks and the two tables, which the fill reads) and then ot_scores in place of pl_keys; each head
 pays CHOICE to choose its form by at_count.
 
@@ -22,7 +22,8 @@ leave pl_tables' page (its top is where T_hi's offsets, bank 4's pages, would li
 
 Prints a line a prompt (a reply step's means: the two tables' form measured, the one-table form on every head, the
 cheaper form chosen a head by at_count >= the best threshold over the prompts, with and without SCORES_APART), the
-medians, each threshold's total and the last steps of the longest turn.
+medians, each threshold's total, the last steps of the longest turn, the two forms' lines fitted a head and a key,
+the fill alone and the choice priced with a fill at its least (FILL_ENTRY an entry).
 
     python benchmarks/zx128_one_table.py [TEXT | --everyday | --prompts FILE]
 """
