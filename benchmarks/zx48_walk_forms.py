@@ -5,6 +5,9 @@ w = 1 and w >= 2 apart, and each way ends with the count's `dec e / exx / jp nz`
 T-states in each of the head's 8 dimensions. The forms weighed here (thirty-eighth round, zx48walk38) each make a head's
 walk once, after its weights' loop, and follow it in every dimension:
 
+- AT_ZEROS_UNCOUNTED (this round's, built): the weights' loop counts each 0 off the walk's count (`ld hl,nn / dec
+  (hl)`, 21 a key and head of weight 0), @zero pops v past and jumps back with no count (50 a position-dimension for
+  62), and the walk ends on the last nonzero weight (no visit to a trailing 0).
 - AT_SKIP_LEADING_ZEROS (thirty-second round, vecops.s's at_leading_zeros, built): the walk from the head's first
   nonzero weight (45 T-states a leading 0 and 81 a head, once; 496 a leading 0 fewer in the walk).
 - the threaded list: a row of [way, w] pairs in a page, each way ending on the list's dispatch (`ld a,(de) / inc e /
@@ -17,7 +20,7 @@ walk once, after its weights' loop, and follow it in every dimension:
 
 Each form's costs are counted from its instructions (the constants below, with the instructions in their comments);
 the walk's bodies (w = 1's 2 v, at_table_position and its negative copy) are the same in every form and left out,
-so the figures are the change against today's walk, a reply step (both layers). The census is the engine's own
+so the figures are the change against main's walk (5975c04), a reply step (both layers), and against this round's. The census is the engine's own
 weights (soulterm.soul.engine, attention_lut) on the set's reply steps, as zx48_means_walk.py's; no Z80 runs.
 
     python benchmarks/zx48_walk_forms.py [TEXT | --everyday | --prompts FILE]
@@ -46,6 +49,10 @@ TODAY_ONE = TODAY_DISPATCH + 7 + 12 + 4 + 10
 TODAY_TWO = TODAY_DISPATCH + 7 + 7 + 4 + 10
 # a dimension's ld de,at_lut 10 and ld e,count 7
 TODAY_DIMENSION = 10 + 7
+
+# AT_ZEROS_UNCOUNTED: @zero's pop hl 10 / jp @position 10 after the dispatch and jr c; @far's ld hl,nn 10 / dec (hl) 11
+UNCOUNTED_ZERO = TODAY_DISPATCH + 12 + 10 + 10
+UNCOUNTED_WEIGHT = 10 + 11
 
 # at_leading_zeros (vecops.s), once a head: cp (hl) 7 / jr nz 7 / inc l 4 / add ix,de 15 / jr 12 a leading 0; its
 # ld hl,(nn) 16 / ld de,2 10 / xor a 4 / the last cp and jr nz 19 / ld (nn),hl 16 / ld a,c 4 / sub l 4 / ld (nn),a 13 /
@@ -142,6 +149,8 @@ def form_changes(census) -> dict:
     # a head's runs of 0s: the leading run (where there is one), the inside ones and the trailing one
     leading_runs = census["heads with leading 0s"]
     runs = leading_runs + census["inside runs"] + census["heads with trailing 0s"]
+    uncounted = (DIMS * (zeros - census["trailing 0s"]) * (UNCOUNTED_ZERO - TODAY_ZERO)
+                 - DIMS * census["trailing 0s"] * TODAY_ZERO + zeros * UNCOUNTED_WEIGHT)
     leading = (-DIMS * census["leading 0s"] * TODAY_ZERO + census["leading 0s"] * LEADING_ZERO
                + heads * LEADING_HEAD)
     threaded = (DIMS * (runs * THREADED_DISPATCH + zeros * THREADED_POP + (ones + twos) * THREADED_DISPATCH)
@@ -155,7 +164,7 @@ def form_changes(census) -> dict:
                + (ones + twos) * RUN_MAKE_WEIGHT + inner_runs * RUN_MAKE_FIRST
                + (census["leading 0s"] + census["inside 0s"] - inner_runs) * RUN_MAKE_NEXT
                + census["trailing 0s"] * RUN_MAKE_WEIGHT + heads * RUN_HEAD) - today
-    return {"AT_SKIP_LEADING_ZEROS (at_leading_zeros, built)": leading, "the threaded list": threaded,
+    return {"AT_ZEROS_UNCOUNTED (this round's, built)": uncounted, "AT_SKIP_LEADING_ZEROS (at_leading_zeros, built)": leading, "the threaded list": threaded,
             "the generated walk": generated, "the row of runs": run_row}
 
 
@@ -172,9 +181,12 @@ def main() -> None:
     print(f"{len(prompts)} turn(s), {steps} reply steps; a reply step's heads (both layers), from the engine's weights:")
     for key in ("positions", "leading 0s", "inside 0s", "inside runs", "trailing 0s", "w = 1", "w >= 2"):
         print(f"  {key:14} {census[key] / steps:>7,.1f}  (x {DIMS} dimensions: {DIMS * census[key] / steps:,.1f})")
-    print("each form against today's walk, T-states a reply step (counted from its instructions; the bodies alike):")
-    for form, change in form_changes(census).items():
-        print(f"  {form:50} {change / steps:>+9,.0f}")
+    print("each form against main's walk, and in the place of this round's AT_ZEROS_UNCOUNTED, T-states a reply step (counted from its"
+          " instructions; the bodies alike):")
+    changes = form_changes(census)
+    uncounted = changes["AT_ZEROS_UNCOUNTED (this round's, built)"]
+    for form, change in changes.items():
+        print(f"  {form:50} {change / steps:>+9,.0f} {(change - uncounted) / steps:>+9,.0f}")
 
 
 if __name__ == "__main__":
