@@ -1,4 +1,4 @@
-"""The 48K's means' walk (attention.s's AT_TABLE_BY_DIMENSION) against structural forms of it, counted on a set's reply steps.
+"""The 48K's means' walk (attention.s's AT_TABLE_BY_DIMENSION) against structural forms of it, counted on reply steps.
 
 Today each dimension of a head walks every position from the first: `ld a,(de) / inc e / cp 1` and two `jr` tell w = 0,
 w = 1 and w >= 2 apart, and each way ends with the count's `dec e / exx / jp nz`, so that a weight of 0 costs 62
@@ -20,8 +20,9 @@ walk once, after its weights' loop, and follow it in every dimension:
 
 Each form's costs are counted from its instructions (the constants below, with the instructions in their comments);
 the walk's bodies (w = 1's 2 v, at_table_position and its negative copy) are the same in every form and left out,
-so the figures are the change against main's walk (5975c04), a reply step (both layers), and against this round's. The census is the engine's own
-weights (soulterm.soul.engine, attention_lut) on the set's reply steps, as zx48_means_walk.py's; no Z80 runs.
+so the figures are the change against main's walk (5975c04), a reply step (both layers), and in the place of this
+round's. The census is the engine's own weights (soulterm.soul.engine, attention_lut) on the set's reply steps, as
+zx48_means_walk.py's; no Z80 runs.
 
     python benchmarks/zx48_walk_forms.py [TEXT | --everyday | --prompts FILE]
 """
@@ -164,7 +165,8 @@ def form_changes(census) -> dict:
                + (ones + twos) * RUN_MAKE_WEIGHT + inner_runs * RUN_MAKE_FIRST
                + (census["leading 0s"] + census["inside 0s"] - inner_runs) * RUN_MAKE_NEXT
                + census["trailing 0s"] * RUN_MAKE_WEIGHT + heads * RUN_HEAD) - today
-    return {"AT_ZEROS_UNCOUNTED (this round's, built)": uncounted, "AT_SKIP_LEADING_ZEROS (at_leading_zeros, built)": leading, "the threaded list": threaded,
+    return {"AT_ZEROS_UNCOUNTED (this round's, built)": uncounted,
+            "AT_SKIP_LEADING_ZEROS (at_leading_zeros, built)": leading, "the threaded list": threaded,
             "the generated walk": generated, "the row of runs": run_row}
 
 
@@ -178,11 +180,12 @@ def main() -> None:
     engine, tokenizer = Engine(load_soul(DEFAULT_SOUL)), Tokenizer.load(DEFAULT_TOKENIZER)
     census = weights_census(prompts, tokenizer, engine)
     steps = census["steps"]
-    print(f"{len(prompts)} turn(s), {steps} reply steps; a reply step's heads (both layers), from the engine's weights:")
+    print(f"{len(prompts)} turn(s), {steps} reply steps; a reply step's heads (both layers), the engine's weights:")
     for key in ("positions", "leading 0s", "inside 0s", "inside runs", "trailing 0s", "w = 1", "w >= 2"):
-        print(f"  {key:14} {census[key] / steps:>7,.1f}  (x {DIMS} dimensions: {DIMS * census[key] / steps:,.1f})")
-    print("each form against main's walk, and in the place of this round's AT_ZEROS_UNCOUNTED, T-states a reply step (counted from its"
-          " instructions; the bodies alike):")
+        print(f"  {key:14} {census[key] / steps:>7,.1f}  (x {DIMS} dimensions: "
+              f"{DIMS * census[key] / steps:,.1f})")
+    print("each form against main's walk, and in the place of this round's AT_ZEROS_UNCOUNTED, T-states a reply step"
+          " (counted from its instructions; the bodies alike):")
     changes = form_changes(census)
     uncounted = changes["AT_ZEROS_UNCOUNTED (this round's, built)"]
     for form, change in changes.items():
