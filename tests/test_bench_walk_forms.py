@@ -1,7 +1,7 @@
 """benchmarks/zx48_walk_forms.py (zx48walk38): the 48K's means' walk against its structural forms, counted on the
-engine's weights. A head's census must split its weights into leading, inside and trailing 0s (the inside ones' runs), 1s and
-the rest; the counted change of this round's AT_ZEROS_UNCOUNTED must be its instructions' (12 T-states fewer a 0 walked,
-62 a trailing 0, 21 more a key and head of weight 0); and the command line must print every form."""
+engine's weights. A head's census must split its weights into leading, inside and trailing 0s (the inside ones' runs),
+1s and the rest; the counted change of this round's AT_ZEROS_UNCOUNTED must be its instructions' (12 T-states fewer a 0
+walked, 62 a trailing 0, 21 more a key and head of weight 0); and the command line must print every form."""
 
 from __future__ import annotations
 
