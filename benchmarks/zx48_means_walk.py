@@ -128,9 +128,11 @@ def means_profile(bench, prompts, tokenizer, engine):
     return steps, t_states, entries, step_totals
 
 
-def activation_census(prompts, tokenizer, engine):
+def activation_census(prompts, tokenizer, engine, leading=True, uncounted=False):
     """The engine's reply steps (the positions forward_step computes): per step and layer, the head-dimensions
-    and position-dimensions by v's range, and the kept walk's visits."""
+    and position-dimensions by v's range, and the kept walk's visits. `leading`: the player's walk starts at each
+    head's first nonzero weight (AT_SKIP_LEADING_ZEROS); `uncounted`: it ends on the last (AT_ZEROS_UNCOUNTED,
+    thirty-eighth round)."""
     census = collections.Counter()
     for prompt in prompts:
         context = tokenizer.encode_turn(prompt)
@@ -156,8 +158,11 @@ def activation_census(prompts, tokenizer, engine):
                 weights = np.repeat(lut[:, :, None], spec.HEAD_DIM, axis=2).transpose(1, 0, 2)   # as values
                 census["weight-0 position-dimensions"] += int((weights == 0).sum())
                 census["w - v of 256 or more (the full form's far way)"] += int((weights - values >= 256).sum())
-                first = np.argmax(lut > 0, axis=1)                       # each head's first nonzero weight
-                walked = np.repeat(np.arange(position + 1)[:, None, None] >= first[None, :, None], spec.HEAD_DIM, axis=2)
+                first = np.argmax(lut > 0, axis=1) if leading else np.zeros(len(lut), dtype=int)  # the walk's first
+                last = position - np.argmax(lut[:, ::-1] > 0, axis=1) if uncounted else np.full_like(first, position)
+                places = np.arange(position + 1)[:, None, None]
+                walked = np.repeat((places >= first[None, :, None]) & (places <= last[None, :, None]), spec.HEAD_DIM,
+                                   axis=2)
                 # (today's walk leaves a dimension at its first v beyond -256..255 of a weight of 2 or more: @wide,
                 # then vecops.s's product loop)
                 stops = walked & (weights >= 2) & ((values < -256) | (values > 255))
@@ -184,7 +189,8 @@ def main() -> None:
     engine = Engine(soul)
     bench = player_bench(soul, tokenizer, "48k")
     steps, t_states, entries, step_totals = means_profile(bench, prompts, tokenizer, engine)
-    census = activation_census(prompts, tokenizer, engine)
+    census = activation_census(prompts, tokenizer, engine, "AT_SKIP_LEADING_ZEROS" in bench.symbols,
+                               "AT_ZEROS_UNCOUNTED" in bench.symbols)
     assert census["steps"] == steps, (census["steps"], steps)
     assert census["walked past the leading 0s"] == sum(entries[name] for name in WAYS), "the census is not the walk's"
     means_total = sum(t_states.values())

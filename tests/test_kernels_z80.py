@@ -1288,6 +1288,9 @@ def checked_head(bench, q, keys, values, count, head, enabled, case):
                                      "AT_TABLE_BY_DIMENSION = 1", "AT_MEANS_CHAINS = 1",
                                      "AT_ONE_OWN_END = 1\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1",
                                      "AT_ONE_OWN_END = 1\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1\n"
+                                     "AT_MEANS_CHAINS = 1\nAT_DIVIDE_UNROLLED = 1",
+                                     "AT_ONE_OWN_END = 1\nAT_ZEROS_UNCOUNTED = 1", "AT_ONE_OWN_END = 1\nAT_ZEROS_UNCOUNTED = 1\nAT_TABLE_BY_DIMENSION = 1\nAT_MEANS_CHAINS = 1",
+                                     "AT_ONE_OWN_END = 1\nAT_ZEROS_UNCOUNTED = 1\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1\n"
                                      "AT_MEANS_CHAINS = 1\nAT_DIVIDE_UNROLLED = 1"])
 def test_table_means_match_intmath(own_end):
     """The 48K's AT_TABLE_MEANS (its means' weighted sums through matvec's squares table, and
@@ -1358,7 +1361,8 @@ def test_means_division_is_floor_at_every_edge(unrolled):
 
 @pytest.mark.parametrize("options", ["AT_MEANS_CHAINS = 1",
                                      "AT_ONE_OWN_END = 1\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1\n"
-                                     "AT_MEANS_CHAINS = 1\nAT_DIVIDE_UNROLLED = 1\nRN_UNIT_GAIN_BITS = 7"])
+                                     "AT_MEANS_CHAINS = 1\nAT_DIVIDE_UNROLLED = 1\nRN_UNIT_GAIN_BITS = 7",
+                                     "AT_ONE_OWN_END = 1\nAT_ZEROS_UNCOUNTED = 1\nAT_TABLE_BY_DIMENSION = 1\nAT_MEANS_CHAINS = 1\nAT_DIVIDE_UNROLLED = 1"])
 def test_means_chains_floor_at_every_quotients_edge(options):
     """attend_head's narrow division by non-restoring chains (AT_MEANS_CHAINS, thirty-seventh round, zx48room37: the
     48K's ladder spend) at each mean's edges: a head of weights 255 and 1 (lut_sum 256) over v = (q, q - 1), (q, q)
@@ -1392,7 +1396,9 @@ def test_means_chains_floor_at_every_quotients_edge(options):
 @pytest.mark.parametrize("gains", ["", "RN_UNIT_GAIN_BITS = 7", "RN_UNIT_GAIN_BITS = 7\nAT_SKIP_LEADING_ZEROS = 1",
                                    "RN_UNIT_GAIN_BITS = 7\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1",
                                    "RN_UNIT_GAIN_BITS = 7\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1\n"
-                                   "AT_MEANS_CHAINS = 1"])
+                                   "AT_MEANS_CHAINS = 1",
+                                   "RN_UNIT_GAIN_BITS = 7\nAT_ONE_OWN_END = 1\nAT_ZEROS_UNCOUNTED = 1\nAT_SKIP_LEADING_ZEROS = 1\n"
+                                   "AT_TABLE_BY_DIMENSION = 1\nAT_MEANS_CHAINS = 1"])
 def test_table_means_at_their_edges(gains):
     """The 48K's table means (nineteenth round: 2 w vl = S(w) + S(vl) - S(w - vl) through matvec's
     squares table, SP walking v with interrupts off) at their edges: v = -256 and 255 (the table's
@@ -1432,7 +1438,9 @@ def test_table_means_at_their_edges(gains):
                                      "AT_TABLE_BY_DIMENSION = 1",
                                      "AT_ONE_OWN_END = 1\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1",
                                      "AT_ONE_OWN_END = 1\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1\n"
-                                     "AT_MEANS_CHAINS = 1"])
+                                     "AT_MEANS_CHAINS = 1",
+                                     "AT_ONE_OWN_END = 1\nAT_ZEROS_UNCOUNTED = 1", "AT_ONE_OWN_END = 1\nAT_ZEROS_UNCOUNTED = 1\nAT_TABLE_BY_DIMENSION = 1\nAT_MEANS_CHAINS = 1",
+                                     "AT_ONE_OWN_END = 1\nAT_ZEROS_UNCOUNTED = 1\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1\nAT_MEANS_CHAINS = 1"])
 def test_table_means_add_a_weight_of_1s_v_whole(own_end):
     """The 48K's table means add a weight of 1's 2 v whole (attend_head@one, twenty-eighth round, zxatt48b: no table
     read, no N, whatever v's width) and its weights' loop leaves S(1) out of sum_j S(w): heads of weights 255, 1

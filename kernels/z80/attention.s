@@ -33,7 +33,8 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 865 (in the shipped 48K player since the thirty-seventh round's merge: zx48room37's chains and variables, with the
+; Bytes: 864 (in the shipped 48K player since zx48walk38, thirty-eighth round: AT_ZEROS_UNCOUNTED, @zero's count gone, 5, for
+; @far's 4); 865 (in the shipped 48K player since the thirty-seventh round's merge: zx48room37's chains and variables, with the
 ; ladder's MV_HZ_ENDS taken and AT_SKIP_LEADING_ZEROS left out since zxfc2_37's room, the file's bytes moving with the
 ; spends); 863 (in the 48K player since zx48room37, thirty-seventh round: the narrow means' division in line by
 ; non-restoring chains, AT_MEANS_CHAINS, 91 more, at_means_divide's rounds one a pass with it; 26 bytes of variables
@@ -444,6 +445,22 @@ AT_DIMENSION_BYTES = 2 * AT_MAX_POSITIONS
 .endif
 .ifdef AT_KEPT_MEANS
         .assert 0, "AT_MEANS_CHAINS is the table walk's division, not AT_KEPT_MEANS's"
+.endif
+.endif
+.ifdef AT_ZEROS_UNCOUNTED
+; AT_ZEROS_UNCOUNTED (thirty-eighth round, zx48walk38: the 48K's) - the table walk's count is the head's nonzero
+; weights: the weights' loop's @far counts each weight of 0 off the count it stores (`ld hl / dec (hl)`, 21 T-states a
+; key and head of weight 0), so that the walk's @zero pops v past with no count of its own (`jp @position`: 12
+; T-states a position-dimension fewer) and ends on the last nonzero weight, its trailing 0s not walked (62 each);
+; 1 byte fewer. vecops.s's at_leading_zeros patches the product loop's count (at_wide_dimension@positions) instead.
+.ifndef AT_TABLE_MEANS
+        .assert 0, "AT_ZEROS_UNCOUNTED is the table walk's (AT_TABLE_MEANS)"
+.endif
+.ifdef AT_KEPT_MEANS
+        .assert 0, "AT_ZEROS_UNCOUNTED is the table walk's: the kept walk visits every position"
+.endif
+.ifndef AT_ONE_OWN_END
+        .assert 0, "AT_ZEROS_UNCOUNTED needs AT_ONE_OWN_END (@one would fall into @zero's uncounted end)"
 .endif
 .endif
 .ifdef AT_TABLE_BY_DIMENSION            ; bytes from v[j][d] to v[j + 1][d]: the table means' and vecops.s's
@@ -1050,8 +1067,12 @@ AT_SHORT_SCORE_READ = $003E     ; ld a,0: pl_keys' words, whose difference has n
         .byte $DD,$26,0         ; ld ixh,0
         ld a,(at_count)
 .ifndef AT_KEPT_TABLE
+.ifdef AT_ZEROS_UNCOUNTED
+        ld (@positions + 1),a   ; (each dimension's count, which @far counts down to the nonzero weights')
+.else
 .ifndef AT_SKIP_LEADING_ZEROS           ; (with it the means' start stores the count past the leading 0s)
         ld (@positions + 1),a   ; (each dimension's count, twenty-third round: 10 T-states a dimension)
+.endif
 .endif
 .endif
         .byte $DD,$6F           ; ld ixl,a: the positions left
@@ -1299,6 +1320,10 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         jr c,@far_weighed       ; (no S(1) in sum_j S(w): the means add a weight of 1's 2 v whole, @one)
 .endif
 @far:
+.ifdef AT_ZEROS_UNCOUNTED
+        ld hl,@positions + 1    ; the walk counts the nonzero weights alone (HL is free: max - f is tested)
+        dec (hl)
+.endif
         xor a                   ; w = 0: S(0) = 0
         jr @far_weighed
 .ifdef AT_KEPT_TABLE
@@ -1348,11 +1373,15 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         add hl,sp
         ld sp,hl                ; on v[j + 1][d]
 .endif
+.ifdef AT_ZEROS_UNCOUNTED
+        jp @position            ; (not counted: the walk ends on the last nonzero weight)
+.else
         exx
         dec e
         exx
         jp nz,@position
         jr @positions_done
+.endif
 @dimension:
         ld sp,ix                ; SP walks v[j][d], j = 0..count-1
 @lut_means:

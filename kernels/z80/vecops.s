@@ -703,7 +703,11 @@ at_leading_zeros:
         ld (attend_head@lut_means + 1),hl ; the walk's weights from the first nonzero one
         ld a,c
         sub l                   ; the positions from it on
+.ifdef AT_ZEROS_UNCOUNTED               ; (the walk's count is the nonzero weights', the weights' loop's)
+        ld (at_wide_dimension@positions + 1),a
+.else
         ld (attend_head@positions + 1),a
+.endif
         jp attend_head@dimension
 .endif
 ; at_wide_dimension - attention.s's table means (the 48K's) for a dimension with a v beyond
@@ -723,7 +727,12 @@ at_wide_dimension:
         pop hl                  ; &v[0][d]
 .ifdef AT_SKIP_LEADING_ZEROS          ; (IX, the walk's weights and count from the head's first nonzero weight)
         ld iy,(attend_head@lut_means + 1) ; (IY is free: interrupts are off) the weights the walk reads
+.ifdef AT_ZEROS_UNCOUNTED
+@positions:
+        ld a,0                  ; (patched: at_leading_zeros' positions from the first nonzero weight)
+.else
         ld a,(attend_head@positions + 1)
+.endif
 .else
 .ifdef AT_LUT_IN_WEIGHTS
         ld iy,(at_means_walk + 1) ; (IY is free: interrupts are off) the head's weights, patched there

@@ -1271,6 +1271,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                        "patched in: no copy, 20 bytes fewer)")
         options.append("AT_ONE_OWN_END = 1       ; (attention.s's weight-1 means with their own stride and loop "
                        "end: 20 T-states a weight-1 position-dimension for 9 bytes of SHORT_FORMS' room)")
+        options.append("AT_ZEROS_UNCOUNTED = 1   ; (attention.s's table walk counts the nonzero weights alone: a 0 "
+                       "popped past with no count, the trailing 0s not walked; 1 byte fewer, thirty-eighth round)")
         options.append("TK_FIXED_LINE = 1        ; (tokenizer.s reads soulplayer.s's line_buffer: no tk_line, 8 bytes)")
         options.append(FIRST_SHARED_OPTION)
         options.append("SHORT_FORMS = 1          ; (shorter forms of code that runs rarely: a few T-states a "
