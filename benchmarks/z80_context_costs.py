@@ -55,7 +55,7 @@ from soulterm.player.bench import prompts_from_command_line
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.kernelbench import _CORE_FRAME, CALL_T_STATES, forward_turn, has_records, player_bench
+from soulterm.zx.kernelbench import CALL_T_STATES, forward_turn, has_records, player_bench, single_stepped
 from z80_profile import routine_of
 
 GOAL = 1_500_000                # T-states a token (issue 16)
@@ -104,27 +104,20 @@ def counted_step(bench, counts: dict, spent: dict) -> int:
     """forward_step single-stepped (as Z80Bench.call): the visits to COUNTED's places added to
     `counts`, the T-states of pl_keys and the walks to `spent`; returns its T-states as
     Z80Bench.call counts them."""
-    cpu, name_of = bench.cpu, routine_of(bench)
+    name_of = routine_of(bench)
     places = {bench.sym(label): what for what, label in COUNTED.items() if label in bench.symbols}
     places.update({bench.sym(label): what for label, what in ALSO_COUNTED.items() if label in bench.symbols})
-    bench.poke_word(bench.stack_top - 2, bench.trap)
-    cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym("forward_step")
-    cpu.iff1 = cpu.iff2 = 0
-    total = 0
-    while cpu.pc != bench.trap:
-        pc = cpu.pc
+
+    def charge(pc, t_states):
         if pc in places:
             counts[places[pc]] += 1
-        before = cpu.frame_tick
-        cpu.ticks_to_stop = 1
-        cpu.run()
-        t_states = (cpu.frame_tick - before) % _CORE_FRAME
-        total += t_states
         routine = name_of(pc)
         if routine == "pl_keys":
             spent["pl_keys"] += t_states
         elif routine in WALK_ROUTINES:
             spent["walks"] += t_states
+
+    total = single_stepped(bench, "forward_step", charge)
     bench.t_states += total + CALL_T_STATES
     return total + 2 * CALL_T_STATES
 

@@ -34,7 +34,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import build
-from soulterm.zx.kernelbench import _CORE_FRAME, CALL_T_STATES, forward_turn, player_bench
+from soulterm.zx.kernelbench import player_bench, single_stepped_turns
 from z80_profile import routine_of
 
 # the heads' routines on the 128K player (as routine_of names them); pl_store runs as a key enters the cache
@@ -58,36 +58,15 @@ LOOP_TEST = 10                  # the kept walk's `jp nz,at_kept_dimension@posit
 def heads_profile(bench, prompts, tokenizer, engine):
     """The reply steps single-stepped; returns (steps, T-states by address, visits by address)."""
     routine_at = routine_of(bench)
-    t_states, visits, steps = collections.Counter(), collections.Counter(), [0]
-    plain_call = bench.call
+    t_states, visits = collections.Counter(), collections.Counter()
 
-    def call(routine, max_t_states=50_000_000, interrupts=False):
-        if routine != "forward_step":
-            return plain_call(routine, max_t_states, interrupts)
-        cpu = bench.cpu
-        bench.poke_word(bench.stack_top - 2, bench.trap)
-        cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym("forward_step")
-        cpu.iff1 = cpu.iff2 = 0
-        total = 0
-        while cpu.pc != bench.trap:
-            pc = cpu.pc
-            before = cpu.frame_tick
-            cpu.ticks_to_stop = 1
-            cpu.run()
-            spent = (cpu.frame_tick - before) % _CORE_FRAME
-            total += spent
-            visits[pc] += 1
-            if routine_at(pc) in HEADS_ROUTINES:
-                t_states[pc] += spent
-        bench.t_states += total + CALL_T_STATES
-        steps[0] += 1
-        return total + 2 * CALL_T_STATES
+    def charge(pc, spent):
+        visits[pc] += 1
+        if routine_at(pc) in HEADS_ROUTINES:
+            t_states[pc] += spent
 
-    bench.call = call
-    for prompt in prompts:
-        forward_turn(bench, engine, tokenizer.encode_turn(prompt))
-    bench.call = plain_call
-    return steps[0], t_states, visits
+    steps = single_stepped_turns(bench, prompts, tokenizer, engine, charge)
+    return len(steps), t_states, visits
 
 
 def bank_4_free(soul, tokenizer, program) -> int:

@@ -26,7 +26,7 @@ from soulterm.player.bench import EVERYDAY_PROMPTS, prompts_in
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.kernelbench import _CORE_FRAME, CALL_T_STATES, forward_turn, player_bench
+from soulterm.zx.kernelbench import player_bench, single_stepped_turns
 from z80_profile import routine_of
 
 # the heads' routines (the 48K player's, as routine_of names them): scores, weights, means, division
@@ -51,35 +51,14 @@ COUNTED = {"attend_head": "heads", "pl_keys@key": "keys and heads", "attend_head
 def heads_profile(bench, prompts, tokenizer, engine):
     """The reply steps single-stepped; returns (steps, T-states by address, visits by address, step T-states)."""
     routine_at = routine_of(bench)
-    t_states, visits, step_totals = collections.Counter(), collections.Counter(), []
-    plain_call = bench.call
+    t_states, visits = collections.Counter(), collections.Counter()
 
-    def call(routine, max_t_states=50_000_000, interrupts=False):
-        if routine != "forward_step":
-            return plain_call(routine, max_t_states, interrupts)
-        cpu = bench.cpu
-        bench.poke_word(bench.stack_top - 2, bench.trap)
-        cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym("forward_step")
-        cpu.iff1 = cpu.iff2 = 0
-        total = 0
-        while cpu.pc != bench.trap:
-            pc = cpu.pc
-            before = cpu.frame_tick
-            cpu.ticks_to_stop = 1
-            cpu.run()
-            spent = (cpu.frame_tick - before) % _CORE_FRAME
-            total += spent
-            if routine_at(pc) in HEADS_ROUTINES:
-                t_states[pc] += spent
-                visits[pc] += 1
-        bench.t_states += total + CALL_T_STATES
-        step_totals.append(total + 2 * CALL_T_STATES)
-        return total + 2 * CALL_T_STATES
+    def charge(pc, spent):
+        if routine_at(pc) in HEADS_ROUTINES:
+            t_states[pc] += spent
+            visits[pc] += 1
 
-    bench.call = call
-    for prompt in prompts:
-        forward_turn(bench, engine, tokenizer.encode_turn(prompt))
-    bench.call = plain_call
+    step_totals = single_stepped_turns(bench, prompts, tokenizer, engine, charge)
     return len(step_totals), t_states, visits, step_totals
 
 

@@ -36,7 +36,7 @@ from soulterm.soul import spec
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.kernelbench import _CORE_FRAME, CALL_T_STATES, forward_turn, player_bench
+from soulterm.zx.kernelbench import player_bench, single_stepped_turns
 from z80_profile import routine_of
 
 # the means code's routines whose local labels are charged (the rest of a step is not counted here)
@@ -92,40 +92,17 @@ def means_profile(bench, prompts, tokenizer, engine):
                     and name.split("@")[0] in MEANS_ROUTINES)
     starts = [value for value, _ in labels]
     routine_at = routine_of(bench)
-    t_states, entries, steps, step_totals = collections.Counter(), collections.Counter(), 0, []
+    t_states, entries = collections.Counter(), collections.Counter()
     entry_points = {value: name for value, name in labels if name in WAYS}
-    plain_call = bench.call
 
-    def call(routine, max_t_states=50_000_000, interrupts=False):
-        nonlocal steps
-        if routine != "forward_step":
-            return plain_call(routine, max_t_states, interrupts)
-        steps += 1
-        cpu = bench.cpu
-        bench.poke_word(bench.stack_top - 2, bench.trap)
-        cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym("forward_step")
-        cpu.iff1 = cpu.iff2 = 0
-        total = 0
-        while cpu.pc != bench.trap:
-            pc = cpu.pc
-            before = cpu.frame_tick
-            cpu.ticks_to_stop = 1
-            cpu.run()
-            spent = (cpu.frame_tick - before) % _CORE_FRAME
-            total += spent
-            if pc in entry_points:
-                entries[entry_points[pc]] += 1
-            if routine_at(pc) in MEANS_ROUTINES:
-                t_states[labels[bisect.bisect_right(starts, pc) - 1][1]] += spent
-        bench.t_states += total + CALL_T_STATES
-        step_totals.append(total + 2 * CALL_T_STATES)
-        return total + 2 * CALL_T_STATES
+    def charge(pc, spent):
+        if pc in entry_points:
+            entries[entry_points[pc]] += 1
+        if routine_at(pc) in MEANS_ROUTINES:
+            t_states[labels[bisect.bisect_right(starts, pc) - 1][1]] += spent
 
-    bench.call = call
-    for prompt in prompts:
-        forward_turn(bench, engine, tokenizer.encode_turn(prompt))
-    bench.call = plain_call
-    return steps, t_states, entries, step_totals
+    step_totals = single_stepped_turns(bench, prompts, tokenizer, engine, charge)
+    return len(step_totals), t_states, entries, step_totals
 
 
 def activation_census(prompts, tokenizer, engine, leading=True, uncounted=False):

@@ -1103,6 +1103,48 @@ def planes_at(bench: Z80Bench, position: int, bank: int | None = None) -> bytes:
                     for head in range(spec.N_LAYERS * spec.N_HEADS))
 
 
+def single_stepped(bench: Z80Bench, routine: str, charge) -> int:
+    """`routine` called from a fresh stack, interrupts off, and run one instruction at a time to its return,
+    `charge(pc, t_states)` after each instruction (pc its address): the profilers' way of seeing where the
+    T-states go. Returns the routine's T-states, its CALL left out."""
+    cpu = bench.cpu
+    bench.poke_word(bench.stack_top - 2, bench.trap)
+    cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym(routine)
+    cpu.iff1 = cpu.iff2 = 0
+    total = 0
+    while cpu.pc != bench.trap:
+        pc, before = cpu.pc, cpu.frame_tick
+        cpu.ticks_to_stop = 1
+        cpu.run()
+        spent = (cpu.frame_tick - before) % _CORE_FRAME
+        total += spent
+        charge(pc, spent)
+    return total
+
+
+def single_stepped_turns(bench: Z80Bench, prompts, tokenizer, engine, charge) -> list[int]:
+    """Each prompt a turn (forward_turn: every step checked against `engine`), every reply step (forward_step)
+    single-stepped through `charge` as single_stepped does. Returns each reply step's T-states, its CALL and
+    RET in (z80_token.py's count)."""
+    plain_call, steps = bench.call, []
+
+    def call(routine, max_t_states=50_000_000, interrupts=False):
+        if routine != "forward_step":
+            return plain_call(routine, max_t_states, interrupts)
+        total = single_stepped(bench, routine, charge)
+        bench.t_states += total + CALL_T_STATES
+        steps.append(total + 2 * CALL_T_STATES)
+        return steps[-1]
+
+    bench.call = call
+    try:
+        for prompt in prompts:
+            forward_turn(bench, engine, tokenizer.encode_turn(prompt))
+    finally:
+        bench.call = plain_call
+    return steps
+
+
 def forward_turn(bench: Z80Bench, engine, context: list[int], after_step=None,
                  records: bool = False) -> tuple[list[tuple], list[int]]:
     """One turn through forward.s as the Spectrum player runs it, checked against `engine` step by step.
