@@ -192,9 +192,6 @@ RN_CLAMPED_SHIFTS = 15          ; the clamped loop's unrolled shifts (y >> 15 is
 .ifdef RN_FAST_SQUARES
         .assert 0, "RN_UNIT_PUSHED is the 48K's mul16u loop (no RN_FAST_SQUARES)"
 .endif
-.ifdef RN_UNIT_PRODUCTS
-        .assert 0, "RN_UNIT_PUSHED is the 48K's mul16u loop (no RN_UNIT_PRODUCTS)"
-.endif
 .endif
 .ifdef RN_SQUARES_PAIRED
 ; RN_SQUARES_PAIRED (the 128K player's, thirty-third round, zxlogit33): RN_FAST_SQUARES's loop two elements a
@@ -226,7 +223,9 @@ RN_SQ_PAGE      = AT_SQ_PAGE
 
 .ifdef RN_UNIT_PRODUCTS
 .ifndef RN_FAST_SQUARES
-        .assert 0, "RN_UNIT_PRODUCTS's element is RN_FAST_SQUARES's unit loop's"
+.ifndef RN_UNIT_PUSHED
+        .assert 0, "RN_UNIT_PRODUCTS's element is RN_FAST_SQUARES's unit loop's or, on the 48K, RN_UNIT_PUSHED's set-up's"
+.endif
 .endif
 ; RN_UNIT_PRODUCTS = page (the 128K player's, eighteenth round, zxnorm3): the unit products of an
 ; unclamped norm through tables of inv's multiples made each such call in two pages there (in
@@ -670,12 +669,18 @@ rmsnorm:
         dec hl
         ld a,l
         ld (@clamped_end + 1),a ; the last element done when HL's low byte reaches x - 1's
+.ifndef RN_UNIT_PRODUCTS
         ld (@unit_end + 1),a
+.endif
         add hl,de               ; HL = x's last byte
         ld a,b
         cp $7F                  ; inv = 32767 (a root of 16 or less; 2^19 / 17 = 30840)?
         jr z,@clamped_element   ; then y needs no product
+.ifdef RN_UNIT_PRODUCTS
+        jp @unit_products       ; (the 48K's with RN_UNIT_PRODUCTS: the tables in the screen's middle third)
+.else
         jr @unit_element        ; (mul16u keeps BC: inv for every element)
+.endif
 .else
         ld a,(rn_inv+1)         ; inv = 32767 (a root of 16 or less; 2^19 / 17 = 30840)?
         cp $7F
@@ -962,6 +967,7 @@ rmsnorm:
 @table_x_sp:
         ld sp,0                 ; (patched: back on x)
         jp RN_TABLE_JUMP
+.ifndef RN_UNIT_PUSHED                  ; (the 48K's: RN_UNIT_SHIFT >= 1, its end @clamped_done's)
 @table_doubled:                 ; (rn_table_loop's, here for the room below $C000) shift = a:
         rla                     ; y = (x * inv) >> 15, always within int16
         rl c
@@ -970,6 +976,7 @@ rmsnorm:
 @table_done:                    ; (rn_table_loop's end)
         ld sp,(@own_sp + 1)     ; rmsnorm's stack, the interrupts' state on it
         jr @restore
+.endif
 .else
 .ifdef RN_UNIT_PUSHED
 ; RN_UNIT_PUSHED (the 48K player's, thirty-fifth round, zx48fixed35): x read from its last word down through HL
@@ -1339,7 +1346,17 @@ RN_TABLE_SHIFTS_END = *
         ld (hl),a
         rn_step
         djnz rn_table_loop      ; (B' counts)
+.ifdef RN_UNIT_PUSHED
+        jp rmsnorm@clamped_done
+.else
         jp rmsnorm@table_done
+.endif
 .endif
         .assert * <= $C000, "rmsnorm.s's tables' routines run with bank 4 in"
         .endmacro
+
+.ifdef RN_UNIT_PUSHED
+.ifdef RN_UNIT_PRODUCTS
+        rn_tables_routines      ; (the 48K's rn_table_loop: after rmsnorm, no banks)
+.endif
+.endif
