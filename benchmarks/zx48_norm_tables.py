@@ -10,7 +10,9 @@ RN_INVERSE_TABLE: the root and 2^19 // r from 570 bytes of constant tables), ste
 charged to its parts: the squares (rmsnorm's entry to @squared), the root (the clamp's test to the inverse: sra32,
 isqrt24, or rn_root_from_table), the inverse's long division, the tables' making (RN_UNIT_PRODUCTS), the elements
 (the rest: the unit loops and their set-up, mul16u). Every output is checked against intmath. Means over the
-clamped norms (a root of 16 or less: no product) and the unclamped ones, and the counts of each.
+clamped norms (a root of 16 or less: no product) and the unclamped ones, and the counts of each. The forms: the
+48K's main (mul16u's unit loop), the 48K's with the products' tables in the screen's middle third (this round's,
+RN_UNIT_PRODUCTS = build.NORM_PRODUCTS_48K, RN_PRODUCTS_HIGH = 8) and the 128K's.
 
     python benchmarks/zx48_norm_tables.py ["do you like music"] [--prompt TEXT ...]
 """
@@ -26,14 +28,16 @@ from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul import engine, intmath, spec
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.build import rn_table_lines
+from soulterm.zx.build import NORM_PRODUCTS_48K, NORM_PRODUCTS_HIGH_48K, rn_table_lines
 from soulterm.zx.kernelbench import (_CORE_FRAME, CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION,
                                      FAST_SQUARES_OPTION, SHORT_SHIFTS_OPTION, Z80Bench)
 
 NORM_OPTIONS = [CLAMPED_UNIT_OPTION, SHORT_SHIFTS_OPTION, "RN_UNIT_GAIN_BITS = 6", "RN_UNIT_SHIFT = 2"]
 FORMS = {
-    "48K (RN_UNIT_PUSHED, mul16u)": ("", NORM_OPTIONS + ["RN_UNIT_PUSHED = 1"]),
-    "128K's tables (RN_UNIT_PRODUCTS, RN_INVERSE_TABLE)": (
+    "48K, mul16u's loop (main)": ("", NORM_OPTIONS + ["RN_UNIT_PUSHED = 1"]),
+    "48K, the products' tables": ("", NORM_OPTIONS + ["RN_UNIT_PUSHED = 1", f"RN_UNIT_PRODUCTS = ${NORM_PRODUCTS_48K:04X}",
+                                                      f"RN_PRODUCTS_HIGH = {NORM_PRODUCTS_HIGH_48K}"]),
+    "the 128K's forms (RN_FAST_SQUARES, RN_UNIT_PRODUCTS, RN_INVERSE_TABLE)": (
         "\n".join(rn_table_lines() + ["        rn_tables_routines", ""]), [FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION] + NORM_OPTIONS
         + ["RN_SWAPPED_SQUARES = $E400", "RN_UNIT_PRODUCTS = $E800", "RN_INVERSE_TABLE = 64"]),
 }
@@ -69,6 +73,13 @@ def bench_for(extra: str, options: list[str]) -> Z80Bench:
     return bench
 
 
+def routine_end(bench: Z80Bench, name: str) -> int:
+    """The address of the first routine (a label without an @) after `name`'s."""
+    start = bench.sym(name)
+    return min(address for label, address in bench.symbols.items()
+               if "@" not in label and label[:1].islower() and isinstance(address, int) and address > start)
+
+
 def parts_of(bench: Z80Bench, x: np.ndarray) -> collections.Counter:
     """One norm of x stepped an instruction at a time, its T-states by part; checked against intmath."""
     sym = bench.sym
@@ -80,10 +91,10 @@ def parts_of(bench: Z80Bench, x: np.ndarray) -> collections.Counter:
     bench.poke_word(sym("rn_out"), OUT_AT)
     root_end = sym("rmsnorm@inverse") if "rmsnorm@inverse" in bench.symbols else sym("rmsnorm@inv_ok")
     ranges = [("squares", sym("rmsnorm"), sym("rmsnorm@squared")), ("root", sym("rmsnorm@squared"), root_end),
-              ("root", sym("sra32"), sym("sra32") + 16), ("root", sym("isqrt24"), sym("isqrt24") + 64),
+              ("root", sym("sra32"), routine_end(bench, "sra32")), ("root", sym("isqrt24"), routine_end(bench, "isqrt24")),
               ("inverse", sym("rmsnorm@inverse"), sym("rmsnorm@clamp"))]
     if "rn_root_from_table" in bench.symbols:
-        ranges.append(("root", sym("rn_root_from_table"), sym("rn_root_from_table") + 64))
+        ranges.append(("root", sym("rn_root_from_table"), routine_end(bench, "rn_root_from_table")))
     if "rmsnorm@unit_products" in bench.symbols:
         ranges.append(("tables' making", sym("rmsnorm@unit_products"), sym("rmsnorm@multiples") + 2 * 4 + 3))
     cpu = bench.cpu

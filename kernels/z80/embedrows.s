@@ -230,6 +230,8 @@ fw_embed_rows:
 .endif
 
 .ifdef RN_UNIT_PUSHED
+.ifndef RN_UNIT_PRODUCTS                ; (thirty-eighth round: the 48K's unclamped norms by the products' tables, and
+                                ; the clamped loop pushes out alone, from its end down to its start)
 ; fw_norm_kept - forward.s's fw_norm's rmsnorm (the 48K's, thirty-fifth round, zx48fixed35): rmsnorm.s's
 ; RN_UNIT_PUSHED loop pushes out (xn) from its end, and the pushes of its last two elements reach the two
 ; words below it (h's last two, or att_weights' where they lie between): kept on the stack and put back.
@@ -247,6 +249,7 @@ fw_norm_kept:
         pop hl
         ld (fw_xn - 4),hl
         ret
+.endif
 .endif
 .ifndef EMBED_CHAINS_ONLY
 ; fw_embed_any - vecops.s's embed of the rows at BC (te's) and DE (pe's).

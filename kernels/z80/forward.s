@@ -1615,7 +1615,11 @@ fw_norm:
         ld hl,fw_xn
         ld (rn_out),hl
 .ifdef RN_UNIT_PUSHED
+.ifndef RN_UNIT_PRODUCTS                ; (the unit products' tables pushed apart from xn: nothing below it written)
         jp fw_norm_kept         ; (embedrows.s's: the two words below xn put back after rmsnorm)
+.else
+        jp rmsnorm
+.endif
 .else
         jp rmsnorm
 .endif

@@ -237,6 +237,14 @@ RN_SQ_PAGE      = AT_SQ_PAGE
 ; x in -4096..4095 = 256 (i - 16) + 16 n1 + n0:
 ; x inv = 256 t(i) + 16 n1 inv + n0 inv, with no product and no signs taken apart.
 RN_PRODUCTS_PAGE = RN_UNIT_PRODUCTS >> 8
+.ifndef RN_PRODUCTS_HIGH
+RN_PRODUCTS_HIGH = 16           ; t's x high bytes: -RN_PRODUCTS_HIGH..RN_PRODUCTS_HIGH - 1 (the 128K's -16..15)
+.endif
+; RN_PRODUCTS_HIGH = 8 (the 48K's, thirty-eighth round, zx48norms38): t(i) made for i = 8..31 alone (x in -2048..2047
+; through the tables, a wider x by @table_wide's mul16s: 71 of 88,000 norm words on the ten and the thirty), each
+; at 4 (i - RN_PRODUCTS_FIRST): 8 entries fewer to make (~300 T-states a norm), the element's cost the same
+RN_PRODUCTS_FIRST = 16 - RN_PRODUCTS_HIGH       ; the first i made
+        .assert RN_PRODUCTS_HIGH == 8 || RN_PRODUCTS_HIGH == 16, "t(16 + n0) must be made for n0 = 0..15"
         .assert RN_UNIT_PRODUCTS % 256 == 0, "rmsnorm's products' tables must open a page"
 .endif
 
@@ -1177,9 +1185,9 @@ rmsnorm:
         .endrepeat
         add hl,de
         adc a,b
-        ld sp,RN_UNIT_PRODUCTS + 4 * 32
-        ld c,32 / 2
-@multiples:                     ; t(i) = (i - 16) inv for i = 31..0 at 4 i
+        ld sp,RN_UNIT_PRODUCTS + 4 * (32 - RN_PRODUCTS_FIRST)
+        ld c,(32 - RN_PRODUCTS_FIRST) / 2
+@multiples:                     ; t(i) = (i - 16) inv for i = 31..RN_PRODUCTS_FIRST at 4 (i - RN_PRODUCTS_FIRST)
         rn_push_entries
         dec c
         jr nz,@multiples
@@ -1269,12 +1277,12 @@ rn_table_loop:                  ; (rmsnorm@unit_products's jp: SP on x, HL' = ou
         exx                     ; (from the other set)
         pop de
         ld a,d
-        add a,16
-        cp 32
+        add a,RN_PRODUCTS_HIGH
+        cp 2 * RN_PRODUCTS_HIGH
         jp nc,rmsnorm@table_wide        ; (DE = x: mul16s on rmsnorm's stack, back to RN_TABLE_JUMP)
         add a,a
         add a,a
-        ld b,a                  ; B = 4 i, i = x's high byte + 16
+        ld b,a                  ; B = 4 (i - RN_PRODUCTS_FIRST), i = x's high byte + 16
         ld h,RN_PRODUCTS_PAGE + 1
         ld a,e
         and $F0
@@ -1283,7 +1291,11 @@ rn_table_loop:                  ; (rmsnorm@unit_products's jp: SP on x, HL' = ou
         ld l,a                  ; HL = &16 n1 inv (at 4 n1)
         ld a,e
         and $0F
+.if RN_PRODUCTS_HIGH == 16
         or $10
+.else
+        add a,RN_PRODUCTS_HIGH
+.endif
         add a,a
         add a,a
         ld e,a
