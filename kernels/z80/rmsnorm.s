@@ -131,7 +131,15 @@
 ; with no 16-bit index or sign byte, its rare carry out of the loop: 35 T-states an element fewer (a clamped norm
 ; 9,419 -> 8,299 with the 48K's options, python benchmarks/zx48_norm_pushed.py); x >> 4 in 128..255 (|x| 2,048..4,095:
 ; 71 of 88,000 norm words on the ten and the thirty held out) now takes mul16s.
-; Bytes: 311 (in the 48K player since the thirty-seventh round, zx48embnorm37: the squares from one page, the same
+; Thirty-eighth round (zx48norms38), the 48K player's RN_UNIT_PRODUCTS (with RN_UNIT_PUSHED's set-up and clamped loop):
+; each unclamped norm makes its two pages of inv's multiples in the screen's middle third (build.NORM_PRODUCTS_48K,
+; planes.s's last two table pages, dead while a norm runs), t for x's high bytes -8..7 alone (RN_PRODUCTS_HIGH = 8:
+; 24 entries), and reads them in rn_table_loop (expanded after rmsnorm): on the engine's inputs for "do you like music"
+; an unclamped norm 22,971 -> 20,468 T-states (elements 15,871 -> 11,249, the making 2,120), a clamped one 13 fewer
+; (python benchmarks/zx48_norm_tables.py); the squares' mul16s path's pre-shift a loop (5 bytes fewer, seldom run).
+; Bytes: 464 (in the 48K player since the thirty-eighth round, zx48norms38: RN_UNIT_PRODUCTS, its making, rn_table_loop
+; and @table_wide in place of mul16u's unit loop, 153 more; the squares' pre-shift loop 5 fewer); 311 (since the
+; thirty-seventh round, zx48embnorm37: the squares from one page, the same
 ; bytes, forward.s's padding after it 0 fewer; python benchmarks/zx48_code_bytes.py; 311 since the thirty-fifth round, zx48fixed35: RN_UNIT_PUSHED, 24 fewer; code; its variables
 ; are in matvec's page, below; 335 before it; 356 before the thirty-third
 ; round's RN_UNIT_SHIFT; 327 before the
@@ -1015,24 +1023,12 @@ rmsnorm:
         cp 0                    ; (patched: x - 1's low byte)
         jp nz,@unit_element
         jr @clamped_done
-@unit_negative:                 ; (thirty-eighth round, zx48norms38) x in -256..-1, D = $FF (a third of the norms'
-        inc d                   ; words): x inv = (x + 256) inv - 256 inv, E = x + 256 and D = 0 for mul16u, then
-        jr nz,@unit_below       ; inv off the product's bytes 1..3: no negation, no floor by the low word (~50
-        call mul16u             ; T-states fewer); E:HL = (x + 256) inv
-        ld a,h
-        sub c
-        ld a,e
-        sbc a,b
-        ld e,a                  ; DE = (x inv) >> 16 (byte 3 the borrow's sign), floored as it stands
-        sbc a,a
-        ld d,a
-        jr @unit_product
-@unit_below:                    ; x < -256: P = |x| * inv (|x| unsigned: x = -32768 too; D is x's high byte + 1)
+@unit_negative:                 ; x < 0: P = |x| * inv (|x| unsigned: x = -32768 too)
         xor a
         sub e
         ld e,a
-        ld a,1
-        sbc a,d                 ; -(x's high byte) - the borrow
+        sbc a,a
+        sub d
         ld d,a
         call mul16u
         ld a,h                  ; floor(-P / 2^16) = -(P >> 16) - (P's low word nonzero)
