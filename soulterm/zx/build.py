@@ -2085,7 +2085,9 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
                          + "; all of the third nzmatvec.s's chain while fc2 runs" * (sym.get("nz_chain") == PLANES_TABLES_48K)
                          + (f"; from ${sym.get('pl_tables', 0):04X} pl_prepare's two pages while the heads run, from "
                             f"${sym.get('line_buffer', 0):04X} the typed line and the tokenizer's memory between a turn's "
-                            "prompt and its reply") * packed,
+                            "prompt and its reply") * packed
+                         + (f"; from ${NORM_PRODUCTS_48K:04X} rmsnorm.s's tables of inv's multiples while an unclamped "
+                            "norm runs") * (sym.get("RN_UNIT_PRODUCTS") == NORM_PRODUCTS_48K),
                          "table", PLANES_TABLES_48K + 64 * att_on_tables, SCREEN_THIRD),
                   Region("screen: attributes (the chat)", "screen", 0x5800, MIDDLE_ATTRIBUTES),
                   Region("screen: attributes of the middle and bottom thirds (ink = paper)", "screen",
