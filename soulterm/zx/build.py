@@ -580,6 +580,10 @@ UNIT_PUSHED_48K = "RN_UNIT_PUSHED = 1     ; (rmsnorm.s's unit loop: x read down,
 # below), and its unit products read them (the 128K's rn_table_loop) in place of mul16u's loop
 NORM_PRODUCTS_48K = PLANES_TABLES_48K + 0x600
 NORM_PRODUCTS_HIGH_48K = 8      # (rmsnorm.s's RN_PRODUCTS_HIGH: x in -2048..2047 through the tables)
+NORM_PRODUCTS_48K_OPTIONS = [f"RN_UNIT_PRODUCTS = ${NORM_PRODUCTS_48K:04X}   ; (rmsnorm.s's unit products through tables "
+                             "each unclamped norm makes in the screen's middle third: thirty-eighth round)",
+                             f"RN_PRODUCTS_HIGH = {NORM_PRODUCTS_HIGH_48K}     ; (t's x high bytes -8..7: 8 entries fewer "
+                             "to make)"]
 assert NORM_PRODUCTS_48K + RN_PRODUCTS_BYTES == SCREEN_THIRD, "the 48K's norm products: the middle third's last pages"
 
 
@@ -1329,9 +1333,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         options += unit_shift_option(soul, gain_bits)
         if unit_pushed_take(soul, gain_bits):     # (thirty-fifth round, zx48fixed35: its ys pushed, x read down)
             options.append(UNIT_PUSHED_48K)
-            options += [f"RN_UNIT_PRODUCTS = ${NORM_PRODUCTS_48K:04X}   ; (rmsnorm.s's unit products through tables "
-                        "each unclamped norm makes in the screen's middle third: thirty-eighth round)",
-                        f"RN_PRODUCTS_HIGH = {NORM_PRODUCTS_HIGH_48K}     ; (t's x high bytes -8..7: 8 entries fewer to make)"]
+            options += NORM_PRODUCTS_48K_OPTIONS
     if embed_chains_take(soul):
         options.append("EMBED_CHAINS_ONLY = 1    ; (te's and pe's shifts in 1..8: embedrows.s's chains, no vecops.s embed)")
         if not banked:      # (thirty-fifth round, zx48fixed35: the 48K's soul comes after embedrows.s, its shifts known here)
