@@ -14,7 +14,7 @@ clamped norms (a root of 16 or less: no product) and the unclamped ones, and the
 48K's main (mul16u's unit loop), the 48K's with the products' tables in the screen's middle third (this round's,
 RN_UNIT_PRODUCTS = build.NORM_PRODUCTS_48K, RN_PRODUCTS_HIGH = 8) and the 128K's.
 
-    python benchmarks/zx48_norm_tables.py ["do you like music"] [--prompt TEXT ...]
+    python benchmarks/zx48_norm_tables.py [TEXT ... | --everyday | --prompts FILE]     (default "do you like music")
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import collections
 import numpy as np
 
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
+from soulterm.player.bench import EVERYDAY_PROMPTS, prompts_in
 from soulterm.soul import engine, intmath, spec
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
@@ -120,11 +121,19 @@ def clamped(x: np.ndarray) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("prompts", nargs="*", default=["do you like music"])
+    parser.add_argument("prompts", nargs="*")
+    parser.add_argument("--everyday", action="store_true", help="the ten everyday prompts (z80_token.py's)")
+    parser.add_argument("--prompts", dest="prompts_file", metavar="FILE", help="a file's prompts, one a line")
     args = parser.parse_args()
+    if args.everyday:
+        args.prompts = list(EVERYDAY_PROMPTS)
+    elif args.prompts_file:
+        args.prompts = prompts_in(args.prompts_file)
+    args.prompts = args.prompts or ["do you like music"]
     inputs = norm_inputs(args.prompts)
     kinds = {"clamped": [x for x in inputs if clamped(x)], "unclamped": [x for x in inputs if not clamped(x)]}
-    print(f"{len(inputs)} norms ({', '.join(args.prompts)}): {len(kinds['clamped'])} clamped, "
+    named = ", ".join(args.prompts) if len(args.prompts) <= 3 else f"{len(args.prompts)} prompts"
+    print(f"{len(inputs)} norms ({named}): {len(kinds['clamped'])} clamped, "
           f"{len(kinds['unclamped'])} unclamped")
     for name, (extra, options) in FORMS.items():
         bench = bench_for(extra, options)
