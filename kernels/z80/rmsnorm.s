@@ -250,7 +250,7 @@ RN_PRODUCTS_HIGH = 16           ; t's x high bytes: -RN_PRODUCTS_HIGH..RN_PRODUC
 .endif
 ; RN_PRODUCTS_HIGH = 8 (the 48K's, thirty-eighth round, zx48norms38): t(i) made for i = 8..31 alone (x in -2048..2047
 ; through the tables, a wider x by @table_wide's mul16s: 71 of 88,000 norm words on the ten and the thirty), each
-; at 4 (i - RN_PRODUCTS_FIRST): 8 entries fewer to make (~300 T-states a norm), the element's cost the same
+; at 4 (i - RN_PRODUCTS_FIRST): 8 entries fewer to make (~200 T-states a norm), the element's cost the same
 RN_PRODUCTS_FIRST = 16 - RN_PRODUCTS_HIGH       ; the first i made
         .assert RN_PRODUCTS_HIGH == 8 || RN_PRODUCTS_HIGH == 16, "t(16 + n0) must be made for n0 = 0..15"
         .assert RN_UNIT_PRODUCTS % 256 == 0, "rmsnorm's products' tables must open a page"
