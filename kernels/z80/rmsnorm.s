@@ -138,7 +138,7 @@
 ; an unclamped norm 22,971 -> 20,468 T-states (elements 15,871 -> 11,249, the making 2,120), a clamped one 13 fewer
 ; (python benchmarks/zx48_norm_tables.py); the squares' mul16s path's pre-shift a loop (5 bytes fewer, seldom run).
 ; Bytes: 464 (in the 48K player since the thirty-eighth round, zx48norms38: RN_UNIT_PRODUCTS, its making, rn_table_loop
-; and @table_wide in place of mul16u's unit loop, 153 more; the squares' pre-shift loop 5 fewer); 311 (since the
+; and @table_wide in place of mul16u's unit loop, 158 more; the squares' pre-shift loop 5 fewer); 311 (since the
 ; thirty-seventh round, zx48embnorm37: the squares from one page, the same
 ; bytes, forward.s's padding after it 0 fewer; python benchmarks/zx48_code_bytes.py; 311 since the thirty-fifth round, zx48fixed35: RN_UNIT_PUSHED, 24 fewer; code; its variables
 ; are in matvec's page, below; 335 before it; 356 before the thirty-third
