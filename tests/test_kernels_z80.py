@@ -11,7 +11,8 @@ from conftest import step_z80_forward
 from soulterm.asm import AsmError
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul import intmath
-from soulterm.zx.build import assemble_spectrum_player, planes_bank, rn_table_lines
+from soulterm.zx.build import (NORM_PRODUCTS_48K, NORM_PRODUCTS_HIGH_48K, assemble_spectrum_player, planes_bank,
+                               rn_table_lines)
 from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION,
                                      FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, PAIR_JPS_KEPT_OPTION, PAIR_SLOTS_OPTION,
                                      SHORT_EXP_OPTION,
@@ -959,6 +960,56 @@ def test_rmsnorm_unit_pushed_48k_pushes_y_from_outs_end():
     with pytest.raises(AsmError):
         Z80Bench(options="\n".join(options + ["RN_UNIT_SHIFT = 0", "RN_UNIT_PUSHED = 1"]))
 
+
+
+def test_rmsnorm_48k_unit_products_from_the_screens_middle_third():
+    """The 48K's RN_UNIT_PRODUCTS (thirty-eighth round, zx48norms38: with RN_UNIT_PUSHED's set-up and clamped loop,
+    RN_PRODUCTS_HIGH = 8, the tables at build.NORM_PRODUCTS_48K): an unclamped norm makes its two pages of inv's
+    multiples there and reads them (rn_table_loop after rmsnorm), x outside -2048..2047 by mul16s. Bit for bit
+    intmath for roots 5..150 (clamped and not), x at the tables' edges (-2049, -2048, 2047, 2048) and wide (-32768,
+    32767), out apart from x and right above it; nothing written but out and the tables' first bytes (t's 24 entries,
+    the sixteens' 16; the stack's words below the bench's stack top aside), x untouched; an unclamped norm of words
+    below 1,024 more than 1,500 T-states cheaper than mul16u's loop, a clamped one the same loop (13 fewer: no
+    unit loop's end patched)."""
+    options = [CLAMPED_UNIT_OPTION, SHORT_SHIFTS_OPTION, "RN_UNIT_GAIN_BITS = 6", "RN_UNIT_SHIFT = 2", "RN_UNIT_PUSHED = 1"]
+    pushed = Z80Bench(options="\n".join(options))
+    products = Z80Bench(options="\n".join(options + [f"RN_UNIT_PRODUCTS = ${NORM_PRODUCTS_48K:04X}",
+                                                     f"RN_PRODUCTS_HIGH = {NORM_PRODUCTS_HIGH_48K}"]))
+    assert "rn_table_loop" in products.symbols and "rmsnorm@unit_end" not in products.symbols
+    assert "rmsnorm@table_done" not in products.symbols and products.sym("RN_PRODUCTS_FIRST") == 8
+    tables = range(NORM_PRODUCTS_48K, NORM_PRODUCTS_48K + 0x200)
+    made = set(range(NORM_PRODUCTS_48K, NORM_PRODUCTS_48K + 4 * 24)) | set(range(NORM_PRODUCTS_48K + 0x100,
+                                                                                NORM_PRODUCTS_48K + 0x100 + 4 * 16))
+    rng = np.random.default_rng(38)
+    for case in range(24):
+        root = (5, 16, 17, 40, 63, 150)[case % 6]
+        x = 16 * root * rng.choice([-1, 1], 32) + rng.integers(0, 16, 32)   # the root stays `root`
+        if case % 4 == 1:
+            x = rng.integers(-1024, 1024, 32)
+            x[:2] = (16 * 40, -16 * 40)
+        if case % 4 == 3:
+            x[[0, 1, 6, 7, 8, 9, 30, 31]] = (-32768, 32767, -2049, -2048, 2047, 2048, -4097, 4096)
+        want = intmath.rmsnorm(x, np.full(32, 64), 8)
+        out = (0xA200, 0xA040)[case % 2]
+        costs = []
+        for bench in (pushed, products):
+            bench.memory[0x9F00:0xA400] = bytes(rng.integers(0, 256, 0x500, dtype=np.uint8))
+            bench.memory[tables.start:tables.stop] = bytes(rng.integers(0, 256, len(tables), dtype=np.uint8))
+            bench.write_words(0xA000, x)
+            bench.poke(0xA100, bytes([64] * 32))
+            before = bytes(bench.memory[0x9F00:0xA400]), bytes(bench.memory[tables.start:tables.stop])
+            costs.append(rmsnorm_with_gains_of(bench, x, 6, 8, out=out))
+            assert np.array_equal(bench.read_words(out, 32), want), (case, root)
+        after = bytes(products.memory[0x9F00:0xA400]), bytes(products.memory[tables.start:tables.stop])
+        written = set(range(out - 0x9F00, out + 64 - 0x9F00))
+        assert all(after[0][i] == before[0][i] for i in range(len(after[0])) if i not in written), case
+        assert all(after[1][i] == before[1][i] for i in range(len(tables)) if tables.start + i not in made), case
+        xs = x >> 4
+        unclamped = intmath.isqrt(max(1, int(xs @ xs) // 32)) > 16
+        if unclamped and np.all(np.abs(x) < 1024):
+            assert costs[0] - costs[1] > 1500, (case, costs)
+        if not unclamped:
+            assert costs[0] - costs[1] == 13, (case, costs)     # (no unit loop's end patched: ld (nn),a)
 
 def test_rmsnorm_48k_squares_from_one_page_of_matvecs_table():
     """The 48K's squares loop (no RN_FAST_SQUARES; thirty-seventh round, zx48embnorm37): x >> 4 in -128..127 (x's

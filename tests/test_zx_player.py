@@ -405,8 +405,10 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, unplaned
     # (since zx48wire34 the shipped 48K's scores by packed key planes: no cut of the squares' to take back; MV_HZ_ENDS,
     # AT_SKIP_LEADING_ZEROS and EM_ROW_MARKS; zx48ffn35's NZ_SHORT_MADE, 45 bytes, in the 28 zx48room35's run-time
     # variables freed besides the 26 left; since the thirty-sixth round's WP_TOPS_BYTES, tried before them, no MV_HZ_ENDS;
-    # since zxfc2_37's fc2 by x's bits, 146 bytes freed and no NZ_SHORT_MADE: MV_HZ_ENDS, whose 368 bytes leave 1)
-    assert [name for name in spends if name in built.program.symbols] == [spends[0]]
+    # since zxfc2_37's fc2 by x's bits, 146 bytes freed and no NZ_SHORT_MADE: MV_HZ_ENDS, whose 368 bytes leave 1; since
+    # zx48norms38's RMSNorm tables, ~150 bytes, no MV_HZ_ENDS again: AT_SKIP_LEADING_ZEROS and EM_ROW_MARKS, 111 left)
+    assert [name for name in spends if name in built.program.symbols] == [zx_build.LEADING_ZEROS_48K,
+                                                                          zx_build.ROW_MARKS_48K]
     assert built.program.symbols["SP_FIRST_SHARED"] == 1
     sym = built.program.symbols       # (and SHORT_FORMS' exp_lut before attend_head, in one page: its 8-bit index)
     assert sym["SHORT_FORMS"] == sym["AT_ONE_OWN_END"] == sym["AT_EXP_FIRST"] == 1
@@ -597,13 +599,15 @@ def test_the_48k_keeps_te_and_pe_marks_in_the_room_its_spends_leave(built, monke
     SPENDS_48K's itself (ROW_MARKS_48K, before AT_FAST_PIECE_PAIRS, which buys less: python
     benchmarks/zx48_forced_spends.py), and the last rung's only on a rung without the spends; the shipped 48K has them
     again, in AT_FAST_PIECE_PAIRS' room, and since the thirty-sixth round beside WP_TOPS_BYTES, without MV_HZ_ENDS;
-    not since the thirty-seventh round's fc2 by x's bits (zxfc2_37) freed the room for MV_HZ_ENDS, which leaves 1."""
+    not since the thirty-seventh round's fc2 by x's bits (zxfc2_37) freed the room for MV_HZ_ENDS, which leaves 1; again
+    since the thirty-eighth round's RMSNorm tables (zx48norms38) leave MV_HZ_ENDS no room."""
     import soulterm.zx.build as zx_build
     from soulterm.zx.soul_layout import PACK_KEPT_MARK_ROWS
 
     sym = built.program.symbols
-    assert "EM_ROW_MARKS" not in sym and PACK_KEPT_MARK_ROWS == 8
-    assert "WP_TOPS_BYTES" in sym and "MV_HZ_ENDS" in sym     # (the thirty-sixth round's logits, then MV_HZ_ENDS)
+    assert "EM_ROW_MARKS" in sym and PACK_KEPT_MARK_ROWS == 8
+    assert "WP_TOPS_BYTES" in sym and "MV_HZ_ENDS" not in sym     # (the thirty-sixth round's logits; MV_HZ_ENDS out
+                                                                  # for the norms' tables, zx48norms38)
     assert "AT_FAST_PIECE_PAIRS" not in sym
     takebacks = zx_build.FAST_TAKEBACKS_48K[:4] + (zx_build.LEADING_ZEROS_48K,) + zx_build.FAST_TAKEBACKS_48K[4:]
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
@@ -766,7 +770,9 @@ def test_the_48k_takes_rmsnorms_unit_shift_only_where_every_norm_has_the_same(tm
         bench = player_bench(soul, tokenizer)
         sym = bench.symbols
         assert sym["RN_UNIT_GAIN_BITS"] == 6 and sym.get("RN_UNIT_SHIFT") == want, name
-        assert ("rmsnorm@clamped_jump" in sym) == (want is None) and ("rmsnorm@unit_end" in sym) == (want is not None)
+        assert ("rmsnorm@clamped_jump" in sym) == (want is None) and "rmsnorm@unit_end" not in sym
+        assert ("rn_table_loop" in sym) == (want is not None), name    # (RN_UNIT_PUSHED's unclamped norms by the
+                                                                        # products' tables since zx48norms38)
         assert ("RN_UNIT_PUSHED" in sym) == (want is not None and want >= 1), name     # (thirty-fifth round)
         rows, reply = forward_turn(bench, Engine(soul), tokenizer.encode_turn("hello"))
         assert rows and reply is not None, name

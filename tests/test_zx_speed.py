@@ -11,12 +11,14 @@ from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.build import (FAST_TAKEBACKS_48K, UNIT_PUSHED_48K, least_shift, raw_rows_take, unit_gain_bits, unit_norm_shift,
-                               unit_pushed_take)
+from soulterm.zx.build import (FAST_TAKEBACKS_48K, NORM_PRODUCTS_48K_OPTIONS, UNIT_PUSHED_48K, least_shift, raw_rows_take,
+                               unit_gain_bits, unit_norm_shift, unit_pushed_take)
 from soulterm.zx.kernelbench import SHORT_SHIFTS, TurnCost, Z80Bench, forward_turn, player_kernel_options
 from soulterm.zx.soul_layout import soul_include
 
-SHIPPED_MEAN_BUDGET = 1_646_300     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
+SHIPPED_MEAN_BUDGET = 1_642_300     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
+                                    # 1,626,943 measured here with zx48norms38's unclamped norms by the products' tables
+                                    # in the screen's middle third (RN_UNIT_PRODUCTS, RN_PRODUCTS_HIGH = 8); 1,646,300 for
                                     # 1,630,965 measured here with zx48embnorm37's squares from one page of matvec's
                                     # table and fw_embed_rows given the rows' last bytes (the bench has no EM_NIBBLES);
                                     # 1,651,000 for
@@ -127,8 +129,11 @@ SHIPPED_MEAN_BUDGET = 1_646_300     # T-states a computed position over the turn
 # (AT_TABLE_MEANS, fifteenth round: 2,036,285, 2,072,051, 2,108,213, 4,104,019 and 4,100,717 before.)
 # (The fifteenth round's rows with no h sum, MV_NARROW_JUMP's mv_row_narrow@h_zero: 2,021,276, 2,056,353,
 # 2,090,671, 4,065,926 and 4,063,096 before.)
-EXACT_FIXED_SOUL = [("forward_prefill", 2_114_803), ("forward_prefill", 2_130_281), ("forward_prefill", 2_152_002),
-                    ("forward_step", 4_127_233), ("forward_step", 4_039_878)]
+EXACT_FIXED_SOUL = [("forward_prefill", 2_116_423), ("forward_prefill", 2_131_577), ("forward_prefill", 2_153_352),
+                    ("forward_step", 4_131_686), ("forward_step", 4_044_522)]
+# (zx48norms38's squares' mul16s path with its pre-shift in a loop (5 bytes fewer, ~54 T-states a word of x >> 4 outside
+# -128..127 more: this random soul's residual has many; its norms take no RN_UNIT_PUSHED, so no products' tables):
+# 2,114,803, 2,130,281, 2,152,002, 4,127,233 and 4,039,878 before it.)
 # (zx128heads37's fw_head_weights by its byte form on every build (this bench has no AT_LUT_IN_WEIGHTS, 53 T-states a
 # head fewer): 2,115,015, 2,130,493, 2,152,214, 4,127,632 and 4,040,302 before it, with zx48embnorm37's below.)
 # (The thirty-seventh round's squares from one page of matvec's table (zx48embnorm37: 35 T-states a word of x >> 4 in
@@ -244,7 +249,7 @@ def bench_for(soul) -> Z80Bench:
     the right chains and 7 left steps the bench's program would run into its stack);
     MV_LEAST_SHIFT where the soul's products all shift by 7 or less, since the nineteenth round; RN_UNIT_GAIN_BITS where the soul's norms take it,
     and since the thirty-third round RN_UNIT_SHIFT where their shifts are all one, since the thirty-fifth RN_UNIT_PUSHED
-    with it, as build.py chooses) on the kernels' bench."""
+    with it, since the thirty-eighth its products' tables, as build.py chooses) on the kernels' bench."""
     options = player_kernel_options("48k", coarse_top=True, fast_scores=True, fast_takebacks=FAST_TAKEBACKS_48K,
                                     raw_top=raw_rows_take(soul), short_ends=least_shift(soul) is not None
                                     ) + "\nAT_DIVIDE_UNROLLED = 1"
@@ -253,8 +258,9 @@ def bench_for(soul) -> Z80Bench:
         options += f"\nRN_UNIT_GAIN_BITS = {gain_bits}"
         if unit_norm_shift(soul, gain_bits) is not None:        # (the 48K's since the thirty-third round, zx48norm33)
             options += f"\nRN_UNIT_SHIFT = {unit_norm_shift(soul, gain_bits)}"
-        if unit_pushed_take(soul, gain_bits):                   # (the 48K's since the thirty-fifth round, zx48fixed35)
-            options += "\n" + UNIT_PUSHED_48K
+        if unit_pushed_take(soul, gain_bits):                   # (the 48K's since the thirty-fifth round, zx48fixed35;
+            options += "\n" + "\n".join([UNIT_PUSHED_48K] + NORM_PRODUCTS_48K_OPTIONS)   # its products' tables since
+                                                                # the thirty-eighth, zx48norms38)
     if least_shift(soul) is not None:
         options += f"\nMV_LEAST_SHIFT = {least_shift(soul)}"
     return Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)

@@ -33,8 +33,9 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 864 (in the shipped 48K player since zx48walk38, thirty-eighth round: AT_ZEROS_UNCOUNTED, @zero's count gone, 5, for
-; @far's 4); 865 (in the shipped 48K player since the thirty-seventh round's merge: zx48room37's chains and variables, with the
+; Bytes: 865 (in the shipped 48K player since the thirty-eighth round's merges: zx48walk38's AT_ZEROS_UNCOUNTED, @zero's
+; count gone, 5, for @far's 4 (864 alone); zx48norms38's tables of inv's multiples, MV_HZ_ENDS out of the ladder's room,
+; AT_SKIP_LEADING_ZEROS in); 865 (in the shipped 48K player since the thirty-seventh round's merge: zx48room37's chains and variables, with the
 ; ladder's MV_HZ_ENDS taken and AT_SKIP_LEADING_ZEROS left out since zxfc2_37's room, the file's bytes moving with the
 ; spends); 863 (in the 48K player since zx48room37, thirty-seventh round: the narrow means' division in line by
 ; non-restoring chains, AT_MEANS_CHAINS, 91 more, at_means_divide's rounds one a pass with it; 26 bytes of variables

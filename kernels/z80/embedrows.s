@@ -5,7 +5,8 @@
 ; above $C000 before, or where the chains do not take the soul), out of the room below $C000; the 48K (FW_EMBED_APART too,
 ; since the nineteenth round) in its cold part below $8000, once a position, out
 ; of the room the kernels and matrices have above it.
-; Bytes: 102 (in the 48K player since the thirty-seventh round, zx48embnorm37: fw_embed gives fw_embed_rows the rows'
+; Bytes: 82 (in the 48K player since the thirty-eighth round, zx48norms38: no fw_norm_kept, 20, with rmsnorm.s's
+; RN_UNIT_PRODUCTS: nothing below xn written); 102 (since the thirty-seventh round, zx48embnorm37: fw_embed gives fw_embed_rows the rows'
 ; last bytes, FW_ROW_AT, no adds there: 11 fewer, 54 T-states a position); 113 (since the thirty-fifth round, zx48fixed35: its chains their shifts' lengths with no jr,
 ; EMBED_TE_SHIFT, 93, and fw_norm_kept, 20 (RN_UNIT_PUSHED); 106 with EM_ROWS_BY_SP since the nineteenth round; 90 before it;
 ; 112 in the 128K's, in bank 6 (bank 0 above $C000 before the nineteenth round); 117
@@ -230,6 +231,8 @@ fw_embed_rows:
 .endif
 
 .ifdef RN_UNIT_PUSHED
+.ifndef RN_UNIT_PRODUCTS                ; (thirty-eighth round: the 48K's unclamped norms by the products' tables, and
+                                ; the clamped loop pushes out alone, from its end down to its start)
 ; fw_norm_kept - forward.s's fw_norm's rmsnorm (the 48K's, thirty-fifth round, zx48fixed35): rmsnorm.s's
 ; RN_UNIT_PUSHED loop pushes out (xn) from its end, and the pushes of its last two elements reach the two
 ; words below it (h's last two, or att_weights' where they lie between): kept on the stack and put back.
@@ -247,6 +250,7 @@ fw_norm_kept:
         pop hl
         ld (fw_xn - 4),hl
         ret
+.endif
 .endif
 .ifndef EMBED_CHAINS_ONLY
 ; fw_embed_any - vecops.s's embed of the rows at BC (te's) and DE (pe's).

@@ -131,7 +131,15 @@
 ; with no 16-bit index or sign byte, its rare carry out of the loop: 35 T-states an element fewer (a clamped norm
 ; 9,419 -> 8,299 with the 48K's options, python benchmarks/zx48_norm_pushed.py); x >> 4 in 128..255 (|x| 2,048..4,095:
 ; 71 of 88,000 norm words on the ten and the thirty held out) now takes mul16s.
-; Bytes: 311 (in the 48K player since the thirty-seventh round, zx48embnorm37: the squares from one page, the same
+; Thirty-eighth round (zx48norms38), the 48K player's RN_UNIT_PRODUCTS (with RN_UNIT_PUSHED's set-up and clamped loop):
+; each unclamped norm makes its two pages of inv's multiples in the screen's middle third (build.NORM_PRODUCTS_48K,
+; planes.s's last two table pages, dead while a norm runs), t for x's high bytes -8..7 alone (RN_PRODUCTS_HIGH = 8:
+; 24 entries), and reads them in rn_table_loop (expanded after rmsnorm): on the engine's inputs for "do you like music"
+; an unclamped norm 22,971 -> 20,468 T-states (elements 15,871 -> 11,249, the making 2,120), a clamped one 13 fewer
+; (python benchmarks/zx48_norm_tables.py); the squares' mul16s path's pre-shift a loop (5 bytes fewer, seldom run).
+; Bytes: 464 (in the 48K player since the thirty-eighth round, zx48norms38: RN_UNIT_PRODUCTS, its making, rn_table_loop
+; and @table_wide in place of mul16u's unit loop, 158 more; the squares' pre-shift loop 5 fewer); 311 (since the
+; thirty-seventh round, zx48embnorm37: the squares from one page, the same
 ; bytes, forward.s's padding after it 0 fewer; python benchmarks/zx48_code_bytes.py; 311 since the thirty-fifth round, zx48fixed35: RN_UNIT_PUSHED, 24 fewer; code; its variables
 ; are in matvec's page, below; 335 before it; 356 before the thirty-third
 ; round's RN_UNIT_SHIFT; 327 before the
@@ -192,9 +200,6 @@ RN_CLAMPED_SHIFTS = 15          ; the clamped loop's unrolled shifts (y >> 15 is
 .ifdef RN_FAST_SQUARES
         .assert 0, "RN_UNIT_PUSHED is the 48K's mul16u loop (no RN_FAST_SQUARES)"
 .endif
-.ifdef RN_UNIT_PRODUCTS
-        .assert 0, "RN_UNIT_PUSHED is the 48K's mul16u loop (no RN_UNIT_PRODUCTS)"
-.endif
 .endif
 .ifdef RN_SQUARES_PAIRED
 ; RN_SQUARES_PAIRED (the 128K player's, thirty-third round, zxlogit33): RN_FAST_SQUARES's loop two elements a
@@ -226,7 +231,9 @@ RN_SQ_PAGE      = AT_SQ_PAGE
 
 .ifdef RN_UNIT_PRODUCTS
 .ifndef RN_FAST_SQUARES
-        .assert 0, "RN_UNIT_PRODUCTS's element is RN_FAST_SQUARES's unit loop's"
+.ifndef RN_UNIT_PUSHED
+        .assert 0, "RN_UNIT_PRODUCTS's element is RN_FAST_SQUARES's unit loop's or, on the 48K, RN_UNIT_PUSHED's set-up's"
+.endif
 .endif
 ; RN_UNIT_PRODUCTS = page (the 128K player's, eighteenth round, zxnorm3): the unit products of an
 ; unclamped norm through tables of inv's multiples made each such call in two pages there (in
@@ -238,6 +245,14 @@ RN_SQ_PAGE      = AT_SQ_PAGE
 ; x in -4096..4095 = 256 (i - 16) + 16 n1 + n0:
 ; x inv = 256 t(i) + 16 n1 inv + n0 inv, with no product and no signs taken apart.
 RN_PRODUCTS_PAGE = RN_UNIT_PRODUCTS >> 8
+.ifndef RN_PRODUCTS_HIGH
+RN_PRODUCTS_HIGH = 16           ; t's x high bytes: -RN_PRODUCTS_HIGH..RN_PRODUCTS_HIGH - 1 (the 128K's -16..15)
+.endif
+; RN_PRODUCTS_HIGH = 8 (the 48K's, thirty-eighth round, zx48norms38): t(i) made for i = 8..31 alone (x in -2048..2047
+; through the tables, a wider x by @table_wide's mul16s: 71 of 88,000 norm words on the ten and the thirty), each
+; at 4 (i - RN_PRODUCTS_FIRST): 8 entries fewer to make (~200 T-states a norm), the element's cost the same
+RN_PRODUCTS_FIRST = 16 - RN_PRODUCTS_HIGH       ; the first i made
+        .assert RN_PRODUCTS_HIGH == 8 || RN_PRODUCTS_HIGH == 16, "t(16 + n0) must be made for n0 = 0..15"
         .assert RN_UNIT_PRODUCTS % 256 == 0, "rmsnorm's products' tables must open a page"
 .endif
 
@@ -517,10 +532,11 @@ rmsnorm:
         ld sp,(@own_sp + 1)
         push bc
         ld a,e
-        .repeat RN_PRE_SHIFT
+        ld b,RN_PRE_SHIFT       ; (a loop, not unrolled: 5 bytes fewer on this seldom path; thirty-eighth round)
+@multiply_shift:
         sra d
         rra
-        .endrepeat
+        djnz @multiply_shift
         ld b,d
         ld c,a
         ld e,a                  ; BC = DE = x >> 4
@@ -669,12 +685,18 @@ rmsnorm:
         dec hl
         ld a,l
         ld (@clamped_end + 1),a ; the last element done when HL's low byte reaches x - 1's
+.ifndef RN_UNIT_PRODUCTS
         ld (@unit_end + 1),a
+.endif
         add hl,de               ; HL = x's last byte
         ld a,b
         cp $7F                  ; inv = 32767 (a root of 16 or less; 2^19 / 17 = 30840)?
         jr z,@clamped_element   ; then y needs no product
+.ifdef RN_UNIT_PRODUCTS
+        jp @unit_products       ; (the 48K's with RN_UNIT_PRODUCTS: the tables in the screen's middle third)
+.else
         jr @unit_element        ; (mul16u keeps BC: inv for every element)
+.endif
 .else
         ld a,(rn_inv+1)         ; inv = 32767 (a root of 16 or less; 2^19 / 17 = 30840)?
         cp $7F
@@ -961,6 +983,7 @@ rmsnorm:
 @table_x_sp:
         ld sp,0                 ; (patched: back on x)
         jp RN_TABLE_JUMP
+.ifndef RN_UNIT_PUSHED                  ; (the 48K's: RN_UNIT_SHIFT >= 1, its end @clamped_done's)
 @table_doubled:                 ; (rn_table_loop's, here for the room below $C000) shift = a:
         rla                     ; y = (x * inv) >> 15, always within int16
         rl c
@@ -969,6 +992,7 @@ rmsnorm:
 @table_done:                    ; (rn_table_loop's end)
         ld sp,(@own_sp + 1)     ; rmsnorm's stack, the interrupts' state on it
         jr @restore
+.endif
 .else
 .ifdef RN_UNIT_PUSHED
 ; RN_UNIT_PUSHED (the 48K player's, thirty-fifth round, zx48fixed35): x read from its last word down through HL
@@ -1157,9 +1181,9 @@ rmsnorm:
         .endrepeat
         add hl,de
         adc a,b
-        ld sp,RN_UNIT_PRODUCTS + 4 * 32
-        ld c,32 / 2
-@multiples:                     ; t(i) = (i - 16) inv for i = 31..0 at 4 i
+        ld sp,RN_UNIT_PRODUCTS + 4 * (32 - RN_PRODUCTS_FIRST)
+        ld c,(32 - RN_PRODUCTS_FIRST) / 2
+@multiples:                     ; t(i) = (i - 16) inv for i = 31..RN_PRODUCTS_FIRST at 4 (i - RN_PRODUCTS_FIRST)
         rn_push_entries
         dec c
         jr nz,@multiples
@@ -1249,12 +1273,12 @@ rn_table_loop:                  ; (rmsnorm@unit_products's jp: SP on x, HL' = ou
         exx                     ; (from the other set)
         pop de
         ld a,d
-        add a,16
-        cp 32
+        add a,RN_PRODUCTS_HIGH
+        cp 2 * RN_PRODUCTS_HIGH
         jp nc,rmsnorm@table_wide        ; (DE = x: mul16s on rmsnorm's stack, back to RN_TABLE_JUMP)
         add a,a
         add a,a
-        ld b,a                  ; B = 4 i, i = x's high byte + 16
+        ld b,a                  ; B = 4 (i - RN_PRODUCTS_FIRST), i = x's high byte + 16
         ld h,RN_PRODUCTS_PAGE + 1
         ld a,e
         and $F0
@@ -1263,7 +1287,11 @@ rn_table_loop:                  ; (rmsnorm@unit_products's jp: SP on x, HL' = ou
         ld l,a                  ; HL = &16 n1 inv (at 4 n1)
         ld a,e
         and $0F
+.if RN_PRODUCTS_HIGH == 16
         or $10
+.else
+        add a,RN_PRODUCTS_HIGH
+.endif
         add a,a
         add a,a
         ld e,a
@@ -1326,7 +1354,17 @@ RN_TABLE_SHIFTS_END = *
         ld (hl),a
         rn_step
         djnz rn_table_loop      ; (B' counts)
+.ifdef RN_UNIT_PUSHED
+        jp rmsnorm@clamped_done
+.else
         jp rmsnorm@table_done
+.endif
 .endif
         .assert * <= $C000, "rmsnorm.s's tables' routines run with bank 4 in"
         .endmacro
+
+.ifdef RN_UNIT_PUSHED
+.ifdef RN_UNIT_PRODUCTS
+        rn_tables_routines      ; (the 48K's rn_table_loop: after rmsnorm, no banks)
+.endif
+.endif

@@ -45,7 +45,8 @@
 ;              beyond -256..255, by the product loop: below, 68 bytes (nineteenth round).
 ; at_leading_zeros (AT_SKIP_LEADING_ZEROS, the 48K's) the table means' start past a head's leading
 ;              0 weights: below, 26 bytes (thirty-second round).
-; Bytes: 208 (in the shipped 48K since the thirty-seventh round's merge: EM_NIBBLES taken, EM_ROW_MARKS left out since
+; Bytes: 252 (in the shipped 48K since the thirty-eighth round's merges: zx48norms38's EM_ROW_MARKS taken in MV_HZ_ENDS' room, 253, and zx48walk38's at_leading_zeros patching at_wide_dimension's count alone, 1 fewer); 208
+; (since the thirty-seventh round's merge: EM_NIBBLES taken, EM_ROW_MARKS left out since
 ; zxfc2_37's room took MV_HZ_ENDS, the file's bytes moving with the spends); 253 in the shipped 48K since the thirty-seventh round (zx48embnorm37: em_unpack's rows as nibbles and a stream
 ; of their low bits, EM_NIBBLES, in EM_BIT_CHAIN's place, 6 more, ~71 T-states a 5-bit value fewer); 247 since the
 ; thirty-sixth round (zx48fc1g36's and zx48narrow36's room takes em_unpack's

@@ -435,7 +435,8 @@ class SpectrumBuild:
         """The bytes left at the top of RAM."""
         return (TOP - self.program.end - spec.VOCAB_SIZE * (self.model == "128k")    # (record_known, records128.s)
                 - RN_SWAPPED_BYTES * ("RN_SWAPPED_SQUARES" in self.program.symbols)    # (rmsnorm.s's, made at the start,
-                - RN_PRODUCTS_BYTES * ("RN_UNIT_PRODUCTS" in self.program.symbols)     # and by its unclamped norms)
+                - RN_PRODUCTS_BYTES * (self.program.symbols.get("RN_UNIT_PRODUCTS") == RN_UNIT_PRODUCTS)  # and by its
+                                                    # unclamped norms; the 48K's in the screen, NORM_PRODUCTS_48K)
                 - 2 * spec.VOCAB_SIZE * (self.program.symbols.get("fw_logits") == LOGITS_128K)     # (the 128K's logits)
                 - FC1_PLANES_L0_TABLE_BYTES * ("FW_FC1_PLANES_L0" in self.program.symbols))    # (its fc1 tables)
 
@@ -573,6 +574,17 @@ def unit_norm_shift(soul, gain_bits: int) -> int | None:
 # end and pushes each y into xn from its end (forward.s's fw_norm through embedrows.s's fw_norm_kept, which puts back
 # the two words of h its first elements' pushes land on): ~62 T-states an element fewer
 UNIT_PUSHED_48K = "RN_UNIT_PUSHED = 1     ; (rmsnorm.s's unit loop: x read down, y pushed into xn from its end)"
+# rmsnorm.s's RN_UNIT_PRODUCTS on the 48K (thirty-eighth round, zx48norms38): each unclamped norm makes its two pages of
+# inv's multiples in the screen's middle third, planes.s's last two table pages (dead from a matrix's last row to the
+# next wp_tables: every norm runs between them, and the logits' scratch, the typed line and pl_prepare's pages lie
+# below), and its unit products read them (the 128K's rn_table_loop) in place of mul16u's loop
+NORM_PRODUCTS_48K = PLANES_TABLES_48K + 0x600
+NORM_PRODUCTS_HIGH_48K = 8      # (rmsnorm.s's RN_PRODUCTS_HIGH: x in -2048..2047 through the tables)
+NORM_PRODUCTS_48K_OPTIONS = [f"RN_UNIT_PRODUCTS = ${NORM_PRODUCTS_48K:04X}   ; (rmsnorm.s's unit products through tables "
+                             "each unclamped norm makes in the screen's middle third: thirty-eighth round)",
+                             f"RN_PRODUCTS_HIGH = {NORM_PRODUCTS_HIGH_48K}     ; (t's x high bytes -8..7: 8 entries fewer "
+                             "to make)"]
+assert NORM_PRODUCTS_48K + RN_PRODUCTS_BYTES == SCREEN_THIRD, "the 48K's norm products: the middle third's last pages"
 
 
 def unit_pushed_take(soul, gain_bits: int) -> bool:
@@ -1323,6 +1335,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         options += unit_shift_option(soul, gain_bits)
         if unit_pushed_take(soul, gain_bits):     # (thirty-fifth round, zx48fixed35: its ys pushed, x read down)
             options.append(UNIT_PUSHED_48K)
+            options += NORM_PRODUCTS_48K_OPTIONS
     if embed_chains_take(soul):
         options.append("EMBED_CHAINS_ONLY = 1    ; (te's and pe's shifts in 1..8: embedrows.s's chains, no vecops.s embed)")
         if not banked:      # (thirty-fifth round, zx48fixed35: the 48K's soul comes after embedrows.s, its shifts known here)
@@ -2076,7 +2089,9 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
                          + "; all of the third nzmatvec.s's chain while fc2 runs" * (sym.get("nz_chain") == PLANES_TABLES_48K)
                          + (f"; from ${sym.get('pl_tables', 0):04X} pl_prepare's two pages while the heads run, from "
                             f"${sym.get('line_buffer', 0):04X} the typed line and the tokenizer's memory between a turn's "
-                            "prompt and its reply") * packed,
+                            "prompt and its reply") * packed
+                         + (f"; from ${NORM_PRODUCTS_48K:04X} rmsnorm.s's tables of inv's multiples while an unclamped "
+                            "norm runs") * (sym.get("RN_UNIT_PRODUCTS") == NORM_PRODUCTS_48K),
                          "table", PLANES_TABLES_48K + 64 * att_on_tables, SCREEN_THIRD),
                   Region("screen: attributes (the chat)", "screen", 0x5800, MIDDLE_ATTRIBUTES),
                   Region("screen: attributes of the middle and bottom thirds (ink = paper)", "screen",
