@@ -84,6 +84,16 @@ NZ_X_MOST       = 384
 .endif
 .endif
         .assert 2 * (64 * 128 * NZ_X_MOST + 32768) < $800000, "|2 (W x + b)| must fit A:HL's 24 bits (x <= NZ_X_MOST)"
+; NZB_CHAIN_ENTRY: where the rows enter the chain; a byte on with NZ_X_BITS at NZ_CHAIN_AT (the 48K's, thirty-eighth
+; round, zx48room38): its top level's first unit `ld l,(ix+j)`, no add. The inline chain (the 128K's) is run from its start.
+.ifdef NZ_CHAIN_AT
+.ifdef NZ_X_BITS
+NZB_CHAIN_ENTRY = 1
+.endif
+.endif
+.ifndef NZB_CHAIN_ENTRY
+NZB_CHAIN_ENTRY = 0
+.endif
 .ifndef NZ_CHAIN_BYTES
 NZ_CHAIN_BYTES  = 1116          ; the chain's room (a player's build sets its own): 24 columns of the most bytes
 .endif
@@ -437,7 +447,19 @@ nzb_level_end:
         srl a
         ld c,a
         jr nz,nzb_level
-nzb_levels_done:
+.if NZB_CHAIN_ENTRY
+        ld hl,(nz_chain + 1)    ; H: the top level's first unit's j (A:HL is 0 where a row enters the chain: its
+        ld l,$6E                ; first unit `ld l,(ix+j)`, no add; a 24-bit level's adc a,b after it adds 0)
+        ld (nz_chain + 2),hl
+        ld a,(nz_chain)         ; its prefix, one byte on: the rows enter at nz_chain + NZB_CHAIN_ENTRY
+        ld (nz_chain + 1),a
+.endif
+nzb_levels_done:                ; (every x 0: the chain its tail alone, right from any of its first 3 bytes)
+.if NZB_CHAIN_ENTRY
+        ld hl,nzb_chain_tail    ; (copied: 4 bytes fewer than written one by one, 35 T-states a call more)
+        ld bc,NZB_TAIL_BYTES
+        ldir                    ; (BC 0: B 0 through the rows)
+.else
         ex de,hl
         ld (hl),$29             ; the last doubling: 2 sum u x
         inc hl
@@ -448,10 +470,20 @@ nzb_levels_done:
         ld (hl),<nz_end
         inc hl
         ld (hl),>nz_end
+.endif
         nz_out_delta
+.if NZB_CHAIN_ENTRY == 0
         ld b,0                  ; (B: 0 through the rows)
+.endif
         ld sp,(mv_bias)         ; SP: the bias's walk (the rows' weights by IX and IY)
         jp nz_row
+.if NZB_CHAIN_ENTRY
+nzb_chain_tail:                 ; (copied to the chain's end, not run here)
+        add hl,hl               ; the last doubling: 2 sum u x
+        adc a,a
+        jp nz_end
+NZB_TAIL_BYTES = * - nzb_chain_tail
+.endif
         .endmacro
 
 ; nz_bits_row - (NZ_X_BITS) a row's start: IX and IY on to its parts' weights (strides in BC', DE'), A:HL 0
@@ -954,7 +986,7 @@ NZ_ROW_CONST = * - 2
         ld a,$80                ; (no carry out of A before a piece of h: the end adds the top byte)
 .endif
 .ifdef NZ_CHAIN_AT
-        jp NZ_CHAIN_AT          ; (the chain where the player has room for it at run time: the 48K's screen)
+        jp NZ_CHAIN_AT + NZB_CHAIN_ENTRY    ; (the chain where the player has room for it at run time: the 48K's screen)
 nz_chain = NZ_CHAIN_AT
 nz_chain_end = nz_chain + NZ_CHAIN_BYTES
 .else
