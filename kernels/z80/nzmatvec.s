@@ -38,7 +38,10 @@
 ; (11; `/ adc a,a` 15) a level, one more at the end; the row's end adds -256 X (X = sum x) and 2 b. Written once a
 ; call (nz_bits_prepare): the scan pushes an entry a nonzero x, then each level's pass over the list writes the
 ; units of the entries with its bit (73 T-states a unit more than an entry without it). T-states (the 128K's
-; options, the call below): x of 5 39,261, of 12 40,368, of 50 53,058, every x 0 13,918; a set bit more in a
+; options, the call below): x of 5 39,208, of 12 40,315, of 50 53,005, every x 0 13,865 (39,261, 40,368, 53,058 and
+; 13,918 before zx48room38's count of the list by `or h` and two rrca's); the 48K player's (NZ_CHAIN_AT: the chain
+; entered a byte on, its first unit `ld l,(ix+j)`, NZB_CHAIN_ENTRY) 39,291, 40,398, 53,088, 13,883 (39,596, 40,703,
+; 53,393 and 14,253 before zx48room38: 11 a row fewer, the tail copied 35 more a call); a set bit more in a
 ; 16-bit level 32 x 30 + 73, in a 24-bit one 32 x 34 + 75. The fc2 calls of a reply step, both layers (the kernels'
 ; bench, the engine's z; python benchmarks/z80_fc2_bits.py): the ten's 144,534 -> 119,017 a step.
 ;
@@ -56,8 +59,10 @@
 ; worked out after the scan from each part's first nonzero column, the second part's row by the bits of mv_rows:
 ; 460 fewer a call of 32 rows); ~49 a zero column's scan (45 with
 ; NZ_SCAN_IN_PAGE, the 128K's too: the scan's steps inc l where x lies in one page, patched for 55 a call).
-; Bytes: 560 in the 48K player (zxfc2_37, thirty-seventh round: NZ_X_BITS, the cold part 468, the rows' part 92;
-; 1,640 in the 128K's, with the chain's 1,000); 706 before it (zx48ffn35, thirty-fifth round: NZ_SHORT_MADE, the short pieces made from l's bits,
+; Bytes: 562 in the 48K player (zx48room38, thirty-eighth round: the first unit's rewrite 14 more, the tail's ldir 4
+; and the list's count 8 fewer, all in the cold part, 470; the rows' part 92) and 1,632 in the 128K's (the count: 8
+; fewer); 560 and 1,640 before (zxfc2_37, thirty-seventh round: NZ_X_BITS, the cold part 468, the rows' part 92;
+; the 128K's with the chain's 1,000); 706 before it (zx48ffn35, thirty-fifth round: NZ_SHORT_MADE, the short pieces made from l's bits,
 ; 45 more in its cold part, the once-a-call part 546 -> 591; 661 since zx48spend34: NZ_ROWS_BY_BITS, the second part's
 ; row by mv_rows' bits, 6 more in its cold part; 655 since zx48room30: SHORT_FORMS' jr to the fallback, 2 bytes fewer; 657 since
 ; zxsparse48: the once-a-call part, 542 with MV_SHORT_K's row constants and MV_LEAST_SHIFT's shifts, 4..7 on the shipped soul: no right chain, the left chain 3 steps, 87 bytes
@@ -316,21 +321,18 @@ nzb_scanned:
         ex de,hl
         ld hl,nz_chain_end
         or a
-        sbc hl,de               ; 4 n
-        srl h
-        rr l
-        srl h
-        rr l                    ; n
+        sbc hl,de               ; 4 n (n <= 3 * 64: H <= 3, L's low 2 bits 0)
+        .assert 4 * 3 * 2 * MV_MAX_COLS < 1024, "n from 4 n by `or h` and two rrca's needs 4 n < 1024"
         ld a,l
+        or h
+        rrca
+        rrca                    ; n
         cp 86
         jp nc,nz_fallback       ; (ldi's count in C: 85 units a level at most)
         ld (NZB_COUNT),a
-        ld b,h
-        ld c,l
-        add hl,hl
-        add hl,hl
-        add hl,bc
-        ld bc,2 + 2 + 3
+        add a,2 + 2 + 3
+        ld c,a
+        ld b,0
         add hl,bc               ; a level's most bytes: its doubling, 5 n, and the chain's end
         ex de,hl
         or a
@@ -450,6 +452,7 @@ nzb_level_end:
 .if NZB_CHAIN_ENTRY
         ld hl,(nz_chain + 1)    ; H: the top level's first unit's j (A:HL is 0 where a row enters the chain: its
         ld l,$6E                ; first unit `ld l,(ix+j)`, no add; a 24-bit level's adc a,b after it adds 0)
+NZB_FIRST_OPCODE = * - 1
         ld (nz_chain + 2),hl
         ld a,(nz_chain)         ; its prefix, one byte on: the rows enter at nz_chain + NZB_CHAIN_ENTRY
         ld (nz_chain + 1),a
