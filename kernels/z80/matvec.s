@@ -1350,7 +1350,9 @@ mv_part_end:
 MV_STORE_OPS    = $2373         ; mv_store's ld (hl),e and inc hl, and then ld (hl),d
 MV_STORE_OP_3   = $72
 .ifndef MV_SHORT_K                      ; (with it, by the whole address)
+.ifndef FW_FC1_BYTES
         .assert (mv_store_relu & 255) != (MV_STORE_OPS >> 8) && (mv_store_relu & 255) != (mv_store_add & 255), "mv_gate_prepare tells mv_store_relu's jp by its low byte"
+.endif
 .endif
 mv_store_add:
         ld a,(hl)
@@ -1373,8 +1375,9 @@ mv_store_add:
 @high:
         inc hl
         ld (hl),a
-        jp mv_stored
+        jr mv_stored            ; (a clip: rare, 1 byte fewer than a jp)
 
+.ifndef FW_FC1_BYTES                    ; (the 48K's fc1 by fc1wide.s's fw_fc1_planes: no call stores by it, 13 bytes)
 ; mv_store_relu - mv_store for a call whose output ReLU follows (fc1's: forward.s),
 ; max(0, the row's output) (sixteenth round: no pass of vecops.s's vec_relu after).
 mv_store_relu:
@@ -1386,6 +1389,7 @@ mv_store_relu:
         inc hl
         ld (hl),d
         jp mv_stored
+.endif
 
 .ifdef MV_COARSE
 .ifndef MV_GATE_SHORT                   ; (its coarse end stores the zeroed rows' 0 itself)

@@ -258,9 +258,8 @@ nzb_next:
         inc c
         djnz nzb_scan
         ld a,(NZB_PREFIX)
-        cp $FD
-        jr z,nzb_scanned
-        ld a,$FD                ; the second part: its rows by IY
+        add a,$FD - $DD         ; the second part's rows by IY ($DD to $FD; a carry past the second part)
+        jr c,nzb_scanned
         ld (NZB_PREFIX),a
         ld b,MV_MAX_COLS
         jr nzb_part
@@ -319,8 +318,7 @@ nzb_scanned:
         ld sp,(NZ_SAVED_SP)
         ld (NZB_LIST),hl
         ex de,hl
-        ld hl,nz_chain_end
-        or a
+        ld hl,nz_chain_end      ; (no carry: add hl,sp's)
         sbc hl,de               ; 4 n (n <= 3 * 64: H <= 3, L's low 2 bits 0)
         .assert 4 * 3 * 2 * MV_MAX_COLS < 1024, "n from 4 n by `or h` and two rrca's needs 4 n < 1024"
         ld a,l
@@ -335,8 +333,7 @@ nzb_scanned:
         ld b,0
         add hl,bc               ; a level's most bytes: its doubling, 5 n, and the chain's end
         ex de,hl
-        or a
-        sbc hl,de
+        sbc hl,de               ; (no carry from add hl,bc: 5 n + 7 < 65,536)
         ld (NZB_ROOM),hl        ; (the list less them: a level starts at most there)
         push iy
         pop hl                  ; X
@@ -360,8 +357,7 @@ nzb_scanned:
         pop bc                  ; BC': the first part's row stride, DE': the second part's (nz_row adds them)
         ld de,MV_MAX_COLS
         exx
-        or a
-        sbc hl,de
+        sbc hl,de               ; (no carry: the stride's add a,e)
         push hl
         pop ix
         ld hl,(mv_w)
@@ -414,7 +410,7 @@ nzb_sixteen:
 NZB_ROOM = * - 2
         or a
         sbc hl,de
-        jp c,nz_fallback
+        jr c,nz_fallback
         jr nzb_units            ; (patched: jr +0 after the top level)
 NZB_FIRST_JR = * - 1
         nzb_write_pair $29, $8F, NZB_DOUBLE_STEP     ; add hl,hl / adc a,a

@@ -475,8 +475,7 @@ fw_out_scan:                    ; (HL the least kept, A fw_lg_chose: 1 by the pl
         or a
         jr z,@take              ; (the first row left)
         ld hl,(fw_out_best)
-        or a
-        sbc hl,de
+        sbc hl,de               ; (no carry: or a's)
         jr nc,@not              ; (a tie keeps the lower id)
 @take:  ld (fw_out_best),de
         pop hl
@@ -527,8 +526,7 @@ fw_out_bytes:
         add hl,hl
         add hl,hl
         add hl,hl
-        add hl,hl
-        or a
+        add hl,hl               ; (16 S < 65,536: no carry)
         sbc hl,de               ; 15 S (S <= 4,095)
         call fw_wb_ceil         ; ceil(15 S / M), DE = fw_wb_bounds' c
         add hl,de               ; c
