@@ -38,9 +38,10 @@
 ; (11; `/ adc a,a` 15) a level, one more at the end; the row's end adds -256 X (X = sum x) and 2 b. Written once a
 ; call (nz_bits_prepare): the scan pushes an entry a nonzero x, then each level's pass over the list writes the
 ; units of the entries with its bit (73 T-states a unit more than an entry without it). T-states (the 128K's
-; options, the call below): x of 5 39,208, of 12 40,315, of 50 53,005, every x 0 13,865 (39,261, 40,368, 53,058 and
-; 13,918 before zx48room38's count of the list by `or h` and two rrca's); the 48K player's (NZ_CHAIN_AT: the chain
-; entered a byte on, its first unit `ld l,(ix+j)`, NZB_CHAIN_ENTRY) 39,291, 40,398, 53,088, 13,883 (39,596, 40,703,
+; options, the call below): x of 5 39,180, of 12 40,284, of 50 52,968, every x 0 13,846 (39,261, 40,368, 53,058 and
+; 13,918 before zx48room38's count of the list by `or h` and two rrca's, the prefix by add a,$20, carries known
+; clear); the 48K player's (NZ_CHAIN_AT: the chain entered a byte on, its first unit `ld l,(ix+j)`, NZB_CHAIN_ENTRY)
+; 39,263, 40,367, 53,051, 13,864 (39,596, 40,703,
 ; 53,393 and 14,253 before zx48room38: 11 a row fewer, the tail copied 35 more a call); a set bit more in a
 ; 16-bit level 32 x 30 + 73, in a 24-bit one 32 x 34 + 75. The fc2 calls of a reply step, both layers (the kernels'
 ; bench, the engine's z; python benchmarks/z80_fc2_bits.py): the ten's 144,534 -> 119,017 a step.
@@ -59,9 +60,10 @@
 ; worked out after the scan from each part's first nonzero column, the second part's row by the bits of mv_rows:
 ; 460 fewer a call of 32 rows); ~49 a zero column's scan (45 with
 ; NZ_SCAN_IN_PAGE, the 128K's too: the scan's steps inc l where x lies in one page, patched for 55 a call).
-; Bytes: 562 in the 48K player (zx48room38, thirty-eighth round: the first unit's rewrite 14 more, the tail's ldir 4
-; and the list's count 8 fewer, all in the cold part, 470; the rows' part 92) and 1,632 in the 128K's (the count: 8
-; fewer); 560 and 1,640 before (zxfc2_37, thirty-seventh round: NZ_X_BITS, the cold part 468, the rows' part 92;
+; Bytes: 556 in the 48K player (zx48room38, thirty-eighth round: the first unit's rewrite 14 more, the tail's ldir 4,
+; the list's count 8, the second part's prefix by add a,$20 2, three carries known clear 3 and nz_fallback's jr 1
+; fewer, all in the cold part, 464; the rows' part 92) and 1,626 in the 128K's (the count, the prefix, the carries,
+; the jr: 14 fewer); 560 and 1,640 before (zxfc2_37, thirty-seventh round: NZ_X_BITS, the cold part 468, the rows' part 92;
 ; the 128K's with the chain's 1,000); 706 before it (zx48ffn35, thirty-fifth round: NZ_SHORT_MADE, the short pieces made from l's bits,
 ; 45 more in its cold part, the once-a-call part 546 -> 591; 661 since zx48spend34: NZ_ROWS_BY_BITS, the second part's
 ; row by mv_rows' bits, 6 more in its cold part; 655 since zx48room30: SHORT_FORMS' jr to the fallback, 2 bytes fewer; 657 since

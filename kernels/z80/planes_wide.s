@@ -16,7 +16,8 @@
 ; then sum w x by arith.s's mul16s in 32 bits, sra32 and sat32to16: slow and exact.
 ; T-states: ~38,300 a row (tests/test_zx_planes48.py, random w and x; 32 rows of an
 ; xn ~1.23M, against wp_rows' ~1,750): correctness first, for a call no shipped prompt makes.
-; Bytes: 790 (in the 48K player since zx48spend36: fw_out_bytes' first list by one whole-word test a row, 5 fewer);
+; Bytes: 788 (in the 48K player since zx48room38: two or a's before sbc hl,de whose carry is known clear);
+; 790 (in the 48K player since zx48spend36: fw_out_bytes' first list by one whole-word test a row, 5 fewer);
 ; 795 (since the thirty-sixth round's merge of zx48logit36: fw_out_bytes, WP_TOPS_BYTES'
 ; exact rows and bounds, 331, and out's marks' fix and flip left out, 40 fewer); 504 (since zx48fc1g36 and zx48narrow36: 62 of them its macros expanded
 ; in fc1wide.s's fg_rows_wide, FW_FC1_BYTES; wp_rows_wide 223 with WP_NARROW_BITS' class
