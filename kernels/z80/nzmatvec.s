@@ -7,7 +7,7 @@
 ; mv_store_add does. The fast path takes a call of 33..64 columns (matvec's two parts) with a bias, a
 ; shift of 0..15 and every x in -127..384 (..503 with NZ_WIDE_X) whose pieces fit the chain's room (NZ_CHAIN_BYTES: the player's
 ; 1,000 bytes take ~40 columns); with NZ_X_BITS (both players' since the thirty-seventh round) every x in 0..503,
-; at most 85 entries (an x past 255 three) and a chain that fits the room beside them; any other call jumps to matvec (the caller has set mv_store_add as
+; at most 85 entries (an x past 255 three; 64 on the 48K, NZB_LIST_IN_PAGE) and a chain that fits the room beside them; any other call jumps to matvec (the caller has set mv_store_add as
 ; matvec's store: forward.s's fw_dense_add), exact either way. Clobbers AF, BC, DE, HL, IX and the
 ; alternate set (IY kept); runs with interrupts off (SP walks the weights) and gives back the state it
 ; found. With NZ_CHAIN_AT (the 48K player's) the chain lies there, NZ_CHAIN_BYTES of room the player
@@ -40,8 +40,8 @@
 ; units of the entries with its bit (73 T-states a unit more than an entry without it). T-states (the 128K's
 ; options, the call below): x of 5 39,180, of 12 40,284, of 50 52,968, every x 0 13,846 (39,261, 40,368, 53,058 and
 ; 13,918 before zx48room38's count of the list by `or h` and two rrca's, the prefix by add a,$20, carries known
-; clear); the 48K player's (NZ_CHAIN_AT: the chain entered a byte on, its first unit `ld l,(ix+j)`, NZB_CHAIN_ENTRY)
-; 39,263, 40,367, 53,051, 13,864 (39,596, 40,703,
+; clear); the 48K player's (NZ_CHAIN_AT: the chain entered a byte on, its first unit `ld l,(ix+j)`, NZB_CHAIN_ENTRY;
+; the list in one page, NZB_LIST_IN_PAGE) 39,183, 40,207, 52,811, 13,864 (39,596, 40,703,
 ; 53,393 and 14,253 before zx48room38: 11 a row fewer, the tail copied 35 more a call); a set bit more in a
 ; 16-bit level 32 x 30 + 73, in a 24-bit one 32 x 34 + 75. The fc2 calls of a reply step, both layers (the kernels'
 ; bench, the engine's z; python benchmarks/z80_fc2_bits.py): the ten's 144,534 -> 119,017 a step.
@@ -93,13 +93,19 @@ NZ_X_MOST       = 384
         .assert 2 * (64 * 128 * NZ_X_MOST + 32768) < $800000, "|2 (W x + b)| must fit A:HL's 24 bits (x <= NZ_X_MOST)"
 ; NZB_CHAIN_ENTRY: where the rows enter the chain; a byte on with NZ_X_BITS at NZ_CHAIN_AT (the 48K's, thirty-eighth
 ; round, zx48room38): its top level's first unit `ld l,(ix+j)`, no add. The inline chain (the 128K's) is run from its start.
+; NZB_LIST_IN_PAGE (the same, the 48K's: its room ends on a page): the list at most NZB_MOST_ENTRIES = 64 entries, in
+; the page below the room's end, so that a level's test steps over an entry by inc l (8 T-states fewer); else 85.
 .ifdef NZ_CHAIN_AT
 .ifdef NZ_X_BITS
 NZB_CHAIN_ENTRY = 1
+NZB_LIST_IN_PAGE = 1
+NZB_MOST_ENTRIES = 256 / 4
 .endif
 .endif
 .ifndef NZB_CHAIN_ENTRY
 NZB_CHAIN_ENTRY = 0
+NZB_LIST_IN_PAGE = 0
+NZB_MOST_ENTRIES = 85           ; (ldi's count in C)
 .endif
 .ifndef NZ_CHAIN_BYTES
 NZ_CHAIN_BYTES  = 1116          ; the chain's room (a player's build sets its own): 24 columns of the most bytes
@@ -234,7 +240,7 @@ NZ_H1_BYTES = * - nz_h1_piece
 ; last doubling, so that a row sums 2 sum u x with u = w + 128 the stored weight (D and B 0); its end adds
 ; -256 X (X = sum x, patched) and 2 b. A level's sums fit HL while 255 floor(X / 2^b) does (X's high byte below
 ; the level's bit): its units and doubling without their adc (`adc a,b`, `adc a,a`: 4 T-states each), A 0. The
-; chain's room holds the list too: a level whose units could reach it, or more than 85 entries (ldi's count),
+; chain's room holds the list too: a level whose units could reach it, or more than 85 entries (ldi's count; 64 with NZB_LIST_IN_PAGE),
 ; sends the call to matvec. x below 0 or past NZ_X_MOST: matvec's.
 
 ; nz_bits_prepare - (NZ_X_BITS) matvec_nz's scan into the list and the chain's writing, after nz_cols1
@@ -327,8 +333,8 @@ nzb_scanned:
         or h
         rrca
         rrca                    ; n
-        cp 86
-        jp nc,nz_fallback       ; (ldi's count in C: 85 units a level at most)
+        cp NZB_MOST_ENTRIES + 1
+        jp nc,nz_fallback       ; (ldi's count in C: 85 units a level at most; 64 with the list in one page)
         ld (NZB_COUNT),a
         add a,2 + 2 + 3
         ld c,a
@@ -427,10 +433,17 @@ nzb_entry_test:
         and 0                   ; (patched: the level's bit)
 NZB_MASK = * - 1
         jr nz,nzb_unit
+.if NZB_LIST_IN_PAGE
+        inc l
+        inc l
+        inc l
+        inc l
+.else
         inc hl
         inc hl
         inc hl
         inc hl
+.endif
         djnz nzb_entry_test
         jr nzb_level_end
 nzb_unit:
@@ -990,6 +1003,9 @@ NZ_ROW_CONST = * - 2
         jp NZ_CHAIN_AT + NZB_CHAIN_ENTRY    ; (the chain where the player has room for it at run time: the 48K's screen)
 nz_chain = NZ_CHAIN_AT
 nz_chain_end = nz_chain + NZ_CHAIN_BYTES
+.if NZB_LIST_IN_PAGE
+        .assert (nz_chain_end & 255) == 0, "NZB_LIST_IN_PAGE: the list's page must end where the chain's room does"
+.endif
 .else
 nz_chain:                       ; (the chain follows; its end a jp to nz_end)
         .res NZ_CHAIN_BYTES
