@@ -183,9 +183,9 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     # (since zxfc2_37's fc2 by x's bits, 146 bytes freed on the shipped soul, MV_HZ_ENDS fits after WP_TOPS_BYTES and
     # its 368 bytes leave no room for the four spends after it: 1 byte left)
     # (since the thirty-seventh round's merge EM_NIBBLES and AT_MEANS_CHAINS before MV_HZ_ENDS, the rest after it: the
-    # shipped soul 13 bytes left, the shorter list takes KV_SCATTER_POPS too; since zx48room38's 33 bytes, mv_store_relu
+    # shipped soul 13 bytes left, the shorter list takes KV_SCATTER_POPS too; since zx48room38's 29 bytes, mv_store_relu
     # left out with FW_FC1_BYTES and the cold part's squeezes, less nzmatvec.s's first unit's 10, the shipped soul too,
-    # 10 bytes left, and the shorter list AT_SKIP_LEADING_ZEROS too)
+    # 8 bytes left, and the shorter list AT_SKIP_LEADING_ZEROS too)
     late = [zx_build.SCATTER_POPS_48K, zx_build.LEADING_ZEROS_48K, zx_build.ROW_MARKS_48K]
     assert on_planes and skipped == {"shipped": late[1:],
                        "shorter list": late[2:],

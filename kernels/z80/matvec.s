@@ -120,8 +120,8 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,936 (the shipped 48K player's since zx48room38, thirty-eighth round: mv_store_relu left out with FW_FC1_BYTES,
-; 13 fewer, mv_store_add's clip by a jr, 1); 2,950 (the shipped 48K player's since the thirty-seventh round's merge: MV_HZ_ENDS taken again in the room zxfc2_37
+; Bytes: 2,937 (the shipped 48K player's since zx48room38, thirty-eighth round: mv_store_relu left out with FW_FC1_BYTES,
+; 13 fewer); 2,950 (the shipped 48K player's since the thirty-seventh round's merge: MV_HZ_ENDS taken again in the room zxfc2_37
 ; freed, 354 more, with zx48room37's mv_w and mv_x in MEMBOT, 4 fewer; MV_WIDE_PM1 assembles nothing beside it); 2,596 (the shipped 48K player's since the thirty-seventh round: zx48room37's mv_w and mv_x in the ROM
 ; calculator's MEMBOT, SCRATCH_VARIABLES, 4 fewer; zx48proj37's MV_WIDE_PM1, mv_row_narrow's walk, mv_row_any and
 ; mv_wide_sum out, mv_hz_wide and its forms, 126 and 32, its prepare, the pass's flag and matvec's look at a second
@@ -1376,7 +1376,7 @@ mv_store_add:
 @high:
         inc hl
         ld (hl),a
-        jr mv_stored            ; (a clip: rare, 1 byte fewer than a jp)
+        jp mv_stored
 
 .ifndef FW_FC1_BYTES                    ; (the 48K's fc1 by fc1wide.s's fw_fc1_planes: no call stores by it, 13 bytes)
 ; mv_store_relu - mv_store for a call whose output ReLU follows (fc1's: forward.s),
