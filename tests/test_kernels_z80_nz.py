@@ -542,6 +542,12 @@ def x_bits_bench() -> Z80Bench:
     return Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
 
 
+def wide_room_bench() -> Z80Bench:
+    """The 128K's options in the 48K's room (NZ_CHAIN_BYTES_48K), inline: 85 entries (the 48K player's list, in one
+    page, takes 64)."""
+    return Z80Bench(NZ_BENCH, options=player_kernel_options("128k") + f"\nNZ_CHAIN_BYTES = {NZ_CHAIN_BYTES_48K}")
+
+
 def test_x_bits_is_the_players_form():
     """Both players' options have NZ_X_BITS and none of the pieces' NZ_ options (nzmatvec.s leaves them out)."""
     for model in ("48k", "128k"):
@@ -551,10 +557,8 @@ def test_x_bits_is_the_players_form():
     assert "nz_nonzero" not in x_bits_bench().symbols
 
 
-def test_x_bits_calls_cost():
-    """The header's call (test_a_call_with_ten_nonzero_inputs_costs' by the pieces: 52,927, 58,887, 66,427 and 14,197)
-    by x's bits: x of 5 (2 set bits), 12 (2), 50 (3) and every x 0."""
-    bench = x_bits_bench()
+def header_calls_t_states(bench) -> list[int]:
+    """The header's call's T-states (each exact) with x of 5 (2 set bits), 12 (2), 50 (3) and every x 0."""
     rng = np.random.default_rng(5)
     w = rng.integers(-128, 128, (32, 64))
     bias = rng.integers(-3000, 3000, 32)
@@ -564,7 +568,48 @@ def test_x_bits_calls_cost():
     for value in (5, 12, 50, 0):
         x[np.arange(10) * 3] = value
         spent.append(check(bench, w, x, bias, 6, out))
-    assert spent == [39_261, 40_368, 53_058, 13_918]
+    return spent
+
+
+def test_x_bits_calls_cost():
+    """The header's call (test_a_call_with_ten_nonzero_inputs_costs' by the pieces: 52,927, 58,887, 66,427 and 14,197)
+    by x's bits, the 128K's options (39,261, 40,368, 53,058 and 13,918 before zx48room38's count of the list by `or h`
+    and two rrca's, the second part's prefix by add a,$20 and three carries known clear: 72 to 90 fewer a call) and
+    the 48K player's: its chain entered a byte on, the first unit `ld l,(ix+j)`
+    (NZB_CHAIN_ENTRY: 11 a row fewer, 32 a call; the chain's tail copied by ldir, 35 more) and its list in one page
+    (NZB_LIST_IN_PAGE: 8 fewer an entry a level steps over); 39,596, 40,703, 53,393 and 14,253 before; every x 0 runs
+    the tail from its adc a,a."""
+    assert header_calls_t_states(x_bits_bench()) == [39_180, 40_284, 52_968, 13_846]
+    assert header_calls_t_states(Z80Bench(NZ_BENCH, options=player_48k_options())) == [39_183, 40_207, 52_811, 13_864]
+
+
+def test_the_48k_players_first_unit_loads_l():
+    """The 48K player's rows enter the chain at nz_chain + 1, where the writer leaves the top level's first unit as
+    `ld l,(ix+j)` (A:HL is 0 at a row's start: no add); written back as `ld e,(ix+j)` (no unit adds it) the calls
+    come out wrong, and a call with every x 0 after one with units, whose tail the rows enter at its adc a,a, stays
+    exact. The 128K's inline chain runs from its start, as before."""
+    assert Z80Bench(NZ_BENCH, options=player_kernel_options("128k")).sym("NZB_CHAIN_ENTRY") == 0
+    bench = Z80Bench(NZ_BENCH, options=player_48k_options())
+    assert bench.sym("NZB_CHAIN_ENTRY") == 1
+    rng = np.random.default_rng(8)
+    calls = []
+    for _ in range(4):
+        w, x, bias, out = random_call(rng, 20, 504)
+        x[5] = 7                # (at least one unit)
+        calls.append((w, x, bias, 6, out))
+    zero = (w, np.zeros(64, np.int64), bias, 6, out)
+    for w, x, bias, shift, out in calls + [zero] + calls[:1]:
+        check(bench, w, x, bias, shift, out)
+    chain = bench.sym("nz_chain")
+    assert bench.memory[chain + 1] in (0xDD, 0xFD) and bench.memory[chain + 2] == 0x6E
+    at = bench.sym("NZB_FIRST_OPCODE")
+    assert bench.memory[at] == 0x6E
+    bench.poke(at, [0x5E])
+    wrong = 0
+    for w, x, bias, shift, out in calls:
+        got, _ = run_matvec_nz(bench, w, x, bias, shift, out)
+        wrong += not np.array_equal(got, expected(w, x, bias, shift, out))
+    assert wrong == len(calls)
 
 
 def test_a_set_bit_costs_a_unit_a_row():
@@ -589,10 +634,12 @@ def test_a_set_bit_costs_a_unit_a_row():
     assert 32 * 11 < level < 32 * 11 + 300      # (and the level's pass over the list)
 
 
-def test_the_x_bits_sums_at_the_16_bit_bound_are_exact():
+@pytest.mark.parametrize("model", ["128k", "48k player"])
+def test_the_x_bits_sums_at_the_16_bit_bound_are_exact(model):
     """Every weight 127 (u = 255, the largest sums) and x summing to just under and at each level's bound (X's high
-    byte at the level's bit: 255 floor(X / bit) no longer fits HL), x past 255 (three entries), every part's column."""
-    bench = x_bits_bench()
+    byte at the level's bit: 255 floor(X / bit) no longer fits HL), x past 255 (three entries), every part's column;
+    the 128K's options and the 48K player's (its first unit `ld l,(ix+j)`)."""
+    bench = x_bits_bench() if model == "128k" else Z80Bench(NZ_BENCH, options=player_48k_options())
     w = np.full((32, 64), 127)
     bias = np.zeros(32, np.int64)
     out = np.zeros(32, np.int64)
@@ -619,7 +666,7 @@ def test_a_broken_x_bits_unit_or_bound_fails():
         x[rng.choice(64, 40, replace=False)] = rng.integers(1, 504, 40)
         calls.append((np.full((32, 64), 127), x, rng.integers(-3000, 3000, 32), rng.integers(-300, 300, 32)))
     for label, byte in (("NZB_UNIT_STEP", 0x88), ("NZB_WIDE_STEP", 0x23)):
-        bench = Z80Bench(NZ_BENCH, options=player_48k_options())     # (the room for 40 columns' units)
+        bench = wide_room_bench()       # (the room for 40 columns' units and their 85 entries)
         for w, x, bias, out in calls:
             check(bench, w, x, bias, 15, out)
         at = bench.sym(label) - (label == "NZB_UNIT_STEP")      # (the unit's adc a,b; the patch's inc hl)
@@ -633,22 +680,24 @@ def test_a_broken_x_bits_unit_or_bound_fails():
 
 
 def test_the_x_bits_list_takes_85_entries():
-    """With matvec broken (its first byte a ret), in the 48K player's room (the screen's middle third): 85 entries (21
-    x of 300, three each, and 22 of 1) come out exact by the chain alone, 86 go to matvec (ldi's count in C: 85 units
-    a level at most) and come out wrong; so does an x of 504 (NZ_X_MOST 503) and one below 0; and the 128K's room
-    (1,000 bytes, the list's 340 in it) sends the 85 to matvec too: its levels' units would reach the list."""
-    bench = Z80Bench(NZ_BENCH, options=player_48k_options())
+    """With matvec broken (its first byte a ret), in the 48K's room inline (1,984 bytes): 85 entries (21 x of 300,
+    three each, and 22 of 1) come out exact by the chain alone, 86 go to matvec (ldi's count in C: 85 units a level at
+    most) and come out wrong; in the 48K player's room (the screen's middle third, the list in the page below its end:
+    NZB_LIST_IN_PAGE, zx48room38) 64 entries (14 x of 300 and 22 of 1) come out exact and 65 wrong; so does an x of 504
+    (NZ_X_MOST 503) and one below 0; and the 128K's room (1,000 bytes, the list's 340 in it) sends the 85 to matvec
+    too: its levels' units would reach the list."""
     rng = np.random.default_rng(85)
     w = rng.integers(-128, 128, (32, 64))
     bias = rng.integers(-3000, 3000, 32)
     out = rng.integers(-3000, 3000, 32)
-    bench.poke(bench.sym("matvec"), [0xC9])
-    x = np.zeros(64, np.int64)
-    x[:21], x[21:43] = 300, 1
-    check(bench, w, x, bias, 6, out)
-    x[43] = 1
-    with pytest.raises(AssertionError):
+    for bench, wide in ((wide_room_bench(), 21), (Z80Bench(NZ_BENCH, options=player_48k_options()), 14)):
+        bench.poke(bench.sym("matvec"), [0xC9])
+        x = np.zeros(64, np.int64)
+        x[:wide], x[wide:wide + 22] = 300, 1
         check(bench, w, x, bias, 6, out)
+        x[wide + 22] = 1
+        with pytest.raises(AssertionError):
+            check(bench, w, x, bias, 6, out)
     for value in (504, -1):
         x[:] = 0
         x[[3, 40]] = [7, value]

@@ -34,8 +34,9 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,305 (the shipped 48K's since the thirty-eighth round's merges: zx48walk38's att_weights alignment, zx48norms38's
-; MV_HZ_ENDS out of the ladder's room for the norms' products' tables, KV_SCATTER_POPS in); 2,279 (the shipped 48K's since the thirty-seventh round's merge: zx48room37's att_weights in one page, zxfc2_37's fc2 by
+; Bytes: 2,304 (the shipped 48K's since the thirty-eighth round's merges: zx48walk38's att_weights alignment, zx48norms38's
+; MV_HZ_ENDS out of the ladder's room for the norms' products' tables, KV_SCATTER_POPS in, zx48room38's room and the
+; value cache's `.align 2` by the parity of the code before it); 2,279 (the shipped 48K's since the thirty-seventh round's merge: zx48room37's att_weights in one page, zxfc2_37's fc2 by
 ; x's bits, the ladder's MV_HZ_ENDS taken and KV_SCATTER_POPS left out, the file's bytes moving with the spends); 2,302 (the 48K's since zx48room37, thirty-seventh round: att_weights, moved by attention.s's chains and
 ; variables, now within one page, so no page carry in fw_attend's row address and no .align byte before the values,
 ; 3 fewer); 2,305 (since the thirty-sixth round's merges, WP_TOPS_BYTES' 2 among them; 2,303 after zx48fc1g36 and zx48narrow36: fc1 by fw_fc1_planes, FW_FC1_BYTES, 26

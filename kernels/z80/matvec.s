@@ -120,8 +120,8 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,596 (the shipped 48K player's since the thirty-eighth round, zx48norms38: MV_HZ_ENDS out, its room the norms'
-; products' tables' and the small spends'); 2,950 (since the thirty-seventh round's merge: MV_HZ_ENDS taken again in the room zxfc2_37
+; Bytes: 2,583 (the shipped 48K player's since the thirty-eighth round's merges: zx48norms38's MV_HZ_ENDS out, its room
+; the norms' products' tables' and the small spends', 2,596; zx48room38's mv_store_relu left out with FW_FC1_BYTES, 13 fewer); 2,950 (since the thirty-seventh round's merge: MV_HZ_ENDS taken again in the room zxfc2_37
 ; freed, 354 more, with zx48room37's mv_w and mv_x in MEMBOT, 4 fewer; MV_WIDE_PM1 assembles nothing beside it); 2,596 (the shipped 48K player's since the thirty-seventh round: zx48room37's mv_w and mv_x in the ROM
 ; calculator's MEMBOT, SCRATCH_VARIABLES, 4 fewer; zx48proj37's MV_WIDE_PM1, mv_row_narrow's walk, mv_row_any and
 ; mv_wide_sum out, mv_hz_wide and its forms, 126 and 32, its prepare, the pass's flag and matvec's look at a second
@@ -1351,7 +1351,9 @@ mv_part_end:
 MV_STORE_OPS    = $2373         ; mv_store's ld (hl),e and inc hl, and then ld (hl),d
 MV_STORE_OP_3   = $72
 .ifndef MV_SHORT_K                      ; (with it, by the whole address)
+.ifndef FW_FC1_BYTES
         .assert (mv_store_relu & 255) != (MV_STORE_OPS >> 8) && (mv_store_relu & 255) != (mv_store_add & 255), "mv_gate_prepare tells mv_store_relu's jp by its low byte"
+.endif
 .endif
 mv_store_add:
         ld a,(hl)
@@ -1376,6 +1378,7 @@ mv_store_add:
         ld (hl),a
         jp mv_stored
 
+.ifndef FW_FC1_BYTES                    ; (the 48K's fc1 by fc1wide.s's fw_fc1_planes: no call stores by it, 13 bytes)
 ; mv_store_relu - mv_store for a call whose output ReLU follows (fc1's: forward.s),
 ; max(0, the row's output) (sixteenth round: no pass of vecops.s's vec_relu after).
 mv_store_relu:
@@ -1387,6 +1390,7 @@ mv_store_relu:
         inc hl
         ld (hl),d
         jp mv_stored
+.endif
 
 .ifdef MV_COARSE
 .ifndef MV_GATE_SHORT                   ; (its coarse end stores the zeroed rows' 0 itself)

@@ -7,7 +7,7 @@
 ; mv_store_add does. The fast path takes a call of 33..64 columns (matvec's two parts) with a bias, a
 ; shift of 0..15 and every x in -127..384 (..503 with NZ_WIDE_X) whose pieces fit the chain's room (NZ_CHAIN_BYTES: the player's
 ; 1,000 bytes take ~40 columns); with NZ_X_BITS (both players' since the thirty-seventh round) every x in 0..503,
-; at most 85 entries (an x past 255 three) and a chain that fits the room beside them; any other call jumps to matvec (the caller has set mv_store_add as
+; at most 85 entries (an x past 255 three; 64 on the 48K, NZB_LIST_IN_PAGE) and a chain that fits the room beside them; any other call jumps to matvec (the caller has set mv_store_add as
 ; matvec's store: forward.s's fw_dense_add), exact either way. Clobbers AF, BC, DE, HL, IX and the
 ; alternate set (IY kept); runs with interrupts off (SP walks the weights) and gives back the state it
 ; found. With NZ_CHAIN_AT (the 48K player's) the chain lies there, NZ_CHAIN_BYTES of room the player
@@ -38,7 +38,11 @@
 ; (11; `/ adc a,a` 15) a level, one more at the end; the row's end adds -256 X (X = sum x) and 2 b. Written once a
 ; call (nz_bits_prepare): the scan pushes an entry a nonzero x, then each level's pass over the list writes the
 ; units of the entries with its bit (73 T-states a unit more than an entry without it). T-states (the 128K's
-; options, the call below): x of 5 39,261, of 12 40,368, of 50 53,058, every x 0 13,918; a set bit more in a
+; options, the call below): x of 5 39,180, of 12 40,284, of 50 52,968, every x 0 13,846 (39,261, 40,368, 53,058 and
+; 13,918 before zx48room38's count of the list by `or h` and two rrca's, the prefix by add a,$20, carries known
+; clear); the 48K player's (NZ_CHAIN_AT: the chain entered a byte on, its first unit `ld l,(ix+j)`, NZB_CHAIN_ENTRY;
+; the list in one page, NZB_LIST_IN_PAGE) 39,183, 40,207, 52,811, 13,864 (39,596, 40,703,
+; 53,393 and 14,253 before zx48room38: 11 a row fewer, the tail copied 35 more a call); a set bit more in a
 ; 16-bit level 32 x 30 + 73, in a 24-bit one 32 x 34 + 75. The fc2 calls of a reply step, both layers (the kernels'
 ; bench, the engine's z; python benchmarks/z80_fc2_bits.py): the ten's 144,534 -> 119,017 a step.
 ;
@@ -56,8 +60,11 @@
 ; worked out after the scan from each part's first nonzero column, the second part's row by the bits of mv_rows:
 ; 460 fewer a call of 32 rows); ~49 a zero column's scan (45 with
 ; NZ_SCAN_IN_PAGE, the 128K's too: the scan's steps inc l where x lies in one page, patched for 55 a call).
-; Bytes: 560 in the 48K player (zxfc2_37, thirty-seventh round: NZ_X_BITS, the cold part 468, the rows' part 92;
-; 1,640 in the 128K's, with the chain's 1,000); 706 before it (zx48ffn35, thirty-fifth round: NZ_SHORT_MADE, the short pieces made from l's bits,
+; Bytes: 556 in the 48K player (zx48room38, thirty-eighth round: the first unit's rewrite 14 more, the tail's ldir 4,
+; the list's count 8, the second part's prefix by add a,$20 2, three carries known clear 3 and nz_fallback's jr 1
+; fewer, all in the cold part, 464; the rows' part 92) and 1,626 in the 128K's (the count, the prefix, the carries,
+; the jr: 14 fewer); 560 and 1,640 before (zxfc2_37, thirty-seventh round: NZ_X_BITS, the cold part 468, the rows' part 92;
+; the 128K's with the chain's 1,000); 706 before it (zx48ffn35, thirty-fifth round: NZ_SHORT_MADE, the short pieces made from l's bits,
 ; 45 more in its cold part, the once-a-call part 546 -> 591; 661 since zx48spend34: NZ_ROWS_BY_BITS, the second part's
 ; row by mv_rows' bits, 6 more in its cold part; 655 since zx48room30: SHORT_FORMS' jr to the fallback, 2 bytes fewer; 657 since
 ; zxsparse48: the once-a-call part, 542 with MV_SHORT_K's row constants and MV_LEAST_SHIFT's shifts, 4..7 on the shipped soul: no right chain, the left chain 3 steps, 87 bytes
@@ -84,6 +91,22 @@ NZ_X_MOST       = 384
 .endif
 .endif
         .assert 2 * (64 * 128 * NZ_X_MOST + 32768) < $800000, "|2 (W x + b)| must fit A:HL's 24 bits (x <= NZ_X_MOST)"
+; NZB_CHAIN_ENTRY: where the rows enter the chain; a byte on with NZ_X_BITS at NZ_CHAIN_AT (the 48K's, thirty-eighth
+; round, zx48room38): its top level's first unit `ld l,(ix+j)`, no add. The inline chain (the 128K's) is run from its start.
+; NZB_LIST_IN_PAGE (the same, the 48K's: its room ends on a page): the list at most NZB_MOST_ENTRIES = 64 entries, in
+; the page below the room's end, so that a level's test steps over an entry by inc l (8 T-states fewer); else 85.
+.ifdef NZ_CHAIN_AT
+.ifdef NZ_X_BITS
+NZB_CHAIN_ENTRY = 1
+NZB_LIST_IN_PAGE = 1
+NZB_MOST_ENTRIES = 256 / 4
+.endif
+.endif
+.ifndef NZB_CHAIN_ENTRY
+NZB_CHAIN_ENTRY = 0
+NZB_LIST_IN_PAGE = 0
+NZB_MOST_ENTRIES = 85           ; (ldi's count in C)
+.endif
 .ifndef NZ_CHAIN_BYTES
 NZ_CHAIN_BYTES  = 1116          ; the chain's room (a player's build sets its own): 24 columns of the most bytes
 .endif
@@ -217,7 +240,7 @@ NZ_H1_BYTES = * - nz_h1_piece
 ; last doubling, so that a row sums 2 sum u x with u = w + 128 the stored weight (D and B 0); its end adds
 ; -256 X (X = sum x, patched) and 2 b. A level's sums fit HL while 255 floor(X / 2^b) does (X's high byte below
 ; the level's bit): its units and doubling without their adc (`adc a,b`, `adc a,a`: 4 T-states each), A 0. The
-; chain's room holds the list too: a level whose units could reach it, or more than 85 entries (ldi's count),
+; chain's room holds the list too: a level whose units could reach it, or more than 85 entries (ldi's count; 64 with NZB_LIST_IN_PAGE),
 ; sends the call to matvec. x below 0 or past NZ_X_MOST: matvec's.
 
 ; nz_bits_prepare - (NZ_X_BITS) matvec_nz's scan into the list and the chain's writing, after nz_cols1
@@ -243,9 +266,8 @@ nzb_next:
         inc c
         djnz nzb_scan
         ld a,(NZB_PREFIX)
-        cp $FD
-        jr z,nzb_scanned
-        ld a,$FD                ; the second part: its rows by IY
+        add a,$FD - $DD         ; the second part's rows by IY ($DD to $FD; a carry past the second part)
+        jr c,nzb_scanned
         ld (NZB_PREFIX),a
         ld b,MV_MAX_COLS
         jr nzb_part
@@ -304,27 +326,22 @@ nzb_scanned:
         ld sp,(NZ_SAVED_SP)
         ld (NZB_LIST),hl
         ex de,hl
-        ld hl,nz_chain_end
-        or a
-        sbc hl,de               ; 4 n
-        srl h
-        rr l
-        srl h
-        rr l                    ; n
+        ld hl,nz_chain_end      ; (no carry: add hl,sp's)
+        sbc hl,de               ; 4 n (n <= 3 * 64: H <= 3, L's low 2 bits 0)
+        .assert 4 * 3 * 2 * MV_MAX_COLS < 1024, "n from 4 n by `or h` and two rrca's needs 4 n < 1024"
         ld a,l
-        cp 86
-        jp nc,nz_fallback       ; (ldi's count in C: 85 units a level at most)
+        or h
+        rrca
+        rrca                    ; n
+        cp NZB_MOST_ENTRIES + 1
+        jp nc,nz_fallback       ; (ldi's count in C: 85 units a level at most; 64 with the list in one page)
         ld (NZB_COUNT),a
-        ld b,h
-        ld c,l
-        add hl,hl
-        add hl,hl
-        add hl,bc
-        ld bc,2 + 2 + 3
+        add a,2 + 2 + 3
+        ld c,a
+        ld b,0
         add hl,bc               ; a level's most bytes: its doubling, 5 n, and the chain's end
         ex de,hl
-        or a
-        sbc hl,de
+        sbc hl,de               ; (no carry from add hl,bc: 5 n + 7 < 65,536)
         ld (NZB_ROOM),hl        ; (the list less them: a level starts at most there)
         push iy
         pop hl                  ; X
@@ -348,8 +365,7 @@ nzb_scanned:
         pop bc                  ; BC': the first part's row stride, DE': the second part's (nz_row adds them)
         ld de,MV_MAX_COLS
         exx
-        or a
-        sbc hl,de
+        sbc hl,de               ; (no carry: the stride's add a,e)
         push hl
         pop ix
         ld hl,(mv_w)
@@ -402,7 +418,7 @@ nzb_sixteen:
 NZB_ROOM = * - 2
         or a
         sbc hl,de
-        jp c,nz_fallback
+        jr c,nz_fallback
         jr nzb_units            ; (patched: jr +0 after the top level)
 NZB_FIRST_JR = * - 1
         nzb_write_pair $29, $8F, NZB_DOUBLE_STEP     ; add hl,hl / adc a,a
@@ -417,10 +433,17 @@ nzb_entry_test:
         and 0                   ; (patched: the level's bit)
 NZB_MASK = * - 1
         jr nz,nzb_unit
+.if NZB_LIST_IN_PAGE
+        inc l
+        inc l
+        inc l
+        inc l
+.else
         inc hl
         inc hl
         inc hl
         inc hl
+.endif
         djnz nzb_entry_test
         jr nzb_level_end
 nzb_unit:
@@ -437,7 +460,20 @@ nzb_level_end:
         srl a
         ld c,a
         jr nz,nzb_level
-nzb_levels_done:
+.if NZB_CHAIN_ENTRY
+        ld hl,(nz_chain + 1)    ; H: the top level's first unit's j (A:HL is 0 where a row enters the chain: its
+        ld l,$6E                ; first unit `ld l,(ix+j)`, no add; a 24-bit level's adc a,b after it adds 0)
+NZB_FIRST_OPCODE = * - 1
+        ld (nz_chain + 2),hl
+        ld a,(nz_chain)         ; its prefix, one byte on: the rows enter at nz_chain + NZB_CHAIN_ENTRY
+        ld (nz_chain + 1),a
+.endif
+nzb_levels_done:                ; (every x 0: the chain its tail alone, right from any of its first 3 bytes)
+.if NZB_CHAIN_ENTRY
+        ld hl,nzb_chain_tail    ; (copied: 4 bytes fewer than written one by one, 35 T-states a call more)
+        ld bc,NZB_TAIL_BYTES
+        ldir                    ; (BC 0: B 0 through the rows)
+.else
         ex de,hl
         ld (hl),$29             ; the last doubling: 2 sum u x
         inc hl
@@ -448,10 +484,20 @@ nzb_levels_done:
         ld (hl),<nz_end
         inc hl
         ld (hl),>nz_end
+.endif
         nz_out_delta
+.if NZB_CHAIN_ENTRY == 0
         ld b,0                  ; (B: 0 through the rows)
+.endif
         ld sp,(mv_bias)         ; SP: the bias's walk (the rows' weights by IX and IY)
         jp nz_row
+.if NZB_CHAIN_ENTRY
+nzb_chain_tail:                 ; (copied to the chain's end, not run here)
+        add hl,hl               ; the last doubling: 2 sum u x
+        adc a,a
+        jp nz_end
+NZB_TAIL_BYTES = * - nzb_chain_tail
+.endif
         .endmacro
 
 ; nz_bits_row - (NZ_X_BITS) a row's start: IX and IY on to its parts' weights (strides in BC', DE'), A:HL 0
@@ -954,9 +1000,12 @@ NZ_ROW_CONST = * - 2
         ld a,$80                ; (no carry out of A before a piece of h: the end adds the top byte)
 .endif
 .ifdef NZ_CHAIN_AT
-        jp NZ_CHAIN_AT          ; (the chain where the player has room for it at run time: the 48K's screen)
+        jp NZ_CHAIN_AT + NZB_CHAIN_ENTRY    ; (the chain where the player has room for it at run time: the 48K's screen)
 nz_chain = NZ_CHAIN_AT
 nz_chain_end = nz_chain + NZ_CHAIN_BYTES
+.if NZB_LIST_IN_PAGE
+        .assert (nz_chain_end & 255) == 0, "NZB_LIST_IN_PAGE: the list's page must end where the chain's room does"
+.endif
 .else
 nz_chain:                       ; (the chain follows; its end a jp to nz_end)
         .res NZ_CHAIN_BYTES

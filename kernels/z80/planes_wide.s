@@ -16,7 +16,8 @@
 ; then sum w x by arith.s's mul16s in 32 bits, sra32 and sat32to16: slow and exact.
 ; T-states: ~38,300 a row (tests/test_zx_planes48.py, random w and x; 32 rows of an
 ; xn ~1.23M, against wp_rows' ~1,750): correctness first, for a call no shipped prompt makes.
-; Bytes: 790 (in the 48K player since zx48spend36: fw_out_bytes' first list by one whole-word test a row, 5 fewer);
+; Bytes: 788 (in the 48K player since zx48room38: two or a's before sbc hl,de whose carry is known clear);
+; 790 (in the 48K player since zx48spend36: fw_out_bytes' first list by one whole-word test a row, 5 fewer);
 ; 795 (since the thirty-sixth round's merge of zx48logit36: fw_out_bytes, WP_TOPS_BYTES'
 ; exact rows and bounds, 331, and out's marks' fix and flip left out, 40 fewer); 504 (since zx48fc1g36 and zx48narrow36: 62 of them its macros expanded
 ; in fc1wide.s's fg_rows_wide, FW_FC1_BYTES; wp_rows_wide 223 with WP_NARROW_BITS' class
@@ -475,8 +476,7 @@ fw_out_scan:                    ; (HL the least kept, A fw_lg_chose: 1 by the pl
         or a
         jr z,@take              ; (the first row left)
         ld hl,(fw_out_best)
-        or a
-        sbc hl,de
+        sbc hl,de               ; (no carry: or a's)
         jr nc,@not              ; (a tie keeps the lower id)
 @take:  ld (fw_out_best),de
         pop hl
@@ -527,8 +527,7 @@ fw_out_bytes:
         add hl,hl
         add hl,hl
         add hl,hl
-        add hl,hl
-        or a
+        add hl,hl               ; (16 S < 65,536: no carry)
         sbc hl,de               ; 15 S (S <= 4,095)
         call fw_wb_ceil         ; ceil(15 S / M), DE = fw_wb_bounds' c
         add hl,de               ; c
