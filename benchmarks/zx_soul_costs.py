@@ -17,7 +17,8 @@ Each phase's T-states a step are fitted by least squares on its counts (a consta
 that never varies over the steps gets no price, "constant"), and each price times its mean count is what that property
 costs a step. Then the soul's static properties: q's, k's, v's and fc1's rows whose weights all lie in -64..63
 (narrow: planes.s and fc1planes.s skip their plane 6, 4 bytes a row fewer on the 48K's tape and a plane's work less a
-call) and -32..31 (fc1's class 2: planes 6 and 5), and fc2's inputs at 0.
+call) and -32..31 (fc1's class 2: planes 6 and 5), and fc2's inputs at 0. A soul the 48K player does not build for
+(an undertrained checkpoint's shifts, say) gets its counts alone, unpriced.
 
     python benchmarks/zx_soul_costs.py [TEXT | --everyday | --prompts FILE] [--soul SOUL.bin [--tokenizer TOKENIZER.json]]
 """
@@ -29,6 +30,7 @@ import collections
 
 import numpy as np
 
+from soulterm.asm.errors import AsmError
 from soulterm.player.bench import add_prompt_arguments, chosen_prompts
 from soulterm.soul import spec
 from soulterm.soul.benchmark import add_soul_arguments, soul_files
@@ -37,7 +39,7 @@ from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.fc1_planes import row_class
 from soulterm.zx.kernelbench import forward_turn, has_records, player_bench
-from soulterm.zx.soul_layout import PLANE_GROUPS, plane_classes
+from soulterm.zx.soul_layout import PLANE_GROUPS, LayoutError, plane_classes
 from z80_step_phases import step_phases
 
 NARROW_KEY = 1024           # planekeys48.s: a key with every word in -1024..1023 is scored one plane fewer
@@ -118,6 +120,18 @@ def static_counts(soul) -> list[str]:
     return lines
 
 
+def print_counts(engine: Engine, tokenizer: Tokenizer, prompts: list[str], soul) -> None:
+    """step_counts' means a reply step over `prompts`' turns, unpriced (a soul the 48K player cannot take)."""
+    counts = [step for prompt in prompts for step in step_counts(engine, tokenizer.encode_turn(prompt))]
+    print(f"{len(counts)} reply steps")
+    for layer in range(spec.N_LAYERS):
+        for start, names in phase_counts(layer).items():
+            print(f"  {start:18} " + ", ".join(f"{name} {np.mean([step[name] for step in counts]):,.1f}"
+                                                for name in names))
+    for line in static_counts(soul):
+        print(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_prompt_arguments(parser)
@@ -126,7 +140,14 @@ def main() -> None:
     soul_path, tokenizer_path = soul_files(args)
     soul, tokenizer = load_soul(soul_path), Tokenizer.load(tokenizer_path)
     engine = Engine(soul)
-    bench = player_bench(soul, tokenizer, "48k")
+    prompts = chosen_prompts(args)
+    try:
+        bench = player_bench(soul, tokenizer, "48k")
+    except (AsmError, LayoutError) as error:
+        print(f"{soul_path}: the 48K player does not build for this soul ({str(error).splitlines()[0]}): "
+              f"the counts alone")
+        print_counts(engine, tokenizer, prompts, soul)
+        return
     phases: list[collections.Counter] = []
     plain_call = bench.call
 
@@ -138,7 +159,7 @@ def main() -> None:
 
     bench.call = call
     counts: list[collections.Counter] = []
-    for prompt in chosen_prompts(args):
+    for prompt in prompts:
         context = tokenizer.encode_turn(prompt)
         forward_turn(bench, engine, context, records=has_records(bench))
         counts += step_counts(engine, context)
