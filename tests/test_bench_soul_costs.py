@@ -50,3 +50,18 @@ def test_the_prices_on_the_shipped_soul(monkeypatch, capsys):
     assert rows * z80_fc2_bits.UNIT <= price <= 2 * rows * z80_fc2_bits.WIDE_UNIT
     assert any(line.startswith("layer 1: rows in -64..63: q ") for line in out)
     assert out[-1].startswith("q, k and v's narrow rows leave ") and "bytes of plane 6" in out[-1]
+
+
+def test_a_soul_the_48k_does_not_take_gets_its_counts_alone(monkeypatch, capsys):
+    from soulterm.zx.soul_layout import LayoutError
+
+    def refuse(*_args, **_kwargs):
+        raise LayoutError("out's shift outside planes.s's range")
+
+    monkeypatch.setattr(costs, "player_bench", refuse)
+    monkeypatch.setattr(sys, "argv", ["zx_soul_costs.py", "hello"])
+    costs.main()
+    out = capsys.readouterr().out.splitlines()
+    assert "does not build for this soul (out's shift outside planes.s's range): the counts alone" in out[0]
+    assert out[1].endswith("reply steps") and "l0 fc2 x bits" in out[2] and " = " not in out[2]
+    assert out[-1].startswith("q, k and v's narrow rows leave ")
