@@ -8,9 +8,13 @@ phases' costs depend on (step_counts):
 
 - fc2: the set bits of its x (ReLU's outputs: nzmatvec.s's NZ_X_BITS adds a row's weight once a set bit);
 - fc1: the rows ReLU leaves at 0 (what fc1planes.s's gate can prove 0 and stop early on);
-- the heads: the positions, the position-dimensions of attention weight 0 and of weight 2 or more (the means' walk
-  takes a weight of 0 in a few T-states, one of 2 or more by a product), the key-and-head pairs with a word beyond
-  -1024..1023 (planekeys48.s scores a narrow key one plane fewer);
+- the heads: the position-dimensions of attention weight 0, of 1 and of 2 or more (the means' walk takes a weight of
+  0 in a few T-states, one of 2 or more by a product; their sum is the positions' work), the key-and-head pairs with
+  a word beyond -1024..1023 but not -2048..2047 (planekeys48.s scores a narrow key one plane fewer), those beyond
+  -2048..2047 ("far": one sets at_wide_planes, and every head of the turn then takes the old dot, each key's head
+  rebuilt by pl_rebuild_key, ~7,800 T-states: a cliff, not a price, which `--routines` shows), the
+  heads whose q's positive or negative words sum past 16,384 (the old dot too) and the head-dimensions with a v
+  beyond -256..255 (the walk's slow dimension);
 - proj: the attention means' words beyond -128..127 (matvec.s's wide columns).
 
 Each phase's T-states a step are fitted by least squares on its counts (a constant, then T-states a unit; a count
@@ -21,6 +25,7 @@ call) and -32..31 (fc1's class 2: planes 6 and 5), and fc2's inputs at 0. A soul
 (an undertrained checkpoint's shifts, say) gets its counts alone, unpriced.
 
     python benchmarks/zx_soul_costs.py [TEXT | --everyday | --prompts FILE] [--soul SOUL.bin [--tokenizer TOKENIZER.json]]
+                                       [--routines N]
 """
 
 from __future__ import annotations
@@ -45,6 +50,9 @@ from z80_step_phases import step_phases
 NARROW_KEY = 1024           # planekeys48.s: a key with every word in -1024..1023 is scored one plane fewer
 ONE_BYTE = 128              # matvec.s: an x in -128..127 is one byte
 WIDE_WEIGHT = 2             # the means' walk: a weight of 2 or more is a product, 0 and 1 are not
+PLANES_KEY = 2048           # planekeys48.s: a key beyond -2048..2047 (planes 12..15 not 0) is scored by the old dot
+Q_SUM_LIMIT = 16384         # planekeys48.s's PL_SUM_LIMIT: a head whose q's positive or negative words sum past it too
+WIDE_V = 256                # the means' walk: a dimension with a v beyond -256..255 takes @dimension_slow
 
 
 def phase_counts(layer: int) -> dict:
@@ -53,7 +61,8 @@ def phase_counts(layer: int) -> dict:
     return {f"layer {layer}'s fc2": (f"l{layer} fc2 x bits",),
             f"layer {layer}'s fc1": (f"l{layer} fc1 rows at 0",),
             f"layer {layer}'s heads": (f"l{layer} weights 0", f"l{layer} weights 1", f"l{layer} weights >= 2",
-                                       f"l{layer} wide keys"),
+                                       f"l{layer} wide keys", f"l{layer} far keys", f"l{layer} big q heads",
+                                       f"l{layer} wide v dims"),
             f"layer {layer}'s proj": (f"l{layer} wide means",)}
 
 
@@ -78,8 +87,16 @@ def step_counts(engine: Engine, context: list[int]) -> list[collections.Counter]
                 counts[f"l{layer} weights 1"] = spec.HEAD_DIM * int(np.count_nonzero(weights == 1))
                 counts[f"l{layer} weights >= 2"] = spec.HEAD_DIM * int(np.count_nonzero(weights >= WIDE_WEIGHT))
                 keys = state.keys[layer, :position + 1]                 # (positions, heads, dims)
+                far = ((keys < -PLANES_KEY) | (keys >= PLANES_KEY)).any(axis=2)
                 counts[f"l{layer} wide keys"] = int(np.count_nonzero(
-                    ((keys < -NARROW_KEY) | (keys >= NARROW_KEY)).any(axis=2)))
+                    ((keys < -NARROW_KEY) | (keys >= NARROW_KEY)).any(axis=2) & ~far))
+                counts[f"l{layer} far keys"] = int(np.count_nonzero(far))
+                q = engine.layers[layer].qkv_of(by_name[f"l{layer}.qkv"])[0].reshape(spec.N_HEADS, spec.HEAD_DIM)
+                counts[f"l{layer} big q heads"] = int(np.count_nonzero((np.where(q > 0, q, 0).sum(axis=1) >= Q_SUM_LIMIT)
+                                                                       | (np.where(q < 0, q, 0).sum(axis=1) < -Q_SUM_LIMIT)))
+                values = state.values[layer, :position + 1]             # (positions, heads, dims)
+                counts[f"l{layer} wide v dims"] = int(np.count_nonzero(
+                    ((values < -WIDE_V) | (values >= WIDE_V)).any(axis=0)))
                 means = np.asarray(by_name[f"l{layer}.proj"])
                 counts[f"l{layer} wide means"] = int(np.count_nonzero((means < -ONE_BYTE) | (means >= ONE_BYTE)))
             steps.append(counts)
@@ -136,6 +153,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_prompt_arguments(parser)
     add_soul_arguments(parser)
+    parser.add_argument("--routines", type=int, default=0, metavar="N",
+                        help="each phase's N costliest routines a step too (default 0: none)")
     args = parser.parse_args()
     soul_path, tokenizer_path = soul_files(args)
     soul, tokenizer = load_soul(soul_path), Tokenizer.load(tokenizer_path)
@@ -149,13 +168,14 @@ def main() -> None:
         print_counts(engine, tokenizer, prompts, soul)
         return
     phases: list[collections.Counter] = []
+    routines: dict = collections.defaultdict(collections.Counter)
     plain_call = bench.call
 
     def call(routine, max_t_states=50_000_000, interrupts=False):
         if routine != "forward_step":
             return plain_call(routine, max_t_states, interrupts)
         phases.append(collections.Counter())
-        return step_phases(bench, phases[-1], collections.defaultdict(collections.Counter), layer_0=True)
+        return step_phases(bench, phases[-1], routines, layer_0=True)
 
     bench.call = call
     counts: list[collections.Counter] = []
@@ -181,6 +201,9 @@ def main() -> None:
                 parts.append(f"{name} {mean:,.1f} x {price:,.1f} = {price * mean:,.0f}")
             print(f"  {start:18} {costs.mean():>9,.0f} a step = {constant:,.0f} + " + " + ".join(parts)
                   + f"  (R^2 {r_squared:.2f})")
+            if args.routines:
+                by_routine = sum((t for phase, t in routines.items() if phase.startswith(start)), collections.Counter())
+                print("    " + ", ".join(f"{name} {t / steps:,.0f}" for name, t in by_routine.most_common(args.routines)))
     fc2_inputs = np.array([[step[f"l{layer} fc1 rows at 0"] for layer in range(spec.N_LAYERS)] for step in counts])
     print(f"fc2's inputs at 0: {fc2_inputs.sum() / (fc2_inputs.size * spec.FFN_DIM):.1%}")
     for line in static_counts(soul):
