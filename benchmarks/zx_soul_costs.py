@@ -21,7 +21,8 @@ Each phase's T-states a step are fitted by least squares on its counts (a consta
 that never varies over the steps gets no price, "constant"), and each price times its mean count is what that property
 costs a step. Then the soul's static properties: q's, k's, v's and fc1's rows whose weights all lie in -64..63
 (narrow: planes.s and fc1planes.s skip their plane 6, 4 bytes a row fewer on the 48K's tape and a plane's work less a
-call) and -32..31 (fc1's class 2: planes 6 and 5), and fc2's inputs at 0. A soul the 48K player does not build for
+call) and -32..31 (fc1's class 2: planes 6 and 5), the bytes they leave off (bytes the 48K's ladder turns into speed),
+and fc2's inputs at 0. A soul the 48K player does not build for
 (an undertrained checkpoint's shifts, say) gets its counts alone, unpriced.
 
     python benchmarks/zx_soul_costs.py [TEXT | --everyday | --prompts FILE] [--soul SOUL.bin [--tokenizer TOKENIZER.json]]
@@ -42,7 +43,7 @@ from soulterm.soul.benchmark import add_soul_arguments, soul_files
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.fc1_planes import row_class
+from soulterm.zx.fc1_planes import row_bytes, row_class
 from soulterm.zx.kernelbench import forward_turn, has_records, player_bench
 from soulterm.zx.soul_layout import PLANE_GROUPS, LayoutError, plane_classes
 from z80_step_phases import step_phases
@@ -123,7 +124,7 @@ def fit_prices(costs: np.ndarray, counts: np.ndarray) -> tuple[float, list, floa
 def static_counts(soul) -> list[str]:
     """The soul's narrow rows (q, k, v by plane_classes; fc1 by row_class) and what they leave off the 48K's tape."""
     lines = []
-    saved = 0
+    saved = fc1_saved = 0
     for layer in range(spec.N_LAYERS):
         parts = []
         for name in ("q", "k", "v"):
@@ -131,9 +132,12 @@ def static_counts(soul) -> list[str]:
             saved += narrow * PLANE_GROUPS
             parts.append(f"{name} {narrow}/{spec.EMBED_DIM}")
         classes = collections.Counter(row_class(row) for row in soul[f"l{layer}.fc1_w"].values)
+        fc1_saved += sum(count * (row_bytes(0, byte_masks=True) - row_bytes(kind, byte_masks=True))
+                         for kind, count in classes.items())
         parts.append(f"fc1 {classes[1] + classes[2]}/{spec.FFN_DIM} ({classes[2]} within -32..31)")
         lines.append(f"layer {layer}: rows in -64..63: " + ", ".join(parts))
-    lines.append(f"q, k and v's narrow rows leave {saved} bytes of plane 6 off the 48K's tape")
+    lines.append(f"q, k and v's narrow rows leave {saved} bytes of plane 6 off the 48K's tape, fc1's {fc1_saved} "
+                 f"of planes 6 and 5 (FW_FC1_BYTES' byte masks)")
     return lines
 
 
