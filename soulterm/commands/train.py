@@ -61,8 +61,8 @@ def configure(parser) -> None:
                              "inputs are 0 (faster on the C64; default 0: off)")
     parser.add_argument("--attention-sharpness", type=float, default=None, metavar="L",
                         help="add L x the mean entropy of the attention weights to the loss, so "
-                             "that attention takes fewer positions (faster on the Spectrum; "
-                             "default 0: off)")
+                             "that attention takes fewer positions (a study: slower on the "
+                             "Spectrum, docs/soul.md; default 0: off)")
 
 
 def run(args) -> int:
