@@ -31,12 +31,20 @@ def test_the_counts_are_the_engines_steps():
     steps = costs.step_counts(engine, context)
     reply = engine.reply(tokenizer, "hello")
     assert reply.ended and len(steps) == 1 + len(reply.ids)     # (the last prompt position's and each reply id's)
-    for step in steps:
+    state, tokens = engine.new_state(), list(context) + reply.ids
+    for position, token in enumerate(tokens):
+        inputs: list = []
+        engine.step(state, token, inputs)
+        if position < len(context) - 1:
+            continue
+        step = steps[position - len(context) + 1]
         for layer in (0, 1):
-            assert 0 <= step[f"l{layer} fc1 rows at 0"] <= 64
-            # every position-dimension has one weight: 0, 1 or 2 and more
+            z = next(x for name, x, _ in inputs if name == f"l{layer}.fc2_w")
+            assert step[f"l{layer} fc2 x bits"] == sum(bin(int(x)).count("1") for x in z)
+            assert step[f"l{layer} fc1 rows at 0"] == int(np.count_nonzero(z == 0))
+            # every position-dimension so far has one weight: 0, 1, or 2 and more (4 heads of 8)
             weights = sum(step[f"l{layer} weights {kind}"] for kind in ("0", "1", ">= 2"))
-            assert weights % (4 * 8) == 0 and weights // 32 <= len(context) + len(reply.ids)
+            assert weights == 4 * 8 * (position + 1)
 
 
 def test_the_prices_on_the_shipped_soul(monkeypatch, capsys):
