@@ -437,3 +437,34 @@ def test_a_run_resumes_only_with_the_norm_gain_it_was_trained_with(tmp_path):
     with pytest.raises(TrainingError, match="--norm-gain 1, not 0.5"):
         run_collecting(tiny_config(tmp_path, epochs=4, eval_every=2, norm_gain=0.5))
     run_collecting(tiny_config(tmp_path, epochs=4, eval_every=2, norm_gain=0.5, fresh=True))
+
+
+def _attention_entropy(out) -> float:
+    """The mean entropy (nats) of the integer engine's attention weights, every head, layer and position, replying
+    to the tiny prompts."""
+    soul, tokenizer = load_soul(out / "soul.bin"), Tokenizer.load(out / "tokenizer.json")
+    engine, entropies = Engine(soul), []
+    for prompt in ("hello", "how are you", "who are you", "bye", "story"):
+        state = engine.new_state()
+        for token in tokenizer.encode_turn(prompt):
+            engine.step(state, token)
+            for lut in state.last.attention_lut:
+                p = lut / lut.sum(axis=-1, keepdims=True)
+                entropies += list(-np.where(p > 0, p * np.log(np.where(p > 0, p, 1)), 0).sum(axis=-1))
+    return float(np.mean(entropies))
+
+
+def test_attention_sharpness_leaves_the_exported_souls_attention_sharper(tmp_path):
+    """attention_sharpness (off by default) adds the attention's mean entropy to the loss: trained with a strong one,
+    the integer engine's attention weights are less spread over the positions."""
+    from soulterm.soul.train_config import TrainConfig
+
+    assert TrainConfig().attention_sharpness == 0.0
+    run_collecting(tiny_config(tmp_path / "free", epochs=40, eval_every=40))
+    run_collecting(tiny_config(tmp_path / "sharp", epochs=40, eval_every=40, attention_sharpness=1.0))
+    assert _attention_entropy(tmp_path / "sharp" / "out") < 0.8 * _attention_entropy(tmp_path / "free" / "out")
+
+
+def test_cli_refuses_a_negative_attention_sharpness(tmp_path, capsys):
+    rc = main(["train", "--attention-sharpness", "-1", "--epochs", "1", "--output", str(tmp_path / "out")])
+    assert rc != 0 and "--attention-sharpness must be 0 or more" in capsys.readouterr().err

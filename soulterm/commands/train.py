@@ -59,6 +59,10 @@ def configure(parser) -> None:
     parser.add_argument("--ffn-sparsity", type=float, default=None, metavar="L",
                         help="add L x the mean ReLU output to the loss, so that more of fc2's "
                              "inputs are 0 (faster on the C64; default 0: off)")
+    parser.add_argument("--attention-sharpness", type=float, default=None, metavar="L",
+                        help="add L x the mean entropy of the attention weights to the loss, so "
+                             "that attention takes fewer positions (a study: slower on the "
+                             "Spectrum, docs/soul.md; default 0: off)")
 
 
 def run(args) -> int:
@@ -106,6 +110,10 @@ def run(args) -> int:
         if not args.ffn_sparsity >= 0:
             raise CommandError("--ffn-sparsity must be 0 or more")
         config.ffn_sparsity = args.ffn_sparsity
+    if args.attention_sharpness is not None:
+        if not args.attention_sharpness >= 0:
+            raise CommandError("--attention-sharpness must be 0 or more")
+        config.attention_sharpness = args.attention_sharpness
     display = ProgressDisplay(sys.stdout, config.eval_every)
     stop = StopFlag()
     previous = signal.signal(signal.SIGINT, stop.request)

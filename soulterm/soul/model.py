@@ -142,6 +142,10 @@ class SoulModel(nn.Module):
         # output of each layer (real units), for TrainConfig.ffn_sparsity's L1 penalty.
         self.track_ffn = False
         self.ffn_activity = torch.zeros(())
+        # Training only: when set, every forward pass sums in `attention_entropy` the mean
+        # entropy of each layer's attention weights, for TrainConfig.attention_sharpness.
+        self.track_attention = False
+        self.attention_entropy = torch.zeros(())
         # With fixed norm gains (fix_norm_gains), the matrices a norm feeds (q, k, v, fc1
         # and out) are used, and exported, as this multiple of their parameters: the
         # scale learned gains would give lives in the matrix, whose per-tensor shift
@@ -198,6 +202,7 @@ class SoulModel(nn.Module):
         _, length = tokens.shape
         self.range_excess = torch.zeros((), device=tokens.device)
         self.ffn_activity = torch.zeros((), device=tokens.device)
+        self.attention_entropy = torch.zeros((), device=tokens.device)
         te, pe = fake_quant_weight(self.te), fake_quant_weight(self.pe)
         h = q88(te[tokens] + pe[:length])                        # (B, T, 32)
         for layer in self.layers:
@@ -238,6 +243,7 @@ class SoulModel(nn.Module):
         if not self.exact_attention:
             scores = scores.masked_fill(~causal, float("-inf"))
             weights = torch.softmax(scores / 16.0, dim=-1)        # LUT[d] = 255 exp(-d / 16)
+            self._track_entropy(weights)
             return q88((weights @ v).transpose(1, 2).reshape(batch, length, heads * dim))
         # As the integer engine: f = floor(score), w = LUT[min(127, max f - f)], floor division.
         f = _straight_through(scores, torch.floor(scores))
@@ -246,8 +252,16 @@ class SoulModel(nn.Module):
         lut = 255.0 * torch.exp(-d / 16.0)                       # rounded: SPEC's exp table
         lut = _straight_through(lut, torch.clamp(torch.round(lut), 1.0, 255.0))
         lut = torch.where(d >= 127, torch.zeros_like(lut), lut)
+        self._track_entropy(lut / lut.sum(dim=-1, keepdim=True))
         out = (lut @ v) / lut.sum(dim=-1, keepdim=True)
         return q88(out.transpose(1, 2).reshape(batch, length, heads * dim))
+
+    def _track_entropy(self, weights: torch.Tensor) -> None:
+        """Add the mean entropy of attention `weights` (B, H, T, T; each row sums to 1) to
+        attention_entropy when track_attention is set."""
+        if self.track_attention:
+            terms = torch.where(weights > 0, weights * torch.log(weights.clamp(min=1e-30)), torch.zeros_like(weights))
+            self.attention_entropy = self.attention_entropy - terms.sum(dim=-1).mean()
 
 
 _NORM_FED = ("q", "k", "v", "fc1_w", "out")     # the matrices whose input is a norm's output

@@ -79,6 +79,12 @@ class TrainConfig:
     # units, both layers), an L1 push that leaves more of fc2's inputs exactly 0, which
     # kernels/matvec.s's sparse calls skip. 0 turns it off; the numerics do not change.
     ffn_sparsity: float = 0.0
+    # Attention sharpness (issue 16, docs/soul.md "Run Z: a soul for the Z80"): the loss adds
+    # attention_sharpness x the mean entropy (nats) of every head's attention weights (both layers,
+    # every position), which pushes the weights to few positions (the Spectrum's means' walk takes a
+    # weight of 0 quicker than one of 2 or more). Measured slower, not faster: sharp weights need large
+    # keys, past what the 48K's key planes score (run A5). 0 turns it off; the numerics do not change.
+    attention_sharpness: float = 0.0
     # Fixed RMSNorm gains (issue 13): > 0 holds every norm's gains at this value instead
     # of learning them, so a normalised activation is at most sqrt(32) x norm_gain (an
     # RMS of 1 at most): with 1.0 no input of q/k/v, fc1 or the logits is ever "wide",

@@ -315,6 +315,7 @@ class _Run:
         total, count = 0.0, 0
         self.model.range_limit = cfg.range_limit if cfg.range_penalty > 0 else None
         self.model.track_ffn = cfg.ffn_sparsity > 0
+        self.model.track_attention = cfg.attention_sharpness > 0
         for start in range(0, n, size):
             rows = order[start: start + size] if order is not None else slice(None)
             logits = self.model(inputs[rows])
@@ -323,6 +324,8 @@ class _Run:
                 loss = loss + cfg.range_penalty * self.model.range_excess
             if cfg.ffn_sparsity > 0:
                 loss = loss + cfg.ffn_sparsity * self.model.ffn_activity
+            if cfg.attention_sharpness > 0:
+                loss = loss + cfg.attention_sharpness * self.model.attention_entropy
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
