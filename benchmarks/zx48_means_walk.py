@@ -36,7 +36,7 @@ from soulterm.soul import spec
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.kernelbench import player_bench, single_stepped_turns
+from soulterm.zx.kernelbench import player_bench, reply_step_states, single_stepped_turns
 from z80_profile import routine_of
 
 # the means code's routines whose local labels are charged (the rest of a step is not counted here)
@@ -111,45 +111,37 @@ def activation_census(prompts, tokenizer, engine, leading=True, uncounted=False)
     head's first nonzero weight (AT_SKIP_LEADING_ZEROS); `uncounted`: it ends on the last (AT_ZEROS_UNCOUNTED,
     thirty-eighth round)."""
     census = collections.Counter()
-    for prompt in prompts:
-        context = tokenizer.encode_turn(prompt)
-        reply = engine.reply(tokenizer, prompt)
-        tokens = context + reply.ids
-        state = engine.new_state()
-        for position, token in enumerate(tokens[:spec.CONTEXT]):
-            engine.step(state, token)
-            if position < len(context) - 1:
-                continue
-            census["steps"] += 1
-            for layer in range(spec.N_LAYERS):
-                values = state.values[layer, :position + 1]             # (t + 1, heads, dims)
-                lut = state.last.attention_lut[layer]                    # (heads, t + 1)
-                narrow = (values >= -128) & (values <= 127)
-                census["position-dimensions"] += values.size
-                census["v outside -128..127"] += int((~narrow).sum())
-                census["v outside -256..255"] += int(((values < -256) | (values > 255)).sum())
-                dims_narrow = narrow.all(axis=0)                         # (heads, dims)
-                census["head-dimensions"] += dims_narrow.size
-                census["head-dimensions with a v outside -128..127"] += int((~dims_narrow).sum())
-                census["kept walk's position-dimensions"] += int(dims_narrow.sum()) * (position + 1)
-                weights = np.repeat(lut[:, :, None], spec.HEAD_DIM, axis=2).transpose(1, 0, 2)   # as values
-                census["weight-0 position-dimensions"] += int((weights == 0).sum())
-                census["w - v of 256 or more (the full form's far way)"] += int((weights - values >= 256).sum())
-                first = np.argmax(lut > 0, axis=1) if leading else np.zeros(len(lut), dtype=int)  # the walk's first
-                last = position - np.argmax(lut[:, ::-1] > 0, axis=1) if uncounted else np.full_like(first, position)
-                places = np.arange(position + 1)[:, None, None]
-                walked = np.repeat((places >= first[None, :, None]) & (places <= last[None, :, None]), spec.HEAD_DIM,
-                                   axis=2)
-                # (today's walk leaves a dimension at its first v beyond -256..255 of a weight of 2 or more: @wide,
-                # then vecops.s's product loop)
-                stops = walked & (weights >= 2) & ((values < -256) | (values > 255))
-                stopped = np.cumsum(stops, axis=0) - stops > 0              # past a dimension's @wide
-                census["walked past the leading 0s"] += int((walked & ~stopped).sum())
-                walked = walked & dims_narrow[None, :, :]
-                for way, where in (("@zero", weights == 0), ("@one", weights == 1),
-                                   ("@low_byte", (weights >= 2) & (values >= 0)),
-                                   ("@negative", (weights >= 2) & (values < 0))):
-                    census["narrow " + way] += int((walked & where).sum())
+    for position, state in reply_step_states(prompts, tokenizer, engine):
+        census["steps"] += 1
+        for layer in range(spec.N_LAYERS):
+            values = state.values[layer, :position + 1]             # (t + 1, heads, dims)
+            lut = state.last.attention_lut[layer]                    # (heads, t + 1)
+            narrow = (values >= -128) & (values <= 127)
+            census["position-dimensions"] += values.size
+            census["v outside -128..127"] += int((~narrow).sum())
+            census["v outside -256..255"] += int(((values < -256) | (values > 255)).sum())
+            dims_narrow = narrow.all(axis=0)                         # (heads, dims)
+            census["head-dimensions"] += dims_narrow.size
+            census["head-dimensions with a v outside -128..127"] += int((~dims_narrow).sum())
+            census["kept walk's position-dimensions"] += int(dims_narrow.sum()) * (position + 1)
+            weights = np.repeat(lut[:, :, None], spec.HEAD_DIM, axis=2).transpose(1, 0, 2)   # as values
+            census["weight-0 position-dimensions"] += int((weights == 0).sum())
+            census["w - v of 256 or more (the full form's far way)"] += int((weights - values >= 256).sum())
+            first = np.argmax(lut > 0, axis=1) if leading else np.zeros(len(lut), dtype=int)  # the walk's first
+            last = position - np.argmax(lut[:, ::-1] > 0, axis=1) if uncounted else np.full_like(first, position)
+            places = np.arange(position + 1)[:, None, None]
+            walked = np.repeat((places >= first[None, :, None]) & (places <= last[None, :, None]), spec.HEAD_DIM,
+                               axis=2)
+            # (today's walk leaves a dimension at its first v beyond -256..255 of a weight of 2 or more: @wide,
+            # then vecops.s's product loop)
+            stops = walked & (weights >= 2) & ((values < -256) | (values > 255))
+            stopped = np.cumsum(stops, axis=0) - stops > 0              # past a dimension's @wide
+            census["walked past the leading 0s"] += int((walked & ~stopped).sum())
+            walked = walked & dims_narrow[None, :, :]
+            for way, where in (("@zero", weights == 0), ("@one", weights == 1),
+                               ("@low_byte", (weights >= 2) & (values >= 0)),
+                               ("@negative", (weights >= 2) & (values < 0))):
+                census["narrow " + way] += int((walked & where).sum())
     return census
 
 

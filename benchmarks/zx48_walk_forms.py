@@ -38,6 +38,7 @@ from soulterm.soul import spec
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
+from soulterm.zx.kernelbench import reply_step_states
 
 DIMS = spec.HEAD_DIM
 # today's walk, the parts no form keeps (T-states): the dispatch ld a,(de) 7 / inc e 4 / cp 1 7
@@ -126,18 +127,11 @@ def head_census(weights) -> collections.Counter:
 def weights_census(prompts, tokenizer, engine) -> collections.Counter:
     """Every reply step's heads (both layers), summed; "steps" counts the reply steps."""
     census = collections.Counter()
-    for prompt in prompts:
-        context = tokenizer.encode_turn(prompt)
-        tokens = context + engine.reply(tokenizer, prompt).ids
-        state = engine.new_state()
-        for position, token in enumerate(tokens[:spec.CONTEXT]):
-            engine.step(state, token)
-            if position < len(context) - 1:
-                continue
-            census["steps"] += 1
-            for layer in range(spec.N_LAYERS):
-                for row in state.last.attention_lut[layer]:
-                    census += head_census([int(w) for w in row[:position + 1]])
+    for position, state in reply_step_states(prompts, tokenizer, engine):
+        census["steps"] += 1
+        for layer in range(spec.N_LAYERS):
+            for row in state.last.attention_lut[layer]:
+                census += head_census([int(w) for w in row[:position + 1]])
     return census
 
 

@@ -1145,6 +1145,22 @@ def single_stepped_turns(bench: Z80Bench, prompts, tokenizer, engine, charge) ->
     return steps
 
 
+def reply_step_states(prompts, tokenizer, engine):
+    """Each prompt a turn on the engine alone: (position, state) after every step that picks a token (the
+    players' forward_step: the prompt's last position and each reply position), the engine's activations that the
+    censuses count."""
+    from soulterm.soul import spec
+
+    for prompt in prompts:
+        context = tokenizer.encode_turn(prompt)
+        tokens = context + engine.reply(tokenizer, prompt).ids
+        state = engine.new_state()
+        for position, token in enumerate(tokens[:spec.CONTEXT]):
+            engine.step(state, token)
+            if position >= len(context) - 1:
+                yield position, state
+
+
 def forward_turn(bench: Z80Bench, engine, context: list[int], after_step=None,
                  records: bool = False) -> tuple[list[tuple], list[int]]:
     """One turn through forward.s as the Spectrum player runs it, checked against `engine` step by step.
