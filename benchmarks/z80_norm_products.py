@@ -21,8 +21,8 @@ import numpy as np
 from soulterm.soul import intmath
 import collections
 
-from soulterm.zx.kernelbench import (_CORE_FRAME, CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION,
-                                     FAST_SQUARES_OPTION, SHORT_SHIFTS_OPTION, Z80Bench)
+from soulterm.zx.kernelbench import (CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION, FAST_SQUARES_OPTION,
+                                     SHORT_SHIFTS_OPTION, Z80Bench, single_stepped)
 
 OPTIONS = [FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION, CLAMPED_UNIT_OPTION, SHORT_SHIFTS_OPTION,
            "RN_UNIT_GAIN_BITS = 6", "RN_UNIT_PRODUCTS = $E800"]
@@ -50,20 +50,15 @@ def norm_parts(bench: Z80Bench, x) -> collections.Counter:
     bench.poke_word(sym("rn_gain"), 0xA100)
     bench.poke(sym("rn_shift"), [8])
     bench.poke_word(sym("rn_out"), 0xA200)
-    cpu = bench.cpu
-    bench.poke_word(bench.stack_top - 2, bench.trap)
-    cpu.sp, cpu.pc = bench.stack_top - 2, sym("rmsnorm")
-    cpu.iff1 = cpu.iff2 = 0
     ranges = (("squares", sym("rmsnorm"), sym("rmsnorm@squared")), ("mean's shift", sym("sra32"), sym("sra32") + 64),
               ("root", sym("isqrt24"), sym("isqrt24") + 64), ("inverse", sym("rmsnorm@inverse"), sym("rmsnorm@clamp")),
               ("tables' making", sym("rmsnorm@unit_products"), sym("rmsnorm@multiples") + 2 * 4 + 3))
     parts = collections.Counter()
-    while cpu.pc != bench.trap:
-        pc, before = cpu.pc, cpu.frame_tick
-        part = next((name for name, start, end in ranges if start <= pc < end), "elements and the rest")
-        cpu.ticks_to_stop = 1
-        cpu.run()
-        parts[part] += (cpu.frame_tick - before) % _CORE_FRAME
+
+    def charge(pc, t_states):
+        parts[next((name for name, start, end in ranges if start <= pc < end), "elements and the rest")] += t_states
+
+    single_stepped(bench, "rmsnorm", charge)
     assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, np.full(32, 64), 8))
     return parts
 

@@ -30,8 +30,8 @@ from soulterm.soul import engine, intmath, spec
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.build import NORM_PRODUCTS_48K, NORM_PRODUCTS_HIGH_48K, rn_table_lines
-from soulterm.zx.kernelbench import (_CORE_FRAME, CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION,
-                                     FAST_SQUARES_OPTION, SHORT_SHIFTS_OPTION, Z80Bench)
+from soulterm.zx.kernelbench import (CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION, FAST_SQUARES_OPTION,
+                                     SHORT_SHIFTS_OPTION, Z80Bench, single_stepped)
 
 NORM_OPTIONS = [CLAMPED_UNIT_OPTION, SHORT_SHIFTS_OPTION, "RN_UNIT_GAIN_BITS = 6", "RN_UNIT_SHIFT = 2"]
 FORMS = {
@@ -98,17 +98,12 @@ def parts_of(bench: Z80Bench, x: np.ndarray) -> collections.Counter:
         ranges.append(("root", sym("rn_root_from_table"), routine_end(bench, "rn_root_from_table")))
     if "rmsnorm@unit_products" in bench.symbols:
         ranges.append(("tables' making", sym("rmsnorm@unit_products"), sym("rmsnorm@multiples") + 2 * 4 + 3))
-    cpu = bench.cpu
-    bench.poke_word(bench.stack_top - 2, bench.trap)
-    cpu.sp, cpu.pc = bench.stack_top - 2, sym("rmsnorm")
-    cpu.iff1 = cpu.iff2 = 0
     parts = collections.Counter()
-    while cpu.pc != bench.trap:
-        pc, before = cpu.pc, cpu.frame_tick
-        part = next((name for name, start, end in ranges if start <= pc < end), "elements")
-        cpu.ticks_to_stop = 1
-        cpu.run()
-        parts[part] += (cpu.frame_tick - before) % _CORE_FRAME
+
+    def charge(pc, t_states):
+        parts[next((name for name, start, end in ranges if start <= pc < end), "elements")] += t_states
+
+    single_stepped(bench, "rmsnorm", charge)
     want = intmath.rmsnorm(x, np.full(spec.EMBED_DIM, 1 << GAIN_BITS), SHIFT)
     assert np.array_equal(bench.read_words(OUT_AT, spec.EMBED_DIM), want)
     return parts
