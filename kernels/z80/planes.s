@@ -907,12 +907,41 @@ wp_group:
         and $F0
         jr nz,wp_wide_near
         ld (wp_group_x),sp      ; the next group's x
-        ld (wp_high_sums),iy    ; A[0] = -N_g
         .byte $FD,$5D           ; ld e,iyl
         .byte $FD,$54           ; ld d,iyh
         ld hl,(wp_neg_sum)
         add hl,de
         ld (wp_neg_sum),hl
+.ifdef WP_LOW_START_IN_TABLE
+; (WP_LOW_START_IN_TABLE on the byte tables, thirty-eighth round, zx48lowstart38) at group 3, M = -N whole in HL and S
+; in IX: delta = -M mod 128 onto A[0] = -N_3, and the rows' starts; in line, SP on x (no call: x is never written)
+wp_low_group:
+        ld a,(wp_fill_page + 2)
+        cp WP_PAGE + 3 * WP_GROUP_PAGES ; (fg_tables patches it to 0: fc1's rows read the tables unbiased)
+        jr nz,@unbiased
+        xor a
+        sub l
+        and 127
+        ld c,a
+        ld b,0                  ; delta = -M mod 128 = -C mod 128 (C = c_lo + 16 r = M & 127)
+        add iy,bc               ; A[0] = -N_3 + delta: group 3's entries delta more
+        add hl,bc               ; M + delta = 128 ceil(M / 128)
+        add hl,hl
+        ld l,h
+        ld h,0                  ; (M + delta) / 128 = S + K + (C + delta) / 128
+        .byte $DD,$5D           ; ld e,ixl
+        .byte $DD,$54           ; ld d,ixh
+        sbc hl,de               ; (add hl,hl: no carry, M + delta < 2^15)
+        sla c                   ; 2 delta (no carry: delta <= 127)
+        sbc hl,bc               ; K' = K + (C + delta) / 128 - 2 delta
+        ld (wp_row_k+2),hl
+        add hl,hl
+        add hl,bc
+        add hl,de
+        ld (wp_row_sum+2),hl    ; S + 2 K' + 2 delta: a narrow row's start (P'_6 = S + 2 delta - P'_7)
+@unbiased:
+.endif
+        ld (wp_high_sums),iy    ; A[0] = -N_g (group 3's delta more, WP_LOW_START_IN_TABLE)
         ld hl,-8
         add hl,sp
         ld sp,hl                ; x_4
@@ -1059,6 +1088,16 @@ wp_fill_entries:
         ld iy,(wp_saved_iy)     ; (the starts were patched at group 3: wp_low_constants)
         or a                    ; built: carry clear
         jr wp_back
+.endif
+.ifdef WP_LOW_START_IN_TABLE
+.ifndef WP_WORD_TABLES
+        .byte $DD,$5D           ; ld e,ixl      (the byte tables: the starts patched at group 3, wp_low_group)
+        .byte $DD,$54           ; ld d,ixh
+        ld (wp_sum),de          ; S (fc1's fg_tables reads it)
+        ld iy,(wp_saved_iy)
+        or a                    ; built: carry clear
+        jr wp_back
+.endif
 .else
         ; c_lo, c_hi from -128 S - N into the rows' immediates once a build: with M = -N (0..S: no carry in 16 bits),
         ; 16 c_hi + c_lo = 128 ((M >> 7) - S) + (M & 127), so c_lo + 16 r = M & 127 and K = (M >> 7) - S (c_hi = 8 K +
@@ -1117,8 +1156,15 @@ wp_back:                        ; the interrupts as they were (BIT keeps the car
         ret
 .ifdef WP_LOW_START_IN_TABLE
 .ifndef WP_WORD_TABLES
-        .error "WP_LOW_START_IN_TABLE patches the word-table rows' starts (the 128K's)"
+.ifndef WP_NARROW_BITS
+        .error "WP_LOW_START_IN_TABLE on the byte tables: the 48K's wp_row_k and wp_row_sum (WP_NARROW_BITS)"
 .endif
+.ifdef SOUL_OUT_PLANES
+.ifndef WP_TOPS_BYTES
+        .error "WP_LOW_START_IN_TABLE biases group 3's table, which wp_tops would read: with WP_TOPS_BYTES"
+.endif
+.endif
+.else
 .ifdef WP_NO_CLASSES
         .error "WP_LOW_START_IN_TABLE patches the narrow rows' start too"
 .endif
@@ -1172,6 +1218,7 @@ wp_low_constants:
         add hl,bc
         ld (wp_high_sums),hl    ; A[0] = -N_3 + delta: group 3's entries delta more
         ret
+.endif
 .endif
 
 .ifdef WP_WORD_TABLES
@@ -1398,6 +1445,7 @@ plane_4:                        ; (a narrow group row's exit from wp_group_block
         wp_top_down             ; 4
 c_lo:
 .ifdef WP_LOW_START_IN_TABLE
+.ifdef WP_WORD_TABLES
         pop hl                  ; 0: R starts at 0, its first entry loaded (R's start is in group 3's table)
         ld e,(hl)
         inc l
@@ -1405,6 +1453,14 @@ c_lo:
         wp_word_low_lookup
         wp_word_low_lookup
         wp_word_low_lookup_halved
+.else
+        pop bc                  ; 0: R starts at 0, its first entry loaded (R's start is in group 3's table: wp_low_group;
+        ld l,c                  ; 22 T-states a row fewer than the immediate's add, thirty-eighth round)
+        ld e,(hl)               ; (H on group 0's low page: plane 4 walked down to it)
+        inc h
+        ld d,(hl)
+        wp_low_plane_rest
+.endif
 .else
 .ifdef WP_WORD_TABLES
         ld de,0                 ; R starts at c_lo + 16 r (wp_tables patches it)
