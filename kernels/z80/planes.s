@@ -1025,6 +1025,11 @@ wp_fill_entries:
         ld sp,(wp_saved_sp)
 .endif
 .ifdef WP_LOW_START_IN_TABLE
+.ifndef WP_WORD_TABLES
+        .byte $DD,$5D           ; ld e,ixl      (the byte tables: the starts patched at group 3, wp_low_group)
+        .byte $DD,$54           ; ld d,ixh
+        ld (wp_sum),de          ; S (fc1's fg_tables and the logits read it)
+.endif
 .ifdef WP_GROUP_FORMS
 ; (WP_GROUP_FORMS) T[W] = the sum of S'_g over W, S'_g = E_g[0] + E_g[255] (the group's sum |x|, group 3's 2 delta more:
 ; its table's bias), in Gray order: BC S'_0, DE S'_1, SP S'_2 (interrupts are off), S'_3 added once from its entries.
@@ -1088,16 +1093,6 @@ wp_fill_entries:
         ld iy,(wp_saved_iy)     ; (the starts were patched at group 3: wp_low_constants)
         or a                    ; built: carry clear
         jr wp_back
-.endif
-.ifdef WP_LOW_START_IN_TABLE
-.ifndef WP_WORD_TABLES
-        .byte $DD,$5D           ; ld e,ixl      (the byte tables: the starts patched at group 3, wp_low_group)
-        .byte $DD,$54           ; ld d,ixh
-        ld (wp_sum),de          ; S (fc1's fg_tables reads it)
-        ld iy,(wp_saved_iy)
-        or a                    ; built: carry clear
-        jr wp_back
-.endif
 .else
         ; c_lo, c_hi from -128 S - N into the rows' immediates once a build: with M = -N (0..S: no carry in 16 bits),
         ; 16 c_hi + c_lo = 128 ((M >> 7) - S) + (M & 127), so c_lo + 16 r = M & 127 and K = (M >> 7) - S (c_hi = 8 K +
