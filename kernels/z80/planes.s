@@ -67,7 +67,8 @@
 ; tables; 1,562 before zx48rows37's halvings by rra and R's start (10 fewer), 1,619 before zx48fill37's popped x and
 ; short entry 0 (57 fewer), 1,661 before zx48rows35's constants from M; 1,941 with WP_MAKE's wp_make, 389, for planes
 ; made at a first RUN; 1,552 in the bench without it: wp_rows 874, the shift-4 loop 368 of them (389 with its set-up
-; and patches); 1,348 in the shipped 48K player (WP_NARROW_BITS, WP_CHAIN_A, WP_TOPS_BYTES: 1,457 before the
+; and patches); 1,358 in the shipped 48K player (WP_NARROW_BITS, WP_CHAIN_A, WP_TOPS_BYTES, WP_LOW_START_IN_TABLE: 1,348
+; without the last, before the thirty-eighth round's zx48lowstart38; 1,457 before the
 ; thirty-seventh round, zx48fill37's popped x and short entry 0 57 fewer, zx48rows37's chain in A 14, the halvings and
 ; R's start 5, the narrow row's plane 7 down and the row's end in the alternate set 4, a wide row's plane 6 by the
 ; narrow row's plane 7 code 29); 1,417 in the 48K player with WP_NARROW_BITS and WP_NARROW_MARK_OUT before it
@@ -112,6 +113,12 @@
 ; the same x and rows as above: wp_tables 39,360; 32 narrow rows at shift 4
 ; 45,961; 32 rows at shift 7 53,132; 1,781 bytes in the bench (39,364 and 1,794 before zxqkv34 dropped
 ; wp_low_constants' `or a`: sla c leaves no carry; 46,473, 53,644 and 1,793 before zx48rows37's halvings by rra).
+; Since the thirty-eighth round (zx48lowstart38; the 48K player's, a spend of its ladder with WP_TOPS_BYTES, whose tops
+; read tables of their own; tests/test_kernels_z80_low_start48.py) the byte tables' form too: at group 3's sums, in line
+; (SP walks x: no call), delta = -M mod 128 onto A[0] = -N_3, K' = (M + delta) / 128 - S - 2 delta and the narrow start
+; S + 2 K' + 2 delta (wp_low_group), and a row's first low lookup `ld e,(hl) / inc h / ld d,(hl)`: 22 T-states a row
+; fewer, the build 181 more (the test 32 a group, 27 at group 3, whose block 193 against the end's constants' 135); fc1planes.s's
+; fg_tables patches the test's page to 0 around its build (fc1's rows read the tables unbiased). planes.s 10 bytes more.
 ; WP_FILL_LINKED (thirty-fourth round, zxqkv34; the 128K player's, with WP_FILL_PAIRS; tests/test_kernels_z80_fill_linked.py):
 ; wordfill.s's word_fill_rows_linked, the fill's 8 passes a group by stubs: the Gray code stores each odd A'[a] into
 ; its pass's stub (`ld hl,A'[a] / ld ix,<next stub> / jp`, wp_fill_stubs) instead of wp_high_sums (2 bytes now, A[0]
