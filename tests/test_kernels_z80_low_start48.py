@@ -3,7 +3,7 @@ ladder, with WP_TOPS_BYTES): R's start c_lo + 16 r folded into group 3's table a
 128 onto A[0] = -N_3, Q's start K' and the narrow start S + 2 K' + 2 delta), so a row's first low lookup loads DE.
 Bit-exact against intmath.matvec on rows of 6, 7 and 8 planes (narrow by their bits) at every shift and on the extremes,
 S stored as before; every row 22 T-states fewer, the build 181 more; fc1planes.s's fg_tables builds the tables unbiased
-(its rows exact) and puts the test back; the 48K player takes it, the 128K's tape is the same; a stale delta, K' or
+(its rows exact) and puts the test back; the 48K player takes it; a stale delta, K' or
 narrow start fails."""
 
 from __future__ import annotations
