@@ -142,7 +142,10 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     assert zx_build.spends_48k(False, True, True, True) == (zx_build.TABLE_BY_DIMENSION_48K, zx_build.TOPS_BYTES_48K,
                                                           zx_build.NIBBLES_48K, zx_build.MEANS_CHAINS_48K,
                                                           zx_build.HZ_ENDS_48K, zx_build.SCATTER_POPS_48K,
+                                                          zx_build.LOW_START_48K,
                                                           zx_build.LEADING_ZEROS_48K, zx_build.ROW_MARKS_48K)
+    # (zx48lowstart38: WP_LOW_START_IN_TABLE last of the last spends, after KV_SCATTER_POPS: 19 bytes, ~200 T-states a
+    # reply step a byte, displacing nothing where the room is short)
     # (the thirty-seventh round's merge: EM_NIBBLES (48 bytes, ~130 T-states a reply step a byte) and AT_MEANS_CHAINS (90,
     # ~97) before MV_HZ_ENDS (368, ~43, but with zxfc2_37's room worth more than the four small spends it leaves out),
     # the others after it: python benchmarks/zx48_forced_spends.py, "hello" 1,433,608 a reply step without MV_HZ_ENDS,

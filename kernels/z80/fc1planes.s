@@ -153,7 +153,17 @@ fg_table_pages  = wp_table_pages
 fg_tables:
         ld hl,(fg_x)
         ld (wp_x),hl
+.ifdef WP_LOW_START_IN_TABLE
+; (planes.s's WP_LOW_START_IN_TABLE: group 3's table unbiased for fc1's rows, whose constants are their own; no
+; table page is 0)
+        xor a
+        ld (wp_low_group + 4),a
         call wp_tables
+        ld a,WP_PAGE + 3 * WP_GROUP_PAGES
+        ld (wp_low_group + 4),a ; (the carry kept)
+.else
+        call wp_tables
+.endif
         ret c                   ; (sum |x| > WP_MOST_SUM)
         ld a,(wp_sum + 1)
         cp (FG_MOST_SUM + 1) >> 8       ; S <= 2047: carry set, then cleared

@@ -67,7 +67,8 @@
 ; tables; 1,562 before zx48rows37's halvings by rra and R's start (10 fewer), 1,619 before zx48fill37's popped x and
 ; short entry 0 (57 fewer), 1,661 before zx48rows35's constants from M; 1,941 with WP_MAKE's wp_make, 389, for planes
 ; made at a first RUN; 1,552 in the bench without it: wp_rows 874, the shift-4 loop 368 of them (389 with its set-up
-; and patches); 1,348 in the shipped 48K player (WP_NARROW_BITS, WP_CHAIN_A, WP_TOPS_BYTES: 1,457 before the
+; and patches); 1,358 in the shipped 48K player (WP_NARROW_BITS, WP_CHAIN_A, WP_TOPS_BYTES, WP_LOW_START_IN_TABLE: 1,348
+; without the last, before the thirty-eighth round's zx48lowstart38; 1,457 before the
 ; thirty-seventh round, zx48fill37's popped x and short entry 0 57 fewer, zx48rows37's chain in A 14, the halvings and
 ; R's start 5, the narrow row's plane 7 down and the row's end in the alternate set 4, a wide row's plane 6 by the
 ; narrow row's plane 7 code 29); 1,417 in the 48K player with WP_NARROW_BITS and WP_NARROW_MARK_OUT before it
@@ -112,6 +113,12 @@
 ; the same x and rows as above: wp_tables 39,360; 32 narrow rows at shift 4
 ; 45,961; 32 rows at shift 7 53,132; 1,781 bytes in the bench (39,364 and 1,794 before zxqkv34 dropped
 ; wp_low_constants' `or a`: sla c leaves no carry; 46,473, 53,644 and 1,793 before zx48rows37's halvings by rra).
+; Since the thirty-eighth round (zx48lowstart38; the 48K player's, a spend of its ladder with WP_TOPS_BYTES, whose tops
+; read tables of their own; tests/test_kernels_z80_low_start48.py) the byte tables' form too: at group 3's sums, in line
+; (SP walks x: no call), delta = -M mod 128 onto A[0] = -N_3, K' = (M + delta) / 128 - S - 2 delta and the narrow start
+; S + 2 K' + 2 delta (wp_low_group), and a row's first low lookup `ld e,(hl) / inc h / ld d,(hl)`: 22 T-states a row
+; fewer, the build 181 more (the test 32 a group, 27 at group 3, whose block 193 against the end's constants' 135); fc1planes.s's
+; fg_tables patches the test's page to 0 around its build (fc1's rows read the tables unbiased). planes.s 10 bytes more.
 ; WP_FILL_LINKED (thirty-fourth round, zxqkv34; the 128K player's, with WP_FILL_PAIRS; tests/test_kernels_z80_fill_linked.py):
 ; wordfill.s's word_fill_rows_linked, the fill's 8 passes a group by stubs: the Gray code stores each odd A'[a] into
 ; its pass's stub (`ld hl,A'[a] / ld ix,<next stub> / jp`, wp_fill_stubs) instead of wp_high_sums (2 bytes now, A[0]
@@ -907,12 +914,41 @@ wp_group:
         and $F0
         jr nz,wp_wide_near
         ld (wp_group_x),sp      ; the next group's x
-        ld (wp_high_sums),iy    ; A[0] = -N_g
         .byte $FD,$5D           ; ld e,iyl
         .byte $FD,$54           ; ld d,iyh
         ld hl,(wp_neg_sum)
         add hl,de
         ld (wp_neg_sum),hl
+.ifdef WP_LOW_START_IN_TABLE
+; (WP_LOW_START_IN_TABLE on the byte tables, thirty-eighth round, zx48lowstart38) at group 3, M = -N whole in HL and S
+; in IX: delta = -M mod 128 onto A[0] = -N_3, and the rows' starts; in line, SP on x (no call: x is never written)
+wp_low_group:
+        ld a,(wp_fill_page + 2)
+        cp WP_PAGE + 3 * WP_GROUP_PAGES ; (fg_tables patches it to 0: fc1's rows read the tables unbiased)
+        jr nz,@unbiased
+        xor a
+        sub l
+        and 127
+        ld c,a
+        ld b,0                  ; delta = -M mod 128 = -C mod 128 (C = c_lo + 16 r = M & 127)
+        add iy,bc               ; A[0] = -N_3 + delta: group 3's entries delta more
+        add hl,bc               ; M + delta = 128 ceil(M / 128)
+        add hl,hl
+        ld l,h
+        ld h,0                  ; (M + delta) / 128 = S + K + (C + delta) / 128
+        .byte $DD,$5D           ; ld e,ixl
+        .byte $DD,$54           ; ld d,ixh
+        sbc hl,de               ; (add hl,hl: no carry, M + delta < 2^15)
+        sla c                   ; 2 delta (no carry: delta <= 127)
+        sbc hl,bc               ; K' = K + (C + delta) / 128 - 2 delta
+        ld (wp_row_k+2),hl
+        add hl,hl
+        add hl,bc
+        add hl,de
+        ld (wp_row_sum+2),hl    ; S + 2 K' + 2 delta: a narrow row's start (P'_6 = S + 2 delta - P'_7)
+@unbiased:
+.endif
+        ld (wp_high_sums),iy    ; A[0] = -N_g (group 3's delta more, WP_LOW_START_IN_TABLE)
         ld hl,-8
         add hl,sp
         ld sp,hl                ; x_4
@@ -996,6 +1032,11 @@ wp_fill_entries:
         ld sp,(wp_saved_sp)
 .endif
 .ifdef WP_LOW_START_IN_TABLE
+.ifndef WP_WORD_TABLES
+        .byte $DD,$5D           ; ld e,ixl      (the byte tables: the starts patched at group 3, wp_low_group)
+        .byte $DD,$54           ; ld d,ixh
+        ld (wp_sum),de          ; S (fc1's fg_tables and the logits read it)
+.endif
 .ifdef WP_GROUP_FORMS
 ; (WP_GROUP_FORMS) T[W] = the sum of S'_g over W, S'_g = E_g[0] + E_g[255] (the group's sum |x|, group 3's 2 delta more:
 ; its table's bias), in Gray order: BC S'_0, DE S'_1, SP S'_2 (interrupts are off), S'_3 added once from its entries.
@@ -1117,8 +1158,15 @@ wp_back:                        ; the interrupts as they were (BIT keeps the car
         ret
 .ifdef WP_LOW_START_IN_TABLE
 .ifndef WP_WORD_TABLES
-        .error "WP_LOW_START_IN_TABLE patches the word-table rows' starts (the 128K's)"
+.ifndef WP_NARROW_BITS
+        .error "WP_LOW_START_IN_TABLE on the byte tables: the 48K's wp_row_k and wp_row_sum (WP_NARROW_BITS)"
 .endif
+.ifdef SOUL_OUT_PLANES
+.ifndef WP_TOPS_BYTES
+        .error "WP_LOW_START_IN_TABLE biases group 3's table, which wp_tops would read: with WP_TOPS_BYTES"
+.endif
+.endif
+.else
 .ifdef WP_NO_CLASSES
         .error "WP_LOW_START_IN_TABLE patches the narrow rows' start too"
 .endif
@@ -1172,6 +1220,7 @@ wp_low_constants:
         add hl,bc
         ld (wp_high_sums),hl    ; A[0] = -N_3 + delta: group 3's entries delta more
         ret
+.endif
 .endif
 
 .ifdef WP_WORD_TABLES
@@ -1398,6 +1447,7 @@ plane_4:                        ; (a narrow group row's exit from wp_group_block
         wp_top_down             ; 4
 c_lo:
 .ifdef WP_LOW_START_IN_TABLE
+.ifdef WP_WORD_TABLES
         pop hl                  ; 0: R starts at 0, its first entry loaded (R's start is in group 3's table)
         ld e,(hl)
         inc l
@@ -1405,6 +1455,14 @@ c_lo:
         wp_word_low_lookup
         wp_word_low_lookup
         wp_word_low_lookup_halved
+.else
+        pop bc                  ; 0: R starts at 0, its first entry loaded (R's start is in group 3's table: wp_low_group;
+        ld l,c                  ; 22 T-states a row fewer than the immediate's add, thirty-eighth round)
+        ld e,(hl)               ; (H on group 0's low page: plane 4 walked down to it)
+        inc h
+        ld d,(hl)
+        wp_low_plane_rest
+.endif
 .else
 .ifdef WP_WORD_TABLES
         ld de,0                 ; R starts at c_lo + 16 r (wp_tables patches it)

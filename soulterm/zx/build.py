@@ -68,7 +68,7 @@ from .soul_layout import (FIRST_SHARED_OPTION, PLANE_GROUPS, PLANE_ORDER, QKV_MA
                           plane_classes, plane_group_classes, plane_group_word_bytes, plane_groups, plane_words)
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
 from .kernelbench import (KERNEL_FILES, MEANS_CHAINS, NIBBLES, NZ_X_BITS_PLAYERS, RAW_MOST_SHIFT, SCATTER_POPS, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
-                          TOPS_BYTES,
+                          TOPS_BYTES, LOW_START,
                           Z80_KERNELS_DIR,
                           player_kernel_options, runs_coarse, runs_narrow)
 from .soul_layout import (CHOOSABLE_ROWS_MATRIX, bias_of, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
@@ -326,7 +326,11 @@ TOPS_BYTES_48K = TOPS_BYTES
 # EM_BIT_CHAIN's ~49 a byte and KV_SCATTER_POPS' ~43
 MEANS_CHAINS_48K = MEANS_CHAINS
 FIRST_SPENDS_48K = (TABLE_BY_DIMENSION_48K, TOPS_BYTES_48K)        # (on the packed key planes' rungs, before SPENDS_48K's)
-LAST_SPENDS_48K = (NIBBLES_48K, MEANS_CHAINS_48K, SCATTER_POPS_48K)  # (on the packed key planes' rungs: the first two before MV_HZ_ENDS, the
+# R's start in group 3's table (planes.s's WP_LOW_START_IN_TABLE on the byte tables, thirty-eighth round,
+# zx48lowstart38; with WP_TOPS_BYTES): last of the last spends, after KV_SCATTER_POPS (docs/spectrum.md, "Thirty-eighth
+# round: R's start in group 3's table on the 48K")
+LOW_START_48K = LOW_START
+LAST_SPENDS_48K = (NIBBLES_48K, MEANS_CHAINS_48K, SCATTER_POPS_48K, LOW_START_48K)  # (on the packed key planes' rungs: the first two before MV_HZ_ENDS, the
 # last after it, SPENDS_48K's others after them all: spends_48k)
 PLANES_SPENDS_48K = (LEADING_ZEROS_48K,) + FIRST_SPENDS_48K + LAST_SPENDS_48K   # (the spends the packed key planes keep)
 SPENDS_48K = (NARROW_MARKS_48K + (HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:4]
@@ -1235,7 +1239,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      raw_top=raw_top and coarse_top and coarse and not banked,
                                      fast_scores=True if fast_scores else None, plane_scores=packed_keys or None,
                                      fast_takebacks=tuple(fast_takebacks) if fast_scores else tuple(
-                                         name for name in fast_takebacks if packed_keys and name in PLANES_SPENDS_48K),
+                                         name for name in fast_takebacks if packed_keys and name in PLANES_SPENDS_48K
+                                         # (R's start in group 3's table: on the byte tables' narrow bits, with
+                                         # WP_TOPS_BYTES, whose tops read tables of their own)
+                                         and (name != LOW_START_48K or TOPS_BYTES in fast_takebacks
+                                              and planes_48k and coarse and planes_take(soul))),
                                      kept_means=False,
                                      raw_pass=coarse and coarse_pairs if banked else False,
                                      gate_quads=coarse and coarse_pairs and banked,

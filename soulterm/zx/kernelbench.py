@@ -195,8 +195,12 @@ TOPS_BYTES = "WP_TOPS_BYTES"
 # the table means' narrow division in line by non-restoring P and N chains (attention.s's AT_MEANS_CHAINS, thirty-seventh
 # round, zx48room37: the 128K's AT_FAST_DIVISION form): a spend of the 48K's ladder on the planes' rungs
 MEANS_CHAINS = "AT_MEANS_CHAINS"
+# R's start in group 3's table on the byte tables (planes.s's WP_LOW_START_IN_TABLE, the 128K's since zxrows33; the 48K's
+# thirty-eighth round, zx48lowstart38): a spend of the 48K's ladder on the planes' rungs, with WP_TOPS_BYTES (wp_tops would
+# read the biased table)
+LOW_START = "WP_LOW_START_IN_TABLE"
 # the spends the planes' scores take among fast_takebacks (without AT_FAST_SCORES' cuts)
-PLANES_TAKEBACKS = (SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION, SCATTER_POPS, NIBBLES, TOPS_BYTES, MEANS_CHAINS)
+PLANES_TAKEBACKS = (SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION, SCATTER_POPS, NIBBLES, TOPS_BYTES, MEANS_CHAINS, LOW_START)
 # te and pe in packed rows (vecops.s's em_unpack) and equal gains stored once (soul_layout.soul_include):
 # the 48K's, for room (docs/spectrum.md, "Sixteenth round")
 SOUL_PACKED_OPTION = "SOUL_PACKED = 1"
@@ -374,7 +378,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
             fast_takebacks and not (fast_scores or plane_scores)) or (
             TABLE_BY_DIMENSION in fast_takebacks and (not table_means or kept_means)) or (
             SCATTER_POPS in fast_takebacks and TABLE_BY_DIMENSION not in fast_takebacks) or (
-            MEANS_CHAINS in fast_takebacks and (not table_means or kept_means)):
+            MEANS_CHAINS in fast_takebacks and (not table_means or kept_means)) or (
+            LOW_START in fast_takebacks and (TOPS_BYTES not in fast_takebacks or not narrow_bits)):
         raise ValueError(f"fast_takebacks: options of {FAST_TAKEBACK_OPTIONS + PLANES_TAKEBACKS}, with the fast "
                          f"scores ({SKIP_LEADING_ZEROS} and {TABLE_BY_DIMENSION}, the table means', with the planes' "
                          f"too; {SCATTER_POPS} with {TABLE_BY_DIMENSION})")
