@@ -24,14 +24,13 @@ entry stored as X = $80FF - v, so that X + w is &S(w - u)'s low byte), against t
 
 from __future__ import annotations
 
-import argparse
 import bisect
 import collections
 
 import numpy as np
 
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
-from soulterm.player.bench import EVERYDAY_PROMPTS, prompts_in
+from soulterm.player.bench import prompts_from_command_line
 from soulterm.soul import spec
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
@@ -146,15 +145,8 @@ def activation_census(prompts, tokenizer, engine, leading=True, uncounted=False)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("text", nargs="?", default="hello")
-    parser.add_argument("--everyday", action="store_true", help="the ten everyday prompts, in order")
-    parser.add_argument("--prompts", metavar="FILE", help="a prompts file (one a line, # comments), in order")
-    args = parser.parse_args()
+    prompts = prompts_from_command_line(__doc__.splitlines()[0])
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
-    prompts = list(EVERYDAY_PROMPTS) if args.everyday else [args.text]
-    if args.prompts:
-        prompts = prompts_in(args.prompts)
     engine = Engine(soul)
     bench = player_bench(soul, tokenizer, "48k")
     steps, t_states, entries, step_totals = means_profile(bench, prompts, tokenizer, engine)

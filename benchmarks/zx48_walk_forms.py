@@ -29,11 +29,10 @@ zx48_means_walk.py's; no Z80 runs.
 
 from __future__ import annotations
 
-import argparse
 import collections
 
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
-from soulterm.player.bench import EVERYDAY_PROMPTS, prompts_in
+from soulterm.player.bench import prompts_from_command_line
 from soulterm.soul import spec
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
@@ -165,12 +164,7 @@ def form_changes(census) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("text", nargs="?", default="hello")
-    parser.add_argument("--everyday", action="store_true", help="the ten everyday prompts, in order")
-    parser.add_argument("--prompts", metavar="FILE", help="a prompts file (one a line, # comments), in order")
-    args = parser.parse_args()
-    prompts = prompts_in(args.prompts) if args.prompts else list(EVERYDAY_PROMPTS) if args.everyday else [args.text]
+    prompts = prompts_from_command_line(__doc__.splitlines()[0])
     engine, tokenizer = Engine(load_soul(DEFAULT_SOUL)), Tokenizer.load(DEFAULT_TOKENIZER)
     census = weights_census(prompts, tokenizer, engine)
     steps = census["steps"]
