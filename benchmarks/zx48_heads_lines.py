@@ -22,7 +22,7 @@ import bisect
 import collections
 
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
-from soulterm.player.bench import EVERYDAY_PROMPTS, prompts_in
+from soulterm.player.bench import add_prompt_arguments, chosen_prompts
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
@@ -64,15 +64,11 @@ def heads_profile(bench, prompts, tokenizer, engine):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("text", nargs="?", default="hello")
-    parser.add_argument("--everyday", action="store_true", help="the ten everyday prompts, in order")
-    parser.add_argument("--prompts", metavar="FILE", help="a prompts file (one a line, # comments), in order")
+    add_prompt_arguments(parser)
     parser.add_argument("--lines", type=int, default=30, help="the costliest source lines to print")
     args = parser.parse_args()
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
-    prompts = list(EVERYDAY_PROMPTS) if args.everyday else [args.text]
-    if args.prompts:
-        prompts = prompts_in(args.prompts)
+    prompts = chosen_prompts(args)
     bench = player_bench(soul, tokenizer, "48k")
     steps, t_states, visits, step_totals = heads_profile(bench, prompts, tokenizer, Engine(soul))
     routine_at = routine_of(bench)
