@@ -34,7 +34,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import build
-from soulterm.zx.kernelbench import player_bench, single_stepped_turns
+from soulterm.zx.kernelbench import costliest_lines, player_bench, single_stepped_turns
 from z80_profile import routine_of
 
 # the heads' routines on the 128K player (as routine_of names them); pl_store runs as a key enters the cache
@@ -107,22 +107,9 @@ def main() -> None:
                                                             counts.items()))
     print(f"the {args.lines} costliest lines of the heads' code, a reply step: T-states, visits, T-states a visit, "
           "where")
-    line_map = bench.program.line_map
-    sources = {}
-    by_line = collections.Counter()             # (a prefixed instruction's second step is charged to its start)
-    for pc, spent in t_states.items():
-        by_line[pc - 1 if pc not in line_map and pc - 1 in line_map else pc] += spent
-    for pc, spent in sorted(by_line.items(), key=lambda item: -item[1])[:args.lines]:
-        file, line = line_map.get(pc, ("(a line the map leaves out)", 0))
-        if file not in sources:
-            try:
-                with open(file, encoding="utf-8") as handle:
-                    sources[file] = handle.read().split("\n")
-            except OSError:
-                sources[file] = []
-        text = sources[file][line - 1].strip() if 0 < line <= len(sources[file]) else ""
+    for pc, spent, file, line, text in costliest_lines(bench.program, t_states, args.lines):
         print(f"  {spent / steps:>7,.0f} {visits[pc] / steps:>7,.1f} {spent / visits[pc]:>5.1f}  "
-              f"{routine_at(pc):24} {text.split(';')[0].strip():30} {file.split('/')[-1]}:{line}")
+              f"{routine_at(pc):24} {text:30} {file.split('/')[-1]}:{line}")
 
     heads, keys = counts["heads"], counts["keys and heads"]
     twelve = counts.get("12-plane keys", 0.0)

@@ -26,7 +26,7 @@ from soulterm.player.bench import add_prompt_arguments, chosen_prompts
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.kernelbench import player_bench, single_stepped_turns
+from soulterm.zx.kernelbench import costliest_lines, player_bench, single_stepped_turns
 from z80_profile import routine_of
 
 # the heads' routines (the 48K player's, as routine_of names them): scores, weights, means, division
@@ -105,23 +105,10 @@ def main() -> None:
         print(f"  {part:48} {spent / steps:>9,.0f} {part_visits[part] / steps:>8,.1f} {each:>7,.1f}")
     print(f"the {args.lines} costliest lines of the heads' code, a reply step (both layers): T-states, visits, "
           "T-states a visit, where")
-    line_map = bench.program.line_map
-    sources = {}
-    by_line = collections.Counter()             # (a prefixed instruction steps twice: its prefix, then the rest a
-    for pc, spent in t_states.items():          # byte on, which the line map does not name: charged to its start)
-        by_line[pc - 1 if pc not in line_map and pc - 1 in line_map else pc] += spent
-    for pc, spent in sorted(by_line.items(), key=lambda item: -item[1])[:args.lines]:
-        file, line = line_map.get(pc, ("(a line the map leaves out)", 0))
-        if file not in sources:
-            try:
-                with open(file, encoding="utf-8") as handle:
-                    sources[file] = handle.read().split("\n")
-            except OSError:
-                sources[file] = []
-        text = sources[file][line - 1].strip() if 0 < line <= len(sources[file]) else ""
+    for pc, spent, file, line, text in costliest_lines(bench.program, t_states, args.lines):
         label = own[bisect.bisect_right(starts, pc) - 1][1] if routine_at(pc) == "attend_head" else routine_at(pc)
         print(f"  {spent / steps:>7,.0f} {visits[pc] / steps:>7,.1f} {spent / visits[pc]:>5.1f}  "
-              f"{label:26} {text.split(';')[0].strip():28} {file.split('/')[-1]}:{line}")
+              f"{label:26} {text:28} {file.split('/')[-1]}:{line}")
 
 
 if __name__ == "__main__":

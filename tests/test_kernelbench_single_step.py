@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import collections
 
-from soulterm.zx.kernelbench import CALL_T_STATES, Z80Bench, single_stepped
+from soulterm.zx.kernelbench import CALL_T_STATES, Z80Bench, costliest_lines, single_stepped
 
 
 def test_single_stepped_charges_every_instruction_and_matches_a_plain_call():
@@ -33,3 +33,19 @@ def test_single_stepped_charges_every_instruction_and_matches_a_plain_call():
         assert total == plain == sum(charged.values()), (a, b)
         assert min(visits) == start and max(visits) < end       # its own code alone, entered at its start
         assert all(spent >= 4 for spent in charged.values())     # (no instruction is under 4 T-states)
+
+
+def test_costliest_lines_name_the_source_lines_the_t_states_went_to():
+    """kernelbench.costliest_lines, the heads' profilers' table: the lines most costly first, each one of arith.s's
+    (mul16u's file) with its code and no comment, their T-states those charged to them."""
+    bench = Z80Bench()
+    cpu = bench.cpu
+    charged = collections.Counter()
+    cpu.bc, cpu.de = 65535, 65535
+    total = single_stepped(bench, "mul16u", lambda pc, spent: charged.update({pc: spent}))
+    rows = costliest_lines(bench.program, charged, 5)
+    assert len(rows) == 5
+    spent = [row[1] for row in rows]
+    assert spent == sorted(spent, reverse=True) and sum(spent) <= total
+    assert all(file.endswith("arith.s") and line > 0 and text and ";" not in text for _, _, file, line, text in rows)
+    assert all(charged[pc] <= cost for pc, cost, *_ in rows)

@@ -9,6 +9,8 @@ a program had called it). Inputs and outputs are plain memory.
 
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 import z80
 
@@ -1148,6 +1150,29 @@ def single_stepped_turns(bench: Z80Bench, prompts, tokenizer, engine, charge) ->
     finally:
         bench.call = plain_call
     return steps
+
+
+def costliest_lines(program, t_states, count: int) -> list[tuple[int, int, str, int, str]]:
+    """The `count` source lines of `program` whose instructions cost most by `t_states` (T-states by address, as
+    single_stepped charges them): (address, T-states, file, line, the line's code without its comment). A prefixed
+    instruction steps twice, its prefix, then the rest a byte on, which the line map does not name: charged to its
+    start."""
+    line_map, sources = program.line_map, {}
+    by_line = collections.Counter()
+    for pc, spent in t_states.items():
+        by_line[pc - 1 if pc not in line_map and pc - 1 in line_map else pc] += spent
+    rows = []
+    for pc, spent in sorted(by_line.items(), key=lambda item: -item[1])[:count]:
+        file, line = line_map.get(pc, ("(a line the map leaves out)", 0))
+        if file not in sources:
+            try:
+                with open(file, encoding="utf-8") as handle:
+                    sources[file] = handle.read().split("\n")
+            except OSError:
+                sources[file] = []
+        text = sources[file][line - 1].strip() if 0 < line <= len(sources[file]) else ""
+        rows.append((pc, spent, file, line, text.split(";")[0].strip()))
+    return rows
 
 
 def reply_step_states(prompts, tokenizer, engine):
