@@ -14,29 +14,17 @@ from __future__ import annotations
 
 from collections import Counter
 
-import numpy as np
-
 from soulterm.paths import DEFAULT_SOUL
-from soulterm.soul import intmath, spec
+from soulterm.soul import spec
 from soulterm.soul.soulfile import load_soul
 from soulterm.zx.build import embed_shift_options
 from soulterm.zx.kernelbench import NIBBLES_OPTION, ROW_MARKS_OPTION, SOUL_PACKED_OPTION, Z80Bench
 from soulterm.zx.soul_layout import NEVER_FED, PACK_KEPT_MARK_ROWS, packed_rows, soul_include
+from zx48_norm_pushed import embed_cost
 
 EMBED_OPTIONS = ["EMBED_CHAINS_ONLY = 1", "VEC_FUSED_STORES = 1", SOUL_PACKED_OPTION, "EM_ROWS_BY_SP = 1",
                  ROW_MARKS_OPTION]
 POSITIONS = (0, 5, 13, 19)
-
-
-def embed_cost(bench: Z80Bench, soul, token: int, position: int) -> int:
-    """fw_embed of (token, position), checked against intmath; its T-states."""
-    bench.poke(bench.sym("fw_token"), [token])
-    bench.poke(bench.sym("fw_pos"), [position])
-    t_states = bench.call("fw_embed")
-    want = intmath.embed(soul["te"].values.reshape(-1, spec.EMBED_DIM)[token], soul["te"].shift,
-                         soul["pe"].values.reshape(-1, spec.EMBED_DIM)[position], soul["pe"].shift)
-    assert np.array_equal(bench.read_words(bench.sym("fw_h"), spec.EMBED_DIM), want), (token, position)
-    return t_states
 
 
 def main() -> None:

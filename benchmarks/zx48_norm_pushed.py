@@ -51,7 +51,7 @@ def embed_cost(bench: Z80Bench, soul, token: int, position: int) -> int:
     t_states = bench.call("fw_embed")
     want = intmath.embed(soul["te"].values.reshape(-1, spec.EMBED_DIM)[token], soul["te"].shift,
                          soul["pe"].values.reshape(-1, spec.EMBED_DIM)[position], soul["pe"].shift)
-    assert np.array_equal(bench.read_words(bench.sym("fw_h"), spec.EMBED_DIM), want)
+    assert np.array_equal(bench.read_words(bench.sym("fw_h"), spec.EMBED_DIM), want), (token, position)
     return t_states
 
 

@@ -178,6 +178,14 @@ def test_matvec_counts_up_to_255_rows_in_every_mode(bench):
         assert_call_then_again(bench, rng, w, x, bias, shift, case, again=case % 4 == 1)
 
 
+# The matvec tests another bench's options rerun whole (test_kernels_z80_wide_pm1.py, test_kernels_z80_rowends48.py)
+EVERY_MATVEC_TEST = (test_matvec_matches_intmath_on_random_cases, test_matvec_saturates_both_ways,
+                     test_matvec_floors_negative_sums, test_matvec_takes_every_split_edge,
+                     test_matvec_again_reuses_the_columns_of_the_call_before,
+                     test_matvec_narrow_mode_matches_intmath_across_mode_changes,
+                     test_matvec_counts_up_to_255_rows_in_every_mode)
+
+
 def test_matvec_narrow_mode_is_cheaper(bench):
     rng = np.random.default_rng(2030)
     w = rng.integers(-128, 128, (32, 32))

@@ -28,11 +28,7 @@ def least_shift_bench(short_ends: bool) -> Z80Bench:
 
 
 def test_matvec_with_the_short_ends_passes_every_matvec_test(bench):
-    for test in (matvec_tests.test_matvec_matches_intmath_on_random_cases, matvec_tests.test_matvec_saturates_both_ways,
-                 matvec_tests.test_matvec_floors_negative_sums, matvec_tests.test_matvec_takes_every_split_edge,
-                 matvec_tests.test_matvec_again_reuses_the_columns_of_the_call_before,
-                 matvec_tests.test_matvec_narrow_mode_matches_intmath_across_mode_changes,
-                 matvec_tests.test_matvec_counts_up_to_255_rows_in_every_mode):
+    for test in matvec_tests.EVERY_MATVEC_TEST:
         test(bench)
 
 

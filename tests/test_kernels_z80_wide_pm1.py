@@ -34,11 +34,7 @@ def walk_bench():
 
 def test_matvec_with_the_wide_forms_passes_every_matvec_test(bench):
     """(All but test_matvec_narrow_mode_is_cheaper, whose narrow call has wide columns of h past +-1: full here.)"""
-    for test in (matvec_tests.test_matvec_matches_intmath_on_random_cases, matvec_tests.test_matvec_saturates_both_ways,
-                 matvec_tests.test_matvec_floors_negative_sums, matvec_tests.test_matvec_takes_every_split_edge,
-                 matvec_tests.test_matvec_again_reuses_the_columns_of_the_call_before,
-                 matvec_tests.test_matvec_narrow_mode_matches_intmath_across_mode_changes,
-                 matvec_tests.test_matvec_counts_up_to_255_rows_in_every_mode):
+    for test in matvec_tests.EVERY_MATVEC_TEST:
         test(bench)
 
 
