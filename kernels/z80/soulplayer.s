@@ -322,26 +322,24 @@ read_line:
         jr c,@key
         cp 128
         jr nc,@key
-        ld c,a
-        ld a,(tk_len)
-        cp TK_MAX
-        jr nc,@key              ; the line is full: further keys are not kept
-        ld e,a
+        ld hl,tk_len
+        ld e,(hl)
+        .assert TK_MAX == 64, "read_line tests the line's length by its bit 6: full at TK_MAX = 64"
+        bit 6,e
+        jr nz,@key              ; the line is full: further keys are not kept
+        inc (hl)
         ld d,0
         ld hl,line_buffer
         add hl,de
-        ld (hl),c
-        inc a
-        ld (tk_len),a
-        ld a,c
+        ld (hl),a
         put_a
         jr @key
 @delete:
-        ld a,(tk_len)
+        ld hl,tk_len
+        ld a,(hl)
         or a
         jr z,@key
-        dec a
-        ld (tk_len),a
+        dec (hl)
         ld a,CURSOR_LEFT
         rst $10
         ld a,' '
@@ -368,9 +366,6 @@ put_enter:                      ; (reply's end too, with SHORT_FORMS)
 ; budget, at most MAX_INPUT_IDS) + [SEP] through forward_step, then
 ; argmax, print, feed back, until END or a full context.
 reply:
-        ld hl,ctx_ids
-        ld (hl),SEP_ID
-        inc hl
         ld a,(tk_count)
         .assert PROMPT_IDS >= 1 && PROMPT_IDS <= MAX_INPUT_IDS, "the prompt budget is 1..MAX_INPUT_IDS ids"
         cp PROMPT_IDS + 1
@@ -378,8 +373,13 @@ reply:
         ld a,PROMPT_IDS
 @fits:
         ld c,a
+        .assert ctx_ids == ctx_len + 1, "reply writes ctx_len and ctx_ids through HL, one after the other"
+        ld hl,ctx_len
         add a,2
-        ld (ctx_len),a
+        ld (hl),a
+        inc hl
+        ld (hl),SEP_ID
+        inc hl
         ld b,0
         ld a,c
         or a
@@ -401,9 +401,9 @@ reply:
         ld a,(hl)
         ld (fw_token),a
         call think_prompt
-        ld a,(fw_pos)
-        inc a
-        ld (fw_pos),a
+        ld hl,fw_pos
+        inc (hl)
+        ld a,(hl)
         ld hl,ctx_len
         cp (hl)
         jr nz,@context
@@ -416,13 +416,12 @@ reply:
         cp END_ID
         jr z,@end
         ld (fw_token),a
-        ld hl,ctx_ids           ; the context the attention panel shows grows with the reply
+        inc e                   ; the context the attention panel shows grows with the reply:
+        ld hl,ctx_len           ; ctx_len = fw_pos + 1, and the token at ctx_ids + fw_pos =
+        ld (hl),e               ; ctx_len's address + fw_pos + 1
         ld d,0
         add hl,de
         ld (hl),a
-        inc e
-        ld hl,ctx_len
-        ld (hl),e
         call print_token        ; (A = fw_token)
         call think
         ld hl,fw_pos
@@ -445,13 +444,11 @@ think_prompt:
         ld a,(fw_pos)
         or a
         jr nz,@computed
-        ld a,(sep_cached)
-        or a
+        ld hl,sep_cached
+        or (hl)
         ret nz
-        inc a
-        ld (sep_cached),a
+        inc (hl)                ; (A = 0 = fw_pos on)
 @computed:
-        ld a,(fw_pos)
         inc a
         ld hl,ctx_len
         cp (hl)
