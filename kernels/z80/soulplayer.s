@@ -501,10 +501,16 @@ print_id:
         ret c
         cp TK_FIRST_MERGE_ID
         jr nc,@merged
+.if ((tk_alphabet - TK_FIRST_ALPHABET_ID) & 255) + TK_FIRST_MERGE_ID <= 256     ; (the players': the alphabet at
+        add a,(tk_alphabet - TK_FIRST_ALPHABET_ID) & 255        ; their start, its ids' characters in one page)
+        ld l,a
+        ld h,(tk_alphabet - TK_FIRST_ALPHABET_ID) >> 8
+.else
         ld hl,tk_alphabet - TK_FIRST_ALPHABET_ID
         ld e,a
         ld d,0
         add hl,de
+.endif
         ld a,(hl)
 .ifdef SCREEN_THIRD
         jp chat_put             ; (chat_put lies where the layout puts it: no jr)
@@ -585,8 +591,8 @@ chat_scroll:
         ld de,SCREEN_BITMAP     ; line 0's pixel row r, r = 0..7 (a page each)
 @row:
 .ifdef CHAT_TOP_THIRD
-        ld hl,32
-        add hl,de
+        ld h,d                  ; (E 0: a pixel row's start)
+        ld l,32
         ld bc,CHAT_LAST_LINE * 32
         ldir                    ; lines 1..7 -> 0..6; DE: line 7's row r, HL: line 0's row r + 1
         push hl
