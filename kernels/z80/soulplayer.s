@@ -650,9 +650,10 @@ hide_third:
 .ifdef CHAT_TOP_THIRD
         ld b,0                  ; the middle third's 256 cells
         call fill
-        inc h
-.endif
+        inc h                   ; (B 0 after fill: the bottom third's 256 cells too)
+.else
         ld b,0                  ; the bottom third's 256 cells
+.endif
         jr fill
         .endmacro
 .endif
