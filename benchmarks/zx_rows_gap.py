@@ -1,4 +1,4 @@
-"""Where the 48K's rows by planes lose to the 128K's: q, k, v and fc1's rows, instruction by instruction, on both players.
+"""Where the 48K's rows by planes lose to the 128K's: q's, k's, v's and fc1's rows by instruction, on both players.
 
 Runs each turn on each player's own program (kernelbench.player_bench, as z80_token.py; every step checked against
 the engine) and single-steps each reply step (forward_step, kernelbench.single_stepped_turns), charging every
@@ -34,21 +34,24 @@ from z80_profile import routine_of
 # q, k and v's rows (planes.s; routine_of's names on either player: the 48K's wp_group is its fill's, not a row's)
 ROW_PREFIXES = ("wp_row", "wp_chain", "wp_group_wide", "wp_group_narrow")
 ROW_NAMES = ("wp_rows", "wp_group_0", "wp_group_1", "wp_group_2")
-# fc1's rows (fc1planes.s: a row's start by class, its planes, the gate's tests, the ends, the zero rows, the group forms)
+# fc1's rows (fc1planes.s: a row's start by class, its planes, the gate's tests, its end, the zero rows, group forms)
 FC1_ROW_PREFIXES = ("fg_row", "fg_start", "fg_k", "fg_plane", "fg_test", "fg_last", "fg_zero", "fg_sure", "fg_end",
                     "fg_store", "fg_form")
 QKV_ROWS = 3 * spec.N_LAYERS * spec.EMBED_DIM         # a reply step: q, k and v of both layers
 FC1_ROWS = spec.N_LAYERS * spec.FFN_DIM
-# what an instruction does, by its opcode (one byte, or a prefix and the next)
+# what an instruction does, by its opcode (one byte, or a prefix and the next): the table reads (ld r,(hl), add and adc
+# a,(hl)); the page and entry steps (inc and dec h, ld h,n, inc and dec l); the masks into L (ld l,r); the pops (pop bc,
+# de, hl); the sums (add ix,bc and de, add hl,bc and de, the low planes' add a,e / ld e,a / adc a,d / ld d,a / rra /
+# rr e); the doublings (add ix,ix, add hl,hl)
 TABLE_READS = "table reads"
-KINDS = {TABLE_READS: (0x46, 0x4E, 0x56, 0x5E, 0x66, 0x6E, 0x7E, 0x86, 0x8E),   # ld r,(hl), add/adc a,(hl)
-         "page and entry steps": (0x24, 0x25, 0x26, 0x2C, 0x2D),                # inc/dec h, ld h,n, inc/dec l
-         "masks into L": (0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6F),                  # ld l,r
-         "pops": (0xC1, 0xD1, 0xE1),                                            # pop bc / de / hl
-         "sums": (0xDD09, 0xDD19, 0x09, 0x19, 0x83, 0x5F, 0x8A, 0x57, 0x1F, 0xCB1B),    # add ix,bc / de, add hl,bc / de; add a,e
-         "doublings": (0xDD29, 0x29)}                                           # .. rra / rr e; add ix,ix, add hl,hl
+KINDS = {TABLE_READS: (0x46, 0x4E, 0x56, 0x5E, 0x66, 0x6E, 0x7E, 0x86, 0x8E),
+         "page and entry steps": (0x24, 0x25, 0x26, 0x2C, 0x2D),
+         "masks into L": (0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6F),
+         "pops": (0xC1, 0xD1, 0xE1),
+         "sums": (0xDD09, 0xDD19, 0x09, 0x19, 0x83, 0x5F, 0x8A, 0x57, 0x1F, 0xCB1B),
+         "doublings": (0xDD29, 0x29)}
 CLASS_BYTES = "wp_row_bits"      # (the 48K's: its ld c,(hl) reads the next 7 rows' class bits, not a table: the rest's)
-LOOKUP_KINDS = (TABLE_READS, "page and entry steps", "masks into L", "pops", "sums")     # (a lookup's, and a row end's add)
+LOOKUP_KINDS = (TABLE_READS, "page and entry steps", "masks into L", "pops", "sums")  # (a lookup's, a row end's add)
 REST = "starts, class tests, ends, shifts, stores"
 PREFIXES = (0xCB, 0xDD, 0xED, 0xFD)
 INDEX_PREFIXES = (0xDD, 0xFD)
@@ -76,7 +79,7 @@ def lookups_48k(soul) -> int:
 
 
 def group_form_lookups(soul) -> int:
-    """The lookups the 128K's group forms (z80_group_narrow.py's form_of) save a reply step on the shipped soul's q, k, v."""
+    """The lookups the 128K's group forms (z80_group_narrow.py's form_of) save a reply step on the soul's q, k and v."""
     return sum(max(0, form_of(group_widths(row))[1]) for name in zx_build.PLANES_MATRICES
                for row in np.asarray(soul[name].values, dtype=np.int64))
 
