@@ -1330,7 +1330,7 @@ def test_the_old_dots_products_and_sums_at_their_edges(bench):
 # attention.s's AT_GENERATED_WALK (thirty-ninth round, zx48genwalk39: the 48K's means' walk written once a head as
 # straight code) with the options it needs, its page in the bench's free $4000-$5FFF as the 48K's in its middle third
 GENERATED_WALK_OPTIONS = ("AT_ONE_OWN_END = 1\nAT_ZEROS_UNCOUNTED = 1\nAT_TABLE_BY_DIMENSION = 1\nAT_MEANS_CHAINS = 1\n"
-                          "AT_GENERATED_WALK = $4D00")
+                          "AT_GENERATED_WALK = 1\nat_walk_code = $4D00")
 
 
 def checked_head(bench, q, keys, values, count, head, enabled, case):
@@ -1356,7 +1356,8 @@ def checked_head(bench, q, keys, values, count, head, enabled, case):
                                      "AT_ONE_OWN_END = 1\nAT_ZEROS_UNCOUNTED = 1", "AT_ONE_OWN_END = 1\nAT_ZEROS_UNCOUNTED = 1\nAT_TABLE_BY_DIMENSION = 1\nAT_MEANS_CHAINS = 1",
                                      "AT_ONE_OWN_END = 1\nAT_ZEROS_UNCOUNTED = 1\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1\n"
                                      "AT_MEANS_CHAINS = 1\nAT_DIVIDE_UNROLLED = 1", GENERATED_WALK_OPTIONS,
-                                     GENERATED_WALK_OPTIONS.replace("\nAT_MEANS_CHAINS = 1", "")])
+                                     GENERATED_WALK_OPTIONS.replace("\nAT_MEANS_CHAINS = 1", ""),
+                                     GENERATED_WALK_OPTIONS + "\nAT_SKIP_LEADING_ZEROS = 1"])
 def test_table_means_match_intmath(own_end):
     """The 48K's AT_TABLE_MEANS (its means' weighted sums through matvec's squares table, and
     at_means_divide) with AT_SHORT_EXP (the exp table without its run of 1s): v in -256..255 by
@@ -1465,7 +1466,8 @@ def test_means_chains_floor_at_every_quotients_edge(options):
                                    "AT_MEANS_CHAINS = 1",
                                    "RN_UNIT_GAIN_BITS = 7\nAT_ONE_OWN_END = 1\nAT_ZEROS_UNCOUNTED = 1\nAT_SKIP_LEADING_ZEROS = 1\n"
                                    "AT_TABLE_BY_DIMENSION = 1\nAT_MEANS_CHAINS = 1",
-                                   "RN_UNIT_GAIN_BITS = 7\n" + GENERATED_WALK_OPTIONS])
+                                   "RN_UNIT_GAIN_BITS = 7\n" + GENERATED_WALK_OPTIONS,
+                                   "RN_UNIT_GAIN_BITS = 7\nAT_SKIP_LEADING_ZEROS = 1\n" + GENERATED_WALK_OPTIONS])
 def test_table_means_at_their_edges(gains):
     """The 48K's table means (nineteenth round: 2 w vl = S(w) + S(vl) - S(w - vl) through matvec's
     squares table, SP walking v with interrupts off) at their edges: v = -256 and 255 (the table's

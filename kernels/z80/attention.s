@@ -466,11 +466,12 @@ AT_DIMENSION_BYTES = 2 * AT_MAX_POSITIONS
 .endif
 .ifdef AT_GENERATED_WALK
 ; AT_GENERATED_WALK (thirty-ninth round, zx48genwalk39: the 48K's) - the table walk generated once a head as straight
-; code in the page AT_GENERATED_WALK (the 48K's: a page of the screen's middle third, dead while the heads run) and
+; code in the page at_walk_code (the 48K's: a page of the screen's middle third, dead while the heads run) and
 ; run in each of its 8 dimensions with no dispatch: `pop hl` for a weight of 0 (10 T-states a position-dimension for
 ; @zero's 50), a weight of 1's 2 v in line (no dispatch and no count: 51 fewer), a weight of 2 or more a stub `ld a,w /
 ; ld de,next / jp @two` whose way ends `exx / ex de,hl / jp (hl)` (SP walks v: no call could come back; 7 fewer); the
-; code ends on the last nonzero weight (AT_ZEROS_UNCOUNTED's count) with `jp @positions_done`. Writing it costs ~56
+; code ends on the last nonzero weight (AT_ZEROS_UNCOUNTED's count) with `jp @positions_done`; with
+; AT_SKIP_LEADING_ZEROS it starts at the first (vecops.s's at_leading_zeros comes on to @make_walk). Writing it costs ~56
 ; T-states a weight of 0, ~204 a weight of 1 and ~140 a weight of 2 or more, once a head.
 .ifndef AT_ZEROS_UNCOUNTED
         .assert 0, "AT_GENERATED_WALK writes the nonzero weights AT_ZEROS_UNCOUNTED counts"
@@ -478,12 +479,9 @@ AT_DIMENSION_BYTES = 2 * AT_MAX_POSITIONS
 .ifndef AT_TABLE_BY_DIMENSION
         .assert 0, "AT_GENERATED_WALK's pops walk a dimension-major cache (AT_TABLE_BY_DIMENSION)"
 .endif
-.ifdef AT_SKIP_LEADING_ZEROS
-        .assert 0, "AT_GENERATED_WALK pops a leading 0 past in 10 T-states: no AT_SKIP_LEADING_ZEROS"
-.endif
 AT_ONE_BYTES = 11                       ; (a weight of 1's code: exx / pop bc / sla c / rl b / sbc a,a / add hl,bc /
                                         ; adc a,d / ld d,a / exx, as @one's)
-        .assert (AT_GENERATED_WALK & 255) == 0 && AT_MAX_POSITIONS * AT_ONE_BYTES + 3 <= 256, "the generated walk: one page"
+        .assert (at_walk_code & 255) == 0 && AT_MAX_POSITIONS * AT_ONE_BYTES + 3 <= 256, "the generated walk: one page"
 .endif
 .ifdef AT_TABLE_BY_DIMENSION            ; bytes from v[j][d] to v[j + 1][d]: the table means' and vecops.s's
 AT_VALUE_STRIDE = 2                     ; (at_leading_zeros, at_wide_dimension)
@@ -1383,15 +1381,15 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
 @weight_squares_high:
         ld d,0
         exx
-        jp AT_GENERATED_WALK    ; (the head's walk, made once: it ends at @positions_done)
-@make_walk:                     ; the head's walk into AT_GENERATED_WALK's page, once
+        jp at_walk_code         ; (the head's walk, made once: it ends at @positions_done)
+@make_walk:                     ; the head's walk into at_walk_code's page, once
 @lut_means:
 .ifdef AT_LUT_IN_WEIGHTS
         ld de,0                 ; (patched: the head's row of att_weights, forward.s) DE walks w
 .else
         ld de,at_lut            ; DE walks w (E: at_lut lies in one page)
 .endif
-        ld hl,AT_GENERATED_WALK ; HL writes the walk (in one page)
+        ld hl,at_walk_code      ; HL writes the walk (in one page)
 @positions:
         ld c,0                  ; (patched: at_count, less a weight of 0's count, @far's) the nonzero weights left
 @make:
