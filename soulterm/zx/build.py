@@ -330,16 +330,21 @@ TOPS_BYTES_48K = TOPS_BYTES
 # EM_BIT_CHAIN's ~49 a byte and KV_SCATTER_POPS' ~43
 MEANS_CHAINS_48K = MEANS_CHAINS
 # the table means' walk written once a head as straight code (attention.s's AT_GENERATED_WALK, thirty-ninth round,
-# zx48genwalk39) in the page WALK_CODE_48K: ranked by the long turns' reply steps (docs/spectrum.md, "Thirty-ninth round:
-# the 48K's means' walk generated a head")
+# zx48genwalk39) in the page WALK_CODE_48K: last of the last spends (58 bytes; a reply step -2,983 on "do you like music",
+# +287 on the ten's median, +2,264 on "hello")
 GENERATED_WALK_48K = GENERATED_WALK
 FIRST_SPENDS_48K = (TABLE_BY_DIMENSION_48K, TOPS_BYTES_48K)        # (on the packed key planes' rungs, before SPENDS_48K's)
 # R's start in group 3's table (planes.s's WP_LOW_START_IN_TABLE on the byte tables, thirty-eighth round,
-# zx48lowstart38; with WP_TOPS_BYTES): last of the last spends, after KV_SCATTER_POPS (docs/spectrum.md, "Thirty-eighth
-# round: R's start in group 3's table on the 48K")
+# zx48lowstart38; with WP_TOPS_BYTES): first of the last spends (docs/spectrum.md, "Thirty-eighth round: R's start in
+# group 3's table on the 48K")
 LOW_START_48K = LOW_START
-LAST_SPENDS_48K = (NIBBLES_48K, MEANS_CHAINS_48K, GENERATED_WALK_48K, SCATTER_POPS_48K, LOW_START_48K)  # (on the packed key planes' rungs: the first two before MV_HZ_ENDS, the
-# last after it, SPENDS_48K's others after them all: spends_48k)
+# The last spends (on the packed key planes' rungs) in the order of what a byte buys on the long turns, the ten's median
+# reply step and "do you like music"'s together (thirty-ninth round, python benchmarks/zx48_ladder_long.py: 400, 267,
+# 194, 86 and 46 T-states a byte; docs/spectrum.md, "Thirty-ninth round"), the first LAST_BEFORE_HZ_ENDS before
+# MV_HZ_ENDS (~43 a byte on "hello" for 368 bytes: it took the small spends out once the room reached it), the rest
+# after it, SPENDS_48K's others after them all (spends_48k)
+LAST_SPENDS_48K = (LOW_START_48K, NIBBLES_48K, MEANS_CHAINS_48K, SCATTER_POPS_48K, GENERATED_WALK_48K)
+LAST_BEFORE_HZ_ENDS = 3
 PLANES_SPENDS_48K = (LEADING_ZEROS_48K,) + FIRST_SPENDS_48K + LAST_SPENDS_48K   # (the spends the packed key planes keep)
 SPENDS_48K = (NARROW_MARKS_48K + (HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:4]
               + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:] + (SHORT_MADE_48K,))
@@ -382,8 +387,8 @@ def spends_48k(fast_scores: bool, planes_48k: bool, nz: bool = False, packed_key
     marks = tuple(spend for spend in listed if spend in NARROW_MARKS_48K)
     middle = tuple(spend for spend in listed if spend not in NARROW_MARKS_48K + (HZ_ENDS_48K,))
     ends = (HZ_ENDS_48K,) if HZ_ENDS_48K in listed else ()
-    return (FIRST_SPENDS_48K[:1] + marks + FIRST_SPENDS_48K[1:] + LAST_SPENDS_48K[:2] + ends + LAST_SPENDS_48K[2:]
-            + middle)
+    return (FIRST_SPENDS_48K[:1] + marks + FIRST_SPENDS_48K[1:] + LAST_SPENDS_48K[:LAST_BEFORE_HZ_ENDS] + ends
+            + LAST_SPENDS_48K[LAST_BEFORE_HZ_ENDS:] + middle)
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
