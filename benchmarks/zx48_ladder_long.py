@@ -81,6 +81,9 @@ def main() -> None:
         except subprocess.CalledProcessError:
             print(f"  {spend:24} (the others need it: not left out)")
             continue
+        if not row["bytes"]:
+            print(f"  {spend:24} (taken by the rung whatever the forced spends: the room they leave)")
+            continue
         rows[spend] = row
         print(f"  {spend:24} {row['bytes']:>4} bytes, a byte buys "
               + ", ".join(f"{name} {row[name]:,.0f}" for name in MEASURES))
