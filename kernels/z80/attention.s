@@ -470,10 +470,11 @@ AT_DIMENSION_BYTES = 2 * AT_MAX_POSITIONS
 ; code in the page at_walk_code (the 48K's: a page of the screen's middle third, dead while the heads run) and
 ; run in each of its 8 dimensions with no dispatch: `pop hl` for a weight of 0 (10 T-states a position-dimension for
 ; @zero's 50), a weight of 1's 2 v in line (no dispatch and no count: 51 fewer), a weight of 2 or more a stub `ld a,w /
-; ld de,next / jp @two` whose way ends `exx / ex de,hl / jp (hl)` (SP walks v: no call could come back; 7 fewer); the
+; ld de,next / jp @two` whose way ends `exx / ex de,hl / jp (hl)` (SP walks v: no call could come back; 39 for the
+; dispatch's and count's 46, its `or a` in them); the
 ; code ends on the last nonzero weight (AT_ZEROS_UNCOUNTED's count) with `jp @positions_done`; with
 ; AT_SKIP_LEADING_ZEROS it starts at the first (vecops.s's at_leading_zeros comes on to @make_walk). Writing it costs ~56
-; T-states a weight of 0, ~204 a weight of 1 and ~140 a weight of 2 or more, once a head.
+; T-states a weight of 0, ~207 a weight of 1 and ~162 a weight of 2 or more, once a head.
 .ifndef AT_ZEROS_UNCOUNTED
         .assert 0, "AT_GENERATED_WALK writes the nonzero weights AT_ZEROS_UNCOUNTED counts"
 .endif
