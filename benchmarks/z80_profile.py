@@ -45,7 +45,8 @@ from soulterm.zx.soul_layout import soul_include
 OPERAND_LABELS = {"at_kept"}
 
 
-RUN_TIME_CODE = ("nz_chain",)     # (nzmatvec.s's chain where a player puts it apart: the 48K's, zxsparse48)
+RUN_TIME_CODE = ("nz_chain",     # (nzmatvec.s's chain where a player puts it apart: the 48K's, zxsparse48)
+                 "at_walk_code")  # (attention.s's walk written a head, AT_GENERATED_WALK: the 48K's, zx48genwalk39)
 
 
 def routine_of(bench: Z80Bench):

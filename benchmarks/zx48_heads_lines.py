@@ -6,7 +6,8 @@ instruction of the heads' code (HEADS_ROUTINES: the scores, the weights, the mea
 division) to its own address, so to its source line (the program's line map). Prints, a reply step
 (both layers' heads):
 - each routine's T-states as z80_step_phases.py names them (attend_head is the label range before
-  at_means_walk, so it holds the weights' loop and the walk's out-of-line ways);
+  at_means_walk, so it holds the weights' loop and the walk's out-of-line ways; at_walk_code the walk a head writes,
+  AT_GENERATED_WALK's, whose lines the map leaves out);
 - attend_head's own code by part (the label groups below), each with its visits and T-states a visit;
 - the counts the parts scale with: heads, keys and heads (pl_keys' loop), position-dimensions (the
   walk's visits), dimensions (the means' stores);
@@ -31,7 +32,7 @@ from z80_profile import routine_of
 
 # the heads' routines (the 48K player's, as routine_of names them): scores, weights, means, division
 HEADS_ROUTINES = ("attend_head", "at_means_walk", "at_means_divide", "at_leading_zeros", "at_wide_dimension",
-                  "pl_prepare", "pl_wide_q", "pl_keys", "pl_old_keys", "pl_rebuild_key")
+                  "at_walk_code", "pl_prepare", "pl_wide_q", "pl_keys", "pl_old_keys", "pl_rebuild_key")
 # attend_head's own code (the label range before at_means_walk) by part: local labels at the part's start
 ATTEND_PARTS = (("the head's start and pl_prepare's call", ("attend_head", "@old_dot")),
                 ("the weights' loop's set-up", ("@weights", "@short_weights")),

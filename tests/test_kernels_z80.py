@@ -1327,6 +1327,11 @@ def test_the_old_dots_products_and_sums_at_their_edges(bench):
         want, weights = intmath.attention_head(q, keys[:6, 1], values[:6, 1])
         assert np.array_equal(bench.read_words(0xA100, 8), want), order
         assert list(bench.peek(bench.sym("at_lut"), 6)) == list(weights), order
+# attention.s's AT_GENERATED_WALK (thirty-ninth round, zx48genwalk39: the 48K's means' walk written once a head as
+# straight code) with the options it needs, its page in the bench's free $4000-$5FFF as the 48K's in its middle third
+GENERATED_WALK_OPTIONS = ("AT_ONE_OWN_END = 1\nAT_ZEROS_UNCOUNTED = 1\nAT_TABLE_BY_DIMENSION = 1\nAT_MEANS_CHAINS = 1\n"
+                          "AT_GENERATED_WALK = 1\nat_walk_code = $4D00")
+
 
 def checked_head(bench, q, keys, values, count, head, enabled, case):
     """attend_head on a loaded head (load_head) with interrupts on or off, checked against intmath:
@@ -1350,7 +1355,9 @@ def checked_head(bench, q, keys, values, count, head, enabled, case):
                                      "AT_MEANS_CHAINS = 1\nAT_DIVIDE_UNROLLED = 1",
                                      "AT_ONE_OWN_END = 1\nAT_ZEROS_UNCOUNTED = 1", "AT_ONE_OWN_END = 1\nAT_ZEROS_UNCOUNTED = 1\nAT_TABLE_BY_DIMENSION = 1\nAT_MEANS_CHAINS = 1",
                                      "AT_ONE_OWN_END = 1\nAT_ZEROS_UNCOUNTED = 1\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1\n"
-                                     "AT_MEANS_CHAINS = 1\nAT_DIVIDE_UNROLLED = 1"])
+                                     "AT_MEANS_CHAINS = 1\nAT_DIVIDE_UNROLLED = 1", GENERATED_WALK_OPTIONS,
+                                     GENERATED_WALK_OPTIONS.replace("\nAT_MEANS_CHAINS = 1", ""),
+                                     GENERATED_WALK_OPTIONS + "\nAT_SKIP_LEADING_ZEROS = 1"])
 def test_table_means_match_intmath(own_end):
     """The 48K's AT_TABLE_MEANS (its means' weighted sums through matvec's squares table, and
     at_means_divide) with AT_SHORT_EXP (the exp table without its run of 1s): v in -256..255 by
@@ -1421,7 +1428,8 @@ def test_means_division_is_floor_at_every_edge(unrolled):
 @pytest.mark.parametrize("options", ["AT_MEANS_CHAINS = 1",
                                      "AT_ONE_OWN_END = 1\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1\n"
                                      "AT_MEANS_CHAINS = 1\nAT_DIVIDE_UNROLLED = 1\nRN_UNIT_GAIN_BITS = 7",
-                                     "AT_ONE_OWN_END = 1\nAT_ZEROS_UNCOUNTED = 1\nAT_TABLE_BY_DIMENSION = 1\nAT_MEANS_CHAINS = 1\nAT_DIVIDE_UNROLLED = 1"])
+                                     "AT_ONE_OWN_END = 1\nAT_ZEROS_UNCOUNTED = 1\nAT_TABLE_BY_DIMENSION = 1\nAT_MEANS_CHAINS = 1\nAT_DIVIDE_UNROLLED = 1",
+                                     GENERATED_WALK_OPTIONS + "\nAT_DIVIDE_UNROLLED = 1"])
 def test_means_chains_floor_at_every_quotients_edge(options):
     """attend_head's narrow division by non-restoring chains (AT_MEANS_CHAINS, thirty-seventh round, zx48room37: the
     48K's ladder spend) at each mean's edges: a head of weights 255 and 1 (lut_sum 256) over v = (q, q - 1), (q, q)
@@ -1457,7 +1465,9 @@ def test_means_chains_floor_at_every_quotients_edge(options):
                                    "RN_UNIT_GAIN_BITS = 7\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1\n"
                                    "AT_MEANS_CHAINS = 1",
                                    "RN_UNIT_GAIN_BITS = 7\nAT_ONE_OWN_END = 1\nAT_ZEROS_UNCOUNTED = 1\nAT_SKIP_LEADING_ZEROS = 1\n"
-                                   "AT_TABLE_BY_DIMENSION = 1\nAT_MEANS_CHAINS = 1"])
+                                   "AT_TABLE_BY_DIMENSION = 1\nAT_MEANS_CHAINS = 1",
+                                   "RN_UNIT_GAIN_BITS = 7\n" + GENERATED_WALK_OPTIONS,
+                                   "RN_UNIT_GAIN_BITS = 7\nAT_SKIP_LEADING_ZEROS = 1\n" + GENERATED_WALK_OPTIONS])
 def test_table_means_at_their_edges(gains):
     """The 48K's table means (nineteenth round: 2 w vl = S(w) + S(vl) - S(w - vl) through matvec's
     squares table, SP walking v with interrupts off) at their edges: v = -256 and 255 (the table's
@@ -1499,7 +1509,8 @@ def test_table_means_at_their_edges(gains):
                                      "AT_ONE_OWN_END = 1\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1\n"
                                      "AT_MEANS_CHAINS = 1",
                                      "AT_ONE_OWN_END = 1\nAT_ZEROS_UNCOUNTED = 1", "AT_ONE_OWN_END = 1\nAT_ZEROS_UNCOUNTED = 1\nAT_TABLE_BY_DIMENSION = 1\nAT_MEANS_CHAINS = 1",
-                                     "AT_ONE_OWN_END = 1\nAT_ZEROS_UNCOUNTED = 1\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1\nAT_MEANS_CHAINS = 1"])
+                                     "AT_ONE_OWN_END = 1\nAT_ZEROS_UNCOUNTED = 1\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1\nAT_MEANS_CHAINS = 1",
+                                     GENERATED_WALK_OPTIONS])
 def test_table_means_add_a_weight_of_1s_v_whole(own_end):
     """The 48K's table means add a weight of 1's 2 v whole (attend_head@one, twenty-eighth round, zxatt48b: no table
     read, no N, whatever v's width) and its weights' loop leaves S(1) out of sum_j S(w): heads of weights 255, 1

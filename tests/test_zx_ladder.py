@@ -140,10 +140,12 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     assert rung.get("nz", False) == (which != "vectors")        # (matvec_nz's rung first on the planes': zxsparse48)
     assert zx_build.WIDE_SPARSE_48K not in zx_build.spends_48k(True, True, True)
     assert zx_build.spends_48k(False, True, True, True) == (zx_build.TABLE_BY_DIMENSION_48K, zx_build.TOPS_BYTES_48K,
-                                                          zx_build.NIBBLES_48K, zx_build.MEANS_CHAINS_48K,
-                                                          zx_build.HZ_ENDS_48K, zx_build.SCATTER_POPS_48K,
-                                                          zx_build.LOW_START_48K,
+                                                          zx_build.LOW_START_48K, zx_build.NIBBLES_48K,
+                                                          zx_build.MEANS_CHAINS_48K, zx_build.HZ_ENDS_48K,
+                                                          zx_build.SCATTER_POPS_48K, zx_build.GENERATED_WALK_48K,
                                                           zx_build.LEADING_ZEROS_48K, zx_build.ROW_MARKS_48K)
+    # (zx48genwalk39: the last spends by what a byte buys on the long turns, python benchmarks/zx48_ladder_long.py;
+    # WP_LOW_START_IN_TABLE first, AT_GENERATED_WALK last)
     # (zx48lowstart38: WP_LOW_START_IN_TABLE last of the last spends, after KV_SCATTER_POPS: 19 bytes, ~200 T-states a
     # reply step a byte, displacing nothing where the room is short)
     # (the thirty-seventh round's merge: EM_NIBBLES (48 bytes, ~130 T-states a reply step a byte) and AT_MEANS_CHAINS (90,

@@ -33,7 +33,8 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 865 (in the shipped 48K player since the thirty-eighth round's merges: zx48walk38's AT_ZEROS_UNCOUNTED, @zero's
+; Bytes: 925 (in the shipped 48K player since the thirty-ninth round, zx48genwalk39: AT_GENERATED_WALK, the walk's
+; writer and its ways, 60 more than the dispatch loop they replace); 865 (in the shipped 48K player since the thirty-eighth round's merges: zx48walk38's AT_ZEROS_UNCOUNTED, @zero's
 ; count gone, 5, for @far's 4 (864 alone); zx48norms38's tables of inv's multiples, MV_HZ_ENDS out of the ladder's room,
 ; AT_SKIP_LEADING_ZEROS in); 865 (in the shipped 48K player since the thirty-seventh round's merge: zx48room37's chains and variables, with the
 ; ladder's MV_HZ_ENDS taken and AT_SKIP_LEADING_ZEROS left out since zxfc2_37's room, the file's bytes moving with the
@@ -463,6 +464,26 @@ AT_DIMENSION_BYTES = 2 * AT_MAX_POSITIONS
 .ifndef AT_ONE_OWN_END
         .assert 0, "AT_ZEROS_UNCOUNTED needs AT_ONE_OWN_END (@one would fall into @zero's uncounted end)"
 .endif
+.endif
+.ifdef AT_GENERATED_WALK
+; AT_GENERATED_WALK (thirty-ninth round, zx48genwalk39: the 48K's) - the table walk generated once a head as straight
+; code in the page at_walk_code (the 48K's: a page of the screen's middle third, dead while the heads run) and
+; run in each of its 8 dimensions with no dispatch: `pop hl` for a weight of 0 (10 T-states a position-dimension for
+; @zero's 50), a weight of 1's 2 v in line (no dispatch and no count: 51 fewer), a weight of 2 or more a stub `ld a,w /
+; ld de,next / jp @two` whose way ends `exx / ex de,hl / jp (hl)` (SP walks v: no call could come back; 39 for the
+; dispatch's and count's 46, its `or a` in them); the
+; code ends on the last nonzero weight (AT_ZEROS_UNCOUNTED's count) with `jp @positions_done`; with
+; AT_SKIP_LEADING_ZEROS it starts at the first (vecops.s's at_leading_zeros comes on to @make_walk). Writing it costs ~56
+; T-states a weight of 0, ~207 a weight of 1 and ~162 a weight of 2 or more, once a head.
+.ifndef AT_ZEROS_UNCOUNTED
+        .assert 0, "AT_GENERATED_WALK writes the nonzero weights AT_ZEROS_UNCOUNTED counts"
+.endif
+.ifndef AT_TABLE_BY_DIMENSION
+        .assert 0, "AT_GENERATED_WALK's pops walk a dimension-major cache (AT_TABLE_BY_DIMENSION)"
+.endif
+AT_ONE_BYTES = 11                       ; (a weight of 1's code: exx / pop bc / sla c / rl b / sbc a,a / add hl,bc /
+                                        ; adc a,d / ld d,a / exx, as @one's)
+        .assert (at_walk_code & 255) == 0 && AT_MAX_POSITIONS * AT_ONE_BYTES + 3 <= 256, "the generated walk: one page"
 .endif
 .ifdef AT_TABLE_BY_DIMENSION            ; bytes from v[j][d] to v[j + 1][d]: the table means' and vecops.s's
 AT_VALUE_STRIDE = 2                     ; (at_leading_zeros, at_wide_dimension)
@@ -1309,7 +1330,11 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
 .ifdef AT_SKIP_LEADING_ZEROS
         jp at_leading_zeros     ; (vecops.s's: IX, the walk's weights and count from the first nonzero weight)
 .else
+.ifdef AT_GENERATED_WALK
+        jr @make_walk           ; (the head's walk written, then its dimensions)
+.else
         jr @dimension
+.endif
 .endif
 .endif
 @past:                          ; the weights' loop: LUT[83..126] = 1, LUT[127] = 0
@@ -1330,6 +1355,108 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
 .ifdef AT_KEPT_TABLE
 @dimension:
         jp at_wide_dimension    ; (the dimensions after a wide v's: the product loop)
+.else
+.ifdef AT_GENERATED_WALK
+@wide:                          ; a v beyond -256..255: the dimension again, by the product
+        jp at_wide_dimension    ; loop (vecops.s's: below $8000 in the 48K, for room)
+@two_negative:                  ; v = vl - 256: 2 w v = 2 w vl - 512 w
+        at_table_position 1
+        exx
+        ex de,hl
+        jp (hl)                 ; the walk's next
+@two:                           ; a generated stub's w >= 2 (A), DE = the walk's next
+        pop bc                  ; C = vl, B = vh
+        or a                    ; (the carry clear for at_table_position: the code before left it any way)
+        inc b
+        jr z,@two_negative      ; vh = -1
+        djnz @wide              ; vh beyond 0 and -1
+        at_table_position 0
+        exx
+        ex de,hl
+        jp (hl)
+@dimension:
+        ld sp,ix                ; SP walks v[j][d], j = 0..count-1
+        ld iy,0                 ; IY = N
+        exx
+@weight_squares:
+        ld hl,0                 ; (patched: sum_j S(w)) D':H':L' = A
+@weight_squares_high:
+        ld d,0
+        exx
+        jp at_walk_code         ; (the head's walk, made once: it ends at @positions_done)
+@make_walk:                     ; the head's walk into at_walk_code's page, once
+@lut_means:
+.ifdef AT_LUT_IN_WEIGHTS
+        ld de,0                 ; (patched: the head's row of att_weights, forward.s) DE walks w
+.else
+        ld de,at_lut            ; DE walks w (E: at_lut lies in one page)
+.endif
+        ld hl,at_walk_code      ; HL writes the walk (in one page)
+@positions:
+        ld c,0                  ; (patched: at_count, less a weight of 0's count, @far's) the nonzero weights left
+@make:
+        ld a,(de)               ; A = w
+        inc e
+        cp 1
+        jr c,@make_zero
+        jr z,@make_one
+        ld (hl),$3E             ; w >= 2: ld a,w
+        inc l
+        ld (hl),a
+        inc l
+        ld (hl),$11             ; ld de,next
+        inc l
+        ld a,l
+        add a,5                 ; (next: the stub's end, 5 bytes past next's low byte)
+        ld (hl),a
+        inc l
+        ld (hl),h
+        inc l
+        ld (hl),$C3             ; jp @two
+        inc l
+        ld (hl),@two & 255
+        inc l
+        ld (hl),@two >> 8
+        inc l
+        dec c
+        jr nz,@make
+        jr @made
+@make_zero:
+        ld (hl),$E1             ; pop hl: v[j][d] past, unread
+        inc l
+        jr @make
+@make_one:                      ; w = 1: 2 v added whole in the sum's set (AT_ONE_BYTES)
+        ld (hl),$D9             ; exx
+        inc l
+        ld (hl),$C1             ; pop bc
+        inc l
+        ld (hl),$CB             ; sla c
+        inc l
+        ld (hl),$21
+        inc l
+        ld (hl),$CB             ; rl b
+        inc l
+        ld (hl),$10
+        inc l
+        ld (hl),$9F             ; sbc a,a
+        inc l
+        ld (hl),$09             ; add hl,bc
+        inc l
+        ld (hl),$8A             ; adc a,d
+        inc l
+        ld (hl),$57             ; ld d,a
+        inc l
+        ld (hl),$D9             ; exx
+        inc l
+        dec c
+        jr nz,@make
+@made:
+        ld (hl),$C3             ; jp @positions_done
+        inc l
+        ld (hl),@positions_done & 255
+        inc l
+        ld (hl),@positions_done >> 8
+        jr @dimension
 .else
 @negative:                      ; v = vl - 256: 2 w v = 2 w vl - 512 w (twenty-third round: its
         at_table_position 1     ; own copy, N's add on B = 0 before BC takes &S(vl): 20 T-states fewer)
@@ -1421,6 +1548,7 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         dec e
         exx
         jp nz,@position
+.endif
 @positions_done:
         exx                     ; (the division runs in A's set: each dimension's start and
         add iy,iy               ; @store set what they read, in either set) 2 N
@@ -1563,7 +1691,11 @@ AT_MEANS_DIVISOR = @divisor + 1
         ld a,l
 @last:
         cp 0                    ; (patched: out's end)
+.ifdef AT_GENERATED_WALK
+        jp nz,@dimension        ; (the walk's writer lies between)
+.else
         jr nz,@dimension
+.endif
 @head_end:
         pop af
         pop iy

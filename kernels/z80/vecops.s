@@ -709,7 +709,11 @@ at_leading_zeros:
 .else
         ld (attend_head@positions + 1),a
 .endif
+.ifdef AT_GENERATED_WALK
+        jp attend_head@make_walk ; (the head's walk written from the first nonzero weight)
+.else
         jp attend_head@dimension
+.endif
 .endif
 ; at_wide_dimension - attention.s's table means (the 48K's) for a dimension with a v beyond
 ; -256..255 (attend_head@wide: none in "hello", 0.1% of the held-out prompts' values): out[d]

@@ -67,7 +67,7 @@ from .contention import CONTENDED_END
 from .soul_layout import (FIRST_SHARED_OPTION, PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, WORD_LIST_SYMBOLS, plane_bytes,
                           plane_classes, plane_group_classes, plane_group_word_bytes, plane_groups, plane_words)
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
-from .kernelbench import (KERNEL_FILES, MEANS_CHAINS, NIBBLES, NZ_X_BITS_PLAYERS, RAW_MOST_SHIFT, SCATTER_POPS, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
+from .kernelbench import (GENERATED_WALK, KERNEL_FILES, MEANS_CHAINS, NIBBLES, NZ_X_BITS_PLAYERS, RAW_MOST_SHIFT, SCATTER_POPS, SHORT_SHIFTS, SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION,
                           TOPS_BYTES, LOW_START,
                           Z80_KERNELS_DIR,
                           player_kernel_options, runs_coarse, runs_narrow)
@@ -179,6 +179,10 @@ assert PACKED_HIGH_BYTES == THIRD_KEY_SUMS_BYTES
 PACKED_TABLES_48K = 0x4900
 PACKED_KEYS_48K = True          # (the ladder's packed planes' rungs on; the tests turn them off to reach the squares')
 PACKED_LINE_48K = PACKED_TABLES_48K + 512
+# attention.s's generated walk (AT_GENERATED_WALK, thirty-ninth round, zx48genwalk39): a page past the line and the
+# tokenizer's memory (planes.s's tables, dead while the heads run; below rmsnorm.s's tables of inv's multiples, which
+# no head meets either), written by each head and run in its 8 dimensions
+WALK_CODE_48K = PACKED_LINE_48K + 0x200
 assert THIRD_FREE <= SCREEN_THIRD_END
 # forward.s's z (fw_ffn, 128 bytes, run time only) in the third's last 128 bytes (twenty-fourth round,
 # zxwide48): 128 bytes above UNCONTENDED for the ladder's FW_WIDE_SPARSE, for ~1,100 T-states of a real
@@ -325,13 +329,22 @@ TOPS_BYTES_48K = TOPS_BYTES
 # benchmarks/zx48_forced_spends.py; docs/spectrum.md, "Thirty-seventh round"): first of the last spends, before
 # EM_BIT_CHAIN's ~49 a byte and KV_SCATTER_POPS' ~43
 MEANS_CHAINS_48K = MEANS_CHAINS
+# the table means' walk written once a head as straight code (attention.s's AT_GENERATED_WALK, thirty-ninth round,
+# zx48genwalk39) in the page WALK_CODE_48K: last of the last spends (58 bytes; a reply step -2,983 on "do you like music",
+# +287 on the ten's median, +2,264 on "hello")
+GENERATED_WALK_48K = GENERATED_WALK
 FIRST_SPENDS_48K = (TABLE_BY_DIMENSION_48K, TOPS_BYTES_48K)        # (on the packed key planes' rungs, before SPENDS_48K's)
 # R's start in group 3's table (planes.s's WP_LOW_START_IN_TABLE on the byte tables, thirty-eighth round,
-# zx48lowstart38; with WP_TOPS_BYTES): last of the last spends, after KV_SCATTER_POPS (docs/spectrum.md, "Thirty-eighth
-# round: R's start in group 3's table on the 48K")
+# zx48lowstart38; with WP_TOPS_BYTES): first of the last spends (docs/spectrum.md, "Thirty-eighth round: R's start in
+# group 3's table on the 48K")
 LOW_START_48K = LOW_START
-LAST_SPENDS_48K = (NIBBLES_48K, MEANS_CHAINS_48K, SCATTER_POPS_48K, LOW_START_48K)  # (on the packed key planes' rungs: the first two before MV_HZ_ENDS, the
-# last after it, SPENDS_48K's others after them all: spends_48k)
+# The last spends (on the packed key planes' rungs) in the order of what a byte buys on the long turns, the ten's median
+# reply step and "do you like music"'s together (thirty-ninth round, python benchmarks/zx48_ladder_long.py: 400, 267,
+# 194, 86 and 46 T-states a byte; docs/spectrum.md, "Thirty-ninth round"), the first LAST_BEFORE_HZ_ENDS before
+# MV_HZ_ENDS (~43 a byte on "hello" for 368 bytes: it took the small spends out once the room reached it), the rest
+# after it, SPENDS_48K's others after them all (spends_48k)
+LAST_SPENDS_48K = (LOW_START_48K, NIBBLES_48K, MEANS_CHAINS_48K, SCATTER_POPS_48K, GENERATED_WALK_48K)
+LAST_BEFORE_HZ_ENDS = 3
 PLANES_SPENDS_48K = (LEADING_ZEROS_48K,) + FIRST_SPENDS_48K + LAST_SPENDS_48K   # (the spends the packed key planes keep)
 SPENDS_48K = (NARROW_MARKS_48K + (HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:4]
               + (LEADING_ZEROS_48K, ROW_MARKS_48K) + FAST_TAKEBACKS_48K[4:] + (SHORT_MADE_48K,))
@@ -374,8 +387,8 @@ def spends_48k(fast_scores: bool, planes_48k: bool, nz: bool = False, packed_key
     marks = tuple(spend for spend in listed if spend in NARROW_MARKS_48K)
     middle = tuple(spend for spend in listed if spend not in NARROW_MARKS_48K + (HZ_ENDS_48K,))
     ends = (HZ_ENDS_48K,) if HZ_ENDS_48K in listed else ()
-    return (FIRST_SPENDS_48K[:1] + marks + FIRST_SPENDS_48K[1:] + LAST_SPENDS_48K[:2] + ends + LAST_SPENDS_48K[2:]
-            + middle)
+    return (FIRST_SPENDS_48K[:1] + marks + FIRST_SPENDS_48K[1:] + LAST_SPENDS_48K[:LAST_BEFORE_HZ_ENDS] + ends
+            + LAST_SPENDS_48K[LAST_BEFORE_HZ_ENDS:] + middle)
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
@@ -1331,7 +1344,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                     "them: needed only between a turn's prompt and its reply)",
                     "kv_keys = kv_planes     ; (the layer descriptors' key slots: forward.s's value slot is its offset)",
                     f'.assert line_buffer + TK_MAX + TK_SCRATCH_BYTES <= ${SCREEN_THIRD:04X} && fw_att + 2 * FW_DIM <= '
-                    'pl_tables, "the packed planes\' tables and the line must fit the screen\'s middle third"']
+                    'pl_tables, "the packed planes\' tables and the line must fit the screen\'s middle third"',
+                    f"at_walk_code = ${WALK_CODE_48K:04X}     ; (attention.s's generated walk, AT_GENERATED_WALK: a page of "
+                    "planes.s's tables, dead while the heads run)",
+                    f'.assert line_buffer + TK_MAX + TK_SCRATCH_BYTES <= at_walk_code && at_walk_code + 256 <= '
+                    f'${NORM_PRODUCTS_48K:04X}, "the generated walk\'s page: past the line, below the norms\' tables"']
     if fast_scores and key_sums is not None:
         options.append(f"kv_key_sums = ${key_sums:04X}     ; (attention.s's key sums, run-time only: where the layout "
                        "has room for them, outside the program)")
@@ -2098,6 +2115,8 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
                          + (f"; from ${sym.get('pl_tables', 0):04X} pl_prepare's two pages while the heads run, from "
                             f"${sym.get('line_buffer', 0):04X} the typed line and the tokenizer's memory between a turn's "
                             "prompt and its reply") * packed
+                         + (f"; from ${WALK_CODE_48K:04X} attention.s's walk, written by each head while the heads "
+                            "run") * ("AT_GENERATED_WALK" in sym)
                          + (f"; from ${NORM_PRODUCTS_48K:04X} rmsnorm.s's tables of inv's multiples while an unclamped "
                             "norm runs") * (sym.get("RN_UNIT_PRODUCTS") == NORM_PRODUCTS_48K),
                          "table", PLANES_TABLES_48K + 64 * att_on_tables, SCREEN_THIRD),

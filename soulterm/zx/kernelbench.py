@@ -201,8 +201,13 @@ MEANS_CHAINS = "AT_MEANS_CHAINS"
 # thirty-eighth round, zx48lowstart38): a spend of the 48K's ladder on the planes' rungs, with WP_TOPS_BYTES (wp_tops would
 # read the biased table)
 LOW_START = "WP_LOW_START_IN_TABLE"
+# the table means' walk written once a head as straight code in a page (attention.s's AT_GENERATED_WALK, thirty-ninth
+# round, zx48genwalk39; its page at_walk_code, build.WALK_CODE_48K): a spend of the 48K's ladder on the packed key
+# planes' rungs, with AT_TABLE_BY_DIMENSION
+GENERATED_WALK = "AT_GENERATED_WALK"
 # the spends the planes' scores take among fast_takebacks (without AT_FAST_SCORES' cuts)
-PLANES_TAKEBACKS = (SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION, SCATTER_POPS, NIBBLES, TOPS_BYTES, MEANS_CHAINS, LOW_START)
+PLANES_TAKEBACKS = (SKIP_LEADING_ZEROS, TABLE_BY_DIMENSION, SCATTER_POPS, NIBBLES, TOPS_BYTES, MEANS_CHAINS, LOW_START,
+                    GENERATED_WALK)
 # te and pe in packed rows (vecops.s's em_unpack) and equal gains stored once (soul_layout.soul_include):
 # the 48K's, for room (docs/spectrum.md, "Sixteenth round")
 SOUL_PACKED_OPTION = "SOUL_PACKED = 1"
@@ -380,6 +385,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
             fast_takebacks and not (fast_scores or plane_scores)) or (
             TABLE_BY_DIMENSION in fast_takebacks and (not table_means or kept_means)) or (
             SCATTER_POPS in fast_takebacks and TABLE_BY_DIMENSION not in fast_takebacks) or (
+            GENERATED_WALK in fast_takebacks and TABLE_BY_DIMENSION not in fast_takebacks) or (
             MEANS_CHAINS in fast_takebacks and (not table_means or kept_means)) or (
             LOW_START in fast_takebacks and (TOPS_BYTES not in fast_takebacks or not narrow_bits)):
         raise ValueError(f"fast_takebacks: options of {FAST_TAKEBACK_OPTIONS + PLANES_TAKEBACKS}, with the fast "
