@@ -587,6 +587,7 @@ MV_HZ_WIDE      = 1             ; mv_hz_wide and its forms (MV_HZ_ENDS' or MV_WI
 .endif
 .ifdef MV_WIDE_PM1_OWN
 MV_HZ_WIDE      = 1
+MV_NARROW_NO_H  = 1             ; (thirty-ninth round) a narrow call's rows set and add no h sum
 .endif
 .ifndef MV_LOW_SLOTS
 MV_HLA_SLOTS    = 1             ; (the 48K's) mv_slots' low pieces sum in H:L:A, D = 0 (sixteenth round)
@@ -1070,10 +1071,12 @@ MV_WEIGHTS_SP   = * - 2
 ; no jp: 20 T-states a row less than mv_row_narrow's jp to K and K's jp here.
 .ifndef MV_LOW_HLA                      ; (with it, the low rows start in mv_row_coarse_start)
 mv_row_narrow_k:                ; (in the h sum's set)
+.ifndef MV_NARROW_NO_H                  ; (with it, no h sum: mv_row_end's add patched out instead)
         ld hl,0                 ; patched: C:HL = -Ch
         ld c,0
 MV_NARROW_NC_H  = * - 4
 MV_NARROW_NC_H_TOP = * - 1
+.endif
 .ifdef MV_HZ_ENDS
 mv_row_hz:                      ; (MV_HZ_ENDS: Ch = 0, and this set's HL the row's word)
 .endif
@@ -1235,6 +1238,9 @@ mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h (SP 
 .endif
 .ifdef MV_NARROW_H_ZERO
 MV_ROW_H_ADD    = *             ; (patched: ex de,hl and nop with mv_row_narrow@h_zero, mv_prepare)
+.endif
+.ifdef MV_NARROW_NO_H
+MV_ROW_H_ADD    = *             ; (patched: ex de,hl and nop for a narrow call's rows, mv_prepare@row_set)
 .endif
         add hl,de
         adc a,c
@@ -2137,9 +2143,7 @@ MV_WIDE_COUNT   = * - 1
         xor a
         ld h,a
         ld l,a
-        ld (MV_NARROW_NC_H),hl
-        ld (MV_NARROW_NC_H_TOP),a
-        ld (MV_FULL_NC_H),hl    ; (a second part's, mv_row_resume's)
+        ld (MV_FULL_NC_H),hl    ; (a second part's, mv_row_resume's: a narrow call's rows have no h sum)
         ld (MV_FULL_NC_H_TOP),a
         ld hl,(MV_NARROW_NC_L12)
         push hl
@@ -3041,8 +3045,10 @@ MV_K_TOP_ADD    = * - 1         ; $FF, implied, goes into -Cl's there)
         ld hl,mv_row_narrow     ; (a narrow row's start until mv_low_prepare sends the rows to the low slots)
         ld (MV_NARROW_START),hl
 .else
+.ifndef MV_NARROW_NO_H
         ld (MV_NARROW_NC_H),de
         ld (MV_NARROW_NC_H_TOP),a
+.endif
 .endif
         exx
         ld a,(mv_cols)          ; narrow mode when at most a quarter of the columns are wide
@@ -3267,13 +3273,17 @@ MV_FIRST_WIDE_K = * - 1
         ld (mv_flag_check+1),hl
         ld a,(mv_mode)
 .ifdef MV_WIDE_PM1_OWN
+        ld de,MV_H_ADD_OPS      ; (mv_row_end adds the h sum but in a narrow call's rows)
         ld hl,mv_row_resume     ; a second part: full, or narrow with no wide column
         bit MV_RESUME_BIT,a
-        jr nz,@row_set
-        ld hl,mv_row_narrow_k   ; narrow: its wide columns by mv_hz_wide's forms (mv_wide_pm1_prepare)
-        rra                     ; MV_NARROW
-        jr c,@row_set
+        jr nz,@h_add_set
         ld hl,mv_row
+        rra                     ; MV_NARROW
+        jr nc,@h_add_set
+        ld hl,mv_row_narrow_k   ; narrow: its wide columns by mv_hz_wide's forms (mv_wide_pm1_prepare),
+        ld de,MV_H_ZERO_OPS     ; so Ch = 0: no h sum set nor added (MV_NARROW_NO_H)
+@h_add_set:
+        ld (MV_ROW_H_ADD),de
 .else
         ld hl,mv_row            ; (the full path's rows first: the cheapest test)
         or a
