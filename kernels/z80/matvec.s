@@ -588,6 +588,7 @@ MV_HZ_WIDE      = 1             ; mv_hz_wide and its forms (MV_HZ_ENDS' or MV_WI
 .ifdef MV_WIDE_PM1_OWN
 MV_HZ_WIDE      = 1
 MV_NARROW_NO_H  = 1             ; (thirty-ninth round) a narrow call's rows set and add no h sum
+MV_NARROW_ENDS  = 1             ; (thirty-ninth round) a narrow whole call's rows end in mv_narrow_chain
 .endif
 .ifndef MV_LOW_SLOTS
 MV_HLA_SLOTS    = 1             ; (the 48K's) mv_slots' low pieces sum in H:L:A, D = 0 (sixteenth round)
@@ -1001,6 +1002,9 @@ MV_ROW_SP       = * - 2         ; end leaves SP where the next row's start pops 
 .endif
         exx                     ; every row starts in the h sum's set (the store's)
         ld b,a                  ; B counts the rows there (the other set's B takes weights)
+.ifdef MV_NARROW_ENDS
+        ld hl,(MV_OUT_PTR)      ; the first row's word (mv_narrow_end's rows keep it in this set's HL)
+.endif
 .ifdef MV_HZ_ENDS
         ld hl,(MV_OUT_PTR)      ; the first row's word for mv_hz_store's short row ends (their
                                 ; rows keep no h sum in this set's HL: mv_hz_prepare)
@@ -1217,6 +1221,10 @@ mv_slots:
         .endmacro
 
 .ifdef MV_HLA_SLOTS
+.ifdef MV_NARROW_ENDS
+        jp mv_row_end           ; patched: mv_narrow_chain's entry for the shift (mv_prepare@row_set)
+MV_SLOTS_END    = * - 2
+.endif
 mv_row_end:                     ; H:L:A = 2 sum w l + 2b, C':HL' = 2 sum w h (SP stays on the next row)
         ld b,a                  ; B = bits 0-7, for shifts below 8 (MV_HZ_ENDS: these three
         mv_hla_to_other_set     ; bytes a jp to mv_hz_left's entry for the shift, mv_hz_prepare)
@@ -1383,6 +1391,47 @@ mv_store_add:
         inc hl
         ld (hl),a
         jp mv_stored
+
+.ifdef MV_NARROW_ENDS
+; mv_narrow_chain - (MV_NARROW_ENDS, thirty-ninth round) the row end of a narrow whole call that adds its
+; output (proj's), entered from the slots' end (MV_SLOTS_END, patched by mv_prepare@row_set): its rows set no
+; h sum (MV_NARROW_NO_H), so the slots' H:L:A is the whole 24-bit sum, and V = H:L fits 16 bits with no test.
+; The sum shifts left in place by 7 - shift (MV_LEAST_SHIFT: never right), V goes to the h sum's set's D:E,
+; whose HL stays on the row's word from row to row (mv_rows_run), and mv_store_add's add follows in line
+; with the row count and the next row's start: 143 T-states a row at shift 6 from the slots' end to the
+; next row's start against mv_row_end's way's 272 (its V test, the low byte through B, MV_OUT_PTR and five jps).
+mv_narrow_chain:
+        .repeat MV_LEFT_STEPS
+        add a,a
+        adc hl,hl
+        jp pe,mv_narrow_clip    ; the sign changed: out of range (the carry: the sum's sign)
+        .endrepeat
+        .assert * - mv_narrow_chain == MV_LEFT_STEPS * 6, "mv_chain_at takes 6 bytes a step"
+mv_narrow_end:
+        ld a,l
+        .byte $DD,$6F           ; ld ixl,a: V's low byte to the other set
+        ld a,h
+        exx
+        ld d,a
+        .byte $DD,$5D           ; ld e,ixl
+        ld a,(hl)               ; out[r] += V, saturated (mv_store_add's, HL on the row's word)
+        add a,e
+        ld (hl),a
+        inc hl
+        ld a,(hl)
+        adc a,d                 ; P/V: a signed overflow
+        jp pe,mv_store_add@clip ; (which goes on through mv_stored: MV_OUT_PTR, mv_row_jump)
+        ld (hl),a
+        inc hl
+        dec b
+        jp nz,mv_row_narrow_k   ; (mv_row_jump's for these rows)
+        jp mv_part_end
+mv_narrow_clip:
+        ld hl,$7FFF
+        jr nc,mv_narrow_end
+        inc hl                  ; $8000
+        jr mv_narrow_end
+.endif
 
 .ifndef FW_FC1_BYTES                    ; (the 48K's fc1 by fc1wide.s's fw_fc1_planes: no call stores by it, 13 bytes)
 ; mv_store_relu - mv_store for a call whose output ReLU follows (fc1's: forward.s),
@@ -2187,6 +2236,11 @@ mv_prepare:
         neg                     ; left by 7 - shift
         mv_chain_at mv_store
         ld (mv_left_jump+1),hl
+.ifdef MV_NARROW_ENDS
+        ld de,mv_narrow_end - mv_store
+        add hl,de
+        ld (MV_NARROW_ENTRY),hl ; (mv_narrow_chain's steps as the left chain's)
+.endif
 .ifdef MV_LOW_SLOTS
         ld (mv_left_jump_af+1),hl
 .ifdef MV_LOW_HLA
@@ -2229,6 +2283,10 @@ mv_prepare:
 .endif
 @hz_right_set:
 .ifdef MV_LEAST_SHIFT
+.ifdef MV_NARROW_ENDS
+        ld hl,mv_narrow_end     ; (a shift of 7: no step)
+        ld (MV_NARROW_ENTRY),hl
+.endif
         ld hl,mv_saturate       ; (a shift of 7: A = 0, no bits and no bytes to move)
 .else
         ld c,a
@@ -3274,6 +3332,9 @@ MV_FIRST_WIDE_K = * - 1
         ld a,(mv_mode)
 .ifdef MV_WIDE_PM1_OWN
         ld de,MV_H_ADD_OPS      ; (mv_row_end adds the h sum but in a narrow call's rows)
+.ifdef MV_NARROW_ENDS
+        ld bc,mv_row_end        ; (the slots' end: mv_row_end but in a narrow whole call's rows)
+.endif
         ld hl,mv_row_resume     ; a second part: full, or narrow with no wide column
         bit MV_RESUME_BIT,a
         jr nz,@h_add_set
@@ -3282,8 +3343,20 @@ MV_FIRST_WIDE_K = * - 1
         jr nc,@h_add_set
         ld hl,mv_row_narrow_k   ; narrow: its wide columns by mv_hz_wide's forms (mv_wide_pm1_prepare),
         ld de,MV_H_ZERO_OPS     ; so Ch = 0: no h sum set nor added (MV_NARROW_NO_H)
+.ifdef MV_NARROW_ENDS
+        and MV_KEEP >> 1        ; (a first part keeps its sums: mv_row_end's way to mv_keep)
+        jr nz,@h_add_set
+        ld a,(MV_STORE_OP)
+        cp $C3                  ; (a call that adds its output: mv_store_add's jp there)
+        jr nz,@h_add_set
+        ld bc,0                 ; patched: mv_narrow_chain's entry for the shift (above)
+MV_NARROW_ENTRY = * - 2
+.endif
 @h_add_set:
         ld (MV_ROW_H_ADD),de
+.ifdef MV_NARROW_ENDS
+        ld (MV_SLOTS_END),bc
+.endif
 .else
         ld hl,mv_row            ; (the full path's rows first: the cheapest test)
         or a
