@@ -588,7 +588,9 @@ MV_HZ_WIDE      = 1             ; mv_hz_wide and its forms (MV_HZ_ENDS' or MV_WI
 .ifdef MV_WIDE_PM1_OWN
 MV_HZ_WIDE      = 1
 MV_NARROW_NO_H  = 1             ; (thirty-ninth round) a narrow call's rows set and add no h sum
-MV_NARROW_ENDS  = 1             ; (thirty-ninth round) a narrow whole call's rows end in mv_narrow_chain
+.ifdef MV_LEAST_SHIFT                   ; (its chain shifts left only)
+MV_NARROW_ENDS  = 1             ; (thirty-ninth round) a narrow whole adding call's rows end in mv_narrow_chain
+.endif
 .endif
 .ifndef MV_LOW_SLOTS
 MV_HLA_SLOTS    = 1             ; (the 48K's) mv_slots' low pieces sum in H:L:A, D = 0 (sixteenth round)
