@@ -120,7 +120,9 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,583 (the shipped 48K player's since the thirty-eighth round's merges: zx48norms38's MV_HZ_ENDS out, its room
+; Bytes: 2,667 (the shipped 48K player's since the thirty-ninth round, zx48proj39: MV_NARROW_NO_H, 8 fewer, and
+; MV_NARROW_ENDS' mv_narrow_chain, 52, its entry's patches and the row's word in HL', 40; python
+; benchmarks/zx48_code_bytes.py); 2,583 (since the thirty-eighth round's merges: zx48norms38's MV_HZ_ENDS out, its room
 ; the norms' products' tables' and the small spends', 2,596; zx48room38's mv_store_relu left out with FW_FC1_BYTES, 13 fewer); 2,950 (since the thirty-seventh round's merge: MV_HZ_ENDS taken again in the room zxfc2_37
 ; freed, 354 more, with zx48room37's mv_w and mv_x in MEMBOT, 4 fewer; MV_WIDE_PM1 assembles nothing beside it); 2,596 (the shipped 48K player's since the thirty-seventh round: zx48room37's mv_w and mv_x in the ROM
 ; calculator's MEMBOT, SCRATCH_VARIABLES, 4 fewer; zx48proj37's MV_WIDE_PM1, mv_row_narrow's walk, mv_row_any and
