@@ -3350,9 +3350,13 @@ MV_FIRST_WIDE_K = * - 1
 .ifdef MV_NARROW_ENDS
         and MV_KEEP >> 1        ; (a first part keeps its sums: mv_row_end's way to mv_keep)
         jr nz,@h_add_set
-        ld a,(MV_STORE_OP)
-        cp $C3                  ; (a call that adds its output: mv_store_add's jp there)
+        ld a,(MV_STORE_OP+1)
+        cp mv_store_add & 255   ; (a call that adds its output: mv_store_add's jp there)
         jr nz,@h_add_set
+        .assert (mv_store_add & 255) != (MV_STORE_OPS >> 8), "mv_prepare@row_set tells mv_store_add's jp by its low byte"
+.ifndef FW_FC1_BYTES                    ; (mv_store_relu assembled)
+        .assert (mv_store_add & 255) != (mv_store_relu & 255), "mv_prepare@row_set tells mv_store_add's jp by its low byte"
+.endif
         ld bc,0                 ; patched: mv_narrow_chain's entry for the shift (above)
 MV_NARROW_ENTRY = * - 2
 .endif
