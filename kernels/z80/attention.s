@@ -33,8 +33,8 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 867 (in the shipped 48K player since the thirty-ninth round, zx48proj39: matvec.s's 84 bytes more move the
-; .align 32s, 2 more); 865 (since the thirty-eighth round's merges: zx48walk38's AT_ZEROS_UNCOUNTED, @zero's
+; Bytes: 867 (in the shipped 48K player since the thirty-ninth round, zx48proj39: matvec.s's 84 bytes more move
+; exp_lut across a page, @near's crossing form 2 more); 865 (since the thirty-eighth round's merges: zx48walk38's AT_ZEROS_UNCOUNTED, @zero's
 ; count gone, 5, for @far's 4 (864 alone); zx48norms38's tables of inv's multiples, MV_HZ_ENDS out of the ladder's room,
 ; AT_SKIP_LEADING_ZEROS in); 865 (in the shipped 48K player since the thirty-seventh round's merge: zx48room37's chains and variables, with the
 ; ladder's MV_HZ_ENDS taken and AT_SKIP_LEADING_ZEROS left out since zxfc2_37's room, the file's bytes moving with the
