@@ -120,7 +120,9 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,583 (the shipped 48K player's since the thirty-eighth round's merges: zx48norms38's MV_HZ_ENDS out, its room
+; Bytes: 2,667 (the shipped 48K player's since the thirty-ninth round, zx48proj39: MV_NARROW_NO_H, 8 fewer, and
+; MV_NARROW_ENDS' mv_narrow_chain, 52, its entry's patches and the row's word in HL', 40; python
+; benchmarks/zx48_code_bytes.py); 2,583 (since the thirty-eighth round's merges: zx48norms38's MV_HZ_ENDS out, its room
 ; the norms' products' tables' and the small spends', 2,596; zx48room38's mv_store_relu left out with FW_FC1_BYTES, 13 fewer); 2,950 (since the thirty-seventh round's merge: MV_HZ_ENDS taken again in the room zxfc2_37
 ; freed, 354 more, with zx48room37's mv_w and mv_x in MEMBOT, 4 fewer; MV_WIDE_PM1 assembles nothing beside it); 2,596 (the shipped 48K player's since the thirty-seventh round: zx48room37's mv_w and mv_x in the ROM
 ; calculator's MEMBOT, SCRATCH_VARIABLES, 4 fewer; zx48proj37's MV_WIDE_PM1, mv_row_narrow's walk, mv_row_any and
@@ -587,6 +589,10 @@ MV_HZ_WIDE      = 1             ; mv_hz_wide and its forms (MV_HZ_ENDS' or MV_WI
 .endif
 .ifdef MV_WIDE_PM1_OWN
 MV_HZ_WIDE      = 1
+MV_NARROW_NO_H  = 1             ; (thirty-ninth round) a narrow call's rows set and add no h sum
+.ifdef MV_LEAST_SHIFT                   ; (its chain shifts left only)
+MV_NARROW_ENDS  = 1             ; (thirty-ninth round) a narrow whole adding call's rows end in mv_narrow_chain
+.endif
 .endif
 .ifndef MV_LOW_SLOTS
 MV_HLA_SLOTS    = 1             ; (the 48K's) mv_slots' low pieces sum in H:L:A, D = 0 (sixteenth round)
@@ -1000,6 +1006,9 @@ MV_ROW_SP       = * - 2         ; end leaves SP where the next row's start pops 
 .endif
         exx                     ; every row starts in the h sum's set (the store's)
         ld b,a                  ; B counts the rows there (the other set's B takes weights)
+.ifdef MV_NARROW_ENDS
+        ld hl,(MV_OUT_PTR)      ; the first row's word (mv_narrow_end's rows keep it in this set's HL)
+.endif
 .ifdef MV_HZ_ENDS
         ld hl,(MV_OUT_PTR)      ; the first row's word for mv_hz_store's short row ends (their
                                 ; rows keep no h sum in this set's HL: mv_hz_prepare)
@@ -1070,10 +1079,12 @@ MV_WEIGHTS_SP   = * - 2
 ; no jp: 20 T-states a row less than mv_row_narrow's jp to K and K's jp here.
 .ifndef MV_LOW_HLA                      ; (with it, the low rows start in mv_row_coarse_start)
 mv_row_narrow_k:                ; (in the h sum's set)
+.ifndef MV_NARROW_NO_H                  ; (with it, no h sum: mv_row_end's add patched out instead)
         ld hl,0                 ; patched: C:HL = -Ch
         ld c,0
 MV_NARROW_NC_H  = * - 4
 MV_NARROW_NC_H_TOP = * - 1
+.endif
 .ifdef MV_HZ_ENDS
 mv_row_hz:                      ; (MV_HZ_ENDS: Ch = 0, and this set's HL the row's word)
 .endif
@@ -1214,6 +1225,10 @@ mv_slots:
         .endmacro
 
 .ifdef MV_HLA_SLOTS
+.ifdef MV_NARROW_ENDS
+        jp mv_row_end           ; patched: mv_narrow_chain's entry for the shift (mv_prepare@row_set)
+MV_SLOTS_END    = * - 2
+.endif
 mv_row_end:                     ; H:L:A = 2 sum w l + 2b, C':HL' = 2 sum w h (SP stays on the next row)
         ld b,a                  ; B = bits 0-7, for shifts below 8 (MV_HZ_ENDS: these three
         mv_hla_to_other_set     ; bytes a jp to mv_hz_left's entry for the shift, mv_hz_prepare)
@@ -1235,6 +1250,9 @@ mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h (SP 
 .endif
 .ifdef MV_NARROW_H_ZERO
 MV_ROW_H_ADD    = *             ; (patched: ex de,hl and nop with mv_row_narrow@h_zero, mv_prepare)
+.endif
+.ifdef MV_NARROW_NO_H
+MV_ROW_H_ADD    = *             ; (patched: ex de,hl and nop for a narrow call's rows, mv_prepare@row_set)
 .endif
         add hl,de
         adc a,c
@@ -1377,6 +1395,47 @@ mv_store_add:
         inc hl
         ld (hl),a
         jp mv_stored
+
+.ifdef MV_NARROW_ENDS
+; mv_narrow_chain - (MV_NARROW_ENDS, thirty-ninth round) the row end of a narrow whole call that adds its
+; output (proj's), entered from the slots' end (MV_SLOTS_END, patched by mv_prepare@row_set): its rows set no
+; h sum (MV_NARROW_NO_H), so the slots' H:L:A is the whole 24-bit sum, and V = H:L fits 16 bits with no test.
+; The sum shifts left in place by 7 - shift (MV_LEAST_SHIFT: never right), V goes to the h sum's set's D:E,
+; whose HL stays on the row's word from row to row (mv_rows_run), and mv_store_add's add follows in line
+; with the row count and the next row's start: 143 T-states a row at shift 6 from the slots' end to the
+; next row's start against mv_row_end's way's 272 (its V test, the low byte through B, MV_OUT_PTR and five jps).
+mv_narrow_chain:
+        .repeat MV_LEFT_STEPS
+        add a,a
+        adc hl,hl
+        jp pe,mv_narrow_clip    ; the sign changed: out of range (the carry: the sum's sign)
+        .endrepeat
+        .assert * - mv_narrow_chain == MV_LEFT_STEPS * 6, "mv_chain_at takes 6 bytes a step"
+mv_narrow_end:
+        ld a,l
+        .byte $DD,$6F           ; ld ixl,a: V's low byte to the other set
+        ld a,h
+        exx
+        ld d,a
+        .byte $DD,$5D           ; ld e,ixl
+        ld a,(hl)               ; out[r] += V, saturated (mv_store_add's, HL on the row's word)
+        add a,e
+        ld (hl),a
+        inc hl
+        ld a,(hl)
+        adc a,d                 ; P/V: a signed overflow
+        jp pe,mv_store_add@clip ; (which goes on through mv_stored: MV_OUT_PTR, mv_row_jump)
+        ld (hl),a
+        inc hl
+        dec b
+        jp nz,mv_row_narrow_k   ; (mv_row_jump's for these rows)
+        jp mv_part_end
+mv_narrow_clip:
+        ld hl,$7FFF
+        jr nc,mv_narrow_end
+        inc hl                  ; $8000
+        jr mv_narrow_end
+.endif
 
 .ifndef FW_FC1_BYTES                    ; (the 48K's fc1 by fc1wide.s's fw_fc1_planes: no call stores by it, 13 bytes)
 ; mv_store_relu - mv_store for a call whose output ReLU follows (fc1's: forward.s),
@@ -2137,9 +2196,7 @@ MV_WIDE_COUNT   = * - 1
         xor a
         ld h,a
         ld l,a
-        ld (MV_NARROW_NC_H),hl
-        ld (MV_NARROW_NC_H_TOP),a
-        ld (MV_FULL_NC_H),hl    ; (a second part's, mv_row_resume's)
+        ld (MV_FULL_NC_H),hl    ; (a second part's, mv_row_resume's: a narrow call's rows have no h sum)
         ld (MV_FULL_NC_H_TOP),a
         ld hl,(MV_NARROW_NC_L12)
         push hl
@@ -2183,6 +2240,11 @@ mv_prepare:
         neg                     ; left by 7 - shift
         mv_chain_at mv_store
         ld (mv_left_jump+1),hl
+.ifdef MV_NARROW_ENDS
+        ld de,mv_narrow_end - mv_store
+        add hl,de
+        ld (MV_NARROW_ENTRY),hl ; (mv_narrow_chain's steps as the left chain's)
+.endif
 .ifdef MV_LOW_SLOTS
         ld (mv_left_jump_af+1),hl
 .ifdef MV_LOW_HLA
@@ -2225,6 +2287,10 @@ mv_prepare:
 .endif
 @hz_right_set:
 .ifdef MV_LEAST_SHIFT
+.ifdef MV_NARROW_ENDS
+        ld hl,mv_narrow_end     ; (a shift of 7: no step)
+        ld (MV_NARROW_ENTRY),hl
+.endif
         ld hl,mv_saturate       ; (a shift of 7: A = 0, no bits and no bytes to move)
 .else
         ld c,a
@@ -3041,8 +3107,10 @@ MV_K_TOP_ADD    = * - 1         ; $FF, implied, goes into -Cl's there)
         ld hl,mv_row_narrow     ; (a narrow row's start until mv_low_prepare sends the rows to the low slots)
         ld (MV_NARROW_START),hl
 .else
+.ifndef MV_NARROW_NO_H
         ld (MV_NARROW_NC_H),de
         ld (MV_NARROW_NC_H_TOP),a
+.endif
 .endif
         exx
         ld a,(mv_cols)          ; narrow mode when at most a quarter of the columns are wide
@@ -3267,13 +3335,36 @@ MV_FIRST_WIDE_K = * - 1
         ld (mv_flag_check+1),hl
         ld a,(mv_mode)
 .ifdef MV_WIDE_PM1_OWN
+        ld de,MV_H_ADD_OPS      ; (mv_row_end adds the h sum but in a narrow call's rows)
+.ifdef MV_NARROW_ENDS
+        ld bc,mv_row_end        ; (the slots' end: mv_row_end but in a narrow whole call's rows)
+.endif
         ld hl,mv_row_resume     ; a second part: full, or narrow with no wide column
         bit MV_RESUME_BIT,a
-        jr nz,@row_set
-        ld hl,mv_row_narrow_k   ; narrow: its wide columns by mv_hz_wide's forms (mv_wide_pm1_prepare)
-        rra                     ; MV_NARROW
-        jr c,@row_set
+        jr nz,@h_add_set
         ld hl,mv_row
+        rra                     ; MV_NARROW
+        jr nc,@h_add_set
+        ld hl,mv_row_narrow_k   ; narrow: its wide columns by mv_hz_wide's forms (mv_wide_pm1_prepare),
+        ld de,MV_H_ZERO_OPS     ; so Ch = 0: no h sum set nor added (MV_NARROW_NO_H)
+.ifdef MV_NARROW_ENDS
+        and MV_KEEP >> 1        ; (a first part keeps its sums: mv_row_end's way to mv_keep)
+        jr nz,@h_add_set
+        ld a,(MV_STORE_OP+1)
+        cp mv_store_add & 255   ; (a call that adds its output: mv_store_add's jp there)
+        jr nz,@h_add_set
+        .assert (mv_store_add & 255) != (MV_STORE_OPS >> 8), "mv_prepare@row_set tells mv_store_add's jp by its low byte"
+.ifndef FW_FC1_BYTES                    ; (mv_store_relu assembled)
+        .assert (mv_store_add & 255) != (mv_store_relu & 255), "mv_prepare@row_set tells mv_store_add's jp by its low byte"
+.endif
+        ld bc,0                 ; patched: mv_narrow_chain's entry for the shift (above)
+MV_NARROW_ENTRY = * - 2
+.endif
+@h_add_set:
+        ld (MV_ROW_H_ADD),de
+.ifdef MV_NARROW_ENDS
+        ld (MV_SLOTS_END),bc
+.endif
 .else
         ld hl,mv_row            ; (the full path's rows first: the cheapest test)
         or a
