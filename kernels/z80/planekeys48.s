@@ -234,7 +234,7 @@ pl_wide_q:
 ; pl_prepare - HL = a head's q (8 words). C: the planes hold q, its tables built in Gray-code order (one add or
 ; sbc and one entry's two stores an entry: pl_group_tables) and the head's scores made by pl_keys, which
 ; pl_prepare falls into (attend_head's SP kept in at_fast_sp for both); NC: not. Runs with interrupts off.
-; Clobbers AF, BC, DE, HL, IX and the other set's B and HL.
+; Clobbers AF, BC, DE, HL, IX and the other set's B, DE and HL.
 pl_prepare:
         ld (at_fast_sp),sp      ; (SP walks q, then holds q[1] and q[5] while the tables are built)
         xor a
@@ -250,10 +250,12 @@ pl_prepare:
 
 ; pl_keys - the head's scores f[j] = q.k[j] >> 14 into at_scores (a word each, thirty-fifth round: the old dot's
 ; 4 bytes before) and their max into at_max (a word), from the planes at pl_planes and pl_prepare's tables. R in D:E, H the tables' page, a
-; key's two planes' bytes popped into C and B, max f in IX, the scores' address in the other set's HL. Runs with
+; key's two planes' bytes popped into C and B; the scores' address in the other set's HL and max f in its DE, so
+; that each byte of f is compared as it is stored (thirty-ninth round, zx48keys39: 16 T-states a key and head fewer
+; than max f in IX, compared apart). Runs with
 ; interrupts off (SP walks the planes); returns C, the end of pl_prepare's way. A narrow key (its planes 10 and 11
 ; one byte) ends on plane 10, subtracted, and one shift more; a wide one takes both (@wide). The keys left in the
-; other set's B. Clobbers AF, BC, DE, HL, IX and the other set's B and HL.
+; other set's B. Clobbers AF, BC, DE, HL and the other set's B, DE and HL.
 ; pl_plane - R = (R >> 1) + T_lo[n_lo] + T_hi[n_hi] for the plane's byte in `byte` (`last`: R = (R >> 1) -
 ; T_lo[n_lo] - T_hi[n_hi], plane 11 complemented).
         .macro pl_plane byte, last
@@ -301,8 +303,8 @@ pl_keys:
         exx
         ld b,a                  ; B' = the keys left
         ld hl,PL_SCORES         ; HL' = key 0's score
+        ld de,PL_NO_MAX         ; DE' = max f so far
         exx
-        ld ix,PL_NO_MAX         ; IX = max f so far
         ld sp,(pl_planes)       ; SP walks the head's planes, key by key
         ld h,pl_tables >> 8     ; H = the tables' first page (between the planes' reads)
 @key:
@@ -341,29 +343,32 @@ pl_keys:
         sra d                   ; f = R >> 3 = q.k >> 14 (|f| <= 4096)
         rr e
         .endrepeat
-@summed:
-        ld a,e                  ; f - max f so far < 0? then max (IX) stays
-        .byte $DD,$95           ; sub ixl
+        ld a,e                  ; f stored, each byte compared with max f's in the store's set
+        exx
+        ld (hl),a
+        inc l
+        sub e                   ; f - max f so far < 0? then max (DE') stays
+        exx
         ld a,d
-        .byte $DD,$9C           ; sbc a,ixh
+        exx
+        ld (hl),a
+        inc l
+        sbc a,d
         jp m,@smaller
-        .byte $DD,$6B           ; ld ixl,e
-        .byte $DD,$62           ; ld ixh,d
+        dec l                   ; max f = f, back from its stored bytes
+        ld d,(hl)
+        dec l
+        ld e,(hl)
+        inc l
+        inc l
 @smaller:
-        ld a,e
-        exx
-        ld (hl),a
-        inc l
-        exx
-        ld a,d
-        exx
-        ld (hl),a
-        inc l
         dec b
         exx
         jp nz,@key
         ld sp,(at_fast_sp)
-        ld (at_max),ix          ; (a word too: the weights' loop's AT_SHORT_SCORE_READ needs no byte 2)
+        exx
+        ld (at_max),de          ; (a word too: the weights' loop's AT_SHORT_SCORE_READ needs no byte 2)
+        exx
         scf                     ; (C: the planes took the head)
         ret
 @wide:                          ; a wide key: planes 10 and 11, R = q.k >> 11
