@@ -352,16 +352,14 @@ pl_keys:
         ld a,d
         exx
         ld (hl),a
-        inc l
         sbc a,d
         jp m,@smaller
-        dec l                   ; max f = f, back from its stored bytes
-        ld d,(hl)
+        ld d,(hl)               ; max f = f, back from its stored bytes
         dec l
         ld e,(hl)
         inc l
-        inc l
 @smaller:
+        inc l
         dec b
         exx
         jp nz,@key
