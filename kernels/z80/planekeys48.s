@@ -345,6 +345,7 @@ pl_keys:
         sra d                   ; f = R >> 3 = q.k >> 14 (|f| <= 4096)
         rr e
         .endrepeat
+@summed:                        ; (the score panel's max step: soulterm/tui/widgets/score_steps.py)
         ld a,e                  ; f stored, each byte compared with max f's in the store's set
         exx
         ld (hl),a
