@@ -28,15 +28,15 @@
 ; old dot's 4 bytes; 1,576 and 211 before zx48keys35, its random keys nearly all wide); by width (python
 ; benchmarks/zx48_key_widths.py) 1,408 a narrow key and head and 1,519 a wide one (1,424 and 1,535 before zx48keys39,
 ; 1,454 and 1,565 before zx48paged35, 1,577 both before zx48keys35; the 128K's bench 1,250 and 1,377); pl_prepare 1,901
-; a head (2,421 with a wide q: its tables by doubling); pl_store 9,318 a position's 4 heads (11,738 before zx48spend34:
+; a head (2,421 with a wide q: its tables by doubling); pl_store 9,294 a position's 4 heads (9,318 before zx48keys39's
+; jp for the jr of three of its loops' ends, 11,738 before zx48spend34:
 ; a head's planes 12..15 stored as zeros without their shifts where its k' are all below 4096, and its low planes two
 ; a round); pl_rebuild_key 7,846 a key's head. Its bytes (the same command): pl_wide_q 136 (with its doubling way),
-; pl_prepare 392, pl_keys 399 (402 before zx48keys39, 418 before zx48paged35, 402 before zx48keys35), pl_store 347 (298
-; before zx48spend34), pl_rebuild_key 174,
+; pl_prepare 392, pl_keys 399 (402 before zx48keys39, 418 before zx48paged35, 402 before zx48keys35), pl_store 350 (347
+; before zx48keys39, 298 before zx48spend34), pl_rebuild_key 174,
 ; pl_old_keys 42 (the old dot's keys, zx48wire34: planekeys48old.s since zx48keys35), its two words 4 (2 in the 48K
-; player, whose pl_old_keys works out pl_high_planes' place: PL_HIGH_BY_HEAD; 1,450 there above $8000 (1,453 before
-; zx48keys39, 1,469 before
-; zx48paged35) and pl_old_keys' 42 in its cold part below since zx48keys35, PL_OLD_KEYS_APART; 1,495 all above $8000 since
+; player, whose pl_old_keys works out pl_high_planes' place: PL_HIGH_BY_HEAD; 1,453 there above $8000 (zx48keys39's
+; 3 bytes fewer in pl_keys and 3 more in pl_store; 1,469 before zx48paged35) and pl_old_keys' 42 in its cold part below since zx48keys35, PL_OLD_KEYS_APART; 1,495 all above $8000 since
 ; zx48spend34, 1,448 since zx48wire34); the tables two pages, outside the program in a player
 ; (the 48K's screen's middle third, free while the heads run). Calling conventions: each routine's own lines below.
 
@@ -453,7 +453,7 @@ pl_store:
         ld a,l
 @low_end:
         cp 0                    ; (patched)
-        jr nz,@low_plane
+        jp nz,@low_plane        ; (jp: taken 3 rounds of 4)
         exx                     ; the high bytes + 8 (k + 2048): dimensions 4-7 in the other set
         pl_high_bytes 4
         exx
@@ -475,7 +475,7 @@ pl_store:
         ld a,l
 @middle_end:
         cp 0                    ; (patched)
-        jr nz,@middle_plane
+        jp nz,@middle_plane     ; (jp: taken 2 rounds of 3)
         pl_store_plane
         cpl                     ; plane 11, complemented (pl_keys' last plane)
         ld (hl),a
@@ -490,7 +490,7 @@ pl_store:
         inc hl
         .endrepeat
         exx
-        jr @high_done
+        jp @high_done           ; (jp: every head of keys in -2048..2047)
 @high_planes:
         exx
         ld a,l
