@@ -23,18 +23,20 @@
 ; and n_lo xor the byte (its top nibble, zx48keys35: 3 T-states fewer than `and $F0`) and four reads with one `inc h`
 ; and one `dec h` between them: 111 T-states a plane (114 before; pl_keys' 98 in the 128K's form, whose index bytes
 ; take two bytes a plane a head).
-; T-states (the 48K's kernels' bench, python benchmarks/zx48_key_planes.py): pl_keys 1,533 a key and head and 145 a
-; head, its scores and max f words (zx48paged35: 1,563 and 187 with the old dot's 4 bytes; 1,576 and 211 before
-; zx48keys35, its random keys nearly all wide); by width (python benchmarks/zx48_key_widths.py) 1,424 a narrow key and
-; head and 1,535 a wide one (1,454 and 1,565 before zx48paged35, 1,577 both before zx48keys35; the 128K's bench 1,250
-; and 1,377); pl_prepare 1,901
-; a head (2,421 with a wide q: its tables by doubling); pl_store 9,318 a position's 4 heads (11,738 before zx48spend34:
+; T-states (the 48K's kernels' bench, python benchmarks/zx48_key_planes.py): pl_keys 1,517 a key and head and 155 a
+; head, its scores and max f words (zx48keys39: 1,533 and 145 with max f in IX; zx48paged35: 1,563 and 187 with the
+; old dot's 4 bytes; 1,576 and 211 before zx48keys35, its random keys nearly all wide); by width (python
+; benchmarks/zx48_key_widths.py) 1,408 a narrow key and head and 1,519 a wide one (1,424 and 1,535 before zx48keys39,
+; 1,454 and 1,565 before zx48paged35, 1,577 both before zx48keys35; the 128K's bench 1,250 and 1,377); pl_prepare 1,901
+; a head (2,421 with a wide q: its tables by doubling); pl_store 9,294 a position's 4 heads (9,318 before zx48keys39's
+; jp for the jr of three of its loops' ends, 11,738 before zx48spend34:
 ; a head's planes 12..15 stored as zeros without their shifts where its k' are all below 4096, and its low planes two
 ; a round); pl_rebuild_key 7,846 a key's head. Its bytes (the same command): pl_wide_q 136 (with its doubling way),
-; pl_prepare 392, pl_keys 402 (418 before zx48paged35, 402 before zx48keys35), pl_store 347 (298 before zx48spend34), pl_rebuild_key 174,
+; pl_prepare 392, pl_keys 399 (402 before zx48keys39, 418 before zx48paged35, 402 before zx48keys35), pl_store 350 (347
+; before zx48keys39, 298 before zx48spend34), pl_rebuild_key 174,
 ; pl_old_keys 42 (the old dot's keys, zx48wire34: planekeys48old.s since zx48keys35), its two words 4 (2 in the 48K
-; player, whose pl_old_keys works out pl_high_planes' place: PL_HIGH_BY_HEAD; 1,453 there above $8000 (1,469 before
-; zx48paged35) and pl_old_keys' 42 in its cold part below since zx48keys35, PL_OLD_KEYS_APART; 1,495 all above $8000 since
+; player, whose pl_old_keys works out pl_high_planes' place: PL_HIGH_BY_HEAD; 1,453 there above $8000 (zx48keys39's
+; 3 bytes fewer in pl_keys and 3 more in pl_store; 1,469 before zx48paged35) and pl_old_keys' 42 in its cold part below since zx48keys35, PL_OLD_KEYS_APART; 1,495 all above $8000 since
 ; zx48spend34, 1,448 since zx48wire34); the tables two pages, outside the program in a player
 ; (the 48K's screen's middle third, free while the heads run). Calling conventions: each routine's own lines below.
 
@@ -234,7 +236,7 @@ pl_wide_q:
 ; pl_prepare - HL = a head's q (8 words). C: the planes hold q, its tables built in Gray-code order (one add or
 ; sbc and one entry's two stores an entry: pl_group_tables) and the head's scores made by pl_keys, which
 ; pl_prepare falls into (attend_head's SP kept in at_fast_sp for both); NC: not. Runs with interrupts off.
-; Clobbers AF, BC, DE, HL, IX and the other set's B and HL.
+; Clobbers AF, BC, DE, HL, IX and the other set's B, DE and HL.
 pl_prepare:
         ld (at_fast_sp),sp      ; (SP walks q, then holds q[1] and q[5] while the tables are built)
         xor a
@@ -250,10 +252,12 @@ pl_prepare:
 
 ; pl_keys - the head's scores f[j] = q.k[j] >> 14 into at_scores (a word each, thirty-fifth round: the old dot's
 ; 4 bytes before) and their max into at_max (a word), from the planes at pl_planes and pl_prepare's tables. R in D:E, H the tables' page, a
-; key's two planes' bytes popped into C and B, max f in IX, the scores' address in the other set's HL. Runs with
+; key's two planes' bytes popped into C and B; the scores' address in the other set's HL and max f in its DE, so
+; that each byte of f is compared as it is stored (thirty-ninth round, zx48keys39: 16 T-states a key and head fewer
+; than max f in IX, compared apart). Runs with
 ; interrupts off (SP walks the planes); returns C, the end of pl_prepare's way. A narrow key (its planes 10 and 11
 ; one byte) ends on plane 10, subtracted, and one shift more; a wide one takes both (@wide). The keys left in the
-; other set's B. Clobbers AF, BC, DE, HL, IX and the other set's B and HL.
+; other set's B. Clobbers AF, BC, DE, HL and the other set's B, DE and HL.
 ; pl_plane - R = (R >> 1) + T_lo[n_lo] + T_hi[n_hi] for the plane's byte in `byte` (`last`: R = (R >> 1) -
 ; T_lo[n_lo] - T_hi[n_hi], plane 11 complemented).
         .macro pl_plane byte, last
@@ -301,8 +305,8 @@ pl_keys:
         exx
         ld b,a                  ; B' = the keys left
         ld hl,PL_SCORES         ; HL' = key 0's score
+        ld de,PL_NO_MAX         ; DE' = max f so far
         exx
-        ld ix,PL_NO_MAX         ; IX = max f so far
         ld sp,(pl_planes)       ; SP walks the head's planes, key by key
         ld h,pl_tables >> 8     ; H = the tables' first page (between the planes' reads)
 @key:
@@ -341,29 +345,31 @@ pl_keys:
         sra d                   ; f = R >> 3 = q.k >> 14 (|f| <= 4096)
         rr e
         .endrepeat
-@summed:
-        ld a,e                  ; f - max f so far < 0? then max (IX) stays
-        .byte $DD,$95           ; sub ixl
-        ld a,d
-        .byte $DD,$9C           ; sbc a,ixh
-        jp m,@smaller
-        .byte $DD,$6B           ; ld ixl,e
-        .byte $DD,$62           ; ld ixh,d
-@smaller:
-        ld a,e
+@summed:                        ; (the score panel's max step: soulterm/tui/widgets/score_steps.py)
+        ld a,e                  ; f stored, each byte compared with max f's in the store's set
         exx
         ld (hl),a
         inc l
+        sub e                   ; f - max f so far < 0? then max (DE') stays
         exx
         ld a,d
         exx
         ld (hl),a
+        sbc a,d
+        jp m,@smaller
+        ld d,(hl)               ; max f = f, back from its stored bytes
+        dec l
+        ld e,(hl)
+        inc l
+@smaller:
         inc l
         dec b
         exx
         jp nz,@key
         ld sp,(at_fast_sp)
-        ld (at_max),ix          ; (a word too: the weights' loop's AT_SHORT_SCORE_READ needs no byte 2)
+        exx
+        ld (at_max),de          ; (a word too: the weights' loop's AT_SHORT_SCORE_READ needs no byte 2)
+        exx
         scf                     ; (C: the planes took the head)
         ret
 @wide:                          ; a wide key: planes 10 and 11, R = q.k >> 11
@@ -447,7 +453,7 @@ pl_store:
         ld a,l
 @low_end:
         cp 0                    ; (patched)
-        jr nz,@low_plane
+        jp nz,@low_plane        ; (jp: taken 3 rounds of 4)
         exx                     ; the high bytes + 8 (k + 2048): dimensions 4-7 in the other set
         pl_high_bytes 4
         exx
@@ -469,7 +475,7 @@ pl_store:
         ld a,l
 @middle_end:
         cp 0                    ; (patched)
-        jr nz,@middle_plane
+        jp nz,@middle_plane     ; (jp: taken 2 rounds of 3)
         pl_store_plane
         cpl                     ; plane 11, complemented (pl_keys' last plane)
         ld (hl),a
@@ -484,7 +490,7 @@ pl_store:
         inc hl
         .endrepeat
         exx
-        jr @high_done
+        jp @high_done           ; (jp: every head of keys in -2048..2047)
 @high_planes:
         exx
         ld a,l
