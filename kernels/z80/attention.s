@@ -578,31 +578,8 @@ AT_DST          = at_dst
 .endif
         .endmacro
 
-; AT_SHORT_EXP (the 48K's, for room; not with the fast weights' loop, AT_FAST_SCORES or
-; AT_PLANE_SCORES without AT_TABLE_MEANS, which reads all 128)
-; stores LUT[0..AT_EXP_ONES - 1] only: the rest is 1, and 0 at 127 (attend_head@far).
-AT_EXP_ONES     = 83            ; the first i with LUT[i] = 1
-        .macro at_exp_table             ; the attention exp table (spec.exp_lut): LUT[i] ~ 255 * exp(-i/16), LUT[127] = 0
-exp_lut:
-        .byte 255
-.ifdef AT_SHORT_EXP
-.ifndef AT_TABLE_MEANS
-.ifdef AT_KEYS_BY_SP
-        .assert 0, "AT_SHORT_EXP is the weights of AT_TABLE_MEANS or the old ones, not the fast weights' loop"
-.endif
-.endif
-        .repeat AT_EXP_ONES - 1, i
-        .byte clamp(round(255.0 * exp(-(i + 1) / 16.0)), 1, 255)
-        .endrepeat
-        .assert clamp(round(255.0 * exp(-(AT_EXP_ONES - 1) / 16.0)), 1, 255) > 1 && round(255.0 * exp(-AT_EXP_ONES / 16.0)) <= 1, "AT_EXP_ONES is not where the run of 1s starts"
-.else
-        .repeat 126, i
-        .byte clamp(round(255.0 * exp(-(i + 1) / 16.0)), 1, 255)
-        .endrepeat
-        .byte 0
-.endif
-exp_lut_end:
-        .endmacro
+; AT_EXP_ONES and at_exp_table, the exp table's macro: squares.s (the 48K player places the table after the
+; squares: AT_EXP_AFTER_SQUARES).
 
 .ifndef AT_FAST_MEANS                   ; (with it: after the means' squares table,
         at_variables                    ; so that the code before it keeps its page)
@@ -614,7 +591,9 @@ at_count:       .byte 0
 .ifdef SHORT_FORMS
 .ifdef AT_TABLE_MEANS
 AT_EXP_FIRST    = 1                     ; (exp_lut before the code: the weights' loop reads it in one page
-        at_exp_table                    ; where it lies in one, 2 bytes and 8 T-states a near weight fewer)
+.ifndef AT_EXP_AFTER_SQUARES            ; where it lies in one, 2 bytes and 8 T-states a near weight fewer;
+        at_exp_table                    ; the 48K player's after the squares, squares.s, in one page whatever
+.endif                                  ; the code's length)
 .endif
 .endif
 .ifndef AT_LUT_IN_WEIGHTS               ; (the 48K player's: at_lut a row of forward.s's att_weights)

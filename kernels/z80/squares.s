@@ -38,3 +38,37 @@ mv_sq_hi:
         .byte ((i - 255) * (i - 255)) >> 8
         .endrepeat
         .assert mv_sq_hi - mv_sq_lo == 512 && (mv_sq_lo + 128) % 256 == 0, "squares table misplaced"
+
+; attention.s's exp table, here so that the 48K player can place it right after the squares, which end at
+; a fixed address ($847F, the page's byte 127): 83 bytes there lie in one page whatever the length of the code
+; before attention.s (AT_EXP_AFTER_SQUARES, thirty-ninth round; before it exp_lut moved with that code and crossed
+; a page after some merges, attend_head@near's crossing form 2 bytes and ~435 T-states a long reply step more).
+; AT_SHORT_EXP (the 48K's, for room; not with the fast weights' loop, AT_FAST_SCORES or
+; AT_PLANE_SCORES without AT_TABLE_MEANS, which reads all 128)
+; stores LUT[0..AT_EXP_ONES - 1] only: the rest is 1, and 0 at 127 (attend_head@far).
+AT_EXP_ONES     = 83            ; the first i with LUT[i] = 1
+        .macro at_exp_table             ; the attention exp table (spec.exp_lut): LUT[i] ~ 255 * exp(-i/16), LUT[127] = 0
+exp_lut:
+        .byte 255
+.ifdef AT_SHORT_EXP
+.ifndef AT_TABLE_MEANS
+.ifdef AT_KEYS_BY_SP
+        .assert 0, "AT_SHORT_EXP is the weights of AT_TABLE_MEANS or the old ones, not the fast weights' loop"
+.endif
+.endif
+        .repeat AT_EXP_ONES - 1, i
+        .byte clamp(round(255.0 * exp(-(i + 1) / 16.0)), 1, 255)
+        .endrepeat
+        .assert clamp(round(255.0 * exp(-(AT_EXP_ONES - 1) / 16.0)), 1, 255) > 1 && round(255.0 * exp(-AT_EXP_ONES / 16.0)) <= 1, "AT_EXP_ONES is not where the run of 1s starts"
+.else
+        .repeat 126, i
+        .byte clamp(round(255.0 * exp(-(i + 1) / 16.0)), 1, 255)
+        .endrepeat
+        .byte 0
+.endif
+exp_lut_end:
+        .endmacro
+.ifdef AT_EXP_AFTER_SQUARES
+        at_exp_table
+        .assert (exp_lut & 255) + AT_EXP_ONES <= 256, "AT_EXP_AFTER_SQUARES: exp_lut in one page (attend_head@near's short form)"
+.endif

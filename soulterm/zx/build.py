@@ -1302,6 +1302,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         options.append(f"SCRATCH_VARIABLES_BYTES = {SCRATCH_VARIABLES_BYTES}")
         options.append("AT_LUT_IN_WEIGHTS = 1    ; (attention.s's at_lut the head's row of forward.s's att_weights, "
                        "patched in: no copy, 20 bytes fewer)")
+        options.append("AT_EXP_AFTER_SQUARES = 1 ; (attention.s's exp_lut right after matvec's squares, squares.s: in one "
+                       "page whatever the code's length, thirty-ninth round)")
         options.append("AT_ONE_OWN_END = 1       ; (attention.s's weight-1 means with their own stride and loop "
                        "end: 20 T-states a weight-1 position-dimension for 9 bytes of SHORT_FORMS' room)")
         options.append("AT_ZEROS_UNCOUNTED = 1   ; (attention.s's table walk counts the nonzero weights alone: a 0 "
