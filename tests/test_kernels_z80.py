@@ -1348,6 +1348,7 @@ def checked_head(bench, q, keys, values, count, head, enabled, case):
 
 
 @pytest.mark.parametrize("own_end", ["", "AT_ONE_OWN_END = 1", "AT_ONE_OWN_END = 1\nSHORT_FORMS = 1",
+                                     "AT_ONE_OWN_END = 1\nSHORT_FORMS = 1\nAT_EXP_AFTER_SQUARES = 1",
                                      "AT_ONE_OWN_END = 1\nAT_SKIP_LEADING_ZEROS = 1",
                                      "AT_TABLE_BY_DIMENSION = 1", "AT_MEANS_CHAINS = 1",
                                      "AT_ONE_OWN_END = 1\nAT_SKIP_LEADING_ZEROS = 1\nAT_TABLE_BY_DIMENSION = 1",
@@ -1367,7 +1368,8 @@ def test_table_means_match_intmath(own_end):
     --fast-scores checks every step against the engine.) With and without AT_ONE_OWN_END (the weight-1
     positions' own stride and loop end: the 48K player's since the thirtieth round), and with SHORT_FORMS,
     whose exp_lut comes before attend_head (AT_EXP_FIRST): across a page on this bench, so its weights' loop's
-    16-bit index; the shipped 48K's lies in one page (its 8-bit index: the player's turns check it). With
+    16-bit index, and with AT_EXP_AFTER_SQUARES too (the 48K player's since the thirty-ninth round) right after
+    the squares, in one page, its 8-bit index (the player's turns check it too). With
     AT_TABLE_BY_DIMENSION (the 48K player's since the thirty-fifth round) over a dimension-major value cache,
     its positions in order (load_head stores them so: values_ascending), the walk with no stride."""
     bench = Z80Bench(options="\n".join(filter(None, [TABLE_MEANS_OPTION, SHORT_EXP_OPTION, own_end])))
@@ -1375,7 +1377,9 @@ def test_table_means_match_intmath(own_end):
     exp_lut = bench.symbols["exp_lut"]
     assert ("AT_EXP_FIRST" in bench.symbols) == ("SHORT_FORMS" in own_end) and (
         exp_lut < bench.symbols["attend_head"]) == ("SHORT_FORMS" in own_end)
-    if "SHORT_FORMS" in own_end:
+    if "AT_EXP_AFTER_SQUARES" in own_end:
+        assert exp_lut == bench.symbols["mv_sq_hi"] + 511 and (exp_lut & 255) + bench.symbols["AT_EXP_ONES"] <= 256
+    elif "SHORT_FORMS" in own_end:
         assert (exp_lut & 255) + bench.symbols["AT_EXP_ONES"] > 256
     rng = np.random.default_rng(12)
     seen = set()

@@ -412,11 +412,11 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, unplaned
     assert built.program.symbols["SP_FIRST_SHARED"] == 1
     sym = built.program.symbols       # (and SHORT_FORMS' exp_lut before attend_head, in one page: its 8-bit index)
     assert sym["SHORT_FORMS"] == sym["AT_ONE_OWN_END"] == sym["AT_EXP_FIRST"] == 1
-    # (zx48proj39: matvec.s's 84 bytes more move exp_lut from $9196 to $91EA, across a page, so attend_head@near takes
-    # its crossing form, adc a,n / sub l / ld h,a for ld h,n: 2 bytes, 435 T-states a reply step of "do you like
-    # music", 54 weights a step; the merge's layout decides where it lands)
-    assert sym["exp_lut"] < sym["attend_head"] and ((sym["exp_lut"] & 255) + sym["AT_EXP_ONES"] <= 256
-                                                    or sym["exp_lut"] == 0x91EA)
+    # (zx48layout39b: exp_lut right after the squares, AT_EXP_AFTER_SQUARES, at the fixed $847F: in one page whatever
+    # the code's length, where zx48proj39's 84 bytes had moved it across one, @near's crossing form 2 bytes and 435
+    # T-states a reply step of "do you like music")
+    assert sym["AT_EXP_AFTER_SQUARES"] == 1 and sym["exp_lut"] == sym["mv_sq_hi"] + 511
+    assert sym["exp_lut"] < sym["attend_head"] and (sym["exp_lut"] & 255) + sym["AT_EXP_ONES"] <= 256
     assert "matvec_nz" in built.program.symbols and "fw_wide_sparse" not in built.program.symbols
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     no_planes(monkeypatch)

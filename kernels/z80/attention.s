@@ -33,7 +33,8 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 927 (in the shipped 48K player since the thirty-ninth round's merges: zx48genwalk39's AT_GENERATED_WALK, the
+; Bytes: 842 (in the shipped 48K player since zx48layout39b, thirty-ninth round: exp_lut's 83 in squares.s, right
+; after the squares, AT_EXP_AFTER_SQUARES, in one page: @near's short form, 2 fewer); 927 (in the shipped 48K player since the thirty-ninth round's merges: zx48genwalk39's AT_GENERATED_WALK, the
 ; walk's writer and its ways, 60 more than the dispatch loop they replace; zx48proj39's 84 bytes in matvec.s move
 ; exp_lut across a page, @near's crossing form 2 more); 925 (zx48genwalk39 alone); 865 (in the shipped 48K player since the thirty-eighth round's merges: zx48walk38's AT_ZEROS_UNCOUNTED, @zero's
 ; count gone, 5, for @far's 4 (864 alone); zx48norms38's tables of inv's multiples, MV_HZ_ENDS out of the ladder's room,

@@ -1,7 +1,8 @@
 ; squares.s - matvec's squares table S(n) = n*n and its working variables (Z80).
 ; Included first, so that the page alignment the table needs costs nothing
 ; at a page-aligned origin. See matvec.s.
-; Bytes: 1,151 (the variables' 128 and the table's 1,023).
+; Bytes: 1,234 (the variables' 128, the table's 1,023 and, in the 48K player since the thirty-ninth round,
+; attention.s's exp table's 83 after it, AT_EXP_AFTER_SQUARES; 1,151 without it).
 
 MV_MAX_COLS     = 32            ; the most columns matvec's slots take at once (64 run as two parts)
 
