@@ -40,12 +40,13 @@ def shifted_source(shift: int, exp_after_squares: bool):
 
 def layout(shift: int, exp_after_squares: bool, spends: tuple) -> dict:
     """Where exp_lut and att_weights land, and the bytes free, with `shift` bytes more before attention.s."""
+    fit = zx_build.spends_that_fit
     zx_build.player_source = shifted_source(shift, exp_after_squares)
     zx_build.spends_that_fit = lambda fits, listed=zx_build.SPENDS_48K: tuple(name for name in listed if name in spends)
     try:
         built = zx_build.assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER)
     finally:
-        zx_build.player_source = source_of
+        zx_build.player_source, zx_build.spends_that_fit = source_of, fit
     sym = built.program.symbols
     weights = ("in its variables" if sym["FW_WEIGHTS_HERE"] else "after fw_h" if sym["FW_WEIGHTS_AFTER_H"]
                else "after fw_q")
@@ -65,27 +66,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--step", type=int, default=8, help="the shifts' step (0..ROOM - 1)")
     args = parser.parse_args()
-    fit = zx_build.spends_that_fit
-    try:
-        spends = tuple(name for name in shipped_spends() if name != LEFT_OUT)
-        print(f"the ladder's choice: {' '.join(spends)}; {ROOM} bytes moved before attention.s, SHIFT of them")
-        rows = {shift: [layout(shift, after, spends) for after in (False, True)] for shift in range(0, ROOM, args.step)}
-        best = max(found["free"] for row in rows.values() for found in row)
-        print(f"{'shift':>5}  {'exp_lut (main)':>16}  {'att_weights (main)':>32}  {'lost':>4}  |  "
-              f"{'exp_lut (squares)':>17}  {'att_weights':>26}  {'lost':>4}")
-        for shift, row in rows.items():
-            cells = []
-            for after, found in enumerate(row):
-                exp = f"${found['exp_lut']:04X} {'page' if found['exp_in_page'] else 'CROSS'}"
-                weights = f"${found['att_weights']:04X} {found['weights_at']}"
-                cells.append(f"{exp:>{16 + after}}  {weights:>{32 - 6 * after}}  {best - found['free']:>4}")
-            print(f"{shift:>5}  " + "  |  ".join(cells))
-        for after, name in ((0, "main's (exp_lut with attention.s)"), (1, "exp_lut after the squares")):
-            lost = [best - row[after]["free"] for row in rows.values()]
-            print(f"{name}: {sum(cost > 0 for cost in lost)} of {len(lost)} shifts lose bytes, "
-                  f"{sum(lost) / len(lost):.2f} a shift on average, at most {max(lost)}")
-    finally:
-        zx_build.spends_that_fit = fit
+    spends = tuple(name for name in shipped_spends() if name != LEFT_OUT)
+    print(f"the ladder's choice: {' '.join(spends)}; {ROOM} bytes moved before attention.s, SHIFT of them")
+    rows = {shift: [layout(shift, after, spends) for after in (False, True)] for shift in range(0, ROOM, args.step)}
+    best = max(found["free"] for row in rows.values() for found in row)
+    print(f"{'shift':>5}  {'exp_lut (main)':>16}  {'att_weights (main)':>32}  {'lost':>4}  |  "
+          f"{'exp_lut (squares)':>17}  {'att_weights':>26}  {'lost':>4}")
+    for shift, row in rows.items():
+        cells = []
+        for after, found in enumerate(row):
+            exp = f"${found['exp_lut']:04X} {'page' if found['exp_in_page'] else 'CROSS'}"
+            weights = f"${found['att_weights']:04X} {found['weights_at']}"
+            cells.append(f"{exp:>{16 + after}}  {weights:>{32 - 6 * after}}  {best - found['free']:>4}")
+        print(f"{shift:>5}  " + "  |  ".join(cells))
+    for after, name in ((0, "main's (exp_lut with attention.s)"), (1, "exp_lut after the squares")):
+        lost = [best - row[after]["free"] for row in rows.values()]
+        print(f"{name}: {sum(cost > 0 for cost in lost)} of {len(lost)} shifts lose bytes, "
+              f"{sum(lost) / len(lost):.2f} a shift on average, at most {max(lost)}")
+
 
 if __name__ == "__main__":
     main()

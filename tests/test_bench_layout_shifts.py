@@ -27,6 +27,7 @@ def test_the_source_moves_the_shift_before_attention_and_the_rest_after_forward(
 
 
 def test_shift_0_is_the_shipped_layout_and_exp_lut_stays_after_the_squares():
+    fit = zx_build.spends_that_fit
     shipped = zx_build.assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER).program.symbols
     spends = tuple(name for name in layout_shifts.shipped_spends() if name != layout_shifts.LEFT_OUT)
     still = layout_shifts.layout(0, True, spends)
@@ -36,4 +37,4 @@ def test_shift_0_is_the_shipped_layout_and_exp_lut_stays_after_the_squares():
     assert moved["exp_lut"] == still["exp_lut"] and moved["exp_in_page"] and moved["weights_at"] != "in its variables"
     main = layout_shifts.layout(100, False, spends)        # (main's: exp_lut just before attend_head, with the code)
     assert main["exp_lut"] + 83 == main["attend_head"] and main["exp_lut"] > moved["exp_lut"] + 0x0C00
-    assert zx_build.player_source is layout_shifts.source_of
+    assert zx_build.player_source is layout_shifts.source_of and zx_build.spends_that_fit is fit     # (put back)
