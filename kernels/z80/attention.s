@@ -484,7 +484,7 @@ AT_DIMENSION_BYTES = 2 * AT_MAX_POSITIONS
 .endif
 AT_ONE_BYTES = 11                       ; (a weight of 1's code: exx / pop bc / sla c / rl b / sbc a,a / add hl,bc /
                                         ; adc a,d / ld d,a / exx, as @one's)
-        .assert (at_walk_code & 255) == 0 && AT_MAX_POSITIONS * AT_ONE_BYTES + 3 <= 256, "the generated walk: one page"
+        .assert (at_walk_code & 255) == 0 && AT_MAX_POSITIONS * AT_ONE_BYTES + 4 <= 256, "the generated walk: one page"
 .endif
 .ifdef AT_TABLE_BY_DIMENSION            ; bytes from v[j][d] to v[j + 1][d]: the table means' and vecops.s's
 AT_VALUE_STRIDE = 2                     ; (at_leading_zeros, at_wide_dimension)
@@ -1360,21 +1360,25 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
 .ifdef AT_GENERATED_WALK
 @wide:                          ; a v beyond -256..255: the dimension again, by the product
         jp at_wide_dimension    ; loop (vecops.s's: below $8000 in the 48K, for room)
-@two_negative:                  ; v = vl - 256: 2 w v = 2 w vl - 512 w
+@run_negative:                  ; v = vl - 256: 2 w v = 2 w vl - 512 w
         at_table_position 1
-        exx
-        ex de,hl
-        jp (hl)                 ; the walk's next
-@two:                           ; a generated stub's w >= 2 (A), DE = the walk's next
-        pop bc                  ; C = vl, B = vh
+        jr @run_read
+@run_first:                     ; a generated stub's run: its first w >= 2 (A), DE = the run's other weights
         or a                    ; (the carry clear for at_table_position: the code before left it any way)
+@run_next:
+        pop bc                  ; C = vl, B = vh
         inc b
-        jr z,@two_negative      ; vh = -1
+        jr z,@run_negative      ; vh = -1
         djnz @wide              ; vh beyond 0 and -1
         at_table_position 0
+@run_read:
         exx
+        ld a,(de)               ; the run's next w, or its end's 0 (then DE = the walk's next)
+        inc e
+        or a                    ; (the carry clear for at_table_position)
+        jp nz,@run_next
         ex de,hl
-        jp (hl)
+        jp (hl)                 ; the walk's next
 @dimension:
         ld sp,ix                ; SP walks v[j][d], j = 0..count-1
         ld iy,0                 ; IY = N
@@ -1398,10 +1402,11 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
 @make:
         ld a,(de)               ; A = w
         inc e
+@make_tell:
         cp 1
         jr c,@make_zero
         jr z,@make_one
-        ld (hl),$3E             ; w >= 2: ld a,w
+        ld (hl),$3E             ; w >= 2, a run's first: ld a,w
         inc l
         ld (hl),a
         inc l
@@ -1413,15 +1418,22 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         inc l
         ld (hl),h
         inc l
-        ld (hl),$C3             ; jp @two
+        ld (hl),$C3             ; jp @run_first
         inc l
-        ld (hl),@two & 255
+        ld (hl),@run_first & 255
         inc l
-        ld (hl),@two >> 8
-        inc l
+        ld (hl),@run_first >> 8
+        inc l                   ; (the carry clear since add a,5: the page's end is past next)
+@make_run:                      ; the run's w >= 2 that follow, one byte each
         dec c
-        jr nz,@make
-        jr @made
+        jr z,@run_end           ; (the carry clear: the walk's end)
+        ld a,(de)
+        inc e
+        cp 2
+        jr c,@run_end           ; (the carry set: A = 0 or 1, its code next)
+        ld (hl),a
+        inc l
+        jr @make_run
 @make_zero:
         ld (hl),$E1             ; pop hl: v[j][d] past, unread
         inc l
@@ -1450,7 +1462,11 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld (hl),$D9             ; exx
         inc l
         dec c
-        jr nz,@make
+        jr nz,@make             ; (the carry clear since cp 1: the last weight a 1 falls into @run_end, its 0 a nop)
+@run_end:
+        ld (hl),0               ; a run's end for @run_read
+        inc l
+        jr c,@make_tell
 @made:
         ld (hl),$C3             ; jp @positions_done
         inc l
