@@ -484,7 +484,7 @@ AT_DIMENSION_BYTES = 2 * AT_MAX_POSITIONS
 .endif
 AT_ONE_BYTES = 11                       ; (a weight of 1's code: exx / pop bc / sla c / rl b / sbc a,a / add hl,bc /
                                         ; adc a,d / ld d,a / exx, as @one's)
-        .assert (at_walk_code & 255) == 0 && AT_MAX_POSITIONS * AT_ONE_BYTES + 4 <= 256, "the generated walk: one page"
+        .assert (at_walk_code & 255) == 0 && AT_MAX_POSITIONS * AT_ONE_BYTES + 5 <= 256, "the generated walk: one page"
 .endif
 .ifdef AT_TABLE_BY_DIMENSION            ; bytes from v[j][d] to v[j + 1][d]: the table means' and vecops.s's
 AT_VALUE_STRIDE = 2                     ; (at_leading_zeros, at_wide_dimension)
@@ -1379,16 +1379,6 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         jp nz,@run_next
         ex de,hl
         jp (hl)                 ; the walk's next
-@dimension:
-        ld sp,ix                ; SP walks v[j][d], j = 0..count-1
-        ld iy,0                 ; IY = N
-        exx
-@weight_squares:
-        ld hl,0                 ; (patched: sum_j S(w)) D':H':L' = A
-@weight_squares_high:
-        ld d,0
-        exx
-        jp at_walk_code         ; (the head's walk, made once: it ends at @positions_done)
 @make_walk:                     ; the head's walk into at_walk_code's page, once
 @lut_means:
 .ifdef AT_LUT_IN_WEIGHTS
@@ -1398,7 +1388,11 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
 .endif
         ld hl,at_walk_code      ; HL writes the walk (in one page)
 @positions:
-        ld c,0                  ; (patched: at_count, less a weight of 0's count, @far's) the nonzero weights left
+        ld bc,$D9 << 8          ; (C patched: at_count, less a weight of 0's count, @far's) the nonzero weights left;
+                                ; B = exx's code for a weight of 1's (a byte fewer than twice ld (hl),$D9)
+@make_zero:                     ; (first a dead one at at_walk_code: the walk starts past it, no jr back here)
+        ld (hl),$E1             ; pop hl: v[j][d] past, unread
+        inc l
 @make:
         ld a,(de)               ; A = w
         inc e
@@ -1434,12 +1428,8 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld (hl),a
         inc l
         jr @make_run
-@make_zero:
-        ld (hl),$E1             ; pop hl: v[j][d] past, unread
-        inc l
-        jr @make
 @make_one:                      ; w = 1: 2 v added whole in the sum's set (AT_ONE_BYTES)
-        ld (hl),$D9             ; exx
+        ld (hl),b               ; exx
         inc l
         ld (hl),$C1             ; pop bc
         inc l
@@ -1459,7 +1449,7 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         inc l
         ld (hl),$57             ; ld d,a
         inc l
-        ld (hl),$D9             ; exx
+        ld (hl),b               ; exx
         inc l
         dec c
         jr nz,@make             ; (the carry clear since cp 1: the last weight a 1 falls into @run_end, its 0 a nop)
@@ -1473,7 +1463,16 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld (hl),@positions_done & 255
         inc l
         ld (hl),@positions_done >> 8
-        jr @dimension
+@dimension:
+        ld sp,ix                ; SP walks v[j][d], j = 0..count-1
+        ld iy,0                 ; IY = N
+        exx
+@weight_squares:
+        ld hl,0                 ; (patched: sum_j S(w)) D':H':L' = A
+@weight_squares_high:
+        ld d,0
+        exx
+        jp at_walk_code + 1     ; (the head's walk, made once, past @make_zero's first: it ends at @positions_done)
 .else
 @negative:                      ; v = vl - 256: 2 w v = 2 w vl - 512 w (twenty-third round: its
         at_table_position 1     ; own copy, N's add on B = 0 before BC takes &S(vl): 20 T-states fewer)
