@@ -748,6 +748,11 @@ AT_KEPT_FIRST_SUMS = @first_sums + 1
         ld c,a
         add iy,bc               ; N += w (B = 0; no carry: N <= 20 * 255)
         .endif
+        at_table_difference
+        .endmacro
+
+; at_table_difference - at_table_position's rest, from HL = &S(vl) (the generated walk's ways share it)
+        .macro at_table_difference
         ld b,h
         ld c,l                  ; BC = &S(vl)
         add a,l
@@ -1360,9 +1365,12 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
 .ifdef AT_GENERATED_WALK
 @wide:                          ; a v beyond -256..255: the dimension again, by the product
         jp at_wide_dimension    ; loop (vecops.s's: below $8000 in the 48K, for room)
-@run_negative:                  ; v = vl - 256: 2 w v = 2 w vl - 512 w
-        at_table_position 1
-        jr @run_read
+@run_negative:                  ; v = vl - 256: 2 w v = 2 w vl - 512 w (at_table_position 1's start)
+        ld hl,AT_SQ_0
+        sbc hl,bc               ; &S(-vl) = &S(vl)
+        ld c,a
+        add iy,bc               ; N += w (B = 0; no carry: N <= 20 * 255)
+        jr @run_difference      ; (the rest shared: 30 bytes fewer than its own copy, the same jr as before)
 @run_first:                     ; a generated stub's run: its first w >= 2 (A), DE = the run's other weights
         or a                    ; (the carry clear for at_table_position: the code before left it any way)
 @run_next:
@@ -1370,7 +1378,10 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         inc b
         jr z,@run_negative      ; vh = -1
         djnz @wide              ; vh beyond 0 and -1
-        at_table_position 0
+        ld hl,AT_SQ_0           ; (at_table_position 0's start)
+        sbc hl,bc               ; &S(vl)
+@run_difference:
+        at_table_difference
 @run_read:
         exx
         ld a,(de)               ; the run's next w, or its end's 0 (then DE = the walk's next)
