@@ -33,7 +33,8 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 927 (in the shipped 48K player since the thirty-ninth round's merges: zx48genwalk39's AT_GENERATED_WALK, the
+; Bytes: 916 (zx48walkruns39b: the generated walk's w >= 2 by runs, its negative way on at_table_position's rest, 11
+; fewer); 927 (in the shipped 48K player since the thirty-ninth round's merges: zx48genwalk39's AT_GENERATED_WALK, the
 ; walk's writer and its ways, 60 more than the dispatch loop they replace; zx48proj39's 84 bytes in matvec.s move
 ; exp_lut across a page, @near's crossing form 2 more); 925 (zx48genwalk39 alone); 865 (in the shipped 48K player since the thirty-eighth round's merges: zx48walk38's AT_ZEROS_UNCOUNTED, @zero's
 ; count gone, 5, for @far's 4 (864 alone); zx48norms38's tables of inv's multiples, MV_HZ_ENDS out of the ladder's room,
@@ -470,12 +471,13 @@ AT_DIMENSION_BYTES = 2 * AT_MAX_POSITIONS
 ; AT_GENERATED_WALK (thirty-ninth round, zx48genwalk39: the 48K's) - the table walk generated once a head as straight
 ; code in the page at_walk_code (the 48K's: a page of the screen's middle third, dead while the heads run) and
 ; run in each of its 8 dimensions with no dispatch: `pop hl` for a weight of 0 (10 T-states a position-dimension for
-; @zero's 50), a weight of 1's 2 v in line (no dispatch and no count: 51 fewer), a weight of 2 or more a stub `ld a,w /
-; ld de,next / jp @two` whose way ends `exx / ex de,hl / jp (hl)` (SP walks v: no call could come back; 39 for the
-; dispatch's and count's 46, its `or a` in them); the
-; code ends on the last nonzero weight (AT_ZEROS_UNCOUNTED's count) with `jp @positions_done`; with
-; AT_SKIP_LEADING_ZEROS it starts at the first (vecops.s's at_leading_zeros comes on to @make_walk). Writing it costs ~56
-; T-states a weight of 0, ~207 a weight of 1 and ~162 a weight of 2 or more, once a head.
+; @zero's 50), a weight of 1's 2 v in line (no dispatch and no count: 51 fewer), a run of weights of 2 or more one stub
+; `ld a,w / ld de,next / jp @run_first` and the run's other weights a byte each, then a 0 (zx48walkruns39b: the way
+; @run_read reads them, 29 a position-dimension with the dispatch's exx for the stub's 43, and ends on the 0 with `ex
+; de,hl / jp (hl)`: SP walks v, no call could come back); the code ends on the last nonzero weight (AT_ZEROS_UNCOUNTED's
+; count) with `jp @positions_done`; with AT_SKIP_LEADING_ZEROS it starts at the first (vecops.s's at_leading_zeros
+; comes on to @make_walk). Writing it costs ~56 T-states a weight of 0, ~200 a weight of 1, ~161 a run's first weight
+; of 2 or more, ~59 each of its others and ~45 its end, once a head.
 .ifndef AT_ZEROS_UNCOUNTED
         .assert 0, "AT_GENERATED_WALK writes the nonzero weights AT_ZEROS_UNCOUNTED counts"
 .endif
