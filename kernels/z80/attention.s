@@ -1372,7 +1372,7 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         sbc hl,bc               ; &S(-vl) = &S(vl)
         ld c,a
         add iy,bc               ; N += w (B = 0; no carry: N <= 20 * 255)
-        jr @run_difference      ; (the rest shared: 30 bytes fewer than its own copy, the same jr as before)
+        jr @run_difference      ; (the rest shared: 24 bytes fewer than its own copy, the same jr)
 @run_first:                     ; a generated stub's run: its first w >= 2 (A), DE = the run's other weights
         or a                    ; (the carry clear for at_table_position: the code before left it any way)
 @run_next:
