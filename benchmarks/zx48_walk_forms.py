@@ -15,6 +15,9 @@ walk once, after its weights' loop, and follow it in every dimension:
   `pop hl` (10 k), the list ending on the dimension's end.
 - the generated walk: straight code a head, `pop hl` for a weight of 0, w = 1's 2 v in line, w >= 2 a stub `ld de,next /
   ld a,w / jp way` whose way ends `exx / ex de,hl / jp (hl)` (SP walks v: no call can come back).
+- the generated walk by runs (thirty-ninth round, zx48walkruns39b, built): as the generated walk, but each run of w >= 2
+  one stub `ld a,w / ld de,data / jp @run_first` (its first w), the run's other weights a byte each and a 0 after them,
+  read by the way (`exx / ld a,(de) / inc e / or a / jp nz`), which ends on the 0 with `ex de,hl / jp (hl)`.
 - the row of runs: today's loop on a row of its own, a run of 0s as [0, 2k] stepping SP at once (79), the trailing
   0s left out of the count.
 
@@ -78,10 +81,11 @@ THREADED_MAKE_RUN = 7 + 4 + 7 + 12 + 4 + 4 + 12 + 10 + 8 + 4 + 13
 # a head: ld de,(at_means_walk + 1) 20 / ld hl,list 10 / ld c,0 7 / ld a,(at_count) 13 / ld b,a 4, the end entry 14
 THREADED_HEAD = 20 + 10 + 7 + 13 + 4 + 14
 
-# the generated walk: a 0's pop hl; w >= 2's stub ld de,nn 10 / ld a,n 7 / jp nn 10 and its way's end ex de,hl 4 /
-# jp (hl) 4; w = 1's 2 v in line (no dispatch); a dimension's jp code 10 and the code's jp to its end 10
+# the generated walk: a 0's pop hl; w >= 2's stub ld de,nn 10 / ld a,n 7 / jp nn 10, its way's or a 4 (the carry clear
+# for the table: zx48genwalk39 found it, zx48walkruns39b counts it) and end ex de,hl 4 / jp (hl) 4; w = 1's 2 v in
+# line (no dispatch); a dimension's jp code 10 and the code's jp to its end 10
 GENERATED_ZERO = 10
-GENERATED_TWO = 10 + 7 + 10 + 4 + 4
+GENERATED_TWO = 10 + 7 + 10 + 4 + 4 + 4
 GENERATED_DIMENSION = 10 + 10
 # made once a head: the read and tests as the threaded list's (ld a,(de) / inc e / cp 1 / jr c / jr z, 32-37), then
 # w = 0: ld (hl),$E1 10 / inc l 4 / djnz 13; w = 1: its 11 bytes, ld (hl),n 10 / inc l 4 each, djnz 13; w >= 2: its
@@ -90,6 +94,22 @@ GENERATED_MAKE_ZERO = 7 + 4 + 7 + 12 + 10 + 4 + 13
 GENERATED_MAKE_ONE = 7 + 4 + 7 + 7 + 12 + 11 * (10 + 4) + 13
 GENERATED_MAKE_TWO = 7 + 4 + 7 + 7 + 7 + 8 * (10 + 4) + 15 - 3 + 13
 GENERATED_HEAD = 20 + 10 + 13 + 4 + 3 * (10 + 4)
+
+# the generated walk by runs: a run's stub ld a,n 7 / ld de,nn 10 / jp nn 10, @run_first's or a 4 and its end's ex de,hl
+# 4 / jp (hl) 4 a run-dimension; a position's read ld a,(de) 7 / inc e 4 / or a 4 / jp nz 10 (the last one the 0's);
+# a negative v's jr into the positive way's rest 12 (v's sign is not in the weights: taken as even, zx48genwalk39's
+# profile of @two and @two_negative)
+RUNS_RUN = 10 + 7 + 10 + 4 + 4 + 4
+RUNS_POSITION = 7 + 4 + 4 + 10
+RUNS_NEGATIVE_SHARE = 0.5
+RUNS_NEGATIVE = 12
+# made once a head: a run's first as the generated walk's w >= 2 with @make_run's dec c 4 / jr z 7 for its dec c /
+# jr nz; its others ld a,(de) 7 / inc e 4 / cp 2 7 / jr c 7 / ld (hl),a 7 / inc l 4 / jr 12 / dec c 4 / jr z 7; its
+# end cp 2 7 / jr c 12 / ld (hl),0 10 / inc l 4 / jr c 12 for the next weight's tests (cp 1 again), less that
+# weight's read (7 + 4, done in the run's loop)
+RUNS_MAKE_FIRST = GENERATED_MAKE_TWO - 13 + 4 + 7
+RUNS_MAKE_OTHER = 7 + 4 + 7 + 7 + 7 + 4 + 12 + 4 + 7
+RUNS_MAKE_END = 7 + 12 + 10 + 4 + 12 - 7 - 4
 
 # the row of runs: today's loop on its own row, a run of 0s [0, 2k]: the dispatch, jr c 12, ld a,(de) 7 / inc e 4 /
 # ld l,a 4 / ld h,0 7 / add hl,sp 11 / ld sp,hl 6 / jp @position 10 (no count); trailing 0s out of the count
@@ -118,6 +138,7 @@ def head_census(weights) -> collections.Counter:
         census["inside 0s"] += w == 0
         census["inside runs"] += w == 0 and not run
         run = w == 0
+    census["w >= 2 runs"] += sum(1 for j, w in enumerate(weights) if w >= 2 and (j == 0 or weights[j - 1] < 2))
     census["w = 1"] += sum(1 for w in weights if w == 1)
     census["w >= 2"] += sum(1 for w in weights if w >= 2)
     return census
@@ -153,6 +174,11 @@ def form_changes(census) -> dict:
     generated = (DIMS * (zeros * GENERATED_ZERO + twos * GENERATED_TWO) + dimensions * GENERATED_DIMENSION
                  + zeros * GENERATED_MAKE_ZERO + ones * GENERATED_MAKE_ONE + twos * GENERATED_MAKE_TWO
                  + heads * GENERATED_HEAD) - today
+    two_runs = census["w >= 2 runs"]
+    by_runs = (DIMS * (zeros * GENERATED_ZERO + two_runs * RUNS_RUN + twos * RUNS_POSITION
+                       + twos * RUNS_NEGATIVE_SHARE * RUNS_NEGATIVE) + dimensions * GENERATED_DIMENSION
+               + zeros * GENERATED_MAKE_ZERO + ones * GENERATED_MAKE_ONE + two_runs * (RUNS_MAKE_FIRST + RUNS_MAKE_END)
+               + (twos - two_runs) * RUNS_MAKE_OTHER + heads * GENERATED_HEAD) - today
     inner_runs = leading_runs + census["inside runs"]
     run_row = (DIMS * (inner_runs * RUN_SKIP + ones * TODAY_ONE + twos * TODAY_TWO) + dimensions * TODAY_DIMENSION
                + (ones + twos) * RUN_MAKE_WEIGHT + inner_runs * RUN_MAKE_FIRST
@@ -160,7 +186,8 @@ def form_changes(census) -> dict:
                + census["trailing 0s"] * RUN_MAKE_WEIGHT + heads * RUN_HEAD) - today
     return {"AT_ZEROS_UNCOUNTED (this round's, built)": uncounted,
             "AT_SKIP_LEADING_ZEROS (at_leading_zeros, built)": leading, "the threaded list": threaded,
-            "the generated walk": generated, "the row of runs": run_row}
+            "the generated walk": generated, "the generated walk by runs (built)": by_runs,
+            "the row of runs": run_row}
 
 
 def main() -> None:
@@ -169,7 +196,8 @@ def main() -> None:
     census = weights_census(prompts, tokenizer, engine)
     steps = census["steps"]
     print(f"{len(prompts)} turn(s), {steps} reply steps; a reply step's heads (both layers), the engine's weights:")
-    for key in ("positions", "leading 0s", "inside 0s", "inside runs", "trailing 0s", "w = 1", "w >= 2"):
+    for key in ("positions", "leading 0s", "inside 0s", "inside runs", "trailing 0s", "w = 1", "w >= 2",
+                "w >= 2 runs"):
         print(f"  {key:14} {census[key] / steps:>7,.1f}  (x {DIMS} dimensions: "
               f"{DIMS * census[key] / steps:,.1f})")
     print("each form against main's walk, and in the place of this round's AT_ZEROS_UNCOUNTED, T-states a reply step"

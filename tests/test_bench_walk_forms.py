@@ -30,10 +30,21 @@ def test_the_uncounted_zeros_change_is_their_instructions():
     assert change == 8 * (50 - 62) - 8 * 62 + 2 * 21
 
 
+def test_the_runs_change_against_the_stubs_is_their_instructions():
+    census = walk_forms.head_census([9, 9, 1, 9])       # (two runs of w >= 2, of 2 and of 1)
+    assert census["w >= 2 runs"] == 2 and census["w >= 2"] == 3
+    changes = walk_forms.form_changes(census)
+    assert walk_forms.GENERATED_TWO == 39 and walk_forms.RUNS_RUN == 39 and walk_forms.RUNS_POSITION == 25
+    walked = 8 * (2 * 39 + 3 * 25 + 3 * walk_forms.RUNS_NEGATIVE_SHARE * 12 - 3 * 39)
+    made = (2 * (walk_forms.RUNS_MAKE_FIRST + walk_forms.RUNS_MAKE_END) + walk_forms.RUNS_MAKE_OTHER
+            - 3 * walk_forms.GENERATED_MAKE_TWO)
+    assert changes["the generated walk by runs (built)"] - changes["the generated walk"] == walked + made
+
+
 def test_the_command_line_prints_every_form():
     done = subprocess.run([sys.executable, str(CHECKOUT_DIR / "benchmarks" / "zx48_walk_forms.py"), "hello"],
                           capture_output=True, text=True, check=True, timeout=600)
     assert "4 reply steps" in done.stdout
     for form in ("AT_ZEROS_UNCOUNTED", "AT_SKIP_LEADING_ZEROS", "the threaded list", "the generated walk",
-                 "the row of runs"):
+                 "the generated walk by runs", "the row of runs"):
         assert form in done.stdout, form

@@ -33,8 +33,9 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 842 (in the shipped 48K player since zx48layout39b, thirty-ninth round: exp_lut's 83 in squares.s, right
-; after the squares, AT_EXP_AFTER_SQUARES, in one page: @near's short form, 2 fewer); 927 (in the shipped 48K player since the thirty-ninth round's merges: zx48genwalk39's AT_GENERATED_WALK, the
+; Bytes: 831 (in the shipped 48K player since the thirty-ninth round's merges: zx48layout39b's exp_lut, 83, in
+; squares.s right after the squares, AT_EXP_AFTER_SQUARES, in one page, @near's short form 2 fewer; zx48walkruns39b's
+; generated walk by runs, 11 fewer); 842 (zx48layout39b alone); 916 (zx48walkruns39b alone); 927 (in the shipped 48K player since the thirty-ninth round's merges: zx48genwalk39's AT_GENERATED_WALK, the
 ; walk's writer and its ways, 60 more than the dispatch loop they replace; zx48proj39's 84 bytes in matvec.s move
 ; exp_lut across a page, @near's crossing form 2 more); 925 (zx48genwalk39 alone); 865 (in the shipped 48K player since the thirty-eighth round's merges: zx48walk38's AT_ZEROS_UNCOUNTED, @zero's
 ; count gone, 5, for @far's 4 (864 alone); zx48norms38's tables of inv's multiples, MV_HZ_ENDS out of the ladder's room,
@@ -471,12 +472,13 @@ AT_DIMENSION_BYTES = 2 * AT_MAX_POSITIONS
 ; AT_GENERATED_WALK (thirty-ninth round, zx48genwalk39: the 48K's) - the table walk generated once a head as straight
 ; code in the page at_walk_code (the 48K's: a page of the screen's middle third, dead while the heads run) and
 ; run in each of its 8 dimensions with no dispatch: `pop hl` for a weight of 0 (10 T-states a position-dimension for
-; @zero's 50), a weight of 1's 2 v in line (no dispatch and no count: 51 fewer), a weight of 2 or more a stub `ld a,w /
-; ld de,next / jp @two` whose way ends `exx / ex de,hl / jp (hl)` (SP walks v: no call could come back; 39 for the
-; dispatch's and count's 46, its `or a` in them); the
-; code ends on the last nonzero weight (AT_ZEROS_UNCOUNTED's count) with `jp @positions_done`; with
-; AT_SKIP_LEADING_ZEROS it starts at the first (vecops.s's at_leading_zeros comes on to @make_walk). Writing it costs ~56
-; T-states a weight of 0, ~207 a weight of 1 and ~162 a weight of 2 or more, once a head.
+; @zero's 50), a weight of 1's 2 v in line (no dispatch and no count: 51 fewer), a run of weights of 2 or more one stub
+; `ld a,w / ld de,next / jp @run_first` and the run's other weights a byte each, then a 0 (zx48walkruns39b: the way
+; @run_read reads them, 29 a position-dimension with the dispatch's exx for the stub's 43, and ends on the 0 with `ex
+; de,hl / jp (hl)`: SP walks v, no call could come back); the code ends on the last nonzero weight (AT_ZEROS_UNCOUNTED's
+; count) with `jp @positions_done`; with AT_SKIP_LEADING_ZEROS it starts at the first (vecops.s's at_leading_zeros
+; comes on to @make_walk). Writing it costs ~56 T-states a weight of 0, ~200 a weight of 1, ~161 a run's first weight
+; of 2 or more, ~59 each of its others and ~45 its end, once a head.
 .ifndef AT_ZEROS_UNCOUNTED
         .assert 0, "AT_GENERATED_WALK writes the nonzero weights AT_ZEROS_UNCOUNTED counts"
 .endif
@@ -485,7 +487,7 @@ AT_DIMENSION_BYTES = 2 * AT_MAX_POSITIONS
 .endif
 AT_ONE_BYTES = 11                       ; (a weight of 1's code: exx / pop bc / sla c / rl b / sbc a,a / add hl,bc /
                                         ; adc a,d / ld d,a / exx, as @one's)
-        .assert (at_walk_code & 255) == 0 && AT_MAX_POSITIONS * AT_ONE_BYTES + 3 <= 256, "the generated walk: one page"
+        .assert (at_walk_code & 255) == 0 && AT_MAX_POSITIONS * AT_ONE_BYTES + 5 <= 256, "the generated walk: one page"
 .endif
 .ifdef AT_TABLE_BY_DIMENSION            ; bytes from v[j][d] to v[j + 1][d]: the table means' and vecops.s's
 AT_VALUE_STRIDE = 2                     ; (at_leading_zeros, at_wide_dimension)
@@ -728,6 +730,11 @@ AT_KEPT_FIRST_SUMS = @first_sums + 1
         ld c,a
         add iy,bc               ; N += w (B = 0; no carry: N <= 20 * 255)
         .endif
+        at_table_difference
+        .endmacro
+
+; at_table_difference - at_table_position's rest, from HL = &S(vl) (the generated walk's ways share it)
+        .macro at_table_difference
         ld b,h
         ld c,l                  ; BC = &S(vl)
         add a,l
@@ -1340,31 +1347,31 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
 .ifdef AT_GENERATED_WALK
 @wide:                          ; a v beyond -256..255: the dimension again, by the product
         jp at_wide_dimension    ; loop (vecops.s's: below $8000 in the 48K, for room)
-@two_negative:                  ; v = vl - 256: 2 w v = 2 w vl - 512 w
-        at_table_position 1
+@run_negative:                  ; v = vl - 256: 2 w v = 2 w vl - 512 w (at_table_position 1's start)
+        ld hl,AT_SQ_0
+        sbc hl,bc               ; &S(-vl) = &S(vl)
+        ld c,a
+        add iy,bc               ; N += w (B = 0; no carry: N <= 20 * 255)
+        jr @run_difference      ; (the rest shared: 24 bytes fewer than its own copy, the same jr)
+@run_first:                     ; a generated stub's run: its first w >= 2 (A), DE = the run's other weights
+        or a                    ; (the carry clear for at_table_position: the code before left it any way)
+@run_next:
+        pop bc                  ; C = vl, B = vh
+        inc b
+        jr z,@run_negative      ; vh = -1
+        djnz @wide              ; vh beyond 0 and -1
+        ld hl,AT_SQ_0           ; (at_table_position 0's start)
+        sbc hl,bc               ; &S(vl)
+@run_difference:
+        at_table_difference
+@run_read:
         exx
+        ld a,(de)               ; the run's next w, or its end's 0 (then DE = the walk's next)
+        inc e
+        or a                    ; (the carry clear for at_table_position)
+        jp nz,@run_next
         ex de,hl
         jp (hl)                 ; the walk's next
-@two:                           ; a generated stub's w >= 2 (A), DE = the walk's next
-        pop bc                  ; C = vl, B = vh
-        or a                    ; (the carry clear for at_table_position: the code before left it any way)
-        inc b
-        jr z,@two_negative      ; vh = -1
-        djnz @wide              ; vh beyond 0 and -1
-        at_table_position 0
-        exx
-        ex de,hl
-        jp (hl)
-@dimension:
-        ld sp,ix                ; SP walks v[j][d], j = 0..count-1
-        ld iy,0                 ; IY = N
-        exx
-@weight_squares:
-        ld hl,0                 ; (patched: sum_j S(w)) D':H':L' = A
-@weight_squares_high:
-        ld d,0
-        exx
-        jp at_walk_code         ; (the head's walk, made once: it ends at @positions_done)
 @make_walk:                     ; the head's walk into at_walk_code's page, once
 @lut_means:
 .ifdef AT_LUT_IN_WEIGHTS
@@ -1374,14 +1381,19 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
 .endif
         ld hl,at_walk_code      ; HL writes the walk (in one page)
 @positions:
-        ld c,0                  ; (patched: at_count, less a weight of 0's count, @far's) the nonzero weights left
+        ld bc,$D9 << 8          ; (C patched: at_count, less a weight of 0's count, @far's) the nonzero weights left;
+                                ; B = exx's code for a weight of 1's (a byte fewer than twice ld (hl),$D9)
+@make_zero:                     ; (first a dead one at at_walk_code: the walk starts past it, no jr back here)
+        ld (hl),$E1             ; pop hl: v[j][d] past, unread
+        inc l
 @make:
         ld a,(de)               ; A = w
         inc e
+@make_tell:
         cp 1
         jr c,@make_zero
         jr z,@make_one
-        ld (hl),$3E             ; w >= 2: ld a,w
+        ld (hl),$3E             ; w >= 2, a run's first: ld a,w
         inc l
         ld (hl),a
         inc l
@@ -1393,21 +1405,24 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         inc l
         ld (hl),h
         inc l
-        ld (hl),$C3             ; jp @two
+        ld (hl),$C3             ; jp @run_first
         inc l
-        ld (hl),@two & 255
+        ld (hl),@run_first & 255
         inc l
-        ld (hl),@two >> 8
-        inc l
+        ld (hl),@run_first >> 8
+        inc l                   ; (the carry clear since add a,5: the page's end is past next)
+@make_run:                      ; the run's w >= 2 that follow, one byte each
         dec c
-        jr nz,@make
-        jr @made
-@make_zero:
-        ld (hl),$E1             ; pop hl: v[j][d] past, unread
+        jr z,@run_end           ; (the carry clear: the walk's end)
+        ld a,(de)
+        inc e
+        cp 2
+        jr c,@run_end           ; (the carry set: A = 0 or 1, its code next)
+        ld (hl),a
         inc l
-        jr @make
+        jr @make_run
 @make_one:                      ; w = 1: 2 v added whole in the sum's set (AT_ONE_BYTES)
-        ld (hl),$D9             ; exx
+        ld (hl),b               ; exx
         inc l
         ld (hl),$C1             ; pop bc
         inc l
@@ -1427,17 +1442,30 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         inc l
         ld (hl),$57             ; ld d,a
         inc l
-        ld (hl),$D9             ; exx
+        ld (hl),b               ; exx
         inc l
         dec c
-        jr nz,@make
+        jr nz,@make             ; (the carry clear since cp 1: the last weight a 1 falls into @run_end, its 0 a nop)
+@run_end:
+        ld (hl),0               ; a run's end for @run_read
+        inc l
+        jr c,@make_tell
 @made:
         ld (hl),$C3             ; jp @positions_done
         inc l
         ld (hl),@positions_done & 255
         inc l
         ld (hl),@positions_done >> 8
-        jr @dimension
+@dimension:
+        ld sp,ix                ; SP walks v[j][d], j = 0..count-1
+        ld iy,0                 ; IY = N
+        exx
+@weight_squares:
+        ld hl,0                 ; (patched: sum_j S(w)) D':H':L' = A
+@weight_squares_high:
+        ld d,0
+        exx
+        jp at_walk_code + 1     ; (the head's walk, made once, past @make_zero's first: it ends at @positions_done)
 .else
 @negative:                      ; v = vl - 256: 2 w v = 2 w vl - 512 w (twenty-third round: its
         at_table_position 1     ; own copy, N's add on B = 0 before BC takes &S(vl): 20 T-states fewer)

@@ -34,7 +34,7 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,302 (the shipped 48K's since the thirty-ninth round: att_weights' page alignment 2 bytes shorter behind
+; Bytes: 2,303 (zx48walkruns39b: its alignment a byte longer behind attention.s's 11 bytes fewer); 2,302 (the shipped 48K's since the thirty-ninth round: att_weights' page alignment 2 bytes shorter behind
 ; attention.s's generated walk (zx48genwalk39) and behind matvec.s's 84 more (zx48proj39), apart or together); 2,304 (the shipped 48K's since the thirty-eighth round's merges: zx48walk38's att_weights alignment, zx48norms38's
 ; MV_HZ_ENDS out of the ladder's room for the norms' products' tables, KV_SCATTER_POPS in, zx48room38's room and the
 ; value cache's `.align 2` by the parity of the code before it); 2,279 (the shipped 48K's since the thirty-seventh round's merge: zx48room37's att_weights in one page, zxfc2_37's fc2 by

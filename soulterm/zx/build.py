@@ -330,8 +330,9 @@ TOPS_BYTES_48K = TOPS_BYTES
 # EM_BIT_CHAIN's ~49 a byte and KV_SCATTER_POPS' ~43
 MEANS_CHAINS_48K = MEANS_CHAINS
 # the table means' walk written once a head as straight code (attention.s's AT_GENERATED_WALK, thirty-ninth round,
-# zx48genwalk39) in the page WALK_CODE_48K: last of the last spends (58 bytes; a reply step -2,983 on "do you like music",
-# +287 on the ten's median, +2,264 on "hello")
+# zx48genwalk39; its w >= 2 by runs since zx48walkruns39b) in the page WALK_CODE_48K: last of the last spends (50 bytes;
+# against the walk left out a reply step -5,104 on "do you like music", -571 on the ten's median, +1,076 on "hello":
+# 113 T-states a byte by the long measure, which would now place it before KV_SCATTER_POPS and MV_HZ_ENDS)
 GENERATED_WALK_48K = GENERATED_WALK
 FIRST_SPENDS_48K = (TABLE_BY_DIMENSION_48K, TOPS_BYTES_48K)        # (on the packed key planes' rungs, before SPENDS_48K's)
 # R's start in group 3's table (planes.s's WP_LOW_START_IN_TABLE on the byte tables, thirty-eighth round,
