@@ -2696,11 +2696,9 @@ MV_D_H_STORE    = MV_D_H2
         exx
 @next_slot:                     ; (mv_next_slot's step, patched for the low slots)
 .ifdef MV_PAIR_SLOTS
-        ld a,c                  ; C: this slot's step, MV_ODD_IX from an even slot, MV_SLOT_PAIR
-        .byte $DD,$85           ; - MV_ODD_IX from an odd one (its bit 0: an odd slot); add a,ixl
-        .byte $DD,$6F           ; ld ixl,a
-        jr nc,* + 4
-        .byte $DD,$24           ; inc ixh
+        ld e,c                  ; C: this slot's step, MV_ODD_IX from an even slot, MV_SLOT_PAIR
+        ld d,0                  ; - MV_ODD_IX from an odd one (its bit 0: an odd slot); DE is free
+        add ix,de               ; here (26 T-states and 5 bytes: add a,ixl's way 32 to 37 and 9)
         ld a,c
         xor MV_ODD_IX ^ (MV_SLOT_PAIR - MV_ODD_IX)
         ld c,a                  ; (the next slot's)
