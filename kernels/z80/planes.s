@@ -44,7 +44,9 @@
 ; soul's q, k, v have 121 of their 192 rows narrow).
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_matvec_planes.py,
-; x with sum |x| 1,664 and 16 negative words): wp_tables 55,228 (58,014 before the thirty-seventh round's popped x
+; x with sum |x| 1,664 and 16 negative words): wp_tables 55,029 (55,228 before the thirty-ninth round's sums in HL,
+; zx48colpairs39b: |x| by add hl,de, or by sbc hl,de where x < 0, 56 and 84 an x against 65 and 99, N_g negated once a
+; group; 58,014 before the thirty-seventh round's popped x
 ; and short entry 0, zx48fill37: SP walks x, the sums ~81 a word against ~100, the Gray codes' x 82 a group each
 ; against 185, a row's entry 0 26 against 44; 58,200 before the thirty-fifth round's constants from M = -N,
 ; zx48rows35; the fill 44 an entry, 45,056 for the 1,024 and 1,280 for its rows of 16, -N_g in IY, the A and B sums in Gray
@@ -63,12 +65,12 @@
 ; the top planes 773, the end 122 with c_hi's add; 94,943 and 1,792 a row when first built: the fill
 ; 48 an entry through one pointer and its B from a buffer, the rows' ld h a plane, the out pointer in
 ; IY, a clip.)
-; Bytes: 1,552 (the 128K player's bank 6's since zxqkv128b, as planes_bank(qkv_apart, out_apart) builds it: the byte
-; tables; 1,562 before zx48rows37's halvings by rra and R's start (10 fewer), 1,619 before zx48fill37's popped x and
+; Bytes: 1,567 (the 128K player's bank 6's since zxqkv128b, as planes_bank(qkv_apart, out_apart) builds it: the byte
+; tables; 1,552 before the thirty-ninth round's sums in HL, zx48colpairs39b, 15 more; 1,562 before zx48rows37's halvings by rra and R's start (10 fewer), 1,619 before zx48fill37's popped x and
 ; short entry 0 (57 fewer), 1,661 before zx48rows35's constants from M; 1,941 with WP_MAKE's wp_make, 389, for planes
-; made at a first RUN; 1,552 in the bench without it: wp_rows 874, the shift-4 loop 368 of them (389 with its set-up
-; and patches); 1,358 in the shipped 48K player (WP_NARROW_BITS, WP_CHAIN_A, WP_TOPS_BYTES, WP_LOW_START_IN_TABLE: 1,348
-; without the last, before the thirty-eighth round's zx48lowstart38; 1,457 before the
+; made at a first RUN; 1,567 in the bench without it: wp_rows 874, the shift-4 loop 368 of them (389 with its set-up
+; and patches); 1,372 in the shipped 48K player (WP_NARROW_BITS, WP_CHAIN_A, WP_TOPS_BYTES, WP_LOW_START_IN_TABLE: 1,358
+; before zx48colpairs39b's sums in HL, 1,348 without the last, before the thirty-eighth round's zx48lowstart38; 1,457 before the
 ; thirty-seventh round, zx48fill37's popped x and short entry 0 57 fewer, zx48rows37's chain in A 14, the halvings and
 ; R's start 5, the narrow row's plane 7 down and the row's end in the alternate set 4, a wide row's plane 6 by the
 ; narrow row's plane 7 code 29); 1,417 in the 48K player with WP_NARROW_BITS and WP_NARROW_MARK_OUT before it
