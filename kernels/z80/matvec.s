@@ -61,7 +61,9 @@
 ;   32x32: 172,753 / 114,816   64x32 + bias: 340,150 / 212,740
 ;   32x64: 346,023 / 216,292   128x32 (logits): 651,121 / 399,784
 ; (with MV_PAIR_SLOTS, the 48K player's since the seventeenth round, MV_HLA_SLOTS below:
-; 182,672 / 117,509, 358,261 / 203,072, 365,861 / 207,370 and 685,616 / 379,963: a narrow
+; 182,471 / 117,107, 358,060 / 202,871, 365,459 / 206,968 and 685,415 / 379,762 (182,672 /
+; 117,509, 358,261 / 203,072, 365,861 / 207,370 and 685,616 / 379,963 before the thirty-ninth
+; round's column pass by add ix,de, zx48colpairs39b, 6 T-states a column fewer): a narrow
 ; pair of one-piece columns takes one jp, a full pair 16 T-states more for its even
 ; column's ld ixl,c and ld iyl,c, and a narrow call after a full one runs the pass
 ; again, 32x32's here; 174,954 / 117,017, 344,559 / 217,149, 350,425 / 220,694 and 659,946 / 408,609
@@ -120,7 +122,8 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,667 (the shipped 48K player's since the thirty-ninth round, zx48proj39: MV_NARROW_NO_H, 8 fewer, and
+; Bytes: 2,663 (the shipped 48K player's since the thirty-ninth round's column pass by add ix,de, zx48colpairs39b, 4
+; fewer; 2,667 since zx48proj39: MV_NARROW_NO_H, 8 fewer, and
 ; MV_NARROW_ENDS' mv_narrow_chain, 52, its entry's patches and the row's word in HL', 40; python
 ; benchmarks/zx48_code_bytes.py); 2,583 (since the thirty-eighth round's merges: zx48norms38's MV_HZ_ENDS out, its room
 ; the norms' products' tables' and the small spends', 2,596; zx48room38's mv_store_relu left out with FW_FC1_BYTES, 13 fewer); 2,950 (since the thirty-seventh round's merge: MV_HZ_ENDS taken again in the room zxfc2_37
@@ -343,12 +346,14 @@
 ; bytes; the 128K's coarse rows end in MV_LOW_HLA's row ends instead) ends an ungated
 ; coarse call's rows (the logits') at a shift of 7 or less in mv_coarse_top: 128x32
 ; on zeros at the logits' shift of 4 with the 48K's options and it (tests/test_kernels_z80_coarse.py,
-; MV_PAIR_SLOTS included) 216,939, 224,112 and 244,653 with 0, 1 and 4 wide columns against
-; 231,843, 239,016 and 259,557 without it (-116 T-states a row); at shift 9, where it does
-; not serve, 224,360 / 378,047, 231,533 / 412,439 and 252,508 / 491,325 (98 more a call than
+; MV_PAIR_SLOTS included) 216,939, 224,106 and 244,629 with 0, 1 and 4 wide columns against
+; 231,843, 239,010 and 259,533 without it (-116 T-states a row); at shift 9, where it does
+; not serve, 224,360 / 377,846, 231,527 / 412,238 and 252,484 / 491,124 (98 more a call than
 ; without it, for the look at the shift; a gated call 66 more, for the slots' end
-; written back); a row again 14,413, the first after a coarse call (its column pass, which
-; the coarse call left out: MV_GATE_PASS), then 3,728. (The coarse calls 1,125 more, the exact
+; written back); a row again 14,212, the first after a coarse call (its column pass, which
+; the coarse call left out: MV_GATE_PASS), then 3,728. (The thirty-ninth round's column pass by
+; add ix,de, zx48colpairs39b: 6 T-states a column fewer, 11 at a page step; 224,112 and 244,653,
+; 239,016 and 259,557, 378,047, 231,533 / 412,439, 252,508 / 491,325 and 14,413 before it.) (The coarse calls 1,125 more, the exact
 ; ones 12, before the twenty-first round's jr over the low displacements' stores in a coarse
 ; call's pass, branch zxsmall48: 37 T-states a column less, 59 a call for the patch and its
 ; undo; 221,205, 228,504 and 249,221; 236,109,
@@ -417,7 +422,8 @@
 ; mv_hz_prepare ~400 a call where they serve, ~110 where not. 32x32 with a bias on one-piece x after
 ; the same call, the 48K's options with MV_LEAST_SHIFT = 4 (tests/test_kernels_z80_rowends48.py): shift 4
 ; 101,886 -> 97,972, shift 7 98,475 -> 95,066; adding 103,550 -> 99,120 and 100,139 -> 96,214 (97,935,
-; 95,029, 99,083 and 96,177 before mv_hz_wide's look, 37 a call). With MV_PAIR_SLOTS (zxends48b) a narrow
+; 95,029, 99,083 and 96,177 before mv_hz_wide's look, 37 a call; each 201 fewer since the thirty-ninth round's
+; column pass by add ix,de, zx48colpairs39b, and so below). With MV_PAIR_SLOTS (zxends48b) a narrow
 ; call whose wide columns all have h = +-1 (mv_row_narrow's rows) ends short too: mv_hz_wide writes each
 ; wide column's high piece as +-2(w + 128) into the slots' H:L (their -256 and +258 in -Cl), its rows
 ; start at mv_row_hz with no walk, and mv_hz_wide_end puts the pass's form back at the call's end; the
@@ -2696,11 +2702,9 @@ MV_D_H_STORE    = MV_D_H2
         exx
 @next_slot:                     ; (mv_next_slot's step, patched for the low slots)
 .ifdef MV_PAIR_SLOTS
-        ld a,c                  ; C: this slot's step, MV_ODD_IX from an even slot, MV_SLOT_PAIR
-        .byte $DD,$85           ; - MV_ODD_IX from an odd one (its bit 0: an odd slot); add a,ixl
-        .byte $DD,$6F           ; ld ixl,a
-        jr nc,* + 4
-        .byte $DD,$24           ; inc ixh
+        ld e,c                  ; C: this slot's step, MV_ODD_IX from an even slot, MV_SLOT_PAIR
+        ld d,0                  ; - MV_ODD_IX from an odd one (its bit 0: an odd slot); DE is free
+        add ix,de               ; here (26 T-states and 5 bytes: add a,ixl's way 32 to 37 and 9)
         ld a,c
         xor MV_ODD_IX ^ (MV_SLOT_PAIR - MV_ODD_IX)
         ld c,a                  ; (the next slot's)

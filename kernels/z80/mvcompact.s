@@ -16,7 +16,8 @@
 ;
 ; T-states (tests/test_kernels_z80_compact.py's header case: the shipped soul's fc2, z with 10 columns in 1..199
 ; and one of 397, as nzmatvec.s declines, CALL and RET included, the 48K's options): layer 0's (3-byte constants)
-; 1,475,216, layer 1's (2-byte) 1,449,221, ~720 a product, against matvec.s's dense call's 251,269 and 231,248.
+; 1,475,216, layer 1's (2-byte) 1,449,221, ~720 a product, against matvec.s's dense call's 250,867 and 230,846
+; (251,269 and 231,248 before the thirty-ninth round's column pass by add ix,de).
 ; Its size: 277 bytes on the kernels' bench (the code 259, its variables 18; no player holds it, so no "Bytes:" line
 ; for tests/test_kernels_z80.py's players to check).
 

@@ -44,7 +44,9 @@
 ; soul's q, k, v have 121 of their 192 rows narrow).
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_matvec_planes.py,
-; x with sum |x| 1,664 and 16 negative words): wp_tables 55,228 (58,014 before the thirty-seventh round's popped x
+; x with sum |x| 1,664 and 16 negative words): wp_tables 55,029 (55,228 before the thirty-ninth round's sums in HL,
+; zx48colpairs39b: |x| by add hl,de, or by sbc hl,de where x < 0, 56 and 84 an x against 65 and 99, N_g negated once a
+; group; 58,014 before the thirty-seventh round's popped x
 ; and short entry 0, zx48fill37: SP walks x, the sums ~81 a word against ~100, the Gray codes' x 82 a group each
 ; against 185, a row's entry 0 26 against 44; 58,200 before the thirty-fifth round's constants from M = -N,
 ; zx48rows35; the fill 44 an entry, 45,056 for the 1,024 and 1,280 for its rows of 16, -N_g in IY, the A and B sums in Gray
@@ -63,12 +65,12 @@
 ; the top planes 773, the end 122 with c_hi's add; 94,943 and 1,792 a row when first built: the fill
 ; 48 an entry through one pointer and its B from a buffer, the rows' ld h a plane, the out pointer in
 ; IY, a clip.)
-; Bytes: 1,552 (the 128K player's bank 6's since zxqkv128b, as planes_bank(qkv_apart, out_apart) builds it: the byte
-; tables; 1,562 before zx48rows37's halvings by rra and R's start (10 fewer), 1,619 before zx48fill37's popped x and
+; Bytes: 1,567 (the 128K player's bank 6's since zxqkv128b, as planes_bank(qkv_apart, out_apart) builds it: the byte
+; tables; 1,552 before the thirty-ninth round's sums in HL, zx48colpairs39b, 15 more; 1,562 before zx48rows37's halvings by rra and R's start (10 fewer), 1,619 before zx48fill37's popped x and
 ; short entry 0 (57 fewer), 1,661 before zx48rows35's constants from M; 1,941 with WP_MAKE's wp_make, 389, for planes
-; made at a first RUN; 1,552 in the bench without it: wp_rows 874, the shift-4 loop 368 of them (389 with its set-up
-; and patches); 1,358 in the shipped 48K player (WP_NARROW_BITS, WP_CHAIN_A, WP_TOPS_BYTES, WP_LOW_START_IN_TABLE: 1,348
-; without the last, before the thirty-eighth round's zx48lowstart38; 1,457 before the
+; made at a first RUN; 1,567 in the bench without it: wp_rows 874, the shift-4 loop 368 of them (389 with its set-up
+; and patches); 1,372 in the shipped 48K player (WP_NARROW_BITS, WP_CHAIN_A, WP_TOPS_BYTES, WP_LOW_START_IN_TABLE: 1,358
+; before zx48colpairs39b's sums in HL, 1,348 without the last, before the thirty-eighth round's zx48lowstart38; 1,457 before the
 ; thirty-seventh round, zx48fill37's popped x and short entry 0 57 fewer, zx48rows37's chain in A 14, the halvings and
 ; R's start 5, the narrow row's plane 7 down and the row's end in the alternate set 4, a wide row's plane 6 by the
 ; narrow row's plane 7 code 29); 1,417 in the 48K player with WP_NARROW_BITS and WP_NARROW_MARK_OUT before it
@@ -755,12 +757,6 @@ WP_FILL_STEP    = 10            ; bytes an entry of wp_fill_entries (b = 1..15):
         wp_sum_de
         jp c,wp_wide            ; S past 16 bits (a wide |x|: S > 4095, found at the group's end, else)
         .endmacro
-; wp_sum_popped: (the byte tables) wp_sum_de on the x SP points at (SP past it), declining by wp_wide_near's jp.
-        .macro wp_sum_popped
-        pop de
-        wp_sum_de
-        jr c,wp_wide_near       ; S past 16 bits (a wide |x|: S > 4095, found at the group's end, else)
-        .endmacro
 ; wp_popped_x: (the byte tables) a group's 4 x popped from SP: BC the first (and the immediate at `again`), DE the
 ; second, the third into the immediate at `once`, SP the fourth (SP's walk given up; HL lost).
         .macro wp_popped_x once, again
@@ -900,44 +896,68 @@ wp_tables:
         ld (wp_saved_iy),iy     ; (IY sums -N_g)
         ld hl,(wp_x)
         ld (wp_group_x),hl
-        ld ix,0                 ; S
-        ld (wp_neg_sum),ix      ; -N
+        ld hl,0
+        ld (wp_sum),hl          ; S
+        push hl
+        pop ix                  ; -N (M)
         ld a,WP_PAGE
 wp_group:
         ld (wp_fill_page + 2),a ; (the fill's pages)
         ld sp,(wp_group_x)      ; (SP walks the group's x)
-        ld iy,0                 ; -N_g
-        ld b,8
-@each:  wp_sum_popped
+        ld iy,0                 ; N_g
+        ld hl,(wp_sum)          ; S so far: |x| added by add hl,de, or by sbc hl,de where x < 0 (no negation: 9 and
+        ld b,8                  ; 15 T-states an x fewer than through IX), N_g by add iy,de and negated once a group
+@each:  pop de
+        bit 7,d
+        jr nz,@minus
+        add hl,de
+        jr c,wp_wide_near       ; S past 16 bits (a wide |x|: S > 4095, found at the group's end, else)
         djnz @each
-        .byte $DD,$7C           ; ld a,ixh: S > 4095?
-        and $F0
+        jr @summed
+@minus: add iy,de               ; N_g += x
+        or a
+        sbc hl,de               ; S += |x|: its borrow, 1 unless S passes 16 bits
+        jr nc,wp_wide_near
+        djnz @each
+@summed:
+        ld a,h                  ; S > 4095?
+        and $F0                 ; (carry clear)
         jr nz,wp_wide_near
+        ld (wp_sum),hl
         ld (wp_group_x),sp      ; the next group's x
         .byte $FD,$5D           ; ld e,iyl
         .byte $FD,$54           ; ld d,iyh
-        ld hl,(wp_neg_sum)
-        add hl,de
-        ld (wp_neg_sum),hl
+        ld h,a
+        ld l,a
+        sbc hl,de               ; -N_g
+        ld (wp_high_sums),hl    ; A[0] = -N_g
+        ex de,hl
+        add ix,de               ; M += -N_g (DE: -N_g)
 .ifdef WP_LOW_START_IN_TABLE
-; (WP_LOW_START_IN_TABLE on the byte tables, thirty-eighth round, zx48lowstart38) at group 3, M = -N whole in HL and S
-; in IX: delta = -M mod 128 onto A[0] = -N_3, and the rows' starts; in line, SP on x (no call: x is never written)
+; (WP_LOW_START_IN_TABLE on the byte tables, thirty-eighth round, zx48lowstart38) at group 3, M = -N whole in IX,
+; -N_3 in DE and S in wp_sum: delta = -M mod 128 onto A[0] = -N_3, and the rows' starts; in line, SP on x (no call:
+; x is never written)
 wp_low_group:
         ld a,(wp_fill_page + 2)
         cp WP_PAGE + 3 * WP_GROUP_PAGES ; (fg_tables patches it to 0: fc1's rows read the tables unbiased)
         jr nz,@unbiased
-        xor a
-        sub l
+        .byte $DD,$7D           ; ld a,ixl
+        neg
         and 127
         ld c,a
         ld b,0                  ; delta = -M mod 128 = -C mod 128 (C = c_lo + 16 r = M & 127)
-        add iy,bc               ; A[0] = -N_3 + delta: group 3's entries delta more
+        ex de,hl
+        add hl,bc
+        ld (wp_high_sums),hl    ; A[0] = -N_3 + delta: group 3's entries delta more
+        .byte $DD,$7D           ; ld a,ixl
+        ld l,a
+        .byte $DD,$7C           ; ld a,ixh
+        ld h,a
         add hl,bc               ; M + delta = 128 ceil(M / 128)
         add hl,hl
         ld l,h
         ld h,0                  ; (M + delta) / 128 = S + K + (C + delta) / 128
-        .byte $DD,$5D           ; ld e,ixl
-        .byte $DD,$54           ; ld d,ixh
+        ld de,(wp_sum)
         sbc hl,de               ; (add hl,hl: no carry, M + delta < 2^15)
         sla c                   ; 2 delta (no carry: delta <= 127)
         sbc hl,bc               ; K' = K + (C + delta) / 128 - 2 delta
@@ -948,7 +968,6 @@ wp_low_group:
         ld (wp_row_sum+2),hl    ; S + 2 K' + 2 delta: a narrow row's start (P'_6 = S + 2 delta - P'_7)
 @unbiased:
 .endif
-        ld (wp_high_sums),iy    ; A[0] = -N_g (group 3's delta more, WP_LOW_START_IN_TABLE)
         ld hl,-8
         add hl,sp
         ld sp,hl                ; x_4
@@ -1030,13 +1049,12 @@ wp_fill_entries:
         cp WP_PAGE + 4 * WP_GROUP_PAGES
         jp nz,wp_group
         ld sp,(wp_saved_sp)
+        ld (wp_neg_sum),ix      ; M (fc1's fg_tables reads it; S is in wp_sum, which fg_tables and the logits read)
+.ifndef WP_LOW_START_IN_TABLE
+        ld ix,(wp_sum)          ; (S in IX, as the word tables leave it, for the rows' constants below)
+.endif
 .endif
 .ifdef WP_LOW_START_IN_TABLE
-.ifndef WP_WORD_TABLES
-        .byte $DD,$5D           ; ld e,ixl      (the byte tables: the starts patched at group 3, wp_low_group)
-        .byte $DD,$54           ; ld d,ixh
-        ld (wp_sum),de          ; S (fc1's fg_tables and the logits read it)
-.endif
 .ifdef WP_GROUP_FORMS
 ; (WP_GROUP_FORMS) T[W] = the sum of S'_g over W, S'_g = E_g[0] + E_g[255] (the group's sum |x|, group 3's 2 delta more:
 ; its table's bias), in Gray order: BC S'_0, DE S'_1, SP S'_2 (interrupts are off), S'_3 added once from its entries.
