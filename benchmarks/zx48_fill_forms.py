@@ -286,17 +286,23 @@ def distinct_masks(rows, planes_of_row) -> list[int]:
     return [len(found) for found in seen]
 
 
+def table_inputs(soul, tokenizer, prompts) -> list:
+    """The x of every wp_tables call of the prompts' turns (q, k, v and fc1 inputs, sum |x| <= MOST_SUM)."""
+    engine = Engine(soul)
+    xs = []
+    for prompt in prompts:
+        reply = engine.reply(tokenizer, prompt)
+        calls = turn_inputs(engine, reply.context + reply.ids)
+        xs += [x for _, name, x in calls if name.endswith((".qkv", ".fc1_w")) and np.abs(x).sum() <= MOST_SUM]
+    return xs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_prompt_arguments(parser)
     args = parser.parse_args()
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
-    engine = Engine(soul)
-    xs = []
-    for prompt in chosen_prompts(args):
-        reply = engine.reply(tokenizer, prompt)
-        calls = turn_inputs(engine, reply.context + reply.ids)
-        xs += [x for _, name, x in calls if name.endswith((".qkv", ".fc1_w")) and np.abs(x).sum() <= MOST_SUM]
+    xs = table_inputs(soul, tokenizer, chosen_prompts(args))
     print(f"{len(xs)} wp_tables calls (q, k, v and fc1 inputs of {len(chosen_prompts(args))} turn(s), sum |x| <= {MOST_SUM:,})")
     counts = wp_tables_by_routine(player_bench(soul, tokenizer), xs)
     total = sum(counts.values())

@@ -33,11 +33,10 @@ import numpy as np
 import zx48_fill_forms as forms
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.player.bench import add_prompt_arguments, chosen_prompts
-from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
-from soulterm.zx.weight_planes import MOST_SUM, plane_tables, turn_inputs
+from soulterm.zx.weight_planes import plane_tables
 
 GENERAL_ENTRY_BYTES = 10        # the steady form's general entry 1..15 (B_lo at +2, B_hi at +6), after entry 0's 5
 STEADY_ENTRY_BYTES = 7          # its steady entry 1..15 (B_lo at +2), after entry 0's 5
@@ -161,13 +160,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_prompt_arguments(parser)
     args = parser.parse_args()
-    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
-    engine = Engine(soul)
-    xs = []
-    for prompt in chosen_prompts(args):
-        reply = engine.reply(tokenizer, prompt)
-        calls = turn_inputs(engine, reply.context + reply.ids)
-        xs += [x for _, name, x in calls if name.endswith((".qkv", ".fc1_w")) and np.abs(x).sum() <= MOST_SUM]
+    xs = forms.table_inputs(load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER), chosen_prompts(args))
     bench = steady_bench()
     sums = collections.Counter()
     for x in xs:

@@ -13,16 +13,20 @@ import pytest
 from soulterm.soul import intmath
 from soulterm.zx.kernelbench import WIDE_PM1_OPTION, Z80Bench, player_kernel_options, run_matvec, set_matvec_store
 from test_kernels_z80_rowends import call, stored
-from test_kernels_z80_wide_pm1 import OPTIONS_48K, high_pieces_as_the_pass_writes_them, narrow, wide_x
+from test_kernels_z80_wide_pm1 import OPTIONS_48K, call_x, high_pieces_as_the_pass_writes_them, narrow, wide_x
 
 LEAST_SHIFT = 4     # (the shipped soul's: build.py's MV_LEAST_SHIFT)
 
 
-@pytest.fixture(scope="module")
-def bench():
+def narrow_ends_bench() -> Z80Bench:
     made = Z80Bench(options=OPTIONS_48K + "\n" + WIDE_PM1_OPTION + f"\nMV_LEAST_SHIFT = {LEAST_SHIFT}")
     assert {"MV_NARROW_NO_H", "MV_NARROW_ENDS", "mv_narrow_chain"} <= set(made.symbols)
     return made
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return narrow_ends_bench()
 
 
 def ended_narrow(bench) -> bool:
@@ -45,15 +49,9 @@ def test_calls_of_every_kind_one_after_another_match_intmath(bench, store):
         cols = int(rng.choice([32, 32, 32, 31, 17, 8, 1, 64, 40]))
         rows = int(rng.integers(1, 40))
         kind = case % 6
-        if kind <= 2:
-            x = wide_x(rng, cols, min(cols // 4, int(rng.integers(0, 9))))
-        elif kind == 3:
-            x = wide_x(rng, cols, cols // 4 + 1)
-        elif kind == 4:
-            x = wide_x(rng, cols, min(cols // 4, 3))
-            x[int(rng.integers(0, cols))] = int(rng.choice([385, -384, 1000, -32768, -32640, 32767, 512]))
-        else:
-            x = np.where(rng.random(cols) < 0.5, rng.integers(-127, 129, cols), wide_x(rng, cols, cols // 4))
+        x = call_x(rng, cols, kind, [385, -384, 1000, -32768, -32640, 32767, 512],
+                   lambda rng, cols: np.where(rng.random(cols) < 0.5, rng.integers(-127, 129, cols),
+                                              wide_x(rng, cols, cols // 4)))
         w = rng.integers(-128, 128, (rows, cols)) if case % 3 else rng.choice([-128, 127], (rows, cols))
         bias = rng.integers(-32768, 32768, rows) if case % 2 else None
         shift = int(rng.integers(LEAST_SHIFT, 8))
@@ -116,10 +114,13 @@ def test_projs_calls_on_a_random_soul_match_intmath_and_end_narrow(bench):
         assert ended_narrow(bench) == (store == "add" and case % 7 != 6), case
 
 
-def test_the_narrow_ends_t_states(bench):
+def test_the_narrow_ends_t_states():
     """A 32 x 32 adding call at shift 6 after the same call (w from default_rng(3701), x = 5 but for its wide
-    columns): none wide, one of h = +1, eight (a quarter), a column of h = 2 (full: mv_row_end's way). Before
-    (main 4651836f, the same options): 101,376, 106,326, 137,436 and 180,914."""
+    columns): none wide, one of h = +1, eight (a quarter), a column of h = 2 (full: mv_row_end's way), on a bench of
+    its own: the slots keep their forms from call to call, so a bench that other tests ran first (the module's, in
+    whatever order pytest-xdist gives) may cost a wide call a little more. Before (main 4651836f, the same options):
+    101,376, 106,326, 137,436 and 180,914."""
+    bench = narrow_ends_bench()
     w = np.random.default_rng(3701).integers(-128, 128, (32, 32))
     set_matvec_store(bench, "add")
 

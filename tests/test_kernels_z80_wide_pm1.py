@@ -45,6 +45,20 @@ def wide_x(rng, cols: int, count: int, values=(129, 200, 384, 300, -128, -200, -
     return x
 
 
+def call_x(rng, cols: int, kind: int, other_h: list, last) -> np.ndarray:
+    """x of the calls' tests' kind (case % 6): 0..2 up to 8 wide columns of h +-1 (the forms), 3 more than a quarter
+    (full), 4 three and one column of another h (from `other_h`), 5 `last(rng, cols)`."""
+    if kind <= 2:
+        return wide_x(rng, cols, min(cols // 4, int(rng.integers(0, 9))))
+    if kind == 3:
+        return wide_x(rng, cols, cols // 4 + 1)
+    if kind == 4:
+        x = wide_x(rng, cols, min(cols // 4, 3))
+        x[int(rng.integers(0, cols))] = int(rng.choice(other_h))
+        return x
+    return last(rng, cols)
+
+
 def high_pieces_as_the_pass_writes_them(bench) -> bool:
     """Every high piece of mv_slots starts with exx (it runs) or a jp (a narrow pair's), never a form's ld e,c or ld e,b."""
     slots, pair = bench.sym("mv_slots"), bench.symbols["MV_SLOT_PAIR"]
@@ -68,15 +82,8 @@ def test_calls_of_every_kind_one_after_another_match_intmath(bench, store):
         cols = int(rng.choice([32, 32, 32, 31, 17, 8, 1, 64, 40]))
         rows = int(rng.integers(1, 48))
         kind = case % 6
-        if kind <= 2:
-            x = wide_x(rng, cols, min(cols // 4, int(rng.integers(0, 9))))
-        elif kind == 3:
-            x = wide_x(rng, cols, cols // 4 + 1)
-        elif kind == 4:
-            x = wide_x(rng, cols, min(cols // 4, 3))
-            x[int(rng.integers(0, cols))] = int(rng.choice([385, -384, 1000, -32768, -32640, 32767, 32641, 512, -511]))
-        else:
-            x = rng.integers(-32768, 32768, cols)
+        x = call_x(rng, cols, kind, [385, -384, 1000, -32768, -32640, 32767, 32641, 512, -511],
+                   lambda rng, cols: rng.integers(-32768, 32768, cols))
         w = rng.integers(-128, 128, (rows, cols)) if case % 4 else rng.choice([-128, 127], (rows, cols))
         bias = rng.integers(-32768, 32768, rows) if case % 2 else None
         shift = int(rng.choice([0, 3, 5, 6, 6, 7, 9, 14, 20]))
