@@ -45,11 +45,11 @@ import numpy as np
 
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.player.bench import prompts_from_command_line
-from soulterm.soul import spec
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import _CORE_FRAME, CALL_T_STATES, forward_turn, has_records, player_bench
+from soulterm.zx.weight_planes import turn_steps
 from z80_profile import routine_of
 
 GOAL = 1_500_000                # T-states a token (issue 16)
@@ -133,18 +133,8 @@ def product_table_bound(x, ranges, rows: int, fill: int = FILL_ENTRY, chosen: bo
 def engine_steps_fc2(engine, context: list) -> list:
     """The engine's fc2 inputs at the turn's forward_step positions (kernelbench.forward_turn's: the last
     prompt position and each reply position until END or a full context): a list a step of (layer, x)."""
-    state, tokens, steps = engine.new_state(), list(context), []
-    for position in range(spec.CONTEXT):
-        if position == len(tokens):
-            break
-        inputs = []
-        logits = engine.step(state, tokens[position], inputs)
-        if position >= len(context) - 1:
-            steps.append([(int(name[1]), x) for name, x, _ in inputs if name.endswith("fc2_w")])
-        chosen = engine.next_token(logits)
-        if position + 1 == len(tokens) and chosen != spec.END:
-            tokens.append(chosen)
-    return steps
+    return [[(int(name[1]), x) for name, x, _ in inputs if name.endswith("fc2_w")]
+            for position, _, inputs in turn_steps(engine, context) if position >= len(context) - 1]
 
 
 def main() -> None:

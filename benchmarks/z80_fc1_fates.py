@@ -21,9 +21,10 @@ import collections
 import numpy as np
 
 from soulterm.player.bench import prompts_from_command_line
-from soulterm.soul import intmath, spec
+from soulterm.soul import intmath
 from soulterm.soul.benchmark import shipped_engine
 from soulterm.zx import fc1_planes
+from soulterm.zx.weight_planes import turn_steps
 
 FATES = (("zero", 4), ("zero", 3), ("zero", 2), ("zero", 1), ("zero", 0), ("sure",), ("exact",))
 
@@ -31,18 +32,11 @@ FATES = (("zero", 4), ("zero", 3), ("zero", 2), ("zero", 1), ("zero", 0), ("sure
 def player_fc1_inputs(engine, context) -> list:
     """(layer, x, reply step?) for each fc1 call of the 128K player's turn on `context`: layer 0 at every
     position, layer 1 at the forward_step positions (the last prompt position and each reply position)."""
-    state, tokens, calls = engine.new_state(), list(context), []
-    for position in range(spec.CONTEXT):
-        if position == len(tokens):
-            break
-        inputs: list = []
-        logits = engine.step(state, tokens[position], inputs)
+    calls = []
+    for position, _, inputs in turn_steps(engine, context):
         step = position >= len(context) - 1
         calls += [(int(name[1]), np.asarray(x, dtype=np.int64), step) for name, x, _ in inputs
                   if name.endswith("fc1_w") and (name.startswith("l0") or step)]
-        chosen = engine.next_token(logits)
-        if position + 1 == len(tokens) and chosen != spec.END:
-            tokens.append(chosen)
     return calls
 
 

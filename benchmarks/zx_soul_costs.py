@@ -46,6 +46,7 @@ from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.fc1_planes import row_bytes, row_class
 from soulterm.zx.kernelbench import forward_turn, has_records, player_bench
 from soulterm.zx.soul_layout import PLANE_GROUPS, LayoutError, plane_classes
+from soulterm.zx.weight_planes import turn_steps
 from z80_step_phases import step_phases
 
 NARROW_KEY = 1024           # planekeys48.s: a key with every word in -1024..1023 is scored one plane fewer
@@ -70,12 +71,8 @@ def phase_counts(layer: int) -> dict:
 def step_counts(engine: Engine, context: list[int]) -> list[collections.Counter]:
     """The counts phase_counts names, one Counter a forward_step of the turn on `context` (its last prompt position
     and each reply position, until END or a full context: kernelbench.forward_turn's steps)."""
-    state, tokens, steps = engine.new_state(), list(context), []
-    for position in range(spec.CONTEXT):
-        if position == len(tokens):
-            break
-        inputs: list = []
-        logits = engine.step(state, tokens[position], inputs)
+    steps = []
+    for position, state, inputs in turn_steps(engine, context):
         if position >= len(context) - 1:
             counts = collections.Counter()
             by_name = {name: x for name, x, _ in inputs}
@@ -101,9 +98,6 @@ def step_counts(engine: Engine, context: list[int]) -> list[collections.Counter]
                 means = np.asarray(by_name[f"l{layer}.proj"])
                 counts[f"l{layer} wide means"] = int(np.count_nonzero((means < -ONE_BYTE) | (means >= ONE_BYTE)))
             steps.append(counts)
-        chosen = engine.next_token(logits)
-        if position + 1 == len(tokens) and chosen != spec.END:
-            tokens.append(chosen)
     return steps
 
 

@@ -202,22 +202,29 @@ def run_tables_and_rows(bench, prefix: str, w_address: int, x_address: int, rows
     return bench.read_words(out_address, rows), table_t, rows_t
 
 
-def turn_inputs(engine, context: list[int]) -> list[tuple[int, str, np.ndarray]]:
-    """Every matvec input of a turn as the engine runs it (the prompt, then its reply until END
-    or a full context): (position, name, x), name as Engine.step's inputs ("l0.qkv", "out", ...)."""
+def turn_steps(engine, context: list[int]):
+    """Each step of a turn as the engine runs it (the prompt, then its reply until END or a full context): yields
+    (position, state, inputs) after the step, before the next token is chosen, so the state is the step's; inputs
+    are Engine.step's (name, x, ...) ("l0.qkv", "out", ...)."""
     from soulterm.soul import spec
 
-    state, tokens, found = engine.new_state(), list(context), []
+    state, tokens = engine.new_state(), list(context)
     for position in range(spec.CONTEXT):
         if position == len(tokens):
             break
         inputs: list = []
         logits = engine.step(state, tokens[position], inputs)
-        found += [(position, name, np.asarray(x, dtype=np.int64)) for name, x, _ in inputs]
+        yield position, state, inputs
         chosen = engine.next_token(logits)
         if position + 1 == len(tokens) and chosen != spec.END:
             tokens.append(chosen)
-    return found
+
+
+def turn_inputs(engine, context: list[int]) -> list[tuple[int, str, np.ndarray]]:
+    """Every matvec input of a turn as the engine runs it (turn_steps): (position, name, x), name as Engine.step's
+    inputs ("l0.qkv", "out", ...)."""
+    return [(position, name, np.asarray(x, dtype=np.int64))
+            for position, _, inputs in turn_steps(engine, context) for name, x, _ in inputs]
 
 
 def player_proj_calls(engine, context: list[int]):
